@@ -1,0 +1,92 @@
+// Shared set-up for the end-to-end suite: a local backend on free ports, a static server for
+// the built widget and the pages, and headless Chromium driven by playwright-core.
+import { createReadStream, existsSync, readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser } from "playwright-core";
+import { startLocalBackend } from "../../local-backend/index.ts";
+import { CHROME_ARGS, findChrome } from "../../scripts/find-chrome.mjs";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".map": "application/json",
+};
+
+/** Serves /dist, /demo and /pages (test/e2e/pages), filling %VITE_CONVEX_URL% into HTML. */
+export async function startPageServer(convexUrl: string): Promise<{ origin: string; close(): Promise<void> }> {
+  const mounts: Record<string, string> = {
+    "/dist/": join(ROOT, "dist"),
+    "/demo/": join(ROOT, "demo"),
+    "/pages/": join(ROOT, "test/e2e/pages"),
+  };
+  if (!existsSync(join(ROOT, "dist/ai-chat-stream.iife.js"))) {
+    throw new Error("dist/ai-chat-stream.iife.js is missing: run `npm run build` first (npm test does).");
+  }
+  const server: Server = createServer((req, res) => {
+    const path = decodeURIComponent((req.url ?? "/").split(/[?#]/)[0]);
+    const prefix = Object.keys(mounts).find((p) => path.startsWith(p));
+    const file = prefix ? normalize(join(mounts[prefix], path.slice(prefix.length))) : "";
+    if (!prefix || !file.startsWith(mounts[prefix]) || !existsSync(file)) {
+      res.writeHead(404).end("not found");
+      return;
+    }
+    res.setHeader("content-type", TYPES[extname(file)] ?? "application/octet-stream");
+    if (file.endsWith(".html")) {
+      res.end(readFileSync(file, "utf8").replaceAll("%VITE_CONVEX_URL%", convexUrl));
+    } else {
+      createReadStream(file).pipe(res);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export type System = {
+  convexUrl: string;
+  siteUrl: string;
+  origin: string;
+  browser: Browser;
+  dataDir: string;
+  restartBackend(): Promise<void>;
+  close(): Promise<void>;
+};
+
+/** Starts everything a scenario needs; `env` reaches the Convex functions as deployment env vars. */
+export async function startSystem(env: Record<string, string> = {}): Promise<System> {
+  const dataDir = mkdtempSync(join(tmpdir(), "ai-chat-e2e-"));
+  let backend = await startLocalBackend({ port: 0, dataDir, reset: true, env, quiet: true });
+  const pages = await startPageServer(backend.convexUrl);
+  const browser = await chromium.launch({ executablePath: findChrome(), args: CHROME_ARGS, headless: true });
+  const system: System = {
+    convexUrl: backend.convexUrl,
+    siteUrl: backend.siteUrl,
+    origin: pages.origin,
+    browser,
+    dataDir,
+    async restartBackend() {
+      const port = Number(new URL(backend.convexUrl).port);
+      const sitePort = Number(new URL(backend.siteUrl).port);
+      await backend.stop();
+      backend = await startLocalBackend({ port, sitePort, dataDir, env, quiet: true });
+    },
+    async close() {
+      await browser.close();
+      await pages.close();
+      await backend.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return system;
+}
