@@ -1,0 +1,524 @@
+import { css } from "lit";
+
+// Public knobs are `--ai-chat-*` (documented on the class); private ones are `--_*`.
+export const styles = css`
+  :host {
+    --_accent: var(--ai-chat-accent, #4f46e5);
+    --_accent-text: var(--ai-chat-accent-text, #ffffff);
+    --_bg: var(--ai-chat-bg, #ffffff);
+    --_text: var(--ai-chat-text, #1f2328);
+    --_muted: var(--ai-chat-muted, #59636e);
+    --_border: var(--ai-chat-border, #e3e5e8);
+    --_assistant-bg: var(--ai-chat-assistant-bg, #f3f4f6);
+    --_code-bg: var(--ai-chat-code-bg, #0f1117);
+    --_error: var(--ai-chat-error, #b42318);
+    --_error-bg: color-mix(in srgb, var(--_error) 8%, var(--_bg));
+    --_badge-bg: color-mix(in srgb, var(--_accent) 10%, var(--_bg));
+    --_badge-text: color-mix(in srgb, var(--_accent) 80%, var(--_text));
+    --_radius: var(--ai-chat-radius, 16px);
+    --_shadow: var(--ai-chat-shadow, 0 12px 40px rgb(15 17 23 / 18%));
+    --_height: var(--ai-chat-height, 560px);
+
+    display: block;
+    height: var(--_height);
+    color: var(--_text);
+    font-family: var(--ai-chat-font, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif);
+    font-size: var(--ai-chat-font-size, 15px);
+    line-height: 1.5;
+    color-scheme: light;
+    -webkit-text-size-adjust: 100%;
+  }
+
+  :host([theme="dark"]) {
+    --_accent: var(--ai-chat-accent, #818cf8);
+    --_accent-text: var(--ai-chat-accent-text, #0b0b1a);
+    --_bg: var(--ai-chat-bg, #17181c);
+    --_text: var(--ai-chat-text, #e8e9ed);
+    --_muted: var(--ai-chat-muted, #a2a8b3);
+    --_border: var(--ai-chat-border, #2d3038);
+    --_assistant-bg: var(--ai-chat-assistant-bg, #23252b);
+    --_code-bg: var(--ai-chat-code-bg, #0b0c10);
+    --_error: var(--ai-chat-error, #ffb4ab);
+    --_shadow: var(--ai-chat-shadow, 0 12px 40px rgb(0 0 0 / 50%));
+    color-scheme: dark;
+  }
+
+  @media (prefers-color-scheme: dark) {
+    :host(:not([theme="light"])) {
+      --_accent: var(--ai-chat-accent, #818cf8);
+      --_accent-text: var(--ai-chat-accent-text, #0b0b1a);
+      --_bg: var(--ai-chat-bg, #17181c);
+      --_text: var(--ai-chat-text, #e8e9ed);
+      --_muted: var(--ai-chat-muted, #a2a8b3);
+      --_border: var(--ai-chat-border, #2d3038);
+      --_assistant-bg: var(--ai-chat-assistant-bg, #23252b);
+      --_code-bg: var(--ai-chat-code-bg, #0b0c10);
+      --_error: var(--ai-chat-error, #ffb4ab);
+      --_shadow: var(--ai-chat-shadow, 0 12px 40px rgb(0 0 0 / 50%));
+      color-scheme: dark;
+    }
+  }
+
+  *,
+  *::before,
+  *::after {
+    box-sizing: border-box;
+  }
+
+  [hidden] {
+    display: none !important;
+  }
+
+  .sr-only {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    padding: 0;
+    margin: -1px;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    white-space: nowrap;
+    border: 0;
+  }
+
+  /* ---- panel ---- */
+  .panel {
+    display: flex;
+    flex-direction: column;
+    height: 100%;
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    overflow: hidden;
+  }
+
+  .header {
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    padding: 12px 12px 12px 16px;
+    padding-inline: 16px 12px;
+    border-block-end: 1px solid var(--_border);
+    min-height: 56px;
+  }
+  .title {
+    margin: 0;
+    font-size: 1.05em;
+    font-weight: 600;
+    letter-spacing: -0.01em;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .spacer {
+    flex: 1;
+  }
+  .badge {
+    flex: none;
+    padding: 2px 8px;
+    border-radius: 999px;
+    background: var(--_badge-bg);
+    color: var(--_badge-text);
+    font-size: 0.75em;
+    font-weight: 600;
+  }
+  .badge.muted {
+    background: var(--_assistant-bg);
+    color: var(--_muted);
+  }
+
+  button {
+    font: inherit;
+    color: inherit;
+    cursor: pointer;
+  }
+  button:focus-visible,
+  textarea:focus-visible,
+  .messages:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: 2px;
+  }
+  .icon-button {
+    display: inline-grid;
+    place-items: center;
+    width: 36px;
+    height: 36px;
+    border: 0;
+    border-radius: 10px;
+    background: transparent;
+    color: var(--_muted);
+  }
+  .icon-button:hover {
+    background: var(--_assistant-bg);
+    color: var(--_text);
+  }
+  svg {
+    fill: currentColor;
+  }
+
+  /* ---- notices ---- */
+  .notice,
+  .banner {
+    margin: 8px 12px 0;
+    padding: 8px 12px;
+    border-radius: 10px;
+    font-size: 0.9em;
+  }
+  .notice.offline {
+    background: var(--_assistant-bg);
+    color: var(--_muted);
+  }
+  .banner {
+    display: flex;
+    align-items: center;
+    gap: 12px;
+    background: var(--_error-bg);
+    color: var(--_error);
+    border: 1px solid color-mix(in srgb, var(--_error) 35%, transparent);
+    margin-block-end: 4px;
+  }
+  .banner .reason {
+    flex: 1;
+  }
+  .retry {
+    flex: none;
+    padding: 4px 12px;
+    border-radius: 8px;
+    border: 1px solid currentColor;
+    background: transparent;
+    color: var(--_error);
+    font-weight: 600;
+  }
+
+  /* ---- transcript ---- */
+  .messages {
+    flex: 1;
+    overflow-y: auto;
+    overscroll-behavior: contain;
+    padding: 16px 12px;
+    display: flex;
+    flex-direction: column;
+    gap: 12px;
+    scroll-behavior: smooth;
+  }
+  .empty {
+    margin: auto;
+    text-align: center;
+    color: var(--_muted);
+    padding: 24px;
+  }
+  .empty .spark {
+    fill: var(--_accent);
+    opacity: 0.9;
+  }
+  .empty-title {
+    margin: 8px 0 4px;
+    color: var(--_text);
+    font-size: 1.15em;
+    font-weight: 600;
+  }
+  .empty-hint {
+    margin: 0;
+  }
+
+  .row {
+    display: flex;
+  }
+  .row.user {
+    justify-content: flex-end;
+  }
+  .bubble {
+    max-width: min(85%, 680px);
+    padding: 8px 14px;
+    border-radius: var(--_radius);
+    overflow-wrap: anywhere;
+  }
+  .user .bubble {
+    background: var(--_accent);
+    color: var(--_accent-text);
+    border-end-end-radius: 6px;
+    white-space: pre-wrap;
+  }
+  .user.pending .bubble {
+    opacity: 0.85;
+  }
+  .assistant .bubble {
+    background: var(--_assistant-bg);
+    border-end-start-radius: 6px;
+  }
+  .note {
+    margin: 6px 0 0;
+    font-size: 0.85em;
+    color: var(--_muted);
+  }
+
+  .thinking {
+    display: inline-flex;
+    align-items: center;
+    gap: 8px;
+    color: var(--_muted);
+  }
+  .dots {
+    display: inline-flex;
+    gap: 3px;
+  }
+  .dots i {
+    width: 6px;
+    height: 6px;
+    border-radius: 50%;
+    background: currentColor;
+    animation: pulse 1.2s infinite ease-in-out;
+  }
+  .dots i:nth-child(2) {
+    animation-delay: 0.15s;
+  }
+  .dots i:nth-child(3) {
+    animation-delay: 0.3s;
+  }
+  @keyframes pulse {
+    0%, 80%, 100% { opacity: 0.25; transform: scale(0.8); }
+    40% { opacity: 1; transform: scale(1); }
+  }
+
+  /* Streaming cursor after the last piece of text. */
+  .streaming > .md-block:last-of-type > :last-child::after {
+    content: "";
+    display: inline-block;
+    width: 0.5em;
+    height: 1.05em;
+    margin-inline-start: 2px;
+    vertical-align: text-bottom;
+    background: var(--_accent);
+    border-radius: 2px;
+    animation: blink 1s steps(2, start) infinite;
+  }
+  @keyframes blink {
+    to { visibility: hidden; }
+  }
+
+  /* ---- markdown ---- */
+  .markdown p,
+  .markdown ul,
+  .markdown ol,
+  .markdown pre,
+  .markdown blockquote,
+  .markdown table {
+    margin: 0.5em 0;
+  }
+  .markdown .md-block:first-of-type > :first-child {
+    margin-block-start: 0;
+  }
+  .markdown .md-block:last-of-type > :last-child {
+    margin-block-end: 0;
+  }
+  .markdown h1, .markdown h2, .markdown h3, .markdown h4, .markdown h5, .markdown h6 {
+    margin: 0.8em 0 0.4em;
+    font-size: 1.05em;
+    line-height: 1.3;
+  }
+  .markdown h1 { font-size: 1.25em; }
+  .markdown h2 { font-size: 1.15em; }
+  .markdown ul, .markdown ol {
+    padding-inline-start: 1.4em;
+  }
+  .markdown a {
+    color: var(--_accent);
+    text-underline-offset: 2px;
+  }
+  .markdown blockquote {
+    padding-inline-start: 12px;
+    border-inline-start: 3px solid var(--_border);
+    color: var(--_muted);
+  }
+  .markdown img {
+    max-width: 100%;
+    border-radius: 8px;
+  }
+  .markdown table {
+    border-collapse: collapse;
+    display: block;
+    overflow-x: auto;
+  }
+  .markdown th, .markdown td {
+    border: 1px solid var(--_border);
+    padding: 4px 8px;
+    text-align: start;
+  }
+  .markdown hr {
+    border: 0;
+    border-block-start: 1px solid var(--_border);
+  }
+  .markdown code {
+    font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace;
+    font-size: 0.9em;
+    padding: 0.1em 0.35em;
+    border-radius: 5px;
+    background: color-mix(in srgb, var(--_text) 8%, transparent);
+  }
+  .code-block {
+    position: relative;
+    margin: 0.5em 0;
+  }
+  .markdown pre {
+    margin: 0;
+    padding: 12px 14px;
+    padding-block-start: 34px;
+    border-radius: 10px;
+    background: var(--_code-bg);
+    color: #e6edf3;
+    overflow-x: auto;
+    direction: ltr;
+    text-align: left;
+  }
+  .markdown pre code {
+    padding: 0;
+    background: none;
+    font-size: 0.85em;
+    color: inherit;
+  }
+  .copy {
+    position: absolute;
+    top: 6px;
+    inset-inline-end: 6px;
+    padding: 2px 10px;
+    border: 1px solid #3d444d;
+    border-radius: 6px;
+    background: #1f242c;
+    color: #e6edf3;
+    font-size: 0.75em;
+  }
+  .copy:hover {
+    background: #2d333b;
+  }
+
+  /* ---- composer ---- */
+  .composer {
+    display: flex;
+    align-items: flex-end;
+    gap: 8px;
+    margin: 8px 12px 12px;
+    padding: 6px 6px 6px 14px;
+    padding-inline: 14px 6px;
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) + 4px);
+    background: var(--_bg);
+    box-shadow: 0 1px 2px rgb(15 17 23 / 6%);
+  }
+  .composer:focus-within {
+    border-color: var(--_accent);
+  }
+  textarea {
+    flex: 1;
+    min-height: 36px;
+    max-height: 160px;
+    padding: 7px 0;
+    border: 0;
+    outline: none;
+    resize: none;
+    background: transparent;
+    color: inherit;
+    font: inherit;
+    field-sizing: content;
+  }
+  textarea::placeholder {
+    color: var(--_muted);
+  }
+  textarea:focus-visible {
+    outline: none;
+  }
+  .send,
+  .stop {
+    flex: none;
+    display: inline-grid;
+    place-items: center;
+    width: 36px;
+    height: 36px;
+    border: 0;
+    border-radius: 12px;
+    background: var(--_accent);
+    color: var(--_accent-text);
+    transition: opacity 0.15s, transform 0.15s;
+  }
+  .send:disabled {
+    opacity: 0.4;
+    cursor: default;
+  }
+  .send:not(:disabled):active,
+  .stop:active {
+    transform: scale(0.94);
+  }
+  .stop {
+    background: var(--_text);
+    color: var(--_bg);
+  }
+  :host(:dir(rtl)) .send svg {
+    transform: scaleX(-1);
+  }
+
+  /* ---- launcher ---- */
+  :host([launcher]) {
+    height: auto;
+  }
+  .launcher {
+    position: fixed;
+    inset-block-end: calc(20px + var(--_ai-chat-keyboard, 0px));
+    inset-inline-end: 20px;
+    z-index: var(--ai-chat-z-index, 2147483000);
+    display: grid;
+    place-items: center;
+    width: 56px;
+    height: 56px;
+    border: 0;
+    border-radius: 50%;
+    background: var(--_accent);
+    color: var(--_accent-text);
+    box-shadow: var(--_shadow);
+    transition: transform 0.2s;
+  }
+  .launcher:hover {
+    transform: scale(1.05);
+  }
+  .launcher svg {
+    width: 26px;
+    height: 26px;
+  }
+  :host([launcher]) .panel {
+    position: fixed;
+    inset-block-end: calc(88px + var(--_ai-chat-keyboard, 0px));
+    inset-inline-end: 20px;
+    z-index: var(--ai-chat-z-index, 2147483000);
+    width: min(400px, calc(100vw - 24px));
+    height: min(var(--_height), calc(var(--_ai-chat-viewport-height, 100dvh) - 108px));
+    box-shadow: var(--_shadow);
+    animation: rise 0.18s ease-out;
+  }
+  @keyframes rise {
+    from { opacity: 0; transform: translateY(8px); }
+  }
+  @media (max-width: 480px) {
+    :host([launcher]) .panel {
+      inset: 0;
+      inset-block-end: var(--_ai-chat-keyboard, 0px);
+      width: 100%;
+      height: auto;
+      border-radius: 0;
+      border: 0;
+    }
+    :host([launcher][open]) .launcher {
+      display: none;
+    }
+    .bubble {
+      max-width: 90%;
+    }
+  }
+
+  @media (prefers-reduced-motion: reduce) {
+    *,
+    *::before,
+    *::after {
+      animation: none !important;
+      transition: none !important;
+      scroll-behavior: auto !important;
+    }
+  }
+`;

@@ -1,0 +1,118 @@
+// Drives a reply: POST {site}/chat-stream and hand each chunk of the body to the element as it
+// arrives. Anything other than a clean 200 body (205, an HTTP error, a network failure, a body
+// that breaks mid-way) is a handover: the subscription takes over from what is already shown.
+// Only one reply is driven at a time; a newer drive, a thread change or disconnecting aborts it.
+import type { ReactiveController, ReactiveControllerHost } from "lit";
+import type { ChatErrorInfo } from "../api.js";
+
+export type DriveRequest = {
+  siteUrl: string;
+  token: string;
+  threadId: string;
+  streamId: string;
+  messageId: string;
+};
+
+export interface DriverCallbacks {
+  /** Status 200: the body is the reply. */
+  onStart(req: DriveRequest): void;
+  /** The whole reply text received so far. */
+  onText(req: DriveRequest, text: string): void;
+  /** The body ended cleanly. */
+  onComplete(req: DriveRequest): void;
+  /** Stop reading; follow the subscription. `error` is set when the server refused with a reason. */
+  onHandover(req: DriveRequest, error?: ChatErrorInfo): void;
+}
+
+export class DriverController implements ReactiveController {
+  /** The reply being driven, if any. */
+  active: DriveRequest | null = null;
+  private _abort?: AbortController;
+  private _generation = 0;
+
+  constructor(
+    host: ReactiveControllerHost,
+    private readonly _cb: DriverCallbacks,
+  ) {
+    host.addController(this);
+  }
+
+  hostDisconnected(): void {
+    this.abort();
+  }
+
+  /** Stops reading the body; results still in flight are dropped. */
+  abort(): void {
+    this._generation++;
+    this._abort?.abort();
+    this._abort = undefined;
+    this.active = null;
+  }
+
+  async drive(req: DriveRequest): Promise<void> {
+    this.abort();
+    const generation = this._generation;
+    const stale = () => generation !== this._generation;
+    const abort = (this._abort = new AbortController());
+    this.active = req;
+    const handOver = (error?: ChatErrorInfo) => {
+      if (stale()) return;
+      this.active = null;
+      this._cb.onHandover(req, error);
+    };
+
+    let res: Response;
+    try {
+      res = await fetch(`${req.siteUrl.replace(/\/$/, "")}/chat-stream`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${req.token}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ streamId: req.streamId }),
+        signal: abort.signal,
+        credentials: "omit",
+      });
+    } catch {
+      return handOver();
+    }
+    if (stale()) return;
+    if (res.status !== 200 || !res.body) {
+      return handOver(res.status >= 400 && res.status < 500 ? await readError(res) : undefined);
+    }
+
+    this._cb.onStart(req);
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (stale()) {
+          void reader.cancel().catch(() => {});
+          return;
+        }
+        if (done) break;
+        if (!value) continue;
+        text += value;
+        this._cb.onText(req, text);
+      }
+    } catch {
+      return handOver();
+    }
+    if (stale()) return;
+    this.active = null;
+    this._abort = undefined;
+    this._cb.onComplete(req);
+  }
+}
+
+async function readError(res: Response): Promise<ChatErrorInfo> {
+  let code = res.status === 429 ? "RATE_LIMITED" : `HTTP_${res.status}`;
+  let message = `The server refused the request (${res.status}).`;
+  try {
+    const body = (await res.json()) as { code?: unknown; message?: unknown };
+    if (typeof body.code === "string") code = body.code;
+    if (typeof body.message === "string") message = body.message;
+  } catch {
+    // Not JSON: keep the generic sentence.
+  }
+  const retryAfter = Number(res.headers.get("Retry-After"));
+  return { code, message, ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}) };
+}

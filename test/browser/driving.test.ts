@@ -1,0 +1,203 @@
+import { expect, oneEvent } from "@open-wc/testing";
+import { controlledBody, until } from "./fake-backend.js";
+import { $, assertGrowsTo, mount, replyText, settle, setup, watchReply, type Setup } from "./helpers.js";
+import type { AiChatStreamEndEvent, AiChatStreamStartEvent } from "../../src/events.js";
+
+describe("driving a reply over POST /chat-stream", () => {
+  let env: Setup;
+  afterEach(() => env?.restore());
+
+  it("creates a thread, sends the prompt and POSTs the stream id with the visitor token", async () => {
+    const body = controlledBody();
+    env = setup(() => new Response(body.stream, { status: 200 }));
+    const el = await mount(env.url);
+    await el.send("Hi there");
+    expect(env.backend.calls.map((c) => c.name)).to.deep.equal(["threads:create", "messages:send"]);
+    await until(() => env.fetchCalls.length === 1);
+    const call = env.fetchCalls[0]!;
+    const { streamId } = JSON.parse(call.init.body as string);
+    expect(call.url).to.equal(`${env.url.replace(/:(\d+)$/, (_, p) => `:${Number(p) + 1}`)}/chat-stream`);
+    expect(call.init.method).to.equal("POST");
+    expect((call.init.headers as Record<string, string>).Authorization).to.match(/^Bearer visitor_/);
+    expect(streamId).to.equal(env.backend.messages.at(-1)!.streamId);
+    expect(el.thread).to.equal(env.backend.messages.at(-1)!.threadId);
+    expect(el.getAttribute("thread")).to.equal(el.thread);
+    body.close();
+  });
+
+  it("renders the body as it arrives and ends with the persisted text", async () => {
+    const body = controlledBody();
+    env = setup(() => new Response(body.stream, { status: 200 }));
+    const el = await mount(env.url);
+    const watch = watchReply(el);
+    const started = oneEvent(el, "ai-chat-stream-start") as Promise<AiChatStreamStartEvent>;
+    void el.send("Tell me");
+    const start = await started;
+    expect(start.driven).to.equal(true);
+    for (const chunk of ["Hello", ", wor", "ld. ", "How are you?"]) {
+      body.push(chunk);
+      env.backend.persist(start.streamId, chunk);
+      await until(() => replyText(el).endsWith(chunk.trim()));
+    }
+    expect(el.status).to.equal("streaming");
+    const ended = oneEvent(el, "ai-chat-stream-end") as Promise<AiChatStreamEndEvent>;
+    body.close();
+    env.backend.finish(start.streamId);
+    const end = await ended;
+    expect(end.status).to.equal("done");
+    expect(end.text).to.equal("Hello, world. How are you?");
+    expect(end.threadId).to.equal(el.thread);
+    await settle(el);
+    expect(replyText(el)).to.equal("Hello, world. How are you?");
+    expect(el.status).to.equal("idle");
+    // A driven reply is not also followed through streams:read.
+    expect(env.backend.subscriptions("streams:read")).to.have.length(0);
+    watch.stop();
+    assertGrowsTo(watch.samples, "Hello, world. How are you?");
+  });
+
+  it("shows a thinking indicator before the first token", async () => {
+    const body = controlledBody();
+    env = setup(() => new Response(body.stream, { status: 200 }));
+    const el = await mount(env.url);
+    await el.send("Hi");
+    await settle(el);
+    expect($(el, ".thinking")).to.exist;
+    body.push("Yes");
+    await until(() => replyText(el) === "Yes");
+    expect($(el, ".thinking")).to.not.exist;
+    expect($(el, ".bubble.streaming")).to.exist;
+    body.close();
+  });
+
+  it("hands over to the subscription on 205 and keeps following to the persisted text", async () => {
+    env = setup(() => new Response(null, { status: 205 }));
+    const el = await mount(env.url);
+    const watch = watchReply(el);
+    const started = oneEvent(el, "ai-chat-stream-start") as Promise<AiChatStreamStartEvent>;
+    await el.send("Hi");
+    const start = await started;
+    expect(start.driven).to.equal(false);
+    for (const chunk of ["One ", "two ", "three."]) {
+      env.backend.persist(start.streamId, chunk);
+      await until(() => replyText(el).endsWith(chunk.trim()));
+    }
+    env.backend.finish(start.streamId);
+    await until(() => el.status === "idle");
+    watch.stop();
+    assertGrowsTo(watch.samples, "One two three.");
+  });
+
+  it("hands over when the POST fails and shows the reply from the subscription", async () => {
+    env = setup(() => Promise.reject(new TypeError("Failed to fetch")));
+    const el = await mount(env.url);
+    const watch = watchReply(el);
+    await el.send("Hi");
+    await until(() => env.backend.subscriptions("streams:read").length === 1);
+    const streamId = env.backend.messages.at(-1)!.streamId!;
+    env.backend.persist(streamId, "Still ");
+    env.backend.persist(streamId, "here.");
+    env.backend.finish(streamId);
+    await until(() => replyText(el) === "Still here." && el.status === "idle");
+    expect($(el, ".banner")).to.not.exist;
+    watch.stop();
+    assertGrowsTo(watch.samples, "Still here.");
+  });
+
+  it("hands over mid-stream without shrinking or doubling text the body showed ahead of the persisted deltas", async () => {
+    const body = controlledBody();
+    env = setup(() => new Response(body.stream, { status: 200 }));
+    const el = await mount(env.url);
+    const watch = watchReply(el);
+    const started = oneEvent(el, "ai-chat-stream-start") as Promise<AiChatStreamStartEvent>;
+    void el.send("Hi");
+    const { streamId } = await started;
+    env.backend.persist(streamId, "Hello ");
+    body.push("Hello wor"); // the body runs ahead of the persisted deltas
+    await until(() => replyText(el) === "Hello wor");
+    body.fail();
+    await until(() => env.backend.subscriptions("streams:read").length === 1);
+    await settle(el);
+    expect(replyText(el)).to.equal("Hello wor");
+    // One delta that straddles what is shown: only its unseen end may be applied.
+    env.backend.persist(streamId, "world, again.");
+    await settle(el);
+    expect(replyText(el)).to.equal("Hello world, again.");
+    env.backend.finish(streamId);
+    await until(() => replyText(el) === "Hello world, again." && el.status === "idle");
+    watch.stop();
+    assertGrowsTo(watch.samples, "Hello world, again.");
+  });
+
+  it("follows more than one page of deltas by advancing the cursor", async () => {
+    env = setup(() => new Response(null, { status: 205 }));
+    const el = await mount(env.url);
+    await el.send("Count");
+    const streamId = env.backend.messages.at(-1)!.streamId!;
+    const words = Array.from({ length: 40 }, (_, i) => `w${i} `);
+    for (const w of words) env.backend.persist(streamId, w);
+    await until(() => replyText(el) === words.join("").trim());
+    const cursors = env.backend.subscriptions("streams:read").map((s) => s.args.cursor);
+    expect(cursors).to.deep.equal([40]);
+  });
+
+  it("drops a reply driven for another thread when the thread changes mid-reply", async () => {
+    const body = controlledBody();
+    env = setup(() => new Response(body.stream, { status: 200 }));
+    const el = await mount(env.url);
+    const started = oneEvent(el, "ai-chat-stream-start");
+    void el.send("First thread");
+    await started;
+    body.push("Reply for the first thread");
+    await until(() => replyText(el) === "Reply for the first thread");
+    const token = env.backend.threads.get(el.thread!)!.token;
+    const other = env.backend.seedThread(token, [["Other question", "Other answer"]]);
+    el.thread = other;
+    await settle(el);
+    expect(env.fetchCalls[0]!.init.signal!.aborted).to.equal(true);
+    try {
+      body.push(" that must not leak");
+    } catch {
+      // The aborted body may already be closed.
+    }
+    await settle(el);
+    expect(replyText(el)).to.equal("Other answer");
+    expect(el.shadowRoot!.textContent).to.not.contain("must not leak");
+    expect(el.shadowRoot!.textContent).to.not.contain("Reply for the first thread");
+  });
+
+  it("aborts the POST and releases the shared client when removed from the page", async () => {
+    const body = controlledBody();
+    env = setup(() => new Response(body.stream, { status: 200 }));
+    const el = await mount(env.url);
+    const started = oneEvent(el, "ai-chat-stream-start");
+    void el.send("Hi");
+    await started;
+    el.remove();
+    expect(env.fetchCalls[0]!.init.signal!.aborted).to.equal(true);
+    expect(env.backend.clientsClosed).to.equal(1);
+    expect(env.backend.subscriptions()).to.have.length(0);
+  });
+
+  it("stop() asks the server to stop the thread's reply", async () => {
+    const body = controlledBody();
+    env = setup(() => new Response(body.stream, { status: 200 }));
+    const el = await mount(env.url);
+    const started = oneEvent(el, "ai-chat-stream-start") as Promise<AiChatStreamStartEvent>;
+    void el.send("Hi");
+    const { streamId } = await started;
+    body.push("Partial");
+    env.backend.persist(streamId, "Partial");
+    await until(() => replyText(el) === "Partial");
+    const stopButton = $<HTMLButtonElement>(el, "[part=stop-button]")!;
+    const ended = oneEvent(el, "ai-chat-stream-end") as Promise<AiChatStreamEndEvent>;
+    stopButton.click();
+    const end = await ended;
+    expect(env.backend.calls.at(-1)).to.deep.include({ name: "messages:stop" });
+    expect(end.status).to.equal("stopped");
+    expect(end.text).to.equal("Partial");
+    body.close();
+    await settle(el);
+    expect($(el, "[part=send-button]")).to.exist;
+  });
+});

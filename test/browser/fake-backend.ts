@@ -1,0 +1,311 @@
+// An in-memory stand-in for the Convex deployment, implementing the contract in
+// docs/architecture.md closely enough for the element's tests, behind the `ChatClient` seam
+// (`setClientFactory`). Subscriptions re-run after every change and deliver asynchronously,
+// like ConvexClient; mutations resolve after their effects reached the subscriptions.
+import { getFunctionName, type FunctionReference } from "convex/server";
+import type { ChatClient, ConnectionInfo } from "../../src/convex-pool.js";
+import type { MessageStatus, MessageView, StreamSlice } from "../../src/api.js";
+
+type Thread = { _id: string; token: string; observers: Set<string> };
+type Message = MessageView & { threadId: string; prompt?: string };
+type Sub = {
+  name: string;
+  args: Record<string, unknown>;
+  cb: (v: unknown) => unknown;
+  onError?: (e: Error) => unknown;
+  last?: string;
+  active: boolean;
+};
+
+export class FakeConvexError extends Error {
+  constructor(readonly data: { code: string; message: string; retryAfterMs?: number }) {
+    super(data.message);
+  }
+}
+
+let ids = 0;
+const id = (p: string) => `${p}${++ids}`;
+
+export class FakeBackend {
+  threads = new Map<string, Thread>();
+  messages: Message[] = [];
+  deltas = new Map<string, { seq: number; start: number; text: string }[]>();
+  config = { model: "gpt-test", demo: false, maxPromptChars: 8000 };
+  calls: { name: string; args: Record<string, unknown> }[] = [];
+  /** Throw from a mutation by name, once. */
+  failNext = new Map<string, FakeConvexError | Error>();
+  clientsMade = 0;
+  clientsClosed = 0;
+  private subs = new Set<Sub>();
+  private connection: ConnectionInfo = { isWebSocketConnected: true, hasEverConnected: true, connectionRetries: 0 };
+  private connectionListeners = new Set<(s: ConnectionInfo) => void>();
+
+  client(): ChatClient {
+    this.clientsMade++;
+    const run = <T>(name: string, args: Record<string, unknown>) => this.run(name, args) as T;
+    return {
+      onUpdate: (ref: FunctionReference<"query">, args: Record<string, unknown>, cb, onError) => {
+        const sub: Sub = { name: getFunctionName(ref), args, cb: cb as Sub["cb"], onError, active: true };
+        this.subs.add(sub);
+        queueMicrotask(() => this.deliver(sub));
+        return () => {
+          sub.active = false;
+          this.subs.delete(sub);
+        };
+      },
+      query: async (ref: FunctionReference<"query">, args: Record<string, unknown>) => run(getFunctionName(ref), args),
+      mutation: async (ref: FunctionReference<"mutation">, args: Record<string, unknown>) => {
+        const name = getFunctionName(ref);
+        this.calls.push({ name, args });
+        await Promise.resolve();
+        const failure = this.failNext.get(name);
+        if (failure) {
+          this.failNext.delete(name);
+          throw failure;
+        }
+        const result = this.mutate(name, args);
+        this.flush();
+        await Promise.resolve();
+        return result;
+      },
+      connectionState: () => this.connection,
+      subscribeToConnectionState: (cb) => {
+        this.connectionListeners.add(cb);
+        return () => this.connectionListeners.delete(cb);
+      },
+      close: () => {
+        this.clientsClosed++;
+      },
+    } as ChatClient;
+  }
+
+  // ---- test controls ----
+
+  setConnected(connected: boolean): void {
+    this.connection = { ...this.connection, isWebSocketConnected: connected };
+    for (const l of this.connectionListeners) l(this.connection);
+  }
+
+  /** A thread owned by `token`, with optional finished history. */
+  seedThread(token = "visitor-token", history: Array<[string, string]> = []): string {
+    const threadId = id("thread_");
+    this.threads.set(threadId, { _id: threadId, token, observers: new Set() });
+    for (const [prompt, reply] of history) {
+      this.addMessage(threadId, "user", prompt, "done");
+      this.addMessage(threadId, "assistant", reply, "done", id("stream_"));
+    }
+    return threadId;
+  }
+
+  /** Starts a reply in `threadId` as if another tab had sent `prompt`. */
+  seedActiveReply(threadId: string, prompt = "Hello?"): { messageId: string; streamId: string } {
+    this.addMessage(threadId, "user", prompt, "done");
+    const streamId = id("stream_");
+    const m = this.addMessage(threadId, "assistant", "", "pending", streamId);
+    this.flush();
+    return { messageId: m._id, streamId };
+  }
+
+  /** Persists a delta (what the HTTP action's flushes do). */
+  persist(streamId: string, text: string): void {
+    const list = this.deltas.get(streamId) ?? [];
+    const start = list.reduce((n, d) => n + d.text.length, 0);
+    list.push({ seq: list.length, start, text });
+    this.deltas.set(streamId, list);
+    const m = this.messages.find((x) => x.streamId === streamId);
+    if (m && m.status === "pending") m.status = "streaming";
+    this.flush();
+  }
+
+  persistedText(streamId: string): string {
+    return (this.deltas.get(streamId) ?? []).map((d) => d.text).join("");
+  }
+
+  /** Finishes the reply: the message gets its full text once. */
+  finish(streamId: string, status: MessageStatus = "done", error: string | null = null): void {
+    const m = this.messages.find((x) => x.streamId === streamId)!;
+    m.status = status;
+    m.text = this.persistedText(streamId);
+    m.error = error;
+    m.updatedAt = Date.now();
+    this.flush();
+  }
+
+  assistantFor(streamId: string): Message {
+    return this.messages.find((x) => x.streamId === streamId)!;
+  }
+
+  subscriptions(name?: string): Sub[] {
+    return [...this.subs].filter((s) => !name || s.name === name);
+  }
+
+  // ---- the "server" ----
+
+  private addMessage(threadId: string, role: "user" | "assistant", text: string, status: MessageStatus, streamId: string | null = null): Message {
+    const now = Date.now();
+    const m: Message = {
+      _id: id("msg_"),
+      threadId,
+      role,
+      status,
+      text,
+      streamId,
+      error: null,
+      model: role === "assistant" ? this.config.model : null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.messages.push(m);
+    return m;
+  }
+
+  private readable(threadId: unknown, token: unknown): Thread {
+    const t = typeof threadId === "string" ? this.threads.get(threadId) : undefined;
+    if (!t || (token !== t.token && !t.observers.has(token as string))) {
+      throw new FakeConvexError({ code: "UNAUTHORIZED", message: "You cannot read this conversation." });
+    }
+    return t;
+  }
+
+  private writable(threadId: unknown, token: unknown): Thread {
+    const t = this.readable(threadId, token);
+    if (token !== t.token) throw new FakeConvexError({ code: "UNAUTHORIZED", message: "Read-only token." });
+    return t;
+  }
+
+  private run(name: string, args: Record<string, unknown>): unknown {
+    switch (name) {
+      case "messages:list": {
+        this.readable(args.threadId, args.token);
+        return this.messages
+          .filter((m) => m.threadId === args.threadId)
+          .map(({ threadId: _t, prompt: _p, ...view }) => ({ ...view }));
+      }
+      case "streams:read": {
+        const m = this.messages.find((x) => x.streamId === args.streamId);
+        if (!m) throw new FakeConvexError({ code: "UNAUTHORIZED", message: "No such stream." });
+        this.readable(m.threadId, args.token);
+        const all = (this.deltas.get(args.streamId as string) ?? []).filter((d) => d.seq >= (args.cursor as number));
+        const page = all.slice(0, 16);
+        const slice: StreamSlice = {
+          status: m.status,
+          start: page[0]?.start ?? this.persistedText(m.streamId!).length,
+          text: page.map((d) => d.text).join(""),
+          cursor: page.length ? page[page.length - 1]!.seq + 1 : (args.cursor as number),
+          more: all.length > 16,
+        };
+        return slice;
+      }
+      case "config:get":
+        return { ...this.config };
+      default:
+        throw new Error(`fake backend: unknown query ${name}`);
+    }
+  }
+
+  private mutate(name: string, args: Record<string, unknown>): unknown {
+    switch (name) {
+      case "threads:create": {
+        const token = (args.token as string | undefined) ?? id("visitor_");
+        return { threadId: this.seedThread(token), token };
+      }
+      case "threads:share": {
+        const t = this.writable(args.threadId, args.token);
+        const observerToken = id("observer_");
+        t.observers.add(observerToken);
+        return { observerToken };
+      }
+      case "messages:send": {
+        this.writable(args.threadId, args.token);
+        const prompt = String(args.prompt ?? "");
+        if (!prompt.trim()) throw new FakeConvexError({ code: "EMPTY_PROMPT", message: "Write a message first." });
+        if (this.messages.some((m) => m.threadId === args.threadId && (m.status === "pending" || m.status === "streaming"))) {
+          throw new FakeConvexError({ code: "REPLY_IN_PROGRESS", message: "Wait for the reply to finish." });
+        }
+        const user = this.addMessage(args.threadId as string, "user", prompt, "done");
+        const streamId = id("stream_");
+        const assistant = this.addMessage(args.threadId as string, "assistant", "", "pending", streamId);
+        return { userMessageId: user._id, assistantMessageId: assistant._id, streamId };
+      }
+      case "messages:stop": {
+        this.writable(args.threadId, args.token);
+        const m = this.messages.find((x) => x.threadId === args.threadId && (x.status === "pending" || x.status === "streaming"));
+        if (m) {
+          m.status = "stopped";
+          m.text = this.persistedText(m.streamId!);
+        }
+        return null;
+      }
+      default:
+        throw new Error(`fake backend: unknown mutation ${name}`);
+    }
+  }
+
+  flush(): void {
+    for (const sub of [...this.subs]) this.deliver(sub);
+  }
+
+  private deliver(sub: Sub): void {
+    if (!sub.active) return;
+    let value: unknown;
+    try {
+      value = this.run(sub.name, sub.args);
+    } catch (e) {
+      const key = `error:${(e as Error).message}`;
+      if (sub.last !== key) {
+        sub.last = key;
+        sub.onError?.(e as Error);
+      }
+      return;
+    }
+    const key = JSON.stringify(value);
+    if (key === sub.last) return;
+    sub.last = key;
+    sub.cb(value);
+  }
+}
+
+/** A streamed HTTP body the test pushes text into. */
+export function controlledBody() {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const stream = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  const encoder = new TextEncoder();
+  return {
+    stream,
+    push: (text: string) => controller.enqueue(encoder.encode(text)),
+    close: () => controller.close(),
+    fail: () => controller.error(new TypeError("network error")),
+  };
+}
+
+export type FetchCall = { url: string; init: RequestInit };
+
+/** Replaces window.fetch until the returned restore function runs. */
+export function stubFetch(handler: (call: FetchCall) => Response | Promise<Response>): { calls: FetchCall[]; restore: () => void } {
+  const original = window.fetch;
+  const calls: FetchCall[] = [];
+  window.fetch = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const call = { url: String(input), init };
+    calls.push(call);
+    const res = await handler(call);
+    return res;
+  }) as typeof fetch;
+  return { calls, restore: () => void (window.fetch = original) };
+}
+
+export const nextFrame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
+
+/** Waits until `check` passes (or throws its last error after `timeout` ms). */
+export async function until(check: () => unknown, timeout = 2000): Promise<void> {
+  const deadline = performance.now() + timeout;
+  for (;;) {
+    try {
+      const ok = check();
+      if (ok !== false) return;
+    } catch (e) {
+      if (performance.now() > deadline) throw e;
+    }
+    if (performance.now() > deadline) throw new Error(`until: condition not met in ${timeout} ms: ${check}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
