@@ -1,0 +1,52 @@
+// `npm run build`: the element as an ES module (deps external) and as a self-contained IIFE,
+// type declarations, and custom-elements.json from source; then the gzipped sizes.
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync, statSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { fileURLToPath } from "node:url";
+import { build } from "vite";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+process.chdir(root);
+// The libraries alone (ConvexClient 18.6, marked 15.3, DOMPurify 12.0, Lit 6.0 KB gzipped) are
+// ~52 KB; the element adds ~9 KB. The budget catches regressions such as a dependency pulled
+// in by accident or a dev build of Lit.
+const IIFE_BUDGET_GZIP = 64 * 1024;
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: "inherit", shell: process.platform === "win32" });
+  if (r.status !== 0) {
+    console.error(`✗ ${cmd} ${args.join(" ")} failed`);
+    process.exit(r.status || 1);
+  }
+}
+
+rmSync("dist", { recursive: true, force: true });
+for (const mode of ["es", "iife"]) {
+  await build({ configFile: "vite.config.ts", mode, logLevel: "warn" });
+}
+run("npx", ["tsc", "-p", "tsconfig.build.json"]);
+run("npx", ["cem", "analyze", "--litelement", "--globs", "src/**/*.ts", "--outdir", "."]);
+
+// A strict CSP forbids eval and friends; fail the build rather than ship them.
+const iife = readFileSync("dist/ai-chat-stream.iife.js", "utf8");
+const evalLike = iife.match(/\beval\(|new Function\(/);
+if (evalLike) {
+  console.error(`✗ dist/ai-chat-stream.iife.js contains ${evalLike[0]}: it would break under a strict CSP`);
+  process.exit(1);
+}
+
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+console.log("\nfile                              size       gzip -9");
+let iifeGzip = 0;
+for (const file of ["dist/ai-chat-stream.js", "dist/ai-chat-stream.iife.js", "custom-elements.json"]) {
+  const buf = readFileSync(file);
+  const gz = gzipSync(buf, { level: 9 }).length;
+  if (file.endsWith(".iife.js")) iifeGzip = gz;
+  console.log(`${file.padEnd(34)}${kb(statSync(file).size).padStart(9)}  ${kb(gz).padStart(9)}`);
+}
+if (iifeGzip > IIFE_BUDGET_GZIP) {
+  console.error(`✗ the IIFE is ${kb(iifeGzip)} gzipped, over the ${kb(IIFE_BUDGET_GZIP)} budget`);
+  process.exit(1);
+}
+console.log(`✓ IIFE within the ${kb(IIFE_BUDGET_GZIP)} gzip budget`);
