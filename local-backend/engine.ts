@@ -1,0 +1,552 @@
+// The execution engine: the app's convex/ folder (and its components) hosted on convex-test.
+//
+// convex-test gives us Convex's semantics (validators, indexes, transactions, components,
+// scheduler) in memory. What it lacks for a server, added here:
+// - a module map built by walking the folder (vitest would use import.meta.glob);
+// - every module is imported eagerly at startup so a broken file fails with its name;
+// - registered functions are wrapped so console output and log lines carry the function's
+//   name, and HTTP routes see the real request URL;
+// - a commit hook (to re-run subscriptions and save to disk) and raw access to the
+//   in-memory tables (to snapshot and restore them) - both through convex-test's private
+//   `DatabaseFake`, reached as described in `captureInternals` below;
+// - syscall counting, so query runs report documents read and tables touched.
+import { convexTest } from "convex-test";
+import { makeFunctionReference } from "convex/server";
+import { convexToJson, jsonToConvex, type Value } from "convex/values";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { discoverComponents, errorText, flattenComponents, type ComponentTree } from "./components.js";
+import { backendStorage, functionStorage, installRuntimeHooks, requestStorage, type BackendScope, type RequestScope } from "./runtime.js";
+
+export class LocalBackendError extends Error {}
+
+export type UdfType = "query" | "mutation" | "action";
+export interface FunctionPath {
+  udfPath: string;
+  componentPath: string;
+}
+export type Identity = Record<string, unknown> & { subject: string; issuer: string; tokenIdentifier: string };
+
+/** The parts of a convex-test accessor we use (the public typings hide most of them). */
+export interface Accessor {
+  queryFromPath(p: FunctionPath, args: Record<string, Value>): Promise<Value>;
+  mutationFromPath(p: FunctionPath, args: Record<string, Value>): Promise<Value>;
+  actionFromPath(p: FunctionPath, args: Record<string, Value>): Promise<Value>;
+  fun(p: FunctionPath, args: Record<string, Value>): Promise<Value>;
+  run<T>(handler: (ctx: any) => Promise<T>): Promise<T>;
+  runInComponent<T>(componentPath: string, handler: (ctx: any) => Promise<T>): Promise<T>;
+  fetch(pathQuery: string, init?: RequestInit): Promise<Response>;
+  withIdentity(identity: Record<string, unknown>): Accessor;
+}
+
+/** convex-test's in-memory database of one component (a private class; fields we touch). */
+export interface DatabaseFake {
+  _componentPath: string;
+  _documents: Record<string, Record<string, Value>>;
+  _storage: Record<string, Blob>;
+  _nextDocId: number;
+  _lastCreationTime: number;
+  _writes: Record<string, unknown>[];
+  get(table: string | undefined, id: string): Record<string, Value> | null;
+  patch(table: string, id: string, value: Record<string, unknown>): void;
+  commit(commitTs?: bigint | null): void;
+}
+
+export interface CronSpec {
+  componentPath: string;
+  /** Cron identifier as given to `crons.interval("name", ...)`. */
+  name: string;
+  udfPath: string;
+  args: Record<string, Value>;
+  schedule: Record<string, unknown> & { type: string };
+}
+
+export interface CommitEvent {
+  ts: bigint;
+  /** "componentPath:table" for every table written. */
+  tables: Set<string>;
+}
+
+const MODULE_EXTENSIONS = new Set([".ts", ".js", ".mts", ".mjs", ".tsx", ".jsx", ".cts", ".cjs"]);
+const HTTP_URL_HEADER = "x-local-backend-url";
+
+const dbOwners = new WeakMap<object, Engine>();
+let databaseProtoPatched = false;
+let syscallsWrapped = false;
+
+/** Table name of a convex-test document ID ("10001messages" -> "messages"). */
+export function tableOfId(id: string): string | null {
+  const m = /^[0-9]+/.exec(id);
+  return m && m[0].length < id.length ? id.slice(m[0].length) : null;
+}
+
+function listModules(dir: string, out: string[] = [], top = dir): string[] {
+  for (const entry of readdirSync(dir)) {
+    if (entry === "node_modules" || entry.startsWith(".")) continue;
+    const full = path.join(dir, entry);
+    if (statSync(full).isDirectory()) {
+      listModules(full, out, top);
+      continue;
+    }
+    const ext = path.extname(entry);
+    if (!MODULE_EXTENSIONS.has(ext) || entry.endsWith(".d.ts")) continue;
+    // Like the Convex bundler: names with more than one dot (x.test.ts, convex.config.ts,
+    // auth.config.ts) are not function modules.
+    if (entry.split(".").length > 2) continue;
+    out.push(full);
+  }
+  return out;
+}
+
+function isRegisteredFunction(v: unknown): v is Record<string, unknown> & ((...a: unknown[]) => unknown) {
+  if (typeof v !== "function" && (typeof v !== "object" || v === null)) return false;
+  const f = v as Record<string, unknown>;
+  return Boolean(f.isQuery || f.isMutation || f.isAction || f.isHttp);
+}
+
+function functionType(f: Record<string, unknown>): UdfType | "httpAction" {
+  if (f.isQuery) return "query";
+  if (f.isMutation) return "mutation";
+  if (f.isAction) return "action";
+  return "httpAction";
+}
+
+/** A copy of a registered function whose handler runs with our function context. */
+function wrapFunction(func: Record<string, unknown>, name: string, componentPath: string, rewriteRequest = false): unknown {
+  const original = (func._handler ?? func) as (ctx: unknown, arg: unknown) => unknown;
+  const descriptors = Object.getOwnPropertyDescriptors(func);
+  for (const k of ["length", "name", "prototype", "arguments", "caller"]) delete (descriptors as Record<string, unknown>)[k];
+  const copy = Object.defineProperties(function registeredFunction() {
+    throw new Error(`${name} cannot be called directly`);
+  }, descriptors) as unknown as Record<string, unknown>;
+  copy._handler = (ctx: unknown, arg: unknown) =>
+    functionStorage.run({ name, componentPath }, () => original(ctx, rewriteRequest ? restoreRequestUrl(arg as Request) : arg));
+  return copy;
+}
+
+/** convex-test builds HTTP requests on https://some.convex.site; give the handler the real URL. */
+function restoreRequestUrl(request: Request): Request {
+  const real = request.headers.get(HTTP_URL_HEADER);
+  if (!real) return request;
+  const headers = new Headers(request.headers);
+  headers.delete(HTTP_URL_HEADER);
+  const hasBody = request.method !== "GET" && request.method !== "HEAD" && request.body !== null;
+  return new Request(real, {
+    method: request.method,
+    headers,
+    body: hasBody ? request.body : undefined,
+    signal: request.signal,
+    ...(hasBody ? { duplex: "half" } : {}),
+  } as RequestInit);
+}
+
+function wrapRouter(router: Record<string, unknown>): unknown {
+  const lookup = (router.lookup as (p: string, m: string) => [Record<string, unknown>, string, string] | null).bind(router);
+  const wrapped = new Map<unknown, unknown>();
+  return Object.assign(Object.create(router), {
+    lookup(pathname: string, method: string) {
+      const found = lookup(pathname, method);
+      if (!found) return found;
+      const [func, m, routePath] = found;
+      let w = wrapped.get(func);
+      if (!w) {
+        w = wrapFunction(func, `${m} ${routePath}`, "", true);
+        wrapped.set(func, w);
+      }
+      return [w, m, routePath];
+    },
+  });
+}
+
+function wrapModule(ns: Record<string, unknown>, modulePath: string, componentPath: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const prefix = componentPath ? `${componentPath}/` : "";
+  for (const [exportName, value] of Object.entries(ns)) {
+    if (isRegisteredFunction(value) && !value.isHttp) {
+      out[exportName] = wrapFunction(value, `${prefix}${modulePath}:${exportName}`, componentPath);
+    } else if (modulePath === "http" && exportName === "default" && value && (value as { isRouter?: boolean }).isRouter) {
+      out[exportName] = wrapRouter(value as Record<string, unknown>);
+    } else {
+      out[exportName] = value;
+    }
+  }
+  return out;
+}
+
+interface LoadedModules {
+  /** Module map for convex-test: absolute path -> loader. */
+  map: Record<string, () => Promise<unknown>>;
+  /** Raw namespaces by module path without extension ("messages", "lib/access"). */
+  namespaces: Map<string, Record<string, unknown>>;
+}
+
+async function loadModules(dir: string, componentPath: string, displayRoot: string): Promise<LoadedModules> {
+  const files = listModules(dir);
+  const map: Record<string, () => Promise<unknown>> = {};
+  const namespaces = new Map<string, Record<string, unknown>>();
+  // convex-test finds the module root from a key containing "_generated".
+  map[path.join(dir, "_generated", "__local_backend__.js")] = async () => ({});
+  for (const file of files) {
+    const modulePath = path.relative(dir, file).replace(/\.[^.]+$/, "").split(path.sep).join("/");
+    let ns: Record<string, unknown>;
+    try {
+      ns = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    } catch (e) {
+      throw new LocalBackendError(`failed to load ${path.relative(displayRoot, file)}: ${errorText(e)}`);
+    }
+    namespaces.set(modulePath, ns);
+    const wrapped = modulePath.startsWith("_generated/") ? ns : wrapModule(ns, modulePath, componentPath);
+    map[file] = async () => wrapped;
+  }
+  return { map, namespaces };
+}
+
+/**
+ * Reach convex-test's per-instance component map and its `DatabaseFake` class, which it
+ * does not export. `registerComponent` does `components[name] = { db, modules }` on a plain
+ * object; a short-lived setter on Object.prototype for a probe name observes that
+ * assignment (`this` is the map). The probe is not kept as a component.
+ */
+function captureInternals(t: { registerComponent: (...a: any[]) => void }): Record<string, { db: DatabaseFake }> {
+  const probe = "__localBackendProbe__";
+  let captured: { map: Record<string, { db: DatabaseFake }> } | null = null;
+  Object.defineProperty(Object.prototype, probe, {
+    configurable: true,
+    set(this: Record<string, { db: DatabaseFake }>) {
+      captured = { map: this };
+    },
+  });
+  try {
+    t.registerComponent(probe, null, { [`/${probe}/_generated/x.js`]: async () => ({}) });
+  } finally {
+    delete (Object.prototype as Record<string, unknown>)[probe];
+  }
+  if (!captured) throw new Error("convex-test internals changed: could not reach its component map");
+  return (captured as { map: Record<string, { db: DatabaseFake }> }).map;
+}
+
+function patchDatabaseFake(proto: DatabaseFake) {
+  if (databaseProtoPatched) return;
+  databaseProtoPatched = true;
+  // There is no commit hook in convex-test; the outermost commit (commitTs !== null) is
+  // the moment writes become visible, so that is where subscriptions and saving learn of it.
+  const commit = proto.commit;
+  proto.commit = function (this: DatabaseFake, commitTs: bigint | null = null) {
+    const pending = this._writes[this._writes.length - 1];
+    commit.call(this, commitTs);
+    if (commitTs === null || !pending) return;
+    const ids = Object.keys(pending);
+    if (ids.length === 0) return;
+    dbOwners.get(this)?.noteCommit(this._componentPath, ids);
+  };
+}
+
+/**
+ * Count reads and record tables per query run. The Convex runtime talks to convex-test
+ * through the global `Convex.asyncSyscall`, so wrapping it sees every read of every
+ * engine in the process; the RequestScope in AsyncLocalStorage says whose it is.
+ */
+function wrapSyscalls() {
+  if (syscallsWrapped) return;
+  syscallsWrapped = true;
+  const g = globalThis as unknown as { Convex: Record<string, (...a: any[]) => any> };
+  const original = g.Convex;
+  const note = (table: string | null | undefined, docs: number) => {
+    const reads = requestStorage.getStore()?.reads;
+    if (!reads) return;
+    reads.count += docs;
+    if (table) reads.tables.add(`${currentComponentPath()}:${table}`);
+  };
+  const tableOfQuery = (query: { source?: { tableName?: string; indexName?: string } } | undefined) =>
+    query?.source?.tableName ?? query?.source?.indexName?.split(".")[0];
+  g.Convex = {
+    syscall: (op: string, args: string) => original.syscall(op, args),
+    jsSyscall: (op: string, args: unknown) => original.jsSyscall(op, args),
+    asyncSyscall: async (op: string, jsonArgs: string) => {
+      const result = await original.asyncSyscall(op, jsonArgs);
+      if (!requestStorage.getStore()?.reads) return result;
+      try {
+        const args = JSON.parse(jsonArgs);
+        if (op === "1.0/get") note(args.table ?? tableOfId(args.id), result === "null" ? 0 : 1);
+        else if (op === "1.0/queryStreamNext") note(null, JSON.parse(result).done ? 0 : 1);
+        else if (op === "1.0/queryPage") note(tableOfQuery(args.query), JSON.parse(result).page.length);
+        else if (op === "1.0/count") note(args.table, 0);
+      } catch {
+        // Counting is best effort; never break a function over it.
+      }
+      return result;
+    },
+  };
+  const syscall = g.Convex.syscall;
+  g.Convex.syscall = (op: string, jsonArgs: string) => {
+    const result = syscall(op, jsonArgs);
+    if (op === "1.0/queryStream" && requestStorage.getStore()?.reads) {
+      try {
+        note(tableOfQuery(JSON.parse(jsonArgs).query), 0);
+      } catch {
+        // best effort
+      }
+    }
+    return result;
+  };
+}
+
+/** Component path of the innermost wrapped function ("" for the app). */
+function currentComponentPath(): string {
+  return functionStorage.getStore()?.componentPath ?? "";
+}
+
+export interface EngineOptions {
+  convexDir: string;
+  scope: BackendScope;
+  /** Root the error messages name files relative to (the project dir). */
+  displayRoot: string;
+}
+
+export class Engine {
+  readonly t: Accessor;
+  readonly dbs = new Map<string, DatabaseFake>();
+  /** Root functions: udfPath ("messages:send") -> type and visibility. */
+  readonly functions = new Map<string, { type: UdfType | "httpAction"; visibility: "public" | "internal" }>();
+  readonly crons: CronSpec[] = [];
+  hasHttp = false;
+  authConfig: { providers?: unknown[] } | null = null;
+  private commitListeners = new Set<(e: CommitEvent) => void>();
+  /** Last commit timestamp handed out (ns, u64 in the protocol); never goes backwards. */
+  ts: bigint;
+
+  private constructor(
+    t: Accessor,
+    readonly tree: ComponentTree,
+    readonly scope: BackendScope,
+  ) {
+    this.t = t;
+    this.ts = BigInt(Date.now()) * 1_000_000n;
+  }
+
+  static async load(opts: EngineOptions): Promise<Engine> {
+    const { convexDir, scope, displayRoot } = opts;
+    installRuntimeHooks();
+    if (!existsSync(convexDir) || !statSync(convexDir).isDirectory()) {
+      throw new LocalBackendError(`no Convex functions folder at ${convexDir} (pass --convex-dir)`);
+    }
+    return backendStorage.run(scope, async () => {
+      let tree: ComponentTree;
+      try {
+        tree = await discoverComponents(convexDir);
+      } catch (e) {
+        throw new LocalBackendError(errorText(e));
+      }
+      const app = await loadModules(convexDir, "", displayRoot);
+      const schema = app.namespaces.get("schema")?.default;
+      if (app.namespaces.has("schema") && !schema) {
+        throw new LocalBackendError(`failed to load ${path.relative(displayRoot, path.join(convexDir, "schema.ts"))}: no default export`);
+      }
+      let t: ReturnType<typeof convexTest>;
+      try {
+        t = convexTest(schema as never, app.map);
+      } catch (e) {
+        throw new LocalBackendError(`invalid schema in ${path.relative(displayRoot, convexDir)}/schema.ts: ${errorText(e)}`);
+      }
+      wrapSyscalls();
+      const components = captureInternals(t as never);
+      const engine = new Engine(t as unknown as Accessor, tree, scope);
+
+      for (const [modulePath, ns] of app.namespaces) {
+        if (modulePath.startsWith("_generated/")) continue;
+        for (const [exportName, value] of Object.entries(ns)) {
+          if (!isRegisteredFunction(value)) continue;
+          const udfPath = `${modulePath}:${exportName}`;
+          engine.functions.set(udfPath, {
+            type: functionType(value),
+            visibility: value.isPublic ? "public" : "internal",
+          });
+        }
+      }
+      engine.hasHttp = app.namespaces.has("http");
+      engine.addCrons("", app.namespaces.get("crons"));
+      engine.authConfig = await loadAuthConfig(convexDir, displayRoot);
+
+      for (const node of flattenComponents(tree.components)) {
+        const mods = await loadModules(node.dir, node.componentPath, displayRoot);
+        const componentSchema = mods.namespaces.get("schema")?.default ?? null;
+        t.registerComponent(node.componentPath, componentSchema as never, mods.map);
+        engine.addCrons(node.componentPath, mods.namespaces.get("crons"));
+      }
+
+      delete components.__localBackendProbe__;
+      for (const [componentPath, info] of Object.entries(components)) {
+        engine.dbs.set(componentPath, info.db);
+        dbOwners.set(info.db, engine);
+      }
+      patchDatabaseFake(Object.getPrototypeOf(engine.dbs.get("")!) as DatabaseFake);
+      return engine;
+    });
+  }
+
+  private addCrons(componentPath: string, ns: Record<string, unknown> | undefined) {
+    const crons = ns?.default as { isCrons?: boolean; crons?: Record<string, { name: string; args: unknown[]; schedule: CronSpec["schedule"] }> } | undefined;
+    if (!crons?.isCrons || !crons.crons) return;
+    for (const [name, job] of Object.entries(crons.crons)) {
+      this.crons.push({
+        componentPath,
+        name,
+        udfPath: job.name,
+        args: jsonToConvex((job.args[0] ?? {}) as never) as Record<string, Value>,
+        schedule: job.schedule,
+      });
+    }
+  }
+
+  /** Called from the commit hook, synchronously inside convex-test's commit. */
+  noteCommit(componentPath: string, ids: string[]) {
+    const tables = new Set<string>();
+    for (const id of ids) tables.add(`${componentPath}:${tableOfId(id)}`);
+    const wall = BigInt(Date.now()) * 1_000_000n;
+    this.ts = wall > this.ts ? wall : this.ts + 1n;
+    const req = requestStorage.getStore();
+    if (req) req.commitTs = this.ts;
+    const event = { ts: this.ts, tables };
+    for (const l of this.commitListeners) l(event);
+  }
+
+  onCommit(listener: (e: CommitEvent) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
+  /** Run engine work inside this backend's scope (clock, env, timers, logs). */
+  inScope<T>(fn: () => T): T {
+    return backendStorage.run(this.scope, fn);
+  }
+
+  accessor(identity: Identity | null): Accessor {
+    return identity ? this.t.withIdentity(identity) : this.t;
+  }
+
+  /** Check a client-facing call: exists, right type, public. Returns an error message or null. */
+  checkPublic(udfPath: string, type: UdfType): string | null {
+    const f = this.functions.get(normalizeUdfPath(udfPath));
+    if (!f || f.visibility !== "public" || f.type === "httpAction") {
+      return `Could not find public function for '${udfPath}'. Did you forget to run \`npx convex dev\`?`;
+    }
+    if (f.type !== type) {
+      return `Trying to execute ${udfPath} as ${type[0].toUpperCase()}${type.slice(1)}, but it is defined as ${f.type[0].toUpperCase()}${f.type.slice(1)}.`;
+    }
+    return null;
+  }
+
+  /** A top-level call from a client: mutation or action, with log capture. */
+  async call(type: "mutation" | "action" | "query", udfPath: string, args: Record<string, Value>, identity: Identity | null) {
+    const req: RequestScope = { logLines: [] };
+    const p = { udfPath: normalizeUdfPath(udfPath), componentPath: "" };
+    return this.inScope(() =>
+      requestStorage.run(req, async () => {
+        const a = this.accessor(identity);
+        try {
+          const value =
+            type === "mutation" ? await a.mutationFromPath(p, args) : type === "action" ? await a.actionFromPath(p, args) : await a.queryFromPath(p, args);
+          return { ok: true as const, value, logLines: req.logLines, ts: req.commitTs ?? this.ts };
+        } catch (e) {
+          return { ok: false as const, ...describeError(e), logLines: req.logLines };
+        }
+      }),
+    );
+  }
+
+  /**
+   * Run several queries in ONE transaction (a consistent snapshot): convex-test serializes
+   * transactions, and a query run through `ctx.runQuery` inside `t.run` stays in the
+   * outer transaction. Returns the snapshot timestamp with the results.
+   */
+  async snapshotQueries(
+    identity: Identity | null,
+    select: () => { udfPath: string; args: Record<string, Value> }[],
+  ): Promise<{ ts: bigint; results: QueryRunResult[] }> {
+    // `t.run` returns only Convex values, so the results leave through these variables.
+    let ts = this.ts;
+    const results: QueryRunResult[] = [];
+    await this.inScope(() =>
+      this.accessor(identity).run(async (ctx: { runQuery: (ref: unknown, args: unknown) => Promise<Value> }) => {
+        // Holding the transaction lock: no commit can land until we return, so the
+        // selection, the timestamp and every result belong to the same snapshot.
+        const queries = select();
+        ts = this.ts;
+        for (const q of queries) {
+          const req: RequestScope = { logLines: [], reads: { count: 0, tables: new Set() } };
+          const denied = this.checkPublic(q.udfPath, "query");
+          const r = await requestStorage.run(req, async () => {
+            if (denied) return { ok: false as const, message: denied };
+            try {
+              const value = await ctx.runQuery(makeFunctionReference<"query">(normalizeUdfPath(q.udfPath)), q.args);
+              return { ok: true as const, value };
+            } catch (e) {
+              return { ok: false as const, ...describeError(e) };
+            }
+          });
+          results.push({ ...r, logLines: req.logLines, reads: req.reads!.count, tables: req.reads!.tables });
+        }
+        return null;
+      }),
+    );
+    return { ts, results };
+  }
+
+  /** An HTTP action request on the site URL. `realUrl` is what the handler's request.url shows. */
+  async fetch(pathQuery: string, init: RequestInit, realUrl: string, identity: Identity | null): Promise<Response> {
+    if (!this.hasHttp) return new Response("No HTTP actions (convex/http.ts) in this app", { status: 404 });
+    const headers = new Headers(init.headers);
+    headers.set(HTTP_URL_HEADER, realUrl);
+    return this.inScope(() => requestStorage.run({ logLines: [] }, () => this.accessor(identity).fetch(pathQuery, { ...init, headers })));
+  }
+
+  // ---- raw table access for persistence and the scheduler ----
+
+  /** All committed documents of a component's table (no transaction needed). */
+  documents(componentPath: string, table: string): Record<string, Value>[] {
+    const db = this.dbs.get(componentPath);
+    if (!db) return [];
+    return Object.entries(db._documents)
+      .filter(([id]) => tableOfId(id) === table)
+      .map(([, doc]) => doc);
+  }
+}
+
+export type QueryRunResult = (
+  | { ok: true; value: Value }
+  | { ok: false; message: string; errorData?: Value }
+) & { logLines: string[]; reads: number; tables: Set<string> };
+
+/** "messages:send", "messages.js:send", "messages" (default export) -> canonical form. */
+export function normalizeUdfPath(udfPath: string): string {
+  const [mod, name] = udfPath.split(":");
+  const m = mod.replace(/\.(js|ts|mjs|cjs|jsx|tsx)$/, "");
+  return `${m}:${name ?? "default"}`;
+}
+
+/** Message and ConvexError data as the real backend reports them. */
+export function describeError(e: unknown): { message: string; errorData?: Value } {
+  if (e && typeof e === "object" && Symbol.for("ConvexError") in e) {
+    const ce = e as { message: string; data: Value };
+    return { message: `Uncaught ConvexError: ${ce.message}`, errorData: ce.data ?? null };
+  }
+  if (e instanceof Error) return { message: `Uncaught ${e.name === "Error" ? "Error" : e.name}: ${e.message}` };
+  return { message: `Uncaught ${String(e)}` };
+}
+
+async function loadAuthConfig(convexDir: string, displayRoot: string): Promise<{ providers?: unknown[] } | null> {
+  for (const name of ["auth.config.ts", "auth.config.js"]) {
+    const file = path.join(convexDir, name);
+    if (!existsSync(file)) continue;
+    try {
+      const ns = (await import(pathToFileURL(file).href)) as { default?: { providers?: unknown[] } };
+      return ns.default ?? null;
+    } catch (e) {
+      throw new LocalBackendError(`failed to load ${path.relative(displayRoot, file)}: ${errorText(e)}`);
+    }
+  }
+  return null;
+}
+
+export { convexToJson, jsonToConvex };

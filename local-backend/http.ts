@@ -1,0 +1,226 @@
+// The two HTTP servers.
+//
+// Deployment URL (BACKEND_PORT, 3210): the sync WebSocket, the HTTP API ConvexHttpClient
+// uses (POST /api/query|mutation|action|function, /api/query_ts), and the admin endpoints
+// codegen needs. Site URL (BACKEND_PORT + 1): the app's HTTP actions (convex/http.ts). All
+// methods, OPTIONS included, go to the app's router, so CORS is whatever the app's routes
+// answer. Response bodies are written chunk by chunk as the action produces them.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { Readable } from "node:stream";
+import { WebSocketServer } from "ws";
+import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
+import type { AuthVerifier } from "./auth.js";
+import { handleDeployApi } from "./deployApi.js";
+import { encodeTs, SyncConnection } from "./sync.js";
+import type { Engine, Identity, UdfType } from "./engine.js";
+
+// Must match the constant in convex/browser's http_client: "the function failed".
+const STATUS_CODE_UDF_FAILED = 560;
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+const API_CORS = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-headers": "Content-Type, Authorization, Convex-Client",
+  "access-control-allow-methods": "GET, POST, OPTIONS",
+};
+
+type Log = (level: "log" | "error", line: string) => void;
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json", ...API_CORS });
+  res.end(JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error("request body too large");
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Identity from `Authorization: Bearer <jwt>`; a bearer value that is not a JWT means none. */
+async function identityFromHeader(auth: AuthVerifier, header: string | undefined, strict: boolean): Promise<Identity | null> {
+  const m = header ? /^Bearer\s+(.+)$/i.exec(header) : null;
+  if (!m) return null;
+  const token = m[1].trim();
+  // Site routes often use bearer tokens of their own (not JWTs): leave those to the app.
+  if (!strict && token.split(".").length !== 3) return null;
+  try {
+    return await auth.identify(token);
+  } catch (e) {
+    if (strict) throw e;
+    return null;
+  }
+}
+
+export function createDeploymentServer(opts: {
+  engine: Engine;
+  auth: AuthVerifier;
+  log: Log;
+  connections: Set<SyncConnection>;
+}): Server {
+  const { engine, auth, log, connections } = opts;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  const server = createServer((req, res) => {
+    handleApi(req, res).catch((e: unknown) => {
+      log("error", `${req.method} ${req.url} failed: ${e instanceof Error ? e.message : String(e)}`);
+      if (!res.headersSent) json(res, 500, { code: "InternalServerError", message: e instanceof Error ? e.message : String(e) });
+      else res.destroy();
+    });
+  });
+
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const { pathname } = new URL(req.url ?? "/", "http://localhost");
+    if (!/^\/api\/[^/]+\/sync$/.test(pathname)) {
+      socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn = new SyncConnection(ws, engine, auth, log);
+      connections.add(conn);
+      ws.on("close", () => connections.delete(conn));
+    });
+  });
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse) {
+    const { pathname } = new URL(req.url ?? "/", "http://localhost");
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, API_CORS);
+      res.end();
+      return;
+    }
+    if (await handleDeployApi(req, res, pathname, async () => engine.tree)) return;
+    if (req.method === "GET" && (pathname === "/version" || pathname === "/instance_version")) {
+      res.writeHead(200, { "content-type": "text/plain", ...API_CORS });
+      res.end("local-backend");
+      return;
+    }
+    if (req.method === "POST" && pathname === "/api/query_ts") {
+      await readBody(req);
+      json(res, 200, { ts: encodeTs(engine.ts) });
+      return;
+    }
+    const kind = /^\/api\/(query|query_at_ts|mutation|action|function|run)$/.exec(pathname)?.[1];
+    if (req.method !== "POST" || !kind) {
+      json(res, 404, { code: "NotFound", message: `${req.method} ${pathname} is not served by the local backend` });
+      return;
+    }
+    let body: { path?: string; args?: JSONValue; componentPath?: string };
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch {
+      json(res, 400, { code: "BadJsonBody", message: "request body is not JSON" });
+      return;
+    }
+    const udfPath = String(body.path ?? "");
+    let identity: Identity | null;
+    try {
+      identity = await identityFromHeader(auth, req.headers.authorization, true);
+    } catch (e) {
+      json(res, 401, { code: "Unauthenticated", message: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    let type: UdfType;
+    if (kind === "function" || kind === "run") {
+      const f = engine.functions.get(udfPath.includes(":") ? udfPath : `${udfPath}:default`);
+      type = f && f.type !== "httpAction" ? f.type : "query";
+    } else {
+      type = kind === "query_at_ts" ? "query" : (kind as UdfType);
+    }
+    const rawArgs = Array.isArray(body.args) ? (body.args[0] ?? {}) : (body.args ?? {});
+    const args = jsonToConvex(rawArgs as JSONValue) as Record<string, Value>;
+    const denied = engine.checkPublic(udfPath, type);
+    if (denied) {
+      json(res, STATUS_CODE_UDF_FAILED, { status: "error", errorMessage: denied, logLines: [] });
+      return;
+    }
+    const r = await engine.call(type, udfPath, args, identity);
+    if (r.ok) {
+      json(res, 200, { status: "success", value: convexToJson(r.value), logLines: r.logLines });
+    } else {
+      json(res, STATUS_CODE_UDF_FAILED, {
+        status: "error",
+        errorMessage: r.message,
+        logLines: r.logLines,
+        ...(r.errorData !== undefined ? { errorData: convexToJson(r.errorData) } : {}),
+      });
+    }
+  }
+
+  server.on("close", () => wss.close());
+  return server;
+}
+
+export function createSiteServer(opts: { engine: Engine; auth: AuthVerifier; log: Log }): Server {
+  const { engine, auth, log } = opts;
+  const server = createServer((req, res) => {
+    serve(req, res).catch((e: unknown) => {
+      log("error", `HTTP action ${req.method} ${req.url} failed: ${e instanceof Error ? e.message : String(e)}`);
+      if (!res.headersSent) {
+        res.writeHead(500, { "content-type": "text/plain" });
+        res.end("Internal server error");
+      } else {
+        res.destroy();
+      }
+    });
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse) {
+    // Small writes must leave at once: no Nagle delay on streamed bodies.
+    req.socket.setNoDelay(true);
+    const host = req.headers.host ?? `127.0.0.1:${(server.address() as { port: number }).port}`;
+    const realUrl = `http://${host}${req.url ?? "/"}`;
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v === undefined) continue;
+      for (const value of Array.isArray(v) ? v : [v]) headers.append(k, value);
+    }
+    const abort = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const method = req.method ?? "GET";
+    const hasBody = method !== "GET" && method !== "HEAD";
+    const init: RequestInit & { duplex?: string } = {
+      method,
+      headers,
+      signal: abort.signal,
+      ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: "half" } : {}),
+    };
+    const identity = await identityFromHeader(auth, req.headers.authorization, false);
+    const response = await engine.fetch(req.url ?? "/", init, realUrl, identity);
+    const outHeaders: Record<string, string | string[]> = {};
+    response.headers.forEach((value, key) => {
+      if (key === "set-cookie") return;
+      outHeaders[key] = value;
+    });
+    const cookies = response.headers.getSetCookie?.() ?? [];
+    if (cookies.length > 0) outHeaders["set-cookie"] = cookies;
+    res.writeHead(response.status, response.statusText, outHeaders);
+    if (!response.body || method === "HEAD") {
+      res.end();
+      return;
+    }
+    // Send headers now, then every chunk the moment the action produces it.
+    res.flushHeaders();
+    const reader = response.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (res.destroyed) break;
+        res.write(value);
+      }
+      res.end();
+    } finally {
+      if (res.destroyed) await reader.cancel().catch(() => {});
+    }
+  }
+
+  return server;
+}

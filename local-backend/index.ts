@@ -1,0 +1,249 @@
+// Programmatic API: start a local backend for a convex/ folder.
+//
+//   const backend = await startLocalBackend({ port: 0, dataDir, reset: true });
+//   new ConvexClient(backend.convexUrl, { webSocketConstructor: WebSocket });
+//   fetch(`${backend.siteUrl}/chat-stream`, ...);
+//   await backend.stop();
+import { existsSync, readFileSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { AuthVerifier } from "./auth.js";
+import { Engine, LocalBackendError } from "./engine.js";
+import { createDeploymentServer, createSiteServer } from "./http.js";
+import { Persistence } from "./persistence.js";
+import type { BackendScope } from "./runtime.js";
+import { realClearTimeout } from "./runtime.js";
+import { Scheduler } from "./scheduler.js";
+import type { ConnectionStats, SyncConnection } from "./sync.js";
+
+export { LocalBackendError } from "./engine.js";
+export type { ConnectionStats } from "./sync.js";
+
+export interface LocalBackendOptions {
+  /** Deployment port; the site is served on port + 1. 0 = two free ports. Default 3210. */
+  port?: number;
+  /** Site (HTTP actions) port. Default port + 1 (any free port when port is 0). */
+  sitePort?: number;
+  /** Where data is saved. Default `<project>/.local-backend`. */
+  dataDir?: string;
+  /** Start with an empty database (deletes the saved data). */
+  reset?: boolean;
+  /** The functions folder. Default `./convex` (relative to cwd). */
+  convexDir?: string;
+  /** Extra environment for the functions (wins over process.env and .env.local). */
+  env?: Record<string, string>;
+  /** No startup banner and no function log lines on stdout (errors still go to stderr). */
+  quiet?: boolean;
+  /** Host to bind. Default 127.0.0.1. */
+  host?: string;
+}
+
+export interface LocalBackendStats {
+  connections: ConnectionStats[];
+  totals: { bytesSent: number; messagesSent: number; transitions: number; queryRuns: number; documentsRead: number };
+}
+
+export interface LocalBackend {
+  convexUrl: string;
+  siteUrl: string;
+  /** Per sync WebSocket: bytes sent, query runs, documents read (closed ones included). */
+  stats(): LocalBackendStats;
+  /**
+   * Tests only: move this backend's clock forward. Functions see the later Date.now(),
+   * and crons that became due run now (the real cron definitions). Resolves when they
+   * finished. Timers already armed for runAfter/runAt keep their real-time delay.
+   */
+  advanceTime(ms: number): Promise<void>;
+  /** Save to disk now (it also saves shortly after every write). */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** `.env.local` next to the convex folder, as `npx convex env set` would provide. */
+function readDotEnv(file: string): Record<string, string> {
+  if (!existsSync(file)) return {};
+  const out: Record<string, string> = {};
+  for (const line of readFileSync(file, "utf8").split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m) continue;
+    let value = m[2];
+    if (/^(['"]).*\1$/.test(value)) value = value.slice(1, -1);
+    else value = value.replace(/\s+#.*$/, "");
+    out[m[1]] = value;
+  }
+  return out;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => {
+      server.off("listening", onListening);
+      if (e.code === "EADDRINUSE") {
+        reject(new LocalBackendError(`port ${port} is already in use (another backend running? pick one with --port or BACKEND_PORT)`));
+      } else if (e.code === "EACCES") {
+        reject(new LocalBackendError(`no permission to listen on port ${port}`));
+      } else {
+        reject(e);
+      }
+    };
+    const onListening = () => {
+      server.off("error", onError);
+      resolve((server.address() as AddressInfo).port);
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, host);
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export async function startLocalBackend(options: LocalBackendOptions = {}): Promise<LocalBackend> {
+  const host = options.host ?? "127.0.0.1";
+  const convexDir = path.resolve(options.convexDir ?? "convex");
+  const projectDir = path.dirname(convexDir);
+  const dataDir = path.resolve(options.dataDir ?? path.join(projectDir, ".local-backend"));
+  const quiet = options.quiet ?? false;
+  const out = (line: string) => {
+    if (!quiet) process.stdout.write(`${line}\n`);
+  };
+  const err = (line: string) => process.stderr.write(`${line}\n`);
+  const log = (level: "log" | "error", line: string) => (level === "error" ? err(`local-backend: ${line}`) : out(line));
+
+  // Functions see process.env, then .env.local for what the shell does not set, then options.env.
+  const dotEnv = readDotEnv(path.join(projectDir, ".env.local"));
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(dotEnv)) if (process.env[k] === undefined) env[k] = v;
+  Object.assign(env, options.env ?? {});
+
+  const scope: BackendScope = {
+    clockOffsetMs: 0,
+    env,
+    timers: new Set(),
+    stopped: false,
+    print: (stream, line) => {
+      if (stream === "log") out(line);
+      else err(line);
+    },
+  };
+
+  const engine = await Engine.load({ convexDir, scope, displayRoot: process.cwd() });
+  const auth = new AuthVerifier(engine.authConfig);
+  if (options.reset) Persistence.reset(dataDir);
+  // eslint-disable-next-line prefer-const
+  let scheduler: Scheduler;
+  const persistence = new Persistence(engine, dataDir, () => scheduler?.getState(), (m) => log("error", m));
+  let savedScheduler: unknown;
+  try {
+    savedScheduler = persistence.restore();
+  } catch (e) {
+    throw new LocalBackendError(e instanceof Error ? e.message : String(e));
+  }
+  scheduler = new Scheduler(engine, log, () => persistence.markDirty());
+  const stopCommits = engine.onCommit(() => persistence.markDirty());
+
+  const connections = new Set<SyncConnection>();
+  const closedStats: ConnectionStats[] = [];
+  const deployment = createDeploymentServer({ engine, auth, log, connections });
+  const site = createSiteServer({ engine, auth, log });
+
+  let port = options.port ?? 3210;
+  let sitePort: number;
+  try {
+    if (port === 0) {
+      port = await listen(deployment, 0, host);
+      if (options.sitePort !== undefined) {
+        sitePort = await listen(site, options.sitePort, host);
+      } else {
+        // Prefer port+1 like `convex dev --local`; take any free port if that is taken.
+        try {
+          sitePort = await listen(site, port + 1, host);
+        } catch {
+          sitePort = await listen(site, 0, host);
+        }
+      }
+    } else {
+      await listen(deployment, port, host);
+      sitePort = await listen(site, options.sitePort ?? port + 1, host);
+    }
+  } catch (e) {
+    await closeServer(deployment);
+    await closeServer(site);
+    stopCommits();
+    throw e;
+  }
+  deployment.on("upgrade", () => {
+    // Keep stats of connections after they close (benchmarks read them at the end).
+    for (const c of connections) if (!closedStats.includes(c.stats)) closedStats.push(c.stats);
+  });
+
+  const onRejection = (reason: unknown) => {
+    // e.g. PersistentTextStreaming.stream() rethrows a writer error from a promise nobody
+    // awaits. Node would exit; a server must not. The stream is marked `error` anyway.
+    err(`local-backend: unhandled rejection (ignored): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+  };
+  process.on("unhandledRejection", onRejection);
+
+  scheduler.start(savedScheduler);
+
+  const displayHost = host === "0.0.0.0" ? "127.0.0.1" : host;
+  const convexUrl = `http://${displayHost}:${port}`;
+  const siteUrl = `http://${displayHost}:${sitePort}`;
+  if (!auth.verifies) {
+    out(
+      "local-backend: WARNING: no convex/auth.config.ts providers - setAuth() tokens are accepted UNVERIFIED " +
+        "(any JWT is trusted). Local use only.",
+    );
+  }
+  out(`local-backend: serving ${path.relative(process.cwd(), convexDir) || "."} (data: ${path.relative(process.cwd(), dataDir) || "."})`);
+
+  let stopping: Promise<void> | null = null;
+  return {
+    convexUrl,
+    siteUrl,
+    stats() {
+      for (const c of connections) if (!closedStats.includes(c.stats)) closedStats.push(c.stats);
+      const list = closedStats.map((s) => ({ ...s }));
+      const totals = { bytesSent: 0, messagesSent: 0, transitions: 0, queryRuns: 0, documentsRead: 0 };
+      for (const s of list) {
+        totals.bytesSent += s.bytesSent;
+        totals.messagesSent += s.messagesSent;
+        totals.transitions += s.transitions;
+        totals.queryRuns += s.queryRuns;
+        totals.documentsRead += s.documentsRead;
+      }
+      return { connections: list, totals };
+    },
+    async advanceTime(ms: number) {
+      scope.clockOffsetMs += ms;
+      scheduler.poke();
+      // Let the scheduler's timer fire, then wait for the runs it started.
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 5));
+      await scheduler.idle();
+    },
+    flush: () => persistence.save(),
+    stop() {
+      stopping ??= (async () => {
+        await scheduler.stop();
+        for (const c of connections) c.close();
+        await Promise.all([closeServer(deployment), closeServer(site)]);
+        stopCommits();
+        await persistence.close();
+        // Whatever the functions left armed (scheduled functions, sleeps) must not fire now.
+        scope.stopped = true;
+        for (const t of scope.timers) realClearTimeout(t);
+        scope.timers.clear();
+        process.off("unhandledRejection", onRejection);
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,149 @@
+// Saves the in-memory database to <dataDir>/db.json and restores it on start.
+//
+// What is saved, per component (the app is ""): convex-test's committed documents (IDs
+// included, so IDs stay valid across restarts), its ID counter and last creation time (so
+// new IDs never collide and _creationTime keeps increasing), stored files, plus the
+// scheduler's cron state and the last commit timestamp. `_scheduled_functions` is an
+// ordinary table in each component, so pending scheduled functions are saved too.
+//
+// Writes are debounced and atomic: write a temp file, fsync, rename over the old one. A
+// crash mid-write leaves the previous complete file.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import path from "node:path";
+// The real timers, not the per-backend wrappers functions get (see runtime.ts).
+import { clearTimeout, setTimeout } from "node:timers";
+import { convexToJson, jsonToConvex, type Value } from "convex/values";
+import type { Engine } from "./engine.js";
+
+const FORMAT = 1;
+const FILE = "db.json";
+
+interface SavedComponent {
+  documents: Record<string, unknown>;
+  nextDocId: number;
+  lastCreationTime: number;
+  /** storageId -> { type, base64 } */
+  files: Record<string, { type: string; base64: string }>;
+}
+
+export interface SavedState {
+  format: number;
+  savedAt: number;
+  ts: string;
+  components: Record<string, SavedComponent>;
+  scheduler: unknown;
+}
+
+export class Persistence {
+  private timer: NodeJS.Timeout | null = null;
+  private firstDirtyAt = 0;
+  private saving: Promise<void> = Promise.resolve();
+  private closed = false;
+  readonly file: string;
+
+  constructor(
+    private engine: Engine,
+    readonly dir: string,
+    private getSchedulerState: () => unknown,
+    private onError: (message: string) => void,
+    private debounceMs = 50,
+    private maxDelayMs = 500,
+  ) {
+    this.file = path.join(dir, FILE);
+  }
+
+  static reset(dir: string) {
+    rmSync(path.join(dir, FILE), { force: true });
+  }
+
+  /** Load saved state into the engine. Returns the scheduler's saved state, if any. */
+  restore(): unknown {
+    if (!existsSync(this.file)) return undefined;
+    let state: SavedState;
+    try {
+      state = JSON.parse(readFileSync(this.file, "utf8")) as SavedState;
+    } catch (e) {
+      throw new Error(`cannot read saved data ${this.file}: ${e instanceof Error ? e.message : String(e)} (start with --reset to discard it)`);
+    }
+    if (state.format !== FORMAT) throw new Error(`saved data ${this.file} has unknown format ${state.format} (start with --reset)`);
+    for (const [componentPath, saved] of Object.entries(state.components)) {
+      const db = this.engine.dbs.get(componentPath);
+      if (!db) continue; // component no longer in convex.config.ts
+      const docs: Record<string, Record<string, Value>> = {};
+      for (const [id, doc] of Object.entries(saved.documents)) docs[id] = jsonToConvex(doc as never) as Record<string, Value>;
+      db._documents = docs;
+      db._nextDocId = Math.max(db._nextDocId, saved.nextDocId);
+      db._lastCreationTime = Math.max(db._lastCreationTime, saved.lastCreationTime);
+      db._storage = {};
+      for (const [id, f] of Object.entries(saved.files ?? {})) {
+        db._storage[id] = new Blob([Buffer.from(f.base64, "base64")], { type: f.type });
+      }
+    }
+    const ts = BigInt(state.ts);
+    if (ts > this.engine.ts) this.engine.ts = ts;
+    return state.scheduler;
+  }
+
+  /** Note that something changed; saves after a short quiet period (at most maxDelayMs later). */
+  markDirty() {
+    if (this.closed) return;
+    const now = Date.now();
+    if (this.timer === null) this.firstDirtyAt = now;
+    else clearTimeout(this.timer);
+    const wait = Math.max(0, Math.min(this.debounceMs, this.firstDirtyAt + this.maxDelayMs - now));
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.save();
+    }, wait);
+  }
+
+  /** Save now (serialized with any save in progress). */
+  save(): Promise<void> {
+    this.saving = this.saving.then(() => this.writeSnapshot()).catch((e: unknown) => {
+      this.onError(`could not save data to ${this.file}: ${e instanceof Error ? e.message : String(e)}`);
+    });
+    return this.saving;
+  }
+
+  /** Final save; no more saves after this. */
+  async close() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.save();
+    this.closed = true;
+  }
+
+  private async writeSnapshot() {
+    // Read committed state synchronously (one consistent cut: commits are synchronous),
+    // then encode files, which is async.
+    const components: Record<string, SavedComponent> = {};
+    const blobs: [SavedComponent, string, Blob][] = [];
+    for (const [componentPath, db] of this.engine.dbs) {
+      const documents: Record<string, unknown> = {};
+      for (const [id, doc] of Object.entries(db._documents)) documents[id] = convexToJson(doc as Value);
+      const saved: SavedComponent = { documents, nextDocId: db._nextDocId, lastCreationTime: db._lastCreationTime, files: {} };
+      for (const [id, blob] of Object.entries(db._storage)) blobs.push([saved, id, blob]);
+      components[componentPath] = saved;
+    }
+    const state: SavedState = {
+      format: FORMAT,
+      savedAt: Date.now(),
+      ts: this.engine.ts.toString(),
+      components,
+      scheduler: this.getSchedulerState(),
+    };
+    for (const [saved, id, blob] of blobs) {
+      saved.files[id] = { type: blob.type, base64: Buffer.from(await blob.arrayBuffer()).toString("base64") };
+    }
+    mkdirSync(this.dir, { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    const fd = openSync(tmp, "w");
+    try {
+      writeSync(fd, JSON.stringify(state));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.file);
+  }
+}

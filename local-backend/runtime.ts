@@ -1,0 +1,142 @@
+// Process-wide hooks that let several local backends share one Node process (tests start
+// many) while each sees its own clock, environment, timers and log context.
+//
+// convex-test runs Convex functions in the host process and patches globals through
+// AsyncLocalStorage. We follow the same idea: every call into the engine runs inside a
+// BackendScope (our own AsyncLocalStorage store), and a few globals are replaced ONCE by
+// wrappers that consult the current scope and behave exactly like the originals outside
+// one. They must be installed before the first `convexTest()` call, which captures the
+// then-current globals as the defaults it hands to Convex functions.
+import { AsyncLocalStorage } from "node:async_hooks";
+import { format, promisify } from "node:util";
+
+export interface BackendScope {
+  /** Added to Date.now() for functions of this backend (tests advance time with it). */
+  clockOffsetMs: number;
+  /** Environment variables functions see on top of process.env. */
+  env: Record<string, string>;
+  /** Timers created by this backend's functions (and convex-test's scheduler), cleared on stop. */
+  timers: Set<NodeJS.Timeout>;
+  stopped: boolean;
+  /** Prints a function's console line (already prefixed with the function name). */
+  print: (level: "log" | "warn" | "error", line: string) => void;
+}
+
+/** Per top-level request: log lines to return to the client, reads for stats. */
+export interface RequestScope {
+  logLines: string[];
+  /** Set for query runs: documents read and tables touched ("componentPath:table"). */
+  reads?: { count: number; tables: Set<string> };
+  /** Commit timestamp of the outermost transaction this request committed, if any. */
+  commitTs?: bigint;
+}
+
+export const backendStorage = new AsyncLocalStorage<BackendScope>();
+export const requestStorage = new AsyncLocalStorage<RequestScope>();
+/** The innermost Convex function running (set by the handler wrappers in engine.ts). */
+export const functionStorage = new AsyncLocalStorage<{ name: string; componentPath: string }>();
+
+const MAX_LOG_LINES = 256;
+
+export const realSetTimeout = globalThis.setTimeout;
+export const realClearTimeout = globalThis.clearTimeout;
+const RealDate = globalThis.Date;
+let installed = false;
+
+export function installRuntimeHooks(): void {
+  if (installed) return;
+  installed = true;
+  const g = globalThis as Record<string, unknown>;
+
+  // Date: shifted by the scope's clock offset (0 unless a test advanced time).
+  const offset = () => backendStorage.getStore()?.clockOffsetMs ?? 0;
+  const now = () => RealDate.now() + offset();
+  g.Date = new Proxy(RealDate, {
+    construct(target, args, newTarget) {
+      if (args.length === 0 && offset() !== 0) return Reflect.construct(target, [now()], newTarget);
+      return Reflect.construct(target, args, newTarget);
+    },
+    apply(target, thisArg, args) {
+      if (offset() !== 0) return new RealDate(now()).toString();
+      return Reflect.apply(target, thisArg, args);
+    },
+    get(target, prop, receiver) {
+      if (prop === "now") return now;
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+
+  // setTimeout: remember timers created inside a backend so stop() can clear them
+  // (convex-test arms one per scheduled function; actions may sleep).
+  const wrappedSetTimeout = function (this: unknown, cb: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) {
+    const scope = backendStorage.getStore();
+    if (!scope || typeof cb !== "function") return realSetTimeout(cb, ms, ...args);
+    if (scope.stopped) return realSetTimeout(() => {}, 0);
+    const handle: NodeJS.Timeout = realSetTimeout(() => {
+      scope.timers.delete(handle);
+      if (!scope.stopped) cb(...args);
+    }, ms);
+    scope.timers.add(handle);
+    return handle;
+  } as unknown as typeof setTimeout;
+  (wrappedSetTimeout as unknown as Record<symbol, unknown>)[promisify.custom] = (
+    realSetTimeout as unknown as Record<symbol, unknown>
+  )[promisify.custom];
+  g.setTimeout = wrappedSetTimeout;
+  g.clearTimeout = function (handle?: NodeJS.Timeout | string | number) {
+    if (handle && typeof handle === "object") backendStorage.getStore()?.timers.delete(handle);
+    realClearTimeout(handle as NodeJS.Timeout);
+  };
+
+  // process.env: the scope's variables (from .env.local / options.env) on top.
+  const realEnv = process.env;
+  const overlay = () => backendStorage.getStore()?.env;
+  process.env = new Proxy(realEnv, {
+    get(target, key) {
+      const env = overlay();
+      if (env && typeof key === "string" && Object.hasOwn(env, key)) return env[key];
+      return Reflect.get(target, key);
+    },
+    has(target, key) {
+      const env = overlay();
+      return (env !== undefined && typeof key === "string" && Object.hasOwn(env, key)) || Reflect.has(target, key);
+    },
+    ownKeys(target) {
+      const env = overlay();
+      const keys = Reflect.ownKeys(target);
+      return env ? [...new Set([...keys, ...Object.keys(env)])] : keys;
+    },
+    getOwnPropertyDescriptor(target, key) {
+      const env = overlay();
+      if (env && typeof key === "string" && Object.hasOwn(env, key)) {
+        return { value: env[key], writable: true, enumerable: true, configurable: true };
+      }
+      return Reflect.getOwnPropertyDescriptor(target, key);
+    },
+  });
+
+  // console: inside a Convex function, print with the function's name and collect the
+  // line for the client (logLines), as the real backend does.
+  const realConsole = globalThis.console;
+  const levels: Record<string, ["log" | "warn" | "error", string]> = {
+    log: ["log", "LOG"],
+    info: ["log", "INFO"],
+    debug: ["log", "DEBUG"],
+    warn: ["warn", "WARN"],
+    error: ["error", "ERROR"],
+  };
+  const fnConsole = Object.create(realConsole) as Console;
+  for (const [method, [stream, level]] of Object.entries(levels)) {
+    const original = (realConsole as unknown as Record<string, (...a: unknown[]) => void>)[method].bind(realConsole);
+    (fnConsole as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      const fn = functionStorage.getStore();
+      const scope = backendStorage.getStore();
+      if (!fn || !scope) return original(...args);
+      const text = format(...args);
+      const req = requestStorage.getStore();
+      if (req && req.logLines.length < MAX_LOG_LINES) req.logLines.push(`[${level}] ${text}`);
+      scope.print(stream, `[${fn.name}] ${text}`);
+    };
+  }
+  g.console = fnConsole;
+}

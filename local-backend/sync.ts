@@ -1,0 +1,355 @@
+// Convex's sync protocol over WebSocket (/api/<version>/sync), as the unmodified
+// ConvexClient speaks it (node_modules/convex/src/browser/sync/protocol.ts).
+//
+// Per connection we keep the client's query set and the last StateVersion sent
+// (querySet, identity, ts). Every Transition starts at the previous endVersion. Query
+// results are computed in one transaction per pass (Engine.snapshotQueries), so a
+// Transition is one consistent snapshot; only results that changed are sent. After a
+// commit, only subscriptions that read a written table are re-run.
+//
+// Mutations from one connection run in order. A MutationResponse is always followed by a
+// Transition whose ts is >= the mutation's commit ts: the client resolves the mutation's
+// promise only then (so its optimistic update and the server result never flicker).
+import type { IncomingMessage } from "node:http";
+import { clearInterval, setInterval } from "node:timers";
+import { WebSocket, type RawData } from "ws";
+import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
+import { AuthVerifier, identityFromClaims } from "./auth.js";
+import type { CommitEvent, Engine, Identity } from "./engine.js";
+
+const PING_INTERVAL_MS = 15_000;
+
+export interface ConnectionStats {
+  id: number;
+  /** Bytes of all messages sent on this WebSocket (JSON text). */
+  bytesSent: number;
+  messagesSent: number;
+  transitions: number;
+  /** Query function runs for this connection's subscriptions. */
+  queryRuns: number;
+  /** Documents read by those runs (db.get hits, query results, page items). */
+  documentsRead: number;
+  open: boolean;
+}
+
+interface Subscription {
+  queryId: number;
+  udfPath: string;
+  args: Record<string, Value>;
+  dirty: boolean;
+  /** Serialized last modification sent (to send only changes). */
+  lastSent?: string;
+  /** "componentPath:table" read by the last run; null = not run yet. */
+  tables: Set<string> | null;
+}
+
+interface StateVersion {
+  querySet: number;
+  identity: number;
+  ts: bigint;
+}
+
+export function encodeTs(ts: bigint): string {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(ts);
+  return b.toString("base64");
+}
+
+function encodeVersion(v: StateVersion) {
+  return { querySet: v.querySet, identity: v.identity, ts: encodeTs(v.ts) };
+}
+
+let nextConnectionId = 1;
+
+export class SyncConnection {
+  readonly stats: ConnectionStats;
+  private subs = new Map<number, Subscription>();
+  private removed: number[] = [];
+  private querySetVersion = 0;
+  private identityVersion = 0;
+  private identity: Identity | null = null;
+  private sent: StateVersion;
+  private forceTransition = false;
+  private refreshing = false;
+  private again = false;
+  private closed = false;
+  private mutations: Promise<void> = Promise.resolve();
+  private auths: Promise<void> = Promise.resolve();
+  private ping: NodeJS.Timeout;
+  private unsubscribe: () => void;
+
+  constructor(
+    private ws: WebSocket,
+    private engine: Engine,
+    private auth: AuthVerifier,
+    private log: (level: "log" | "error", line: string) => void,
+  ) {
+    this.stats = { id: nextConnectionId++, bytesSent: 0, messagesSent: 0, transitions: 0, queryRuns: 0, documentsRead: 0, open: true };
+    this.sent = { querySet: 0, identity: 0, ts: 0n };
+    this.unsubscribe = engine.onCommit((e) => this.onCommit(e));
+    // The client reconnects after 60 s without any message.
+    this.ping = setInterval(() => this.send({ type: "Ping" }), PING_INTERVAL_MS);
+    this.ping.unref?.();
+    ws.on("message", (data: RawData) => this.onMessage(data));
+    ws.on("close", () => this.close());
+    ws.on("error", () => this.close());
+  }
+
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.stats.open = false;
+    clearInterval(this.ping);
+    this.unsubscribe();
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
+  }
+
+  private send(msg: Record<string, unknown>) {
+    if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
+    const text = JSON.stringify(msg);
+    this.stats.bytesSent += Buffer.byteLength(text);
+    this.stats.messagesSent += 1;
+    this.ws.send(text);
+  }
+
+  private fatal(error: string) {
+    this.log("error", `sync: closing connection ${this.stats.id}: ${error}`);
+    this.send({ type: "FatalError", error });
+    this.close();
+  }
+
+  private onMessage(data: RawData) {
+    let msg: Record<string, any>;
+    try {
+      msg = JSON.parse(data.toString());
+    } catch {
+      return this.fatal("Invalid message: not JSON");
+    }
+    switch (msg.type) {
+      case "Connect":
+      case "Event":
+        return;
+      case "ModifyQuerySet":
+        return this.modifyQuerySet(msg);
+      case "Authenticate":
+        this.auths = this.auths.then(() => this.authenticate(msg));
+        return;
+      case "Mutation":
+        this.mutations = this.mutations.then(() => this.mutation(msg));
+        return;
+      case "Action":
+        void this.action(msg);
+        return;
+      default:
+        return this.fatal(`Unknown message type ${String(msg.type)}`);
+    }
+  }
+
+  private modifyQuerySet(msg: Record<string, any>) {
+    if (msg.baseVersion !== this.querySetVersion) {
+      return this.fatal(`ModifyQuerySet baseVersion ${msg.baseVersion} != current ${this.querySetVersion}`);
+    }
+    for (const m of msg.modifications as Record<string, any>[]) {
+      if (m.type === "Add") {
+        const args = (jsonToConvex((m.args?.[0] ?? {}) as JSONValue) ?? {}) as Record<string, Value>;
+        this.subs.set(m.queryId, { queryId: m.queryId, udfPath: m.udfPath, args, dirty: true, tables: null });
+      } else if (m.type === "Remove") {
+        if (this.subs.delete(m.queryId)) this.removed.push(m.queryId);
+      }
+    }
+    this.querySetVersion = msg.newVersion;
+    this.refresh();
+  }
+
+  private async authenticate(msg: Record<string, any>) {
+    let identity: Identity | null = null;
+    try {
+      if (msg.tokenType === "User") identity = await this.auth.identify(String(msg.value));
+      else if (msg.tokenType === "Admin" && msg.impersonating) identity = identityFromClaims(msg.impersonating);
+    } catch (e) {
+      this.send({
+        type: "AuthError",
+        error: e instanceof Error ? e.message : String(e),
+        baseVersion: msg.baseVersion,
+        authUpdateAttempted: true,
+      });
+      return;
+    }
+    this.identity = identity;
+    this.identityVersion = msg.baseVersion + 1;
+    for (const s of this.subs.values()) s.dirty = true;
+    this.refresh();
+  }
+
+  private async mutation(msg: Record<string, any>) {
+    const args = (jsonToConvex((msg.args?.[0] ?? {}) as JSONValue) ?? {}) as Record<string, Value>;
+    const denied = this.engine.checkPublic(msg.udfPath, "mutation");
+    if (denied) {
+      this.send({ type: "MutationResponse", requestId: msg.requestId, success: false, result: denied, logLines: [] });
+      return;
+    }
+    const r = await this.engine.call("mutation", msg.udfPath, args, this.identity);
+    if (r.ok) {
+      this.send({
+        type: "MutationResponse",
+        requestId: msg.requestId,
+        success: true,
+        result: convexToJson(r.value),
+        ts: encodeTs(r.ts),
+        logLines: r.logLines,
+      });
+      this.forceTransition = true;
+      this.refresh();
+    } else {
+      this.send({
+        type: "MutationResponse",
+        requestId: msg.requestId,
+        success: false,
+        result: r.message,
+        logLines: r.logLines,
+        ...(r.errorData !== undefined ? { errorData: convexToJson(r.errorData) } : {}),
+      });
+    }
+  }
+
+  private async action(msg: Record<string, any>) {
+    const args = (jsonToConvex((msg.args?.[0] ?? {}) as JSONValue) ?? {}) as Record<string, Value>;
+    const denied = this.engine.checkPublic(msg.udfPath, "action");
+    if (denied) {
+      this.send({ type: "ActionResponse", requestId: msg.requestId, success: false, result: denied, logLines: [] });
+      return;
+    }
+    const r = await this.engine.call("action", msg.udfPath, args, this.identity);
+    this.send(
+      r.ok
+        ? { type: "ActionResponse", requestId: msg.requestId, success: true, result: convexToJson(r.value), logLines: r.logLines }
+        : {
+            type: "ActionResponse",
+            requestId: msg.requestId,
+            success: false,
+            result: r.message,
+            logLines: r.logLines,
+            ...(r.errorData !== undefined ? { errorData: convexToJson(r.errorData) } : {}),
+          },
+    );
+  }
+
+  private onCommit(e: CommitEvent) {
+    let any = false;
+    for (const s of this.subs.values()) {
+      if (s.dirty || !s.tables) continue;
+      for (const t of s.tables) {
+        if (e.tables.has(t)) {
+          s.dirty = true;
+          any = true;
+          break;
+        }
+      }
+    }
+    if (any) this.refresh();
+  }
+
+  /** Single-flight: at most one pass at a time; requests during a pass cause one more. */
+  private refresh() {
+    if (this.closed) return;
+    if (this.refreshing) {
+      this.again = true;
+      return;
+    }
+    this.refreshing = true;
+    void (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.pass();
+        } while (this.again && !this.closed);
+      } catch (e) {
+        this.log("error", `sync: update failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      } finally {
+        this.refreshing = false;
+      }
+    })();
+  }
+
+  private async pass() {
+    let batch: Subscription[] = [];
+    let querySet = this.querySetVersion;
+    let identity = this.identityVersion;
+    let removed: number[] = [];
+    let force = false;
+    // Everything that defines this Transition is captured together, at one moment.
+    const capture = () => {
+      batch = [...this.subs.values()].filter((s) => s.dirty);
+      for (const s of batch) s.dirty = false;
+      querySet = this.querySetVersion;
+      identity = this.identityVersion;
+      removed = this.removed;
+      this.removed = [];
+      force = this.forceTransition;
+      this.forceTransition = false;
+    };
+    let ts: bigint;
+    const modifications: Record<string, unknown>[] = [];
+    if ([...this.subs.values()].some((s) => s.dirty)) {
+      const identityAtStart = this.identityVersion;
+      const who = this.identity;
+      let aborted = false;
+      const snap = await this.engine.snapshotQueries(who, () => {
+        if (this.identityVersion !== identityAtStart) {
+          aborted = true;
+          return [];
+        }
+        capture();
+        return batch.map((s) => ({ udfPath: s.udfPath, args: s.args }));
+      });
+      if (aborted) {
+        this.again = true;
+        return;
+      }
+      ts = snap.ts;
+      snap.results.forEach((r, i) => {
+        const s = batch[i];
+        this.stats.queryRuns += 1;
+        this.stats.documentsRead += r.reads;
+        if (this.subs.get(s.queryId) !== s) return; // removed meanwhile
+        s.tables = r.tables;
+        const mod = r.ok
+          ? { type: "QueryUpdated", queryId: s.queryId, value: convexToJson(r.value), logLines: r.logLines, journal: null }
+          : {
+              type: "QueryFailed",
+              queryId: s.queryId,
+              errorMessage: r.message,
+              errorData: r.errorData !== undefined ? convexToJson(r.errorData) : null,
+              logLines: r.logLines,
+              journal: null,
+            };
+        const key = JSON.stringify(r.ok ? ["ok", mod.value] : ["err", r.message, mod.errorData]);
+        if (key === s.lastSent) return;
+        s.lastSent = key;
+        modifications.push(mod);
+      });
+    } else {
+      // Nothing dirty: every result already sent is current as of the latest commit.
+      capture();
+      ts = this.engine.ts;
+    }
+    for (const queryId of removed) modifications.push({ type: "QueryRemoved", queryId });
+    if (ts < this.sent.ts) ts = this.sent.ts;
+    const changedVersion = querySet !== this.sent.querySet || identity !== this.sent.identity;
+    if (modifications.length === 0 && !changedVersion && !force) return;
+    const end: StateVersion = { querySet, identity, ts };
+    this.send({ type: "Transition", startVersion: encodeVersion(this.sent), endVersion: encodeVersion(end), modifications });
+    this.stats.transitions += 1;
+    this.sent = end;
+  }
+}
+
+export function handleSyncUpgrade(
+  wss: { handleUpgrade: (req: IncomingMessage, socket: any, head: Buffer, cb: (ws: WebSocket) => void) => void },
+  req: IncomingMessage,
+  socket: any,
+  head: Buffer,
+  onConnection: (ws: WebSocket) => void,
+) {
+  wss.handleUpgrade(req, socket, head, onConnection);
+}
