@@ -70,7 +70,7 @@ export class ConversationController implements ReactiveController {
     this._replies.clear();
     this._driving.clear();
     this._sendInFlight = false;
-    if (this._connected) this._subscribe();
+    if (this._connected && target) this._subscribe();
     this._host.requestUpdate();
   }
 
