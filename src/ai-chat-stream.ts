@@ -157,7 +157,7 @@ export class AiChatStream extends LitElement {
   private readonly _conversation = new ConversationController(this, {
     onStreamStart: (threadId, streamId, driven) => this._onStreamStart(threadId, streamId, driven),
     onStreamEnd: (threadId, streamId, status, text) => this._onStreamEnd(threadId, streamId, status, text),
-    onError: (info) => this._fail(info, null),
+    onError: (info) => this._onConversationError(info),
   });
 
   private readonly _driver = new DriverController(this, {
@@ -384,6 +384,17 @@ export class AiChatStream extends LitElement {
       message: last.error || (last.status === "timeout" ? strings.timeoutError : strings.replyError),
       retryPrompt: this.mode === "chat" ? prompt : null,
     };
+  }
+
+  private _onConversationError(info: ChatErrorInfo): void {
+    // A remembered thread that is gone (deleted, or the deployment was reset) must not leave
+    // the visitor stuck: forget it quietly and start fresh on the next send.
+    const remembered = !this.observerToken && this.thread !== null && this.thread === this._session?.threadId;
+    if (info.code === "UNAUTHORIZED" && remembered) {
+      this.newConversation();
+      return;
+    }
+    this._fail(info, null);
   }
 
   private _fail(info: ChatErrorInfo, prompt: string | null): void {

@@ -344,6 +344,16 @@ describe("<ai-chat-stream> reload and return", () => {
     expect(el.thread).to.not.equal(threadId);
   });
 
+  it("forgets a remembered thread the backend no longer knows and starts fresh", async () => {
+    localStorage.setItem(storageKey(env.url), JSON.stringify({ threadId: "deleted-thread", token: "tok" }));
+    const el = await mount(env.url);
+    await until(() => el.thread === null);
+    expect($(el, ".banner")).to.not.exist;
+    expect(JSON.parse(localStorage.getItem(storageKey(env.url))!)).to.deep.equal({ threadId: null, token: "tok" });
+    await el.send("Hello again");
+    expect(el.thread).to.be.a("string");
+  });
+
   it("shareToken() returns a read-only observer token for the current thread", async () => {
     const el = await mount(env.url);
     await el.send("Hi");

@@ -18,6 +18,8 @@ export type Setup = {
 
 /** Routes every ConvexClient to a fake backend and `fetch` to `handler`. */
 export function setup(handler: (call: FetchCall) => Response | Promise<Response> = () => new Response(null, { status: 205 })): Setup {
+  // Test files share an origin, so localStorage too: every test starts with none.
+  localStorage.clear();
   const backend = new FakeBackend();
   setClientFactory(() => backend.client());
   const f = stubFetch(handler);
