@@ -115,6 +115,22 @@ export function installRuntimeHooks(): void {
     },
   });
 
+  // Response: Convex's runtime accepts `new Response("", { status: 205 })` (the streaming
+  // component answers a restarted stream that way); Node's fetch rejects any body with a
+  // null-body status. Inside a backend, drop the body for those statuses instead. A Proxy
+  // keeps instances real Responses and `instanceof Response` true for fetch's responses.
+  const RealResponse = globalThis.Response;
+  const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+  g.Response = new Proxy(RealResponse, {
+    construct(target, args, newTarget) {
+      const init = args[1] as ResponseInit | undefined;
+      if (backendStorage.getStore() && init && NULL_BODY_STATUS.has(init.status ?? 200) && args[0] != null) {
+        args = [null, init];
+      }
+      return Reflect.construct(target, args, newTarget);
+    },
+  });
+
   // console: inside a Convex function, print with the function's name and collect the
   // line for the client (logLines), as the real backend does.
   const realConsole = globalThis.console;

@@ -1,0 +1,65 @@
+// Shared helpers: start the fixture app on free ports with a fresh data dir, and clean up.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ConvexClient } from "convex/browser";
+import WebSocket from "ws";
+import { startLocalBackend, type LocalBackend, type LocalBackendOptions } from "../../local-backend/index.js";
+
+export const FIXTURE_CONVEX = fileURLToPath(new URL("./fixture/convex", import.meta.url));
+
+export interface Fixture {
+  backend: LocalBackend;
+  dataDir: string;
+  /** Stop the backend (if running) and delete the data dir. */
+  cleanup(): Promise<void>;
+}
+
+export function tempDir(prefix = "local-backend-test-"): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+export async function startFixture(opts: LocalBackendOptions = {}): Promise<Fixture> {
+  const dataDir = opts.dataDir ?? tempDir();
+  const backend = await startLocalBackend({ port: 0, convexDir: FIXTURE_CONVEX, dataDir, quiet: true, ...opts });
+  return {
+    backend,
+    dataDir,
+    async cleanup() {
+      await backend.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An unmodified ConvexClient for Node (Node 20 has no global WebSocket). */
+export function nodeClient(url: string): ConvexClient {
+  return new ConvexClient(url, { webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket, logger: false });
+}
+
+/** Resolve with the first subscription value that satisfies `pred`. */
+export function waitForValue<T>(subscribe: (cb: (v: T) => void) => () => void, pred: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let unsub: (() => void) | undefined;
+    let done = false;
+    const timer = setTimeout(() => {
+      done = true;
+      unsub?.();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for a subscription value`));
+    }, timeoutMs);
+    unsub = subscribe((v) => {
+      if (done || !pred(v)) return;
+      done = true;
+      clearTimeout(timer);
+      queueMicrotask(() => unsub?.());
+      resolve(v);
+    });
+  });
+}
+
+/** An unsigned JWT (alg none): accepted for identity when no auth.config.ts exists. */
+export function unsignedJwt(claims: Record<string, unknown>): string {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  return `${b64({ alg: "none", typ: "JWT" })}.${b64({ iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 3600, ...claims })}.`;
+}
