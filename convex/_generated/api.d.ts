@@ -8,12 +8,21 @@
  * @module
  */
 
+import type * as chat from "../chat.js";
+import type * as config from "../config.js";
+import type * as crons from "../crons.js";
+import type * as http from "../http.js";
 import type * as lib_access from "../lib/access.js";
 import type * as lib_errors from "../lib/errors.js";
 import type * as lib_flushPolicy from "../lib/flushPolicy.js";
 import type * as lib_limits from "../lib/limits.js";
 import type * as lib_models from "../lib/models.js";
+import type * as lib_replies from "../lib/replies.js";
 import type * as lib_validators from "../lib/validators.js";
+import type * as messages from "../messages.js";
+import type * as operator from "../operator.js";
+import type * as streams from "../streams.js";
+import type * as threads from "../threads.js";
 
 import type {
   ApiFromModules,
@@ -22,12 +31,21 @@ import type {
 } from "convex/server";
 
 declare const fullApi: ApiFromModules<{
+  chat: typeof chat;
+  config: typeof config;
+  crons: typeof crons;
+  http: typeof http;
   "lib/access": typeof lib_access;
   "lib/errors": typeof lib_errors;
   "lib/flushPolicy": typeof lib_flushPolicy;
   "lib/limits": typeof lib_limits;
   "lib/models": typeof lib_models;
+  "lib/replies": typeof lib_replies;
   "lib/validators": typeof lib_validators;
+  messages: typeof messages;
+  operator: typeof operator;
+  streams: typeof streams;
+  threads: typeof threads;
 }>;
 
 /**

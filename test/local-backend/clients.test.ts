@@ -1,7 +1,7 @@
 // The unmodified Convex clients against the local backend, over real sockets.
 import { ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
-import { ConvexError } from "convex/values";
+import { ConvexError, type Value } from "convex/values";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { nodeClient, startFixture, unsignedJwt, waitForValue, type Fixture } from "./helpers.js";
 
@@ -44,11 +44,11 @@ describe("ConvexClient (convex/browser) over the sync WebSocket", () => {
     try {
       const m = await client.mutation(api.notes.fail, {}).catch((e: unknown) => e);
       expect(m).toBeInstanceOf(ConvexError);
-      expect((m as ConvexError<Record<string, unknown>>).data).toEqual({ code: "NOPE", message: "not allowed", retryAfterMs: 5 });
+      expect((m as ConvexError<Value>).data).toEqual({ code: "NOPE", message: "not allowed", retryAfterMs: 5 });
 
       const a = await client.action(api.notes.failAction, {}).catch((e: unknown) => e);
       expect(a).toBeInstanceOf(ConvexError);
-      expect((a as ConvexError<Record<string, unknown>>).data).toMatchObject({ code: "BAD_ACTION" });
+      expect((a as ConvexError<Value>).data).toMatchObject({ code: "BAD_ACTION" });
 
       const q = await new Promise<unknown>((resolve) => {
         const unsub = client.onUpdate(api.notes.failQuery, {}, () => resolve("no error"), (e) => {
@@ -57,7 +57,7 @@ describe("ConvexClient (convex/browser) over the sync WebSocket", () => {
         });
       });
       expect(q).toBeInstanceOf(ConvexError);
-      expect((q as ConvexError<Record<string, unknown>>).data).toEqual({ code: "BAD_QUERY", message: "query refused" });
+      expect((q as ConvexError<Value>).data).toEqual({ code: "BAD_QUERY", message: "query refused" });
 
       const plain = await client.mutation(api.notes.crash, {}).catch((e: unknown) => e);
       expect(plain).toBeInstanceOf(Error);
@@ -117,9 +117,9 @@ describe("ConvexHttpClient over POST /api/*", () => {
 
     const e = await http.mutation(api.notes.fail, {}).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(ConvexError);
-    expect((e as ConvexError<Record<string, unknown>>).data).toEqual({ code: "NOPE", message: "not allowed", retryAfterMs: 5 });
+    expect((e as ConvexError<Value>).data).toEqual({ code: "NOPE", message: "not allowed", retryAfterMs: 5 });
     const q = await http.query(api.notes.failQuery, {}).catch((err: unknown) => err);
-    expect((q as ConvexError<Record<string, unknown>>).data).toMatchObject({ code: "BAD_QUERY" });
+    expect((q as ConvexError<Value>).data).toMatchObject({ code: "BAD_QUERY" });
   });
 
   test("functions see options.env on top of process.env", async () => {
