@@ -180,9 +180,14 @@ export function createSiteServer(opts: { engine: Engine; auth: AuthVerifier; log
       if (v === undefined) continue;
       for (const value of Array.isArray(v) ? v : [v]) headers.append(k, value);
     }
+    // A client that goes away mid-stream aborts the request and cancels the body, so the
+    // action's writes to the stream fail (the streaming component then keeps persisting).
     const abort = new AbortController();
+    let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
     res.on("close", () => {
-      if (!res.writableFinished) abort.abort();
+      if (res.writableFinished) return;
+      abort.abort();
+      reader?.cancel().catch(() => {});
     });
     const method = req.method ?? "GET";
     const hasBody = method !== "GET" && method !== "HEAD";
@@ -208,18 +213,14 @@ export function createSiteServer(opts: { engine: Engine; auth: AuthVerifier; log
     }
     // Send headers now, then every chunk the moment the action produces it.
     res.flushHeaders();
-    const reader = response.body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        if (res.destroyed) break;
-        res.write(value);
-      }
-      res.end();
-    } finally {
-      if (res.destroyed) await reader.cancel().catch(() => {});
+    reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || res.destroyed) break;
+      res.write(value);
     }
+    if (res.destroyed) await reader.cancel().catch(() => {});
+    else res.end();
   }
 
   return server;

@@ -112,3 +112,34 @@ describe("site URL", () => {
     }
   });
 });
+
+describe("site URL, client goes away", () => {
+  test("a client that disconnects mid-stream does not stop persistence or the server", async () => {
+    const client = nodeClient(fx.backend.convexUrl);
+    try {
+      const streamId = (await client.mutation(api.streams.create, {})) as string;
+      const chunks = Array.from({ length: 10 }, (_, i) => `part ${i}. `);
+      const abort = new AbortController();
+      const res = await fetch(`${fx.backend.siteUrl}/stream`, {
+        method: "POST",
+        body: JSON.stringify({ streamId, chunks, delayMs: 20 }),
+        signal: abort.signal,
+      });
+      const reader = res.body!.getReader();
+      await reader.read();
+      abort.abort();
+      // The action keeps going and persists everything; the server keeps serving.
+      for (let i = 0; i < 100; i++) {
+        const body = (await client.query(api.streams.body, { streamId })) as { text: string; status: string };
+        if (body.status !== "pending" && body.status !== "streaming") break;
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      const body = (await client.query(api.streams.body, { streamId })) as { text: string; status: string };
+      expect(body.status).toBe("done");
+      expect(body.text).toBe(chunks.join(""));
+      expect((await fetch(`${fx.backend.siteUrl}/url`)).status).toBe(200);
+    } finally {
+      await client.close();
+    }
+  });
+});
