@@ -1,0 +1,91 @@
+/**
+ * Limits, read from the deployment's environment on every call (so `npx convex env set` applies
+ * without a redeploy). Each has a stable error code; see docs/backend.md.
+ */
+
+/** POST /chat-stream body limit; not configurable (the body is `{"streamId": "..."}`). */
+export const MAX_BODY_BYTES = 4096;
+/** Deltas per `streams:read` page. */
+export const STREAM_PAGE_SIZE = 16;
+/** `threads:listMine` page size: default and maximum. */
+export const LIST_DEFAULT = 20;
+export const LIST_MAX = 100;
+/** `messages:list` returns at most this many (newest) messages of a thread. */
+export const MESSAGES_LIST_MAX = 500;
+/** Thread titles are the first prompt's first line, clipped to this many characters. */
+export const TITLE_MAX_CHARS = 80;
+/** Title of a thread before its first prompt. */
+export const NEW_THREAD_TITLE = "New chat";
+/** Origins longer than this are clipped. */
+export const ORIGIN_MAX_CHARS = 200;
+
+function envInt(name: string, fallback: number, min = 1): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const n = Number(raw);
+  return Number.isFinite(n) && n >= min ? Math.floor(n) : fallback;
+}
+
+export type Limits = {
+  /** MAX_PROMPT_CHARS (8000): PROMPT_TOO_LONG above it. */
+  maxPromptChars: number;
+  /** RATE_LIMIT_MESSAGES_PER_MINUTE (10): messages:send per visitor (token or identity). */
+  messagesPerMinute: number;
+  /** RATE_LIMIT_GLOBAL_PER_MINUTE (600): messages:send across the deployment. */
+  globalMessagesPerMinute: number;
+  /** RATE_LIMIT_STREAM_REQUESTS_PER_MINUTE (30): POST /chat-stream per visitor token. */
+  streamRequestsPerMinute: number;
+  /** MAX_THREADS_PER_VISITOR (50): TOO_MANY_THREADS above it. */
+  threadsPerVisitor: number;
+  /** HISTORY_CHARS (24000): earlier turns sent to the model, newest kept first. */
+  historyChars: number;
+};
+
+export function getLimits(): Limits {
+  return {
+    maxPromptChars: envInt("MAX_PROMPT_CHARS", 8000),
+    messagesPerMinute: envInt("RATE_LIMIT_MESSAGES_PER_MINUTE", 10),
+    globalMessagesPerMinute: envInt("RATE_LIMIT_GLOBAL_PER_MINUTE", 600),
+    streamRequestsPerMinute: envInt("RATE_LIMIT_STREAM_REQUESTS_PER_MINUTE", 30),
+    threadsPerVisitor: envInt("MAX_THREADS_PER_VISITOR", 50),
+    historyChars: envInt("HISTORY_CHARS", 24000, 0),
+  };
+}
+
+import { MINUTE, RateLimiter } from "@convex-dev/rate-limiter";
+import { components } from "../_generated/api";
+import type { MutationCtx } from "../_generated/server";
+
+const rateLimiter = new RateLimiter(components.rateLimiter);
+
+function perMinute(rate: number) {
+  return { kind: "token bucket" as const, rate, period: MINUTE, capacity: rate };
+}
+
+/**
+ * Consumes one message from the visitor's bucket and one from the global bucket.
+ * Returns the wait in ms when either is empty. Callers throw on a wait, which rolls back
+ * both consumptions with the rest of the mutation.
+ */
+export async function consumeMessageBudget(ctx: MutationCtx, visitorKey: string): Promise<number | null> {
+  const limits = getLimits();
+  const mine = await rateLimiter.limit(ctx, "sendMessage", {
+    key: visitorKey,
+    config: perMinute(limits.messagesPerMinute),
+  });
+  if (!mine.ok) return mine.retryAfter;
+  const all = await rateLimiter.limit(ctx, "sendMessageGlobal", {
+    config: perMinute(limits.globalMessagesPerMinute),
+  });
+  if (!all.ok) return all.retryAfter;
+  return null;
+}
+
+/** One POST /chat-stream from this visitor token; the wait in ms when over budget. */
+export async function consumeStreamRequest(ctx: MutationCtx, tokenHash: string): Promise<number | null> {
+  const status = await rateLimiter.limit(ctx, "streamRequest", {
+    key: tokenHash,
+    config: perMinute(getLimits().streamRequestsPerMinute),
+  });
+  return status.ok ? null : status.retryAfter;
+}

@@ -1,0 +1,224 @@
+/**
+ * Model providers. The AI SDK (`ai` + `@ai-sdk/openai` / `@ai-sdk/anthropic`) does the wire
+ * protocols; this module only chooses a provider from the environment and turns the SDK's
+ * stream into plain text deltas.
+ *
+ * - ANTHROPIC_API_KEY set -> Anthropic (ANTHROPIC_BASE_URL optional).
+ * - else OPENAI_API_KEY or OPENAI_BASE_URL set -> OpenAI. With OPENAI_BASE_URL the
+ *   chat-completions API is used, which Ollama, vLLM and LM Studio speak.
+ * - else the built-in demo model (no network): a deterministic Markdown reply.
+ * AI_MODEL picks the model, AI_SYSTEM_PROMPT the system prompt.
+ */
+import { createAnthropic } from "@ai-sdk/anthropic";
+import { createOpenAI } from "@ai-sdk/openai";
+import { APICallError, streamText } from "ai";
+import type { ChatTurn } from "./validators";
+
+type Env = Record<string, string | undefined>;
+
+export type Provider = "demo" | "openai" | "anthropic";
+
+export type ModelConfig = {
+  provider: Provider;
+  /** Stored on messages and threads; "demo" for the demo model. */
+  model: string;
+  system: string;
+};
+
+export const DEMO_MODEL = "demo";
+export const DEFAULT_OPENAI_MODEL = "gpt-4o-mini";
+export const DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5";
+export const DEFAULT_SYSTEM_PROMPT =
+  "You are a helpful assistant embedded in a website chat widget. Answer concisely in Markdown.";
+export const DEFAULT_DEMO_TOKEN_DELAY_MS = 25;
+
+function setting(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+export function modelConfig(env: Env = process.env): ModelConfig {
+  const system = setting(env, "AI_SYSTEM_PROMPT") ?? DEFAULT_SYSTEM_PROMPT;
+  if (setting(env, "ANTHROPIC_API_KEY")) {
+    return { provider: "anthropic", model: setting(env, "AI_MODEL") ?? DEFAULT_ANTHROPIC_MODEL, system };
+  }
+  if (setting(env, "OPENAI_API_KEY") || setting(env, "OPENAI_BASE_URL")) {
+    return { provider: "openai", model: setting(env, "AI_MODEL") ?? DEFAULT_OPENAI_MODEL, system };
+  }
+  return { provider: "demo", model: DEMO_MODEL, system };
+}
+
+/**
+ * The conversation sent to the model: the newest turns whose text fits in `budgetChars`
+ * (HISTORY_CHARS, default 24,000), oldest first. The newest turn (the prompt) is always kept.
+ * Turns with no text (unfinished or failed replies) are skipped.
+ */
+export function buildHistory(turns: ChatTurn[], budgetChars: number): ChatTurn[] {
+  const kept: ChatTurn[] = [];
+  let used = 0;
+  for (let i = turns.length - 1; i >= 0; i--) {
+    const turn = turns[i];
+    if (turn.content.length === 0) continue;
+    if (kept.length > 0 && used + turn.content.length > budgetChars) break;
+    kept.push(turn);
+    used += turn.content.length;
+  }
+  kept.reverse();
+  // Providers want the conversation to start with a user turn.
+  while (kept.length > 1 && kept[0].role !== "user") kept.shift();
+  return kept;
+}
+
+/** An error whose message is already fit to show a person. */
+export class ReadableModelError extends Error {}
+
+/** A sentence a person can read; never the provider's raw message (it may echo keys). */
+export function describeModelError(error: unknown): string {
+  if (error instanceof ReadableModelError) return error.message;
+  if (APICallError.isInstance(error)) {
+    const status = error.statusCode;
+    if (status === 401 || status === 403) {
+      return `The model provider rejected the deployment's credentials (HTTP ${status}).`;
+    }
+    if (status === 404) return `The model provider does not offer the configured model (HTTP 404).`;
+    if (status === 429) return `The model provider is rate limiting requests (HTTP 429); try again shortly.`;
+    if (status !== undefined && status >= 500) {
+      return `The model provider had an internal error (HTTP ${status}); try again.`;
+    }
+    if (status !== undefined) return `The model provider refused the request (HTTP ${status}).`;
+    return "Could not reach the model provider.";
+  }
+  if (error instanceof TypeError || (error instanceof Error && /fetch|ECONN|network/i.test(error.message))) {
+    return "Could not reach the model provider.";
+  }
+  return "The model failed while writing the reply.";
+}
+
+export type ReplyRequest = {
+  config: ModelConfig;
+  messages: ChatTurn[];
+  signal: AbortSignal;
+  env?: Env;
+};
+
+/** Text deltas of the reply. Ends early (without throwing) when `signal` aborts; throws on provider errors. */
+export async function* streamReply(req: ReplyRequest): AsyncGenerator<string> {
+  const env = req.env ?? process.env;
+  if (req.config.provider === "demo") {
+    yield* demoReply(req.messages, req.signal, env);
+    return;
+  }
+  const model =
+    req.config.provider === "anthropic"
+      ? createAnthropic({
+          apiKey: setting(env, "ANTHROPIC_API_KEY"),
+          baseURL: setting(env, "ANTHROPIC_BASE_URL"),
+        })(req.config.model)
+      : openAIModel(env, req.config.model);
+  const result = streamText({
+    model,
+    system: req.config.system,
+    messages: req.messages,
+    abortSignal: req.signal,
+    // Errors arrive as `error` parts below; the default handler would also log them.
+    onError: () => {},
+  });
+  for await (const part of result.fullStream) {
+    if (part.type === "text-delta") {
+      if (part.text) yield part.text;
+    } else if (part.type === "error") {
+      if (req.signal.aborted) return;
+      throw part.error;
+    } else if (part.type === "abort") {
+      return;
+    }
+  }
+}
+
+function openAIModel(env: Env, modelId: string) {
+  const baseURL = setting(env, "OPENAI_BASE_URL");
+  const provider = createOpenAI({
+    // Local servers (Ollama, LM Studio) accept any key; the SDK insists on one.
+    apiKey: setting(env, "OPENAI_API_KEY") ?? "not-needed",
+    baseURL,
+  });
+  // OpenAI-compatible servers speak chat completions, not the Responses API.
+  return baseURL ? provider.chat(modelId) : provider(modelId);
+}
+
+/* ---------------------------------------------------------------- demo model */
+
+/**
+ * The demo model's reply: every Markdown feature the widget renders, including a code block
+ * and a list without sentence punctuation (they must reach observers before the reply ends).
+ */
+export function demoReplyText(prompt: string): string {
+  const asked = prompt.replace(/\s+/g, " ").trim().slice(0, 80);
+  return [
+    "## Hello from the demo model",
+    "",
+    `This is the built-in **demo model**: no model API key is set on this deployment, so this reply is canned. You wrote: "${asked}"`,
+    "",
+    "What you are seeing",
+    "",
+    "- Text streams to this page as it is produced",
+    "- Every viewer of this chat sees the same text live",
+    "- Stop, reload or open a second tab and nothing is lost",
+    "",
+    "```ts",
+    "function add(a: number, b: number) {",
+    "  return a + b",
+    "}",
+    "```",
+    "",
+    "| To use | set |",
+    "| --- | --- |",
+    "| OpenAI | `OPENAI_API_KEY` |",
+    "| Anthropic | `ANTHROPIC_API_KEY` |",
+    "| Ollama, vLLM, LM Studio | `OPENAI_BASE_URL` |",
+    "",
+    "Read more in the [Convex docs](https://docs.convex.dev/). Set a key and the next reply comes from a real model!",
+  ].join("\n");
+}
+
+/** Word-sized tokens with their trailing whitespace, so joining them gives the text back exactly. */
+export function demoTokens(text: string): string[] {
+  return text.match(/\s*\S+\s*/g) ?? [];
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done);
+  });
+}
+
+/**
+ * DEMO_TOKEN_DELAY_MS (default 25) paces the tokens; 0 for benchmarks.
+ * DEMO_FAIL_AFTER_TOKENS=N makes the demo model fail after N tokens (tests and CI exercise the
+ * error path with it).
+ */
+async function* demoReply(messages: ChatTurn[], signal: AbortSignal, env: Env): AsyncGenerator<string> {
+  const prompt = [...messages].reverse().find((m) => m.role === "user")?.content ?? "";
+  const delayRaw = Number(setting(env, "DEMO_TOKEN_DELAY_MS") ?? DEFAULT_DEMO_TOKEN_DELAY_MS);
+  const delay = Number.isFinite(delayRaw) && delayRaw >= 0 ? delayRaw : DEFAULT_DEMO_TOKEN_DELAY_MS;
+  const failAfterRaw = setting(env, "DEMO_FAIL_AFTER_TOKENS");
+  const failAfter = failAfterRaw !== undefined && /^\d+$/.test(failAfterRaw) ? Number(failAfterRaw) : null;
+  const tokens = demoTokens(demoReplyText(prompt));
+  for (let i = 0; i < tokens.length; i++) {
+    if (signal.aborted) return;
+    if (failAfter !== null && i >= failAfter) {
+      throw new ReadableModelError("The demo model failed mid-reply (DEMO_FAIL_AFTER_TOKENS is set).");
+    }
+    if (delay > 0) await sleep(delay, signal);
+    else if (i % 16 === 15) await sleep(0, signal);
+    if (signal.aborted) return;
+    yield tokens[i];
+  }
+}

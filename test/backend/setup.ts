@@ -1,0 +1,106 @@
+/// <reference types="vite/client" />
+// Shared convex-test setup for the backend suite: our app plus both components, and helpers.
+import { convexTest } from "convex-test";
+import streamingTest from "@convex-dev/persistent-text-streaming/test";
+import rateLimiterTest from "@convex-dev/rate-limiter/test";
+import { ConvexError } from "convex/values";
+import { expect } from "vitest";
+import { api, components } from "../../convex/_generated/api";
+import schema from "../../convex/schema";
+
+export const modules = import.meta.glob("../../convex/**/*.*s");
+
+export function setup() {
+  const t = convexTest(schema, modules);
+  streamingTest.register(t, "persistentTextStreaming");
+  rateLimiterTest.register(t, "rateLimiter");
+  return t;
+}
+export type T = ReturnType<typeof setup>;
+
+/** Env vars a test sets, restored afterwards (`afterEach(restoreEnv)`). */
+const saved = new Map<string, string | undefined>();
+export function setEnv(vars: Record<string, string | undefined>): void {
+  for (const [k, v] of Object.entries(vars)) {
+    if (!saved.has(k)) saved.set(k, process.env[k]);
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+}
+export function restoreEnv(): void {
+  for (const [k, v] of saved) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  saved.clear();
+}
+
+/** Asserts that `promise` rejects with ConvexError data `{ code }` and returns the data. */
+export async function expectCode(promise: Promise<unknown>, code: string): Promise<Record<string, unknown>> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, `expected ${code}`).toBeInstanceOf(ConvexError);
+  const data = (caught as ConvexError<Record<string, unknown>>).data;
+  expect(data.code).toBe(code);
+  expect(typeof data.message).toBe("string");
+  return data;
+}
+
+export const OPERATOR_SECRET = "operator-secret-for-tests-0123456789";
+
+/** A thread with a visitor token. */
+export async function newThread(t: T, origin?: string) {
+  return await t.mutation(api.threads.create, origin === undefined ? {} : { origin });
+}
+
+/** Sends a prompt; returns the IDs. */
+export async function send(t: T, threadId: string, token: string, prompt = "Hello there") {
+  return await t.mutation(api.messages.send, { threadId, token, prompt });
+}
+
+/** POSTs /chat-stream for a stream. */
+export async function drive(t: T, token: string | null, body: unknown, headers: Record<string, string> = {}) {
+  return await t.fetch("/chat-stream", {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      ...(token === null ? {} : { Authorization: `Bearer ${token}` }),
+      ...headers,
+    },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+/** The component's own view of a stream (what the stock `getStreamBody` returns). */
+export async function componentBody(t: T, streamId: string) {
+  return await t.query(components.persistentTextStreaming.lib.getStreamText, { streamId });
+}
+
+/** Everything `streams:read` returns, page by page from cursor 0. */
+export async function readAll(t: T, streamId: string, token: string) {
+  let cursor = 0;
+  let text = "";
+  let pages = 0;
+  for (;;) {
+    const slice = await t.query(api.streams.read, { streamId, token, cursor });
+    expect(slice.start).toBe(text.length);
+    text += slice.text;
+    cursor = slice.cursor;
+    pages++;
+    if (!slice.more) return { text, status: slice.status, pages, cursor };
+  }
+}
+
+export async function waitFor<V>(fn: () => Promise<V>, pred: (v: V) => boolean, timeoutMs = 5000): Promise<V> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (pred(value)) return value;
+    if (Date.now() > until) throw new Error(`timed out; last value ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
