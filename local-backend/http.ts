@@ -12,7 +12,7 @@ import { WebSocketServer } from "ws";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import type { AuthVerifier } from "./auth.js";
 import { handleDeployApi } from "./deployApi.js";
-import { encodeTs, SyncConnection } from "./sync.js";
+import { encodeTs, SyncConnection, type ConnectionStats } from "./sync.js";
 import type { Engine, Identity, UdfType } from "./engine.js";
 
 // Must match the constant in convex/browser's http_client: "the function failed".
@@ -63,8 +63,10 @@ export function createDeploymentServer(opts: {
   auth: AuthVerifier;
   log: Log;
   connections: Set<SyncConnection>;
+  /** Every connection's stats, kept after it closes (benchmarks read them at the end). */
+  allStats: ConnectionStats[];
 }): Server {
-  const { engine, auth, log, connections } = opts;
+  const { engine, auth, log, connections, allStats } = opts;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   const server = createServer((req, res) => {
     handleApi(req, res).catch((e: unknown) => {
@@ -83,6 +85,7 @@ export function createDeploymentServer(opts: {
     wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new SyncConnection(ws, engine, auth, log);
       connections.add(conn);
+      allStats.push(conn.stats);
       ws.on("close", () => connections.delete(conn));
     });
   });

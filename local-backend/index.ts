@@ -150,8 +150,8 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
   const stopCommits = engine.onCommit(() => persistence.markDirty());
 
   const connections = new Set<SyncConnection>();
-  const closedStats: ConnectionStats[] = [];
-  const deployment = createDeploymentServer({ engine, auth, log, connections });
+  const closedStats: ConnectionStats[] = []; // all connections, open or closed
+  const deployment = createDeploymentServer({ engine, auth, log, connections, allStats: closedStats });
   const site = createSiteServer({ engine, auth, log });
 
   let port = options.port ?? 3210;
@@ -179,11 +179,6 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
     stopCommits();
     throw e;
   }
-  deployment.on("upgrade", () => {
-    // Keep stats of connections after they close (benchmarks read them at the end).
-    for (const c of connections) if (!closedStats.includes(c.stats)) closedStats.push(c.stats);
-  });
-
   const onRejection = (reason: unknown) => {
     // e.g. PersistentTextStreaming.stream() rethrows a writer error from a promise nobody
     // awaits. Node would exit; a server must not. The stream is marked `error` anyway.
@@ -209,7 +204,6 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
     convexUrl,
     siteUrl,
     stats() {
-      for (const c of connections) if (!closedStats.includes(c.stats)) closedStats.push(c.stats);
       const list = closedStats.map((s) => ({ ...s }));
       const totals = { bytesSent: 0, messagesSent: 0, transitions: 0, queryRuns: 0, documentsRead: 0 };
       for (const s of list) {

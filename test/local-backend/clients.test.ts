@@ -102,6 +102,13 @@ describe("ConvexClient (convex/browser) over the sync WebSocket", () => {
     } finally {
       await client.close();
     }
+    // Stats of closed connections are kept (benchmarks read them at the end).
+    await new Promise((r) => setTimeout(r, 50));
+    const { connections, totals } = fx.backend.stats();
+    expect(connections.length).toBeGreaterThanOrEqual(4);
+    expect(connections.every((c) => !c.open)).toBe(true);
+    expect(totals.bytesSent).toBe(connections.reduce((n, c) => n + c.bytesSent, 0));
+    expect(totals.documentsRead).toBeGreaterThan(0);
   });
 });
 
