@@ -1,0 +1,113 @@
+// What a person does with the widget, and what a test reads back, in one place.
+import { ConvexHttpClient } from "convex/browser";
+import { makeFunctionReference } from "convex/server";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { BrowserContext, Frame, Page } from "playwright-core";
+import { expect } from "vitest";
+import { ROOT, type System } from "./harness.ts";
+
+export const OPERATOR_SECRET = "e2e-operator-secret-0123456789";
+export const ARTIFACTS = join(ROOT, "test-artifacts");
+mkdirSync(ARTIFACTS, { recursive: true });
+
+export type MessageView = { _id: string; role: "user" | "assistant"; status: string; text: string; streamId: string | null; error: string | null };
+export type RecordedEvent = { type: string; threadId?: string; streamId?: string; driven?: boolean; status?: string; text?: string; code?: string; message?: string };
+
+const listMessages = makeFunctionReference<"query", { threadId: string; token?: string }, MessageView[]>("messages:list");
+
+/** The transcript as the database has it (read with the operator secret). */
+export async function persisted(system: System, threadId: string): Promise<MessageView[]> {
+  return new ConvexHttpClient(system.convexUrl).query(listMessages, { threadId, token: OPERATOR_SECRET });
+}
+
+/** Plain sentences with no Markdown syntax, so rendered text equals raw text. */
+export function plainReply(words: number, seed = 1): string {
+  const vocabulary = ["stream", "reply", "token", "observer", "driver", "backend", "widget", "cursor", "flush", "text", "answer", "chunk"];
+  const out: string[] = [];
+  for (let i = 0; i < words; i++) {
+    let word = vocabulary[(i * 7 + seed * 3) % vocabulary.length] + String(i);
+    if (i % 9 === 8) word += ".";
+    out.push(word);
+  }
+  return out.join(" ").replace(/\.?$/, ".");
+}
+
+export const collapse = (s: string) => s.replace(/\s+/g, " ").trim();
+
+export async function openChat(system: System, context?: BrowserContext, page = "/pages/chat.html"): Promise<Page> {
+  const p = await (context ?? (await system.browser.newContext())).newPage();
+  p.on("dialog", (d) => {
+    throw new Error(`Unexpected ${d.type()} dialog: ${d.message()}`);
+  });
+  await p.goto(system.origin + page);
+  await p.locator("ai-chat-stream").first().waitFor();
+  return p;
+}
+
+/** Types into the composer and presses Enter, as a visitor would. */
+export async function sendPrompt(page: Page | Frame, prompt: string): Promise<void> {
+  const box = page.getByRole("textbox", { name: "Message" });
+  await box.fill(prompt);
+  await box.press("Enter");
+}
+
+export async function events(page: Page | Frame, type?: string): Promise<RecordedEvent[]> {
+  const all = (await page.evaluate(() => (window as unknown as { __events: RecordedEvent[] }).__events)) ?? [];
+  return type ? all.filter((e) => e.type === type) : all;
+}
+
+/** Waits for the `n`th `ai-chat-stream-end` event (1-based) and returns it. */
+export async function waitForEnd(page: Page | Frame, n = 1, timeout = 30_000): Promise<RecordedEvent> {
+  await page.waitForFunction(
+    (count) => (window as unknown as { __events: RecordedEvent[] }).__events.filter((e) => e.type === "ai-chat-stream-end").length >= count,
+    n,
+    { timeout },
+  );
+  return (await events(page, "ai-chat-stream-end"))[n - 1];
+}
+
+/** Visible text of each reply bubble in the first widget on the page/frame. */
+export async function visibleReplies(page: Page | Frame, host = "ai-chat-stream"): Promise<string[]> {
+  return page
+    .locator(`${host} .row.assistant .bubble.markdown`)
+    .evaluateAll((bubbles) => bubbles.map((b) => (window as unknown as { __replyText(b: Element): string }).__replyText(b)));
+}
+
+export async function waitForReplyText(page: Page | Frame, minChars: number, host = "ai-chat-stream"): Promise<string> {
+  await expect.poll(async () => ((await visibleReplies(page, host)).at(-1) ?? "").length, { timeout: 20_000 }).toBeGreaterThanOrEqual(minChars);
+  return (await visibleReplies(page, host)).at(-1)!;
+}
+
+/**
+ * Every rendered state of the last reply, per animation frame (recorded by pages/record.js).
+ * Asserts it only ever grew: each state extends the previous one (no shrink, no flicker to
+ * empty, no doubled text).
+ */
+export async function expectReplyOnlyGrew(page: Page | Frame, index = -1): Promise<string[]> {
+  const samples = (await page.evaluate(() => (window as unknown as { __samples: string[][] }).__samples)) as string[][];
+  const states = samples.map((s) => s.at(index)).filter((s): s is string => s !== undefined && s !== "");
+  expect(states.length).toBeGreaterThan(1);
+  for (let i = 1; i < states.length; i++) {
+    if (!states[i].startsWith(states[i - 1])) {
+      throw new Error(`reply text did not only grow: frame ${i - 1} "${states[i - 1].slice(-60)}" -> frame ${i} "${states[i].slice(-60)}"`);
+    }
+  }
+  return states;
+}
+
+export async function threadOf(page: Page | Frame): Promise<string> {
+  const id = await page.locator("ai-chat-stream").first().getAttribute("thread");
+  if (!id) throw new Error("the widget has no thread yet");
+  return id;
+}
+
+export async function shareToken(page: Page): Promise<string> {
+  return page.evaluate(() => (document.querySelector("ai-chat-stream") as unknown as { shareToken(): Promise<string> }).shareToken());
+}
+
+export async function openObserver(system: System, threadId: string, observerToken: string): Promise<Page> {
+  const page = await (await system.browser.newContext()).newPage();
+  await page.goto(`${system.origin}/pages/observe.html#${new URLSearchParams({ thread: threadId, token: observerToken })}`);
+  return page;
+}

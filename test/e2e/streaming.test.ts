@@ -1,0 +1,168 @@
+// Scenarios 1-3, 6 and 7 of the end-to-end suite: a reply streams to the driver and to every
+// observer, survives a reload and a cut connection, can be stopped, and recovers from a
+// provider failure. Real Chromium, the local backend on free ports, the built IIFE widget;
+// only the model provider is fake.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSystem, type System } from "./harness.ts";
+import {
+  OPERATOR_SECRET,
+  ARTIFACTS,
+  collapse,
+  expectReplyOnlyGrew,
+  openChat,
+  openObserver,
+  persisted,
+  sendPrompt,
+  shareToken,
+  threadOf,
+  visibleReplies,
+  waitForEnd,
+  waitForReplyText,
+} from "./helpers.ts";
+import { LONG_REPLY, SHORT_REPLY, startProvider } from "./provider.ts";
+
+let system: System;
+let provider: Awaited<ReturnType<typeof startProvider>>;
+
+beforeAll(async () => {
+  provider = await startProvider();
+  system = await startSystem({ OPENAI_BASE_URL: provider.baseUrl, OPENAI_API_KEY: "fake-key", AI_MODEL: "fake-model", OPERATOR_SECRET });
+});
+afterAll(async () => {
+  await system?.close();
+  await provider?.close();
+});
+
+describe("a visitor's reply", () => {
+  it("streams in the driver and live in an observer, all ending equal to the persisted text", async () => {
+    const driver = await openChat(system);
+    await sendPrompt(driver, "Tell me about streaming, slow please");
+    await waitForReplyText(driver, 20);
+    const threadId = await threadOf(driver);
+
+    // An observer joins mid-reply with a read-only token and follows it live.
+    const observer = await openObserver(system, threadId, await shareToken(driver));
+    await waitForReplyText(observer, 40);
+    const midDriver = (await visibleReplies(driver)).at(-1)!;
+    expect(collapse(LONG_REPLY).length).toBeGreaterThan(midDriver.length); // still streaming when the observer saw text
+
+    const end = await waitForEnd(driver);
+    expect(end.status).toBe("done");
+    expect(end.driven).toBeUndefined(); // start events carry `driven`; end events carry status + text
+    const starts = (await driver.evaluate(() => (window as any).__events)).filter((e: any) => e.type === "ai-chat-stream-start");
+    expect(starts[0]?.driven).toBe(true);
+
+    const [, reply] = await persisted(system, threadId);
+    expect(reply.status).toBe("done");
+    expect(reply.text).toBe(LONG_REPLY);
+    expect(end.text).toBe(LONG_REPLY);
+
+    await expect.poll(async () => (await visibleReplies(observer)).at(-1), { timeout: 10_000 }).toBe(collapse(LONG_REPLY));
+    expect((await visibleReplies(driver)).at(-1)).toBe(collapse(LONG_REPLY));
+    await expectReplyOnlyGrew(driver);
+    await expectReplyOnlyGrew(observer);
+    await driver.screenshot({ path: `${ARTIFACTS}/driver-done.png` });
+    await driver.context().close();
+    await observer.context().close();
+  });
+
+  it("continues live after the driver reloads mid-reply, to the same final text", async () => {
+    const page = await openChat(system);
+    await sendPrompt(page, "slow reply that I will reload");
+    await waitForReplyText(page, 30);
+    const threadId = await threadOf(page);
+
+    await page.reload();
+    // Restored from localStorage: the prompt, and the reply still streaming in.
+    await expect.poll(() => page.getByText("slow reply that I will reload").count()).toBeGreaterThan(0);
+    await waitForEnd(page);
+    const [, reply] = await persisted(system, threadId);
+    expect(reply.text).toBe(LONG_REPLY);
+    expect((await visibleReplies(page)).at(-1)).toBe(collapse(LONG_REPLY));
+    await expectReplyOnlyGrew(page);
+    await page.context().close();
+  });
+
+  it("hands over to the subscription when the HTTP stream is cut mid-reply, never shrinking or doubling", async () => {
+    const context = await system.browser.newContext();
+    // The network drops the reply body after its first 120 bytes.
+    await context.addInitScript(() => {
+      const realFetch = window.fetch.bind(window);
+      window.fetch = async (input, init) => {
+        const response = await realFetch(input, init);
+        if (!String(input instanceof Request ? input.url : input).endsWith("/chat-stream") || !response.body) return response;
+        const reader = response.body.getReader();
+        let sent = 0;
+        const cut = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            const { value, done } = await reader.read();
+            if (done) return controller.close();
+            sent += value.byteLength;
+            controller.enqueue(value);
+            if (sent >= 120) {
+              void reader.cancel();
+              controller.error(new TypeError("network connection lost"));
+            }
+          },
+        });
+        (window as any).__cut = true;
+        return new Response(cut, { status: response.status, headers: response.headers });
+      };
+    });
+    const page = await openChat(system, context);
+    await sendPrompt(page, "slow reply over a flaky network");
+    const end = await waitForEnd(page);
+    expect(await page.evaluate(() => (window as any).__cut)).toBe(true);
+    expect(end.status).toBe("done");
+    expect(end.text).toBe(LONG_REPLY);
+    expect((await visibleReplies(page)).at(-1)).toBe(collapse(LONG_REPLY));
+    await expectReplyOnlyGrew(page);
+    await context.close();
+  });
+
+  it("stops mid-reply: partial text kept, status stopped, and the observer agrees", async () => {
+    const driver = await openChat(system);
+    await sendPrompt(driver, "slow reply I will stop");
+    await waitForReplyText(driver, 30);
+    const threadId = await threadOf(driver);
+    const observer = await openObserver(system, threadId, await shareToken(driver));
+
+    await driver.getByRole("button", { name: "Stop" }).click();
+    const end = await waitForEnd(driver);
+    expect(end.status).toBe("stopped");
+
+    const [, reply] = await persisted(system, threadId);
+    expect(reply.status).toBe("stopped");
+    expect(reply.text.length).toBeGreaterThan(0);
+    expect(reply.text.length).toBeLessThan(LONG_REPLY.length);
+    expect(LONG_REPLY.startsWith(reply.text)).toBe(true);
+    expect(end.text).toBe(reply.text);
+    await expect.poll(async () => (await visibleReplies(driver)).at(-1)).toContain(collapse(reply.text));
+    await expect.poll(async () => (await visibleReplies(observer)).at(-1), { timeout: 10_000 }).toContain(collapse(reply.text));
+    await expect.poll(() => observer.locator("ai-chat-stream .row.assistant").last().getAttribute("data-status")).toBe("stopped");
+    // The composer is usable again.
+    await expect.poll(() => driver.getByRole("button", { name: "Send" }).count()).toBe(1);
+    await driver.context().close();
+    await observer.context().close();
+  });
+
+  it("shows the provider's mid-reply failure with Retry, and Retry produces a full reply", async () => {
+    const page = await openChat(system);
+    await sendPrompt(page, "fail-once please");
+    const failed = await waitForEnd(page);
+    expect(failed.status).toBe("error");
+    const alert = page.getByRole("alert");
+    await expect.poll(() => alert.count()).toBeGreaterThan(0);
+    await page.screenshot({ path: `${ARTIFACTS}/provider-error.png` });
+
+    await alert.getByRole("button", { name: "Retry" }).click();
+    const retried = await waitForEnd(page, 2);
+    expect(retried.status).toBe("done");
+    expect(retried.text).toBe(SHORT_REPLY);
+    const messages = await persisted(system, await threadOf(page));
+    expect(messages.at(-1)).toMatchObject({ role: "assistant", status: "done", text: SHORT_REPLY });
+    expect(messages.find((m) => m.status === "error")?.error).toBeTruthy();
+    await expect.poll(() => page.getByRole("alert").count()).toBe(0);
+    await page.context().close();
+  });
+});
