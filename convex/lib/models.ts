@@ -82,6 +82,9 @@ export function describeModelError(error: unknown): string {
     }
     if (status === 404) return `The model provider does not offer the configured model (HTTP 404).`;
     if (status === 429) return `The model provider is rate limiting requests (HTTP 429); try again shortly.`;
+    if (status !== undefined && status >= 200 && status < 300) {
+      return "The connection to the model provider was lost mid-reply.";
+    }
     if (status !== undefined && status >= 500) {
       return `The model provider had an internal error (HTTP ${status}); try again.`;
     }

@@ -38,7 +38,7 @@ async function scene(who: Caller): Promise<Scene> {
     "observer token": { t, token: observerToken },
     "revoked observer token": { t, token: revoked },
     "operator secret": { t, token: OPERATOR_SECRET },
-    "operator identity": { t: t.withIdentity({ subject: "op", role: "operator" } as Record<string, unknown>) },
+    "operator identity": { t: t.withIdentity({ subject: "op", role: "operator" }) },
     "owner token": { t, token },
     "owner identity": { t: owner },
     "other identity": { t: t.withIdentity({ subject: "mallory" }) },

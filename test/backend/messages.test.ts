@@ -323,12 +323,12 @@ describe("operator:listThreads", () => {
     const { threadId, token } = await newThread(t);
     const { observerToken } = await t.mutation(api.threads.share, { threadId, token });
     const paginationOpts = { numItems: 10, cursor: null };
-    const ops = t.withIdentity({ subject: "op", roles: ["support", "operator"] } as Record<string, unknown>);
+    const ops = t.withIdentity({ subject: "op", roles: ["support", "operator"] });
     expect((await ops.query(api.operator.listThreads, { paginationOpts })).page).toHaveLength(1);
     for (const bad of [undefined, token, observerToken, `${OPERATOR_SECRET}x`, OPERATOR_SECRET.slice(0, -1)]) {
       await expectCode(t.query(api.operator.listThreads, { token: bad, paginationOpts }), "UNAUTHORIZED");
     }
-    await expectCode(t.withIdentity({ subject: "u", role: "user" } as Record<string, unknown>).query(api.operator.listThreads, { paginationOpts }), "UNAUTHORIZED");
+    await expectCode(t.withIdentity({ subject: "u", role: "user" }).query(api.operator.listThreads, { paginationOpts }), "UNAUTHORIZED");
   });
 });
 

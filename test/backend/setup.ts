@@ -3,7 +3,7 @@
 import { convexTest } from "convex-test";
 import streamingTest from "@convex-dev/persistent-text-streaming/test";
 import rateLimiterTest from "@convex-dev/rate-limiter/test";
-import { ConvexError } from "convex/values";
+import { ConvexError, type Value } from "convex/values";
 import { expect } from "vitest";
 import { api, components } from "../../convex/_generated/api";
 import schema from "../../convex/schema";
@@ -16,7 +16,8 @@ export function setup() {
   rateLimiterTest.register(t, "rateLimiter");
   return t;
 }
-export type T = ReturnType<typeof setup>;
+/** A test accessor (the root, or one from `withIdentity`). */
+export type T = Omit<ReturnType<typeof setup>, "registerComponent">;
 
 /** Env vars a test sets, restored afterwards (`afterEach(restoreEnv)`). */
 const saved = new Map<string, string | undefined>();
@@ -36,7 +37,7 @@ export function restoreEnv(): void {
 }
 
 /** Asserts that `promise` rejects with ConvexError data `{ code }` and returns the data. */
-export async function expectCode(promise: Promise<unknown>, code: string): Promise<Record<string, unknown>> {
+export async function expectCode(promise: Promise<unknown>, code: string): Promise<Record<string, Value>> {
   let caught: unknown;
   try {
     await promise;
@@ -44,7 +45,7 @@ export async function expectCode(promise: Promise<unknown>, code: string): Promi
     caught = e;
   }
   expect(caught, `expected ${code}`).toBeInstanceOf(ConvexError);
-  const data = (caught as ConvexError<Record<string, unknown>>).data;
+  const data = (caught as ConvexError<Record<string, Value>>).data;
   expect(data.code).toBe(code);
   expect(typeof data.message).toBe("string");
   return data;

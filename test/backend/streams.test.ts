@@ -1,0 +1,81 @@
+import { afterEach, describe, expect, test } from "vitest";
+import { api } from "../../convex/_generated/api";
+import { demoReplyText, demoTokens } from "../../convex/lib/models";
+import { drive, newThread, restoreEnv, send, setEnv, setup } from "./setup";
+
+afterEach(restoreEnv);
+
+async function wordPerDelta() {
+  // One delta per word: no delay, no rate bound.
+  setEnv({ DEMO_TOKEN_DELAY_MS: "0", STREAM_CHUNK_BY: "word", STREAM_FLUSH_MS: "0", STREAM_MAX_WRITES_PER_SEC: "0" });
+  const t = setup();
+  const { threadId, token } = await newThread(t);
+  const { streamId } = await send(t, threadId, token, "paging");
+  const body = await (await drive(t, token, { streamId })).text();
+  return { t, threadId, token, streamId, body };
+}
+
+describe("streams:read", () => {
+  test("pages of at most 16 deltas after the cursor, with offsets, the next cursor and `more`", async () => {
+    const { t, token, streamId, body } = await wordPerDelta();
+    const deltas = await t.run(async (ctx) => ctx.db.query("deltas").collect());
+    expect(deltas.length).toBeGreaterThan(40);
+    expect(deltas.map((d) => d.seq)).toEqual(deltas.map((_, i) => i));
+
+    const first = await t.query(api.streams.read, { streamId, token, cursor: 0 });
+    expect(first).toMatchObject({ status: "done", start: 0, cursor: 16, more: true });
+    expect(first.text).toBe(deltas.slice(0, 16).map((d) => d.text).join(""));
+
+    const second = await t.query(api.streams.read, { streamId, token, cursor: first.cursor });
+    expect(second.start).toBe(first.text.length);
+    expect(second.cursor).toBe(32);
+
+    let cursor = 0;
+    let text = "";
+    let pages = 0;
+    for (let more = true; more; pages++) {
+      const slice = await t.query(api.streams.read, { streamId, token, cursor });
+      expect(slice.start).toBe(text.length);
+      text += slice.text;
+      cursor = slice.cursor;
+      more = slice.more;
+    }
+    expect(text).toBe(body);
+    expect(pages).toBe(Math.ceil(deltas.length / 16));
+  });
+
+  test("at the end: an empty slice positioned after the last delta, cursor unchanged", async () => {
+    const { t, token, streamId, body } = await wordPerDelta();
+    const count = await t.run(async (ctx) => (await ctx.db.query("deltas").collect()).length);
+    const end = await t.query(api.streams.read, { streamId, token, cursor: count });
+    expect(end).toEqual({ status: "done", start: body.length, text: "", cursor: count, more: false });
+    // A cursor past the end is pulled back to the end.
+    expect((await t.query(api.streams.read, { streamId, token, cursor: count + 50 })).cursor).toBe(count);
+    // Garbage cursors read from the start.
+    expect((await t.query(api.streams.read, { streamId, token, cursor: -3 })).start).toBe(0);
+  });
+
+  test("a pending reply: empty, status pending, cursor 0", async () => {
+    const t = setup();
+    const { threadId, token } = await newThread(t);
+    const { streamId } = await send(t, threadId, token);
+    expect(await t.query(api.streams.read, { streamId, token, cursor: 0 })).toEqual({
+      status: "pending",
+      start: 0,
+      text: "",
+      cursor: 0,
+      more: false,
+    });
+  });
+
+  test("deltas are the demo's words, in order, each starting where the previous ended", async () => {
+    const { t } = await wordPerDelta();
+    const deltas = await t.run(async (ctx) => ctx.db.query("deltas").collect());
+    let offset = 0;
+    for (const d of deltas) {
+      expect(d.start).toBe(offset);
+      offset += d.text.length;
+    }
+    expect(deltas.map((d) => d.text).join("")).toBe(demoTokens(demoReplyText("paging")).join(""));
+  });
+});
