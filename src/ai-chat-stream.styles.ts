@@ -1,62 +1,18 @@
 import { css } from "lit";
+import { themeTokens } from "./theme.styles.js";
 
 // Public knobs are `--ai-chat-*` (documented on the class); private ones are `--_*`.
-export const styles = css`
+export const styles = [
+  themeTokens,
+  css`
   :host {
-    --_accent: var(--ai-chat-accent, #4f46e5);
-    --_accent-text: var(--ai-chat-accent-text, #ffffff);
-    --_bg: var(--ai-chat-bg, #ffffff);
-    --_text: var(--ai-chat-text, #1f2328);
-    --_muted: var(--ai-chat-muted, #59636e);
-    --_border: var(--ai-chat-border, #e3e5e8);
-    --_assistant-bg: var(--ai-chat-assistant-bg, #f3f4f6);
-    --_code-bg: var(--ai-chat-code-bg, #0f1117);
-    --_error: var(--ai-chat-error, #b42318);
-    --_error-bg: color-mix(in srgb, var(--_error) 8%, var(--_bg));
-    --_badge-bg: color-mix(in srgb, var(--_accent) 10%, var(--_bg));
-    --_badge-text: color-mix(in srgb, var(--_accent) 80%, var(--_text));
-    --_radius: var(--ai-chat-radius, 16px);
-    --_shadow: var(--ai-chat-shadow, 0 12px 40px rgb(15 17 23 / 18%));
-    --_height: var(--ai-chat-height, 560px);
-
     display: block;
     height: var(--_height);
     color: var(--_text);
     font-family: var(--ai-chat-font, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif);
     font-size: var(--ai-chat-font-size, 15px);
     line-height: 1.5;
-    color-scheme: light;
     -webkit-text-size-adjust: 100%;
-  }
-
-  :host([theme="dark"]) {
-    --_accent: var(--ai-chat-accent, #818cf8);
-    --_accent-text: var(--ai-chat-accent-text, #0b0b1a);
-    --_bg: var(--ai-chat-bg, #17181c);
-    --_text: var(--ai-chat-text, #e8e9ed);
-    --_muted: var(--ai-chat-muted, #a2a8b3);
-    --_border: var(--ai-chat-border, #2d3038);
-    --_assistant-bg: var(--ai-chat-assistant-bg, #23252b);
-    --_code-bg: var(--ai-chat-code-bg, #0b0c10);
-    --_error: var(--ai-chat-error, #ffb4ab);
-    --_shadow: var(--ai-chat-shadow, 0 12px 40px rgb(0 0 0 / 50%));
-    color-scheme: dark;
-  }
-
-  @media (prefers-color-scheme: dark) {
-    :host(:not([theme="light"])) {
-      --_accent: var(--ai-chat-accent, #818cf8);
-      --_accent-text: var(--ai-chat-accent-text, #0b0b1a);
-      --_bg: var(--ai-chat-bg, #17181c);
-      --_text: var(--ai-chat-text, #e8e9ed);
-      --_muted: var(--ai-chat-muted, #a2a8b3);
-      --_border: var(--ai-chat-border, #2d3038);
-      --_assistant-bg: var(--ai-chat-assistant-bg, #23252b);
-      --_code-bg: var(--ai-chat-code-bg, #0b0c10);
-      --_error: var(--ai-chat-error, #ffb4ab);
-      --_shadow: var(--ai-chat-shadow, 0 12px 40px rgb(0 0 0 / 50%));
-      color-scheme: dark;
-    }
   }
 
   *,
@@ -521,4 +477,5 @@ export const styles = css`
       scroll-behavior: auto !important;
     }
   }
-`;
+`,
+];

@@ -43,6 +43,7 @@ const RATE_LIMIT_FALLBACK_MS = 10_000;
  * replies being generated anywhere (another tab, an operator, an observer link) and renders
  * Markdown safely.
  *
+ * @tagname ai-chat-stream
  * @summary Embeddable streaming AI chat backed by Convex.
  *
  * @fires {AiChatSendEvent} ai-chat-send - Before a prompt is sent; `event.prompt`. Cancelable: `preventDefault()` keeps it from being sent.

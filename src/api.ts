@@ -1,7 +1,7 @@
 // Typed references to the Convex functions the widget calls, by name, mirroring the contract in
 // docs/architecture.md. The widget never imports the app's convex/ folder, so a page can embed
 // it against any deployment of that app.
-import { makeFunctionReference } from "convex/server";
+import { makeFunctionReference, type PaginationOptions, type PaginationResult } from "convex/server";
 
 export type MessageStatus = "pending" | "streaming" | "done" | "error" | "timeout" | "stopped";
 
@@ -70,6 +70,13 @@ export const api = {
   },
   config: {
     get: makeFunctionReference<"query", Record<string, never>, ChatConfig>("config:get"),
+  },
+  operator: {
+    listThreads: makeFunctionReference<
+      "query",
+      { token?: string; paginationOpts: PaginationOptions },
+      PaginationResult<ThreadView>
+    >("operator:listThreads"),
   },
 } as const;
 

@@ -47,11 +47,20 @@ export class AiChatErrorEvent extends Event {
   }
 }
 
+/** Fired by `<ai-chat-console>` when the operator opens a thread; `threadId` is the thread now observed. */
+export class AiChatConsoleSelectEvent extends Event {
+  static readonly eventName = "ai-chat-console-select";
+  constructor(readonly threadId: string) {
+    super(AiChatConsoleSelectEvent.eventName, init());
+  }
+}
+
 declare global {
   interface GlobalEventHandlersEventMap {
     "ai-chat-send": AiChatSendEvent;
     "ai-chat-stream-start": AiChatStreamStartEvent;
     "ai-chat-stream-end": AiChatStreamEndEvent;
     "ai-chat-error": AiChatErrorEvent;
+    "ai-chat-console-select": AiChatConsoleSelectEvent;
   }
 }

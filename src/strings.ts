@@ -37,6 +37,38 @@ export const defaultStrings = {
 
 export type ChatStrings = typeof defaultStrings;
 
+/** The same, for `<ai-chat-console>`'s `strings` property. */
+export const defaultConsoleStrings = {
+  heading: "Conversations",
+  signInTitle: "Operator sign-in",
+  signInHint: "Enter this deployment's operator secret to watch its conversations live.",
+  secretLabel: "Operator secret",
+  remember: "Remember for this tab",
+  rememberHint: "Otherwise it is forgotten when you reload or leave the page.",
+  signIn: "Sign in",
+  signingIn: "Signing in…",
+  signOut: "Sign out",
+  wrongSecret: "That operator secret was not accepted.",
+  secretRejected: "The operator secret is no longer accepted. Sign in again.",
+  missingUrl: "The console has no convex-url.",
+  threadsLabel: "Threads",
+  loading: "Loading conversations…",
+  emptyTitle: "No conversations yet",
+  emptyHint: "New conversations appear here as soon as they start.",
+  loadMore: "Load more",
+  loadingMore: "Loading…",
+  untitled: "Untitled conversation",
+  selectHint: "Select a conversation to watch it live.",
+  statusStreaming: "Live",
+  statusIdle: "Idle",
+  statusError: "Error",
+  justNow: "just now",
+  /** `{count}` is replaced with the number of threads loaded. */
+  loadedCount: "{count} loaded",
+};
+
+export type ConsoleStrings = typeof defaultConsoleStrings;
+
 export function format(template: string, values: Record<string, string | number>): string {
   return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in values ? String(values[k]) : m));
 }

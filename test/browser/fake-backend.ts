@@ -4,9 +4,9 @@
 // like ConvexClient; mutations resolve after their effects reached the subscriptions.
 import { getFunctionName, type FunctionReference } from "convex/server";
 import type { ChatClient, ConnectionInfo } from "../../src/convex-pool.js";
-import type { MessageStatus, MessageView, StreamSlice } from "../../src/api.js";
+import type { MessageStatus, MessageView, StreamSlice, ThreadView } from "../../src/api.js";
 
-type Thread = { _id: string; token: string; observers: Set<string> };
+type Thread = { _id: string; token: string; observers: Set<string>; title: string; createdAt: number; lastMessageAt: number };
 type Message = MessageView & { threadId: string; prompt?: string };
 type Sub = {
   name: string;
@@ -31,6 +31,8 @@ export class FakeBackend {
   messages: Message[] = [];
   deltas = new Map<string, { seq: number; start: number; text: string }[]>();
   config = { model: "gpt-test", demo: false, maxPromptChars: 8000 };
+  /** `OPERATOR_SECRET`: reads every thread and lists them (`operator:listThreads`). */
+  operatorSecret = "operator-secret-4f9c2a7e1b";
   calls: { name: string; args: Record<string, unknown> }[] = [];
   /** Throw from a mutation by name, once. */
   failNext = new Map<string, FakeConvexError | Error>();
@@ -86,14 +88,21 @@ export class FakeBackend {
     for (const l of this.connectionListeners) l(this.connection);
   }
 
-  /** A thread owned by `token`, with optional finished history. */
-  seedThread(token = "visitor-token", history: Array<[string, string]> = []): string {
+  /** A thread owned by `token`, with optional finished history. Call `flush()` to tell subscribers. */
+  seedThread(
+    token = "visitor-token",
+    history: Array<[string, string]> = [],
+    { title = "", lastMessageAt }: { title?: string; lastMessageAt?: number } = {},
+  ): string {
     const threadId = id("thread_");
-    this.threads.set(threadId, { _id: threadId, token, observers: new Set() });
+    const at = lastMessageAt ?? Date.now();
+    const thread: Thread = { _id: threadId, token, observers: new Set(), title, createdAt: at, lastMessageAt: at };
+    this.threads.set(threadId, thread);
     for (const [prompt, reply] of history) {
       this.addMessage(threadId, "user", prompt, "done");
       this.addMessage(threadId, "assistant", reply, "done", id("stream_"));
     }
+    if (lastMessageAt !== undefined) thread.lastMessageAt = lastMessageAt;
     return threadId;
   }
 
@@ -156,12 +165,61 @@ export class FakeBackend {
       updatedAt: now,
     };
     this.messages.push(m);
+    const thread = this.threads.get(threadId);
+    if (thread) {
+      thread.lastMessageAt = Math.max(thread.lastMessageAt, now);
+      if (!thread.title && role === "user") thread.title = text.slice(0, 60);
+    }
     return m;
+  }
+
+  private threadView(t: Thread): ThreadView {
+    const mine = this.messages.filter((m) => m.threadId === t._id && m.role === "assistant");
+    const last = mine[mine.length - 1];
+    const status = mine.some((m) => m.status === "pending" || m.status === "streaming")
+      ? "streaming"
+      : last?.status === "error" || last?.status === "timeout"
+        ? "error"
+        : "idle";
+    return {
+      _id: t._id,
+      title: t.title,
+      status,
+      createdAt: t.createdAt,
+      updatedAt: t.lastMessageAt,
+      lastMessageAt: t.lastMessageAt,
+      model: this.config.model,
+      origin: null,
+      access: "operator",
+    };
+  }
+
+  /**
+   * `operator:listThreads` as the index `by_active_lastMessageAt` desc would page it. A cursor
+   * is a position in that order, so (as on a backend without query journals) a page from
+   * `cursor: null` always holds the first `numItems` threads unless `endCursor` pins its end
+   * (inclusive, as in convex-test).
+   */
+  private listThreads(args: Record<string, unknown>): { page: ThreadView[]; isDone: boolean; continueCursor: string } {
+    if (args.token !== this.operatorSecret) throw new FakeConvexError({ code: "UNAUTHORIZED", message: "Not an operator." });
+    const opts = args.paginationOpts as { numItems: number; cursor: string | null; endCursor?: string | null };
+    const key = (v: ThreadView): [number, number, string] => [v.status === "streaming" ? 1 : 0, v.lastMessageAt, v._id];
+    const before = (a: [number, number, string], b: [number, number, string]) =>
+      a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
+    const all = [...this.threads.values()].map((t) => this.threadView(t)).sort((a, b) => (before(key(a), key(b)) ? -1 : 1));
+    const from = opts.cursor === null ? all : all.filter((v) => before(JSON.parse(opts.cursor!), key(v)));
+    if (opts.endCursor) {
+      const end = JSON.parse(opts.endCursor) as [number, number, string];
+      return { page: from.filter((v) => !before(end, key(v))), isDone: false, continueCursor: opts.endCursor };
+    }
+    const page = from.slice(0, opts.numItems);
+    const lastKey = page.length ? JSON.stringify(key(page[page.length - 1]!)) : (opts.cursor ?? "[2,0,\"\"]");
+    return { page, isDone: from.length <= opts.numItems, continueCursor: lastKey };
   }
 
   private readable(threadId: unknown, token: unknown): Thread {
     const t = typeof threadId === "string" ? this.threads.get(threadId) : undefined;
-    if (!t || (token !== t.token && !t.observers.has(token as string))) {
+    if (!t || (token !== t.token && token !== this.operatorSecret && !t.observers.has(token as string))) {
       throw new FakeConvexError({ code: "UNAUTHORIZED", message: "You cannot read this conversation." });
     }
     return t;
@@ -198,6 +256,8 @@ export class FakeBackend {
       }
       case "config:get":
         return { ...this.config };
+      case "operator:listThreads":
+        return this.listThreads(args);
       default:
         throw new Error(`fake backend: unknown query ${name}`);
     }

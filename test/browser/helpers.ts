@@ -20,6 +20,7 @@ export type Setup = {
 export function setup(handler: (call: FetchCall) => Response | Promise<Response> = () => new Response(null, { status: 205 })): Setup {
   // Test files share an origin, so localStorage too: every test starts with none.
   localStorage.clear();
+  sessionStorage.clear();
   const backend = new FakeBackend();
   setClientFactory(() => backend.client());
   const f = stubFetch(handler);
@@ -40,8 +41,11 @@ export async function mount(url: string, attrs = ""): Promise<AiChatStream> {
   return el;
 }
 
+/** Any of the package's elements: rendered into a shadow root, with Lit's `updateComplete`. */
+type Rendered = HTMLElement & { updateComplete: Promise<unknown> };
+
 /** Lets subscriptions deliver and the element render. */
-export async function settle(el: AiChatStream): Promise<void> {
+export async function settle(el: Rendered): Promise<void> {
   for (let i = 0; i < 3; i++) {
     await new Promise((r) => setTimeout(r, 0));
     await el.updateComplete;
@@ -50,8 +54,8 @@ export async function settle(el: AiChatStream): Promise<void> {
   await el.updateComplete;
 }
 
-export const $ = <T extends Element = HTMLElement>(el: AiChatStream, sel: string): T | null => el.shadowRoot!.querySelector<T>(sel);
-export const $$ = <T extends Element = HTMLElement>(el: AiChatStream, sel: string): T[] => [...el.shadowRoot!.querySelectorAll<T>(sel)];
+export const $ = <T extends Element = HTMLElement>(el: Element, sel: string): T | null => el.shadowRoot!.querySelector<T>(sel);
+export const $$ = <T extends Element = HTMLElement>(el: Element, sel: string): T[] => [...el.shadowRoot!.querySelectorAll<T>(sel)];
 
 /** Visible text of the last (or `index`th) reply, markdown blocks only, whitespace collapsed. */
 export function replyText(el: AiChatStream, index = -1): string {

@@ -1,0 +1,490 @@
+import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
+import { property, query, state } from "lit/decorators.js";
+import { repeat } from "lit/directives/repeat.js";
+import type { ThreadView } from "./api.js";
+import { acquireClient, releaseClient, type ChatClient } from "./convex-pool.js";
+import { ThreadListController } from "./controllers/thread-list.js";
+import { AiChatConsoleSelectEvent } from "./events.js";
+import { defaultConsoleStrings, format, type ConsoleStrings } from "./strings.js";
+import { AiChatStream, type ChatTheme } from "./ai-chat-stream.js";
+import { styles } from "./ai-chat-console.styles.js";
+
+export type ConsolePhase = "signed-out" | "verifying" | "signed-in";
+
+const STORAGE_PREFIX = "ai-chat-console:";
+const AGE_TICK_MS = 30_000;
+const DEFAULT_PAGE_SIZE = 50;
+
+/** sessionStorage key of a remembered operator secret (per deployment URL). */
+export const consoleStorageKey = (convexUrl: string): string => `${STORAGE_PREFIX}${convexUrl}`;
+
+function readRemembered(url: string): string | null {
+  try {
+    return sessionStorage.getItem(consoleStorageKey(url));
+  } catch {
+    return null;
+  }
+}
+
+function writeRemembered(url: string, secret: string | null): void {
+  try {
+    if (secret) sessionStorage.setItem(consoleStorageKey(url), secret);
+    else sessionStorage.removeItem(consoleStorageKey(url));
+  } catch {
+    // Storage disabled (private mode, sandboxed iframe): the secret simply is not remembered.
+  }
+}
+
+/**
+ * The operator console: every conversation of a deployment, live, with one of them open in a
+ * read-only `<ai-chat-stream mode="observe">` beside the list (below it on narrow screens).
+ *
+ * The operator types the deployment's operator secret into the element's sign-in form. It is
+ * never read from or written to an attribute: it lives in a private field, is passed to the
+ * embedded chat as a property, and is dropped on sign-out. Ticking "Remember for this tab"
+ * also keeps it in `sessionStorage` (this tab only, cleared when the tab closes or on sign-out).
+ *
+ * The list is `operator:listThreads`, one live subscription per loaded page: threads with a
+ * reply streaming come first, then newest activity; new threads appear at the top as they start.
+ *
+ * @tagname ai-chat-console
+ * @summary Operator console: live list of all conversations, each observable.
+ *
+ * @fires {AiChatConsoleSelectEvent} ai-chat-console-select - The operator opened a thread; `event.threadId`.
+ *
+ * @csspart sign-in - The sign-in form.
+ * @csspart secret-input - The operator secret (password) field.
+ * @csspart sign-in-button - The Sign in button.
+ * @csspart form-error - The sign-in error message (wrong secret).
+ * @csspart sidebar - The thread list column (header, list, Load more).
+ * @csspart header - The sidebar's title bar.
+ * @csspart sign-out-button - The Sign out button.
+ * @csspart list - The list of threads.
+ * @csspart thread - Each thread's button (also `selected` on the open one).
+ * @csspart selected - The open thread's button.
+ * @csspart status - A thread's status badge (also `streaming`, `idle` or `error`).
+ * @csspart load-more-button - The Load more button.
+ * @csspart viewer - The column holding the observed conversation.
+ * @csspart chat - The embedded `<ai-chat-stream mode="observe">`.
+ *
+ * @cssproperty [--ai-chat-console-height=640px] - Height of the console.
+ * @cssproperty [--ai-chat-console-list-width=320px] - Width of the thread list beside the conversation.
+ * @cssproperty [--ai-chat-font=system-ui, -apple-system, "Segoe UI", Roboto, sans-serif] - Font family (shared with `<ai-chat-stream>`).
+ * @cssproperty [--ai-chat-font-size=15px] - Base font size.
+ * @cssproperty [--ai-chat-accent=#4f46e5] - Accent: the selected thread, buttons, the live badge (dark: #818cf8).
+ * @cssproperty [--ai-chat-accent-text=#ffffff] - Text on the accent colour (dark: #0b0b1a).
+ * @cssproperty [--ai-chat-bg=#ffffff] - Background (dark: #17181c).
+ * @cssproperty [--ai-chat-text=#1f2328] - Text colour (dark: #e8e9ed).
+ * @cssproperty [--ai-chat-muted=#59636e] - Secondary text: ages, hints (dark: #a2a8b3).
+ * @cssproperty [--ai-chat-border=#e3e5e8] - Borders and dividers (dark: #2d3038).
+ * @cssproperty [--ai-chat-assistant-bg=#f3f4f6] - Hovered rows and the idle badge (dark: #23252b).
+ * @cssproperty [--ai-chat-error=#b42318] - Sign-in error and the error badge (dark: #ffb4ab).
+ * @cssproperty [--ai-chat-radius=16px] - Corner radius.
+ */
+export class AiChatConsole extends LitElement {
+  static override styles = styles;
+
+  /**
+   * Registers the element under `tag` (default `ai-chat-console`), and `<ai-chat-stream>`, which
+   * it embeds. Safe to call more than once; a second name gets a subclass, since one class can
+   * back only one tag.
+   */
+  static define(tag = "ai-chat-console", registry: CustomElementRegistry = customElements): typeof AiChatConsole {
+    AiChatStream.define("ai-chat-stream", registry);
+    const existing = registry.get(tag) as typeof AiChatConsole | undefined;
+    if (existing) return existing;
+    const taken = registry.getName?.(this);
+    const ctor = taken ? class extends this {} : this;
+    registry.define(tag, ctor);
+    return ctor;
+  }
+
+  /** Deployment URL (required), e.g. `https://happy-otter-123.convex.cloud` or `http://127.0.0.1:3210`. */
+  @property({ attribute: "convex-url" }) convexUrl = "";
+
+  /** The open thread's ID. Reflected; set by the element when the operator picks a thread, or set it to open one. */
+  @property({ reflect: true }) thread: string | null = null;
+
+  /** Threads per page of the list (1–100); "Load more" fetches the next page. */
+  @property({ attribute: "page-size", type: Number }) pageSize = DEFAULT_PAGE_SIZE;
+
+  /** `auto` (follows the system), `light` or `dark`; passed on to the embedded chat. */
+  @property({ reflect: true }) theme: ChatTheme = "auto";
+
+  /** Overrides for any user-visible text (keys and defaults: `defaultConsoleStrings`). */
+  @property({ attribute: false }) strings: Partial<ConsoleStrings> = {};
+
+  /** `signed-out`, `verifying` (checking a secret) or `signed-in`. Reflected for styling; set by the element. */
+  @property({ reflect: true }) phase: ConsolePhase = "signed-out";
+
+  @state() private _formError = "";
+  @state() private _now = Date.now();
+  /** The row that takes Tab focus (roving tabindex); follows the arrow keys. */
+  @state() private _focusId: string | null = null;
+
+  @query("input[type=password]") private _secretInput?: HTMLInputElement;
+  @query("input[type=checkbox]") private _rememberInput?: HTMLInputElement;
+
+  /** The operator secret, in memory only; never an attribute. */
+  #secret = "";
+  #remember = false;
+  #settle: ((ok: boolean) => void) | null = null;
+  private _pendingFocus = false;
+  private _client: ChatClient | null = null;
+  private _clientUrl = "";
+  private _tick?: ReturnType<typeof setInterval>;
+
+  private readonly _list = new ThreadListController(this, {
+    onReady: () => this._onListReady(),
+    onError: (info, ready) => this._onListError(info.code, info.message, ready),
+  });
+
+  /** The merged strings in effect. */
+  get effectiveStrings(): ConsoleStrings {
+    return { ...defaultConsoleStrings, ...this.strings };
+  }
+
+  /** The loaded threads, in list order. */
+  get threads(): readonly ThreadView[] {
+    return this._list.threads;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this._syncClient();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this._releaseClient();
+    this._stopTick();
+  }
+
+  /**
+   * Signs in with an operator secret (what the form does). Resolves `true` once the deployment
+   * accepted it and the first page of threads arrived, `false` when it was refused (the form
+   * then shows why). `remember` keeps it in `sessionStorage` for this tab.
+   */
+  signIn(secret: string, { remember = false }: { remember?: boolean } = {}): Promise<boolean> {
+    this.#settle?.(false);
+    this.#settle = null;
+    const strings = this.effectiveStrings;
+    if (!this._client) {
+      this._formError = strings.missingUrl;
+      return Promise.resolve(false);
+    }
+    if (!secret) return Promise.resolve(false);
+    this.#secret = secret;
+    this.#remember = remember;
+    this._formError = "";
+    this.phase = "verifying";
+    this._list.setTarget(null);
+    this._list.setTarget(this._listTarget());
+    return new Promise((resolve) => (this.#settle = resolve));
+  }
+
+  /** Forgets the secret (memory and `sessionStorage`), closes the thread and shows the sign-in form. */
+  signOut(): void {
+    this._endSession();
+    this._formError = "";
+    void this.updateComplete.then(() => this._secretInput?.focus());
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has("convexUrl")) {
+      // A secret belongs to one deployment: a new URL starts signed out.
+      if (changed.get("convexUrl") && this.phase !== "signed-out") this._endSession(false);
+      this._syncClient();
+    }
+    if (changed.has("pageSize") && this.phase !== "signed-out") this._list.setTarget(this._listTarget());
+  }
+
+  protected override updated(): void {
+    if (this._pendingFocus) {
+      this._pendingFocus = false;
+      this._rowButton(this._focusId)?.focus();
+    }
+  }
+
+  private _syncClient(): void {
+    const url = this.isConnected ? this.convexUrl : "";
+    if (url === this._clientUrl) return;
+    this._releaseClient();
+    if (!url) return;
+    this._client = acquireClient(url);
+    this._clientUrl = url;
+    const remembered = this.phase === "signed-out" ? readRemembered(url) : null;
+    if (remembered) void this.signIn(remembered, { remember: true });
+    else if (this.phase !== "signed-out") this._list.setTarget(this._listTarget());
+  }
+
+  private _releaseClient(): void {
+    if (!this._clientUrl) return;
+    this._list.setTarget(null);
+    releaseClient(this._clientUrl);
+    this._client = null;
+    this._clientUrl = "";
+  }
+
+  private _listTarget() {
+    if (!this._client || !this.#secret) return null;
+    const pageSize = Math.min(100, Math.max(1, Math.floor(this.pageSize) || DEFAULT_PAGE_SIZE));
+    return { client: this._client, token: this.#secret, pageSize };
+  }
+
+  private _endSession(forgetStored = true): void {
+    if (forgetStored && this._clientUrl) writeRemembered(this._clientUrl, null);
+    this.#secret = "";
+    this.#remember = false;
+    this.#settle?.(false);
+    this.#settle = null;
+    this._list.setTarget(null);
+    this._stopTick();
+    this.phase = "signed-out";
+    this.thread = null;
+    this._focusId = null;
+  }
+
+  private _onListReady(): void {
+    if (this.phase === "verifying") {
+      this.phase = "signed-in";
+      if (this.#remember) writeRemembered(this._clientUrl, this.#secret);
+      this._startTick();
+      this.#settle?.(true);
+      this.#settle = null;
+    }
+  }
+
+  private _onListError(code: string, message: string, ready: boolean): void {
+    const strings = this.effectiveStrings;
+    this._endSession();
+    if (code === "UNAUTHORIZED") this._formError = ready ? strings.secretRejected : strings.wrongSecret;
+    else this._formError = message || strings.wrongSecret;
+    void this.updateComplete.then(() => this._secretInput?.focus());
+  }
+
+  private _startTick(): void {
+    this._stopTick();
+    this._now = Date.now();
+    this._tick = setInterval(() => (this._now = Date.now()), AGE_TICK_MS);
+  }
+
+  private _stopTick(): void {
+    clearInterval(this._tick);
+    this._tick = undefined;
+  }
+
+  // ---- events --------------------------------------------------------------------------
+
+  private _onSubmit(e: Event): void {
+    e.preventDefault();
+    const input = this._secretInput;
+    const secret = input?.value.trim() ?? "";
+    if (!secret) {
+      input?.focus();
+      return;
+    }
+    // The field is emptied at once: the secret should not linger in the DOM either.
+    if (input) input.value = "";
+    void this.signIn(secret, { remember: !!this._rememberInput?.checked });
+  }
+
+  private _select(threadId: string): void {
+    this._focusId = threadId;
+    if (threadId === this.thread) return;
+    this.thread = threadId;
+    this.dispatchEvent(new AiChatConsoleSelectEvent(threadId));
+  }
+
+  private _onListClick(e: Event): void {
+    const button = (e.target as Element).closest?.("button[data-id]") as HTMLButtonElement | null;
+    if (button) this._select(button.dataset.id!);
+  }
+
+  private _onListKeydown(e: KeyboardEvent): void {
+    const threads = this._list.threads;
+    if (threads.length === 0) return;
+    const current = (e.target as Element).closest?.("button[data-id]") as HTMLButtonElement | null;
+    const index = current ? threads.findIndex((t) => t._id === current.dataset.id) : -1;
+    let next: number;
+    switch (e.key) {
+      case "ArrowDown":
+        next = Math.min(threads.length - 1, index + 1);
+        break;
+      case "ArrowUp":
+        next = Math.max(0, index - 1);
+        break;
+      case "Home":
+        next = 0;
+        break;
+      case "End":
+        next = threads.length - 1;
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+    this._focusId = threads[next]!._id;
+    this._pendingFocus = true;
+    this.requestUpdate();
+  }
+
+  private _rowButton(id: string | null): HTMLButtonElement | null {
+    if (!id) return null;
+    return this.renderRoot.querySelector<HTMLButtonElement>(`button[data-id="${CSS.escape(id)}"]`);
+  }
+
+  // ---- rendering -----------------------------------------------------------------------------
+
+  override render(): TemplateResult {
+    const strings = this.effectiveStrings;
+    return this.phase === "signed-in" ? this._renderConsole(strings) : this._renderSignIn(strings);
+  }
+
+  private _renderSignIn(strings: ConsoleStrings): TemplateResult {
+    const verifying = this.phase === "verifying";
+    return html`<div class="sign-in-page">
+      <form part="sign-in" class="sign-in" aria-labelledby="sign-in-title" @submit=${this._onSubmit}>
+        <h2 id="sign-in-title" class="title">${strings.signInTitle}</h2>
+        <p class="hint">${strings.signInHint}</p>
+        <label class="field">
+          <span class="label">${strings.secretLabel}</span>
+          <input
+            part="secret-input"
+            type="password"
+            name="operator-secret"
+            autocomplete="current-password"
+            spellcheck="false"
+            required
+            ?disabled=${verifying}
+            aria-invalid=${this._formError ? "true" : "false"}
+            aria-describedby=${this._formError ? "form-error" : nothing}
+          />
+        </label>
+        <label class="check">
+          <input type="checkbox" name="remember" ?disabled=${verifying} aria-describedby="remember-hint" />
+          <span>${strings.remember}</span>
+        </label>
+        <p id="remember-hint" class="hint small">${strings.rememberHint}</p>
+        ${this._formError
+          ? html`<p id="form-error" part="form-error" class="form-error" role="alert">${this._formError}</p>`
+          : nothing}
+        <button part="sign-in-button" class="primary" type="submit" ?disabled=${verifying}>
+          ${verifying ? strings.signingIn : strings.signIn}
+        </button>
+      </form>
+    </div>`;
+  }
+
+  private _renderConsole(strings: ConsoleStrings): TemplateResult {
+    const threads = this._list.threads;
+    const open = this.thread ? threads.find((t) => t._id === this.thread) : undefined;
+    // Roving tabindex: one row is in the Tab order; arrows move between rows.
+    const focusId = threads.some((t) => t._id === this._focusId)
+      ? this._focusId
+      : threads.some((t) => t._id === this.thread)
+        ? this.thread
+        : (threads[0]?._id ?? null);
+    return html`<div class="console">
+      <section part="sidebar" class="sidebar" aria-label=${strings.heading}>
+        <header part="header" class="header">
+          <h2 class="title">${strings.heading}</h2>
+          ${threads.length ? html`<span class="count">${format(strings.loadedCount, { count: threads.length })}</span>` : nothing}
+          <span class="spacer"></span>
+          <button part="sign-out-button" class="secondary" type="button" @click=${this.signOut}>${strings.signOut}</button>
+        </header>
+        ${threads.length === 0
+          ? html`<div class="empty" role="status">
+              <p class="empty-title">${strings.emptyTitle}</p>
+              <p class="hint">${strings.emptyHint}</p>
+            </div>`
+          : html`<ul part="list" class="list" aria-label=${strings.threadsLabel} @click=${this._onListClick} @keydown=${this._onListKeydown}>
+              ${repeat(threads, (t) => t._id, (t) => this._renderRow(t, strings, t._id === focusId))}
+            </ul>`}
+        ${this._list.canLoadMore || this._list.loadingMore
+          ? html`<div class="more">
+              <button
+                part="load-more-button"
+                class="secondary"
+                type="button"
+                ?disabled=${this._list.loadingMore}
+                @click=${() => this._list.loadMore()}
+              >
+                ${this._list.loadingMore ? strings.loadingMore : strings.loadMore}
+              </button>
+            </div>`
+          : nothing}
+      </section>
+      <div part="viewer" class="viewer">
+        ${this.thread
+          ? html`<ai-chat-stream
+              part="chat"
+              mode="observe"
+              convex-url=${this.convexUrl}
+              theme=${this.theme}
+              heading=${open ? open.title || strings.untitled : ""}
+              .thread=${this.thread}
+              .observerToken=${this.#secret}
+            ></ai-chat-stream>`
+          : html`<div class="placeholder"><p>${strings.selectHint}</p></div>`}
+      </div>
+    </div>`;
+  }
+
+  private _renderRow(t: ThreadView, strings: ConsoleStrings, tabbable: boolean): TemplateResult {
+    const selected = t._id === this.thread;
+    const label = t.status === "streaming" ? strings.statusStreaming : t.status === "error" ? strings.statusError : strings.statusIdle;
+    return html`<li>
+      <button
+        part=${selected ? "thread selected" : "thread"}
+        class="row"
+        type="button"
+        data-id=${t._id}
+        tabindex=${tabbable ? 0 : -1}
+        aria-current=${selected ? "true" : nothing}
+      >
+        <span class="row-title">${t.title || strings.untitled}</span>
+        <span class="row-meta">
+          <span part="status ${t.status}" class="status ${t.status}">${label}</span>
+          <time datetime=${new Date(t.lastMessageAt).toISOString()} title=${new Date(t.lastMessageAt).toLocaleString(this._locale)}
+            >${this._age(t.lastMessageAt, strings)}</time
+          >
+        </span>
+      </button>
+    </li>`;
+  }
+
+  private get _locale(): string | undefined {
+    return this.lang || document.documentElement.lang || undefined;
+  }
+
+  private _rtf?: { locale: string | undefined; format: Intl.RelativeTimeFormat };
+
+  /** "5 minutes ago", from the last activity; refreshed every 30 s. */
+  private _age(at: number, strings: ConsoleStrings): string {
+    const seconds = Math.round((this._now - at) / 1000);
+    if (seconds < 45) return strings.justNow;
+    const locale = this._locale;
+    if (!this._rtf || this._rtf.locale !== locale) {
+      this._rtf = { locale, format: new Intl.RelativeTimeFormat(locale, { numeric: "auto" }) };
+    }
+    const rtf = this._rtf.format;
+    const minutes = Math.round(seconds / 60);
+    if (minutes < 60) return rtf.format(-minutes, "minute");
+    const hours = Math.round(minutes / 60);
+    if (hours < 24) return rtf.format(-hours, "hour");
+    const days = Math.round(hours / 24);
+    if (days < 30) return rtf.format(-days, "day");
+    const months = Math.round(days / 30);
+    if (months < 12) return rtf.format(-months, "month");
+    return rtf.format(-Math.round(days / 365), "year");
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "ai-chat-console": AiChatConsole;
+  }
+}
