@@ -167,10 +167,13 @@ function jsonError(status: number, code: ErrorCode, message: string, headers: Re
   return new Response(JSON.stringify({ code, message }), { status, headers: { ...JSON_HEADERS, ...headers } });
 }
 
-/** The body as text, or null once it exceeds `limit` bytes (read no further than that). */
-async function readBodyCapped(request: Request, limit: number): Promise<string | null> {
+/**
+ * The body as text, or `{ tooLarge }` once it exceeds `limit` bytes (with its declared size, if
+ * any; an undeclared body is read no further than the limit).
+ */
+async function readBodyCapped(request: Request, limit: number): Promise<string | { tooLarge: number | null }> {
   const declared = Number(request.headers.get("Content-Length"));
-  if (Number.isFinite(declared) && declared > limit) return null;
+  if (Number.isFinite(declared) && declared > limit) return { tooLarge: declared };
   if (!request.body) return "";
   const reader = request.body.getReader();
   const parts: Uint8Array[] = [];
@@ -181,7 +184,7 @@ async function readBodyCapped(request: Request, limit: number): Promise<string |
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel().catch(() => {});
-      return null;
+      return { tooLarge: null };
     }
     parts.push(value);
   }
@@ -209,8 +212,14 @@ function parseStreamId(body: string): string | null {
 
 export const chatStream = httpAction(async (ctx, request): Promise<Response> => {
   const body = await readBodyCapped(request, MAX_BODY_BYTES);
-  if (body === null) {
-    return jsonError(413, "PAYLOAD_TOO_LARGE", `request body is over ${formatCount(MAX_BODY_BYTES)} bytes; the limit is ${formatCount(MAX_BODY_BYTES)}`);
+  if (typeof body !== "string") {
+    return jsonError(
+      413,
+      "PAYLOAD_TOO_LARGE",
+      body.tooLarge === null
+        ? `request body is over ${formatCount(MAX_BODY_BYTES)} bytes; the limit is ${formatCount(MAX_BODY_BYTES)}`
+        : `request body is ${formatCount(body.tooLarge)} bytes; the limit is ${formatCount(MAX_BODY_BYTES)}`,
+    );
   }
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("Authorization") ?? "")?.[1];
   if (!isTokenShaped(bearer)) {
@@ -236,8 +245,11 @@ export const chatStream = httpAction(async (ctx, request): Promise<Response> => 
       return new Response(null, { status: 205 });
     case "start":
       return startReply(ctx, begun.messageId, begun.messages);
+    default: {
+      const unexpected: never = begun;
+      throw new Error(`unexpected begin result ${JSON.stringify(unexpected)}`);
+    }
   }
-  return jsonError(500, "BAD_REQUEST", "unexpected state");
 });
 
 function startReply(ctx: ActionCtx, messageId: Id<"messages">, messages: ChatTurn[]): Response {

@@ -202,9 +202,15 @@ describe("errors", () => {
     const t = setup();
     const { token } = await newThread(t);
     const big = JSON.stringify({ streamId: "x", pad: "y".repeat(5000) });
-    const res = await drive(t, token, big);
+    const res = await drive(t, token, big, { "Content-Length": String(big.length) });
     expect(res.status).toBe(413);
-    expect(await errorOf(res)).toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
+    expect(await errorOf(res)).toEqual({
+      code: "PAYLOAD_TOO_LARGE",
+      message: `request body is ${new Intl.NumberFormat("en-US").format(big.length)} bytes; the limit is 4,096`,
+    });
+    // A Content-Length that understates the body does not get it past the limit.
+    const lying = await drive(t, token, big, { "Content-Length": "10" });
+    expect(lying.status).toBe(413);
     const chunked = await t.fetch("/chat-stream", {
       method: "POST",
       headers: { Authorization: `Bearer ${token}` },
@@ -212,6 +218,7 @@ describe("errors", () => {
       duplex: "half",
     } as RequestInit);
     expect(chunked.status).toBe(413);
+    expect((await errorOf(chunked)).message).toBe("request body is over 4,096 bytes; the limit is 4,096");
     const atLimit = await drive(t, token, JSON.stringify({ streamId: "x", pad: "y".repeat(4096 - 27) }));
     expect(atLimit.status).toBe(404);
   });
