@@ -59,7 +59,9 @@ export type System = {
   origin: string;
   browser: Browser;
   dataDir: string;
-  restartBackend(): Promise<void>;
+  /** Stops the backend (data kept); `startBackend` brings it back on the same ports. */
+  stopBackend(): Promise<void>;
+  startBackend(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -75,10 +77,12 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Sys
     origin: pages.origin,
     browser,
     dataDir,
-    async restartBackend() {
+    async stopBackend() {
+      await backend.stop();
+    },
+    async startBackend() {
       const port = Number(new URL(backend.convexUrl).port);
       const sitePort = Number(new URL(backend.siteUrl).port);
-      await backend.stop();
       backend = await startLocalBackend({ port, sitePort, dataDir, env, quiet: true });
     },
     async close() {

@@ -1,36 +1,39 @@
 // Test instrumentation, loaded by the e2e pages after the widget: records the element's
 // events and, every animation frame, the visible text of each reply, so a test can assert
 // that text never shrank or doubled while it streamed.
-window.__events = [];
-for (const type of ["ai-chat-send", "ai-chat-stream-start", "ai-chat-stream-end", "ai-chat-error"]) {
-  document.addEventListener(type, (e) => {
-    const { threadId, streamId, driven, status, text, code, message, prompt } = e;
-    window.__events.push({ type, threadId, streamId, driven, status, text, code, message, prompt });
-  });
-}
-window.__samples = [];
-/** A bubble's text without the screen-reader-only "Assistant:" label. */
-function replyText(bubble) {
-  let text = "";
-  for (const node of bubble.childNodes) {
-    if (node.nodeType === Node.COMMENT_NODE || node.classList?.contains("sr-only")) continue;
-    text += node.textContent;
+// Loaded by some pages and injected by some tests: install once.
+if (!window.__events) {
+  window.__events = [];
+  for (const type of ["ai-chat-send", "ai-chat-stream-start", "ai-chat-stream-end", "ai-chat-error"]) {
+    document.addEventListener(type, (e) => {
+      const { threadId, streamId, driven, status, text, code, message, prompt } = e;
+      window.__events.push({ type, threadId, streamId, driven, status, text, code, message, prompt });
+    });
   }
-  return text.replace(/\s+/g, " ").trim();
-}
-window.__replyText = replyText;
-function visibleReplies() {
-  const out = [];
-  for (const host of document.querySelectorAll("ai-chat-stream")) {
-    for (const bubble of host.shadowRoot?.querySelectorAll(".row.assistant .bubble.markdown") ?? []) {
-      out.push(replyText(bubble));
+  window.__samples = [];
+  /** A bubble's text without the screen-reader-only "Assistant:" label. */
+  function replyText(bubble) {
+    let text = "";
+    for (const node of bubble.childNodes) {
+      if (node.nodeType === Node.COMMENT_NODE || node.classList?.contains("sr-only")) continue;
+      text += node.textContent;
     }
+    return text.replace(/\s+/g, " ").trim();
   }
-  return out;
+  window.__replyText = replyText;
+  function visibleReplies() {
+    const out = [];
+    for (const host of document.querySelectorAll("ai-chat-stream")) {
+      for (const bubble of host.shadowRoot?.querySelectorAll(".row.assistant .bubble.markdown") ?? []) {
+        out.push(replyText(bubble));
+      }
+    }
+    return out;
+  }
+  (function sample() {
+    const replies = visibleReplies();
+    const last = window.__samples.at(-1);
+    if (!last || last.join("\u0000") !== replies.join("\u0000")) window.__samples.push(replies);
+    requestAnimationFrame(sample);
+  })();
 }
-(function sample() {
-  const replies = visibleReplies();
-  const last = window.__samples.at(-1);
-  if (!last || last.join("\u0000") !== replies.join("\u0000")) window.__samples.push(replies);
-  requestAnimationFrame(sample);
-})();
