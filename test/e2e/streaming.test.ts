@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 describe("a visitor's reply", () => {
-  it("streams in the driver and live in an observer, all ending equal to the persisted text", async () => {
+  it("streams in the driver and live in an observer and the operator console, all ending equal to the persisted text", async () => {
     const driver = await openChat(system);
     await sendPrompt(driver, "Tell me about streaming, slow please");
     await waitForReplyText(driver, 20);
@@ -43,6 +43,16 @@ describe("a visitor's reply", () => {
     // An observer joins mid-reply with a read-only token and follows it live.
     const observer = await openObserver(system, threadId, await shareToken(driver));
     await waitForReplyText(observer, 40);
+
+    // The operator signs in (typing the secret), finds the live thread first, and opens it.
+    const operator = await (await system.browser.newContext()).newPage();
+    await operator.goto(`${system.origin}/pages/operator.html`);
+    await operator.getByLabel("Operator secret").fill(OPERATOR_SECRET);
+    await operator.getByRole("button", { name: "Sign in" }).click();
+    const firstRow = operator.locator("ai-chat-console [part~='thread']").first();
+    await expect.poll(() => firstRow.textContent(), { timeout: 10_000 }).toContain("Tell me about streaming");
+    await firstRow.click();
+    await waitForReplyText(operator, 60);
     const midDriver = (await visibleReplies(driver)).at(-1)!;
     expect(collapse(LONG_REPLY).length).toBeGreaterThan(midDriver.length); // still streaming when the observer saw text
 
@@ -58,12 +68,26 @@ describe("a visitor's reply", () => {
     expect(end.text).toBe(LONG_REPLY);
 
     await expect.poll(async () => (await visibleReplies(observer)).at(-1), { timeout: 10_000 }).toBe(collapse(LONG_REPLY));
+    await expect.poll(async () => (await visibleReplies(operator)).at(-1), { timeout: 10_000 }).toBe(collapse(LONG_REPLY));
     expect((await visibleReplies(driver)).at(-1)).toBe(collapse(LONG_REPLY));
     await expectReplyOnlyGrew(driver);
     await expectReplyOnlyGrew(observer);
+    // The secret was typed, and stays out of every attribute, shadow roots included.
+    const attributesWithSecret = await operator.evaluate((secret) => {
+      const hits: string[] = [];
+      const walk = (root: Document | ShadowRoot) => {
+        for (const el of root.querySelectorAll("*")) {
+          for (const a of el.attributes) if (a.value.includes(secret)) hits.push(`${el.tagName}[${a.name}]`);
+          if (el.shadowRoot) walk(el.shadowRoot);
+        }
+      };
+      walk(document);
+      return hits;
+    }, OPERATOR_SECRET);
+    expect(attributesWithSecret).toEqual([]);
     await driver.screenshot({ path: `${ARTIFACTS}/driver-done.png` });
-    await driver.context().close();
-    await observer.context().close();
+    await operator.screenshot({ path: `${ARTIFACTS}/operator-console.png` });
+    for (const page of [driver, observer, operator]) await page.context().close();
   });
 
   it("continues live after the driver reloads mid-reply, to the same final text", async () => {
