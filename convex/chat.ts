@@ -19,6 +19,8 @@ import { type ChatTurn, isUnfinished, vChatTurn } from "./lib/validators";
 
 /** Without a flush for this long, the driver asks whether the reply was stopped. */
 const STOP_POLL_MS = 1000;
+/** The final mutation is retried this many times (a lost finish leaves the reply `streaming`). */
+const FINISH_ATTEMPTS = 3;
 /** History is read from at most this many newest messages before the character budget applies. */
 const HISTORY_MESSAGES_MAX = 200;
 
@@ -254,8 +256,17 @@ export const chatStream = httpAction(async (ctx, request): Promise<Response> => 
 
 function startReply(ctx: ActionCtx, messageId: Id<"messages">, messages: ChatTurn[]): Response {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-  void driveReply(ctx, messageId, messages, writable.getWriter()).catch((error) => {
+  const writer = writable.getWriter();
+  void driveReply(ctx, messageId, messages, writer).catch(async (error) => {
+    await writer.abort(new Error("reply failed")).catch(() => {});
     console.error("chat-stream driver failed", error instanceof Error ? error.message : String(error));
+    // Don't leave the reply `streaming` until the component's timeout: end it (text so far kept).
+    await ctx.runMutation(internal.chat.finish, {
+      messageId,
+      text: "",
+      status: "error",
+      error: "The reply could not be completed.",
+    }).catch(() => {});
   });
   return new Response(readable, {
     status: 200,
@@ -366,7 +377,16 @@ async function driveReply(
     status = "error";
     error = "The reply could not be saved completely.";
   }
-  await ctx.runMutation(internal.chat.finish, { messageId, text: policy.finish(), status, error });
+  const tail = policy.finish();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.runMutation(internal.chat.finish, { messageId, text: tail, status, error });
+      break;
+    } catch (e) {
+      if (attempt >= FINISH_ATTEMPTS) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
   try {
     if (status === "error") await writer.abort(new Error(error ?? "error"));
     else await writer.close();
