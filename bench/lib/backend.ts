@@ -1,0 +1,287 @@
+// A local backend for the benchmark: a temporary copy of convex/ plus one bench-only module
+// (the component's stock `getStreamBody` query, the baseline observers subscribe to, and a
+// delta counter), so the production app never grows an unauthenticated query.
+import { ConvexClient, ConvexHttpClient } from "convex/browser";
+import { makeFunctionReference } from "convex/server";
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import WebSocket from "ws";
+import { startLocalBackend, type LocalBackend } from "../../local-backend/index.ts";
+import type { StreamSlice, MessageView } from "../../src/api.ts";
+import { waitUntil } from "./util.ts";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const OPERATOR_SECRET = "bench-operator-secret-0123456789";
+
+/** The stock pattern from the component's README, plus a delta counter; bench-only. */
+const BASELINE_MODULE = `// Bench-only (copied in by bench/lib/backend.ts): the component's stock read path.
+import { PersistentTextStreaming, StreamIdValidator, type StreamId } from "@convex-dev/persistent-text-streaming";
+import { v } from "convex/values";
+import { components } from "./_generated/api";
+import { query } from "./_generated/server";
+
+const persistentTextStreaming = new PersistentTextStreaming(components.persistentTextStreaming);
+
+export const getStreamBody = query({
+  args: { streamId: StreamIdValidator },
+  handler: async (ctx, args) => {
+    return await persistentTextStreaming.getStreamBody(ctx, args.streamId as StreamId);
+  },
+});
+
+/** Persisted flushes of a stream: our deltas rows, and their sizes. */
+export const deltaStats = query({
+  args: { streamId: v.string() },
+  handler: async (ctx, args) => {
+    const rows = await ctx.db
+      .query("deltas")
+      .withIndex("by_stream_seq", (q) => q.eq("streamId", args.streamId))
+      .collect();
+    return {
+      count: rows.length,
+      sizes: rows.map((r) => r.text.length),
+      times: rows.map((r) => r._creationTime),
+      text: rows.map((r) => r.text).join(""),
+    };
+  },
+});
+`;
+
+export const refs = {
+  createThread: makeFunctionReference<"mutation", { token?: string; origin?: string }, { threadId: string; token: string }>("threads:create"),
+  share: makeFunctionReference<"mutation", { threadId: string; token?: string }, { observerToken: string }>("threads:share"),
+  send: makeFunctionReference<"mutation", { threadId: string; token?: string; prompt: string }, { userMessageId: string; assistantMessageId: string; streamId: string }>("messages:send"),
+  list: makeFunctionReference<"query", { threadId: string; token?: string }, MessageView[]>("messages:list"),
+  read: makeFunctionReference<"query", { streamId: string; token?: string; cursor: number }, StreamSlice>("streams:read"),
+  getStreamBody: makeFunctionReference<"query", { streamId: string }, { text: string; status: string }>("benchBaseline:getStreamBody"),
+  deltaStats: makeFunctionReference<"query", { streamId: string }, { count: number; sizes: number[]; times: number[]; text: string }>("benchBaseline:deltaStats"),
+};
+
+/** Limits a benchmark would trip over (one visitor sends many messages). */
+const BENCH_ENV: Record<string, string> = {
+  OPERATOR_SECRET,
+  RATE_LIMIT_MESSAGES_PER_MINUTE: "100000",
+  RATE_LIMIT_GLOBAL_PER_MINUTE: "100000",
+  RATE_LIMIT_STREAM_REQUESTS_PER_MINUTE: "100000",
+  MAX_THREADS_PER_VISITOR: "100000",
+};
+
+export type Conversation = { threadId: string; token: string; observerToken: string };
+export type Sent = Conversation & { streamId: string; messageId: string };
+
+export class BenchBackend {
+  readonly http: ConvexHttpClient;
+  private constructor(
+    readonly backend: LocalBackend,
+    private readonly dir: string,
+  ) {
+    this.http = new ConvexHttpClient(backend.convexUrl);
+  }
+
+  static async start(env: Record<string, string> = {}): Promise<BenchBackend> {
+    const dir = mkdtempSync(join(tmpdir(), "ai-chat-bench-"));
+    // Modules in the copy resolve packages from the project's node_modules.
+    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+    cpSync(join(ROOT, "convex"), join(dir, "convex"), { recursive: true });
+    writeFileSync(join(dir, "convex", "benchBaseline.ts"), BASELINE_MODULE);
+    const backend = await startLocalBackend({
+      port: 0,
+      convexDir: join(dir, "convex"),
+      dataDir: join(dir, "data"),
+      reset: true,
+      env: { ...BENCH_ENV, ...env },
+      quiet: true,
+    });
+    return new BenchBackend(backend, dir);
+  }
+
+  get convexUrl() {
+    return this.backend.convexUrl;
+  }
+  get siteUrl() {
+    return this.backend.siteUrl;
+  }
+
+  /** A thread with a visitor token and an observer token. */
+  async conversation(): Promise<Conversation> {
+    const { threadId, token } = await this.http.mutation(refs.createThread, { origin: "http://bench.local" });
+    const { observerToken } = await this.http.mutation(refs.share, { threadId, token });
+    return { threadId, token, observerToken };
+  }
+
+  async send(conv: Conversation, prompt: string): Promise<Sent> {
+    const sent = await this.http.mutation(refs.send, { threadId: conv.threadId, token: conv.token, prompt });
+    return { ...conv, streamId: sent.streamId, messageId: sent.assistantMessageId };
+  }
+
+  /** A new ConvexClient on its own WebSocket, and the id of that socket in `stats()`. */
+  async client(): Promise<{ client: ConvexClient; connectionId: number }> {
+    const before = new Set(this.backend.stats().connections.map((c) => c.id));
+    const client = new ConvexClient(this.convexUrl, {
+      webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket,
+      unsavedChangesWarning: false,
+    });
+    // Touch the socket so the connection exists before the measured subscription.
+    await client.query(makeFunctionReference<"query", Record<string, never>, unknown>("config:get"), {});
+    let id = -1;
+    await waitUntil(
+      () => {
+        const fresh = this.backend.stats().connections.filter((c) => !before.has(c.id));
+        if (fresh.length === 1) id = fresh[0]!.id;
+        return fresh.length === 1;
+      },
+      5000,
+      "the client's WebSocket",
+    );
+    return { client, connectionId: id };
+  }
+
+  connection(id: number) {
+    const c = this.backend.stats().connections.find((s) => s.id === id);
+    if (!c) throw new Error(`no connection ${id}`);
+    return c;
+  }
+
+  async stop(): Promise<void> {
+    await this.backend.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export type DriveResult = {
+  status: number;
+  text: string;
+  /** performance.now() of the POST, the first body byte, the end. */
+  startedAt: number;
+  firstByteAt: number;
+  endedAt: number;
+  /** Cumulative text length after each body chunk, with its Date.now() receipt time. */
+  receipts: { end: number; at: number }[];
+};
+
+/** POST /chat-stream as the visitor and read the body to the end. */
+export async function drive(siteUrl: string, sent: { token: string; streamId: string }): Promise<DriveResult> {
+  const startedAt = performance.now();
+  const res = await fetch(`${siteUrl}/chat-stream`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${sent.token}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ streamId: sent.streamId }),
+  });
+  const result: DriveResult = { status: res.status, text: "", startedAt, firstByteAt: NaN, endedAt: NaN, receipts: [] };
+  if (!res.body) {
+    result.endedAt = performance.now();
+    return result;
+  }
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    if (Number.isNaN(result.firstByteAt)) result.firstByteAt = performance.now();
+    result.text += decoder.decode(chunk, { stream: true });
+    result.receipts.push({ end: result.text.length, at: Date.now() });
+  }
+  result.text += decoder.decode();
+  result.endedAt = performance.now();
+  return result;
+}
+
+const FINAL = new Set(["done", "error", "timeout", "stopped"]);
+
+export type Follower = {
+  text: string;
+  status: string;
+  /** Each update that added text: where it ended, its Date.now() receipt time. */
+  receipts: { end: number; at: number }[];
+  /** Updates that added text; slices that overlapped/duplicated what was shown (must be 0). */
+  updates: number;
+  doubled: number;
+  gaps: number;
+  done: Promise<void>;
+  stop(): void;
+};
+
+/**
+ * Follows a reply the way the widget does (src/controllers/conversation.ts): `streams:read`
+ * from cursor 0, resubscribing with the returned cursor after each result, appending only text
+ * beyond what is shown. Resolves `done` when the status is final and nothing more is stored.
+ */
+export function followOurs(client: ConvexClient, streamId: string, token: string): Follower {
+  let resolveDone!: () => void;
+  const f: Follower = {
+    text: "",
+    status: "pending",
+    receipts: [],
+    updates: 0,
+    doubled: 0,
+    gaps: 0,
+    done: new Promise<void>((r) => (resolveDone = r)),
+    stop: () => unsubscribe?.(),
+  };
+  let cursor = 0;
+  let unsubscribe: (() => void) | undefined;
+  const subscribe = () => {
+    unsubscribe?.();
+    const mine = client.onUpdate(refs.read, { streamId, token, cursor }, (slice) => {
+      if (unsubscribe !== mine) return;
+      const shown = f.text.length;
+      const end = slice.start + slice.text.length;
+      if (slice.text.length > 0 && slice.start < shown) f.doubled++;
+      if (slice.start > shown) f.gaps++;
+      if (end > shown && slice.start <= shown) {
+        f.text += slice.text.slice(shown - slice.start);
+        f.updates++;
+        f.receipts.push({ end: f.text.length, at: Date.now() });
+      }
+      f.status = slice.status;
+      if (slice.cursor !== cursor) {
+        cursor = slice.cursor;
+        subscribe();
+      } else if (FINAL.has(slice.status) && !slice.more) {
+        resolveDone();
+      }
+    });
+    unsubscribe = mine;
+  };
+  subscribe();
+  return f;
+}
+
+/** The stock pattern: one subscription to a query returning the whole body so far. */
+export function followBaseline(client: ConvexClient, streamId: string): Follower {
+  let resolveDone!: () => void;
+  const f: Follower = {
+    text: "",
+    status: "pending",
+    receipts: [],
+    updates: 0,
+    doubled: 0,
+    gaps: 0,
+    done: new Promise<void>((r) => (resolveDone = r)),
+    stop: () => unsubscribe(),
+  };
+  const unsubscribe = client.onUpdate(refs.getStreamBody, { streamId }, (body) => {
+    if (body.text.length > f.text.length) {
+      f.text = body.text;
+      f.updates++;
+      f.receipts.push({ end: f.text.length, at: Date.now() });
+    }
+    f.status = body.status;
+    if (FINAL.has(body.status)) resolveDone();
+  });
+  return f;
+}
+
+/** Waits for a follower, failing loudly rather than hanging the run. */
+export async function settle(f: Follower, timeoutMs: number, what: string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      f.done,
+      new Promise<void>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: not finished after ${timeoutMs} ms (status ${f.status}, ${f.text.length} chars)`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,71 @@
+// Small helpers shared by the measurement modules: percentiles, formatting, waiting.
+
+/** One line of the table (and of results.json). `met` is null when the row has no target. */
+export type Row = {
+  section: string;
+  measurement: string;
+  ours: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+  met: boolean | null;
+  /** Raw figures behind the row, for results.json. */
+  data?: Record<string, unknown>;
+};
+
+export type Section = { rows: Row[]; notes: string[]; data?: Record<string, unknown> };
+
+export type BenchOptions = { quick: boolean; replies: number; observers: number; log: (line: string) => void };
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+export const median = (values: number[]) => percentile(values, 50);
+export const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+export const mean = (values: number[]) => (values.length ? sum(values) / values.length : NaN);
+
+export function ms(n: number, digits = 1): string {
+  return Number.isFinite(n) ? `${n.toFixed(digits)} ms` : "n/a";
+}
+
+export function kb(bytes: number, digits = 1): string {
+  return `${(bytes / 1024).toFixed(digits)} KB`;
+}
+
+export function bytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(2)} MB`;
+  if (n >= 10 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${n} B`;
+}
+
+export function int(n: number): string {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "n/a";
+}
+
+export function ratio(ours: number, baseline: number, digits = 2): string {
+  if (!Number.isFinite(ours) || !Number.isFinite(baseline) || baseline === 0) return "n/a";
+  return `${(ours / baseline).toFixed(digits)}x`;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `check` until it returns true; throws with `what` after `timeoutMs`. */
+export async function waitUntil(check: () => boolean, timeoutMs: number, what: string, stepMs = 10): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(stepMs);
+  }
+}
+
+/** Runs `fn` and returns its result with the wall time it took. */
+export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const t0 = performance.now();
+  const value = await fn();
+  return { value, ms: performance.now() - t0 };
+}
