@@ -9,7 +9,7 @@
  * Anything else is UNAUTHORIZED, with the same message whether or not the thread exists.
  */
 import type { UserIdentity } from "convex/server";
-import type { Doc, Id } from "../_generated/dataModel";
+import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { unauthorized } from "./errors";
 import type { Access } from "./validators";
@@ -159,4 +159,3 @@ export async function visitorKey(ctx: ReadCtx, token: string | undefined): Promi
   return null;
 }
 
-export type ThreadId = Id<"threads">;

@@ -1,3 +1,7 @@
+import { MINUTE, RateLimiter } from "@convex-dev/rate-limiter";
+import { components } from "../_generated/api";
+import type { MutationCtx } from "../_generated/server";
+
 /**
  * Limits, read from the deployment's environment on every call (so `npx convex env set` applies
  * without a redeploy). Each has a stable error code; see docs/backend.md.
@@ -52,9 +56,6 @@ export function getLimits(): Limits {
   };
 }
 
-import { MINUTE, RateLimiter } from "@convex-dev/rate-limiter";
-import { components } from "../_generated/api";
-import type { MutationCtx } from "../_generated/server";
 
 const rateLimiter = new RateLimiter(components.rateLimiter);
 

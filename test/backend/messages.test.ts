@@ -158,7 +158,7 @@ describe("messages:stop", () => {
       if (done) break;
       body += decoder.decode(value);
     }
-    expect(Date.now() - stoppedAt).toBeLessThan(600); // one flush (≤ 250 ms) plus the final mutation
+    expect(Date.now() - stoppedAt).toBeLessThan(900); // one flush (≤ 250 ms) plus the final mutation, with slack for loaded CI
     const [, reply] = await t.query(api.messages.list, { threadId, token });
     expect(reply.status).toBe("stopped");
     expect(reply.text).toBe(body);
