@@ -4,7 +4,7 @@ import type { MutationCtx } from "../_generated/server";
 
 /**
  * Limits, read from the deployment's environment on every call (so `npx convex env set` applies
- * without a redeploy). Each has a stable error code; see docs/backend.md.
+ * without a redeploy). Each has a stable error code; see "Limits and error codes" in README.md.
  */
 
 /** POST /chat-stream body limit; not configurable (the body is `{"streamId": "..."}`). */
