@@ -42,7 +42,7 @@ export async function openInstrumented(browser: Browser, url: string): Promise<P
 }
 
 export type Sample = { t: number; wall: number; lens: number[] };
-export type Post = { start: number; headers: number; firstByte: number; end: number };
+export type Post = { start: number; headers: number; firstByte: number; end: number; chunks: [number, number][] };
 export type BenchEvent = { type: string; t: number; streamId?: string; status?: string; code?: string; message?: string };
 export type BenchState = { posts: Post[]; samples: Sample[]; events: BenchEvent[] };
 

@@ -10,7 +10,9 @@
   window.fetch = async (input, init) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     if (!url.endsWith("/chat-stream")) return realFetch(input, init);
-    const post = { start: performance.now(), headers: NaN, firstByte: NaN, end: NaN };
+    const post = { start: performance.now(), headers: NaN, firstByte: NaN, end: NaN, chunks: [] };
+    const decoder = new TextDecoder();
+    let received = 0;
     bench.posts.push(post);
     const res = await realFetch(input, init);
     post.headers = performance.now();
@@ -18,6 +20,9 @@
     const tap = new TransformStream({
       transform(chunk, controller) {
         if (Number.isNaN(post.firstByte)) post.firstByte = performance.now();
+        received += decoder.decode(chunk, { stream: true }).length;
+        // Cumulative characters of the body and when they arrived (wall clock, sub-ms).
+        post.chunks.push([received, performance.timeOrigin + performance.now()]);
         controller.enqueue(chunk);
       },
       flush() {
@@ -42,7 +47,8 @@
     const key = lens.join(",");
     if (key === last) return;
     last = key;
-    bench.samples.push({ t: performance.now(), wall: Date.now(), lens });
+    const t = performance.now();
+    bench.samples.push({ t, wall: performance.timeOrigin + t, lens });
   };
   const attach = () => {
     const host = document.querySelector("ai-chat-stream");

@@ -1,0 +1,58 @@
+// In-page rendering benchmark (bundled with esbuild by bench/rendering.ts): streams a Markdown
+// text into a container one fixed-size chunk per task, the way the element updates once per
+// frame, timing each update (parse + sanitise + DOM + style/layout) and collecting long tasks.
+//   ours:  MarkdownStream, finished blocks kept, blocks diffed by identity as Lit does
+//   naive: marked + DOMPurify on the whole text every chunk (renderMarkdown), replacing the DOM
+import { MarkdownStream, renderMarkdown } from "../../src/markdown.ts";
+
+export type RenderResult = { updates: { len: number; ms: number }[]; longTasks: number[]; parseCount: number; totalMs: number };
+
+const nextTask = () => new Promise<void>((resolve) => {
+  const ch = new MessageChannel();
+  ch.port1.onmessage = () => resolve();
+  ch.port2.postMessage(null);
+});
+
+/** What Lit does with an array of nodes: the same node at the same index is left alone. */
+function applyBlocks(container: HTMLElement, blocks: HTMLElement[]): void {
+  for (let i = 0; i < blocks.length; i++) {
+    const cur = container.children[i];
+    if (cur === blocks[i]) continue;
+    if (cur) cur.replaceWith(blocks[i]!);
+    else container.append(blocks[i]!);
+  }
+  while (container.children.length > blocks.length) container.lastElementChild!.remove();
+}
+
+async function run(mode: "ours" | "naive", text: string, chunk: number): Promise<RenderResult> {
+  document.body.innerHTML = "";
+  const container = document.createElement("div");
+  container.className = "bubble markdown";
+  document.body.append(container);
+  const longTasks: number[] = [];
+  const po = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) longTasks.push(e.duration);
+  });
+  po.observe({ type: "longtask" });
+  const md = new MarkdownStream();
+  const updates: { len: number; ms: number }[] = [];
+  const t0 = performance.now();
+  for (let end = Math.min(chunk, text.length); ; end = Math.min(end + chunk, text.length)) {
+    await nextTask();
+    const prefix = text.slice(0, end);
+    const s = performance.now();
+    if (mode === "ours") applyBlocks(container, md.update(prefix));
+    else container.replaceChildren(renderMarkdown(prefix));
+    void container.offsetHeight; // style + layout inside the measured update
+    updates.push({ len: end, ms: performance.now() - s });
+    if (end >= text.length) break;
+  }
+  const totalMs = performance.now() - t0;
+  await nextTask();
+  await new Promise((r) => setTimeout(r, 50));
+  for (const e of po.takeRecords()) longTasks.push(e.duration);
+  po.disconnect();
+  return { updates, longTasks, parseCount: md.parseCount, totalMs };
+}
+
+(window as unknown as { __renderBench: typeof run }).__renderBench = run;
