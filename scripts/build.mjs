@@ -9,9 +9,10 @@ import { build } from "vite";
 const root = fileURLToPath(new URL("..", import.meta.url));
 process.chdir(root);
 // The libraries alone (ConvexClient 18.6, marked 15.3, DOMPurify 12.0, Lit 6.0 KB gzipped) are
-// ~52 KB; <ai-chat-stream> adds ~9 KB and <ai-chat-console> ~4 KB. The budget catches
-// regressions such as a dependency pulled in by accident or a dev build of Lit.
-const IIFE_BUDGET_GZIP = 68 * 1024;
+// ~52 KB; <ai-chat-stream> adds ~9 KB and <ai-chat-console> ~4 KB. The budgets catch
+// regressions such as a dependency pulled in by accident or a dev build of Lit. (The target in
+// `npm run bench` is 55 KB for the chat IIFE; see the README for why it is not met.)
+const BUDGETS_GZIP = { "dist/ai-chat-stream.iife.js": 64 * 1024, "dist/ai-chat-console.iife.js": 68 * 1024 };
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: "inherit", shell: process.platform === "win32" });
@@ -22,31 +23,31 @@ function run(cmd, args) {
 }
 
 rmSync("dist", { recursive: true, force: true });
-for (const mode of ["es", "iife"]) {
+for (const mode of ["es", "iife", "iife-console"]) {
   await build({ configFile: "vite.config.ts", mode, logLevel: "warn" });
 }
 run("npx", ["tsc", "-p", "tsconfig.build.json"]);
 run("npx", ["cem", "analyze", "--litelement", "--globs", "src/**/*.ts", "--outdir", "."]);
 
 // A strict CSP forbids eval and friends; fail the build rather than ship them.
-const iife = readFileSync("dist/ai-chat-stream.iife.js", "utf8");
-const evalLike = iife.match(/\beval\(|new Function\(/);
-if (evalLike) {
-  console.error(`✗ dist/ai-chat-stream.iife.js contains ${evalLike[0]}: it would break under a strict CSP`);
-  process.exit(1);
+for (const file of Object.keys(BUDGETS_GZIP)) {
+  const evalLike = readFileSync(file, "utf8").match(/\beval\(|new Function\(/);
+  if (evalLike) {
+    console.error(`✗ ${file} contains ${evalLike[0]}: it would break under a strict CSP`);
+    process.exit(1);
+  }
 }
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 console.log("\nfile                              size       gzip -9");
-let iifeGzip = 0;
-for (const file of ["dist/ai-chat-stream.js", "dist/ai-chat-stream.iife.js", "custom-elements.json"]) {
-  const buf = readFileSync(file);
-  const gz = gzipSync(buf, { level: 9 }).length;
-  if (file.endsWith(".iife.js")) iifeGzip = gz;
+const over = [];
+for (const file of ["dist/ai-chat-stream.js", ...Object.keys(BUDGETS_GZIP), "custom-elements.json"]) {
+  const gz = gzipSync(readFileSync(file), { level: 9 }).length;
   console.log(`${file.padEnd(34)}${kb(statSync(file).size).padStart(9)}  ${kb(gz).padStart(9)}`);
+  if (BUDGETS_GZIP[file] && gz > BUDGETS_GZIP[file]) over.push(`${file} is ${kb(gz)} gzipped, over its ${kb(BUDGETS_GZIP[file])} budget`);
 }
-if (iifeGzip > IIFE_BUDGET_GZIP) {
-  console.error(`✗ the IIFE is ${kb(iifeGzip)} gzipped, over the ${kb(IIFE_BUDGET_GZIP)} budget`);
+if (over.length) {
+  for (const line of over) console.error(`✗ ${line}`);
   process.exit(1);
 }
-console.log(`✓ IIFE within the ${kb(IIFE_BUDGET_GZIP)} gzip budget`);
+console.log("✓ IIFE builds within their gzip budgets");

@@ -89,6 +89,22 @@ describe("embeds that use only the IIFE build", () => {
   });
 });
 
+describe("a host page with a strict Content-Security-Policy", () => {
+  it("runs the widget with no inline script or style and no eval, and no violation reported", async () => {
+    const { page } = await openDemo("/pages/strict-csp.html");
+    await sendPrompt(page, "Does this work under CSP?");
+    const end = await waitForEnd(page);
+    expect(end.status).toBe("done");
+    const bubble = page.locator("ai-chat-stream .row.assistant .bubble.markdown").last();
+    expect(await bubble.locator("table").count()).toBe(1);
+    // Styles applied (adoptedStyleSheets are allowed by style-src 'self'): the composer is laid out.
+    const composer = await page.locator("ai-chat-stream [part~='composer']").boundingBox();
+    expect(composer?.height).toBeGreaterThan(30);
+    expect(await page.evaluate(() => (window as any).__cspViolations)).toEqual([]);
+    await page.context().close();
+  });
+});
+
 describe("how it looks", () => {
   for (const colorScheme of ["light", "dark"] as const) {
     for (const mobile of [false, true]) {

@@ -39,6 +39,21 @@ export async function startPageServer(convexUrl: string): Promise<{ origin: stri
       return;
     }
     res.setHeader("content-type", TYPES[extname(file)] ?? "application/octet-stream");
+    if (file.endsWith("strict-csp.html")) {
+      // What a locked-down host page sends: no inline script or style, no eval, only its own
+      // origin plus the Convex deployment it talks to.
+      const backend = new URL(convexUrl);
+      res.setHeader(
+        "content-security-policy",
+        [
+          "default-src 'none'",
+          "script-src 'self'",
+          "style-src 'self'",
+          "img-src 'self'",
+          `connect-src 'self' ${backend.origin} ws://${backend.host} http://${backend.hostname}:*`,
+        ].join("; "),
+      );
+    }
     if (file.endsWith(".html")) {
       res.end(readFileSync(file, "utf8").replaceAll("%VITE_CONVEX_URL%", convexUrl));
     } else {

@@ -10,6 +10,8 @@ if (!window.__events) {
       window.__events.push({ type, threadId, streamId, driven, status, text, code, message, prompt });
     });
   }
+  window.__cspViolations = [];
+  document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
   window.__samples = [];
   /** A bubble's text without the screen-reader-only "Assistant:" label. */
   function replyText(bubble) {
