@@ -1,9 +1,10 @@
 import { css } from "lit";
-import { themeTokens } from "./theme.styles.js";
+import { baseStyles, themeTokens } from "./theme.styles.js";
 
 // Same `--ai-chat-*` knobs as the chat (themeTokens); the console's own are `--ai-chat-console-*`.
 export const styles = [
   themeTokens,
+  baseStyles,
   css`
   :host {
     --_list-width: var(--ai-chat-console-list-width, 320px);
@@ -11,21 +12,6 @@ export const styles = [
     display: block;
     height: var(--ai-chat-console-height, 640px);
     container-type: inline-size;
-    color: var(--_text);
-    font-family: var(--ai-chat-font, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif);
-    font-size: var(--ai-chat-font-size, 15px);
-    line-height: 1.5;
-    -webkit-text-size-adjust: 100%;
-  }
-
-  *,
-  *::before,
-  *::after {
-    box-sizing: border-box;
-  }
-
-  [hidden] {
-    display: none !important;
   }
 
   button,

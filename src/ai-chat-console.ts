@@ -4,6 +4,7 @@ import { repeat } from "lit/directives/repeat.js";
 import type { ThreadView } from "./api.js";
 import { acquireClient, releaseClient, type ChatClient } from "./convex-pool.js";
 import { ThreadListController } from "./controllers/thread-list.js";
+import { defineElement } from "./define.js";
 import { AiChatConsoleSelectEvent } from "./events.js";
 import { defaultConsoleStrings, format, type ConsoleStrings } from "./strings.js";
 import { AiChatStream, type ChatTheme } from "./ai-chat-stream.js";
@@ -91,12 +92,7 @@ export class AiChatConsole extends LitElement {
    */
   static define(tag = "ai-chat-console", registry: CustomElementRegistry = customElements): typeof AiChatConsole {
     AiChatStream.define("ai-chat-stream", registry);
-    const existing = registry.get(tag) as typeof AiChatConsole | undefined;
-    if (existing) return existing;
-    const taken = registry.getName?.(this);
-    const ctor = taken ? class extends this {} : this;
-    registry.define(tag, ctor);
-    return ctor;
+    return defineElement(this, tag, registry);
   }
 
   /** Deployment URL (required), e.g. `https://happy-otter-123.convex.cloud` or `http://127.0.0.1:3210`. */

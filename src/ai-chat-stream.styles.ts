@@ -1,28 +1,14 @@
 import { css } from "lit";
-import { themeTokens } from "./theme.styles.js";
+import { baseStyles, themeTokens } from "./theme.styles.js";
 
 // Public knobs are `--ai-chat-*` (documented on the class); private ones are `--_*`.
 export const styles = [
   themeTokens,
+  baseStyles,
   css`
   :host {
     display: block;
     height: var(--_height);
-    color: var(--_text);
-    font-family: var(--ai-chat-font, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif);
-    font-size: var(--ai-chat-font-size, 15px);
-    line-height: 1.5;
-    -webkit-text-size-adjust: 100%;
-  }
-
-  *,
-  *::before,
-  *::after {
-    box-sizing: border-box;
-  }
-
-  [hidden] {
-    display: none !important;
   }
 
   .sr-only {

@@ -4,6 +4,7 @@ import { repeat } from "lit/directives/repeat.js";
 import { api, isActive, toErrorInfo, type ChatErrorInfo, type MessageStatus, type MessageView } from "./api.js";
 import { acquireClient, releaseClient, type ChatClient } from "./convex-pool.js";
 import { ConnectionController } from "./controllers/connection.js";
+import { defineElement } from "./define.js";
 import { ConversationController } from "./controllers/conversation.js";
 import { DriverController } from "./controllers/driver.js";
 import { ViewportController } from "./controllers/viewport.js";
@@ -87,12 +88,7 @@ export class AiChatStream extends LitElement {
    * a second name gets a subclass, since one class can back only one tag.
    */
   static define(tag = "ai-chat-stream", registry: CustomElementRegistry = customElements): typeof AiChatStream {
-    const existing = registry.get(tag) as typeof AiChatStream | undefined;
-    if (existing) return existing;
-    const taken = registry.getName?.(this);
-    const ctor = taken ? class extends this {} : this;
-    registry.define(tag, ctor);
-    return ctor;
+    return defineElement(this, tag, registry);
   }
 
   /** Deployment URL (required), e.g. `https://happy-otter-123.convex.cloud` or `http://127.0.0.1:3210`. */

@@ -52,3 +52,24 @@ export const themeTokens = css`
     }
   }
 `;
+
+/** Typography and resets both elements share; each element's own `:host` adds its size. */
+export const baseStyles = css`
+  :host {
+    color: var(--_text);
+    font-family: var(--ai-chat-font, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif);
+    font-size: var(--ai-chat-font-size, 15px);
+    line-height: 1.5;
+    -webkit-text-size-adjust: 100%;
+  }
+
+  *,
+  *::before,
+  *::after {
+    box-sizing: border-box;
+  }
+
+  [hidden] {
+    display: none !important;
+  }
+`;
