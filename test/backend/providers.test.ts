@@ -2,7 +2,7 @@
 // Provider code against fake OpenAI-compatible and Anthropic servers on 127.0.0.1.
 import { afterEach, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
-import { startFakeAnthropic, startFakeOpenAI, words, type FakeProvider } from "./fakeProviders";
+import { startFakeAnthropic, startFakeOpenAI, words, type FakeProvider } from "../support/fake-providers";
 import { componentBody, drive, newThread, readAll, restoreEnv, send, setEnv, setup, waitFor } from "./setup";
 
 let fake: FakeProvider | undefined;

@@ -1,6 +1,6 @@
 // The fake model provider the e2e scenarios talk to (through OPENAI_BASE_URL): the reply
 // depends on a keyword in the visitor's prompt, so each scenario picks its behaviour.
-import { startFakeOpenAI, tokenize, type ChatRequest, type FakeOpenAI, type FakeReply } from "../support/fake-openai.ts";
+import { startFakeOpenAI, words, type FakeProvider, type Script } from "../support/fake-providers.ts";
 import { plainReply } from "./helpers.ts";
 
 export const LONG_REPLY = plainReply(160);
@@ -24,21 +24,21 @@ export function hostileReply(sinkOrigin: string): string {
 }
 
 /** Keyword -> behaviour. Default: LONG_REPLY at 15 ms a token. */
-export async function startProvider(sinkOrigin = "http://127.0.0.1:9"): Promise<FakeOpenAI & { failures: Map<string, number> }> {
+export async function startProvider(sinkOrigin = "http://127.0.0.1:9"): Promise<FakeProvider & { failures: Map<string, number> }> {
   const failures = new Map<string, number>();
-  const script = (request: ChatRequest): FakeReply => {
+  const script = (request: { messages: { role: string; content: unknown }[] }): Script => {
     const last = request.messages.filter((m) => m.role === "user").at(-1);
     const prompt = typeof last?.content === "string" ? last.content : JSON.stringify(last?.content ?? "");
-    if (prompt.includes("hostile")) return { tokens: tokenize(hostileReply(sinkOrigin)), delayMs: 2 };
-    if (prompt.includes("short")) return { tokens: tokenize(SHORT_REPLY), delayMs: 5 };
+    if (prompt.includes("hostile")) return { tokens: words(hostileReply(sinkOrigin)), delayMs: 2 };
+    if (prompt.includes("short")) return { tokens: words(SHORT_REPLY), delayMs: 5 };
     if (prompt.includes("fail-once")) {
       const seen = failures.get(prompt) ?? 0;
       failures.set(prompt, seen + 1);
-      if (seen === 0) return { tokens: tokenize(LONG_REPLY), delayMs: 10, failAfter: 30 };
-      return { tokens: tokenize(SHORT_REPLY), delayMs: 5 };
+      if (seen === 0) return { tokens: words(LONG_REPLY), delayMs: 10, dropAfter: 30 };
+      return { tokens: words(SHORT_REPLY), delayMs: 5 };
     }
-    if (prompt.includes("slow")) return { tokens: tokenize(LONG_REPLY), delayMs: 40 };
-    return { tokens: tokenize(LONG_REPLY), delayMs: 15 };
+    if (prompt.includes("slow")) return { tokens: words(LONG_REPLY), delayMs: 40 };
+    return { tokens: words(LONG_REPLY), delayMs: 15 };
   };
   return Object.assign(await startFakeOpenAI(script), { failures });
 }
