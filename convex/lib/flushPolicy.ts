@@ -4,7 +4,9 @@
  * The component writes only when a chunk contains `.`, `!` or `?`, so a code block reaches
  * observers only at the end. This policy writes at the last natural boundary (`chunkBy`), writes
  * whatever is pending once it has waited `maxDelayMs`, and never writes more often than
- * `maxWritesPerSec` (boundaries that arrive faster are coalesced into the next write).
+ * `maxWritesPerSec` (boundaries that arrive faster are coalesced into the next write). Text is
+ * never held longer than `maxDelayMs` by the rate bound: a write takes along any leftover that
+ * would otherwise go stale before the next write is allowed.
  *
  * Invariant (property-tested): the concatenation of everything `push`/`poll` return, followed by
  * `finish()`, equals the concatenation of everything pushed, in order.
@@ -84,7 +86,8 @@ function safeCut(text: string, cut: number): number {
 
 export class FlushPolicy {
   private pending = "";
-  private pendingSince = 0;
+  /** When each piece of `pending` arrived: `end` is its end offset in `pending`. */
+  private arrivals: { end: number; at: number }[] = [];
   private lastWriteAt = Number.NEGATIVE_INFINITY;
   private readonly minIntervalMs: number;
 
@@ -95,11 +98,16 @@ export class FlushPolicy {
     this.minIntervalMs = options.maxWritesPerSec > 0 ? 1000 / options.maxWritesPerSec : 0;
   }
 
+  /** Arrival time of the oldest text still pending. */
+  private get pendingSince(): number {
+    return this.arrivals[0]?.at ?? this.now();
+  }
+
   /** Adds streamed text; returns text to persist now, or null. */
   push(text: string): string | null {
     if (text.length === 0) return null;
-    if (this.pending.length === 0) this.pendingSince = this.now();
     this.pending += text;
+    this.arrivals.push({ end: this.pending.length, at: this.now() });
     return this.poll();
   }
 
@@ -109,12 +117,18 @@ export class FlushPolicy {
     const t = this.now();
     if (t < this.lastWriteAt + this.minIntervalMs) return null;
     const overdue = t - this.pendingSince >= this.options.maxDelayMs;
-    const cut = safeCut(this.pending, overdue ? this.pending.length : lastBoundary(this.pending, this.options.chunkBy));
+    let cut = overdue ? this.pending.length : lastBoundary(this.pending, this.options.chunkBy);
+    if (cut <= 0) return null;
+    // Text left behind a boundary must not wait past `maxDelayMs` because the rate bound
+    // forbids the next write until later: then it goes now, with the rest.
+    const leftoverSince = this.arrivals.find((a) => a.end > cut)?.at;
+    if (leftoverSince !== undefined && t + this.minIntervalMs - leftoverSince > this.options.maxDelayMs) cut = this.pending.length;
+    cut = safeCut(this.pending, cut);
     if (cut <= 0) return null;
     const out = this.pending.slice(0, cut);
     this.pending = this.pending.slice(cut);
+    this.arrivals = this.arrivals.filter((a) => a.end > cut).map((a) => ({ end: a.end - cut, at: a.at }));
     this.lastWriteAt = t;
-    this.pendingSince = t;
     return out;
   }
 
@@ -130,6 +144,7 @@ export class FlushPolicy {
   finish(): string {
     const out = this.pending;
     this.pending = "";
+    this.arrivals = [];
     return out;
   }
 

@@ -210,4 +210,43 @@ describe("FlushPolicy properties", () => {
       { numRuns: 300 },
     );
   });
+  test("no text waits longer than the maximum delay (or the write interval), even behind a boundary write", () => {
+    fc.assert(
+      fc.property(arbOptions, arbText, fc.array(fc.nat(), { maxLength: 40 }), fc.array(fc.integer({ min: 0, max: 150 }), { maxLength: 40 }), (opts, text, cuts, gaps) => {
+        const c = clock(0);
+        const p = new FlushPolicy(opts, c.now);
+        const minInterval = opts.maxWritesPerSec > 0 ? 1000 / opts.maxWritesPerSec : 0;
+        const bound = Math.max(opts.maxDelayMs, minInterval) + 1e-6;
+        const arrivedAt: number[] = []; // per character
+        let written = 0;
+        const record = (out: string | null) => {
+          if (out === null) return;
+          for (let i = written; i < written + out.length; i++) {
+            if (c.now() - arrivedAt[i] > bound) throw new Error(`character ${i} waited ${c.now() - arrivedAt[i]} ms (bound ${bound})`);
+          }
+          written += out.length;
+        };
+        // A driver: between chunks it sleeps until the policy's next deadline, as chat.ts does.
+        chunked(text, cuts).forEach((chunk, i) => {
+          const nextArrival = c.now() + (gaps[i] ?? 30);
+          for (let deadline = p.nextDeadline(); deadline !== null && deadline <= nextArrival; deadline = p.nextDeadline()) {
+            c.advance(Math.max(0, deadline - c.now()));
+            const out = p.poll();
+            if (out === null) break;
+            record(out);
+          }
+          c.advance(nextArrival - c.now());
+          for (let k = 0; k < chunk.length; k++) arrivedAt.push(c.now());
+          record(p.push(chunk));
+        });
+        // The model is done but the reply is not finished yet: the driver keeps polling.
+        for (let guard = 0; guard < 100 && p.pendingText.length > 0; guard++) {
+          c.advance(Math.max(0, p.nextDeadline()! - c.now()));
+          record(p.poll());
+        }
+        expect(written).toBe(text.length);
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
