@@ -1,7 +1,7 @@
 // The model side of the benchmark: the project's fake OpenAI-compatible server
-// (test/support/fake-openai.ts) scripted by the prompt, so one server can stream replies of any
+// (test/support/fake-providers.ts) scripted by the prompt, so one server can stream replies of any
 // length at any rate. Prompts look like `bench tokens=2000 rate=500 seed=3 kind=prose`.
-import { startFakeOpenAI, type FakeOpenAI, type FakeReply } from "../../test/support/fake-openai.ts";
+import { startFakeOpenAI, type FakeProvider, type Script } from "../../test/support/fake-providers.ts";
 
 const WORDS = (
   "the a stream reply token observer driver backend widget cursor flush text answer chunk model " +
@@ -79,7 +79,7 @@ export function replyText(spec: ReplySpec): string {
  * are grouped into SSE chunks every >= 20 ms: 500 tok/s is 10 tokens per 20 ms chunk, 50 tok/s
  * one token per 20 ms. The effective rate is measured by the callers.
  */
-export function scriptFor(spec: ReplySpec): FakeReply {
+export function scriptFor(spec: ReplySpec): Script {
   const tokens = proseTokens(spec.tokens, spec.seed ?? 1);
   const group = Math.max(1, Math.round((spec.rate * 20) / 1000));
   const pieces: string[] = [];
@@ -87,8 +87,8 @@ export function scriptFor(spec: ReplySpec): FakeReply {
   return { tokens: pieces, delayMs: (group / spec.rate) * 1000 };
 }
 
-export async function startBenchModel(): Promise<FakeOpenAI & { env: Record<string, string> }> {
-  const fake = await startFakeOpenAI((request) => {
+export async function startBenchModel(): Promise<FakeProvider & { env: Record<string, string> }> {
+  const fake = await startFakeOpenAI((request: { messages: { role: string; content: unknown }[] }) => {
     const last = [...request.messages].reverse().find((m) => m.role === "user");
     const prompt = typeof last?.content === "string" ? last.content : JSON.stringify(last?.content ?? "");
     const spec = parsePrompt(prompt);
