@@ -5,13 +5,13 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, startSystem, type System } from "./harness.ts";
-import { ARTIFACTS, persisted, sendPrompt, threadOf, visibleReplies, waitForEnd } from "./helpers.ts";
+import { ARTIFACTS, persisted, sendPrompt, shareToken, threadOf, visibleReplies, waitForEnd } from "./helpers.ts";
 
 let system: System;
 const RECORDER = join(ROOT, "test/e2e/pages/record.js");
 
 beforeAll(async () => {
-  system = await startSystem({ DEMO_TOKEN_DELAY_MS: "1", OPERATOR_SECRET: "e2e-operator-secret-0123456789" });
+  system = await startSystem({ DEMO_TOKEN_DELAY_MS: "1" });
 });
 afterAll(async () => {
   await system?.close();
@@ -62,7 +62,7 @@ describe("embeds that use only the IIFE build", () => {
     await sendPrompt(visitor, "Please help me with my order");
     await waitForEnd(visitor);
     const threadId = await threadOf(visitor);
-    const token = await visitor.evaluate(() => (document.querySelector("ai-chat-stream") as any).shareToken());
+    const token = await shareToken(visitor);
 
     const { page: desk, requests } = await openDemo(`/demo/iframe.html#${new URLSearchParams({ thread: threadId, token })}`);
     const frame = desk.frameLocator("iframe#observer");

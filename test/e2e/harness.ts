@@ -11,6 +11,8 @@ import { startLocalBackend } from "../../local-backend/index.ts";
 import { CHROME_ARGS, findChrome } from "../../scripts/find-chrome.mjs";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** Every e2e deployment has this operator secret, so tests can read the persisted truth. */
+export const OPERATOR_SECRET = "e2e-operator-secret-0123456789";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -18,6 +20,21 @@ const TYPES: Record<string, string> = {
   ".css": "text/css; charset=utf-8",
   ".json": "application/json",
   ".map": "application/json",
+};
+
+/** Extra response headers for some pages, given the deployment URL. */
+const PAGE_HEADERS: Record<string, (convexUrl: URL) => Record<string, string>> = {
+  // What a locked-down host page sends: no inline script or style, no eval, only its own
+  // origin plus the Convex deployment it talks to.
+  "/pages/strict-csp.html": (backend) => ({
+    "content-security-policy": [
+      "default-src 'none'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "img-src 'self'",
+      `connect-src 'self' ${backend.origin} ws://${backend.host} http://${backend.hostname}:*`,
+    ].join("; "),
+  }),
 };
 
 /** Serves /dist, /demo and /pages (test/e2e/pages), filling %VITE_CONVEX_URL% into HTML. */
@@ -39,21 +56,7 @@ export async function startPageServer(convexUrl: string): Promise<{ origin: stri
       return;
     }
     res.setHeader("content-type", TYPES[extname(file)] ?? "application/octet-stream");
-    if (file.endsWith("strict-csp.html")) {
-      // What a locked-down host page sends: no inline script or style, no eval, only its own
-      // origin plus the Convex deployment it talks to.
-      const backend = new URL(convexUrl);
-      res.setHeader(
-        "content-security-policy",
-        [
-          "default-src 'none'",
-          "script-src 'self'",
-          "style-src 'self'",
-          "img-src 'self'",
-          `connect-src 'self' ${backend.origin} ws://${backend.host} http://${backend.hostname}:*`,
-        ].join("; "),
-      );
-    }
+    for (const [name, value] of Object.entries(PAGE_HEADERS[path]?.(new URL(convexUrl)) ?? {})) res.setHeader(name, value);
     if (file.endsWith(".html")) {
       res.end(readFileSync(file, "utf8").replaceAll("%VITE_CONVEX_URL%", convexUrl));
     } else {
@@ -81,7 +84,8 @@ export type System = {
 };
 
 /** Starts everything a scenario needs; `env` reaches the Convex functions as deployment env vars. */
-export async function startSystem(env: Record<string, string> = {}): Promise<System> {
+export async function startSystem(extraEnv: Record<string, string> = {}): Promise<System> {
+  const env = { OPERATOR_SECRET, ...extraEnv };
   const dataDir = mkdtempSync(join(tmpdir(), "ai-chat-e2e-"));
   let backend = await startLocalBackend({ port: 0, dataDir, reset: true, env, quiet: true });
   const pages = await startPageServer(backend.convexUrl);

@@ -5,13 +5,13 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { BrowserContext, Frame, Page } from "playwright-core";
 import { expect } from "vitest";
-import { ROOT, type System } from "./harness.ts";
+import type { MessageView } from "../../src/api.ts";
+import { OPERATOR_SECRET, ROOT, type System } from "./harness.ts";
 
-export const OPERATOR_SECRET = "e2e-operator-secret-0123456789";
+export { OPERATOR_SECRET };
 export const ARTIFACTS = join(ROOT, "test-artifacts");
 mkdirSync(ARTIFACTS, { recursive: true });
 
-export type MessageView = { _id: string; role: "user" | "assistant"; status: string; text: string; streamId: string | null; error: string | null };
 export type RecordedEvent = { type: string; threadId?: string; streamId?: string; driven?: boolean; status?: string; text?: string; code?: string; message?: string };
 
 const listMessages = makeFunctionReference<"query", { threadId: string; token?: string }, MessageView[]>("messages:list");
@@ -102,7 +102,7 @@ export async function threadOf(page: Page | Frame): Promise<string> {
   return id;
 }
 
-export async function shareToken(page: Page): Promise<string> {
+export async function shareToken(page: Page | Frame): Promise<string> {
   return page.evaluate(() => (document.querySelector("ai-chat-stream") as unknown as { shareToken(): Promise<string> }).shareToken());
 }
 

@@ -1,6 +1,7 @@
 // The fake model provider the e2e scenarios talk to (through OPENAI_BASE_URL): the reply
 // depends on a keyword in the visitor's prompt, so each scenario picks its behaviour.
 import { startFakeOpenAI, words, type FakeProvider, type Script } from "../support/fake-providers.ts";
+import { startSystem, type System } from "./harness.ts";
 import { plainReply } from "./helpers.ts";
 
 export const LONG_REPLY = plainReply(160);
@@ -41,4 +42,21 @@ export async function startProvider(sinkOrigin = "http://127.0.0.1:9"): Promise<
     return { tokens: words(LONG_REPLY), delayMs: 15 };
   };
   return Object.assign(await startFakeOpenAI(script), { failures });
+}
+
+/** A system whose model is the fake provider above; `close()` stops both. */
+export async function startSystemWithProvider(
+  env: Record<string, string> = {},
+  sinkOrigin?: string,
+): Promise<System & { provider: Awaited<ReturnType<typeof startProvider>> }> {
+  const provider = await startProvider(sinkOrigin);
+  const system = await startSystem({ OPENAI_BASE_URL: provider.baseUrl, OPENAI_API_KEY: "fake-key", AI_MODEL: "fake-model", ...env });
+  const closeSystem = system.close;
+  return Object.assign(system, {
+    provider,
+    async close() {
+      await closeSystem();
+      await provider.close();
+    },
+  });
 }

@@ -1,25 +1,17 @@
 // Scenarios 8 and 10: the visitor hits the rate limit and is told how long to wait, losing
 // nothing; the backend restarts mid-session and the widget reconnects with history intact.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSystem, type System } from "./harness.ts";
-import { ARTIFACTS, OPERATOR_SECRET, collapse, openChat, persisted, sendPrompt, threadOf, visibleReplies, waitForEnd } from "./helpers.ts";
-import { SHORT_REPLY, startProvider } from "./provider.ts";
+import type { System } from "./harness.ts";
+import { ARTIFACTS, collapse, events, openChat, persisted, sendPrompt, threadOf, visibleReplies, waitForEnd } from "./helpers.ts";
+import { SHORT_REPLY, startSystemWithProvider } from "./provider.ts";
 
 let system: System;
-let provider: Awaited<ReturnType<typeof startProvider>>;
 
 beforeAll(async () => {
-  provider = await startProvider();
-  system = await startSystem({
-    OPENAI_BASE_URL: provider.baseUrl,
-    OPENAI_API_KEY: "fake-key",
-    OPERATOR_SECRET,
-    RATE_LIMIT_MESSAGES_PER_MINUTE: "2",
-  });
+  system = await startSystemWithProvider({ RATE_LIMIT_MESSAGES_PER_MINUTE: "2" });
 });
 afterAll(async () => {
   await system?.close();
-  await provider?.close();
 });
 
 describe("limits and restarts", () => {
@@ -36,8 +28,7 @@ describe("limits and restarts", () => {
     const seconds = Number(/in (\d+) s/.exec((await alert.textContent())!)![1]);
     expect(seconds).toBeGreaterThan(0);
     expect(seconds).toBeLessThanOrEqual(60);
-    const errors = (await page.evaluate(() => (window as any).__events)).filter((e: any) => e.type === "ai-chat-error");
-    expect(errors.map((e: any) => e.code)).toContain("RATE_LIMITED");
+    expect((await events(page, "ai-chat-error")).map((e) => e.code)).toContain("RATE_LIMITED");
     await page.screenshot({ path: `${ARTIFACTS}/rate-limited.png` });
 
     // Nothing lost: the refused prompt is still in the composer, the transcript is intact.

@@ -7,12 +7,11 @@ import { makeFunctionReference } from "convex/server";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSystem, type System } from "./harness.ts";
-import { OPERATOR_SECRET, collapse, openChat, persisted, sendPrompt, shareToken, threadOf, visibleReplies, waitForEnd } from "./helpers.ts";
-import { SHORT_REPLY, startProvider } from "./provider.ts";
+import type { System } from "./harness.ts";
+import { collapse, events, openChat, persisted, sendPrompt, shareToken, threadOf, visibleReplies, waitForEnd } from "./helpers.ts";
+import { SHORT_REPLY, startSystemWithProvider } from "./provider.ts";
 
 let system: System;
-let provider: Awaited<ReturnType<typeof startProvider>>;
 let sink: Server;
 let sinkOrigin: string;
 const sinkHits: string[] = [];
@@ -25,12 +24,10 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => sink.listen(0, "127.0.0.1", r));
   sinkOrigin = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
-  provider = await startProvider(sinkOrigin);
-  system = await startSystem({ OPENAI_BASE_URL: provider.baseUrl, OPENAI_API_KEY: "fake-key", OPERATOR_SECRET });
+  system = await startSystemWithProvider({}, sinkOrigin);
 });
 afterAll(async () => {
   await system?.close();
-  await provider?.close();
   await new Promise((r) => sink?.close(r));
 });
 
@@ -57,7 +54,7 @@ describe("access control across visitors", () => {
     const bob = await openChat(system); // a separate browser context: separate storage
     await bob.locator("ai-chat-stream").evaluate((el, id) => el.setAttribute("thread", id), aliceThread);
     // Bob's widget asks for Alice's thread with Bob's (absent) token: the backend refuses.
-    await expect.poll(async () => (await bob.evaluate(() => (window as any).__events)).some((e: any) => e.type === "ai-chat-error" && e.code === "UNAUTHORIZED"), { timeout: 10_000 }).toBe(true);
+    await expect.poll(async () => (await events(bob, "ai-chat-error")).some((e) => e.code === "UNAUTHORIZED"), { timeout: 10_000 }).toBe(true);
     expect(await bob.getByText("secret plans of alice").count()).toBe(0);
     expect(await visibleReplies(bob)).toEqual([]);
 

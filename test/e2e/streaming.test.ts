@@ -3,11 +3,12 @@
 // provider failure. Real Chromium, the local backend on free ports, the built IIFE widget;
 // only the model provider is fake.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSystem, type System } from "./harness.ts";
+import type { System } from "./harness.ts";
 import {
   OPERATOR_SECRET,
   ARTIFACTS,
   collapse,
+  events,
   expectReplyOnlyGrew,
   openChat,
   openObserver,
@@ -19,18 +20,15 @@ import {
   waitForEnd,
   waitForReplyText,
 } from "./helpers.ts";
-import { LONG_REPLY, SHORT_REPLY, startProvider } from "./provider.ts";
+import { LONG_REPLY, SHORT_REPLY, startSystemWithProvider } from "./provider.ts";
 
 let system: System;
-let provider: Awaited<ReturnType<typeof startProvider>>;
 
 beforeAll(async () => {
-  provider = await startProvider();
-  system = await startSystem({ OPENAI_BASE_URL: provider.baseUrl, OPENAI_API_KEY: "fake-key", AI_MODEL: "fake-model", OPERATOR_SECRET });
+  system = await startSystemWithProvider();
 });
 afterAll(async () => {
   await system?.close();
-  await provider?.close();
 });
 
 describe("a visitor's reply", () => {
@@ -59,7 +57,7 @@ describe("a visitor's reply", () => {
     const end = await waitForEnd(driver);
     expect(end.status).toBe("done");
     expect(end.driven).toBeUndefined(); // start events carry `driven`; end events carry status + text
-    const starts = (await driver.evaluate(() => (window as any).__events)).filter((e: any) => e.type === "ai-chat-stream-start");
+    const starts = await events(driver, "ai-chat-stream-start");
     expect(starts[0]?.driven).toBe(true);
 
     const [, reply] = await persisted(system, threadId);
