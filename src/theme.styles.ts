@@ -1,5 +1,21 @@
 import { css } from "lit";
 
+// Dark defaults, written once: applied by `theme="dark"` and, unless `theme="light"`, by a
+// dark system preference.
+const dark = css`
+  --_accent: var(--ai-chat-accent, #818cf8);
+  --_accent-text: var(--ai-chat-accent-text, #0b0b1a);
+  --_bg: var(--ai-chat-bg, #17181c);
+  --_text: var(--ai-chat-text, #e8e9ed);
+  --_muted: var(--ai-chat-muted, #a2a8b3);
+  --_border: var(--ai-chat-border, #2d3038);
+  --_assistant-bg: var(--ai-chat-assistant-bg, #23252b);
+  --_code-bg: var(--ai-chat-code-bg, #0b0c10);
+  --_error: var(--ai-chat-error, #ffb4ab);
+  --_shadow: var(--ai-chat-shadow, 0 12px 40px rgb(0 0 0 / 50%));
+  color-scheme: dark;
+`;
+
 // The public `--ai-chat-*` knobs, resolved into private `--_*` ones with light and dark
 // defaults. Shared by <ai-chat-stream> and <ai-chat-console>, so one set of properties themes both.
 export const themeTokens = css`
@@ -23,32 +39,12 @@ export const themeTokens = css`
   }
 
   :host([theme="dark"]) {
-    --_accent: var(--ai-chat-accent, #818cf8);
-    --_accent-text: var(--ai-chat-accent-text, #0b0b1a);
-    --_bg: var(--ai-chat-bg, #17181c);
-    --_text: var(--ai-chat-text, #e8e9ed);
-    --_muted: var(--ai-chat-muted, #a2a8b3);
-    --_border: var(--ai-chat-border, #2d3038);
-    --_assistant-bg: var(--ai-chat-assistant-bg, #23252b);
-    --_code-bg: var(--ai-chat-code-bg, #0b0c10);
-    --_error: var(--ai-chat-error, #ffb4ab);
-    --_shadow: var(--ai-chat-shadow, 0 12px 40px rgb(0 0 0 / 50%));
-    color-scheme: dark;
+    ${dark}
   }
 
   @media (prefers-color-scheme: dark) {
     :host(:not([theme="light"])) {
-      --_accent: var(--ai-chat-accent, #818cf8);
-      --_accent-text: var(--ai-chat-accent-text, #0b0b1a);
-      --_bg: var(--ai-chat-bg, #17181c);
-      --_text: var(--ai-chat-text, #e8e9ed);
-      --_muted: var(--ai-chat-muted, #a2a8b3);
-      --_border: var(--ai-chat-border, #2d3038);
-      --_assistant-bg: var(--ai-chat-assistant-bg, #23252b);
-      --_code-bg: var(--ai-chat-code-bg, #0b0c10);
-      --_error: var(--ai-chat-error, #ffb4ab);
-      --_shadow: var(--ai-chat-shadow, 0 12px 40px rgb(0 0 0 / 50%));
-      color-scheme: dark;
+      ${dark}
     }
   }
 `;

@@ -1,5 +1,5 @@
 import { expect, oneEvent } from "@open-wc/testing";
-import { sendKeys } from "@web/test-runner-commands";
+import { emulateMedia, sendKeys } from "@web/test-runner-commands";
 import { AiChatStream, deriveSiteUrl } from "../../src/ai-chat-stream.js";
 import { clientRefCount } from "../../src/convex-pool.js";
 import { storageKey } from "../../src/storage.js";
@@ -47,6 +47,19 @@ describe("<ai-chat-stream> attributes and rendering", () => {
     el.theme = "light";
     await el.updateComplete;
     expect(getComputedStyle($(el, ".panel")!).backgroundColor).to.equal("rgb(255, 255, 255)");
+  });
+
+  it("follows a dark system preference in auto theme, unless the theme is light", async () => {
+    await emulateMedia({ colorScheme: "dark" });
+    try {
+      const el = await mount(env.url);
+      expect(getComputedStyle($(el, ".panel")!).backgroundColor).to.equal("rgb(23, 24, 28)");
+      el.theme = "light";
+      await el.updateComplete;
+      expect(getComputedStyle($(el, ".panel")!).backgroundColor).to.equal("rgb(255, 255, 255)");
+    } finally {
+      await emulateMedia({ colorScheme: "light" });
+    }
   });
 
   it("replaces any user-visible text through the strings property", async () => {
