@@ -131,7 +131,7 @@ export class AiChatStream extends LitElement {
   @property({ reflect: true }) status: ChatStatus = "idle";
 
   @state() private _input = "";
-  @state() private _sending = false;
+  /** The prompt being sent, until the server has it (or the send failed). */
   @state() private _pendingPrompt: string | null = null;
   @state() private _error: (ChatErrorInfo & { retryPrompt: string | null }) | null = null;
   @state() private _rateLimitUntil = 0;
@@ -217,7 +217,6 @@ export class AiChatStream extends LitElement {
     }
     this._error = null;
     this._rateLimitUntil = 0;
-    this._sending = true;
     this._pendingPrompt = prompt;
     this._countAtSend = this._conversation.messages?.length ?? 0;
     let threadId = this.thread;
@@ -240,7 +239,6 @@ export class AiChatStream extends LitElement {
       if (url !== this.convexUrl || threadId !== this.thread) return;
       this._conversation.beginDrive(sent.assistantMessageId, sent.streamId);
       this._pendingPrompt = null;
-      this._sending = false;
       void this._driver.drive({
         siteUrl: this.effectiveSiteUrl,
         token: session.token,
@@ -253,10 +251,7 @@ export class AiChatStream extends LitElement {
       this._conversation.expectDrive(false);
       this._fail(toErrorInfo(err, err instanceof TypeError ? strings.networkError : strings.genericError), prompt);
     } finally {
-      if (url === this.convexUrl) {
-        this._sending = false;
-        this._pendingPrompt = null;
-      }
+      if (url === this.convexUrl) this._pendingPrompt = null;
     }
   }
 
@@ -365,7 +360,7 @@ export class AiChatStream extends LitElement {
   private _computeStatus(): ChatStatus {
     if (this._error || this._rateLimitUntil > Date.now() || this._lastReplyFailure()) return "error";
     if (this._sending) return "sending";
-    if (this._driver.active || this._conversation.hasActiveReply) return "streaming";
+    if (this._streaming) return "streaming";
     return "idle";
   }
 
@@ -395,7 +390,6 @@ export class AiChatStream extends LitElement {
   }
 
   private _fail(info: ChatErrorInfo, prompt: string | null): void {
-    this._sending = false;
     this._pendingPrompt = null;
     if (prompt && !this._input) this._input = prompt;
     if (info.code === "RATE_LIMITED") {
@@ -475,7 +469,7 @@ export class AiChatStream extends LitElement {
   private _onSubmit(e: Event): void {
     e.preventDefault();
     const prompt = this._input;
-    if (!prompt.trim() || this._busy) return;
+    if (!prompt.trim() || this._sending || this._streaming) return;
     this._input = "";
     this._textarea?.focus();
     void this.send(prompt);
@@ -536,8 +530,13 @@ export class AiChatStream extends LitElement {
     }
   };
 
-  private get _busy(): boolean {
-    return this._sending || !!this._driver.active || this._conversation.hasActiveReply;
+  private get _sending(): boolean {
+    return this._pendingPrompt !== null;
+  }
+
+  /** A reply is on its way: driven here, or pending/streaming in the transcript. */
+  private get _streaming(): boolean {
+    return !!this._driver.active || this._conversation.hasActiveReply;
   }
 
   // ---- rendering -----------------------------------------------------------------------------
@@ -676,7 +675,6 @@ export class AiChatStream extends LitElement {
   }
 
   private _renderComposer(strings: ChatStrings): TemplateResult {
-    const streaming = !!this._driver.active || this._conversation.hasActiveReply;
     return html`<form part="composer" class="composer" @submit=${this._onSubmit}>
       <textarea
         part="input"
@@ -687,7 +685,7 @@ export class AiChatStream extends LitElement {
         @input=${this._onInput}
         @keydown=${this._onKeydown}
       ></textarea>
-      ${streaming
+      ${this._streaming
         ? html`<button part="stop-button" class="stop" type="button" aria-label=${strings.stop} title=${strings.stop} @click=${this._onStopClick}>
             ${iconStop}
           </button>`
