@@ -200,12 +200,8 @@ export type Follower = {
   stop(): void;
 };
 
-/**
- * Follows a reply the way the widget does (src/controllers/conversation.ts): `streams:read`
- * from cursor 0, resubscribing with the returned cursor after each result, appending only text
- * beyond what is shown. Resolves `done` when the status is final and nothing more is stored.
- */
-export function followOurs(client: ConvexClient, streamId: string, token: string): Follower {
+/** A follower with nothing received yet; `grew` records text that got longer, with its receipt time. */
+function follower(stop: () => void) {
   let resolveDone!: () => void;
   const f: Follower = {
     text: "",
@@ -215,10 +211,25 @@ export function followOurs(client: ConvexClient, streamId: string, token: string
     doubled: 0,
     gaps: 0,
     done: new Promise<void>((r) => (resolveDone = r)),
-    stop: () => unsubscribe?.(),
+    stop,
   };
-  let cursor = 0;
+  const grew = (text: string) => {
+    f.text = text;
+    f.updates++;
+    f.receipts.push({ end: text.length, at: Date.now() });
+  };
+  return { f, resolveDone, grew };
+}
+
+/**
+ * Follows a reply the way the widget does (src/controllers/conversation.ts): `streams:read`
+ * from cursor 0, resubscribing with the returned cursor after each result, appending only text
+ * beyond what is shown. Resolves `done` when the status is final and nothing more is stored.
+ */
+export function followOurs(client: ConvexClient, streamId: string, token: string): Follower {
   let unsubscribe: (() => void) | undefined;
+  const { f, resolveDone, grew } = follower(() => unsubscribe?.());
+  let cursor = 0;
   const subscribe = () => {
     unsubscribe?.();
     const mine = client.onUpdate(refs.read, { streamId, token, cursor }, (slice) => {
@@ -227,11 +238,7 @@ export function followOurs(client: ConvexClient, streamId: string, token: string
       const end = slice.start + slice.text.length;
       if (slice.text.length > 0 && slice.start < shown) f.doubled++;
       if (slice.start > shown) f.gaps++;
-      if (end > shown && slice.start <= shown) {
-        f.text += slice.text.slice(shown - slice.start);
-        f.updates++;
-        f.receipts.push({ end: f.text.length, at: Date.now() });
-      }
+      if (end > shown && slice.start <= shown) grew(f.text + slice.text.slice(shown - slice.start));
       f.status = slice.status;
       if (slice.cursor !== cursor) {
         cursor = slice.cursor;
@@ -248,23 +255,9 @@ export function followOurs(client: ConvexClient, streamId: string, token: string
 
 /** The stock pattern: one subscription to a query returning the whole body so far. */
 export function followBaseline(client: ConvexClient, streamId: string): Follower {
-  let resolveDone!: () => void;
-  const f: Follower = {
-    text: "",
-    status: "pending",
-    receipts: [],
-    updates: 0,
-    doubled: 0,
-    gaps: 0,
-    done: new Promise<void>((r) => (resolveDone = r)),
-    stop: () => unsubscribe(),
-  };
+  const { f, resolveDone, grew } = follower(() => unsubscribe());
   const unsubscribe = client.onUpdate(refs.getStreamBody, { streamId }, (body) => {
-    if (body.text.length > f.text.length) {
-      f.text = body.text;
-      f.updates++;
-      f.receipts.push({ end: f.text.length, at: Date.now() });
-    }
+    if (body.text.length > f.text.length) grew(body.text);
     f.status = body.status;
     if (FINAL.has(body.status)) resolveDone();
   });
