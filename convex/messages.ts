@@ -3,7 +3,7 @@ import { v } from "convex/values";
 import { components } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { mutation, query, type MutationCtx } from "./_generated/server";
-import { authorizeThread, hashToken, isTokenShaped, visitorKey } from "./lib/access";
+import { authorizeThread, visitorKey } from "./lib/access";
 import { appError, formatCount, rateLimited, unauthorized } from "./lib/errors";
 import { consumeMessageBudget, getLimits, MESSAGES_LIST_MAX, NEW_THREAD_TITLE, TITLE_MAX_CHARS } from "./lib/limits";
 import { modelConfig } from "./lib/models";
@@ -64,7 +64,7 @@ export const send = mutation({
   args: { threadId: v.string(), token: v.optional(v.string()), prompt: v.string() },
   returns: v.object({ userMessageId: v.string(), assistantMessageId: v.string(), streamId: v.string() }),
   handler: async (ctx, args) => {
-    const { thread } = await authorizeThread(ctx, args.threadId, args.token, "write");
+    const { thread, caller } = await authorizeThread(ctx, args.threadId, args.token, "write");
     const limits = getLimits();
     if (args.prompt.trim().length === 0) {
       throw appError("EMPTY_PROMPT", "prompt is empty; write a message first");
@@ -77,18 +77,17 @@ export const send = mutation({
       );
     }
     await ensureNoReplyInProgress(ctx, thread);
-    const key = await visitorKey(ctx, args.token);
+    const key = visitorKey(caller);
     if (key === null) throw unauthorized(); // unreachable: write access needs a token or identity
     const wait = await consumeMessageBudget(ctx, key);
     if (wait !== null) throw rateLimited(wait);
 
-    let driverHash: string | undefined;
-    if (isTokenShaped(args.token)) {
-      driverHash = await hashToken(args.token);
+    const driverHash = caller.tokenHash ?? undefined;
+    if (driverHash !== undefined) {
       // A signed-in visitor on another device drives with that device's token: make it known.
       const known = await ctx.db
         .query("visitors")
-        .withIndex("by_tokenHash", (q) => q.eq("tokenHash", driverHash!))
+        .withIndex("by_tokenHash", (q) => q.eq("tokenHash", driverHash))
         .unique();
       if (!known) await ctx.db.insert("visitors", { tokenHash: driverHash, threadCount: 0 });
     }

@@ -37,24 +37,29 @@ export function isTokenShaped(token: string | undefined | null): token is string
   return typeof token === "string" && TOKEN_PATTERN.test(token);
 }
 
-async function digest(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-}
-
 /** SHA-256 of a token, base64url: what the tables store and index. */
 export async function hashToken(token: string): Promise<string> {
-  return base64url(await digest(token));
+  return base64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token))));
 }
 
-/** Constant-time comparison: compares fixed-length digests, so timing reveals neither content nor length. */
-export async function secretsEqual(a: string, b: string): Promise<boolean> {
-  const [x, y] = await Promise.all([digest(a), digest(b)]);
+/** Constant-time comparison of two hashes (fixed length, so timing reveals neither content nor length). */
+function hashesEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
   let diff = 0;
-  for (let i = 0; i < x.length; i++) diff |= x[i] ^ y[i];
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return diff === 0;
 }
 
-export function hasOperatorRole(identity: UserIdentity | null): boolean {
+/** `OPERATOR_SECRET`'s hash, computed once per secret value (not on every call). */
+let operatorSecret: { secret: string; hash: string } | undefined;
+async function operatorSecretHash(): Promise<string | null> {
+  const secret = process.env.OPERATOR_SECRET;
+  if (!secret) return null;
+  if (operatorSecret?.secret !== secret) operatorSecret = { secret, hash: await hashToken(secret) };
+  return operatorSecret.hash;
+}
+
+function hasOperatorRole(identity: UserIdentity | null): boolean {
   if (!identity) return false;
   const claims = identity as unknown as Record<string, unknown>;
   if (claims.role === "operator") return true;
@@ -62,37 +67,43 @@ export function hasOperatorRole(identity: UserIdentity | null): boolean {
   return Array.isArray(roles) && roles.includes("operator");
 }
 
-/** True for `OPERATOR_SECRET` (when set) or an identity with the operator role. */
-export async function isOperator(ctx: ReadCtx, token: string | undefined): Promise<boolean> {
-  const secret = process.env.OPERATOR_SECRET;
-  if (secret && typeof token === "string" && token.length > 0 && (await secretsEqual(token, secret))) {
-    return true;
-  }
-  return hasOperatorRole(await ctx.auth.getUserIdentity());
+/**
+ * Who is calling, worked out once per request: the identity is fetched once and the token hashed
+ * at most once, and that one hash serves the operator check and the visitor/observer lookups.
+ */
+export type Caller = {
+  identity: UserIdentity | null;
+  /** The token's hash when it is token-shaped (visitor and observer tokens), else null. */
+  tokenHash: string | null;
+  operator: boolean;
+};
+
+export async function caller(ctx: ReadCtx, token: string | undefined): Promise<Caller> {
+  const identity = await ctx.auth.getUserIdentity();
+  const secretHash = await operatorSecretHash();
+  const shaped = isTokenShaped(token);
+  // The operator secret need not be token-shaped, so any non-empty token is hashed when one is set.
+  const hash = token && (shaped || secretHash !== null) ? await hashToken(token) : null;
+  const operator = hasOperatorRole(identity) || (hash !== null && secretHash !== null && hashesEqual(hash, secretHash));
+  return { identity, tokenHash: shaped ? hash : null, operator };
 }
 
 /** Throws UNAUTHORIZED unless the caller is an operator. */
 export async function authorizeOperator(ctx: ReadCtx, token: string | undefined): Promise<void> {
-  if (!(await isOperator(ctx, token))) throw unauthorized();
+  if (!(await caller(ctx, token)).operator) throw unauthorized();
 }
 
 /** How the caller may use this thread, or null. Operator wins over visitor over observer. */
-export async function threadAccess(
-  ctx: ReadCtx,
-  thread: Doc<"threads">,
-  token: string | undefined,
-): Promise<Access | null> {
-  if (await isOperator(ctx, token)) return "operator";
-  const identity = await ctx.auth.getUserIdentity();
-  if (identity && thread.userId !== undefined && thread.userId === identity.tokenIdentifier) {
+async function threadAccess(ctx: ReadCtx, thread: Doc<"threads">, who: Caller): Promise<Access | null> {
+  if (who.operator) return "operator";
+  if (who.identity && thread.userId !== undefined && thread.userId === who.identity.tokenIdentifier) {
     return "visitor";
   }
-  if (!isTokenShaped(token)) return null;
-  const tokenHash = await hashToken(token);
-  if (thread.visitorHash !== undefined && thread.visitorHash === tokenHash) return "visitor";
+  if (who.tokenHash === null) return null;
+  if (thread.visitorHash !== undefined && thread.visitorHash === who.tokenHash) return "visitor";
   const observer = await ctx.db
     .query("observerTokens")
-    .withIndex("by_tokenHash", (q) => q.eq("tokenHash", tokenHash))
+    .withIndex("by_tokenHash", (q) => q.eq("tokenHash", who.tokenHash!))
     .unique();
   if (observer && observer.threadId === thread._id && observer.revokedAt === null) return "observer";
   return null;
@@ -121,13 +132,14 @@ export async function authorizeThread(
   threadId: string,
   token: string | undefined,
   need: Need,
-): Promise<{ thread: Doc<"threads">; access: Access }> {
+): Promise<{ thread: Doc<"threads">; access: Access; caller: Caller }> {
   const id = ctx.db.normalizeId("threads", threadId);
   const thread = id ? await ctx.db.get(id) : null;
   if (!thread) throw unauthorized();
-  const access = await threadAccess(ctx, thread, token);
+  const who = await caller(ctx, token);
+  const access = await threadAccess(ctx, thread, who);
   if (!access || !ALLOWED[need].includes(access)) throw unauthorized();
-  return { thread, access };
+  return { thread, access, caller: who };
 }
 
 /** As authorizeThread, starting from an assistant message's stream ID. */
@@ -152,10 +164,8 @@ export async function messageByStream(ctx: ReadCtx, streamId: string): Promise<D
 }
 
 /** The key a visitor's rate limits and ownership hang on: identity first, else token hash. */
-export async function visitorKey(ctx: ReadCtx, token: string | undefined): Promise<string | null> {
-  const identity = await ctx.auth.getUserIdentity();
-  if (identity) return `user:${identity.tokenIdentifier}`;
-  if (isTokenShaped(token)) return `token:${await hashToken(token)}`;
+export function visitorKey(who: Caller): string | null {
+  if (who.identity) return `user:${who.identity.tokenIdentifier}`;
+  if (who.tokenHash !== null) return `token:${who.tokenHash}`;
   return null;
 }
-

@@ -124,6 +124,38 @@ describe("thread and stream IDs grant nothing", () => {
     setEnv({ OPERATOR_SECRET: undefined });
     await expectCode(operations["threads:get"](s), "UNAUTHORIZED");
   });
+
+  test("OPERATOR_SECRET need not be token-shaped, and a new value applies at once (the old one stops working)", async () => {
+    const s = await scene("operator secret");
+    expect((await operations["threads:get"](s)).access).toBe("operator");
+    setEnv({ OPERATOR_SECRET: "a secret, with spaces!" });
+    await expectCode(operations["threads:get"](s), "UNAUTHORIZED");
+    const get = (token: string) => s.t.query(api.threads.get, { threadId: s.threadId, token });
+    expect((await get("a secret, with spaces!")).access).toBe("operator");
+    await expectCode(get("a secret, with spaces"), "UNAUTHORIZED");
+  });
+
+  test("a read hashes the token once, whoever the caller is", async () => {
+    const digest = crypto.subtle.digest.bind(crypto.subtle);
+    let calls = 0;
+    const counting: typeof crypto.subtle.digest = (...args) => {
+      calls++;
+      return digest(...args);
+    };
+    for (const who of ["owner token", "observer token", "operator secret"] as const) {
+      const s = await scene(who);
+      await operations["streams:read"](s); // the operator secret's hash is computed once, then kept
+      crypto.subtle.digest = counting;
+      try {
+        calls = 0;
+        await operations["streams:read"](s);
+        await operations["messages:list"](s);
+        expect(calls, who).toBe(2);
+      } finally {
+        crypto.subtle.digest = digest;
+      }
+    }
+  });
 });
 
 describe("POST /chat-stream by caller", () => {
