@@ -1,6 +1,7 @@
 // 1. Observer cost per reply: bytes pushed over the WebSocket to one observer and documents read,
 // ours (`streams:read` with an advancing cursor, as the widget follows) vs the component's stock
 // `getStreamBody` subscription, on the same reply, each on its own connection.
+import { api } from "../src/api.ts";
 import { BenchBackend, drive, followBaseline, followOurs, refs, settle } from "./lib/backend.ts";
 import { promptFor, startBenchModel, type ReplySpec } from "./lib/model.ts";
 import { bytes, int, type BenchOptions, type Row, type Section } from "./lib/util.ts";
@@ -43,7 +44,7 @@ async function runCase(b: BenchBackend, spec: ReplySpec): Promise<CostCase> {
   const sent = await b.send(conv, promptFor(spec));
   const fo = followOurs(ours.client, sent.streamId, conv.observerToken);
   const fb = followBaseline(base.client, sent.streamId);
-  const stopList = list.client.onUpdate(refs.list, { threadId: conv.threadId, token: conv.observerToken }, () => {});
+  const stopList = list.client.onUpdate(api.messages.list, { threadId: conv.threadId, token: conv.observerToken }, () => {});
   const d = await drive(b.siteUrl, sent);
   const timeout = 30_000 + (spec.tokens / spec.rate) * 1000;
   await Promise.all([settle(fo, timeout, "ours"), settle(fb, timeout, "baseline")]);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { startLocalBackend, type LocalBackend } from "../../local-backend/index.ts";
-import type { StreamSlice, MessageView } from "../../src/api.ts";
+import { api, FINAL_STATUSES, type MessageStatus } from "../../src/api.ts";
 import { waitUntil } from "./util.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -49,13 +49,9 @@ export const deltaStats = query({
 });
 `;
 
+/** The bench-only queries of BASELINE_MODULE; the app's own functions are `api` (src/api.ts). */
 export const refs = {
-  createThread: makeFunctionReference<"mutation", { token?: string; origin?: string }, { threadId: string; token: string }>("threads:create"),
-  share: makeFunctionReference<"mutation", { threadId: string; token?: string }, { observerToken: string }>("threads:share"),
-  send: makeFunctionReference<"mutation", { threadId: string; token?: string; prompt: string }, { userMessageId: string; assistantMessageId: string; streamId: string }>("messages:send"),
-  list: makeFunctionReference<"query", { threadId: string; token?: string }, MessageView[]>("messages:list"),
-  read: makeFunctionReference<"query", { streamId: string; token?: string; cursor: number }, StreamSlice>("streams:read"),
-  getStreamBody: makeFunctionReference<"query", { streamId: string }, { text: string; status: string }>("benchBaseline:getStreamBody"),
+  getStreamBody: makeFunctionReference<"query", { streamId: string }, { text: string; status: MessageStatus }>("benchBaseline:getStreamBody"),
   deltaStats: makeFunctionReference<"query", { streamId: string }, { count: number; sizes: number[]; times: number[]; text: string }>("benchBaseline:deltaStats"),
 };
 
@@ -106,13 +102,13 @@ export class BenchBackend {
 
   /** A thread with a visitor token and an observer token. */
   async conversation(): Promise<Conversation> {
-    const { threadId, token } = await this.http.mutation(refs.createThread, { origin: "http://bench.local" });
-    const { observerToken } = await this.http.mutation(refs.share, { threadId, token });
+    const { threadId, token } = await this.http.mutation(api.threads.create, { origin: "http://bench.local" });
+    const { observerToken } = await this.http.mutation(api.threads.share, { threadId, token });
     return { threadId, token, observerToken };
   }
 
   async send(conv: Conversation, prompt: string): Promise<Sent> {
-    const sent = await this.http.mutation(refs.send, { threadId: conv.threadId, token: conv.token, prompt });
+    const sent = await this.http.mutation(api.messages.send, { threadId: conv.threadId, token: conv.token, prompt });
     return { ...conv, streamId: sent.streamId, messageId: sent.assistantMessageId };
   }
 
@@ -124,7 +120,7 @@ export class BenchBackend {
       unsavedChangesWarning: false,
     });
     // Touch the socket so the connection exists before the measured subscription.
-    await client.query(makeFunctionReference<"query", Record<string, never>, unknown>("config:get"), {});
+    await client.query(api.config.get, {});
     let id = -1;
     await waitUntil(
       () => {
@@ -185,8 +181,6 @@ export async function drive(siteUrl: string, sent: { token: string; streamId: st
   return result;
 }
 
-const FINAL = new Set(["done", "error", "timeout", "stopped"]);
-
 export type Follower = {
   text: string;
   status: string;
@@ -232,7 +226,7 @@ export function followOurs(client: ConvexClient, streamId: string, token: string
   let cursor = 0;
   const subscribe = () => {
     unsubscribe?.();
-    const mine = client.onUpdate(refs.read, { streamId, token, cursor }, (slice) => {
+    const mine = client.onUpdate(api.streams.read, { streamId, token, cursor }, (slice) => {
       if (unsubscribe !== mine) return;
       const shown = f.text.length;
       const end = slice.start + slice.text.length;
@@ -243,7 +237,7 @@ export function followOurs(client: ConvexClient, streamId: string, token: string
       if (slice.cursor !== cursor) {
         cursor = slice.cursor;
         subscribe();
-      } else if (FINAL.has(slice.status) && !slice.more) {
+      } else if (FINAL_STATUSES.has(slice.status) && !slice.more) {
         resolveDone();
       }
     });
@@ -259,7 +253,7 @@ export function followBaseline(client: ConvexClient, streamId: string): Follower
   const unsubscribe = client.onUpdate(refs.getStreamBody, { streamId }, (body) => {
     if (body.text.length > f.text.length) grew(body.text);
     f.status = body.status;
-    if (FINAL.has(body.status)) resolveDone();
+    if (FINAL_STATUSES.has(body.status)) resolveDone();
   });
   return f;
 }

@@ -3,6 +3,7 @@
 import { ConvexClient } from "convex/browser";
 import { parentPort, workerData } from "node:worker_threads";
 import WebSocket from "ws";
+import { api } from "../../src/api.ts";
 import { followBaseline, followOurs, settle, type Follower } from "./backend.ts";
 
 export type WorkerInput = { convexUrl: string; kind: "ours" | "baseline"; observers: { streamId: string; token: string }[]; timeoutMs: number };
@@ -28,5 +29,5 @@ parentPort!.on("message", async (msg: { type: "start" | "stop" }) => {
   }
 });
 // Connect every socket before the measured subscriptions (a query opens the WebSocket).
-await Promise.all(clients.map((c) => c.query("config:get" as never, {} as never)));
+await Promise.all(clients.map((c) => c.query(api.config.get, {})));
 parentPort!.postMessage({ type: "ready" });
