@@ -147,8 +147,6 @@ export class AiChatStream extends LitElement {
   private _countAtSend = 0;
   private _stickToBottom = true;
   private _markdown = new Map<string, MarkdownStream>();
-  private _frameText = new Map<string, string>();
-  private _frame = 0;
   private _tick?: ReturnType<typeof setInterval>;
 
   private readonly _conversation = new ConversationController(this, {
@@ -192,8 +190,6 @@ export class AiChatStream extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this._releaseClient();
-    cancelAnimationFrame(this._frame);
-    this._frame = 0;
     clearInterval(this._tick);
     this._tick = undefined;
     document.removeEventListener("keydown", this._onDocumentKeydown);
@@ -298,17 +294,13 @@ export class AiChatStream extends LitElement {
       // Stale-stream guard: a reply driven for another thread must not land in this one.
       this._driver.abort();
     }
-    if (changed.has("thread") || changed.has("convexUrl") || changed.has("observerToken")) {
+    // Rendered Markdown belongs to one transcript and is built with strings and allowImages.
+    if (["thread", "convexUrl", "observerToken", "strings", "allowImages"].some((k) => changed.has(k as keyof AiChatStream))) {
       this._markdown.clear();
-      this._frameText.clear();
     }
     this._conversation.setTarget(
       this._client && this.thread ? { client: this._client, threadId: this.thread, ...this._tokenArg() } : null,
     );
-    if (changed.has("strings") || changed.has("allowImages")) {
-      this._markdown.clear();
-      this._frameText.clear();
-    }
     this.status = this._computeStatus();
   }
 
@@ -321,7 +313,6 @@ export class AiChatStream extends LitElement {
         document.removeEventListener("keydown", this._onDocumentKeydown);
       }
     }
-    this._scheduleFrameIfStale();
     if (this._stickToBottom && this._messagesEl) this._messagesEl.scrollTop = this._messagesEl.scrollHeight;
   }
 
@@ -434,34 +425,15 @@ export class AiChatStream extends LitElement {
 
   // ---- incremental rendering ----------------------------------------------------------------
 
-  /** Markdown blocks of a reply as of the last animation frame (final replies render at once). */
-  private _blocks(messageId: string, text: string, final: boolean): HTMLElement[] {
+  /** Markdown blocks of a reply; finished blocks keep their elements from one render to the next. */
+  private _blocks(messageId: string, text: string): HTMLElement[] {
     let md = this._markdown.get(messageId);
     if (!md) {
       const strings = this.effectiveStrings;
       md = new MarkdownStream({ allowImages: this.allowImages, copyLabel: strings.copy, imageLabel: strings.image });
       this._markdown.set(messageId, md);
     }
-    if (final || !this._frameText.has(messageId)) this._frameText.set(messageId, text);
-    return md.update(this._frameText.get(messageId)!);
-  }
-
-  private _scheduleFrameIfStale(): void {
-    if (this._frame) return;
-    for (const m of this._conversation.messages ?? []) {
-      const live = this._conversation.reply(m._id)?.text;
-      if (live !== undefined && this._frameText.has(m._id) && this._frameText.get(m._id) !== live) {
-        this._frame = requestAnimationFrame(() => {
-          this._frame = 0;
-          for (const msg of this._conversation.messages ?? []) {
-            const text = this._conversation.reply(msg._id)?.text;
-            if (text !== undefined && this._frameText.has(msg._id)) this._frameText.set(msg._id, text);
-          }
-          this.requestUpdate();
-        });
-        return;
-      }
-    }
+    return md.update(text);
   }
 
   // ---- events --------------------------------------------------------------------------
@@ -640,7 +612,7 @@ export class AiChatStream extends LitElement {
       <div part="message assistant" class="row assistant" data-status=${status}>
         <div class="bubble markdown ${streaming ? "streaming" : ""}">
           <span class="sr-only">${strings.assistant}:</span>
-          ${this._blocks(m._id, text, final)}
+          ${this._blocks(m._id, text)}
           ${status === "stopped" ? html`<p class="note">${strings.stopped}</p>` : nothing}
         </div>
       </div>

@@ -1,7 +1,9 @@
 // Owns the thread's subscriptions: `messages:list` for the transcript and, for every assistant
 // message still being generated that this element is not driving itself, `streams:read` from a
 // cursor that advances with each result. Keeps one text buffer per reply that only ever grows
-// (drive and follow both feed it) until the persisted final text replaces it.
+// (drive and follow both feed it) until the persisted final text replaces it. Text that grows
+// renders at most once per animation frame, however many chunks arrive in it; anything else
+// (a status change, the final text) renders at once.
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import { api, FINAL_STATUSES, isActive, toErrorInfo, type ChatErrorInfo, type MessageStatus, type MessageView, type StreamSlice } from "../api.js";
 import type { ChatClient } from "../convex-pool.js";
@@ -36,6 +38,7 @@ export class ConversationController implements ReactiveController {
   private _key = "";
   private _connected = false;
   private _sendInFlight = false;
+  private _frame = 0;
   private _unsubscribeList?: () => void;
 
   constructor(
@@ -43,10 +46,6 @@ export class ConversationController implements ReactiveController {
     private readonly _cb: ConversationCallbacks,
   ) {
     _host.addController(this);
-  }
-
-  get threadId(): string | null {
-    return this._target?.threadId ?? null;
   }
 
   reply(messageId: string): Reply | undefined {
@@ -105,7 +104,7 @@ export class ConversationController implements ReactiveController {
     const r = this._replies.get(messageId);
     if (!r || r.final || text.length <= r.text.length) return;
     r.text = text;
-    this._host.requestUpdate();
+    this._textGrew();
   }
 
   /** The HTTP body is no longer usable (205, failed POST, dropped): continue from the subscription. */
@@ -227,9 +226,22 @@ export class ConversationController implements ReactiveController {
     // Only characters beyond what is already shown; a gap would mean lost text, so wait instead.
     if (end > shown && slice.start <= shown) {
       r.text += slice.text.slice(shown - slice.start);
-      if (r.status === "pending" && slice.text) r.status = "streaming";
-      this._host.requestUpdate();
+      if (r.status === "pending") {
+        r.status = "streaming";
+        this._host.requestUpdate();
+      } else {
+        this._textGrew();
+      }
     }
+  }
+
+  /** Coalesces text growth into one host update on the next animation frame. */
+  private _textGrew(): void {
+    if (this._frame) return;
+    this._frame = requestAnimationFrame(() => {
+      this._frame = 0;
+      this._host.requestUpdate();
+    });
   }
 
   private _stopFollow(messageId: string): void {
@@ -240,6 +252,8 @@ export class ConversationController implements ReactiveController {
   }
 
   private _stopAll(): void {
+    cancelAnimationFrame(this._frame);
+    this._frame = 0;
     this._unsubscribeList?.();
     this._unsubscribeList = undefined;
     for (const id of [...this._follows.keys()]) this._stopFollow(id);
