@@ -1,47 +1,14 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { vMessageStatus, vRole, vThreadStatus } from "./lib/validators";
+import { messageFields, threadFields } from "./lib/validators";
 
 export default defineSchema({
-  threads: defineTable({
-    /** "New chat" until the first prompt, then the prompt's first line, clipped. */
-    title: v.string(),
-    status: vThreadStatus,
-    /** 1 while a reply is pending or streaming, else 0: the operator list sorts on it first. */
-    active: v.number(),
-    createdAt: v.number(),
-    updatedAt: v.number(),
-    lastMessageAt: v.number(),
-    /** Page origin the widget reported when the thread was created. */
-    origin: v.union(v.string(), v.null()),
-    /** Model that answered last ("demo" for the built-in demo model). */
-    model: v.string(),
-    /** SHA-256 (base64url) of the visitor token that owns the thread. Never the token. */
-    visitorHash: v.optional(v.string()),
-    /** `tokenIdentifier` of the Convex auth identity that created the thread, if any. */
-    userId: v.optional(v.string()),
-  })
+  threads: defineTable(threadFields)
     .index("by_visitorHash_lastMessageAt", ["visitorHash", "lastMessageAt"])
     .index("by_userId_lastMessageAt", ["userId", "lastMessageAt"])
     .index("by_active_lastMessageAt", ["active", "lastMessageAt"]),
 
-  messages: defineTable({
-    threadId: v.id("threads"),
-    role: vRole,
-    status: vMessageStatus,
-    /** User: the prompt. Assistant: "" until finished, then the full reply, written once. */
-    text: v.string(),
-    /** Assistant only: the persistent-text-streaming component's stream ID. */
-    streamId: v.union(v.string(), v.null()),
-    error: v.union(v.string(), v.null()),
-    model: v.union(v.string(), v.null()),
-    createdAt: v.number(),
-    updatedAt: v.number(),
-    /** Assistant only: set by `messages:stop`; the driver reads it on its next flush. */
-    stopRequested: v.optional(v.boolean()),
-    /** Assistant only: hash of the token that sent the prompt, which may drive the reply. */
-    driverHash: v.optional(v.string()),
-  })
+  messages: defineTable(messageFields)
     .index("by_threadId", ["threadId"])
     .index("by_streamId", ["streamId"])
     .index("by_status", ["status"]),
