@@ -3,7 +3,7 @@
 // receipt), memory, and that every observer ends with exactly the persisted text. Run twice:
 // observers on `streams:read` (ours), then on the stock `getStreamBody` (baseline).
 import { Worker } from "node:worker_threads";
-import { BenchBackend, drive, refs } from "./lib/backend.ts";
+import { BenchBackend, drive, lagsBehind, refs } from "./lib/backend.ts";
 import type { WorkerInput, WorkerObserver } from "./lib/observerWorker.ts";
 import { promptFor, replyText, startBenchModel, type ReplySpec } from "./lib/model.ts";
 import { bytes, int, ms, percentile, type BenchOptions, type Row, type Section } from "./lib/util.ts";
@@ -94,7 +94,7 @@ export async function phase(
     });
     await worker.ready;
     const ids = b.backend.stats().connections.filter((c) => !known.has(c.id)).map((c) => c.id);
-    const before = new Map(ids.map((id) => [id, { ...b.connection(id) }]));
+    const usage = b.meter(ids);
     log(`  load ${kind}: ${n} replies, ${ids.length} observer WebSockets (worker thread)`);
     const t0 = performance.now();
     const done = worker.start();
@@ -153,20 +153,9 @@ export async function phase(
       if (!f.settled || f.text !== persisted[reply]!.text || f.text !== drives[reply]!.text) mismatched++;
       doubled += f.doubled;
       gaps += f.gaps;
-      for (const { end, at } of drives[reply]!.receipts) {
-        const r = f.receipts.find((x) => x.end >= end);
-        if (r) lat.push(r.at - at);
-      }
+      lat.push(...lagsBehind(drives[reply]!.receipts, f.receipts));
     });
-    let bytesToObservers = 0;
-    let documentsRead = 0;
-    let queryRuns = 0;
-    for (const [id, was] of before) {
-      const now = b.connection(id);
-      bytesToObservers += now.bytesSent - was.bytesSent;
-      documentsRead += now.documentsRead - was.documentsRead;
-      queryRuns += now.queryRuns - was.queryRuns;
-    }
+    const { bytesSent: bytesToObservers, documentsRead, queryRuns } = usage();
     const chars = persisted.reduce((a, p) => a + p.text.length, 0);
     const failedReplies = drives.filter((d) => d.status !== 200).length;
     await worker.stop();

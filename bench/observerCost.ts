@@ -39,8 +39,7 @@ async function runCase(b: BenchBackend, spec: ReplySpec): Promise<CostCase> {
   const ours = await b.client();
   const base = await b.client();
   const list = await b.client();
-  const snap = (id: number) => ({ ...b.connection(id) });
-  const before = { ours: snap(ours.connectionId), base: snap(base.connectionId), list: snap(list.connectionId) };
+  const usage = { ours: b.meter([ours.connectionId]), base: b.meter([base.connectionId]), list: b.meter([list.connectionId]) };
   const sent = await b.send(conv, promptFor(spec));
   const fo = followOurs(ours.client, sent.streamId, conv.observerToken);
   const fb = followBaseline(base.client, sent.streamId);
@@ -51,18 +50,9 @@ async function runCase(b: BenchBackend, spec: ReplySpec): Promise<CostCase> {
   // Let the transcript's final update (status done + text) arrive.
   await new Promise((r) => setTimeout(r, 300));
   const persisted = await b.http.query(refs.deltaStats, { streamId: sent.streamId });
-  const diff = (id: number, was: ReturnType<typeof snap>) => {
-    const now = b.connection(id);
-    return {
-      bytesSent: now.bytesSent - was.bytesSent,
-      transitions: now.transitions - was.transitions,
-      queryRuns: now.queryRuns - was.queryRuns,
-      documentsRead: now.documentsRead - was.documentsRead,
-    };
-  };
-  const o = diff(ours.connectionId, before.ours);
-  const bl = diff(base.connectionId, before.base);
-  const l = diff(list.connectionId, before.list);
+  const o = usage.ours();
+  const bl = usage.base();
+  const l = usage.list();
   fo.stop();
   fb.stop();
   stopList();

@@ -2,7 +2,7 @@
 // widget in Chromium); for each growth of the observer's text, the time since the driver showed
 // that much. Alongside, at the data level, Node subscribers vs the driver's body: ours
 // (`streams:read`, cursor) and the stock `getStreamBody` subscription (baseline).
-import { BenchBackend, followBaseline, followOurs, type Follower } from "./lib/backend.ts";
+import { BenchBackend, followBaseline, followOurs, lagsBehind, type Receipt } from "./lib/backend.ts";
 import { benchState, launch, openInstrumented, pageServer, waitForEnd, type Sample } from "./lib/browser.ts";
 import { promptFor, startBenchModel } from "./lib/model.ts";
 import { ms, percentile, type BenchOptions, type Section } from "./lib/util.ts";
@@ -12,26 +12,12 @@ import { ms, percentile, type BenchOptions, type Section } from "./lib/util.ts";
  * showed at least L: every piece of text counts, including the time it waited for a flush.
  */
 function domLags(driver: Sample[], observer: Sample[], index: number): number[] {
-  const lags: number[] = [];
-  let prev = 0;
+  const growths: Receipt[] = [];
   for (const d of driver) {
     const len = d.lens[index] ?? 0;
-    if (len <= prev) continue;
-    prev = len;
-    const o = observer.find((s) => (s.lens[index] ?? 0) >= len);
-    if (o) lags.push(o.wall - d.wall);
+    if (len > (growths.at(-1)?.end ?? 0)) growths.push({ end: len, at: d.wall });
   }
-  return lags;
-}
-
-/** For each chunk of the driver's body, the time until a Node follower had received that far. */
-function dataLags(follower: Follower, chunks: [number, number][]): number[] {
-  const lags: number[] = [];
-  for (const [end, at] of chunks) {
-    const r = follower.receipts.find((x) => x.end >= end);
-    if (r) lags.push(r.at - at);
-  }
-  return lags;
+  return lagsBehind(growths, observer.map((s) => ({ end: s.lens[index] ?? 0, at: s.wall })));
 }
 
 export async function observerLag(opts: BenchOptions): Promise<Section> {
@@ -54,7 +40,6 @@ export async function observerLag(opts: BenchOptions): Promise<Section> {
     // Node followers for the data-level comparison, subscribed as soon as the stream exists.
     const ours = await b.client();
     const base = await b.client();
-    let followers: Follower[] = [];
     const streamWatch = driver.waitForFunction(
       () => (window as unknown as { __bench: { events: { type: string; streamId?: string }[] } }).__bench.events.filter((e) => e.type === "ai-chat-stream-start").length >= 2,
       null,
@@ -65,7 +50,7 @@ export async function observerLag(opts: BenchOptions): Promise<Section> {
     }, promptFor({ tokens, rate, seed: 11 }));
     await streamWatch;
     const streamId = (await benchState(driver)).events.filter((e) => e.type === "ai-chat-stream-start")[1]!.streamId!;
-    followers = [followOurs(ours.client, streamId, observerToken), followBaseline(base.client, streamId)];
+    const followers = [followOurs(ours.client, streamId, observerToken), followBaseline(base.client, streamId)];
     await waitForEnd(driver, 2, 60_000 + (tokens / rate) * 1000);
     // The observer opened after the first reply ended: its only stream events are this reply's.
     await observer.waitForFunction(
@@ -78,8 +63,10 @@ export async function observerLag(opts: BenchOptions): Promise<Section> {
     const o = await benchState(observer);
     const lags = domLags(d.samples, o.samples, 1);
     const post = d.posts[d.posts.length - 1]!;
-    const oursData = dataLags(followers[0]!, post.chunks);
-    const baseData = dataLags(followers[1]!, post.chunks);
+    // For each chunk of the driver's body, the time until a Node follower had received that far.
+    const chunks = post.chunks.map(([end, at]) => ({ end, at }));
+    const oursData = lagsBehind(chunks, followers[0]!.receipts);
+    const baseData = lagsBehind(chunks, followers[1]!.receipts);
     for (const f of followers) f.stop();
     await Promise.all([ours.client.close(), base.client.close()]);
     const p = percentile;

@@ -66,6 +66,8 @@ const BENCH_ENV: Record<string, string> = {
 
 export type Conversation = { threadId: string; token: string; observerToken: string };
 export type Sent = Conversation & { streamId: string; messageId: string };
+export type Usage = { bytesSent: number; transitions: number; queryRuns: number; documentsRead: number };
+export type Receipt = { end: number; at: number };
 
 export class BenchBackend {
   readonly http: ConvexHttpClient;
@@ -134,10 +136,29 @@ export class BenchBackend {
     return { client, connectionId: id };
   }
 
-  connection(id: number) {
-    const c = this.backend.stats().connections.find((s) => s.id === id);
-    if (!c) throw new Error(`no connection ${id}`);
-    return c;
+  /** Traffic on the sockets `ids` from now on: call the result for the totals since this call. */
+  meter(ids: number[]): () => Usage {
+    const total = (): Usage => {
+      const t = { bytesSent: 0, transitions: 0, queryRuns: 0, documentsRead: 0 };
+      for (const c of this.backend.stats().connections) {
+        if (!ids.includes(c.id)) continue;
+        t.bytesSent += c.bytesSent;
+        t.transitions += c.transitions;
+        t.queryRuns += c.queryRuns;
+        t.documentsRead += c.documentsRead;
+      }
+      return t;
+    };
+    const was = total();
+    return () => {
+      const now = total();
+      return {
+        bytesSent: now.bytesSent - was.bytesSent,
+        transitions: now.transitions - was.transitions,
+        queryRuns: now.queryRuns - was.queryRuns,
+        documentsRead: now.documentsRead - was.documentsRead,
+      };
+    };
   }
 
   async stop(): Promise<void> {
@@ -154,7 +175,7 @@ export type DriveResult = {
   firstByteAt: number;
   endedAt: number;
   /** Cumulative text length after each body chunk, with its Date.now() receipt time. */
-  receipts: { end: number; at: number }[];
+  receipts: Receipt[];
 };
 
 /** POST /chat-stream as the visitor and read the body to the end. */
@@ -185,7 +206,7 @@ export type Follower = {
   text: string;
   status: string;
   /** Each update that added text: where it ended, its Date.now() receipt time. */
-  receipts: { end: number; at: number }[];
+  receipts: Receipt[];
   /** Updates that added text; slices that overlapped/duplicated what was shown (must be 0). */
   updates: number;
   doubled: number;
@@ -256,6 +277,19 @@ export function followBaseline(client: ConvexClient, streamId: string): Follower
     if (FINAL_STATUSES.has(body.status)) resolveDone();
   });
   return f;
+}
+
+/**
+ * For each piece of `source` (text up to `end` received at `at`), the time until `follower` had
+ * received that far; pieces it never reached are left out. Both clocks must be the same.
+ */
+export function lagsBehind(source: Receipt[], follower: Receipt[]): number[] {
+  const lags: number[] = [];
+  for (const { end, at } of source) {
+    const r = follower.find((x) => x.end >= end);
+    if (r) lags.push(r.at - at);
+  }
+  return lags;
 }
 
 /** Waits for a follower, failing loudly rather than hanging the run. */

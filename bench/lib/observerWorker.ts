@@ -4,10 +4,10 @@ import { ConvexClient } from "convex/browser";
 import { parentPort, workerData } from "node:worker_threads";
 import WebSocket from "ws";
 import { api } from "../../src/api.ts";
-import { followBaseline, followOurs, settle, type Follower } from "./backend.ts";
+import { followBaseline, followOurs, settle, type Follower, type Receipt } from "./backend.ts";
 
 export type WorkerInput = { convexUrl: string; kind: "ours" | "baseline"; observers: { streamId: string; token: string }[]; timeoutMs: number };
-export type WorkerObserver = { text: string; status: string; receipts: { end: number; at: number }[]; doubled: number; gaps: number; settled: boolean };
+export type WorkerObserver = { text: string; status: string; receipts: Receipt[]; doubled: number; gaps: number; settled: boolean };
 
 const input = workerData as WorkerInput;
 const clients = input.observers.map(
