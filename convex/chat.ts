@@ -9,7 +9,7 @@ import { v } from "convex/values";
 import { components, internal } from "./_generated/api";
 import { httpAction, internalMutation, internalQuery, type ActionCtx } from "./_generated/server";
 import type { Id } from "./_generated/dataModel";
-import { hashToken, isTokenShaped } from "./lib/access";
+import { hashToken, isTokenShaped, messageByStream } from "./lib/access";
 import { type ErrorCode, formatCount, formatWait } from "./lib/errors";
 import { FlushPolicy, flushOptionsFromEnv } from "./lib/flushPolicy";
 import { consumeStreamRequest, getLimits, MAX_BODY_BYTES } from "./lib/limits";
@@ -49,10 +49,7 @@ export const begin = internalMutation({
     const wait = await consumeStreamRequest(ctx, args.tokenHash);
     if (wait !== null) return { kind: "rateLimited" as const, retryAfterMs: Math.ceil(wait) };
 
-    const message = await ctx.db
-      .query("messages")
-      .withIndex("by_streamId", (q) => q.eq("streamId", args.streamId))
-      .unique();
+    const message = await messageByStream(ctx, args.streamId);
     const thread = message ? await ctx.db.get(message.threadId) : null;
     if (!message || !thread || message.role !== "assistant") return { kind: "notFound" as const };
     const owns = thread.visitorHash === args.tokenHash || message.driverHash === args.tokenHash;
