@@ -64,7 +64,7 @@ type Phase = {
   stalled?: boolean;
 };
 
-export async function phase(
+async function phase(
   kind: "ours" | "baseline",
   n: number,
   m: number,

@@ -13,7 +13,7 @@ import { api, FINAL_STATUSES, type MessageStatus } from "../../src/api.ts";
 import { waitUntil } from "./util.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-export const OPERATOR_SECRET = "bench-operator-secret-0123456789";
+const OPERATOR_SECRET = "bench-operator-secret-0123456789";
 
 /** The stock pattern from the component's README, plus a delta counter; bench-only. */
 const BASELINE_MODULE = `// Bench-only (copied in by bench/lib/backend.ts): the component's stock read path.

@@ -8,7 +8,7 @@ import { CHROME_ARGS, findChrome } from "../../scripts/find-chrome.mjs";
 import { startPageServer } from "../../test/e2e/harness.ts";
 import { ROOT } from "./backend.ts";
 
-export const INSTRUMENT = join(ROOT, "bench/pages/instrument.js");
+const INSTRUMENT = join(ROOT, "bench/pages/instrument.js");
 
 /** Builds dist/ when it is missing (the pages load dist/ai-chat-stream.iife.js). */
 export function ensureDist(log: (s: string) => void): void {
@@ -22,7 +22,7 @@ export async function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: findChrome(), args: CHROME_ARGS, headless: true });
 }
 
-export type Pages = { origin: string; close(): Promise<void> };
+type Pages = { origin: string; close(): Promise<void> };
 
 export async function pageServer(convexUrl: string, log: (s: string) => void): Promise<Pages> {
   ensureDist(log);

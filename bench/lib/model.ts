@@ -79,7 +79,7 @@ export function replyText(spec: ReplySpec): string {
  * are grouped into SSE chunks every >= 20 ms: 500 tok/s is 10 tokens per 20 ms chunk, 50 tok/s
  * one token per 20 ms. The effective rate is measured by the callers.
  */
-export function scriptFor(spec: ReplySpec): Script {
+function scriptFor(spec: ReplySpec): Script {
   const tokens = proseTokens(spec.tokens, spec.seed ?? 1);
   const group = Math.max(1, Math.round((spec.rate * 20) / 1000));
   const pieces: string[] = [];

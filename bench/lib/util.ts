@@ -26,7 +26,6 @@ export function percentile(values: number[], p: number): number {
 
 export const median = (values: number[]) => percentile(values, 50);
 export const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-export const mean = (values: number[]) => (values.length ? sum(values) / values.length : NaN);
 
 export function ms(n: number, digits = 1): string {
   return Number.isFinite(n) ? `${n.toFixed(digits)} ms` : "n/a";
@@ -47,11 +46,6 @@ export function int(n: number): string {
   return Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "n/a";
 }
 
-export function ratio(ours: number, baseline: number, digits = 2): string {
-  if (!Number.isFinite(ours) || !Number.isFinite(baseline) || baseline === 0) return "n/a";
-  return `${(ours / baseline).toFixed(digits)}x`;
-}
-
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns true; throws with `what` after `timeoutMs`. */
@@ -61,11 +55,4 @@ export async function waitUntil(check: () => boolean, timeoutMs: number, what: s
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(stepMs);
   }
-}
-
-/** Runs `fn` and returns its result with the wall time it took. */
-export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const t0 = performance.now();
-  const value = await fn();
-  return { value, ms: performance.now() - t0 };
 }
