@@ -12,7 +12,7 @@
 // - syscall counting, so query runs report documents read and tables touched.
 import { convexTest } from "convex-test";
 import { makeFunctionReference } from "convex/server";
-import { convexToJson, jsonToConvex, type Value } from "convex/values";
+import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -533,6 +533,11 @@ export function describeError(e: unknown): { message: string; errorData?: Value 
   }
   if (e instanceof Error) return { message: `Uncaught ${e.name === "Error" ? "Error" : e.name}: ${e.message}` };
   return { message: `Uncaught ${String(e)}` };
+}
+
+/** `{ errorData }` for a failure response when the error was a ConvexError, else nothing. */
+export function errorDataField(errorData: Value | undefined): { errorData?: JSONValue } {
+  return errorData !== undefined ? { errorData: convexToJson(errorData) } : {};
 }
 
 async function loadAuthConfig(convexDir: string, displayRoot: string): Promise<{ providers?: unknown[] } | null> {

@@ -13,7 +13,7 @@ import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/v
 import type { AuthVerifier } from "./auth.js";
 import { handleDeployApi } from "./deployApi.js";
 import { encodeTs, SyncConnection, type ConnectionStats } from "./sync.js";
-import type { Engine, Identity, UdfType } from "./engine.js";
+import { errorDataField, type Engine, type Identity, type UdfType } from "./engine.js";
 
 // Must match the constant in convex/browser's http_client: "the function failed".
 const STATUS_CODE_UDF_FAILED = 560;
@@ -150,7 +150,7 @@ export function createDeploymentServer(opts: {
         status: "error",
         errorMessage: r.message,
         logLines: r.logLines,
-        ...(r.errorData !== undefined ? { errorData: convexToJson(r.errorData) } : {}),
+        ...errorDataField(r.errorData),
       });
     }
   }

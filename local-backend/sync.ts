@@ -15,7 +15,7 @@ import { clearInterval, setInterval } from "node:timers";
 import { WebSocket, type RawData } from "ws";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { AuthVerifier, identityFromClaims } from "./auth.js";
-import type { CommitEvent, Engine, Identity } from "./engine.js";
+import { errorDataField, type CommitEvent, type Engine, type Identity } from "./engine.js";
 
 const PING_INTERVAL_MS = 15_000;
 
@@ -53,6 +53,11 @@ export function encodeTs(ts: bigint): string {
   const b = Buffer.alloc(8);
   b.writeBigUInt64LE(ts);
   return b.toString("base64");
+}
+
+/** A message's `args: [obj]` as Convex values. */
+function decodeArgs(args: JSONValue[] | undefined): Record<string, Value> {
+  return (jsonToConvex(args?.[0] ?? {}) ?? {}) as Record<string, Value>;
 }
 
 function encodeVersion(v: StateVersion) {
@@ -135,10 +140,10 @@ export class SyncConnection {
         this.auths = this.auths.then(() => this.authenticate(msg));
         return;
       case "Mutation":
-        this.mutations = this.mutations.then(() => this.mutation(msg));
+        this.mutations = this.mutations.then(() => this.run("mutation", msg));
         return;
       case "Action":
-        void this.action(msg);
+        void this.run("action", msg);
         return;
       default:
         return this.fatal(`Unknown message type ${String(msg.type)}`);
@@ -151,8 +156,7 @@ export class SyncConnection {
     }
     for (const m of msg.modifications as Record<string, any>[]) {
       if (m.type === "Add") {
-        const args = (jsonToConvex((m.args?.[0] ?? {}) as JSONValue) ?? {}) as Record<string, Value>;
-        this.subs.set(m.queryId, { queryId: m.queryId, udfPath: m.udfPath, args, dirty: true, tables: null });
+        this.subs.set(m.queryId, { queryId: m.queryId, udfPath: m.udfPath, args: decodeArgs(m.args), dirty: true, tables: null });
       } else if (m.type === "Remove") {
         if (this.subs.delete(m.queryId)) this.removed.push(m.queryId);
       }
@@ -181,57 +185,34 @@ export class SyncConnection {
     this.refresh();
   }
 
-  private async mutation(msg: Record<string, any>) {
-    const args = (jsonToConvex((msg.args?.[0] ?? {}) as JSONValue) ?? {}) as Record<string, Value>;
-    const denied = this.engine.checkPublic(msg.udfPath, "mutation");
-    if (denied) {
-      this.send({ type: "MutationResponse", requestId: msg.requestId, success: false, result: denied, logLines: [] });
+  /** A Mutation or Action message: run it and answer with its MutationResponse / ActionResponse. */
+  private async run(type: "mutation" | "action", msg: Record<string, any>) {
+    const head = { type: type === "mutation" ? "MutationResponse" : "ActionResponse", requestId: msg.requestId };
+    let args: Record<string, Value>;
+    try {
+      args = decodeArgs(msg.args);
+    } catch (e) {
+      // Answer instead of throwing: a rejected `this.mutations` would stall every later mutation.
+      this.send({ ...head, success: false, result: `Invalid arguments: ${e instanceof Error ? e.message : String(e)}`, logLines: [] });
       return;
     }
-    const r = await this.engine.call("mutation", msg.udfPath, args, this.identity);
-    if (r.ok) {
-      this.send({
-        type: "MutationResponse",
-        requestId: msg.requestId,
-        success: true,
-        result: convexToJson(r.value),
-        ts: encodeTs(r.ts),
-        logLines: r.logLines,
-      });
-      this.forceTransition = true;
-      this.refresh();
-    } else {
-      this.send({
-        type: "MutationResponse",
-        requestId: msg.requestId,
-        success: false,
-        result: r.message,
-        logLines: r.logLines,
-        ...(r.errorData !== undefined ? { errorData: convexToJson(r.errorData) } : {}),
-      });
-    }
-  }
-
-  private async action(msg: Record<string, any>) {
-    const args = (jsonToConvex((msg.args?.[0] ?? {}) as JSONValue) ?? {}) as Record<string, Value>;
-    const denied = this.engine.checkPublic(msg.udfPath, "action");
+    const denied = this.engine.checkPublic(msg.udfPath, type);
     if (denied) {
-      this.send({ type: "ActionResponse", requestId: msg.requestId, success: false, result: denied, logLines: [] });
+      this.send({ ...head, success: false, result: denied, logLines: [] });
       return;
     }
-    const r = await this.engine.call("action", msg.udfPath, args, this.identity);
-    this.send(
-      r.ok
-        ? { type: "ActionResponse", requestId: msg.requestId, success: true, result: convexToJson(r.value), logLines: r.logLines }
-        : {
-            type: "ActionResponse",
-            requestId: msg.requestId,
-            success: false,
-            result: r.message,
-            logLines: r.logLines,
-            ...(r.errorData !== undefined ? { errorData: convexToJson(r.errorData) } : {}),
-          },
-    );
+    const r = await this.engine.call(type, msg.udfPath, args, this.identity);
+    if (!r.ok) {
+      this.send({ ...head, success: false, result: r.message, logLines: r.logLines, ...errorDataField(r.errorData) });
+      return;
+    }
+    if (type === "action") {
+      this.send({ ...head, success: true, result: convexToJson(r.value), logLines: r.logLines });
+      return;
+    }
+    this.send({ ...head, success: true, result: convexToJson(r.value), ts: encodeTs(r.ts), logLines: r.logLines });
+    this.forceTransition = true;
+    this.refresh();
   }
 
   private onCommit(e: CommitEvent) {

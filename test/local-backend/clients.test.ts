@@ -137,3 +137,28 @@ describe("ConvexHttpClient over POST /api/*", () => {
     expect(process.env.FIXTURE_SECRET).toBeUndefined();
   });
 });
+
+describe("sync protocol edge cases (raw WebSocket)", () => {
+  test("a Mutation with undecodable args gets a failure response and later mutations still run", async () => {
+    const { default: WebSocket } = await import("ws");
+    const ws = new WebSocket(`${fx.backend.convexUrl.replace(/^http/, "ws")}/api/1.48.0/sync`);
+    const responses: Record<string, any>[] = [];
+    ws.on("message", (d) => {
+      const msg = JSON.parse(d.toString());
+      if (msg.type === "MutationResponse") responses.push(msg);
+    });
+    await new Promise((r) => ws.once("open", r));
+    try {
+      ws.send(JSON.stringify({ type: "Mutation", requestId: 0, udfPath: "notes:add", args: [{ text: { $integer: "bad" } }] }));
+      ws.send(JSON.stringify({ type: "Mutation", requestId: 1, udfPath: "notes:add", args: [{ text: "after a bad one" }] }));
+      for (let i = 0; i < 100 && responses.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(responses.map((r) => [r.requestId, r.success])).toEqual([
+        [0, false],
+        [1, true],
+      ]);
+      expect(responses[0].result).toContain("Invalid arguments");
+    } finally {
+      ws.close();
+    }
+  });
+});
