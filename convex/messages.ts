@@ -1,21 +1,13 @@
 /** Messages: the transcript, sending a prompt, stopping a reply. */
 import { v } from "convex/values";
 import { components } from "./_generated/api";
-import type { Doc } from "./_generated/dataModel";
-import { mutation, query, type MutationCtx } from "./_generated/server";
+import { mutation, query } from "./_generated/server";
 import { authorizeThread, visitorKey } from "./lib/access";
 import { appError, formatCount, rateLimited, unauthorized } from "./lib/errors";
 import { consumeMessageBudget, getLimits, MESSAGES_LIST_MAX, NEW_THREAD_TITLE, TITLE_MAX_CHARS } from "./lib/limits";
 import { modelConfig } from "./lib/models";
-import {
-  componentStatus,
-  effectiveStatus,
-  finalizeReply,
-  latestMessage,
-  TIMEOUT_MESSAGE,
-  toMessageView,
-} from "./lib/replies";
-import { isUnfinished, vMessageView } from "./lib/validators";
+import { effectiveStatus, finalizeReply, replyInProgress, toMessageView } from "./lib/replies";
+import { vMessageView } from "./lib/validators";
 
 /**
  * The thread's messages, oldest first (at most the newest 500). An assistant message's `text`
@@ -42,21 +34,6 @@ function titleFrom(prompt: string): string {
 }
 
 /**
- * If the thread's last reply is unfinished, throws REPLY_IN_PROGRESS, unless the component
- * has expired its stream, in which case the reply is finished as `timeout` here and now.
- */
-async function ensureNoReplyInProgress(ctx: MutationCtx, thread: Doc<"threads">): Promise<void> {
-  const last = await latestMessage(ctx, thread._id);
-  if (!last || last.role !== "assistant" || !isUnfinished(last.status) || last.streamId === null) return;
-  const status = await componentStatus(ctx, last.streamId);
-  if (status === "timeout") {
-    await finalizeReply(ctx, last, "timeout", TIMEOUT_MESSAGE);
-    return;
-  }
-  throw appError("REPLY_IN_PROGRESS", "the previous reply is still being written; wait for it or stop it");
-}
-
-/**
  * Stores the prompt, a pending assistant message and its component stream, atomically.
  * The caller then POSTs `{streamId}` to `/chat-stream` to drive the reply.
  */
@@ -76,7 +53,9 @@ export const send = mutation({
         { length: args.prompt.length, limit: limits.maxPromptChars },
       );
     }
-    await ensureNoReplyInProgress(ctx, thread);
+    if (await replyInProgress(ctx, thread._id)) {
+      throw appError("REPLY_IN_PROGRESS", "the previous reply is still being written; wait for it or stop it");
+    }
     const key = visitorKey(caller);
     if (key === null) throw unauthorized(); // unreachable: write access needs a token or identity
     const wait = await consumeMessageBudget(ctx, key);
@@ -140,20 +119,18 @@ export const stop = mutation({
   returns: v.null(),
   handler: async (ctx, args) => {
     const { thread } = await authorizeThread(ctx, args.threadId, args.token, "write");
-    const last = await latestMessage(ctx, thread._id);
-    if (!last || last.role !== "assistant" || !isUnfinished(last.status) || last.streamId === null) return null;
-    const status = await componentStatus(ctx, last.streamId);
-    if (status === "timeout") {
-      await finalizeReply(ctx, last, "timeout", TIMEOUT_MESSAGE);
-    } else if (last.status === "pending" && status === "pending") {
+    const reply = await replyInProgress(ctx, thread._id);
+    if (!reply) return null;
+    const { message, stream } = reply;
+    if (message.status === "pending" && stream === "pending") {
       // Nobody is driving it yet: end the component stream too, so a late POST answers 205.
       await ctx.runMutation(components.persistentTextStreaming.lib.setStreamStatus, {
-        streamId: last.streamId,
+        streamId: message.streamId!,
         status: "done",
       });
-      await finalizeReply(ctx, last, "stopped", null);
-    } else if (!last.stopRequested) {
-      await ctx.db.patch(last._id, { stopRequested: true });
+      await finalizeReply(ctx, message, "stopped", null);
+    } else if (!message.stopRequested) {
+      await ctx.db.patch(message._id, { stopRequested: true });
     }
     return null;
   },

@@ -84,13 +84,27 @@ export async function persistedText(ctx: ReadCtx, streamId: string): Promise<str
   return text;
 }
 
-/** The thread's newest message (always the assistant half of the last send, if any). */
-export async function latestMessage(ctx: ReadCtx, threadId: Doc<"threads">["_id"]): Promise<Doc<"messages"> | null> {
-  return await ctx.db
+/**
+ * The thread's reply in progress (its newest message, when that is an unfinished assistant
+ * reply) with its component stream's status, or null. A reply whose stream the component has
+ * expired is finished as `timeout` here and now, and is not in progress.
+ */
+export async function replyInProgress(
+  ctx: MutationCtx,
+  threadId: Doc<"threads">["_id"],
+): Promise<{ message: Doc<"messages">; stream: ComponentStreamStatus } | null> {
+  const last = await ctx.db
     .query("messages")
     .withIndex("by_threadId", (q) => q.eq("threadId", threadId))
     .order("desc")
     .first();
+  if (!last || last.role !== "assistant" || !isUnfinished(last.status) || last.streamId === null) return null;
+  const stream = await componentStatus(ctx, last.streamId);
+  if (stream === "timeout") {
+    await finalizeReply(ctx, last, "timeout", TIMEOUT_MESSAGE);
+    return null;
+  }
+  return { message: last, stream };
 }
 
 /**
