@@ -1,8 +1,9 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
-import type { ThreadView } from "./api.js";
-import { acquireClient, releaseClient, type ChatClient } from "./convex-pool.js";
+import { toErrorInfo, type ThreadView } from "./api.js";
+import type { ChatClient } from "./convex-pool.js";
+import { ClientController } from "./controllers/client.js";
 import { ThreadListController } from "./controllers/thread-list.js";
 import { defineElement } from "./define.js";
 import { AiChatConsoleSelectEvent } from "./events.js";
@@ -126,9 +127,12 @@ export class AiChatConsole extends LitElement {
   #remember = false;
   #settle: ((ok: boolean) => void) | null = null;
   private _pendingFocus = false;
-  private _client: ChatClient | null = null;
-  private _clientUrl = "";
   private _tick?: ReturnType<typeof setInterval>;
+
+  private readonly _deployment = new ClientController(this, {
+    onClient: (client, url) => this._onClient(client, url),
+    onError: (err, url) => (this._formError = toErrorInfo(err, `convex-url is not a deployment URL: ${url}`).message),
+  });
 
   private readonly _list = new ThreadListController(this, {
     onReady: () => this._onListReady(),
@@ -145,14 +149,8 @@ export class AiChatConsole extends LitElement {
     return this._list.threads;
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this._syncClient();
-  }
-
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this._releaseClient();
     this._stopTick();
   }
 
@@ -165,8 +163,9 @@ export class AiChatConsole extends LitElement {
     this.#settle?.(false);
     this.#settle = null;
     const strings = this.effectiveStrings;
-    if (!this._client) {
-      this._formError = strings.missingUrl;
+    if (!this._deployment.client) {
+      // No URL, or one that is not a deployment URL (the form already says so).
+      if (!this.convexUrl) this._formError = strings.missingUrl;
       return Promise.resolve(false);
     }
     if (!secret) return Promise.resolve(false);
@@ -192,7 +191,7 @@ export class AiChatConsole extends LitElement {
     if (changed.has("convexUrl")) {
       // A secret belongs to one deployment: a new URL starts signed out.
       if (changed.get("convexUrl") && this.phase !== "signed-out") this._endSession(false);
-      this._syncClient();
+      this._deployment.sync();
     }
     if (changed.has("pageSize") && this.phase !== "signed-out") this._list.setTarget(this._listTarget());
   }
@@ -204,34 +203,25 @@ export class AiChatConsole extends LitElement {
     }
   }
 
-  private _syncClient(): void {
-    const url = this.isConnected ? this.convexUrl : "";
-    if (url === this._clientUrl) return;
-    this._releaseClient();
-    if (!url) return;
-    this._client = acquireClient(url);
-    this._clientUrl = url;
+  private _onClient(client: ChatClient | null, url: string): void {
+    if (!client) {
+      this._list.setTarget(null);
+      return;
+    }
     const remembered = this.phase === "signed-out" ? readRemembered(url) : null;
     if (remembered) void this.signIn(remembered, { remember: true });
     else if (this.phase !== "signed-out") this._list.setTarget(this._listTarget());
   }
 
-  private _releaseClient(): void {
-    if (!this._clientUrl) return;
-    this._list.setTarget(null);
-    releaseClient(this._clientUrl);
-    this._client = null;
-    this._clientUrl = "";
-  }
-
   private _listTarget() {
-    if (!this._client || !this.#secret) return null;
+    const client = this._deployment.client;
+    if (!client || !this.#secret) return null;
     const pageSize = Math.min(100, Math.max(1, Math.floor(this.pageSize) || DEFAULT_PAGE_SIZE));
-    return { client: this._client, token: this.#secret, pageSize };
+    return { client, token: this.#secret, pageSize };
   }
 
   private _endSession(forgetStored = true): void {
-    if (forgetStored && this._clientUrl) writeRemembered(this._clientUrl, null);
+    if (forgetStored && this._deployment.url) writeRemembered(this._deployment.url, null);
     this.#secret = "";
     this.#remember = false;
     this.#settle?.(false);
@@ -246,7 +236,7 @@ export class AiChatConsole extends LitElement {
   private _onListReady(): void {
     if (this.phase === "verifying") {
       this.phase = "signed-in";
-      if (this.#remember) writeRemembered(this._clientUrl, this.#secret);
+      if (this.#remember) writeRemembered(this._deployment.url, this.#secret);
       this._startTick();
       this.#settle?.(true);
       this.#settle = null;

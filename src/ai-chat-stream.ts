@@ -2,7 +2,8 @@ import { LitElement, html, nothing, type PropertyValues, type TemplateResult } f
 import { property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
 import { api, isActive, toErrorInfo, type ChatErrorInfo, type MessageStatus, type MessageView } from "./api.js";
-import { acquireClient, releaseClient, type ChatClient } from "./convex-pool.js";
+import type { ChatClient } from "./convex-pool.js";
+import { ClientController } from "./controllers/client.js";
 import { ConnectionController } from "./controllers/connection.js";
 import { defineElement } from "./define.js";
 import { ConversationController } from "./controllers/conversation.js";
@@ -141,13 +142,16 @@ export class AiChatStream extends LitElement {
   @query(".messages") private _messagesEl?: HTMLElement;
   @query("[part=launcher]") private _launcherButton?: HTMLButtonElement;
 
-  private _client: ChatClient | null = null;
-  private _clientUrl = "";
   private _session: StoredSession | null = null;
   private _countAtSend = 0;
   private _stickToBottom = true;
   private _markdown = new Map<string, MarkdownStream>();
   private _tick?: ReturnType<typeof setInterval>;
+
+  private readonly _deployment = new ClientController(this, {
+    onClient: (client, url) => this._onClient(client, url),
+    onError: (err, url) => this._fail(toErrorInfo(err, `convex-url is not a deployment URL: ${url}`), null),
+  });
 
   private readonly _conversation = new ConversationController(this, {
     onStreamStart: (threadId, streamId, driven) => this._onStreamStart(threadId, streamId, driven),
@@ -182,14 +186,8 @@ export class AiChatStream extends LitElement {
     return this.siteUrl || deriveSiteUrl(this.convexUrl);
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this._syncClient();
-  }
-
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this._releaseClient();
     clearInterval(this._tick);
     this._tick = undefined;
     document.removeEventListener("keydown", this._onDocumentKeydown);
@@ -205,7 +203,7 @@ export class AiChatStream extends LitElement {
     this.dispatchEvent(event);
     if (event.defaultPrevented) return;
     const strings = this.effectiveStrings;
-    const client = this._client;
+    const client = this._deployment.client;
     const url = this.convexUrl;
     if (!client) {
       this._fail({ code: "NOT_CONFIGURED", message: strings.genericError }, prompt);
@@ -253,7 +251,7 @@ export class AiChatStream extends LitElement {
 
   /** Stops the reply in progress (the server keeps what was generated so far, status `stopped`). */
   async stop(): Promise<void> {
-    const client = this._client;
+    const client = this._deployment.client;
     const threadId = this.thread;
     if (!client || !threadId) return;
     try {
@@ -265,7 +263,7 @@ export class AiChatStream extends LitElement {
 
   /** A read-only observer token for the current thread, for `mode="observe"` views. Rejects when there is no thread. */
   async shareToken(): Promise<string> {
-    const client = this._client;
+    const client = this._deployment.client;
     const threadId = this.thread;
     if (!client || !threadId) throw new Error("There is no conversation to share yet.");
     const { observerToken } = await client.mutation(api.threads.share, { threadId, ...this._tokenArg() });
@@ -289,7 +287,7 @@ export class AiChatStream extends LitElement {
   // ---- lifecycle -----------------------------------------------------------------------
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has("convexUrl")) this._syncClient();
+    if (changed.has("convexUrl")) this._deployment.sync();
     if (changed.has("thread") && this._driver.active && this._driver.active.threadId !== this.thread) {
       // Stale-stream guard: a reply driven for another thread must not land in this one.
       this._driver.abort();
@@ -299,7 +297,7 @@ export class AiChatStream extends LitElement {
       this._markdown.clear();
     }
     this._conversation.setTarget(
-      this._client && this.thread ? { client: this._client, threadId: this.thread, ...this._tokenArg() } : null,
+      this._deployment.client && this.thread ? { client: this._deployment.client, threadId: this.thread, ...this._tokenArg() } : null,
     );
     this.status = this._computeStatus();
   }
@@ -316,31 +314,15 @@ export class AiChatStream extends LitElement {
     if (this._stickToBottom && this._messagesEl) this._messagesEl.scrollTop = this._messagesEl.scrollHeight;
   }
 
-  private _syncClient(): void {
-    const url = this.isConnected ? this.convexUrl : "";
-    if (url === this._clientUrl) return;
-    this._releaseClient();
-    if (!url) return;
-    try {
-      this._client = acquireClient(url);
-      this._clientUrl = url;
-    } catch (err) {
-      this._fail(toErrorInfo(err, `convex-url is not a deployment URL: ${url}`), null);
-      return;
+  private _onClient(client: ChatClient | null, url: string): void {
+    if (client) {
+      this._session = loadSession(url);
+      if (!this.thread && !this.observerToken && this._session?.threadId) this.thread = this._session.threadId;
+    } else {
+      this._driver.abort();
+      this._conversation.setTarget(null);
     }
-    this._session = loadSession(url);
-    if (!this.thread && !this.observerToken && this._session?.threadId) this.thread = this._session.threadId;
-    this._connection.setClient(this._client);
-  }
-
-  private _releaseClient(): void {
-    if (!this._clientUrl) return;
-    this._driver.abort();
-    this._conversation.setTarget(null);
-    this._connection.setClient(null);
-    releaseClient(this._clientUrl);
-    this._client = null;
-    this._clientUrl = "";
+    this._connection.setClient(client);
   }
 
   private _tokenArg(): { token?: string } {

@@ -157,6 +157,13 @@ describe("<ai-chat-console> sign-in", () => {
     expect($(el, "[part=form-error]")!.textContent).to.equal("The operator secret is no longer accepted. Sign in again.");
   });
 
+  it("says so in the form when convex-url is not a deployment URL, instead of throwing", async () => {
+    env.restore(); // the real ConvexClient, which refuses such a URL
+    const el = await mountConsole("not-a-url");
+    expect($(el, "[part=form-error]")!.textContent).to.contain("convex-url is not a deployment URL: not-a-url");
+    expect(el.phase).to.equal("signed-out");
+  });
+
   it("shares one client per deployment with the embedded chat and releases it when removed", async () => {
     env.backend.seedThread("v", [["Hello", "Hi"]]);
     const el = await signedIn(env);
