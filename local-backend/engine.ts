@@ -553,5 +553,3 @@ async function loadAuthConfig(convexDir: string, displayRoot: string): Promise<{
   }
   return null;
 }
-
-export { convexToJson, jsonToConvex };

@@ -13,7 +13,7 @@ import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/v
 import type { AuthVerifier } from "./auth.js";
 import { handleDeployApi } from "./deployApi.js";
 import { encodeTs, SyncConnection, type ConnectionStats } from "./sync.js";
-import { errorDataField, type Engine, type Identity, type UdfType } from "./engine.js";
+import { errorDataField, normalizeUdfPath, type Engine, type Identity, type UdfType } from "./engine.js";
 
 // Must match the constant in convex/browser's http_client: "the function failed".
 const STATUS_CODE_UDF_FAILED = 560;
@@ -130,7 +130,7 @@ export function createDeploymentServer(opts: {
     }
     let type: UdfType;
     if (kind === "function" || kind === "run") {
-      const f = engine.functions.get(udfPath.includes(":") ? udfPath : `${udfPath}:default`);
+      const f = engine.functions.get(normalizeUdfPath(udfPath));
       type = f && f.type !== "httpAction" ? f.type : "query";
     } else {
       type = kind === "query_at_ts" ? "query" : (kind as UdfType);

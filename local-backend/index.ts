@@ -137,16 +137,15 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
   const engine = await Engine.load({ convexDir, scope, displayRoot: process.cwd() });
   const auth = new AuthVerifier(engine.authConfig);
   if (options.reset) Persistence.reset(dataDir);
-  // eslint-disable-next-line prefer-const
-  let scheduler: Scheduler;
-  const persistence = new Persistence(engine, dataDir, () => scheduler?.getState(), (m) => log("error", m));
+  // Each calls the other only once running (scheduler.start / the first save).
+  const scheduler: Scheduler = new Scheduler(engine, log, () => persistence.markDirty());
+  const persistence = new Persistence(engine, dataDir, () => scheduler.getState(), (m) => log("error", m));
   let savedScheduler: unknown;
   try {
     savedScheduler = persistence.restore();
   } catch (e) {
     throw new LocalBackendError(e instanceof Error ? e.message : String(e));
   }
-  scheduler = new Scheduler(engine, log, () => persistence.markDirty());
   const stopCommits = engine.onCommit(() => persistence.markDirty());
 
   const connections = new Set<SyncConnection>();

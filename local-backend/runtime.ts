@@ -38,7 +38,7 @@ export const functionStorage = new AsyncLocalStorage<{ name: string; componentPa
 
 const MAX_LOG_LINES = 256;
 
-export const realSetTimeout = globalThis.setTimeout;
+const realSetTimeout = globalThis.setTimeout;
 export const realClearTimeout = globalThis.clearTimeout;
 const RealDate = globalThis.Date;
 let installed = false;

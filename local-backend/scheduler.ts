@@ -53,7 +53,7 @@ export class Scheduler {
       const key = Scheduler.key(cron);
       const p = prior[key];
       // A cron due while the backend was down runs once right away, like a missed run.
-      this.state.crons[key] = p ? { ...p } : { nextRun: nextRunAfter(cron.schedule, now, null), lastRun: null };
+      this.state.crons[key] = p ? { ...p } : { nextRun: nextRunAfter(cron.schedule, now), lastRun: null };
     }
     this.resumeScheduledFunctions();
     this.arm();
@@ -102,7 +102,7 @@ export class Scheduler {
       const s = this.state.crons[key];
       if (!s || s.nextRun > now) continue;
       s.lastRun = now;
-      s.nextRun = nextRunAfter(cron.schedule, now, now);
+      s.nextRun = nextRunAfter(cron.schedule, now);
       this.onStateChange();
       // Like Convex, a cron whose previous run is still going skips this run.
       if (this.running.has(key)) continue;
@@ -193,7 +193,7 @@ export class Scheduler {
 const DAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
 
 /** The first run time strictly after `now` (for interval crons: `now` + interval). */
-export function nextRunAfter(schedule: CronSpec["schedule"], now: number, _lastRun: number | null): number {
+export function nextRunAfter(schedule: CronSpec["schedule"], now: number): number {
   const s = schedule as Record<string, unknown>;
   switch (schedule.type) {
     case "interval": {

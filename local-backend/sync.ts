@@ -10,7 +10,6 @@
 // Mutations from one connection run in order. A MutationResponse is always followed by a
 // Transition whose ts is >= the mutation's commit ts: the client resolves the mutation's
 // promise only then (so its optimistic update and the server result never flicker).
-import type { IncomingMessage } from "node:http";
 import { clearInterval, setInterval } from "node:timers";
 import { WebSocket, type RawData } from "ws";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
@@ -323,14 +322,4 @@ export class SyncConnection {
     this.stats.transitions += 1;
     this.sent = end;
   }
-}
-
-export function handleSyncUpgrade(
-  wss: { handleUpgrade: (req: IncomingMessage, socket: any, head: Buffer, cb: (ws: WebSocket) => void) => void },
-  req: IncomingMessage,
-  socket: any,
-  head: Buffer,
-  onConnection: (ws: WebSocket) => void,
-) {
-  wss.handleUpgrade(req, socket, head, onConnection);
 }
