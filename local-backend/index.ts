@@ -217,9 +217,6 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
     async advanceTime(ms: number) {
       scope.clockOffsetMs += ms;
       scheduler.poke();
-      // Let the scheduler's timer fire, then wait for the runs it started.
-      await new Promise((r) => setImmediate(r));
-      await new Promise((r) => setTimeout(r, 5));
       await scheduler.idle();
     },
     flush: () => persistence.save(),

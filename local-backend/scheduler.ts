@@ -63,9 +63,11 @@ export class Scheduler {
     return this.state;
   }
 
-  /** Re-check due crons now (after the clock moved). */
+  /** Start the crons that are due now (after the clock moved); `idle()` waits for them. */
   poke() {
-    this.arm(0);
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.tick();
   }
 
   async stop() {
@@ -81,14 +83,11 @@ export class Scheduler {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private arm(delay?: number) {
+  private arm() {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    let wait = delay;
-    if (wait === undefined) {
-      const next = Math.min(...Object.values(this.state.crons).map((c) => c.nextRun), Infinity);
-      wait = next === Infinity ? MAX_TIMER_MS : Math.max(0, Math.min(MAX_TIMER_MS, next - this.now()));
-    }
+    const next = Math.min(...Object.values(this.state.crons).map((c) => c.nextRun), Infinity);
+    const wait = next === Infinity ? MAX_TIMER_MS : Math.max(0, Math.min(MAX_TIMER_MS, next - this.now()));
     this.timer = setTimeout(() => this.tick(), wait);
     this.timer.unref?.();
   }
