@@ -2,31 +2,30 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import { demoReplyText, demoTokens } from "../../convex/lib/models";
-import { componentBody, drive, newThread, readAll, restoreEnv, send, setEnv, setup, waitFor } from "./setup";
+import {
+  componentBody,
+  drive,
+  newChat,
+  newThread,
+  readAll,
+  readBody,
+  restoreEnv,
+  send,
+  setEnv,
+  setup,
+  waitFor,
+} from "./setup";
 
 afterEach(restoreEnv);
-
-async function readBody(res: Response) {
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  const chunks: string[] = [];
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return chunks;
-    chunks.push(decoder.decode(value, { stream: true }));
-  }
-}
 
 describe("200", () => {
   test("streams the reply as text/plain chunk by chunk; the body equals what is persisted everywhere", async () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "1" });
-    const t = setup();
-    const { threadId, token } = await newThread(t);
-    const { streamId } = await send(t, threadId, token, "Show me everything");
+    const { t, threadId, token, streamId } = await newChat("Show me everything");
     const res = await drive(t, token, { streamId });
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toBe("text/plain; charset=utf-8");
-    const chunks = await readBody(res);
+    const { chunks } = await readBody(res);
     expect(chunks.length).toBeGreaterThan(10);
     const body = chunks.join("");
     expect(body).toBe(demoReplyText("Show me everything"));
@@ -51,9 +50,7 @@ describe("200", () => {
 
   test("observers see text while it streams, including a code block with no punctuation, and the message doc stays quiet", async () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "8", STREAM_FLUSH_MS: "40" });
-    const t = setup();
-    const { threadId, token } = await newThread(t);
-    const { streamId, assistantMessageId } = await send(t, threadId, token, "code please");
+    const { t, token, streamId, assistantMessageId } = await newChat("code please");
     const res = await drive(t, token, { streamId });
     const bodyDone = readBody(res);
     const docWhileStreaming = await waitFor(
@@ -67,15 +64,13 @@ describe("200", () => {
     expect(midway.status).toBe("streaming");
     const docLater = await t.run(async (ctx) => ctx.db.get(assistantMessageId as never));
     expect(docLater).toEqual(docWhileStreaming); // never patched per flush
-    const body = (await bodyDone).join("");
+    const body = (await bodyDone).text;
     expect((await readAll(t, streamId, token)).text).toBe(body);
   });
 
   test("writes at most ~4 times a second per stream", async () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "5", STREAM_CHUNK_BY: "word" });
-    const t = setup();
-    const { threadId, token } = await newThread(t);
-    const { streamId } = await send(t, threadId, token);
+    const { t, token, streamId } = await newChat();
     const started = Date.now();
     await readBody(await drive(t, token, { streamId }));
     const seconds = (Date.now() - started) / 1000;
@@ -86,9 +81,7 @@ describe("200", () => {
 
   test("a client that disconnects does not stop the reply: it is generated and persisted to the end", async () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "2" });
-    const t = setup();
-    const { threadId, token } = await newThread(t);
-    const { streamId } = await send(t, threadId, token, "leaving");
+    const { t, threadId, token, streamId } = await newChat("leaving");
     const res = await drive(t, token, { streamId });
     const reader = res.body!.getReader();
     await reader.read();
@@ -103,9 +96,7 @@ describe("200", () => {
 
   test("a failure mid-reply keeps the partial text, sets `error` with a readable message, and errors the body", async () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "0", DEMO_FAIL_AFTER_TOKENS: "12" });
-    const t = setup();
-    const { threadId, token } = await newThread(t);
-    const { streamId } = await send(t, threadId, token, "fail");
+    const { t, threadId, token, streamId } = await newChat("fail");
     const res = await drive(t, token, { streamId });
     const reader = res.body!.getReader();
     let body = "";
@@ -134,9 +125,7 @@ describe("200", () => {
 describe("205", () => {
   test("a second POST for a stream already started gets 205 and an empty body", async () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
-    const t = setup();
-    const { threadId, token } = await newThread(t);
-    const { streamId } = await send(t, threadId, token);
+    const { t, token, streamId } = await newChat();
     const first = await drive(t, token, { streamId });
     const second = await drive(t, token, { streamId });
     expect(second.status).toBe(205);
@@ -149,9 +138,7 @@ describe("205", () => {
 
   test("two concurrent POSTs: exactly one drives", async () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
-    const t = setup();
-    const { threadId, token } = await newThread(t);
-    const { streamId } = await send(t, threadId, token);
+    const { t, token, streamId } = await newChat();
     const results = await Promise.all([drive(t, token, { streamId }), drive(t, token, { streamId })]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 205]);
     await Promise.all(results.map((r) => r.text()));
@@ -175,9 +162,7 @@ describe("errors", () => {
   });
 
   test("401 UNAUTHORIZED without a Bearer token, with a malformed one, or with one this deployment never issued", async () => {
-    const t = setup();
-    const { threadId, token } = await newThread(t);
-    const { streamId } = await send(t, threadId, token);
+    const { t, token, streamId } = await newChat();
     expect((await drive(t, null, { streamId })).status).toBe(401);
     expect((await drive(t, null, { streamId }, { Authorization: `Basic ${token}` })).status).toBe(401);
     expect((await drive(t, "short", { streamId })).status).toBe(401);
@@ -266,9 +251,7 @@ describe("CORS", () => {
 
   test("responses carry the allowed origin", async () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
-    const t = setup();
-    const { threadId, token } = await newThread(t);
-    const { streamId } = await send(t, threadId, token);
+    const { t, token, streamId } = await newChat();
     const res = await drive(t, token, { streamId }, { Origin: "https://shop.example" });
     expect(res.headers.get("Access-Control-Allow-Origin")).toBe("https://shop.example");
     await res.text();

@@ -5,6 +5,7 @@ import {
   componentBody,
   drive,
   expectCode,
+  newChat,
   newThread,
   OPERATOR_SECRET,
   readAll,
@@ -70,9 +71,7 @@ describe("messages:send", () => {
 
   test("REPLY_IN_PROGRESS while the previous reply is pending or streaming", async () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
-    const t = setup();
-    const { threadId, token } = await newThread(t);
-    const { streamId } = await send(t, threadId, token);
+    const { t, threadId, token, streamId } = await newChat();
     await expectCode(send(t, threadId, token, "more"), "REPLY_IN_PROGRESS");
     const res = await drive(t, token, { streamId });
     await res.text();
@@ -119,9 +118,7 @@ describe("messages:send", () => {
 
 describe("messages:stop", () => {
   test("a reply nobody drives yet is stopped at once, and a late POST gets 205", async () => {
-    const t = setup();
-    const { threadId, token } = await newThread(t);
-    const { streamId } = await send(t, threadId, token);
+    const { t, threadId, token, streamId } = await newChat();
     await t.mutation(api.messages.stop, { threadId, token });
     const [, reply] = await t.query(api.messages.list, { threadId, token });
     expect(reply).toMatchObject({ status: "stopped", text: "", error: null });
@@ -143,9 +140,7 @@ describe("messages:stop", () => {
 
   test("a streaming reply ends within one flush, keeping exactly the text sent so far", async () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "10" });
-    const t = setup();
-    const { threadId, token } = await newThread(t);
-    const { streamId } = await send(t, threadId, token, "stop me");
+    const { t, threadId, token, streamId } = await newChat("stop me");
     const res = await drive(t, token, { streamId });
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
@@ -205,9 +200,7 @@ async function expireStreams(t: T) {
 
 describe("timeout", () => {
   test("a reply nobody drives shows `timeout` once the component's cron expires its stream", async () => {
-    const t = setup();
-    const { threadId, token } = await newThread(t);
-    const { streamId } = await send(t, threadId, token);
+    const { t, threadId, token, streamId } = await newChat();
     await expireStreams(t);
     expect((await t.query(api.messages.list, { threadId, token }))[1].status).toBe("timeout");
     expect((await t.query(api.streams.read, { streamId, token, cursor: 0 })).status).toBe("timeout");

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import { startFakeAnthropic, startFakeOpenAI, words, type FakeProvider } from "../support/fake-providers";
-import { componentBody, drive, newThread, readAll, restoreEnv, send, setEnv, setup, waitFor } from "./setup";
+import { componentBody, drive, newChat, readAll, readBody, restoreEnv, send, setEnv, setup, waitFor } from "./setup";
 
 let fake: FakeProvider | undefined;
 afterEach(async () => {
@@ -14,36 +14,14 @@ afterEach(async () => {
 
 const REPLY = "Sure. Here is a list:\n\n- one\n- two\n\n```\nno punctuation here\n```\nDone!";
 
-async function readAllBody(res: Response): Promise<{ text: string; error: unknown }> {
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return { text, error: null };
-      text += decoder.decode(value, { stream: true });
-    }
-  } catch (error) {
-    return { text, error };
-  }
-}
-
-async function chat(prompt = "hello") {
-  const t = setup();
-  const { threadId, token } = await newThread(t);
-  const { streamId } = await send(t, threadId, token, prompt);
-  return { t, threadId, token, streamId };
-}
-
 describe("OpenAI-compatible server (OPENAI_BASE_URL)", () => {
   test("slow tokens stream through as produced and persist progressively; request carries model, system prompt and stream", async () => {
     fake = await startFakeOpenAI(() => ({ tokens: words(REPLY), delayMs: 40 }));
     setEnv({ OPENAI_BASE_URL: fake.baseUrl, AI_MODEL: "llama3.2", AI_SYSTEM_PROMPT: "Be brief." });
-    const { t, threadId, token, streamId } = await chat();
+    const { t, threadId, token, streamId } = await newChat("hello");
     const res = await drive(t, token, { streamId });
     expect(res.status).toBe(200);
-    const bodyPromise = readAllBody(res);
+    const bodyPromise = readBody(res);
     // Persisted while streaming: an observer sees a prefix before the end.
     const partial = await waitFor(() => readAll(t, streamId, token), (r) => r.text.length > 0);
     expect(partial.status).toBe("streaming");
@@ -66,10 +44,10 @@ describe("OpenAI-compatible server (OPENAI_BASE_URL)", () => {
   test("sends earlier turns as history, within HISTORY_CHARS", async () => {
     fake = await startFakeOpenAI((body) => ({ tokens: words(`Answer ${body.messages.length}.`) }));
     setEnv({ OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: "sk-local" });
-    const { t, threadId, token, streamId } = await chat("first");
-    await readAllBody(await drive(t, token, { streamId }));
+    const { t, threadId, token, streamId } = await newChat("first");
+    await readBody(await drive(t, token, { streamId }));
     const second = await send(t, threadId, token, "second");
-    await readAllBody(await drive(t, token, { streamId: second.streamId }));
+    await readBody(await drive(t, token, { streamId: second.streamId }));
     const turns = fake.requests[1].body.messages.filter((m: { role: string }) => m.role !== "system");
     expect(turns).toEqual([
       { role: "user", content: "first" },
@@ -80,7 +58,7 @@ describe("OpenAI-compatible server (OPENAI_BASE_URL)", () => {
 
     setEnv({ HISTORY_CHARS: "10" });
     const third = await send(t, threadId, token, "third");
-    await readAllBody(await drive(t, token, { streamId: third.streamId }));
+    await readBody(await drive(t, token, { streamId: third.streamId }));
     expect(fake.requests[2].body.messages.filter((m: { role: string }) => m.role !== "system")).toEqual([
       { role: "user", content: "third" },
     ]);
@@ -89,8 +67,8 @@ describe("OpenAI-compatible server (OPENAI_BASE_URL)", () => {
   test("a connection dropped mid-reply keeps the partial text and records a readable error", async () => {
     fake = await startFakeOpenAI(() => ({ tokens: words(REPLY), dropAfter: 4 }));
     setEnv({ OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: "sk-supersecret-key-123" });
-    const { t, threadId, token, streamId } = await chat();
-    const { text, error } = await readAllBody(await drive(t, token, { streamId }));
+    const { t, threadId, token, streamId } = await newChat();
+    const { text, error } = await readBody(await drive(t, token, { streamId }));
     expect(error).not.toBeNull();
     const expected = words(REPLY).slice(0, 4).join("");
     expect(text).toBe(expected);
@@ -104,8 +82,8 @@ describe("OpenAI-compatible server (OPENAI_BASE_URL)", () => {
   test("an in-stream error event keeps the partial text; the error never echoes keys or stacks", async () => {
     fake = await startFakeOpenAI(() => ({ tokens: words(REPLY), errorAfter: 3, errorMessage: "boom for key sk-supersecret-key-123" }));
     setEnv({ OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: "sk-supersecret-key-123" });
-    const { t, threadId, token, streamId } = await chat();
-    const { text } = await readAllBody(await drive(t, token, { streamId }));
+    const { t, threadId, token, streamId } = await newChat();
+    const { text } = await readBody(await drive(t, token, { streamId }));
     const [, reply] = await t.query(api.messages.list, { threadId, token });
     expect(reply.status).toBe("error");
     expect(reply.text).toBe(words(REPLY).slice(0, 3).join(""));
@@ -118,8 +96,8 @@ describe("OpenAI-compatible server (OPENAI_BASE_URL)", () => {
   test("an HTTP error before streaming (bad key) fails the reply with a readable message and no key", async () => {
     fake = await startFakeOpenAI(() => ({ tokens: [], status: 401, errorMessage: "Incorrect API key provided: sk-supersecret-key-123" }));
     setEnv({ OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: "sk-supersecret-key-123" });
-    const { t, threadId, token, streamId } = await chat();
-    const { text } = await readAllBody(await drive(t, token, { streamId }));
+    const { t, threadId, token, streamId } = await newChat();
+    const { text } = await readBody(await drive(t, token, { streamId }));
     expect(text).toBe("");
     const [, reply] = await t.query(api.messages.list, { threadId, token });
     expect(reply).toMatchObject({ status: "error", text: "" });
@@ -130,9 +108,9 @@ describe("OpenAI-compatible server (OPENAI_BASE_URL)", () => {
   test("stop aborts the provider request within one flush and keeps exactly the streamed text", async () => {
     fake = await startFakeOpenAI(() => ({ tokens: Array.from({ length: 200 }, (_, i) => `w${i} `), delayMs: 15 }));
     setEnv({ OPENAI_BASE_URL: fake.baseUrl });
-    const { t, threadId, token, streamId } = await chat();
+    const { t, threadId, token, streamId } = await newChat();
     const res = await drive(t, token, { streamId });
-    const bodyPromise = readAllBody(res);
+    const bodyPromise = readBody(res);
     await waitFor(() => readAll(t, streamId, token), (r) => r.text.length > 20);
     await t.mutation(api.messages.stop, { threadId, token });
     const { text, error } = await bodyPromise;
@@ -155,8 +133,8 @@ describe("Anthropic (ANTHROPIC_API_KEY)", () => {
   test("streams the reply; the request carries the key, model, system prompt and history", async () => {
     fake = await startFakeAnthropic(() => ({ tokens: words(REPLY), delayMs: 5 }));
     setEnv({ ANTHROPIC_API_KEY: "sk-ant-test", ANTHROPIC_BASE_URL: fake.baseUrl, AI_SYSTEM_PROMPT: "Be kind." });
-    const { t, threadId, token, streamId } = await chat("hi claude");
-    const { text, error } = await readAllBody(await drive(t, token, { streamId }));
+    const { t, threadId, token, streamId } = await newChat("hi claude");
+    const { text, error } = await readBody(await drive(t, token, { streamId }));
     expect(error).toBeNull();
     expect(text).toBe(REPLY);
     const [, reply] = await t.query(api.messages.list, { threadId, token });
@@ -173,8 +151,8 @@ describe("Anthropic (ANTHROPIC_API_KEY)", () => {
   test("an overloaded error event mid-reply keeps the partial text and sets `error`", async () => {
     fake = await startFakeAnthropic(() => ({ tokens: words(REPLY), errorAfter: 5, errorMessage: "Overloaded" }));
     setEnv({ ANTHROPIC_API_KEY: "sk-ant-test", ANTHROPIC_BASE_URL: fake.baseUrl });
-    const { t, threadId, token, streamId } = await chat();
-    const { text } = await readAllBody(await drive(t, token, { streamId }));
+    const { t, threadId, token, streamId } = await newChat();
+    const { text } = await readBody(await drive(t, token, { streamId }));
     const [, reply] = await t.query(api.messages.list, { threadId, token });
     expect(reply.status).toBe("error");
     expect(reply.text).toBe(words(REPLY).slice(0, 5).join(""));
@@ -185,8 +163,8 @@ describe("Anthropic (ANTHROPIC_API_KEY)", () => {
   test("stop aborts the Anthropic request too", async () => {
     fake = await startFakeAnthropic(() => ({ tokens: Array.from({ length: 200 }, (_, i) => `t${i} `), delayMs: 15 }));
     setEnv({ ANTHROPIC_API_KEY: "sk-ant-test", ANTHROPIC_BASE_URL: fake.baseUrl });
-    const { t, threadId, token, streamId } = await chat();
-    const bodyPromise = readAllBody(await drive(t, token, { streamId }));
+    const { t, threadId, token, streamId } = await newChat();
+    const bodyPromise = readBody(await drive(t, token, { streamId }));
     await waitFor(() => readAll(t, streamId, token), (r) => r.text.length > 10);
     await t.mutation(api.messages.stop, { threadId, token });
     const { text } = await bodyPromise;

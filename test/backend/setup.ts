@@ -63,6 +63,13 @@ export async function send(t: T, threadId: string, token: string, prompt = "Hell
   return await t.mutation(api.messages.send, { threadId, token, prompt });
 }
 
+/** A fresh backend with a thread and one prompt sent: what most tests start from. */
+export async function newChat(prompt?: string) {
+  const t = setup();
+  const { threadId, token } = await newThread(t);
+  return { t, threadId, token, ...(await send(t, threadId, token, prompt)) };
+}
+
 /** POSTs /chat-stream for a stream. */
 export async function drive(t: T, token: string | null, body: unknown, headers: Record<string, string> = {}) {
   return await t.fetch("/chat-stream", {
@@ -74,6 +81,24 @@ export async function drive(t: T, token: string | null, body: unknown, headers: 
     },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
+}
+
+/** A response body read to its end: the chunks as they arrived, their text, and the error it ended with, if any. */
+export async function readBody(res: Response): Promise<{ chunks: string[]; text: string; error: unknown }> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const chunks: string[] = [];
+  let error: unknown = null;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(decoder.decode(value, { stream: true }));
+    }
+  } catch (e) {
+    error = e;
+  }
+  return { chunks, text: chunks.join(""), error };
 }
 
 /** The component's own view of a stream (what the stock `getStreamBody` returns). */

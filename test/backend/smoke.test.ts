@@ -1,14 +1,12 @@
 import { afterEach, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
-import { componentBody, drive, newThread, readAll, restoreEnv, send, setEnv, setup } from "./setup";
+import { componentBody, drive, newChat, readAll, restoreEnv, setEnv } from "./setup";
 
 afterEach(restoreEnv);
 
 test("a demo reply streams over HTTP and is persisted identically", async () => {
   setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
-  const t = setup();
-  const { threadId, token } = await newThread(t);
-  const { streamId } = await send(t, threadId, token, "Hi");
+  const { t, threadId, token, streamId } = await newChat("Hi");
   const res = await drive(t, token, { streamId });
   expect(res.status).toBe(200);
   const body = await res.text();

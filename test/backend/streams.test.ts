@@ -1,16 +1,14 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import { demoReplyText, demoTokens } from "../../convex/lib/models";
-import { drive, newThread, restoreEnv, send, setEnv, setup } from "./setup";
+import { drive, newChat, restoreEnv, setEnv } from "./setup";
 
 afterEach(restoreEnv);
 
 async function wordPerDelta() {
   // One delta per word: no delay, no rate bound.
   setEnv({ DEMO_TOKEN_DELAY_MS: "0", STREAM_CHUNK_BY: "word", STREAM_FLUSH_MS: "0", STREAM_MAX_WRITES_PER_SEC: "0" });
-  const t = setup();
-  const { threadId, token } = await newThread(t);
-  const { streamId } = await send(t, threadId, token, "paging");
+  const { t, threadId, token, streamId } = await newChat("paging");
   const body = await (await drive(t, token, { streamId })).text();
   return { t, threadId, token, streamId, body };
 }
@@ -56,9 +54,7 @@ describe("streams:read", () => {
   });
 
   test("a pending reply: empty, status pending, cursor 0", async () => {
-    const t = setup();
-    const { threadId, token } = await newThread(t);
-    const { streamId } = await send(t, threadId, token);
+    const { t, token, streamId } = await newChat();
     expect(await t.query(api.streams.read, { streamId, token, cursor: 0 })).toEqual({
       status: "pending",
       start: 0,

@@ -4,6 +4,7 @@ import {
   componentBody,
   drive,
   expectCode,
+  newChat,
   newThread,
   OPERATOR_SECRET,
   restoreEnv,
@@ -106,9 +107,7 @@ describe("threads:listMine", () => {
 describe("threads:remove", () => {
   test("deletes messages, deltas, observer tokens and component streams", async () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
-    const t = setup();
-    const { threadId, token } = await newThread(t);
-    const { streamId } = await send(t, threadId, token);
+    const { t, threadId, token, streamId } = await newChat();
     await (await drive(t, token, { streamId })).text();
     const second = await send(t, threadId, token, "again");
     await (await drive(t, token, { streamId: second.streamId })).text();
@@ -149,9 +148,7 @@ describe("threads:remove", () => {
 
   test("a reply streaming while its thread is deleted stops without errors", async () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "5" });
-    const t = setup();
-    const { threadId, token } = await newThread(t);
-    const { streamId } = await send(t, threadId, token);
+    const { t, threadId, token, streamId } = await newChat();
     const res = await drive(t, token, { streamId });
     const reader = res.body!.getReader();
     await reader.read();
