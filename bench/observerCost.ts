@@ -1,10 +1,10 @@
 // 1. Observer cost per reply: bytes pushed over the WebSocket to one observer and documents read,
 // ours (`streams:read` with an advancing cursor, as the widget follows) vs the component's stock
 // `getStreamBody` subscription, on the same reply, each on its own connection.
-import { api } from "../src/api.ts";
+import { api, FINAL_STATUSES } from "../src/api.ts";
 import { BenchBackend, drive, followBaseline, followOurs, refs, settle } from "./lib/backend.ts";
 import { promptFor, startBenchModel, type ReplySpec } from "./lib/model.ts";
-import { bytes, int, type BenchOptions, type Row, type Section } from "./lib/util.ts";
+import { bytes, int, waitUntil, type BenchOptions, type Row, type Section } from "./lib/util.ts";
 
 export type CostCase = {
   tokens: number;
@@ -43,12 +43,15 @@ async function runCase(b: BenchBackend, spec: ReplySpec): Promise<CostCase> {
   const sent = await b.send(conv, promptFor(spec));
   const fo = followOurs(ours.client, sent.streamId, conv.observerToken);
   const fb = followBaseline(base.client, sent.streamId);
-  const stopList = list.client.onUpdate(api.messages.list, { threadId: conv.threadId, token: conv.observerToken }, () => {});
+  let transcriptFinal = false;
+  const stopList = list.client.onUpdate(api.messages.list, { threadId: conv.threadId, token: conv.observerToken }, (messages) => {
+    transcriptFinal = messages.some((m) => m._id === sent.messageId && FINAL_STATUSES.has(m.status));
+  });
   const d = await drive(b.siteUrl, sent);
   const timeout = 30_000 + (spec.tokens / spec.rate) * 1000;
   await Promise.all([settle(fo, timeout, "ours"), settle(fb, timeout, "baseline")]);
-  // Let the transcript's final update (status done + text) arrive.
-  await new Promise((r) => setTimeout(r, 300));
+  // The transcript's final update (status done + text) is part of what it costs.
+  await waitUntil(() => transcriptFinal, 10_000, "the transcript's final update");
   const persisted = await b.http.query(refs.deltaStats, { streamId: sent.streamId });
   const o = usage.ours();
   const bl = usage.base();
