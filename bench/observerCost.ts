@@ -97,17 +97,11 @@ async function series(env: Record<string, string>, specs: ReplySpec[], log: (s: 
 
 export async function observerCost(opts: BenchOptions): Promise<Section> {
   const model = await startBenchModel();
-  const fast = opts.quick ? [500, 2000] : [500, 2000, 8000];
-  const slow = opts.quick ? [500] : [500, 2000];
-  const slowLong = opts.quick ? [] : [8000];
+  const at = (rate: number, tokens: number[]): ReplySpec[] => tokens.map((t) => ({ tokens: t, rate }));
+  // One backend per series, side by side: the 160 s reply at 50 tok/s runs while the others do.
+  const serieses = opts.quick ? [at(500, [500, 2000]), at(50, [500])] : [at(500, [500, 2000, 8000]), at(50, [500, 2000]), at(50, [8000])];
   try {
-    // Three backends side by side: the 160 s reply at 50 tok/s runs while the others do.
-    const groups = await Promise.all([
-      series(model.env, fast.map((tokens) => ({ tokens, rate: 500 })), opts.log),
-      series(model.env, slow.map((tokens) => ({ tokens, rate: 50 })), opts.log),
-      slowLong.length ? series(model.env, slowLong.map((tokens) => ({ tokens, rate: 50 })), opts.log) : Promise.resolve([]),
-    ]);
-    const cases = groups.flat();
+    const cases = (await Promise.all(serieses.map((specs) => series(model.env, specs, opts.log)))).flat();
     return { rows: rowsFor(cases), notes: notesFor(cases), data: { cases } };
   } finally {
     await model.close();
