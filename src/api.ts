@@ -51,7 +51,6 @@ export const api = {
     create: makeFunctionReference<"mutation", { token?: string; origin?: string }, { threadId: string; token: string }>(
       "threads:create",
     ),
-    get: makeFunctionReference<"query", { threadId: string; token?: string }, ThreadView>("threads:get"),
     share: makeFunctionReference<"mutation", { threadId: string; token?: string }, { observerToken: string }>(
       "threads:share",
     ),

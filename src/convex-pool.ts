@@ -21,7 +21,6 @@ export interface ChatClient {
     callback: (result: Q["_returnType"]) => unknown,
     onError?: (e: Error) => unknown,
   ): () => void;
-  query<Q extends FunctionReference<"query">>(query: Q, args: Q["_args"]): Promise<Q["_returnType"]>;
   mutation<M extends FunctionReference<"mutation">>(mutation: M, args: M["_args"]): Promise<M["_returnType"]>;
   connectionState(): ConnectionInfo;
   subscribeToConnectionState(cb: (state: ConnectionInfo) => void): () => void;
