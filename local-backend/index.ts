@@ -138,7 +138,7 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
   const auth = new AuthVerifier(engine.authConfig);
   if (options.reset) Persistence.reset(dataDir);
   // Each calls the other only once running (scheduler.start / the first save).
-  const scheduler: Scheduler = new Scheduler(engine, log, () => persistence.markDirty());
+  const scheduler: Scheduler = new Scheduler(engine, log, () => persistence.markStale());
   const persistence = new Persistence(engine, dataDir, () => scheduler.getState(), (m) => log("error", m));
   let savedScheduler: unknown;
   try {

@@ -7,7 +7,9 @@
 // ordinary table in each component, so pending scheduled functions are saved too.
 //
 // Writes are debounced and atomic: write a temp file, fsync, rename over the old one. A
-// crash mid-write leaves the previous complete file.
+// crash mid-write leaves the previous complete file. Only commits schedule a save; cron
+// bookkeeping rides along with the next one (or the final save), and nothing is written
+// when nothing changed.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 // The real timers, not the per-backend wrappers functions get (see runtime.ts).
@@ -37,6 +39,8 @@ export interface SavedState {
 export class Persistence {
   private timer: NodeJS.Timeout | null = null;
   private firstDirtyAt = 0;
+  /** Something changed since the last snapshot was taken. */
+  private dirty = false;
   private saving: Promise<void> = Promise.resolve();
   private closed = false;
   readonly file: string;
@@ -84,10 +88,12 @@ export class Persistence {
     return state.scheduler;
   }
 
-  /** Note that something changed; saves after a short quiet period (at most maxDelayMs later). */
+  /** Data changed; saves after a short quiet period (at most maxDelayMs later). */
   markDirty() {
     if (this.closed) return;
-    const now = Date.now();
+    this.dirty = true;
+    // performance.now(): Date.now() inside a backend's functions follows its test clock.
+    const now = performance.now();
     if (this.timer === null) this.firstDirtyAt = now;
     else clearTimeout(this.timer);
     const wait = Math.max(0, Math.min(this.debounceMs, this.firstDirtyAt + this.maxDelayMs - now));
@@ -97,9 +103,15 @@ export class Persistence {
     }, wait);
   }
 
-  /** Save now (serialized with any save in progress). */
+  /** State that needs no save of its own changed (e.g. a cron's next run): save it with the next one. */
+  markStale() {
+    this.dirty = true;
+  }
+
+  /** Save now if anything changed (serialized with any save in progress). */
   save(): Promise<void> {
     this.saving = this.saving.then(() => this.writeSnapshot()).catch((e: unknown) => {
+      this.dirty = true; // try again with the next save
       this.onError(`could not save data to ${this.file}: ${e instanceof Error ? e.message : String(e)}`);
     });
     return this.saving;
@@ -114,8 +126,10 @@ export class Persistence {
   }
 
   private async writeSnapshot() {
+    if (!this.dirty) return;
     // Read committed state synchronously (one consistent cut: commits are synchronous),
     // then encode files, which is async.
+    this.dirty = false;
     const components: Record<string, SavedComponent> = {};
     const blobs: [SavedComponent, string, Blob][] = [];
     for (const [componentPath, db] of this.engine.dbs) {

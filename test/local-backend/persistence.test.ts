@@ -4,6 +4,8 @@ import { anyApi } from "convex/server";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
+import type { Engine } from "../../local-backend/engine.js";
+import { Persistence } from "../../local-backend/persistence.js";
 import { startFixture, tempDir, type Fixture } from "./helpers.js";
 
 const api = anyApi;
@@ -82,5 +84,22 @@ describe("persistence", () => {
     http = new ConvexHttpClient(second.backend.convexUrl, { logger: false });
     const later = await waitFor("after restart");
     expect(later - t0).toBeGreaterThanOrEqual(1190);
+  });
+
+  test("writes only when something changed; cron bookkeeping rides along with the next save", async () => {
+    const dir = tempDir();
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const engine = { dbs: new Map(), ts: 1n } as unknown as Engine;
+    let cronState = { nextRun: 1 };
+    const p = new Persistence(engine, dir, () => cronState, (m) => expect.fail(m));
+    const file = path.join(dir, "db.json");
+    await p.save();
+    expect(existsSync(file)).toBe(false); // nothing changed since start
+    cronState = { nextRun: 2 };
+    p.markStale(); // schedules nothing by itself...
+    await new Promise((r) => setTimeout(r, 80));
+    expect(existsSync(file)).toBe(false);
+    await p.close(); // ...but the final save carries it
+    expect(JSON.parse(readFileSync(file, "utf8")).scheduler).toEqual({ nextRun: 2 });
   });
 });
