@@ -3,7 +3,7 @@ import { corsRouter } from "convex-helpers/server/cors";
 import { chatStream } from "./chat";
 
 /** ALLOWED_ORIGINS: comma-separated origins (`https://a.example, *.b.example`), default `*`. */
-export function allowedOrigins(raw: string | undefined = process.env.ALLOWED_ORIGINS): string[] {
+function allowedOrigins(raw: string | undefined = process.env.ALLOWED_ORIGINS): string[] {
   const list = (raw ?? "*")
     .split(",")
     .map((o) => o.trim())

@@ -12,7 +12,7 @@ export type ErrorCode =
   | "BAD_REQUEST"
   | "PAYLOAD_TOO_LARGE";
 
-export type ErrorData = { code: ErrorCode; message: string; [detail: string]: string | number };
+type ErrorData = { code: ErrorCode; message: string; [detail: string]: string | number };
 
 export function appError(
   code: ErrorCode,

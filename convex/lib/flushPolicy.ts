@@ -12,7 +12,7 @@
  * `finish()`, equals the concatenation of everything pushed, in order.
  */
 
-export type ChunkBy = "sentence" | "word" | "paragraph" | number;
+type ChunkBy = "sentence" | "word" | "paragraph" | number;
 
 export type FlushOptions = {
   /** Where a write may end: after a sentence (default), a word, a paragraph, or every N UTF-8 bytes. */

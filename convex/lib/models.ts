@@ -16,21 +16,21 @@ import type { ChatTurn } from "./validators";
 
 type Env = Record<string, string | undefined>;
 
-export type Provider = "demo" | "openai" | "anthropic";
+type Provider = "demo" | "openai" | "anthropic";
 
-export type ModelConfig = {
+type ModelConfig = {
   provider: Provider;
   /** Stored on messages and threads; "demo" for the demo model. */
   model: string;
   system: string;
 };
 
-export const DEMO_MODEL = "demo";
-export const DEFAULT_OPENAI_MODEL = "gpt-4o-mini";
-export const DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5";
-export const DEFAULT_SYSTEM_PROMPT =
+const DEMO_MODEL = "demo";
+const DEFAULT_OPENAI_MODEL = "gpt-4o-mini";
+const DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5";
+const DEFAULT_SYSTEM_PROMPT =
   "You are a helpful assistant embedded in a website chat widget. Answer concisely in Markdown.";
-export const DEFAULT_DEMO_TOKEN_DELAY_MS = 25;
+const DEFAULT_DEMO_TOKEN_DELAY_MS = 25;
 
 function setting(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -70,7 +70,7 @@ export function buildHistory(turns: ChatTurn[], budgetChars: number): ChatTurn[]
 }
 
 /** An error whose message is already fit to show a person. */
-export class ReadableModelError extends Error {}
+class ReadableModelError extends Error {}
 
 /** A sentence a person can read; never the provider's raw message (it may echo keys). */
 export function describeModelError(error: unknown): string {
@@ -97,7 +97,7 @@ export function describeModelError(error: unknown): string {
   return "The model failed while writing the reply.";
 }
 
-export type ReplyRequest = {
+type ReplyRequest = {
   config: ModelConfig;
   messages: ChatTurn[];
   signal: AbortSignal;

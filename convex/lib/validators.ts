@@ -7,7 +7,6 @@ import { pick } from "convex-helpers";
 import { v, type Infer } from "convex/values";
 
 export const vThreadStatus = v.union(v.literal("idle"), v.literal("streaming"), v.literal("error"));
-export type ThreadStatus = Infer<typeof vThreadStatus>;
 
 export const vMessageStatus = v.union(
   v.literal("pending"),
@@ -20,7 +19,6 @@ export const vMessageStatus = v.union(
 export type MessageStatus = Infer<typeof vMessageStatus>;
 
 export const vRole = v.union(v.literal("user"), v.literal("assistant"));
-export type Role = Infer<typeof vRole>;
 
 export const vAccess = v.union(v.literal("visitor"), v.literal("observer"), v.literal("operator"));
 export type Access = Infer<typeof vAccess>;
