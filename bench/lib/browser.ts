@@ -1,6 +1,6 @@
 // Chromium for the in-page measurements: the e2e suite's page server (the built widget and the
 // e2e pages) and a browser launched the same way the e2e suite does.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -10,9 +10,25 @@ import { ROOT } from "./backend.ts";
 
 const INSTRUMENT = join(ROOT, "bench/pages/instrument.js");
 
-/** Builds dist/ when it is missing (the pages load dist/ai-chat-stream.iife.js). */
+let distChecked = false;
+
+/**
+ * Builds dist/ when it is missing (the pages load dist/ai-chat-stream.iife.js); when src/ changed
+ * after the build, says so once, since rows 3, 4 and 6 would measure the old build.
+ */
 export function ensureDist(log: (s: string) => void): void {
-  if (existsSync(join(ROOT, "dist/ai-chat-stream.iife.js")) && existsSync(join(ROOT, "dist/ai-chat-stream.js"))) return;
+  if (distChecked) return;
+  distChecked = true;
+  const iife = join(ROOT, "dist/ai-chat-stream.iife.js");
+  if (existsSync(iife) && existsSync(join(ROOT, "dist/ai-chat-stream.js"))) {
+    const builtAt = statSync(iife).mtimeMs;
+    const newer = readdirSync(join(ROOT, "src"), { recursive: true, encoding: "utf8" }).filter((f) => {
+      const st = statSync(join(ROOT, "src", f));
+      return st.isFile() && st.mtimeMs > builtAt;
+    });
+    if (newer.length) log(`  warning: src/${newer[0]}${newer.length > 1 ? ` and ${newer.length - 1} more` : ""} changed after dist/ was built: rows 3, 4 and 6 measure the old build (npm run build)`);
+    return;
+  }
   log("  dist/ is missing: npm run build");
   const r = spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
   if (r.status !== 0) throw new Error("npm run build failed");
