@@ -39,6 +39,7 @@ export interface SavedState {
 export class Persistence {
   private timer: NodeJS.Timeout | null = null;
   private firstDirtyAt = 0;
+  private lastSaveAt = -Infinity;
   /** Something changed since the last snapshot was taken. */
   private dirty = false;
   private saving: Promise<void> = Promise.resolve();
@@ -88,7 +89,11 @@ export class Persistence {
     return state.scheduler;
   }
 
-  /** Data changed; saves after a short quiet period (at most maxDelayMs later). */
+  /**
+   * Data changed; saves after a short quiet period, at most maxDelayMs later, and not sooner
+   * than maxDelayMs after the previous save (each save rewrites the whole file, so a steady
+   * stream of writes, e.g. a streamed reply, costs two saves a second, not one per write).
+   */
   markDirty() {
     if (this.closed) return;
     this.dirty = true;
@@ -96,7 +101,8 @@ export class Persistence {
     const now = performance.now();
     if (this.timer === null) this.firstDirtyAt = now;
     else clearTimeout(this.timer);
-    const wait = Math.max(0, Math.min(this.debounceMs, this.firstDirtyAt + this.maxDelayMs - now));
+    const due = Math.max(Math.min(now + this.debounceMs, this.firstDirtyAt + this.maxDelayMs), this.lastSaveAt + this.maxDelayMs);
+    const wait = Math.max(0, due - now);
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.save();
@@ -130,6 +136,7 @@ export class Persistence {
     // Read committed state synchronously (one consistent cut: commits are synchronous),
     // then encode files, which is async.
     this.dirty = false;
+    this.lastSaveAt = performance.now();
     const components: Record<string, SavedComponent> = {};
     const blobs: [SavedComponent, string, Blob][] = [];
     for (const [componentPath, db] of this.engine.dbs) {
