@@ -1,6 +1,6 @@
 import { expect, oneEvent } from "@open-wc/testing";
 import { controlledBody, until } from "./fake-backend.js";
-import { $, assertGrowsTo, mount, replyText, settle, setup, watchReply, type Setup } from "./helpers.js";
+import { $, assertGrowsTo, mount, replyText, sendAndStart, settle, setup, watchReply, type Setup } from "./helpers.js";
 import type { AiChatStreamEndEvent, AiChatStreamStartEvent } from "../../src/events.js";
 
 describe("driving a reply over POST /chat-stream", () => {
@@ -30,9 +30,7 @@ describe("driving a reply over POST /chat-stream", () => {
     env = setup(() => new Response(body.stream, { status: 200 }));
     const el = await mount(env.url);
     const watch = watchReply(el);
-    const started = oneEvent(el, "ai-chat-stream-start") as Promise<AiChatStreamStartEvent>;
-    void el.send("Tell me");
-    const start = await started;
+    const start = await sendAndStart(el, "Tell me");
     expect(start.driven).to.equal(true);
     for (const chunk of ["Hello", ", wor", "ld. ", "How are you?"]) {
       body.push(chunk);
@@ -109,9 +107,7 @@ describe("driving a reply over POST /chat-stream", () => {
     env = setup(() => new Response(body.stream, { status: 200 }));
     const el = await mount(env.url);
     const watch = watchReply(el);
-    const started = oneEvent(el, "ai-chat-stream-start") as Promise<AiChatStreamStartEvent>;
-    void el.send("Hi");
-    const { streamId } = await started;
+    const { streamId } = await sendAndStart(el, "Hi");
     env.backend.persist(streamId, "Hello ");
     body.push("Hello wor"); // the body runs ahead of the persisted deltas
     await until(() => replyText(el) === "Hello wor");
@@ -145,9 +141,7 @@ describe("driving a reply over POST /chat-stream", () => {
     const body = controlledBody();
     env = setup(() => new Response(body.stream, { status: 200 }));
     const el = await mount(env.url);
-    const started = oneEvent(el, "ai-chat-stream-start");
-    void el.send("First thread");
-    await started;
+    await sendAndStart(el, "First thread");
     body.push("Reply for the first thread");
     await until(() => replyText(el) === "Reply for the first thread");
     const token = env.backend.threads.get(el.thread!)!.token;
@@ -170,9 +164,7 @@ describe("driving a reply over POST /chat-stream", () => {
     const body = controlledBody();
     env = setup(() => new Response(body.stream, { status: 200 }));
     const el = await mount(env.url);
-    const started = oneEvent(el, "ai-chat-stream-start");
-    void el.send("Hi");
-    await started;
+    await sendAndStart(el, "Hi");
     el.remove();
     expect(env.fetchCalls[0]!.init.signal!.aborted).to.equal(true);
     expect(env.backend.clientsClosed).to.equal(1);
@@ -183,9 +175,7 @@ describe("driving a reply over POST /chat-stream", () => {
     const body = controlledBody();
     env = setup(() => new Response(body.stream, { status: 200 }));
     const el = await mount(env.url);
-    const started = oneEvent(el, "ai-chat-stream-start") as Promise<AiChatStreamStartEvent>;
-    void el.send("Hi");
-    const { streamId } = await started;
+    const { streamId } = await sendAndStart(el, "Hi");
     body.push("Partial");
     env.backend.persist(streamId, "Partial");
     await until(() => replyText(el) === "Partial");

@@ -5,7 +5,7 @@ import { clientRefCount } from "../../src/convex-pool.js";
 import { storageKey } from "../../src/storage.js";
 import type { AiChatErrorEvent, AiChatSendEvent, AiChatStreamStartEvent } from "../../src/events.js";
 import { controlledBody, FakeConvexError, until } from "./fake-backend.js";
-import { $, $$, mount, replyText, settle, setup, type Setup } from "./helpers.js";
+import { $, $$, mount, replyText, sendAndStart, settle, setup, type Setup } from "./helpers.js";
 
 describe("<ai-chat-stream> attributes and rendering", () => {
   let env: Setup;
@@ -248,9 +248,7 @@ describe("<ai-chat-stream> states", () => {
     const live = $(el, "[aria-live=polite]")!;
     const heard: string[] = [];
     new MutationObserver(() => live.textContent && heard.push(live.textContent)).observe(live, { subtree: true, childList: true, characterData: true });
-    const started = oneEvent(el, "ai-chat-stream-start") as Promise<AiChatStreamStartEvent>;
-    void el.send("Hi");
-    const { streamId } = await started;
+    const { streamId } = await sendAndStart(el, "Hi");
     for (const c of ["a ", "b ", "c"]) {
       body.push(c);
       env.backend.persist(streamId, c);
@@ -390,9 +388,7 @@ describe("<ai-chat-stream> accessibility", () => {
     const body = controlledBody();
     env = setup(() => new Response(body.stream, { status: 200 }));
     const el = await mount(env.url);
-    const started = oneEvent(el, "ai-chat-stream-start");
-    void el.send("Show me code");
-    await started;
+    await sendAndStart(el, "Show me code");
     body.push("Here is a [link](https://example.com) and code:\n\n```js\nconst x = 1;\n```\n\nMore text");
     await until(() => replyText(el).includes("More text"));
     expect($(el, "[part=stop-button]")).to.exist;

@@ -1,6 +1,7 @@
-import { fixture } from "@open-wc/testing";
+import { fixture, oneEvent } from "@open-wc/testing";
 import { setClientFactory } from "../../src/convex-pool.js";
 import type { AiChatStream } from "../../src/ai-chat-stream.js";
+import type { AiChatStreamStartEvent } from "../../src/events.js";
 import "../../src/index.js";
 import { FakeBackend, stubFetch, type FetchCall } from "./fake-backend.js";
 
@@ -39,6 +40,13 @@ export async function mount(url: string, attrs = ""): Promise<AiChatStream> {
   const el = await fixture<AiChatStream>(`<ai-chat-stream convex-url="${url}" ${attrs}></ai-chat-stream>`);
   await settle(el);
   return el;
+}
+
+/** Sends `prompt` (without waiting for the send) and resolves with the reply's `ai-chat-stream-start`. */
+export function sendAndStart(el: AiChatStream, prompt: string): Promise<AiChatStreamStartEvent> {
+  const started = oneEvent(el, "ai-chat-stream-start") as Promise<AiChatStreamStartEvent>;
+  void el.send(prompt);
+  return started;
 }
 
 /** Any of the package's elements: rendered into a shadow root, with Lit's `updateComplete`. */
