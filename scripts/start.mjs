@@ -12,7 +12,7 @@ const demoPort = Number(process.env.DEMO_PORT ?? 5173);
 
 // The script-tag demo page loads the IIFE build exactly as a CMS embed would.
 console.log("Building the widget (dist/)...");
-const build = spawnSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+const build = spawnSync(process.execPath, ["scripts/build.mjs", "--script-tags"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
 if (build.status !== 0) {
   console.error("The widget build failed; see the errors above.");
   process.exit(1);
