@@ -4,7 +4,7 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 
 /** Used when the server gives no `retryAfterMs`. */
-export const RATE_LIMIT_FALLBACK_MS = 10_000;
+const RATE_LIMIT_FALLBACK_MS = 10_000;
 
 export class RateLimitController implements ReactiveController {
   private _until = 0;
