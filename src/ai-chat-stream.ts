@@ -15,10 +15,11 @@ import { SessionController } from "./controllers/session.js";
 import { ViewportController } from "./controllers/viewport.js";
 import { defineElement } from "./define.js";
 import { AiChatErrorEvent, AiChatSendEvent, AiChatStreamEndEvent, AiChatStreamStartEvent } from "./events.js";
-import { iconChat, iconClose, iconNew, iconSend, iconSpark, iconStop } from "./icons.js";
+import { iconChat, iconClose, iconNew, iconSend, iconStop } from "./icons.js";
 import { MarkdownCache } from "./markdown-cache.js";
 import { deriveSiteUrl } from "./site-url.js";
 import { defaultStrings, format, type ChatStrings } from "./strings.js";
+import { emptyState, replyRow, thinkingRow, userRow } from "./transcript.js";
 import { styles } from "./ai-chat-stream.styles.js";
 
 export { deriveSiteUrl } from "./site-url.js";
@@ -415,10 +416,10 @@ export class AiChatStream extends LitElement {
           @click=${this._copy.onClick}
           @scroll=${this._scroll.onScroll}
         >
-          ${messages.length === 0 && !this._sending ? this._renderEmpty(strings, heading) : nothing}
+          ${messages.length === 0 && !this._sending ? emptyState(this.heading ? heading : strings.emptyTitle, observe ? "" : strings.emptyHint) : nothing}
           ${repeat(messages, (m) => m._id, (m) => this._renderMessage(m, strings))}
-          ${this._session.showsPendingPrompt(messages) ? this._renderUser(this._session.pendingPrompt!, strings, true) : nothing}
-          ${this._sending && !this._conversation.hasActiveReply ? this._renderThinking(strings) : nothing}
+          ${this._session.showsPendingPrompt(messages) ? userRow(this._session.pendingPrompt!, strings, true) : nothing}
+          ${this._sending && !this._conversation.hasActiveReply ? thinkingRow(strings) : nothing}
         </div>
         ${this._renderProblems(strings)}
         ${observe ? nothing : this._renderComposer(strings)}
@@ -427,43 +428,17 @@ export class AiChatStream extends LitElement {
     `;
   }
 
-  private _renderEmpty(strings: ChatStrings, heading: string): TemplateResult {
-    return html`<div class="empty">
-      ${iconSpark}
-      <p class="empty-title">${this.heading ? heading : strings.emptyTitle}</p>
-      <p class="empty-hint">${this.mode === "observe" ? "" : strings.emptyHint}</p>
-    </div>`;
-  }
-
   private _renderMessage(m: MessageView, strings: ChatStrings): TemplateResult {
-    if (m.role === "user") return this._renderUser(m.text, strings, false);
+    if (m.role === "user") return userRow(m.text, strings, false);
+    // The controller's buffer runs ahead of the transcript while a reply streams.
     const reply = this._conversation.reply(m._id);
     const final = reply?.final ?? !isActive(m.status);
     const text = reply?.text ?? m.text;
     const status = reply?.status ?? m.status;
     const streaming = !final && isActive(status);
-    if (streaming && !text) return this._renderThinking(strings);
-    return html`
-      <div part="message assistant" class="row assistant" data-status=${status}>
-        <div class="bubble markdown ${streaming ? "streaming" : ""}">
-          <span class="sr-only">${strings.assistant}:</span>
-          ${this._markdown.blocks(m._id, text, { allowImages: this.allowImages, copyLabel: strings.copy, imageLabel: strings.image })}
-          ${status === "stopped" ? html`<p class="note">${strings.stopped}</p>` : nothing}
-        </div>
-      </div>
-    `;
-  }
-
-  private _renderUser(text: string, strings: ChatStrings, pending: boolean): TemplateResult {
-    return html`<div part="message user" class="row user ${pending ? "pending" : ""}">
-      <div class="bubble"><span class="sr-only">${strings.you}:</span>${text}</div>
-    </div>`;
-  }
-
-  private _renderThinking(strings: ChatStrings): TemplateResult {
-    return html`<div part="message assistant" class="row assistant">
-      <div class="bubble thinking"><span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>${strings.thinking}</div>
-    </div>`;
+    if (streaming && !text) return thinkingRow(strings);
+    const options = { allowImages: this.allowImages, copyLabel: strings.copy, imageLabel: strings.image };
+    return replyRow(status, streaming, this._markdown.blocks(m._id, text, options), strings);
   }
 
   private _renderProblems(strings: ChatStrings): TemplateResult | typeof nothing {
