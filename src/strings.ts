@@ -52,7 +52,6 @@ export const defaultConsoleStrings = {
   secretRejected: "The operator secret is no longer accepted. Sign in again.",
   missingUrl: "The console has no convex-url.",
   threadsLabel: "Threads",
-  loading: "Loading conversations…",
   emptyTitle: "No conversations yet",
   emptyHint: "New conversations appear here as soon as they start.",
   loadMore: "Load more",

@@ -1,5 +1,5 @@
-// Drives a reply: POST {site}/chat-stream and hand each chunk of the body to the element as it
-// arrives. Anything other than a clean 200 body (205, an HTTP error, a network failure, a body
+// Drives a reply: POST {site}/chat-stream and hand each chunk of the body to its owner (the
+// ConversationController) as it arrives. Anything other than a clean 200 body (205, an HTTP error, a network failure, a body
 // that breaks mid-way) is a handover: the subscription takes over from what is already shown.
 // Only one reply is driven at a time; a newer drive, a thread change or disconnecting aborts it.
 import type { ReactiveController, ReactiveControllerHost } from "lit";
