@@ -53,7 +53,7 @@ const DELIMITERS = /[*_~`[\]<>!\\]/g;
 /** Block quotes and lists nested deeper than this are read as paragraph text (marked re-lexes each level). */
 const MAX_NESTING = 16;
 /** `MarkdownStream` lexes at most this many characters per step; a block with no end in sight by then is shown as plain text. */
-export const MAX_SEGMENT = 16 * 1024;
+export const MAX_SEGMENT = 8 * 1024;
 /** Plain text is cut into pieces of about this size, so a growing one costs one small piece per update. */
 const PLAIN_CHUNK = 4 * 1024;
 
@@ -147,6 +147,16 @@ export class MarkdownRenderer {
       },
     });
     this._purify = createDOMPurify(window);
+    // Set once on this private instance: `sanitize` would otherwise parse the config on every call.
+    this._purify.setConfig({
+      ALLOWED_TAGS,
+      ALLOWED_ATTR,
+      ADD_URI_SAFE_ATTR: URI_SAFE_ATTR,
+      ALLOWED_URI_REGEXP: SAFE_URL,
+      ALLOW_DATA_ATTR: false,
+      ALLOW_ARIA_ATTR: false,
+      RETURN_DOM_FRAGMENT: true,
+    });
     this._purify.addHook("afterSanitizeAttributes", (node) => {
       const el = node as Element;
       if (el.tagName === "A") {
@@ -197,15 +207,7 @@ export class MarkdownRenderer {
 
   /** Renders tokens (from `lex`) to a sanitised fragment owned by an inert document until inserted. */
   render(tokens: TokensList): DocumentFragment {
-    const frag = this._purify.sanitize(this._marked.parser(tokens) as string, {
-      ALLOWED_TAGS,
-      ALLOWED_ATTR,
-      ADD_URI_SAFE_ATTR: URI_SAFE_ATTR,
-      ALLOWED_URI_REGEXP: SAFE_URL,
-      ALLOW_DATA_ATTR: false,
-      ALLOW_ARIA_ATTR: false,
-      RETURN_DOM_FRAGMENT: true,
-    });
+    const frag = this._purify.sanitize(this._marked.parser(tokens) as string) as unknown as DocumentFragment;
     this._decorateCodeBlocks(frag);
     return frag;
   }
@@ -334,6 +336,12 @@ export class MarkdownStream {
         const to = from + tokensOfSegment.reduce((n, t) => n + t.raw.length, 0);
         fresh.push(this._segment(window.slice(from, to), start + to, false, defs));
         from = to;
+      }
+      if (complete) {
+        // The rest of this window is the tail; its definitions count too.
+        links = withWindow;
+        tail = { start: this._stableEnd, plain: false };
+        break;
       }
     }
     // Definitions anywhere in the reply apply to all of it: render the new segments with all of

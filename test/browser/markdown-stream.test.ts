@@ -74,13 +74,11 @@ describe("Streamed Markdown ends as the whole render", () => {
 
   for (const [name, feed] of Object.entries(FEEDS)) {
     it(`for every CommonMark spec example fed ${name}`, function () {
-      this.timeout(120_000);
-      const t0 = performance.now();
+      this.timeout(60_000);
       const wrong: string[] = [];
       for (const ex of examples) {
         if (stream(ex.markdown, feed) !== whole(ex.markdown)) wrong.push(`#${ex.number} (${ex.section}) ${JSON.stringify(ex.markdown).slice(0, 60)}`);
       }
-      console.log(name, performance.now() - t0);
       expect(wrong, wrong.join("\n")).to.deep.equal([]);
     });
   }
