@@ -7,51 +7,23 @@
 // - registered functions are wrapped so console output and log lines carry the function's
 //   name, and HTTP routes see the real request URL;
 // - a commit hook (to re-run subscriptions and save to disk) and raw access to the
-//   in-memory tables (to snapshot and restore them) - both through convex-test's private
-//   `DatabaseFake`, reached as described in `captureInternals` below;
+//   in-memory tables (to snapshot and restore them);
 // - syscall counting, so query runs report documents read and tables touched.
-import { convexTest } from "convex-test";
+// Whatever of that needs convex-test's private internals is in convexTestInternals.ts.
 import { makeFunctionReference } from "convex/server";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { discoverComponents, errorText, flattenComponents, type ComponentTree } from "./components.js";
+import { ConvexTestVersionError, createConvexTest, observeSyscalls, type Accessor, type ComponentDatabase } from "./convexTestInternals.js";
 import { backendStorage, functionStorage, installRuntimeHooks, requestStorage, type BackendScope, type RequestScope } from "./runtime.js";
 
 export class LocalBackendError extends Error {}
 
 export type UdfType = "query" | "mutation" | "action";
-export interface FunctionPath {
-  udfPath: string;
-  componentPath: string;
-}
+export type { Accessor, ComponentDatabase, FunctionPath } from "./convexTestInternals.js";
 export type Identity = Record<string, unknown> & { subject: string; issuer: string; tokenIdentifier: string };
-
-/** The parts of a convex-test accessor we use (the public typings hide most of them). */
-export interface Accessor {
-  queryFromPath(p: FunctionPath, args: Record<string, Value>): Promise<Value>;
-  mutationFromPath(p: FunctionPath, args: Record<string, Value>): Promise<Value>;
-  actionFromPath(p: FunctionPath, args: Record<string, Value>): Promise<Value>;
-  fun(p: FunctionPath, args: Record<string, Value>): Promise<Value>;
-  run<T>(handler: (ctx: any) => Promise<T>): Promise<T>;
-  runInComponent<T>(componentPath: string, handler: (ctx: any) => Promise<T>): Promise<T>;
-  fetch(pathQuery: string, init?: RequestInit): Promise<Response>;
-  withIdentity(identity: Record<string, unknown>): Accessor;
-}
-
-/** convex-test's in-memory database of one component (a private class; fields we touch). */
-export interface DatabaseFake {
-  _componentPath: string;
-  _documents: Record<string, Record<string, Value>>;
-  _storage: Record<string, Blob>;
-  _nextDocId: number;
-  _lastCreationTime: number;
-  _writes: Record<string, unknown>[];
-  get(table: string | undefined, id: string): Record<string, Value> | null;
-  patch(table: string, id: string, value: Record<string, unknown>): void;
-  commit(commitTs?: bigint | null): void;
-}
 
 export interface CronSpec {
   componentPath: string;
@@ -71,9 +43,6 @@ export interface CommitEvent {
 const MODULE_EXTENSIONS = new Set([".ts", ".js", ".mts", ".mjs", ".tsx", ".jsx", ".cts", ".cjs"]);
 const HTTP_URL_HEADER = "x-local-backend-url";
 
-const dbOwners = new WeakMap<object, Engine>();
-let databaseProtoPatched = false;
-let syscallsWrapped = false;
 
 /** Table name of a convex-test document ID ("10001messages" -> "messages"). */
 export function tableOfId(id: string): string | null {
@@ -203,55 +172,10 @@ async function loadModules(dir: string, componentPath: string, displayRoot: stri
 }
 
 /**
- * Reach convex-test's per-instance component map and its `DatabaseFake` class, which it
- * does not export. `registerComponent` does `components[name] = { db, modules }` on a plain
- * object; a short-lived setter on Object.prototype for a probe name observes that
- * assignment (`this` is the map). The probe is not kept as a component.
+ * Count reads and record tables per query run. Every engine in the process shares the
+ * syscall observer; the RequestScope in AsyncLocalStorage says whose read it is.
  */
-function captureInternals(t: { registerComponent: (...a: any[]) => void }): Record<string, { db: DatabaseFake }> {
-  const probe = "__localBackendProbe__";
-  let captured: { map: Record<string, { db: DatabaseFake }> } | null = null;
-  Object.defineProperty(Object.prototype, probe, {
-    configurable: true,
-    set(this: Record<string, { db: DatabaseFake }>) {
-      captured = { map: this };
-    },
-  });
-  try {
-    t.registerComponent(probe, null, { [`/${probe}/_generated/x.js`]: async () => ({}) });
-  } finally {
-    delete (Object.prototype as Record<string, unknown>)[probe];
-  }
-  if (!captured) throw new Error("convex-test internals changed: could not reach its component map");
-  return (captured as { map: Record<string, { db: DatabaseFake }> }).map;
-}
-
-function patchDatabaseFake(proto: DatabaseFake) {
-  if (databaseProtoPatched) return;
-  databaseProtoPatched = true;
-  // There is no commit hook in convex-test; the outermost commit (commitTs !== null) is
-  // the moment writes become visible, so that is where subscriptions and saving learn of it.
-  const commit = proto.commit;
-  proto.commit = function (this: DatabaseFake, commitTs: bigint | null = null) {
-    const pending = this._writes[this._writes.length - 1];
-    commit.call(this, commitTs);
-    if (commitTs === null || !pending) return;
-    const ids = Object.keys(pending);
-    if (ids.length === 0) return;
-    dbOwners.get(this)?.noteCommit(this._componentPath, ids);
-  };
-}
-
-/**
- * Count reads and record tables per query run. The Convex runtime talks to convex-test
- * through the global `Convex.asyncSyscall`, so wrapping it sees every read of every
- * engine in the process; the RequestScope in AsyncLocalStorage says whose it is.
- */
-function wrapSyscalls() {
-  if (syscallsWrapped) return;
-  syscallsWrapped = true;
-  const g = globalThis as unknown as { Convex: Record<string, (...a: any[]) => any> };
-  const original = g.Convex;
+function countReads() {
   const note = (table: string | null | undefined, docs: number) => {
     const reads = requestStorage.getStore()?.reads;
     if (!reads) return;
@@ -260,12 +184,9 @@ function wrapSyscalls() {
   };
   const tableOfQuery = (query: { source?: { tableName?: string; indexName?: string } } | undefined) =>
     query?.source?.tableName ?? query?.source?.indexName?.split(".")[0];
-  g.Convex = {
-    syscall: (op: string, args: string) => original.syscall(op, args),
-    jsSyscall: (op: string, args: unknown) => original.jsSyscall(op, args),
-    asyncSyscall: async (op: string, jsonArgs: string) => {
-      const result = await original.asyncSyscall(op, jsonArgs);
-      if (!requestStorage.getStore()?.reads) return result;
+  observeSyscalls({
+    async(op, jsonArgs, result) {
+      if (!requestStorage.getStore()?.reads) return;
       try {
         const args = JSON.parse(jsonArgs);
         if (op === "1.0/get") note(args.table ?? tableOfId(args.id), result === "null" ? 0 : 1);
@@ -275,21 +196,16 @@ function wrapSyscalls() {
       } catch {
         // Counting is best effort; never break a function over it.
       }
-      return result;
     },
-  };
-  const syscall = g.Convex.syscall;
-  g.Convex.syscall = (op: string, jsonArgs: string) => {
-    const result = syscall(op, jsonArgs);
-    if (op === "1.0/queryStream" && requestStorage.getStore()?.reads) {
+    sync(op, jsonArgs) {
+      if (op !== "1.0/queryStream" || !requestStorage.getStore()?.reads) return;
       try {
         note(tableOfQuery(JSON.parse(jsonArgs).query), 0);
       } catch {
         // best effort
       }
-    }
-    return result;
-  };
+    },
+  });
 }
 
 /** Component path of the innermost wrapped function ("" for the app). */
@@ -306,7 +222,7 @@ export interface EngineOptions {
 
 export class Engine {
   readonly t: Accessor;
-  readonly dbs = new Map<string, DatabaseFake>();
+  dbs = new Map<string, ComponentDatabase>();
   /** Root functions: udfPath ("messages:send") -> type and visibility. */
   readonly functions = new Map<string, { type: UdfType | "httpAction"; visibility: "public" | "internal" }>();
   readonly crons: CronSpec[] = [];
@@ -343,15 +259,19 @@ export class Engine {
       if (app.namespaces.has("schema") && !schema) {
         throw new LocalBackendError(`failed to load ${path.relative(displayRoot, path.join(convexDir, "schema.ts"))}: no default export`);
       }
-      let t: ReturnType<typeof convexTest>;
+      let engine: Engine | null = null;
+      let internals: ReturnType<typeof createConvexTest>;
       try {
-        t = convexTest(schema as never, app.map);
+        internals = createConvexTest(schema, app.map, {
+          onCommit: (componentPath, ids) => engine?.noteCommit(componentPath, ids),
+          checkDocument: () => {},
+        });
       } catch (e) {
+        if (e instanceof ConvexTestVersionError) throw new LocalBackendError(e.message);
         throw new LocalBackendError(`invalid schema in ${path.relative(displayRoot, convexDir)}/schema.ts: ${errorText(e)}`);
       }
-      wrapSyscalls();
-      const components = captureInternals(t as never);
-      const engine = new Engine(t as unknown as Accessor, tree, scope);
+      countReads();
+      engine = new Engine(internals.t, tree, scope);
 
       for (const [modulePath, ns] of app.namespaces) {
         if (modulePath.startsWith("_generated/")) continue;
@@ -371,16 +291,11 @@ export class Engine {
       for (const node of flattenComponents(tree.components)) {
         const mods = await loadModules(node.dir, node.componentPath, displayRoot);
         const componentSchema = mods.namespaces.get("schema")?.default ?? null;
-        t.registerComponent(node.componentPath, componentSchema as never, mods.map);
+        internals.registerComponent(node.componentPath, componentSchema, mods.map);
         engine.addCrons(node.componentPath, mods.namespaces.get("crons"));
       }
 
-      delete components.__localBackendProbe__;
-      for (const [componentPath, info] of Object.entries(components)) {
-        engine.dbs.set(componentPath, info.db);
-        dbOwners.set(info.db, engine);
-      }
-      patchDatabaseFake(Object.getPrototypeOf(engine.dbs.get("")!) as DatabaseFake);
+      engine.dbs = internals.databases();
       return engine;
     });
   }
@@ -507,7 +422,7 @@ export class Engine {
   documents(componentPath: string, table: string): Record<string, Value>[] {
     const db = this.dbs.get(componentPath);
     if (!db) return [];
-    return Object.entries(db._documents)
+    return Object.entries(db.documents())
       .filter(([id]) => tableOfId(id) === table)
       .map(([, doc]) => doc);
   }
