@@ -7,6 +7,9 @@
 // before anything here touches convex-test and refuses any other installed version with
 // one line: these patches silently break (or corrupt data) when the internals move.
 import { convexTest } from "convex-test";
+// Not exported by convex-test; the same module instance its index.js uses.
+import { TransactionMetricsTracker } from "convex-test/dist/transactionMetrics.js";
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { Value } from "convex/values";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -99,6 +102,8 @@ export interface ComponentDatabase {
 }
 
 const PROBE = "__localBackendProbe__";
+const ownBudget = new AsyncLocalStorage<true>();
+let budgetPatched = false;
 const commitListeners = new WeakMap<object, (componentPath: string, ids: string[]) => void>();
 let databaseHooksInstalled = false;
 let syscallsWrapped = false;
@@ -239,4 +244,30 @@ export function observeSyscalls(observer: SyscallObserver): void {
       return result;
     },
   };
+}
+
+/**
+ * Runs `fn` so that a query it starts with `ctx.runQuery` directly inside a `t.run`
+ * transaction gets its own transaction-limit budget, as each subscription's query does on
+ * a deployment. Without this, convex-test counts every query of a snapshot against the one
+ * enclosing transaction (a child layer inherits its parent's usage).
+ */
+export function withOwnTransactionBudget<T>(fn: () => T): T {
+  if (!budgetPatched) {
+    budgetPatched = true;
+    const proto = TransactionMetricsTracker.prototype as unknown as {
+      startTransaction(limits: unknown): void;
+      _layers: unknown[];
+      _rootLayer(): unknown;
+    };
+    const start = proto.startTransaction;
+    proto.startTransaction = function (this: typeof proto, limits: unknown) {
+      if (ownBudget.getStore() && this._layers.length === 1) {
+        this._layers.push(this._rootLayer());
+        return;
+      }
+      start.call(this, limits);
+    };
+  }
+  return ownBudget.run(true, fn);
 }

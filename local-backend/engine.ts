@@ -16,7 +16,8 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { discoverComponents, errorText, flattenComponents, type ComponentTree } from "./components.js";
-import { ConvexTestVersionError, createConvexTest, observeSyscalls, type Accessor, type ComponentDatabase } from "./convexTestInternals.js";
+import { ConvexTestVersionError, createConvexTest, observeSyscalls, withOwnTransactionBudget, type Accessor, type ComponentDatabase } from "./convexTestInternals.js";
+import { checkArguments, checkDocument, checkReturnValue } from "./limits.js";
 import { backendStorage, functionStorage, installRuntimeHooks, requestStorage, type BackendScope, type RequestScope } from "./runtime.js";
 
 export class LocalBackendError extends Error {}
@@ -81,7 +82,10 @@ function functionType(f: Record<string, unknown>): UdfType | "httpAction" {
   return "httpAction";
 }
 
-/** A copy of a registered function whose handler runs with our function context. */
+/**
+ * A copy of a registered function whose handler runs with our function context, and whose
+ * arguments and return value are held to the deployment's value limits (limits.ts).
+ */
 function wrapFunction(func: Record<string, unknown>, name: string, componentPath: string, rewriteRequest = false): unknown {
   const original = (func._handler ?? func) as (ctx: unknown, arg: unknown) => unknown;
   const descriptors = Object.getOwnPropertyDescriptors(func);
@@ -89,8 +93,15 @@ function wrapFunction(func: Record<string, unknown>, name: string, componentPath
   const copy = Object.defineProperties(function registeredFunction() {
     throw new Error(`${name} cannot be called directly`);
   }, descriptors) as unknown as Record<string, unknown>;
+  const http = rewriteRequest;
   copy._handler = (ctx: unknown, arg: unknown) =>
-    functionStorage.run({ name, componentPath }, () => original(ctx, rewriteRequest ? restoreRequestUrl(arg as Request) : arg));
+    functionStorage.run({ name, componentPath }, async () => {
+      if (http) return original(ctx, restoreRequestUrl(arg as Request));
+      checkArguments(name, arg as Value);
+      const result = await original(ctx, arg);
+      checkReturnValue(name, result as Value);
+      return result;
+    });
   return copy;
 }
 
@@ -264,7 +275,7 @@ export class Engine {
       try {
         internals = createConvexTest(schema, app.map, {
           onCommit: (componentPath, ids) => engine?.noteCommit(componentPath, ids),
-          checkDocument: () => {},
+          checkDocument,
         });
       } catch (e) {
         if (e instanceof ConvexTestVersionError) throw new LocalBackendError(e.message);
@@ -394,7 +405,7 @@ export class Engine {
           const r = await requestStorage.run(req, async () => {
             if (denied) return { ok: false as const, message: denied };
             try {
-              const value = await ctx.runQuery(makeFunctionReference<"query">(normalizeUdfPath(q.udfPath)), q.args);
+              const value = await withOwnTransactionBudget(() => ctx.runQuery(makeFunctionReference<"query">(normalizeUdfPath(q.udfPath)), q.args));
               return { ok: true as const, value };
             } catch (e) {
               return { ok: false as const, ...describeError(e) };

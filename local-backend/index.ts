@@ -11,6 +11,7 @@ import path from "node:path";
 import { AuthVerifier } from "./auth.js";
 import { Engine, LocalBackendError } from "./engine.js";
 import { createDeploymentServer, createSiteServer } from "./http.js";
+import { envVarProblem } from "./limits.js";
 import { Persistence } from "./persistence.js";
 import type { BackendScope } from "./runtime.js";
 import { realClearTimeout } from "./runtime.js";
@@ -122,6 +123,11 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(dotEnv)) if (process.env[k] === undefined) env[k] = v;
   Object.assign(env, options.env ?? {});
+  // What `npx convex env set` would refuse for a deployment (limits.ts).
+  for (const [name, value] of Object.entries(env)) {
+    const problem = envVarProblem(name, value);
+    if (problem) throw new LocalBackendError(`environment variable from .env.local or options.env: ${problem}`);
+  }
 
   const scope: BackendScope = {
     clockOffsetMs: 0,
