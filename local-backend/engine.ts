@@ -18,6 +18,7 @@ import { pathToFileURL } from "node:url";
 import { discoverComponents, errorText, flattenComponents, type ComponentTree } from "./components.js";
 import { ConvexTestVersionError, createConvexTest, observeSyscalls, withOwnTransactionBudget, type Accessor, type ComponentDatabase } from "./convexTestInternals.js";
 import { checkArguments, checkDocument, checkReturnValue } from "./limits.js";
+import { applyTransactionRuntime } from "./transactionRuntime.js";
 import { backendStorage, functionStorage, installRuntimeHooks, requestStorage, type BackendScope, type RequestScope } from "./runtime.js";
 
 export class LocalBackendError extends Error {}
@@ -85,18 +86,20 @@ function functionType(f: Record<string, unknown>): UdfType | "httpAction" {
 /**
  * A copy of a registered function whose handler runs with our function context, and whose
  * arguments and return value are held to the deployment's value limits (limits.ts).
+ * Queries and mutations get the isolate's globals (transactionRuntime.ts).
  */
-function wrapFunction(func: Record<string, unknown>, name: string, componentPath: string, rewriteRequest = false): unknown {
+function wrapFunction(func: Record<string, unknown>, name: string, componentPath: string): unknown {
   const original = (func._handler ?? func) as (ctx: unknown, arg: unknown) => unknown;
   const descriptors = Object.getOwnPropertyDescriptors(func);
   for (const k of ["length", "name", "prototype", "arguments", "caller"]) delete (descriptors as Record<string, unknown>)[k];
   const copy = Object.defineProperties(function registeredFunction() {
     throw new Error(`${name} cannot be called directly`);
   }, descriptors) as unknown as Record<string, unknown>;
-  const http = rewriteRequest;
+  const type = functionType(func);
   copy._handler = (ctx: unknown, arg: unknown) =>
     functionStorage.run({ name, componentPath }, async () => {
-      if (http) return original(ctx, restoreRequestUrl(arg as Request));
+      if (type === "httpAction") return original(ctx, restoreRequestUrl(arg as Request));
+      if (type === "query" || type === "mutation") applyTransactionRuntime();
       checkArguments(name, arg as Value);
       const result = await original(ctx, arg);
       checkReturnValue(name, result as Value);
@@ -131,7 +134,7 @@ function wrapRouter(router: Record<string, unknown>): unknown {
       const [func, m, routePath] = found;
       let w = wrapped.get(func);
       if (!w) {
-        w = wrapFunction(func, `${m} ${routePath}`, "", true);
+        w = wrapFunction(func, `${m} ${routePath}`, "");
         wrapped.set(func, w);
       }
       return [w, m, routePath];
