@@ -14,11 +14,13 @@ import { makeFunctionReference } from "convex/server";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
+import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from "node:timers";
 import { pathToFileURL } from "node:url";
 import { discoverComponents, errorText, flattenComponents, type ComponentTree } from "./components.js";
 import { ConvexTestVersionError, createConvexTest, observeSyscalls, withOwnTransactionBudget, type Accessor, type ComponentDatabase } from "./convexTestInternals.js";
 import { checkArguments, checkDocument, checkReturnValue } from "./limits.js";
 import { applyTransactionRuntime } from "./transactionRuntime.js";
+import { ActionExecution, DEFAULT_ACTION_TIMEOUT_MS, timeoutMessage } from "./actionRuntime.js";
 import { backendStorage, functionStorage, installRuntimeHooks, requestStorage, type BackendScope, type RequestScope } from "./runtime.js";
 
 export class LocalBackendError extends Error {}
@@ -98,12 +100,35 @@ function wrapFunction(func: Record<string, unknown>, name: string, componentPath
   const type = functionType(func);
   copy._handler = (ctx: unknown, arg: unknown) =>
     functionStorage.run({ name, componentPath }, async () => {
-      if (type === "httpAction") return original(ctx, restoreRequestUrl(arg as Request));
-      if (type === "query" || type === "mutation") applyTransactionRuntime();
-      checkArguments(name, arg as Value);
-      const result = await original(ctx, arg);
-      checkReturnValue(name, result as Value);
-      return result;
+      if (type === "query" || type === "mutation") {
+        applyTransactionRuntime();
+        checkArguments(name, arg as Value);
+        const result = await original(ctx, arg);
+        checkReturnValue(name, result as Value);
+        return result;
+      }
+      // Actions: the HTTP request's execution (ended by the site server when the body
+      // ends), or one of its own that ends when the handler settles.
+      const execution = (type === "httpAction" && requestStorage.getStore()?.httpAction) || new ActionExecution();
+      execution.applyGlobals();
+      const timeoutMs = backendStorage.getStore()?.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS;
+      const timer = realSetTimeout(() => execution.end(timeoutMessage(timeoutMs)), timeoutMs);
+      timer.unref();
+      void execution.ended.then(() => realClearTimeout(timer));
+      const timedOut = execution.ended.then((reason) => {
+        if (reason.startsWith("Function execution timed out")) throw new Error(reason);
+        return new Promise<never>(() => {});
+      });
+      const gatedCtx = execution.wrapContext(ctx as Record<string, unknown>);
+      try {
+        if (type === "httpAction") return await Promise.race([original(gatedCtx, restoreRequestUrl(arg as Request)), timedOut]);
+        checkArguments(name, arg as Value);
+        const result = await Promise.race([original(gatedCtx, arg), timedOut]);
+        checkReturnValue(name, result as Value);
+        return result;
+      } finally {
+        if (type !== "httpAction") execution.end("the action returned");
+      }
     });
   return copy;
 }
@@ -422,12 +447,17 @@ export class Engine {
     return { ts, results };
   }
 
-  /** An HTTP action request on the site URL. `realUrl` is what the handler's request.url shows. */
-  async fetch(pathQuery: string, init: RequestInit, realUrl: string, identity: Identity | null): Promise<Response> {
+  /**
+   * An HTTP action request on the site URL. `realUrl` is what the handler's request.url
+   * shows; `execution` is ended by the caller when the response body has ended.
+   */
+  async fetch(pathQuery: string, init: RequestInit, realUrl: string, identity: Identity | null, execution: ActionExecution): Promise<Response> {
     if (!this.hasHttp) return new Response("No HTTP actions (convex/http.ts) in this app", { status: 404 });
     const headers = new Headers(init.headers);
     headers.set(HTTP_URL_HEADER, realUrl);
-    return this.inScope(() => requestStorage.run({ logLines: [] }, () => this.accessor(identity).fetch(pathQuery, { ...init, headers })));
+    return this.inScope(() =>
+      requestStorage.run({ logLines: [], httpAction: execution }, () => this.accessor(identity).fetch(pathQuery, { ...init, headers })),
+    );
   }
 
   // ---- raw table access for persistence and the scheduler ----

@@ -10,6 +10,7 @@ import type { Duplex } from "node:stream";
 import { Readable } from "node:stream";
 import { WebSocketServer } from "ws";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
+import { ActionExecution } from "./actionRuntime.js";
 import type { AuthVerifier } from "./auth.js";
 import { handleDeployApi } from "./deployApi.js";
 import { encodeTs, SyncConnection, type ConnectionStats } from "./sync.js";
@@ -183,14 +184,12 @@ export function createSiteServer(opts: { engine: Engine; auth: AuthVerifier; log
       if (v === undefined) continue;
       for (const value of Array.isArray(v) ? v : [v]) headers.append(k, value);
     }
-    // A client that goes away mid-stream aborts the request and cancels the body, so the
-    // action's writes to the stream fail (the streaming component then keeps persisting).
+    // As on a deployment (action/mod.rs signal_http_action_abort, handle_http_streamed_part):
+    // a client that goes away aborts request.signal, and whatever the action still writes
+    // to the body is read and dropped, so its writes neither fail nor block.
     const abort = new AbortController();
-    let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
     res.on("close", () => {
-      if (res.writableFinished) return;
-      abort.abort();
-      reader?.cancel().catch(() => {});
+      if (!res.writableFinished) abort.abort();
     });
     const method = req.method ?? "GET";
     const hasBody = method !== "GET" && method !== "HEAD";
@@ -201,30 +200,48 @@ export function createSiteServer(opts: { engine: Engine; auth: AuthVerifier; log
       ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: "half" } : {}),
     };
     const identity = await identityFromHeader(auth, req.headers.authorization, false);
-    const response = await engine.fetch(req.url ?? "/", init, realUrl, identity);
-    const outHeaders: Record<string, string | string[]> = {};
-    response.headers.forEach((value, key) => {
-      if (key === "set-cookie") return;
-      outHeaders[key] = value;
-    });
-    const cookies = response.headers.getSetCookie?.() ?? [];
-    if (cookies.length > 0) outHeaders["set-cookie"] = cookies;
-    res.writeHead(response.status, response.statusText, outHeaders);
-    if (!response.body || method === "HEAD") {
-      res.end();
-      return;
+    // The action's JavaScript runs until its response body has ended; then what it left
+    // running is cut off (actionRuntime.ts).
+    const execution = new ActionExecution();
+    try {
+      const response = await engine.fetch(req.url ?? "/", init, realUrl, identity, execution);
+      await sendResponse(res, response, method, execution);
+    } finally {
+      execution.end("the response body ended");
     }
-    // Send headers now, then every chunk the moment the action produces it.
-    res.flushHeaders();
-    reader = response.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done || res.destroyed) break;
-      res.write(value);
-    }
-    if (res.destroyed) await reader.cancel().catch(() => {});
-    else res.end();
   }
 
   return server;
+}
+
+async function sendResponse(res: ServerResponse, response: Response, method: string, execution: ActionExecution) {
+  const outHeaders: Record<string, string | string[]> = {};
+  response.headers.forEach((value, key) => {
+    if (key === "set-cookie") return;
+    outHeaders[key] = value;
+  });
+  const cookies = response.headers.getSetCookie?.() ?? [];
+  if (cookies.length > 0) outHeaders["set-cookie"] = cookies;
+  res.writeHead(response.status, response.statusText, outHeaders);
+  if (!response.body || method === "HEAD") {
+    res.end();
+    return;
+  }
+  // Send headers now, then every chunk the moment the action produces it.
+  res.flushHeaders();
+  const reader = response.body.getReader();
+  // The time limit ends the execution while the body may still be open: stop reading.
+  const stopped = execution.ended.then(() => ({ done: true, value: undefined }) as const);
+  for (;;) {
+    const { done, value } = await Promise.race([reader.read(), stopped]);
+    if (done) break;
+    if (!res.destroyed) res.write(value);
+  }
+  if (execution.endReason !== null) {
+    // Timed out mid-body: the client sees the body break off, as when a deployment kills the action.
+    await reader.cancel().catch(() => {});
+    res.destroy();
+  } else if (!res.destroyed) {
+    res.end();
+  }
 }

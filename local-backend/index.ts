@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { DEFAULT_ACTION_TIMEOUT_MS } from "./actionRuntime.js";
 import { AuthVerifier } from "./auth.js";
 import { Engine, LocalBackendError } from "./engine.js";
 import { createDeploymentServer, createSiteServer } from "./http.js";
@@ -38,6 +39,8 @@ export interface LocalBackendOptions {
   quiet?: boolean;
   /** Host to bind. Default 127.0.0.1. */
   host?: string;
+  /** Actions and HTTP actions are stopped after this long. Default: the deployment's 30 minutes (tests set less). */
+  actionTimeoutMs?: number;
 }
 
 export interface LocalBackendStats {
@@ -132,6 +135,7 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
   const scope: BackendScope = {
     clockOffsetMs: 0,
     env,
+    actionTimeoutMs: options.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS,
     timers: new Set(),
     stopped: false,
     print: (stream, line) => {
