@@ -103,7 +103,7 @@ export interface ComponentDatabase {
 
 const PROBE = "__localBackendProbe__";
 const ownBudget = new AsyncLocalStorage<true>();
-let budgetPatched = false;
+
 const commitListeners = new WeakMap<object, (componentPath: string, ids: string[]) => void>();
 let databaseHooksInstalled = false;
 let syscallsWrapped = false;
@@ -140,6 +140,7 @@ export function createConvexTest(
   },
 ) {
   checkConvexTestVersion();
+  patchTransactionMetricsTracker();
   // transactionLimits: true enforces the deployment's transaction limits (convex-test's
   // TransactionMetricsTracker: 16 MiB read/written, 32,000 documents scanned, 4,096 index
   // ranges, 16,000 documents written, 1,000 functions scheduled, 16 MiB of scheduled args).
@@ -246,6 +247,61 @@ export function observeSyscalls(observer: SyscallObserver): void {
   };
 }
 
+/** crates/database/src/reads.rs OVER_LIMIT_HELP */
+const OVER_LIMIT_HELP =
+  "Consider using smaller limits in your queries, paginating your queries, or using indexed queries with a selective index range expressions.";
+
+/**
+ * convex-test's transaction-limit errors, reworded as a deployment words them
+ * (crates/database/src/reads.rs, writes.rs; crates/model/src/scheduled_jobs/mod.rs).
+ */
+const DEPLOYMENT_WORDING: [RegExp, (limit: string) => string][] = [
+  [/^Scanned too many documents .*\(limit: (\d+)\)/, (l) => `Too many documents read in a single function execution (limit: ${l}). ${OVER_LIMIT_HELP}`],
+  [/^Read too much data .*\(limit: (\d+) bytes\)/, (l) => `Too many bytes read in a single function execution (limit: ${l} bytes). ${OVER_LIMIT_HELP}`],
+  [/^Too many index ranges read .*\(limit: (\d+)\)/, (l) => `Too many reads in a single function execution (limit: ${l}). ${OVER_LIMIT_HELP}`],
+  [/^Wrote too many documents .*\(limit: (\d+)\)/, (l) => `Too many writes in a single function execution (limit: ${l})`],
+  [/^Wrote too much data .*\(limit: (\d+) bytes\)/, (l) => `Too many bytes written in a single function execution (limit: ${formatBytes(Number(l))})`],
+  [/^Scheduled too many functions .*\(limit: (\d+)\)/, (l) => `Too many functions scheduled by this mutation (limit: ${l})`],
+];
+
+/** crates/common/src/fmt.rs format_bytes, for the whole-MiB limits used here. */
+function formatBytes(n: number): string {
+  return n % (1 << 20) === 0 ? `${n / (1 << 20)} MiB` : `${n} bytes`;
+}
+
+let trackerPatched = false;
+function patchTransactionMetricsTracker() {
+  if (trackerPatched) return;
+  trackerPatched = true;
+  const proto = TransactionMetricsTracker.prototype as unknown as Record<string, (...a: unknown[]) => unknown> & {
+    _layers: unknown[];
+    _rootLayer(): unknown;
+  };
+  const start = proto.startTransaction;
+  proto.startTransaction = function (this: typeof proto, limits: unknown) {
+    if (ownBudget.getStore() && this._layers.length === 1) {
+      this._layers.push(this._rootLayer());
+      return;
+    }
+    start.call(this, limits);
+  };
+  for (const method of ["trackRead", "trackWrite", "trackIndexRange", "trackScheduledFunction"]) {
+    const track = proto[method];
+    proto[method] = function (this: unknown, ...args: unknown[]) {
+      try {
+        return track.apply(this, args);
+      } catch (e) {
+        const message = e instanceof Error ? e.message : "";
+        for (const [pattern, reword] of DEPLOYMENT_WORDING) {
+          const m = pattern.exec(message);
+          if (m) throw new Error(reword(m[1]));
+        }
+        throw e;
+      }
+    };
+  }
+}
+
 /**
  * Runs `fn` so that a query it starts with `ctx.runQuery` directly inside a `t.run`
  * transaction gets its own transaction-limit budget, as each subscription's query does on
@@ -253,21 +309,5 @@ export function observeSyscalls(observer: SyscallObserver): void {
  * enclosing transaction (a child layer inherits its parent's usage).
  */
 export function withOwnTransactionBudget<T>(fn: () => T): T {
-  if (!budgetPatched) {
-    budgetPatched = true;
-    const proto = TransactionMetricsTracker.prototype as unknown as {
-      startTransaction(limits: unknown): void;
-      _layers: unknown[];
-      _rootLayer(): unknown;
-    };
-    const start = proto.startTransaction;
-    proto.startTransaction = function (this: typeof proto, limits: unknown) {
-      if (ownBudget.getStore() && this._layers.length === 1) {
-        this._layers.push(this._rootLayer());
-        return;
-      }
-      start.call(this, limits);
-    };
-  }
   return ownBudget.run(true, fn);
 }

@@ -1,7 +1,7 @@
 // The value, document, argument and environment limits a deployment enforces, with its
 // wording. Numbers from npm-packages/docs/docs/production/state/limits.mdx; rules and
 // messages from get-convex/convex-backend as cited next to each. (Transaction limits are
-// convex-test's own, switched on in convexTestInternals.ts.)
+// convex-test's own, switched on and reworded in convexTestInternals.ts.)
 import type { Value } from "convex/values";
 
 const MiB = 1 << 20;

@@ -72,20 +72,20 @@ describe("function values", () => {
 describe("transaction limits", () => {
   test("more than 16,000 documents written in one mutation is refused", async () => {
     await expect(http.mutation(api.limits.insertMany, { table: "small", n: 16_001 })).rejects.toThrow(
-      "Wrote too many documents in a single function execution (limit: 16000)",
+      "Too many writes in a single function execution (limit: 16000)",
     );
   });
 
   test("more than 16 MiB written in one mutation is refused", async () => {
     await expect(http.mutation(api.limits.insertMany, { table: "big", n: 17, size: 1_000_000 })).rejects.toThrow(
-      "Wrote too much data in a single function execution (limit: 16777216 bytes)",
+      "Too many bytes written in a single function execution (limit: 16 MiB)",
     );
   });
 
   test("more than 4,096 index ranges read in one query is refused", async () => {
     await http.mutation(api.limits.insertMany, { table: "small", n: 1 });
     await expect(http.query(api.limits.getMany, { n: 4_096 })).rejects.toThrow(
-      "Too many index ranges read in a single function execution (limit: 4096)",
+      "Too many reads in a single function execution (limit: 4096)",
     );
   });
 
@@ -103,19 +103,19 @@ describe("transaction limits", () => {
 
   test("more than 16 MiB read in one query is refused", async () => {
     for (let i = 0; i < 2; i++) await http.mutation(api.limits.insertMany, { table: "big", n: 9, size: 1_000_000 });
-    await expect(http.query(api.limits.scanAll, { table: "big" })).rejects.toThrow("Read too much data in a single function execution (limit: 16777216 bytes)");
+    await expect(http.query(api.limits.scanAll, { table: "big" })).rejects.toThrow("Too many bytes read in a single function execution (limit: 16777216 bytes)");
   });
 
   test("more than 32,000 documents scanned in one query is refused", async () => {
     for (let i = 0; i < 3; i++) await http.mutation(api.limits.insertMany, { table: "small", n: 11_000 });
     await expect(http.query(api.limits.scanAll, { table: "small" })).rejects.toThrow(
-      "Scanned too many documents in a single function execution (limit: 32000)",
+      "Too many documents read in a single function execution (limit: 32000)",
     );
   });
 
   test("more than 1,000 functions scheduled by one mutation is refused", async () => {
     await expect(http.mutation(api.limits.scheduleMany, { n: 1_001 })).rejects.toThrow(
-      "Scheduled too many functions in a single function execution (limit: 1000)",
+      "Too many functions scheduled by this mutation (limit: 1000)",
     );
   });
 });
