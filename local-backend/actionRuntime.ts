@@ -14,7 +14,7 @@
 // storage never settle (the code after them never runs, as on a deployment), timers are
 // cleared and fetches aborted. A warning names the function, since this is almost always a
 // bug that a deployment would hide (the work silently never happens).
-import { clearTimeout, setImmediate } from "node:timers";
+import { clearTimeout, setImmediate, setTimeout } from "node:timers";
 
 /** knobs.rs V8_ACTION_USER_TIMEOUT_SECS default (limits.mdx: Convex runtime actions, 30 minutes). */
 export const DEFAULT_ACTION_TIMEOUT_MS = 30 * 60_000;
@@ -36,6 +36,20 @@ export class ActionExecution {
 
   constructor() {
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
+  }
+
+  /**
+   * Ends this execution after `ms` with the deployment's timeout message. Returns a promise
+   * that rejects with that error then (and never settles otherwise), to race the handler with.
+   */
+  limitTime(ms: number): Promise<never> {
+    const timer = setTimeout(() => this.end(timeoutMessage(ms)), ms);
+    timer.unref();
+    return this.ended.then((reason) => {
+      clearTimeout(timer);
+      if (reason === timeoutMessage(ms)) throw new Error(reason);
+      return new Promise<never>(() => {});
+    });
   }
 
   end(reason: string) {

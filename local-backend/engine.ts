@@ -14,13 +14,12 @@ import { makeFunctionReference } from "convex/server";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { clearTimeout as realClearTimeout, setTimeout as realSetTimeout } from "node:timers";
 import { pathToFileURL } from "node:url";
 import { discoverComponents, errorText, flattenComponents, type ComponentTree } from "./components.js";
 import { ConvexTestVersionError, createConvexTest, observeSyscalls, withOwnTransactionBudget, type Accessor, type ComponentDatabase } from "./convexTestInternals.js";
 import { checkArguments, checkDocument, checkReturnValue } from "./limits.js";
 import { applyTransactionRuntime } from "./transactionRuntime.js";
-import { ActionExecution, DEFAULT_ACTION_TIMEOUT_MS, timeoutMessage } from "./actionRuntime.js";
+import { ActionExecution, DEFAULT_ACTION_TIMEOUT_MS } from "./actionRuntime.js";
 import { backendStorage, functionStorage, installRuntimeHooks, requestStorage, type BackendScope, type RequestScope } from "./runtime.js";
 
 export class LocalBackendError extends Error {}
@@ -111,14 +110,7 @@ function wrapFunction(func: Record<string, unknown>, name: string, componentPath
       // ends), or one of its own that ends when the handler settles.
       const execution = (type === "httpAction" && requestStorage.getStore()?.httpAction) || new ActionExecution();
       execution.applyGlobals();
-      const timeoutMs = backendStorage.getStore()?.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS;
-      const timer = realSetTimeout(() => execution.end(timeoutMessage(timeoutMs)), timeoutMs);
-      timer.unref();
-      void execution.ended.then(() => realClearTimeout(timer));
-      const timedOut = execution.ended.then((reason) => {
-        if (reason.startsWith("Function execution timed out")) throw new Error(reason);
-        return new Promise<never>(() => {});
-      });
+      const timedOut = execution.limitTime(backendStorage.getStore()?.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS);
       const gatedCtx = execution.wrapContext(ctx as Record<string, unknown>);
       try {
         if (type === "httpAction") return await Promise.race([original(gatedCtx, restoreRequestUrl(arg as Request)), timedOut]);
