@@ -3,11 +3,11 @@ import { v } from "convex/values";
 import { components } from "./_generated/api";
 import { mutation, query } from "./_generated/server";
 import { authorizeThread, visitorKey } from "./lib/access";
-import { appError, formatCount, rateLimited, unauthorized } from "./lib/errors";
+import { emptyPrompt, promptTooLong, rateLimited, replyStillRunning, unauthorized } from "./lib/errors";
 import { consumeMessageBudget, getLimits, MESSAGES_LIST_MAX, NEW_THREAD_TITLE, TITLE_MAX_CHARS } from "./lib/limits";
 import { modelConfig } from "./lib/models";
 import { effectiveStatus, finalizeReply, replyInProgress, toMessageView } from "./lib/replies";
-import { vMessageView } from "./lib/validators";
+import { vMessageView, vSendResult } from "./lib/validators";
 
 /**
  * The thread's messages, oldest first (at most the newest 500). An assistant message's `text`
@@ -39,22 +39,18 @@ function titleFrom(prompt: string): string {
  */
 export const send = mutation({
   args: { threadId: v.string(), token: v.optional(v.string()), prompt: v.string() },
-  returns: v.object({ userMessageId: v.string(), assistantMessageId: v.string(), streamId: v.string() }),
+  returns: vSendResult,
   handler: async (ctx, args) => {
     const { thread, caller } = await authorizeThread(ctx, args.threadId, args.token, "write");
     const limits = getLimits();
     if (args.prompt.trim().length === 0) {
-      throw appError("EMPTY_PROMPT", "prompt is empty; write a message first");
+      throw emptyPrompt();
     }
     if (args.prompt.length > limits.maxPromptChars) {
-      throw appError(
-        "PROMPT_TOO_LONG",
-        `prompt is ${formatCount(args.prompt.length)} characters; the limit is ${formatCount(limits.maxPromptChars)}`,
-        { length: args.prompt.length, limit: limits.maxPromptChars },
-      );
+      throw promptTooLong(args.prompt.length, limits.maxPromptChars);
     }
     if (await replyInProgress(ctx, thread._id)) {
-      throw appError("REPLY_IN_PROGRESS", "the previous reply is still being written; wait for it or stop it");
+      throw replyStillRunning();
     }
     const key = visitorKey(caller);
     if (key === null) throw unauthorized(); // unreachable: write access needs a token or identity

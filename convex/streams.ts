@@ -3,7 +3,8 @@ import { v } from "convex/values";
 import { internalMutation, query } from "./_generated/server";
 import { authorizeStream } from "./lib/access";
 import { STREAM_PAGE_SIZE } from "./lib/limits";
-import { componentStatus, effectiveStatus, finalizeReply, lastDelta, TIMEOUT_MESSAGE } from "./lib/replies";
+import { componentStatus, effectiveStatus, finalizeReply, lastDelta } from "./lib/replies";
+import { REPLY_ERRORS } from "./lib/errors";
 import { vStreamSlice } from "./lib/validators";
 
 /**
@@ -64,7 +65,7 @@ export const reconcileTimeouts = internalMutation({
       for (const message of unfinished) {
         if (message.streamId === null) continue;
         if ((await componentStatus(ctx, message.streamId)) === "timeout") {
-          await finalizeReply(ctx, message, "timeout", TIMEOUT_MESSAGE);
+          await finalizeReply(ctx, message, "timeout", REPLY_ERRORS.timedOut);
           timedOut++;
         }
       }

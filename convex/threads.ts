@@ -4,11 +4,11 @@ import { components, internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { internalMutation, mutation, query } from "./_generated/server";
 import { authorizeThread, hashToken, isTokenShaped, newToken } from "./lib/access";
-import { appError, formatCount, unauthorized } from "./lib/errors";
+import { tooManyThreads, unauthorized } from "./lib/errors";
 import { getLimits, LIST_DEFAULT, LIST_MAX, NEW_THREAD_TITLE, ORIGIN_MAX_CHARS } from "./lib/limits";
 import { modelConfig } from "./lib/models";
 import { toThreadView } from "./lib/replies";
-import { vThreadView } from "./lib/validators";
+import { vCreateThreadResult, vThreadView } from "./lib/validators";
 
 
 const DELTA_DELETE_BATCH = 256;
@@ -19,7 +19,7 @@ const DELTA_DELETE_BATCH = 256;
  */
 export const create = mutation({
   args: { token: v.optional(v.string()), origin: v.optional(v.string()) },
-  returns: v.object({ threadId: v.string(), token: v.string() }),
+  returns: vCreateThreadResult,
   handler: async (ctx, args) => {
     if (args.token !== undefined && !isTokenShaped(args.token)) throw unauthorized();
     const token = args.token ?? newToken();
@@ -30,11 +30,7 @@ export const create = mutation({
       .withIndex("by_tokenHash", (q) => q.eq("tokenHash", tokenHash))
       .unique();
     if (visitor && visitor.threadCount >= limit) {
-      throw appError(
-        "TOO_MANY_THREADS",
-        `this visitor has ${formatCount(visitor.threadCount)} chats; the limit is ${formatCount(limit)}`,
-        { limit },
-      );
+      throw tooManyThreads(visitor.threadCount, limit);
     }
     if (visitor) await ctx.db.patch(visitor._id, { threadCount: visitor.threadCount + 1 });
     else await ctx.db.insert("visitors", { tokenHash, threadCount: 1 });

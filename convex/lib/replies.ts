@@ -7,6 +7,7 @@ import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import type { Access, MessageStatus, MessageView, ThreadView } from "./validators";
 import { isUnfinished } from "./validators";
+import { REPLY_ERRORS } from "./errors";
 
 type ReadCtx = QueryCtx | MutationCtx;
 export type ComponentStreamStatus = "pending" | "streaming" | "done" | "error" | "timeout";
@@ -101,7 +102,7 @@ export async function replyInProgress(
   if (!last || last.role !== "assistant" || !isUnfinished(last.status) || last.streamId === null) return null;
   const stream = await componentStatus(ctx, last.streamId);
   if (stream === "timeout") {
-    await finalizeReply(ctx, last, "timeout", TIMEOUT_MESSAGE);
+    await finalizeReply(ctx, last, "timeout", REPLY_ERRORS.timedOut);
     return null;
   }
   return { message: last, stream };
@@ -131,6 +132,3 @@ export async function finalizeReply(
     });
   }
 }
-
-export const TIMEOUT_MESSAGE =
-  "The reply timed out: nothing drove it to the end (the page that started it may have closed before it began).";
