@@ -10,6 +10,9 @@
  * - A client that disconnects does not stop generation: persistence goes on to the end, and
  *   observers see it all. A stop request (or a refused flush) aborts the model.
  * - The final write is retried; if the driver fails anyway, the reply is ended as `error`.
+ * - Nothing that must happen comes after the body ends: on a deployment the isolate stops when
+ *   the response body ends and cancels the work still pending, so every path persists the
+ *   reply's end first and then closes or aborts the body.
  */
 import { REPLY_ERRORS } from "./errors";
 import type { FlushPolicy } from "./flushPolicy";
@@ -99,9 +102,10 @@ export class ReplyDriver {
       await this.drive(stream);
     } catch (error) {
       console.error("chat-stream driver failed", error instanceof Error ? error.message : String(error));
-      await this.body.abort(REPLY_ERRORS.failed).catch(() => {});
-      // Don't leave the reply `streaming` until the component's timeout: end it (text so far kept).
+      // Don't leave the reply `streaming` until its lease lapses: end it (text so far kept). First:
+      // on a deployment, work still pending when the body ends is cancelled.
       await this.store.finish({ text: "", status: "error", error: REPLY_ERRORS.failed }).catch(() => {});
+      await this.body.abort(REPLY_ERRORS.failed).catch(() => {});
     }
   }
 

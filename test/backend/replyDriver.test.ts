@@ -249,6 +249,19 @@ describe("persistence failures", () => {
     expect(attempts.map((a) => a.status)).toEqual(["done", "done", "done", "error"]);
     expect(attempts.at(-1)).toEqual({ text: "", status: "error", error: REPLY_ERRORS.failed });
   });
+
+  test("on the failure path the reply is ended before the body is (a deployment cancels what comes after)", async () => {
+    const h = harness({
+      finish: async (end) => {
+        if (end.status === "done") throw new Error("down");
+      },
+    });
+    h.model.say("Done.");
+    h.model.end();
+    await h.clock.advance(1000);
+    await h.done;
+    expect(h.log.slice(-2)).toEqual(["finish error", `body abort: ${REPLY_ERRORS.failed}`]);
+  });
 });
 
 describe("the final write", () => {
