@@ -1,23 +1,18 @@
 /**
- * POST /chat-stream and the internal mutations behind it. The action parses the request
- * (`lib/chatRequest.ts`), starts the reply in `begin`, and hands it to a `ReplyDriver`
- * (`lib/replyDriver.ts`), which streams the model's text to the response as it is produced
- * and persists it through the flush policy. Each flush is one mutation that appends to the
- * component's chunks (`addChunk`) and to our `deltas`, so `getStreamBody` and `streams:read`
- * always agree. The component's `stream()` helper is not used: it persists only on `.!?`.
+ * The internal mutations behind POST /chat-stream (`convex/http.ts`): `begin` starts a reply,
+ * each flush of the `ReplyDriver` is one `flush` that appends to the component's chunks
+ * (`addChunk`) and to our `deltas`, so `getStreamBody` and `streams:read` always agree, and
+ * `finish` ends it. The component's `stream()` helper is not used: it persists only on `.!?`.
+ * No AI SDK in this module (it would be bundled into every one of these functions).
  */
 import { v } from "convex/values";
-import { components, internal } from "./_generated/api";
-import { httpAction, internalMutation, internalQuery, type ActionCtx } from "./_generated/server";
-import type { Id } from "./_generated/dataModel";
-import { hashToken, messageByStream } from "./lib/access";
-import { jsonError, parseChatRequest } from "./lib/chatRequest";
-import { HTTP_ERRORS, REPLY_ERRORS } from "./lib/errors";
-import { FlushPolicy, flushOptionsFromEnv } from "./lib/flushPolicy";
+import { components } from "./_generated/api";
+import { internalMutation, internalQuery } from "./_generated/server";
+import { messageByStream } from "./lib/access";
+import { REPLY_ERRORS } from "./lib/errors";
 import { consumeStreamRequest, getLimits } from "./lib/limits";
-import { buildHistory, describeModelError, modelConfig, streamReply } from "./lib/models";
+import { buildHistory } from "./lib/modelConfig";
 import { appendDelta, componentStatus, finalizeReply } from "./lib/replies";
-import { ReplyDriver, systemClock } from "./lib/replyDriver";
 import { type ChatTurn, isUnfinished, vChatTurn } from "./lib/validators";
 
 /** History is read from at most this many newest messages before the character budget applies. */
@@ -151,67 +146,3 @@ export const finish = internalMutation({
     return null;
   },
 });
-
-/* ------------------------------------------------------------------ HTTP */
-
-export const chatStream = httpAction(async (ctx, request): Promise<Response> => {
-  const parsed = await parseChatRequest(request);
-  if ("refusal" in parsed) return parsed.refusal;
-  const begun = await ctx.runMutation(internal.chat.begin, {
-    streamId: parsed.streamId,
-    tokenHash: await hashToken(parsed.token),
-  });
-  switch (begun.kind) {
-    case "unauthorized":
-      return jsonError(401, "UNAUTHORIZED", HTTP_ERRORS.unknownToken);
-    case "notFound":
-      return jsonError(404, "NOT_FOUND", HTTP_ERRORS.noSuchStream);
-    case "rateLimited": {
-      const seconds = Math.max(1, Math.ceil(begun.retryAfterMs / 1000));
-      return jsonError(429, "RATE_LIMITED", HTTP_ERRORS.rateLimited(begun.retryAfterMs), {
-        "Retry-After": String(seconds),
-      });
-    }
-    case "alreadyStarted":
-      return new Response(null, { status: 205 });
-    case "start":
-      return startReply(ctx, begun.messageId, begun.messages);
-    default: {
-      const unexpected: never = begun;
-      throw new Error(`unexpected begin result ${JSON.stringify(unexpected)}`);
-    }
-  }
-});
-
-/** The 200 response, its body written by a `ReplyDriver` wired to the mutations above. */
-function startReply(ctx: ActionCtx, messageId: Id<"messages">, messages: ChatTurn[]): Response {
-  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-  const writer = writable.getWriter();
-  const encoder = new TextEncoder();
-  const config = modelConfig();
-  const driver = new ReplyDriver({
-    store: {
-      flush: (text) => ctx.runMutation(internal.chat.flush, { messageId, text }),
-      shouldStop: () => ctx.runQuery(internal.chat.shouldStop, { messageId }),
-      finish: async (end) => {
-        await ctx.runMutation(internal.chat.finish, { messageId, ...end });
-      },
-    },
-    body: {
-      write: (text) => writer.write(encoder.encode(text)),
-      close: () => writer.close(),
-      abort: (reason) => writer.abort(new Error(reason)),
-    },
-    policy: new FlushPolicy(flushOptionsFromEnv(process.env), systemClock.now),
-    describeModelError,
-  });
-  void driver.run((signal) => streamReply({ config, messages, signal }));
-  return new Response(readable, {
-    status: 200,
-    headers: {
-      "Content-Type": "text/plain; charset=utf-8",
-      "Cache-Control": "no-store",
-      "X-Content-Type-Options": "nosniff",
-    },
-  });
-}

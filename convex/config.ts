@@ -1,7 +1,7 @@
 /** What the widget needs to know about this deployment before the first prompt. */
 import { query } from "./_generated/server";
 import { getLimits } from "./lib/limits";
-import { modelConfig } from "./lib/models";
+import { modelConfig } from "./lib/modelConfig";
 import { vChatConfig } from "./lib/validators";
 
 export const get = query({

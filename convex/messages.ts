@@ -5,7 +5,7 @@ import { mutation, query } from "./_generated/server";
 import { authorizeThread, visitorKey } from "./lib/access";
 import { emptyPrompt, promptTooLong, rateLimited, replyStillRunning, unauthorized } from "./lib/errors";
 import { consumeMessageBudget, getLimits, MESSAGES_LIST_MAX, NEW_THREAD_TITLE, TITLE_MAX_CHARS } from "./lib/limits";
-import { modelConfig } from "./lib/models";
+import { modelConfig } from "./lib/modelConfig";
 import { effectiveStatus, finalizeReply, replyInProgress, toMessageView } from "./lib/replies";
 import { vMessageView, vSendResult } from "./lib/validators";
 

@@ -6,7 +6,7 @@ import { internalMutation, mutation, query } from "./_generated/server";
 import { authorizeThread, hashToken, isTokenShaped, newToken } from "./lib/access";
 import { tooManyThreads, unauthorized } from "./lib/errors";
 import { getLimits, LIST_DEFAULT, LIST_MAX, NEW_THREAD_TITLE, ORIGIN_MAX_CHARS } from "./lib/limits";
-import { modelConfig } from "./lib/models";
+import { modelConfig } from "./lib/modelConfig";
 import { toThreadView } from "./lib/replies";
 import { vCreateThreadResult, vThreadView } from "./lib/validators";
 

@@ -17,6 +17,7 @@ import type * as lib_chatRequest from "../lib/chatRequest.js";
 import type * as lib_errors from "../lib/errors.js";
 import type * as lib_flushPolicy from "../lib/flushPolicy.js";
 import type * as lib_limits from "../lib/limits.js";
+import type * as lib_modelConfig from "../lib/modelConfig.js";
 import type * as lib_models from "../lib/models.js";
 import type * as lib_replies from "../lib/replies.js";
 import type * as lib_replyDriver from "../lib/replyDriver.js";
@@ -42,6 +43,7 @@ declare const fullApi: ApiFromModules<{
   "lib/errors": typeof lib_errors;
   "lib/flushPolicy": typeof lib_flushPolicy;
   "lib/limits": typeof lib_limits;
+  "lib/modelConfig": typeof lib_modelConfig;
   "lib/models": typeof lib_models;
   "lib/replies": typeof lib_replies;
   "lib/replyDriver": typeof lib_replyDriver;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api, components, internal } from "../../convex/_generated/api";
-import { buildHistory, demoReplyText } from "../../convex/lib/models";
+import { demoReplyText } from "../../convex/lib/models";
+import { buildHistory } from "../../convex/lib/modelConfig";
 import {
   componentBody,
   drive,
