@@ -6,13 +6,13 @@
  * No AI SDK in this module (it would be bundled into every one of these functions).
  */
 import { v } from "convex/values";
-import { components } from "./_generated/api";
-import { internalMutation, internalQuery } from "./_generated/server";
+import { components, internal } from "./_generated/api";
+import { internalMutation } from "./_generated/server";
 import { messageByStream } from "./lib/access";
 import { REPLY_ERRORS } from "./lib/errors";
 import { consumeStreamRequest, getLimits } from "./lib/limits";
 import { buildHistory } from "./lib/modelConfig";
-import { appendDelta, componentStatus, finalizeReply } from "./lib/replies";
+import { appendDelta, componentStatus, endAbandonedReply, finalizeReply, leaseOf, renewLease } from "./lib/replies";
 import { type ChatTurn, isUnfinished, vChatTurn } from "./lib/validators";
 
 /** History is read from at most this many newest messages before the character budget applies. */
@@ -56,6 +56,7 @@ export const begin = internalMutation({
       status: "streaming",
     });
     await ctx.db.patch(message._id, { status: "streaming", updatedAt: Date.now() });
+    await renewLease(ctx, message._id);
 
     const earlier = await ctx.db
       .query("messages")
@@ -75,9 +76,10 @@ export const begin = internalMutation({
 });
 
 /**
- * One flush: the same text to the component's chunks and to our deltas. Returns `stop: true`
- * when the reply should end now (stop requested, thread deleted, or stream expired).
- * The message document is not touched, so `messages:list` stays quiet while a reply streams.
+ * One flush: the same text to the component's chunks and to our deltas, and the reply's lease
+ * renewed. Returns `stop: true` when the reply should end now (stop requested, thread deleted,
+ * lease lapsed, or stream expired). The message document is not touched, so `messages:list`
+ * stays quiet while a reply streams.
  */
 export const flush = internalMutation({
   args: { messageId: v.id("messages"), text: v.string() },
@@ -92,17 +94,44 @@ export const flush = internalMutation({
       text: args.text,
       final: false,
     });
-    return { stop: message.stopRequested === true };
+    if (message.stopRequested === true) return { stop: true };
+    await renewLease(ctx, message._id);
+    return { stop: false };
   },
 });
 
-/** Between flushes: has the reply been stopped (or deleted) meanwhile? */
-export const shouldStop = internalQuery({
+/**
+ * While the model is silent (no flush for a second): renews the lease, so a live driver keeps
+ * its reply, and says whether the reply was stopped (or deleted, or ended) meanwhile.
+ */
+export const heartbeat = internalMutation({
   args: { messageId: v.id("messages") },
   returns: v.boolean(),
   handler: async (ctx, args) => {
     const message = await ctx.db.get(args.messageId);
-    return !message || message.status !== "streaming" || message.stopRequested === true;
+    if (!message || message.status !== "streaming" || message.stopRequested === true) return true;
+    await renewLease(ctx, message._id);
+    return false;
+  },
+});
+
+/**
+ * Scheduled when a lease is granted or cut: ends the reply if its lease has lapsed (the driver
+ * died: deployment restart, action time or memory limit, a POST that never landed), else
+ * checks again when the lease now expires.
+ */
+export const expireLease = internalMutation({
+  args: { messageId: v.id("messages") },
+  returns: v.null(),
+  handler: async (ctx, args): Promise<null> => {
+    const message = await ctx.db.get(args.messageId);
+    if (!message || !isUnfinished(message.status)) return null;
+    const lease = await leaseOf(ctx, message._id);
+    if (lease === null) return null;
+    const left = lease.expiresAt - Date.now();
+    if (left > 0) await ctx.scheduler.runAfter(left, internal.chat.expireLease, args);
+    else await endAbandonedReply(ctx, message);
+    return null;
   },
 });
 

@@ -66,7 +66,7 @@ function startReply(ctx: ActionCtx, messageId: Id<"messages">, messages: ChatTur
   const driver = new ReplyDriver({
     store: {
       flush: (text) => ctx.runMutation(internal.chat.flush, { messageId, text }),
-      shouldStop: () => ctx.runQuery(internal.chat.shouldStop, { messageId }),
+      heartbeat: () => ctx.runMutation(internal.chat.heartbeat, { messageId }),
       finish: async (end) => {
         await ctx.runMutation(internal.chat.finish, { messageId, ...end });
       },

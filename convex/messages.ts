@@ -6,7 +6,7 @@ import { authorizeThread, visitorKey } from "./lib/access";
 import { emptyPrompt, promptTooLong, rateLimited, replyStillRunning, unauthorized } from "./lib/errors";
 import { consumeMessageBudget, getLimits, MESSAGES_LIST_MAX, NEW_THREAD_TITLE, TITLE_MAX_CHARS } from "./lib/limits";
 import { modelConfig } from "./lib/modelConfig";
-import { effectiveStatus, finalizeReply, replyInProgress, toMessageView } from "./lib/replies";
+import { effectiveStatus, finalizeReply, grantLease, replyInProgress, shortenLease, STOP_GRACE_MS, toMessageView } from "./lib/replies";
 import { vMessageView, vSendResult } from "./lib/validators";
 
 /**
@@ -93,6 +93,8 @@ export const send = mutation({
       updatedAt: now,
       ...(driverHash ? { driverHash } : {}),
     });
+    // A POST that never lands (page closed, request refused) must not hold the thread.
+    await grantLease(ctx, assistantMessageId);
     await ctx.db.patch(thread._id, {
       title: thread.title === NEW_THREAD_TITLE ? titleFrom(args.prompt) : thread.title,
       status: "streaming",
@@ -107,8 +109,9 @@ export const send = mutation({
 
 /**
  * Stops the thread's reply in progress, if any. A reply nobody has started driving is finished
- * as `stopped` at once; a streaming one is flagged, and its driver ends it within one flush,
- * keeping the text written so far.
+ * as `stopped` at once, and so is one whose driver's lease has lapsed; a streaming one is
+ * flagged, and its driver ends it within one flush (or heartbeat), keeping the text written so
+ * far. If its driver is gone, the reply ends `STOP_GRACE_MS` (3 s) later anyway.
  */
 export const stop = mutation({
   args: { threadId: v.string(), token: v.optional(v.string()) },
@@ -127,6 +130,8 @@ export const stop = mutation({
       await finalizeReply(ctx, message, "stopped", null);
     } else if (!message.stopRequested) {
       await ctx.db.patch(message._id, { stopRequested: true });
+      // A live driver sees the flag within a second and ends the reply; a dead one never will.
+      await shortenLease(ctx, message._id, STOP_GRACE_MS);
     }
     return null;
   },

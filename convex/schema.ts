@@ -23,6 +23,15 @@ export default defineSchema({
     text: v.string(),
   }).index("by_stream_seq", ["streamId", "seq"]),
 
+  /**
+   * One per unfinished reply: its driver must renew it (each flush, and a heartbeat while the
+   * model is silent) or the reply is ended. Kept off the message so `messages:list` stays quiet.
+   */
+  leases: defineTable({
+    messageId: v.id("messages"),
+    expiresAt: v.number(),
+  }).index("by_messageId", ["messageId"]),
+
   /** Read-only tokens minted by `threads:share`. */
   observerTokens: defineTable({
     tokenHash: v.string(),

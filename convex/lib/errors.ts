@@ -101,6 +101,8 @@ export const REPLY_ERRORS = {
   /** The component's cleanup cron expired the stream (20 minutes after it was created). */
   timedOut:
     "The reply timed out: nothing drove it to the end (the page that started it may have closed before it began).",
+  /** The driver stopped renewing the reply's lease (deployment restart, time or memory limit). */
+  driverLost: "The reply stopped before it finished: the connection that was writing it was lost.",
   /** The stream was ended (deleted) under the driver. */
   endedUnexpectedly: "The reply ended unexpectedly before it finished.",
 } as const;

@@ -1,9 +1,9 @@
 /**
  * Reply bookkeeping shared by messages, streams, chat and the timeout reconciler:
- * views, the component's stream status, delta reads, and finishing a reply exactly once.
+ * views, the component's stream status, delta reads, leases, and finishing a reply exactly once.
  */
-import { components } from "../_generated/api";
-import type { Doc } from "../_generated/dataModel";
+import { components, internal } from "../_generated/api";
+import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import type { Access, MessageStatus, MessageView, ThreadView } from "./validators";
 import { isUnfinished } from "./validators";
@@ -105,7 +105,76 @@ export async function replyInProgress(
     await finalizeReply(ctx, last, "timeout", REPLY_ERRORS.timedOut);
     return null;
   }
+  const lease = await leaseOf(ctx, last._id);
+  if (lease !== null && lease.expiresAt <= Date.now()) {
+    await endAbandonedReply(ctx, last);
+    return null;
+  }
   return { message: last, stream };
+}
+
+/* ------------------------------------------------------------------ leases */
+
+/** A reply whose driver shows no sign of life for this long is ended (text so far kept). */
+export const LEASE_MS = 30_000;
+/** Flushes and heartbeats renew the lease only once this much of it is used: fewer writes. */
+const LEASE_RENEW_AFTER_MS = 5_000;
+/** After `messages:stop`, a live driver ends the reply within a second; a dead one within this. */
+export const STOP_GRACE_MS = 3_000;
+
+export async function leaseOf(ctx: ReadCtx, messageId: Id<"messages">): Promise<Doc<"leases"> | null> {
+  return await ctx.db
+    .query("leases")
+    .withIndex("by_messageId", (q) => q.eq("messageId", messageId))
+    .unique();
+}
+
+/**
+ * A new reply's lease, and the scheduled check that ends the reply once the lease lapses (it
+ * reschedules itself while the lease is renewed), so observers see the end without anyone sending.
+ * Worst case: 1 read, 1 write, 1 scheduled function.
+ */
+export async function grantLease(ctx: MutationCtx, messageId: Id<"messages">): Promise<void> {
+  await ctx.db.insert("leases", { messageId, expiresAt: Date.now() + LEASE_MS });
+  await ctx.scheduler.runAfter(LEASE_MS, internal.chat.expireLease, { messageId });
+}
+
+/** Extends the lease to `LEASE_MS` from now (at most one write per `LEASE_RENEW_AFTER_MS`). 1 read, ≤ 1 write. */
+export async function renewLease(ctx: MutationCtx, messageId: Id<"messages">): Promise<void> {
+  const lease = await leaseOf(ctx, messageId);
+  const expiresAt = Date.now() + LEASE_MS;
+  if (lease === null) await ctx.db.insert("leases", { messageId, expiresAt });
+  else if (expiresAt - lease.expiresAt >= LEASE_RENEW_AFTER_MS) await ctx.db.patch(lease._id, { expiresAt });
+}
+
+/** Cuts the lease to `ms` from now and checks it then (1 read, 1 write, 1 scheduled function). */
+export async function shortenLease(ctx: MutationCtx, messageId: Id<"messages">, ms: number): Promise<void> {
+  const lease = await leaseOf(ctx, messageId);
+  const expiresAt = Date.now() + ms;
+  if (lease === null) await ctx.db.insert("leases", { messageId, expiresAt });
+  else if (lease.expiresAt > expiresAt) await ctx.db.patch(lease._id, { expiresAt });
+  await ctx.scheduler.runAfter(ms, internal.chat.expireLease, { messageId });
+}
+
+/**
+ * Ends a reply whose driver is gone: its component stream too (so a late POST answers 205 and
+ * a late flush stops), keeping the text persisted so far. A reply nobody started is `timeout`,
+ * one being stopped is `stopped`, otherwise `error`.
+ */
+export async function endAbandonedReply(ctx: MutationCtx, message: Doc<"messages">): Promise<void> {
+  if (!isUnfinished(message.status)) return;
+  if (message.streamId !== null) {
+    const stream = await componentStatus(ctx, message.streamId);
+    if (stream === "pending" || stream === "streaming") {
+      await ctx.runMutation(components.persistentTextStreaming.lib.setStreamStatus, {
+        streamId: message.streamId,
+        status: "error",
+      });
+    }
+  }
+  if (message.stopRequested) await finalizeReply(ctx, message, "stopped", null);
+  else if (message.status === "pending") await finalizeReply(ctx, message, "timeout", REPLY_ERRORS.timedOut);
+  else await finalizeReply(ctx, message, "error", REPLY_ERRORS.driverLost);
 }
 
 /**
@@ -122,6 +191,8 @@ export async function finalizeReply(
   const now = Date.now();
   const text = message.streamId ? await persistedText(ctx, message.streamId) : "";
   await ctx.db.patch(message._id, { status, text, error, updatedAt: now });
+  const lease = await leaseOf(ctx, message._id);
+  if (lease !== null) await ctx.db.delete(lease._id);
   const thread = await ctx.db.get(message.threadId);
   if (thread) {
     await ctx.db.patch(thread._id, {

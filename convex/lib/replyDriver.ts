@@ -5,8 +5,9 @@
  * (test/backend/replyDriver.test.ts); `convex/chat.ts` wires it to the internal mutations.
  *
  * - Flushes run one at a time, in order, so deltas get consecutive seqs.
- * - One timer: the policy's next deadline, or the stop poll when nothing is pending, so a stop
- *   requested while the model is silent is seen within `stopPollMs`.
+ * - One timer: the policy's next deadline, or the heartbeat when nothing is pending, so a stop
+ *   requested while the model is silent is seen within `stopPollMs`, and the reply's lease is
+ *   renewed while the driver lives (a dead driver's reply ends when the lease lapses).
  * - A client that disconnects does not stop generation: persistence goes on to the end, and
  *   observers see it all. A stop request (or a refused flush) aborts the model.
  * - The final write is retried; if the driver fails anyway, the reply is ended as `error`.
@@ -19,12 +20,12 @@ import type { FlushPolicy } from "./flushPolicy";
 
 export type ReplyEnd = { text: string; status: "done" | "stopped" | "error"; error: string | null };
 
-/** The reply's persistence: the internal mutations `chat:flush`, `chat:shouldStop`, `chat:finish`. */
+/** The reply's persistence: the internal mutations `chat:flush`, `chat:heartbeat`, `chat:finish`. */
 export interface ReplyStore {
   /** Appends `text`; `stop: true` when the reply should end now. */
   flush(text: string): Promise<{ stop: boolean }>;
-  /** Between flushes: has the reply been stopped (or deleted) meanwhile? */
-  shouldStop(): Promise<boolean>;
+  /** Between flushes: renews the reply's lease; `true` if it was stopped (or deleted) meanwhile. */
+  heartbeat(): Promise<boolean>;
   /** Persists the tail and the final status. */
   finish(end: ReplyEnd): Promise<void>;
 }
@@ -55,7 +56,7 @@ export type ReplyDriverOptions = {
   /** Built on the same clock. */
   policy: FlushPolicy;
   clock?: Clock;
-  /** Without a persistence round trip for this long, ask whether the reply was stopped. */
+  /** Without a persistence round trip for this long, send a heartbeat (renews the lease, reads stop). */
   stopPollMs?: number;
   /** The final write is tried this many times (a lost finish leaves the reply `streaming`). */
   finishAttempts?: number;
@@ -168,7 +169,7 @@ export class ReplyDriver {
   private pollStop(): void {
     this.lastRoundTripAt = this.clock.now();
     this.persisting = this.persisting.then(async () => {
-      if (await this.store.shouldStop().catch(() => false)) this.requestStop();
+      if (await this.store.heartbeat().catch(() => false)) this.requestStop();
     });
   }
 

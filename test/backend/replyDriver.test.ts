@@ -85,7 +85,7 @@ function handFedModel() {
 
 type Options = {
   flush?: (text: string) => Promise<{ stop: boolean }>;
-  shouldStop?: () => Promise<boolean>;
+  heartbeat?: () => Promise<boolean>;
   finish?: (end: ReplyEnd) => Promise<void>;
   maxWritesPerSec?: number;
 };
@@ -103,9 +103,9 @@ function harness(options: Options = {}) {
       flushed.push(text);
       return options.flush ? options.flush(text) : { stop: false };
     },
-    shouldStop: async () => {
-      log.push(`shouldStop @${clock.now()}`);
-      return options.shouldStop ? options.shouldStop() : false;
+    heartbeat: async () => {
+      log.push(`heartbeat @${clock.now()}`);
+      return options.heartbeat ? options.heartbeat() : false;
     },
     finish: async (end) => {
       log.push(`finish ${end.status}`);
@@ -174,15 +174,15 @@ describe("flush timing", () => {
 });
 
 describe("stop polling", () => {
-  test("while the model is silent, the driver asks whether the reply was stopped once a second", async () => {
+  test("while the model is silent, the driver sends a heartbeat (lease, stop) once a second", async () => {
     const h = harness();
     await h.clock.advance(2500);
-    expect(h.log).toEqual(["shouldStop @1000", "shouldStop @2000"]);
+    expect(h.log).toEqual(["heartbeat @1000", "heartbeat @2000"]);
   });
 
-  test("a stop seen by the poll aborts the model and ends the reply as stopped, keeping the text", async () => {
+  test("a stop seen by the heartbeat aborts the model and ends the reply as stopped, keeping the text", async () => {
     let stopped = false;
-    const h = harness({ shouldStop: async () => stopped });
+    const h = harness({ heartbeat: async () => stopped });
     h.model.say("Partial answer. ");
     await h.clock.advance(100);
     stopped = true;
