@@ -30,6 +30,8 @@ const vBeginResult = v.union(
  * Checks the token and stream ownership, rate-limits, and moves a pending reply to `streaming`
  * atomically, so of two concurrent POSTs for one stream exactly one drives it (the other: 205).
  * Returns the conversation the model should see.
+ * Worst case: ~205 documents read (visitor, rate-limit bucket, message, thread, stream, lease,
+ * 200 messages of history), 4 written.
  */
 export const begin = internalMutation({
   args: { streamId: v.string(), tokenHash: v.string() },
@@ -80,6 +82,7 @@ export const begin = internalMutation({
  * renewed. Returns `stop: true` when the reply should end now (stop requested, thread deleted,
  * lease lapsed, or stream expired). The message document is not touched, so `messages:list`
  * stays quiet while a reply streams.
+ * Worst case: 69 documents read (message, stream, last delta, lease, 64 when compacting), 4 written.
  */
 export const flush = internalMutation({
   args: { messageId: v.id("messages"), text: v.string() },
@@ -103,6 +106,7 @@ export const flush = internalMutation({
 /**
  * While the model is silent (no flush for a second): renews the lease, so a live driver keeps
  * its reply, and says whether the reply was stopped (or deleted, or ended) meanwhile.
+ * Worst case: 2 documents read, 1 written.
  */
 export const heartbeat = internalMutation({
   args: { messageId: v.id("messages") },
@@ -119,6 +123,7 @@ export const heartbeat = internalMutation({
  * Scheduled when a lease is granted or cut: ends the reply if its lease has lapsed (the driver
  * died: deployment restart, action time or memory limit, a POST that never landed), else
  * checks again when the lease now expires.
+ * Worst case: as `finalizeReply` plus the stream (≈ 70 read, 5 written), 1 function scheduled.
  */
 export const expireLease = internalMutation({
   args: { messageId: v.id("messages") },
@@ -138,6 +143,7 @@ export const expireLease = internalMutation({
 /**
  * The last flush and the end of the reply: persists the tail, ends the component stream
  * (done, or error), and writes the full text to the message once.
+ * Worst case: ≈ 135 documents read (a compacting append, then `finalizeReply`), 8 written.
  */
 export const finish = internalMutation({
   args: {

@@ -13,7 +13,7 @@ import { httpAction, type ActionCtx } from "./_generated/server";
 import { hashToken } from "./lib/access";
 import { jsonError, parseChatRequest } from "./lib/chatRequest";
 import { HTTP_ERRORS } from "./lib/errors";
-import { FlushPolicy, flushOptionsFromEnv } from "./lib/flushPolicy";
+import { type FlushOptions, FlushPolicy, flushOptionsFromEnv } from "./lib/flushPolicy";
 import { modelConfig } from "./lib/modelConfig";
 import { describeModelError, streamReply } from "./lib/models";
 import { ReplyDriver, systemClock } from "./lib/replyDriver";
@@ -31,6 +31,8 @@ function allowedOrigins(raw: string | undefined = process.env.ALLOWED_ORIGINS): 
 const chatStream = httpAction(async (ctx, request): Promise<Response> => {
   const parsed = await parseChatRequest(request);
   if ("refusal" in parsed) return parsed.refusal;
+  // Before the reply starts: a configuration error (thrown, logged) leaves it pending, not half-written.
+  const flushOptions = flushOptionsFromEnv(process.env);
   const begun = await ctx.runMutation(internal.chat.begin, {
     streamId: parsed.streamId,
     tokenHash: await hashToken(parsed.token),
@@ -49,7 +51,7 @@ const chatStream = httpAction(async (ctx, request): Promise<Response> => {
     case "alreadyStarted":
       return new Response(null, { status: 205 });
     case "start":
-      return startReply(ctx, begun.messageId, begun.messages);
+      return startReply(ctx, begun.messageId, begun.messages, flushOptions);
     default: {
       const unexpected: never = begun;
       throw new Error(`unexpected begin result ${JSON.stringify(unexpected)}`);
@@ -58,7 +60,7 @@ const chatStream = httpAction(async (ctx, request): Promise<Response> => {
 });
 
 /** The 200 response, its body written by a `ReplyDriver` wired to the mutations above. */
-function startReply(ctx: ActionCtx, messageId: Id<"messages">, messages: ChatTurn[]): Response {
+function startReply(ctx: ActionCtx, messageId: Id<"messages">, messages: ChatTurn[], flushOptions: FlushOptions): Response {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
   const encoder = new TextEncoder();
@@ -76,7 +78,7 @@ function startReply(ctx: ActionCtx, messageId: Id<"messages">, messages: ChatTur
       close: () => writer.close(),
       abort: (reason) => writer.abort(new Error(reason)),
     },
-    policy: new FlushPolicy(flushOptionsFromEnv(process.env), systemClock.now),
+    policy: new FlushPolicy(flushOptions, systemClock.now),
     describeModelError,
   });
   void driver.run((signal) => streamReply({ config, messages, signal }));

@@ -12,6 +12,7 @@ import { vMessageView, vSendResult } from "./lib/validators";
 /**
  * The thread's messages, oldest first (at most the newest 500). An assistant message's `text`
  * is "" until it finishes; follow it with `streams:read` meanwhile.
+ * Worst case: 500 messages (each ≤ 1 MiB: the reply text) + their streams' status + access reads.
  */
 export const list = query({
   args: { threadId: v.string(), token: v.optional(v.string()) },
@@ -36,6 +37,8 @@ function titleFrom(prompt: string): string {
 /**
  * Stores the prompt, a pending assistant message and its component stream, atomically.
  * The caller then POSTs `{streamId}` to `/chat-stream` to drive the reply.
+ * Worst case: ≈ 80 documents read (access, the previous reply finalized if its lease lapsed,
+ * rate-limit buckets), ≈ 12 written, 1 function scheduled (the lease check).
  */
 export const send = mutation({
   args: { threadId: v.string(), token: v.optional(v.string()), prompt: v.string() },
@@ -112,6 +115,7 @@ export const send = mutation({
  * as `stopped` at once, and so is one whose driver's lease has lapsed; a streaming one is
  * flagged, and its driver ends it within one flush (or heartbeat), keeping the text written so
  * far. If its driver is gone, the reply ends `STOP_GRACE_MS` (3 s) later anyway.
+ * Worst case: ≈ 75 documents read (access, the reply finalized), 5 written, 1 function scheduled.
  */
 export const stop = mutation({
   args: { threadId: v.string(), token: v.optional(v.string()) },

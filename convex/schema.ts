@@ -24,6 +24,18 @@ export default defineSchema({
   }).index("by_stream_seq", ["streamId", "seq"]),
 
   /**
+   * The text of a reply's deltas, compacted every 64 deltas, so the whole text is read from this
+   * row plus fewer than 64 deltas (finishing a reply reads a bounded number of documents).
+   * Deleted when the reply is finished.
+   */
+  replyTexts: defineTable({
+    streamId: v.string(),
+    text: v.string(),
+    /** The last delta whose text is in `text`. */
+    throughSeq: v.number(),
+  }).index("by_streamId", ["streamId"]),
+
+  /**
    * One per unfinished reply: its driver must renew it (each flush, and a heartbeat while the
    * model is silent) or the reply is ended. Kept off the message so `messages:list` stays quiet.
    */

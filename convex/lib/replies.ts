@@ -65,24 +65,53 @@ export async function lastDelta(ctx: ReadCtx, streamId: string): Promise<Doc<"de
     .first();
 }
 
-/** Appends one delta (the next seq, starting where the previous one ended). */
-export async function appendDelta(ctx: MutationCtx, streamId: string, text: string): Promise<void> {
-  const last = await lastDelta(ctx, streamId);
-  await ctx.db.insert("deltas", {
-    streamId,
-    seq: last ? last.seq + 1 : 0,
-    start: last ? last.start + last.text.length : 0,
-    text,
-  });
+/**
+ * Every this many deltas, their text is appended to the reply's `replyTexts` row: the whole
+ * text is then that row plus fewer than this many deltas, however long the reply.
+ */
+export const COMPACT_EVERY = 64;
+
+async function replyTextOf(ctx: ReadCtx, streamId: string): Promise<Doc<"replyTexts"> | null> {
+  return await ctx.db
+    .query("replyTexts")
+    .withIndex("by_streamId", (q) => q.eq("streamId", streamId))
+    .unique();
 }
 
-/** The whole persisted text of a stream, from our deltas. */
+/**
+ * Appends one delta (the next seq, starting where the previous one ended), compacting every
+ * `COMPACT_EVERY`th. Worst case: 2 + 64 documents read, 2 written (the row ≤ the reply's size).
+ */
+export async function appendDelta(ctx: MutationCtx, streamId: string, text: string): Promise<void> {
+  const last = await lastDelta(ctx, streamId);
+  const seq = last ? last.seq + 1 : 0;
+  await ctx.db.insert("deltas", { streamId, seq, start: last ? last.start + last.text.length : 0, text });
+  if ((seq + 1) % COMPACT_EVERY !== 0) return;
+  const row = await replyTextOf(ctx, streamId);
+  const from = row ? row.throughSeq + 1 : 0;
+  const batch = await ctx.db
+    .query("deltas")
+    .withIndex("by_stream_seq", (q) => q.eq("streamId", streamId).gte("seq", from).lte("seq", seq))
+    .take(COMPACT_EVERY);
+  const compacted = (row?.text ?? "") + batch.map((d) => d.text).join("");
+  if (row) await ctx.db.patch(row._id, { text: compacted, throughSeq: seq });
+  else await ctx.db.insert("replyTexts", { streamId, text: compacted, throughSeq: seq });
+}
+
+/** The whole persisted text of a stream. Worst case: 1 + 63 documents read. */
 export async function persistedText(ctx: ReadCtx, streamId: string): Promise<string> {
-  let text = "";
-  for await (const delta of ctx.db.query("deltas").withIndex("by_stream_seq", (q) => q.eq("streamId", streamId))) {
-    text += delta.text;
-  }
-  return text;
+  const row = await replyTextOf(ctx, streamId);
+  const tail = await ctx.db
+    .query("deltas")
+    .withIndex("by_stream_seq", (q) => q.eq("streamId", streamId).gte("seq", row ? row.throughSeq + 1 : 0))
+    .take(COMPACT_EVERY);
+  return (row?.text ?? "") + tail.map((d) => d.text).join("");
+}
+
+/** Deletes a stream's compacted text (1 read, ≤ 1 write). */
+export async function deleteReplyText(ctx: MutationCtx, streamId: string): Promise<void> {
+  const row = await replyTextOf(ctx, streamId);
+  if (row) await ctx.db.delete(row._id);
 }
 
 /**
@@ -180,6 +209,7 @@ export async function endAbandonedReply(ctx: MutationCtx, message: Doc<"messages
 /**
  * Ends a reply: writes its full text to the message once, sets its final status, and updates
  * the thread (idle after done/stopped, error after error/timeout). No-op if already final.
+ * Worst case: 67 documents read (message, compacted text, ≤ 63 deltas, lease, thread), 4 written.
  */
 export async function finalizeReply(
   ctx: MutationCtx,
@@ -191,6 +221,7 @@ export async function finalizeReply(
   const now = Date.now();
   const text = message.streamId ? await persistedText(ctx, message.streamId) : "";
   await ctx.db.patch(message._id, { status, text, error, updatedAt: now });
+  if (message.streamId) await deleteReplyText(ctx, message.streamId);
   const lease = await leaseOf(ctx, message._id);
   if (lease !== null) await ctx.db.delete(lease._id);
   const thread = await ctx.db.get(message.threadId);
