@@ -1,7 +1,8 @@
 /**
  * Validators shared by the schema and the public functions (one source for each shape): the
  * tables' fields are defined here, `schema.ts` builds its tables from them, and the views the
- * public functions return pick their fields from them.
+ * public functions return pick their fields from them. The TypeScript types are inferred from
+ * the validators; the widget (`src/api.ts`) imports them type-only, so this is the contract.
  */
 import { pick } from "convex-helpers";
 import { v, type Infer } from "convex/values";
@@ -17,6 +18,10 @@ export const vMessageStatus = v.union(
   v.literal("stopped"),
 );
 export type MessageStatus = Infer<typeof vMessageStatus>;
+/** A reply in one of these may still receive text; every other status is final. */
+export type UnfinishedStatus = "pending" | "streaming";
+/** Statuses after which a message never changes again. */
+export type FinalStatus = Exclude<MessageStatus, UnfinishedStatus>;
 
 export const vRole = v.union(v.literal("user"), v.literal("assistant"));
 
@@ -91,7 +96,19 @@ export type StreamSlice = Infer<typeof vStreamSlice>;
 export const vChatTurn = v.object({ role: vRole, content: v.string() });
 export type ChatTurn = Infer<typeof vChatTurn>;
 
+/** What `config:get` returns. */
+export const vChatConfig = v.object({ model: v.string(), demo: v.boolean(), maxPromptChars: v.number() });
+export type ChatConfig = Infer<typeof vChatConfig>;
+
+/** What `messages:send` returns. */
+export const vSendResult = v.object({ userMessageId: v.string(), assistantMessageId: v.string(), streamId: v.string() });
+export type SendResult = Infer<typeof vSendResult>;
+
+/** What `threads:create` returns: the visitor token is the only copy (we keep its hash). */
+export const vCreateThreadResult = v.object({ threadId: v.string(), token: v.string() });
+export type CreateThreadResult = Infer<typeof vCreateThreadResult>;
+
 /** `true` while a reply may still receive text. */
-export function isUnfinished(status: MessageStatus): boolean {
+export function isUnfinished(status: MessageStatus): status is UnfinishedStatus {
   return status === "pending" || status === "streaming";
 }

@@ -3,7 +3,7 @@
 // that breaks mid-way) is a handover: the subscription takes over from what is already shown.
 // Only one reply is driven at a time; a newer drive, a thread change or disconnecting aborts it.
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import type { ChatErrorInfo } from "../api.js";
+import { isServerErrorCode, type ChatErrorInfo, type ErrorCode } from "../api.js";
 
 export type DriveRequest = {
   siteUrl: string;
@@ -104,11 +104,11 @@ export class DriverController implements ReactiveController {
 }
 
 async function readError(res: Response): Promise<ChatErrorInfo> {
-  let code = res.status === 429 ? "RATE_LIMITED" : `HTTP_${res.status}`;
+  let code: ErrorCode = res.status === 429 ? "RATE_LIMITED" : `HTTP_${res.status}`;
   let message = `The server refused the request (${res.status}).`;
   try {
     const body = (await res.json()) as { code?: unknown; message?: unknown };
-    if (typeof body.code === "string") code = body.code;
+    if (isServerErrorCode(body.code)) code = body.code;
     if (typeof body.message === "string") message = body.message;
   } catch {
     // Not JSON: keep the generic sentence.
