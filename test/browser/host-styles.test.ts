@@ -14,7 +14,7 @@ const PROPS = ["text-transform", "letter-spacing", "word-spacing", "font-weight"
 const computed = (el: Element) => Object.fromEntries(PROPS.map((p) => [p, getComputedStyle(el).getPropertyValue(p)]));
 
 /** `read()`'s computed styles, then the same after moving `el` into a wrapper with `style`. */
-async function beforeAndAfter(el: Element & { updateComplete: Promise<unknown> }, style: string, read: () => Element[]) {
+async function beforeAndAfter(el: HTMLElement & { updateComplete: Promise<unknown> }, style: string, read: () => Element[]) {
   const plain = read().map(computed);
   const wrapper = await fixture<HTMLDivElement>(`<div style="${style}"></div>`);
   wrapper.append(el);
