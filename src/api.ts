@@ -61,6 +61,11 @@ export const api = {
       "messages:send",
     ),
     stop: makeFunctionReference<"mutation", { threadId: string; token?: string }, null>("messages:stop"),
+    retry: makeFunctionReference<
+      "mutation",
+      { threadId: string; token?: string; messageId: string },
+      { assistantMessageId: string; streamId: string }
+    >("messages:retry"),
   },
   streams: {
     read: makeFunctionReference<"query", { streamId: string; token?: string; cursor: number }, StreamSlice>(
