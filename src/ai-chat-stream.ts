@@ -1,7 +1,6 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
-import { literal, html as staticHtml } from "lit/static-html.js";
 import { api, isActive, toErrorInfo, type ChatErrorInfo, type MessageStatus, type MessageView } from "./api.js";
 import type { ChatClient } from "./convex-pool.js";
 import { AnnouncerController } from "./controllers/announcer.js";
@@ -465,10 +464,7 @@ export class AiChatStream extends LitElement {
     const demo = this._connection.demo || messages.some((m) => m.model === "demo");
     const observe = this.mode === "observe";
     const aiNote = this.aiNote === "-" ? "" : this.aiNote || strings.aiNote;
-    // In launcher mode the panel is a <dialog> (ModalController opens it, modal on small screens).
-    const tag = this.launcher ? literal`dialog` : literal`section`;
-    return staticHtml`
-      <${tag} id="panel" part="panel" class="panel" aria-label=${heading} @cancel=${this._onDialogCancel}>
+    const content = html`
         <header part="header" class="header">
           <h2 class="title">${heading}</h2>
           ${demo ? html`<span class="badge" title=${strings.demoBadgeTitle}>${strings.demoBadge}</span>` : nothing}
@@ -519,8 +515,11 @@ export class AiChatStream extends LitElement {
               { onSubmit: (e) => this._onSubmit(e), onInput: (e) => this._onInput(e), onKeydown: (e) => this._onKeydown(e), onStop: () => this._onStopClick() },
             )}
         ${this.launcher && !this.open ? nothing : this._renderLiveRegion()}
-      </${tag}>
     `;
+    // In launcher mode the panel is a <dialog> (ModalController opens it, modal on small screens).
+    return this.launcher
+      ? html`<dialog id="panel" part="panel" class="panel" aria-label=${heading} @cancel=${this._onDialogCancel}>${content}</dialog>`
+      : html`<section id="panel" part="panel" class="panel" aria-label=${heading}>${content}</section>`;
   }
 
   private _onDialogCancel(e: Event): void {

@@ -12,10 +12,11 @@ describe("<ai-chat-stream> attributes and rendering", () => {
   beforeEach(() => (env = setup()));
   afterEach(() => env.restore());
 
-  it("shows the heading attribute in the header and the empty state", async () => {
+  it("shows the heading attribute in the header, and the greeting (not the heading again) in the empty state", async () => {
     const el = await mount(env.url, `heading="Ask Northwind"`);
     expect($(el, "[part=header] h2")!.textContent).to.equal("Ask Northwind");
-    expect($(el, ".empty")!.textContent).to.contain("Ask Northwind");
+    expect($(el, ".empty")!.textContent).to.not.contain("Ask Northwind");
+    expect($(el, ".empty-title")!.textContent).to.equal("Hi! How can I help?");
   });
 
   it("uses the placeholder attribute on the labelled message box", async () => {
