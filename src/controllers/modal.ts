@@ -32,6 +32,8 @@ export class ModalController implements ReactiveController {
   hostConnected(): void {
     this._media = matchMedia(SMALL_SCREEN);
     this._media.addEventListener("change", this._sync);
+    // Moved in the page: the dialog closed on leaving; open it again as it was.
+    this._sync();
   }
 
   hostDisconnected(): void {

@@ -354,6 +354,7 @@ describe("<ai-chat-stream> launcher", () => {
     el.remove();
     parent.append(el);
     await settle(el);
+    expect($<HTMLDialogElement>(el, "dialog.panel")!.open).to.equal(true);
     $<HTMLTextAreaElement>(el, "textarea")!.focus();
     await sendKeys({ press: "Escape" });
     await el.updateComplete;
