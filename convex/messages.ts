@@ -1,13 +1,31 @@
-/** Messages: the transcript, sending a prompt, stopping a reply. */
+/** Messages: the transcript, sending a prompt, stopping a reply, generating a failed one again. */
 import { v } from "convex/values";
-import { components } from "./_generated/api";
-import { mutation, query } from "./_generated/server";
-import { authorizeThread, visitorKey } from "./lib/access";
-import { emptyPrompt, promptTooLong, rateLimited, replyStillRunning, unauthorized } from "./lib/errors";
+import { components, internal } from "./_generated/api";
+import type { Doc, Id } from "./_generated/dataModel";
+import { mutation, query, type MutationCtx } from "./_generated/server";
+import { authorizeThread, visitorKey, type Caller } from "./lib/access";
+import {
+  emptyPrompt,
+  notLastReply,
+  notRetryable,
+  promptTooLong,
+  rateLimited,
+  replyStillRunning,
+  unauthorized,
+} from "./lib/errors";
 import { consumeMessageBudget, getLimits, MESSAGES_LIST_MAX, NEW_THREAD_TITLE, TITLE_MAX_CHARS } from "./lib/limits";
 import { modelConfig } from "./lib/modelConfig";
-import { effectiveStatus, finalizeReply, grantLease, replyInProgress, shortenLease, STOP_GRACE_MS, toMessageView } from "./lib/replies";
-import { vMessageView, vSendResult } from "./lib/validators";
+import {
+  effectiveStatus,
+  finalizeReply,
+  grantLease,
+  leaseOf,
+  replyInProgress,
+  shortenLease,
+  STOP_GRACE_MS,
+  toMessageView,
+} from "./lib/replies";
+import { vMessageView, vSendResult, type MessageStatus } from "./lib/validators";
 
 /**
  * The thread's messages, oldest first (at most the newest 500). An assistant message's `text`
@@ -60,19 +78,7 @@ export const send = mutation({
     const wait = await consumeMessageBudget(ctx, key);
     if (wait !== null) throw rateLimited(wait);
 
-    const driverHash = caller.tokenHash ?? undefined;
-    if (driverHash !== undefined) {
-      // A signed-in visitor on another device drives with that device's token: make it known.
-      const known = await ctx.db
-        .query("visitors")
-        .withIndex("by_tokenHash", (q) => q.eq("tokenHash", driverHash))
-        .unique();
-      if (!known) await ctx.db.insert("visitors", { tokenHash: driverHash, threadCount: 0 });
-    }
-
-    const model = modelConfig().model;
     const now = Date.now();
-    const streamId: string = await ctx.runMutation(components.persistentTextStreaming.lib.createStream, {});
     const userMessageId = await ctx.db.insert("messages", {
       threadId: thread._id,
       role: "user",
@@ -84,29 +90,91 @@ export const send = mutation({
       createdAt: now,
       updatedAt: now,
     });
-    const assistantMessageId = await ctx.db.insert("messages", {
-      threadId: thread._id,
-      role: "assistant",
-      status: "pending",
-      text: "",
-      streamId,
-      error: null,
-      model,
-      createdAt: now,
-      updatedAt: now,
-      ...(driverHash ? { driverHash } : {}),
-    });
-    // A POST that never lands (page closed, request refused) must not hold the thread.
-    await grantLease(ctx, assistantMessageId);
-    await ctx.db.patch(thread._id, {
+    const { assistantMessageId, streamId } = await insertPendingReply(ctx, thread, caller, {
       title: thread.title === NEW_THREAD_TITLE ? titleFrom(args.prompt) : thread.title,
-      status: "streaming",
-      active: 1,
-      updatedAt: now,
-      lastMessageAt: now,
-      model,
     });
     return { userMessageId, assistantMessageId, streamId };
+  },
+});
+
+/**
+ * A pending assistant reply with a new component stream, which the caller's token may drive,
+ * and the thread marked as streaming.
+ */
+async function insertPendingReply(
+  ctx: MutationCtx,
+  thread: Doc<"threads">,
+  caller: Caller,
+  threadPatch: Partial<Doc<"threads">> = {},
+): Promise<{ assistantMessageId: Id<"messages">; streamId: string }> {
+  const driverHash = caller.tokenHash ?? undefined;
+  if (driverHash !== undefined) {
+    // A signed-in visitor on another device drives with that device's token: make it known.
+    const known = await ctx.db
+      .query("visitors")
+      .withIndex("by_tokenHash", (q) => q.eq("tokenHash", driverHash))
+      .unique();
+    if (!known) await ctx.db.insert("visitors", { tokenHash: driverHash, threadCount: 0 });
+  }
+  const model = modelConfig().model;
+  const now = Date.now();
+  const streamId: string = await ctx.runMutation(components.persistentTextStreaming.lib.createStream, {});
+  const assistantMessageId = await ctx.db.insert("messages", {
+    threadId: thread._id,
+    role: "assistant",
+    status: "pending",
+    text: "",
+    streamId,
+    error: null,
+    model,
+    createdAt: now,
+    updatedAt: now,
+    ...(driverHash ? { driverHash } : {}),
+  });
+  // A POST that never lands (page closed, request refused) must not hold the thread.
+  await grantLease(ctx, assistantMessageId);
+  await ctx.db.patch(thread._id, { ...threadPatch, status: "streaming", active: 1, updatedAt: now, lastMessageAt: now, model });
+  return { assistantMessageId, streamId };
+}
+
+/** Statuses after which the last reply may be generated again. */
+const RETRYABLE: ReadonlySet<MessageStatus> = new Set(["error", "timeout", "stopped"]);
+
+/**
+ * Generates the thread's last reply again, in place: the failed, timed-out or stopped reply
+ * (`messageId`, which must be the thread's newest message) is replaced by a new pending one
+ * answering the same prompt, so the transcript keeps one question and one answer. Costs a
+ * message from the visitor's budget, like `send`. Drive the new `streamId` as after `send`.
+ */
+export const retry = mutation({
+  args: { threadId: v.string(), token: v.optional(v.string()), messageId: v.string() },
+  returns: v.object({ assistantMessageId: v.string(), streamId: v.string() }),
+  handler: async (ctx, args) => {
+    const { thread, caller } = await authorizeThread(ctx, args.threadId, args.token, "write");
+    // This also ends a reply whose driver's lease has lapsed, which may then be retried.
+    if (await replyInProgress(ctx, thread._id)) throw replyStillRunning();
+    const [last, prompt] = await ctx.db
+      .query("messages")
+      .withIndex("by_threadId", (q) => q.eq("threadId", thread._id))
+      .order("desc")
+      .take(2);
+    if (!last || last._id !== args.messageId || last.role !== "assistant" || prompt?.role !== "user") {
+      throw notLastReply();
+    }
+    if (!RETRYABLE.has(last.status)) throw notRetryable(last.status);
+    const key = visitorKey(caller);
+    if (key === null) throw unauthorized(); // unreachable: write access needs a token or identity
+    const wait = await consumeMessageBudget(ctx, key);
+    if (wait !== null) throw rateLimited(wait);
+
+    if (last.streamId !== null) {
+      await ctx.runMutation(components.persistentTextStreaming.lib.deleteStream, { streamId: last.streamId });
+      await ctx.scheduler.runAfter(0, internal.threads.purgeDeltas, { streamIds: [last.streamId] });
+    }
+    const lease = await leaseOf(ctx, last._id);
+    if (lease) await ctx.db.delete(lease._id);
+    await ctx.db.delete(last._id);
+    return await insertPendingReply(ctx, thread, caller);
   },
 });
 

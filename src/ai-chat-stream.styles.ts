@@ -28,6 +28,12 @@ export const styles = [
     display: flex;
     flex-direction: column;
     height: 100%;
+    /* The launcher's panel is a <dialog>: none of the browser's dialog box styles. */
+    margin: 0;
+    padding: 0;
+    max-width: none;
+    max-height: none;
+    color: inherit;
     background: var(--_bg);
     border: 1px solid var(--_border);
     border-radius: var(--_radius);
@@ -55,6 +61,25 @@ export const styles = [
   .spacer {
     flex: 1;
   }
+  .text-button {
+    flex: none;
+    display: inline-flex;
+    align-items: center;
+    gap: 4px;
+    height: 36px;
+    padding: 0 10px 0 6px;
+    padding-inline: 6px 10px;
+    border: 0;
+    border-radius: 10px;
+    background: transparent;
+    color: var(--_muted);
+    font-size: 0.9em;
+    font-weight: 500;
+  }
+  .text-button:hover {
+    background: var(--_assistant-bg);
+    color: var(--_text);
+  }
   .badge {
     flex: none;
     padding: 2px 8px;
@@ -74,11 +99,16 @@ export const styles = [
     color: inherit;
     cursor: pointer;
   }
-  button:focus-visible,
-  textarea:focus-visible,
-  .messages:focus-visible {
+  /* Every focusable part gets the same ring: buttons, links, code blocks (scrollable, so
+     focusable), the transcript. The transcript's ring sits inside it, where the panel's
+     rounded, clipped edge cannot cut it off. */
+  :focus-visible {
     outline: 2px solid var(--_accent);
     outline-offset: 2px;
+  }
+  .messages:focus-visible {
+    outline-offset: -3px;
+    border-radius: 6px;
   }
   .icon-button {
     display: inline-grid;
@@ -133,6 +163,13 @@ export const styles = [
   }
 
   /* ---- transcript ---- */
+  .transcript {
+    position: relative;
+    flex: 1;
+    min-height: 0;
+    display: flex;
+    flex-direction: column;
+  }
   .messages {
     flex: 1;
     overflow-y: auto;
@@ -162,6 +199,25 @@ export const styles = [
   .empty-hint {
     margin: 0;
   }
+  .ai-note {
+    margin: 12px 0 0;
+    font-size: 0.8em;
+  }
+  .jump {
+    position: absolute;
+    inset-block-end: 8px;
+    inset-inline: 0;
+    width: fit-content;
+    margin-inline: auto;
+    padding: 4px 14px;
+    border: 0;
+    border-radius: 999px;
+    background: var(--_accent);
+    color: var(--_accent-text);
+    font-size: 0.85em;
+    font-weight: 600;
+    box-shadow: var(--_shadow);
+  }
 
   .row {
     display: flex;
@@ -170,10 +226,16 @@ export const styles = [
     justify-content: flex-end;
   }
   .bubble {
+    /* min-width: a wide code block scrolls inside the bubble instead of widening it. */
+    min-width: 0;
     max-width: min(85%, 680px);
     padding: 8px 14px;
     border-radius: var(--_radius);
     overflow-wrap: anywhere;
+  }
+  .assistant .bubble {
+    /* Replies get the width: code needs room to read. */
+    max-width: min(100%, 760px);
   }
   .user .bubble {
     background: var(--_accent);
@@ -189,9 +251,34 @@ export const styles = [
     border-end-start-radius: 6px;
   }
   .note {
-    margin: 6px 0 0;
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 6px 8px;
+    margin: 8px 0 0;
     font-size: 0.85em;
     color: var(--_muted);
+  }
+  .note.failed {
+    color: var(--_error);
+    font-weight: 500;
+  }
+  .assistant.failed .bubble {
+    box-shadow: inset 3px 0 0 var(--_error);
+  }
+  :host(:dir(rtl)) .assistant.failed .bubble {
+    box-shadow: inset -3px 0 0 var(--_error);
+  }
+  .mark {
+    display: inline-grid;
+    place-items: center;
+    width: 1.3em;
+    height: 1.3em;
+    border-radius: 50%;
+    background: var(--_error);
+    color: var(--_bg);
+    font-weight: 700;
+    font-size: 0.85em;
   }
 
   .thinking {
@@ -222,9 +309,8 @@ export const styles = [
     40% { opacity: 1; transform: scale(1); }
   }
 
-  /* Streaming cursor after the last piece of text. */
-  .streaming > .md-block:last-of-type > :last-child::after {
-    content: "";
+  /* Streaming cursor, placed right after the last character (streaming-cursor.ts). */
+  .cursor {
     display: inline-block;
     width: 0.5em;
     height: 1.05em;
@@ -308,6 +394,7 @@ export const styles = [
   .markdown pre {
     margin: 0;
     padding: 12px 14px;
+    tab-size: 2;
     padding-block-start: 34px;
     border-radius: 10px;
     background: var(--_code-bg);
@@ -353,6 +440,23 @@ export const styles = [
   .composer:focus-within {
     border-color: var(--_accent);
   }
+  .composer-meta {
+    display: flex;
+    gap: 8px;
+    margin: -4px 16px 8px;
+    font-size: 0.8em;
+    color: var(--_muted);
+  }
+  .composer-meta:not(:has(.counter)):has(.hint:empty) {
+    display: none;
+  }
+  .composer-meta .hint {
+    flex: 1;
+  }
+  .composer-meta .over {
+    color: var(--_error);
+    font-weight: 600;
+  }
   textarea {
     flex: 1;
     min-height: 36px;
@@ -364,6 +468,8 @@ export const styles = [
     background: transparent;
     color: inherit;
     font: inherit;
+    /* Under 16px, iOS Safari zooms the page when the box gets focus. */
+    font-size: max(16px, 1em);
     field-sizing: content;
   }
   textarea::placeholder {
@@ -407,8 +513,8 @@ export const styles = [
   }
   .launcher {
     position: fixed;
-    inset-block-end: calc(20px + var(--_ai-chat-keyboard, 0px));
-    inset-inline-end: 20px;
+    inset-block-end: calc(20px + env(safe-area-inset-bottom, 0px) + var(--_ai-chat-keyboard, 0px));
+    inset-inline-end: calc(20px + env(safe-area-inset-right, 0px));
     z-index: var(--ai-chat-z-index, 2147483000);
     display: grid;
     place-items: center;
@@ -428,6 +534,41 @@ export const styles = [
     width: 26px;
     height: 26px;
   }
+  .unread {
+    position: absolute;
+    inset-block-start: -2px;
+    inset-inline-end: -2px;
+    min-width: 20px;
+    height: 20px;
+    padding: 0 5px;
+    border-radius: 999px;
+    background: var(--_error);
+    color: #fff;
+    border: 2px solid var(--_bg);
+    font-size: 11px;
+    font-weight: 700;
+    line-height: 16px;
+  }
+  .unread-preview {
+    position: fixed;
+    inset-block-end: calc(84px + env(safe-area-inset-bottom, 0px) + var(--_ai-chat-keyboard, 0px));
+    inset-inline-end: calc(20px + env(safe-area-inset-right, 0px));
+    z-index: var(--ai-chat-z-index, 2147483000);
+    max-width: min(280px, calc(100vw - 40px));
+    padding: 10px 14px;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    border-end-end-radius: 6px;
+    background: var(--_bg);
+    color: var(--_text);
+    box-shadow: var(--_shadow);
+    text-align: start;
+    font-size: 0.9em;
+    display: -webkit-box;
+    -webkit-line-clamp: 2;
+    -webkit-box-orient: vertical;
+    overflow: hidden;
+  }
   :host([launcher]) .panel {
     position: fixed;
     inset-block-end: calc(88px + var(--_ai-chat-keyboard, 0px));
@@ -437,6 +578,17 @@ export const styles = [
     height: min(var(--_height), calc(var(--_ai-chat-viewport-height, 100dvh) - 108px));
     box-shadow: var(--_shadow);
     animation: rise 0.18s ease-out;
+  }
+  dialog.panel:not([open]) {
+    display: none;
+  }
+  .panel::backdrop {
+    background: transparent;
+  }
+  @media (min-width: 1200px) {
+    :host([launcher]) .panel {
+      width: 440px;
+    }
   }
   @keyframes rise {
     from { opacity: 0; transform: translateY(8px); }
@@ -449,6 +601,8 @@ export const styles = [
       height: auto;
       border-radius: 0;
       border: 0;
+      /* Notches and home indicators: keep the header and composer clear of them. */
+      padding: env(safe-area-inset-top, 0px) env(safe-area-inset-right, 0px) env(safe-area-inset-bottom, 0px) env(safe-area-inset-left, 0px);
     }
     :host([launcher][open]) .launcher {
       display: none;

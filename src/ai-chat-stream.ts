@@ -1,7 +1,7 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
-import { api, isActive, toErrorInfo, type ChatErrorInfo, type MessageStatus, type MessageView } from "./api.js";
+import { api, isActive, toErrorInfo, type ChatErrorInfo, type ErrorCode, type MessageStatus, type MessageView } from "./api.js";
 import type { ChatClient } from "./convex-pool.js";
 import { AnnouncerController } from "./controllers/announcer.js";
 import { ClientController } from "./controllers/client.js";
@@ -9,17 +9,24 @@ import { ConnectionController } from "./controllers/connection.js";
 import { ConversationController } from "./controllers/conversation.js";
 import { CopyCodeController } from "./controllers/copy-code.js";
 import { EscapeKeyController } from "./controllers/escape-key.js";
+import { ModalController } from "./controllers/modal.js";
 import { RateLimitController } from "./controllers/rate-limit.js";
 import { ScrollController } from "./controllers/scroll.js";
 import { SessionController } from "./controllers/session.js";
+import { UiStateController } from "./controllers/ui-state.js";
+import { UnreadController } from "./controllers/unread.js";
 import { ViewportController } from "./controllers/viewport.js";
+import { composerTemplate } from "./composer.js";
 import { defineElement } from "./define.js";
 import { AiChatErrorEvent, AiChatSendEvent, AiChatStreamEndEvent, AiChatStreamStartEvent } from "./events.js";
-import { iconChat, iconClose, iconNew, iconSend, iconStop } from "./icons.js";
+import { canResend, logFailure, visitorMessage } from "./error-messages.js";
+import { iconChat, iconClose, iconNew } from "./icons.js";
 import { MarkdownCache } from "./markdown-cache.js";
 import { deriveSiteUrl } from "./site-url.js";
 import { defaultStrings, format, type ChatStrings } from "./strings.js";
-import { emptyState, replyRow, thinkingRow, userRow } from "./transcript.js";
+import { placeCursor } from "./streaming-cursor.js";
+import { settledText } from "./streaming-text.js";
+import { emptyState, replyRow, thinkingRow, userRow, type ReplyEnd } from "./transcript.js";
 import { styles } from "./ai-chat-stream.styles.js";
 
 export { deriveSiteUrl } from "./site-url.js";
@@ -40,7 +47,7 @@ export type ChatTheme = "auto" | "light" | "dark";
  * @fires {AiChatSendEvent} ai-chat-send - Before a prompt is sent; `event.prompt`. Cancelable: `preventDefault()` keeps it from being sent.
  * @fires {AiChatStreamStartEvent} ai-chat-stream-start - A reply started showing; `{ threadId, streamId, driven }` (`driven`: streamed over HTTP by this element rather than followed).
  * @fires {AiChatStreamEndEvent} ai-chat-stream-end - A reply reached a final status; `{ threadId, streamId, status, text }` with the persisted text.
- * @fires {AiChatErrorEvent} ai-chat-error - Something failed that a person may need to act on; `{ code, message }` (contract error codes, plus `NETWORK`).
+ * @fires {AiChatErrorEvent} ai-chat-error - Something failed; `{ code, message }`: a contract error code (or `NETWORK`, `OFFLINE`, `REPLY_FAILED`, `REPLY_TIMEOUT`) and the developer-facing detail. The visitor sees a sentence from `strings` instead.
  *
  * @csspart panel - The box holding header, messages and composer (the floating panel in launcher mode).
  * @csspart header - The title bar.
@@ -52,7 +59,16 @@ export type ChatTheme = "auto" | "light" | "dark";
  * @csspart input - The message textbox.
  * @csspart send-button - The Send button.
  * @csspart stop-button - The Stop button shown while a reply streams.
+ * @csspart reply-error - The marker on a reply that failed or was cut off (with its Retry button).
+ * @csspart retry-button - Retry on a failed reply: generates it again in place.
+ * @csspart new-messages - The "New messages" button shown when a reply grows below a reader who scrolled up.
+ * @csspart counter - The character counter near the prompt limit.
+ * @csspart composer-hint - Why the text is not sent now (over the limit, a reply still being written).
+ * @csspart ai-note - The empty state's note that replies come from an AI.
+ * @csspart new-conversation - The "New chat" button.
  * @csspart launcher - The floating button that opens the panel (`launcher` only).
+ * @csspart unread - The unread-reply count on the launcher.
+ * @csspart unread-preview - The start of the newest unread reply, beside the launcher.
  *
  * @cssproperty [--ai-chat-font=system-ui, -apple-system, "Segoe UI", Roboto, sans-serif] - Font family.
  * @cssproperty [--ai-chat-font-size=15px] - Base font size.
@@ -99,11 +115,17 @@ export class AiChatStream extends LitElement {
   /** Shows a floating button that opens the chat in a panel, for script-tag embeds. */
   @property({ type: Boolean, reflect: true }) launcher = false;
 
-  /** Whether the launcher panel is open. */
+  /** Whether the launcher panel is open. Restored after a reload in the same tab. */
   @property({ type: Boolean, reflect: true }) open = false;
 
-  /** Title in the header and the empty state. Default: `strings.heading`. */
+  /** Title in the header. Default: `strings.heading`. */
   @property() heading = "";
+
+  /** First line of the empty state. Default: `strings.greeting`. */
+  @property() greeting = "";
+
+  /** The empty state's note that replies come from an AI. Default: `strings.aiNote`; `ai-note=""` keeps the default, `ai-note="-"` hides it. */
+  @property({ attribute: "ai-note" }) aiNote = "";
 
   /** Placeholder of the message box. Default: `strings.placeholder`. */
   @property() placeholder = "";
@@ -120,8 +142,10 @@ export class AiChatStream extends LitElement {
   /** `idle`, `sending`, `streaming` or `error`. Reflected for styling; set by the element. */
   @property({ reflect: true }) status: ChatStatus = "idle";
 
-  @state() private _input = "";
-  @state() private _error: (ChatErrorInfo & { retryPrompt: string | null }) | null = null;
+  /** A send that failed: its code, and the text to send again when that may work. */
+  @state() private _error: { code: ErrorCode; retryPrompt: string | null } | null = null;
+  /** Enter was pressed while a reply was being written. */
+  @state() private _waitAsked = false;
 
   @query("textarea") private _textarea?: HTMLTextAreaElement;
   @query("[part=launcher]") private _launcherButton?: HTMLButtonElement;
@@ -140,8 +164,8 @@ export class AiChatStream extends LitElement {
 
   private readonly _session = new SessionController(this, this._conversation, {
     onSendFailed: (err, prompt) => {
-      const strings = this.effectiveStrings;
-      this._fail(toErrorInfo(err, err instanceof TypeError ? strings.networkError : strings.genericError), prompt);
+      const info = toErrorInfo(err, err instanceof TypeError ? "The request did not reach the server." : "The request failed.");
+      this._fail(info, prompt);
     },
   });
 
@@ -150,6 +174,8 @@ export class AiChatStream extends LitElement {
   private readonly _announcer = new AnnouncerController(this);
   private readonly _scroll = new ScrollController(this, () => this.renderRoot?.querySelector<HTMLElement>(".messages"));
   private readonly _copy = new CopyCodeController(this, () => this.effectiveStrings);
+  private readonly _ui = new UiStateController(this);
+  private readonly _unread = new UnreadController(this);
   private readonly _markdown = new MarkdownCache();
 
   constructor() {
@@ -157,10 +183,11 @@ export class AiChatStream extends LitElement {
     new ViewportController(this);
     new EscapeKeyController(this, {
       active: () => this.launcher && this.open,
-      onEscape: () => {
-        this.open = false;
-        void this.updateComplete.then(() => this._launcherButton?.focus());
-      },
+      onEscape: () => this._close(),
+    });
+    new ModalController(this, {
+      dialog: () => (this.launcher ? this.renderRoot?.querySelector<HTMLDialogElement>("dialog.panel") : null),
+      shown: () => this.launcher && this.open,
     });
   }
 
@@ -183,13 +210,19 @@ export class AiChatStream extends LitElement {
     const event = new AiChatSendEvent(prompt);
     this.dispatchEvent(event);
     if (event.defaultPrevented) return;
-    const client = this._deployment.client;
-    if (!client) {
-      this._fail({ code: "NOT_CONFIGURED", message: this.effectiveStrings.genericError }, prompt);
-      return;
-    }
     this._error = null;
     this._rateLimit.clear();
+    const client = this._deployment.client;
+    if (!client) {
+      this._fail({ code: "NOT_CONFIGURED", message: "The element has no usable convex-url." }, prompt);
+      return;
+    }
+    // A mutation sent while offline would wait silently for the connection: say so and keep the text.
+    if (!this._connection.online) {
+      this._fail({ code: "OFFLINE", message: "Not sent: the deployment is unreachable or the browser is offline." }, prompt);
+      return;
+    }
+    this._scroll.jumpToLatest();
     await this._session.send(client, prompt);
   }
 
@@ -201,7 +234,7 @@ export class AiChatStream extends LitElement {
     try {
       await client.mutation(api.messages.stop, { threadId, ...this._session.tokenArg });
     } catch (err) {
-      this._fail(toErrorInfo(err, this.effectiveStrings.genericError), null);
+      this._fail(toErrorInfo(err, "messages:stop failed."), null);
     }
   }
 
@@ -220,26 +253,34 @@ export class AiChatStream extends LitElement {
     this._session.forgetThread();
     this._error = null;
     this._rateLimit.clear();
-    this._announcer.clear();
+    this._unread.clear();
     this.thread = null;
+    this._announcer.announce(this.effectiveStrings.newConversationStarted);
     this._textarea?.focus();
   }
 
   // ---- lifecycle -----------------------------------------------------------------------
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has("convexUrl")) this._deployment.sync();
+    if (changed.has("convexUrl")) {
+      this._deployment.sync();
+      this._ui.restore();
+    }
     // Rendered Markdown belongs to one transcript.
     if (changed.has("thread") || changed.has("convexUrl") || changed.has("observerToken")) this._markdown.clear();
+    if (changed.has("open") && this.open) this._unread.clear();
     // Setting another thread aborts a reply driven for the old one.
     this._conversation.setTarget(
       this._deployment.client && this.thread ? { client: this._deployment.client, threadId: this.thread, ...this._session.tokenArg } : null,
     );
+    if (!this._streaming) this._waitAsked = false;
     this.status = this._computeStatus();
   }
 
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has("open") && this.launcher && this.open) this._textarea?.focus();
+    const root = this.renderRoot as ShadowRoot;
+    placeCursor(root, root.querySelector(".bubble.streaming"));
   }
 
   private _onClient(client: ChatClient | null, url: string): void {
@@ -253,24 +294,16 @@ export class AiChatStream extends LitElement {
   }
 
   private _computeStatus(): ChatStatus {
-    if (this._error || this._rateLimit.waiting || this._lastReplyFailure()) return "error";
+    if (this._error || this._rateLimit.waiting || this._lastReplyFailed()) return "error";
     if (this._sending) return "sending";
     if (this._streaming) return "streaming";
     return "idle";
   }
 
-  /** The last message, when it is a reply that failed: `{ message, retryPrompt }`. */
-  private _lastReplyFailure(): { message: string; retryPrompt: string | null } | null {
-    const messages = this._conversation.messages;
-    const last = messages?.[messages.length - 1];
-    if (!messages || !last || last.role !== "assistant") return null;
-    if (last.status !== "error" && last.status !== "timeout") return null;
-    const strings = this.effectiveStrings;
-    const prompt = [...messages].reverse().find((m) => m.role === "user")?.text ?? null;
-    return {
-      message: last.error || (last.status === "timeout" ? strings.timeoutError : strings.replyError),
-      retryPrompt: this.mode === "chat" ? prompt : null,
-    };
+  /** The last message is a reply that failed or timed out. */
+  private _lastReplyFailed(): boolean {
+    const last = this._conversation.messages?.at(-1);
+    return last?.role === "assistant" && (last.status === "error" || last.status === "timeout") && !this._session.retrying;
   }
 
   private _onConversationError(info: ChatErrorInfo): void {
@@ -283,14 +316,20 @@ export class AiChatStream extends LitElement {
     this._fail(info, null);
   }
 
+  /** A failure: the visitor sees a sentence from `strings`; the detail goes to the console and the event. */
   private _fail(info: ChatErrorInfo, prompt: string | null): void {
     this._session.pendingPrompt = null;
-    if (prompt && !this._input) this._input = prompt;
+    if (prompt && !this._ui.draft) this._ui.setDraft(prompt);
     if (info.code === "RATE_LIMITED") {
       this._rateLimit.start(info.retryAfterMs);
     } else {
-      this._error = { ...info, retryPrompt: prompt };
+      this._error = { code: info.code, retryPrompt: prompt && canResend(info.code) ? prompt : null };
     }
+    this._report(info);
+  }
+
+  private _report(info: ChatErrorInfo): void {
+    logFailure(info);
     this.dispatchEvent(new AiChatErrorEvent(info.code, info.message));
   }
 
@@ -301,7 +340,19 @@ export class AiChatStream extends LitElement {
 
   private _onStreamEnd(threadId: string, streamId: string, status: MessageStatus, text: string): void {
     const strings = this.effectiveStrings;
-    this._announcer.announce(status === "done" ? strings.responseComplete : status === "stopped" ? strings.stopped : strings.replyError);
+    const unseen = this.launcher && !this.open;
+    if (unseen && status === "done") this._unread.add(text);
+    if (status === "error" || status === "timeout") {
+      const detail = this._conversation.messages?.find((m) => m.streamId === streamId)?.error;
+      const code = status === "timeout" ? "REPLY_TIMEOUT" : "REPLY_FAILED";
+      this._report({ code, message: detail || visitorMessage({ code }, strings) });
+    }
+    const said =
+      status === "done" ? (unseen ? format(strings.newReply, { preview: this._unread.preview }) : strings.responseComplete)
+      : status === "stopped" ? strings.stopped
+      : status === "timeout" ? strings.timeoutError
+      : strings.replyError;
+    this._announcer.announce(said);
     this.dispatchEvent(new AiChatStreamEndEvent(threadId, streamId, status, text));
   }
 
@@ -309,9 +360,16 @@ export class AiChatStream extends LitElement {
 
   private _onSubmit(e: Event): void {
     e.preventDefault();
-    const prompt = this._input;
-    if (!prompt.trim() || this._sending || this._streaming) return;
-    this._input = "";
+    const prompt = this._ui.draft;
+    if (!prompt.trim() || this._sending) return;
+    if (this._streaming) {
+      // The text stays in the box; the hint under it says why it waits.
+      this._waitAsked = true;
+      return;
+    }
+    const limit = this._connection.maxPromptChars;
+    if (limit > 0 && prompt.length > limit) return;
+    this._ui.setDraft("");
     this._textarea?.focus();
     void this.send(prompt);
   }
@@ -324,7 +382,7 @@ export class AiChatStream extends LitElement {
   }
 
   private _onInput(e: Event): void {
-    this._input = (e.target as HTMLTextAreaElement).value;
+    this._ui.setDraft((e.target as HTMLTextAreaElement).value);
   }
 
   private _onStopClick(): void {
@@ -332,21 +390,34 @@ export class AiChatStream extends LitElement {
     this._textarea?.focus();
   }
 
-  private _onRetry(prompt: string | null): void {
+  /** Retry on the banner: sends the text of a send that failed again. */
+  private _onResend(prompt: string): void {
     this._error = null;
-    if (prompt) {
-      if (this._input === prompt) this._input = "";
-      void this.send(prompt);
-    }
+    if (this._ui.draft === prompt) this._ui.setDraft("");
+    void this.send(prompt);
+    this._textarea?.focus();
+  }
+
+  /** Retry on a failed reply: generates it again in place (one question, one answer). */
+  private _onRegenerate(messageId: string): void {
+    this._error = null;
+    this._scroll.jumpToLatest();
+    void this._session.retry(messageId);
     this._textarea?.focus();
   }
 
   private _toggle(): void {
-    this.open = !this.open;
+    if (this.open) this._close();
+    else this.open = true;
+  }
+
+  private _close(): void {
+    this.open = false;
+    void this.updateComplete.then(() => this._launcherButton?.focus());
   }
 
   private get _sending(): boolean {
-    return this._session.pendingPrompt !== null;
+    return this._session.pendingPrompt !== null || this._session.retrying !== null;
   }
 
   /** A reply is on its way: driven here, or pending/streaming in the transcript. */
@@ -359,6 +430,8 @@ export class AiChatStream extends LitElement {
   override render(): TemplateResult {
     const strings = this.effectiveStrings;
     if (!this.launcher) return this._renderPanel(strings);
+    const unread = this.open ? 0 : this._unread.count;
+    const unreadLabel = unread ? format(strings.unread, { count: unread }) : "";
     return html`
       <button
         part="launcher"
@@ -366,13 +439,23 @@ export class AiChatStream extends LitElement {
         type="button"
         aria-expanded=${this.open ? "true" : "false"}
         aria-controls="panel"
-        aria-label=${this.open ? strings.closeChat : strings.openChat}
+        aria-label=${this.open ? strings.closeChat : unread ? `${strings.openChat}, ${unreadLabel}` : strings.openChat}
         @click=${this._toggle}
       >
         ${this.open ? iconClose : iconChat}
+        ${unread ? html`<span part="unread" class="unread" aria-hidden="true">${unread}</span>` : nothing}
       </button>
+      ${unread && this._unread.preview
+        ? html`<button part="unread-preview" class="unread-preview" type="button" dir="auto" @click=${this._toggle}>${this._unread.preview}</button>`
+        : nothing}
       ${this._renderPanel(strings)}
+      ${this.open ? nothing : this._renderLiveRegion()}
     `;
+  }
+
+  /** The polite live region: inside the panel while it shows, outside it (still heard) while it is closed. */
+  private _renderLiveRegion(): TemplateResult {
+    return html`<div class="sr-only" aria-live="polite" aria-atomic="true">${this._announcer.text}</div>`;
   }
 
   private _renderPanel(strings: ChatStrings): TemplateResult {
@@ -380,65 +463,92 @@ export class AiChatStream extends LitElement {
     const messages = this._conversation.messages ?? [];
     const demo = this._connection.demo || messages.some((m) => m.model === "demo");
     const observe = this.mode === "observe";
-    const hidden = this.launcher && !this.open;
-    return html`
-      <section
-        id="panel"
-        part="panel"
-        class="panel"
-        aria-label=${heading}
-        ?hidden=${hidden}
-        role=${this.launcher ? "dialog" : nothing}
-      >
+    const aiNote = this.aiNote === "-" ? "" : this.aiNote || strings.aiNote;
+    const content = html`
         <header part="header" class="header">
           <h2 class="title">${heading}</h2>
           ${demo ? html`<span class="badge" title=${strings.demoBadgeTitle}>${strings.demoBadge}</span>` : nothing}
           ${observe ? html`<span class="badge muted">${strings.readOnly}</span>` : nothing}
           <span class="spacer"></span>
           ${!observe && this.thread
-            ? html`<button class="icon-button" type="button" aria-label=${strings.newConversation} title=${strings.newConversation} @click=${this.newConversation}>
-                ${iconNew}
-              </button>`
+            ? html`<button part="new-conversation" class="text-button" type="button" @click=${this.newConversation}>${iconNew}<span>${strings.newConversation}</span></button>`
             : nothing}
           ${this.launcher
-            ? html`<button class="icon-button" type="button" aria-label=${strings.closeChat} title=${strings.closeChat} @click=${this._toggle}>
+            ? html`<button class="icon-button" type="button" aria-label=${strings.closeChat} title=${strings.closeChat} @click=${this._close}>
                 ${iconClose}
               </button>`
             : nothing}
         </header>
         ${this._connection.online ? nothing : html`<div class="notice offline" role="status">${strings.offline}</div>`}
-        <div
-          part="messages"
-          class="messages"
-          role="region"
-          aria-label=${strings.conversationLabel}
-          tabindex="0"
-          @click=${this._copy.onClick}
-          @scroll=${this._scroll.onScroll}
-        >
-          ${messages.length === 0 && !this._sending ? emptyState(this.heading ? heading : strings.emptyTitle, observe ? "" : strings.emptyHint) : nothing}
-          ${repeat(messages, (m) => m._id, (m) => this._renderMessage(m, strings))}
-          ${this._session.showsPendingPrompt(messages) ? userRow(this._session.pendingPrompt!, strings, true) : nothing}
-          ${this._sending && !this._conversation.hasActiveReply ? thinkingRow(strings) : nothing}
+        <div class="transcript">
+          <div
+            part="messages"
+            class="messages"
+            role="region"
+            aria-label=${strings.conversationLabel}
+            tabindex="0"
+            @click=${this._copy.onClick}
+            @scroll=${this._scroll.onScroll}
+          >
+            ${messages.length === 0 && !this._sending ? emptyState(this.greeting || strings.greeting, observe ? "" : strings.emptyHint, aiNote) : nothing}
+            ${repeat(messages, (m) => m._id, (m, i) => this._renderMessage(m, i === messages.length - 1, strings))}
+            ${this._session.showsPendingPrompt(messages) ? userRow(this._session.pendingPrompt!, strings, true) : nothing}
+            ${this._sending && !this._conversation.hasActiveReply ? thinkingRow(strings) : nothing}
+          </div>
+          ${this._scroll.hasNewBelow
+            ? html`<button part="new-messages" class="jump" type="button" @click=${this._scroll.jumpToLatest}>${strings.newMessages} ↓</button>`
+            : nothing}
         </div>
         ${this._renderProblems(strings)}
-        ${observe ? nothing : this._renderComposer(strings)}
-        <div class="sr-only" aria-live="polite" aria-atomic="true">${this._announcer.text}</div>
-      </section>
+        ${observe
+          ? nothing
+          : composerTemplate(
+              {
+                text: this._ui.draft,
+                limit: this._connection.maxPromptChars,
+                sending: this._sending,
+                streaming: this._streaming,
+                waitAsked: this._waitAsked,
+                placeholder: this.placeholder || strings.placeholder,
+                strings,
+              },
+              { onSubmit: (e) => this._onSubmit(e), onInput: (e) => this._onInput(e), onKeydown: (e) => this._onKeydown(e), onStop: () => this._onStopClick() },
+            )}
+        ${this.launcher && !this.open ? nothing : this._renderLiveRegion()}
     `;
+    // In launcher mode the panel is a <dialog> (ModalController opens it, modal on small screens).
+    return this.launcher
+      ? html`<dialog id="panel" part="panel" class="panel" aria-label=${heading} @cancel=${this._onDialogCancel}>${content}</dialog>`
+      : html`<section id="panel" part="panel" class="panel" aria-label=${heading}>${content}</section>`;
   }
 
-  private _renderMessage(m: MessageView, strings: ChatStrings): TemplateResult {
+  private _onDialogCancel(e: Event): void {
+    // Escape on a modal dialog: close through `open`, so state and focus follow.
+    e.preventDefault();
+    this._close();
+  }
+
+  private _renderMessage(m: MessageView, last: boolean, strings: ChatStrings): TemplateResult {
     if (m.role === "user") return userRow(m.text, strings, false);
     // The controller's buffer runs ahead of the transcript while a reply streams.
     const reply = this._conversation.reply(m._id);
     const final = reply?.final ?? !isActive(m.status);
-    const text = reply?.text ?? m.text;
     const status = reply?.status ?? m.status;
     const streaming = !final && isActive(status);
+    // Syntax still being written shows as plain text (or waits) until it is complete.
+    const text = streaming ? settledText(reply?.text ?? m.text) : (reply?.text ?? m.text);
     if (streaming && !text) return thinkingRow(strings);
     const options = { allowImages: this.allowImages, copyLabel: strings.copy, imageLabel: strings.image };
-    return replyRow(status, streaming, this._markdown.blocks(m._id, text, options), strings);
+    return replyRow(status, streaming, this._markdown.blocks(m._id, text, options), this._replyEnd(m, status, last, strings), strings);
+  }
+
+  /** The marker on a reply that did not finish; the last failed one offers Retry. */
+  private _replyEnd(m: MessageView, status: MessageStatus, last: boolean, strings: ChatStrings): ReplyEnd {
+    if (status === "stopped") return { note: strings.stopped, failed: false };
+    if (status !== "error" && status !== "timeout") return null;
+    const note = visitorMessage({ code: status === "timeout" ? "REPLY_TIMEOUT" : "REPLY_FAILED" }, strings);
+    if (!last || this.mode !== "chat") return { note, failed: true };
+    return { note, failed: true, onRetry: () => this._onRegenerate(m._id), retrying: this._session.retrying === m._id };
   }
 
   private _renderProblems(strings: ChatStrings): TemplateResult | typeof nothing {
@@ -446,45 +556,15 @@ export class AiChatStream extends LitElement {
     if (remaining > 0) {
       return html`<div class="banner rate-limit" role="alert">${format(strings.rateLimited, { seconds: remaining })}</div>`;
     }
-    const failure = this._error ?? this._lastReplyFailure();
+    const failure = this._error;
     if (!failure) return nothing;
+    const prompt = failure.retryPrompt;
     return html`<div class="banner error" role="alert">
-      <span class="reason">${failure.message}</span>
-      ${failure.retryPrompt
-        ? html`<button type="button" class="retry" @click=${() => this._onRetry(failure.retryPrompt)}>${strings.retry}</button>`
-        : nothing}
+      <span class="reason">${visitorMessage(failure, strings)}</span>
+      ${prompt ? html`<button type="button" class="retry" @click=${() => this._onResend(prompt)}>${strings.retry}</button>` : nothing}
     </div>`;
   }
-
-  private _renderComposer(strings: ChatStrings): TemplateResult {
-    return html`<form part="composer" class="composer" @submit=${this._onSubmit}>
-      <textarea
-        part="input"
-        rows="1"
-        aria-label=${strings.inputLabel}
-        placeholder=${this.placeholder || strings.placeholder}
-        .value=${this._input}
-        @input=${this._onInput}
-        @keydown=${this._onKeydown}
-      ></textarea>
-      ${this._streaming
-        ? html`<button part="stop-button" class="stop" type="button" aria-label=${strings.stop} title=${strings.stop} @click=${this._onStopClick}>
-            ${iconStop}
-          </button>`
-        : html`<button
-            part="send-button"
-            class="send"
-            type="submit"
-            aria-label=${strings.send}
-            title=${strings.send}
-            ?disabled=${!this._input.trim() || this._sending}
-          >
-            ${iconSend}
-          </button>`}
-    </form>`;
-  }
 }
-
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -38,6 +38,11 @@ export const api = {
       "messages:send",
     ),
     stop: makeFunctionReference<"mutation", { threadId: string; token?: string }, null>("messages:stop"),
+    retry: makeFunctionReference<
+      "mutation",
+      { threadId: string; token?: string; messageId: string },
+      { assistantMessageId: string; streamId: string }
+    >("messages:retry"),
   },
   streams: {
     read: makeFunctionReference<"query", { streamId: string; token?: string; cursor: number }, StreamSlice>(
@@ -58,10 +63,20 @@ export const api = {
 
 /**
  * Every `code` an `ai-chat-error` can carry: the server's codes, plus the widget's own for
- * failures that never reached the app (`NETWORK`), an unexpected error (`UNKNOWN`), a missing
- * `convex-url` (`NOT_CONFIGURED`), and an HTTP refusal without a code of ours (`HTTP_<status>`).
+ * failures that never reached the app (`NETWORK`), a send while the browser is offline
+ * (`OFFLINE`), a reply that ended with `error` or `timeout` (`REPLY_FAILED`, `REPLY_TIMEOUT`), an
+ * unexpected error (`UNKNOWN`), a missing `convex-url` (`NOT_CONFIGURED`), and an HTTP refusal
+ * without a code of ours (`HTTP_<status>`).
  */
-export type ErrorCode = ServerErrorCode | "NETWORK" | "UNKNOWN" | "NOT_CONFIGURED" | `HTTP_${number}`;
+export type ErrorCode =
+  | ServerErrorCode
+  | "NETWORK"
+  | "OFFLINE"
+  | "REPLY_FAILED"
+  | "REPLY_TIMEOUT"
+  | "UNKNOWN"
+  | "NOT_CONFIGURED"
+  | `HTTP_${number}`;
 
 /** The server's codes at run time; `satisfies` keeps it equal to the server's list. */
 const SERVER_CODES = {

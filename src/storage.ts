@@ -25,3 +25,28 @@ export function saveSession(convexUrl: string, session: StoredSession): void {
     // Storage full or blocked: the session still works for this page.
   }
 }
+
+/** What is on screen, per tab (sessionStorage): the launcher panel's open state and the unsent text. */
+export type StoredUiState = { open: boolean; draft: string };
+
+const uiKey = (convexUrl: string): string => `ai-chat-stream:ui:${convexUrl}`;
+
+export function loadUiState(convexUrl: string): StoredUiState | null {
+  try {
+    const raw = sessionStorage.getItem(uiKey(convexUrl));
+    if (!raw) return null;
+    const v = JSON.parse(raw) as Partial<StoredUiState>;
+    return { open: v.open === true, draft: typeof v.draft === "string" ? v.draft : "" };
+  } catch {
+    return null;
+  }
+}
+
+export function saveUiState(convexUrl: string, state: StoredUiState): void {
+  try {
+    if (!state.open && !state.draft) sessionStorage.removeItem(uiKey(convexUrl));
+    else sessionStorage.setItem(uiKey(convexUrl), JSON.stringify(state));
+  } catch {
+    // Storage full or blocked: the state lasts as long as the page.
+  }
+}

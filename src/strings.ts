@@ -3,15 +3,24 @@
 
 export const defaultStrings = {
   heading: "Chat",
-  emptyTitle: "How can I help?",
+  /** The empty state's first line; the `greeting` attribute overrides it. */
+  greeting: "Hi! How can I help?",
   emptyHint: "Ask a question to start the conversation.",
+  /** Under the greeting; the `ai-note` attribute overrides it. */
+  aiNote: "Replies are written by an AI and can be wrong.",
   inputLabel: "Message",
   placeholder: "Write a message…",
   send: "Send",
   stop: "Stop",
   retry: "Retry",
-  newConversation: "New conversation",
+  newConversation: "New chat",
+  newConversationStarted: "New conversation started",
+  newMessages: "New messages",
   openChat: "Open chat",
+  /** `{count}` unread replies, on the launcher. */
+  unread: "{count} unread",
+  /** Announced when a reply finishes while the panel is closed; `{preview}` is its start. */
+  newReply: "New reply: {preview}",
   closeChat: "Close chat",
   conversationLabel: "Conversation",
   you: "You",
@@ -31,6 +40,16 @@ export const defaultStrings = {
   networkError: "Could not reach the server. Check your connection and try again.",
   replyError: "The reply could not be completed.",
   timeoutError: "The reply took too long and was cut off.",
+  offlineSend: "You are offline. Your message is kept; send it again once you are back online.",
+  promptTooLong: "Your message is too long. Shorten it and send it again.",
+  /** Under the message box once it passes the limit; `{count}` is how many characters to remove. */
+  overLimit: "{count} characters too long. Shorten your message to send it.",
+  /** The character counter near the limit. */
+  charCount: "{count} / {limit}",
+  /** When Enter is pressed while a reply is still being written (the text stays in the box). */
+  waitForReply: "Wait for the reply to finish, or stop it, to send your message.",
+  tooManyConversations: "You have started too many conversations. Continue an earlier one or try again later.",
+  unavailable: "This conversation is no longer available. Start a new one.",
   /** `{seconds}` is replaced with the wait. */
   rateLimited: "Too many messages. Try again in {seconds} s.",
 };

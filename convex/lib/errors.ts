@@ -73,6 +73,16 @@ export function replyStillRunning(): ConvexError<ErrorData> {
   return appError("REPLY_IN_PROGRESS", "the previous reply is still being written; wait for it or stop it");
 }
 
+/** `messages:retry` names a message that is not the thread's last reply. */
+export function notLastReply(): ConvexError<ErrorData> {
+  return appError("BAD_REQUEST", "messageId is not this thread's last reply; only the last reply can be retried");
+}
+
+/** `messages:retry` on a reply that did not fail. */
+export function notRetryable(status: string): ConvexError<ErrorData> {
+  return appError("BAD_REQUEST", `the last reply is ${status}; only a failed, timed-out or stopped reply can be retried`);
+}
+
 export function tooManyThreads(count: number, limit: number): ConvexError<ErrorData> {
   return appError("TOO_MANY_THREADS", `this visitor has ${formatCount(count)} chats; the limit is ${formatCount(limit)}`, {
     limit,

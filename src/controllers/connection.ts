@@ -1,5 +1,5 @@
 // Whether the deployment is reachable (ConvexClient's connection state plus the browser's
-// online flag) and whether it answers with the built-in demo model (`config:get`).
+// online flag), whether it answers with the built-in demo model, and its prompt limit (`config:get`).
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import { api } from "../api.js";
 import type { ChatClient, ConnectionInfo } from "../convex-pool.js";
@@ -9,6 +9,8 @@ export class ConnectionController implements ReactiveController {
   online = true;
   /** The backend says replies come from the demo model. */
   demo = false;
+  /** The deployment's prompt limit in characters (0 until `config:get` answers). */
+  maxPromptChars = 0;
   private _client: ChatClient | null = null;
   private _connected = false;
   private _cleanup: Array<() => void> = [];
@@ -22,6 +24,7 @@ export class ConnectionController implements ReactiveController {
     this._stop();
     this._client = client;
     this.demo = false;
+    this.maxPromptChars = 0;
     this.online = true;
     if (this._connected) this._start();
   }
@@ -62,6 +65,7 @@ export class ConnectionController implements ReactiveController {
         (config) => {
           if (client !== this._client) return;
           this.demo = !!config?.demo;
+          this.maxPromptChars = typeof config?.maxPromptChars === "number" ? config.maxPromptChars : 0;
           this._host.requestUpdate();
         },
         () => {

@@ -3,7 +3,7 @@
 // cursor that advances with each result. Keeps one text buffer per reply that only ever grows
 // (drive and follow both feed it) until the persisted final text replaces it. Text that grows
 // renders at most once per animation frame, however many chunks arrive in it; anything else
-// (a status change, the final text) renders at once.
+// (a status change, the final text) renders at once; in a hidden page, at most every 250 ms.
 //
 // It also owns the drive/follow handover: `drive()` sends a prompt and streams the reply over
 // HTTP through its `DriverController`; when that body is unusable the same reply continues from
@@ -36,6 +36,11 @@ export interface ConversationCallbacks {
 
 /** What `drive()` needs besides the target: who sends, and where the HTTP actions live. */
 export type DriveOptions = { prompt: string; token: string; siteUrl: string };
+/** What `regenerate()` needs: the failed reply, who asks, and where the HTTP actions live. */
+export type RegenerateOptions = { messageId: string; token: string; siteUrl: string };
+
+/** How often a hidden page renders a growing reply (it paints no frames to pace it). */
+const HIDDEN_UPDATE_MS = 250;
 
 type Follow = { streamId: string; cursor: number; unsubscribe?: () => void };
 
@@ -49,7 +54,8 @@ export class ConversationController implements ReactiveController {
   private _key = "";
   private _connected = false;
   private _sendInFlight = false;
-  private _frame = 0;
+  /** Cancels the host update that text growth has scheduled, if any. */
+  private _cancelGrowth?: () => void;
   private _unsubscribeList?: () => void;
   private readonly _driver: DriverController;
 
@@ -107,14 +113,34 @@ export class ConversationController implements ReactiveController {
    * without effect when the target changed meanwhile; rejects with the send's error.
    */
   async drive({ prompt, token, siteUrl }: DriveOptions): Promise<void> {
+    await this._createAndDrive(token, siteUrl, (client, threadId) =>
+      client.mutation(api.messages.send, { threadId, token, prompt }),
+    );
+  }
+
+  /**
+   * Generates the failed last reply `messageId` again (`messages:retry`, which replaces it with
+   * a new pending reply to the same prompt) and streams the new one, like `drive()`.
+   */
+  async regenerate({ messageId, token, siteUrl }: RegenerateOptions): Promise<void> {
+    await this._createAndDrive(token, siteUrl, (client, threadId) =>
+      client.mutation(api.messages.retry, { threadId, token, messageId }),
+    );
+  }
+
+  private async _createAndDrive(
+    token: string,
+    siteUrl: string,
+    create: (client: ChatClient, threadId: string) => Promise<{ assistantMessageId: string; streamId: string }>,
+  ): Promise<void> {
     const target = this._target;
     if (!target) throw new Error("drive() needs a thread to send to.");
     const key = this._key;
-    // While the send is in flight, a new pending reply is about to be driven here: do not follow it yet.
+    // While the mutation is in flight, a new pending reply is about to be driven here: do not follow it yet.
     this._sendInFlight = true;
-    let sent;
+    let created;
     try {
-      sent = await target.client.mutation(api.messages.send, { threadId: target.threadId, token, prompt });
+      created = await create(target.client, target.threadId);
     } catch (err) {
       if (key === this._key) {
         this._sendInFlight = false;
@@ -123,8 +149,8 @@ export class ConversationController implements ReactiveController {
       throw err;
     }
     if (key !== this._key) return;
-    this._beginDrive(sent.assistantMessageId, sent.streamId);
-    const request: DriveRequest = { siteUrl, token, threadId: target.threadId, streamId: sent.streamId, messageId: sent.assistantMessageId };
+    this._beginDrive(created.assistantMessageId, created.streamId);
+    const request: DriveRequest = { siteUrl, token, threadId: target.threadId, streamId: created.streamId, messageId: created.assistantMessageId };
     void this._driver.drive(request);
   }
 
@@ -289,13 +315,23 @@ export class ConversationController implements ReactiveController {
     }
   }
 
-  /** Coalesces text growth into one host update on the next animation frame. */
+  /**
+   * Coalesces text growth into one host update on the next animation frame. A hidden page gets
+   * no frames, so there a short timer does it: a reply keeps following in a background tab.
+   */
   private _textGrew(): void {
-    if (this._frame) return;
-    this._frame = requestAnimationFrame(() => {
-      this._frame = 0;
+    if (this._cancelGrowth) return;
+    const flush = () => {
+      this._cancelGrowth = undefined;
       this._host.requestUpdate();
-    });
+    };
+    if (document.hidden) {
+      const timer = setTimeout(flush, HIDDEN_UPDATE_MS);
+      this._cancelGrowth = () => clearTimeout(timer);
+    } else {
+      const frame = requestAnimationFrame(flush);
+      this._cancelGrowth = () => cancelAnimationFrame(frame);
+    }
   }
 
   private _stopFollow(messageId: string): void {
@@ -306,8 +342,8 @@ export class ConversationController implements ReactiveController {
   }
 
   private _stopAll(): void {
-    cancelAnimationFrame(this._frame);
-    this._frame = 0;
+    this._cancelGrowth?.();
+    this._cancelGrowth = undefined;
     this._unsubscribeList?.();
     this._unsubscribeList = undefined;
     for (const id of [...this._follows.keys()]) this._stopFollow(id);

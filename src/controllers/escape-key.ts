@@ -1,7 +1,6 @@
-// Escape anywhere on the page closes the launcher's panel (focus may be outside the element).
-// The document listener lives exactly as long as the host is on the page, so a panel that is
-// moved in the DOM (removed and appended again) still closes; whether Escape applies is asked
-// when the key is pressed.
+// Escape closes the launcher's panel, but only when focus is inside the widget: the host page's
+// own menus and dialogs keep their Escape. Keyboard events from the shadow root reach the host,
+// so the listener sits on the host and lives exactly as long as it is on the page.
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 
 export interface EscapeKeyOptions {
@@ -12,21 +11,24 @@ export interface EscapeKeyOptions {
 
 export class EscapeKeyController implements ReactiveController {
   constructor(
-    host: ReactiveControllerHost,
+    private readonly _host: ReactiveControllerHost & HTMLElement,
     private readonly _options: EscapeKeyOptions,
   ) {
-    host.addController(this);
+    _host.addController(this);
   }
 
   hostConnected(): void {
-    document.addEventListener("keydown", this._onKeydown);
+    this._host.addEventListener("keydown", this._onKeydown);
   }
 
   hostDisconnected(): void {
-    document.removeEventListener("keydown", this._onKeydown);
+    this._host.removeEventListener("keydown", this._onKeydown);
   }
 
   private readonly _onKeydown = (e: KeyboardEvent): void => {
-    if (e.key === "Escape" && this._options.active()) this._options.onEscape();
+    if (e.key !== "Escape" || e.defaultPrevented || !this._options.active()) return;
+    // Also keeps a modal <dialog> from closing itself behind the host's back.
+    e.preventDefault();
+    this._options.onEscape();
   };
 }

@@ -1,6 +1,8 @@
 // Keeps the transcript pinned to its newest message while the reader is at the bottom, and
-// leaves it alone once they scroll up to read. `atBottom` is what a "new messages" pill
-// would watch.
+// leaves it alone once they scroll up to read. Content that arrives below a reader who scrolled
+// up raises `hasNewBelow` (the "new messages" pill); `jumpToLatest()` (the pill, sending) goes
+// back to the bottom and follows again, as does scrolling there by hand. Scrolls are instant:
+// a smooth scroll still under way when the reply grows would read as "the reader scrolled up".
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 
 /** Closer than this to the end (px) counts as at the bottom. */
@@ -9,22 +11,44 @@ const STICK_THRESHOLD_PX = 32;
 export class ScrollController implements ReactiveController {
   /** The reader is at (or near) the newest message, so new content scrolls into view. */
   atBottom = true;
+  /** Content arrived below while the reader was scrolled up. */
+  hasNewBelow = false;
+  private _lastHeight = 0;
 
   constructor(
-    host: ReactiveControllerHost,
+    private readonly _host: ReactiveControllerHost,
     private readonly _scroller: () => HTMLElement | null | undefined,
   ) {
-    host.addController(this);
+    _host.addController(this);
   }
 
   /** The scroller's `scroll` listener. */
   readonly onScroll = (): void => {
     const el = this._scroller();
-    if (el) this.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_THRESHOLD_PX;
+    if (!el) return;
+    this.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_THRESHOLD_PX;
+    if (this.atBottom && this.hasNewBelow) {
+      this.hasNewBelow = false;
+      this._host.requestUpdate();
+    }
+  };
+
+  /** Shows the newest message and follows again (after sending, or from the pill). */
+  readonly jumpToLatest = (): void => {
+    this.atBottom = true;
+    this.hasNewBelow = false;
+    this._host.requestUpdate();
   };
 
   hostUpdated(): void {
     const el = this._scroller();
-    if (this.atBottom && el) el.scrollTop = el.scrollHeight;
+    if (!el) return;
+    if (this.atBottom) {
+      el.scrollTo({ top: el.scrollHeight, behavior: "instant" });
+    } else if (el.scrollHeight > this._lastHeight && !this.hasNewBelow) {
+      this.hasNewBelow = true;
+      this._host.requestUpdate();
+    }
+    this._lastHeight = el.scrollHeight;
   }
 }

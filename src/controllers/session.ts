@@ -18,13 +18,15 @@ export interface SessionHost extends ReactiveControllerHost {
 }
 
 export interface SessionCallbacks {
-  /** Creating the thread or sending failed (and the host still shows that deployment and thread). */
-  onSendFailed(err: unknown, prompt: string): void;
+  /** Creating the thread, sending or retrying failed (and the host still shows that deployment and thread). `prompt` is null for a retry. */
+  onSendFailed(err: unknown, prompt: string | null): void;
 }
 
 export class SessionController {
   /** The prompt being sent, until the server has it (or the send failed). */
   pendingPrompt: string | null = null;
+  /** The failed reply being generated again, until its replacement is being driven. */
+  retrying: string | null = null;
   /** Transcript length when the pending prompt was sent: its echo can only come after. */
   private _countAtSend = 0;
   private _session: StoredSession | null = null;
@@ -100,6 +102,26 @@ export class SessionController {
         this.pendingPrompt = null;
         host.requestUpdate();
       }
+    }
+  }
+
+  /** Generates the failed last reply `messageId` again, in place. Failures go to `onSendFailed`. */
+  async retry(messageId: string): Promise<void> {
+    const host = this._host;
+    const url = host.convexUrl;
+    const threadId = host.thread;
+    const token = this._session?.token;
+    if (!token || !threadId || this.retrying) return;
+    this.retrying = messageId;
+    host.requestUpdate();
+    try {
+      await this._conversation.regenerate({ messageId, token, siteUrl: host.effectiveSiteUrl });
+    } catch (err) {
+      if (url !== host.convexUrl || threadId !== host.thread) return;
+      this._cb.onSendFailed(err, null);
+    } finally {
+      this.retrying = null;
+      host.requestUpdate();
     }
   }
 }

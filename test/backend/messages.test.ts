@@ -167,6 +167,80 @@ describe("messages:stop", () => {
   });
 });
 
+describe("messages:retry", () => {
+  /** A chat whose first reply failed mid-way (the demo model's DEMO_FAIL_AFTER_TOKENS). */
+  async function failedChat() {
+    setEnv({ DEMO_TOKEN_DELAY_MS: "0", DEMO_FAIL_AFTER_TOKENS: "5" });
+    const chat = await newChat("How do I export my notes?");
+    await drive(chat.t, chat.token, { streamId: chat.streamId }).then((res) => res.text().catch(() => ""));
+    const [, reply] = await chat.t.query(api.messages.list, { threadId: chat.threadId, token: chat.token });
+    expect(reply.status).toBe("error");
+    setEnv({ DEMO_FAIL_AFTER_TOKENS: undefined });
+    return chat;
+  }
+
+  test("replaces the failed last reply with a new pending one for the same prompt: one question, one answer", async () => {
+    const { t, threadId, token, userMessageId, assistantMessageId, streamId } = await failedChat();
+    const retried = await t.mutation(api.messages.retry, { threadId, token, messageId: assistantMessageId });
+    expect(retried.streamId).not.toBe(streamId);
+    const messages = await t.query(api.messages.list, { threadId, token });
+    expect(messages.map((m) => [m._id, m.role, m.status])).toEqual([
+      [userMessageId, "user", "done"],
+      [retried.assistantMessageId, "assistant", "pending"],
+    ]);
+    expect((await t.query(api.threads.get, { threadId, token })).status).toBe("streaming");
+    // Driving it answers the same question, with the failed attempt left out of the history.
+    await (await drive(t, token, { streamId: retried.streamId })).text();
+    const [, reply] = await t.query(api.messages.list, { threadId, token });
+    expect(reply).toMatchObject({ status: "done", text: demoReplyText("How do I export my notes?"), error: null });
+    // The old stream is gone: its deltas are purged and it can no longer be driven.
+    await t.finishAllScheduledFunctions(() => {});
+    expect(await t.run(async (ctx) => await ctx.db.query("deltas").withIndex("by_stream_seq", (q) => q.eq("streamId", streamId)).first())).toBeNull();
+    expect((await drive(t, token, { streamId })).status).not.toBe(200);
+  });
+
+  test("retries a stopped reply too", async () => {
+    const { t, threadId, token, assistantMessageId } = await newChat();
+    await t.mutation(api.messages.stop, { threadId, token });
+    const retried = await t.mutation(api.messages.retry, { threadId, token, messageId: assistantMessageId });
+    expect((await t.query(api.messages.list, { threadId, token })).map((m) => m._id)).toHaveLength(2);
+    expect((await t.query(api.messages.list, { threadId, token }))[1]._id).toBe(retried.assistantMessageId);
+  });
+
+  test("REPLY_IN_PROGRESS while the reply is still pending; BAD_REQUEST for a finished reply or one that is not the last", async () => {
+    setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
+    const { t, threadId, token, assistantMessageId, streamId } = await newChat();
+    await expectCode(t.mutation(api.messages.retry, { threadId, token, messageId: assistantMessageId }), "REPLY_IN_PROGRESS");
+    await (await drive(t, token, { streamId })).text();
+    const done = await expectCode(t.mutation(api.messages.retry, { threadId, token, messageId: assistantMessageId }), "BAD_REQUEST");
+    expect(done.message).toBe("the last reply is done; only a failed, timed-out or stopped reply can be retried");
+    const second = await send(t, threadId, token, "again");
+    await t.mutation(api.messages.stop, { threadId, token });
+    const old = await expectCode(t.mutation(api.messages.retry, { threadId, token, messageId: assistantMessageId }), "BAD_REQUEST");
+    expect(old.message).toBe("messageId is not this thread's last reply; only the last reply can be retried");
+    await expectCode(t.mutation(api.messages.retry, { threadId, token, messageId: second.userMessageId }), "BAD_REQUEST");
+    await expectCode(t.mutation(api.messages.retry, { threadId, token, messageId: "not-an-id" }), "BAD_REQUEST");
+  });
+
+  test("only the thread's owner may retry: another visitor and an observer get UNAUTHORIZED", async () => {
+    const { t, threadId, token, assistantMessageId } = await failedChat();
+    const stranger = await newThread(t);
+    await expectCode(t.mutation(api.messages.retry, { threadId, token: stranger.token, messageId: assistantMessageId }), "UNAUTHORIZED");
+    await expectCode(t.mutation(api.messages.retry, { threadId, messageId: assistantMessageId }), "UNAUTHORIZED");
+    const { observerToken } = await t.mutation(api.threads.share, { threadId, token });
+    await expectCode(t.mutation(api.messages.retry, { threadId, token: observerToken, messageId: assistantMessageId }), "UNAUTHORIZED");
+    expect((await t.query(api.messages.list, { threadId, token }))[1]).toMatchObject({ _id: assistantMessageId, status: "error" });
+  });
+
+  test("costs a message from the visitor's budget: RATE_LIMITED once it is spent", async () => {
+    setEnv({ RATE_LIMIT_MESSAGES_PER_MINUTE: "1" });
+    const { t, threadId, token, assistantMessageId } = await newChat();
+    await t.mutation(api.messages.stop, { threadId, token });
+    const data = await expectCode(t.mutation(api.messages.retry, { threadId, token, messageId: assistantMessageId }), "RATE_LIMITED");
+    expect(data.retryAfterMs).toBeGreaterThan(0);
+  });
+});
+
 describe("messages:list", () => {
   test("oldest first, with the final text once a reply finishes", async () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "0" });

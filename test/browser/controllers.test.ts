@@ -79,19 +79,30 @@ describe("RateLimitController", () => {
 });
 
 describe("EscapeKeyController", () => {
-  const pressEscape = () => document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+  const pressEscape = (target: EventTarget) => target.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, composed: true }));
 
-  it("calls onEscape for Escape on the page only while active", async () => {
+  it("calls onEscape for Escape inside the host only while active", async () => {
     const host = await mountHost();
     let active = false;
     let escapes = 0;
     new EscapeKeyController(host, { active: () => active, onEscape: () => escapes++ });
-    pressEscape();
+    const inside = host.shadowRoot!.querySelector(".scroller")!;
+    pressEscape(inside);
     expect(escapes).to.equal(0);
     active = true;
-    pressEscape();
-    document.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    pressEscape(inside);
+    inside.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true, composed: true }));
     expect(escapes).to.equal(1);
+  });
+
+  it("leaves Escape pressed elsewhere on the page to the page", async () => {
+    const host = await mountHost();
+    let escapes = 0;
+    new EscapeKeyController(host, { active: () => true, onEscape: () => escapes++ });
+    const pageEvent = new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true });
+    document.body.dispatchEvent(pageEvent);
+    expect(escapes).to.equal(0);
+    expect(pageEvent.defaultPrevented).to.equal(false);
   });
 
   it("keeps listening after the host is moved in the DOM, and stops once it is removed", async () => {
@@ -99,10 +110,10 @@ describe("EscapeKeyController", () => {
     let escapes = 0;
     new EscapeKeyController(host, { active: () => true, onEscape: () => escapes++ });
     move(host);
-    pressEscape();
+    pressEscape(host);
     expect(escapes).to.equal(1);
     host.remove();
-    pressEscape();
+    pressEscape(host);
     expect(escapes).to.equal(1);
   });
 });
@@ -146,5 +157,59 @@ describe("ScrollController", () => {
     host.requestUpdate();
     await host.updateComplete;
     expect(scroller().scrollTop).to.equal(0);
+  });
+});
+
+describe("ScrollController: new content below a reader who scrolled up", () => {
+  async function scrolledUp() {
+    const host = await mountHost();
+    const scroller = () => host.renderRoot.querySelector<HTMLElement>(".scroller")!;
+    const scroll = new ScrollController(host, scroller);
+    host.lines = 20;
+    host.requestUpdate();
+    await host.updateComplete;
+    scroller().scrollTop = 0;
+    scroll.onScroll();
+    return { host, scroller, scroll };
+  }
+
+  it("raises hasNewBelow (the pill) only once content grows", async () => {
+    const { host, scroll } = await scrolledUp();
+    host.requestUpdate();
+    await host.updateComplete;
+    expect(scroll.hasNewBelow).to.equal(false);
+    host.lines = 21;
+    host.requestUpdate();
+    await host.updateComplete;
+    expect(scroll.hasNewBelow).to.equal(true);
+  });
+
+  it("jumpToLatest() scrolls to the newest content and follows it again", async () => {
+    const { host, scroller, scroll } = await scrolledUp();
+    host.lines = 21;
+    host.requestUpdate();
+    await host.updateComplete;
+    scroll.jumpToLatest();
+    await host.updateComplete;
+    expect(scroll.hasNewBelow).to.equal(false);
+    expect(scroller().scrollTop).to.equal(scroller().scrollHeight - 100);
+    host.lines = 30;
+    host.requestUpdate();
+    await host.updateComplete;
+    expect(scroller().scrollTop).to.equal(scroller().scrollHeight - 100);
+  });
+
+  it("follows again once the reader scrolls back to the bottom by hand", async () => {
+    const { host, scroller, scroll } = await scrolledUp();
+    host.lines = 21;
+    host.requestUpdate();
+    await host.updateComplete;
+    scroller().scrollTop = scroller().scrollHeight;
+    scroll.onScroll();
+    expect([scroll.atBottom, scroll.hasNewBelow]).to.deep.equal([true, false]);
+    host.lines = 25;
+    host.requestUpdate();
+    await host.updateComplete;
+    expect(scroller().scrollTop).to.equal(scroller().scrollHeight - 100);
   });
 });

@@ -5,17 +5,18 @@ import { clientRefCount } from "../../src/convex-pool.js";
 import { storageKey } from "../../src/storage.js";
 import type { AiChatErrorEvent, AiChatSendEvent, AiChatStreamStartEvent } from "../../src/events.js";
 import { controlledBody, FakeConvexError, until } from "./fake-backend.js";
-import { $, $$, mount, replyText, sendAndStart, settle, setup, type Setup } from "./helpers.js";
+import { $, $$, animationsDone, mount, replyText, sendAndStart, settle, setup, type Setup } from "./helpers.js";
 
 describe("<ai-chat-stream> attributes and rendering", () => {
   let env: Setup;
   beforeEach(() => (env = setup()));
   afterEach(() => env.restore());
 
-  it("shows the heading attribute in the header and the empty state", async () => {
+  it("shows the heading attribute in the header, and the greeting (not the heading again) in the empty state", async () => {
     const el = await mount(env.url, `heading="Ask Northwind"`);
     expect($(el, "[part=header] h2")!.textContent).to.equal("Ask Northwind");
-    expect($(el, ".empty")!.textContent).to.contain("Ask Northwind");
+    expect($(el, ".empty")!.textContent).to.not.contain("Ask Northwind");
+    expect($(el, ".empty-title")!.textContent).to.equal("Hi! How can I help?");
   });
 
   it("uses the placeholder attribute on the labelled message box", async () => {
@@ -64,7 +65,7 @@ describe("<ai-chat-stream> attributes and rendering", () => {
 
   it("replaces any user-visible text through the strings property", async () => {
     const el = await mount(env.url);
-    el.strings = { inputLabel: "Nachricht", send: "Senden", emptyTitle: "Wie kann ich helfen?" };
+    el.strings = { inputLabel: "Nachricht", send: "Senden", greeting: "Wie kann ich helfen?" };
     await el.updateComplete;
     expect($(el, "textarea")!.getAttribute("aria-label")).to.equal("Nachricht");
     expect($(el, "[part=send-button]")!.getAttribute("aria-label")).to.equal("Senden");
@@ -149,7 +150,7 @@ describe("<ai-chat-stream> events", () => {
     localStorage.removeItem(storageKey(env.url));
   });
 
-  it("fires ai-chat-error with the contract code and message, and shows them with a Retry that sends again", async () => {
+  it("fires ai-chat-error with the contract code and detail, and shows the visitor a plain sentence without Retry", async () => {
     env = setup();
     const el = await mount(env.url);
     env.backend.failNext.set("messages:send", new FakeConvexError({ code: "PROMPT_TOO_LONG", message: "prompt is 9,214 characters; the limit is 8,000" }));
@@ -160,11 +161,35 @@ describe("<ai-chat-stream> events", () => {
     await el.updateComplete;
     expect(el.status).to.equal("error");
     expect(el.getAttribute("status")).to.equal("error");
-    expect($(el, ".banner.error")!.textContent).to.contain("the limit is 8,000");
+    expect($(el, ".banner.error")!.textContent!.trim()).to.equal("Your message is too long. Shorten it and send it again.");
+    // Sending the same text again cannot work; the text is back in the box to shorten.
+    expect($(el, ".banner .retry")).to.not.exist;
+    expect($<HTMLTextAreaElement>(el, "textarea")!.value).to.equal("Long prompt");
+  });
+
+  it("shows an unknown error code as the generic sentence", async () => {
+    env = setup();
+    const el = await mount(env.url);
+    env.backend.failNext.set("messages:send", new FakeConvexError({ code: "BUDGET_EXHAUSTED", message: "the deployment's daily token budget (2,000,000) is spent" }));
+    await el.send("Hi");
+    await el.updateComplete;
+    expect($(el, ".banner.error")!.textContent!.trim()).to.equal("Something went wrong. Please try again.");
+  });
+
+  it("offers Retry after a network failure, which sends the text again", async () => {
+    env = setup();
+    const el = await mount(env.url);
+    env.backend.failNext.set("messages:send", new TypeError("Failed to fetch"));
+    const errored = oneEvent(el, "ai-chat-error") as Promise<AiChatErrorEvent>;
+    await el.send("Hello");
+    expect((await errored).code).to.equal("NETWORK");
+    await el.updateComplete;
+    expect($(el, ".banner.error")!.textContent).to.contain("Could not reach the server.");
     $<HTMLButtonElement>(el, ".banner .retry")!.click();
     await until(() => env.backend.calls.filter((c) => c.name === "messages:send").length === 2);
     await settle(el);
     expect($(el, ".banner.error")).to.not.exist;
+    expect(env.backend.messages.filter((m) => m.role === "user").map((m) => m.text)).to.deep.equal(["Hello"]);
   });
 
   it("shows the wait time when messages:send is rate limited", async () => {
@@ -208,16 +233,19 @@ describe("<ai-chat-stream> events", () => {
     expect($(el, ".banner.rate-limit")!.textContent).to.contain("12 s");
   });
 
-  it("shows the reply's error with a Retry when the reply fails on the server", async () => {
+  it("marks a reply that fails on the server on its bubble, in plain words, with Retry", async () => {
     env = setup();
     const el = await mount(env.url);
     await el.send("Hi");
     const streamId = env.backend.messages.at(-1)!.streamId!;
     env.backend.persist(streamId, "Part");
-    env.backend.finish(streamId, "error", "The model provider is unavailable.");
-    await until(() => $(el, ".banner.error") !== null);
-    expect($(el, ".banner.error")!.textContent).to.contain("The model provider is unavailable.");
-    expect($(el, ".banner .retry")).to.exist;
+    env.backend.finish(streamId, "error", "The demo model failed mid-reply (DEMO_FAIL_AFTER_TOKENS is set).");
+    await until(() => $(el, "[part=reply-error]") !== null);
+    const marker = $(el, ".row.assistant [part=reply-error]")!;
+    expect(marker.textContent).to.contain("The reply could not be completed.");
+    expect(el.shadowRoot!.textContent).to.not.contain("DEMO_FAIL_AFTER_TOKENS");
+    expect(marker.querySelector("[part=retry-button]")).to.exist;
+    expect($(el, ".banner")).to.not.exist;
     expect(el.status).to.equal("error");
   });
 });
@@ -300,12 +328,12 @@ describe("<ai-chat-stream> launcher", () => {
     const el = await mount(env.url, "launcher");
     const button = $<HTMLButtonElement>(el, "[part=launcher]")!;
     expect(button.getAttribute("aria-label")).to.equal("Open chat");
-    expect($(el, ".panel")!.hidden).to.equal(true);
+    expect($<HTMLDialogElement>(el, "dialog.panel")!.open).to.equal(false);
     button.click();
     await el.updateComplete;
     expect(el.open).to.equal(true);
     expect(button.getAttribute("aria-expanded")).to.equal("true");
-    expect($(el, ".panel")!.hidden).to.equal(false);
+    expect($<HTMLDialogElement>(el, "dialog.panel")!.open).to.equal(true);
     expect(el.shadowRoot!.activeElement).to.equal($(el, "textarea"));
   });
 
@@ -316,7 +344,7 @@ describe("<ai-chat-stream> launcher", () => {
     await el.updateComplete;
     await el.updateComplete;
     expect(el.open).to.equal(false);
-    expect($(el, ".panel")!.hidden).to.equal(true);
+    expect($<HTMLDialogElement>(el, "dialog.panel")!.open).to.equal(false);
     expect(el.shadowRoot!.activeElement).to.equal($(el, "[part=launcher]"));
   });
 
@@ -326,6 +354,7 @@ describe("<ai-chat-stream> launcher", () => {
     el.remove();
     parent.append(el);
     await settle(el);
+    expect($<HTMLDialogElement>(el, "dialog.panel")!.open).to.equal(true);
     $<HTMLTextAreaElement>(el, "textarea")!.focus();
     await sendKeys({ press: "Escape" });
     await el.updateComplete;
@@ -437,7 +466,8 @@ describe("<ai-chat-stream> accessibility", () => {
     env = setup();
     env.backend.config.demo = true;
     const el = await mount(env.url, "launcher open");
-    expect($(el, ".panel")!.hidden).to.equal(false);
+    expect($<HTMLDialogElement>(el, "dialog.panel")!.open).to.equal(true);
+    await animationsDone(el);
     await expect(el).to.be.accessible();
   });
 });

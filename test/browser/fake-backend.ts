@@ -281,6 +281,18 @@ export class FakeBackend {
         const assistant = this.addMessage(args.threadId as string, "assistant", "", "pending", streamId);
         return { userMessageId: user._id, assistantMessageId: assistant._id, streamId };
       }
+      case "messages:retry": {
+        this.writable(args.threadId, args.token);
+        const mine = this.messages.filter((m) => m.threadId === args.threadId);
+        const last = mine[mine.length - 1];
+        if (!last || last._id !== args.messageId || last.role !== "assistant" || !["error", "timeout", "stopped"].includes(last.status)) {
+          throw new FakeConvexError({ code: "BAD_REQUEST", message: "Only a failed last reply can be retried." });
+        }
+        this.messages.splice(this.messages.indexOf(last), 1);
+        const streamId = id("stream_");
+        const assistant = this.addMessage(args.threadId as string, "assistant", "", "pending", streamId);
+        return { assistantMessageId: assistant._id, streamId };
+      }
       case "messages:stop": {
         this.writable(args.threadId, args.token);
         const m = this.messages.find((x) => x.threadId === args.threadId && (x.status === "pending" || x.status === "streaming"));

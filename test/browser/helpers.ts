@@ -62,6 +62,11 @@ export async function settle(el: Rendered): Promise<void> {
   await el.updateComplete;
 }
 
+/** Waits for the element's CSS animations (the panel rising in): axe measures colours mid-fade otherwise. */
+export async function animationsDone(el: Element): Promise<void> {
+  await Promise.all(el.shadowRoot!.getAnimations().filter((a) => a.effect?.getTiming().iterations !== Infinity).map((a) => a.finished));
+}
+
 export const $ = <T extends Element = HTMLElement>(el: Element, sel: string): T | null => el.shadowRoot!.querySelector<T>(sel);
 export const $$ = <T extends Element = HTMLElement>(el: Element, sel: string): T[] => [...el.shadowRoot!.querySelectorAll<T>(sel)];
 

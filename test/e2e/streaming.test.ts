@@ -168,22 +168,30 @@ describe("a visitor's reply", () => {
     await observer.context().close();
   });
 
-  it("shows the provider's mid-reply failure with Retry, and Retry produces a full reply", async () => {
+  it("marks a reply the provider cut off on its bubble, and Retry regenerates it in place: one question, one answer", async () => {
     const page = await openChat(system);
     await sendPrompt(page, "fail-once please");
     const failed = await waitForEnd(page);
     expect(failed.status).toBe("error");
-    const alert = page.getByRole("alert");
-    await expect.poll(() => alert.count()).toBeGreaterThan(0);
+    // Marked on the bubble itself, in plain words, and reported with its code.
+    const marker = page.locator("ai-chat-stream [part=reply-error]");
+    await expect.poll(() => marker.textContent()).toContain("The reply could not be completed.");
+    expect((await events(page, "ai-chat-error")).map((e) => e.code)).toContain("REPLY_FAILED");
     await page.screenshot({ path: `${ARTIFACTS}/provider-error.png` });
 
-    await alert.getByRole("button", { name: "Retry" }).click();
+    // Retry generates the reply again in place: one question, one answer.
+    await marker.getByRole("button", { name: "Retry" }).click();
     const retried = await waitForEnd(page, 2);
     expect(retried.status).toBe("done");
     expect(retried.text).toBe(SHORT_REPLY);
     const messages = await persisted(system, await threadOf(page));
-    expect(messages.at(-1)).toMatchObject({ role: "assistant", status: "done", text: SHORT_REPLY });
-    expect(messages.find((m) => m.status === "error")?.error).toBeTruthy();
+    expect(messages.map((m) => [m.role, m.status, m.text])).toEqual([
+      ["user", "done", "fail-once please"],
+      ["assistant", "done", SHORT_REPLY],
+    ]);
+    expect(await visibleReplies(page)).toEqual([collapse(SHORT_REPLY)]);
+    expect(await page.locator("ai-chat-stream .row.user").count()).toBe(1);
+    await expect.poll(() => marker.count()).toBe(0);
     await expect.poll(() => page.getByRole("alert").count()).toBe(0);
     await page.context().close();
   });

@@ -1,0 +1,41 @@
+// Replies that finished while the launcher's panel was closed: how many, and the start of the
+// newest, for the badge and preview on the launcher. Opening the panel reads them. Nothing to
+// start or stop with the host, so it registers no hooks.
+import type { ReactiveControllerHost } from "lit";
+
+/** Characters of a reply shown on the launcher. */
+const PREVIEW_CHARS = 80;
+
+export class UnreadController {
+  count = 0;
+  /** The newest unread reply's first line, shortened. */
+  preview = "";
+
+  constructor(private readonly _host: ReactiveControllerHost) {}
+
+  /** A reply with `text` arrived unseen. */
+  add(text: string): void {
+    this.count++;
+    this.preview = previewOf(text);
+    this._host.requestUpdate();
+  }
+
+  /** The visitor has seen them (the panel opened, or another conversation shows). */
+  clear(): void {
+    if (!this.count) return;
+    this.count = 0;
+    this.preview = "";
+    this._host.requestUpdate();
+  }
+}
+
+/** Plain words from the start of a Markdown reply: no syntax characters, one line. */
+export function previewOf(text: string): string {
+  const plain = text
+    .replace(/```[\s\S]*?(```|$)/g, " ")
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .replace(/[#>*_`|~-]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  return plain.length > PREVIEW_CHARS ? `${plain.slice(0, PREVIEW_CHARS - 1).trimEnd()}…` : plain;
+}
