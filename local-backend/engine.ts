@@ -110,7 +110,12 @@ function wrapFunction(func: Record<string, unknown>, name: string, componentPath
       // ends), or one of its own that ends when the handler settles.
       const execution = (type === "httpAction" && requestStorage.getStore()?.httpAction) || new ActionExecution();
       execution.applyGlobals();
-      const timedOut = execution.limitTime(backendStorage.getStore()?.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS);
+      const scope = backendStorage.getStore();
+      if (scope && execution.endReason === null) {
+        scope.executions.add(execution);
+        void execution.ended.then(() => scope.executions.delete(execution));
+      }
+      const timedOut = execution.limitTime(scope?.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS);
       const gatedCtx = execution.wrapContext(ctx as Record<string, unknown>);
       try {
         if (type === "httpAction") return await Promise.race([original(gatedCtx, restoreRequestUrl(arg as Request)), timedOut]);
