@@ -1,5 +1,10 @@
 // Three library builds, chosen by `mode` (scripts/build.mjs runs them all):
-//   es           -> dist/ai-chat-stream.js        ES module, dependencies external (for bundlers)
+//   es           -> the package entries as ES modules, dependencies external (for bundlers):
+//                   dist/ai-chat-stream.js                the chat's classes (registers nothing)
+//                   dist/ai-chat-stream-define.js         the same, registers <ai-chat-stream>
+//                   dist/ai-chat-console.js               the console's classes (registers nothing)
+//                   dist/ai-chat-console-define.js        the same, registers both tags
+//                   The console entries import the chat's file; the chat's never import the console's.
 //   iife         -> dist/ai-chat-stream.iife.js   one file with everything, defines <ai-chat-stream>
 //   iife-console -> dist/ai-chat-console.iife.js  the same plus the operator console <ai-chat-console>
 // Visitors' pages load only the first IIFE, so they never pay for the operator console.
@@ -34,9 +39,18 @@ const EXTERNAL = /^(lit|@lit|@lit-labs|marked|dompurify|convex)(\/|$)/;
 
 export default defineConfig(({ mode }) => {
   const iife = mode.startsWith("iife");
-  const entry = mode === "iife" ? "src/widget.ts" : "src/index.ts";
-  const fileName = { es: "ai-chat-stream.js", iife: "ai-chat-stream.iife.js", "iife-console": "ai-chat-console.iife.js" }[mode];
-  if (!fileName) throw new Error(`unknown build mode ${mode}: es, iife or iife-console`);
+  // Output name (without .js) -> source entry. The script-tag builds are the define entries.
+  const entries: Record<string, string> | undefined = {
+    es: {
+      "ai-chat-stream": "src/index.ts",
+      "ai-chat-stream-define": "src/ai-chat-stream-define.ts",
+      "ai-chat-console": "src/console.ts",
+      "ai-chat-console-define": "src/ai-chat-console-define.ts",
+    },
+    iife: { "ai-chat-stream.iife": "src/ai-chat-stream-define.ts" },
+    "iife-console": { "ai-chat-console.iife": "src/ai-chat-console-define.ts" },
+  }[mode];
+  if (!entries) throw new Error(`unknown build mode ${mode}: es, iife or iife-console`);
   return {
     // The demo pages have their own dev server; the library build reads only src/.
     publicDir: false,
@@ -51,13 +65,16 @@ export default defineConfig(({ mode }) => {
       minify: iife,
       reportCompressedSize: false,
       lib: {
-        entry,
+        entry: entries,
         formats: [iife ? "iife" : "es"],
         name: "AiChatStreamElement",
-        fileName: () => fileName,
+        fileName: (_format, entryName) => `${entryName}.js`,
       },
       rolldownOptions: {
         external: iife ? [] : (id: string) => EXTERNAL.test(id),
+        // Code shared by entries that is not itself an entry (none today) gets a stable name.
+        output: { chunkFileNames: "chunks/[name]-[hash].js" },
+        preserveEntrySignatures: "allow-extension",
       },
     },
   };

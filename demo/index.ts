@@ -1,5 +1,5 @@
 // The product page: the widget from source (Vite), plus a "share with support" button.
-import "../src/index.ts";
+import "../src/ai-chat-stream-define.ts";
 import type { AiChatStream } from "../src/ai-chat-stream.ts";
 
 const inline = document.querySelector<AiChatStream>("#inline")!;

@@ -1,1 +1,1 @@
-import "../src/index.ts";
+import "../src/ai-chat-console-define.ts";

@@ -3,8 +3,8 @@ import { baseStyles, themeTokens } from "./theme.styles.js";
 
 // Same `--ai-chat-*` knobs as the chat (themeTokens); the console's own are `--ai-chat-console-*`.
 export const styles = [
-  themeTokens,
   baseStyles,
+  themeTokens,
   css`
   :host {
     --_list-width: var(--ai-chat-console-list-width, 320px);

@@ -10,12 +10,16 @@ import { AiChatConsoleSelectEvent } from "./events.js";
 import { defaultConsoleStrings, format, type ConsoleStrings } from "./strings.js";
 import { AiChatStream, type ChatTheme } from "./ai-chat-stream.js";
 import { styles } from "./ai-chat-console.styles.js";
+import { ClockController } from "./clock.js";
+import { LocaleController } from "./locale.js";
 
 export type ConsolePhase = "signed-out" | "verifying" | "signed-in";
 
 const STORAGE_PREFIX = "ai-chat-console:";
 const AGE_TICK_MS = 30_000;
 const DEFAULT_PAGE_SIZE = 50;
+/** The embedded chat's parts (those an observe view has), forwarded with a `chat-` prefix. */
+const CHAT_PARTS = ["panel", "header", "messages", "message", "user", "assistant"].map((p) => `${p}: chat-${p}`).join(", ");
 
 /** sessionStorage key of a remembered operator secret (per deployment URL). */
 export const consoleStorageKey = (convexUrl: string): string => `${STORAGE_PREFIX}${convexUrl}`;
@@ -68,6 +72,12 @@ function writeRemembered(url: string, secret: string | null): void {
  * @csspart load-more-button - The Load more button.
  * @csspart viewer - The column holding the observed conversation.
  * @csspart chat - The embedded `<ai-chat-stream mode="observe">`.
+ * @csspart chat-panel - The embedded chat's `panel` part (forwarded with `exportparts`).
+ * @csspart chat-header - The embedded chat's `header` part: its title bar.
+ * @csspart chat-messages - The embedded chat's `messages` part: the scrolling transcript.
+ * @csspart chat-message - The embedded chat's `message` part: every message row.
+ * @csspart chat-user - The embedded chat's `user` part: a visitor message.
+ * @csspart chat-assistant - The embedded chat's `assistant` part: a model reply.
  *
  * @cssproperty [--ai-chat-console-height=640px] - Height of the console.
  * @cssproperty [--ai-chat-console-list-width=320px] - Width of the thread list beside the conversation.
@@ -115,7 +125,6 @@ export class AiChatConsole extends LitElement {
   @property({ reflect: true }) phase: ConsolePhase = "signed-out";
 
   @state() private _formError = "";
-  @state() private _now = Date.now();
   /** The row that takes Tab focus (roving tabindex); follows the arrow keys. */
   @state() private _focusId: string | null = null;
 
@@ -127,7 +136,11 @@ export class AiChatConsole extends LitElement {
   #remember = false;
   #settle: ((ok: boolean) => void) | null = null;
   private _pendingFocus = false;
-  private _tick?: ReturnType<typeof setInterval>;
+
+  /** Ages ("5 minutes ago") tick while the list is shown. */
+  private readonly _clock = new ClockController(this, AGE_TICK_MS, () => this.phase === "signed-in");
+  /** Ages and dates follow the closest `[lang]`. */
+  private readonly _locale = new LocaleController(this);
 
   private readonly _deployment = new ClientController(this, {
     onClient: (client, url) => this._onClient(client, url),
@@ -147,11 +160,6 @@ export class AiChatConsole extends LitElement {
   /** The loaded threads, in list order. */
   get threads(): readonly ThreadView[] {
     return this._list.threads;
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this._stopTick();
   }
 
   /**
@@ -227,7 +235,6 @@ export class AiChatConsole extends LitElement {
     this.#settle?.(false);
     this.#settle = null;
     this._list.setTarget(null);
-    this._stopTick();
     this.phase = "signed-out";
     this.thread = null;
     this._focusId = null;
@@ -237,7 +244,6 @@ export class AiChatConsole extends LitElement {
     if (this.phase === "verifying") {
       this.phase = "signed-in";
       if (this.#remember) writeRemembered(this._deployment.url, this.#secret);
-      this._startTick();
       this.#settle?.(true);
       this.#settle = null;
     }
@@ -249,17 +255,6 @@ export class AiChatConsole extends LitElement {
     if (code === "UNAUTHORIZED") this._formError = ready ? strings.secretRejected : strings.wrongSecret;
     else this._formError = message || strings.wrongSecret;
     void this.updateComplete.then(() => this._secretInput?.focus());
-  }
-
-  private _startTick(): void {
-    this._stopTick();
-    this._now = Date.now();
-    this._tick = setInterval(() => (this._now = Date.now()), AGE_TICK_MS);
-  }
-
-  private _stopTick(): void {
-    clearInterval(this._tick);
-    this._tick = undefined;
   }
 
   // ---- events --------------------------------------------------------------------------
@@ -407,6 +402,7 @@ export class AiChatConsole extends LitElement {
         ${this.thread
           ? html`<ai-chat-stream
               part="chat"
+              exportparts=${CHAT_PARTS}
               mode="observe"
               convex-url=${this.convexUrl}
               theme=${this.theme}
@@ -434,7 +430,7 @@ export class AiChatConsole extends LitElement {
         <span class="row-title">${t.title || strings.untitled}</span>
         <span class="row-meta">
           <span part="status ${t.status}" class="status ${t.status}">${label}</span>
-          <time datetime=${new Date(t.lastMessageAt).toISOString()} title=${new Date(t.lastMessageAt).toLocaleString(this._locale)}
+          <time datetime=${new Date(t.lastMessageAt).toISOString()} title=${new Date(t.lastMessageAt).toLocaleString(this._locale.value)}
             >${this._age(t.lastMessageAt, strings)}</time
           >
         </span>
@@ -442,17 +438,13 @@ export class AiChatConsole extends LitElement {
     </li>`;
   }
 
-  private get _locale(): string | undefined {
-    return this.lang || document.documentElement.lang || undefined;
-  }
-
   private _rtf?: { locale: string | undefined; format: Intl.RelativeTimeFormat };
 
   /** "5 minutes ago", from the last activity; refreshed every 30 s. */
   private _age(at: number, strings: ConsoleStrings): string {
-    const seconds = Math.round((this._now - at) / 1000);
+    const seconds = Math.round((this._clock.now - at) / 1000);
     if (seconds < 45) return strings.justNow;
-    const locale = this._locale;
+    const locale = this._locale.value;
     if (!this._rtf || this._rtf.locale !== locale) {
       this._rtf = { locale, format: new Intl.RelativeTimeFormat(locale, { numeric: "auto" }) };
     }

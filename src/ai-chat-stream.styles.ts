@@ -3,8 +3,8 @@ import { baseStyles, themeTokens } from "./theme.styles.js";
 
 // Public knobs are `--ai-chat-*` (documented on the class); private ones are `--_*`.
 export const styles = [
-  themeTokens,
   baseStyles,
+  themeTokens,
   css`
   :host {
     display: block;

@@ -49,9 +49,18 @@ export const themeTokens = css`
   }
 `;
 
-/** Typography and resets both elements share; each element's own `:host` adds its size. */
+/**
+ * Typography and resets both elements share; each element's own `:host` adds its display and
+ * size. Goes first in `styles`: its `all: initial` would otherwise undo `:host` rules before it.
+ */
 export const baseStyles = css`
+  /* The host page's inherited styles stop here: a theme's text-transform, letter- or
+     word-spacing, weight, line height, alignment, indent, shadow, white-space, cursor,
+     visibility... would otherwise reach every message through inheritance. "all" leaves
+     custom properties (the --ai-chat-* theming API) and direction (dir and RTL pages) alone.
+     Rules the page writes for the element itself still win over :host, as for any element. */
   :host {
+    all: initial;
     color: var(--_text);
     font-family: var(--ai-chat-font, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif);
     font-size: var(--ai-chat-font-size, 15px);

@@ -440,3 +440,127 @@ describe("<ai-chat-console> layout and accessibility", () => {
     expect(Math.abs(viewer.left - list.left)).to.be.below(2);
   });
 });
+
+/** Mounts a console in `parent` (any node, a shadow root included) and signs it in. */
+async function signedInWithin(env: Setup, parent: Node): Promise<AiChatConsole> {
+  const el = document.createElement("ai-chat-console");
+  el.convexUrl = env.url;
+  parent.appendChild(el);
+  await settle(el);
+  await submitSecret(el, env.backend.operatorSecret);
+  expect(el.phase).to.equal("signed-in");
+  return el;
+}
+
+const age = (el: AiChatConsole) => $(el, "[part~=thread] time")!.textContent;
+
+/**
+ * Lets a test fire the page's live intervals by hand: records every interval set (and forgets
+ * cleared ones) from now on; `fire(ms)` runs the live ones of that period once.
+ */
+function manualIntervals(): { fire(ms: number): void; restore(): void } {
+  const live = new Map<number, { fn: () => void; ms: number }>();
+  const realSet = window.setInterval;
+  const realClear = window.clearInterval;
+  window.setInterval = ((fn: () => void, ms: number) => {
+    const id = realSet(fn, ms);
+    live.set(id, { fn, ms });
+    return id;
+  }) as typeof window.setInterval;
+  window.clearInterval = ((id: number) => {
+    live.delete(id);
+    realClear(id);
+  }) as typeof window.clearInterval;
+  return {
+    fire: (ms) => [...live.values()].filter((t) => t.ms === ms).forEach((t) => t.fn()),
+    restore: () => {
+      window.setInterval = realSet;
+      window.clearInterval = realClear;
+    },
+  };
+}
+
+describe("<ai-chat-console> ages and locale", () => {
+  let env: Setup;
+  beforeEach(() => (env = setup()));
+  afterEach(() => env.restore());
+
+  it("writes ages in the language of the closest [lang] ancestor, and follows it when it changes", async () => {
+    env.backend.seedThread("v", [["Hallo", "Hi"]], { lastMessageAt: Date.now() - 5 * MINUTE });
+    const wrapper = await fixture<HTMLDivElement>(`<div lang="de"></div>`);
+    const el = await signedInWithin(env, wrapper);
+    expect(age(el)).to.equal("vor 5 Minuten");
+    wrapper.lang = "fr";
+    await settle(el);
+    expect(age(el)).to.equal("il y a 5 minutes");
+  });
+
+  it("takes the language of an ancestor outside the shadow root it is rendered in", async () => {
+    env.backend.seedThread("v", [["Hola", "Hi"]], { lastMessageAt: Date.now() - 5 * MINUTE });
+    const outer = await fixture<HTMLDivElement>(`<div lang="es"><section></section></div>`);
+    const shadow = outer.querySelector("section")!.attachShadow({ mode: "open" });
+    const el = await signedInWithin(env, shadow);
+    expect(age(el)).to.equal("hace 5 minutos");
+  });
+
+  it("keeps the ages ticking after a signed-in console is moved in the DOM", async () => {
+    const realNow = Date.now;
+    const timers = manualIntervals();
+    try {
+      env.backend.seedThread("v", [["Hello", "Hi"]], { lastMessageAt: realNow() - 5 * MINUTE });
+      const el = await signedIn(env);
+      expect(age(el)).to.equal("5 minutes ago");
+      const elsewhere = await fixture<HTMLDivElement>(`<div></div>`);
+      elsewhere.append(el);
+      await settle(el);
+      Date.now = () => realNow() + 2 * MINUTE;
+      timers.fire(30_000);
+      await settle(el);
+      expect(age(el)).to.equal("7 minutes ago");
+    } finally {
+      Date.now = realNow;
+      timers.restore();
+    }
+  });
+
+  it("stops its clock when removed from the page", async () => {
+    const timers = manualIntervals();
+    try {
+      const el = await signedIn(env);
+      let ticks = 0;
+      const realRequest = el.requestUpdate.bind(el);
+      el.requestUpdate = (...args: Parameters<typeof el.requestUpdate>) => (ticks++, realRequest(...args));
+      el.remove();
+      timers.fire(30_000);
+      expect(ticks).to.equal(0);
+    } finally {
+      timers.restore();
+    }
+  });
+});
+
+describe("<ai-chat-console> parts", () => {
+  let env: Setup;
+  beforeEach(() => (env = setup()));
+  afterEach(() => env.restore());
+
+  it("forwards the embedded chat's parts, prefixed chat-, so the page can style them", async () => {
+    env.backend.seedThread("v", [["What are your hours?", "We are open 9 to 5."]]);
+    const el = await signedIn(env);
+    row(el, "What are your hours?").click();
+    await settle(el);
+    const chat = $<AiChatStream>(el, "ai-chat-stream")!;
+    await settle(chat);
+    const style = document.createElement("style");
+    document.head.append(style);
+    try {
+      for (const part of ["panel", "header", "messages", "message", "user", "assistant"]) {
+        style.textContent = `ai-chat-console::part(chat-${part}) { outline-offset: 7px; }`;
+        const inner = chat.shadowRoot!.querySelector(`[part~=${part}]`)!;
+        expect(getComputedStyle(inner).outlineOffset, part).to.equal("7px");
+      }
+    } finally {
+      style.remove();
+    }
+  });
+});

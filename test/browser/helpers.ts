@@ -2,7 +2,7 @@ import { fixture, oneEvent } from "@open-wc/testing";
 import { setClientFactory } from "../../src/convex-pool.js";
 import type { AiChatStream } from "../../src/ai-chat-stream.js";
 import type { AiChatStreamStartEvent } from "../../src/events.js";
-import "../../src/index.js";
+import "../../src/ai-chat-console-define.js";
 import { FakeBackend, stubFetch, type FetchCall } from "./fake-backend.js";
 
 let port = 41000;
