@@ -7,7 +7,10 @@
 // - a plain action ends when its handler's promise settles, with the same effect on work it
 //   left running;
 // - either is stopped after the action time limit (knobs.rs V8_ACTION_USER_TIMEOUT, 30
-//   minutes) with "Function execution timed out (maximum duration: ...)" (termination.rs).
+//   minutes) with "Function execution timed out (maximum duration: ...)" (termination.rs);
+// - a restart (or push) of the backend drops every running function: an HTTP action's body
+//   breaks off mid-stream, its pending work never runs (`LocalBackend.killActions()`, and
+//   `stop()`, do that here).
 //
 // Node cannot stop a function's JavaScript, so once an execution has ended every effect it
 // could still have is cut off: ctx.runQuery/runMutation/runAction, the scheduler and
@@ -24,10 +27,15 @@ export function timeoutMessage(ms: number): string {
   return `Function execution timed out (maximum duration: ${ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`})`;
 }
 
+/** Why a running action ends when the backend is restarted or `killActions()` is called. */
+export const KILLED_REASON = "the backend stopped it (restart)";
+
 /** One run of an action or HTTP action: ends once, then cuts off what it left running. */
 export class ActionExecution {
   /** Why it ended, once it has. */
   endReason: string | null = null;
+  /** Set when it was stopped from outside (time limit, restart): its caller gets this error. */
+  private failure: Error | null = null;
   readonly ended: Promise<string>;
   private resolveEnded!: (reason: string) => void;
   private timers = new Set<ReturnType<typeof setTimeout>>();
@@ -40,16 +48,29 @@ export class ActionExecution {
 
   /**
    * Ends this execution after `ms` with the deployment's timeout message. Returns a promise
-   * that rejects with that error then (and never settles otherwise), to race the handler with.
+   * that rejects with that error then, or with the kill error (and never settles when the
+   * execution simply ended), to race the handler with.
    */
   limitTime(ms: number): Promise<never> {
-    const timer = setTimeout(() => this.end(timeoutMessage(ms)), ms);
+    const timer = setTimeout(() => this.kill(timeoutMessage(ms)), ms);
     timer.unref();
-    return this.ended.then((reason) => {
+    return this.ended.then(() => {
       clearTimeout(timer);
-      if (reason === timeoutMessage(ms)) throw new Error(reason);
+      if (this.failure) throw this.failure;
       return new Promise<never>(() => {});
     });
+  }
+
+  /** Stops it from outside: ends it, and its handler's caller gets an error saying why. */
+  kill(reason: string) {
+    if (this.endReason !== null) return;
+    this.failure = new Error(reason);
+    this.end(reason);
+  }
+
+  /** True once stopped from outside (an HTTP action's body then breaks off). */
+  get killed(): boolean {
+    return this.failure !== null;
   }
 
   end(reason: string) {
@@ -70,7 +91,8 @@ export class ActionExecution {
       // `await writer.close()` is judged as the deployment judges it - too late.
       await new Promise((resolve) => setImmediate(resolve));
       if (this.endReason === null) return fn(...args);
-      if (!this.warned) {
+      // Killed (restart, time limit): what it still tries is expected to be lost, not a bug.
+      if (!this.warned && !this.killed) {
         this.warned = true;
         console.warn(
           `${what} called after ${this.endReason}: a deployment has stopped this function by then, so it does not run ` +

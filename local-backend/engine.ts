@@ -20,6 +20,7 @@ import { ConvexTestVersionError, createConvexTest, observeSyscalls, withOwnTrans
 import { checkArguments, checkDocument, checkReturnValue } from "./limits.js";
 import { applyTransactionRuntime } from "./transactionRuntime.js";
 import { ActionExecution, DEFAULT_ACTION_TIMEOUT_MS } from "./actionRuntime.js";
+import { evaluateAuthConfig, type AuthConfigJson } from "./authConfig.js";
 import { backendStorage, functionStorage, installRuntimeHooks, requestStorage, type BackendScope, type RequestScope } from "./runtime.js";
 
 export class LocalBackendError extends Error {}
@@ -110,7 +111,12 @@ function wrapFunction(func: Record<string, unknown>, name: string, componentPath
       // ends), or one of its own that ends when the handler settles.
       const execution = (type === "httpAction" && requestStorage.getStore()?.httpAction) || new ActionExecution();
       execution.applyGlobals();
-      const timedOut = execution.limitTime(backendStorage.getStore()?.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS);
+      const scope = backendStorage.getStore();
+      if (scope && execution.endReason === null) {
+        scope.executions.add(execution);
+        void execution.ended.then(() => scope.executions.delete(execution));
+      }
+      const timedOut = execution.limitTime(scope?.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS);
       const gatedCtx = execution.wrapContext(ctx as Record<string, unknown>);
       try {
         if (type === "httpAction") return await Promise.race([original(gatedCtx, restoreRequestUrl(arg as Request)), timedOut]);
@@ -258,7 +264,7 @@ export class Engine {
   readonly functions = new Map<string, { type: UdfType | "httpAction"; visibility: "public" | "internal" }>();
   readonly crons: CronSpec[] = [];
   hasHttp = false;
-  authConfig: { providers?: unknown[] } | null = null;
+  authConfig: AuthConfigJson | null = null;
   private commitListeners = new Set<(e: CommitEvent) => void>();
   /** Last commit timestamp handed out (ns, u64 in the protocol); never goes backwards. */
   ts: bigint;
@@ -491,16 +497,11 @@ export function errorDataField(errorData: Value | undefined): { errorData?: JSON
   return errorData !== undefined ? { errorData: convexToJson(errorData) } : {};
 }
 
-async function loadAuthConfig(convexDir: string, displayRoot: string): Promise<{ providers?: unknown[] } | null> {
-  for (const name of ["auth.config.ts", "auth.config.js"]) {
-    const file = path.join(convexDir, name);
-    if (!existsSync(file)) continue;
-    try {
-      const ns = (await import(pathToFileURL(file).href)) as { default?: { providers?: unknown[] } };
-      return ns.default ?? null;
-    } catch (e) {
-      throw new LocalBackendError(`failed to load ${path.relative(displayRoot, file)}: ${errorText(e)}`);
-    }
+async function loadAuthConfig(convexDir: string, displayRoot: string): Promise<AuthConfigJson | null> {
+  try {
+    // Inside the backend's scope, process.env has its .env.local / options.env overlay.
+    return await evaluateAuthConfig(convexDir, (name) => process.env[name]);
+  } catch (e) {
+    throw new LocalBackendError(`failed to load ${path.relative(displayRoot, path.join(convexDir, "auth.config.ts"))}: ${errorText(e)}`);
   }
-  return null;
 }

@@ -266,15 +266,15 @@ async function sendResponse(res: ServerResponse, response: Response, method: str
   // Send headers now, then every chunk the moment the action produces it.
   res.flushHeaders();
   const reader = response.body.getReader();
-  // The time limit ends the execution while the body may still be open: stop reading.
+  // The time limit or a kill ends the execution while the body may still be open: stop reading.
   const stopped = execution.ended.then(() => ({ done: true, value: undefined }) as const);
   for (;;) {
     const { done, value } = await Promise.race([reader.read(), stopped]);
     if (done) break;
     if (!res.destroyed) res.write(value);
   }
-  if (execution.endReason !== null) {
-    // Timed out mid-body: the client sees the body break off, as when a deployment kills the action.
+  if (execution.killed) {
+    // Timed out or killed mid-body: the client sees the body break off, as when a deployment kills the action.
     await reader.cancel().catch(() => {});
     res.destroy();
   } else if (!res.destroyed) {

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { DEFAULT_ACTION_TIMEOUT_MS } from "./actionRuntime.js";
+import { DEFAULT_ACTION_TIMEOUT_MS, KILLED_REASON } from "./actionRuntime.js";
 import { loadOrCreateAdminKey } from "./adminKey.js";
 import { AuthVerifier } from "./auth.js";
 import { Engine, LocalBackendError } from "./engine.js";
@@ -76,6 +76,13 @@ export interface LocalBackend {
    * finished. Timers already armed for runAfter/runAt keep their real-time delay.
    */
   advanceTime(ms: number): Promise<void>;
+  /**
+   * Tests only: stop every running action and HTTP action as a restart or push of a
+   * deployment does. A streamed body breaks off mid-way, the action's pending work never
+   * runs, a plain action's caller gets an error. The backend keeps serving. Returns how many
+   * were running.
+   */
+  killActions(): number;
   /** Save to disk now (it also saves shortly after every write). */
   flush(): Promise<void>;
   stop(): Promise<void>;
@@ -159,6 +166,7 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
     clockOffsetMs: 0,
     env,
     actionTimeoutMs: options.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS,
+    executions: new Set(),
     timers: new Set(),
     stopped: false,
     print: (stream, line) => {
@@ -255,9 +263,16 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
       scheduler.poke();
       await scheduler.idle();
     },
+    killActions() {
+      const running = [...scope.executions];
+      for (const execution of running) execution.kill(KILLED_REASON);
+      return running.length;
+    },
     flush: () => persistence.save(),
     stop() {
       stopping ??= (async () => {
+        // A restart drops running functions: nothing they still do may land in this data.
+        for (const execution of scope.executions) execution.kill(KILLED_REASON);
         await scheduler.stop();
         for (const c of connections) c.close();
         await Promise.all([closeServer(deployment), closeServer(site)]);

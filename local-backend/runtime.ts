@@ -21,6 +21,8 @@ export interface BackendScope {
   stopped: boolean;
   /** Actions and HTTP actions are stopped after this long (the deployment's 30 minutes by default). */
   actionTimeoutMs: number;
+  /** Actions and HTTP actions running now (what a restart or `killActions()` stops). */
+  executions: Set<ActionExecution>;
   /** Prints a function's console line (already prefixed with the function name). */
   print: (level: "log" | "warn" | "error", line: string) => void;
 }

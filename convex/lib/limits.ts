@@ -23,7 +23,8 @@ export const NEW_THREAD_TITLE = "New chat";
 /** Origins longer than this are clipped. */
 export const ORIGIN_MAX_CHARS = 200;
 
-function envInt(name: string, fallback: number, min = 1): number {
+/** An integer setting: `fallback` when unset, not a number or below `min`. */
+export function envInt(name: string, fallback: number, min = 1): number {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === "") return fallback;
   const n = Number(raw);

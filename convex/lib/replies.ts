@@ -8,6 +8,7 @@ import type { MutationCtx, QueryCtx } from "../_generated/server";
 import type { Access, MessageStatus, MessageView, ThreadView } from "./validators";
 import { isUnfinished } from "./validators";
 import { REPLY_ERRORS } from "./errors";
+import { envInt } from "./limits";
 
 type ReadCtx = QueryCtx | MutationCtx;
 export type ComponentStreamStatus = "pending" | "streaming" | "done" | "error" | "timeout";
@@ -146,8 +147,15 @@ export async function replyInProgress(
 
 /** A reply whose driver shows no sign of life for this long is ended (text so far kept). */
 export const LEASE_MS = 30_000;
+/** The shortest lease `REPLY_LEASE_MS` may set: several 1-second heartbeats must fit in one. */
+export const MIN_LEASE_MS = 5_000;
 /** Flushes and heartbeats renew the lease only once this much of it is used: fewer writes. */
 const LEASE_RENEW_AFTER_MS = 5_000;
+
+/** `REPLY_LEASE_MS` (default `LEASE_MS`; below `MIN_LEASE_MS` the default), read per call. */
+export function leaseMs(): number {
+  return envInt("REPLY_LEASE_MS", LEASE_MS, MIN_LEASE_MS);
+}
 /** After `messages:stop`, a live driver ends the reply within a second; a dead one within this. */
 export const STOP_GRACE_MS = 3_000;
 
@@ -164,16 +172,21 @@ export async function leaseOf(ctx: ReadCtx, messageId: Id<"messages">): Promise<
  * Worst case: 1 read, 1 write, 1 scheduled function.
  */
 export async function grantLease(ctx: MutationCtx, messageId: Id<"messages">): Promise<void> {
-  await ctx.db.insert("leases", { messageId, expiresAt: Date.now() + LEASE_MS });
-  await ctx.scheduler.runAfter(LEASE_MS, internal.chat.expireLease, { messageId });
+  const ms = leaseMs();
+  await ctx.db.insert("leases", { messageId, expiresAt: Date.now() + ms });
+  await ctx.scheduler.runAfter(ms, internal.chat.expireLease, { messageId });
 }
 
-/** Extends the lease to `LEASE_MS` from now (at most one write per `LEASE_RENEW_AFTER_MS`). 1 read, ≤ 1 write. */
+/**
+ * Extends the lease to `leaseMs()` from now, writing only once a fifth of it (at most
+ * `LEASE_RENEW_AFTER_MS`) is used. 1 read, ≤ 1 write.
+ */
 export async function renewLease(ctx: MutationCtx, messageId: Id<"messages">): Promise<void> {
   const lease = await leaseOf(ctx, messageId);
-  const expiresAt = Date.now() + LEASE_MS;
+  const ms = leaseMs();
+  const expiresAt = Date.now() + ms;
   if (lease === null) await ctx.db.insert("leases", { messageId, expiresAt });
-  else if (expiresAt - lease.expiresAt >= LEASE_RENEW_AFTER_MS) await ctx.db.patch(lease._id, { expiresAt });
+  else if (expiresAt - lease.expiresAt >= Math.min(LEASE_RENEW_AFTER_MS, ms / 5)) await ctx.db.patch(lease._id, { expiresAt });
 }
 
 /** Cuts the lease to `ms` from now and checks it then (1 read, 1 write, 1 scheduled function). */

@@ -2,8 +2,17 @@
 // ConversationController) as it arrives. Anything other than a clean 200 body (205, an HTTP error, a network failure, a body
 // that breaks mid-way) is a handover: the subscription takes over from what is already shown.
 // Only one reply is driven at a time; a newer drive, a thread change or disconnecting aborts it.
+// A POST turned away for load (429, 503) is tried again a few times first, within a bounded
+// wait; the reply stays pending meanwhile, and if no POST ever lands its lease ends it.
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import { isServerErrorCode, type ChatErrorInfo, type ErrorCode } from "../api.js";
+
+/** POSTs answered 429 or 503 are sent again: at most this many attempts in all... */
+export const POST_ATTEMPTS = 3;
+/** ...waiting at most this long in all (a longer `Retry-After` is not waited for: the error shows). */
+export const POST_RETRY_BUDGET_MS = 10_000;
+/** Without `Retry-After`: 0.5 s, then 1 s, ... (plus up to 25% jitter, so refused pages spread out). */
+const RETRY_BASE_MS = 500;
 
 export type DriveRequest = {
   siteUrl: string;
@@ -62,18 +71,28 @@ export class DriverController implements ReactiveController {
     };
 
     let res: Response;
-    try {
-      res = await fetch(`${req.siteUrl.replace(/\/$/, "")}/chat-stream`, {
-        method: "POST",
-        headers: { Authorization: `Bearer ${req.token}`, "Content-Type": "application/json" },
-        body: JSON.stringify({ streamId: req.streamId }),
-        signal: abort.signal,
-        credentials: "omit",
-      });
-    } catch {
-      return handOver();
+    let waited = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        res = await fetch(`${req.siteUrl.replace(/\/$/, "")}/chat-stream`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${req.token}`, "Content-Type": "application/json" },
+          body: JSON.stringify({ streamId: req.streamId }),
+          signal: abort.signal,
+          credentials: "omit",
+        });
+      } catch {
+        return handOver();
+      }
+      if (stale()) return;
+      if (res.status !== 429 && res.status !== 503) break;
+      const wait = retryDelayMs(res, attempt);
+      if (attempt >= POST_ATTEMPTS || waited + wait > POST_RETRY_BUDGET_MS) break;
+      void res.body?.cancel().catch(() => {});
+      waited += wait;
+      await sleep(wait, abort.signal);
+      if (stale()) return;
     }
-    if (stale()) return;
     if (res.status !== 200 || !res.body) {
       return handOver(res.status >= 400 && res.status < 500 ? await readError(res) : undefined);
     }
@@ -101,6 +120,31 @@ export class DriverController implements ReactiveController {
     this._abort = undefined;
     this._cb.onComplete(req);
   }
+}
+
+/** The server's `Retry-After` (seconds or an HTTP date), else exponential backoff with jitter. */
+function retryDelayMs(res: Response, attempt: number): number {
+  const header = res.headers.get("Retry-After");
+  if (header !== null) {
+    const seconds = Number(header);
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+    const date = Date.parse(header);
+    if (Number.isFinite(date)) return Math.max(0, date - Date.now());
+  }
+  return RETRY_BASE_MS * 2 ** (attempt - 1) * (1 + Math.random() / 4);
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (the drive was superseded). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
 }
 
 async function readError(res: Response): Promise<ChatErrorInfo> {

@@ -6,11 +6,12 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { hashToken } from "../../convex/lib/access";
 import { REPLY_ERRORS } from "../../convex/lib/errors";
-import { LEASE_MS, STOP_GRACE_MS } from "../../convex/lib/replies";
-import { expectCode, newThread, send, setup, type T } from "./setup";
+import { LEASE_MS, MIN_LEASE_MS, STOP_GRACE_MS } from "../../convex/lib/replies";
+import { expectCode, newThread, restoreEnv, send, setEnv, setup, type T } from "./setup";
 
 afterEach(() => {
   vi.useRealTimers();
+  restoreEnv();
 });
 
 /** A chat whose reply a driver began and flushed once, and then died. */
@@ -118,3 +119,30 @@ test("a reply whose POST never lands ends as timeout when its lease lapses, and 
   await send(t, threadId, token, "again");
 });
 
+
+describe("REPLY_LEASE_MS", () => {
+  test("sets the lease: a dead driver's reply ends after it, a live one's heartbeats keep it", async () => {
+    setEnv({ REPLY_LEASE_MS: "6000" });
+    vi.useFakeTimers();
+    const live = await replyWithDeadDriver();
+    for (let elapsed = 0; elapsed < 3 * 6000; elapsed += 1000) {
+      await advance(live.t, 1000);
+      expect(await live.t.mutation(internal.chat.heartbeat, { messageId: live.messageId })).toBe(false);
+    }
+    expect((await reply(live.t, live.threadId, live.token)).status).toBe("streaming");
+
+    const dead = await replyWithDeadDriver();
+    await advance(dead.t, 5000);
+    expect((await reply(dead.t, dead.threadId, dead.token)).status).toBe("streaming");
+    await advance(dead.t, 1000);
+    expect((await reply(dead.t, dead.threadId, dead.token)).status).toBe("error");
+  });
+
+  test("below the minimum, the default lease applies", async () => {
+    setEnv({ REPLY_LEASE_MS: String(MIN_LEASE_MS - 1) });
+    vi.useFakeTimers();
+    const { t, threadId, token } = await replyWithDeadDriver();
+    await advance(t, LEASE_MS - 1000);
+    expect((await reply(t, threadId, token)).status).toBe("streaming");
+  });
+});

@@ -1,7 +1,8 @@
 import { expect, oneEvent } from "@open-wc/testing";
 import { controlledBody, until } from "./fake-backend.js";
 import { $, assertGrowsTo, mount, replyText, sendAndStart, settle, setup, watchReply, type Setup } from "./helpers.js";
-import type { AiChatStreamEndEvent, AiChatStreamStartEvent } from "../../src/events.js";
+import type { AiChatErrorEvent, AiChatStreamEndEvent, AiChatStreamStartEvent } from "../../src/events.js";
+import { POST_ATTEMPTS } from "../../src/controllers/driver.js";
 
 describe("driving a reply over POST /chat-stream", () => {
   let env: Setup;
@@ -189,5 +190,96 @@ describe("driving a reply over POST /chat-stream", () => {
     body.close();
     await settle(el);
     expect($(el, "[part=send-button]")).to.exist;
+  });
+});
+
+describe("POST /chat-stream turned away for load (429, 503)", () => {
+  let env: Setup;
+  afterEach(() => env?.restore());
+
+  const refusal = (status: 429 | 503, retryAfter?: string) =>
+    new Response(JSON.stringify({ code: status === 429 ? "RATE_LIMITED" : "UNAVAILABLE", message: "Busy" }), {
+      status,
+      headers: { "Content-Type": "application/json", ...(retryAfter ? { "Retry-After": retryAfter } : {}) },
+    });
+
+  it("sends the POST again after Retry-After and drives the reply, with no banner", async () => {
+    const body = controlledBody();
+    const sentAt: number[] = [];
+    env = setup(() => {
+      sentAt.push(performance.now());
+      return sentAt.length === 1 ? refusal(429, "1") : new Response(body.stream, { status: 200 });
+    });
+    const el = await mount(env.url);
+    const start = await sendAndStart(el, "Hi");
+    expect(start.driven).to.equal(true);
+    expect(env.fetchCalls).to.have.length(2);
+    expect(sentAt[1]! - sentAt[0]!).to.be.at.least(950);
+    expect(JSON.parse(env.fetchCalls[1]!.init.body as string).streamId).to.equal(start.streamId);
+    body.push("Answer after the wait.");
+    await until(() => replyText(el) === "Answer after the wait.");
+    expect($(el, ".banner")).to.not.exist;
+    body.close();
+  });
+
+  it("backs off between 503s without Retry-After, growing the wait, and drives the third attempt", async () => {
+    const body = controlledBody();
+    const sentAt: number[] = [];
+    env = setup(() => {
+      sentAt.push(performance.now());
+      return sentAt.length < 3 ? refusal(503) : new Response(body.stream, { status: 200 });
+    });
+    const el = await mount(env.url);
+    const start = await sendAndStart(el, "Hi");
+    expect(start.driven).to.equal(true);
+    expect(env.fetchCalls).to.have.length(3);
+    const [first, second] = [sentAt[1]! - sentAt[0]!, sentAt[2]! - sentAt[1]!];
+    expect(first).to.be.within(450, 900);
+    expect(second).to.be.within(950, 1600);
+    expect(el.status).to.equal("streaming");
+    body.close();
+  });
+
+  it(`stops after ${POST_ATTEMPTS} attempts with the RATE_LIMITED banner, and still shows the reply's end`, async () => {
+    env = setup(() => refusal(429, "1"));
+    const el = await mount(env.url);
+    const errored = oneEvent(el, "ai-chat-error") as Promise<AiChatErrorEvent>;
+    void el.send("Hi");
+    const error = await errored;
+    expect(error.code).to.equal("RATE_LIMITED");
+    expect(env.fetchCalls).to.have.length(POST_ATTEMPTS);
+    await el.updateComplete;
+    expect($(el, ".banner.rate-limit")!.textContent).to.contain("1 s");
+    // Nobody drives the pending reply now; the deployment ends it when its lease lapses, and
+    // the widget, following it, shows that end and takes the next message.
+    const streamId = env.backend.messages.at(-1)!.streamId!;
+    const ended = oneEvent(el, "ai-chat-stream-end") as Promise<AiChatStreamEndEvent>;
+    env.backend.finish(streamId, "timeout", "The reply timed out: nothing drove it to the end.");
+    expect((await ended).status).to.equal("timeout");
+    await until(() => el.status !== "streaming" && el.status !== "sending");
+    await until(() => $(el, ".banner.rate-limit") === null, 3000);
+    await el.send("Again");
+    await until(() => env.backend.calls.filter((c) => c.name === "messages:send").length === 2);
+  });
+
+  it("does not wait for a Retry-After beyond its budget: one POST, and the wait is shown", async () => {
+    env = setup(() => refusal(429, "12"));
+    const el = await mount(env.url);
+    const errored = oneEvent(el, "ai-chat-error") as Promise<AiChatErrorEvent>;
+    void el.send("Hi");
+    expect((await errored).code).to.equal("RATE_LIMITED");
+    expect(env.fetchCalls).to.have.length(1);
+    await el.updateComplete;
+    expect($(el, ".banner.rate-limit")!.textContent).to.contain("12 s");
+  });
+
+  it("abandons the wait when the element leaves the page", async () => {
+    env = setup(() => refusal(503, "1"));
+    const el = await mount(env.url);
+    void el.send("Hi");
+    await until(() => env.fetchCalls.length === 1);
+    el.remove();
+    await new Promise((r) => setTimeout(r, 1300));
+    expect(env.fetchCalls).to.have.length(1);
   });
 });

@@ -80,6 +80,8 @@ export type System = {
   /** Stops the backend (data kept); `startBackend` brings it back on the same ports. */
   stopBackend(): Promise<void>;
   startBackend(): Promise<void>;
+  /** Stops every running action as a deployment restart does (the backend keeps serving); how many ran. */
+  killActions(): number;
   close(): Promise<void>;
 };
 
@@ -104,6 +106,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       const sitePort = Number(new URL(backend.siteUrl).port);
       backend = await startLocalBackend({ port, sitePort, dataDir, env, quiet: true });
     },
+    killActions: () => backend.killActions(),
     async close() {
       await browser.close();
       await pages.close();

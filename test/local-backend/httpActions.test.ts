@@ -77,6 +77,32 @@ describe("HTTP actions", () => {
   });
 });
 
+describe("killActions (a restart)", () => {
+  test("breaks off a streamed body mid-way, and the action's pending work never runs", async () => {
+    const res = await fetch(`${fx.backend.siteUrl}/write-after-disconnect`, { method: "POST", body: JSON.stringify({ tag: "t4", n: 6, delayMs: 60 }) });
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("0\n");
+    expect(fx.backend.killActions()).toBe(1);
+    await expect(
+      (async () => {
+        for (;;) if ((await reader.read()).done) return "ended cleanly";
+      })(),
+    ).rejects.toThrow();
+    // Unkilled, it would have written its note after 6 x 60 ms.
+    await sleep(600);
+    expect((await notes()).filter((t) => t.startsWith("t4"))).toEqual([]);
+    expect(fx.backend.killActions()).toBe(0);
+  });
+
+  test("fails a running action's call and leaves the backend serving", async () => {
+    const running = client.action(api.notes.sleepFor, { ms: 500 });
+    await sleep(100);
+    expect(fx.backend.killActions()).toBe(1);
+    await expect(running).rejects.toThrow("the backend stopped it (restart)");
+    await expect(client.action(api.notes.sleepFor, { ms: 10 })).resolves.toBe(10);
+  });
+});
+
 describe("actions", () => {
   test("an action over the time limit fails with the deployment's message", async () => {
     await expect(client.action(api.notes.sleepFor, { ms: 3_000 })).rejects.toThrow("Function execution timed out (maximum duration: 800ms)");
