@@ -24,6 +24,8 @@ export type ThreadView = {
 
 export type MessageView = {
   _id: string;
+  /** The message's position: history pages and the live tail are cut there. */
+  _creationTime: number;
   role: "user" | "assistant";
   status: MessageStatus;
   text: string;
@@ -32,6 +34,8 @@ export type MessageView = {
   model: string | null;
   createdAt: number;
   updatedAt: number;
+  /** A finished reply's text length (0 while unfinished); `text` is "" in `messages:live`. */
+  length: number;
 };
 
 export type StreamSlice = {
@@ -41,6 +45,9 @@ export type StreamSlice = {
   cursor: number;
   more: boolean;
 };
+
+/** The newest flush of a reply (`streams:tail`). */
+export type StreamDelta = { seq: number; start: number; text: string };
 
 export type ChatConfig = { model: string; demo: boolean; maxPromptChars: number };
 
@@ -56,16 +63,22 @@ export const api = {
     ),
   },
   messages: {
-    list: makeFunctionReference<"query", { threadId: string; token?: string }, MessageView[]>("messages:list"),
+    list: makeFunctionReference<"query", { threadId: string; token?: string; before?: number }, MessageView[]>(
+      "messages:list",
+    ),
+    live: makeFunctionReference<"query", { threadId: string; token?: string; after?: number }, MessageView[]>(
+      "messages:live",
+    ),
     send: makeFunctionReference<"mutation", { threadId: string; token?: string; prompt: string }, SendResult>(
       "messages:send",
     ),
     stop: makeFunctionReference<"mutation", { threadId: string; token?: string }, null>("messages:stop"),
   },
   streams: {
-    read: makeFunctionReference<"query", { streamId: string; token?: string; cursor: number }, StreamSlice>(
+    read: makeFunctionReference<"query", { streamId: string; token?: string; cursor: number; from?: number }, StreamSlice>(
       "streams:read",
     ),
+    tail: makeFunctionReference<"query", { streamId: string; token?: string }, StreamDelta | null>("streams:tail"),
   },
   config: {
     get: makeFunctionReference<"query", Record<string, never>, ChatConfig>("config:get"),
