@@ -7,17 +7,23 @@ import { componentStatus, effectiveStatus, finalizeReply, lastDelta, TIMEOUT_MES
 import { vStreamDelta, vStreamSlice } from "./lib/validators";
 
 /**
- * Text of deltas with `seq >= cursor` (at most 16) and, with `from`, none that ends at or before
- * character `from`: where it starts in the whole reply, the cursor to pass next, and whether more
+ * Text of deltas with `seq >= cursor` (at most 16), with `from` none that ends at or before
+ * character `from`, and with `to` none that starts at or after character `to`: where it starts in the whole reply, the cursor to pass next, and whether more
  * deltas are already stored. A one-shot read: a viewer calls it for text it lacks (it joined late,
  * missed a `streams:tail` update, took over from a broken HTTP body), passing `from` = the length
- * it shows. `getStreamBody` sees the same text.
+ * it shows, and `to` = where the newest delta it holds starts. `getStreamBody` sees the same text.
  *
  * Worst case per call: 17 deltas (one flush each: ≤ STREAM_FLUSH_MS or a sentence of text), one
  * more index read for `from`, one access check, one component status read.
  */
 export const read = query({
-  args: { streamId: v.string(), token: v.optional(v.string()), cursor: v.number(), from: v.optional(v.number()) },
+  args: {
+    streamId: v.string(),
+    token: v.optional(v.string()),
+    cursor: v.number(),
+    from: v.optional(v.number()),
+    to: v.optional(v.number()),
+  },
   returns: vStreamSlice,
   handler: async (ctx, args) => {
     const { message } = await authorizeStream(ctx, args.streamId, args.token, "read");
@@ -37,8 +43,10 @@ export const read = query({
       .query("deltas")
       .withIndex("by_stream_seq", (q) => q.eq("streamId", args.streamId).gte("seq", cursor))
       .take(STREAM_PAGE_SIZE + 1);
-    const more = page.length > STREAM_PAGE_SIZE;
-    const deltas = page.slice(0, STREAM_PAGE_SIZE);
+    const to = args.to;
+    const below = to === undefined ? page : page.filter((d) => d.start < to);
+    const more = below.length > STREAM_PAGE_SIZE;
+    const deltas = below.slice(0, STREAM_PAGE_SIZE);
     if (deltas.length > 0) {
       const last = deltas[deltas.length - 1];
       return {

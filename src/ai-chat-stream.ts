@@ -7,6 +7,7 @@ import { AnnouncerController } from "./controllers/announcer.js";
 import { ClientController } from "./controllers/client.js";
 import { ConnectionController } from "./controllers/connection.js";
 import { ConversationController } from "./controllers/conversation.js";
+import { EarlierController } from "./controllers/earlier.js";
 import { CopyCodeController } from "./controllers/copy-code.js";
 import { EscapeKeyController } from "./controllers/escape-key.js";
 import { RateLimitController } from "./controllers/rate-limit.js";
@@ -149,6 +150,11 @@ export class AiChatStream extends LitElement {
   private readonly _rateLimit = new RateLimitController(this);
   private readonly _announcer = new AnnouncerController(this);
   private readonly _scroll = new ScrollController(this, () => this.renderRoot?.querySelector<HTMLElement>(".messages"));
+  private readonly _earlier = new EarlierController(
+    this,
+    () => this.renderRoot?.querySelector<HTMLElement>(".messages"),
+    () => this._conversation.loadEarlier(),
+  );
   private readonly _copy = new CopyCodeController(this, () => this.effectiveStrings);
   private readonly _markdown = new MarkdownCache();
 
@@ -414,8 +420,13 @@ export class AiChatStream extends LitElement {
           aria-label=${strings.conversationLabel}
           tabindex="0"
           @click=${this._copy.onClick}
-          @scroll=${this._scroll.onScroll}
+          @scroll=${this._onScroll}
         >
+          ${this._conversation.hasEarlier
+            ? html`<button type="button" part="load-earlier" class="earlier" ?disabled=${this._conversation.loadingEarlier} @click=${this._earlier.load}>
+                ${strings.loadEarlier}
+              </button>`
+            : nothing}
           ${messages.length === 0 && !this._sending ? emptyState(this.heading ? heading : strings.emptyTitle, observe ? "" : strings.emptyHint) : nothing}
           ${repeat(messages, (m) => m._id, (m) => this._renderMessage(m, strings))}
           ${this._session.showsPendingPrompt(messages) ? userRow(this._session.pendingPrompt!, strings, true) : nothing}
@@ -427,6 +438,11 @@ export class AiChatStream extends LitElement {
       </section>
     `;
   }
+
+  private readonly _onScroll = (): void => {
+    this._scroll.onScroll();
+    this._earlier.onScroll();
+  };
 
   private _renderMessage(m: MessageView, strings: ChatStrings): TemplateResult {
     if (m.role === "user") return userRow(m.text, strings, false);

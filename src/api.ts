@@ -46,6 +46,15 @@ export type StreamSlice = {
   more: boolean;
 };
 
+/**
+ * `messages:list` pages hold at most 50 messages and stop once their text passes 128 K
+ * characters (convex/lib/limits.ts). A page short of both is the start of the thread.
+ */
+export const MESSAGES_PAGE_MAX = 50;
+export const MESSAGES_PAGE_CHARS = 128 * 1024;
+export const isFullPage = (page: readonly MessageView[]): boolean =>
+  page.length >= MESSAGES_PAGE_MAX || page.reduce((n, m) => n + m.text.length, 0) >= MESSAGES_PAGE_CHARS;
+
 /** The newest flush of a reply (`streams:tail`). */
 export type StreamDelta = { seq: number; start: number; text: string };
 
@@ -75,7 +84,7 @@ export const api = {
     stop: makeFunctionReference<"mutation", { threadId: string; token?: string }, null>("messages:stop"),
   },
   streams: {
-    read: makeFunctionReference<"query", { streamId: string; token?: string; cursor: number; from?: number }, StreamSlice>(
+    read: makeFunctionReference<"query", { streamId: string; token?: string; cursor: number; from?: number; to?: number }, StreamSlice>(
       "streams:read",
     ),
     tail: makeFunctionReference<"query", { streamId: string; token?: string }, StreamDelta | null>("streams:tail"),

@@ -21,11 +21,12 @@ export type StreamFollowerOptions = {
 export class StreamFollower {
   /** The reply's text as far as it is known: a prefix of the persisted text. */
   text: string;
-  /** Characters that arrived but were already shown (a delta repeated after a gap fill). */
-  repeatedChars = 0;
   /** One-shot reads made to fill gaps. */
   reads = 0;
+  /** The newest delta seen on the subscription. */
   private _latest: StreamDelta | null = null;
+  /** Deltas from the subscription that start beyond the text shown, kept until the gap before them is read. */
+  private _ahead: StreamDelta[] = [];
   /** A length the text must reach beyond the newest delta seen (the finished reply's). */
   private _goal = 0;
   private _finishing = false;
@@ -54,6 +55,7 @@ export class StreamFollower {
       (delta) => {
         if (this._stopped || !delta) return;
         this._latest = delta;
+        if (delta.start > this.text.length) this._ahead.push(delta);
         this._advance();
       },
       (err) => this._opts.onError(err),
@@ -89,8 +91,7 @@ export class StreamFollower {
 
   private _advance(): void {
     if (this._stopped) return;
-    const d = this._latest;
-    if (d) this._apply(d.start, d.text);
+    this._applyReceived();
     const wanted = this._wanted();
     if (this.text.length < wanted && this._stalledAt !== wanted) {
       void this._fill();
@@ -103,12 +104,19 @@ export class StreamFollower {
     }
   }
 
+  /** Applies what the subscription brought that now joins the text shown. */
+  private _applyReceived(): void {
+    const d = this._latest;
+    if (d) this._apply(d.start, d.text);
+    for (const a of this._ahead) this._apply(a.start, a.text);
+    this._ahead = this._ahead.filter((a) => a.start + a.text.length > this.text.length);
+  }
+
   /** Applies the characters of `text` (at offset `start`) beyond what is shown; a gap is left for the reads. */
   private _apply(start: number, text: string): void {
     const shown = this.text.length;
     const end = start + text.length;
     if (start > shown) return;
-    this.repeatedChars += Math.min(end, shown) - start;
     if (end <= shown) return;
     this.text += text.slice(shown - start);
     this._opts.onText(this.text);
@@ -122,9 +130,13 @@ export class StreamFollower {
         const wanted = this._wanted();
         const before = this.text.length;
         this.reads++;
-        const slice: StreamSlice = await this._opts.client.query(api.streams.read, { ...this._args, cursor: 0, from: before });
+        // Only up to the first delta the subscription already brought beyond the gap.
+        const next = this._ahead.reduce<StreamDelta | null>((a, d) => (d.start > before && (!a || d.start < a.start) ? d : a), null);
+        const to = next ? { to: next.start } : {};
+        const slice: StreamSlice = await this._opts.client.query(api.streams.read, { ...this._args, cursor: 0, from: before, ...to });
         if (this._stopped) return;
         this._apply(slice.start, slice.text);
+        this._applyReceived();
         if (this.text.length === before) {
           this._stalledAt = wanted;
           break;

@@ -14,6 +14,7 @@ export const defaultStrings = {
   openChat: "Open chat",
   closeChat: "Close chat",
   conversationLabel: "Conversation",
+  loadEarlier: "Earlier messages",
   you: "You",
   assistant: "Assistant",
   thinking: "Thinking…",

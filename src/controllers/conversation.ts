@@ -12,7 +12,7 @@
 // HTTP through its `DriverController`; when that body is unusable the same reply continues from
 // the subscription. The host calls `drive()`, `abort()` and `loadEarlier()`, nothing in between.
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import { api, FINAL_STATUSES, isActive, toErrorInfo, type ChatErrorInfo, type MessageStatus, type MessageView } from "../api.js";
+import { api, FINAL_STATUSES, isActive, isFullPage, toErrorInfo, type ChatErrorInfo, type MessageStatus, type MessageView } from "../api.js";
 import { StreamFollower } from "../stream-follower.js";
 import type { ChatClient } from "../convex-pool.js";
 import { DriverController, type DriveRequest } from "./driver.js";
@@ -172,7 +172,7 @@ export class ConversationController implements ReactiveController {
       const page = await target.client.query(api.messages.list, { ...this._threadArgs(target), before: oldest._creationTime });
       if (key !== this._key) return;
       this._history = [...page, ...this._history];
-      this.hasEarlier = page.length > 0;
+      this.hasEarlier = isFullPage(page);
       this._compose();
     } catch (err) {
       if (key === this._key) this._cb.onError(toErrorInfo(err, "Earlier messages could not be loaded."));
@@ -261,7 +261,7 @@ export class ConversationController implements ReactiveController {
         while (settled < page.length && settledInPage(page[settled]!)) settled++;
         this._history = page.slice(0, settled);
         this._anchor = settled > 0 ? page[settled - 1]!._creationTime : undefined;
-        this.hasEarlier = page.length > 0;
+        this.hasEarlier = isFullPage(page);
         this._loaded = true;
         // The live end starts with what the page already showed, so nothing blinks meanwhile.
         this._live = page.slice(settled);

@@ -4,7 +4,7 @@
 // like ConvexClient; mutations resolve after their effects reached the subscriptions.
 import { getFunctionName, type FunctionReference } from "convex/server";
 import type { ChatClient, ConnectionInfo } from "../../src/convex-pool.js";
-import type { MessageStatus, MessageView, StreamDelta, StreamSlice, ThreadView } from "../../src/api.js";
+import { MESSAGES_PAGE_MAX, type MessageStatus, type MessageView, type StreamDelta, type StreamSlice, type ThreadView } from "../../src/api.js";
 
 type Thread = { _id: string; token: string; observers: Set<string>; title: string; createdAt: number; lastMessageAt: number };
 type Message = Omit<MessageView, "length"> & { threadId: string; prompt?: string };
@@ -248,8 +248,6 @@ export class FakeBackend {
     return { page, isDone: from.length <= opts.numItems, continueCursor: lastKey };
   }
 
-  /** `messages:list` page size (the deployment's is 50 and a byte bound). */
-  static PAGE_SIZE = 50;
 
   private view(m: Message, withReplyText: boolean): MessageView {
     const { threadId: _t, prompt: _p, ...view } = m;
@@ -284,7 +282,7 @@ export class FakeBackend {
         this.readable(args.threadId, args.token);
         const before = (args.before as number | undefined) ?? Infinity;
         const older = this.messages.filter((m) => m.threadId === args.threadId && m._creationTime < before);
-        return older.slice(-FakeBackend.PAGE_SIZE).map((m) => this.view(m, true));
+        return older.slice(-MESSAGES_PAGE_MAX).map((m) => this.view(m, true));
       }
       case "messages:live": {
         this.readable(args.threadId, args.token);
@@ -297,7 +295,10 @@ export class FakeBackend {
       case "streams:read": {
         const m = this.streamMessage(args);
         const from = (args.from as number | undefined) ?? 0;
-        const all = (this.deltas.get(m.streamId!) ?? []).filter((d) => d.seq >= (args.cursor as number) && d.start + d.text.length > from);
+        const to = (args.to as number | undefined) ?? Infinity;
+        const all = (this.deltas.get(m.streamId!) ?? []).filter(
+          (d) => d.seq >= (args.cursor as number) && d.start + d.text.length > from && d.start < to,
+        );
         const page = all.slice(0, 16);
         const slice: StreamSlice = {
           status: m.status,
