@@ -69,11 +69,15 @@ export class StreamFollower {
   finish(length: number): Promise<string> {
     this._goal = Math.max(this._goal, length);
     this._finishing = true;
-    this._unsubscribe?.();
-    this._unsubscribe = undefined;
     return new Promise<string>((resolve) => {
-      this._waiters.push(() => resolve(this.text.slice(0, length)));
-      this._advance();
+      this._waiters.push(() => {
+        this._unsubscribe?.();
+        this._unsubscribe = undefined;
+        resolve(this.text.slice(0, length));
+      });
+      // The status that ended the reply and its last flush come in the same update: let that
+      // flush arrive on the subscription before reading anything.
+      setTimeout(() => this._advance(), 0);
     });
   }
 
