@@ -46,6 +46,7 @@ export type ChatTheme = "auto" | "light" | "dark";
  * @csspart panel - The box holding header, messages and composer (the floating panel in launcher mode).
  * @csspart header - The title bar.
  * @csspart messages - The scrolling transcript.
+ * @csspart load-earlier - The "Earlier messages" button at the top of a long transcript (scrolling up to it loads the page before).
  * @csspart message - Every message row (also `user` or `assistant`).
  * @csspart user - A message the visitor sent.
  * @csspart assistant - A reply from the model.
