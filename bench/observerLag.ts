@@ -50,7 +50,7 @@ export async function observerLag(opts: BenchOptions): Promise<Section> {
     }, promptFor({ tokens, rate, seed: 11 }));
     await streamWatch;
     const streamId = (await benchState(driver)).events.filter((e) => e.type === "ai-chat-stream-start")[1]!.streamId!;
-    const followers = [followOurs(ours.client, streamId, observerToken), followBaseline(base.client, streamId)];
+    const followers = [followOurs(ours.client, { threadId, streamId, token: observerToken }), followBaseline(base.client, streamId)];
     await waitForEnd(driver, 2, 60_000 + (tokens / rate) * 1000);
     // The observer opened after the first reply ended: its only stream events are this reply's.
     await observer.waitForFunction(

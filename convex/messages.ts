@@ -2,7 +2,7 @@
 import { v } from "convex/values";
 import { components, internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
-import { mutation, query, type MutationCtx } from "./_generated/server";
+import { mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server";
 import { authorizeThread, visitorKey, type Caller } from "./lib/access";
 import {
   emptyPrompt,
@@ -13,37 +13,105 @@ import {
   replyStillRunning,
   unauthorized,
 } from "./lib/errors";
-import { consumeMessageBudget, getLimits, MESSAGES_LIST_MAX, NEW_THREAD_TITLE, TITLE_MAX_CHARS } from "./lib/limits";
+import {
+  consumeMessageBudget,
+  getLimits,
+  MESSAGES_LIVE_MAX,
+  MESSAGES_PAGE_CHARS,
+  MESSAGES_PAGE_MAX,
+  NEW_THREAD_TITLE,
+  TITLE_MAX_CHARS,
+} from "./lib/limits";
 import { modelConfig } from "./lib/modelConfig";
 import {
   effectiveStatus,
   finalizeReply,
   grantLease,
+  lastDelta,
   leaseOf,
   replyInProgress,
   shortenLease,
   STOP_GRACE_MS,
   toMessageView,
 } from "./lib/replies";
-import { vMessageView, vSendResult, type MessageStatus } from "./lib/validators";
+import { vMessageView, vSendResult, type MessageStatus, type MessageView } from "./lib/validators";
 
 /**
- * The thread's messages, oldest first (at most the newest 500). An assistant message's `text`
- * is "" until it finishes; follow it with `streams:read` meanwhile.
- * Worst case: 500 messages (each ≤ 1 MiB: the reply text) + their streams' status + access reads.
+ * The view readers get. A reply the component has expired but the reconciler has not yet
+ * rewritten shows `timeout` with the length of its persisted text (its text is read from
+ * `streams:read`, as for any reply the viewer did not stream). An unfinished reply has length 0.
+ */
+async function messageView(ctx: QueryCtx, message: Doc<"messages">, withReplyText: boolean): Promise<MessageView> {
+  const status = await effectiveStatus(ctx, message);
+  const view = toMessageView(message, status);
+  if (status !== message.status && message.streamId !== null) {
+    const last = await lastDelta(ctx, message.streamId);
+    view.length = last ? last.start + last.text.length : 0;
+  }
+  if (!withReplyText && message.role === "assistant") view.text = "";
+  return view;
+}
+
+/**
+ * A page of the thread's history, oldest first: the newest messages created before `before`
+ * (a `_creationTime`; absent: the newest of the thread), at most 50 of them, stopping once their
+ * text passes 128 K characters (always at least one message). Full text: the widget reads each
+ * page once (a one-shot query, not a subscription) and pages in older history on scroll.
+ *
+ * Worst case per call: 51 message documents (each ≤ 1 MiB, but a page stops after the first
+ * that passes 128 K characters, so ≤ 128 K + one message's text is returned, well under the 16 MiB
+ * read limit), one access check, and for an unfinished reply one component status read and one delta.
  */
 export const list = query({
-  args: { threadId: v.string(), token: v.optional(v.string()) },
+  args: { threadId: v.string(), token: v.optional(v.string()), before: v.optional(v.number()) },
   returns: v.array(vMessageView),
   handler: async (ctx, args) => {
     const { thread } = await authorizeThread(ctx, args.threadId, args.token, "read");
+    const before = args.before;
+    const newest = ctx.db
+      .query("messages")
+      .withIndex("by_threadId", (q) =>
+        before === undefined ? q.eq("threadId", thread._id) : q.eq("threadId", thread._id).lt("_creationTime", before),
+      )
+      .order("desc");
+    const page: MessageView[] = [];
+    let chars = 0;
+    for await (const message of newest) {
+      page.push(await messageView(ctx, message, true));
+      chars += message.text.length;
+      if (page.length >= MESSAGES_PAGE_MAX || chars >= MESSAGES_PAGE_CHARS) break;
+    }
+    return page.reverse();
+  },
+});
+
+/**
+ * The live end of the transcript, oldest first: the messages created after `after` (a
+ * `_creationTime`; absent: from the thread's start), at most the newest 50. Subscribe with `after`
+ * set to the newest message of history the viewer already holds, so a status change re-sends
+ * only the messages after it, never the transcript. Assistant replies come without their text
+ * (`text` is "", `length` says how long a finished one is): the viewer streams it from
+ * `streams:tail`, or reads what it lacks from `streams:read`, once.
+ *
+ * Worst case per run: 51 message documents, of which only user prompts are returned in full
+ * (≤ 50 × MAX_PROMPT_CHARS), one access check, and for an unfinished reply one component status
+ * read and one delta.
+ */
+export const live = query({
+  args: { threadId: v.string(), token: v.optional(v.string()), after: v.optional(v.number()) },
+  returns: v.array(vMessageView),
+  handler: async (ctx, args) => {
+    const { thread } = await authorizeThread(ctx, args.threadId, args.token, "read");
+    const after = args.after;
     const newest = await ctx.db
       .query("messages")
-      .withIndex("by_threadId", (q) => q.eq("threadId", thread._id))
+      .withIndex("by_threadId", (q) =>
+        after === undefined ? q.eq("threadId", thread._id) : q.eq("threadId", thread._id).gt("_creationTime", after),
+      )
       .order("desc")
-      .take(MESSAGES_LIST_MAX);
+      .take(MESSAGES_LIVE_MAX);
     newest.reverse();
-    return await Promise.all(newest.map(async (m) => toMessageView(m, await effectiveStatus(ctx, m))));
+    return await Promise.all(newest.map((m) => messageView(ctx, m, false)));
   },
 });
 

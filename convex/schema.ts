@@ -21,7 +21,10 @@ export default defineSchema({
     /** Character offset of `text` in the whole reply. */
     start: v.number(),
     text: v.string(),
-  }).index("by_stream_seq", ["streamId", "seq"]),
+  })
+    .index("by_stream_seq", ["streamId", "seq"])
+    // A viewer that already shows N characters reads from the delta holding character N.
+    .index("by_stream_start", ["streamId", "start"]),
 
   /**
    * The text of a reply's deltas, compacted every 64 deltas, so the whole text is read from this

@@ -1,33 +1,54 @@
-/** Observers' read path: the text appended after a cursor, so each update carries only new text. */
+/** Viewers' read path: the newest flush of a reply live, and any text a viewer lacks read once. */
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalMutation, query } from "./_generated/server";
 import { authorizeStream } from "./lib/access";
 import { STREAM_PAGE_SIZE } from "./lib/limits";
-import { componentStatus, effectiveStatus, finalizeReply, lastDelta } from "./lib/replies";
 import { REPLY_ERRORS } from "./lib/errors";
-import { vStreamSlice } from "./lib/validators";
+import { componentStatus, effectiveStatus, finalizeReply, lastDelta } from "./lib/replies";
+import { vStreamDelta, vStreamSlice } from "./lib/validators";
 
 /**
- * Text of deltas with `seq >= cursor` (at most 16), where it starts in the whole reply, the
- * cursor to pass next, and whether more deltas are already stored. Start with cursor 0 and
- * resubscribe with the returned cursor: each update reads at most 17 deltas, so following a
- * reply costs reads linear in its length. `getStreamBody` sees the same text.
- * Worst case: 18 deltas + access and stream status (≈ 22 documents) read.
+ * Text of deltas with `seq >= cursor` (at most 16), with `from` none that ends at or before
+ * character `from`, and with `to` none that starts at or after character `to`: where it starts
+ * in the whole reply, the cursor to pass next, and whether more deltas are already stored. A one-shot read: a viewer calls it for text it lacks (it joined late,
+ * missed a `streams:tail` update, took over from a broken HTTP body), passing `from` = the length
+ * it shows, and `to` = where the newest delta it holds starts. `getStreamBody` sees the same text.
+ *
+ * Worst case per call: 17 deltas (one flush each: ≤ STREAM_FLUSH_MS or a sentence of text), one
+ * more index read for `from`, one access check, one component status read.
  */
 export const read = query({
-  args: { streamId: v.string(), token: v.optional(v.string()), cursor: v.number() },
+  args: {
+    streamId: v.string(),
+    token: v.optional(v.string()),
+    cursor: v.number(),
+    from: v.optional(v.number()),
+    to: v.optional(v.number()),
+  },
   returns: vStreamSlice,
   handler: async (ctx, args) => {
     const { message } = await authorizeStream(ctx, args.streamId, args.token, "read");
     const status = await effectiveStatus(ctx, message);
-    const cursor = Number.isFinite(args.cursor) ? Math.max(0, Math.floor(args.cursor)) : 0;
+    let cursor = Number.isFinite(args.cursor) ? Math.max(0, Math.floor(args.cursor)) : 0;
+    if (args.from !== undefined && Number.isFinite(args.from) && args.from > 0) {
+      const from = args.from;
+      const holding = await ctx.db
+        .query("deltas")
+        .withIndex("by_stream_start", (q) => q.eq("streamId", args.streamId).lte("start", from))
+        .order("desc")
+        .first();
+      // The delta holding character `from`, or the next one when `from` is its end.
+      if (holding) cursor = Math.max(cursor, holding.start + holding.text.length > from ? holding.seq : holding.seq + 1);
+    }
     const page = await ctx.db
       .query("deltas")
       .withIndex("by_stream_seq", (q) => q.eq("streamId", args.streamId).gte("seq", cursor))
       .take(STREAM_PAGE_SIZE + 1);
-    const more = page.length > STREAM_PAGE_SIZE;
-    const deltas = page.slice(0, STREAM_PAGE_SIZE);
+    const to = args.to;
+    const below = to === undefined ? page : page.filter((d) => d.start < to);
+    const more = below.length > STREAM_PAGE_SIZE;
+    const deltas = below.slice(0, STREAM_PAGE_SIZE);
     if (deltas.length > 0) {
       const last = deltas[deltas.length - 1];
       return {
@@ -52,6 +73,26 @@ export const read = query({
 
 /** Replies of each unfinished status looked at per `reconcileTimeouts` run. */
 const RECONCILE_BATCH = 6;
+
+/**
+ * The newest delta of a reply (`null` before the first flush): what a viewer subscribes to while
+ * a reply streams. It has no cursor to advance, so one subscription lasts the whole reply and each
+ * flush costs one query run and one update carrying only that flush's text. A viewer that sees
+ * `start` beyond the text it shows missed an update (a subscription may skip results) and reads
+ * the gap once with `streams:read`.
+ *
+ * Worst case per run: one delta, one access check. It does not read the component's status, so
+ * only new deltas (and the message's own changes) re-run it.
+ */
+export const tail = query({
+  args: { streamId: v.string(), token: v.optional(v.string()) },
+  returns: v.union(vStreamDelta, v.null()),
+  handler: async (ctx, args) => {
+    await authorizeStream(ctx, args.streamId, args.token, "read");
+    const last = await lastDelta(ctx, args.streamId);
+    return last ? { seq: last.seq, start: last.start, text: last.text } : null;
+  },
+});
 
 /**
  * Cron: replies whose component stream the component's cleanup cron expired become `timeout`

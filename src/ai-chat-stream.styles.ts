@@ -180,6 +180,17 @@ export const styles = [
     gap: 12px;
     scroll-behavior: smooth;
   }
+  .earlier {
+    align-self: center;
+    border: 1px solid var(--_border);
+    border-radius: 999px;
+    background: transparent;
+    color: var(--_muted);
+    font: inherit;
+    font-size: 0.85em;
+    padding: 4px 12px;
+    cursor: pointer;
+  }
   .empty {
     margin: auto;
     text-align: center;

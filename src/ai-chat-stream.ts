@@ -7,6 +7,7 @@ import { AnnouncerController } from "./controllers/announcer.js";
 import { ClientController } from "./controllers/client.js";
 import { ConnectionController } from "./controllers/connection.js";
 import { ConversationController } from "./controllers/conversation.js";
+import { EarlierController } from "./controllers/earlier.js";
 import { CopyCodeController } from "./controllers/copy-code.js";
 import { EscapeKeyController } from "./controllers/escape-key.js";
 import { ModalController } from "./controllers/modal.js";
@@ -52,6 +53,7 @@ export type ChatTheme = "auto" | "light" | "dark";
  * @csspart panel - The box holding header, messages and composer (the floating panel in launcher mode).
  * @csspart header - The title bar.
  * @csspart messages - The scrolling transcript.
+ * @csspart load-earlier - The "Earlier messages" button at the top of a long transcript (scrolling up to it loads the page before).
  * @csspart message - Every message row (also `user` or `assistant`).
  * @csspart user - A message the visitor sent.
  * @csspart assistant - A reply from the model.
@@ -173,6 +175,11 @@ export class AiChatStream extends LitElement {
   private readonly _rateLimit = new RateLimitController(this);
   private readonly _announcer = new AnnouncerController(this);
   private readonly _scroll = new ScrollController(this, () => this.renderRoot?.querySelector<HTMLElement>(".messages"));
+  private readonly _earlier = new EarlierController(
+    this,
+    () => this.renderRoot?.querySelector<HTMLElement>(".messages"),
+    () => this._conversation.loadEarlier(),
+  );
   private readonly _copy = new CopyCodeController(this, () => this.effectiveStrings);
   private readonly _ui = new UiStateController(this);
   private readonly _unread = new UnreadController(this);
@@ -488,8 +495,13 @@ export class AiChatStream extends LitElement {
             aria-label=${strings.conversationLabel}
             tabindex="0"
             @click=${this._copy.onClick}
-            @scroll=${this._scroll.onScroll}
+            @scroll=${this._onScroll}
           >
+            ${this._conversation.hasEarlier
+              ? html`<button type="button" part="load-earlier" class="earlier" ?disabled=${this._conversation.loadingEarlier} @click=${this._earlier.load}>
+                  ${strings.loadEarlier}
+                </button>`
+              : nothing}
             ${messages.length === 0 && !this._sending ? emptyState(this.greeting || strings.greeting, observe ? "" : strings.emptyHint, aiNote) : nothing}
             ${repeat(messages, (m) => m._id, (m, i) => this._renderMessage(m, i === messages.length - 1, strings))}
             ${this._session.showsPendingPrompt(messages) ? userRow(this._session.pendingPrompt!, strings, true) : nothing}
@@ -527,6 +539,11 @@ export class AiChatStream extends LitElement {
     e.preventDefault();
     this._close();
   }
+
+  private readonly _onScroll = (): void => {
+    this._scroll.onScroll();
+    this._earlier.onScroll();
+  };
 
   private _renderMessage(m: MessageView, last: boolean, strings: ChatStrings): TemplateResult {
     if (m.role === "user") return userRow(m.text, strings, false);

@@ -11,11 +11,12 @@ import type {
   MessageStatus,
   MessageView,
   SendResult,
+  StreamDelta,
   StreamSlice,
   ThreadView,
 } from "../convex/lib/validators";
 
-export type { ChatConfig, MessageStatus, MessageView, SendResult, StreamSlice, ThreadView };
+export type { ChatConfig, MessageStatus, MessageView, SendResult, StreamDelta, StreamSlice, ThreadView };
 
 /** Statuses after which a message never changes again (exactly the server's `FinalStatus`es). */
 export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(
@@ -25,6 +26,16 @@ export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(
 /** `true` while a reply may still receive text (the server's `isUnfinished`). */
 export const isActive = (status: MessageStatus): boolean => !FINAL_STATUSES.has(status);
 
+/**
+ * `messages:list` pages hold at most 50 messages and stop once their text passes 128 K
+ * characters (convex/lib/limits.ts; a backend test checks the two agree). A page short of both
+ * is the start of the thread.
+ */
+export const MESSAGES_PAGE_MAX = 50;
+export const MESSAGES_PAGE_CHARS = 128 * 1024;
+export const isFullPage = (page: readonly MessageView[]): boolean =>
+  page.length >= MESSAGES_PAGE_MAX || page.reduce((n, m) => n + m.text.length, 0) >= MESSAGES_PAGE_CHARS;
+
 export const api = {
   threads: {
     create: makeFunctionReference<"mutation", { token?: string; origin?: string }, CreateThreadResult>("threads:create"),
@@ -33,7 +44,12 @@ export const api = {
     ),
   },
   messages: {
-    list: makeFunctionReference<"query", { threadId: string; token?: string }, MessageView[]>("messages:list"),
+    list: makeFunctionReference<"query", { threadId: string; token?: string; before?: number }, MessageView[]>(
+      "messages:list",
+    ),
+    live: makeFunctionReference<"query", { threadId: string; token?: string; after?: number }, MessageView[]>(
+      "messages:live",
+    ),
     send: makeFunctionReference<"mutation", { threadId: string; token?: string; prompt: string }, SendResult>(
       "messages:send",
     ),
@@ -45,9 +61,10 @@ export const api = {
     >("messages:retry"),
   },
   streams: {
-    read: makeFunctionReference<"query", { streamId: string; token?: string; cursor: number }, StreamSlice>(
+    read: makeFunctionReference<"query", { streamId: string; token?: string; cursor: number; from?: number; to?: number }, StreamSlice>(
       "streams:read",
     ),
+    tail: makeFunctionReference<"query", { streamId: string; token?: string }, StreamDelta | null>("streams:tail"),
   },
   config: {
     get: makeFunctionReference<"query", Record<string, never>, ChatConfig>("config:get"),

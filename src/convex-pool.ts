@@ -21,6 +21,8 @@ export interface ChatClient {
     callback: (result: Q["_returnType"]) => unknown,
     onError?: (e: Error) => unknown,
   ): () => void;
+  /** One-shot read (history pages, text a viewer lacks): no subscription is kept. */
+  query<Q extends FunctionReference<"query">>(query: Q, args: Q["_args"]): Promise<Q["_returnType"]>;
   mutation<M extends FunctionReference<"mutation">>(mutation: M, args: M["_args"]): Promise<M["_returnType"]>;
   connectionState(): ConnectionInfo;
   subscribeToConnectionState(cb: (state: ConnectionInfo) => void): () => void;

@@ -23,6 +23,7 @@ export const defaultStrings = {
   newReply: "New reply: {preview}",
   closeChat: "Close chat",
   conversationLabel: "Conversation",
+  loadEarlier: "Earlier messages",
   you: "You",
   assistant: "Assistant",
   thinking: "Thinking…",

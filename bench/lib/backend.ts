@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { startLocalBackend, type LocalBackend } from "../../local-backend/index.ts";
 import { api, FINAL_STATUSES, type MessageStatus } from "../../src/api.ts";
+import type { ChatClient } from "../../src/convex-pool.ts";
+import { StreamFollower } from "../../src/stream-follower.ts";
 import { waitUntil } from "./util.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -20,7 +22,7 @@ const BASELINE_MODULE = `// Bench-only (copied in by bench/lib/backend.ts): the 
 import { PersistentTextStreaming, StreamIdValidator, type StreamId } from "@convex-dev/persistent-text-streaming";
 import { v } from "convex/values";
 import { components } from "./_generated/api";
-import { query } from "./_generated/server";
+import { mutation, query } from "./_generated/server";
 
 const persistentTextStreaming = new PersistentTextStreaming(components.persistentTextStreaming);
 
@@ -28,6 +30,38 @@ export const getStreamBody = query({
   args: { streamId: StreamIdValidator },
   handler: async (ctx, args) => {
     return await persistentTextStreaming.getStreamBody(ctx, args.streamId as StreamId);
+  },
+});
+
+/** The thread's earlier conversation: finished pairs of a short prompt and a reply, \`chars\` in all. */
+export const seedHistory = mutation({
+  args: { threadId: v.id("threads"), chars: v.number() },
+  handler: async (ctx, args) => {
+    const now = Date.now();
+    const base = { streamId: null, error: null, model: null, createdAt: now, updatedAt: now };
+    for (let written = 0, i = 0; written < args.chars; i++) {
+      const prompt = \`Earlier question number \${i}: how does this part work?\`;
+      const reply = \`Earlier answer \${i}. \`.padEnd(2000, "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ");
+      await ctx.db.insert("messages", { ...base, threadId: args.threadId, role: "user", status: "done", text: prompt });
+      await ctx.db.insert("messages", { ...base, threadId: args.threadId, role: "assistant", status: "done", text: reply, model: "bench" });
+      written += prompt.length + reply.length;
+    }
+  },
+});
+
+/** The stock transcript: one query over the whole thread, every message with its full text. */
+export const listAll = query({
+  args: { threadId: v.id("threads") },
+  handler: async (ctx, args) => {
+    const messages = await ctx.db
+      .query("messages")
+      .withIndex("by_threadId", (q) => q.eq("threadId", args.threadId))
+      .order("desc")
+      .take(500);
+    return messages.reverse().map((m) => ({
+      _id: m._id, role: m.role, status: m.status, text: m.text, streamId: m.streamId,
+      error: m.error, model: m.model, createdAt: m.createdAt, updatedAt: m.updatedAt,
+    }));
   },
 });
 
@@ -49,9 +83,11 @@ export const deltaStats = query({
 });
 `;
 
-/** The bench-only queries of BASELINE_MODULE; the app's own functions are `api` (src/api.ts). */
+/** The bench-only functions of BASELINE_MODULE; the app's own functions are `api` (src/api.ts). */
 export const refs = {
   getStreamBody: makeFunctionReference<"query", { streamId: string }, { text: string; status: MessageStatus }>("benchBaseline:getStreamBody"),
+  seedHistory: makeFunctionReference<"mutation", { threadId: string; chars: number }, null>("benchBaseline:seedHistory"),
+  listAll: makeFunctionReference<"query", { threadId: string }, { _id: string; status: MessageStatus; text: string }[]>("benchBaseline:listAll"),
   deltaStats: makeFunctionReference<"query", { streamId: string }, { count: number; sizes: number[]; times: number[]; text: string }>("benchBaseline:deltaStats"),
 };
 
@@ -207,7 +243,7 @@ export type Follower = {
   status: string;
   /** Each update that added text: where it ended, its Date.now() receipt time. */
   receipts: Receipt[];
-  /** Updates that added text; slices that overlapped/duplicated what was shown (must be 0). */
+  /** Updates that added text; characters received more than once; gap-filling reads (ours). */
   updates: number;
   doubled: number;
   gaps: number;
@@ -236,35 +272,56 @@ function follower(stop: () => void) {
   return { f, resolveDone, grew };
 }
 
+export type Watch = { threadId: string; streamId: string; token: string; after?: number };
+
 /**
- * Follows a reply the way the widget does (src/controllers/conversation.ts): `streams:read`
- * from cursor 0, resubscribing with the returned cursor after each result, appending only text
- * beyond what is shown. Resolves `done` when the status is final and nothing more is stored.
+ * Follows a reply the way the widget does (src/controllers/conversation.ts), with the widget's
+ * own `StreamFollower`: `messages:live` after `after` (the newest message of the history the
+ * viewer already read) says when the reply streams and how long it ends; `streams:tail` carries
+ * each flush; one-shot `streams:read` calls fill any gap. Resolves `done` once the text reached the
+ * final length. `doubled` counts characters that reached this viewer more than once, `gaps` the
+ * gap-filling reads.
  */
-export function followOurs(client: ConvexClient, streamId: string, token: string): Follower {
-  let unsubscribe: (() => void) | undefined;
-  const { f, resolveDone, grew } = follower(() => unsubscribe?.());
-  let cursor = 0;
-  const subscribe = () => {
-    unsubscribe?.();
-    const mine = client.onUpdate(api.streams.read, { streamId, token, cursor }, (slice) => {
-      if (unsubscribe !== mine) return;
-      const shown = f.text.length;
-      const end = slice.start + slice.text.length;
-      if (slice.text.length > 0 && slice.start < shown) f.doubled++;
-      if (slice.start > shown) f.gaps++;
-      if (end > shown && slice.start <= shown) grew(f.text + slice.text.slice(shown - slice.start));
-      f.status = slice.status;
-      if (slice.cursor !== cursor) {
-        cursor = slice.cursor;
-        subscribe();
-      } else if (FINAL_STATUSES.has(slice.status) && !slice.more) {
-        resolveDone();
-      }
-    });
-    unsubscribe = mine;
+export function followOurs(client: ConvexClient, watch: Watch): Follower {
+  let stream: StreamFollower | undefined;
+  let finishing = false;
+  let received = 0;
+  const { f, resolveDone, grew } = follower(() => {
+    stopLive();
+    stream?.stop();
+  });
+  // Counts the characters each update and read brings, as they arrive on the socket.
+  const counting: ChatClient = {
+    onUpdate: (query, args, callback, onError) =>
+      client.onUpdate(query, args, (value: { text?: string } | null) => {
+        received += value?.text?.length ?? 0;
+        callback(value);
+      }, onError),
+    query: async (query, args) => {
+      const value = await client.query(query, args);
+      received += (value as { text?: string }).text?.length ?? 0;
+      return value;
+    },
+    mutation: (m, args) => client.mutation(m, args),
+    connectionState: () => client.connectionState(),
+    subscribeToConnectionState: (cb) => client.subscribeToConnectionState(cb),
+    close: () => client.close(),
   };
-  subscribe();
+  const { threadId, streamId, token, after } = watch;
+  const stopLive = client.onUpdate(api.messages.live, { threadId, token, ...(after !== undefined ? { after } : {}) }, (messages) => {
+    const m = messages.find((x) => x.streamId === streamId);
+    if (!m || finishing) return;
+    f.status = m.status;
+    stream ??= new StreamFollower({ client: counting, streamId, token, onText: grew, onError: (e) => console.error(e) });
+    if (!FINAL_STATUSES.has(m.status)) return stream.follow();
+    finishing = true;
+    void stream.finish(m.length).then((text) => {
+      if (text.length > f.text.length) grew(text);
+      f.doubled = received - f.text.length;
+      f.gaps = stream!.reads;
+      resolveDone();
+    });
+  });
   return f;
 }
 

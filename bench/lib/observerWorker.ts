@@ -6,7 +6,7 @@ import WebSocket from "ws";
 import { api } from "../../src/api.ts";
 import { followBaseline, followOurs, settle, type Follower, type Receipt } from "./backend.ts";
 
-export type WorkerInput = { convexUrl: string; kind: "ours" | "baseline"; observers: { streamId: string; token: string }[]; timeoutMs: number };
+export type WorkerInput = { convexUrl: string; kind: "ours" | "baseline"; observers: { threadId: string; streamId: string; token: string }[]; timeoutMs: number };
 export type WorkerObserver = { text: string; status: string; receipts: Receipt[]; doubled: number; gaps: number; settled: boolean };
 
 const input = workerData as WorkerInput;
@@ -16,7 +16,7 @@ const clients = input.observers.map(
 let followers: Follower[] = [];
 parentPort!.on("message", async (msg: { type: "start" | "stop" }) => {
   if (msg.type === "start") {
-    followers = input.observers.map((o, i) => (input.kind === "ours" ? followOurs(clients[i]!, o.streamId, o.token) : followBaseline(clients[i]!, o.streamId)));
+    followers = input.observers.map((o, i) => (input.kind === "ours" ? followOurs(clients[i]!, o) : followBaseline(clients[i]!, o.streamId)));
     const results = await Promise.allSettled(followers.map((f, i) => settle(f, input.timeoutMs, `observer ${i}`)));
     parentPort!.postMessage({
       type: "done",

@@ -14,8 +14,12 @@ export const STREAM_PAGE_SIZE = 16;
 /** `threads:listMine` page size: default and maximum. */
 export const LIST_DEFAULT = 20;
 export const LIST_MAX = 100;
-/** `messages:list` returns at most this many (newest) messages of a thread. */
-export const MESSAGES_LIST_MAX = 500;
+/** A `messages:list` page: at most this many messages... */
+export const MESSAGES_PAGE_MAX = 50;
+/** ...and it stops once their text passes this many characters (always at least one message). */
+export const MESSAGES_PAGE_CHARS = 128 * 1024;
+/** `messages:live` returns at most this many (newest) messages after its anchor. */
+export const MESSAGES_LIVE_MAX = 50;
 /** Thread titles are the first prompt's first line, clipped to this many characters. */
 export const TITLE_MAX_CHARS = 80;
 /** Title of a thread before its first prompt. */

@@ -30,6 +30,7 @@ export function toThreadView(thread: Doc<"threads">, access: Access): ThreadView
 export function toMessageView(message: Doc<"messages">, status: MessageStatus = message.status): MessageView {
   return {
     _id: message._id,
+    _creationTime: message._creationTime,
     role: message.role,
     status,
     text: message.text,
@@ -38,6 +39,7 @@ export function toMessageView(message: Doc<"messages">, status: MessageStatus = 
     model: message.model,
     createdAt: message.createdAt,
     updatedAt: message.updatedAt,
+    length: message.text.length,
   };
 }
 

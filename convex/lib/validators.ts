@@ -75,10 +75,16 @@ export const vThreadView = v.object({
 });
 export type ThreadView = Infer<typeof vThreadView>;
 
-/** See docs/architecture.md, `MessageView`. */
+/**
+ * See docs/architecture.md, `MessageView`. `_creationTime` is the message's position (pages and
+ * the live tail are cut there); `length` is a finished reply's text length, so a view without the
+ * text (`messages:live`) still says how much text the viewer must have.
+ */
 export const vMessageView = v.object({
   _id: v.string(),
+  _creationTime: v.number(),
   ...pick(messageFields, ["role", "status", "text", "streamId", "error", "model", "createdAt", "updatedAt"]),
+  length: v.number(),
 });
 export type MessageView = Infer<typeof vMessageView>;
 
@@ -91,6 +97,10 @@ export const vStreamSlice = v.object({
   more: v.boolean(),
 });
 export type StreamSlice = Infer<typeof vStreamSlice>;
+
+/** See docs/architecture.md, `StreamDelta`: the newest flush of a reply (`streams:tail`). */
+export const vStreamDelta = v.object({ seq: v.number(), start: v.number(), text: v.string() });
+export type StreamDelta = Infer<typeof vStreamDelta>;
 
 /** A turn of the conversation as the model sees it. */
 export const vChatTurn = v.object({ role: vRole, content: v.string() });

@@ -1,15 +1,20 @@
-// Owns the thread's subscriptions: `messages:list` for the transcript and, for every assistant
-// message still being generated that this element is not driving itself, `streams:read` from a
-// cursor that advances with each result. Keeps one text buffer per reply that only ever grows
-// (drive and follow both feed it) until the persisted final text replaces it. Text that grows
-// renders at most once per animation frame, however many chunks arrive in it; anything else
-// (a status change, the final text) renders at once; in a hidden page, at most every 250 ms.
+// Owns the thread's reads. History comes in pages (`messages:list`, one-shot, full text: older
+// messages never change, so nothing re-sends them); the live end is one subscription,
+// `messages:live`, cut after the newest settled message, so a status change re-sends only the
+// messages after it, and replies come there without their text. For every reply still being
+// generated that this element is not driving itself, a `StreamFollower` streams its text from
+// `streams:tail` and reads any gap once. Keeps one text buffer per reply that only ever grows
+// (drive and follow both feed it); a finished reply's text is whatever the buffer holds up to
+// its persisted length, read once where it lacks some. Text that grows renders at most once per
+// animation frame (in a hidden page, at most every 250 ms); anything else (a status change, the
+// end of a reply) renders at once.
 //
 // It also owns the drive/follow handover: `drive()` sends a prompt and streams the reply over
 // HTTP through its `DriverController`; when that body is unusable the same reply continues from
-// the subscription. The host calls `drive()` and `abort()`, nothing in between.
+// the subscription. The host calls `drive()`, `abort()` and `loadEarlier()`, nothing in between.
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import { api, FINAL_STATUSES, isActive, toErrorInfo, type ChatErrorInfo, type MessageStatus, type MessageView, type StreamSlice } from "../api.js";
+import { api, FINAL_STATUSES, isActive, isFullPage, toErrorInfo, type ChatErrorInfo, type MessageStatus, type MessageView } from "../api.js";
+import { StreamFollower } from "../stream-follower.js";
 import type { ChatClient } from "../convex-pool.js";
 import { DriverController, type DriveRequest } from "./driver.js";
 
@@ -21,6 +26,8 @@ export type Reply = {
   final: boolean;
   started: boolean;
   ended: boolean;
+  /** Set once `messages:live` says the reply finished: its persisted length and status. */
+  end?: { status: MessageStatus; length: number; error: string | null };
 };
 
 export type ConversationTarget = { client: ChatClient; threadId: string; token?: string } | null;
@@ -42,13 +49,25 @@ export type RegenerateOptions = { messageId: string; token: string; siteUrl: str
 /** How often a hidden page renders a growing reply (it paints no frames to pace it). */
 const HIDDEN_UPDATE_MS = 250;
 
-type Follow = { streamId: string; cursor: number; unsubscribe?: () => void };
+/** A settled message: final, and (a reply) with all its text here. It never changes again. */
+function settledInPage(m: MessageView): boolean {
+  return FINAL_STATUSES.has(m.status) && m.text.length >= m.length;
+}
 
 export class ConversationController implements ReactiveController {
-  /** The transcript, oldest first; `undefined` until the first result (or with no thread). */
+  /** The transcript, oldest first; `undefined` until the first page arrived (or with no thread). */
   messages: MessageView[] | undefined;
+  /** Older history may exist beyond the first message shown: `loadEarlier()` reads it. */
+  hasEarlier = false;
+  /** A `loadEarlier()` is in flight. */
+  loadingEarlier = false;
+  private _history: MessageView[] = [];
+  private _live: MessageView[] = [];
+  /** `messages:live` reads after this message position (`undefined`: from the thread's start). */
+  private _anchor: number | undefined;
+  private _loaded = false;
   private readonly _replies = new Map<string, Reply>();
-  private readonly _follows = new Map<string, Follow>();
+  private readonly _follows = new Map<string, StreamFollower>();
   private readonly _driving = new Set<string>();
   private _target: ConversationTarget = null;
   private _key = "";
@@ -56,7 +75,7 @@ export class ConversationController implements ReactiveController {
   private _sendInFlight = false;
   /** Cancels the host update that text growth has scheduled, if any. */
   private _cancelGrowth?: () => void;
-  private _unsubscribeList?: () => void;
+  private _unsubscribeLive?: () => void;
   private readonly _driver: DriverController;
 
   constructor(
@@ -67,7 +86,7 @@ export class ConversationController implements ReactiveController {
     this._driver = new DriverController(_host, {
       onStart: (req) => this._markStarted(req.messageId),
       onText: (req, text) => this._applyDriven(req.messageId, text),
-      onComplete: () => this._host.requestUpdate(),
+      onComplete: (req) => this._driveEnded(req.messageId),
       onHandover: (req, error) => {
         this._handOver(req.messageId);
         if (error) this._cb.onDriveRefused(error);
@@ -100,6 +119,12 @@ export class ConversationController implements ReactiveController {
     this._key = key;
     this._target = target;
     this.messages = undefined;
+    this.hasEarlier = false;
+    this.loadingEarlier = false;
+    this._history = [];
+    this._live = [];
+    this._anchor = undefined;
+    this._loaded = false;
     this._replies.clear();
     this._driving.clear();
     this._sendInFlight = false;
@@ -159,6 +184,33 @@ export class ConversationController implements ReactiveController {
     this._driver.abort();
   }
 
+  /**
+   * Reads the page of history before the oldest message shown (once; finished messages never
+   * change) and puts it in front. Resolves when it is shown; no-op while one is in flight.
+   */
+  async loadEarlier(): Promise<void> {
+    const target = this._target;
+    const oldest = this.messages?.[0];
+    if (!target || !oldest || !this.hasEarlier || this.loadingEarlier) return;
+    const key = this._key;
+    this.loadingEarlier = true;
+    this._host.requestUpdate();
+    try {
+      const page = await target.client.query(api.messages.list, { ...this._threadArgs(target), before: oldest._creationTime });
+      if (key !== this._key) return;
+      this._history = [...page, ...this._history];
+      this.hasEarlier = isFullPage(page);
+      this._compose();
+    } catch (err) {
+      if (key === this._key) this._cb.onError(toErrorInfo(err, "Earlier messages could not be loaded."));
+    } finally {
+      if (key === this._key) {
+        this.loadingEarlier = false;
+        this._host.requestUpdate();
+      }
+    }
+  }
+
   /** This element drives `messageId` over HTTP; the subscription must not follow it. */
   private _beginDrive(messageId: string, streamId: string): void {
     this._sendInFlight = false;
@@ -184,7 +236,16 @@ export class ConversationController implements ReactiveController {
     const r = this._replies.get(messageId);
     if (!r || r.final || text.length <= r.text.length) return;
     r.text = text;
-    this._textGrew();
+    if (!r.end || r.text.length < r.end.length) return this._textGrew();
+    this._finalize(messageId, r, r.text.slice(0, r.end.length));
+    this._moveAnchor();
+  }
+
+  /** The HTTP body ended cleanly: a reply that finished with text the body did not carry reads it. */
+  private _driveEnded(messageId: string): void {
+    const r = this._replies.get(messageId);
+    if (r?.end && !r.final) this._finishFromStream(messageId, r);
+    this._host.requestUpdate();
   }
 
   /** The HTTP body is no longer usable (205, failed POST, dropped): continue from the subscription. */
@@ -206,22 +267,81 @@ export class ConversationController implements ReactiveController {
     this._stopAll();
   }
 
+  private _threadArgs(target: NonNullable<ConversationTarget>) {
+    return { threadId: target.threadId, ...(target.token ? { token: target.token } : {}) };
+  }
+
+  /** First the newest page of history (once), then the live end after it. */
   private _subscribe(): void {
     const target = this._target!;
     const key = this._key;
-    this._unsubscribeList = target.client.onUpdate(
-      api.messages.list,
-      { threadId: target.threadId, ...(target.token ? { token: target.token } : {}) },
-      (messages) => {
-        if (key !== this._key) return;
-        this.messages = messages;
-        this._reconcile(messages);
+    if (this._loaded) {
+      this._subscribeLive();
+      return;
+    }
+    target.client.query(api.messages.list, this._threadArgs(target)).then(
+      (page) => {
+        if (key !== this._key || this._loaded) return;
+        // Settled messages are history; the first unsettled one (a reply still streaming, or one
+        // finished without its text) and everything after it come from the live end.
+        let settled = 0;
+        while (settled < page.length && settledInPage(page[settled]!)) settled++;
+        this._history = page.slice(0, settled);
+        this._anchor = settled > 0 ? page[settled - 1]!._creationTime : undefined;
+        this.hasEarlier = isFullPage(page);
+        this._loaded = true;
+        // The live end starts with what the page already showed, so nothing blinks meanwhile.
+        this._live = page.slice(settled);
+        this._compose();
+        if (this._connected) this._subscribeLive();
       },
       (err) => {
         if (key !== this._key) return;
         this._cb.onError(toErrorInfo(err, "The conversation could not be loaded."));
       },
     );
+  }
+
+  private _subscribeLive(): void {
+    const target = this._target!;
+    const key = this._key;
+    const anchor = this._anchor;
+    this._unsubscribeLive?.();
+    const unsubscribe = target.client.onUpdate(
+      api.messages.live,
+      { ...this._threadArgs(target), ...(anchor !== undefined ? { after: anchor } : {}) },
+      (messages) => {
+        if (key !== this._key || this._unsubscribeLive !== unsubscribe) return;
+        this._live = messages;
+        this._compose();
+      },
+      (err) => {
+        if (key !== this._key) return;
+        this._cb.onError(toErrorInfo(err, "The conversation could not be loaded."));
+      },
+    );
+    this._unsubscribeLive = unsubscribe;
+  }
+
+  private _compose(): void {
+    this.messages = [...this._history, ...this._live];
+    this._reconcile(this.messages);
+    this._moveAnchor();
+  }
+
+  /**
+   * Once every message of the live end is settled (here, with all its text), they join the
+   * history and the live end restarts after them: it then holds only what is still changing.
+   */
+  private _moveAnchor(): void {
+    const live = this._live;
+    if (live.length === 0 || !this._connected || !this._unsubscribeLive) return;
+    const settled = live.every((m) => m.role === "user" || this._replies.get(m._id)?.final === true);
+    if (!settled) return;
+    this._history = [...this._history, ...live];
+    this._live = [];
+    this._anchor = live[live.length - 1]!._creationTime;
+    this._subscribeLive();
   }
 
   private _reconcile(messages: MessageView[]): void {
@@ -232,28 +352,54 @@ export class ConversationController implements ReactiveController {
       const r = this._ensureReply(m._id, m.streamId);
       if (r.final) continue;
       if (FINAL_STATUSES.has(m.status)) {
-        // The persisted text is the truth once a reply is over.
-        r.text = m.text;
         r.status = m.status;
-        r.final = true;
-        this._stopFollow(m._id);
-        this._driving.delete(m._id);
-        if (r.started && !r.ended && r.streamId) {
-          r.ended = true;
-          this._cb.onStreamEnd(target.threadId, r.streamId, m.status, m.text);
-        }
+        r.end = { status: m.status, length: m.length, error: m.error };
+        if (m.text.length >= m.length) this._finalize(m._id, r, m.text);
+        else if (r.text.length >= m.length) this._finalize(m._id, r, r.text.slice(0, m.length));
+        // A body still being read brings the rest; otherwise (handed over, aborted) read it once.
+        else if (this._driver.active?.messageId !== m._id) this._finishFromStream(m._id, r);
         continue;
       }
       r.status = r.status === "streaming" && m.status === "pending" ? "streaming" : m.status;
       if (this._driving.has(m._id)) continue;
       if (this._sendInFlight && !this._follows.has(m._id)) continue;
       if (m.streamId) {
-        this._follow(m._id, m.streamId);
+        this._follow(m._id, m.streamId).follow();
         if (!r.started) {
           r.started = true;
           this._cb.onStreamStart(target.threadId, m.streamId, false);
         }
       }
+    }
+    this._host.requestUpdate();
+  }
+
+  /** The reply ended with text this element lacks: read it once, then end it. */
+  private _finishFromStream(messageId: string, r: Reply): void {
+    if (!r.end || !r.streamId || !this._connected) return;
+    const key = this._key;
+    const length = r.end.length;
+    void this._follow(messageId, r.streamId)
+      .finish(length)
+      .then((text) => {
+        if (key !== this._key || r.final) return;
+        this._finalize(messageId, r, text);
+        this._moveAnchor();
+      });
+  }
+
+  /** The persisted text is the truth once a reply is over. */
+  private _finalize(messageId: string, r: Reply, text: string): void {
+    const target = this._target;
+    if (!target || !r.end) return;
+    r.text = text;
+    r.status = r.end.status;
+    r.final = true;
+    this._stopFollow(messageId);
+    this._driving.delete(messageId);
+    if (r.started && !r.ended && r.streamId) {
+      r.ended = true;
+      this._cb.onStreamEnd(target.threadId, r.streamId, r.end.status, text);
     }
     this._host.requestUpdate();
   }
@@ -269,50 +415,35 @@ export class ConversationController implements ReactiveController {
     return r;
   }
 
-  private _follow(messageId: string, streamId: string): void {
-    if (this._follows.has(messageId) || !this._connected) return;
-    const follow: Follow = { streamId, cursor: 0 };
-    this._follows.set(messageId, follow);
-    this._subscribeStream(messageId, follow);
-  }
-
-  private _subscribeStream(messageId: string, follow: Follow): void {
+  /** The reply's follower, made on first use; it starts from the text already shown. */
+  private _follow(messageId: string, streamId: string): StreamFollower {
+    let follower = this._follows.get(messageId);
+    if (follower) return follower;
     const target = this._target!;
     const key = this._key;
-    follow.unsubscribe?.();
-    follow.unsubscribe = target.client.onUpdate(
-      api.streams.read,
-      { streamId: follow.streamId, cursor: follow.cursor, ...(target.token ? { token: target.token } : {}) },
-      (slice) => {
-        if (key !== this._key || this._follows.get(messageId) !== follow) return;
-        this._applySlice(messageId, slice);
-        if (slice.cursor !== follow.cursor) {
-          follow.cursor = slice.cursor;
-          this._subscribeStream(messageId, follow);
+    const r = this._replies.get(messageId)!;
+    follower = new StreamFollower({
+      client: target.client,
+      streamId,
+      token: target.token,
+      text: r.text,
+      onText: (text) => {
+        if (key !== this._key || r.final || text.length <= r.text.length) return;
+        r.text = text;
+        if (r.status === "pending") {
+          r.status = "streaming";
+          this._host.requestUpdate();
+        } else {
+          this._textGrew();
         }
       },
-      (err) => {
+      onError: (err) => {
         if (key !== this._key) return;
         this._cb.onError(toErrorInfo(err, "The reply could not be followed."));
       },
-    );
-  }
-
-  private _applySlice(messageId: string, slice: StreamSlice): void {
-    const r = this._replies.get(messageId);
-    if (!r || r.final) return;
-    const shown = r.text.length;
-    const end = slice.start + slice.text.length;
-    // Only characters beyond what is already shown; a gap would mean lost text, so wait instead.
-    if (end > shown && slice.start <= shown) {
-      r.text += slice.text.slice(shown - slice.start);
-      if (r.status === "pending") {
-        r.status = "streaming";
-        this._host.requestUpdate();
-      } else {
-        this._textGrew();
-      }
-    }
+    });
+    this._follows.set(messageId, follower);
+    return follower;
   }
 
   /**
@@ -337,15 +468,15 @@ export class ConversationController implements ReactiveController {
   private _stopFollow(messageId: string): void {
     const f = this._follows.get(messageId);
     if (!f) return;
-    f.unsubscribe?.();
+    f.stop();
     this._follows.delete(messageId);
   }
 
   private _stopAll(): void {
     this._cancelGrowth?.();
     this._cancelGrowth = undefined;
-    this._unsubscribeList?.();
-    this._unsubscribeList = undefined;
+    this._unsubscribeLive?.();
+    this._unsubscribeLive = undefined;
     for (const id of [...this._follows.keys()]) this._stopFollow(id);
   }
 }

@@ -49,7 +49,9 @@ async function scene(who: Caller): Promise<Scene> {
 const operations = {
   "threads:get": (s: Scene) => s.caller.t.query(api.threads.get, { threadId: s.threadId, token: s.caller.token }),
   "messages:list": (s: Scene) => s.caller.t.query(api.messages.list, { threadId: s.threadId, token: s.caller.token }),
+  "messages:live": (s: Scene) => s.caller.t.query(api.messages.live, { threadId: s.threadId, token: s.caller.token }),
   "streams:read": (s: Scene) => s.caller.t.query(api.streams.read, { streamId: s.streamId, token: s.caller.token, cursor: 0 }),
+  "streams:tail": (s: Scene) => s.caller.t.query(api.streams.tail, { streamId: s.streamId, token: s.caller.token }),
   "threads:share": (s: Scene) => s.caller.t.mutation(api.threads.share, { threadId: s.threadId, token: s.caller.token }),
   "threads:revokeShare": (s: Scene) =>
     s.caller.t.mutation(api.threads.revokeShare, { threadId: s.threadId, token: s.caller.token, observerToken: "B".repeat(43) }),
@@ -62,7 +64,7 @@ const operations = {
 } as const;
 type Operation = keyof typeof operations;
 
-const READS: Operation[] = ["threads:get", "messages:list", "streams:read"];
+const READS: Operation[] = ["threads:get", "messages:list", "messages:live", "streams:read", "streams:tail"];
 const SHARES: Operation[] = ["threads:share", "threads:revokeShare"];
 const WRITES: Operation[] = ["messages:send", "messages:stop", "threads:remove"];
 
@@ -105,6 +107,9 @@ describe("thread and stream IDs grant nothing", () => {
     await expectCode(s.t.query(api.messages.list, { threadId: s.streamId, token }), "UNAUTHORIZED");
     await expectCode(s.t.query(api.streams.read, { streamId: "nope", token, cursor: 0 }), "UNAUTHORIZED");
     await expectCode(s.t.query(api.streams.read, { streamId: s.threadId, token, cursor: 0 }), "UNAUTHORIZED");
+    await expectCode(s.t.query(api.messages.live, { threadId: s.streamId, token }), "UNAUTHORIZED");
+    await expectCode(s.t.query(api.streams.tail, { streamId: "nope", token }), "UNAUTHORIZED");
+    await expectCode(s.t.query(api.streams.tail, { streamId: s.threadId, token }), "UNAUTHORIZED");
   });
 
   test("the access field says how the caller reads", async () => {

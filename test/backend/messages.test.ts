@@ -1,8 +1,11 @@
 import { globalShards } from "../../convex/lib/limits";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api, components, internal } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
+import { MESSAGES_LIVE_MAX, MESSAGES_PAGE_CHARS, MESSAGES_PAGE_MAX } from "../../convex/lib/limits";
 import { demoReplyText } from "../../convex/lib/models";
 import { buildHistory } from "../../convex/lib/modelConfig";
+import { MESSAGES_PAGE_CHARS as WIDGET_PAGE_CHARS, MESSAGES_PAGE_MAX as WIDGET_PAGE_MAX } from "../../src/api";
 import {
   componentBody,
   drive,
@@ -258,8 +261,86 @@ describe("messages:list", () => {
       ["assistant", "done"],
     ]);
     expect(list[3].text).toBe(demoReplyText("two"));
+    expect(list[3].length).toBe(demoReplyText("two").length);
+  });
+
+  test("a page is at most 50 messages; `before` reads the page before it", async () => {
+    const t = setup();
+    const { threadId, token } = await newThread(t);
+    await seedMessages(t, threadId, 60, "short");
+    const newest = await t.query(api.messages.list, { threadId, token });
+    expect(newest.map((m) => m.text)).toEqual(Array.from({ length: 50 }, (_, i) => `short ${i + 10}`));
+    const earlier = await t.query(api.messages.list, { threadId, token, before: newest[0]._creationTime });
+    expect(earlier.map((m) => m.text)).toEqual(Array.from({ length: 10 }, (_, i) => `short ${i}`));
+    expect(await t.query(api.messages.list, { threadId, token, before: earlier[0]._creationTime })).toEqual([]);
+  });
+
+  test("a page stops once its text passes 128 K characters, and holds at least one message", async () => {
+    const t = setup();
+    const { threadId, token } = await newThread(t);
+    await seedMessages(t, threadId, 5, "x".repeat(50_000));
+    const page = await t.query(api.messages.list, { threadId, token });
+    expect(page).toHaveLength(3); // 150,000 characters: the third passes the bound
+    expect(page.length).toBeLessThan(MESSAGES_PAGE_MAX);
+    await seedMessages(t, threadId, 1, "y".repeat(300_000));
+    expect(await t.query(api.messages.list, { threadId, token })).toHaveLength(1);
+  });
+
+  test("the widget's page constants are the backend's", () => {
+    expect({ max: WIDGET_PAGE_MAX, chars: WIDGET_PAGE_CHARS }).toEqual({ max: MESSAGES_PAGE_MAX, chars: MESSAGES_PAGE_CHARS });
   });
 });
+
+describe("messages:live", () => {
+  test("the messages after `after`, replies without their text but with their final length", async () => {
+    setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
+    const t = setup();
+    const { threadId, token } = await newThread(t);
+    const first = await send(t, threadId, token, "one");
+    await (await drive(t, token, { streamId: first.streamId })).text();
+    const [, firstReply] = await t.query(api.messages.list, { threadId, token });
+    const second = await send(t, threadId, token, "two");
+
+    const live = await t.query(api.messages.live, { threadId, token, after: firstReply._creationTime });
+    expect(live.map((m) => [m.role, m.status, m.text, m.length])).toEqual([
+      ["user", "done", "two", 3],
+      ["assistant", "pending", "", 0],
+    ]);
+    await (await drive(t, token, { streamId: second.streamId })).text();
+    const done = await t.query(api.messages.live, { threadId, token, after: firstReply._creationTime });
+    expect(done[1]).toMatchObject({ status: "done", text: "", length: demoReplyText("two").length });
+    // Without `after`: from the thread's start.
+    expect(await t.query(api.messages.live, { threadId, token })).toHaveLength(4);
+  });
+
+  test("at most the newest 50 messages", async () => {
+    const t = setup();
+    const { threadId, token } = await newThread(t);
+    await seedMessages(t, threadId, 60, "short");
+    const live = await t.query(api.messages.live, { threadId, token });
+    expect(live).toHaveLength(MESSAGES_LIVE_MAX);
+    expect(live[0].text).toBe("short 10");
+  });
+});
+
+/** `count` finished user messages `${text} ${i}` (or `text` alone when it is long), oldest first. */
+async function seedMessages(t: T, threadId: string, count: number, text: string) {
+  await t.run(async (ctx) => {
+    for (let i = 0; i < count; i++) {
+      await ctx.db.insert("messages", {
+        threadId: threadId as Id<"threads">,
+        role: "user",
+        status: "done",
+        text: text.length > 100 ? text : `${text} ${i}`,
+        streamId: null,
+        error: null,
+        model: null,
+        createdAt: Date.now(),
+        updatedAt: Date.now(),
+      });
+    }
+  });
+}
 
 /* -------------------------------------------------------------------- timeout */
 
@@ -289,6 +370,21 @@ describe("timeout", () => {
     expect(reply.error).toMatch(/timed out/);
     expect((await t.query(api.threads.get, { threadId, token })).status).toBe("error");
     expect(await t.mutation(internal.streams.reconcileTimeouts, {})).toEqual({ timedOut: 0 });
+  });
+
+  test("an expired reply the reconciler has not rewritten yet says how long its persisted text is", async () => {
+    const { t, threadId, token, streamId } = await newChat();
+    const messageId = (await t.query(api.messages.list, { threadId, token }))[1]._id;
+    await t.run(async (ctx) => {
+      await ctx.db.patch(messageId as Id<"messages">, { status: "streaming" });
+      await ctx.db.insert("deltas", { streamId, seq: 0, start: 0, text: "Half a " });
+    });
+    await expireStreams(t);
+    const [, listed] = await t.query(api.messages.list, { threadId, token });
+    const [, live] = await t.query(api.messages.live, { threadId, token });
+    // The text is not on the message yet: a viewer reads the 7 characters from streams:read.
+    expect([listed.status, listed.text, listed.length]).toEqual(["timeout", "", 7]);
+    expect([live.status, live.text, live.length]).toEqual(["timeout", "", 7]);
   });
 
   test("sending after a timed-out reply works without waiting for the reconciler", async () => {

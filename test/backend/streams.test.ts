@@ -75,3 +75,35 @@ describe("streams:read", () => {
     expect(deltas.map((d) => d.text).join("")).toBe(demoTokens(demoReplyText("paging")).join(""));
   });
 });
+
+describe("streams:read from a character offset", () => {
+  test("`from` starts at the delta holding that character, `to` stops before the delta starting there", async () => {
+    const { t, token, streamId, body } = await wordPerDelta();
+    const deltas = await t.run(async (ctx) => ctx.db.query("deltas").withIndex("by_stream_seq", (q) => q.eq("streamId", streamId)).collect());
+    const [, second, third, fourth] = deltas;
+    // Inside the second delta: from its start; at its end: from the third.
+    const inside = await t.query(api.streams.read, { streamId, token, cursor: 0, from: second.start + 1 });
+    expect(inside.start).toBe(second.start);
+    const atEnd = await t.query(api.streams.read, { streamId, token, cursor: 0, from: third.start });
+    expect(atEnd.start).toBe(third.start);
+    expect(body.slice(atEnd.start, atEnd.start + atEnd.text.length)).toBe(atEnd.text);
+    const gap = await t.query(api.streams.read, { streamId, token, cursor: 0, from: second.start, to: fourth.start });
+    expect(gap).toMatchObject({ start: second.start, text: second.text + third.text, cursor: third.seq + 1, more: false });
+    // A page is still at most 16 deltas.
+    const all = await t.query(api.streams.read, { streamId, token, cursor: 0, from: 0 });
+    expect(all.cursor).toBe(16);
+    expect(all.more).toBe(true);
+  });
+});
+
+describe("streams:tail", () => {
+  test("the newest delta with its seq and start, or null before the first flush", async () => {
+    const { t, token, streamId } = await wordPerDelta();
+    const deltas = await t.run(async (ctx) => ctx.db.query("deltas").withIndex("by_stream_seq", (q) => q.eq("streamId", streamId)).collect());
+    const last = deltas[deltas.length - 1];
+    expect(await t.query(api.streams.tail, { streamId, token })).toEqual({ seq: last.seq, start: last.start, text: last.text });
+
+    const fresh = await newChat("nothing yet");
+    expect(await fresh.t.query(api.streams.tail, { streamId: fresh.streamId, token: fresh.token })).toBe(null);
+  });
+});

@@ -143,7 +143,7 @@ describe("<ai-chat-console> sign-in", () => {
     expect(el.thread).to.equal(null);
     expect($(el, "ai-chat-stream")).to.equal(null);
     expect(env.backend.subscriptions("operator:listThreads")).to.have.length(0);
-    expect(env.backend.subscriptions("messages:list")).to.have.length(0);
+    expect(env.backend.subscriptions("messages:live")).to.have.length(0);
     expect(sessionStorage.getItem(consoleStorageKey(env.url))).to.equal(null);
     expect(el.shadowRoot!.activeElement).to.equal($(el, "input[type=password]"));
   });
@@ -310,8 +310,10 @@ describe("<ai-chat-console> observing a thread", () => {
     expect($(chat, ".row.user .bubble")!.textContent).to.contain("What are your hours?");
     expect($(chat, "[part=composer]")).to.equal(null);
     expect($(chat, "[part=header] h2")!.textContent).to.equal("What are your hours?");
-    const reads = env.backend.subscriptions("messages:list");
-    expect(reads.map((s) => s.args)).to.deep.equal([{ threadId, token: env.backend.operatorSecret }]);
+    const pages = env.backend.reads.filter((r) => r.name === "messages:list");
+    expect(pages.map((r) => r.args)).to.deep.equal([{ threadId, token: env.backend.operatorSecret }]);
+    const live = env.backend.subscriptions("messages:live");
+    expect(live.map((s) => [s.args.threadId, s.args.token])).to.deep.equal([[threadId, env.backend.operatorSecret]]);
   });
 
   it("follows a reply streaming in the observed thread", async () => {

@@ -92,7 +92,7 @@ describe("driving a reply over POST /chat-stream", () => {
     const el = await mount(env.url);
     const watch = watchReply(el);
     await el.send("Hi");
-    await until(() => env.backend.subscriptions("streams:read").length === 1);
+    await until(() => env.backend.subscriptions("streams:tail").length === 1);
     const streamId = env.backend.messages.at(-1)!.streamId!;
     env.backend.persist(streamId, "Still ");
     env.backend.persist(streamId, "here.");
@@ -113,7 +113,7 @@ describe("driving a reply over POST /chat-stream", () => {
     body.push("Hello wor"); // the body runs ahead of the persisted deltas
     await until(() => replyText(el) === "Hello wor");
     body.fail();
-    await until(() => env.backend.subscriptions("streams:read").length === 1);
+    await until(() => env.backend.subscriptions("streams:tail").length === 1);
     await settle(el);
     expect(replyText(el)).to.equal("Hello wor");
     // One delta that straddles what is shown: only its unseen end may be applied.
@@ -126,16 +126,19 @@ describe("driving a reply over POST /chat-stream", () => {
     assertGrowsTo(watch.samples, "Hello world, again.");
   });
 
-  it("follows more than one page of deltas by advancing the cursor", async () => {
+  it("follows a whole reply on one streams:tail subscription that is never replaced", async () => {
     env = setup(() => new Response(null, { status: 205 }));
     const el = await mount(env.url);
     await el.send("Count");
+    await until(() => env.backend.subscriptions("streams:tail").length === 1);
+    const subscription = env.backend.subscriptions("streams:tail")[0];
     const streamId = env.backend.messages.at(-1)!.streamId!;
     const words = Array.from({ length: 40 }, (_, i) => `w${i} `);
     for (const w of words) env.backend.persist(streamId, w);
     await until(() => replyText(el) === words.join("").trim());
-    const cursors = env.backend.subscriptions("streams:read").map((s) => s.args.cursor);
-    expect(cursors).to.deep.equal([40]);
+    expect(env.backend.subscriptions("streams:tail")).to.deep.equal([subscription]);
+    // Each flush arrived once, on the subscription: nothing needed a one-shot read.
+    expect(env.backend.reads.filter((r) => r.name === "streams:read")).to.have.length(0);
   });
 
   it("drops a reply driven for another thread when the thread changes mid-reply", async () => {

@@ -97,7 +97,7 @@ describe("<ai-chat-stream> attributes and rendering", () => {
     env.backend.persist(streamId, "It shipped ");
     env.backend.persist(streamId, "yesterday.");
     await until(() => replyText(el) === "It shipped yesterday.");
-    expect(env.backend.subscriptions("streams:read")[0]!.args.token).to.equal("obs-1");
+    expect(env.backend.subscriptions("streams:tail")[0]!.args.token).to.equal("obs-1");
     await el.send("Not allowed");
     expect(env.backend.calls.filter((c) => c.name === "messages:send")).to.have.length(0);
   });

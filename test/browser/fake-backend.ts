@@ -4,10 +4,10 @@
 // like ConvexClient; mutations resolve after their effects reached the subscriptions.
 import { getFunctionName, type FunctionReference } from "convex/server";
 import type { ChatClient, ConnectionInfo } from "../../src/convex-pool.js";
-import type { MessageStatus, MessageView, StreamSlice, ThreadView } from "../../src/api.js";
+import { MESSAGES_PAGE_MAX, type MessageStatus, type MessageView, type StreamDelta, type StreamSlice, type ThreadView } from "../../src/api.js";
 
 type Thread = { _id: string; token: string; observers: Set<string>; title: string; createdAt: number; lastMessageAt: number };
-type Message = MessageView & { threadId: string; prompt?: string };
+type Message = Omit<MessageView, "length"> & { threadId: string; prompt?: string };
 type Sub = {
   name: string;
   args: Record<string, unknown>;
@@ -33,12 +33,23 @@ export class FakeBackend {
   config = { model: "gpt-test", demo: false, maxPromptChars: 8000 };
   /** `OPERATOR_SECRET`: reads every thread and lists them (`operator:listThreads`). */
   operatorSecret = "operator-secret-4f9c2a7e1b";
+  /** Mutations, in order. */
   calls: { name: string; args: Record<string, unknown> }[] = [];
+  /** One-shot queries (`client.query`), in order. */
+  reads: { name: string; args: Record<string, unknown> }[] = [];
   /** Throw from a mutation by name, once. */
   failNext = new Map<string, FakeConvexError | Error>();
+  /** Every result sent to the element (subscription updates and one-shot reads), as JSON. */
+  deliveries: { name: string; json: string }[] = [];
+  /**
+   * While set, `streams:tail` subscribers get no updates: a subscription that skips results, as
+   * Convex may when several flushes land between two updates. `releaseTail()` sends the newest.
+   */
+  holdTail = false;
   clientsMade = 0;
   clientsClosed = 0;
   private subs = new Set<Sub>();
+  private clock = 0;
   private connection: ConnectionInfo = { isWebSocketConnected: true, hasEverConnected: true, connectionRetries: 0 };
   private connectionListeners = new Set<(s: ConnectionInfo) => void>();
 
@@ -53,6 +64,14 @@ export class FakeBackend {
           sub.active = false;
           this.subs.delete(sub);
         };
+      },
+      query: async (ref: FunctionReference<"query">, args: Record<string, unknown>) => {
+        const name = getFunctionName(ref);
+        this.reads.push({ name, args });
+        await Promise.resolve();
+        const value = this.run(name, args);
+        this.deliveries.push({ name, json: JSON.stringify(value) });
+        return value;
       },
       mutation: async (ref: FunctionReference<"mutation">, args: Record<string, unknown>) => {
         const name = getFunctionName(ref);
@@ -84,6 +103,23 @@ export class FakeBackend {
   setConnected(connected: boolean): void {
     this.connection = { ...this.connection, isWebSocketConnected: connected };
     for (const l of this.connectionListeners) l(this.connection);
+    // Back online, the client subscribes again and the server sends every result afresh.
+    if (connected) {
+      for (const sub of this.subs) sub.last = undefined;
+      this.flush();
+    }
+  }
+
+  /** Sends `streams:tail` subscribers the newest delta, after `holdTail` kept some from them. */
+  releaseTail(): void {
+    this.holdTail = false;
+    this.flush();
+  }
+
+  /** How many times `needle` reached the element, over every delivery. */
+  timesDelivered(needle: string): number {
+    const quoted = JSON.stringify(needle).slice(1, -1);
+    return this.deliveries.reduce((n, d) => n + d.json.split(quoted).length - 1, 0);
   }
 
   /** A thread owned by `token`, with optional finished history. Call `flush()` to tell subscribers. */
@@ -148,6 +184,7 @@ export class FakeBackend {
     const now = Date.now();
     const m: Message = {
       _id: id("msg_"),
+      _creationTime: now + ++this.clock / 1000,
       threadId,
       role,
       status,
@@ -211,6 +248,20 @@ export class FakeBackend {
     return { page, isDone: from.length <= opts.numItems, continueCursor: lastKey };
   }
 
+
+  private view(m: Message, withReplyText: boolean): MessageView {
+    const { threadId: _t, prompt: _p, ...view } = m;
+    const final = m.status !== "pending" && m.status !== "streaming";
+    return { ...view, text: withReplyText || m.role === "user" ? m.text : "", length: final ? m.text.length : 0 };
+  }
+
+  private streamMessage(args: Record<string, unknown>): Message {
+    const m = this.messages.find((x) => x.streamId === args.streamId);
+    if (!m) throw new FakeConvexError({ code: "UNAUTHORIZED", message: "No such stream." });
+    this.readable(m.threadId, args.token);
+    return m;
+  }
+
   private readable(threadId: unknown, token: unknown): Thread {
     const t = typeof threadId === "string" ? this.threads.get(threadId) : undefined;
     if (!t || (token !== t.token && token !== this.operatorSecret && !t.observers.has(token as string))) {
@@ -229,15 +280,25 @@ export class FakeBackend {
     switch (name) {
       case "messages:list": {
         this.readable(args.threadId, args.token);
+        const before = (args.before as number | undefined) ?? Infinity;
+        const older = this.messages.filter((m) => m.threadId === args.threadId && m._creationTime < before);
+        return older.slice(-MESSAGES_PAGE_MAX).map((m) => this.view(m, true));
+      }
+      case "messages:live": {
+        this.readable(args.threadId, args.token);
+        const after = (args.after as number | undefined) ?? -Infinity;
         return this.messages
-          .filter((m) => m.threadId === args.threadId)
-          .map(({ threadId: _t, prompt: _p, ...view }) => ({ ...view }));
+          .filter((m) => m.threadId === args.threadId && m._creationTime > after)
+          .slice(-50)
+          .map((m) => this.view(m, false));
       }
       case "streams:read": {
-        const m = this.messages.find((x) => x.streamId === args.streamId);
-        if (!m) throw new FakeConvexError({ code: "UNAUTHORIZED", message: "No such stream." });
-        this.readable(m.threadId, args.token);
-        const all = (this.deltas.get(args.streamId as string) ?? []).filter((d) => d.seq >= (args.cursor as number));
+        const m = this.streamMessage(args);
+        const from = (args.from as number | undefined) ?? 0;
+        const to = (args.to as number | undefined) ?? Infinity;
+        const all = (this.deltas.get(m.streamId!) ?? []).filter(
+          (d) => d.seq >= (args.cursor as number) && d.start + d.text.length > from && d.start < to,
+        );
         const page = all.slice(0, 16);
         const slice: StreamSlice = {
           status: m.status,
@@ -247,6 +308,13 @@ export class FakeBackend {
           more: all.length > 16,
         };
         return slice;
+      }
+      case "streams:tail": {
+        const m = this.streamMessage(args);
+        const list = this.deltas.get(m.streamId!) ?? [];
+        const last = list[list.length - 1];
+        const delta: StreamDelta | null = last ? { ...last } : null;
+        return delta;
       }
       case "config:get":
         return { ...this.config };
@@ -312,7 +380,8 @@ export class FakeBackend {
   }
 
   private deliver(sub: Sub): void {
-    if (!sub.active) return;
+    if (!sub.active || !this.connection.isWebSocketConnected) return;
+    if (this.holdTail && sub.name === "streams:tail") return;
     let value: unknown;
     try {
       value = this.run(sub.name, sub.args);
@@ -327,6 +396,7 @@ export class FakeBackend {
     const key = JSON.stringify(value);
     if (key === sub.last) return;
     sub.last = key;
+    this.deliveries.push({ name: sub.name, json: key });
     sub.cb(value);
   }
 }

@@ -1,0 +1,87 @@
+// Pages in older history when the reader reaches the top of the transcript: the "earlier
+// messages" button at the top is also an IntersectionObserver sentinel, so scrolling up loads
+// the next page by itself and keyboard users can press it. The rows already shown stay where
+// they are on screen: the distance from the scroller's bottom is kept across the update that
+// puts the page in front.
+import type { ReactiveController, ReactiveControllerHost } from "lit";
+
+export class EarlierController implements ReactiveController {
+  private _observer?: IntersectionObserver;
+  private _sentinel: Element | null = null;
+  /** scrollHeight - scrollTop before the page was put in front; restored after the update. */
+  private _fromBottom: number | null = null;
+  private _loading = false;
+  private _visible = false;
+  /** The last scroll went up: the reader is reading back (pinning to the end only scrolls down). */
+  private _up = false;
+  private _lastTop = 0;
+
+  constructor(
+    private readonly _host: ReactiveControllerHost,
+    private readonly _scroller: () => HTMLElement | null | undefined,
+    private readonly _load: () => Promise<void>,
+  ) {
+    _host.addController(this);
+  }
+
+  /** Loads the page before the oldest message shown, keeping the rows shown in place. */
+  readonly load = async (): Promise<void> => {
+    const el = this._scroller();
+    if (this._loading || !el) return;
+    this._loading = true;
+    this._fromBottom = el.scrollHeight - el.scrollTop;
+    this._up = false;
+    try {
+      await this._load();
+      await this._host.updateComplete;
+      this._restore();
+    } finally {
+      this._loading = false;
+    }
+  };
+
+  hostUpdated(): void {
+    const sentinel = this._scroller()?.querySelector(".earlier") ?? null;
+    if (sentinel === this._sentinel) return;
+    this._observer?.disconnect();
+    this._observer = undefined;
+    this._sentinel = sentinel;
+    this._visible = false;
+    const root = this._scroller();
+    if (!sentinel || !root) return;
+    this._observer = new IntersectionObserver((entries) => {
+      this._visible = entries[entries.length - 1]!.isIntersecting;
+      this._maybeLoad();
+    }, { root });
+    this._observer.observe(sentinel);
+  }
+
+  /** The scroller's `scroll` listener: the sentinel may have been in view before the reader scrolled up. */
+  readonly onScroll = (): void => {
+    const el = this._scroller();
+    if (!el) return;
+    this._up = el.scrollTop < this._lastTop;
+    this._lastTop = el.scrollTop;
+    this._maybeLoad();
+  };
+
+  private _maybeLoad(): void {
+    // Opening a thread scrolls down to its end past the sentinel: only a reader scrolling up loads.
+    if (this._visible && this._up) void this.load();
+  }
+
+  hostDisconnected(): void {
+    this._observer?.disconnect();
+    this._observer = undefined;
+    this._sentinel = null;
+    this._visible = false;
+  }
+
+  private _restore(): void {
+    const el = this._scroller();
+    if (!el || this._fromBottom === null) return;
+    el.scrollTo({ top: el.scrollHeight - this._fromBottom, behavior: "instant" });
+    this._lastTop = el.scrollTop;
+    this._fromBottom = null;
+  }
+}
