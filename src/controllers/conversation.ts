@@ -148,9 +148,23 @@ export class ConversationController implements ReactiveController {
    * a new pending reply to the same prompt) and streams the new one, like `drive()`.
    */
   async regenerate({ messageId, token, siteUrl }: RegenerateOptions): Promise<void> {
-    await this._createAndDrive(token, siteUrl, (client, threadId) =>
-      client.mutation(api.messages.retry, { threadId, token, messageId }),
-    );
+    await this._createAndDrive(token, siteUrl, async (client, threadId) => {
+      const created = await client.mutation(api.messages.retry, { threadId, token, messageId });
+      this._forget(messageId);
+      return created;
+    });
+  }
+
+  /**
+   * Drops a message the server deleted (a reply `messages:retry` replaced). History pages are
+   * read once and never re-sent, so no update would take it out of the transcript.
+   */
+  private _forget(messageId: string): void {
+    this._history = this._history.filter((m) => m._id !== messageId);
+    this._live = this._live.filter((m) => m._id !== messageId);
+    this._stopFollow(messageId);
+    this._replies.delete(messageId);
+    if (this.messages) this._compose();
   }
 
   private async _createAndDrive(
