@@ -15,6 +15,8 @@ import { FlushPolicy, flushOptionsFromEnv } from "./lib/flushPolicy";
 import { consumeStreamRequest, getLimits, MAX_BODY_BYTES } from "./lib/limits";
 import { buildHistory, describeModelError, modelConfig, streamReply } from "./lib/models";
 import { appendDelta, componentStatus, finalizeReply } from "./lib/replies";
+import { chargeReply, estimateTokens, getBudgets } from "./lib/budget";
+import { refuseForeignOrigin } from "./lib/origins";
 import { type ChatTurn, isUnfinished, vChatTurn } from "./lib/validators";
 
 /** Without a flush for this long, the driver asks whether the reply was stopped. */
@@ -122,11 +124,14 @@ export const finish = internalMutation({
     text: v.string(),
     status: v.union(v.literal("done"), v.literal("stopped"), v.literal("error")),
     error: v.union(v.string(), v.null()),
+    /** Model tokens the reply cost (provider-reported, else estimated), charged to the budgets. */
+    tokens: v.optional(v.number()),
   },
   returns: v.null(),
   handler: async (ctx, args) => {
     const message = await ctx.db.get(args.messageId);
     if (!message || !isUnfinished(message.status) || message.streamId === null) return null;
+    await chargeReply(ctx, message, args.tokens);
     const streamId = message.streamId;
     const current = await componentStatus(ctx, streamId);
     if (current !== "pending" && current !== "streaming") {
@@ -210,6 +215,8 @@ function parseStreamId(body: string): string | null {
 }
 
 export const chatStream = httpAction(async (ctx, request): Promise<Response> => {
+  const refused = refuseForeignOrigin(request);
+  if (refused) return refused;
   const body = await readBodyCapped(request, MAX_BODY_BYTES);
   if (typeof body !== "string") {
     return jsonError(
@@ -345,9 +352,14 @@ async function driveReply(
   const config = modelConfig();
   let status: "done" | "stopped" | "error" = "done";
   let error: string | null = null;
+  let reportedTokens: number | null = null;
+  let outputChars = 0;
+  const onUsage = (tokens: number) => (reportedTokens = tokens);
   arm();
   try {
-    for await (const delta of streamReply({ config, messages, signal: abort.signal })) {
+    const maxOutputTokens = getBudgets().maxOutputTokens;
+    for await (const delta of streamReply({ config, messages, signal: abort.signal, maxOutputTokens, onUsage })) {
+      outputChars += delta.length;
       if (stopRequested) break;
       if (clientOpen) {
         writer.write(encoder.encode(delta)).catch(() => {
@@ -375,9 +387,11 @@ async function driveReply(
     error = "The reply could not be saved completely.";
   }
   const tail = policy.finish();
+  const inputChars = messages.reduce((n, m) => n + m.content.length, 0) + config.system.length;
+  const tokens = reportedTokens ?? estimateTokens(inputChars, outputChars);
   for (let attempt = 1; ; attempt++) {
     try {
-      await ctx.runMutation(internal.chat.finish, { messageId, text: tail, status, error });
+      await ctx.runMutation(internal.chat.finish, { messageId, text: tail, status, error, tokens });
       break;
     } catch (e) {
       if (attempt >= FINISH_ATTEMPTS) throw e;

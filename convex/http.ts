@@ -1,19 +1,14 @@
 import { httpRouter } from "convex/server";
 import { corsRouter } from "convex-helpers/server/cors";
 import { chatStream } from "./chat";
-
-/** ALLOWED_ORIGINS: comma-separated origins (`https://a.example, *.b.example`), default `*`. */
-function allowedOrigins(raw: string | undefined = process.env.ALLOWED_ORIGINS): string[] {
-  const list = (raw ?? "*")
-    .split(",")
-    .map((o) => o.trim())
-    .filter(Boolean);
-  return list.length > 0 ? list : ["*"];
-}
+import { allowedOrigins } from "./lib/origins";
+import { create as createVisitor } from "./visitors";
 
 const http = httpRouter();
 
-// Tokens travel in the Authorization header, not cookies, so `*` is a safe default.
+// Tokens travel in the Authorization header, not cookies, so `*` is a safe default. The
+// handlers refuse a disallowed Origin themselves (403 ORIGIN_NOT_ALLOWED): CORS headers alone
+// would still let the POST run.
 const cors = corsRouter(http, {
   allowedOrigins: async () => allowedOrigins(),
   allowedHeaders: ["Authorization", "Content-Type"],
@@ -21,5 +16,6 @@ const cors = corsRouter(http, {
 });
 
 cors.route({ path: "/chat-stream", method: "POST", handler: chatStream });
+cors.route({ path: "/visitors", method: "POST", handler: createVisitor });
 
 export default http;

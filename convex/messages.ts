@@ -6,6 +6,8 @@ import { authorizeThread, visitorKey } from "./lib/access";
 import { appError, formatCount, rateLimited, unauthorized } from "./lib/errors";
 import { consumeMessageBudget, getLimits, MESSAGES_LIST_MAX, NEW_THREAD_TITLE, TITLE_MAX_CHARS } from "./lib/limits";
 import { modelConfig } from "./lib/models";
+import { assertBudget } from "./lib/budget";
+import { isEstablished } from "./lib/visitors";
 import { effectiveStatus, finalizeReply, replyInProgress, toMessageView } from "./lib/replies";
 import { vMessageView } from "./lib/validators";
 
@@ -58,7 +60,8 @@ export const send = mutation({
     }
     const key = visitorKey(caller);
     if (key === null) throw unauthorized(); // unreachable: write access needs a token or identity
-    const wait = await consumeMessageBudget(ctx, key);
+    await assertBudget(ctx, key);
+    const wait = await consumeMessageBudget(ctx, key, await isEstablished(ctx, caller));
     if (wait !== null) throw rateLimited(wait);
 
     const driverHash = caller.tokenHash ?? undefined;
@@ -96,6 +99,7 @@ export const send = mutation({
       createdAt: now,
       updatedAt: now,
       ...(driverHash ? { driverHash } : {}),
+      usageKey: key,
     });
     await ctx.db.patch(thread._id, {
       title: thread.title === NEW_THREAD_TITLE ? titleFrom(args.prompt) : thread.title,

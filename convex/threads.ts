@@ -3,11 +3,12 @@ import { v } from "convex/values";
 import { components, internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { internalMutation, mutation, query } from "./_generated/server";
-import { authorizeThread, hashToken, isTokenShaped, newToken } from "./lib/access";
-import { appError, formatCount, unauthorized } from "./lib/errors";
-import { getLimits, LIST_DEFAULT, LIST_MAX, NEW_THREAD_TITLE, ORIGIN_MAX_CHARS } from "./lib/limits";
+import { authorizeThread, hashToken, isTokenShaped, newToken, SHARE_DEFAULT_MS, shareExpiry, visitorKey } from "./lib/access";
+import { appError, formatCount, formatWait, unauthorized } from "./lib/errors";
+import { consumeShare, getLimits, LIST_DEFAULT, LIST_MAX, NEW_THREAD_TITLE, ORIGIN_MAX_CHARS } from "./lib/limits";
 import { modelConfig } from "./lib/models";
 import { toThreadView } from "./lib/replies";
+import { humanCheckFailed, mintVisitor, turnstileSecret } from "./lib/visitors";
 import { vThreadView } from "./lib/validators";
 
 
@@ -22,22 +23,24 @@ export const create = mutation({
   returns: v.object({ threadId: v.string(), token: v.string() }),
   handler: async (ctx, args) => {
     if (args.token !== undefined && !isTokenShaped(args.token)) throw unauthorized();
-    const token = args.token ?? newToken();
+    if (args.token === undefined && turnstileSecret() !== null) throw humanCheckFailed();
+    const token = args.token ?? (await mintVisitor(ctx));
     const tokenHash = await hashToken(token);
     const limit = getLimits().threadsPerVisitor;
     const visitor = await ctx.db
       .query("visitors")
       .withIndex("by_tokenHash", (q) => q.eq("tokenHash", tokenHash))
       .unique();
-    if (visitor && visitor.threadCount >= limit) {
+    // Only tokens this deployment issued: a client cannot choose its own.
+    if (!visitor) throw unauthorized();
+    if (visitor.threadCount >= limit) {
       throw appError(
         "TOO_MANY_THREADS",
         `this visitor has ${formatCount(visitor.threadCount)} chats; the limit is ${formatCount(limit)}`,
         { limit },
       );
     }
-    if (visitor) await ctx.db.patch(visitor._id, { threadCount: visitor.threadCount + 1 });
-    else await ctx.db.insert("visitors", { tokenHash, threadCount: 1 });
+    await ctx.db.patch(visitor._id, { threadCount: visitor.threadCount + 1 });
 
     const identity = await ctx.auth.getUserIdentity();
     const now = Date.now();
@@ -168,35 +171,75 @@ export const purgeDeltas = internalMutation({
   },
 });
 
-/** Mints a read-only observer token for one thread (visitor or operator). */
+/** Longest an observer token may be shared for: a year. */
+const SHARE_MAX_MS = 365 * 24 * 60 * 60 * 1000;
+
+const vShareView = v.object({
+  _id: v.string(),
+  createdAt: v.number(),
+  expiresAt: v.number(),
+  revokedAt: v.union(v.number(), v.null()),
+});
+
+/**
+ * Mints a read-only observer token for one thread (visitor or operator), valid for `expiresInMs`
+ * (default 30 days, at most a year). RATE_LIMIT_SHARES_PER_MINUTE (10) per caller.
+ */
 export const share = mutation({
-  args: { threadId: v.string(), token: v.optional(v.string()) },
-  returns: v.object({ observerToken: v.string() }),
+  args: { threadId: v.string(), token: v.optional(v.string()), expiresInMs: v.optional(v.number()) },
+  returns: v.object({ observerToken: v.string(), shareId: v.string(), expiresAt: v.number() }),
   handler: async (ctx, args) => {
-    const { thread } = await authorizeThread(ctx, args.threadId, args.token, "share");
+    const { thread, caller } = await authorizeThread(ctx, args.threadId, args.token, "share");
+    const ttl = args.expiresInMs ?? SHARE_DEFAULT_MS;
+    if (!Number.isFinite(ttl) || ttl < 1000 || ttl > SHARE_MAX_MS) {
+      throw appError(
+        "BAD_REQUEST",
+        `expiresInMs is ${ttl}; it must be between 1,000 (a second) and ${formatCount(SHARE_MAX_MS)} (a year)`,
+        { limit: SHARE_MAX_MS },
+      );
+    }
+    const wait = await consumeShare(ctx, visitorKey(caller) ?? "operator");
+    if (wait !== null) {
+      const retryAfterMs = Math.ceil(wait);
+      throw appError("RATE_LIMITED", `Too many shares; try again in ${formatWait(retryAfterMs)}.`, { retryAfterMs });
+    }
     const observerToken = newToken();
-    await ctx.db.insert("observerTokens", {
+    const now = Date.now();
+    const expiresAt = now + Math.floor(ttl);
+    const shareId = await ctx.db.insert("observerTokens", {
       tokenHash: await hashToken(observerToken),
       threadId: thread._id,
-      createdAt: Date.now(),
+      createdAt: now,
+      expiresAt,
       revokedAt: null,
     });
-    return { observerToken };
+    return { observerToken, shareId, expiresAt };
   },
 });
 
-/** Revokes an observer token of this thread (visitor or operator). Unknown tokens are ignored. */
+/** The thread's observer tokens (never the tokens themselves), newest first, for the owner and operators. */
+export const listShares = query({
+  args: { threadId: v.string(), token: v.optional(v.string()) },
+  returns: v.array(vShareView),
+  handler: async (ctx, args) => {
+    const { thread } = await authorizeThread(ctx, args.threadId, args.token, "share");
+    const shares = await ctx.db
+      .query("observerTokens")
+      .withIndex("by_threadId", (q) => q.eq("threadId", thread._id))
+      .order("desc")
+      .take(LIST_MAX);
+    return shares.map((s) => ({ _id: s._id, createdAt: s.createdAt, expiresAt: shareExpiry(s), revokedAt: s.revokedAt }));
+  },
+});
+
+/** Revokes one of this thread's observer tokens by its ID (visitor or operator). Unknown IDs are ignored. */
 export const revokeShare = mutation({
-  args: { threadId: v.string(), token: v.optional(v.string()), observerToken: v.string() },
+  args: { threadId: v.string(), token: v.optional(v.string()), shareId: v.string() },
   returns: v.null(),
   handler: async (ctx, args) => {
     const { thread } = await authorizeThread(ctx, args.threadId, args.token, "share");
-    if (!isTokenShaped(args.observerToken)) return null;
-    const tokenHash = await hashToken(args.observerToken);
-    const share = await ctx.db
-      .query("observerTokens")
-      .withIndex("by_tokenHash", (q) => q.eq("tokenHash", tokenHash))
-      .unique();
+    const id = ctx.db.normalizeId("observerTokens", args.shareId);
+    const share = id ? await ctx.db.get(id) : null;
     if (share && share.threadId === thread._id && share.revokedAt === null) {
       await ctx.db.patch(share._id, { revokedAt: Date.now() });
     }

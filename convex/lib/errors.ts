@@ -10,7 +10,12 @@ export type ErrorCode =
   | "RATE_LIMITED"
   | "TOO_MANY_THREADS"
   | "BAD_REQUEST"
-  | "PAYLOAD_TOO_LARGE";
+  | "PAYLOAD_TOO_LARGE"
+  | "BUDGET_EXHAUSTED"
+  | "TOO_MANY_VISITORS"
+  | "HUMAN_CHECK_FAILED"
+  | "ORIGIN_NOT_ALLOWED"
+  | "OPERATOR_NOT_CONFIGURED";
 
 type ErrorData = { code: ErrorCode; message: string; [detail: string]: string | number };
 

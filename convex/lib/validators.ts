@@ -60,6 +60,8 @@ export const messageFields = {
   stopRequested: v.optional(v.boolean()),
   /** Assistant only: hash of the token that sent the prompt, which may drive the reply. */
   driverHash: v.optional(v.string()),
+  /** Assistant only: the visitor key (identity or token hash) whose daily token budget pays for it. */
+  usageKey: v.optional(v.string()),
 };
 
 /** What every thread read returns (see docs/architecture.md, `ThreadView`). Never the hashes. */
