@@ -44,6 +44,12 @@ export type StreamSlice = {
 
 export type ChatConfig = { model: string; demo: boolean; maxPromptChars: number };
 
+export type OperatorSignInResult =
+  | { ok: true; sessionToken: string; expiresAt: number; name: string }
+  | { ok: false; code: "UNAUTHORIZED" | "RATE_LIMITED"; message: string; retryAfterMs?: number };
+
+export type TokenUsage = { day: string; tokens: number; budget: number; resetsAt: number };
+
 export type SendResult = { userMessageId: string; assistantMessageId: string; streamId: string };
 
 export const api = {
@@ -71,6 +77,9 @@ export const api = {
     get: makeFunctionReference<"query", Record<string, never>, ChatConfig>("config:get"),
   },
   operator: {
+    signIn: makeFunctionReference<"mutation", { secret: string; name: string }, OperatorSignInResult>("operator:signIn"),
+    signOut: makeFunctionReference<"mutation", { token: string }, null>("operator:signOut"),
+    usage: makeFunctionReference<"query", { token?: string }, TokenUsage>("operator:usage"),
     listThreads: makeFunctionReference<
       "query",
       { token?: string; paginationOpts: PaginationOptions },

@@ -168,7 +168,7 @@ describe("operator sign-in", () => {
     }
     const limited = await signIn(t, OPERATOR_SECRET);
     expect(limited).toMatchObject({ ok: false, code: "RATE_LIMITED" });
-    expect(limited.ok === false && limited.retryAfterMs).toBeGreaterThan(0);
+    expect(limited.ok === false && "retryAfterMs" in limited && limited.retryAfterMs).toBeGreaterThan(0);
     vi.setSystemTime(Date.now() + 60_000);
     expect(await signIn(t, OPERATOR_SECRET)).toMatchObject({ ok: true });
   });
