@@ -224,7 +224,7 @@ export class AiChatStream extends LitElement {
         if (url !== this.convexUrl) return;
         session = { threadId: created.threadId, token: created.token };
         this._session = session;
-        saveSession(url, session);
+        saveSession(url, this.effectiveSiteUrl, session);
         this.thread = threadId = created.threadId;
         await this.updateComplete;
       }
@@ -275,7 +275,7 @@ export class AiChatStream extends LitElement {
     this._driver.abort();
     if (this._session) {
       this._session = { ...this._session, threadId: null };
-      saveSession(this.convexUrl, this._session);
+      saveSession(this.convexUrl, this.effectiveSiteUrl, this._session);
     }
     this._error = null;
     this._rateLimitUntil = 0;
@@ -288,6 +288,8 @@ export class AiChatStream extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has("convexUrl")) this._deployment.sync();
+    // Tokens stay with the site that issued them: another site-url gets its own (or none yet).
+    if (changed.has("siteUrl") && this._deployment.client) this._session = loadSession(this.convexUrl, this.effectiveSiteUrl);
     if (changed.has("thread") && this._driver.active && this._driver.active.threadId !== this.thread) {
       // Stale-stream guard: a reply driven for another thread must not land in this one.
       this._driver.abort();
@@ -316,7 +318,7 @@ export class AiChatStream extends LitElement {
 
   private _onClient(client: ChatClient | null, url: string): void {
     if (client) {
-      this._session = loadSession(url);
+      this._session = loadSession(url, this.effectiveSiteUrl);
       if (!this.thread && !this.observerToken && this._session?.threadId) this.thread = this._session.threadId;
     } else {
       this._driver.abort();
