@@ -114,14 +114,67 @@ export async function rendering(opts: BenchOptions): Promise<Section> {
         met: null,
       },
     ];
+    const hostile = await hostileRow(page, opts);
+    rows.push(hostile.row);
     return {
       rows,
       notes: [
+        hostile.note,
         `5: ${(text.length / 1024).toFixed(1)} KB of Markdown (headings, paragraphs with inline marks and links, lists, fenced code, tables, quotes) fed in ${chunk}-byte chunks, one update per task; each update is timed from the parse to a forced style/layout (what a frame pays, paint excluded). "At 1 KB" = median over updates with ≤ 1 KB of text, "at 50 KB" = the last 1 KB. Ours = MarkdownStream + identity diff of blocks, as the element renders (${ours.parseCount} block renders for ${ours.updates} updates); baseline = renderMarkdown (marked + DOMPurify) on the whole text each chunk.`,
       ],
-      data: { ours, naive, chunk, bytes: text.length },
+      data: { ours, naive, chunk, bytes: text.length, hostile: hostile.data },
     };
   } finally {
     await browser.close();
   }
+}
+
+/** What a model can be coaxed into writing: quadratic for marked, nested deep, or just huge. */
+export const HOSTILE_INPUTS: Record<string, string> = {
+  "*a _ ×6000": "*a _".repeat(6000),
+  "_a * ×6000": "_a *".repeat(6000),
+  "**a ×8000": "**a".repeat(8000),
+  "quotes 1,000 deep (one line)": ">".repeat(1000) + " deep",
+  "quotes 1,000 deep (lines)": Array.from({ length: 1000 }, (_, i) => ">".repeat(i + 1) + ` q${i}`).join("\n"),
+  "lists 1,000 deep (one line)": "- ".repeat(1000) + "deep",
+  "lists 1,000 deep (indented)": Array.from({ length: 1000 }, (_, i) => "  ".repeat(i) + `- l${i}`).join("\n"),
+  "200 KB paragraph": "word *strong* [link](https://x.example) ".repeat(5200).slice(0, 200 * 1024),
+  "10,000-row table": "| n | square |\n|---|---|\n" + Array.from({ length: 10000 }, (_, i) => `| r${i} | **${i * i}** |`).join("\n"),
+};
+/** The baseline renders at most this much of each input once: the old renderer's cost for that much of one block, on every update. */
+const BASELINE_BYTES = 24 * 1024;
+
+type Page = Awaited<ReturnType<Awaited<ReturnType<Awaited<ReturnType<typeof launch>>["newContext"]>>["newPage"]>>;
+
+async function hostileRow(page: Page, opts: BenchOptions): Promise<{ row: Row; note: string; data: Record<string, unknown> }> {
+  const chunk = 512;
+  const per: Record<string, { worst: number; updates: number; baseline: number }> = {};
+  for (const [name, text] of Object.entries(HOSTILE_INPUTS)) {
+    const r = await page.evaluate(
+      ({ text, chunk }) => (window as unknown as { __hostileBench(t: string, c: number): Promise<{ worst: number; updates: number; chars: number }> }).__hostileBench(text, chunk),
+      { text, chunk },
+    );
+    const baseline = await page.evaluate(
+      (text) => (window as unknown as { __unguardedBench(t: string): Promise<number> }).__unguardedBench(text),
+      text.slice(0, BASELINE_BYTES),
+    );
+    per[name] = { worst: r.worst, updates: r.updates, baseline };
+    opts.log(`  hostile ${name}: worst update ${ms(r.worst)} over ${r.updates} updates; unguarded ${(Math.min(text.length, BASELINE_BYTES) / 1024).toFixed(0)} KB once ${ms(baseline)}`);
+  }
+  const entries = Object.entries(per);
+  const [worstName, worst] = entries.reduce((a, b) => (b[1].worst > a[1].worst ? b : a));
+  const [baseName, base] = entries.reduce((a, b) => (b[1].baseline > a[1].baseline ? b : a));
+  return {
+    row: {
+      section: "5",
+      measurement: `worst update on hostile input (${entries.length} inputs, ${chunk} B chunks)`,
+      ours: `${ms(worst.worst)} (${worstName})`,
+      baseline: `${ms(base.baseline)} (${baseName})`,
+      ratio: `${(worst.worst / base.baseline).toFixed(3)}x`,
+      target: "≤ 50 ms",
+      met: worst.worst <= 50,
+    },
+    note: `5 (hostile): ${entries.map(([n]) => n).join("; ")}, each streamed into MarkdownStream in ${chunk}-byte chunks, one update per task, timed through style/layout; ours = the longest single update. Baseline = one render of the first ${BASELINE_BYTES / 1024} KB of each with marked + DOMPurify unguarded (what the previous MarkdownStream paid for its growing last block on every update), the slowest shown. Per input: ${entries.map(([n, v]) => `${n} ${ms(v.worst)} vs ${ms(v.baseline)}`).join(", ")}.`,
+    data: per,
+  };
 }

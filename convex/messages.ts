@@ -3,17 +3,18 @@ import { v } from "convex/values";
 import { components } from "./_generated/api";
 import { mutation, query } from "./_generated/server";
 import { authorizeThread, visitorKey } from "./lib/access";
-import { appError, formatCount, rateLimited, unauthorized } from "./lib/errors";
+import { emptyPrompt, promptTooLong, rateLimited, replyStillRunning, unauthorized } from "./lib/errors";
 import { consumeMessageBudget, getLimits, MESSAGES_LIST_MAX, NEW_THREAD_TITLE, TITLE_MAX_CHARS } from "./lib/limits";
-import { modelConfig } from "./lib/models";
 import { assertBudget } from "./lib/budget";
+import { modelConfig } from "./lib/modelConfig";
+import { effectiveStatus, finalizeReply, grantLease, replyInProgress, shortenLease, STOP_GRACE_MS, toMessageView } from "./lib/replies";
+import { vMessageView, vSendResult } from "./lib/validators";
 import { isEstablished } from "./lib/visitors";
-import { effectiveStatus, finalizeReply, replyInProgress, toMessageView } from "./lib/replies";
-import { vMessageView } from "./lib/validators";
 
 /**
  * The thread's messages, oldest first (at most the newest 500). An assistant message's `text`
  * is "" until it finishes; follow it with `streams:read` meanwhile.
+ * Worst case: 500 messages (each ≤ 1 MiB: the reply text) + their streams' status + access reads.
  */
 export const list = query({
   args: { threadId: v.string(), token: v.optional(v.string()) },
@@ -38,25 +39,23 @@ function titleFrom(prompt: string): string {
 /**
  * Stores the prompt, a pending assistant message and its component stream, atomically.
  * The caller then POSTs `{streamId}` to `/chat-stream` to drive the reply.
+ * Worst case: ≈ 80 documents read (access, the previous reply finalized if its lease lapsed,
+ * rate-limit buckets), ≈ 12 written, 1 function scheduled (the lease check).
  */
 export const send = mutation({
   args: { threadId: v.string(), token: v.optional(v.string()), prompt: v.string() },
-  returns: v.object({ userMessageId: v.string(), assistantMessageId: v.string(), streamId: v.string() }),
+  returns: vSendResult,
   handler: async (ctx, args) => {
     const { thread, caller } = await authorizeThread(ctx, args.threadId, args.token, "write");
     const limits = getLimits();
     if (args.prompt.trim().length === 0) {
-      throw appError("EMPTY_PROMPT", "prompt is empty; write a message first");
+      throw emptyPrompt();
     }
     if (args.prompt.length > limits.maxPromptChars) {
-      throw appError(
-        "PROMPT_TOO_LONG",
-        `prompt is ${formatCount(args.prompt.length)} characters; the limit is ${formatCount(limits.maxPromptChars)}`,
-        { length: args.prompt.length, limit: limits.maxPromptChars },
-      );
+      throw promptTooLong(args.prompt.length, limits.maxPromptChars);
     }
     if (await replyInProgress(ctx, thread._id)) {
-      throw appError("REPLY_IN_PROGRESS", "the previous reply is still being written; wait for it or stop it");
+      throw replyStillRunning();
     }
     const key = visitorKey(caller);
     if (key === null) throw unauthorized(); // unreachable: write access needs a token or identity
@@ -101,6 +100,8 @@ export const send = mutation({
       ...(driverHash ? { driverHash } : {}),
       usageKey: key,
     });
+    // A POST that never lands (page closed, request refused) must not hold the thread.
+    await grantLease(ctx, assistantMessageId);
     await ctx.db.patch(thread._id, {
       title: thread.title === NEW_THREAD_TITLE ? titleFrom(args.prompt) : thread.title,
       status: "streaming",
@@ -115,8 +116,10 @@ export const send = mutation({
 
 /**
  * Stops the thread's reply in progress, if any. A reply nobody has started driving is finished
- * as `stopped` at once; a streaming one is flagged, and its driver ends it within one flush,
- * keeping the text written so far.
+ * as `stopped` at once, and so is one whose driver's lease has lapsed; a streaming one is
+ * flagged, and its driver ends it within one flush (or heartbeat), keeping the text written so
+ * far. If its driver is gone, the reply ends `STOP_GRACE_MS` (3 s) later anyway.
+ * Worst case: ≈ 75 documents read (access, the reply finalized), 5 written, 1 function scheduled.
  */
 export const stop = mutation({
   args: { threadId: v.string(), token: v.optional(v.string()) },
@@ -135,6 +138,8 @@ export const stop = mutation({
       await finalizeReply(ctx, message, "stopped", null);
     } else if (!message.stopRequested) {
       await ctx.db.patch(message._id, { stopRequested: true });
+      // A live driver sees the flag within a second and ends the reply; a dead one never will.
+      await shortenLease(ctx, message._id, STOP_GRACE_MS);
     }
     return null;
   },

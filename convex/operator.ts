@@ -4,11 +4,11 @@ import { v } from "convex/values";
 import { mutation, query } from "./_generated/server";
 import { authorizeOperator, hashToken, isTokenShaped } from "./lib/access";
 import { todaysUsage } from "./lib/budget";
-import { formatWait, unauthorized } from "./lib/errors";
+import { SIGN_IN_ERRORS, unauthorized } from "./lib/errors";
 import { operatorSignInWait } from "./lib/limits";
 import { configuredSecret, isOperatorSecret, liveSession, startSession } from "./lib/operatorSessions";
 import { toThreadView } from "./lib/replies";
-import { vThreadView } from "./lib/validators";
+import { vSignInResult, vThreadView, vTokenUsage } from "./lib/validators";
 
 /**
  * All threads, paginated: those with a reply pending or streaming first, then by newest
@@ -28,16 +28,6 @@ export const listThreads = query({
   },
 });
 
-const vSignInResult = v.union(
-  v.object({ ok: v.literal(true), sessionToken: v.string(), expiresAt: v.number(), name: v.string() }),
-  v.object({
-    ok: v.literal(false),
-    code: v.union(v.literal("UNAUTHORIZED"), v.literal("RATE_LIMITED")),
-    message: v.string(),
-    retryAfterMs: v.optional(v.number()),
-  }),
-);
-
 /**
  * Trades `OPERATOR_SECRET` for a session token carrying the operator's display name. A refusal is
  * returned, not thrown, so the failure it counts is committed: at most
@@ -53,14 +43,14 @@ export const signIn = mutation({
     const limited = (wait: number) => ({
       ok: false as const,
       code: "RATE_LIMITED" as const,
-      message: `Too many failed sign-ins; try again in ${formatWait(wait)}.`,
+      message: SIGN_IN_ERRORS.rateLimited(wait),
       retryAfterMs: Math.ceil(wait),
     });
     const waiting = await operatorSignInWait(ctx, false);
     if (waiting !== null) return limited(waiting);
     if (!(await isOperatorSecret(secret, args.secret))) {
       await operatorSignInWait(ctx, true);
-      return { ok: false as const, code: "UNAUTHORIZED" as const, message: "That operator secret was not accepted." };
+      return { ok: false as const, code: "UNAUTHORIZED" as const, message: SIGN_IN_ERRORS.wrongSecret };
     }
     return { ok: true as const, ...(await startSession(ctx, args.name)) };
   },
@@ -92,7 +82,7 @@ export const session = query({
 /** Today's (UTC) model tokens against DAILY_TOKEN_BUDGET, and when the day's count resets. */
 export const usage = query({
   args: { token: v.optional(v.string()) },
-  returns: v.object({ day: v.string(), tokens: v.number(), budget: v.number(), resetsAt: v.number() }),
+  returns: vTokenUsage,
   handler: async (ctx, args) => {
     await authorizeOperator(ctx, args.token);
     return await todaysUsage(ctx);

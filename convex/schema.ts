@@ -23,6 +23,27 @@ export default defineSchema({
     text: v.string(),
   }).index("by_stream_seq", ["streamId", "seq"]),
 
+  /**
+   * The text of a reply's deltas, compacted every 64 deltas, so the whole text is read from this
+   * row plus fewer than 64 deltas (finishing a reply reads a bounded number of documents).
+   * Deleted when the reply is finished.
+   */
+  replyTexts: defineTable({
+    streamId: v.string(),
+    text: v.string(),
+    /** The last delta whose text is in `text`. */
+    throughSeq: v.number(),
+  }).index("by_streamId", ["streamId"]),
+
+  /**
+   * One per unfinished reply: its driver must renew it (each flush, and a heartbeat while the
+   * model is silent) or the reply is ended. Kept off the message so `messages:list` stays quiet.
+   */
+  leases: defineTable({
+    messageId: v.id("messages"),
+    expiresAt: v.number(),
+  }).index("by_messageId", ["messageId"]),
+
   /** Read-only tokens minted by `threads:share`. */
   observerTokens: defineTable({
     tokenHash: v.string(),

@@ -1,9 +1,11 @@
 /** Observers' read path: the text appended after a cursor, so each update carries only new text. */
 import { v } from "convex/values";
+import { internal } from "./_generated/api";
 import { internalMutation, query } from "./_generated/server";
 import { authorizeStream } from "./lib/access";
 import { STREAM_PAGE_SIZE } from "./lib/limits";
-import { componentStatus, effectiveStatus, finalizeReply, lastDelta, TIMEOUT_MESSAGE } from "./lib/replies";
+import { componentStatus, effectiveStatus, finalizeReply, lastDelta } from "./lib/replies";
+import { REPLY_ERRORS } from "./lib/errors";
 import { vStreamSlice } from "./lib/validators";
 
 /**
@@ -11,6 +13,7 @@ import { vStreamSlice } from "./lib/validators";
  * cursor to pass next, and whether more deltas are already stored. Start with cursor 0 and
  * resubscribe with the returned cursor: each update reads at most 17 deltas, so following a
  * reply costs reads linear in its length. `getStreamBody` sees the same text.
+ * Worst case: 18 deltas + access and stream status (≈ 22 documents) read.
  */
 export const read = query({
   args: { streamId: v.string(), token: v.optional(v.string()), cursor: v.number() },
@@ -47,28 +50,37 @@ export const read = query({
   },
 });
 
+/** Replies of each unfinished status looked at per `reconcileTimeouts` run. */
+const RECONCILE_BATCH = 6;
+
 /**
  * Cron: replies whose component stream the component's cleanup cron expired become `timeout`
  * (their text so far is kept), and their threads stop showing as streaming.
+ * `RECONCILE_BATCH` of each status per run (a finished reply's text may be up to 1 MiB, read and
+ * written), rescheduling itself when a batch was full.
+ * Worst case: 12 replies finalized: ≈ 820 documents and ≈ 12 MiB read and written, 1 function scheduled.
  */
 export const reconcileTimeouts = internalMutation({
   args: {},
   returns: v.object({ timedOut: v.number() }),
-  handler: async (ctx) => {
+  handler: async (ctx): Promise<{ timedOut: number }> => {
     let timedOut = 0;
+    let full = false;
     for (const status of ["pending", "streaming"] as const) {
       const unfinished = await ctx.db
         .query("messages")
         .withIndex("by_status", (q) => q.eq("status", status))
-        .take(100);
+        .take(RECONCILE_BATCH);
+      full ||= unfinished.length === RECONCILE_BATCH;
       for (const message of unfinished) {
         if (message.streamId === null) continue;
         if ((await componentStatus(ctx, message.streamId)) === "timeout") {
-          await finalizeReply(ctx, message, "timeout", TIMEOUT_MESSAGE);
+          await finalizeReply(ctx, message, "timeout", REPLY_ERRORS.timedOut);
           timedOut++;
         }
       }
     }
+    if (full && timedOut > 0) await ctx.scheduler.runAfter(0, internal.streams.reconcileTimeouts, {});
     return { timedOut };
   },
 });

@@ -4,15 +4,16 @@ import { components, internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { internalMutation, mutation, query } from "./_generated/server";
 import { authorizeThread, hashToken, isTokenShaped, newToken, SHARE_DEFAULT_MS, shareExpiry, visitorKey } from "./lib/access";
-import { appError, formatCount, formatWait, unauthorized } from "./lib/errors";
+import { humanCheckFailed, shareExpiryOutOfRange, sharesRateLimited, tooManyThreads, unauthorized } from "./lib/errors";
 import { consumeShare, getLimits, LIST_DEFAULT, LIST_MAX, NEW_THREAD_TITLE, ORIGIN_MAX_CHARS } from "./lib/limits";
-import { modelConfig } from "./lib/models";
-import { toThreadView } from "./lib/replies";
-import { humanCheckFailed, mintVisitor, turnstileSecret } from "./lib/visitors";
-import { vThreadView } from "./lib/validators";
-
+import { modelConfig } from "./lib/modelConfig";
+import { deleteReplyText, leaseOf, toThreadView } from "./lib/replies";
+import { mintVisitor, turnstileSecret } from "./lib/visitors";
+import { vCreateThreadResult, vShareResult, vShareView, vThreadView } from "./lib/validators";
 
 const DELTA_DELETE_BATCH = 256;
+/** Messages (then observer tokens) deleted per `purgeThread` run: each reply also schedules its stream's cleanup. */
+const THREAD_DELETE_BATCH = 100;
 
 /**
  * Creates a thread owned by the given visitor token (or a new one) and, when signed in, by the
@@ -20,10 +21,10 @@ const DELTA_DELETE_BATCH = 256;
  */
 export const create = mutation({
   args: { token: v.optional(v.string()), origin: v.optional(v.string()) },
-  returns: v.object({ threadId: v.string(), token: v.string() }),
+  returns: vCreateThreadResult,
   handler: async (ctx, args) => {
     if (args.token !== undefined && !isTokenShaped(args.token)) throw unauthorized();
-    if (args.token === undefined && turnstileSecret() !== null) throw humanCheckFailed();
+    if (args.token === undefined && turnstileSecret() !== null) throw humanCheckFailed("missing");
     const token = args.token ?? (await mintVisitor(ctx));
     const tokenHash = await hashToken(token);
     const limit = getLimits().threadsPerVisitor;
@@ -34,11 +35,7 @@ export const create = mutation({
     // Only tokens this deployment issued: a client cannot choose its own.
     if (!visitor) throw unauthorized();
     if (visitor.threadCount >= limit) {
-      throw appError(
-        "TOO_MANY_THREADS",
-        `this visitor has ${formatCount(visitor.threadCount)} chats; the limit is ${formatCount(limit)}`,
-        { limit },
-      );
+      throw tooManyThreads(visitor.threadCount, limit);
     }
     await ctx.db.patch(visitor._id, { threadCount: visitor.threadCount + 1 });
 
@@ -113,26 +110,18 @@ export const listMine = query({
 });
 
 /**
- * Deletes a thread with its messages, observer tokens and component streams (`deleteStream`).
- * Deltas are deleted in scheduled batches, so a long history never exceeds a mutation's limits.
- * A reply still streaming notices on its next flush and stops.
+ * Deletes a thread: the thread itself at once (every read and write of it is refused from
+ * then on), then its messages with their component streams (`deleteStream`), leases and observer
+ * tokens in scheduled batches (`purgeThread`), and their deltas after them (`purgeDeltas`), so a
+ * thread of any length stays within a mutation's limits. A reply still streaming stops at its
+ * next flush once its message is gone (the newest messages go first).
+ * Worst case: 4 documents read, 2 written, 1 function scheduled.
  */
 export const remove = mutation({
   args: { threadId: v.string(), token: v.optional(v.string()) },
   returns: v.null(),
   handler: async (ctx, args): Promise<null> => {
     const { thread } = await authorizeThread(ctx, args.threadId, args.token, "write");
-    const streamIds: string[] = [];
-    for await (const message of ctx.db.query("messages").withIndex("by_threadId", (q) => q.eq("threadId", thread._id))) {
-      if (message.streamId !== null) {
-        streamIds.push(message.streamId);
-        await ctx.runMutation(components.persistentTextStreaming.lib.deleteStream, { streamId: message.streamId });
-      }
-      await ctx.db.delete(message._id);
-    }
-    for await (const share of ctx.db.query("observerTokens").withIndex("by_threadId", (q) => q.eq("threadId", thread._id))) {
-      await ctx.db.delete(share._id);
-    }
     if (thread.visitorHash !== undefined) {
       const owner = await ctx.db
         .query("visitors")
@@ -141,14 +130,57 @@ export const remove = mutation({
       if (owner) await ctx.db.patch(owner._id, { threadCount: Math.max(0, owner.threadCount - 1) });
     }
     await ctx.db.delete(thread._id);
-    if (streamIds.length > 0) {
-      await ctx.scheduler.runAfter(0, internal.threads.purgeDeltas, { streamIds });
+    await ctx.scheduler.runAfter(0, internal.threads.purgeThread, { threadId: thread._id });
+    return null;
+  },
+});
+
+/**
+ * One batch of a removed thread's documents: up to `THREAD_DELETE_BATCH` messages (newest
+ * first, each with its component stream and lease), then its observer tokens; reschedules itself
+ * while any remain. Worst case per run: 300 documents read, 300 written, 102 functions scheduled
+ * (a `deleteStream` cleanup per reply, `purgeDeltas`, itself).
+ */
+export const purgeThread = internalMutation({
+  args: { threadId: v.id("threads") },
+  returns: v.null(),
+  handler: async (ctx, args): Promise<null> => {
+    const messages = await ctx.db
+      .query("messages")
+      .withIndex("by_threadId", (q) => q.eq("threadId", args.threadId))
+      .order("desc")
+      .take(THREAD_DELETE_BATCH);
+    const streamIds: string[] = [];
+    for (const message of messages) {
+      if (message.streamId !== null) {
+        streamIds.push(message.streamId);
+        await ctx.runMutation(components.persistentTextStreaming.lib.deleteStream, { streamId: message.streamId });
+      }
+      const lease = await leaseOf(ctx, message._id);
+      if (lease) await ctx.db.delete(lease._id);
+      await ctx.db.delete(message._id);
+    }
+    const shares =
+      messages.length < THREAD_DELETE_BATCH
+        ? await ctx.db
+            .query("observerTokens")
+            .withIndex("by_threadId", (q) => q.eq("threadId", args.threadId))
+            .take(THREAD_DELETE_BATCH - messages.length)
+        : [];
+    for (const share of shares) await ctx.db.delete(share._id);
+    if (streamIds.length > 0) await ctx.scheduler.runAfter(0, internal.threads.purgeDeltas, { streamIds });
+    if (messages.length + shares.length === THREAD_DELETE_BATCH) {
+      await ctx.scheduler.runAfter(0, internal.threads.purgeThread, args);
     }
     return null;
   },
 });
 
-/** Deletes the deltas of removed streams, one batch per run, rescheduling itself until done. */
+/**
+ * Deletes the deltas (and compacted text) of removed streams, one batch per run, rescheduling
+ * itself until done. Worst case per run: 256 deltas plus 2 documents per stream ID read and
+ * deleted (at most 100 stream IDs: one `purgeThread` batch), 1 function scheduled.
+ */
 export const purgeDeltas = internalMutation({
   args: { streamIds: v.array(v.string()) },
   returns: v.null(),
@@ -162,7 +194,10 @@ export const purgeDeltas = internalMutation({
         .take(budget);
       for (const delta of batch) await ctx.db.delete(delta._id);
       budget -= batch.length;
-      if (batch.length === 0 || budget > 0) remaining.shift();
+      if (batch.length === 0 || budget > 0) {
+        await deleteReplyText(ctx, remaining[0]);
+        remaining.shift();
+      }
     }
     if (remaining.length > 0) {
       await ctx.scheduler.runAfter(0, internal.threads.purgeDeltas, { streamIds: remaining });
@@ -174,35 +209,21 @@ export const purgeDeltas = internalMutation({
 /** Longest an observer token may be shared for: a year. */
 const SHARE_MAX_MS = 365 * 24 * 60 * 60 * 1000;
 
-const vShareView = v.object({
-  _id: v.string(),
-  createdAt: v.number(),
-  expiresAt: v.number(),
-  revokedAt: v.union(v.number(), v.null()),
-});
-
 /**
  * Mints a read-only observer token for one thread (visitor or operator), valid for `expiresInMs`
  * (default 30 days, at most a year). RATE_LIMIT_SHARES_PER_MINUTE (10) per caller.
  */
 export const share = mutation({
   args: { threadId: v.string(), token: v.optional(v.string()), expiresInMs: v.optional(v.number()) },
-  returns: v.object({ observerToken: v.string(), shareId: v.string(), expiresAt: v.number() }),
+  returns: vShareResult,
   handler: async (ctx, args) => {
     const { thread, caller } = await authorizeThread(ctx, args.threadId, args.token, "share");
     const ttl = args.expiresInMs ?? SHARE_DEFAULT_MS;
     if (!Number.isFinite(ttl) || ttl < 1000 || ttl > SHARE_MAX_MS) {
-      throw appError(
-        "BAD_REQUEST",
-        `expiresInMs is ${ttl}; it must be between 1,000 (a second) and ${formatCount(SHARE_MAX_MS)} (a year)`,
-        { limit: SHARE_MAX_MS },
-      );
+      throw shareExpiryOutOfRange(ttl, SHARE_MAX_MS);
     }
     const wait = await consumeShare(ctx, visitorKey(caller) ?? "operator");
-    if (wait !== null) {
-      const retryAfterMs = Math.ceil(wait);
-      throw appError("RATE_LIMITED", `Too many shares; try again in ${formatWait(retryAfterMs)}.`, { retryAfterMs });
-    }
+    if (wait !== null) throw sharesRateLimited(wait);
     const observerToken = newToken();
     const now = Date.now();
     const expiresAt = now + Math.floor(ttl);

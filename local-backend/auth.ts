@@ -3,9 +3,10 @@
 // With providers in convex/auth.config.ts, a token must verify against one of them (OIDC:
 // issuer = domain, audience = applicationID, keys from the issuer's discovery document;
 // customJwt: issuer, optional audience, keys from `jwks`, which may be a data: URI). Without
-// auth.config.ts every token is accepted UNVERIFIED (decoded only), which is fine for a
-// local playground and tests, and is announced loudly at startup.
+// providers every token is refused, as a deployment refuses it; `--insecure-auth` accepts
+// them UNVERIFIED (decoded only) for local experiments, announced loudly at startup.
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { BAD_ADMIN_KEY, isAdminKey } from "./adminKey.js";
 import type { Identity } from "./engine.js";
 
 interface Provider {
@@ -57,8 +58,19 @@ export class AuthVerifier {
   private keySets = new Map<string, JWTVerifyGetKey>();
   readonly providers: Provider[];
 
-  constructor(config: { providers?: unknown[] } | null) {
+  constructor(
+    config: { providers?: unknown[] } | null,
+    /** The deployment's admin key (adminKey.ts). */
+    readonly adminKey: string,
+    /** Accept unverified tokens when no provider is configured (--insecure-auth). */
+    readonly insecure = false,
+  ) {
     this.providers = ((config?.providers ?? []) as Provider[]).filter(Boolean);
+  }
+
+  /** Throws unless `presented` is this deployment's admin key. */
+  checkAdminKey(presented: unknown): void {
+    if (!isAdminKey(presented, this.adminKey)) throw new Error(BAD_ADMIN_KEY);
   }
 
   get verifies(): boolean {
@@ -67,6 +79,10 @@ export class AuthVerifier {
 
   /** Identity for a token, or throws with a message suitable for AuthError. */
   async identify(token: string): Promise<Identity> {
+    if (!this.verifies && !this.insecure) {
+      // crates/authentication/src/lib.rs enhance_no_provider_error
+      throw new Error("No auth provider found matching the given token (no providers configured). Check convex/auth.config.ts.");
+    }
     if (!this.verifies) {
       let claims: JWTPayload;
       try {

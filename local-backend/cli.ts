@@ -1,13 +1,16 @@
 // `npm run backend`: start only the local backend.
 //
 //   tsx local-backend/cli.ts [--port 3210] [--data .local-backend] [--reset] [--convex-dir ./convex]
+//                            [--insecure-auth] [--allow-origin https://app.example]...
 //
-// Prints CONVEX_URL and CONVEX_SITE_URL (machine-readable lines other scripts may parse).
+// Prints CONVEX_URL, CONVEX_SITE_URL and CONVEX_SELF_HOSTED_ADMIN_KEY (machine-readable lines
+// other scripts may parse; the admin key is also in <data>/admin_key).
 // Errors are one line on stderr and exit code 1.
 import { parseArgs } from "node:util";
 import { LocalBackendError, startLocalBackend } from "./index.js";
 
-const USAGE = "usage: tsx local-backend/cli.ts [--port N] [--data DIR] [--reset] [--convex-dir DIR] [--quiet]";
+const USAGE =
+  "usage: tsx local-backend/cli.ts [--port N] [--data DIR] [--reset] [--convex-dir DIR] [--quiet] [--insecure-auth] [--allow-origin ORIGIN]...";
 
 async function main() {
   let values;
@@ -19,6 +22,8 @@ async function main() {
         reset: { type: "boolean", default: false },
         "convex-dir": { type: "string" },
         quiet: { type: "boolean", default: false },
+        "insecure-auth": { type: "boolean", default: false },
+        "allow-origin": { type: "string", multiple: true, default: [] },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -39,9 +44,12 @@ async function main() {
     reset: values.reset,
     convexDir: values["convex-dir"],
     quiet: values.quiet,
+    insecureAuth: values["insecure-auth"],
+    allowedOrigins: values["allow-origin"],
   });
   console.log(`CONVEX_URL=${backend.convexUrl}`);
   console.log(`CONVEX_SITE_URL=${backend.siteUrl}`);
+  console.log(`CONVEX_SELF_HOSTED_ADMIN_KEY=${backend.adminKey}`);
 
   let stopping = false;
   const shutdown = (signal: string) => {

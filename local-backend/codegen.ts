@@ -10,15 +10,18 @@ import { mkdirSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
+import { newAdminKey } from "./adminKey.js";
 import { discoverComponents } from "./components.js";
 import { handleDeployApi } from "./deployApi.js";
 
 export async function runCodegen(opts: { projectDir?: string; convexDir?: string; extraArgs?: string[] } = {}) {
   const projectDir = path.resolve(opts.projectDir ?? process.cwd());
   const convexDir = path.resolve(projectDir, opts.convexDir ?? "convex");
+  // A key for this run only: the CLI is the one client allowed to ask.
+  const adminKey = newAdminKey();
   const server = createServer((req, res) => {
     const { pathname } = new URL(req.url ?? "/", "http://127.0.0.1");
-    handleDeployApi(req, res, pathname, () => discoverComponents(convexDir))
+    handleDeployApi(req, res, pathname, () => discoverComponents(convexDir), adminKey)
       .then((handled) => {
         if (!handled) {
           res.writeHead(404, { "content-type": "text/plain" });
@@ -50,8 +53,7 @@ export async function runCodegen(opts: { projectDir?: string; convexDir?: string
           ...process.env,
           HOME: home,
           CONVEX_SELF_HOSTED_URL: `http://127.0.0.1:${port}`,
-          // Any value works: the local backend does not check admin keys.
-          CONVEX_SELF_HOSTED_ADMIN_KEY: "local-backend",
+          CONVEX_SELF_HOSTED_ADMIN_KEY: adminKey,
           CONVEX_DEPLOYMENT: "",
           CONVEX_DEPLOY_KEY: "",
         },

@@ -3,12 +3,15 @@
 // child components), which we read from convex.config.ts ourselves. Nothing is deployed:
 // the local backend always runs the source in convex/ directly.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { adminKeyFromHeader, BAD_ADMIN_KEY, isAdminKey } from "./adminKey.js";
 import type { ComponentNode, ComponentTree } from "./components.js";
 
 // Matches the `convex` package this project pins; only used as udfServerVersion.
 const SERVER_VERSION = "1.48.0";
 
 type Json = Record<string, unknown>;
+
+const ADMIN_PATHS = new Set(["/api/get_config_hashes", "/api/deploy2/start_push", "/api/deploy2/evaluate_push", "/api/deploy2/evaluate_schema"]);
 
 function checkedComponent(node: ComponentNode | null, definitionPath: string): Json {
   return {
@@ -49,7 +52,8 @@ export function startPushResponse(tree: ComponentTree): Json {
 }
 
 /**
- * Answers the admin endpoints codegen needs. Returns false when the path is not one of them.
+ * Answers the admin endpoints codegen needs, for the holder of the admin key only (401
+ * BadAdminKey otherwise). Returns false when the path is not one of them.
  * `getTree` is re-read per request so a codegen run sees the current convex.config.ts.
  */
 export async function handleDeployApi(
@@ -57,8 +61,15 @@ export async function handleDeployApi(
   res: ServerResponse,
   pathname: string,
   getTree: () => Promise<ComponentTree>,
+  adminKey: string,
 ): Promise<boolean> {
-  if (req.method !== "POST") return false;
+  if (req.method !== "POST" || !ADMIN_PATHS.has(pathname)) return false;
+  if (!isAdminKey(adminKeyFromHeader(req.headers.authorization), adminKey)) {
+    req.resume();
+    res.writeHead(401, { "content-type": "application/json" });
+    res.end(JSON.stringify({ code: "BadAdminKey", message: BAD_ADMIN_KEY }));
+    return true;
+  }
   let body: Json;
   switch (pathname) {
     case "/api/get_config_hashes":

@@ -7,51 +7,26 @@
 // - registered functions are wrapped so console output and log lines carry the function's
 //   name, and HTTP routes see the real request URL;
 // - a commit hook (to re-run subscriptions and save to disk) and raw access to the
-//   in-memory tables (to snapshot and restore them) - both through convex-test's private
-//   `DatabaseFake`, reached as described in `captureInternals` below;
+//   in-memory tables (to snapshot and restore them);
 // - syscall counting, so query runs report documents read and tables touched.
-import { convexTest } from "convex-test";
+// Whatever of that needs convex-test's private internals is in convexTestInternals.ts.
 import { makeFunctionReference } from "convex/server";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { discoverComponents, errorText, flattenComponents, type ComponentTree } from "./components.js";
+import { ConvexTestVersionError, createConvexTest, observeSyscalls, withOwnTransactionBudget, type Accessor, type ComponentDatabase } from "./convexTestInternals.js";
+import { checkArguments, checkDocument, checkReturnValue } from "./limits.js";
+import { applyTransactionRuntime } from "./transactionRuntime.js";
+import { ActionExecution, DEFAULT_ACTION_TIMEOUT_MS } from "./actionRuntime.js";
 import { backendStorage, functionStorage, installRuntimeHooks, requestStorage, type BackendScope, type RequestScope } from "./runtime.js";
 
 export class LocalBackendError extends Error {}
 
 export type UdfType = "query" | "mutation" | "action";
-export interface FunctionPath {
-  udfPath: string;
-  componentPath: string;
-}
+export type { Accessor, ComponentDatabase, FunctionPath } from "./convexTestInternals.js";
 export type Identity = Record<string, unknown> & { subject: string; issuer: string; tokenIdentifier: string };
-
-/** The parts of a convex-test accessor we use (the public typings hide most of them). */
-export interface Accessor {
-  queryFromPath(p: FunctionPath, args: Record<string, Value>): Promise<Value>;
-  mutationFromPath(p: FunctionPath, args: Record<string, Value>): Promise<Value>;
-  actionFromPath(p: FunctionPath, args: Record<string, Value>): Promise<Value>;
-  fun(p: FunctionPath, args: Record<string, Value>): Promise<Value>;
-  run<T>(handler: (ctx: any) => Promise<T>): Promise<T>;
-  runInComponent<T>(componentPath: string, handler: (ctx: any) => Promise<T>): Promise<T>;
-  fetch(pathQuery: string, init?: RequestInit): Promise<Response>;
-  withIdentity(identity: Record<string, unknown>): Accessor;
-}
-
-/** convex-test's in-memory database of one component (a private class; fields we touch). */
-export interface DatabaseFake {
-  _componentPath: string;
-  _documents: Record<string, Record<string, Value>>;
-  _storage: Record<string, Blob>;
-  _nextDocId: number;
-  _lastCreationTime: number;
-  _writes: Record<string, unknown>[];
-  get(table: string | undefined, id: string): Record<string, Value> | null;
-  patch(table: string, id: string, value: Record<string, unknown>): void;
-  commit(commitTs?: bigint | null): void;
-}
 
 export interface CronSpec {
   componentPath: string;
@@ -71,9 +46,6 @@ export interface CommitEvent {
 const MODULE_EXTENSIONS = new Set([".ts", ".js", ".mts", ".mjs", ".tsx", ".jsx", ".cts", ".cjs"]);
 const HTTP_URL_HEADER = "x-local-backend-url";
 
-const dbOwners = new WeakMap<object, Engine>();
-let databaseProtoPatched = false;
-let syscallsWrapped = false;
 
 /** Table name of a convex-test document ID ("10001messages" -> "messages"). */
 export function tableOfId(id: string): string | null {
@@ -112,16 +84,44 @@ function functionType(f: Record<string, unknown>): UdfType | "httpAction" {
   return "httpAction";
 }
 
-/** A copy of a registered function whose handler runs with our function context. */
-function wrapFunction(func: Record<string, unknown>, name: string, componentPath: string, rewriteRequest = false): unknown {
+/**
+ * A copy of a registered function whose handler runs with our function context, and whose
+ * arguments and return value are held to the deployment's value limits (limits.ts).
+ * Queries and mutations get the isolate's globals (transactionRuntime.ts).
+ */
+function wrapFunction(func: Record<string, unknown>, name: string, componentPath: string): unknown {
   const original = (func._handler ?? func) as (ctx: unknown, arg: unknown) => unknown;
   const descriptors = Object.getOwnPropertyDescriptors(func);
   for (const k of ["length", "name", "prototype", "arguments", "caller"]) delete (descriptors as Record<string, unknown>)[k];
   const copy = Object.defineProperties(function registeredFunction() {
     throw new Error(`${name} cannot be called directly`);
   }, descriptors) as unknown as Record<string, unknown>;
+  const type = functionType(func);
   copy._handler = (ctx: unknown, arg: unknown) =>
-    functionStorage.run({ name, componentPath }, () => original(ctx, rewriteRequest ? restoreRequestUrl(arg as Request) : arg));
+    functionStorage.run({ name, componentPath }, async () => {
+      if (type === "query" || type === "mutation") {
+        applyTransactionRuntime();
+        checkArguments(name, arg as Value);
+        const result = await original(ctx, arg);
+        checkReturnValue(name, result as Value);
+        return result;
+      }
+      // Actions: the HTTP request's execution (ended by the site server when the body
+      // ends), or one of its own that ends when the handler settles.
+      const execution = (type === "httpAction" && requestStorage.getStore()?.httpAction) || new ActionExecution();
+      execution.applyGlobals();
+      const timedOut = execution.limitTime(backendStorage.getStore()?.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS);
+      const gatedCtx = execution.wrapContext(ctx as Record<string, unknown>);
+      try {
+        if (type === "httpAction") return await Promise.race([original(gatedCtx, restoreRequestUrl(arg as Request)), timedOut]);
+        checkArguments(name, arg as Value);
+        const result = await Promise.race([original(gatedCtx, arg), timedOut]);
+        checkReturnValue(name, result as Value);
+        return result;
+      } finally {
+        if (type !== "httpAction") execution.end("the action returned");
+      }
+    });
   return copy;
 }
 
@@ -151,7 +151,7 @@ function wrapRouter(router: Record<string, unknown>): unknown {
       const [func, m, routePath] = found;
       let w = wrapped.get(func);
       if (!w) {
-        w = wrapFunction(func, `${m} ${routePath}`, "", true);
+        w = wrapFunction(func, `${m} ${routePath}`, "");
         wrapped.set(func, w);
       }
       return [w, m, routePath];
@@ -203,55 +203,10 @@ async function loadModules(dir: string, componentPath: string, displayRoot: stri
 }
 
 /**
- * Reach convex-test's per-instance component map and its `DatabaseFake` class, which it
- * does not export. `registerComponent` does `components[name] = { db, modules }` on a plain
- * object; a short-lived setter on Object.prototype for a probe name observes that
- * assignment (`this` is the map). The probe is not kept as a component.
+ * Count reads and record tables per query run. Every engine in the process shares the
+ * syscall observer; the RequestScope in AsyncLocalStorage says whose read it is.
  */
-function captureInternals(t: { registerComponent: (...a: any[]) => void }): Record<string, { db: DatabaseFake }> {
-  const probe = "__localBackendProbe__";
-  let captured: { map: Record<string, { db: DatabaseFake }> } | null = null;
-  Object.defineProperty(Object.prototype, probe, {
-    configurable: true,
-    set(this: Record<string, { db: DatabaseFake }>) {
-      captured = { map: this };
-    },
-  });
-  try {
-    t.registerComponent(probe, null, { [`/${probe}/_generated/x.js`]: async () => ({}) });
-  } finally {
-    delete (Object.prototype as Record<string, unknown>)[probe];
-  }
-  if (!captured) throw new Error("convex-test internals changed: could not reach its component map");
-  return (captured as { map: Record<string, { db: DatabaseFake }> }).map;
-}
-
-function patchDatabaseFake(proto: DatabaseFake) {
-  if (databaseProtoPatched) return;
-  databaseProtoPatched = true;
-  // There is no commit hook in convex-test; the outermost commit (commitTs !== null) is
-  // the moment writes become visible, so that is where subscriptions and saving learn of it.
-  const commit = proto.commit;
-  proto.commit = function (this: DatabaseFake, commitTs: bigint | null = null) {
-    const pending = this._writes[this._writes.length - 1];
-    commit.call(this, commitTs);
-    if (commitTs === null || !pending) return;
-    const ids = Object.keys(pending);
-    if (ids.length === 0) return;
-    dbOwners.get(this)?.noteCommit(this._componentPath, ids);
-  };
-}
-
-/**
- * Count reads and record tables per query run. The Convex runtime talks to convex-test
- * through the global `Convex.asyncSyscall`, so wrapping it sees every read of every
- * engine in the process; the RequestScope in AsyncLocalStorage says whose it is.
- */
-function wrapSyscalls() {
-  if (syscallsWrapped) return;
-  syscallsWrapped = true;
-  const g = globalThis as unknown as { Convex: Record<string, (...a: any[]) => any> };
-  const original = g.Convex;
+function countReads() {
   const note = (table: string | null | undefined, docs: number) => {
     const reads = requestStorage.getStore()?.reads;
     if (!reads) return;
@@ -260,12 +215,9 @@ function wrapSyscalls() {
   };
   const tableOfQuery = (query: { source?: { tableName?: string; indexName?: string } } | undefined) =>
     query?.source?.tableName ?? query?.source?.indexName?.split(".")[0];
-  g.Convex = {
-    syscall: (op: string, args: string) => original.syscall(op, args),
-    jsSyscall: (op: string, args: unknown) => original.jsSyscall(op, args),
-    asyncSyscall: async (op: string, jsonArgs: string) => {
-      const result = await original.asyncSyscall(op, jsonArgs);
-      if (!requestStorage.getStore()?.reads) return result;
+  observeSyscalls({
+    async(op, jsonArgs, result) {
+      if (!requestStorage.getStore()?.reads) return;
       try {
         const args = JSON.parse(jsonArgs);
         if (op === "1.0/get") note(args.table ?? tableOfId(args.id), result === "null" ? 0 : 1);
@@ -275,21 +227,16 @@ function wrapSyscalls() {
       } catch {
         // Counting is best effort; never break a function over it.
       }
-      return result;
     },
-  };
-  const syscall = g.Convex.syscall;
-  g.Convex.syscall = (op: string, jsonArgs: string) => {
-    const result = syscall(op, jsonArgs);
-    if (op === "1.0/queryStream" && requestStorage.getStore()?.reads) {
+    sync(op, jsonArgs) {
+      if (op !== "1.0/queryStream" || !requestStorage.getStore()?.reads) return;
       try {
         note(tableOfQuery(JSON.parse(jsonArgs).query), 0);
       } catch {
         // best effort
       }
-    }
-    return result;
-  };
+    },
+  });
 }
 
 /** Component path of the innermost wrapped function ("" for the app). */
@@ -306,7 +253,7 @@ export interface EngineOptions {
 
 export class Engine {
   readonly t: Accessor;
-  readonly dbs = new Map<string, DatabaseFake>();
+  dbs = new Map<string, ComponentDatabase>();
   /** Root functions: udfPath ("messages:send") -> type and visibility. */
   readonly functions = new Map<string, { type: UdfType | "httpAction"; visibility: "public" | "internal" }>();
   readonly crons: CronSpec[] = [];
@@ -343,15 +290,19 @@ export class Engine {
       if (app.namespaces.has("schema") && !schema) {
         throw new LocalBackendError(`failed to load ${path.relative(displayRoot, path.join(convexDir, "schema.ts"))}: no default export`);
       }
-      let t: ReturnType<typeof convexTest>;
+      let engine: Engine | null = null;
+      let internals: ReturnType<typeof createConvexTest>;
       try {
-        t = convexTest(schema as never, app.map);
+        internals = createConvexTest(schema, app.map, {
+          onCommit: (componentPath, ids) => engine?.noteCommit(componentPath, ids),
+          checkDocument,
+        });
       } catch (e) {
+        if (e instanceof ConvexTestVersionError) throw new LocalBackendError(e.message);
         throw new LocalBackendError(`invalid schema in ${path.relative(displayRoot, convexDir)}/schema.ts: ${errorText(e)}`);
       }
-      wrapSyscalls();
-      const components = captureInternals(t as never);
-      const engine = new Engine(t as unknown as Accessor, tree, scope);
+      countReads();
+      engine = new Engine(internals.t, tree, scope);
 
       for (const [modulePath, ns] of app.namespaces) {
         if (modulePath.startsWith("_generated/")) continue;
@@ -371,16 +322,11 @@ export class Engine {
       for (const node of flattenComponents(tree.components)) {
         const mods = await loadModules(node.dir, node.componentPath, displayRoot);
         const componentSchema = mods.namespaces.get("schema")?.default ?? null;
-        t.registerComponent(node.componentPath, componentSchema as never, mods.map);
+        internals.registerComponent(node.componentPath, componentSchema, mods.map);
         engine.addCrons(node.componentPath, mods.namespaces.get("crons"));
       }
 
-      delete components.__localBackendProbe__;
-      for (const [componentPath, info] of Object.entries(components)) {
-        engine.dbs.set(componentPath, info.db);
-        dbOwners.set(info.db, engine);
-      }
-      patchDatabaseFake(Object.getPrototypeOf(engine.dbs.get("")!) as DatabaseFake);
+      engine.dbs = internals.databases();
       return engine;
     });
   }
@@ -479,7 +425,7 @@ export class Engine {
           const r = await requestStorage.run(req, async () => {
             if (denied) return { ok: false as const, message: denied };
             try {
-              const value = await ctx.runQuery(makeFunctionReference<"query">(normalizeUdfPath(q.udfPath)), q.args);
+              const value = await withOwnTransactionBudget(() => ctx.runQuery(makeFunctionReference<"query">(normalizeUdfPath(q.udfPath)), q.args));
               return { ok: true as const, value };
             } catch (e) {
               return { ok: false as const, ...describeError(e) };
@@ -493,12 +439,17 @@ export class Engine {
     return { ts, results };
   }
 
-  /** An HTTP action request on the site URL. `realUrl` is what the handler's request.url shows. */
-  async fetch(pathQuery: string, init: RequestInit, realUrl: string, identity: Identity | null): Promise<Response> {
+  /**
+   * An HTTP action request on the site URL. `realUrl` is what the handler's request.url
+   * shows; `execution` is ended by the caller when the response body has ended.
+   */
+  async fetch(pathQuery: string, init: RequestInit, realUrl: string, identity: Identity | null, execution: ActionExecution): Promise<Response> {
     if (!this.hasHttp) return new Response("No HTTP actions (convex/http.ts) in this app", { status: 404 });
     const headers = new Headers(init.headers);
     headers.set(HTTP_URL_HEADER, realUrl);
-    return this.inScope(() => requestStorage.run({ logLines: [] }, () => this.accessor(identity).fetch(pathQuery, { ...init, headers })));
+    return this.inScope(() =>
+      requestStorage.run({ logLines: [], httpAction: execution }, () => this.accessor(identity).fetch(pathQuery, { ...init, headers })),
+    );
   }
 
   // ---- raw table access for persistence and the scheduler ----
@@ -507,7 +458,7 @@ export class Engine {
   documents(componentPath: string, table: string): Record<string, Value>[] {
     const db = this.dbs.get(componentPath);
     if (!db) return [];
-    return Object.entries(db._documents)
+    return Object.entries(db.documents())
       .filter(([id]) => tableOfId(id) === table)
       .map(([, doc]) => doc);
   }

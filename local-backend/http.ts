@@ -6,12 +6,16 @@
 // methods, OPTIONS included, go to the app's router, so CORS is whatever the app's routes
 // answer. Response bodies are written chunk by chunk as the action produces them.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { Readable } from "node:stream";
 import { WebSocketServer } from "ws";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
+import { ActionExecution } from "./actionRuntime.js";
+import { adminKeyFromHeader, BAD_ADMIN_KEY } from "./adminKey.js";
 import type { AuthVerifier } from "./auth.js";
 import { handleDeployApi } from "./deployApi.js";
+import type { LocalOnlyPolicy } from "./localOnly.js";
 import { encodeTs, SyncConnection, type ConnectionStats } from "./sync.js";
 import { errorDataField, normalizeUdfPath, type Engine, type Identity, type UdfType } from "./engine.js";
 
@@ -20,15 +24,15 @@ const STATUS_CODE_UDF_FAILED = 560;
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 const API_CORS = {
-  "access-control-allow-origin": "*",
   "access-control-allow-headers": "Content-Type, Authorization, Convex-Client",
   "access-control-allow-methods": "GET, POST, OPTIONS",
+  vary: "Origin",
 };
 
 type Log = (level: "log" | "error", line: string) => void;
 
 function json(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { "content-type": "application/json", ...API_CORS });
+  res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body));
 }
 
@@ -43,8 +47,16 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** Identity from `Authorization: Bearer <jwt>`; a bearer value that is not a JWT means none. */
+/**
+ * Identity from `Authorization: Bearer <jwt>`; a bearer value that is not a JWT means none.
+ * On the deployment URL (`strict`), `Authorization: Convex <key>` must carry the admin key.
+ */
 async function identityFromHeader(auth: AuthVerifier, header: string | undefined, strict: boolean): Promise<Identity | null> {
+  const adminKey = adminKeyFromHeader(header);
+  if (strict && adminKey !== null) {
+    auth.checkAdminKey(adminKey);
+    return null;
+  }
   const m = header ? /^Bearer\s+(.+)$/i.exec(header) : null;
   if (!m) return null;
   const token = m[1].trim();
@@ -65,10 +77,21 @@ export function createDeploymentServer(opts: {
   connections: Set<SyncConnection>;
   /** Every connection's stats, kept after it closes (benchmarks read them at the end). */
   allStats: ConnectionStats[];
+  policy: LocalOnlyPolicy;
 }): Server {
-  const { engine, auth, log, connections, allStats } = opts;
+  const { engine, auth, log, connections, allStats, policy } = opts;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  const port = () => (server.address() as AddressInfo).port;
   const server = createServer((req, res) => {
+    const refused = policy.refuseDeployment(req, port());
+    if (refused) {
+      req.resume();
+      json(res, 403, { code: "Forbidden", message: refused });
+      return;
+    }
+    // Allowed origins only (localOnly.ts), each answered with its own origin.
+    for (const [k, v] of Object.entries(API_CORS)) res.setHeader(k, v);
+    if (req.headers.origin) res.setHeader("access-control-allow-origin", req.headers.origin);
     handleApi(req, res).catch((e: unknown) => {
       log("error", `${req.method} ${req.url} failed: ${e instanceof Error ? e.message : String(e)}`);
       if (!res.headersSent) json(res, 500, { code: "InternalServerError", message: e instanceof Error ? e.message : String(e) });
@@ -77,6 +100,12 @@ export function createDeploymentServer(opts: {
   });
 
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refused = policy.refuseDeployment(req, port());
+    if (refused) {
+      log("error", `refused a sync connection: ${refused}`);
+      socket.end("HTTP/1.1 403 Forbidden\r\n\r\n");
+      return;
+    }
     const { pathname } = new URL(req.url ?? "/", "http://localhost");
     if (!/^\/api\/[^/]+\/sync$/.test(pathname)) {
       socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
@@ -93,13 +122,13 @@ export function createDeploymentServer(opts: {
   async function handleApi(req: IncomingMessage, res: ServerResponse) {
     const { pathname } = new URL(req.url ?? "/", "http://localhost");
     if (req.method === "OPTIONS") {
-      res.writeHead(204, API_CORS);
+      res.writeHead(204);
       res.end();
       return;
     }
-    if (await handleDeployApi(req, res, pathname, async () => engine.tree)) return;
+    if (await handleDeployApi(req, res, pathname, async () => engine.tree, auth.adminKey)) return;
     if (req.method === "GET" && (pathname === "/version" || pathname === "/instance_version")) {
-      res.writeHead(200, { "content-type": "text/plain", ...API_CORS });
+      res.writeHead(200, { "content-type": "text/plain" });
       res.end("local-backend");
       return;
     }
@@ -125,7 +154,8 @@ export function createDeploymentServer(opts: {
     try {
       identity = await identityFromHeader(auth, req.headers.authorization, true);
     } catch (e) {
-      json(res, 401, { code: "Unauthenticated", message: e instanceof Error ? e.message : String(e) });
+      const message = e instanceof Error ? e.message : String(e);
+      json(res, 401, { code: message === BAD_ADMIN_KEY ? "BadAdminKey" : "Unauthenticated", message });
       return;
     }
     let type: UdfType;
@@ -159,9 +189,16 @@ export function createDeploymentServer(opts: {
   return server;
 }
 
-export function createSiteServer(opts: { engine: Engine; auth: AuthVerifier; log: Log }): Server {
-  const { engine, auth, log } = opts;
+export function createSiteServer(opts: { engine: Engine; auth: AuthVerifier; log: Log; policy: LocalOnlyPolicy }): Server {
+  const { engine, auth, log, policy } = opts;
   const server = createServer((req, res) => {
+    // Like a .convex.site: any origin (the app's CORS decides), but only this address as Host.
+    if (!policy.hostAllowed(req, (server.address() as AddressInfo).port)) {
+      req.resume();
+      res.writeHead(403, { "content-type": "text/plain" });
+      res.end(`Host ${JSON.stringify(req.headers.host ?? "")} is not this local backend's address`);
+      return;
+    }
     serve(req, res).catch((e: unknown) => {
       log("error", `HTTP action ${req.method} ${req.url} failed: ${e instanceof Error ? e.message : String(e)}`);
       if (!res.headersSent) {
@@ -183,14 +220,12 @@ export function createSiteServer(opts: { engine: Engine; auth: AuthVerifier; log
       if (v === undefined) continue;
       for (const value of Array.isArray(v) ? v : [v]) headers.append(k, value);
     }
-    // A client that goes away mid-stream aborts the request and cancels the body, so the
-    // action's writes to the stream fail (the streaming component then keeps persisting).
+    // As on a deployment (action/mod.rs signal_http_action_abort, handle_http_streamed_part):
+    // a client that goes away aborts request.signal, and whatever the action still writes
+    // to the body is read and dropped, so its writes neither fail nor block.
     const abort = new AbortController();
-    let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
     res.on("close", () => {
-      if (res.writableFinished) return;
-      abort.abort();
-      reader?.cancel().catch(() => {});
+      if (!res.writableFinished) abort.abort();
     });
     const method = req.method ?? "GET";
     const hasBody = method !== "GET" && method !== "HEAD";
@@ -201,30 +236,48 @@ export function createSiteServer(opts: { engine: Engine; auth: AuthVerifier; log
       ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: "half" } : {}),
     };
     const identity = await identityFromHeader(auth, req.headers.authorization, false);
-    const response = await engine.fetch(req.url ?? "/", init, realUrl, identity);
-    const outHeaders: Record<string, string | string[]> = {};
-    response.headers.forEach((value, key) => {
-      if (key === "set-cookie") return;
-      outHeaders[key] = value;
-    });
-    const cookies = response.headers.getSetCookie?.() ?? [];
-    if (cookies.length > 0) outHeaders["set-cookie"] = cookies;
-    res.writeHead(response.status, response.statusText, outHeaders);
-    if (!response.body || method === "HEAD") {
-      res.end();
-      return;
+    // The action's JavaScript runs until its response body has ended; then what it left
+    // running is cut off (actionRuntime.ts).
+    const execution = new ActionExecution();
+    try {
+      const response = await engine.fetch(req.url ?? "/", init, realUrl, identity, execution);
+      await sendResponse(res, response, method, execution);
+    } finally {
+      execution.end("the response body ended");
     }
-    // Send headers now, then every chunk the moment the action produces it.
-    res.flushHeaders();
-    reader = response.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done || res.destroyed) break;
-      res.write(value);
-    }
-    if (res.destroyed) await reader.cancel().catch(() => {});
-    else res.end();
   }
 
   return server;
+}
+
+async function sendResponse(res: ServerResponse, response: Response, method: string, execution: ActionExecution) {
+  const outHeaders: Record<string, string | string[]> = {};
+  response.headers.forEach((value, key) => {
+    if (key === "set-cookie") return;
+    outHeaders[key] = value;
+  });
+  const cookies = response.headers.getSetCookie?.() ?? [];
+  if (cookies.length > 0) outHeaders["set-cookie"] = cookies;
+  res.writeHead(response.status, response.statusText, outHeaders);
+  if (!response.body || method === "HEAD") {
+    res.end();
+    return;
+  }
+  // Send headers now, then every chunk the moment the action produces it.
+  res.flushHeaders();
+  const reader = response.body.getReader();
+  // The time limit ends the execution while the body may still be open: stop reading.
+  const stopped = execution.ended.then(() => ({ done: true, value: undefined }) as const);
+  for (;;) {
+    const { done, value } = await Promise.race([reader.read(), stopped]);
+    if (done) break;
+    if (!res.destroyed) res.write(value);
+  }
+  if (execution.endReason !== null) {
+    // Timed out mid-body: the client sees the body break off, as when a deployment kills the action.
+    await reader.cancel().catch(() => {});
+    res.destroy();
+  } else if (!res.destroyed) {
+    res.end();
+  }
 }

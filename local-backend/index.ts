@@ -8,9 +8,13 @@ import { existsSync, readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { DEFAULT_ACTION_TIMEOUT_MS } from "./actionRuntime.js";
+import { loadOrCreateAdminKey } from "./adminKey.js";
 import { AuthVerifier } from "./auth.js";
 import { Engine, LocalBackendError } from "./engine.js";
 import { createDeploymentServer, createSiteServer } from "./http.js";
+import { envVarProblem } from "./limits.js";
+import { LocalOnlyPolicy } from "./localOnly.js";
 import { Persistence } from "./persistence.js";
 import type { BackendScope } from "./runtime.js";
 import { realClearTimeout } from "./runtime.js";
@@ -37,6 +41,18 @@ export interface LocalBackendOptions {
   quiet?: boolean;
   /** Host to bind. Default 127.0.0.1. */
   host?: string;
+  /**
+   * Origins besides loopback ones whose pages may use /api and the sync WebSocket
+   * (`--allow-origin`). Requests with no Origin (Node, curl) are always served.
+   */
+  allowedOrigins?: string[];
+  /**
+   * With no convex/auth.config.ts providers, accept `setAuth` JWTs UNVERIFIED (decoded
+   * only) instead of refusing them as a deployment does. Local experiments only.
+   */
+  insecureAuth?: boolean;
+  /** Actions and HTTP actions are stopped after this long. Default: the deployment's 30 minutes (tests set less). */
+  actionTimeoutMs?: number;
 }
 
 export interface LocalBackendStats {
@@ -47,6 +63,11 @@ export interface LocalBackendStats {
 export interface LocalBackend {
   convexUrl: string;
   siteUrl: string;
+  /**
+   * The deployment's admin key (kept in `<dataDir>/admin_key`, made at first start): what
+   * `CONVEX_SELF_HOSTED_ADMIN_KEY` / `ConvexHttpClient.setAdminAuth` need.
+   */
+  adminKey: string;
   /** Per sync WebSocket: bytes sent, query runs, documents read (closed ones included). */
   stats(): LocalBackendStats;
   /**
@@ -107,6 +128,12 @@ function closeServer(server: Server): Promise<void> {
 
 export async function startLocalBackend(options: LocalBackendOptions = {}): Promise<LocalBackend> {
   const host = options.host ?? "127.0.0.1";
+  let policy: LocalOnlyPolicy;
+  try {
+    policy = new LocalOnlyPolicy(host, options.allowedOrigins);
+  } catch {
+    throw new LocalBackendError(`invalid --allow-origin ${JSON.stringify(options.allowedOrigins)}: give origins like https://app.example:8443`);
+  }
   const convexDir = path.resolve(options.convexDir ?? "convex");
   const projectDir = path.dirname(convexDir);
   const dataDir = path.resolve(options.dataDir ?? path.join(projectDir, ".local-backend"));
@@ -122,10 +149,16 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(dotEnv)) if (process.env[k] === undefined) env[k] = v;
   Object.assign(env, options.env ?? {});
+  // What `npx convex env set` would refuse for a deployment (limits.ts).
+  for (const [name, value] of Object.entries(env)) {
+    const problem = envVarProblem(name, value);
+    if (problem) throw new LocalBackendError(`environment variable from .env.local or options.env: ${problem}`);
+  }
 
   const scope: BackendScope = {
     clockOffsetMs: 0,
     env,
+    actionTimeoutMs: options.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS,
     timers: new Set(),
     stopped: false,
     print: (stream, line) => {
@@ -135,7 +168,8 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
   };
 
   const engine = await Engine.load({ convexDir, scope, displayRoot: process.cwd() });
-  const auth = new AuthVerifier(engine.authConfig);
+  const admin = loadOrCreateAdminKey(dataDir);
+  const auth = new AuthVerifier(engine.authConfig, admin.key, options.insecureAuth ?? false);
   if (options.reset) Persistence.reset(dataDir);
   // Each calls the other only once running (scheduler.start / the first save).
   const scheduler: Scheduler = new Scheduler(engine, log, () => persistence.markStale());
@@ -150,8 +184,8 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
 
   const connections = new Set<SyncConnection>();
   const closedStats: ConnectionStats[] = []; // all connections, open or closed
-  const deployment = createDeploymentServer({ engine, auth, log, connections, allStats: closedStats });
-  const site = createSiteServer({ engine, auth, log });
+  const deployment = createDeploymentServer({ engine, auth, log, connections, allStats: closedStats, policy });
+  const site = createSiteServer({ engine, auth, log, policy });
 
   let port = options.port ?? 3210;
   let sitePort: number;
@@ -190,18 +224,20 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
   const displayHost = host === "0.0.0.0" ? "127.0.0.1" : host;
   const convexUrl = `http://${displayHost}:${port}`;
   const siteUrl = `http://${displayHost}:${sitePort}`;
-  if (!auth.verifies) {
-    out(
-      "local-backend: WARNING: no convex/auth.config.ts providers - setAuth() tokens are accepted UNVERIFIED " +
-        "(any JWT is trusted). Local use only.",
+  if (!auth.verifies && auth.insecure) {
+    err(
+      "local-backend: WARNING: --insecure-auth: no convex/auth.config.ts providers, so setAuth() tokens are accepted UNVERIFIED " +
+        "(any JWT is trusted, anyone can claim any identity). Local experiments only; a deployment refuses these tokens.",
     );
   }
+  if (admin.created) out(`local-backend: new admin key saved to ${path.relative(process.cwd(), admin.file) || admin.file}`);
   out(`local-backend: serving ${path.relative(process.cwd(), convexDir) || "."} (data: ${path.relative(process.cwd(), dataDir) || "."})`);
 
   let stopping: Promise<void> | null = null;
   return {
     convexUrl,
     siteUrl,
+    adminKey: admin.key,
     stats() {
       const list = closedStats.map((s) => ({ ...s }));
       const totals = { bytesSent: 0, messagesSent: 0, transitions: 0, queryRuns: 0, documentsRead: 0 };

@@ -74,15 +74,13 @@ export class Persistence {
     for (const [componentPath, saved] of Object.entries(state.components)) {
       const db = this.engine.dbs.get(componentPath);
       if (!db) continue; // component no longer in convex.config.ts
-      const docs: Record<string, Record<string, Value>> = {};
-      for (const [id, doc] of Object.entries(saved.documents)) docs[id] = jsonToConvex(doc as never) as Record<string, Value>;
-      db._documents = docs;
-      db._nextDocId = Math.max(db._nextDocId, saved.nextDocId);
-      db._lastCreationTime = Math.max(db._lastCreationTime, saved.lastCreationTime);
-      db._storage = {};
+      const documents: Record<string, Record<string, Value>> = {};
+      for (const [id, doc] of Object.entries(saved.documents)) documents[id] = jsonToConvex(doc as never) as Record<string, Value>;
+      const files: Record<string, Blob> = {};
       for (const [id, f] of Object.entries(saved.files ?? {})) {
-        db._storage[id] = new Blob([Buffer.from(f.base64, "base64")], { type: f.type });
+        files[id] = new Blob([Buffer.from(f.base64, "base64")], { type: f.type });
       }
+      db.restore({ documents, nextDocId: saved.nextDocId, lastCreationTime: saved.lastCreationTime, files });
     }
     const ts = BigInt(state.ts);
     if (ts > this.engine.ts) this.engine.ts = ts;
@@ -140,10 +138,11 @@ export class Persistence {
     const components: Record<string, SavedComponent> = {};
     const blobs: [SavedComponent, string, Blob][] = [];
     for (const [componentPath, db] of this.engine.dbs) {
+      const contents = db.contents();
       const documents: Record<string, unknown> = {};
-      for (const [id, doc] of Object.entries(db._documents)) documents[id] = convexToJson(doc as Value);
-      const saved: SavedComponent = { documents, nextDocId: db._nextDocId, lastCreationTime: db._lastCreationTime, files: {} };
-      for (const [id, blob] of Object.entries(db._storage)) blobs.push([saved, id, blob]);
+      for (const [id, doc] of Object.entries(contents.documents)) documents[id] = convexToJson(doc as Value);
+      const saved: SavedComponent = { documents, nextDocId: contents.nextDocId, lastCreationTime: contents.lastCreationTime, files: {} };
+      for (const [id, blob] of Object.entries(contents.files)) blobs.push([saved, id, blob]);
       components[componentPath] = saved;
     }
     const state: SavedState = {

@@ -9,6 +9,7 @@
 // then-current globals as the defaults it hands to Convex functions.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { format, promisify } from "node:util";
+import type { ActionExecution } from "./actionRuntime.js";
 
 export interface BackendScope {
   /** Added to Date.now() for functions of this backend (tests advance time with it). */
@@ -18,6 +19,8 @@ export interface BackendScope {
   /** Timers created by this backend's functions (and convex-test's scheduler), cleared on stop. */
   timers: Set<NodeJS.Timeout>;
   stopped: boolean;
+  /** Actions and HTTP actions are stopped after this long (the deployment's 30 minutes by default). */
+  actionTimeoutMs: number;
   /** Prints a function's console line (already prefixed with the function name). */
   print: (level: "log" | "warn" | "error", line: string) => void;
 }
@@ -29,6 +32,8 @@ export interface RequestScope {
   reads?: { count: number; tables: Set<string> };
   /** Commit timestamp of the outermost transaction this request committed, if any. */
   commitTs?: bigint;
+  /** For an HTTP action request: its execution, ended by the site server when the body ends. */
+  httpAction?: ActionExecution;
 }
 
 export const backendStorage = new AsyncLocalStorage<BackendScope>();

@@ -168,7 +168,11 @@ export class SyncConnection {
     let identity: Identity | null = null;
     try {
       if (msg.tokenType === "User") identity = await this.auth.identify(String(msg.value));
-      else if (msg.tokenType === "Admin" && msg.impersonating) identity = identityFromClaims(msg.impersonating);
+      else if (msg.tokenType === "Admin") {
+        // Only the holder of the admin key may act as (impersonate) any identity.
+        this.auth.checkAdminKey(msg.value);
+        if (msg.impersonating) identity = identityFromClaims(msg.impersonating);
+      }
     } catch (e) {
       this.send({
         type: "AuthError",

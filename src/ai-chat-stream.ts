@@ -3,41 +3,30 @@ import { property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
 import { api, isActive, toErrorInfo, type ChatErrorInfo, type MessageStatus, type MessageView } from "./api.js";
 import type { ChatClient } from "./convex-pool.js";
+import { AnnouncerController } from "./controllers/announcer.js";
 import { ClientController } from "./controllers/client.js";
 import { ConnectionController } from "./controllers/connection.js";
-import { defineElement } from "./define.js";
 import { ConversationController } from "./controllers/conversation.js";
-import { DriverController } from "./controllers/driver.js";
+import { CopyCodeController } from "./controllers/copy-code.js";
+import { EscapeKeyController } from "./controllers/escape-key.js";
+import { RateLimitController } from "./controllers/rate-limit.js";
+import { ScrollController } from "./controllers/scroll.js";
+import { SessionController } from "./controllers/session.js";
 import { ViewportController } from "./controllers/viewport.js";
+import { defineElement } from "./define.js";
 import { AiChatErrorEvent, AiChatSendEvent, AiChatStreamEndEvent, AiChatStreamStartEvent } from "./events.js";
-import { MarkdownStream } from "./markdown.js";
-import { loadSession, saveSession, type StoredSession } from "./storage.js";
+import { iconChat, iconClose, iconNew, iconSend, iconStop } from "./icons.js";
+import { MarkdownCache } from "./markdown-cache.js";
+import { deriveSiteUrl } from "./site-url.js";
 import { defaultStrings, format, type ChatStrings } from "./strings.js";
+import { emptyState, replyRow, thinkingRow, userRow } from "./transcript.js";
 import { styles } from "./ai-chat-stream.styles.js";
+
+export { deriveSiteUrl } from "./site-url.js";
 
 export type ChatStatus = "idle" | "sending" | "streaming" | "error";
 export type ChatMode = "chat" | "observe";
 export type ChatTheme = "auto" | "light" | "dark";
-
-/**
- * The site URL (HTTP actions) for a deployment URL: `https://x.convex.cloud` ->
- * `https://x.convex.site`; a local or IP deployment on port N -> port N + 1.
- */
-export function deriveSiteUrl(convexUrl: string): string {
-  try {
-    const url = new URL(convexUrl);
-    if (url.hostname.endsWith(".convex.cloud")) {
-      url.hostname = url.hostname.replace(/\.convex\.cloud$/, ".convex.site");
-    } else if (url.port) {
-      url.port = String(Number(url.port) + 1);
-    }
-    return url.origin;
-  } catch {
-    return convexUrl;
-  }
-}
-
-const RATE_LIMIT_FALLBACK_MS = 10_000;
 
 /**
  * A chat with an AI model that streams replies live, backed by a Convex deployment. Drop it
@@ -132,21 +121,10 @@ export class AiChatStream extends LitElement {
   @property({ reflect: true }) status: ChatStatus = "idle";
 
   @state() private _input = "";
-  /** The prompt being sent, until the server has it (or the send failed). */
-  @state() private _pendingPrompt: string | null = null;
   @state() private _error: (ChatErrorInfo & { retryPrompt: string | null }) | null = null;
-  @state() private _rateLimitUntil = 0;
-  @state() private _announcement = "";
 
   @query("textarea") private _textarea?: HTMLTextAreaElement;
-  @query(".messages") private _messagesEl?: HTMLElement;
   @query("[part=launcher]") private _launcherButton?: HTMLButtonElement;
-
-  private _session: StoredSession | null = null;
-  private _countAtSend = 0;
-  private _stickToBottom = true;
-  private _markdown = new Map<string, MarkdownStream>();
-  private _tick?: ReturnType<typeof setInterval>;
 
   private readonly _deployment = new ClientController(this, {
     onClient: (client, url) => this._onClient(client, url),
@@ -157,23 +135,33 @@ export class AiChatStream extends LitElement {
     onStreamStart: (threadId, streamId, driven) => this._onStreamStart(threadId, streamId, driven),
     onStreamEnd: (threadId, streamId, status, text) => this._onStreamEnd(threadId, streamId, status, text),
     onError: (info) => this._onConversationError(info),
+    onDriveRefused: (info) => this._fail(info, null),
   });
 
-  private readonly _driver = new DriverController(this, {
-    onStart: (req) => this._conversation.markStarted(req.messageId),
-    onText: (req, text) => this._conversation.applyDriven(req.messageId, text),
-    onComplete: () => this.requestUpdate(),
-    onHandover: (req, error) => {
-      this._conversation.handOver(req.messageId);
-      if (error) this._fail(error, null);
+  private readonly _session = new SessionController(this, this._conversation, {
+    onSendFailed: (err, prompt) => {
+      const strings = this.effectiveStrings;
+      this._fail(toErrorInfo(err, err instanceof TypeError ? strings.networkError : strings.genericError), prompt);
     },
   });
 
   private readonly _connection = new ConnectionController(this);
+  private readonly _rateLimit = new RateLimitController(this);
+  private readonly _announcer = new AnnouncerController(this);
+  private readonly _scroll = new ScrollController(this, () => this.renderRoot?.querySelector<HTMLElement>(".messages"));
+  private readonly _copy = new CopyCodeController(this, () => this.effectiveStrings);
+  private readonly _markdown = new MarkdownCache();
 
   constructor() {
     super();
     new ViewportController(this);
+    new EscapeKeyController(this, {
+      active: () => this.launcher && this.open,
+      onEscape: () => {
+        this.open = false;
+        void this.updateComplete.then(() => this._launcherButton?.focus());
+      },
+    });
   }
 
   /** The merged strings in effect. */
@@ -186,13 +174,6 @@ export class AiChatStream extends LitElement {
     return this.siteUrl || deriveSiteUrl(this.convexUrl);
   }
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    clearInterval(this._tick);
-    this._tick = undefined;
-    document.removeEventListener("keydown", this._onDocumentKeydown);
-  }
-
   /**
    * Sends `prompt` as the visitor: creates the conversation if there is none, then streams the
    * reply. Resolves once the reply has started (or the send failed; failures also fire `ai-chat-error`).
@@ -202,51 +183,14 @@ export class AiChatStream extends LitElement {
     const event = new AiChatSendEvent(prompt);
     this.dispatchEvent(event);
     if (event.defaultPrevented) return;
-    const strings = this.effectiveStrings;
     const client = this._deployment.client;
-    const url = this.convexUrl;
     if (!client) {
-      this._fail({ code: "NOT_CONFIGURED", message: strings.genericError }, prompt);
+      this._fail({ code: "NOT_CONFIGURED", message: this.effectiveStrings.genericError }, prompt);
       return;
     }
     this._error = null;
-    this._rateLimitUntil = 0;
-    this._pendingPrompt = prompt;
-    this._countAtSend = this._conversation.messages?.length ?? 0;
-    let threadId = this.thread;
-    try {
-      let session = this._session;
-      if (!session || !threadId) {
-        const created = await client.mutation(api.threads.create, {
-          ...(session ? { token: session.token } : {}),
-          origin: location.origin,
-        });
-        if (url !== this.convexUrl) return;
-        session = { threadId: created.threadId, token: created.token };
-        this._session = session;
-        saveSession(url, this.effectiveSiteUrl, session);
-        this.thread = threadId = created.threadId;
-        await this.updateComplete;
-      }
-      this._conversation.expectDrive(true);
-      const sent = await client.mutation(api.messages.send, { threadId: threadId!, token: session.token, prompt });
-      if (url !== this.convexUrl || threadId !== this.thread) return;
-      this._conversation.beginDrive(sent.assistantMessageId, sent.streamId);
-      this._pendingPrompt = null;
-      void this._driver.drive({
-        siteUrl: this.effectiveSiteUrl,
-        token: session.token,
-        threadId: threadId!,
-        streamId: sent.streamId,
-        messageId: sent.assistantMessageId,
-      });
-    } catch (err) {
-      if (url !== this.convexUrl || threadId !== this.thread) return;
-      this._conversation.expectDrive(false);
-      this._fail(toErrorInfo(err, err instanceof TypeError ? strings.networkError : strings.genericError), prompt);
-    } finally {
-      if (url === this.convexUrl) this._pendingPrompt = null;
-    }
+    this._rateLimit.clear();
+    await this._session.send(client, prompt);
   }
 
   /** Stops the reply in progress (the server keeps what was generated so far, status `stopped`). */
@@ -255,7 +199,7 @@ export class AiChatStream extends LitElement {
     const threadId = this.thread;
     if (!client || !threadId) return;
     try {
-      await client.mutation(api.messages.stop, { threadId, ...this._tokenArg() });
+      await client.mutation(api.messages.stop, { threadId, ...this._session.tokenArg });
     } catch (err) {
       this._fail(toErrorInfo(err, this.effectiveStrings.genericError), null);
     }
@@ -266,20 +210,17 @@ export class AiChatStream extends LitElement {
     const client = this._deployment.client;
     const threadId = this.thread;
     if (!client || !threadId) throw new Error("There is no conversation to share yet.");
-    const { observerToken } = await client.mutation(api.threads.share, { threadId, ...this._tokenArg() });
+    const { observerToken } = await client.mutation(api.threads.share, { threadId, ...this._session.tokenArg });
     return observerToken;
   }
 
   /** Starts a fresh conversation; the visitor keeps their token, so earlier threads stay theirs. */
   newConversation(): void {
-    this._driver.abort();
-    if (this._session) {
-      this._session = { ...this._session, threadId: null };
-      saveSession(this.convexUrl, this.effectiveSiteUrl, this._session);
-    }
+    this._conversation.abort();
+    this._session.forgetThread();
     this._error = null;
-    this._rateLimitUntil = 0;
-    this._announcement = "";
+    this._rateLimit.clear();
+    this._announcer.clear();
     this.thread = null;
     this._textarea?.focus();
   }
@@ -289,51 +230,32 @@ export class AiChatStream extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has("convexUrl")) this._deployment.sync();
     // Tokens stay with the site that issued them: another site-url gets its own (or none yet).
-    if (changed.has("siteUrl") && this._deployment.client) this._session = loadSession(this.convexUrl, this.effectiveSiteUrl);
-    if (changed.has("thread") && this._driver.active && this._driver.active.threadId !== this.thread) {
-      // Stale-stream guard: a reply driven for another thread must not land in this one.
-      this._driver.abort();
-    }
-    // Rendered Markdown belongs to one transcript and is built with strings and allowImages.
-    if (["thread", "convexUrl", "observerToken", "strings", "allowImages"].some((k) => changed.has(k as keyof AiChatStream))) {
-      this._markdown.clear();
-    }
+    if (changed.has("siteUrl") && this._deployment.client) this._session.restore(this.convexUrl);
+    // Rendered Markdown belongs to one transcript.
+    if (changed.has("thread") || changed.has("convexUrl") || changed.has("observerToken")) this._markdown.clear();
+    // Setting another thread aborts a reply driven for the old one.
     this._conversation.setTarget(
-      this._deployment.client && this.thread ? { client: this._deployment.client, threadId: this.thread, ...this._tokenArg() } : null,
+      this._deployment.client && this.thread ? { client: this._deployment.client, threadId: this.thread, ...this._session.tokenArg } : null,
     );
     this.status = this._computeStatus();
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    if (changed.has("open") && this.launcher) {
-      if (this.open) {
-        document.addEventListener("keydown", this._onDocumentKeydown);
-        this._textarea?.focus();
-      } else {
-        document.removeEventListener("keydown", this._onDocumentKeydown);
-      }
-    }
-    if (this._stickToBottom && this._messagesEl) this._messagesEl.scrollTop = this._messagesEl.scrollHeight;
+    if (changed.has("open") && this.launcher && this.open) this._textarea?.focus();
   }
 
   private _onClient(client: ChatClient | null, url: string): void {
     if (client) {
-      this._session = loadSession(url, this.effectiveSiteUrl);
-      if (!this.thread && !this.observerToken && this._session?.threadId) this.thread = this._session.threadId;
+      this._session.restore(url);
     } else {
-      this._driver.abort();
+      this._conversation.abort();
       this._conversation.setTarget(null);
     }
     this._connection.setClient(client);
   }
 
-  private _tokenArg(): { token?: string } {
-    const token = this.observerToken || this._session?.token;
-    return token ? { token } : {};
-  }
-
   private _computeStatus(): ChatStatus {
-    if (this._error || this._rateLimitUntil > Date.now() || this._lastReplyFailure()) return "error";
+    if (this._error || this._rateLimit.waiting || this._lastReplyFailure()) return "error";
     if (this._sending) return "sending";
     if (this._streaming) return "streaming";
     return "idle";
@@ -356,8 +278,7 @@ export class AiChatStream extends LitElement {
   private _onConversationError(info: ChatErrorInfo): void {
     // A remembered thread that is gone (deleted, or the deployment was reset) must not leave
     // the visitor stuck: forget it quietly and start fresh on the next send.
-    const remembered = !this.observerToken && this.thread !== null && this.thread === this._session?.threadId;
-    if (info.code === "UNAUTHORIZED" && remembered) {
+    if (info.code === "UNAUTHORIZED" && this._session.remembers(this.thread)) {
       this.newConversation();
       return;
     }
@@ -365,59 +286,25 @@ export class AiChatStream extends LitElement {
   }
 
   private _fail(info: ChatErrorInfo, prompt: string | null): void {
-    this._pendingPrompt = null;
+    this._session.pendingPrompt = null;
     if (prompt && !this._input) this._input = prompt;
     if (info.code === "RATE_LIMITED") {
-      this._rateLimitUntil = Date.now() + (info.retryAfterMs ?? RATE_LIMIT_FALLBACK_MS);
-      this._startTick();
+      this._rateLimit.start(info.retryAfterMs);
     } else {
       this._error = { ...info, retryPrompt: prompt };
     }
     this.dispatchEvent(new AiChatErrorEvent(info.code, info.message));
   }
 
-  private _startTick(): void {
-    clearInterval(this._tick);
-    this._tick = setInterval(() => {
-      if (this._rateLimitUntil <= Date.now()) {
-        this._rateLimitUntil = 0;
-        clearInterval(this._tick);
-        this._tick = undefined;
-      }
-      this.requestUpdate();
-    }, 1000);
-  }
-
   private _onStreamStart(threadId: string, streamId: string, driven: boolean): void {
-    this._announce(this.effectiveStrings.responding);
+    this._announcer.announce(this.effectiveStrings.responding);
     this.dispatchEvent(new AiChatStreamStartEvent(threadId, streamId, driven));
   }
 
   private _onStreamEnd(threadId: string, streamId: string, status: MessageStatus, text: string): void {
     const strings = this.effectiveStrings;
-    this._announce(status === "done" ? strings.responseComplete : status === "stopped" ? strings.stopped : strings.replyError);
+    this._announcer.announce(status === "done" ? strings.responseComplete : status === "stopped" ? strings.stopped : strings.replyError);
     this.dispatchEvent(new AiChatStreamEndEvent(threadId, streamId, status, text));
-  }
-
-  private _announce(text: string): void {
-    // Same text twice in a row is still announced: clear first, set on the next frame.
-    this._announcement = "";
-    requestAnimationFrame(() => {
-      this._announcement = text;
-    });
-  }
-
-  // ---- incremental rendering ----------------------------------------------------------------
-
-  /** Markdown blocks of a reply; finished blocks keep their elements from one render to the next. */
-  private _blocks(messageId: string, text: string): HTMLElement[] {
-    let md = this._markdown.get(messageId);
-    if (!md) {
-      const strings = this.effectiveStrings;
-      md = new MarkdownStream({ allowImages: this.allowImages, copyLabel: strings.copy, imageLabel: strings.image });
-      this._markdown.set(messageId, md);
-    }
-    return md.update(text);
   }
 
   // ---- events --------------------------------------------------------------------------
@@ -456,43 +343,17 @@ export class AiChatStream extends LitElement {
     this._textarea?.focus();
   }
 
-  private _onMessagesClick(e: Event): void {
-    const button = (e.target as Element).closest?.("button[data-copy]") as HTMLButtonElement | null;
-    const code = button?.parentElement?.querySelector("pre")?.textContent;
-    if (!button || code == null) return;
-    const strings = this.effectiveStrings;
-    void navigator.clipboard?.writeText(code).then(
-      () => {
-        button.textContent = strings.copied;
-        setTimeout(() => (button.textContent = strings.copy), 1500);
-      },
-      () => {},
-    );
-  }
-
-  private _onScroll(): void {
-    const el = this._messagesEl;
-    if (el) this._stickToBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 32;
-  }
-
   private _toggle(): void {
     this.open = !this.open;
   }
 
-  private readonly _onDocumentKeydown = (e: KeyboardEvent): void => {
-    if (e.key === "Escape" && this.open) {
-      this.open = false;
-      void this.updateComplete.then(() => this._launcherButton?.focus());
-    }
-  };
-
   private get _sending(): boolean {
-    return this._pendingPrompt !== null;
+    return this._session.pendingPrompt !== null;
   }
 
   /** A reply is on its way: driven here, or pending/streaming in the transcript. */
   private get _streaming(): boolean {
-    return !!this._driver.active || this._conversation.hasActiveReply;
+    return this._conversation.driving || this._conversation.hasActiveReply;
   }
 
   // ---- rendering -----------------------------------------------------------------------------
@@ -554,69 +415,36 @@ export class AiChatStream extends LitElement {
           role="region"
           aria-label=${strings.conversationLabel}
           tabindex="0"
-          @click=${this._onMessagesClick}
-          @scroll=${this._onScroll}
+          @click=${this._copy.onClick}
+          @scroll=${this._scroll.onScroll}
         >
-          ${messages.length === 0 && this._pendingPrompt === null ? this._renderEmpty(strings, heading) : nothing}
+          ${messages.length === 0 && !this._sending ? emptyState(this.heading ? heading : strings.emptyTitle, observe ? "" : strings.emptyHint) : nothing}
           ${repeat(messages, (m) => m._id, (m) => this._renderMessage(m, strings))}
-          ${this._showPendingPrompt(messages) ? this._renderUser(this._pendingPrompt!, strings, true) : nothing}
-          ${this._sending && !this._conversation.hasActiveReply ? this._renderThinking(strings) : nothing}
+          ${this._session.showsPendingPrompt(messages) ? userRow(this._session.pendingPrompt!, strings, true) : nothing}
+          ${this._sending && !this._conversation.hasActiveReply ? thinkingRow(strings) : nothing}
         </div>
         ${this._renderProblems(strings)}
         ${observe ? nothing : this._renderComposer(strings)}
-        <div class="sr-only" aria-live="polite" aria-atomic="true">${this._announcement}</div>
+        <div class="sr-only" aria-live="polite" aria-atomic="true">${this._announcer.text}</div>
       </section>
     `;
   }
 
-  /** The prompt being sent shows at once, until the transcript has it (no double bubble). */
-  private _showPendingPrompt(messages: MessageView[]): boolean {
-    if (this._pendingPrompt === null) return false;
-    if (messages.length <= this._countAtSend) return true;
-    return !messages.slice(this._countAtSend).some((m) => m.role === "user" && m.text === this._pendingPrompt);
-  }
-
-  private _renderEmpty(strings: ChatStrings, heading: string): TemplateResult {
-    return html`<div class="empty">
-      ${iconSpark}
-      <p class="empty-title">${this.heading ? heading : strings.emptyTitle}</p>
-      <p class="empty-hint">${this.mode === "observe" ? "" : strings.emptyHint}</p>
-    </div>`;
-  }
-
   private _renderMessage(m: MessageView, strings: ChatStrings): TemplateResult {
-    if (m.role === "user") return this._renderUser(m.text, strings, false);
+    if (m.role === "user") return userRow(m.text, strings, false);
+    // The controller's buffer runs ahead of the transcript while a reply streams.
     const reply = this._conversation.reply(m._id);
     const final = reply?.final ?? !isActive(m.status);
     const text = reply?.text ?? m.text;
     const status = reply?.status ?? m.status;
     const streaming = !final && isActive(status);
-    if (streaming && !text) return this._renderThinking(strings);
-    return html`
-      <div part="message assistant" class="row assistant" data-status=${status}>
-        <div class="bubble markdown ${streaming ? "streaming" : ""}">
-          <span class="sr-only">${strings.assistant}:</span>
-          ${this._blocks(m._id, text)}
-          ${status === "stopped" ? html`<p class="note">${strings.stopped}</p>` : nothing}
-        </div>
-      </div>
-    `;
-  }
-
-  private _renderUser(text: string, strings: ChatStrings, pending: boolean): TemplateResult {
-    return html`<div part="message user" class="row user ${pending ? "pending" : ""}">
-      <div class="bubble"><span class="sr-only">${strings.you}:</span>${text}</div>
-    </div>`;
-  }
-
-  private _renderThinking(strings: ChatStrings): TemplateResult {
-    return html`<div part="message assistant" class="row assistant">
-      <div class="bubble thinking"><span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>${strings.thinking}</div>
-    </div>`;
+    if (streaming && !text) return thinkingRow(strings);
+    const options = { allowImages: this.allowImages, copyLabel: strings.copy, imageLabel: strings.image };
+    return replyRow(status, streaming, this._markdown.blocks(m._id, text, options), strings);
   }
 
   private _renderProblems(strings: ChatStrings): TemplateResult | typeof nothing {
-    const remaining = Math.ceil((this._rateLimitUntil - Date.now()) / 1000);
+    const remaining = this._rateLimit.secondsLeft;
     if (remaining > 0) {
       return html`<div class="banner rate-limit" role="alert">${format(strings.rateLimited, { seconds: remaining })}</div>`;
     }
@@ -659,13 +487,6 @@ export class AiChatStream extends LitElement {
   }
 }
 
-const svg = (d: string) => html`<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false"><path d=${d}></path></svg>`;
-const iconSend = svg("M3.4 20.4 21 12 3.4 3.6 3.4 10.1 15 12 3.4 13.9z");
-const iconStop = svg("M7 7h10v10H7z");
-const iconClose = svg("M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19 12 13.4 17.6 19 19 17.6 13.4 12 19 6.4 17.6 5 12 10.6z");
-const iconChat = svg("M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z");
-const iconNew = svg("M19 13h-6v6h-2v-6H5v-2h6V5h2v6h6z");
-const iconSpark = html`<svg class="spark" viewBox="0 0 24 24" width="32" height="32" aria-hidden="true" focusable="false"><path d="M12 2l2.2 6.8L21 11l-6.8 2.2L12 20l-2.2-6.8L3 11l6.8-2.2z"></path></svg>`;
 
 declare global {
   interface HTMLElementTagNameMap {

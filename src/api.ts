@@ -1,63 +1,37 @@
-// Typed references to the Convex functions the widget calls, by name, mirroring the contract in
-// docs/architecture.md. The widget never imports the app's convex/ folder, so a page can embed
-// it against any deployment of that app.
+// Typed references to the Convex functions the widget calls, by name. The types come from the
+// app's own validators (convex/lib/validators.ts) and error codes (convex/lib/errors.ts), imported
+// type-only: no runtime code from convex/ enters the widget's bundle, and a page can embed the
+// widget against any deployment of that app. The function table is in docs/architecture.md.
 import { makeFunctionReference, type PaginationOptions, type PaginationResult } from "convex/server";
+import type { ErrorCode as ServerErrorCode } from "../convex/lib/errors";
+import type {
+  ChatConfig,
+  CreateThreadResult,
+  FinalStatus,
+  MessageStatus,
+  MessageView,
+  SendResult,
+  ShareResult,
+  SignInResult,
+  StreamSlice,
+  ThreadView,
+  TokenUsage,
+} from "../convex/lib/validators";
 
-export type MessageStatus = "pending" | "streaming" | "done" | "error" | "timeout" | "stopped";
+export type { ChatConfig, MessageStatus, MessageView, SendResult, SignInResult, StreamSlice, ThreadView, TokenUsage };
 
-/** Statuses after which a message never changes again. */
-export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(["done", "error", "timeout", "stopped"]);
+/** Statuses after which a message never changes again (exactly the server's `FinalStatus`es). */
+export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(
+  Object.keys({ done: true, error: true, timeout: true, stopped: true } satisfies Record<FinalStatus, true>),
+) as ReadonlySet<MessageStatus>;
 
-export const isActive = (status: MessageStatus): boolean => status === "pending" || status === "streaming";
-
-export type ThreadView = {
-  _id: string;
-  title: string;
-  status: "idle" | "streaming" | "error";
-  createdAt: number;
-  updatedAt: number;
-  lastMessageAt: number;
-  model: string;
-  origin: string | null;
-  access: "visitor" | "observer" | "operator";
-};
-
-export type MessageView = {
-  _id: string;
-  role: "user" | "assistant";
-  status: MessageStatus;
-  text: string;
-  streamId: string | null;
-  error: string | null;
-  model: string | null;
-  createdAt: number;
-  updatedAt: number;
-};
-
-export type StreamSlice = {
-  status: MessageStatus;
-  start: number;
-  text: string;
-  cursor: number;
-  more: boolean;
-};
-
-export type ChatConfig = { model: string; demo: boolean; maxPromptChars: number };
-
-export type OperatorSignInResult =
-  | { ok: true; sessionToken: string; expiresAt: number; name: string }
-  | { ok: false; code: "UNAUTHORIZED" | "RATE_LIMITED"; message: string; retryAfterMs?: number };
-
-export type TokenUsage = { day: string; tokens: number; budget: number; resetsAt: number };
-
-export type SendResult = { userMessageId: string; assistantMessageId: string; streamId: string };
+/** `true` while a reply may still receive text (the server's `isUnfinished`). */
+export const isActive = (status: MessageStatus): boolean => !FINAL_STATUSES.has(status);
 
 export const api = {
   threads: {
-    create: makeFunctionReference<"mutation", { token?: string; origin?: string }, { threadId: string; token: string }>(
-      "threads:create",
-    ),
-    share: makeFunctionReference<"mutation", { threadId: string; token?: string }, { observerToken: string }>(
+    create: makeFunctionReference<"mutation", { token?: string; origin?: string }, CreateThreadResult>("threads:create"),
+    share: makeFunctionReference<"mutation", { threadId: string; token?: string; expiresInMs?: number }, ShareResult>(
       "threads:share",
     ),
   },
@@ -77,7 +51,7 @@ export const api = {
     get: makeFunctionReference<"query", Record<string, never>, ChatConfig>("config:get"),
   },
   operator: {
-    signIn: makeFunctionReference<"mutation", { secret: string; name: string }, OperatorSignInResult>("operator:signIn"),
+    signIn: makeFunctionReference<"mutation", { secret: string; name: string }, SignInResult>("operator:signIn"),
     signOut: makeFunctionReference<"mutation", { token: string }, null>("operator:signOut"),
     usage: makeFunctionReference<"query", { token?: string }, TokenUsage>("operator:usage"),
     listThreads: makeFunctionReference<
@@ -88,21 +62,37 @@ export const api = {
   },
 } as const;
 
-/** Stable error codes from the contract, plus the widget's own for transport failures. */
-export type ErrorCode =
-  | "UNAUTHORIZED"
-  | "NOT_FOUND"
-  | "EMPTY_PROMPT"
-  | "PROMPT_TOO_LONG"
-  | "REPLY_IN_PROGRESS"
-  | "RATE_LIMITED"
-  | "TOO_MANY_THREADS"
-  | "BAD_REQUEST"
-  | "PAYLOAD_TOO_LARGE"
-  | "NETWORK"
-  | "UNKNOWN";
+/**
+ * Every `code` an `ai-chat-error` can carry: the server's codes, plus the widget's own for
+ * failures that never reached the app (`NETWORK`), an unexpected error (`UNKNOWN`), a missing
+ * `convex-url` (`NOT_CONFIGURED`), and an HTTP refusal without a code of ours (`HTTP_<status>`).
+ */
+export type ErrorCode = ServerErrorCode | "NETWORK" | "UNKNOWN" | "NOT_CONFIGURED" | `HTTP_${number}`;
 
-export type ChatErrorInfo = { code: ErrorCode | string; message: string; retryAfterMs?: number };
+/** The server's codes at run time; `satisfies` keeps it equal to the server's list. */
+const SERVER_CODES = {
+  UNAUTHORIZED: true,
+  NOT_FOUND: true,
+  EMPTY_PROMPT: true,
+  PROMPT_TOO_LONG: true,
+  REPLY_IN_PROGRESS: true,
+  RATE_LIMITED: true,
+  TOO_MANY_THREADS: true,
+  BAD_REQUEST: true,
+  PAYLOAD_TOO_LARGE: true,
+  BUDGET_EXHAUSTED: true,
+  TOO_MANY_VISITORS: true,
+  HUMAN_CHECK_FAILED: true,
+  ORIGIN_NOT_ALLOWED: true,
+  OPERATOR_NOT_CONFIGURED: true,
+} satisfies Record<ServerErrorCode, true>;
+
+/** Whether a code read off the wire is one of the server's. */
+export function isServerErrorCode(code: unknown): code is ServerErrorCode {
+  return typeof code === "string" && Object.hasOwn(SERVER_CODES, code);
+}
+
+export type ChatErrorInfo = { code: ErrorCode; message: string; retryAfterMs?: number };
 
 /**
  * Reads `{ code, message }` out of whatever a call threw: a `ConvexError` carries it in
@@ -110,8 +100,8 @@ export type ChatErrorInfo = { code: ErrorCode | string; message: string; retryAf
  */
 export function toErrorInfo(err: unknown, fallback: string): ChatErrorInfo {
   const data = (err as { data?: unknown } | null)?.data;
-  if (data && typeof data === "object" && typeof (data as { code?: unknown }).code === "string") {
-    const d = data as { code: string; message?: unknown; retryAfterMs?: unknown };
+  if (data && typeof data === "object" && isServerErrorCode((data as { code?: unknown }).code)) {
+    const d = data as { code: ServerErrorCode; message?: unknown; retryAfterMs?: unknown };
     return {
       code: d.code,
       message: typeof d.message === "string" ? d.message : fallback,

@@ -55,7 +55,6 @@ export const defaultConsoleStrings = {
   secretRejected: "Your operator session has ended. Sign in again.",
   missingUrl: "The console has no convex-url.",
   threadsLabel: "Threads",
-  loading: "Loading conversations…",
   emptyTitle: "No conversations yet",
   emptyHint: "New conversations appear here as soon as they start.",
   loadMore: "Load more",

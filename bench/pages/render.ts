@@ -3,6 +3,8 @@
 // frame, timing each update (parse + sanitise + DOM + style/layout) and collecting long tasks.
 //   ours:  MarkdownStream, finished blocks kept, blocks diffed by identity as Lit does
 //   naive: marked + DOMPurify on the whole text every chunk (renderMarkdown), replacing the DOM
+import { Marked } from "marked";
+import createDOMPurify from "dompurify";
 import { MarkdownStream, renderMarkdown } from "../../src/markdown.ts";
 
 export type RenderResult = { updates: { len: number; ms: number }[]; longTasks: number[]; parseCount: number; totalMs: number };
@@ -55,4 +57,38 @@ async function run(mode: "ours" | "naive", text: string, chunk: number): Promise
   return { updates, longTasks, parseCount: md.parseCount, totalMs };
 }
 
-(window as unknown as { __renderBench: typeof run }).__renderBench = run;
+/** Hostile text streamed into MarkdownStream in `chunk`-byte pieces: the longest update (parse through layout). */
+async function hostile(text: string, chunk: number): Promise<{ worst: number; updates: number; chars: number }> {
+  document.body.innerHTML = "";
+  const container = document.createElement("div");
+  container.className = "bubble markdown";
+  document.body.append(container);
+  const md = new MarkdownStream();
+  let worst = 0;
+  let updates = 0;
+  for (let end = Math.min(chunk, text.length); ; end = Math.min(end + chunk, text.length)) {
+    await nextTask();
+    const s = performance.now();
+    applyBlocks(container, md.update(text.slice(0, end)));
+    void container.offsetHeight;
+    worst = Math.max(worst, performance.now() - s);
+    updates++;
+    if (end >= text.length) break;
+  }
+  return { worst, updates, chars: container.textContent!.length };
+}
+
+/** Baseline: one whole render of `text` with marked and DOMPurify unguarded, as the old renderer did for its growing last block on every update. */
+async function unguarded(text: string): Promise<number> {
+  document.body.innerHTML = "";
+  const container = document.createElement("div");
+  document.body.append(container);
+  await nextTask();
+  const purify = createDOMPurify(window);
+  const s = performance.now();
+  container.replaceChildren(purify.sanitize(new Marked({ gfm: true }).parse(text) as string, { RETURN_DOM_FRAGMENT: true }));
+  void container.offsetHeight;
+  return performance.now() - s;
+}
+
+Object.assign(window, { __renderBench: run, __hostileBench: hostile, __unguardedBench: unguarded });

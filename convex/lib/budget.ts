@@ -13,7 +13,7 @@
  */
 import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { appError, formatCount } from "./errors";
+import { budgetExhausted } from "./errors";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** The `tokenUsage` key of the deployment-wide row. */
@@ -56,35 +56,19 @@ async function usageRow(ctx: QueryCtx | MutationCtx, day: string, key: string): 
     .unique();
 }
 
-/** "in 5 hours", "in 12 minutes": when the budget comes back. */
-function inHowLong(ms: number): string {
-  const minutes = Math.max(1, Math.ceil(ms / 60_000));
-  if (minutes < 120) return `in ${minutes} minute${minutes === 1 ? "" : "s"}`;
-  return `in ${Math.floor(minutes / 60)} hours`;
-}
-
 /** Throws BUDGET_EXHAUSTED when the deployment or this visitor has spent today's budget. */
 export async function assertBudget(ctx: MutationCtx, visitorKey: string): Promise<void> {
   const budgets = getBudgets();
   const now = Date.now();
   const { day, resetsAt } = utcDay(now);
   const retryAfterMs = resetsAt - now;
-  const when = `sending works again at 00:00 UTC (${inHowLong(retryAfterMs)})`;
   const deployment = await usageRow(ctx, day, DEPLOYMENT_KEY);
   if (deployment && deployment.tokens >= budgets.daily) {
-    throw appError(
-      "BUDGET_EXHAUSTED",
-      `This chat has used today's model budget of ${formatCount(budgets.daily)} tokens; ${when}.`,
-      { scope: "deployment", limit: budgets.daily, resetsAt, retryAfterMs },
-    );
+    throw budgetExhausted("deployment", budgets.daily, resetsAt, retryAfterMs);
   }
   const visitor = await usageRow(ctx, day, visitorKey);
   if (visitor && visitor.tokens >= budgets.visitorDaily) {
-    throw appError(
-      "BUDGET_EXHAUSTED",
-      `You have used your model budget for today (${formatCount(budgets.visitorDaily)} tokens); ${when}.`,
-      { scope: "visitor", limit: budgets.visitorDaily, resetsAt, retryAfterMs },
-    );
+    throw budgetExhausted("visitor", budgets.visitorDaily, resetsAt, retryAfterMs);
   }
 }
 
@@ -98,8 +82,8 @@ async function addUsage(ctx: MutationCtx, day: string, key: string, tokens: numb
  * Charges a finished reply's tokens to today's deployment and visitor rows, and marks the
  * visitor who drove it as established (their sends then draw on the reserved share).
  */
-export async function chargeReply(ctx: MutationCtx, message: Doc<"messages">, tokens: number | undefined): Promise<void> {
-  if (tokens !== undefined && tokens > 0) {
+export async function chargeReply(ctx: MutationCtx, message: Doc<"messages">, tokens: number): Promise<void> {
+  if (tokens > 0) {
     const { day } = utcDay(Date.now());
     await addUsage(ctx, day, DEPLOYMENT_KEY, tokens);
     if (message.usageKey !== undefined) await addUsage(ctx, day, message.usageKey, tokens);

@@ -19,9 +19,11 @@ export type FlushOptions = {
   chunkBy: ChunkBy;
   /** Pending text older than this is written even without a boundary. */
   maxDelayMs: number;
-  /** Upper bound on writes per second per stream; 0 means unbounded. */
+  /** Upper bound on writes per second per stream (from the environment: at least 1); 0 means unbounded. */
   maxWritesPerSec: number;
 };
+
+const MIN_WRITES_PER_SEC = 1;
 
 export const DEFAULT_FLUSH_OPTIONS: FlushOptions = {
   chunkBy: "sentence",
@@ -29,7 +31,11 @@ export const DEFAULT_FLUSH_OPTIONS: FlushOptions = {
   maxWritesPerSec: 4,
 };
 
-/** STREAM_CHUNK_BY (sentence | word | paragraph | a byte count), STREAM_FLUSH_MS, STREAM_MAX_WRITES_PER_SEC. */
+/**
+ * STREAM_CHUNK_BY (sentence | word | paragraph | a byte count), STREAM_FLUSH_MS,
+ * STREAM_MAX_WRITES_PER_SEC. Unreadable values fall back to the defaults; a write rate below 1
+ * is refused: unbounded writes make a reply's deltas (and the reads that follow them) unbounded.
+ */
 export function flushOptionsFromEnv(env: Record<string, string | undefined>): FlushOptions {
   const opts = { ...DEFAULT_FLUSH_OPTIONS };
   const chunkBy = env.STREAM_CHUNK_BY?.trim().toLowerCase();
@@ -41,7 +47,15 @@ export function flushOptionsFromEnv(env: Record<string, string | undefined>): Fl
   const delay = Number(env.STREAM_FLUSH_MS);
   if (env.STREAM_FLUSH_MS && Number.isFinite(delay) && delay >= 0) opts.maxDelayMs = delay;
   const rate = Number(env.STREAM_MAX_WRITES_PER_SEC);
-  if (env.STREAM_MAX_WRITES_PER_SEC && Number.isFinite(rate) && rate >= 0) opts.maxWritesPerSec = rate;
+  if (env.STREAM_MAX_WRITES_PER_SEC && Number.isFinite(rate) && rate >= 0) {
+    if (rate < MIN_WRITES_PER_SEC) {
+      throw new Error(
+        `STREAM_MAX_WRITES_PER_SEC is ${env.STREAM_MAX_WRITES_PER_SEC}; it must be at least ${MIN_WRITES_PER_SEC} ` +
+          `(writes per second per reply; the default is ${DEFAULT_FLUSH_OPTIONS.maxWritesPerSec}). Set it with npx convex env set.`,
+      );
+    }
+    opts.maxWritesPerSec = rate;
+  }
   return opts;
 }
 

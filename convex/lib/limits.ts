@@ -75,14 +75,26 @@ export function getLimits(): Limits {
 
 const rateLimiter = new RateLimiter(components.rateLimiter);
 
-function perMinute(rate: number) {
-  return { kind: "token bucket" as const, rate, period: MINUTE, capacity: rate };
+function perMinute(rate: number, shards = 1) {
+  return { kind: "token bucket" as const, rate, period: MINUTE, capacity: rate, shards };
+}
+
+/**
+ * Shards for the deployment-wide bucket, which every send writes: one document would make
+ * concurrent sends conflict and fail with a generic error instead of RATE_LIMITED. As the
+ * rate-limiter's README advises: about one shard per 2 sends a second at the full rate, keeping
+ * at least 10 tokens in each (600 a minute -> 5 shards of 120). A sharded bucket never lets more
+ * than the rate through, but may refuse a send while another shard still has room.
+ */
+export function globalShards(ratePerMinute: number): number {
+  return Math.max(1, Math.min(Math.floor(ratePerMinute / 10), Math.ceil(ratePerMinute / 60 / 2)));
 }
 
 /**
  * Consumes one message from the visitor's bucket and one from the global bucket; a visitor who
  * never had a reply also draws on the new visitors' share of the global rate, so a flood of new
- * visitors can take at most that share and established visitors keep the rest.
+ * visitors can take at most that share and established visitors keep the rest. The share's
+ * bucket is written by every new visitor's send, so it is sharded like the global one.
  * Returns the wait in ms when a bucket is empty. Callers throw on a wait, which rolls back
  * every consumption with the rest of the mutation.
  */
@@ -95,12 +107,12 @@ export async function consumeMessageBudget(ctx: MutationCtx, visitorKey: string,
   if (!mine.ok) return mine.retryAfter;
   if (!established) {
     const newcomers = await rateLimiter.limit(ctx, "sendMessageNewVisitors", {
-      config: perMinute(limits.newVisitorMessagesPerMinute),
+      config: perMinute(limits.newVisitorMessagesPerMinute, globalShards(limits.newVisitorMessagesPerMinute)),
     });
     if (!newcomers.ok) return newcomers.retryAfter;
   }
   const all = await rateLimiter.limit(ctx, "sendMessageGlobal", {
-    config: perMinute(limits.globalMessagesPerMinute),
+    config: perMinute(limits.globalMessagesPerMinute, globalShards(limits.globalMessagesPerMinute)),
   });
   if (!all.ok) return all.retryAfter;
   return null;

@@ -1,73 +1,16 @@
 /**
- * Model providers. The AI SDK (`ai` + `@ai-sdk/openai` / `@ai-sdk/anthropic`) does the wire
- * protocols; this module only chooses a provider from the environment and turns the SDK's
- * stream into plain text deltas.
- *
- * - ANTHROPIC_API_KEY set -> Anthropic (ANTHROPIC_BASE_URL optional).
- * - else OPENAI_API_KEY or OPENAI_BASE_URL set -> OpenAI. With OPENAI_BASE_URL the
- *   chat-completions API is used, which Ollama, vLLM and LM Studio speak.
- * - else the built-in demo model (no network): a deterministic Markdown reply.
- * AI_MODEL picks the model, AI_SYSTEM_PROMPT the system prompt.
+ * Model providers: the AI SDK (`ai` + `@ai-sdk/openai` / `@ai-sdk/anthropic`) does the wire
+ * protocols; this module turns the SDK's stream (or the demo model's) into plain text deltas.
+ * Imported only by the HTTP action (`convex/http.ts`): which provider to use is
+ * `./modelConfig`, which has no SDK in it.
  */
 import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAI } from "@ai-sdk/openai";
 import { APICallError, streamText } from "ai";
+import { type Env, type ModelConfig, setting } from "./modelConfig";
 import type { ChatTurn } from "./validators";
 
-type Env = Record<string, string | undefined>;
-
-type Provider = "demo" | "openai" | "anthropic";
-
-type ModelConfig = {
-  provider: Provider;
-  /** Stored on messages and threads; "demo" for the demo model. */
-  model: string;
-  system: string;
-};
-
-const DEMO_MODEL = "demo";
-const DEFAULT_OPENAI_MODEL = "gpt-4o-mini";
-const DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5";
-const DEFAULT_SYSTEM_PROMPT =
-  "You are a helpful assistant embedded in a website chat widget. Answer concisely in Markdown.";
 const DEFAULT_DEMO_TOKEN_DELAY_MS = 25;
-
-function setting(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
-
-export function modelConfig(env: Env = process.env): ModelConfig {
-  const system = setting(env, "AI_SYSTEM_PROMPT") ?? DEFAULT_SYSTEM_PROMPT;
-  if (setting(env, "ANTHROPIC_API_KEY")) {
-    return { provider: "anthropic", model: setting(env, "AI_MODEL") ?? DEFAULT_ANTHROPIC_MODEL, system };
-  }
-  if (setting(env, "OPENAI_API_KEY") || setting(env, "OPENAI_BASE_URL")) {
-    return { provider: "openai", model: setting(env, "AI_MODEL") ?? DEFAULT_OPENAI_MODEL, system };
-  }
-  return { provider: "demo", model: DEMO_MODEL, system };
-}
-
-/**
- * The conversation sent to the model: the newest turns whose text fits in `budgetChars`
- * (HISTORY_CHARS, default 24,000), oldest first. The newest turn (the prompt) is always kept.
- * Turns with no text (unfinished or failed replies) are skipped.
- */
-export function buildHistory(turns: ChatTurn[], budgetChars: number): ChatTurn[] {
-  const kept: ChatTurn[] = [];
-  let used = 0;
-  for (let i = turns.length - 1; i >= 0; i--) {
-    const turn = turns[i];
-    if (turn.content.length === 0) continue;
-    if (kept.length > 0 && used + turn.content.length > budgetChars) break;
-    kept.push(turn);
-    used += turn.content.length;
-  }
-  kept.reverse();
-  // Providers want the conversation to start with a user turn.
-  while (kept.length > 1 && kept[0].role !== "user") kept.shift();
-  return kept;
-}
 
 /** An error whose message is already fit to show a person. */
 class ReadableModelError extends Error {}

@@ -5,7 +5,7 @@
  * operator read takes the session token.
  */
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { appError, formatCount } from "./errors";
+import { operatorNotConfigured } from "./errors";
 import { hashesEqual, hashToken, newToken } from "./access";
 
 /** A secret anyone could guess in a day of tries is no secret: at least 32 characters. */
@@ -26,12 +26,9 @@ function sessionMs(): number {
 export function configuredSecret(): string {
   const secret = process.env.OPERATOR_SECRET ?? "";
   if (secret.length >= OPERATOR_SECRET_MIN_CHARS) return secret;
-  const message =
-    secret.length === 0
-      ? `Operator sign-in is off: OPERATOR_SECRET is not set on this deployment; set one of at least ${OPERATOR_SECRET_MIN_CHARS} characters.`
-      : `Operator sign-in is off: OPERATOR_SECRET is ${formatCount(secret.length)} characters; the minimum is ${OPERATOR_SECRET_MIN_CHARS}. Set a longer one.`;
-  console.error(message);
-  throw appError("OPERATOR_NOT_CONFIGURED", message, { length: secret.length, limit: OPERATOR_SECRET_MIN_CHARS });
+  const error = operatorNotConfigured(secret.length, OPERATOR_SECRET_MIN_CHARS);
+  console.error(error.data.message);
+  throw error;
 }
 
 /** Whether `attempt` is the secret, in time independent of where they differ (both are hashed first). */

@@ -8,7 +8,8 @@
  * script outside a browser sends whatever `Origin` it likes, or none; what bounds those is the
  * budgets, the visitor minting limit and Turnstile.
  */
-import { appError } from "./errors";
+import { jsonError } from "./chatRequest";
+import { HTTP_ERRORS } from "./errors";
 
 export function allowedOrigins(raw: string | undefined = process.env.ALLOWED_ORIGINS): string[] {
   const list = (raw ?? "*")
@@ -35,12 +36,5 @@ export function isOriginAllowed(origin: string, allowed: string[] = allowedOrigi
 export function refuseForeignOrigin(request: Request): Response | null {
   const origin = request.headers.get("Origin");
   if (origin === null || isOriginAllowed(origin)) return null;
-  const error = appError(
-    "ORIGIN_NOT_ALLOWED",
-    `requests from ${origin.slice(0, 200)} are not allowed; add the page's origin to ALLOWED_ORIGINS on the deployment`,
-  );
-  return new Response(JSON.stringify(error.data), {
-    status: 403,
-    headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" },
-  });
+  return jsonError(403, "ORIGIN_NOT_ALLOWED", HTTP_ERRORS.originNotAllowed(origin));
 }

@@ -1,12 +1,13 @@
 /**
  * Reply bookkeeping shared by messages, streams, chat and the timeout reconciler:
- * views, the component's stream status, delta reads, and finishing a reply exactly once.
+ * views, the component's stream status, delta reads, leases, and finishing a reply exactly once.
  */
-import { components } from "../_generated/api";
-import type { Doc } from "../_generated/dataModel";
+import { components, internal } from "../_generated/api";
+import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import type { Access, MessageStatus, MessageView, ThreadView } from "./validators";
 import { isUnfinished } from "./validators";
+import { REPLY_ERRORS } from "./errors";
 
 type ReadCtx = QueryCtx | MutationCtx;
 export type ComponentStreamStatus = "pending" | "streaming" | "done" | "error" | "timeout";
@@ -64,24 +65,53 @@ export async function lastDelta(ctx: ReadCtx, streamId: string): Promise<Doc<"de
     .first();
 }
 
-/** Appends one delta (the next seq, starting where the previous one ended). */
-export async function appendDelta(ctx: MutationCtx, streamId: string, text: string): Promise<void> {
-  const last = await lastDelta(ctx, streamId);
-  await ctx.db.insert("deltas", {
-    streamId,
-    seq: last ? last.seq + 1 : 0,
-    start: last ? last.start + last.text.length : 0,
-    text,
-  });
+/**
+ * Every this many deltas, their text is appended to the reply's `replyTexts` row: the whole
+ * text is then that row plus fewer than this many deltas, however long the reply.
+ */
+export const COMPACT_EVERY = 64;
+
+async function replyTextOf(ctx: ReadCtx, streamId: string): Promise<Doc<"replyTexts"> | null> {
+  return await ctx.db
+    .query("replyTexts")
+    .withIndex("by_streamId", (q) => q.eq("streamId", streamId))
+    .unique();
 }
 
-/** The whole persisted text of a stream, from our deltas. */
+/**
+ * Appends one delta (the next seq, starting where the previous one ended), compacting every
+ * `COMPACT_EVERY`th. Worst case: 2 + 64 documents read, 2 written (the row ≤ the reply's size).
+ */
+export async function appendDelta(ctx: MutationCtx, streamId: string, text: string): Promise<void> {
+  const last = await lastDelta(ctx, streamId);
+  const seq = last ? last.seq + 1 : 0;
+  await ctx.db.insert("deltas", { streamId, seq, start: last ? last.start + last.text.length : 0, text });
+  if ((seq + 1) % COMPACT_EVERY !== 0) return;
+  const row = await replyTextOf(ctx, streamId);
+  const from = row ? row.throughSeq + 1 : 0;
+  const batch = await ctx.db
+    .query("deltas")
+    .withIndex("by_stream_seq", (q) => q.eq("streamId", streamId).gte("seq", from).lte("seq", seq))
+    .take(COMPACT_EVERY);
+  const compacted = (row?.text ?? "") + batch.map((d) => d.text).join("");
+  if (row) await ctx.db.patch(row._id, { text: compacted, throughSeq: seq });
+  else await ctx.db.insert("replyTexts", { streamId, text: compacted, throughSeq: seq });
+}
+
+/** The whole persisted text of a stream. Worst case: 1 + 63 documents read. */
 export async function persistedText(ctx: ReadCtx, streamId: string): Promise<string> {
-  let text = "";
-  for await (const delta of ctx.db.query("deltas").withIndex("by_stream_seq", (q) => q.eq("streamId", streamId))) {
-    text += delta.text;
-  }
-  return text;
+  const row = await replyTextOf(ctx, streamId);
+  const tail = await ctx.db
+    .query("deltas")
+    .withIndex("by_stream_seq", (q) => q.eq("streamId", streamId).gte("seq", row ? row.throughSeq + 1 : 0))
+    .take(COMPACT_EVERY);
+  return (row?.text ?? "") + tail.map((d) => d.text).join("");
+}
+
+/** Deletes a stream's compacted text (1 read, ≤ 1 write). */
+export async function deleteReplyText(ctx: MutationCtx, streamId: string): Promise<void> {
+  const row = await replyTextOf(ctx, streamId);
+  if (row) await ctx.db.delete(row._id);
 }
 
 /**
@@ -101,15 +131,85 @@ export async function replyInProgress(
   if (!last || last.role !== "assistant" || !isUnfinished(last.status) || last.streamId === null) return null;
   const stream = await componentStatus(ctx, last.streamId);
   if (stream === "timeout") {
-    await finalizeReply(ctx, last, "timeout", TIMEOUT_MESSAGE);
+    await finalizeReply(ctx, last, "timeout", REPLY_ERRORS.timedOut);
+    return null;
+  }
+  const lease = await leaseOf(ctx, last._id);
+  if (lease !== null && lease.expiresAt <= Date.now()) {
+    await endAbandonedReply(ctx, last);
     return null;
   }
   return { message: last, stream };
 }
 
+/* ------------------------------------------------------------------ leases */
+
+/** A reply whose driver shows no sign of life for this long is ended (text so far kept). */
+export const LEASE_MS = 30_000;
+/** Flushes and heartbeats renew the lease only once this much of it is used: fewer writes. */
+const LEASE_RENEW_AFTER_MS = 5_000;
+/** After `messages:stop`, a live driver ends the reply within a second; a dead one within this. */
+export const STOP_GRACE_MS = 3_000;
+
+export async function leaseOf(ctx: ReadCtx, messageId: Id<"messages">): Promise<Doc<"leases"> | null> {
+  return await ctx.db
+    .query("leases")
+    .withIndex("by_messageId", (q) => q.eq("messageId", messageId))
+    .unique();
+}
+
+/**
+ * A new reply's lease, and the scheduled check that ends the reply once the lease lapses (it
+ * reschedules itself while the lease is renewed), so observers see the end without anyone sending.
+ * Worst case: 1 read, 1 write, 1 scheduled function.
+ */
+export async function grantLease(ctx: MutationCtx, messageId: Id<"messages">): Promise<void> {
+  await ctx.db.insert("leases", { messageId, expiresAt: Date.now() + LEASE_MS });
+  await ctx.scheduler.runAfter(LEASE_MS, internal.chat.expireLease, { messageId });
+}
+
+/** Extends the lease to `LEASE_MS` from now (at most one write per `LEASE_RENEW_AFTER_MS`). 1 read, ≤ 1 write. */
+export async function renewLease(ctx: MutationCtx, messageId: Id<"messages">): Promise<void> {
+  const lease = await leaseOf(ctx, messageId);
+  const expiresAt = Date.now() + LEASE_MS;
+  if (lease === null) await ctx.db.insert("leases", { messageId, expiresAt });
+  else if (expiresAt - lease.expiresAt >= LEASE_RENEW_AFTER_MS) await ctx.db.patch(lease._id, { expiresAt });
+}
+
+/** Cuts the lease to `ms` from now and checks it then (1 read, 1 write, 1 scheduled function). */
+export async function shortenLease(ctx: MutationCtx, messageId: Id<"messages">, ms: number): Promise<void> {
+  const lease = await leaseOf(ctx, messageId);
+  const expiresAt = Date.now() + ms;
+  if (lease === null) await ctx.db.insert("leases", { messageId, expiresAt });
+  else if (lease.expiresAt > expiresAt) await ctx.db.patch(lease._id, { expiresAt });
+  await ctx.scheduler.runAfter(ms, internal.chat.expireLease, { messageId });
+}
+
+/**
+ * Ends a reply whose driver is gone: its component stream too (so a late POST answers 205 and
+ * a late flush stops), keeping the text persisted so far. A reply nobody started is `timeout`,
+ * one being stopped is `stopped`, otherwise `error`.
+ */
+export async function endAbandonedReply(ctx: MutationCtx, message: Doc<"messages">): Promise<void> {
+  if (!isUnfinished(message.status)) return;
+  if (message.streamId !== null) {
+    const stream = await componentStatus(ctx, message.streamId);
+    if (stream === "pending" || stream === "streaming") {
+      await ctx.runMutation(components.persistentTextStreaming.lib.setStreamStatus, {
+        streamId: message.streamId,
+        status: "error",
+      });
+    }
+  }
+  if (message.stopRequested) await finalizeReply(ctx, message, "stopped", null);
+  else if (message.status === "pending") await finalizeReply(ctx, message, "timeout", REPLY_ERRORS.timedOut);
+  else await finalizeReply(ctx, message, "error", REPLY_ERRORS.driverLost);
+}
+
 /**
  * Ends a reply: writes its full text to the message once, sets its final status, and updates
  * the thread (idle after done/stopped, error after error/timeout). No-op if already final.
+ * Worst case: 67 documents read (message, compacted text, ≤ 63 deltas, lease, thread), 4 written.
  */
 export async function finalizeReply(
   ctx: MutationCtx,
@@ -121,6 +221,9 @@ export async function finalizeReply(
   const now = Date.now();
   const text = message.streamId ? await persistedText(ctx, message.streamId) : "";
   await ctx.db.patch(message._id, { status, text, error, updatedAt: now });
+  if (message.streamId) await deleteReplyText(ctx, message.streamId);
+  const lease = await leaseOf(ctx, message._id);
+  if (lease !== null) await ctx.db.delete(lease._id);
   const thread = await ctx.db.get(message.threadId);
   if (thread) {
     await ctx.db.patch(thread._id, {
@@ -131,6 +234,3 @@ export async function finalizeReply(
     });
   }
 }
-
-export const TIMEOUT_MESSAGE =
-  "The reply timed out: nothing drove it to the end (the page that started it may have closed before it began).";

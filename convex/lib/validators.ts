@@ -1,7 +1,8 @@
 /**
  * Validators shared by the schema and the public functions (one source for each shape): the
  * tables' fields are defined here, `schema.ts` builds its tables from them, and the views the
- * public functions return pick their fields from them.
+ * public functions return pick their fields from them. The TypeScript types are inferred from
+ * the validators; the widget (`src/api.ts`) imports them type-only, so this is the contract.
  */
 import { pick } from "convex-helpers";
 import { v, type Infer } from "convex/values";
@@ -17,6 +18,10 @@ export const vMessageStatus = v.union(
   v.literal("stopped"),
 );
 export type MessageStatus = Infer<typeof vMessageStatus>;
+/** A reply in one of these may still receive text; every other status is final. */
+export type UnfinishedStatus = "pending" | "streaming";
+/** Statuses after which a message never changes again. */
+export type FinalStatus = Exclude<MessageStatus, UnfinishedStatus>;
 
 export const vRole = v.union(v.literal("user"), v.literal("assistant"));
 
@@ -93,7 +98,48 @@ export type StreamSlice = Infer<typeof vStreamSlice>;
 export const vChatTurn = v.object({ role: vRole, content: v.string() });
 export type ChatTurn = Infer<typeof vChatTurn>;
 
+/** What `config:get` returns. */
+export const vChatConfig = v.object({ model: v.string(), demo: v.boolean(), maxPromptChars: v.number() });
+export type ChatConfig = Infer<typeof vChatConfig>;
+
+/** What `messages:send` returns. */
+export const vSendResult = v.object({ userMessageId: v.string(), assistantMessageId: v.string(), streamId: v.string() });
+export type SendResult = Infer<typeof vSendResult>;
+
+/** What `threads:create` returns: the visitor token is the only copy (we keep its hash). */
+export const vCreateThreadResult = v.object({ threadId: v.string(), token: v.string() });
+export type CreateThreadResult = Infer<typeof vCreateThreadResult>;
+
+/** What `threads:share` returns: the observer token is the only copy (we keep its hash). */
+export const vShareResult = v.object({ observerToken: v.string(), shareId: v.string(), expiresAt: v.number() });
+export type ShareResult = Infer<typeof vShareResult>;
+
+/** One of a thread's observer tokens, as `threads:listShares` shows it (never the token). */
+export const vShareView = v.object({
+  _id: v.string(),
+  createdAt: v.number(),
+  expiresAt: v.number(),
+  revokedAt: v.union(v.number(), v.null()),
+});
+export type ShareView = Infer<typeof vShareView>;
+
+/** What `operator:signIn` returns: a refusal is returned, not thrown (see `operator.ts`). */
+export const vSignInResult = v.union(
+  v.object({ ok: v.literal(true), sessionToken: v.string(), expiresAt: v.number(), name: v.string() }),
+  v.object({
+    ok: v.literal(false),
+    code: v.union(v.literal("UNAUTHORIZED"), v.literal("RATE_LIMITED")),
+    message: v.string(),
+    retryAfterMs: v.optional(v.number()),
+  }),
+);
+export type SignInResult = Infer<typeof vSignInResult>;
+
+/** What `operator:usage` returns: today's (UTC) model tokens against DAILY_TOKEN_BUDGET. */
+export const vTokenUsage = v.object({ day: v.string(), tokens: v.number(), budget: v.number(), resetsAt: v.number() });
+export type TokenUsage = Infer<typeof vTokenUsage>;
+
 /** `true` while a reply may still receive text. */
-export function isUnfinished(status: MessageStatus): boolean {
+export function isUnfinished(status: MessageStatus): status is UnfinishedStatus {
   return status === "pending" || status === "streaming";
 }

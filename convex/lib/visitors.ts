@@ -10,32 +10,24 @@
  */
 import type { MutationCtx } from "../_generated/server";
 import { hashToken, newToken, type Caller } from "./access";
-import { appError, formatWait } from "./errors";
+import { jsonError, readBodyCapped } from "./chatRequest";
+import { HTTP_ERRORS, tooManyVisitors } from "./errors";
 import { consumeNewVisitor } from "./limits";
 
 const SITEVERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
 /** Turnstile response tokens are at most 2,048 characters. */
 const TURNSTILE_TOKEN_MAX = 2048;
+/** `{"turnstileToken": "..."}` with room to spare. */
+const VISITOR_BODY_MAX_BYTES = 4096;
 
 export function turnstileSecret(): string | null {
   return process.env.TURNSTILE_SECRET_KEY?.trim() || null;
 }
 
-export function humanCheckFailed(message = "Please complete the human check, then send again.") {
-  return appError("HUMAN_CHECK_FAILED", message);
-}
-
 /** A new visitor token, its hash recorded as issued; TOO_MANY_VISITORS over the minting rate. */
 export async function mintVisitor(ctx: MutationCtx): Promise<string> {
   const wait = await consumeNewVisitor(ctx);
-  if (wait !== null) {
-    const retryAfterMs = Math.max(0, Math.ceil(wait));
-    throw appError(
-      "TOO_MANY_VISITORS",
-      `Too many new visitors right now; try again in ${formatWait(retryAfterMs)}.`,
-      { retryAfterMs },
-    );
-  }
+  if (wait !== null) throw tooManyVisitors(wait);
   const token = newToken();
   await ctx.db.insert("visitors", { tokenHash: await hashToken(token), threadCount: 0 });
   return token;
@@ -50,6 +42,23 @@ export async function isEstablished(ctx: MutationCtx, who: Caller): Promise<bool
     .withIndex("by_tokenHash", (q) => q.eq("tokenHash", who.tokenHash!))
     .unique();
   return visitor?.established === true;
+}
+
+/** `POST /visitors`' body: the Turnstile token (anything, checked by siteverify), or the refusal to send back. */
+export async function parseVisitorRequest(request: Request): Promise<{ turnstileToken: unknown } | { refusal: Response }> {
+  const body = await readBodyCapped(request, VISITOR_BODY_MAX_BYTES);
+  if (typeof body !== "string") {
+    return {
+      refusal: jsonError(413, "PAYLOAD_TOO_LARGE", HTTP_ERRORS.bodyTooLarge(body.tooLarge, VISITOR_BODY_MAX_BYTES)),
+    };
+  }
+  try {
+    const parsed: unknown = JSON.parse(body || "{}");
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new TypeError("not an object");
+    return { turnstileToken: (parsed as Record<string, unknown>).turnstileToken };
+  } catch {
+    return { refusal: jsonError(400, "BAD_REQUEST", HTTP_ERRORS.badVisitorBody) };
+  }
 }
 
 /** Asks Turnstile's siteverify whether `response` is a fresh, valid widget token (actions only: it fetches). */

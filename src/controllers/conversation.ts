@@ -4,9 +4,14 @@
 // (drive and follow both feed it) until the persisted final text replaces it. Text that grows
 // renders at most once per animation frame, however many chunks arrive in it; anything else
 // (a status change, the final text) renders at once.
+//
+// It also owns the drive/follow handover: `drive()` sends a prompt and streams the reply over
+// HTTP through its `DriverController`; when that body is unusable the same reply continues from
+// the subscription. The host calls `drive()` and `abort()`, nothing in between.
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import { api, FINAL_STATUSES, isActive, toErrorInfo, type ChatErrorInfo, type MessageStatus, type MessageView, type StreamSlice } from "../api.js";
 import type { ChatClient } from "../convex-pool.js";
+import { DriverController, type DriveRequest } from "./driver.js";
 
 export type Reply = {
   /** Text shown so far; a prefix of the reply until `final`, then exactly the persisted text. */
@@ -23,8 +28,14 @@ export type ConversationTarget = { client: ChatClient; threadId: string; token?:
 export interface ConversationCallbacks {
   onStreamStart(threadId: string, streamId: string, driven: boolean): void;
   onStreamEnd(threadId: string, streamId: string, status: MessageStatus, text: string): void;
+  /** A subscription failed (the thread or reply could not be read). */
   onError(info: ChatErrorInfo): void;
+  /** The server refused to stream a driven reply, with a reason; it continues from the subscription. */
+  onDriveRefused(info: ChatErrorInfo): void;
 }
+
+/** What `drive()` needs besides the target: who sends, and where the HTTP actions live. */
+export type DriveOptions = { prompt: string; token: string; siteUrl: string };
 
 type Follow = { streamId: string; cursor: number; unsubscribe?: () => void };
 
@@ -40,16 +51,31 @@ export class ConversationController implements ReactiveController {
   private _sendInFlight = false;
   private _frame = 0;
   private _unsubscribeList?: () => void;
+  private readonly _driver: DriverController;
 
   constructor(
     private readonly _host: ReactiveControllerHost,
     private readonly _cb: ConversationCallbacks,
   ) {
     _host.addController(this);
+    this._driver = new DriverController(_host, {
+      onStart: (req) => this._markStarted(req.messageId),
+      onText: (req, text) => this._applyDriven(req.messageId, text),
+      onComplete: () => this._host.requestUpdate(),
+      onHandover: (req, error) => {
+        this._handOver(req.messageId);
+        if (error) this._cb.onDriveRefused(error);
+      },
+    });
   }
 
   reply(messageId: string): Reply | undefined {
     return this._replies.get(messageId);
+  }
+
+  /** True while this element streams a reply over HTTP. */
+  get driving(): boolean {
+    return this._driver.active !== null;
   }
 
   /** True while any reply in the thread is pending or streaming. */
@@ -63,6 +89,8 @@ export class ConversationController implements ReactiveController {
     const key = target ? `${target.threadId}\u0000${target.token ?? ""}` : "";
     if (key === this._key && target?.client === this._target?.client) return;
     this._stopAll();
+    // A reply driven for another thread must not land in this one.
+    this._driver.abort();
     this._key = key;
     this._target = target;
     this.messages = undefined;
@@ -73,14 +101,40 @@ export class ConversationController implements ReactiveController {
     this._host.requestUpdate();
   }
 
-  /** While a send is in flight, a new pending reply is about to be driven here: do not follow it yet. */
-  expectDrive(expect: boolean): void {
-    this._sendInFlight = expect;
-    if (!expect && this.messages) this._reconcile(this.messages);
+  /**
+   * Sends `prompt` to the target thread (`messages:send`) and streams the reply over HTTP.
+   * Resolves once the reply is being driven (it then shows and ends through the callbacks), or
+   * without effect when the target changed meanwhile; rejects with the send's error.
+   */
+  async drive({ prompt, token, siteUrl }: DriveOptions): Promise<void> {
+    const target = this._target;
+    if (!target) throw new Error("drive() needs a thread to send to.");
+    const key = this._key;
+    // While the send is in flight, a new pending reply is about to be driven here: do not follow it yet.
+    this._sendInFlight = true;
+    let sent;
+    try {
+      sent = await target.client.mutation(api.messages.send, { threadId: target.threadId, token, prompt });
+    } catch (err) {
+      if (key === this._key) {
+        this._sendInFlight = false;
+        if (this.messages) this._reconcile(this.messages);
+      }
+      throw err;
+    }
+    if (key !== this._key) return;
+    this._beginDrive(sent.assistantMessageId, sent.streamId);
+    const request: DriveRequest = { siteUrl, token, threadId: target.threadId, streamId: sent.streamId, messageId: sent.assistantMessageId };
+    void this._driver.drive(request);
+  }
+
+  /** Stops reading the driven reply's body (it still shows through the subscription). */
+  abort(): void {
+    this._driver.abort();
   }
 
   /** This element drives `messageId` over HTTP; the subscription must not follow it. */
-  beginDrive(messageId: string, streamId: string): void {
+  private _beginDrive(messageId: string, streamId: string): void {
     this._sendInFlight = false;
     this._driving.add(messageId);
     this._stopFollow(messageId);
@@ -90,7 +144,7 @@ export class ConversationController implements ReactiveController {
   }
 
   /** The driven reply started streaming over HTTP. */
-  markStarted(messageId: string): void {
+  private _markStarted(messageId: string): void {
     const r = this._replies.get(messageId);
     if (!r || r.started || !r.streamId || !this._target) return;
     r.started = true;
@@ -100,7 +154,7 @@ export class ConversationController implements ReactiveController {
   }
 
   /** Text from the HTTP body: the whole reply so far. Applied only where it adds characters. */
-  applyDriven(messageId: string, text: string): void {
+  private _applyDriven(messageId: string, text: string): void {
     const r = this._replies.get(messageId);
     if (!r || r.final || text.length <= r.text.length) return;
     r.text = text;
@@ -108,7 +162,7 @@ export class ConversationController implements ReactiveController {
   }
 
   /** The HTTP body is no longer usable (205, failed POST, dropped): continue from the subscription. */
-  handOver(messageId: string): void {
+  private _handOver(messageId: string): void {
     this._driving.delete(messageId);
     if (this.messages) this._reconcile(this.messages);
     else this._host.requestUpdate();

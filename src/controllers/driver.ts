@@ -1,9 +1,9 @@
-// Drives a reply: POST {site}/chat-stream and hand each chunk of the body to the element as it
-// arrives. Anything other than a clean 200 body (205, an HTTP error, a network failure, a body
+// Drives a reply: POST {site}/chat-stream and hand each chunk of the body to its owner (the
+// ConversationController) as it arrives. Anything other than a clean 200 body (205, an HTTP error, a network failure, a body
 // that breaks mid-way) is a handover: the subscription takes over from what is already shown.
 // Only one reply is driven at a time; a newer drive, a thread change or disconnecting aborts it.
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import type { ChatErrorInfo } from "../api.js";
+import { isServerErrorCode, type ChatErrorInfo, type ErrorCode } from "../api.js";
 
 export type DriveRequest = {
   siteUrl: string;
@@ -104,11 +104,11 @@ export class DriverController implements ReactiveController {
 }
 
 async function readError(res: Response): Promise<ChatErrorInfo> {
-  let code = res.status === 429 ? "RATE_LIMITED" : `HTTP_${res.status}`;
+  let code: ErrorCode = res.status === 429 ? "RATE_LIMITED" : `HTTP_${res.status}`;
   let message = `The server refused the request (${res.status}).`;
   try {
     const body = (await res.json()) as { code?: unknown; message?: unknown };
-    if (typeof body.code === "string") code = body.code;
+    if (isServerErrorCode(body.code)) code = body.code;
     if (typeof body.message === "string") message = body.message;
   } catch {
     // Not JSON: keep the generic sentence.

@@ -48,6 +48,13 @@ describe("options from the environment", () => {
     });
     expect(flushOptionsFromEnv({ STREAM_CHUNK_BY: "512" }).chunkBy).toBe(512);
   });
+  test("a write rate below 1 is refused with a message naming the variable and the minimum", () => {
+    expect(() => flushOptionsFromEnv({ STREAM_MAX_WRITES_PER_SEC: "0" })).toThrow(
+      /^STREAM_MAX_WRITES_PER_SEC is 0; it must be at least 1 /,
+    );
+    expect(() => flushOptionsFromEnv({ STREAM_MAX_WRITES_PER_SEC: "0.5" })).toThrow(/at least 1/);
+    expect(flushOptionsFromEnv({ STREAM_MAX_WRITES_PER_SEC: "1" }).maxWritesPerSec).toBe(1);
+  });
   test("invalid values fall back to the defaults", () => {
     expect(flushOptionsFromEnv({ STREAM_CHUNK_BY: "banana", STREAM_FLUSH_MS: "-1", STREAM_MAX_WRITES_PER_SEC: "x" })).toEqual(
       DEFAULT_FLUSH_OPTIONS,

@@ -1,6 +1,8 @@
+import { globalShards } from "../../convex/lib/limits";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api, components, internal } from "../../convex/_generated/api";
-import { buildHistory, demoReplyText } from "../../convex/lib/models";
+import { demoReplyText } from "../../convex/lib/models";
+import { buildHistory } from "../../convex/lib/modelConfig";
 import {
   componentBody,
   drive,
@@ -340,5 +342,15 @@ describe("config:get", () => {
     expect((await t.query(api.config.get, {})).model).toBe("claude-sonnet-4-5");
     setEnv({ ANTHROPIC_API_KEY: undefined, OPENAI_BASE_URL: "http://127.0.0.1:11434/v1" });
     expect(await t.query(api.config.get, {})).toMatchObject({ model: "gpt-4o-mini", demo: false });
+  });
+});
+
+describe("the global rate-limit bucket", () => {
+  test("is sharded at high rates, never below 10 tokens a shard, and whole at low ones", () => {
+    expect(globalShards(600)).toBe(5);
+    expect(globalShards(6000)).toBe(50);
+    expect(globalShards(60)).toBe(1);
+    expect(globalShards(2)).toBe(1);
+    for (const rate of [1, 10, 99, 600, 1234, 60_000]) expect(rate / globalShards(rate)).toBeGreaterThanOrEqual(Math.min(rate, 10));
   });
 });

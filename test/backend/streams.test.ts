@@ -6,8 +6,8 @@ import { drive, newChat, restoreEnv, setEnv } from "./setup";
 afterEach(restoreEnv);
 
 async function wordPerDelta() {
-  // One delta per word: no delay, no rate bound.
-  setEnv({ DEMO_TOKEN_DELAY_MS: "0", STREAM_CHUNK_BY: "word", STREAM_FLUSH_MS: "0", STREAM_MAX_WRITES_PER_SEC: "0" });
+  // About one delta per word: a word every 2 ms, no delay, a write allowed every millisecond.
+  setEnv({ DEMO_TOKEN_DELAY_MS: "2", STREAM_CHUNK_BY: "word", STREAM_FLUSH_MS: "0", STREAM_MAX_WRITES_PER_SEC: "1000" });
   const { t, threadId, token, streamId } = await newChat("paging");
   const body = await (await drive(t, token, { streamId })).text();
   return { t, threadId, token, streamId, body };

@@ -1,3 +1,4 @@
+import type { Id } from "../../convex/_generated/dataModel";
 import { afterEach, describe, expect, test } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import {
@@ -144,6 +145,26 @@ describe("threads:remove", () => {
     await t.finishAllScheduledFunctions(() => {});
     const left = await t.run(async (ctx) => (await ctx.db.query("deltas").collect()).map((d) => d.streamId));
     expect(left).toEqual(["keep"]);
+  });
+
+  test("deletes a long thread in scheduled batches of at most 100 messages", async () => {
+    const t = setup();
+    const { threadId, token } = await newThread(t);
+    await t.run(async (ctx) => {
+      const id = ctx.db.normalizeId("threads", threadId)!;
+      for (let i = 0; i < 250; i++) {
+        await ctx.db.insert("messages", {
+          threadId: id, role: "user", status: "done", text: `m${i}`, streamId: null, error: null, model: null, createdAt: i, updatedAt: i,
+        });
+      }
+    });
+    const messages = () => t.run(async (ctx) => (await ctx.db.query("messages").collect()).length);
+    await t.mutation(api.threads.remove, { threadId, token });
+    expect(await messages()).toBe(250); // the remove itself touches only the thread
+    await t.mutation(internal.threads.purgeThread, { threadId: threadId as Id<"threads"> });
+    expect(await messages()).toBe(150);
+    await t.finishAllScheduledFunctions(() => {});
+    expect(await messages()).toBe(0);
   });
 
   test("a reply streaming while its thread is deleted stops without errors", async () => {

@@ -200,6 +200,19 @@ describe("<ai-chat-stream> events", () => {
     expect($<HTMLTextAreaElement>(el, "textarea")!.value).to.equal("Hi");
   });
 
+  it("keeps counting down the rate-limit wait after being moved in the page", async () => {
+    env = setup();
+    const el = await mount(env.url);
+    env.backend.failNext.set("messages:send", new FakeConvexError({ code: "RATE_LIMITED", message: "Slow down", retryAfterMs: 1500 }));
+    await el.send("Hi");
+    await el.updateComplete;
+    expect($(el, ".banner.rate-limit")!.textContent).to.contain("2 s");
+    const parent = el.parentElement!;
+    el.remove();
+    parent.append(el);
+    await until(() => $(el, ".banner.rate-limit") === null && el.status === "idle", 3000);
+  });
+
   it("shows the Retry-After wait when POST /chat-stream answers 429", async () => {
     env = setup(
       () =>
@@ -325,6 +338,20 @@ describe("<ai-chat-stream> launcher", () => {
     await el.updateComplete;
     expect(el.open).to.equal(false);
     expect($(el, ".panel")!.hidden).to.equal(true);
+    expect(el.shadowRoot!.activeElement).to.equal($(el, "[part=launcher]"));
+  });
+
+  it("still closes on Escape after an open launcher is moved in the page", async () => {
+    const el = await mount(env.url, "launcher open");
+    const parent = el.parentElement!;
+    el.remove();
+    parent.append(el);
+    await settle(el);
+    $<HTMLTextAreaElement>(el, "textarea")!.focus();
+    await sendKeys({ press: "Escape" });
+    await el.updateComplete;
+    await el.updateComplete;
+    expect(el.open).to.equal(false);
     expect(el.shadowRoot!.activeElement).to.equal($(el, "[part=launcher]"));
   });
 });

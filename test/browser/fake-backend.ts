@@ -46,7 +46,6 @@ export class FakeBackend {
 
   client(): ChatClient {
     this.clientsMade++;
-    const run = <T>(name: string, args: Record<string, unknown>) => this.run(name, args) as T;
     return {
       onUpdate: (ref: FunctionReference<"query">, args: Record<string, unknown>, cb, onError) => {
         const sub: Sub = { name: getFunctionName(ref), args, cb: cb as Sub["cb"], onError, active: true };
@@ -57,7 +56,6 @@ export class FakeBackend {
           this.subs.delete(sub);
         };
       },
-      query: async (ref: FunctionReference<"query">, args: Record<string, unknown>) => run(getFunctionName(ref), args),
       mutation: async (ref: FunctionReference<"mutation">, args: Record<string, unknown>) => {
         const name = getFunctionName(ref);
         this.calls.push({ name, args });
@@ -140,10 +138,6 @@ export class FakeBackend {
     m.error = error;
     m.updatedAt = Date.now();
     this.flush();
-  }
-
-  assistantFor(streamId: string): Message {
-    return this.messages.find((x) => x.streamId === streamId)!;
   }
 
   subscriptions(name?: string): Sub[] {

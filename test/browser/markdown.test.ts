@@ -110,6 +110,32 @@ describe("Markdown rendering", () => {
     expect(block.querySelector("pre code")!.textContent).to.equal("if (a < b) alert('x');\n");
   });
 
+  it("keeps the start number of an ordered list", () => {
+    const host = document.createElement("div");
+    host.append(renderMarkdown("3. third\n4. fourth"));
+    expect(host.querySelector("ol")!.getAttribute("start")).to.equal("3");
+    expect(host.querySelector("ol")!.start).to.equal(3);
+  });
+
+  it("keeps the column alignment of a table", () => {
+    const host = document.createElement("div");
+    host.append(renderMarkdown("| l | c | r |\n|:--|:-:|--:|\n| 1 | 2 | 3 |"));
+    expect([...host.querySelectorAll("th, td")].map((c) => c.getAttribute("align"))).to.deep.equal(["left", "center", "right", "left", "center", "right"]);
+  });
+
+  it("binds options to each renderer: two streams with different options render side by side", () => {
+    const allowed = new MarkdownStream({ allowImages: "cdn.example.com", copyLabel: "Kopieren" });
+    const blocked = new MarkdownStream({ imageLabel: "Bild" });
+    const text = "![](https://cdn.example.com/a.png)\n\n```\nx\n```\n";
+    const a = allowed.update(text);
+    const b = blocked.update(text);
+    expect(a[0]!.querySelector("img")!.getAttribute("src")).to.equal("https://cdn.example.com/a.png");
+    expect(b[0]!.querySelector("img")).to.equal(null);
+    expect(b[0]!.querySelector("a.blocked-image")!.textContent).to.equal("Bild");
+    expect(a[1]!.querySelector("button")!.textContent).to.equal("Kopieren");
+    expect(b[1]!.querySelector("button")!.textContent).to.equal("Copy");
+  });
+
   it("does not add hooks to the page's own DOMPurify", async () => {
     const { default: DOMPurify } = await import("dompurify");
     const out = DOMPurify.sanitize('<a href="https://x.example">x</a>');

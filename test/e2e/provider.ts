@@ -25,8 +25,14 @@ export function hostileReply(sinkOrigin: string): string {
 }
 
 /** Keyword -> behaviour. Default: LONG_REPLY at 15 ms a token. */
-export async function startProvider(sinkOrigin = "http://127.0.0.1:9"): Promise<FakeProvider & { failures: Map<string, number> }> {
+export async function startProvider(
+  sinkOrigin = "http://127.0.0.1:9",
+): Promise<FakeProvider & { failures: Map<string, number>; releaseHeld(): void }> {
   const failures = new Map<string, number>();
+  // "held" replies pause halfway until the test calls releaseHeld(): a scenario that must see a
+  // reply mid-stream does not depend on how fast a loaded machine runs the steps before it.
+  let releaseHeld!: () => void;
+  const held = new Promise<void>((resolve) => (releaseHeld = resolve));
   const script = (request: { messages: { role: string; content: unknown }[] }): Script => {
     const last = request.messages.filter((m) => m.role === "user").at(-1);
     const prompt = typeof last?.content === "string" ? last.content : JSON.stringify(last?.content ?? "");
@@ -38,10 +44,11 @@ export async function startProvider(sinkOrigin = "http://127.0.0.1:9"): Promise<
       if (seen === 0) return { tokens: words(LONG_REPLY), delayMs: 10, dropAfter: 30 };
       return { tokens: words(SHORT_REPLY), delayMs: 5 };
     }
+    if (prompt.includes("held")) return { tokens: words(LONG_REPLY), delayMs: 5, holdAt: { index: 80, until: held } };
     if (prompt.includes("slow")) return { tokens: words(LONG_REPLY), delayMs: 40 };
     return { tokens: words(LONG_REPLY), delayMs: 15 };
   };
-  return Object.assign(await startFakeOpenAI(script), { failures });
+  return Object.assign(await startFakeOpenAI(script), { failures, releaseHeld });
 }
 
 /** A system whose model is the fake provider above; `close()` stops both. */

@@ -3,7 +3,6 @@
 // provider failure. Real Chromium, the local backend on free ports, the built IIFE widget;
 // only the model provider is fake.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { System } from "./harness.ts";
 import {
   OPERATOR_SECRET,
   ARTIFACTS,
@@ -22,7 +21,7 @@ import {
 } from "./helpers.ts";
 import { LONG_REPLY, SHORT_REPLY, startSystemWithProvider } from "./provider.ts";
 
-let system: System;
+let system: Awaited<ReturnType<typeof startSystemWithProvider>>;
 
 beforeAll(async () => {
   system = await startSystemWithProvider();
@@ -34,7 +33,7 @@ afterAll(async () => {
 describe("a visitor's reply", () => {
   it("streams in the driver and live in an observer and the operator console, all ending equal to the persisted text", async () => {
     const driver = await openChat(system);
-    await sendPrompt(driver, "Tell me about streaming, slow please");
+    await sendPrompt(driver, "Tell me about streaming, held halfway please");
     await waitForReplyText(driver, 20);
     const threadId = await threadOf(driver);
 
@@ -53,6 +52,7 @@ describe("a visitor's reply", () => {
     await waitForReplyText(operator, 60);
     const midDriver = (await visibleReplies(driver)).at(-1)!;
     expect(collapse(LONG_REPLY).length).toBeGreaterThan(midDriver.length); // still streaming when the observer saw text
+    system.provider.releaseHeld();
 
     const end = await waitForEnd(driver);
     expect(end.status).toBe("done");

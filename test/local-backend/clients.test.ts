@@ -10,7 +10,8 @@ type Note = { id: string; text: string; author: string | null };
 
 let fx: Fixture;
 beforeAll(async () => {
-  fx = await startFixture({ env: { FIXTURE_SECRET: "from-options" } });
+  // insecureAuth: the setAuth test below uses unsigned JWTs (auth.test.ts covers the strict default).
+  fx = await startFixture({ env: { FIXTURE_SECRET: "from-options" }, insecureAuth: true });
 });
 afterAll(async () => {
   await fx?.cleanup();

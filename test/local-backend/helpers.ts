@@ -58,7 +58,7 @@ export function waitForValue<T>(subscribe: (cb: (v: T) => void) => () => void, p
   });
 }
 
-/** An unsigned JWT (alg none): accepted for identity when no auth.config.ts exists. */
+/** An unsigned JWT (alg none): accepted for identity only with `insecureAuth` and no auth.config.ts providers. */
 export function unsignedJwt(claims: Record<string, unknown>): string {
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
   return `${b64({ alg: "none", typ: "JWT" })}.${b64({ iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 3600, ...claims })}.`;

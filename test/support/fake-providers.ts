@@ -7,6 +7,8 @@ export type Script = {
   tokens: string[];
   /** Pause before each token (ms). */
   delayMs?: number;
+  /** Before token `holdAt.index`, wait for `holdAt.until`: a test decides when the reply goes on. */
+  holdAt?: { index: number; until: Promise<void> };
   /** Drop the connection after this many tokens. */
   dropAfter?: number;
   /** Send the provider's in-stream error event after this many tokens. */
@@ -169,6 +171,7 @@ async function startFake(pathSuffix: string, writer: (s: Script) => Writer, scri
         res.end();
         return;
       }
+      if (s.holdAt?.index === i) await s.holdAt.until;
       if (s.delayMs) await new Promise((r) => setTimeout(r, s.delayMs));
       if (res.destroyed || received.aborted) return;
       w.token(res, s.tokens[i]);

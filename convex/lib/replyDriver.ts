@@ -1,0 +1,231 @@
+/**
+ * Drives one reply: sends each piece of the model's text to the response body at once and
+ * persists it through the flush policy. No Convex and no timers of its own: persistence, the
+ * response body and the clock are injected, so it is unit-tested without HTTP
+ * (test/backend/replyDriver.test.ts); `convex/chat.ts` wires it to the internal mutations.
+ *
+ * - Flushes run one at a time, in order, so deltas get consecutive seqs.
+ * - One timer: the policy's next deadline, or the heartbeat when nothing is pending, so a stop
+ *   requested while the model is silent is seen within `stopPollMs`, and the reply's lease is
+ *   renewed while the driver lives (a dead driver's reply ends when the lease lapses).
+ * - A client that disconnects does not stop generation: persistence goes on to the end, and
+ *   observers see it all. A stop request (or a refused flush) aborts the model.
+ * - The final write is retried; if the driver fails anyway, the reply is ended as `error`.
+ * - The reply's model tokens go to `finish` (charged to the daily budgets): the provider's
+ *   reported usage, else an estimate from the characters in and out (a stopped reply gets no
+ *   report, and it still cost what it generated).
+ * - Nothing that must happen comes after the body ends: on a deployment the isolate stops when
+ *   the response body ends and cancels the work still pending, so every path persists the
+ *   reply's end first and then closes or aborts the body.
+ */
+import { estimateTokens } from "./budget";
+import { REPLY_ERRORS } from "./errors";
+import type { FlushPolicy } from "./flushPolicy";
+
+export type ReplyEnd = {
+  text: string;
+  status: "done" | "stopped" | "error";
+  error: string | null;
+  /** Model tokens (input + output) the reply cost: provider-reported, else estimated. */
+  tokens: number;
+};
+
+/** The reply's persistence: the internal mutations `chat:flush`, `chat:heartbeat`, `chat:finish`. */
+export interface ReplyStore {
+  /** Appends `text`; `stop: true` when the reply should end now. */
+  flush(text: string): Promise<{ stop: boolean }>;
+  /** Between flushes: renews the reply's lease; `true` if it was stopped (or deleted) meanwhile. */
+  heartbeat(): Promise<boolean>;
+  /** Persists the tail and the final status. */
+  finish(end: ReplyEnd): Promise<void>;
+}
+
+/** The HTTP response body. */
+export interface ReplyBody {
+  write(text: string): Promise<void>;
+  close(): Promise<void>;
+  abort(reason: string): Promise<void>;
+}
+
+export type TimerHandle = unknown;
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+export type ReplyDriverOptions = {
+  store: ReplyStore;
+  body: ReplyBody;
+  /** Built on the same clock. */
+  policy: FlushPolicy;
+  clock?: Clock;
+  /** Without a persistence round trip for this long, send a heartbeat (renews the lease, reads stop). */
+  stopPollMs?: number;
+  /** The final write is tried this many times (a lost finish leaves the reply `streaming`). */
+  finishAttempts?: number;
+  /** A sentence a person can read for a model failure (never the provider's raw message). */
+  describeModelError: (error: unknown) => string;
+  /** Characters sent to the model (history and system prompt), for the usage estimate. */
+  inputChars?: number;
+};
+
+/**
+ * The model's text deltas; it should end early (without throwing) when `signal` aborts, and call
+ * `reportUsage` with the reply's total tokens when the provider reports them.
+ */
+export type ModelStream = (signal: AbortSignal, reportUsage: (totalTokens: number) => void) => AsyncIterable<string>;
+
+export class ReplyDriver {
+  private readonly store: ReplyStore;
+  private readonly body: ReplyBody;
+  private readonly policy: FlushPolicy;
+  private readonly clock: Clock;
+  private readonly stopPollMs: number;
+  private readonly finishAttempts: number;
+  private readonly describeModelError: (error: unknown) => string;
+  private readonly inputChars: number;
+
+  private readonly model = new AbortController();
+  private clientOpen = true;
+  private stopRequested = false;
+  private saveFailed = false;
+  /** When the last persistence round trip (flush or stop poll) ended. */
+  private lastRoundTripAt: number;
+  private persisting: Promise<void> = Promise.resolve();
+  private timer: TimerHandle | undefined;
+  private generating = true;
+  private outputChars = 0;
+  private reportedTokens: number | null = null;
+
+  constructor(options: ReplyDriverOptions) {
+    this.store = options.store;
+    this.body = options.body;
+    this.policy = options.policy;
+    this.clock = options.clock ?? systemClock;
+    this.stopPollMs = options.stopPollMs ?? 1000;
+    this.finishAttempts = options.finishAttempts ?? 3;
+    this.describeModelError = options.describeModelError;
+    this.inputChars = options.inputChars ?? 0;
+    this.lastRoundTripAt = this.clock.now();
+  }
+
+  /** Runs the reply to its end. Never throws: a failure ends the reply as `error`. */
+  async run(stream: ModelStream): Promise<void> {
+    try {
+      await this.drive(stream);
+    } catch (error) {
+      console.error("chat-stream driver failed", error instanceof Error ? error.message : String(error));
+      // Don't leave the reply `streaming` until its lease lapses: end it (text so far kept). First:
+      // on a deployment, work still pending when the body ends is cancelled.
+      await this.store
+        .finish({ text: "", status: "error", error: REPLY_ERRORS.failed, tokens: this.tokensUsed() })
+        .catch(() => {});
+      await this.body.abort(REPLY_ERRORS.failed).catch(() => {});
+    }
+  }
+
+  private async drive(stream: ModelStream): Promise<void> {
+    let end: Omit<ReplyEnd, "text" | "tokens"> = { status: "done", error: null };
+    this.arm();
+    try {
+      const reportUsage = (totalTokens: number) => (this.reportedTokens = totalTokens);
+      for await (const delta of stream(this.model.signal, reportUsage)) {
+        this.outputChars += delta.length;
+        if (this.stopRequested) break;
+        this.send(delta);
+        const due = this.policy.push(delta);
+        if (due !== null) this.persist(due);
+        this.arm();
+      }
+      if (this.stopRequested) end = { status: "stopped", error: null };
+    } catch (error) {
+      end = this.stopRequested ? { status: "stopped", error: null } : { status: "error", error: this.describeModelError(error) };
+    }
+    this.generating = false;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    await this.persisting;
+    if (this.saveFailed && end.status !== "error") end = { status: "error", error: REPLY_ERRORS.notSaved };
+    await this.finishWithRetries({ text: this.policy.finish(), ...end, tokens: this.tokensUsed() });
+    try {
+      if (end.status === "error") await this.body.abort(end.error ?? REPLY_ERRORS.failed);
+      else await this.body.close();
+    } catch {
+      // The client is gone; nothing to tell it.
+    }
+  }
+
+  private tokensUsed(): number {
+    return this.reportedTokens ?? estimateTokens(this.inputChars, this.outputChars);
+  }
+
+  /** To the client at once; a closed client only stops the copying, not the reply. */
+  private send(delta: string): void {
+    if (!this.clientOpen) return;
+    this.body.write(delta).catch(() => {
+      this.clientOpen = false;
+    });
+  }
+
+  private requestStop(): void {
+    if (this.stopRequested) return;
+    this.stopRequested = true;
+    this.model.abort();
+  }
+
+  private persist(text: string): void {
+    this.persisting = this.persisting.then(async () => {
+      try {
+        if ((await this.store.flush(text)).stop) this.requestStop();
+      } catch (error) {
+        this.saveFailed = true;
+        this.requestStop();
+        console.error("flush failed", error instanceof Error ? error.message : String(error));
+      } finally {
+        this.lastRoundTripAt = this.clock.now();
+      }
+    });
+  }
+
+  private pollStop(): void {
+    this.lastRoundTripAt = this.clock.now();
+    this.persisting = this.persisting.then(async () => {
+      if (await this.store.heartbeat().catch(() => false)) this.requestStop();
+    });
+  }
+
+  private arm(): void {
+    if (!this.generating) return;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    const pollAt = this.lastRoundTripAt + this.stopPollMs;
+    const deadline = Math.min(this.policy.nextDeadline() ?? pollAt, pollAt);
+    this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, deadline - this.clock.now()));
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    if (!this.generating) return;
+    const due = this.policy.poll();
+    if (due !== null) this.persist(due);
+    else if (this.clock.now() - this.lastRoundTripAt >= this.stopPollMs) this.pollStop();
+    this.arm();
+  }
+
+  private async finishWithRetries(end: ReplyEnd): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.store.finish(end);
+        return;
+      } catch (error) {
+        if (attempt >= this.finishAttempts) throw error;
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 100 * attempt));
+      }
+    }
+  }
+}

@@ -1,0 +1,313 @@
+// Every use of convex-test's private internals, in one place.
+//
+// convex-test's public API runs functions and reads data through transactions; a server
+// also needs a commit hook, raw table access (to save and restore the database), the
+// component databases, and a view of every syscall. None of that is public, so this module
+// reaches into convex-test 0.0.60 and nowhere else does. `checkConvexTestVersion()` runs
+// before anything here touches convex-test and refuses any other installed version with
+// one line: these patches silently break (or corrupt data) when the internals move.
+import { convexTest } from "convex-test";
+// Not exported by convex-test; the same module instance its index.js uses.
+import { TransactionMetricsTracker } from "convex-test/dist/transactionMetrics.js";
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Value } from "convex/values";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+
+/** The convex-test version this module was written and checked against. */
+export const CONVEX_TEST_VERSION = "0.0.60";
+
+export class ConvexTestVersionError extends Error {}
+
+/** The installed convex-test version (read from its package.json). */
+export function installedConvexTestVersion(): string {
+  // convex-test's package.json is not in its `exports`; find it next to its entry point.
+  const entry = createRequire(import.meta.url).resolve("convex-test");
+  let dir = path.dirname(entry);
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "convex-test") return pkg.version ?? "unknown";
+    } catch {
+      // no package.json here; keep walking up
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return "unknown";
+    dir = parent;
+  }
+}
+
+/** Throws one clear line when the installed convex-test is not the one these patches were written for. */
+export function checkConvexTestVersion(installed = installedConvexTestVersion()): void {
+  if (installed !== CONVEX_TEST_VERSION) {
+    throw new ConvexTestVersionError(
+      `convex-test ${installed} is installed, but local-backend/convexTestInternals.ts patches the internals of ${CONVEX_TEST_VERSION}: ` +
+        `install convex-test@${CONVEX_TEST_VERSION} (npm ci) or port that module to ${installed}`,
+    );
+  }
+}
+
+export interface FunctionPath {
+  udfPath: string;
+  componentPath: string;
+}
+
+/** The parts of a convex-test accessor we use (the public typings hide the *FromPath calls). */
+export interface Accessor {
+  queryFromPath(p: FunctionPath, args: Record<string, Value>): Promise<Value>;
+  mutationFromPath(p: FunctionPath, args: Record<string, Value>): Promise<Value>;
+  actionFromPath(p: FunctionPath, args: Record<string, Value>): Promise<Value>;
+  /** Runs a function of any type by path (how convex-test runs scheduled functions). */
+  fun(p: FunctionPath, args: Record<string, Value>): Promise<Value>;
+  run<T>(handler: (ctx: any) => Promise<T>): Promise<T>;
+  runInComponent<T>(componentPath: string, handler: (ctx: any) => Promise<T>): Promise<T>;
+  fetch(pathQuery: string, init?: RequestInit): Promise<Response>;
+  withIdentity(identity: Record<string, unknown>): Accessor;
+}
+
+/** convex-test's in-memory database of one component (a private class; the fields we touch). */
+interface DatabaseFake {
+  _componentPath: string;
+  _documents: Record<string, Record<string, Value>>;
+  _storage: Record<string, Blob>;
+  _nextDocId: number;
+  _lastCreationTime: number;
+  _writes: Record<string, unknown>[];
+  get(table: string | undefined, id: string): Record<string, Value> | null;
+  patch(table: string, id: string, value: Record<string, unknown>): void;
+  commit(commitTs?: bigint | null): void;
+  /** Called by insert, patch (with the merged fields) and replace with the user fields. */
+  _validate(table: string, fields: Record<string, Value>): void;
+}
+
+/** One component's database as saved to disk and restored. */
+export interface DatabaseContents {
+  documents: Record<string, Record<string, Value>>;
+  nextDocId: number;
+  lastCreationTime: number;
+  files: Record<string, Blob>;
+}
+
+/** A component database, opaque outside this module. */
+export interface ComponentDatabase {
+  readonly componentPath: string;
+  /** Committed documents, by ID (no transaction needed; do not mutate). */
+  documents(): Record<string, Record<string, Value>>;
+  contents(): DatabaseContents;
+  restore(saved: DatabaseContents): void;
+  /** Inside `runInComponent` (a transaction of that component): read or patch one document. */
+  get(table: string, id: string): Record<string, Value> | null;
+  patch(table: string, id: string, value: Record<string, unknown>): void;
+}
+
+const PROBE = "__localBackendProbe__";
+const ownBudget = new AsyncLocalStorage<true>();
+
+const commitListeners = new WeakMap<object, (componentPath: string, ids: string[]) => void>();
+let databaseHooksInstalled = false;
+let syscallsWrapped = false;
+
+function componentDatabase(db: DatabaseFake): ComponentDatabase {
+  return {
+    componentPath: db._componentPath,
+    documents: () => db._documents,
+    contents: () => ({ documents: db._documents, nextDocId: db._nextDocId, lastCreationTime: db._lastCreationTime, files: db._storage }),
+    restore(saved) {
+      db._documents = saved.documents;
+      // IDs and _creationTime keep increasing past what was saved.
+      db._nextDocId = Math.max(db._nextDocId, saved.nextDocId);
+      db._lastCreationTime = Math.max(db._lastCreationTime, saved.lastCreationTime);
+      db._storage = saved.files;
+    },
+    get: (table, id) => db.get(table, id),
+    patch: (table, id, value) => db.patch(table, id, value),
+  };
+}
+
+/**
+ * `convexTest()` plus what a server needs from its internals: each component's database and
+ * a hook called on every outermost commit with the IDs written. Call after registering every
+ * component (`registerComponent` on the returned `t`), then `databases()`.
+ */
+export function createConvexTest(
+  schema: unknown,
+  modules: Record<string, () => Promise<unknown>>,
+  hooks: {
+    onCommit: (componentPath: string, ids: string[]) => void;
+    /** Before every document write, with the document's user fields; throws to refuse it. */
+    checkDocument: (table: string, fields: Record<string, Value>) => void;
+  },
+) {
+  checkConvexTestVersion();
+  patchTransactionMetricsTracker();
+  // transactionLimits: true enforces the deployment's transaction limits (convex-test's
+  // TransactionMetricsTracker: 16 MiB read/written, 32,000 documents scanned, 4,096 index
+  // ranges, 16,000 documents written, 1,000 functions scheduled, 16 MiB of scheduled args).
+  const t = convexTest({ schema: schema as never, modules, transactionLimits: true } as never) as unknown as Accessor & {
+    registerComponent(componentPath: string, schema: unknown, modules: Record<string, () => Promise<unknown>>): void;
+  };
+  const components = captureComponentMap(t);
+  return {
+    t,
+    registerComponent: (componentPath: string, componentSchema: unknown, mods: Record<string, () => Promise<unknown>>) =>
+      t.registerComponent(componentPath, componentSchema, mods),
+    /** Every component's database ("" is the app), with the commit hook attached. */
+    databases(): Map<string, ComponentDatabase> {
+      const out = new Map<string, ComponentDatabase>();
+      for (const [componentPath, info] of Object.entries(components)) {
+        if (componentPath === PROBE) continue;
+        commitListeners.set(info.db, hooks.onCommit);
+        installDatabaseHooks(Object.getPrototypeOf(info.db) as DatabaseFake, hooks.checkDocument);
+        out.set(componentPath, componentDatabase(info.db));
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * convex-test keeps its component map in a closure. `registerComponent` assigns
+ * `components[path] = ...` on it, so for one call a setter on Object.prototype under a
+ * probe name sees the map as `this`.
+ */
+function captureComponentMap(t: { registerComponent: (...a: any[]) => void }): Record<string, { db: DatabaseFake }> {
+  let captured: Record<string, { db: DatabaseFake }> | null = null;
+  Object.defineProperty(Object.prototype, PROBE, {
+    configurable: true,
+    set(this: Record<string, { db: DatabaseFake }>) {
+      captured = this;
+    },
+  });
+  try {
+    t.registerComponent(PROBE, null, { [`/${PROBE}/_generated/x.js`]: async () => ({}) });
+  } finally {
+    delete (Object.prototype as Record<string, unknown>)[PROBE];
+  }
+  if (!captured) throw new ConvexTestVersionError("convex-test internals changed: could not reach its component map");
+  const map = captured as Record<string, { db: DatabaseFake }>;
+  delete map[PROBE];
+  return map;
+}
+
+/**
+ * There is no commit hook in convex-test; the outermost commit (commitTs !== null) is the
+ * moment writes become visible, so DatabaseFake.prototype.commit is wrapped once. Every
+ * insert/patch/replace passes its document through `_validate` (schema validation), which
+ * is where the deployment's document limits are checked too.
+ */
+function installDatabaseHooks(proto: DatabaseFake, checkDocument: (table: string, fields: Record<string, Value>) => void) {
+  if (databaseHooksInstalled) return;
+  databaseHooksInstalled = true;
+  const validate = proto._validate;
+  proto._validate = function (this: DatabaseFake, table: string, fields: Record<string, Value>) {
+    checkDocument(table, fields);
+    validate.call(this, table, fields);
+  };
+  const commit = proto.commit;
+  proto.commit = function (this: DatabaseFake, commitTs: bigint | null = null) {
+    const pending = this._writes[this._writes.length - 1];
+    commit.call(this, commitTs);
+    if (commitTs === null || !pending) return;
+    const ids = Object.keys(pending);
+    if (ids.length === 0) return;
+    commitListeners.get(this)?.(this._componentPath, ids);
+  };
+}
+
+export type SyscallObserver = {
+  /** After an async syscall resolved (db reads): its op, JSON args and JSON result. */
+  async(op: string, jsonArgs: string, result: string): void;
+  /** After a sync syscall (e.g. 1.0/queryStream). */
+  sync(op: string, jsonArgs: string): void;
+};
+
+/**
+ * The Convex runtime talks to convex-test through the global `Convex` object; wrapping it
+ * sees every syscall of every engine in the process (callers tell whose from their own
+ * AsyncLocalStorage). Installed once; the observer must never throw.
+ */
+export function observeSyscalls(observer: SyscallObserver): void {
+  if (syscallsWrapped) return;
+  syscallsWrapped = true;
+  const g = globalThis as unknown as { Convex: Record<string, (...a: any[]) => any> };
+  const original = g.Convex;
+  g.Convex = {
+    syscall: (op: string, jsonArgs: string) => {
+      const result = original.syscall(op, jsonArgs);
+      observer.sync(op, jsonArgs);
+      return result;
+    },
+    jsSyscall: (op: string, args: unknown) => original.jsSyscall(op, args),
+    asyncSyscall: async (op: string, jsonArgs: string) => {
+      const result = await original.asyncSyscall(op, jsonArgs);
+      observer.async(op, jsonArgs, result);
+      return result;
+    },
+  };
+}
+
+/** crates/database/src/reads.rs OVER_LIMIT_HELP */
+const OVER_LIMIT_HELP =
+  "Consider using smaller limits in your queries, paginating your queries, or using indexed queries with a selective index range expressions.";
+
+/**
+ * convex-test's transaction-limit errors, reworded as a deployment words them
+ * (crates/database/src/reads.rs, writes.rs; crates/model/src/scheduled_jobs/mod.rs).
+ */
+const DEPLOYMENT_WORDING: [RegExp, (limit: string) => string][] = [
+  [/^Scanned too many documents .*\(limit: (\d+)\)/, (l) => `Too many documents read in a single function execution (limit: ${l}). ${OVER_LIMIT_HELP}`],
+  [/^Read too much data .*\(limit: (\d+) bytes\)/, (l) => `Too many bytes read in a single function execution (limit: ${l} bytes). ${OVER_LIMIT_HELP}`],
+  [/^Too many index ranges read .*\(limit: (\d+)\)/, (l) => `Too many reads in a single function execution (limit: ${l}). ${OVER_LIMIT_HELP}`],
+  [/^Wrote too many documents .*\(limit: (\d+)\)/, (l) => `Too many writes in a single function execution (limit: ${l})`],
+  [/^Wrote too much data .*\(limit: (\d+) bytes\)/, (l) => `Too many bytes written in a single function execution (limit: ${formatBytes(Number(l))})`],
+  [/^Scheduled too many functions .*\(limit: (\d+)\)/, (l) => `Too many functions scheduled by this mutation (limit: ${l})`],
+];
+
+/** crates/common/src/fmt.rs format_bytes, for the whole-MiB limits used here. */
+function formatBytes(n: number): string {
+  return n % (1 << 20) === 0 ? `${n / (1 << 20)} MiB` : `${n} bytes`;
+}
+
+let trackerPatched = false;
+function patchTransactionMetricsTracker() {
+  if (trackerPatched) return;
+  trackerPatched = true;
+  const proto = TransactionMetricsTracker.prototype as unknown as Record<string, (...a: unknown[]) => unknown> & {
+    _layers: unknown[];
+    _rootLayer(): unknown;
+  };
+  const start = proto.startTransaction;
+  proto.startTransaction = function (this: typeof proto, limits: unknown) {
+    if (ownBudget.getStore() && this._layers.length === 1) {
+      this._layers.push(this._rootLayer());
+      return;
+    }
+    start.call(this, limits);
+  };
+  for (const method of ["trackRead", "trackWrite", "trackIndexRange", "trackScheduledFunction"]) {
+    const track = proto[method];
+    proto[method] = function (this: unknown, ...args: unknown[]) {
+      try {
+        return track.apply(this, args);
+      } catch (e) {
+        const message = e instanceof Error ? e.message : "";
+        for (const [pattern, reword] of DEPLOYMENT_WORDING) {
+          const m = pattern.exec(message);
+          if (m) throw new Error(reword(m[1]));
+        }
+        throw e;
+      }
+    };
+  }
+}
+
+/**
+ * Runs `fn` so that a query it starts with `ctx.runQuery` directly inside a `t.run`
+ * transaction gets its own transaction-limit budget, as each subscription's query does on
+ * a deployment. Without this, convex-test counts every query of a snapshot against the one
+ * enclosing transaction (a child layer inherits its parent's usage).
+ */
+export function withOwnTransactionBudget<T>(fn: () => T): T {
+  return ownBudget.run(true, fn);
+}

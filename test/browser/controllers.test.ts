@@ -1,0 +1,150 @@
+// Each of the element's small controllers on a throwaway host: the controller's lifecycle is
+// the behaviour under test, so the host is nothing but a place to connect and disconnect.
+import { expect, fixture } from "@open-wc/testing";
+import { LitElement, html } from "lit";
+import { AnnouncerController } from "../../src/controllers/announcer.js";
+import { EscapeKeyController } from "../../src/controllers/escape-key.js";
+import { RateLimitController } from "../../src/controllers/rate-limit.js";
+import { ScrollController } from "../../src/controllers/scroll.js";
+import { until } from "./fake-backend.js";
+
+/** Counts its updates; renders `lines` lines in a 100 px scroller. */
+class TestHost extends LitElement {
+  updates = 0;
+  lines = 0;
+  override updated(): void {
+    this.updates++;
+  }
+  override render() {
+    return html`<div class="scroller" style="height: 100px; overflow: auto">
+      ${Array.from({ length: this.lines }, (_, i) => html`<p style="margin: 0; height: 20px">line ${i}</p>`)}
+    </div>`;
+  }
+}
+customElements.define("controller-test-host", TestHost);
+
+const mountHost = () => fixture<TestHost>(html`<controller-test-host></controller-test-host>`);
+const nextFrame = () => new Promise((r) => requestAnimationFrame(r));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Removes the host and appends it again where it was, as moving it in the DOM does. */
+function move(host: HTMLElement): void {
+  const parent = host.parentElement!;
+  host.remove();
+  parent.append(host);
+}
+
+describe("RateLimitController", () => {
+  it("counts down in whole seconds and ends the wait on its own", async () => {
+    const host = await mountHost();
+    const limit = new RateLimitController(host);
+    limit.start(1200);
+    expect(limit.secondsLeft).to.equal(2);
+    expect(limit.waiting).to.equal(true);
+    await until(() => !limit.waiting && limit.secondsLeft === 0, 2500);
+    const updates = host.updates;
+    await sleep(1200);
+    expect(host.updates, "re-renders once more when the wait is over, then stops").to.be.at.most(updates + 1);
+  });
+
+  it("stops ticking while the host is off the page", async () => {
+    const host = await mountHost();
+    const limit = new RateLimitController(host);
+    limit.start(5000);
+    host.remove();
+    await host.updateComplete;
+    const updates = host.updates;
+    await sleep(1200);
+    expect(host.updates).to.equal(updates);
+  });
+
+  it("picks the countdown up again when the host comes back", async () => {
+    const host = await mountHost();
+    const limit = new RateLimitController(host);
+    limit.start(5000);
+    move(host);
+    await host.updateComplete;
+    const updates = host.updates;
+    await until(() => host.updates > updates, 1500);
+  });
+
+  it("clear() ends the wait at once", async () => {
+    const host = await mountHost();
+    const limit = new RateLimitController(host);
+    limit.start(5000);
+    limit.clear();
+    expect(limit.waiting).to.equal(false);
+    expect(limit.secondsLeft).to.equal(0);
+  });
+});
+
+describe("EscapeKeyController", () => {
+  const pressEscape = () => document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+
+  it("calls onEscape for Escape on the page only while active", async () => {
+    const host = await mountHost();
+    let active = false;
+    let escapes = 0;
+    new EscapeKeyController(host, { active: () => active, onEscape: () => escapes++ });
+    pressEscape();
+    expect(escapes).to.equal(0);
+    active = true;
+    pressEscape();
+    document.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    expect(escapes).to.equal(1);
+  });
+
+  it("keeps listening after the host is moved in the DOM, and stops once it is removed", async () => {
+    const host = await mountHost();
+    let escapes = 0;
+    new EscapeKeyController(host, { active: () => true, onEscape: () => escapes++ });
+    move(host);
+    pressEscape();
+    expect(escapes).to.equal(1);
+    host.remove();
+    pressEscape();
+    expect(escapes).to.equal(1);
+  });
+});
+
+describe("AnnouncerController", () => {
+  it("announces the same text twice by clearing the region in between", async () => {
+    const host = await mountHost();
+    const announcer = new AnnouncerController(host);
+    announcer.announce("Responding");
+    await nextFrame();
+    expect(announcer.text).to.equal("Responding");
+    announcer.announce("Responding");
+    expect(announcer.text).to.equal("");
+    await nextFrame();
+    expect(announcer.text).to.equal("Responding");
+  });
+
+  it("drops an announcement still waiting for its frame when the host leaves", async () => {
+    const host = await mountHost();
+    const announcer = new AnnouncerController(host);
+    announcer.announce("Response complete");
+    host.remove();
+    await nextFrame();
+    expect(announcer.text).to.equal("");
+  });
+});
+
+describe("ScrollController", () => {
+  it("keeps the newest content in view until the reader scrolls up", async () => {
+    const host = await mountHost();
+    const scroller = () => host.renderRoot.querySelector<HTMLElement>(".scroller")!;
+    const scroll = new ScrollController(host, scroller);
+    host.lines = 20;
+    host.requestUpdate();
+    await host.updateComplete;
+    expect(scroller().scrollTop).to.equal(scroller().scrollHeight - 100);
+    scroller().scrollTop = 0;
+    scroll.onScroll();
+    expect(scroll.atBottom).to.equal(false);
+    host.lines = 30;
+    host.requestUpdate();
+    await host.updateComplete;
+    expect(scroller().scrollTop).to.equal(0);
+  });
+});

@@ -1,0 +1,88 @@
+// HTTP actions and actions stop as a deployment stops them (local-backend/actionRuntime.ts):
+// nothing runs after the response body ended, a disconnected client's writes are dropped,
+// request.signal aborts, and the action time limit applies.
+import http from "node:http";
+import { ConvexHttpClient } from "convex/browser";
+import { anyApi } from "convex/server";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startFixture, type Fixture } from "./helpers.js";
+
+const api = anyApi;
+let fx: Fixture;
+let client: ConvexHttpClient;
+beforeAll(async () => {
+  fx = await startFixture({ actionTimeoutMs: 800 });
+  client = new ConvexHttpClient(fx.backend.convexUrl, { logger: false });
+});
+afterAll(() => fx.cleanup());
+
+const notes = async () => ((await client.query(api.notes.list, {})) as { text: string }[]).map((n) => n.text);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitForNote(prefix: string): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const found = (await notes()).find((t) => t.startsWith(prefix));
+    if (found) return found;
+    await sleep(50);
+  }
+  throw new Error(`no note starting with "${prefix}"`);
+}
+
+describe("HTTP actions", () => {
+  test("work still pending when the response body ends never runs", async () => {
+    const res = await fetch(`${fx.backend.siteUrl}/work-after-body-end`, { method: "POST", body: JSON.stringify({ tag: "t1" }) });
+    expect(await res.text()).toBe("done");
+    await waitForNote("t1 before close");
+    // What the action attempted after close would have committed within milliseconds.
+    await sleep(300);
+    expect(await notes()).not.toContain("t1 after close");
+  });
+
+  test("after the client disconnects, writes are dropped without failing and request.signal aborts", async () => {
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request(`${fx.backend.siteUrl}/write-after-disconnect`, { method: "POST" }, (res) => {
+        res.once("data", () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on("error", () => {});
+      req.once("timeout", reject);
+      req.end(JSON.stringify({ tag: "t2", n: 8, delayMs: 40 }));
+    });
+    expect(await waitForNote("t2 ")).toBe("t2 failures=0 aborted=true");
+  });
+
+  test("a body that never ends is cut off at the action time limit", async () => {
+    const started = Date.now();
+    const res = await fetch(`${fx.backend.siteUrl}/forever`);
+    const reader = res.body!.getReader();
+    let received = "";
+    const ended = await (async () => {
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return "done";
+          received += new TextDecoder().decode(value);
+        }
+      } catch {
+        return "broken off";
+      }
+    })();
+    expect(ended).toBe("broken off");
+    expect(received.startsWith("0\n")).toBe(true);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(700);
+    expect(elapsed).toBeLessThan(5_000);
+  });
+});
+
+describe("actions", () => {
+  test("an action over the time limit fails with the deployment's message", async () => {
+    await expect(client.action(api.notes.sleepFor, { ms: 3_000 })).rejects.toThrow("Function execution timed out (maximum duration: 800ms)");
+  });
+
+  test("an action within the time limit returns", async () => {
+    await expect(client.action(api.notes.sleepFor, { ms: 50 })).resolves.toBe(50);
+  });
+});
