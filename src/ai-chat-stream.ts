@@ -11,6 +11,7 @@ import { CopyCodeController } from "./controllers/copy-code.js";
 import { EscapeKeyController } from "./controllers/escape-key.js";
 import { RateLimitController } from "./controllers/rate-limit.js";
 import { ScrollController } from "./controllers/scroll.js";
+import { HumanCheckController } from "./controllers/human-check.js";
 import { SessionController } from "./controllers/session.js";
 import { ViewportController } from "./controllers/viewport.js";
 import { defineElement } from "./define.js";
@@ -53,6 +54,7 @@ export type ChatTheme = "auto" | "light" | "dark";
  * @csspart send-button - The Send button.
  * @csspart stop-button - The Stop button shown while a reply streams.
  * @csspart launcher - The floating button that opens the panel (`launcher` only).
+ * @csspart human-check - The box Cloudflare Turnstile's check renders into at a new visitor's first send (`turnstile-site-key` only).
  *
  * @cssproperty [--ai-chat-font=system-ui, -apple-system, "Segoe UI", Roboto, sans-serif] - Font family.
  * @cssproperty [--ai-chat-font-size=15px] - Base font size.
@@ -86,6 +88,9 @@ export class AiChatStream extends LitElement {
 
   /** HTTP actions URL for `POST /chat-stream`. Derived from `convex-url` when empty (`.convex.site`, or local port + 1). */
   @property({ attribute: "site-url" }) siteUrl = "";
+
+  /** Cloudflare Turnstile site key. When set, a new visitor's first send shows Turnstile's check (its script loads only then) before the deployment mints their token; needs `TURNSTILE_SECRET_KEY` on the deployment. */
+  @property({ attribute: "turnstile-site-key" }) turnstileSiteKey = "";
 
   /** The conversation shown. Set by the element once one exists (and restored after a reload); set it to show another. */
   @property({ reflect: true }) thread: string | null = null;
@@ -138,12 +143,22 @@ export class AiChatStream extends LitElement {
     onDriveRefused: (info) => this._fail(info, null),
   });
 
-  private readonly _session = new SessionController(this, this._conversation, {
-    onSendFailed: (err, prompt) => {
-      const strings = this.effectiveStrings;
-      this._fail(toErrorInfo(err, err instanceof TypeError ? strings.networkError : strings.genericError), prompt);
-    },
+  private readonly _humanCheck = new HumanCheckController(this, {
+    container: () => this.renderRoot?.querySelector<HTMLElement>("[part=human-check]") ?? null,
+    strings: () => this.effectiveStrings,
   });
+
+  private readonly _session = new SessionController(
+    this,
+    this._conversation,
+    {
+      onSendFailed: (err, prompt) => {
+        const strings = this.effectiveStrings;
+        this._fail(toErrorInfo(err, err instanceof TypeError ? strings.networkError : strings.genericError), prompt);
+      },
+    },
+    this._humanCheck,
+  );
 
   private readonly _connection = new ConnectionController(this);
   private readonly _rateLimit = new RateLimitController(this);
@@ -424,6 +439,7 @@ export class AiChatStream extends LitElement {
           ${this._sending && !this._conversation.hasActiveReply ? thinkingRow(strings) : nothing}
         </div>
         ${this._renderProblems(strings)}
+        <div part="human-check" class="human-check" role="group" aria-label=${strings.humanCheck} ?hidden=${!this._humanCheck.active}></div>
         ${observe ? nothing : this._renderComposer(strings)}
         <div class="sr-only" aria-live="polite" aria-atomic="true">${this._announcer.text}</div>
       </section>

@@ -33,6 +33,10 @@ export const defaultStrings = {
   timeoutError: "The reply took too long and was cut off.",
   /** `{seconds}` is replaced with the wait. */
   rateLimited: "Too many messages. Try again in {seconds} s.",
+  /** Label of the Cloudflare Turnstile check shown at the first send (`turnstile-site-key`). */
+  humanCheck: "Confirm you are human to start the chat",
+  humanCheckFailed: "The human check did not pass. Please send again to retry it.",
+  tooManyVisitors: "Many people are starting a chat right now. Please try again in a minute.",
 };
 
 export type ChatStrings = typeof defaultStrings;

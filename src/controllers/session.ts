@@ -10,11 +10,14 @@ import { api, type MessageView } from "../api.js";
 import type { ChatClient } from "../convex-pool.js";
 import { loadSession, saveSession, type StoredSession } from "../storage.js";
 import type { ConversationController } from "./conversation.js";
+import type { HumanCheckController } from "./human-check.js";
 
 export interface SessionHost extends ReactiveControllerHost {
   convexUrl: string;
   thread: string | null;
   observerToken: string;
+  /** Cloudflare Turnstile site key: a new visitor's token is minted only after the check. */
+  turnstileSiteKey: string;
   readonly effectiveSiteUrl: string;
 }
 
@@ -34,6 +37,7 @@ export class SessionController {
     private readonly _host: SessionHost,
     private readonly _conversation: ConversationController,
     private readonly _cb: SessionCallbacks,
+    private readonly _humanCheck: HumanCheckController,
   ) {}
 
   /** The token that reads this thread: the observer token if given, else the visitor's. */
@@ -83,8 +87,11 @@ export class SessionController {
     try {
       let session = this._session;
       if (!session || !threadId) {
+        const siteUrl = host.effectiveSiteUrl;
+        const token = session?.token ?? (host.turnstileSiteKey ? await this._humanCheck.visitorToken(siteUrl, host.turnstileSiteKey) : null);
+        if (url !== host.convexUrl || siteUrl !== host.effectiveSiteUrl) return;
         const created = await client.mutation(api.threads.create, {
-          ...(session ? { token: session.token } : {}),
+          ...(token ? { token } : {}),
           origin: location.origin,
         });
         if (url !== host.convexUrl) return;
