@@ -2,7 +2,7 @@ import { expect, oneEvent } from "@open-wc/testing";
 import { emulateMedia, sendKeys } from "@web/test-runner-commands";
 import { AiChatStream, deriveSiteUrl } from "../../src/ai-chat-stream.js";
 import { clientRefCount } from "../../src/convex-pool.js";
-import { storageKey } from "../../src/storage.js";
+import { legacyStorageKey, storageKey } from "../../src/storage.js";
 import type { AiChatErrorEvent, AiChatSendEvent, AiChatStreamStartEvent } from "../../src/events.js";
 import { controlledBody, FakeConvexError, stubFetch, until } from "./fake-backend.js";
 import { $, $$, mount, replyText, sendAndStart, settle, setup, type Setup } from "./helpers.js";
@@ -106,6 +106,27 @@ describe("<ai-chat-stream> attributes and rendering", () => {
       localStorage.removeItem(storageKey(env.url, deriveSiteUrl(env.url)));
       localStorage.removeItem(storageKey(env.url, "https://evil.example"));
     }
+  });
+
+  it("a returning visitor stored under the deployment URL alone (earlier versions) keeps their thread", async () => {
+    const token = "visitor-token-from-before";
+    const threadId = env.backend.seedThread(token, [["Hello", "Hi there"]]);
+    localStorage.setItem(legacyStorageKey(env.url), JSON.stringify({ threadId, token }));
+    const el = await mount(env.url);
+    expect(el.thread).to.equal(threadId);
+    await until(() => $$(el, ".row").length === 2);
+    expect(JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url)))!)).to.deep.equal({ threadId, token });
+    expect(localStorage.getItem(legacyStorageKey(env.url))).to.equal(null);
+  });
+
+  it("a session stored under the deployment URL alone is not taken to a site-url other than the derived one", async () => {
+    const token = "visitor-token-from-before";
+    const threadId = env.backend.seedThread(token, [["Hello", "Hi there"]]);
+    localStorage.setItem(legacyStorageKey(env.url), JSON.stringify({ threadId, token }));
+    const el = await mount(env.url, `site-url="https://evil.example"`);
+    expect(el.thread).to.equal(null);
+    expect(localStorage.getItem(storageKey(env.url, "https://evil.example"))).to.equal(null);
+    expect(localStorage.getItem(legacyStorageKey(env.url))).to.not.equal(null);
   });
 
   it("is read-only in observe mode: no composer, and the thread follows live with the observer token", async () => {
