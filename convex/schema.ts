@@ -54,7 +54,8 @@ export default defineSchema({
     revokedAt: v.union(v.number(), v.null()),
   })
     .index("by_tokenHash", ["tokenHash"])
-    .index("by_threadId", ["threadId"]),
+    .index("by_threadId", ["threadId"])
+    .index("by_expiresAt", ["expiresAt"]),
 
   /** One row per visitor token ever used to create a thread. */
   visitors: defineTable({
@@ -81,5 +82,7 @@ export default defineSchema({
     createdAt: v.number(),
     expiresAt: v.number(),
     revokedAt: v.union(v.number(), v.null()),
-  }).index("by_tokenHash", ["tokenHash"]),
+  })
+    .index("by_tokenHash", ["tokenHash"])
+    .index("by_expiresAt", ["expiresAt"]),
 });

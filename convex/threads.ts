@@ -9,6 +9,7 @@ import { consumeShare, getLimits, LIST_DEFAULT, LIST_MAX, NEW_THREAD_TITLE, ORIG
 import { modelConfig } from "./lib/modelConfig";
 import { deleteReplyText, leaseOf, toThreadView } from "./lib/replies";
 import { mintVisitor, turnstileSecret } from "./lib/visitors";
+import { scheduleExpiry } from "./lib/expiry";
 import { vCreateThreadResult, vShareResult, vShareView, vThreadView } from "./lib/validators";
 
 const DELTA_DELETE_BATCH = 256;
@@ -234,6 +235,8 @@ export const share = mutation({
       expiresAt,
       revokedAt: null,
     });
+    // Subscriptions holding the token re-run when this revokes it (queries cannot see time pass).
+    await scheduleExpiry(expiresAt, (at) => ctx.scheduler.runAt(at, internal.cleanup.expireShare, { shareId }));
     return { observerToken, shareId, expiresAt };
   },
 });

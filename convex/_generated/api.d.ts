@@ -9,6 +9,7 @@
  */
 
 import type * as chat from "../chat.js";
+import type * as cleanup from "../cleanup.js";
 import type * as config from "../config.js";
 import type * as crons from "../crons.js";
 import type * as http from "../http.js";
@@ -16,6 +17,7 @@ import type * as lib_access from "../lib/access.js";
 import type * as lib_budget from "../lib/budget.js";
 import type * as lib_chatRequest from "../lib/chatRequest.js";
 import type * as lib_errors from "../lib/errors.js";
+import type * as lib_expiry from "../lib/expiry.js";
 import type * as lib_flushPolicy from "../lib/flushPolicy.js";
 import type * as lib_limits from "../lib/limits.js";
 import type * as lib_modelConfig from "../lib/modelConfig.js";
@@ -40,6 +42,7 @@ import type {
 
 declare const fullApi: ApiFromModules<{
   chat: typeof chat;
+  cleanup: typeof cleanup;
   config: typeof config;
   crons: typeof crons;
   http: typeof http;
@@ -47,6 +50,7 @@ declare const fullApi: ApiFromModules<{
   "lib/budget": typeof lib_budget;
   "lib/chatRequest": typeof lib_chatRequest;
   "lib/errors": typeof lib_errors;
+  "lib/expiry": typeof lib_expiry;
   "lib/flushPolicy": typeof lib_flushPolicy;
   "lib/limits": typeof lib_limits;
   "lib/modelConfig": typeof lib_modelConfig;

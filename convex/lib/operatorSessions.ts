@@ -4,6 +4,8 @@
  * that expires after OPERATOR_SESSION_HOURS (12) and is revoked by sign-out. Every other
  * operator read takes the session token.
  */
+import { internal } from "../_generated/api";
+import { scheduleExpiry } from "./expiry";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { operatorNotConfigured } from "./errors";
 import { hashesEqual, hashToken, newToken } from "./access";
@@ -50,13 +52,15 @@ export async function startSession(
   const name = displayName(rawName);
   const now = Date.now();
   const expiresAt = now + sessionMs();
-  await ctx.db.insert("operatorSessions", {
+  const sessionId = await ctx.db.insert("operatorSessions", {
     tokenHash: await hashToken(sessionToken),
     name,
     createdAt: now,
     expiresAt,
     revokedAt: null,
   });
+  // Subscriptions holding the token re-run when this revokes it (queries cannot see time pass).
+  await scheduleExpiry(expiresAt, (at) => ctx.scheduler.runAt(at, internal.cleanup.expireSession, { sessionId }));
   return { sessionToken, expiresAt, name };
 }
 
