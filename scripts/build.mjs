@@ -9,10 +9,10 @@ import { build } from "vite";
 const root = fileURLToPath(new URL("..", import.meta.url));
 process.chdir(root);
 // The libraries alone (ConvexClient 18.6, marked 15.3, DOMPurify 12.0, Lit 6.0 KB gzipped) are
-// ~52 KB; <ai-chat-stream> adds ~9 KB and <ai-chat-console> ~4 KB. The budgets catch
+// ~52 KB; <ai-chat-stream> adds ~12 KB (Turnstile ~0.9) and <ai-chat-console> ~4 KB. The budgets catch
 // regressions such as a dependency pulled in by accident or a dev build of Lit. (The target in
 // `npm run bench` is 55 KB for the chat IIFE; see the README for why it is not met.)
-const BUDGETS_GZIP = { "dist/ai-chat-stream.iife.js": 64 * 1024, "dist/ai-chat-console.iife.js": 68 * 1024 };
+const BUDGETS_GZIP = { "dist/ai-chat-stream.iife.js": 65 * 1024, "dist/ai-chat-console.iife.js": 69 * 1024 };
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: "inherit", shell: process.platform === "win32" });
