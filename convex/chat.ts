@@ -9,6 +9,7 @@ import { v } from "convex/values";
 import { components, internal } from "./_generated/api";
 import { internalMutation } from "./_generated/server";
 import { messageByStream } from "./lib/access";
+import { chargeReply } from "./lib/budget";
 import { REPLY_ERRORS } from "./lib/errors";
 import { consumeStreamRequest, getLimits } from "./lib/limits";
 import { buildHistory } from "./lib/modelConfig";
@@ -142,8 +143,10 @@ export const expireLease = internalMutation({
 
 /**
  * The last flush and the end of the reply: persists the tail, ends the component stream
- * (done, or error), and writes the full text to the message once.
- * Worst case: ≈ 135 documents read (a compacting append, then `finalizeReply`), 8 written.
+ * (done, or error), writes the full text to the message once, and charges the reply's tokens
+ * to today's budgets (the driver's visitor becomes established).
+ * Worst case: ≈ 139 documents read (a compacting append, then `finalizeReply`, 2 usage rows,
+ * the visitor), 11 written.
  */
 export const finish = internalMutation({
   args: {
@@ -151,11 +154,14 @@ export const finish = internalMutation({
     text: v.string(),
     status: v.union(v.literal("done"), v.literal("stopped"), v.literal("error")),
     error: v.union(v.string(), v.null()),
+    /** Model tokens the reply cost (provider-reported, else estimated). */
+    tokens: v.number(),
   },
   returns: v.null(),
   handler: async (ctx, args) => {
     const message = await ctx.db.get(args.messageId);
     if (!message || !isUnfinished(message.status) || message.streamId === null) return null;
+    await chargeReply(ctx, message, args.tokens);
     const streamId = message.streamId;
     const current = await componentStatus(ctx, streamId);
     if (current !== "pending" && current !== "streaming") {

@@ -7,4 +7,7 @@ const crons = cronJobs();
 // messages and threads (views already show `timeout` before it runs).
 crons.interval("reconcile timed-out replies", { minutes: 1 }, internal.streams.reconcileTimeouts, {});
 
+// Revoked and expired sessions and observer tokens, and token usage older than a week.
+crons.interval("clean up expired tokens and old usage", { hours: 1 }, internal.cleanup.run, {});
+
 export default crons;

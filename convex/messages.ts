@@ -22,6 +22,7 @@ import {
   NEW_THREAD_TITLE,
   TITLE_MAX_CHARS,
 } from "./lib/limits";
+import { assertBudget } from "./lib/budget";
 import { modelConfig } from "./lib/modelConfig";
 import {
   effectiveStatus,
@@ -35,6 +36,7 @@ import {
   toMessageView,
 } from "./lib/replies";
 import { vMessageView, vSendResult, type MessageStatus, type MessageView } from "./lib/validators";
+import { isEstablished } from "./lib/visitors";
 
 /**
  * The view readers get. A reply the component has expired but the reconciler has not yet
@@ -143,7 +145,8 @@ export const send = mutation({
     }
     const key = visitorKey(caller);
     if (key === null) throw unauthorized(); // unreachable: write access needs a token or identity
-    const wait = await consumeMessageBudget(ctx, key);
+    await assertBudget(ctx, key);
+    const wait = await consumeMessageBudget(ctx, key, await isEstablished(ctx, caller));
     if (wait !== null) throw rateLimited(wait);
 
     const now = Date.now();
@@ -158,7 +161,7 @@ export const send = mutation({
       createdAt: now,
       updatedAt: now,
     });
-    const { assistantMessageId, streamId } = await insertPendingReply(ctx, thread, caller, {
+    const { assistantMessageId, streamId } = await insertPendingReply(ctx, thread, caller, key, {
       title: thread.title === NEW_THREAD_TITLE ? titleFrom(args.prompt) : thread.title,
     });
     return { userMessageId, assistantMessageId, streamId };
@@ -167,12 +170,13 @@ export const send = mutation({
 
 /**
  * A pending assistant reply with a new component stream, which the caller's token may drive,
- * and the thread marked as streaming.
+ * charged to `usageKey`'s budget, and the thread marked as streaming.
  */
 async function insertPendingReply(
   ctx: MutationCtx,
   thread: Doc<"threads">,
   caller: Caller,
+  usageKey: string,
   threadPatch: Partial<Doc<"threads">> = {},
 ): Promise<{ assistantMessageId: Id<"messages">; streamId: string }> {
   const driverHash = caller.tokenHash ?? undefined;
@@ -198,6 +202,7 @@ async function insertPendingReply(
     createdAt: now,
     updatedAt: now,
     ...(driverHash ? { driverHash } : {}),
+    usageKey,
   });
   // A POST that never lands (page closed, request refused) must not hold the thread.
   await grantLease(ctx, assistantMessageId);
@@ -232,7 +237,8 @@ export const retry = mutation({
     if (!RETRYABLE.has(last.status)) throw notRetryable(last.status);
     const key = visitorKey(caller);
     if (key === null) throw unauthorized(); // unreachable: write access needs a token or identity
-    const wait = await consumeMessageBudget(ctx, key);
+    await assertBudget(ctx, key);
+    const wait = await consumeMessageBudget(ctx, key, await isEstablished(ctx, caller));
     if (wait !== null) throw rateLimited(wait);
 
     if (last.streamId !== null) {
@@ -242,7 +248,7 @@ export const retry = mutation({
     const lease = await leaseOf(ctx, last._id);
     if (lease) await ctx.db.delete(lease._id);
     await ctx.db.delete(last._id);
-    return await insertPendingReply(ctx, thread, caller);
+    return await insertPendingReply(ctx, thread, caller, key);
   },
 });
 

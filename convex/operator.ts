@@ -1,14 +1,18 @@
-/** The operator console's reads: every thread, streaming ones first. */
+/** The operator console: sign-in and sessions, every thread (streaming ones first), today's usage. */
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
-import { query } from "./_generated/server";
-import { authorizeOperator } from "./lib/access";
+import { mutation, query } from "./_generated/server";
+import { authorizeOperator, hashToken, isTokenShaped } from "./lib/access";
+import { todaysUsage } from "./lib/budget";
+import { SIGN_IN_ERRORS, unauthorized } from "./lib/errors";
+import { operatorSignInWait } from "./lib/limits";
+import { configuredSecret, isOperatorSecret, liveSession, startSession } from "./lib/operatorSessions";
 import { toThreadView } from "./lib/replies";
-import { vThreadView } from "./lib/validators";
+import { vSignInResult, vThreadView, vTokenUsage } from "./lib/validators";
 
 /**
  * All threads, paginated: those with a reply pending or streaming first, then by newest
- * activity. Needs `OPERATOR_SECRET` as `token` or an identity with the operator role.
+ * activity. Needs an operator session token as `token`, or an identity with the operator role.
  */
 export const listThreads = query({
   args: { token: v.optional(v.string()), paginationOpts: paginationOptsValidator },
@@ -21,5 +25,66 @@ export const listThreads = query({
       .order("desc")
       .paginate(args.paginationOpts);
     return { ...result, page: result.page.map((thread) => toThreadView(thread, "operator")) };
+  },
+});
+
+/**
+ * Trades `OPERATOR_SECRET` for a session token carrying the operator's display name. A refusal is
+ * returned, not thrown, so the failure it counts is committed: at most
+ * RATE_LIMIT_OPERATOR_SIGN_IN_FAILURES_PER_MINUTE (10) wrong secrets a minute, deployment-wide;
+ * beyond that every attempt, right or wrong, gets RATE_LIMITED. A secret shorter than 32
+ * characters (or none) throws OPERATOR_NOT_CONFIGURED.
+ */
+export const signIn = mutation({
+  args: { secret: v.string(), name: v.string() },
+  returns: vSignInResult,
+  handler: async (ctx, args) => {
+    const secret = configuredSecret();
+    const limited = (wait: number) => ({
+      ok: false as const,
+      code: "RATE_LIMITED" as const,
+      message: SIGN_IN_ERRORS.rateLimited(wait),
+      retryAfterMs: Math.ceil(wait),
+    });
+    const waiting = await operatorSignInWait(ctx, false);
+    if (waiting !== null) return limited(waiting);
+    if (!(await isOperatorSecret(secret, args.secret))) {
+      await operatorSignInWait(ctx, true);
+      return { ok: false as const, code: "UNAUTHORIZED" as const, message: SIGN_IN_ERRORS.wrongSecret };
+    }
+    return { ok: true as const, ...(await startSession(ctx, args.name)) };
+  },
+});
+
+/** Ends an operator session (sign-out). Unknown or already ended sessions are ignored. */
+export const signOut = mutation({
+  args: { token: v.string() },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    if (!isTokenShaped(args.token)) return null;
+    const session = await liveSession(ctx, await hashToken(args.token));
+    if (session) await ctx.db.patch(session._id, { revokedAt: Date.now() });
+    return null;
+  },
+});
+
+/** The signed-in operator's name and session expiry (UNAUTHORIZED when the session is not live). */
+export const session = query({
+  args: { token: v.string() },
+  returns: v.object({ name: v.string(), expiresAt: v.number() }),
+  handler: async (ctx, args) => {
+    const live = isTokenShaped(args.token) ? await liveSession(ctx, await hashToken(args.token)) : null;
+    if (!live) throw unauthorized();
+    return { name: live.name, expiresAt: live.expiresAt };
+  },
+});
+
+/** Today's (UTC) model tokens against DAILY_TOKEN_BUDGET, and when the day's count resets. */
+export const usage = query({
+  args: { token: v.optional(v.string()) },
+  returns: vTokenUsage,
+  handler: async (ctx, args) => {
+    await authorizeOperator(ctx, args.token);
+    return await todaysUsage(ctx);
   },
 });

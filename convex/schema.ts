@@ -52,15 +52,40 @@ export default defineSchema({
     tokenHash: v.string(),
     threadId: v.id("threads"),
     createdAt: v.number(),
+    /** Refused from then on; absent on rows minted before expiry existed (then createdAt + 30 days). */
+    expiresAt: v.optional(v.number()),
     revokedAt: v.union(v.number(), v.null()),
   })
     .index("by_tokenHash", ["tokenHash"])
-    .index("by_threadId", ["threadId"]),
+    .index("by_threadId", ["threadId"])
+    .index("by_expiresAt", ["expiresAt"]),
 
   /** One row per visitor token ever used to create a thread. */
   visitors: defineTable({
     tokenHash: v.string(),
     /** Live threads owned by this token (the TOO_MANY_THREADS limit). */
     threadCount: v.number(),
+    /** Set once a reply to this visitor finished: their sends draw on the reserved share. */
+    established: v.optional(v.boolean()),
   }).index("by_tokenHash", ["tokenHash"]),
+
+  /** Model tokens used per UTC day: one row for the deployment ("deployment") and one per visitor key. */
+  tokenUsage: defineTable({
+    /** "2026-11-30" (UTC). */
+    day: v.string(),
+    key: v.string(),
+    tokens: v.number(),
+  }).index("by_day_key", ["day", "key"]),
+
+  /** Operator sessions minted by `operator:signIn`; only the token's hash is stored. */
+  operatorSessions: defineTable({
+    tokenHash: v.string(),
+    /** The display name the operator typed at sign-in. */
+    name: v.string(),
+    createdAt: v.number(),
+    expiresAt: v.number(),
+    revokedAt: v.union(v.number(), v.null()),
+  })
+    .index("by_tokenHash", ["tokenHash"])
+    .index("by_expiresAt", ["expiresAt"]),
 });

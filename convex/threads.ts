@@ -3,12 +3,14 @@ import { v } from "convex/values";
 import { components, internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { internalMutation, mutation, query } from "./_generated/server";
-import { authorizeThread, hashToken, isTokenShaped, newToken } from "./lib/access";
-import { tooManyThreads, unauthorized } from "./lib/errors";
-import { getLimits, LIST_DEFAULT, LIST_MAX, NEW_THREAD_TITLE, ORIGIN_MAX_CHARS } from "./lib/limits";
+import { authorizeThread, hashToken, isTokenShaped, newToken, SHARE_DEFAULT_MS, shareExpiry, visitorKey } from "./lib/access";
+import { humanCheckFailed, shareExpiryOutOfRange, sharesRateLimited, tooManyThreads, unauthorized } from "./lib/errors";
+import { consumeShare, getLimits, LIST_DEFAULT, LIST_MAX, NEW_THREAD_TITLE, ORIGIN_MAX_CHARS } from "./lib/limits";
 import { modelConfig } from "./lib/modelConfig";
 import { deleteReplyText, leaseOf, toThreadView } from "./lib/replies";
-import { vCreateThreadResult, vThreadView } from "./lib/validators";
+import { mintVisitor, turnstileSecret } from "./lib/visitors";
+import { scheduleExpiry } from "./lib/expiry";
+import { vCreateThreadResult, vShareResult, vShareView, vThreadView } from "./lib/validators";
 
 const DELTA_DELETE_BATCH = 256;
 /** Messages (then observer tokens) deleted per `purgeThread` run: each reply also schedules its stream's cleanup. */
@@ -23,18 +25,20 @@ export const create = mutation({
   returns: vCreateThreadResult,
   handler: async (ctx, args) => {
     if (args.token !== undefined && !isTokenShaped(args.token)) throw unauthorized();
-    const token = args.token ?? newToken();
+    if (args.token === undefined && turnstileSecret() !== null) throw humanCheckFailed("missing");
+    const token = args.token ?? (await mintVisitor(ctx));
     const tokenHash = await hashToken(token);
     const limit = getLimits().threadsPerVisitor;
     const visitor = await ctx.db
       .query("visitors")
       .withIndex("by_tokenHash", (q) => q.eq("tokenHash", tokenHash))
       .unique();
-    if (visitor && visitor.threadCount >= limit) {
+    // Only tokens this deployment issued: a client cannot choose its own.
+    if (!visitor) throw unauthorized();
+    if (visitor.threadCount >= limit) {
       throw tooManyThreads(visitor.threadCount, limit);
     }
-    if (visitor) await ctx.db.patch(visitor._id, { threadCount: visitor.threadCount + 1 });
-    else await ctx.db.insert("visitors", { tokenHash, threadCount: 1 });
+    await ctx.db.patch(visitor._id, { threadCount: visitor.threadCount + 1 });
 
     const identity = await ctx.auth.getUserIdentity();
     const now = Date.now();
@@ -203,35 +207,63 @@ export const purgeDeltas = internalMutation({
   },
 });
 
-/** Mints a read-only observer token for one thread (visitor or operator). */
+/** Longest an observer token may be shared for: a year. */
+const SHARE_MAX_MS = 365 * 24 * 60 * 60 * 1000;
+
+/**
+ * Mints a read-only observer token for one thread (visitor or operator), valid for `expiresInMs`
+ * (default 30 days, at most a year). RATE_LIMIT_SHARES_PER_MINUTE (10) per caller.
+ */
 export const share = mutation({
-  args: { threadId: v.string(), token: v.optional(v.string()) },
-  returns: v.object({ observerToken: v.string() }),
+  args: { threadId: v.string(), token: v.optional(v.string()), expiresInMs: v.optional(v.number()) },
+  returns: vShareResult,
   handler: async (ctx, args) => {
-    const { thread } = await authorizeThread(ctx, args.threadId, args.token, "share");
+    const { thread, caller } = await authorizeThread(ctx, args.threadId, args.token, "share");
+    const ttl = args.expiresInMs ?? SHARE_DEFAULT_MS;
+    if (!Number.isFinite(ttl) || ttl < 1000 || ttl > SHARE_MAX_MS) {
+      throw shareExpiryOutOfRange(ttl, SHARE_MAX_MS);
+    }
+    const wait = await consumeShare(ctx, visitorKey(caller) ?? "operator");
+    if (wait !== null) throw sharesRateLimited(wait);
     const observerToken = newToken();
-    await ctx.db.insert("observerTokens", {
+    const now = Date.now();
+    const expiresAt = now + Math.floor(ttl);
+    const shareId = await ctx.db.insert("observerTokens", {
       tokenHash: await hashToken(observerToken),
       threadId: thread._id,
-      createdAt: Date.now(),
+      createdAt: now,
+      expiresAt,
       revokedAt: null,
     });
-    return { observerToken };
+    // Subscriptions holding the token re-run when this revokes it (queries cannot see time pass).
+    await scheduleExpiry(expiresAt, (at) => ctx.scheduler.runAt(at, internal.cleanup.expireShare, { shareId }));
+    return { observerToken, shareId, expiresAt };
   },
 });
 
-/** Revokes an observer token of this thread (visitor or operator). Unknown tokens are ignored. */
+/** The thread's observer tokens (never the tokens themselves), newest first, for the owner and operators. */
+export const listShares = query({
+  args: { threadId: v.string(), token: v.optional(v.string()) },
+  returns: v.array(vShareView),
+  handler: async (ctx, args) => {
+    const { thread } = await authorizeThread(ctx, args.threadId, args.token, "share");
+    const shares = await ctx.db
+      .query("observerTokens")
+      .withIndex("by_threadId", (q) => q.eq("threadId", thread._id))
+      .order("desc")
+      .take(LIST_MAX);
+    return shares.map((s) => ({ _id: s._id, createdAt: s.createdAt, expiresAt: shareExpiry(s), revokedAt: s.revokedAt }));
+  },
+});
+
+/** Revokes one of this thread's observer tokens by its ID (visitor or operator). Unknown IDs are ignored. */
 export const revokeShare = mutation({
-  args: { threadId: v.string(), token: v.optional(v.string()), observerToken: v.string() },
+  args: { threadId: v.string(), token: v.optional(v.string()), shareId: v.string() },
   returns: v.null(),
   handler: async (ctx, args) => {
     const { thread } = await authorizeThread(ctx, args.threadId, args.token, "share");
-    if (!isTokenShaped(args.observerToken)) return null;
-    const tokenHash = await hashToken(args.observerToken);
-    const share = await ctx.db
-      .query("observerTokens")
-      .withIndex("by_tokenHash", (q) => q.eq("tokenHash", tokenHash))
-      .unique();
+    const id = ctx.db.normalizeId("observerTokens", args.shareId);
+    const share = id ? await ctx.db.get(id) : null;
     if (share && share.threadId === thread._id && share.revokedAt === null) {
       await ctx.db.patch(share._id, { revokedAt: Date.now() });
     }

@@ -9,11 +9,12 @@ import { build } from "vite";
 const root = fileURLToPath(new URL("..", import.meta.url));
 process.chdir(root);
 // The libraries alone (ConvexClient 18.6, marked 15.3, DOMPurify 12.0, Lit 6.0 KB gzipped) are
-// ~52 KB; <ai-chat-stream> adds ~13 KB (~4 KB of it issue 13's visitor-facing behaviour:
-// retry, unread, modal panel, composer limits, streaming polish) and <ai-chat-console> ~4 KB. The budgets catch
-// regressions such as a dependency pulled in by accident or a dev build of Lit. (The target in
-// `npm run bench` is 55 KB for the chat IIFE; see the README for why it is not met.)
-const BUDGETS_GZIP = { "dist/ai-chat-stream.iife.js": 66 * 1024, "dist/ai-chat-console.iife.js": 70 * 1024 };
+// ~52 KB; <ai-chat-stream> adds ~14 KB (~4 KB of it issue 13's visitor-facing behaviour:
+// retry, unread, modal panel, composer limits, streaming polish; Turnstile ~0.9) and
+// <ai-chat-console> ~4 KB. The budgets catch regressions such as a dependency pulled in by
+// accident or a dev build of Lit. (The target in `npm run bench` is 55 KB for the chat IIFE;
+// see the README for why it is not met.)
+const BUDGETS_GZIP = { "dist/ai-chat-stream.iife.js": 67 * 1024, "dist/ai-chat-console.iife.js": 71 * 1024 };
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: "inherit", shell: process.platform === "win32" });

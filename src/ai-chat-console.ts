@@ -1,7 +1,7 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
-import { toErrorInfo, type ThreadView } from "./api.js";
+import { api, toErrorInfo, type ThreadView, type TokenUsage } from "./api.js";
 import type { ChatClient } from "./convex-pool.js";
 import { ClientController } from "./controllers/client.js";
 import { ThreadListController } from "./controllers/thread-list.js";
@@ -21,7 +21,7 @@ const DEFAULT_PAGE_SIZE = 50;
 /** The embedded chat's parts (those an observe view has), forwarded with a `chat-` prefix. */
 const CHAT_PARTS = ["panel", "header", "messages", "message", "user", "assistant"].map((p) => `${p}: chat-${p}`).join(", ");
 
-/** sessionStorage key of a remembered operator secret (per deployment URL). */
+/** sessionStorage key of a remembered operator session token (per deployment URL); never the secret. */
 export const consoleStorageKey = (convexUrl: string): string => `${STORAGE_PREFIX}${convexUrl}`;
 
 function readRemembered(url: string): string | null {
@@ -32,12 +32,12 @@ function readRemembered(url: string): string | null {
   }
 }
 
-function writeRemembered(url: string, secret: string | null): void {
+function writeRemembered(url: string, session: string | null): void {
   try {
-    if (secret) sessionStorage.setItem(consoleStorageKey(url), secret);
+    if (session) sessionStorage.setItem(consoleStorageKey(url), session);
     else sessionStorage.removeItem(consoleStorageKey(url));
   } catch {
-    // Storage disabled (private mode, sandboxed iframe): the secret simply is not remembered.
+    // Storage disabled (private mode, sandboxed iframe): the session simply is not remembered.
   }
 }
 
@@ -45,10 +45,11 @@ function writeRemembered(url: string, secret: string | null): void {
  * The operator console: every conversation of a deployment, live, with one of them open in a
  * read-only `<ai-chat-stream mode="observe">` beside the list (below it on narrow screens).
  *
- * The operator types the deployment's operator secret into the element's sign-in form. It is
- * never read from or written to an attribute: it lives in a private field, is passed to the
- * embedded chat as a property, and is dropped on sign-out. Ticking "Remember for this tab"
- * also keeps it in `sessionStorage` (this tab only, cleared when the tab closes or on sign-out).
+ * The operator types the deployment's operator secret and a display name into the element's
+ * sign-in form. The secret goes to `operator:signIn` once and is dropped: the console keeps only
+ * the operator session token it returns (expiring, revoked on sign-out), in a private field,
+ * and passes that, never the secret, to the embedded chat. "Remember for this tab" keeps the
+ * session token in `sessionStorage` (this tab only, cleared when the tab closes or on sign-out).
  *
  * The list is `operator:listThreads`, one live subscription per loaded page: threads with a
  * reply streaming come first, then newest activity; new threads appear at the top as they start.
@@ -59,7 +60,9 @@ function writeRemembered(url: string, secret: string | null): void {
  * @fires {AiChatConsoleSelectEvent} ai-chat-console-select - The operator opened a thread; `event.threadId`.
  *
  * @csspart sign-in - The sign-in form.
+ * @csspart name-input - The operator's display name field (carried by the session).
  * @csspart secret-input - The operator secret (password) field.
+ * @csspart usage - Today's model tokens against the daily budget, in the header.
  * @csspart sign-in-button - The Sign in button.
  * @csspart form-error - The sign-in error message (wrong secret).
  * @csspart sidebar - The thread list column (header, list, Load more).
@@ -129,10 +132,13 @@ export class AiChatConsole extends LitElement {
   @state() private _focusId: string | null = null;
 
   @query("input[type=password]") private _secretInput?: HTMLInputElement;
+  @query("input[name=operator-name]") private _nameInput?: HTMLInputElement;
   @query("input[type=checkbox]") private _rememberInput?: HTMLInputElement;
 
-  /** The operator secret, in memory only; never an attribute. */
+  /** The operator session token, in memory only; never an attribute. The secret is not kept. */
   #secret = "";
+  @state() private _usage: TokenUsage | null = null;
+  #stopUsage?: () => void;
   #remember = false;
   #settle: ((ok: boolean) => void) | null = null;
   private _pendingFocus = false;
@@ -167,17 +173,37 @@ export class AiChatConsole extends LitElement {
    * accepted it and the first page of threads arrived, `false` when it was refused (the form
    * then shows why). `remember` keeps it in `sessionStorage` for this tab.
    */
-  signIn(secret: string, { remember = false }: { remember?: boolean } = {}): Promise<boolean> {
+  async signIn(secret: string, { remember = false, name = "" }: { remember?: boolean; name?: string } = {}): Promise<boolean> {
     this.#settle?.(false);
     this.#settle = null;
     const strings = this.effectiveStrings;
-    if (!this._deployment.client) {
+    const client = this._deployment.client;
+    if (!client) {
       // No URL, or one that is not a deployment URL (the form already says so).
       if (!this.convexUrl) this._formError = strings.missingUrl;
-      return Promise.resolve(false);
+      return false;
     }
-    if (!secret) return Promise.resolve(false);
-    this.#secret = secret;
+    if (!secret) return false;
+    this.phase = "verifying";
+    let result;
+    try {
+      result = await client.mutation(api.operator.signIn, { secret, name });
+    } catch (err) {
+      result = { ok: false as const, ...toErrorInfo(err, strings.wrongSecret) };
+    }
+    if (client !== this._deployment.client) return false;
+    if (!result.ok) {
+      this.phase = "signed-out";
+      this._formError = result.code === "UNAUTHORIZED" ? strings.wrongSecret : result.message;
+      void this.updateComplete.then(() => this._secretInput?.focus());
+      return false;
+    }
+    return this._resume(result.sessionToken, remember);
+  }
+
+  /** Uses an operator session token (from sign-in or storage): resolves once the list arrives. */
+  private _resume(session: string, remember: boolean): Promise<boolean> {
+    this.#secret = session;
     this.#remember = remember;
     this._formError = "";
     this.phase = "verifying";
@@ -186,8 +212,10 @@ export class AiChatConsole extends LitElement {
     return new Promise((resolve) => (this.#settle = resolve));
   }
 
-  /** Forgets the secret (memory and `sessionStorage`), closes the thread and shows the sign-in form. */
+  /** Ends the session (revoked on the deployment, forgotten in memory and `sessionStorage`), closes the thread and shows the sign-in form. */
   signOut(): void {
+    const client = this._deployment.client;
+    if (client && this.#secret) void client.mutation(api.operator.signOut, { token: this.#secret }).catch(() => {});
     this._endSession();
     this._formError = "";
     void this.updateComplete.then(() => this._secretInput?.focus());
@@ -217,7 +245,10 @@ export class AiChatConsole extends LitElement {
       return;
     }
     const remembered = this.phase === "signed-out" ? readRemembered(url) : null;
-    if (remembered) void this.signIn(remembered, { remember: true });
+    if (remembered) {
+      this.phase = "verifying";
+      void this._resume(remembered, true);
+    }
     else if (this.phase !== "signed-out") this._list.setTarget(this._listTarget());
   }
 
@@ -232,6 +263,9 @@ export class AiChatConsole extends LitElement {
     if (forgetStored && this._deployment.url) writeRemembered(this._deployment.url, null);
     this.#secret = "";
     this.#remember = false;
+    this.#stopUsage?.();
+    this.#stopUsage = undefined;
+    this._usage = null;
     this.#settle?.(false);
     this.#settle = null;
     this._list.setTarget(null);
@@ -244,6 +278,8 @@ export class AiChatConsole extends LitElement {
     if (this.phase === "verifying") {
       this.phase = "signed-in";
       if (this.#remember) writeRemembered(this._deployment.url, this.#secret);
+      const client = this._deployment.client;
+      this.#stopUsage = client?.onUpdate(api.operator.usage, { token: this.#secret }, (usage) => (this._usage = usage), () => {});
       this.#settle?.(true);
       this.#settle = null;
     }
@@ -269,7 +305,7 @@ export class AiChatConsole extends LitElement {
     }
     // The field is emptied at once: the secret should not linger in the DOM either.
     if (input) input.value = "";
-    void this.signIn(secret, { remember: !!this._rememberInput?.checked });
+    void this.signIn(secret, { remember: !!this._rememberInput?.checked, name: this._nameInput?.value ?? "" });
   }
 
   private _select(threadId: string): void {
@@ -331,6 +367,10 @@ export class AiChatConsole extends LitElement {
         <h2 id="sign-in-title" class="title">${strings.signInTitle}</h2>
         <p class="hint">${strings.signInHint}</p>
         <label class="field">
+          <span class="label">${strings.nameLabel}</span>
+          <input part="name-input" type="text" name="operator-name" autocomplete="name" maxlength="60" ?disabled=${verifying} />
+        </label>
+        <label class="field">
           <span class="label">${strings.secretLabel}</span>
           <input
             part="secret-input"
@@ -374,6 +414,9 @@ export class AiChatConsole extends LitElement {
           <h2 class="title">${strings.heading}</h2>
           ${threads.length ? html`<span class="count">${format(strings.loadedCount, { count: threads.length })}</span>` : nothing}
           <span class="spacer"></span>
+          ${this._usage
+            ? html`<span part="usage" class="count">${format(strings.usage, { tokens: this._usage.tokens.toLocaleString(this._locale.value), budget: this._usage.budget.toLocaleString(this._locale.value) })}</span>`
+            : nothing}
           <button part="sign-out-button" class="secondary" type="button" @click=${this.signOut}>${strings.signOut}</button>
         </header>
         ${threads.length === 0

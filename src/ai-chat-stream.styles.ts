@@ -140,6 +140,13 @@ export const styles = [
     background: var(--_assistant-bg);
     color: var(--_muted);
   }
+  /* Turnstile's iframe is 300 x 65 px (flexible: 100% from 300 px up): centred, never clipped. */
+  .human-check:not([hidden]) {
+    display: flex;
+    justify-content: center;
+    margin: 8px 12px 0;
+    min-height: 65px;
+  }
   .banner {
     display: flex;
     align-items: center;

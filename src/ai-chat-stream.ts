@@ -13,6 +13,7 @@ import { EscapeKeyController } from "./controllers/escape-key.js";
 import { ModalController } from "./controllers/modal.js";
 import { RateLimitController } from "./controllers/rate-limit.js";
 import { ScrollController } from "./controllers/scroll.js";
+import { HumanCheckController } from "./controllers/human-check.js";
 import { SessionController } from "./controllers/session.js";
 import { UiStateController } from "./controllers/ui-state.js";
 import { UnreadController } from "./controllers/unread.js";
@@ -71,6 +72,7 @@ export type ChatTheme = "auto" | "light" | "dark";
  * @csspart launcher - The floating button that opens the panel (`launcher` only).
  * @csspart unread - The unread-reply count on the launcher.
  * @csspart unread-preview - The start of the newest unread reply, beside the launcher.
+ * @csspart human-check - The box Cloudflare Turnstile's check renders into at a new visitor's first send (`turnstile-site-key` only).
  *
  * @cssproperty [--ai-chat-font=system-ui, -apple-system, "Segoe UI", Roboto, sans-serif] - Font family.
  * @cssproperty [--ai-chat-font-size=15px] - Base font size.
@@ -104,6 +106,9 @@ export class AiChatStream extends LitElement {
 
   /** HTTP actions URL for `POST /chat-stream`. Derived from `convex-url` when empty (`.convex.site`, or local port + 1). */
   @property({ attribute: "site-url" }) siteUrl = "";
+
+  /** Cloudflare Turnstile site key. When set, a new visitor's first send shows Turnstile's check (its script loads only then) before the deployment mints their token; needs `TURNSTILE_SECRET_KEY` on the deployment. */
+  @property({ attribute: "turnstile-site-key" }) turnstileSiteKey = "";
 
   /** The conversation shown. Set by the element once one exists (and restored after a reload); set it to show another. */
   @property({ reflect: true }) thread: string | null = null;
@@ -164,12 +169,22 @@ export class AiChatStream extends LitElement {
     onDriveRefused: (info) => this._fail(info, null),
   });
 
-  private readonly _session = new SessionController(this, this._conversation, {
-    onSendFailed: (err, prompt) => {
-      const info = toErrorInfo(err, err instanceof TypeError ? "The request did not reach the server." : "The request failed.");
-      this._fail(info, prompt);
-    },
+  private readonly _humanCheck = new HumanCheckController(this, {
+    container: () => this.renderRoot?.querySelector<HTMLElement>("[part=human-check]") ?? null,
+    strings: () => this.effectiveStrings,
   });
+
+  private readonly _session = new SessionController(
+    this,
+    this._conversation,
+    {
+      onSendFailed: (err, prompt) => {
+        const info = toErrorInfo(err, err instanceof TypeError ? "The request did not reach the server." : "The request failed.");
+        this._fail(info, prompt);
+      },
+    },
+    this._humanCheck,
+  );
 
   private readonly _connection = new ConnectionController(this);
   private readonly _rateLimit = new RateLimitController(this);
@@ -273,6 +288,8 @@ export class AiChatStream extends LitElement {
       this._deployment.sync();
       this._ui.restore();
     }
+    // Tokens stay with the site that issued them: another site-url gets its own (or none yet).
+    if (changed.has("siteUrl") && this._deployment.client) this._session.restore(this.convexUrl);
     // Rendered Markdown belongs to one transcript.
     if (changed.has("thread") || changed.has("convexUrl") || changed.has("observerToken")) this._markdown.clear();
     if (changed.has("open") && this.open) this._unread.clear();
@@ -512,6 +529,7 @@ export class AiChatStream extends LitElement {
             : nothing}
         </div>
         ${this._renderProblems(strings)}
+        <div part="human-check" class="human-check" role="group" aria-label=${strings.humanCheck} ?hidden=${!this._humanCheck.active}></div>
         ${observe
           ? nothing
           : composerTemplate(

@@ -12,11 +12,24 @@ import type {
   MessageView,
   SendResult,
   StreamDelta,
+  ShareResult,
+  SignInResult,
   StreamSlice,
   ThreadView,
+  TokenUsage,
 } from "../convex/lib/validators";
 
-export type { ChatConfig, MessageStatus, MessageView, SendResult, StreamDelta, StreamSlice, ThreadView };
+export type {
+  ChatConfig,
+  MessageStatus,
+  MessageView,
+  SendResult,
+  SignInResult,
+  StreamDelta,
+  StreamSlice,
+  ThreadView,
+  TokenUsage,
+};
 
 /** Statuses after which a message never changes again (exactly the server's `FinalStatus`es). */
 export const FINAL_STATUSES: ReadonlySet<MessageStatus> = new Set(
@@ -39,7 +52,7 @@ export const isFullPage = (page: readonly MessageView[]): boolean =>
 export const api = {
   threads: {
     create: makeFunctionReference<"mutation", { token?: string; origin?: string }, CreateThreadResult>("threads:create"),
-    share: makeFunctionReference<"mutation", { threadId: string; token?: string }, { observerToken: string }>(
+    share: makeFunctionReference<"mutation", { threadId: string; token?: string; expiresInMs?: number }, ShareResult>(
       "threads:share",
     ),
   },
@@ -70,6 +83,9 @@ export const api = {
     get: makeFunctionReference<"query", Record<string, never>, ChatConfig>("config:get"),
   },
   operator: {
+    signIn: makeFunctionReference<"mutation", { secret: string; name: string }, SignInResult>("operator:signIn"),
+    signOut: makeFunctionReference<"mutation", { token: string }, null>("operator:signOut"),
+    usage: makeFunctionReference<"query", { token?: string }, TokenUsage>("operator:usage"),
     listThreads: makeFunctionReference<
       "query",
       { token?: string; paginationOpts: PaginationOptions },
@@ -106,6 +122,11 @@ const SERVER_CODES = {
   TOO_MANY_THREADS: true,
   BAD_REQUEST: true,
   PAYLOAD_TOO_LARGE: true,
+  BUDGET_EXHAUSTED: true,
+  TOO_MANY_VISITORS: true,
+  HUMAN_CHECK_FAILED: true,
+  ORIGIN_NOT_ALLOWED: true,
+  OPERATOR_NOT_CONFIGURED: true,
 } satisfies Record<ServerErrorCode, true>;
 
 /** Whether a code read off the wire is one of the server's. */

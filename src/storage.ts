@@ -1,14 +1,28 @@
-// The visitor's `{ threadId, token }`, kept per deployment URL so a reload restores the
-// conversation. Storage can be unavailable (privacy modes, sandboxed iframes): then the
-// conversation simply lasts as long as the page.
+// The visitor's `{ threadId, token }`, kept per (deployment URL, site URL) pair so a reload
+// restores the conversation and a token is only ever sent to the site that issued it with that
+// deployment: injected markup with another `site-url` finds no token to send. Storage can be
+// unavailable (privacy modes, sandboxed iframes): then the conversation simply lasts as long as
+// the page. Sessions stored by earlier versions under the deployment URL alone move to the
+// pair with the derived site URL, the only one those versions sent tokens to.
+import { deriveSiteUrl } from "./site-url.js";
 
 export type StoredSession = { threadId: string | null; token: string };
 
-export const storageKey = (convexUrl: string): string => `ai-chat-stream:${convexUrl}`;
+export const storageKey = (convexUrl: string, siteUrl: string): string => `ai-chat-stream:${convexUrl} ${siteUrl}`;
+/** Where versions before the (deployment URL, site URL) key kept the session. */
+export const legacyStorageKey = (convexUrl: string): string => `ai-chat-stream:${convexUrl}`;
 
-export function loadSession(convexUrl: string): StoredSession | null {
+export function loadSession(convexUrl: string, siteUrl: string): StoredSession | null {
   try {
-    const raw = localStorage.getItem(storageKey(convexUrl));
+    const key = storageKey(convexUrl, siteUrl);
+    let raw = localStorage.getItem(key);
+    if (!raw && siteUrl === deriveSiteUrl(convexUrl)) {
+      raw = localStorage.getItem(legacyStorageKey(convexUrl));
+      if (raw) {
+        localStorage.setItem(key, raw);
+        localStorage.removeItem(legacyStorageKey(convexUrl));
+      }
+    }
     if (!raw) return null;
     const v = JSON.parse(raw) as Partial<StoredSession>;
     if (typeof v.token !== "string" || !v.token) return null;
@@ -18,9 +32,9 @@ export function loadSession(convexUrl: string): StoredSession | null {
   }
 }
 
-export function saveSession(convexUrl: string, session: StoredSession): void {
+export function saveSession(convexUrl: string, siteUrl: string, session: StoredSession): void {
   try {
-    localStorage.setItem(storageKey(convexUrl), JSON.stringify(session));
+    localStorage.setItem(storageKey(convexUrl, siteUrl), JSON.stringify(session));
   } catch {
     // Storage full or blocked: the session still works for this page.
   }

@@ -53,6 +53,10 @@ export const defaultStrings = {
   unavailable: "This conversation is no longer available. Start a new one.",
   /** `{seconds}` is replaced with the wait. */
   rateLimited: "Too many messages. Try again in {seconds} s.",
+  /** Label of the Cloudflare Turnstile check shown at the first send (`turnstile-site-key`). */
+  humanCheck: "Confirm you are human to start the chat",
+  humanCheckFailed: "The human check did not pass. Please send again to retry it.",
+  tooManyVisitors: "Many people are starting a chat right now. Please try again in a minute.",
 };
 
 export type ChatStrings = typeof defaultStrings;
@@ -63,13 +67,16 @@ export const defaultConsoleStrings = {
   signInTitle: "Operator sign-in",
   signInHint: "Enter this deployment's operator secret to watch its conversations live.",
   secretLabel: "Operator secret",
+  nameLabel: "Your name",
+  /** `{tokens}` and `{budget}`: today's model tokens and DAILY_TOKEN_BUDGET. */
+  usage: "Today: {tokens} / {budget} tokens",
   remember: "Remember for this tab",
   rememberHint: "Otherwise it is forgotten when you reload or leave the page.",
   signIn: "Sign in",
   signingIn: "Signing in…",
   signOut: "Sign out",
   wrongSecret: "That operator secret was not accepted.",
-  secretRejected: "The operator secret is no longer accepted. Sign in again.",
+  secretRejected: "Your operator session has ended. Sign in again.",
   missingUrl: "The console has no convex-url.",
   threadsLabel: "Threads",
   emptyTitle: "No conversations yet",

@@ -15,7 +15,7 @@ import { StreamFollower } from "../../src/stream-follower.ts";
 import { waitUntil } from "./util.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const OPERATOR_SECRET = "bench-operator-secret-0123456789";
+const OPERATOR_SECRET = "bench-operator-secret-0123456789-abcdef";
 
 /** The stock pattern from the component's README, plus a delta counter; bench-only. */
 const BASELINE_MODULE = `// Bench-only (copied in by bench/lib/backend.ts): the component's stock read path.
@@ -98,6 +98,11 @@ const BENCH_ENV: Record<string, string> = {
   RATE_LIMIT_GLOBAL_PER_MINUTE: "100000",
   RATE_LIMIT_STREAM_REQUESTS_PER_MINUTE: "100000",
   MAX_THREADS_PER_VISITOR: "100000",
+  RATE_LIMIT_NEW_VISITORS_PER_MINUTE: "100000",
+  RATE_LIMIT_NEW_VISITOR_MESSAGES_PER_MINUTE: "100000",
+  DAILY_TOKEN_BUDGET: "1000000000",
+  VISITOR_DAILY_TOKENS: "1000000000",
+  MAX_OUTPUT_TOKENS: "100000",
 };
 
 export type Conversation = { threadId: string; token: string; observerToken: string };

@@ -9,23 +9,30 @@
  */
 
 import type * as chat from "../chat.js";
+import type * as cleanup from "../cleanup.js";
 import type * as config from "../config.js";
 import type * as crons from "../crons.js";
 import type * as http from "../http.js";
 import type * as lib_access from "../lib/access.js";
+import type * as lib_budget from "../lib/budget.js";
 import type * as lib_chatRequest from "../lib/chatRequest.js";
 import type * as lib_errors from "../lib/errors.js";
+import type * as lib_expiry from "../lib/expiry.js";
 import type * as lib_flushPolicy from "../lib/flushPolicy.js";
 import type * as lib_limits from "../lib/limits.js";
 import type * as lib_modelConfig from "../lib/modelConfig.js";
 import type * as lib_models from "../lib/models.js";
+import type * as lib_operatorSessions from "../lib/operatorSessions.js";
+import type * as lib_origins from "../lib/origins.js";
 import type * as lib_replies from "../lib/replies.js";
 import type * as lib_replyDriver from "../lib/replyDriver.js";
 import type * as lib_validators from "../lib/validators.js";
+import type * as lib_visitors from "../lib/visitors.js";
 import type * as messages from "../messages.js";
 import type * as operator from "../operator.js";
 import type * as streams from "../streams.js";
 import type * as threads from "../threads.js";
+import type * as visitors from "../visitors.js";
 
 import type {
   ApiFromModules,
@@ -35,23 +42,30 @@ import type {
 
 declare const fullApi: ApiFromModules<{
   chat: typeof chat;
+  cleanup: typeof cleanup;
   config: typeof config;
   crons: typeof crons;
   http: typeof http;
   "lib/access": typeof lib_access;
+  "lib/budget": typeof lib_budget;
   "lib/chatRequest": typeof lib_chatRequest;
   "lib/errors": typeof lib_errors;
+  "lib/expiry": typeof lib_expiry;
   "lib/flushPolicy": typeof lib_flushPolicy;
   "lib/limits": typeof lib_limits;
   "lib/modelConfig": typeof lib_modelConfig;
   "lib/models": typeof lib_models;
+  "lib/operatorSessions": typeof lib_operatorSessions;
+  "lib/origins": typeof lib_origins;
   "lib/replies": typeof lib_replies;
   "lib/replyDriver": typeof lib_replyDriver;
   "lib/validators": typeof lib_validators;
+  "lib/visitors": typeof lib_visitors;
   messages: typeof messages;
   operator: typeof operator;
   streams: typeof streams;
   threads: typeof threads;
+  visitors: typeof visitors;
 }>;
 
 /**

@@ -4,14 +4,16 @@
  * Tokens are 256-bit random base64url strings; only their SHA-256 is stored. A request is one of:
  * - visitor: the token that created the thread, or the Convex identity that created it;
  * - observer: a read-only token minted by `threads:share` and not revoked;
- * - operator: `OPERATOR_SECRET` (compared in constant time), or an identity whose JWT has
- *   `role: "operator"` or `roles` containing "operator".
+ * - operator: a live operator session token (from `operator:signIn`), or an identity whose JWT
+ *   has `role: "operator"` or `roles` containing "operator". The operator secret itself is
+ *   accepted only by `operator:signIn`, so no read answers differently for it or a near miss.
  * Anything else is UNAUTHORIZED, with the same message whether or not the thread exists.
  */
 import type { UserIdentity } from "convex/server";
 import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { unauthorized } from "./errors";
+import { liveSession } from "./operatorSessions";
 import type { Access } from "./validators";
 
 type ReadCtx = QueryCtx | MutationCtx;
@@ -43,20 +45,11 @@ export async function hashToken(token: string): Promise<string> {
 }
 
 /** Constant-time comparison of two hashes (fixed length, so timing reveals neither content nor length). */
-function hashesEqual(a: string, b: string): boolean {
+export function hashesEqual(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return diff === 0;
-}
-
-/** `OPERATOR_SECRET`'s hash, computed once per secret value (not on every call). */
-let operatorSecret: { secret: string; hash: string } | undefined;
-async function operatorSecretHash(): Promise<string | null> {
-  const secret = process.env.OPERATOR_SECRET;
-  if (!secret) return null;
-  if (operatorSecret?.secret !== secret) operatorSecret = { secret, hash: await hashToken(secret) };
-  return operatorSecret.hash;
 }
 
 function hasOperatorRole(identity: UserIdentity | null): boolean {
@@ -69,7 +62,7 @@ function hasOperatorRole(identity: UserIdentity | null): boolean {
 
 /**
  * Who is calling, worked out once per request: the identity is fetched once and the token hashed
- * at most once, and that one hash serves the operator check and the visitor/observer lookups.
+ * at most once, and that one hash serves the operator-session, visitor and observer lookups.
  */
 export type Caller = {
   identity: UserIdentity | null;
@@ -80,17 +73,20 @@ export type Caller = {
 
 export async function caller(ctx: ReadCtx, token: string | undefined): Promise<Caller> {
   const identity = await ctx.auth.getUserIdentity();
-  const secretHash = await operatorSecretHash();
-  const shaped = isTokenShaped(token);
-  // The operator secret need not be token-shaped, so any non-empty token is hashed when one is set.
-  const hash = token && (shaped || secretHash !== null) ? await hashToken(token) : null;
-  const operator = hasOperatorRole(identity) || (hash !== null && secretHash !== null && hashesEqual(hash, secretHash));
-  return { identity, tokenHash: shaped ? hash : null, operator };
+  const hash = isTokenShaped(token) ? await hashToken(token) : null;
+  const operator = hasOperatorRole(identity) || (hash !== null && (await liveSession(ctx, hash)) !== null);
+  return { identity, tokenHash: hash, operator };
 }
 
 /** Throws UNAUTHORIZED unless the caller is an operator. */
 export async function authorizeOperator(ctx: ReadCtx, token: string | undefined): Promise<void> {
   if (!(await caller(ctx, token)).operator) throw unauthorized();
+}
+
+/** Observer tokens expire after 30 days unless shared with another `expiresInMs`. */
+export const SHARE_DEFAULT_MS = 30 * 24 * 60 * 60 * 1000;
+export function shareExpiry(share: Doc<"observerTokens">): number {
+  return share.expiresAt ?? share.createdAt + SHARE_DEFAULT_MS;
 }
 
 /** How the caller may use this thread, or null. Operator wins over visitor over observer. */
@@ -105,7 +101,9 @@ async function threadAccess(ctx: ReadCtx, thread: Doc<"threads">, who: Caller): 
     .query("observerTokens")
     .withIndex("by_tokenHash", (q) => q.eq("tokenHash", who.tokenHash!))
     .unique();
-  if (observer && observer.threadId === thread._id && observer.revokedAt === null) return "observer";
+  if (observer && observer.threadId === thread._id && observer.revokedAt === null && Date.now() < shareExpiry(observer)) {
+    return "observer";
+  }
   return null;
 }
 

@@ -10,8 +10,12 @@ const JSON_HEADERS = { "Content-Type": "application/json; charset=utf-8", "Cache
 /** Stream IDs are the component's document IDs; anything longer is not one. */
 const STREAM_ID_MAX_CHARS = 128;
 
+export function jsonResponse(status: number, body: object, headers: Record<string, string> = {}) {
+  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
+}
+
 export function jsonError(status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}) {
-  return new Response(JSON.stringify({ code, message }), { status, headers: { ...JSON_HEADERS, ...headers } });
+  return jsonResponse(status, { code, message }, headers);
 }
 
 /**

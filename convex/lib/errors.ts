@@ -18,6 +18,11 @@ export const ERROR_CODES = [
   "TOO_MANY_THREADS",
   "BAD_REQUEST",
   "PAYLOAD_TOO_LARGE",
+  "BUDGET_EXHAUSTED",
+  "TOO_MANY_VISITORS",
+  "HUMAN_CHECK_FAILED",
+  "ORIGIN_NOT_ALLOWED",
+  "OPERATOR_NOT_CONFIGURED",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -89,7 +94,76 @@ export function tooManyThreads(count: number, limit: number): ConvexError<ErrorD
   });
 }
 
-/** The `{ code, message }` bodies of `POST /chat-stream`'s refusals. */
+/** `threads:share` over RATE_LIMIT_SHARES_PER_MINUTE. */
+export function sharesRateLimited(retryAfterMs: number): ConvexError<ErrorData> {
+  const wait = Math.max(0, Math.ceil(retryAfterMs));
+  return appError("RATE_LIMITED", `Too many shares; try again in ${formatWait(wait)}.`, { retryAfterMs: wait });
+}
+
+export function shareExpiryOutOfRange(expiresInMs: number, limit: number): ConvexError<ErrorData> {
+  return appError(
+    "BAD_REQUEST",
+    `expiresInMs is ${expiresInMs}; it must be between 1,000 (a second) and ${formatCount(limit)} (a year)`,
+    { limit },
+  );
+}
+
+/** "in 5 hours", "in 12 minutes": when a daily budget comes back. */
+function inHowLong(ms: number): string {
+  const minutes = Math.max(1, Math.ceil(ms / 60_000));
+  if (minutes < 120) return `in ${minutes} minute${minutes === 1 ? "" : "s"}`;
+  return `in ${Math.floor(minutes / 60)} hours`;
+}
+
+/** Today's model-token budget is spent, the deployment's or this visitor's; it resets at 00:00 UTC. */
+export function budgetExhausted(
+  scope: "deployment" | "visitor",
+  limit: number,
+  resetsAt: number,
+  retryAfterMs: number,
+): ConvexError<ErrorData> {
+  const when = `sending works again at 00:00 UTC (${inHowLong(retryAfterMs)})`;
+  const message =
+    scope === "deployment"
+      ? `This chat has used today's model budget of ${formatCount(limit)} tokens; ${when}.`
+      : `You have used your model budget for today (${formatCount(limit)} tokens); ${when}.`;
+  return appError("BUDGET_EXHAUSTED", message, { scope, limit, resetsAt, retryAfterMs });
+}
+
+/** Visitor minting over RATE_LIMIT_NEW_VISITORS_PER_MINUTE. */
+export function tooManyVisitors(retryAfterMs: number): ConvexError<ErrorData> {
+  const wait = Math.max(0, Math.ceil(retryAfterMs));
+  return appError("TOO_MANY_VISITORS", `Too many new visitors right now; try again in ${formatWait(wait)}.`, {
+    retryAfterMs: wait,
+  });
+}
+
+/** Turnstile is on: a visitor token without the check (`missing`), or a check siteverify refused. */
+export function humanCheckFailed(reason: "missing" | "refused"): ConvexError<ErrorData> {
+  return appError(
+    "HUMAN_CHECK_FAILED",
+    reason === "missing"
+      ? "Please complete the human check, then send again."
+      : "The human check did not pass; please try it again.",
+  );
+}
+
+/** OPERATOR_SECRET unset or shorter than `limit` characters (its length only: never the secret). */
+export function operatorNotConfigured(length: number, limit: number): ConvexError<ErrorData> {
+  const message =
+    length === 0
+      ? `Operator sign-in is off: OPERATOR_SECRET is not set on this deployment; set one of at least ${limit} characters.`
+      : `Operator sign-in is off: OPERATOR_SECRET is ${formatCount(length)} characters; the minimum is ${limit}. Set a longer one.`;
+  return appError("OPERATOR_NOT_CONFIGURED", message, { length, limit });
+}
+
+/** The refusals `operator:signIn` returns (not throws, so the failure it counts is committed). */
+export const SIGN_IN_ERRORS = {
+  wrongSecret: "That operator secret was not accepted.",
+  rateLimited: (retryAfterMs: number) => `Too many failed sign-ins; try again in ${formatWait(retryAfterMs)}.`,
+} as const;
+
+/** The `{ code, message }` bodies of the HTTP actions' refusals (`POST /chat-stream`, `POST /visitors`). */
 export const HTTP_ERRORS = {
   bodyTooLarge: (declared: number | null, limit: number) =>
     declared === null
@@ -100,6 +174,9 @@ export const HTTP_ERRORS = {
   unknownToken: "this visitor token is not known to this deployment",
   noSuchStream: "no stream with that ID belongs to this visitor",
   rateLimited: (retryAfterMs: number) => `Too many requests; try again in ${formatWait(retryAfterMs)}.`,
+  originNotAllowed: (origin: string) =>
+    `requests from ${origin.slice(0, 200)} are not allowed; add the page's origin to ALLOWED_ORIGINS on the deployment`,
+  badVisitorBody: 'the body must be JSON like {"turnstileToken": "..."}',
 } as const;
 
 /** What a reply that did not end well keeps in its `error` (model failures: `describeModelError`). */

@@ -42,6 +42,15 @@ export type Limits = {
   messagesPerMinute: number;
   /** RATE_LIMIT_GLOBAL_PER_MINUTE (600): messages:send across the deployment. */
   globalMessagesPerMinute: number;
+  /**
+   * RATE_LIMIT_NEW_VISITOR_MESSAGES_PER_MINUTE (half the global rate): the share of the global
+   * rate that visitors who never had a reply may use, so the rest stays for established ones.
+   */
+  newVisitorMessagesPerMinute: number;
+  /** RATE_LIMIT_NEW_VISITORS_PER_MINUTE (60): visitor tokens minted across the deployment. */
+  newVisitorsPerMinute: number;
+  /** RATE_LIMIT_SHARES_PER_MINUTE (10): observer tokens minted per caller. */
+  sharesPerMinute: number;
   /** RATE_LIMIT_STREAM_REQUESTS_PER_MINUTE (30): POST /chat-stream per visitor token. */
   streamRequestsPerMinute: number;
   /** MAX_THREADS_PER_VISITOR (50): TOO_MANY_THREADS above it. */
@@ -51,10 +60,17 @@ export type Limits = {
 };
 
 export function getLimits(): Limits {
+  const globalMessagesPerMinute = envInt("RATE_LIMIT_GLOBAL_PER_MINUTE", 600);
   return {
     maxPromptChars: envInt("MAX_PROMPT_CHARS", 8000),
     messagesPerMinute: envInt("RATE_LIMIT_MESSAGES_PER_MINUTE", 10),
-    globalMessagesPerMinute: envInt("RATE_LIMIT_GLOBAL_PER_MINUTE", 600),
+    globalMessagesPerMinute,
+    newVisitorMessagesPerMinute: Math.min(
+      globalMessagesPerMinute,
+      envInt("RATE_LIMIT_NEW_VISITOR_MESSAGES_PER_MINUTE", Math.max(1, Math.floor(globalMessagesPerMinute / 2))),
+    ),
+    newVisitorsPerMinute: envInt("RATE_LIMIT_NEW_VISITORS_PER_MINUTE", 60),
+    sharesPerMinute: envInt("RATE_LIMIT_SHARES_PER_MINUTE", 10),
     streamRequestsPerMinute: envInt("RATE_LIMIT_STREAM_REQUESTS_PER_MINUTE", 30),
     threadsPerVisitor: envInt("MAX_THREADS_PER_VISITOR", 50),
     historyChars: envInt("HISTORY_CHARS", 24000, 0),
@@ -80,22 +96,50 @@ export function globalShards(ratePerMinute: number): number {
 }
 
 /**
- * Consumes one message from the visitor's bucket and one from the global bucket.
- * Returns the wait in ms when either is empty. Callers throw on a wait, which rolls back
- * both consumptions with the rest of the mutation.
+ * Consumes one message from the visitor's bucket and one from the global bucket; a visitor who
+ * never had a reply also draws on the new visitors' share of the global rate, so a flood of new
+ * visitors can take at most that share and established visitors keep the rest. The share's
+ * bucket is written by every new visitor's send, so it is sharded like the global one.
+ * Returns the wait in ms when a bucket is empty. Callers throw on a wait, which rolls back
+ * every consumption with the rest of the mutation.
  */
-export async function consumeMessageBudget(ctx: MutationCtx, visitorKey: string): Promise<number | null> {
+export async function consumeMessageBudget(ctx: MutationCtx, visitorKey: string, established: boolean): Promise<number | null> {
   const limits = getLimits();
   const mine = await rateLimiter.limit(ctx, "sendMessage", {
     key: visitorKey,
     config: perMinute(limits.messagesPerMinute),
   });
   if (!mine.ok) return mine.retryAfter;
+  if (!established) {
+    const newcomers = await rateLimiter.limit(ctx, "sendMessageNewVisitors", {
+      config: perMinute(limits.newVisitorMessagesPerMinute, globalShards(limits.newVisitorMessagesPerMinute)),
+    });
+    if (!newcomers.ok) return newcomers.retryAfter;
+  }
   const all = await rateLimiter.limit(ctx, "sendMessageGlobal", {
     config: perMinute(limits.globalMessagesPerMinute, globalShards(limits.globalMessagesPerMinute)),
   });
   if (!all.ok) return all.retryAfter;
   return null;
+}
+
+/** One visitor token minted, deployment-wide; the wait in ms when over the rate. */
+export async function consumeNewVisitor(ctx: MutationCtx): Promise<number | null> {
+  const status = await rateLimiter.limit(ctx, "newVisitor", { config: perMinute(getLimits().newVisitorsPerMinute) });
+  return status.ok ? null : status.retryAfter;
+}
+
+/** One observer token minted by this caller; the wait in ms when over the rate. */
+export async function consumeShare(ctx: MutationCtx, key: string): Promise<number | null> {
+  const status = await rateLimiter.limit(ctx, "share", { key, config: perMinute(getLimits().sharesPerMinute) });
+  return status.ok ? null : status.retryAfter;
+}
+
+/** One failed operator sign-in, deployment-wide; `check` only looks, `consume` counts one. */
+export async function operatorSignInWait(ctx: MutationCtx, consume: boolean): Promise<number | null> {
+  const args = { config: perMinute(envInt("RATE_LIMIT_OPERATOR_SIGN_IN_FAILURES_PER_MINUTE", 10)) };
+  const status = consume ? await rateLimiter.limit(ctx, "operatorSignInFailure", args) : await rateLimiter.check(ctx, "operatorSignInFailure", args);
+  return status.ok ? null : status.retryAfter;
 }
 
 /** One POST /chat-stream from this visitor token; the wait in ms when over budget. */

@@ -44,6 +44,10 @@ type ReplyRequest = {
   config: ModelConfig;
   messages: ChatTurn[];
   signal: AbortSignal;
+  /** The output-token cap every request carries (MAX_OUTPUT_TOKENS). */
+  maxOutputTokens: number;
+  /** Called once with the reply's total tokens (input + output) when the provider reports them. */
+  onUsage?: (totalTokens: number) => void;
   env?: Env;
 };
 
@@ -51,7 +55,7 @@ type ReplyRequest = {
 export async function* streamReply(req: ReplyRequest): AsyncGenerator<string> {
   const env = req.env ?? process.env;
   if (req.config.provider === "demo") {
-    yield* demoReply(req.messages, req.signal, env);
+    yield* demoReply(req, env);
     return;
   }
   const model =
@@ -66,6 +70,7 @@ export async function* streamReply(req: ReplyRequest): AsyncGenerator<string> {
     system: req.config.system,
     messages: req.messages,
     abortSignal: req.signal,
+    maxOutputTokens: req.maxOutputTokens,
     // Errors arrive as `error` parts below; the default handler would also log them.
     onError: () => {},
   });
@@ -77,6 +82,9 @@ export async function* streamReply(req: ReplyRequest): AsyncGenerator<string> {
       throw part.error;
     } else if (part.type === "abort") {
       return;
+    } else if (part.type === "finish") {
+      const total = part.totalUsage.totalTokens ?? (part.totalUsage.inputTokens ?? 0) + (part.totalUsage.outputTokens ?? 0);
+      if (total > 0) req.onUsage?.(total);
     }
   }
 }
@@ -148,15 +156,18 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /**
  * DEMO_TOKEN_DELAY_MS (default 25) paces the tokens; 0 for benchmarks.
  * DEMO_FAIL_AFTER_TOKENS=N makes the demo model fail after N tokens (tests and CI exercise the
- * error path with it).
+ * error path with it). Like a provider, it stops at the output cap and reports its usage (a
+ * token per word out, one per 4 characters in), so budgets work against it.
  */
-async function* demoReply(messages: ChatTurn[], signal: AbortSignal, env: Env): AsyncGenerator<string> {
+async function* demoReply(req: ReplyRequest, env: Env): AsyncGenerator<string> {
+  const { messages, signal } = req;
   const prompt = [...messages].reverse().find((m) => m.role === "user")?.content ?? "";
   const delayRaw = Number(setting(env, "DEMO_TOKEN_DELAY_MS") ?? DEFAULT_DEMO_TOKEN_DELAY_MS);
   const delay = Number.isFinite(delayRaw) && delayRaw >= 0 ? delayRaw : DEFAULT_DEMO_TOKEN_DELAY_MS;
   const failAfterRaw = setting(env, "DEMO_FAIL_AFTER_TOKENS");
   const failAfter = failAfterRaw !== undefined && /^\d+$/.test(failAfterRaw) ? Number(failAfterRaw) : null;
-  const tokens = demoTokens(demoReplyText(prompt));
+  const tokens = demoTokens(demoReplyText(prompt)).slice(0, req.maxOutputTokens);
+  const inputTokens = Math.ceil(messages.reduce((n, m) => n + m.content.length, 0) / 4);
   for (let i = 0; i < tokens.length; i++) {
     if (signal.aborted) return;
     if (failAfter !== null && i >= failAfter) {
@@ -167,4 +178,5 @@ async function* demoReply(messages: ChatTurn[], signal: AbortSignal, env: Env): 
     if (signal.aborted) return;
     yield tokens[i];
   }
+  req.onUsage?.(inputTokens + tokens.length);
 }

@@ -11,14 +11,24 @@
  * - A client that disconnects does not stop generation: persistence goes on to the end, and
  *   observers see it all. A stop request (or a refused flush) aborts the model.
  * - The final write is retried; if the driver fails anyway, the reply is ended as `error`.
+ * - The reply's model tokens go to `finish` (charged to the daily budgets): the provider's
+ *   reported usage, else an estimate from the characters in and out (a stopped reply gets no
+ *   report, and it still cost what it generated).
  * - Nothing that must happen comes after the body ends: on a deployment the isolate stops when
  *   the response body ends and cancels the work still pending, so every path persists the
  *   reply's end first and then closes or aborts the body.
  */
+import { estimateTokens } from "./budget";
 import { REPLY_ERRORS } from "./errors";
 import type { FlushPolicy } from "./flushPolicy";
 
-export type ReplyEnd = { text: string; status: "done" | "stopped" | "error"; error: string | null };
+export type ReplyEnd = {
+  text: string;
+  status: "done" | "stopped" | "error";
+  error: string | null;
+  /** Model tokens (input + output) the reply cost: provider-reported, else estimated. */
+  tokens: number;
+};
 
 /** The reply's persistence: the internal mutations `chat:flush`, `chat:heartbeat`, `chat:finish`. */
 export interface ReplyStore {
@@ -62,10 +72,15 @@ export type ReplyDriverOptions = {
   finishAttempts?: number;
   /** A sentence a person can read for a model failure (never the provider's raw message). */
   describeModelError: (error: unknown) => string;
+  /** Characters sent to the model (history and system prompt), for the usage estimate. */
+  inputChars?: number;
 };
 
-/** The model's text deltas; it should end early (without throwing) when `signal` aborts. */
-export type ModelStream = (signal: AbortSignal) => AsyncIterable<string>;
+/**
+ * The model's text deltas; it should end early (without throwing) when `signal` aborts, and call
+ * `reportUsage` with the reply's total tokens when the provider reports them.
+ */
+export type ModelStream = (signal: AbortSignal, reportUsage: (totalTokens: number) => void) => AsyncIterable<string>;
 
 export class ReplyDriver {
   private readonly store: ReplyStore;
@@ -75,6 +90,7 @@ export class ReplyDriver {
   private readonly stopPollMs: number;
   private readonly finishAttempts: number;
   private readonly describeModelError: (error: unknown) => string;
+  private readonly inputChars: number;
 
   private readonly model = new AbortController();
   private clientOpen = true;
@@ -85,6 +101,8 @@ export class ReplyDriver {
   private persisting: Promise<void> = Promise.resolve();
   private timer: TimerHandle | undefined;
   private generating = true;
+  private outputChars = 0;
+  private reportedTokens: number | null = null;
 
   constructor(options: ReplyDriverOptions) {
     this.store = options.store;
@@ -94,6 +112,7 @@ export class ReplyDriver {
     this.stopPollMs = options.stopPollMs ?? 1000;
     this.finishAttempts = options.finishAttempts ?? 3;
     this.describeModelError = options.describeModelError;
+    this.inputChars = options.inputChars ?? 0;
     this.lastRoundTripAt = this.clock.now();
   }
 
@@ -105,16 +124,20 @@ export class ReplyDriver {
       console.error("chat-stream driver failed", error instanceof Error ? error.message : String(error));
       // Don't leave the reply `streaming` until its lease lapses: end it (text so far kept). First:
       // on a deployment, work still pending when the body ends is cancelled.
-      await this.store.finish({ text: "", status: "error", error: REPLY_ERRORS.failed }).catch(() => {});
+      await this.store
+        .finish({ text: "", status: "error", error: REPLY_ERRORS.failed, tokens: this.tokensUsed() })
+        .catch(() => {});
       await this.body.abort(REPLY_ERRORS.failed).catch(() => {});
     }
   }
 
   private async drive(stream: ModelStream): Promise<void> {
-    let end: Omit<ReplyEnd, "text"> = { status: "done", error: null };
+    let end: Omit<ReplyEnd, "text" | "tokens"> = { status: "done", error: null };
     this.arm();
     try {
-      for await (const delta of stream(this.model.signal)) {
+      const reportUsage = (totalTokens: number) => (this.reportedTokens = totalTokens);
+      for await (const delta of stream(this.model.signal, reportUsage)) {
+        this.outputChars += delta.length;
         if (this.stopRequested) break;
         this.send(delta);
         const due = this.policy.push(delta);
@@ -129,13 +152,17 @@ export class ReplyDriver {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     await this.persisting;
     if (this.saveFailed && end.status !== "error") end = { status: "error", error: REPLY_ERRORS.notSaved };
-    await this.finishWithRetries({ text: this.policy.finish(), ...end });
+    await this.finishWithRetries({ text: this.policy.finish(), ...end, tokens: this.tokensUsed() });
     try {
       if (end.status === "error") await this.body.abort(end.error ?? REPLY_ERRORS.failed);
       else await this.body.close();
     } catch {
       // The client is gone; nothing to tell it.
     }
+  }
+
+  private tokensUsed(): number {
+    return this.reportedTokens ?? estimateTokens(this.inputChars, this.outputChars);
   }
 
   /** To the client at once; a closed client only stops the copying, not the reply. */

@@ -65,6 +65,8 @@ export const messageFields = {
   stopRequested: v.optional(v.boolean()),
   /** Assistant only: hash of the token that sent the prompt, which may drive the reply. */
   driverHash: v.optional(v.string()),
+  /** Assistant only: the visitor key (identity or token hash) whose daily token budget pays for it. */
+  usageKey: v.optional(v.string()),
 };
 
 /** What every thread read returns (see docs/architecture.md, `ThreadView`). Never the hashes. */
@@ -117,6 +119,35 @@ export type SendResult = Infer<typeof vSendResult>;
 /** What `threads:create` returns: the visitor token is the only copy (we keep its hash). */
 export const vCreateThreadResult = v.object({ threadId: v.string(), token: v.string() });
 export type CreateThreadResult = Infer<typeof vCreateThreadResult>;
+
+/** What `threads:share` returns: the observer token is the only copy (we keep its hash). */
+export const vShareResult = v.object({ observerToken: v.string(), shareId: v.string(), expiresAt: v.number() });
+export type ShareResult = Infer<typeof vShareResult>;
+
+/** One of a thread's observer tokens, as `threads:listShares` shows it (never the token). */
+export const vShareView = v.object({
+  _id: v.string(),
+  createdAt: v.number(),
+  expiresAt: v.number(),
+  revokedAt: v.union(v.number(), v.null()),
+});
+export type ShareView = Infer<typeof vShareView>;
+
+/** What `operator:signIn` returns: a refusal is returned, not thrown (see `operator.ts`). */
+export const vSignInResult = v.union(
+  v.object({ ok: v.literal(true), sessionToken: v.string(), expiresAt: v.number(), name: v.string() }),
+  v.object({
+    ok: v.literal(false),
+    code: v.union(v.literal("UNAUTHORIZED"), v.literal("RATE_LIMITED")),
+    message: v.string(),
+    retryAfterMs: v.optional(v.number()),
+  }),
+);
+export type SignInResult = Infer<typeof vSignInResult>;
+
+/** What `operator:usage` returns: today's (UTC) model tokens against DAILY_TOKEN_BUDGET. */
+export const vTokenUsage = v.object({ day: v.string(), tokens: v.number(), budget: v.number(), resetsAt: v.number() });
+export type TokenUsage = Infer<typeof vTokenUsage>;
 
 /** `true` while a reply may still receive text. */
 export function isUnfinished(status: MessageStatus): status is UnfinishedStatus {

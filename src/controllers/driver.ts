@@ -94,7 +94,7 @@ export class DriverController implements ReactiveController {
       if (stale()) return;
     }
     if (res.status !== 200 || !res.body) {
-      return handOver(res.status >= 400 && res.status < 500 ? await readError(res) : undefined);
+      return handOver(res.status >= 400 && res.status < 500 ? await readHttpError(res) : undefined);
     }
 
     this._cb.onStart(req);
@@ -147,7 +147,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function readError(res: Response): Promise<ChatErrorInfo> {
+/** An HTTP action's refusal: its `{ code, message }` body, else `HTTP_<status>` (429: RATE_LIMITED), and Retry-After. */
+export async function readHttpError(res: Response): Promise<ChatErrorInfo> {
   let code: ErrorCode = res.status === 429 ? "RATE_LIMITED" : `HTTP_${res.status}`;
   let message = `The server refused the request (${res.status}).`;
   try {

@@ -1,5 +1,6 @@
 // The visitor's session, and sending as the visitor. The session is `{ threadId, token }`,
-// stored per deployment URL (storage.ts) so a reload restores the conversation. `send()`
+// stored per (deployment URL, site URL) pair (storage.ts) so a reload restores the conversation
+// and a token is sent only to the site URL it was issued with. `send()`
 // creates the thread the first time, then hands the prompt to the ConversationController, which
 // sends it and drives the reply. Until the server has the prompt it is `pendingPrompt`, so the
 // host can show it at once. It has nothing to start or stop with the host's lifecycle (the
@@ -9,11 +10,14 @@ import { api, type MessageView } from "../api.js";
 import type { ChatClient } from "../convex-pool.js";
 import { loadSession, saveSession, type StoredSession } from "../storage.js";
 import type { ConversationController } from "./conversation.js";
+import type { HumanCheckController } from "./human-check.js";
 
 export interface SessionHost extends ReactiveControllerHost {
   convexUrl: string;
   thread: string | null;
   observerToken: string;
+  /** Cloudflare Turnstile site key: a new visitor's token is minted only after the check. */
+  turnstileSiteKey: string;
   readonly effectiveSiteUrl: string;
 }
 
@@ -35,6 +39,7 @@ export class SessionController {
     private readonly _host: SessionHost,
     private readonly _conversation: ConversationController,
     private readonly _cb: SessionCallbacks,
+    private readonly _humanCheck: HumanCheckController,
   ) {}
 
   /** The token that reads this thread: the observer token if given, else the visitor's. */
@@ -43,9 +48,12 @@ export class SessionController {
     return token ? { token } : {};
   }
 
-  /** The client for `url` is ready: restore the stored session, and its thread if the host shows none. */
+  /**
+   * The client for `url` is ready (or the site URL changed): restore the stored session for the
+   * pair, and its thread if the host shows none.
+   */
   restore(url: string): void {
-    this._session = loadSession(url);
+    this._session = loadSession(url, this._host.effectiveSiteUrl);
     const host = this._host;
     if (!host.thread && !host.observerToken && this._session?.threadId) host.thread = this._session.threadId;
   }
@@ -59,7 +67,7 @@ export class SessionController {
   forgetThread(): void {
     if (!this._session) return;
     this._session = { ...this._session, threadId: null };
-    saveSession(this._host.convexUrl, this._session);
+    saveSession(this._host.convexUrl, this._host.effectiveSiteUrl, this._session);
   }
 
   /** The pending prompt still needs its own bubble: the transcript does not show it yet. */
@@ -81,14 +89,17 @@ export class SessionController {
     try {
       let session = this._session;
       if (!session || !threadId) {
+        const siteUrl = host.effectiveSiteUrl;
+        const token = session?.token ?? (host.turnstileSiteKey ? await this._humanCheck.visitorToken(siteUrl, host.turnstileSiteKey) : null);
+        if (url !== host.convexUrl || siteUrl !== host.effectiveSiteUrl) return;
         const created = await client.mutation(api.threads.create, {
-          ...(session ? { token: session.token } : {}),
+          ...(token ? { token } : {}),
           origin: location.origin,
         });
         if (url !== host.convexUrl) return;
         session = { threadId: created.threadId, token: created.token };
         this._session = session;
-        saveSession(url, session);
+        saveSession(url, host.effectiveSiteUrl, session);
         host.thread = threadId = created.threadId;
         // The conversation follows the new thread before the reply is driven in it.
         await host.updateComplete;

@@ -13,6 +13,7 @@ import {
   newChat,
   newThread,
   OPERATOR_SECRET,
+  operatorSession,
   readAll,
   restoreEnv,
   send,
@@ -101,7 +102,7 @@ describe("messages:send", () => {
   });
 
   test("the global budget (RATE_LIMIT_GLOBAL_PER_MINUTE) limits all visitors together", async () => {
-    setEnv({ RATE_LIMIT_GLOBAL_PER_MINUTE: "2" });
+    setEnv({ RATE_LIMIT_GLOBAL_PER_MINUTE: "2", RATE_LIMIT_NEW_VISITOR_MESSAGES_PER_MINUTE: "2" });
     const t = setup();
     for (let i = 0; i < 2; i++) {
       const { threadId, token } = await newThread(t);
@@ -461,8 +462,9 @@ describe("multi-turn history", () => {
 
 describe("operator:listThreads", () => {
   test("streaming threads first, then newest activity, paginated", async () => {
-    setEnv({ OPERATOR_SECRET, DEMO_TOKEN_DELAY_MS: "0" });
+    setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
     const t = setup();
+    const session = await operatorSession(t);
     const a = await newThread(t);
     const b = await newThread(t);
     const c = await newThread(t);
@@ -470,27 +472,27 @@ describe("operator:listThreads", () => {
     await send(t, a.threadId, a.token, "a is streaming"); // a: pending reply
     const done = await send(t, c.threadId, c.token, "c finished");
     await (await drive(t, c.token, { streamId: done.streamId })).text();
-    const first = await t.query(api.operator.listThreads, { token: OPERATOR_SECRET, paginationOpts: { numItems: 2, cursor: null } });
+    const first = await t.query(api.operator.listThreads, { token: session, paginationOpts: { numItems: 2, cursor: null } });
     expect(first.page.map((p) => p._id)).toEqual([a.threadId, c.threadId]);
     expect(first.page.every((p) => p.access === "operator")).toBe(true);
     expect(first.isDone).toBe(false);
     const second = await t.query(api.operator.listThreads, {
-      token: OPERATOR_SECRET,
+      token: session,
       paginationOpts: { numItems: 10, cursor: first.continueCursor },
     });
     expect(second.page.map((p) => p._id)).toEqual([d.threadId, b.threadId]);
     expect(second.isDone).toBe(true);
   });
 
-  test("an identity with roles [operator] may list; visitors, observers and wrong secrets may not", async () => {
-    setEnv({ OPERATOR_SECRET });
+  test("an identity with roles [operator] may list; visitors, observers, the secret itself and near misses may not", async () => {
     const t = setup();
+    await operatorSession(t);
     const { threadId, token } = await newThread(t);
     const { observerToken } = await t.mutation(api.threads.share, { threadId, token });
     const paginationOpts = { numItems: 10, cursor: null };
     const ops = t.withIdentity({ subject: "op", roles: ["support", "operator"] });
     expect((await ops.query(api.operator.listThreads, { paginationOpts })).page).toHaveLength(1);
-    for (const bad of [undefined, token, observerToken, `${OPERATOR_SECRET}x`, OPERATOR_SECRET.slice(0, -1)]) {
+    for (const bad of [undefined, token, observerToken, OPERATOR_SECRET, `${OPERATOR_SECRET}x`, OPERATOR_SECRET.slice(0, -1)]) {
       await expectCode(t.query(api.operator.listThreads, { token: bad, paginationOpts }), "UNAUTHORIZED");
     }
     await expectCode(t.withIdentity({ subject: "u", role: "user" }).query(api.operator.listThreads, { paginationOpts }), "UNAUTHORIZED");

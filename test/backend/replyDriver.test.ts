@@ -39,9 +39,10 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-/** A model the test feeds: `say` a delta, `end` the reply, or `fail` it. */
+/** A model the test feeds: `say` a delta, `report` its usage, `end` the reply, or `fail` it. */
 function handFedModel() {
   const queue: string[] = [];
+  let reported: number | null = null;
   let ended = false;
   let failure: Error | null = null;
   let wake: () => void = () => {};
@@ -51,6 +52,10 @@ function handFedModel() {
     say(text: string) {
       queue.push(text);
       poke();
+    },
+    /** The provider's usage report, sent when the stream ends (as the AI SDK's `finish` part). */
+    report(totalTokens: number) {
+      reported = totalTokens;
     },
     end() {
       ended = true;
@@ -63,7 +68,7 @@ function handFedModel() {
     get aborted() {
       return aborted;
     },
-    async *stream(signal: AbortSignal): AsyncGenerator<string> {
+    async *stream(signal: AbortSignal, reportUsage: (totalTokens: number) => void): AsyncGenerator<string> {
       signal.addEventListener("abort", () => {
         aborted = true;
         poke();
@@ -76,7 +81,10 @@ function handFedModel() {
           continue;
         }
         if (failure) throw failure;
-        if (ended) return;
+        if (ended) {
+          if (reported !== null) reportUsage(reported);
+          return;
+        }
         await new Promise<void>((resolve) => (wake = resolve));
       }
     },
@@ -88,6 +96,8 @@ type Options = {
   heartbeat?: () => Promise<boolean>;
   finish?: (end: ReplyEnd) => Promise<void>;
   maxWritesPerSec?: number;
+  /** Characters sent to the model (default 0: estimates then count the reply's text only). */
+  inputChars?: number;
 };
 
 /** A driver on a fake clock whose store and body append to one log, in the order things happen. */
@@ -131,8 +141,9 @@ function harness(options: Options = {}) {
     clock,
     stopPollMs: 1000,
     describeModelError: (error) => `model failed: ${(error as Error).message}`,
+    inputChars: options.inputChars,
   });
-  const done = driver.run((signal) => model.stream(signal));
+  const done = driver.run((signal, reportUsage) => model.stream(signal, reportUsage));
   return { clock, model, log, flushed, finished, written, done };
 }
 
@@ -189,7 +200,7 @@ describe("stop polling", () => {
     await h.clock.advance(1100);
     await h.done;
     expect(h.model.aborted).toBe(true);
-    expect(h.finished).toEqual([{ text: "", status: "stopped", error: null }]);
+    expect(h.finished).toEqual([{ text: "", status: "stopped", error: null, tokens: 4 }]);
     expect(h.flushed).toEqual(["Partial answer. "]);
   });
 
@@ -200,7 +211,7 @@ describe("stop polling", () => {
     h.model.say("never persisted");
     await h.clock.advance(0);
     await h.done;
-    expect(h.finished).toEqual([{ text: "", status: "stopped", error: null }]);
+    expect(h.finished).toEqual([{ text: "", status: "stopped", error: null, tokens: 2 }]);
   });
 });
 
@@ -215,7 +226,7 @@ describe("persistence failures", () => {
     await h.clock.advance(0);
     await h.done;
     expect(h.model.aborted).toBe(true);
-    expect(h.finished).toEqual([{ text: "", status: "error", error: REPLY_ERRORS.notSaved }]);
+    expect(h.finished).toEqual([{ text: "", status: "error", error: REPLY_ERRORS.notSaved, tokens: 2 }]);
     expect(h.log.at(-1)).toBe(`body abort: ${REPLY_ERRORS.notSaved}`);
   });
 
@@ -231,7 +242,7 @@ describe("persistence failures", () => {
     await h.clock.advance(1000);
     await h.done;
     expect(attempts).toBe(3);
-    expect(h.finished).toEqual([{ text: "Done.", status: "done", error: null }]);
+    expect(h.finished).toEqual([{ text: "Done.", status: "done", error: null, tokens: 2 }]);
   });
 
   test("when every final write fails, the driver still tries to end the reply as error", async () => {
@@ -247,7 +258,7 @@ describe("persistence failures", () => {
     await h.clock.advance(1000);
     await h.done;
     expect(attempts.map((a) => a.status)).toEqual(["done", "done", "done", "error"]);
-    expect(attempts.at(-1)).toEqual({ text: "", status: "error", error: REPLY_ERRORS.failed });
+    expect(attempts.at(-1)).toEqual({ text: "", status: "error", error: REPLY_ERRORS.failed, tokens: 2 });
   });
 
   test("on the failure path the reply is ended before the body is (a deployment cancels what comes after)", async () => {
@@ -273,7 +284,7 @@ describe("the final write", () => {
     await h.clock.advance(0);
     await h.done;
     expect(h.log).toEqual(['flush "A sentence. " @0', "finish done", "body close"]);
-    expect(h.finished).toEqual([{ text: "A tail without end", status: "done", error: null }]);
+    expect(h.finished).toEqual([{ text: "A tail without end", status: "done", error: null, tokens: 8 }]);
     expect(h.flushed.join("") + h.finished[0].text).toBe(h.written.join(""));
   });
 
@@ -283,7 +294,39 @@ describe("the final write", () => {
     h.model.fail(new Error("HTTP 500"));
     await h.clock.advance(0);
     await h.done;
-    expect(h.finished).toEqual([{ text: "", status: "error", error: "model failed: HTTP 500" }]);
+    expect(h.finished).toEqual([{ text: "", status: "error", error: "model failed: HTTP 500", tokens: 2 }]);
     expect(h.log.slice(-2)).toEqual(["finish error", "body abort: model failed: HTTP 500"]);
+  });
+});
+
+describe("usage charged to the budgets", () => {
+  test("the provider's reported usage goes with the final write", async () => {
+    const h = harness({ inputChars: 4000 });
+    h.model.say("Short answer.");
+    h.model.report(1234);
+    h.model.end();
+    await h.clock.advance(0);
+    await h.done;
+    expect(h.finished).toEqual([{ text: "Short answer.", status: "done", error: null, tokens: 1234 }]);
+  });
+
+  test("without a report, a reply is charged 1 token per 4 characters in and out", async () => {
+    const h = harness({ inputChars: 400 });
+    h.model.say("x".repeat(37));
+    h.model.end();
+    await h.clock.advance(0);
+    await h.done;
+    expect(h.finished[0].tokens).toBe(Math.ceil((400 + 37) / 4));
+  });
+
+  test("a reply stopped mid-way (no report comes) is still charged for what it generated", async () => {
+    let stopped = false;
+    const h = harness({ inputChars: 100, heartbeat: async () => stopped });
+    h.model.say("y".repeat(60));
+    await h.clock.advance(100);
+    stopped = true;
+    await h.clock.advance(2000);
+    await h.done;
+    expect(h.finished).toEqual([{ text: "", status: "stopped", error: null, tokens: 40 }]);
   });
 });

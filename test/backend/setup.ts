@@ -53,6 +53,14 @@ export async function expectCode(promise: Promise<unknown>, code: string): Promi
 
 export const OPERATOR_SECRET = "operator-secret-for-tests-0123456789";
 
+/** Signs in with OPERATOR_SECRET (sets it); returns the operator session token. */
+export async function operatorSession(t: T, name = "Ops"): Promise<string> {
+  setEnv({ OPERATOR_SECRET });
+  const result = await t.mutation(api.operator.signIn, { secret: OPERATOR_SECRET, name });
+  if (!result.ok) throw new Error(result.message);
+  return result.sessionToken;
+}
+
 /** A thread with a visitor token. */
 export async function newThread(t: T, origin?: string) {
   return await t.mutation(api.threads.create, origin === undefined ? {} : { origin });

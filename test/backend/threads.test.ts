@@ -7,7 +7,7 @@ import {
   expectCode,
   newChat,
   newThread,
-  OPERATOR_SECRET,
+  operatorSession,
   restoreEnv,
   send,
   setEnv,
@@ -192,28 +192,33 @@ describe("threads:share and revokeShare", () => {
     const { observerToken } = await t.mutation(api.threads.share, { threadId, token });
     expect(observerToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect((await t.query(api.threads.get, { threadId, token: observerToken })).access).toBe("observer");
-    await t.mutation(api.threads.revokeShare, { threadId, token, observerToken });
+    const [listed] = await t.query(api.threads.listShares, { threadId, token });
+    await t.mutation(api.threads.revokeShare, { threadId, token, shareId: listed._id });
     await expectCode(t.query(api.threads.get, { threadId, token: observerToken }), "UNAUTHORIZED");
   });
 
-  test("an operator can share and revoke; revoking an unknown token is a no-op", async () => {
-    setEnv({ OPERATOR_SECRET });
+  test("an operator can share, list and revoke by ID; revoking an unknown ID is a no-op", async () => {
     const t = setup();
+    const session = await operatorSession(t);
     const { threadId } = await newThread(t);
-    const { observerToken } = await t.mutation(api.threads.share, { threadId, token: OPERATOR_SECRET });
+    const { observerToken, shareId } = await t.mutation(api.threads.share, { threadId, token: session });
     expect((await t.query(api.messages.list, { threadId, token: observerToken })).length).toBe(0);
-    await t.mutation(api.threads.revokeShare, { threadId, token: OPERATOR_SECRET, observerToken: "x".repeat(43) });
-    await t.mutation(api.threads.revokeShare, { threadId, token: OPERATOR_SECRET, observerToken: "bad" });
-    await t.mutation(api.threads.revokeShare, { threadId, token: OPERATOR_SECRET, observerToken });
+    await t.mutation(api.threads.revokeShare, { threadId, token: session, shareId: "x".repeat(32) });
+    await t.mutation(api.threads.revokeShare, { threadId, token: session, shareId: threadId });
+    expect((await t.query(api.threads.get, { threadId, token: observerToken })).access).toBe("observer");
+    await t.mutation(api.threads.revokeShare, { threadId, token: session, shareId });
     await expectCode(t.query(api.threads.get, { threadId, token: observerToken }), "UNAUTHORIZED");
+    const [listed] = await t.query(api.threads.listShares, { threadId, token: session });
+    expect(listed).toMatchObject({ _id: shareId, revokedAt: expect.any(Number) });
+    expect(JSON.stringify(listed)).not.toContain(observerToken);
   });
 
   test("an observer token of one thread cannot be revoked through another thread", async () => {
     const t = setup();
     const a = await newThread(t);
     const b = await t.mutation(api.threads.create, { token: a.token });
-    const { observerToken } = await t.mutation(api.threads.share, { threadId: a.threadId, token: a.token });
-    await t.mutation(api.threads.revokeShare, { threadId: b.threadId, token: a.token, observerToken });
+    const { observerToken, shareId } = await t.mutation(api.threads.share, { threadId: a.threadId, token: a.token });
+    await t.mutation(api.threads.revokeShare, { threadId: b.threadId, token: a.token, shareId });
     expect((await t.query(api.threads.get, { threadId: a.threadId, token: observerToken })).access).toBe("observer");
   });
 });

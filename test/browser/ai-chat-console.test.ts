@@ -36,6 +36,42 @@ const titles = (el: AiChatConsole) => $$(el, "[part~=thread] .row-title").map((n
 const row = (el: AiChatConsole, title: string) =>
   $$<HTMLButtonElement>(el, "[part~=thread]").find((b) => b.querySelector(".row-title")!.textContent === title)!;
 
+/**
+ * Every string a page script can read: attribute values, own properties (and one level into
+ * objects and arrays they hold) of every element and shadow root in the document, shadow roots
+ * included, and every value in localStorage and sessionStorage.
+ */
+function pageReadableStrings(): string[] {
+  const out: string[] = [];
+  const take = (v: unknown, depth: number) => {
+    if (typeof v === "string") out.push(v);
+    else if (depth > 0 && v && typeof v === "object" && !(v instanceof Node)) {
+      for (const k of Object.getOwnPropertyNames(v)) {
+        try {
+          take((v as Record<string, unknown>)[k], depth - 1);
+        } catch {
+          // a throwing getter holds nothing readable
+        }
+      }
+    }
+  };
+  const walk = (root: Document | ShadowRoot) => {
+    for (const node of [root, ...root.querySelectorAll("*")]) {
+      take(node, 2);
+      if (node instanceof Element) {
+        for (const a of node.attributes) out.push(a.value);
+        if (node instanceof HTMLInputElement) out.push(node.value);
+        if (node.shadowRoot) walk(node.shadowRoot);
+      }
+    }
+  };
+  walk(document);
+  for (const storage of [localStorage, sessionStorage]) {
+    for (let i = 0; i < storage.length; i++) out.push(storage.key(i)!, storage.getItem(storage.key(i)!)!);
+  }
+  return out;
+}
+
 /** Every attribute value of every element in the document, shadow roots included. */
 function allAttributeValues(root: Document | ShadowRoot = document): string[] {
   const values: string[] = [];
@@ -111,6 +147,21 @@ describe("<ai-chat-console> sign-in", () => {
     const leaks = allAttributeValues().filter((v) => v.includes(env.backend.operatorSecret));
     expect(leaks).to.deep.equal([]);
     expect(el.outerHTML + el.shadowRoot!.innerHTML).not.to.contain(env.backend.operatorSecret);
+    expect(pageReadableStrings().filter((v) => v.includes(env.backend.operatorSecret))).to.deep.equal([]);
+    // What the embedded chat holds is the session token, not the secret.
+    expect(chat.observerToken).to.equal([...env.backend.operatorSessions][0]);
+  });
+
+  it("after sign-in (remembered), the secret is in no attribute, property or storage a page script can read", async () => {
+    env.backend.seedThread("v", [["Hello", "Hi"]]);
+    const el = await mountConsole(env.url);
+    await submitSecret(el, env.backend.operatorSecret, { remember: true });
+    row(el, "Hello").click();
+    await settle(el);
+    await settle($<AiChatStream>(el, "ai-chat-stream")!);
+    const found = pageReadableStrings();
+    expect(found.length).to.be.greaterThan(50); // the walk does reach the elements' properties and storage
+    expect(found.filter((v) => v.includes(env.backend.operatorSecret))).to.deep.equal([]);
   });
 
   it("keeps the secret out of storage unless 'Remember for this tab' is ticked", async () => {
@@ -119,11 +170,11 @@ describe("<ai-chat-console> sign-in", () => {
     expect(Object.values(localStorage).some((v) => v.includes(env.backend.operatorSecret))).to.equal(false);
   });
 
-  it("remembers the secret for the tab when asked, so a reloaded console signs itself in", async () => {
+  it("remembers only the session token for the tab when asked, so a reloaded console signs itself in", async () => {
     env.backend.seedThread("v", [["Hello", "Hi"]]);
     const first = await mountConsole(env.url);
     await submitSecret(first, env.backend.operatorSecret, { remember: true });
-    expect(sessionStorage.getItem(consoleStorageKey(env.url))).to.equal(env.backend.operatorSecret);
+    expect(sessionStorage.getItem(consoleStorageKey(env.url))).to.equal([...env.backend.operatorSessions][0]);
     first.remove();
     const second = await mountConsole(env.url);
     await until(() => second.phase === "signed-in");
@@ -145,16 +196,17 @@ describe("<ai-chat-console> sign-in", () => {
     expect(env.backend.subscriptions("operator:listThreads")).to.have.length(0);
     expect(env.backend.subscriptions("messages:live")).to.have.length(0);
     expect(sessionStorage.getItem(consoleStorageKey(env.url))).to.equal(null);
+    expect(env.backend.operatorSessions.size).to.equal(0); // revoked on the deployment
     expect(el.shadowRoot!.activeElement).to.equal($(el, "input[type=password]"));
   });
 
-  it("drops back to the form with a message when the secret stops being accepted", async () => {
+  it("drops back to the form with a message when the session stops being accepted (expired or revoked)", async () => {
     const el = await signedIn(env);
-    env.backend.operatorSecret = "rotated-secret-000000000";
+    env.backend.operatorSessions.clear();
     env.backend.flush();
     await until(() => el.phase === "signed-out");
     await settle(el);
-    expect($(el, "[part=form-error]")!.textContent).to.equal("The operator secret is no longer accepted. Sign in again.");
+    expect($(el, "[part=form-error]")!.textContent).to.equal("Your operator session has ended. Sign in again.");
   });
 
   it("says so in the form when convex-url is not a deployment URL, instead of throwing", async () => {
@@ -263,7 +315,7 @@ describe("<ai-chat-console> thread list", () => {
     el.strings = { signIn: "Anmelden", secretLabel: "Betreiber-Geheimnis" };
     await settle(el);
     expect($(el, "[part=sign-in-button]")!.textContent!.trim()).to.equal("Anmelden");
-    expect($(el, "label")!.textContent).to.contain("Betreiber-Geheimnis");
+    expect($(el, "[part=secret-input]")!.closest("label")!.textContent).to.contain("Betreiber-Geheimnis");
   });
 
   it("keeps hundreds of threads in order as they change live", async () => {
@@ -311,9 +363,9 @@ describe("<ai-chat-console> observing a thread", () => {
     expect($(chat, "[part=composer]")).to.equal(null);
     expect($(chat, "[part=header] h2")!.textContent).to.equal("What are your hours?");
     const pages = env.backend.reads.filter((r) => r.name === "messages:list");
-    expect(pages.map((r) => r.args)).to.deep.equal([{ threadId, token: env.backend.operatorSecret }]);
+    expect(pages.map((r) => r.args)).to.deep.equal([{ threadId, token: [...env.backend.operatorSessions][0] }]);
     const live = env.backend.subscriptions("messages:live");
-    expect(live.map((s) => [s.args.threadId, s.args.token])).to.deep.equal([[threadId, env.backend.operatorSecret]]);
+    expect(live.map((s) => [s.args.threadId, s.args.token])).to.deep.equal([[threadId, [...env.backend.operatorSessions][0]]]);
   });
 
   it("follows a reply streaming in the observed thread", async () => {

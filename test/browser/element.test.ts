@@ -2,9 +2,9 @@ import { expect, oneEvent } from "@open-wc/testing";
 import { emulateMedia, sendKeys } from "@web/test-runner-commands";
 import { AiChatStream, deriveSiteUrl } from "../../src/ai-chat-stream.js";
 import { clientRefCount } from "../../src/convex-pool.js";
-import { storageKey } from "../../src/storage.js";
+import { legacyStorageKey, storageKey } from "../../src/storage.js";
 import type { AiChatErrorEvent, AiChatSendEvent, AiChatStreamStartEvent } from "../../src/events.js";
-import { controlledBody, FakeConvexError, until } from "./fake-backend.js";
+import { controlledBody, FakeConvexError, stubFetch, until } from "./fake-backend.js";
 import { $, $$, animationsDone, mount, replyText, sendAndStart, settle, setup, type Setup } from "./helpers.js";
 
 describe("<ai-chat-stream> attributes and rendering", () => {
@@ -75,7 +75,7 @@ describe("<ai-chat-stream> attributes and rendering", () => {
   it("lays out right-to-left when dir=rtl", async () => {
     const token = "visitor-token";
     const threadId = env.backend.seedThread(token, [["مرحبا", "أهلا بك"]]);
-    localStorage.setItem(storageKey(env.url), JSON.stringify({ threadId, token }));
+    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token }));
     const el = await mount(env.url, `dir="rtl" lang="ar"`);
     await until(() => $$(el, ".row").length === 2);
     const messages = $(el, ".messages")!.getBoundingClientRect();
@@ -85,7 +85,49 @@ describe("<ai-chat-stream> attributes and rendering", () => {
     // The visitor's bubble sits at the inline end: the left in RTL; the reply at the right.
     expect(user.left - messages.left).to.be.lessThan(40);
     expect(messages.right - assistant.right).to.be.lessThan(40);
-    localStorage.removeItem(storageKey(env.url));
+    localStorage.removeItem(storageKey(env.url, deriveSiteUrl(env.url)));
+  });
+
+  it("never sends a stored visitor token to a site-url other than the one it was issued with", async () => {
+    const token = "visitor-token-of-the-real-site";
+    const threadId = env.backend.seedThread(token, [["Hello", "Hi"]]);
+    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token }));
+    const fetches = stubFetch(() => new Response(null, { status: 205 }));
+    try {
+      const el = await mount(env.url, `site-url="https://evil.example"`);
+      await el.send("hi");
+      await until(() => fetches.calls.length === 1);
+      expect(fetches.calls[0]!.url).to.equal("https://evil.example/chat-stream");
+      const sent = new Headers(fetches.calls[0]!.init.headers).get("Authorization");
+      expect(sent).to.not.contain(token);
+      expect(env.backend.calls.filter((c) => JSON.stringify(c.args).includes(token))).to.deep.equal([]);
+      expect(el.thread).to.not.equal(threadId);
+    } finally {
+      fetches.restore();
+      localStorage.removeItem(storageKey(env.url, deriveSiteUrl(env.url)));
+      localStorage.removeItem(storageKey(env.url, "https://evil.example"));
+    }
+  });
+
+  it("a returning visitor stored under the deployment URL alone (earlier versions) keeps their thread", async () => {
+    const token = "visitor-token-from-before";
+    const threadId = env.backend.seedThread(token, [["Hello", "Hi there"]]);
+    localStorage.setItem(legacyStorageKey(env.url), JSON.stringify({ threadId, token }));
+    const el = await mount(env.url);
+    expect(el.thread).to.equal(threadId);
+    await until(() => $$(el, ".row").length === 2);
+    expect(JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url)))!)).to.deep.equal({ threadId, token });
+    expect(localStorage.getItem(legacyStorageKey(env.url))).to.equal(null);
+  });
+
+  it("a session stored under the deployment URL alone is not taken to a site-url other than the derived one", async () => {
+    const token = "visitor-token-from-before";
+    const threadId = env.backend.seedThread(token, [["Hello", "Hi there"]]);
+    localStorage.setItem(legacyStorageKey(env.url), JSON.stringify({ threadId, token }));
+    const el = await mount(env.url, `site-url="https://evil.example"`);
+    expect(el.thread).to.equal(null);
+    expect(localStorage.getItem(storageKey(env.url, "https://evil.example"))).to.equal(null);
+    expect(localStorage.getItem(legacyStorageKey(env.url))).to.not.equal(null);
   });
 
   it("is read-only in observe mode: no composer, and the thread follows live with the observer token", async () => {
@@ -141,13 +183,13 @@ describe("<ai-chat-stream> events", () => {
   it("fires ai-chat-stream-start for a reply it follows but did not drive", async () => {
     env = setup();
     const threadId = env.backend.seedThread("t");
-    localStorage.setItem(storageKey(env.url), JSON.stringify({ threadId, token: "t" }));
+    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token: "t" }));
     const el = await mount(env.url);
     const started = oneEvent(el, "ai-chat-stream-start") as Promise<AiChatStreamStartEvent>;
     const { streamId } = env.backend.seedActiveReply(threadId);
     const ev = await started;
     expect({ threadId: ev.threadId, streamId: ev.streamId, driven: ev.driven }).to.deep.equal({ threadId, streamId, driven: false });
-    localStorage.removeItem(storageKey(env.url));
+    localStorage.removeItem(storageKey(env.url, deriveSiteUrl(env.url)));
   });
 
   it("fires ai-chat-error with the contract code and detail, and shows the visitor a plain sentence without Retry", async () => {
@@ -276,10 +318,10 @@ describe("<ai-chat-stream> states", () => {
   it("shows a demo-model badge when a reply came from the demo model", async () => {
     const threadId = env.backend.seedThread("t", [["Hi", "Hello"]]);
     env.backend.messages.at(-1)!.model = "demo";
-    localStorage.setItem(storageKey(env.url), JSON.stringify({ threadId, token: "t" }));
+    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token: "t" }));
     const el = await mount(env.url);
     await until(() => $(el, ".badge") !== null);
-    localStorage.removeItem(storageKey(env.url));
+    localStorage.removeItem(storageKey(env.url, deriveSiteUrl(env.url)));
   });
 
   it("announces only the start and the end of a reply in the live region", async () => {
@@ -370,13 +412,13 @@ describe("<ai-chat-stream> reload and return", () => {
   beforeEach(() => (env = setup()));
   afterEach(() => {
     env.restore();
-    localStorage.removeItem(storageKey(env.url));
+    localStorage.removeItem(storageKey(env.url, deriveSiteUrl(env.url)));
   });
 
   it("stores the thread and visitor token per deployment URL after the first send", async () => {
     const el = await mount(env.url);
     await el.send("Hi");
-    const stored = JSON.parse(localStorage.getItem(storageKey(env.url))!);
+    const stored = JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url)))!);
     expect(stored.threadId).to.equal(el.thread);
     expect(stored.token).to.equal(env.backend.threads.get(el.thread!)!.token);
   });
@@ -385,7 +427,7 @@ describe("<ai-chat-stream> reload and return", () => {
     const threadId = env.backend.seedThread("tok", [["Earlier question", "Earlier answer"]]);
     const { streamId } = env.backend.seedActiveReply(threadId, "Second question");
     env.backend.persist(streamId, "Already generated, ");
-    localStorage.setItem(storageKey(env.url), JSON.stringify({ threadId, token: "tok" }));
+    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token: "tok" }));
     const el = await mount(env.url);
     expect(el.thread).to.equal(threadId);
     expect(el.getAttribute("thread")).to.equal(threadId);
@@ -398,7 +440,7 @@ describe("<ai-chat-stream> reload and return", () => {
 
   it("newConversation() starts fresh and keeps the visitor token for the next thread", async () => {
     const threadId = env.backend.seedThread("tok", [["Q", "A"]]);
-    localStorage.setItem(storageKey(env.url), JSON.stringify({ threadId, token: "tok" }));
+    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token: "tok" }));
     const el = await mount(env.url);
     await until(() => $$(el, ".row").length === 2);
     el.newConversation();
@@ -406,18 +448,18 @@ describe("<ai-chat-stream> reload and return", () => {
     expect(el.thread).to.equal(null);
     expect(el.hasAttribute("thread")).to.equal(false);
     expect($(el, ".empty")).to.exist;
-    expect(JSON.parse(localStorage.getItem(storageKey(env.url))!)).to.deep.equal({ threadId: null, token: "tok" });
+    expect(JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url)))!)).to.deep.equal({ threadId: null, token: "tok" });
     await el.send("Fresh start");
     expect(env.backend.calls.find((c) => c.name === "threads:create")!.args.token).to.equal("tok");
     expect(el.thread).to.not.equal(threadId);
   });
 
   it("forgets a remembered thread the backend no longer knows and starts fresh", async () => {
-    localStorage.setItem(storageKey(env.url), JSON.stringify({ threadId: "deleted-thread", token: "tok" }));
+    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId: "deleted-thread", token: "tok" }));
     const el = await mount(env.url);
     await until(() => el.thread === null);
     expect($(el, ".banner")).to.not.exist;
-    expect(JSON.parse(localStorage.getItem(storageKey(env.url))!)).to.deep.equal({ threadId: null, token: "tok" });
+    expect(JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url)))!)).to.deep.equal({ threadId: null, token: "tok" });
     await el.send("Hello again");
     expect(el.thread).to.be.a("string");
   });

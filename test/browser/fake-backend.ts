@@ -31,8 +31,10 @@ export class FakeBackend {
   messages: Message[] = [];
   deltas = new Map<string, { seq: number; start: number; text: string }[]>();
   config = { model: "gpt-test", demo: false, maxPromptChars: 8000 };
-  /** `OPERATOR_SECRET`: reads every thread and lists them (`operator:listThreads`). */
-  operatorSecret = "operator-secret-4f9c2a7e1b";
+  /** `OPERATOR_SECRET`: accepted only by `operator:signIn`, which returns a session token. */
+  operatorSecret = "operator-secret-4f9c2a7e1b-0123456789abcdef";
+  /** Live operator session tokens: they read every thread and list them (`operator:listThreads`). */
+  operatorSessions = new Set<string>();
   /** Mutations, in order. */
   calls: { name: string; args: Record<string, unknown> }[] = [];
   /** One-shot queries (`client.query`), in order. */
@@ -232,7 +234,7 @@ export class FakeBackend {
    * (inclusive, as in convex-test).
    */
   private listThreads(args: Record<string, unknown>): { page: ThreadView[]; isDone: boolean; continueCursor: string } {
-    if (args.token !== this.operatorSecret) throw new FakeConvexError({ code: "UNAUTHORIZED", message: "Not an operator." });
+    if (!this.operatorSessions.has(args.token as string)) throw new FakeConvexError({ code: "UNAUTHORIZED", message: "Not an operator." });
     const opts = args.paginationOpts as { numItems: number; cursor: string | null; endCursor?: string | null };
     const key = (v: ThreadView): [number, number, string] => [v.status === "streaming" ? 1 : 0, v.lastMessageAt, v._id];
     const before = (a: [number, number, string], b: [number, number, string]) =>
@@ -264,7 +266,7 @@ export class FakeBackend {
 
   private readable(threadId: unknown, token: unknown): Thread {
     const t = typeof threadId === "string" ? this.threads.get(threadId) : undefined;
-    if (!t || (token !== t.token && token !== this.operatorSecret && !t.observers.has(token as string))) {
+    if (!t || (token !== t.token && !this.operatorSessions.has(token as string) && !t.observers.has(token as string))) {
       throw new FakeConvexError({ code: "UNAUTHORIZED", message: "You cannot read this conversation." });
     }
     return t;
@@ -320,6 +322,9 @@ export class FakeBackend {
         return { ...this.config };
       case "operator:listThreads":
         return this.listThreads(args);
+      case "operator:usage":
+        if (!this.operatorSessions.has(args.token as string)) throw new FakeConvexError({ code: "UNAUTHORIZED", message: "Not an operator." });
+        return { day: "2026-11-30", tokens: 1234, budget: 500000, resetsAt: 0 };
       default:
         throw new Error(`fake backend: unknown query ${name}`);
     }
@@ -327,6 +332,15 @@ export class FakeBackend {
 
   private mutate(name: string, args: Record<string, unknown>): unknown {
     switch (name) {
+      case "operator:signIn": {
+        if (args.secret !== this.operatorSecret) return { ok: false, code: "UNAUTHORIZED", message: "That operator secret was not accepted." };
+        const sessionToken = id("operator_session_");
+        this.operatorSessions.add(sessionToken);
+        return { ok: true, sessionToken, expiresAt: Date.now() + 12 * 3600_000, name: String(args.name || "Operator") };
+      }
+      case "operator:signOut":
+        this.operatorSessions.delete(args.token as string);
+        return null;
       case "threads:create": {
         const token = (args.token as string | undefined) ?? id("visitor_");
         return { threadId: this.seedThread(token), token };

@@ -1,6 +1,7 @@
 import { expect } from "@open-wc/testing";
 import { MarkdownStream, renderMarkdown, isAllowedImage } from "../../src/markdown.js";
 import { storageKey } from "../../src/storage.js";
+import { deriveSiteUrl } from "../../src/ai-chat-stream.js";
 import { $$, mount, replyText, settle, setup } from "./helpers.js";
 import { nextFrame, until } from "./fake-backend.js";
 
@@ -184,7 +185,7 @@ describe("Markdown images", () => {
     const env = setup();
     const url = probe();
     const threadId = env.backend.seedThread("t", [["Show me", `Here: ![leak](${url}?secret=1)`]]);
-    localStorage.setItem(storageKey(env.url), JSON.stringify({ threadId, token: "t" }));
+    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token: "t" }));
     try {
       const el = await mount(env.url);
       await until(() => replyText(el).includes("leak"));
@@ -192,7 +193,7 @@ describe("Markdown images", () => {
       expect($$(el, ".markdown img")).to.have.length(0);
       expect(requested(`${url}?secret=1`)).to.equal(false);
     } finally {
-      localStorage.removeItem(storageKey(env.url));
+      localStorage.removeItem(storageKey(env.url, deriveSiteUrl(env.url)));
       env.restore();
     }
   });
@@ -242,7 +243,7 @@ describe("Incremental Markdown", () => {
   it("the element re-renders a streaming reply at most once per animation frame", async () => {
     const env = setup();
     const threadId = env.backend.seedThread("t");
-    localStorage.setItem(storageKey(env.url), JSON.stringify({ threadId, token: "t" }));
+    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token: "t" }));
     const updates: string[] = [];
     const original = MarkdownStream.prototype.update;
     MarkdownStream.prototype.update = function (this: MarkdownStream, text: string) {
@@ -268,7 +269,7 @@ describe("Incremental Markdown", () => {
       expect(updates.length).to.be.at.most(2);
     } finally {
       MarkdownStream.prototype.update = original;
-      localStorage.removeItem(storageKey(env.url));
+      localStorage.removeItem(storageKey(env.url, deriveSiteUrl(env.url)));
       env.restore();
     }
   });

@@ -5,6 +5,7 @@ import { html } from "lit";
 import { sendKeys, setViewport } from "@web/test-runner-commands";
 import type { AiChatStream } from "../../src/ai-chat-stream.js";
 import type { AiChatErrorEvent } from "../../src/events.js";
+import { deriveSiteUrl } from "../../src/site-url.js";
 import { storageKey } from "../../src/storage.js";
 import { controlledBody, until } from "./fake-backend.js";
 import { $, $$, animationsDone, freshUrl, mount, replyText, sendAndStart, settle, setup, type Setup } from "./helpers.js";
@@ -16,7 +17,7 @@ const longHistory = (n: number): Array<[string, string]> =>
 /** Mounts `el` on the visitor's stored thread with `history`. */
 async function mountWithThread(env: Setup, history: Array<[string, string]>, attrs = ""): Promise<{ el: AiChatStream; threadId: string }> {
   const threadId = env.backend.seedThread(TOKEN, history);
-  localStorage.setItem(storageKey(env.url), JSON.stringify({ threadId, token: TOKEN }));
+  localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token: TOKEN }));
   const el = await mount(env.url, attrs);
   await until(() => $$(el, ".row").length === history.length * 2);
   await settle(el);

@@ -12,7 +12,7 @@ import { CHROME_ARGS, findChrome } from "../../scripts/find-chrome.mjs";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Every e2e deployment has this operator secret, so tests can read the persisted truth. */
-export const OPERATOR_SECRET = "e2e-operator-secret-0123456789";
+export const OPERATOR_SECRET = "e2e-operator-secret-0123456789-abcdef";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

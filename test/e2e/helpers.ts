@@ -16,9 +16,27 @@ export type RecordedEvent = { type: string; threadId?: string; streamId?: string
 
 const listMessages = makeFunctionReference<"query", { threadId: string; token?: string }, MessageView[]>("messages:list");
 
-/** The transcript as the database has it (read with the operator secret). */
+const signIn = makeFunctionReference<"mutation", { secret: string; name: string }, { ok: boolean; sessionToken?: string }>(
+  "operator:signIn",
+);
+const sessions = new WeakMap<System, Promise<string>>();
+
+/** An operator session for the tests' own reads (signed in once per system). */
+function operatorSession(system: System): Promise<string> {
+  let session = sessions.get(system);
+  if (!session) {
+    session = new ConvexHttpClient(system.convexUrl).mutation(signIn, { secret: OPERATOR_SECRET, name: "e2e" }).then((r) => {
+      if (!r.ok || !r.sessionToken) throw new Error("operator sign-in failed");
+      return r.sessionToken;
+    });
+    sessions.set(system, session);
+  }
+  return session;
+}
+
+/** The transcript as the database has it (read with an operator session). */
 export async function persisted(system: System, threadId: string): Promise<MessageView[]> {
-  return new ConvexHttpClient(system.convexUrl).query(listMessages, { threadId, token: OPERATOR_SECRET });
+  return new ConvexHttpClient(system.convexUrl).query(listMessages, { threadId, token: await operatorSession(system) });
 }
 
 /** Plain sentences with no Markdown syntax, so rendered text equals raw text. */

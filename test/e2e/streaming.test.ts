@@ -70,16 +70,31 @@ describe("a visitor's reply", () => {
     expect((await visibleReplies(driver)).at(-1)).toBe(collapse(LONG_REPLY));
     await expectReplyOnlyGrew(driver);
     await expectReplyOnlyGrew(observer);
-    // The secret was typed, and stays out of every attribute, shadow roots included.
+    // The secret was typed, and is nowhere a page script can read: no attribute, own property
+    // or storage value of any element, shadow roots included.
     const attributesWithSecret = await operator.evaluate((secret) => {
       const hits: string[] = [];
+      const props = (where: string, obj: object) => {
+        for (const k of Object.getOwnPropertyNames(obj)) {
+          try {
+            const v = (obj as Record<string, unknown>)[k];
+            if (typeof v === "string" && v.includes(secret)) hits.push(`${where}.${k}`);
+          } catch {
+            // a throwing getter holds nothing readable
+          }
+        }
+      };
       const walk = (root: Document | ShadowRoot) => {
         for (const el of root.querySelectorAll("*")) {
           for (const a of el.attributes) if (a.value.includes(secret)) hits.push(`${el.tagName}[${a.name}]`);
+          props(el.tagName, el);
           if (el.shadowRoot) walk(el.shadowRoot);
         }
       };
       walk(document);
+      for (const [name, storage] of [["localStorage", localStorage], ["sessionStorage", sessionStorage]] as const) {
+        for (let i = 0; i < storage.length; i++) if (storage.getItem(storage.key(i)!)!.includes(secret)) hits.push(name);
+      }
       return hits;
     }, OPERATOR_SECRET);
     expect(attributesWithSecret).toEqual([]);

@@ -15,6 +15,8 @@ export type Script = {
   errorAfter?: number;
   /** Answer with this status and a JSON error body instead of streaming. */
   status?: number;
+  /** Usage the provider reports (each protocol's own shape and place); default 10 in, 5 out. */
+  usage?: { input: number; output: number };
   errorMessage?: string;
 };
 
@@ -29,11 +31,13 @@ export type Received = {
 
 export type FakeProvider = { baseUrl: string; requests: Received[]; close(): Promise<void> };
 
+type Usage = { input: number; output: number };
+
 type Writer = {
   start(res: import("node:http").ServerResponse, body: any): void;
   token(res: import("node:http").ServerResponse, text: string): void;
   error(res: import("node:http").ServerResponse, message: string): void;
-  end(res: import("node:http").ServerResponse): void;
+  end(res: import("node:http").ServerResponse, usage: Usage): void;
   errorBody(message: string): object;
 };
 
@@ -42,6 +46,7 @@ const sse = (res: import("node:http").ServerResponse, data: object, event?: stri
 
 const openAIWriter = (): Writer => {
   let model = "";
+  let includeUsage = false;
   const chunk = (delta: object, finish: string | null = null) => ({
     id: "chatcmpl-1",
     object: "chat.completion.chunk",
@@ -52,19 +57,24 @@ const openAIWriter = (): Writer => {
   return {
     start(res, body) {
       model = body.model;
+      includeUsage = body.stream_options?.include_usage === true;
       sse(res, chunk({ role: "assistant", content: "" }));
     },
     token: (res, text) => sse(res, chunk({ content: text })),
     error: (res, message) => sse(res, { error: { message, type: "server_error", code: null } }),
-    end(res) {
+    end(res, usage) {
       sse(res, chunk({}, "stop"));
+      if (includeUsage) {
+        const u = { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output };
+        sse(res, { ...chunk({}), choices: [], usage: u });
+      }
       res.write("data: [DONE]\n\n");
     },
     errorBody: (message) => ({ error: { message, type: "invalid_request_error", code: "invalid_api_key" } }),
   };
 };
 
-const anthropicWriter = (): Writer => ({
+const anthropicWriter = (inputTokens: number): Writer => ({
   start(res, body) {
     sse(res, {
       type: "message_start",
@@ -76,7 +86,7 @@ const anthropicWriter = (): Writer => ({
         model: body.model,
         stop_reason: null,
         stop_sequence: null,
-        usage: { input_tokens: 10, output_tokens: 1 },
+        usage: { input_tokens: inputTokens, output_tokens: 1 },
       },
     }, "message_start");
     sse(res, { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }, "content_block_start");
@@ -84,15 +94,47 @@ const anthropicWriter = (): Writer => ({
   token: (res, text) =>
     sse(res, { type: "content_block_delta", index: 0, delta: { type: "text_delta", text } }, "content_block_delta"),
   error: (res, message) => sse(res, { type: "error", error: { type: "overloaded_error", message } }, "error"),
-  end(res) {
+  end(res, usage) {
     sse(res, { type: "content_block_stop", index: 0 }, "content_block_stop");
-    sse(res, { type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 5 } }, "message_delta");
+    sse(res, { type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: usage.output } }, "message_delta");
     sse(res, { type: "message_stop" }, "message_stop");
   },
   errorBody: (message) => ({ type: "error", error: { type: "authentication_error", message } }),
 });
 
-async function startFake(pathSuffix: string, writer: () => Writer, script: (body: any) => Script): Promise<FakeProvider> {
+/** OpenAI Responses API events (`POST /responses`), the parts the AI SDK reads for text and usage. */
+const responsesWriter = (): Writer => {
+  let seq = 0;
+  const event = (data: object) => sse(res_, { ...data, sequence_number: seq++ }, (data as { type: string }).type);
+  let res_: import("node:http").ServerResponse;
+  const item = { type: "message", id: "msg_1", status: "in_progress", role: "assistant", content: [] };
+  return {
+    start(res, body) {
+      res_ = res;
+      event({ type: "response.created", response: { id: "resp_1", created_at: 1, model: body.model, status: "in_progress" } });
+      event({ type: "response.output_item.added", output_index: 0, item });
+    },
+    token: (res, text) => {
+      res_ = res;
+      event({ type: "response.output_text.delta", item_id: "msg_1", output_index: 0, content_index: 0, delta: text, logprobs: [] });
+    },
+    error: (res, message) => {
+      res_ = res;
+      event({ type: "error", code: "server_error", message, param: null });
+    },
+    end(res, usage) {
+      res_ = res;
+      event({ type: "response.output_item.done", output_index: 0, item: { ...item, status: "completed" } });
+      event({
+        type: "response.completed",
+        response: { id: "resp_1", status: "completed", usage: { input_tokens: usage.input, output_tokens: usage.output, total_tokens: usage.input + usage.output } },
+      });
+    },
+    errorBody: (message) => ({ error: { message, type: "invalid_request_error", code: "invalid_api_key" } }),
+  };
+};
+
+async function startFake(pathSuffix: string, writer: (s: Script) => Writer, script: (body: any) => Script): Promise<FakeProvider> {
   const requests: Received[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer(async (req, res) => {
@@ -109,7 +151,7 @@ async function startFake(pathSuffix: string, writer: () => Writer, script: (body
       if (!received.completed) received.aborted = true;
     });
     const s = script(body);
-    const w = writer();
+    const w = writer(s);
     if (s.status && s.status !== 200) {
       res.writeHead(s.status, { "content-type": "application/json" }).end(JSON.stringify(w.errorBody(s.errorMessage ?? "error")));
       received.completed = true;
@@ -134,7 +176,7 @@ async function startFake(pathSuffix: string, writer: () => Writer, script: (body
       if (res.destroyed || received.aborted) return;
       w.token(res, s.tokens[i]);
     }
-    w.end(res);
+    w.end(res, s.usage ?? { input: 10, output: 5 });
     received.completed = true;
     res.end();
   });
@@ -158,7 +200,9 @@ async function startFake(pathSuffix: string, writer: () => Writer, script: (body
 /** OpenAI-compatible chat completions (`POST {baseUrl}/chat/completions`). */
 export const startFakeOpenAI = (script: (body: any) => Script) => startFake("/chat/completions", openAIWriter, script);
 /** Anthropic messages (`POST {baseUrl}/messages`). */
-export const startFakeAnthropic = (script: (body: any) => Script) => startFake("/messages", anthropicWriter, script);
+export const startFakeAnthropic = (script: (body: any) => Script) => startFake("/messages", (s) => anthropicWriter(s.usage?.input ?? 10), script);
+/** OpenAI Responses API (`POST {baseUrl}/responses`). */
+export const startFakeOpenAIResponses = (script: (body: any) => Script) => startFake("/responses", responsesWriter, script);
 
 export function words(text: string): string[] {
   return text.match(/\s*\S+\s*/g) ?? [];

@@ -1,0 +1,150 @@
+// A visitor token behind Cloudflare Turnstile. With `turnstile-site-key` set and no stored
+// token, the first send loads Turnstile's script (then, never on page load: pages that never
+// chat never contact Cloudflare), renders the challenge into a container in the element's shadow
+// root (`turnstile.render` takes an element), and trades the challenge's token for a visitor
+// token at `POST {site}/visitors`, where the deployment checks it with siteverify before minting.
+// One challenge at a time; disconnecting removes it.
+import type { ReactiveController, ReactiveControllerHost } from "lit";
+import type { ChatErrorInfo } from "../api.js";
+import { readHttpError } from "./driver.js";
+
+export const TURNSTILE_SCRIPT_URL = "https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit";
+
+/** The part of Turnstile's global API used here (developers.cloudflare.com/turnstile, client-side rendering). */
+export interface Turnstile {
+  render(
+    container: HTMLElement,
+    params: {
+      sitekey: string;
+      callback: (token: string) => void;
+      "error-callback": () => void;
+      "timeout-callback": () => void;
+    },
+  ): string | null | undefined;
+  remove(widgetId: string): void;
+}
+
+declare global {
+  interface Window {
+    turnstile?: Turnstile;
+  }
+}
+
+/** The visitor-facing refusals, in the shape `toErrorInfo` reads off a ConvexError. */
+export class HumanCheckError extends Error {
+  constructor(readonly data: ChatErrorInfo) {
+    super(data.message);
+  }
+}
+
+export interface HumanCheckStrings {
+  humanCheckFailed: string;
+  tooManyVisitors: string;
+}
+
+export type HumanCheckOptions = {
+  /** The element the challenge renders into, once the host has shown it. */
+  container: () => HTMLElement | null;
+  strings: () => HumanCheckStrings;
+  /** Tests load a stand-in; pages get Cloudflare's. */
+  scriptUrl?: string;
+};
+
+const scriptLoads = new Map<string, Promise<Turnstile>>();
+
+/** Loads Turnstile's script once per page (unless `window.turnstile` is already there). */
+function loadTurnstile(src: string): Promise<Turnstile> {
+  if (window.turnstile) return Promise.resolve(window.turnstile);
+  let load = scriptLoads.get(src);
+  if (!load) {
+    load = new Promise<Turnstile>((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = src;
+      script.async = true;
+      script.addEventListener("load", () =>
+        window.turnstile ? resolve(window.turnstile) : reject(new TypeError("Turnstile did not load")),
+      );
+      script.addEventListener("error", () => {
+        scriptLoads.delete(src);
+        script.remove();
+        reject(new TypeError("Turnstile could not be loaded"));
+      });
+      document.head.append(script);
+    });
+    scriptLoads.set(src, load);
+  }
+  return load;
+}
+
+export class HumanCheckController implements ReactiveController {
+  /** A challenge is showing: the host renders the container visible. */
+  active = false;
+  private _widgetId: string | null = null;
+  private _turnstile: Turnstile | null = null;
+  private _cancel: ((error: Error) => void) | null = null;
+
+  constructor(
+    private readonly _host: ReactiveControllerHost,
+    private readonly _options: HumanCheckOptions,
+  ) {
+    _host.addController(this);
+  }
+
+  hostDisconnected(): void {
+    this._cancel?.(new HumanCheckError({ code: "HUMAN_CHECK_FAILED", message: this._options.strings().humanCheckFailed }));
+  }
+
+  /** Shows the challenge for `siteKey`, then mints a visitor token at `siteUrl`. Throws `HumanCheckError` or a network error. */
+  async visitorToken(siteUrl: string, siteKey: string): Promise<string> {
+    const turnstileToken = await this._challenge(siteKey);
+    const res = await fetch(`${siteUrl.replace(/\/$/, "")}/visitors`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ turnstileToken }),
+      credentials: "omit",
+    });
+    if (res.ok) {
+      const body = (await res.json()) as { token?: unknown };
+      if (typeof body.token === "string" && body.token) return body.token;
+      throw new TypeError("POST /visitors returned no token");
+    }
+    const info = await readHttpError(res);
+    const strings = this._options.strings();
+    if (info.code === "HUMAN_CHECK_FAILED") throw new HumanCheckError({ ...info, message: strings.humanCheckFailed });
+    if (info.code === "TOO_MANY_VISITORS") throw new HumanCheckError({ ...info, message: strings.tooManyVisitors });
+    throw new HumanCheckError(info);
+  }
+
+  private async _challenge(siteKey: string): Promise<string> {
+    this._cancel?.(new Error("superseded"));
+    const turnstile = (this._turnstile = await loadTurnstile(this._options.scriptUrl ?? TURNSTILE_SCRIPT_URL));
+    this.active = true;
+    this._host.requestUpdate();
+    await this._host.updateComplete;
+    const container = this._options.container();
+    try {
+      if (!container) throw new Error("no container for the human check");
+      return await new Promise<string>((resolve, reject) => {
+        const failed = () => reject(new HumanCheckError({ code: "HUMAN_CHECK_FAILED", message: this._options.strings().humanCheckFailed }));
+        this._cancel = reject;
+        this._widgetId =
+          turnstile.render(container, {
+            sitekey: siteKey,
+            callback: resolve,
+            "error-callback": failed,
+            "timeout-callback": failed,
+          }) ?? null;
+      });
+    } finally {
+      this._cancel = null;
+      this._removeWidget();
+      this.active = false;
+      this._host.requestUpdate();
+    }
+  }
+
+  private _removeWidget(): void {
+    if (this._widgetId !== null) this._turnstile?.remove(this._widgetId);
+    this._widgetId = null;
+  }
+}
