@@ -14,9 +14,9 @@ const gz = (buf: Uint8Array | string) => gzipSync(buf, { level: 9 }).length;
 /** The imports src/ makes of each dependency. */
 const DEPENDENCIES: Record<string, string> = {
   "convex (ConvexClient)": `import { ConvexClient } from "convex/browser"; import { makeFunctionReference } from "convex/server"; globalThis.x = [ConvexClient, makeFunctionReference];`,
-  "marked": `import { Marked } from "marked"; globalThis.x = Marked;`,
-  "dompurify": `import createDOMPurify from "dompurify"; globalThis.x = createDOMPurify;`,
-  "lit": `import { LitElement, html, nothing, css } from "lit"; import { property, query, state } from "lit/decorators.js"; import { repeat } from "lit/directives/repeat.js"; globalThis.x = [LitElement, html, nothing, css, property, query, state, repeat];`,
+  marked: `import { Marked } from "marked"; globalThis.x = Marked;`,
+  dompurify: `import createDOMPurify from "dompurify"; globalThis.x = createDOMPurify;`,
+  lit: `import { LitElement, html, nothing, css } from "lit"; import { property, query, state } from "lit/decorators.js"; import { repeat } from "lit/directives/repeat.js"; globalThis.x = [LitElement, html, nothing, css, property, query, state, repeat];`,
 };
 
 async function depSize(contents: string): Promise<{ raw: number; gzip: number }> {
@@ -90,7 +90,11 @@ export async function bundleSize(opts: BenchOptions): Promise<Section> {
     target: "",
     met: null,
   });
-  opts.log(`  bundle: IIFE ${kb(iifeGz)} gz, ES ${kb(esGz)} gz; deps ${Object.entries(deps).map(([n, d]) => `${n} ${kb(d.gzip)}`).join(", ")}`);
+  opts.log(
+    `  bundle: IIFE ${kb(iifeGz)} gz, ES ${kb(esGz)} gz; deps ${Object.entries(deps)
+      .map(([n, d]) => `${n} ${kb(d.gzip)}`)
+      .join(", ")}`,
+  );
   return {
     rows,
     notes: [

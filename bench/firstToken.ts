@@ -11,7 +11,10 @@ type OursRun = { sendToPost: number; postToFirstByte: number; postToDom: number;
 
 async function oursOnce(page: Page, n: number): Promise<OursRun> {
   const mark = await page.evaluate(async () => {
-    const el = document.querySelector("ai-chat-stream") as HTMLElement & { newConversation(): void; updateComplete: Promise<unknown> };
+    const el = document.querySelector("ai-chat-stream") as HTMLElement & {
+      newConversation(): void;
+      updateComplete: Promise<unknown>;
+    };
     el.newConversation();
     await el.updateComplete;
     await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
@@ -81,7 +84,9 @@ export async function firstToken(opts: BenchOptions): Promise<Section> {
     const pick = (k: keyof OursRun) => ours.map((r) => r[k]);
     const overhead = pick("overhead");
     const postToDom = pick("postToDom");
-    opts.log(`  first token: overhead p50 ${ms(p(overhead, 50))}, POST→DOM p50 ${ms(p(postToDom, 50))}, bare first byte p50 ${ms(p(bare, 50))}`);
+    opts.log(
+      `  first token: overhead p50 ${ms(p(overhead, 50))}, POST→DOM p50 ${ms(p(postToDom, 50))}, bare first byte p50 ${ms(p(bare, 50))}`,
+    );
     return {
       rows: [
         {

@@ -12,10 +12,13 @@ import { bytes, int, ms, percentile, type BenchOptions, type Row, type Section }
 function startObservers(input: WorkerInput) {
   const entry = new URL("./lib/observerWorker.ts", import.meta.url).href;
   const api = import.meta.resolve("tsx/esm/api");
-  const worker = new Worker(`import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, {
-    eval: true,
-    workerData: input,
-  });
+  const worker = new Worker(
+    `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`,
+    {
+      eval: true,
+      workerData: input,
+    },
+  );
   const next = (type: string) =>
     new Promise<{ type: string; observers?: WorkerObserver[] }>((resolve, reject) => {
       const onMessage = (msg: { type: string; observers?: WorkerObserver[] }) => {
@@ -89,11 +92,20 @@ async function phase(
     const worker = startObservers({
       convexUrl: b.convexUrl,
       kind,
-      observers: sent.flatMap((s, i) => Array.from({ length: m }, () => ({ threadId: s.threadId, streamId: s.streamId, token: convs[i]!.observerToken }))),
+      observers: sent.flatMap((s, i) =>
+        Array.from({ length: m }, () => ({
+          threadId: s.threadId,
+          streamId: s.streamId,
+          token: convs[i]!.observerToken,
+        })),
+      ),
       timeoutMs: timeout,
     });
     await worker.ready;
-    const ids = b.backend.stats().connections.filter((c) => !known.has(c.id)).map((c) => c.id);
+    const ids = b.backend
+      .stats()
+      .connections.filter((c) => !known.has(c.id))
+      .map((c) => c.id);
     const usage = b.meter(ids);
     log(`  load ${kind}: ${n} replies, ${ids.length} observer WebSockets (worker thread)`);
     const t0 = performance.now();
@@ -107,7 +119,9 @@ async function phase(
     const finished = await Promise.race([
       (async () => {
         const drives = await driving;
-        log(`  load ${kind}: drivers done after ${((performance.now() - t0) / 1000).toFixed(1)} s (${drives.filter((d) => d.status === 200).length}/${n} ok)`);
+        log(
+          `  load ${kind}: drivers done after ${((performance.now() - t0) / 1000).toFixed(1)} s (${drives.filter((d) => d.status === 200).length}/${n} ok)`,
+        );
         return { drives, observers: await done };
       })(),
       deadline,
@@ -176,7 +190,9 @@ async function phase(
       gaps,
       failedReplies,
     };
-    log(`  load ${kind}: ${result.seconds.toFixed(1)} s, ${result.tokensPerSec.toFixed(0)} tok/s, p95 ${ms(result.latencies.p95, 0)}, ${bytes(bytesToObservers)} to observers, ${mismatched} mismatched, rss ${result.peakRssMB.toFixed(0)} MB`);
+    log(
+      `  load ${kind}: ${result.seconds.toFixed(1)} s, ${result.tokensPerSec.toFixed(0)} tok/s, p95 ${ms(result.latencies.p95, 0)}, ${bytes(bytesToObservers)} to observers, ${mismatched} mismatched, rss ${result.peakRssMB.toFixed(0)} MB`,
+    );
     return result;
   } finally {
     clearInterval(sampler);
@@ -224,7 +240,9 @@ export async function load(opts: BenchOptions): Promise<Section> {
         measurement: "load bytes to observers; document reads",
         ours: `${bytes(ours.bytesToObservers)}; ${int(ours.documentsRead)}`,
         baseline: base.stalled ? "n/a (stalled)" : `${bytes(base.bytesToObservers)}; ${int(base.documentsRead)}`,
-        ratio: base.stalled ? "" : `${(ours.bytesToObservers / base.bytesToObservers).toFixed(2)}x; ${(ours.documentsRead / base.documentsRead).toFixed(2)}x`,
+        ratio: base.stalled
+          ? ""
+          : `${(ours.bytesToObservers / base.bytesToObservers).toFixed(2)}x; ${(ours.documentsRead / base.documentsRead).toFixed(2)}x`,
         target: "",
         met: null,
       },

@@ -56,9 +56,13 @@ async function runCase(b: BenchBackend, spec: CostSpec): Promise<CostCase> {
   let liveFinal = false;
   let stockFinal = false;
   let stockLoaded = false;
-  const stopLive = live.client.onUpdate(api.messages.live, { threadId, token, ...(after !== undefined ? { after } : {}) }, (messages) => {
-    liveFinal = messages.some((m) => m._id === messageId && FINAL_STATUSES.has(m.status));
-  });
+  const stopLive = live.client.onUpdate(
+    api.messages.live,
+    { threadId, token, ...(after !== undefined ? { after } : {}) },
+    (messages) => {
+      liveFinal = messages.some((m) => m._id === messageId && FINAL_STATUSES.has(m.status));
+    },
+  );
   const stopStock = baseList.client.onUpdate(refs.listAll, { threadId }, (messages) => {
     stockLoaded = true;
     stockFinal = messages.some((m) => m._id === messageId && FINAL_STATUSES.has(m.status));
@@ -72,7 +76,12 @@ async function runCase(b: BenchBackend, spec: CostSpec): Promise<CostCase> {
   };
   const sent = await b.send(conv, promptFor(spec));
   messageId = sent.messageId;
-  const fo = followOurs(ours.client, { threadId, streamId: sent.streamId, token, ...(after !== undefined ? { after } : {}) });
+  const fo = followOurs(ours.client, {
+    threadId,
+    streamId: sent.streamId,
+    token,
+    ...(after !== undefined ? { after } : {}),
+  });
   const fb = followBaseline(base.client, sent.streamId);
   const d = await drive(b.siteUrl, sent);
   const timeout = 30_000 + (spec.tokens / spec.rate) * 1000;
@@ -131,7 +140,10 @@ export async function observerCost(opts: BenchOptions): Promise<Section> {
   const at = (rate: number, tokens: number, history = 0): CostSpec => ({ tokens, rate, history });
   // One backend per series, side by side: the 40 s replies at 50 tok/s run while the others do.
   const serieses = opts.quick
-    ? [[at(500, 2000), at(500, 2000, HISTORY)], [at(50, 500), at(50, 500, HISTORY)]]
+    ? [
+        [at(500, 2000), at(500, 2000, HISTORY)],
+        [at(50, 500), at(50, 500, HISTORY)],
+      ]
     : [[at(500, 2000), at(500, 8000), at(500, 2000, HISTORY)], [at(50, 2000)], [at(50, 2000, HISTORY)]];
   try {
     const cases = (await Promise.all(serieses.map((specs) => series(model.env, specs, opts.log)))).flat();
@@ -236,6 +248,8 @@ function notesFor(cases: CostCase[]): string[] {
   ];
   const bad = cases.filter((c) => !c.correct);
   if (bad.length) notes.push(`1: ✗ viewer text differed from the driven/persisted text in ${bad.length} case(s).`);
-  notes.push(`1: effective model rates: ${cases.map((c) => `${int(c.tokens)}@${c.rate}/s → ${c.effectiveRate.toFixed(0)} tok/s`).join(", ")}.`);
+  notes.push(
+    `1: effective model rates: ${cases.map((c) => `${int(c.tokens)}@${c.rate}/s → ${c.effectiveRate.toFixed(0)} tok/s`).join(", ")}.`,
+  );
   return notes;
 }

@@ -17,7 +17,10 @@ function domLags(driver: Sample[], observer: Sample[], index: number): number[] 
     const len = d.lens[index] ?? 0;
     if (len > (growths.at(-1)?.end ?? 0)) growths.push({ end: len, at: d.wall });
   }
-  return lagsBehind(growths, observer.map((s) => ({ end: s.lens[index] ?? 0, at: s.wall })));
+  return lagsBehind(
+    growths,
+    observer.map((s) => ({ end: s.lens[index] ?? 0, at: s.wall })),
+  );
 }
 
 export async function observerLag(opts: BenchOptions): Promise<Section> {
@@ -30,31 +33,52 @@ export async function observerLag(opts: BenchOptions): Promise<Section> {
   try {
     const driver = await openInstrumented(browser, `${pages.origin}/pages/chat.html`);
     // A first short reply creates the thread the observer then opens.
-    await driver.evaluate(() => (document.querySelector("ai-chat-stream") as HTMLElement & { send(p: string): Promise<void> }).send("hello"));
+    await driver.evaluate(() =>
+      (document.querySelector("ai-chat-stream") as HTMLElement & { send(p: string): Promise<void> }).send("hello"),
+    );
     await waitForEnd(driver, 1);
     const threadId = await driver.evaluate(() => document.querySelector("ai-chat-stream")!.getAttribute("thread")!);
-    const observerToken = await driver.evaluate(() => (document.querySelector("ai-chat-stream") as HTMLElement & { shareToken(): Promise<string> }).shareToken());
-    const observer = await openInstrumented(browser, `${pages.origin}/pages/observe.html#${new URLSearchParams({ thread: threadId, token: observerToken })}`);
-    await observer.waitForFunction(() => (window as unknown as { __bench: { samples: Sample[] } }).__bench.samples.some((s) => (s.lens[0] ?? 0) > 0));
+    const observerToken = await driver.evaluate(() =>
+      (document.querySelector("ai-chat-stream") as HTMLElement & { shareToken(): Promise<string> }).shareToken(),
+    );
+    const observer = await openInstrumented(
+      browser,
+      `${pages.origin}/pages/observe.html#${new URLSearchParams({ thread: threadId, token: observerToken })}`,
+    );
+    await observer.waitForFunction(() =>
+      (window as unknown as { __bench: { samples: Sample[] } }).__bench.samples.some((s) => (s.lens[0] ?? 0) > 0),
+    );
 
     // Node followers for the data-level comparison, subscribed as soon as the stream exists.
     const ours = await b.client();
     const base = await b.client();
     const streamWatch = driver.waitForFunction(
-      () => (window as unknown as { __bench: { events: { type: string; streamId?: string }[] } }).__bench.events.filter((e) => e.type === "ai-chat-stream-start").length >= 2,
+      () =>
+        (window as unknown as { __bench: { events: { type: string; streamId?: string }[] } }).__bench.events.filter(
+          (e) => e.type === "ai-chat-stream-start",
+        ).length >= 2,
       null,
       { polling: 5 },
     );
-    await driver.evaluate((p) => {
-      void (document.querySelector("ai-chat-stream") as HTMLElement & { send(p: string): Promise<void> }).send(p);
-    }, promptFor({ tokens, rate, seed: 11 }));
+    await driver.evaluate(
+      (p) => {
+        void (document.querySelector("ai-chat-stream") as HTMLElement & { send(p: string): Promise<void> }).send(p);
+      },
+      promptFor({ tokens, rate, seed: 11 }),
+    );
     await streamWatch;
     const streamId = (await benchState(driver)).events.filter((e) => e.type === "ai-chat-stream-start")[1]!.streamId!;
-    const followers = [followOurs(ours.client, { threadId, streamId, token: observerToken }), followBaseline(base.client, streamId)];
+    const followers = [
+      followOurs(ours.client, { threadId, streamId, token: observerToken }),
+      followBaseline(base.client, streamId),
+    ];
     await waitForEnd(driver, 2, 60_000 + (tokens / rate) * 1000);
     // The observer opened after the first reply ended: its only stream events are this reply's.
     await observer.waitForFunction(
-      () => (window as unknown as { __bench: { events: { type: string }[] } }).__bench.events.some((e) => e.type === "ai-chat-stream-end"),
+      () =>
+        (window as unknown as { __bench: { events: { type: string }[] } }).__bench.events.some(
+          (e) => e.type === "ai-chat-stream-end",
+        ),
       null,
       { timeout: 30_000 },
     );
@@ -70,7 +94,9 @@ export async function observerLag(opts: BenchOptions): Promise<Section> {
     for (const f of followers) f.stop();
     await Promise.all([ours.client.close(), base.client.close()]);
     const p = percentile;
-    opts.log(`  observer lag: DOM→DOM p50 ${ms(p(lags, 50))} p95 ${ms(p(lags, 95))} (${lags.length} driver updates); data ours p95 ${ms(p(oursData, 95))}, stock p95 ${ms(p(baseData, 95))}`);
+    opts.log(
+      `  observer lag: DOM→DOM p50 ${ms(p(lags, 50))} p95 ${ms(p(lags, 95))} (${lags.length} driver updates); data ours p95 ${ms(p(oursData, 95))}, stock p95 ${ms(p(baseData, 95))}`,
+    );
     const target = 250 + 100;
     return {
       rows: [

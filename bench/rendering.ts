@@ -33,13 +33,21 @@ export async function rendering(opts: BenchOptions): Promise<Section> {
     await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
     const runOnce = (mode: "ours" | "naive") =>
       page.evaluate(
-        ({ mode, text, chunk }) => (window as unknown as { __renderBench(m: string, t: string, c: number): Promise<RenderResult> }).__renderBench(mode, text, chunk),
+        ({ mode, text, chunk }) =>
+          (
+            window as unknown as { __renderBench(m: string, t: string, c: number): Promise<RenderResult> }
+          ).__renderBench(mode, text, chunk),
         { mode, text, chunk },
       );
     // Warm-up: JIT both paths on the first 4 KB before measuring either.
     for (const mode of ["ours", "naive"]) {
       await page.evaluate(
-        ({ mode, text }) => (window as unknown as { __renderBench(m: string, t: string, c: number): Promise<unknown> }).__renderBench(mode, text, 64),
+        ({ mode, text }) =>
+          (window as unknown as { __renderBench(m: string, t: string, c: number): Promise<unknown> }).__renderBench(
+            mode,
+            text,
+            64,
+          ),
         { mode, text: text.slice(0, 4096) },
       );
     }
@@ -65,7 +73,9 @@ export async function rendering(opts: BenchOptions): Promise<Section> {
     };
     const ours = figures(results.ours!);
     const naive = figures(results.naive!);
-    opts.log(`  rendering: ours ${ms(ours.at1KB, 2)} @1KB, ${ms(ours.at50KB, 2)} @50KB, max ${ms(ours.maxUpdate)}; naive ${ms(naive.at1KB, 2)} @1KB, ${ms(naive.at50KB, 2)} @50KB, max ${ms(naive.maxUpdate)}`);
+    opts.log(
+      `  rendering: ours ${ms(ours.at1KB, 2)} @1KB, ${ms(ours.at50KB, 2)} @50KB, max ${ms(ours.maxUpdate)}; naive ${ms(naive.at1KB, 2)} @1KB, ${ms(naive.at50KB, 2)} @50KB, max ${ms(naive.maxUpdate)}`,
+    );
     const growth = (f: typeof ours) => f.at50KB / f.at1KB;
     const rows: Row[] = [
       {
@@ -139,19 +149,28 @@ export const HOSTILE_INPUTS: Record<string, string> = {
   "lists 1,000 deep (one line)": "- ".repeat(1000) + "deep",
   "lists 1,000 deep (indented)": Array.from({ length: 1000 }, (_, i) => "  ".repeat(i) + `- l${i}`).join("\n"),
   "200 KB paragraph": "word *strong* [link](https://x.example) ".repeat(5200).slice(0, 200 * 1024),
-  "10,000-row table": "| n | square |\n|---|---|\n" + Array.from({ length: 10000 }, (_, i) => `| r${i} | **${i * i}** |`).join("\n"),
+  "10,000-row table":
+    "| n | square |\n|---|---|\n" + Array.from({ length: 10000 }, (_, i) => `| r${i} | **${i * i}** |`).join("\n"),
 };
 /** The baseline renders at most this much of each input once: the old renderer's cost for that much of one block, on every update. */
 const BASELINE_BYTES = 24 * 1024;
 
 type Page = Awaited<ReturnType<Awaited<ReturnType<Awaited<ReturnType<typeof launch>>["newContext"]>>["newPage"]>>;
 
-async function hostileRow(page: Page, opts: BenchOptions): Promise<{ row: Row; note: string; data: Record<string, unknown> }> {
+async function hostileRow(
+  page: Page,
+  opts: BenchOptions,
+): Promise<{ row: Row; note: string; data: Record<string, unknown> }> {
   const chunk = 512;
   const per: Record<string, { worst: number; updates: number; baseline: number }> = {};
   for (const [name, text] of Object.entries(HOSTILE_INPUTS)) {
     const r = await page.evaluate(
-      ({ text, chunk }) => (window as unknown as { __hostileBench(t: string, c: number): Promise<{ worst: number; updates: number; chars: number }> }).__hostileBench(text, chunk),
+      ({ text, chunk }) =>
+        (
+          window as unknown as {
+            __hostileBench(t: string, c: number): Promise<{ worst: number; updates: number; chars: number }>;
+          }
+        ).__hostileBench(text, chunk),
       { text, chunk },
     );
     const baseline = await page.evaluate(
@@ -159,7 +178,9 @@ async function hostileRow(page: Page, opts: BenchOptions): Promise<{ row: Row; n
       text.slice(0, BASELINE_BYTES),
     );
     per[name] = { worst: r.worst, updates: r.updates, baseline };
-    opts.log(`  hostile ${name}: worst update ${ms(r.worst)} over ${r.updates} updates; unguarded ${(Math.min(text.length, BASELINE_BYTES) / 1024).toFixed(0)} KB once ${ms(baseline)}`);
+    opts.log(
+      `  hostile ${name}: worst update ${ms(r.worst)} over ${r.updates} updates; unguarded ${(Math.min(text.length, BASELINE_BYTES) / 1024).toFixed(0)} KB once ${ms(baseline)}`,
+    );
   }
   const entries = Object.entries(per);
   const [worstName, worst] = entries.reduce((a, b) => (b[1].worst > a[1].worst ? b : a));

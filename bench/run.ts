@@ -24,7 +24,13 @@ const SECTIONS: { id: string; title: string; run: (o: BenchOptions) => Promise<S
 ];
 
 function parseArgs(argv: string[]) {
-  const opts = { quick: false, replies: 20, observers: 5, only: null as Set<string> | null, json: fileURLToPath(new URL("results.json", import.meta.url)) };
+  const opts = {
+    quick: false,
+    replies: 20,
+    observers: 5,
+    only: null as Set<string> | null,
+    json: fileURLToPath(new URL("results.json", import.meta.url)),
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -49,14 +55,22 @@ function parseArgs(argv: string[]) {
 const COLUMNS = ["measurement", "ours", "baseline", "ratio", "target", "met"] as const;
 
 function cells(r: Row): string[] {
-  return [`${r.section}. ${r.measurement}`, r.ours, r.baseline, r.ratio, r.target, r.met === null ? "" : r.met ? "✓" : "✗"];
+  return [
+    `${r.section}. ${r.measurement}`,
+    r.ours,
+    r.baseline,
+    r.ratio,
+    r.target,
+    r.met === null ? "" : r.met ? "✓" : "✗",
+  ];
 }
 
 /** A Markdown table: readable in a terminal, and pastes into the README as is. */
 export function formatTable(rows: Row[]): string {
   const body = rows.map(cells);
   const widths = COLUMNS.map((c, i) => Math.max(c.length, ...body.map((r) => [...r[i]!].length)));
-  const line = (r: readonly string[]) => `| ${r.map((c, i) => c + " ".repeat(widths[i]! - [...c].length)).join(" | ")} |`;
+  const line = (r: readonly string[]) =>
+    `| ${r.map((c, i) => c + " ".repeat(widths[i]! - [...c].length)).join(" | ")} |`;
   return [line(COLUMNS), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n");
 }
 
@@ -81,7 +95,15 @@ async function main() {
     } catch (e) {
       const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
       log(`[bench] ${s.id}. ${s.title} FAILED: ${message}`);
-      rows.push({ section: s.id, measurement: `${s.title}: failed (${String((e as Error)?.message ?? e).slice(0, 80)})`, ours: "", baseline: "", ratio: "", target: "", met: false });
+      rows.push({
+        section: s.id,
+        measurement: `${s.title}: failed (${String((e as Error)?.message ?? e).slice(0, 80)})`,
+        ours: "",
+        baseline: "",
+        ratio: "",
+        target: "",
+        met: false,
+      });
       sections[s.id] = { title: s.title, error: message };
     }
     timings[s.id] = (Date.now() - t0) / 1000;
@@ -105,7 +127,11 @@ async function main() {
   for (const n of notes) console.log(`- ${n}`);
   const met = rows.filter((r) => r.met === true).length;
   const missed = rows.filter((r) => r.met === false).length;
-  console.log(`\n${met} targets met, ${missed} not met. Total ${totalSeconds.toFixed(0)} s (sections: ${Object.entries(timings).map(([k, v]) => `${k}: ${v.toFixed(0)} s`).join(", ")}).`);
+  console.log(
+    `\n${met} targets met, ${missed} not met. Total ${totalSeconds.toFixed(0)} s (sections: ${Object.entries(timings)
+      .map(([k, v]) => `${k}: ${v.toFixed(0)} s`)
+      .join(", ")}).`,
+  );
   writeFileSync(
     args.json,
     `${JSON.stringify({ date, machine, quick: args.quick, flags: { replies: args.replies, observers: args.observers }, totalSeconds, sectionSeconds: timings, rows, notes, sections }, null, 2)}\n`,

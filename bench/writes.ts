@@ -78,12 +78,20 @@ async function runChunkBy(chunkBy: string, specs: ReplySpec[], modelEnv: Record<
 export async function writesPerReply(opts: BenchOptions): Promise<Section> {
   const model = await startBenchModel();
   const specs: ReplySpec[] = opts.quick
-    ? [{ tokens: 1000, rate: 500, seed: 7 }, { tokens: 150, rate: 50, seed: 8 }]
-    : [{ tokens: 2000, rate: 500, seed: 7 }, { tokens: 500, rate: 50, seed: 8 }];
+    ? [
+        { tokens: 1000, rate: 500, seed: 7 },
+        { tokens: 150, rate: 50, seed: 8 },
+      ]
+    : [
+        { tokens: 2000, rate: 500, seed: 7 },
+        { tokens: 500, rate: 50, seed: 8 },
+      ];
   try {
     const cases = (await Promise.all(CHUNK_BY.map((c) => runChunkBy(c, specs, model.env)))).flat();
     for (const c of cases) {
-      opts.log(`  writes chunkBy=${c.chunkBy} ${c.tokens} tok @ ${c.rate}/s: ${c.writes} writes, ${c.sentences} sentences, ${c.seconds.toFixed(1)} s, steady ${c.steadyPerSecond.toFixed(2)}/s, min gap ${c.minGapMs} ms`);
+      opts.log(
+        `  writes chunkBy=${c.chunkBy} ${c.tokens} tok @ ${c.rate}/s: ${c.writes} writes, ${c.sentences} sentences, ${c.seconds.toFixed(1)} s, steady ${c.steadyPerSecond.toFixed(2)}/s, min gap ${c.minGapMs} ms`,
+      );
     }
     const rows: Row[] = cases.map((c) => {
       const met = c.perSentence <= 1 && c.steadyPerSecond <= 4 * RATE_TOLERANCE && c.correct;

@@ -34,7 +34,13 @@ const algorithm = optional("AUTH_JWT_ALGORITHM") === "ES256" ? "ES256" : "RS256"
 const providers: AuthConfig["providers"] = [];
 if (oidcIssuer && applicationID) providers.push({ domain: oidcIssuer, applicationID });
 if (jwtIssuer && jwks) {
-  providers.push({ type: "customJwt", issuer: jwtIssuer, jwks, algorithm, ...(applicationID ? { applicationID } : {}) });
+  providers.push({
+    type: "customJwt",
+    issuer: jwtIssuer,
+    jwks,
+    algorithm,
+    ...(applicationID ? { applicationID } : {}),
+  });
 }
 
 export default { providers } satisfies AuthConfig;

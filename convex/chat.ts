@@ -47,7 +47,7 @@ export const begin = internalMutation({
     if (wait !== null) return { kind: "rateLimited" as const, retryAfterMs: Math.ceil(wait) };
 
     const message = await messageByStream(ctx, args.streamId);
-    const thread = message ? await ctx.db.get(message.threadId) : null;
+    const thread = message ? await ctx.db.get("threads", message.threadId) : null;
     if (!message || !thread || message.role !== "assistant") return { kind: "notFound" as const };
     const owns = thread.visitorHash === args.tokenHash || message.driverHash === args.tokenHash;
     if (!owns) return { kind: "notFound" as const };
@@ -58,7 +58,7 @@ export const begin = internalMutation({
       streamId: args.streamId,
       status: "streaming",
     });
-    await ctx.db.patch(message._id, { status: "streaming", updatedAt: Date.now() });
+    await ctx.db.patch("messages", message._id, { status: "streaming", updatedAt: Date.now() });
     await renewLease(ctx, message._id);
 
     const earlier = await ctx.db
@@ -89,7 +89,7 @@ export const flush = internalMutation({
   args: { messageId: v.id("messages"), text: v.string() },
   returns: v.object({ stop: v.boolean() }),
   handler: async (ctx, args) => {
-    const message = await ctx.db.get(args.messageId);
+    const message = await ctx.db.get("messages", args.messageId);
     if (!message || message.status !== "streaming" || message.streamId === null) return { stop: true };
     if ((await componentStatus(ctx, message.streamId)) !== "streaming") return { stop: true };
     await appendDelta(ctx, message.streamId, args.text);
@@ -113,7 +113,7 @@ export const heartbeat = internalMutation({
   args: { messageId: v.id("messages") },
   returns: v.boolean(),
   handler: async (ctx, args) => {
-    const message = await ctx.db.get(args.messageId);
+    const message = await ctx.db.get("messages", args.messageId);
     if (!message || message.status !== "streaming" || message.stopRequested === true) return true;
     await renewLease(ctx, message._id);
     return false;
@@ -130,7 +130,7 @@ export const expireLease = internalMutation({
   args: { messageId: v.id("messages") },
   returns: v.null(),
   handler: async (ctx, args): Promise<null> => {
-    const message = await ctx.db.get(args.messageId);
+    const message = await ctx.db.get("messages", args.messageId);
     if (!message || !isUnfinished(message.status)) return null;
     const lease = await leaseOf(ctx, message._id);
     if (lease === null) return null;
@@ -159,7 +159,7 @@ export const finish = internalMutation({
   },
   returns: v.null(),
   handler: async (ctx, args) => {
-    const message = await ctx.db.get(args.messageId);
+    const message = await ctx.db.get("messages", args.messageId);
     if (!message || !isUnfinished(message.status) || message.streamId === null) return null;
     await chargeReply(ctx, message, args.tokens);
     const streamId = message.streamId;
@@ -167,7 +167,12 @@ export const finish = internalMutation({
     if (current !== "pending" && current !== "streaming") {
       // Expired (or ended) under us: keep what was persisted.
       const ended = current === "timeout" ? "timeout" : "error";
-      await finalizeReply(ctx, message, ended, ended === "timeout" ? REPLY_ERRORS.timedOut : REPLY_ERRORS.endedUnexpectedly);
+      await finalizeReply(
+        ctx,
+        message,
+        ended,
+        ended === "timeout" ? REPLY_ERRORS.timedOut : REPLY_ERRORS.endedUnexpectedly,
+      );
       return null;
     }
     if (args.text.length > 0) {

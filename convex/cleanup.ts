@@ -32,12 +32,12 @@ export const expireSession = internalMutation({
   args: { sessionId: v.id("operatorSessions") },
   returns: v.null(),
   handler: async (ctx, args) => {
-    const session = await ctx.db.get(args.sessionId);
+    const session = await ctx.db.get("operatorSessions", args.sessionId);
     if (!session || session.revokedAt !== null) return null;
     if (session.expiresAt > Date.now()) {
       await scheduleExpiry(session.expiresAt, (at) => ctx.scheduler.runAt(at, internal.cleanup.expireSession, args));
     } else {
-      await ctx.db.patch(session._id, { revokedAt: session.expiresAt });
+      await ctx.db.patch("operatorSessions", session._id, { revokedAt: session.expiresAt });
     }
     return null;
   },
@@ -51,12 +51,12 @@ export const expireShare = internalMutation({
   args: { shareId: v.id("observerTokens") },
   returns: v.null(),
   handler: async (ctx, args) => {
-    const share = await ctx.db.get(args.shareId);
+    const share = await ctx.db.get("observerTokens", args.shareId);
     if (!share || share.revokedAt !== null || share.expiresAt === undefined) return null;
     if (share.expiresAt > Date.now()) {
       await scheduleExpiry(share.expiresAt, (at) => ctx.scheduler.runAt(at, internal.cleanup.expireShare, args));
     } else {
-      await ctx.db.patch(share._id, { revokedAt: share.expiresAt });
+      await ctx.db.patch("observerTokens", share._id, { revokedAt: share.expiresAt });
     }
     return null;
   },
@@ -86,7 +86,9 @@ export const run = internalMutation({
       .query("tokenUsage")
       .withIndex("by_day_key", (q) => q.lt("day", oldestKept))
       .take(CLEANUP_BATCH);
-    for (const row of [...sessions, ...shares, ...usage]) await ctx.db.delete(row._id);
+    for (const row of sessions) await ctx.db.delete("operatorSessions", row._id);
+    for (const row of shares) await ctx.db.delete("observerTokens", row._id);
+    for (const row of usage) await ctx.db.delete("tokenUsage", row._id);
     if ([sessions, shares, usage].some((rows) => rows.length === CLEANUP_BATCH)) {
       await ctx.scheduler.runAfter(0, internal.cleanup.run, {});
     }

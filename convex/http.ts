@@ -59,7 +59,12 @@ const chatStream = httpAction(async (ctx, request): Promise<Response> => {
 });
 
 /** The 200 response, its body written by a `ReplyDriver` wired to the mutations above. */
-function startReply(ctx: ActionCtx, messageId: Id<"messages">, messages: ChatTurn[], flushOptions: FlushOptions): Response {
+function startReply(
+  ctx: ActionCtx,
+  messageId: Id<"messages">,
+  messages: ChatTurn[],
+  flushOptions: FlushOptions,
+): Response {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
   const encoder = new TextEncoder();

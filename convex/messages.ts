@@ -206,7 +206,14 @@ async function insertPendingReply(
   });
   // A POST that never lands (page closed, request refused) must not hold the thread.
   await grantLease(ctx, assistantMessageId);
-  await ctx.db.patch(thread._id, { ...threadPatch, status: "streaming", active: 1, updatedAt: now, lastMessageAt: now, model });
+  await ctx.db.patch("threads", thread._id, {
+    ...threadPatch,
+    status: "streaming",
+    active: 1,
+    updatedAt: now,
+    lastMessageAt: now,
+    model,
+  });
   return { assistantMessageId, streamId };
 }
 
@@ -246,8 +253,8 @@ export const retry = mutation({
       await ctx.scheduler.runAfter(0, internal.threads.purgeDeltas, { streamIds: [last.streamId] });
     }
     const lease = await leaseOf(ctx, last._id);
-    if (lease) await ctx.db.delete(lease._id);
-    await ctx.db.delete(last._id);
+    if (lease) await ctx.db.delete("leases", lease._id);
+    await ctx.db.delete("messages", last._id);
     return await insertPendingReply(ctx, thread, caller, key);
   },
 });
@@ -275,7 +282,7 @@ export const stop = mutation({
       });
       await finalizeReply(ctx, message, "stopped", null);
     } else if (!message.stopRequested) {
-      await ctx.db.patch(message._id, { stopRequested: true });
+      await ctx.db.patch("messages", message._id, { stopRequested: true });
       // A live driver sees the flag within a second and ends the reply; a dead one never will.
       await shortenLease(ctx, message._id, STOP_GRACE_MS);
     }

@@ -63,7 +63,7 @@ export const signOut = mutation({
   handler: async (ctx, args) => {
     if (!isTokenShaped(args.token)) return null;
     const session = await liveSession(ctx, await hashToken(args.token));
-    if (session) await ctx.db.patch(session._id, { revokedAt: Date.now() });
+    if (session) await ctx.db.patch("operatorSessions", session._id, { revokedAt: Date.now() });
     return null;
   },
 });

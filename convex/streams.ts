@@ -39,7 +39,8 @@ export const read = query({
         .order("desc")
         .first();
       // The delta holding character `from`, or the next one when `from` is its end.
-      if (holding) cursor = Math.max(cursor, holding.start + holding.text.length > from ? holding.seq : holding.seq + 1);
+      if (holding)
+        cursor = Math.max(cursor, holding.start + holding.text.length > from ? holding.seq : holding.seq + 1);
     }
     const page = await ctx.db
       .query("deltas")

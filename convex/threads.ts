@@ -3,7 +3,15 @@ import { v } from "convex/values";
 import { components, internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { internalMutation, mutation, query } from "./_generated/server";
-import { authorizeThread, hashToken, isTokenShaped, newToken, SHARE_DEFAULT_MS, shareExpiry, visitorKey } from "./lib/access";
+import {
+  authorizeThread,
+  hashToken,
+  isTokenShaped,
+  newToken,
+  SHARE_DEFAULT_MS,
+  shareExpiry,
+  visitorKey,
+} from "./lib/access";
 import { humanCheckFailed, shareExpiryOutOfRange, sharesRateLimited, tooManyThreads, unauthorized } from "./lib/errors";
 import { consumeShare, getLimits, LIST_DEFAULT, LIST_MAX, NEW_THREAD_TITLE, ORIGIN_MAX_CHARS } from "./lib/limits";
 import { modelConfig } from "./lib/modelConfig";
@@ -38,7 +46,7 @@ export const create = mutation({
     if (visitor.threadCount >= limit) {
       throw tooManyThreads(visitor.threadCount, limit);
     }
-    await ctx.db.patch(visitor._id, { threadCount: visitor.threadCount + 1 });
+    await ctx.db.patch("visitors", visitor._id, { threadCount: visitor.threadCount + 1 });
 
     const identity = await ctx.auth.getUserIdentity();
     const now = Date.now();
@@ -128,9 +136,9 @@ export const remove = mutation({
         .query("visitors")
         .withIndex("by_tokenHash", (q) => q.eq("tokenHash", thread.visitorHash!))
         .unique();
-      if (owner) await ctx.db.patch(owner._id, { threadCount: Math.max(0, owner.threadCount - 1) });
+      if (owner) await ctx.db.patch("visitors", owner._id, { threadCount: Math.max(0, owner.threadCount - 1) });
     }
-    await ctx.db.delete(thread._id);
+    await ctx.db.delete("threads", thread._id);
     await ctx.scheduler.runAfter(0, internal.threads.purgeThread, { threadId: thread._id });
     return null;
   },
@@ -158,8 +166,8 @@ export const purgeThread = internalMutation({
         await ctx.runMutation(components.persistentTextStreaming.lib.deleteStream, { streamId: message.streamId });
       }
       const lease = await leaseOf(ctx, message._id);
-      if (lease) await ctx.db.delete(lease._id);
-      await ctx.db.delete(message._id);
+      if (lease) await ctx.db.delete("leases", lease._id);
+      await ctx.db.delete("messages", message._id);
     }
     const shares =
       messages.length < THREAD_DELETE_BATCH
@@ -168,7 +176,7 @@ export const purgeThread = internalMutation({
             .withIndex("by_threadId", (q) => q.eq("threadId", args.threadId))
             .take(THREAD_DELETE_BATCH - messages.length)
         : [];
-    for (const share of shares) await ctx.db.delete(share._id);
+    for (const share of shares) await ctx.db.delete("observerTokens", share._id);
     if (streamIds.length > 0) await ctx.scheduler.runAfter(0, internal.threads.purgeDeltas, { streamIds });
     if (messages.length + shares.length === THREAD_DELETE_BATCH) {
       await ctx.scheduler.runAfter(0, internal.threads.purgeThread, args);
@@ -193,7 +201,7 @@ export const purgeDeltas = internalMutation({
         .query("deltas")
         .withIndex("by_stream_seq", (q) => q.eq("streamId", remaining[0]))
         .take(budget);
-      for (const delta of batch) await ctx.db.delete(delta._id);
+      for (const delta of batch) await ctx.db.delete("deltas", delta._id);
       budget -= batch.length;
       if (batch.length === 0 || budget > 0) {
         await deleteReplyText(ctx, remaining[0]);
@@ -252,7 +260,12 @@ export const listShares = query({
       .withIndex("by_threadId", (q) => q.eq("threadId", thread._id))
       .order("desc")
       .take(LIST_MAX);
-    return shares.map((s) => ({ _id: s._id, createdAt: s.createdAt, expiresAt: shareExpiry(s), revokedAt: s.revokedAt }));
+    return shares.map((s) => ({
+      _id: s._id,
+      createdAt: s.createdAt,
+      expiresAt: shareExpiry(s),
+      revokedAt: s.revokedAt,
+    }));
   },
 });
 
@@ -263,9 +276,9 @@ export const revokeShare = mutation({
   handler: async (ctx, args) => {
     const { thread } = await authorizeThread(ctx, args.threadId, args.token, "share");
     const id = ctx.db.normalizeId("observerTokens", args.shareId);
-    const share = id ? await ctx.db.get(id) : null;
+    const share = id ? await ctx.db.get("observerTokens", id) : null;
     if (share && share.threadId === thread._id && share.revokedAt === null) {
-      await ctx.db.patch(share._id, { revokedAt: Date.now() });
+      await ctx.db.patch("observerTokens", share._id, { revokedAt: Date.now() });
     }
     return null;
   },

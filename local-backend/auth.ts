@@ -5,7 +5,14 @@
 // customJwt: issuer, optional audience, keys from `jwks`, which may be a data: URI). Without
 // providers every token is refused, as a deployment refuses it; `--insecure-auth` accepts
 // them UNVERIFIED (decoded only) for local experiments, announced loudly at startup.
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeJwt,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from "jose";
 import { BAD_ADMIN_KEY, isAdminKey } from "./adminKey.js";
 import type { Identity } from "./engine.js";
 
@@ -81,7 +88,9 @@ export class AuthVerifier {
   async identify(token: string): Promise<Identity> {
     if (!this.verifies && !this.insecure) {
       // crates/authentication/src/lib.rs enhance_no_provider_error
-      throw new Error("No auth provider found matching the given token (no providers configured). Check convex/auth.config.ts.");
+      throw new Error(
+        "No auth provider found matching the given token (no providers configured). Check convex/auth.config.ts.",
+      );
     }
     if (!this.verifies) {
       let claims: JWTPayload;
@@ -121,7 +130,9 @@ export class AuthVerifier {
       if (!p.jwks) throw new Error("customJwt provider without jwks");
       if (p.jwks.startsWith("data:")) {
         const body = p.jwks.slice(p.jwks.indexOf(",") + 1);
-        const json = p.jwks.slice(0, p.jwks.indexOf(",")).endsWith(";base64") ? Buffer.from(body, "base64").toString("utf8") : decodeURIComponent(body);
+        const json = p.jwks.slice(0, p.jwks.indexOf(",")).endsWith(";base64")
+          ? Buffer.from(body, "base64").toString("utf8")
+          : decodeURIComponent(body);
         keys = createLocalJWKSet(JSON.parse(json));
       } else {
         keys = createRemoteJWKSet(new URL(p.jwks));

@@ -27,7 +27,10 @@ export function installedConvexTestVersion(): string {
   let dir = path.dirname(entry);
   for (;;) {
     try {
-      const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === "convex-test") return pkg.version ?? "unknown";
     } catch {
       // no package.json here; keep walking up
@@ -112,7 +115,12 @@ function componentDatabase(db: DatabaseFake): ComponentDatabase {
   return {
     componentPath: db._componentPath,
     documents: () => db._documents,
-    contents: () => ({ documents: db._documents, nextDocId: db._nextDocId, lastCreationTime: db._lastCreationTime, files: db._storage }),
+    contents: () => ({
+      documents: db._documents,
+      nextDocId: db._nextDocId,
+      lastCreationTime: db._lastCreationTime,
+      files: db._storage,
+    }),
     restore(saved) {
       db._documents = saved.documents;
       // IDs and _creationTime keep increasing past what was saved.
@@ -144,14 +152,21 @@ export function createConvexTest(
   // transactionLimits: true enforces the deployment's transaction limits (convex-test's
   // TransactionMetricsTracker: 16 MiB read/written, 32,000 documents scanned, 4,096 index
   // ranges, 16,000 documents written, 1,000 functions scheduled, 16 MiB of scheduled args).
-  const t = convexTest({ schema: schema as never, modules, transactionLimits: true } as never) as unknown as Accessor & {
+  const t = convexTest({
+    schema: schema as never,
+    modules,
+    transactionLimits: true,
+  } as never) as unknown as Accessor & {
     registerComponent(componentPath: string, schema: unknown, modules: Record<string, () => Promise<unknown>>): void;
   };
   const components = captureComponentMap(t);
   return {
     t,
-    registerComponent: (componentPath: string, componentSchema: unknown, mods: Record<string, () => Promise<unknown>>) =>
-      t.registerComponent(componentPath, componentSchema, mods),
+    registerComponent: (
+      componentPath: string,
+      componentSchema: unknown,
+      mods: Record<string, () => Promise<unknown>>,
+    ) => t.registerComponent(componentPath, componentSchema, mods),
     /** Every component's database ("" is the app), with the commit hook attached. */
     databases(): Map<string, ComponentDatabase> {
       const out = new Map<string, ComponentDatabase>();
@@ -196,7 +211,10 @@ function captureComponentMap(t: { registerComponent: (...a: any[]) => void }): R
  * insert/patch/replace passes its document through `_validate` (schema validation), which
  * is where the deployment's document limits are checked too.
  */
-function installDatabaseHooks(proto: DatabaseFake, checkDocument: (table: string, fields: Record<string, Value>) => void) {
+function installDatabaseHooks(
+  proto: DatabaseFake,
+  checkDocument: (table: string, fields: Record<string, Value>) => void,
+) {
   if (databaseHooksInstalled) return;
   databaseHooksInstalled = true;
   const validate = proto._validate;
@@ -256,12 +274,30 @@ const OVER_LIMIT_HELP =
  * (crates/database/src/reads.rs, writes.rs; crates/model/src/scheduled_jobs/mod.rs).
  */
 const DEPLOYMENT_WORDING: [RegExp, (limit: string) => string][] = [
-  [/^Scanned too many documents .*\(limit: (\d+)\)/, (l) => `Too many documents read in a single function execution (limit: ${l}). ${OVER_LIMIT_HELP}`],
-  [/^Read too much data .*\(limit: (\d+) bytes\)/, (l) => `Too many bytes read in a single function execution (limit: ${l} bytes). ${OVER_LIMIT_HELP}`],
-  [/^Too many index ranges read .*\(limit: (\d+)\)/, (l) => `Too many reads in a single function execution (limit: ${l}). ${OVER_LIMIT_HELP}`],
-  [/^Wrote too many documents .*\(limit: (\d+)\)/, (l) => `Too many writes in a single function execution (limit: ${l})`],
-  [/^Wrote too much data .*\(limit: (\d+) bytes\)/, (l) => `Too many bytes written in a single function execution (limit: ${formatBytes(Number(l))})`],
-  [/^Scheduled too many functions .*\(limit: (\d+)\)/, (l) => `Too many functions scheduled by this mutation (limit: ${l})`],
+  [
+    /^Scanned too many documents .*\(limit: (\d+)\)/,
+    (l) => `Too many documents read in a single function execution (limit: ${l}). ${OVER_LIMIT_HELP}`,
+  ],
+  [
+    /^Read too much data .*\(limit: (\d+) bytes\)/,
+    (l) => `Too many bytes read in a single function execution (limit: ${l} bytes). ${OVER_LIMIT_HELP}`,
+  ],
+  [
+    /^Too many index ranges read .*\(limit: (\d+)\)/,
+    (l) => `Too many reads in a single function execution (limit: ${l}). ${OVER_LIMIT_HELP}`,
+  ],
+  [
+    /^Wrote too many documents .*\(limit: (\d+)\)/,
+    (l) => `Too many writes in a single function execution (limit: ${l})`,
+  ],
+  [
+    /^Wrote too much data .*\(limit: (\d+) bytes\)/,
+    (l) => `Too many bytes written in a single function execution (limit: ${formatBytes(Number(l))})`,
+  ],
+  [
+    /^Scheduled too many functions .*\(limit: (\d+)\)/,
+    (l) => `Too many functions scheduled by this mutation (limit: ${l})`,
+  ],
 ];
 
 /** crates/common/src/fmt.rs format_bytes, for the whole-MiB limits used here. */

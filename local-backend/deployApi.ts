@@ -11,7 +11,12 @@ const SERVER_VERSION = "1.48.0";
 
 type Json = Record<string, unknown>;
 
-const ADMIN_PATHS = new Set(["/api/get_config_hashes", "/api/deploy2/start_push", "/api/deploy2/evaluate_push", "/api/deploy2/evaluate_schema"]);
+const ADMIN_PATHS = new Set([
+  "/api/get_config_hashes",
+  "/api/deploy2/start_push",
+  "/api/deploy2/evaluate_push",
+  "/api/deploy2/evaluate_schema",
+]);
 
 function checkedComponent(node: ComponentNode | null, definitionPath: string): Json {
   return {
@@ -37,9 +42,7 @@ export function startPushResponse(tree: ComponentTree): Json {
     };
   }
   const app = checkedComponent(null, "");
-  app.childComponents = Object.fromEntries(
-    tree.components.map((c) => [c.name, checkedComponent(c, c.definitionPath)]),
-  );
+  app.childComponents = Object.fromEntries(tree.components.map((c) => [c.name, checkedComponent(c, c.definitionPath)]));
   return {
     environmentVariables: {},
     externalDepsId: null,

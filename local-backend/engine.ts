@@ -16,12 +16,26 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { discoverComponents, errorText, flattenComponents, type ComponentTree } from "./components.js";
-import { ConvexTestVersionError, createConvexTest, observeSyscalls, withOwnTransactionBudget, type Accessor, type ComponentDatabase } from "./convexTestInternals.js";
+import {
+  ConvexTestVersionError,
+  createConvexTest,
+  observeSyscalls,
+  withOwnTransactionBudget,
+  type Accessor,
+  type ComponentDatabase,
+} from "./convexTestInternals.js";
 import { checkArguments, checkDocument, checkReturnValue } from "./limits.js";
 import { applyTransactionRuntime } from "./transactionRuntime.js";
 import { ActionExecution, DEFAULT_ACTION_TIMEOUT_MS } from "./actionRuntime.js";
 import { evaluateAuthConfig, type AuthConfigJson } from "./authConfig.js";
-import { backendStorage, functionStorage, installRuntimeHooks, requestStorage, type BackendScope, type RequestScope } from "./runtime.js";
+import {
+  backendStorage,
+  functionStorage,
+  installRuntimeHooks,
+  requestStorage,
+  type BackendScope,
+  type RequestScope,
+} from "./runtime.js";
 
 export class LocalBackendError extends Error {}
 
@@ -46,7 +60,6 @@ export interface CommitEvent {
 
 const MODULE_EXTENSIONS = new Set([".ts", ".js", ".mts", ".mjs", ".tsx", ".jsx", ".cts", ".cjs"]);
 const HTTP_URL_HEADER = "x-local-backend-url";
-
 
 /** Table name of a convex-test document ID ("10001messages" -> "messages"). */
 export function tableOfId(id: string): string | null {
@@ -93,7 +106,8 @@ function functionType(f: Record<string, unknown>): UdfType | "httpAction" {
 function wrapFunction(func: Record<string, unknown>, name: string, componentPath: string): unknown {
   const original = (func._handler ?? func) as (ctx: unknown, arg: unknown) => unknown;
   const descriptors = Object.getOwnPropertyDescriptors(func);
-  for (const k of ["length", "name", "prototype", "arguments", "caller"]) delete (descriptors as Record<string, unknown>)[k];
+  for (const k of ["length", "name", "prototype", "arguments", "caller"])
+    delete (descriptors as Record<string, unknown>)[k];
   const copy = Object.defineProperties(function registeredFunction() {
     throw new Error(`${name} cannot be called directly`);
   }, descriptors) as unknown as Record<string, unknown>;
@@ -119,7 +133,8 @@ function wrapFunction(func: Record<string, unknown>, name: string, componentPath
       const timedOut = execution.limitTime(scope?.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS);
       const gatedCtx = execution.wrapContext(ctx as Record<string, unknown>);
       try {
-        if (type === "httpAction") return await Promise.race([original(gatedCtx, restoreRequestUrl(arg as Request)), timedOut]);
+        if (type === "httpAction")
+          return await Promise.race([original(gatedCtx, restoreRequestUrl(arg as Request)), timedOut]);
         checkArguments(name, arg as Value);
         const result = await Promise.race([original(gatedCtx, arg), timedOut]);
         checkReturnValue(name, result as Value);
@@ -148,7 +163,9 @@ function restoreRequestUrl(request: Request): Request {
 }
 
 function wrapRouter(router: Record<string, unknown>): unknown {
-  const lookup = (router.lookup as (p: string, m: string) => [Record<string, unknown>, string, string] | null).bind(router);
+  const lookup = (router.lookup as (p: string, m: string) => [Record<string, unknown>, string, string] | null).bind(
+    router,
+  );
   const wrapped = new Map<unknown, unknown>();
   return Object.assign(Object.create(router), {
     lookup(pathname: string, method: string) {
@@ -171,7 +188,12 @@ function wrapModule(ns: Record<string, unknown>, modulePath: string, componentPa
   for (const [exportName, value] of Object.entries(ns)) {
     if (isRegisteredFunction(value) && !value.isHttp) {
       out[exportName] = wrapFunction(value, `${prefix}${modulePath}:${exportName}`, componentPath);
-    } else if (modulePath === "http" && exportName === "default" && value && (value as { isRouter?: boolean }).isRouter) {
+    } else if (
+      modulePath === "http" &&
+      exportName === "default" &&
+      value &&
+      (value as { isRouter?: boolean }).isRouter
+    ) {
       out[exportName] = wrapRouter(value as Record<string, unknown>);
     } else {
       out[exportName] = value;
@@ -194,7 +216,11 @@ async function loadModules(dir: string, componentPath: string, displayRoot: stri
   // convex-test finds the module root from a key containing "_generated".
   map[path.join(dir, "_generated", "__local_backend__.js")] = async () => ({});
   for (const file of files) {
-    const modulePath = path.relative(dir, file).replace(/\.[^.]+$/, "").split(path.sep).join("/");
+    const modulePath = path
+      .relative(dir, file)
+      .replace(/\.[^.]+$/, "")
+      .split(path.sep)
+      .join("/");
     let ns: Record<string, unknown>;
     try {
       ns = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
@@ -294,7 +320,9 @@ export class Engine {
       const app = await loadModules(convexDir, "", displayRoot);
       const schema = app.namespaces.get("schema")?.default;
       if (app.namespaces.has("schema") && !schema) {
-        throw new LocalBackendError(`failed to load ${path.relative(displayRoot, path.join(convexDir, "schema.ts"))}: no default export`);
+        throw new LocalBackendError(
+          `failed to load ${path.relative(displayRoot, path.join(convexDir, "schema.ts"))}: no default export`,
+        );
       }
       let engine: Engine | null = null;
       let internals: ReturnType<typeof createConvexTest>;
@@ -305,7 +333,9 @@ export class Engine {
         });
       } catch (e) {
         if (e instanceof ConvexTestVersionError) throw new LocalBackendError(e.message);
-        throw new LocalBackendError(`invalid schema in ${path.relative(displayRoot, convexDir)}/schema.ts: ${errorText(e)}`);
+        throw new LocalBackendError(
+          `invalid schema in ${path.relative(displayRoot, convexDir)}/schema.ts: ${errorText(e)}`,
+        );
       }
       countReads();
       engine = new Engine(internals.t, tree, scope);
@@ -338,7 +368,9 @@ export class Engine {
   }
 
   private addCrons(componentPath: string, ns: Record<string, unknown> | undefined) {
-    const crons = ns?.default as { isCrons?: boolean; crons?: Record<string, { name: string; args: unknown[]; schedule: CronSpec["schedule"] }> } | undefined;
+    const crons = ns?.default as
+      | { isCrons?: boolean; crons?: Record<string, { name: string; args: unknown[]; schedule: CronSpec["schedule"] }> }
+      | undefined;
     if (!crons?.isCrons || !crons.crons) return;
     for (const [name, job] of Object.entries(crons.crons)) {
       this.crons.push({
@@ -390,7 +422,12 @@ export class Engine {
   }
 
   /** A top-level call from a client: mutation or action, with log capture. */
-  async call(type: "mutation" | "action" | "query", udfPath: string, args: Record<string, Value>, identity: Identity | null) {
+  async call(
+    type: "mutation" | "action" | "query",
+    udfPath: string,
+    args: Record<string, Value>,
+    identity: Identity | null,
+  ) {
     const req: RequestScope = { logLines: [] };
     const p = { udfPath: normalizeUdfPath(udfPath), componentPath: "" };
     return this.inScope(() =>
@@ -398,7 +435,11 @@ export class Engine {
         const a = this.accessor(identity);
         try {
           const value =
-            type === "mutation" ? await a.mutationFromPath(p, args) : type === "action" ? await a.actionFromPath(p, args) : await a.queryFromPath(p, args);
+            type === "mutation"
+              ? await a.mutationFromPath(p, args)
+              : type === "action"
+                ? await a.actionFromPath(p, args)
+                : await a.queryFromPath(p, args);
           return { ok: true as const, value, logLines: req.logLines, ts: req.commitTs ?? this.ts };
         } catch (e) {
           return { ok: false as const, ...describeError(e), logLines: req.logLines };
@@ -431,7 +472,9 @@ export class Engine {
           const r = await requestStorage.run(req, async () => {
             if (denied) return { ok: false as const, message: denied };
             try {
-              const value = await withOwnTransactionBudget(() => ctx.runQuery(makeFunctionReference<"query">(normalizeUdfPath(q.udfPath)), q.args));
+              const value = await withOwnTransactionBudget(() =>
+                ctx.runQuery(makeFunctionReference<"query">(normalizeUdfPath(q.udfPath)), q.args),
+              );
               return { ok: true as const, value };
             } catch (e) {
               return { ok: false as const, ...describeError(e) };
@@ -449,12 +492,20 @@ export class Engine {
    * An HTTP action request on the site URL. `realUrl` is what the handler's request.url
    * shows; `execution` is ended by the caller when the response body has ended.
    */
-  async fetch(pathQuery: string, init: RequestInit, realUrl: string, identity: Identity | null, execution: ActionExecution): Promise<Response> {
+  async fetch(
+    pathQuery: string,
+    init: RequestInit,
+    realUrl: string,
+    identity: Identity | null,
+    execution: ActionExecution,
+  ): Promise<Response> {
     if (!this.hasHttp) return new Response("No HTTP actions (convex/http.ts) in this app", { status: 404 });
     const headers = new Headers(init.headers);
     headers.set(HTTP_URL_HEADER, realUrl);
     return this.inScope(() =>
-      requestStorage.run({ logLines: [], httpAction: execution }, () => this.accessor(identity).fetch(pathQuery, { ...init, headers })),
+      requestStorage.run({ logLines: [], httpAction: execution }, () =>
+        this.accessor(identity).fetch(pathQuery, { ...init, headers }),
+      ),
     );
   }
 
@@ -470,10 +521,11 @@ export class Engine {
   }
 }
 
-export type QueryRunResult = (
-  | { ok: true; value: Value }
-  | { ok: false; message: string; errorData?: Value }
-) & { logLines: string[]; reads: number; tables: Set<string> };
+export type QueryRunResult = ({ ok: true; value: Value } | { ok: false; message: string; errorData?: Value }) & {
+  logLines: string[];
+  reads: number;
+  tables: Set<string>;
+};
 
 /** "messages:send", "messages.js:send", "messages" (default export) -> canonical form. */
 export function normalizeUdfPath(udfPath: string): string {
@@ -502,6 +554,8 @@ async function loadAuthConfig(convexDir: string, displayRoot: string): Promise<A
     // Inside the backend's scope, process.env has its .env.local / options.env overlay.
     return await evaluateAuthConfig(convexDir, (name) => process.env[name]);
   } catch (e) {
-    throw new LocalBackendError(`failed to load ${path.relative(displayRoot, path.join(convexDir, "auth.config.ts"))}: ${errorText(e)}`);
+    throw new LocalBackendError(
+      `failed to load ${path.relative(displayRoot, path.join(convexDir, "auth.config.ts"))}: ${errorText(e)}`,
+    );
   }
 }

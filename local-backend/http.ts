@@ -51,7 +51,11 @@ async function readBody(req: IncomingMessage): Promise<string> {
  * Identity from `Authorization: Bearer <jwt>`; a bearer value that is not a JWT means none.
  * On the deployment URL (`strict`), `Authorization: Convex <key>` must carry the admin key.
  */
-async function identityFromHeader(auth: AuthVerifier, header: string | undefined, strict: boolean): Promise<Identity | null> {
+async function identityFromHeader(
+  auth: AuthVerifier,
+  header: string | undefined,
+  strict: boolean,
+): Promise<Identity | null> {
   const adminKey = adminKeyFromHeader(header);
   if (strict && adminKey !== null) {
     auth.checkAdminKey(adminKey);
@@ -94,7 +98,8 @@ export function createDeploymentServer(opts: {
     if (req.headers.origin) res.setHeader("access-control-allow-origin", req.headers.origin);
     handleApi(req, res).catch((e: unknown) => {
       log("error", `${req.method} ${req.url} failed: ${e instanceof Error ? e.message : String(e)}`);
-      if (!res.headersSent) json(res, 500, { code: "InternalServerError", message: e instanceof Error ? e.message : String(e) });
+      if (!res.headersSent)
+        json(res, 500, { code: "InternalServerError", message: e instanceof Error ? e.message : String(e) });
       else res.destroy();
     });
   });
@@ -189,7 +194,12 @@ export function createDeploymentServer(opts: {
   return server;
 }
 
-export function createSiteServer(opts: { engine: Engine; auth: AuthVerifier; log: Log; policy: LocalOnlyPolicy }): Server {
+export function createSiteServer(opts: {
+  engine: Engine;
+  auth: AuthVerifier;
+  log: Log;
+  policy: LocalOnlyPolicy;
+}): Server {
   const { engine, auth, log, policy } = opts;
   const server = createServer((req, res) => {
     // Like a .convex.site: any origin (the app's CORS decides), but only this address as Host.

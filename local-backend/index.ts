@@ -108,7 +108,11 @@ function listen(server: Server, port: number, host: string): Promise<number> {
     const onError = (e: NodeJS.ErrnoException) => {
       server.off("listening", onListening);
       if (e.code === "EADDRINUSE") {
-        reject(new LocalBackendError(`port ${port} is already in use (another backend running? pick one with --port or BACKEND_PORT)`));
+        reject(
+          new LocalBackendError(
+            `port ${port} is already in use (another backend running? pick one with --port or BACKEND_PORT)`,
+          ),
+        );
       } else if (e.code === "EACCES") {
         reject(new LocalBackendError(`no permission to listen on port ${port}`));
       } else {
@@ -139,7 +143,9 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
   try {
     policy = new LocalOnlyPolicy(host, options.allowedOrigins);
   } catch {
-    throw new LocalBackendError(`invalid --allow-origin ${JSON.stringify(options.allowedOrigins)}: give origins like https://app.example:8443`);
+    throw new LocalBackendError(
+      `invalid --allow-origin ${JSON.stringify(options.allowedOrigins)}: give origins like https://app.example:8443`,
+    );
   }
   const convexDir = path.resolve(options.convexDir ?? "convex");
   const projectDir = path.dirname(convexDir);
@@ -181,7 +187,12 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
   if (options.reset) Persistence.reset(dataDir);
   // Each calls the other only once running (scheduler.start / the first save).
   const scheduler: Scheduler = new Scheduler(engine, log, () => persistence.markStale());
-  const persistence = new Persistence(engine, dataDir, () => scheduler.getState(), (m) => log("error", m));
+  const persistence = new Persistence(
+    engine,
+    dataDir,
+    () => scheduler.getState(),
+    (m) => log("error", m),
+  );
   let savedScheduler: unknown;
   try {
     savedScheduler = persistence.restore();
@@ -223,7 +234,9 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
   const onRejection = (reason: unknown) => {
     // e.g. PersistentTextStreaming.stream() rethrows a writer error from a promise nobody
     // awaits. Node would exit; a server must not. The stream is marked `error` anyway.
-    err(`local-backend: unhandled rejection (ignored): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+    err(
+      `local-backend: unhandled rejection (ignored): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+    );
   };
   process.on("unhandledRejection", onRejection);
 
@@ -238,8 +251,11 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
         "(any JWT is trusted, anyone can claim any identity). Local experiments only; a deployment refuses these tokens.",
     );
   }
-  if (admin.created) out(`local-backend: new admin key saved to ${path.relative(process.cwd(), admin.file) || admin.file}`);
-  out(`local-backend: serving ${path.relative(process.cwd(), convexDir) || "."} (data: ${path.relative(process.cwd(), dataDir) || "."})`);
+  if (admin.created)
+    out(`local-backend: new admin key saved to ${path.relative(process.cwd(), admin.file) || admin.file}`);
+  out(
+    `local-backend: serving ${path.relative(process.cwd(), convexDir) || "."} (data: ${path.relative(process.cwd(), dataDir) || "."})`,
+  );
 
   let stopping: Promise<void> | null = null;
   return {

@@ -98,7 +98,10 @@ export function measureValue(v: Value | undefined): { size: number; nesting: num
   if (v instanceof ArrayBuffer) return { size: 2 + v.byteLength, nesting: 0 };
   if (Array.isArray(v)) {
     if (v.length > MAX_ARRAY_LENGTH) {
-      throw new LimitError("ArrayTooLong", `Array length is too long (${v.length} > maximum length ${MAX_ARRAY_LENGTH})`);
+      throw new LimitError(
+        "ArrayTooLong",
+        `Array length is too long (${v.length} > maximum length ${MAX_ARRAY_LENGTH})`,
+      );
     }
     let size = 2;
     let nesting = 0;
@@ -111,7 +114,10 @@ export function measureValue(v: Value | undefined): { size: number; nesting: num
   }
   const entries = Object.entries(v as Record<string, Value | undefined>).filter(([, x]) => x !== undefined);
   if (entries.length > MAX_OBJECT_FIELDS) {
-    throw new LimitError("TooManyFieldsError", `Object has too many fields (${entries.length} > maximum number ${MAX_OBJECT_FIELDS})`);
+    throw new LimitError(
+      "TooManyFieldsError",
+      `Object has too many fields (${entries.length} > maximum number ${MAX_OBJECT_FIELDS})`,
+    );
   }
   let size = 2;
   let nesting = 0;
@@ -149,7 +155,10 @@ export function checkDocument(table: string, fields: Record<string, Value>): voi
   // document.rs check_user_size
   const total = size + SYSTEM_FIELDS_SIZE;
   if (total > MAX_DOCUMENT_SIZE) {
-    throw new LimitError("ValueTooLargeError", `Value is too large (${formatSize(total)} > maximum size ${formatSize(MAX_DOCUMENT_SIZE)})`);
+    throw new LimitError(
+      "ValueTooLargeError",
+      `Value is too large (${formatSize(total)} > maximum size ${formatSize(MAX_DOCUMENT_SIZE)})`,
+    );
   }
 }
 
@@ -157,7 +166,10 @@ function checkFunctionValue(v: Value | undefined) {
   const m = measureValue(v);
   if (m.nesting > MAX_VALUE_NESTING) {
     // crates/value/src/size.rs check_nesting
-    throw new LimitError("TooNestedError", `Value is too nested (nested ${m.nesting} levels deep > maximum nesting ${MAX_VALUE_NESTING})`);
+    throw new LimitError(
+      "TooNestedError",
+      `Value is too nested (nested ${m.nesting} levels deep > maximum nesting ${MAX_VALUE_NESTING})`,
+    );
   }
   return m.size;
 }
@@ -179,7 +191,8 @@ export function checkReturnValue(functionName: string, value: Value | undefined)
   try {
     size = checkFunctionValue(value);
   } catch (e) {
-    if (e instanceof LimitError) throw new LimitError(e.code, `Function ${functionName} return value invalid: ${e.message}`);
+    if (e instanceof LimitError)
+      throw new LimitError(e.code, `Function ${functionName} return value invalid: ${e.message}`);
     throw e;
   }
   if (size > MAX_FUNCTION_VALUE_SIZE) {

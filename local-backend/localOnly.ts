@@ -58,7 +58,8 @@ export class LocalOnlyPolicy {
 
   /** Why a request to the deployment port is refused, or null. */
   refuseDeployment(req: IncomingMessage, port: number): string | null {
-    if (!this.hostAllowed(req, port)) return `Host ${JSON.stringify(req.headers.host ?? "")} is not this local backend's address`;
+    if (!this.hostAllowed(req, port))
+      return `Host ${JSON.stringify(req.headers.host ?? "")} is not this local backend's address`;
     if (!this.originAllowed(req.headers.origin)) {
       return `origin ${req.headers.origin} may not use this local backend (only loopback origins; add others with --allow-origin)`;
     }

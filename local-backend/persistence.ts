@@ -10,7 +10,17 @@
 // crash mid-write leaves the previous complete file. Only commits schedule a save; cron
 // bookkeeping rides along with the next one (or the final save), and nothing is written
 // when nothing changed.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import path from "node:path";
 // The real timers, not the per-backend wrappers functions get (see runtime.ts).
 import { clearTimeout, setTimeout } from "node:timers";
@@ -68,14 +78,18 @@ export class Persistence {
     try {
       state = JSON.parse(readFileSync(this.file, "utf8")) as SavedState;
     } catch (e) {
-      throw new Error(`cannot read saved data ${this.file}: ${e instanceof Error ? e.message : String(e)} (start with --reset to discard it)`);
+      throw new Error(
+        `cannot read saved data ${this.file}: ${e instanceof Error ? e.message : String(e)} (start with --reset to discard it)`,
+      );
     }
-    if (state.format !== FORMAT) throw new Error(`saved data ${this.file} has unknown format ${state.format} (start with --reset)`);
+    if (state.format !== FORMAT)
+      throw new Error(`saved data ${this.file} has unknown format ${state.format} (start with --reset)`);
     for (const [componentPath, saved] of Object.entries(state.components)) {
       const db = this.engine.dbs.get(componentPath);
       if (!db) continue; // component no longer in convex.config.ts
       const documents: Record<string, Record<string, Value>> = {};
-      for (const [id, doc] of Object.entries(saved.documents)) documents[id] = jsonToConvex(doc as never) as Record<string, Value>;
+      for (const [id, doc] of Object.entries(saved.documents))
+        documents[id] = jsonToConvex(doc as never) as Record<string, Value>;
       const files: Record<string, Blob> = {};
       for (const [id, f] of Object.entries(saved.files ?? {})) {
         files[id] = new Blob([Buffer.from(f.base64, "base64")], { type: f.type });
@@ -99,7 +113,10 @@ export class Persistence {
     const now = performance.now();
     if (this.timer === null) this.firstDirtyAt = now;
     else clearTimeout(this.timer);
-    const due = Math.max(Math.min(now + this.debounceMs, this.firstDirtyAt + this.maxDelayMs), this.lastSaveAt + this.maxDelayMs);
+    const due = Math.max(
+      Math.min(now + this.debounceMs, this.firstDirtyAt + this.maxDelayMs),
+      this.lastSaveAt + this.maxDelayMs,
+    );
     const wait = Math.max(0, due - now);
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -114,10 +131,12 @@ export class Persistence {
 
   /** Save now if anything changed (serialized with any save in progress). */
   save(): Promise<void> {
-    this.saving = this.saving.then(() => this.writeSnapshot()).catch((e: unknown) => {
-      this.dirty = true; // try again with the next save
-      this.onError(`could not save data to ${this.file}: ${e instanceof Error ? e.message : String(e)}`);
-    });
+    this.saving = this.saving
+      .then(() => this.writeSnapshot())
+      .catch((e: unknown) => {
+        this.dirty = true; // try again with the next save
+        this.onError(`could not save data to ${this.file}: ${e instanceof Error ? e.message : String(e)}`);
+      });
     return this.saving;
   }
 
@@ -141,7 +160,12 @@ export class Persistence {
       const contents = db.contents();
       const documents: Record<string, unknown> = {};
       for (const [id, doc] of Object.entries(contents.documents)) documents[id] = convexToJson(doc as Value);
-      const saved: SavedComponent = { documents, nextDocId: contents.nextDocId, lastCreationTime: contents.lastCreationTime, files: {} };
+      const saved: SavedComponent = {
+        documents,
+        nextDocId: contents.nextDocId,
+        lastCreationTime: contents.lastCreationTime,
+        files: {},
+      };
       for (const [id, blob] of Object.entries(contents.files)) blobs.push([saved, id, blob]);
       components[componentPath] = saved;
     }

@@ -176,12 +176,18 @@ export class Scheduler {
     try {
       await this.engine.inScope(() =>
         requestStorage.run({ logLines: [] }, () =>
-          this.engine.t.fun({ componentPath, udfPath: job.name as string }, (job.args as Value[])[0] as Record<string, Value>),
+          this.engine.t.fun(
+            { componentPath, udfPath: job.name as string },
+            (job.args as Value[])[0] as Record<string, Value>,
+          ),
         ),
       );
     } catch (e) {
       kind = "failed";
-      this.log("error", `scheduled function ${job.name as string} failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.log(
+        "error",
+        `scheduled function ${job.name as string} failed: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
     await this.patchJob(componentPath, id, { state: { kind }, completedTime: this.now() });
   }
@@ -196,7 +202,10 @@ export function nextRunAfter(schedule: CronSpec["schedule"], now: number): numbe
   const s = schedule as Record<string, unknown>;
   switch (schedule.type) {
     case "interval": {
-      const ms = ((s.seconds as number) ?? 0) * 1000 + ((s.minutes as number) ?? 0) * 60_000 + ((s.hours as number) ?? 0) * 3_600_000;
+      const ms =
+        ((s.seconds as number) ?? 0) * 1000 +
+        ((s.minutes as number) ?? 0) * 60_000 +
+        ((s.hours as number) ?? 0) * 3_600_000;
       return now + Math.max(ms, 1000);
     }
     case "hourly":

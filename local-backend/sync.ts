@@ -88,7 +88,15 @@ export class SyncConnection {
     private auth: AuthVerifier,
     private log: (level: "log" | "error", line: string) => void,
   ) {
-    this.stats = { id: nextConnectionId++, bytesSent: 0, messagesSent: 0, transitions: 0, queryRuns: 0, documentsRead: 0, open: true };
+    this.stats = {
+      id: nextConnectionId++,
+      bytesSent: 0,
+      messagesSent: 0,
+      transitions: 0,
+      queryRuns: 0,
+      documentsRead: 0,
+      open: true,
+    };
     this.sent = { querySet: 0, identity: 0, ts: 0n };
     this.unsubscribe = engine.onCommit((e) => this.onCommit(e));
     // The client reconnects after 60 s without any message.
@@ -155,7 +163,13 @@ export class SyncConnection {
     }
     for (const m of msg.modifications as Record<string, any>[]) {
       if (m.type === "Add") {
-        this.subs.set(m.queryId, { queryId: m.queryId, udfPath: m.udfPath, args: decodeArgs(m.args), dirty: true, tables: null });
+        this.subs.set(m.queryId, {
+          queryId: m.queryId,
+          udfPath: m.udfPath,
+          args: decodeArgs(m.args),
+          dirty: true,
+          tables: null,
+        });
       } else if (m.type === "Remove") {
         if (this.subs.delete(m.queryId)) this.removed.push(m.queryId);
       }
@@ -196,7 +210,12 @@ export class SyncConnection {
       args = decodeArgs(msg.args);
     } catch (e) {
       // Answer instead of throwing: a rejected `this.mutations` would stall every later mutation.
-      this.send({ ...head, success: false, result: `Invalid arguments: ${e instanceof Error ? e.message : String(e)}`, logLines: [] });
+      this.send({
+        ...head,
+        success: false,
+        result: `Invalid arguments: ${e instanceof Error ? e.message : String(e)}`,
+        logLines: [],
+      });
       return;
     }
     const denied = this.engine.checkPublic(msg.udfPath, type);
@@ -298,7 +317,13 @@ export class SyncConnection {
         if (this.subs.get(s.queryId) !== s) return; // removed meanwhile
         s.tables = r.tables;
         const mod = r.ok
-          ? { type: "QueryUpdated", queryId: s.queryId, value: convexToJson(r.value), logLines: r.logLines, journal: null }
+          ? {
+              type: "QueryUpdated",
+              queryId: s.queryId,
+              value: convexToJson(r.value),
+              logLines: r.logLines,
+              journal: null,
+            }
           : {
               type: "QueryFailed",
               queryId: s.queryId,
@@ -322,7 +347,12 @@ export class SyncConnection {
     const changedVersion = querySet !== this.sent.querySet || identity !== this.sent.identity;
     if (modifications.length === 0 && !changedVersion && !force) return;
     const end: StateVersion = { querySet, identity, ts };
-    this.send({ type: "Transition", startVersion: encodeVersion(this.sent), endVersion: encodeVersion(end), modifications });
+    this.send({
+      type: "Transition",
+      startVersion: encodeVersion(this.sent),
+      endVersion: encodeVersion(end),
+      modifications,
+    });
     this.stats.transitions += 1;
     this.sent = end;
   }

@@ -58,16 +58,25 @@ function frozenDate(RealDate: DateConstructor, at: number): DateConstructor {
 
 const RSA_OAEP = "RSA-OAEP";
 const RANDOMIZED_SIGNATURES = new Set(["RSA-PSS", "ECDSA"]);
-const algorithmName = (a: unknown) => (typeof a === "string" ? a : ((a as { name?: string } | null)?.name ?? "")).toUpperCase();
+const algorithmName = (a: unknown) =>
+  (typeof a === "string" ? a : ((a as { name?: string } | null)?.name ?? "")).toUpperCase();
 
 function seededCrypto(realCrypto: Crypto, next: () => number): Crypto {
   const randomByte = () => Math.floor(next() * 256);
   const getRandomValues = <T extends ArrayBufferView | null>(array: T): T => {
-    if (!array || !ArrayBuffer.isView(array) || array instanceof Float32Array || array instanceof Float64Array || array instanceof DataView) {
+    if (
+      !array ||
+      !ArrayBuffer.isView(array) ||
+      array instanceof Float32Array ||
+      array instanceof Float64Array ||
+      array instanceof DataView
+    ) {
       throw new TypeError("Failed to execute 'getRandomValues' on 'Crypto': parameter 1 is not an integer typed array");
     }
     if (array.byteLength > MAX_RANDOM_BYTES) {
-      throw new TypeError(`Byte length (${array.byteLength}) exceeds the number of bytes of entropy available via this API (${MAX_RANDOM_BYTES})`);
+      throw new TypeError(
+        `Byte length (${array.byteLength}) exceeds the number of bytes of entropy available via this API (${MAX_RANDOM_BYTES})`,
+      );
     }
     const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
     for (let i = 0; i < bytes.length; i++) bytes[i] = randomByte();
@@ -88,8 +97,12 @@ function seededCrypto(realCrypto: Crypto, next: () => number): Crypto {
       if (typeof value !== "function") return value;
       const method = value.bind(target) as (...a: unknown[]) => Promise<unknown>;
       if (prop === "generateKey") return refused;
-      if (prop === "encrypt") return (alg: unknown, ...rest: unknown[]) => (algorithmName(alg) === RSA_OAEP ? refused() : method(alg, ...rest));
-      if (prop === "sign") return (alg: unknown, ...rest: unknown[]) => (RANDOMIZED_SIGNATURES.has(algorithmName(alg)) ? refused() : method(alg, ...rest));
+      if (prop === "encrypt")
+        return (alg: unknown, ...rest: unknown[]) =>
+          algorithmName(alg) === RSA_OAEP ? refused() : method(alg, ...rest);
+      if (prop === "sign")
+        return (alg: unknown, ...rest: unknown[]) =>
+          RANDOMIZED_SIGNATURES.has(algorithmName(alg)) ? refused() : method(alg, ...rest);
       return method;
     },
   });

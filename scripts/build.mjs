@@ -9,12 +9,12 @@ import { build } from "vite";
 const root = fileURLToPath(new URL("..", import.meta.url));
 process.chdir(root);
 // The libraries alone (ConvexClient 18.6, marked 15.3, DOMPurify 12.0, Lit 6.0 KB gzipped) are
-// ~52 KB; <ai-chat-stream> adds ~14 KB (~4 KB of it issue 13's visitor-facing behaviour:
-// retry, unread, modal panel, composer limits, streaming polish; Turnstile ~0.9) and
-// <ai-chat-console> ~4 KB. The budgets catch regressions such as a dependency pulled in by
+// ~52 KB; <ai-chat-stream> adds ~18 KB (visitor-facing behaviour of issue 13 ~4 KB, the paged
+// read path, Turnstile ~0.9, the stricter Markdown stream) and <ai-chat-console> ~4 KB: 69.8 KB
+// in all, which the lazy loader (issue 14, branch wip/loader) is meant to take off first load. The budgets catch regressions such as a dependency pulled in by
 // accident or a dev build of Lit. (The target in `npm run bench` is 55 KB for the chat IIFE;
 // see the README for why it is not met.)
-const BUDGETS_GZIP = { "dist/ai-chat-stream.iife.js": 67 * 1024, "dist/ai-chat-console.iife.js": 71 * 1024 };
+const BUDGETS_GZIP = { "dist/ai-chat-stream.iife.js": 71 * 1024, "dist/ai-chat-console.iife.js": 76 * 1024 };
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: "inherit", shell: process.platform === "win32" });
@@ -55,7 +55,8 @@ const reported = scriptTagsOnly
 for (const file of reported) {
   const gz = gzipSync(readFileSync(file), { level: 9 }).length;
   console.log(`${file.padEnd(34)}${kb(statSync(file).size).padStart(9)}  ${kb(gz).padStart(9)}`);
-  if (BUDGETS_GZIP[file] && gz > BUDGETS_GZIP[file]) over.push(`${file} is ${kb(gz)} gzipped, over its ${kb(BUDGETS_GZIP[file])} budget`);
+  if (BUDGETS_GZIP[file] && gz > BUDGETS_GZIP[file])
+    over.push(`${file} is ${kb(gz)} gzipped, over its ${kb(BUDGETS_GZIP[file])} budget`);
 }
 if (over.length) {
   for (const line of over) console.error(`✗ ${line}`);

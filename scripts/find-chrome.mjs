@@ -34,8 +34,15 @@ export const CHROME_ARGS = [
 function playwrightCached() {
   const root = process.env.PLAYWRIGHT_BROWSERS_PATH || join(homedir(), ".cache", "ms-playwright");
   if (!existsSync(root)) return undefined;
-  for (const dir of readdirSync(root).filter((d) => d.startsWith("chromium")).sort().reverse()) {
-    for (const sub of ["chrome-linux/chrome", "chrome-linux64/chrome", "chrome-mac/Chromium.app/Contents/MacOS/Chromium"]) {
+  for (const dir of readdirSync(root)
+    .filter((d) => d.startsWith("chromium"))
+    .sort()
+    .reverse()) {
+    for (const sub of [
+      "chrome-linux/chrome",
+      "chrome-linux64/chrome",
+      "chrome-mac/Chromium.app/Contents/MacOS/Chromium",
+    ]) {
       const p = join(root, dir, sub);
       if (existsSync(p)) return p;
     }

@@ -12,17 +12,24 @@ const demoPort = Number(process.env.DEMO_PORT ?? 5173);
 
 // The script-tag demo page loads the IIFE build exactly as a CMS embed would.
 console.log("Building the widget (dist/)...");
-const build = spawnSync(process.execPath, ["scripts/build.mjs", "--script-tags"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+const build = spawnSync(process.execPath, ["scripts/build.mjs", "--script-tags"], {
+  cwd: root,
+  stdio: ["ignore", "ignore", "inherit"],
+});
 if (build.status !== 0) {
   console.error("The widget build failed; see the errors above.");
   process.exit(1);
 }
 
-const backend = spawn(process.execPath, ["--import", "tsx", "local-backend/cli.ts", "--port", String(backendPort), ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: ["ignore", "pipe", "inherit"],
-  env: { ...process.env, DEMO_TOKEN_DELAY_MS: process.env.DEMO_TOKEN_DELAY_MS ?? "30" },
-});
+const backend = spawn(
+  process.execPath,
+  ["--import", "tsx", "local-backend/cli.ts", "--port", String(backendPort), ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, DEMO_TOKEN_DELAY_MS: process.env.DEMO_TOKEN_DELAY_MS ?? "30" },
+  },
+);
 
 let vite;
 async function stop(code = 0) {

@@ -5,6 +5,7 @@ import { findChrome } from "./find-chrome.mjs";
 const env = { ...process.env, CHROME_PATH: findChrome() };
 const steps = [
   ["types", "npm", ["run", "--silent", "typecheck"]],
+  ["lint (ESLint + Prettier)", "npm", ["run", "--silent", "lint"]],
   ["backend + local backend (vitest)", "npx", ["vitest", "run", "--project", "backend", "--project", "local-backend"]],
   ["widget build", "npm", ["run", "--silent", "build"]],
   ["browser (web-test-runner, Chromium)", "npx", ["web-test-runner"]],

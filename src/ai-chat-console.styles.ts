@@ -6,291 +6,293 @@ export const styles = [
   baseStyles,
   themeTokens,
   css`
-  :host {
-    --_list-width: var(--ai-chat-console-list-width, 320px);
+    :host {
+      --_list-width: var(--ai-chat-console-list-width, 320px);
 
-    display: block;
-    height: var(--ai-chat-console-height, 640px);
-    container-type: inline-size;
-  }
+      display: block;
+      height: var(--ai-chat-console-height, 640px);
+      container-type: inline-size;
+    }
 
-  button,
-  input {
-    font: inherit;
-    color: inherit;
-  }
-  button {
-    cursor: pointer;
-  }
-  button:disabled {
-    cursor: default;
-    opacity: 0.6;
-  }
-  button:focus-visible,
-  input:focus-visible {
-    outline: 2px solid var(--_accent);
-    outline-offset: 2px;
-  }
+    button,
+    input {
+      font: inherit;
+      color: inherit;
+    }
+    button {
+      cursor: pointer;
+    }
+    button:disabled {
+      cursor: default;
+      opacity: 0.6;
+    }
+    button:focus-visible,
+    input:focus-visible {
+      outline: 2px solid var(--_accent);
+      outline-offset: 2px;
+    }
 
-  .title {
-    margin: 0;
-    font-size: 1.05em;
-    font-weight: 600;
-    letter-spacing: -0.01em;
-  }
-  .hint {
-    margin: 0;
-    color: var(--_muted);
-  }
-  .small {
-    font-size: 0.85em;
-  }
-  .primary,
-  .secondary {
-    padding: 7px 14px;
-    border-radius: 10px;
-    font-weight: 600;
-    white-space: nowrap;
-  }
-  .primary {
-    border: 0;
-    background: var(--_accent);
-    color: var(--_accent-text);
-  }
-  .secondary {
-    border: 1px solid var(--_border);
-    background: var(--_bg);
-  }
-  .secondary:not(:disabled):hover {
-    background: var(--_assistant-bg);
-  }
+    .title {
+      margin: 0;
+      font-size: 1.05em;
+      font-weight: 600;
+      letter-spacing: -0.01em;
+    }
+    .hint {
+      margin: 0;
+      color: var(--_muted);
+    }
+    .small {
+      font-size: 0.85em;
+    }
+    .primary,
+    .secondary {
+      padding: 7px 14px;
+      border-radius: 10px;
+      font-weight: 600;
+      white-space: nowrap;
+    }
+    .primary {
+      border: 0;
+      background: var(--_accent);
+      color: var(--_accent-text);
+    }
+    .secondary {
+      border: 1px solid var(--_border);
+      background: var(--_bg);
+    }
+    .secondary:not(:disabled):hover {
+      background: var(--_assistant-bg);
+    }
 
-  /* ---- sign-in ---- */
-  .sign-in-page {
-    display: grid;
-    place-items: center;
-    height: 100%;
-    padding: 16px;
-    background: var(--_bg);
-    border: 1px solid var(--_border);
-    border-radius: var(--_radius);
-  }
-  .sign-in {
-    display: flex;
-    flex-direction: column;
-    gap: 12px;
-    width: min(360px, 100%);
-  }
-  .field {
-    display: flex;
-    flex-direction: column;
-    gap: 4px;
-  }
-  .label {
-    font-weight: 600;
-    font-size: 0.9em;
-  }
-  input[type="password"] {
-    padding: 8px 12px;
-    border: 1px solid var(--_border);
-    border-radius: 10px;
-    background: var(--_bg);
-  }
-  input[type="password"][aria-invalid="true"] {
-    border-color: var(--_error);
-  }
-  .check {
-    display: flex;
-    align-items: center;
-    gap: 8px;
-  }
-  .check input {
-    width: 16px;
-    height: 16px;
-    margin: 0;
-    accent-color: var(--_accent);
-  }
-  .check + .hint {
-    margin-block-start: -8px;
-    padding-inline-start: 24px;
-  }
-  .form-error {
-    margin: 0;
-    padding: 8px 12px;
-    border-radius: 10px;
-    border: 1px solid color-mix(in srgb, var(--_error) 35%, transparent);
-    background: var(--_error-bg);
-    color: var(--_error);
-    font-size: 0.9em;
-  }
+    /* ---- sign-in ---- */
+    .sign-in-page {
+      display: grid;
+      place-items: center;
+      height: 100%;
+      padding: 16px;
+      background: var(--_bg);
+      border: 1px solid var(--_border);
+      border-radius: var(--_radius);
+    }
+    .sign-in {
+      display: flex;
+      flex-direction: column;
+      gap: 12px;
+      width: min(360px, 100%);
+    }
+    .field {
+      display: flex;
+      flex-direction: column;
+      gap: 4px;
+    }
+    .label {
+      font-weight: 600;
+      font-size: 0.9em;
+    }
+    input[type="password"] {
+      padding: 8px 12px;
+      border: 1px solid var(--_border);
+      border-radius: 10px;
+      background: var(--_bg);
+    }
+    input[type="password"][aria-invalid="true"] {
+      border-color: var(--_error);
+    }
+    .check {
+      display: flex;
+      align-items: center;
+      gap: 8px;
+    }
+    .check input {
+      width: 16px;
+      height: 16px;
+      margin: 0;
+      accent-color: var(--_accent);
+    }
+    .check + .hint {
+      margin-block-start: -8px;
+      padding-inline-start: 24px;
+    }
+    .form-error {
+      margin: 0;
+      padding: 8px 12px;
+      border-radius: 10px;
+      border: 1px solid color-mix(in srgb, var(--_error) 35%, transparent);
+      background: var(--_error-bg);
+      color: var(--_error);
+      font-size: 0.9em;
+    }
 
-  /* ---- console ---- */
-  .console {
-    display: grid;
-    grid-template-columns: minmax(0, var(--_list-width)) minmax(0, 1fr);
-    height: 100%;
-    background: var(--_bg);
-    border: 1px solid var(--_border);
-    border-radius: var(--_radius);
-    overflow: hidden;
-  }
-  .sidebar {
-    display: flex;
-    flex-direction: column;
-    min-height: 0;
-    border-inline-end: 1px solid var(--_border);
-  }
-  .header {
-    display: flex;
-    align-items: center;
-    gap: 8px;
-    padding-inline: 16px 12px;
-    min-height: 56px;
-    border-block-end: 1px solid var(--_border);
-  }
-  .count {
-    color: var(--_muted);
-    font-size: 0.8em;
-    white-space: nowrap;
-  }
-  .spacer {
-    flex: 1;
-  }
-  .header .secondary {
-    padding: 4px 10px;
-    font-size: 0.85em;
-  }
-
-  .list {
-    flex: 1;
-    min-height: 0;
-    margin: 0;
-    padding: 6px;
-    list-style: none;
-    overflow-y: auto;
-    overscroll-behavior: contain;
-  }
-  .list li {
-    /* Hundreds of rows: let the browser skip layout and paint of those off-screen. */
-    content-visibility: auto;
-    contain-intrinsic-size: auto 58px;
-  }
-  .row {
-    display: flex;
-    flex-direction: column;
-    gap: 2px;
-    width: 100%;
-    padding: 8px 10px;
-    border: 0;
-    border-radius: 10px;
-    background: transparent;
-    text-align: start;
-  }
-  .row:hover {
-    background: var(--_assistant-bg);
-  }
-  .row[aria-current="true"] {
-    background: var(--_badge-bg);
-    box-shadow: inset 3px 0 0 var(--_accent);
-  }
-  .row:focus-visible {
-    outline-offset: -2px;
-  }
-  .row-title {
-    overflow: hidden;
-    text-overflow: ellipsis;
-    white-space: nowrap;
-    font-weight: 500;
-  }
-  .row-meta {
-    display: flex;
-    align-items: center;
-    gap: 8px;
-    color: var(--_muted);
-    font-size: 0.8em;
-  }
-  .status {
-    padding: 0 7px;
-    border-radius: 999px;
-    font-weight: 600;
-    background: var(--_assistant-bg);
-    color: var(--_muted);
-  }
-  .status.streaming {
-    background: var(--_badge-bg);
-    color: var(--_badge-text);
-  }
-  .status.streaming::before {
-    content: "";
-    display: inline-block;
-    width: 6px;
-    height: 6px;
-    margin-inline-end: 5px;
-    vertical-align: middle;
-    border-radius: 50%;
-    background: currentColor;
-    animation: pulse 1.2s infinite ease-in-out;
-  }
-  .status.error {
-    background: var(--_error-bg);
-    color: var(--_error);
-  }
-  @keyframes pulse {
-    50% { opacity: 0.3; }
-  }
-
-  .more {
-    padding: 8px 12px 12px;
-    border-block-start: 1px solid var(--_border);
-  }
-  .more .secondary {
-    width: 100%;
-  }
-
-  .empty,
-  .placeholder {
-    margin: auto;
-    padding: 24px;
-    text-align: center;
-    color: var(--_muted);
-  }
-  .empty-title {
-    margin: 0 0 4px;
-    color: var(--_text);
-    font-weight: 600;
-  }
-
-  .viewer {
-    display: flex;
-    min-width: 0;
-    min-height: 0;
-  }
-  .viewer ai-chat-stream {
-    flex: 1;
-    height: 100%;
-    min-width: 0;
-  }
-  .viewer ai-chat-stream::part(panel) {
-    border: 0;
-    border-radius: 0;
-  }
-
-  /* Narrow: the list above the conversation. */
-  @container (max-width: 640px) {
+    /* ---- console ---- */
     .console {
-      grid-template-columns: minmax(0, 1fr);
-      grid-template-rows: minmax(0, 2fr) minmax(0, 3fr);
+      display: grid;
+      grid-template-columns: minmax(0, var(--_list-width)) minmax(0, 1fr);
+      height: 100%;
+      background: var(--_bg);
+      border: 1px solid var(--_border);
+      border-radius: var(--_radius);
+      overflow: hidden;
     }
     .sidebar {
-      border-inline-end: 0;
+      display: flex;
+      flex-direction: column;
+      min-height: 0;
+      border-inline-end: 1px solid var(--_border);
+    }
+    .header {
+      display: flex;
+      align-items: center;
+      gap: 8px;
+      padding-inline: 16px 12px;
+      min-height: 56px;
       border-block-end: 1px solid var(--_border);
     }
-  }
-
-  @media (prefers-reduced-motion: reduce) {
-    .status.streaming::before {
-      animation: none;
+    .count {
+      color: var(--_muted);
+      font-size: 0.8em;
+      white-space: nowrap;
     }
-  }
-`,
+    .spacer {
+      flex: 1;
+    }
+    .header .secondary {
+      padding: 4px 10px;
+      font-size: 0.85em;
+    }
+
+    .list {
+      flex: 1;
+      min-height: 0;
+      margin: 0;
+      padding: 6px;
+      list-style: none;
+      overflow-y: auto;
+      overscroll-behavior: contain;
+    }
+    .list li {
+      /* Hundreds of rows: let the browser skip layout and paint of those off-screen. */
+      content-visibility: auto;
+      contain-intrinsic-size: auto 58px;
+    }
+    .row {
+      display: flex;
+      flex-direction: column;
+      gap: 2px;
+      width: 100%;
+      padding: 8px 10px;
+      border: 0;
+      border-radius: 10px;
+      background: transparent;
+      text-align: start;
+    }
+    .row:hover {
+      background: var(--_assistant-bg);
+    }
+    .row[aria-current="true"] {
+      background: var(--_badge-bg);
+      box-shadow: inset 3px 0 0 var(--_accent);
+    }
+    .row:focus-visible {
+      outline-offset: -2px;
+    }
+    .row-title {
+      overflow: hidden;
+      text-overflow: ellipsis;
+      white-space: nowrap;
+      font-weight: 500;
+    }
+    .row-meta {
+      display: flex;
+      align-items: center;
+      gap: 8px;
+      color: var(--_muted);
+      font-size: 0.8em;
+    }
+    .status {
+      padding: 0 7px;
+      border-radius: 999px;
+      font-weight: 600;
+      background: var(--_assistant-bg);
+      color: var(--_muted);
+    }
+    .status.streaming {
+      background: var(--_badge-bg);
+      color: var(--_badge-text);
+    }
+    .status.streaming::before {
+      content: "";
+      display: inline-block;
+      width: 6px;
+      height: 6px;
+      margin-inline-end: 5px;
+      vertical-align: middle;
+      border-radius: 50%;
+      background: currentColor;
+      animation: pulse 1.2s infinite ease-in-out;
+    }
+    .status.error {
+      background: var(--_error-bg);
+      color: var(--_error);
+    }
+    @keyframes pulse {
+      50% {
+        opacity: 0.3;
+      }
+    }
+
+    .more {
+      padding: 8px 12px 12px;
+      border-block-start: 1px solid var(--_border);
+    }
+    .more .secondary {
+      width: 100%;
+    }
+
+    .empty,
+    .placeholder {
+      margin: auto;
+      padding: 24px;
+      text-align: center;
+      color: var(--_muted);
+    }
+    .empty-title {
+      margin: 0 0 4px;
+      color: var(--_text);
+      font-weight: 600;
+    }
+
+    .viewer {
+      display: flex;
+      min-width: 0;
+      min-height: 0;
+    }
+    .viewer ai-chat-stream {
+      flex: 1;
+      height: 100%;
+      min-width: 0;
+    }
+    .viewer ai-chat-stream::part(panel) {
+      border: 0;
+      border-radius: 0;
+    }
+
+    /* Narrow: the list above the conversation. */
+    @container (max-width: 640px) {
+      .console {
+        grid-template-columns: minmax(0, 1fr);
+        grid-template-rows: minmax(0, 2fr) minmax(0, 3fr);
+      }
+      .sidebar {
+        border-inline-end: 0;
+        border-block-end: 1px solid var(--_border);
+      }
+    }
+
+    @media (prefers-reduced-motion: reduce) {
+      .status.streaming::before {
+        animation: none;
+      }
+    }
+  `,
 ];

@@ -19,7 +19,9 @@ const STORAGE_PREFIX = "ai-chat-console:";
 const AGE_TICK_MS = 30_000;
 const DEFAULT_PAGE_SIZE = 50;
 /** The embedded chat's parts (those an observe view has), forwarded with a `chat-` prefix. */
-const CHAT_PARTS = ["panel", "header", "messages", "message", "user", "assistant"].map((p) => `${p}: chat-${p}`).join(", ");
+const CHAT_PARTS = ["panel", "header", "messages", "message", "user", "assistant"]
+  .map((p) => `${p}: chat-${p}`)
+  .join(", ");
 
 /** sessionStorage key of a remembered operator session token (per deployment URL); never the secret. */
 export const consoleStorageKey = (convexUrl: string): string => `${STORAGE_PREFIX}${convexUrl}`;
@@ -173,7 +175,10 @@ export class AiChatConsole extends LitElement {
    * accepted it and the first page of threads arrived, `false` when it was refused (the form
    * then shows why). `remember` keeps it in `sessionStorage` for this tab.
    */
-  async signIn(secret: string, { remember = false, name = "" }: { remember?: boolean; name?: string } = {}): Promise<boolean> {
+  async signIn(
+    secret: string,
+    { remember = false, name = "" }: { remember?: boolean; name?: string } = {},
+  ): Promise<boolean> {
     this.#settle?.(false);
     this.#settle = null;
     const strings = this.effectiveStrings;
@@ -248,8 +253,7 @@ export class AiChatConsole extends LitElement {
     if (remembered) {
       this.phase = "verifying";
       void this._resume(remembered, true);
-    }
-    else if (this.phase !== "signed-out") this._list.setTarget(this._listTarget());
+    } else if (this.phase !== "signed-out") this._list.setTarget(this._listTarget());
   }
 
   private _listTarget() {
@@ -279,7 +283,12 @@ export class AiChatConsole extends LitElement {
       this.phase = "signed-in";
       if (this.#remember) writeRemembered(this._deployment.url, this.#secret);
       const client = this._deployment.client;
-      this.#stopUsage = client?.onUpdate(api.operator.usage, { token: this.#secret }, (usage) => (this._usage = usage), () => {});
+      this.#stopUsage = client?.onUpdate(
+        api.operator.usage,
+        { token: this.#secret },
+        (usage) => (this._usage = usage),
+        () => {},
+      );
       this.#settle?.(true);
       this.#settle = null;
     }
@@ -368,7 +377,14 @@ export class AiChatConsole extends LitElement {
         <p class="hint">${strings.signInHint}</p>
         <label class="field">
           <span class="label">${strings.nameLabel}</span>
-          <input part="name-input" type="text" name="operator-name" autocomplete="name" maxlength="60" ?disabled=${verifying} />
+          <input
+            part="name-input"
+            type="text"
+            name="operator-name"
+            autocomplete="name"
+            maxlength="60"
+            ?disabled=${verifying}
+          />
         </label>
         <label class="field">
           <span class="label">${strings.secretLabel}</span>
@@ -389,9 +405,11 @@ export class AiChatConsole extends LitElement {
           <span>${strings.remember}</span>
         </label>
         <p id="remember-hint" class="hint small">${strings.rememberHint}</p>
-        ${this._formError
-          ? html`<p id="form-error" part="form-error" class="form-error" role="alert">${this._formError}</p>`
-          : nothing}
+        ${
+          this._formError
+            ? html`<p id="form-error" part="form-error" class="form-error" role="alert">${this._formError}</p>`
+            : nothing
+        }
         <button part="sign-in-button" class="primary" type="submit" ?disabled=${verifying}>
           ${verifying ? strings.signingIn : strings.signIn}
         </button>
@@ -414,53 +432,80 @@ export class AiChatConsole extends LitElement {
           <h2 class="title">${strings.heading}</h2>
           ${threads.length ? html`<span class="count">${format(strings.loadedCount, { count: threads.length })}</span>` : nothing}
           <span class="spacer"></span>
-          ${this._usage
-            ? html`<span part="usage" class="count">${format(strings.usage, { tokens: this._usage.tokens.toLocaleString(this._locale.value), budget: this._usage.budget.toLocaleString(this._locale.value) })}</span>`
-            : nothing}
-          <button part="sign-out-button" class="secondary" type="button" @click=${this.signOut}>${strings.signOut}</button>
+          ${
+            this._usage
+              ? html`<span part="usage" class="count"
+                  >${format(strings.usage, { tokens: this._usage.tokens.toLocaleString(this._locale.value), budget: this._usage.budget.toLocaleString(this._locale.value) })}</span
+                >`
+              : nothing
+          }
+          <button part="sign-out-button" class="secondary" type="button" @click=${this.signOut}>
+            ${strings.signOut}
+          </button>
         </header>
-        ${threads.length === 0
-          ? html`<div class="empty" role="status">
-              <p class="empty-title">${strings.emptyTitle}</p>
-              <p class="hint">${strings.emptyHint}</p>
-            </div>`
-          : html`<ul part="list" class="list" aria-label=${strings.threadsLabel} @click=${this._onListClick} @keydown=${this._onListKeydown}>
-              ${repeat(threads, (t) => t._id, (t) => this._renderRow(t, strings, t._id === focusId))}
-            </ul>`}
-        ${this._list.canLoadMore || this._list.loadingMore
-          ? html`<div class="more">
-              <button
-                part="load-more-button"
-                class="secondary"
-                type="button"
-                ?disabled=${this._list.loadingMore}
-                @click=${() => this._list.loadMore()}
+        ${
+          threads.length === 0
+            ? html`<div class="empty" role="status">
+                <p class="empty-title">${strings.emptyTitle}</p>
+                <p class="hint">${strings.emptyHint}</p>
+              </div>`
+            : html`<ul
+                part="list"
+                class="list"
+                aria-label=${strings.threadsLabel}
+                @click=${this._onListClick}
+                @keydown=${this._onListKeydown}
               >
-                ${this._list.loadingMore ? strings.loadingMore : strings.loadMore}
-              </button>
-            </div>`
-          : nothing}
+                ${repeat(
+                  threads,
+                  (t) => t._id,
+                  (t) => this._renderRow(t, strings, t._id === focusId),
+                )}
+              </ul>`
+        }
+        ${
+          this._list.canLoadMore || this._list.loadingMore
+            ? html`<div class="more">
+                <button
+                  part="load-more-button"
+                  class="secondary"
+                  type="button"
+                  ?disabled=${this._list.loadingMore}
+                  @click=${() => this._list.loadMore()}
+                >
+                  ${this._list.loadingMore ? strings.loadingMore : strings.loadMore}
+                </button>
+              </div>`
+            : nothing
+        }
       </section>
       <div part="viewer" class="viewer">
-        ${this.thread
-          ? html`<ai-chat-stream
-              part="chat"
-              exportparts=${CHAT_PARTS}
-              mode="observe"
-              convex-url=${this.convexUrl}
-              theme=${this.theme}
-              heading=${open ? open.title || strings.untitled : ""}
-              .thread=${this.thread}
-              .observerToken=${this.#secret}
-            ></ai-chat-stream>`
-          : html`<div class="placeholder"><p>${strings.selectHint}</p></div>`}
+        ${
+          this.thread
+            ? html`<ai-chat-stream
+                part="chat"
+                exportparts=${CHAT_PARTS}
+                mode="observe"
+                convex-url=${this.convexUrl}
+                theme=${this.theme}
+                heading=${open ? open.title || strings.untitled : ""}
+                .thread=${this.thread}
+                .observerToken=${this.#secret}
+              ></ai-chat-stream>`
+            : html`<div class="placeholder"><p>${strings.selectHint}</p></div>`
+        }
       </div>
     </div>`;
   }
 
   private _renderRow(t: ThreadView, strings: ConsoleStrings, tabbable: boolean): TemplateResult {
     const selected = t._id === this.thread;
-    const label = t.status === "streaming" ? strings.statusStreaming : t.status === "error" ? strings.statusError : strings.statusIdle;
+    const label =
+      t.status === "streaming"
+        ? strings.statusStreaming
+        : t.status === "error"
+          ? strings.statusError
+          : strings.statusIdle;
     return html`<li>
       <button
         part=${selected ? "thread selected" : "thread"}
@@ -473,7 +518,9 @@ export class AiChatConsole extends LitElement {
         <span class="row-title">${t.title || strings.untitled}</span>
         <span class="row-meta">
           <span part="status ${t.status}" class="status ${t.status}">${label}</span>
-          <time datetime=${new Date(t.lastMessageAt).toISOString()} title=${new Date(t.lastMessageAt).toLocaleString(this._locale.value)}
+          <time
+            datetime=${new Date(t.lastMessageAt).toISOString()}
+            title=${new Date(t.lastMessageAt).toLocaleString(this._locale.value)}
             >${this._age(t.lastMessageAt, strings)}</time
           >
         </span>

@@ -1,7 +1,15 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
-import { api, isActive, toErrorInfo, type ChatErrorInfo, type ErrorCode, type MessageStatus, type MessageView } from "./api.js";
+import {
+  api,
+  isActive,
+  toErrorInfo,
+  type ChatErrorInfo,
+  type ErrorCode,
+  type MessageStatus,
+  type MessageView,
+} from "./api.js";
 import type { ChatClient } from "./convex-pool.js";
 import { AnnouncerController } from "./controllers/announcer.js";
 import { ClientController } from "./controllers/client.js";
@@ -179,7 +187,10 @@ export class AiChatStream extends LitElement {
     this._conversation,
     {
       onSendFailed: (err, prompt) => {
-        const info = toErrorInfo(err, err instanceof TypeError ? "The request did not reach the server." : "The request failed.");
+        const info = toErrorInfo(
+          err,
+          err instanceof TypeError ? "The request did not reach the server." : "The request failed.",
+        );
         this._fail(info, prompt);
       },
     },
@@ -241,7 +252,10 @@ export class AiChatStream extends LitElement {
     }
     // A mutation sent while offline would wait silently for the connection: say so and keep the text.
     if (!this._connection.online) {
-      this._fail({ code: "OFFLINE", message: "Not sent: the deployment is unreachable or the browser is offline." }, prompt);
+      this._fail(
+        { code: "OFFLINE", message: "Not sent: the deployment is unreachable or the browser is offline." },
+        prompt,
+      );
       return;
     }
     this._scroll.jumpToLatest();
@@ -295,7 +309,9 @@ export class AiChatStream extends LitElement {
     if (changed.has("open") && this.open) this._unread.clear();
     // Setting another thread aborts a reply driven for the old one.
     this._conversation.setTarget(
-      this._deployment.client && this.thread ? { client: this._deployment.client, threadId: this.thread, ...this._session.tokenArg } : null,
+      this._deployment.client && this.thread
+        ? { client: this._deployment.client, threadId: this.thread, ...this._session.tokenArg }
+        : null,
     );
     if (!this._streaming) this._waitAsked = false;
     this.status = this._computeStatus();
@@ -327,7 +343,9 @@ export class AiChatStream extends LitElement {
   /** The last message is a reply that failed or timed out. */
   private _lastReplyFailed(): boolean {
     const last = this._conversation.messages?.at(-1);
-    return last?.role === "assistant" && (last.status === "error" || last.status === "timeout") && !this._session.retrying;
+    return (
+      last?.role === "assistant" && (last.status === "error" || last.status === "timeout") && !this._session.retrying
+    );
   }
 
   private _onConversationError(info: ChatErrorInfo): void {
@@ -372,10 +390,15 @@ export class AiChatStream extends LitElement {
       this._report({ code, message: detail || visitorMessage({ code }, strings) });
     }
     const said =
-      status === "done" ? (unseen ? format(strings.newReply, { preview: this._unread.preview }) : strings.responseComplete)
-      : status === "stopped" ? strings.stopped
-      : status === "timeout" ? strings.timeoutError
-      : strings.replyError;
+      status === "done"
+        ? unseen
+          ? format(strings.newReply, { preview: this._unread.preview })
+          : strings.responseComplete
+        : status === "stopped"
+          ? strings.stopped
+          : status === "timeout"
+            ? strings.timeoutError
+            : strings.replyError;
     this._announcer.announce(said);
     this.dispatchEvent(new AiChatStreamEndEvent(threadId, streamId, status, text));
   }
@@ -469,11 +492,14 @@ export class AiChatStream extends LitElement {
         ${this.open ? iconClose : iconChat}
         ${unread ? html`<span part="unread" class="unread" aria-hidden="true">${unread}</span>` : nothing}
       </button>
-      ${unread && this._unread.preview
-        ? html`<button part="unread-preview" class="unread-preview" type="button" dir="auto" @click=${this._toggle}>${this._unread.preview}</button>`
-        : nothing}
-      ${this._renderPanel(strings)}
-      ${this.open ? nothing : this._renderLiveRegion()}
+      ${
+        unread && this._unread.preview
+          ? html`<button part="unread-preview" class="unread-preview" type="button" dir="auto" @click=${this._toggle}>
+              ${this._unread.preview}
+            </button>`
+          : nothing
+      }
+      ${this._renderPanel(strings)} ${this.open ? nothing : this._renderLiveRegion()}
     `;
   }
 
@@ -489,48 +515,83 @@ export class AiChatStream extends LitElement {
     const observe = this.mode === "observe";
     const aiNote = this.aiNote === "-" ? "" : this.aiNote || strings.aiNote;
     const content = html`
-        <header part="header" class="header">
-          <h2 class="title">${heading}</h2>
-          ${demo ? html`<span class="badge" title=${strings.demoBadgeTitle}>${strings.demoBadge}</span>` : nothing}
-          ${observe ? html`<span class="badge muted">${strings.readOnly}</span>` : nothing}
-          <span class="spacer"></span>
-          ${!observe && this.thread
-            ? html`<button part="new-conversation" class="text-button" type="button" @click=${this.newConversation}>${iconNew}<span>${strings.newConversation}</span></button>`
-            : nothing}
-          ${this.launcher
-            ? html`<button class="icon-button" type="button" aria-label=${strings.closeChat} title=${strings.closeChat} @click=${this._close}>
+      <header part="header" class="header">
+        <h2 class="title">${heading}</h2>
+        ${demo ? html`<span class="badge" title=${strings.demoBadgeTitle}>${strings.demoBadge}</span>` : nothing}
+        ${observe ? html`<span class="badge muted">${strings.readOnly}</span>` : nothing}
+        <span class="spacer"></span>
+        ${
+          !observe && this.thread
+            ? html`<button part="new-conversation" class="text-button" type="button" @click=${this.newConversation}>
+                ${iconNew}<span>${strings.newConversation}</span>
+              </button>`
+            : nothing
+        }
+        ${
+          this.launcher
+            ? html`<button
+                class="icon-button"
+                type="button"
+                aria-label=${strings.closeChat}
+                title=${strings.closeChat}
+                @click=${this._close}
+              >
                 ${iconClose}
               </button>`
-            : nothing}
-        </header>
-        ${this._connection.online ? nothing : html`<div class="notice offline" role="status">${strings.offline}</div>`}
-        <div class="transcript">
-          <div
-            part="messages"
-            class="messages"
-            role="region"
-            aria-label=${strings.conversationLabel}
-            tabindex="0"
-            @click=${this._copy.onClick}
-            @scroll=${this._onScroll}
-          >
-            ${this._conversation.hasEarlier
-              ? html`<button type="button" part="load-earlier" class="earlier" ?disabled=${this._conversation.loadingEarlier} @click=${this._earlier.load}>
+            : nothing
+        }
+      </header>
+      ${this._connection.online ? nothing : html`<div class="notice offline" role="status">${strings.offline}</div>`}
+      <div class="transcript">
+        <div
+          part="messages"
+          class="messages"
+          role="region"
+          aria-label=${strings.conversationLabel}
+          tabindex="0"
+          @click=${this._copy.onClick}
+          @scroll=${this._onScroll}
+        >
+          ${
+            this._conversation.hasEarlier
+              ? html`<button
+                  type="button"
+                  part="load-earlier"
+                  class="earlier"
+                  ?disabled=${this._conversation.loadingEarlier}
+                  @click=${this._earlier.load}
+                >
                   ${strings.loadEarlier}
                 </button>`
-              : nothing}
-            ${messages.length === 0 && !this._sending ? emptyState(this.greeting || strings.greeting, observe ? "" : strings.emptyHint, aiNote) : nothing}
-            ${repeat(messages, (m) => m._id, (m, i) => this._renderMessage(m, i === messages.length - 1, strings))}
-            ${this._session.showsPendingPrompt(messages) ? userRow(this._session.pendingPrompt!, strings, true) : nothing}
-            ${this._sending && !this._conversation.hasActiveReply ? thinkingRow(strings) : nothing}
-          </div>
-          ${this._scroll.hasNewBelow
-            ? html`<button part="new-messages" class="jump" type="button" @click=${this._scroll.jumpToLatest}>${strings.newMessages} ↓</button>`
-            : nothing}
+              : nothing
+          }
+          ${messages.length === 0 && !this._sending ? emptyState(this.greeting || strings.greeting, observe ? "" : strings.emptyHint, aiNote) : nothing}
+          ${repeat(
+            messages,
+            (m) => m._id,
+            (m, i) => this._renderMessage(m, i === messages.length - 1, strings),
+          )}
+          ${this._session.showsPendingPrompt(messages) ? userRow(this._session.pendingPrompt!, strings, true) : nothing}
+          ${this._sending && !this._conversation.hasActiveReply ? thinkingRow(strings) : nothing}
         </div>
-        ${this._renderProblems(strings)}
-        <div part="human-check" class="human-check" role="group" aria-label=${strings.humanCheck} ?hidden=${!this._humanCheck.active}></div>
-        ${observe
+        ${
+          this._scroll.hasNewBelow
+            ? html`<button part="new-messages" class="jump" type="button" @click=${this._scroll.jumpToLatest}>
+                ${strings.newMessages} ↓
+              </button>`
+            : nothing
+        }
+      </div>
+      ${this._renderProblems(strings)}
+      <div
+        part="human-check"
+        class="human-check"
+        role="group"
+        aria-label=${strings.humanCheck}
+        ?hidden=${!this._humanCheck.active}
+      ></div>
+      ${
+        observe
           ? nothing
           : composerTemplate(
               {
@@ -542,13 +603,21 @@ export class AiChatStream extends LitElement {
                 placeholder: this.placeholder || strings.placeholder,
                 strings,
               },
-              { onSubmit: (e) => this._onSubmit(e), onInput: (e) => this._onInput(e), onKeydown: (e) => this._onKeydown(e), onStop: () => this._onStopClick() },
-            )}
-        ${this.launcher && !this.open ? nothing : this._renderLiveRegion()}
+              {
+                onSubmit: (e) => this._onSubmit(e),
+                onInput: (e) => this._onInput(e),
+                onKeydown: (e) => this._onKeydown(e),
+                onStop: () => this._onStopClick(),
+              },
+            )
+      }
+      ${this.launcher && !this.open ? nothing : this._renderLiveRegion()}
     `;
     // In launcher mode the panel is a <dialog> (ModalController opens it, modal on small screens).
     return this.launcher
-      ? html`<dialog id="panel" part="panel" class="panel" aria-label=${heading} @cancel=${this._onDialogCancel}>${content}</dialog>`
+      ? html`<dialog id="panel" part="panel" class="panel" aria-label=${heading} @cancel=${this._onDialogCancel}>
+          ${content}
+        </dialog>`
       : html`<section id="panel" part="panel" class="panel" aria-label=${heading}>${content}</section>`;
   }
 
@@ -574,7 +643,13 @@ export class AiChatStream extends LitElement {
     const text = streaming ? settledText(reply?.text ?? m.text) : (reply?.text ?? m.text);
     if (streaming && !text) return thinkingRow(strings);
     const options = { allowImages: this.allowImages, copyLabel: strings.copy, imageLabel: strings.image };
-    return replyRow(status, streaming, this._markdown.blocks(m._id, text, options), this._replyEnd(m, status, last, strings), strings);
+    return replyRow(
+      status,
+      streaming,
+      this._markdown.blocks(m._id, text, options),
+      this._replyEnd(m, status, last, strings),
+      strings,
+    );
   }
 
   /** The marker on a reply that did not finish; the last failed one offers Retry. */
@@ -589,7 +664,9 @@ export class AiChatStream extends LitElement {
   private _renderProblems(strings: ChatStrings): TemplateResult | typeof nothing {
     const remaining = this._rateLimit.secondsLeft;
     if (remaining > 0) {
-      return html`<div class="banner rate-limit" role="alert">${format(strings.rateLimited, { seconds: remaining })}</div>`;
+      return html`<div class="banner rate-limit" role="alert">
+        ${format(strings.rateLimited, { seconds: remaining })}
+      </div>`;
     }
     const failure = this._error;
     if (!failure) return nothing;

@@ -51,7 +51,9 @@ export const isFullPage = (page: readonly MessageView[]): boolean =>
 
 export const api = {
   threads: {
-    create: makeFunctionReference<"mutation", { token?: string; origin?: string }, CreateThreadResult>("threads:create"),
+    create: makeFunctionReference<"mutation", { token?: string; origin?: string }, CreateThreadResult>(
+      "threads:create",
+    ),
     share: makeFunctionReference<"mutation", { threadId: string; token?: string; expiresInMs?: number }, ShareResult>(
       "threads:share",
     ),
@@ -74,9 +76,11 @@ export const api = {
     >("messages:retry"),
   },
   streams: {
-    read: makeFunctionReference<"query", { streamId: string; token?: string; cursor: number; from?: number; to?: number }, StreamSlice>(
-      "streams:read",
-    ),
+    read: makeFunctionReference<
+      "query",
+      { streamId: string; token?: string; cursor: number; from?: number; to?: number },
+      StreamSlice
+    >("streams:read"),
     tail: makeFunctionReference<"query", { streamId: string; token?: string }, StreamDelta | null>("streams:tail"),
   },
   config: {

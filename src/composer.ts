@@ -35,7 +35,10 @@ const count = (n: number): string => n.toLocaleString("en-US");
 export function composerState(input: ComposerInput, strings: ChatStrings): ComposerState {
   const { text, limit } = input;
   const over = limit > 0 && text.length > limit;
-  const counter = limit > 0 && text.length >= limit * COUNTER_FROM ? format(strings.charCount, { count: count(text.length), limit: count(limit) }) : null;
+  const counter =
+    limit > 0 && text.length >= limit * COUNTER_FROM
+      ? format(strings.charCount, { count: count(text.length), limit: count(limit) })
+      : null;
   let hint: string | null = null;
   if (over) hint = format(strings.overLimit, { count: count(text.length - limit) });
   else if (input.waitAsked && input.streaming) hint = strings.waitForReply;
@@ -68,16 +71,34 @@ export function composerTemplate(view: ComposerView, on: ComposerHandlers): Temp
         @input=${on.onInput}
         @keydown=${on.onKeydown}
       ></textarea>
-      ${view.streaming
-        ? html`<button part="stop-button" class="stop" type="button" aria-label=${strings.stop} title=${strings.stop} @click=${on.onStop}>
-            ${iconStop}
-          </button>`
-        : html`<button part="send-button" class="send" type="submit" aria-label=${strings.send} title=${strings.send} ?disabled=${!state.canSend}>
-            ${iconSend}
-          </button>`}
+      ${
+        view.streaming
+          ? html`<button
+              part="stop-button"
+              class="stop"
+              type="button"
+              aria-label=${strings.stop}
+              title=${strings.stop}
+              @click=${on.onStop}
+            >
+              ${iconStop}
+            </button>`
+          : html`<button
+              part="send-button"
+              class="send"
+              type="submit"
+              aria-label=${strings.send}
+              title=${strings.send}
+              ?disabled=${!state.canSend}
+            >
+              ${iconSend}
+            </button>`
+      }
     </form>
     <div class="composer-meta">
-      <span id="composer-hint" part="composer-hint" class="hint ${state.over ? "over" : ""}" role="status">${state.hint ?? ""}</span>
+      <span id="composer-hint" part="composer-hint" class="hint ${state.over ? "over" : ""}" role="status"
+        >${state.hint ?? ""}</span
+      >
       ${state.counter ? html`<span id="composer-counter" part="counter" class="counter ${state.over ? "over" : ""}">${state.counter}</span>` : nothing}
     </div>`;
 }

@@ -37,8 +37,34 @@ type Links = TokensList["links"];
 type Link = Links[string];
 
 const ALLOWED_TAGS = [
-  "a", "p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li",
-  "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "img", "span",
+  "a",
+  "p",
+  "br",
+  "strong",
+  "em",
+  "del",
+  "s",
+  "code",
+  "pre",
+  "blockquote",
+  "ul",
+  "ol",
+  "li",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "hr",
+  "table",
+  "thead",
+  "tbody",
+  "tr",
+  "th",
+  "td",
+  "img",
+  "span",
 ];
 const ALLOWED_ATTR = ["href", "title", "alt", "src", "class", "start", "align"];
 // DOMPurify tests every attribute that is not "URI-safe" against ALLOWED_URI_REGEXP, so without
@@ -110,16 +136,18 @@ export class MarkdownRenderer {
     this._allowImages = opts.allowImages ?? "";
     this._copyLabel = opts.copyLabel ?? "Copy";
     this._imageLabel = opts.imageLabel ?? "Image";
-    const self = this;
+    // marked calls tokenizers with `this` bound to itself, so the depth count is reached through
+    // arrow functions that keep this renderer's `this`.
+    const enter = (): boolean => this._nesting < MAX_NESTING && ++this._nesting > 0;
+    const leave = (): void => void this._nesting--;
     const nested = (tokenize: (this: Tokenizer, src: string) => Token | undefined) =>
       function (this: Tokenizer, src: string) {
         // `undefined` (not `false`) so marked does not fall back to its own tokenizer.
-        if (self._nesting >= MAX_NESTING) return undefined;
-        self._nesting++;
+        if (!enter()) return undefined;
         try {
           return tokenize.call(this, src);
         } finally {
-          self._nesting--;
+          leave();
         }
       };
     this._marked = new Marked({
@@ -133,14 +161,14 @@ export class MarkdownRenderer {
         html({ text }) {
           return escapeHtml(text);
         },
-        image({ href, title, text }) {
+        image: ({ href, title, text }) => {
           const alt = escapeHtml(text);
-          if (isAllowedImage(href, self._allowImages)) {
+          if (isAllowedImage(href, this._allowImages)) {
             const t = title ? ` title="${escapeHtml(title)}"` : "";
             return `<img src="${escapeHtml(href)}" alt="${alt}"${t}>`;
           }
           if (SAFE_URL.test(href ?? "")) {
-            return `<a href="${escapeHtml(href)}" class="blocked-image">${alt || escapeHtml(self._imageLabel)}</a>`;
+            return `<a href="${escapeHtml(href)}" class="blocked-image">${alt || escapeHtml(this._imageLabel)}</a>`;
           }
           return alt;
         },
@@ -198,7 +226,8 @@ export class MarkdownRenderer {
     // What `lexer.lex` does after the blocks, with the guard against quadratic inline input.
     for (const { src: inline, tokens } of lexer.inlineQueue) {
       lexer.state.inRawBlock = false;
-      if (isPathologicalInline(inline)) tokens.push({ type: "text", raw: inline, text: inline, escaped: false } as Tokens.Text);
+      if (isPathologicalInline(inline))
+        tokens.push({ type: "text", raw: inline, text: inline, escaped: false } as Tokens.Text);
       else lexer.inlineTokens(inline, tokens);
     }
     lexer.inlineQueue = [];
@@ -350,7 +379,8 @@ export class MarkdownStream {
     if (key !== this._linksKey) {
       this._linksKey = key;
       for (const s of this._stable) {
-        if (!s.plain && [...s.used].some(([label, link]) => JSON.stringify(links[label]) !== JSON.stringify(link))) this._renderSegment(s, links);
+        if (!s.plain && [...s.used].some(([label, link]) => JSON.stringify(links[label]) !== JSON.stringify(link)))
+          this._renderSegment(s, links);
       }
     }
     for (const s of fresh) if (!s.plain) this._renderSegment(s, links);

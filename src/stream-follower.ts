@@ -135,9 +135,17 @@ export class StreamFollower {
         const before = this.text.length;
         this.reads++;
         // Only up to the first delta the subscription already brought beyond the gap.
-        const next = this._ahead.reduce<StreamDelta | null>((a, d) => (d.start > before && (!a || d.start < a.start) ? d : a), null);
+        const next = this._ahead.reduce<StreamDelta | null>(
+          (a, d) => (d.start > before && (!a || d.start < a.start) ? d : a),
+          null,
+        );
         const to = next ? { to: next.start } : {};
-        const slice: StreamSlice = await this._opts.client.query(api.streams.read, { ...this._args, cursor: 0, from: before, ...to });
+        const slice: StreamSlice = await this._opts.client.query(api.streams.read, {
+          ...this._args,
+          cursor: 0,
+          from: before,
+          ...to,
+        });
         if (this._stopped) return;
         this._apply(slice.start, slice.text);
         this._applyReceived();

@@ -21,14 +21,19 @@ export function emptyState(greeting: string, hint: string, aiNote: string): Temp
 /** A visitor's message; `pending` while the server does not have it yet. */
 export function userRow(text: string, strings: ChatStrings, pending: boolean): TemplateResult {
   return html`<div part="message user" class="row user ${pending ? "pending" : ""}">
-    <div class="bubble"><span class="sr-only">${strings.you}:</span><div class="text" dir="auto">${text}</div></div>
+    <div class="bubble">
+      <span class="sr-only">${strings.you}:</span>
+      <div class="text" dir="auto">${text}</div>
+    </div>
   </div>`;
 }
 
 /** A reply that has no text yet. */
 export function thinkingRow(strings: ChatStrings): TemplateResult {
   return html`<div part="message assistant" class="row assistant">
-    <div class="bubble thinking"><span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>${strings.thinking}</div>
+    <div class="bubble thinking">
+      <span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>${strings.thinking}
+    </div>
   </div>`;
 }
 
@@ -36,20 +41,38 @@ export function thinkingRow(strings: ChatStrings): TemplateResult {
 export type ReplyEnd = { note: string; failed: boolean; onRetry?: () => void; retrying?: boolean } | null;
 
 /** A reply: its rendered Markdown blocks, marked while it still streams and when it did not finish. */
-export function replyRow(status: MessageStatus, streaming: boolean, blocks: HTMLElement[], end: ReplyEnd, strings: ChatStrings): TemplateResult {
+export function replyRow(
+  status: MessageStatus,
+  streaming: boolean,
+  blocks: HTMLElement[],
+  end: ReplyEnd,
+  strings: ChatStrings,
+): TemplateResult {
   return html`
     <div part="message assistant" class="row assistant ${end?.failed ? "failed" : ""}" data-status=${status}>
       <div class="bubble markdown ${streaming ? "streaming" : ""}">
         <span class="sr-only">${strings.assistant}:</span>
         <div class="text" dir="auto">${blocks}</div>
-        ${end
-          ? html`<p part=${end.failed ? "reply-error" : "reply-note"} class="note ${end.failed ? "failed" : ""}">
-              ${end.failed ? html`<span class="mark" aria-hidden="true">!</span>` : nothing}<span>${end.note}</span>
-              ${end.onRetry
-                ? html`<button type="button" part="retry-button" class="retry" ?disabled=${end.retrying} @click=${end.onRetry}>${strings.retry}</button>`
-                : nothing}
-            </p>`
-          : nothing}
+        ${
+          end
+            ? html`<p part=${end.failed ? "reply-error" : "reply-note"} class="note ${end.failed ? "failed" : ""}">
+                ${end.failed ? html`<span class="mark" aria-hidden="true">!</span>` : nothing}<span>${end.note}</span>
+                ${
+                  end.onRetry
+                    ? html`<button
+                        type="button"
+                        part="retry-button"
+                        class="retry"
+                        ?disabled=${end.retrying}
+                        @click=${end.onRetry}
+                      >
+                        ${strings.retry}
+                      </button>`
+                    : nothing
+                }
+              </p>`
+            : nothing
+        }
       </div>
     </div>
   `;

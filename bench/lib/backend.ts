@@ -85,10 +85,20 @@ export const deltaStats = query({
 
 /** The bench-only functions of BASELINE_MODULE; the app's own functions are `api` (src/api.ts). */
 export const refs = {
-  getStreamBody: makeFunctionReference<"query", { streamId: string }, { text: string; status: MessageStatus }>("benchBaseline:getStreamBody"),
-  seedHistory: makeFunctionReference<"mutation", { threadId: string; chars: number }, null>("benchBaseline:seedHistory"),
-  listAll: makeFunctionReference<"query", { threadId: string }, { _id: string; status: MessageStatus; text: string }[]>("benchBaseline:listAll"),
-  deltaStats: makeFunctionReference<"query", { streamId: string }, { count: number; sizes: number[]; times: number[]; text: string }>("benchBaseline:deltaStats"),
+  getStreamBody: makeFunctionReference<"query", { streamId: string }, { text: string; status: MessageStatus }>(
+    "benchBaseline:getStreamBody",
+  ),
+  seedHistory: makeFunctionReference<"mutation", { threadId: string; chars: number }, null>(
+    "benchBaseline:seedHistory",
+  ),
+  listAll: makeFunctionReference<"query", { threadId: string }, { _id: string; status: MessageStatus; text: string }[]>(
+    "benchBaseline:listAll",
+  ),
+  deltaStats: makeFunctionReference<
+    "query",
+    { streamId: string },
+    { count: number; sizes: number[]; times: number[]; text: string }
+  >("benchBaseline:deltaStats"),
 };
 
 /** Limits a benchmark would trip over (one visitor sends many messages). */
@@ -298,10 +308,15 @@ export function followOurs(client: ConvexClient, watch: Watch): Follower {
   // Counts the characters each update and read brings, as they arrive on the socket.
   const counting: ChatClient = {
     onUpdate: (query, args, callback, onError) =>
-      client.onUpdate(query, args, (value: { text?: string } | null) => {
-        received += value?.text?.length ?? 0;
-        callback(value);
-      }, onError),
+      client.onUpdate(
+        query,
+        args,
+        (value: { text?: string } | null) => {
+          received += value?.text?.length ?? 0;
+          callback(value);
+        },
+        onError,
+      ),
     query: async (query, args) => {
       const value = await client.query(query, args);
       received += (value as { text?: string }).text?.length ?? 0;
@@ -313,20 +328,30 @@ export function followOurs(client: ConvexClient, watch: Watch): Follower {
     close: () => client.close(),
   };
   const { threadId, streamId, token, after } = watch;
-  const stopLive = client.onUpdate(api.messages.live, { threadId, token, ...(after !== undefined ? { after } : {}) }, (messages) => {
-    const m = messages.find((x) => x.streamId === streamId);
-    if (!m || finishing) return;
-    f.status = m.status;
-    stream ??= new StreamFollower({ client: counting, streamId, token, onText: grew, onError: (e) => console.error(e) });
-    if (!FINAL_STATUSES.has(m.status)) return stream.follow();
-    finishing = true;
-    void stream.finish(m.length).then((text) => {
-      if (text.length > f.text.length) grew(text);
-      f.doubled = received - f.text.length;
-      f.gaps = stream!.reads;
-      resolveDone();
-    });
-  });
+  const stopLive = client.onUpdate(
+    api.messages.live,
+    { threadId, token, ...(after !== undefined ? { after } : {}) },
+    (messages) => {
+      const m = messages.find((x) => x.streamId === streamId);
+      if (!m || finishing) return;
+      f.status = m.status;
+      stream ??= new StreamFollower({
+        client: counting,
+        streamId,
+        token,
+        onText: grew,
+        onError: (e) => console.error(e),
+      });
+      if (!FINAL_STATUSES.has(m.status)) return stream.follow();
+      finishing = true;
+      void stream.finish(m.length).then((text) => {
+        if (text.length > f.text.length) grew(text);
+        f.doubled = received - f.text.length;
+        f.gaps = stream!.reads;
+        resolveDone();
+      });
+    },
+  );
   return f;
 }
 
@@ -361,7 +386,13 @@ export async function settle(f: Follower, timeoutMs: number, what: string): Prom
     await Promise.race([
       f.done,
       new Promise<void>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: not finished after ${timeoutMs} ms (status ${f.status}, ${f.text.length} chars)`)), timeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(`${what}: not finished after ${timeoutMs} ms (status ${f.status}, ${f.text.length} chars)`),
+            ),
+          timeoutMs,
+        );
       }),
     ]);
   } finally {

@@ -26,7 +26,10 @@ export function ensureDist(log: (s: string) => void): void {
       const st = statSync(join(ROOT, "src", f));
       return st.isFile() && st.mtimeMs > builtAt;
     });
-    if (newer.length) log(`  warning: src/${newer[0]}${newer.length > 1 ? ` and ${newer.length - 1} more` : ""} changed after dist/ was built: rows 3, 4 and 6 measure the old build (npm run build)`);
+    if (newer.length)
+      log(
+        `  warning: src/${newer[0]}${newer.length > 1 ? ` and ${newer.length - 1} more` : ""} changed after dist/ was built: rows 3, 4 and 6 measure the old build (npm run build)`,
+      );
     return;
   }
   log("  dist/ is missing: npm run build");
@@ -50,7 +53,9 @@ export async function openInstrumented(browser: Browser, url: string): Promise<P
   const context = await browser.newContext();
   const page = await context.newPage();
   // The e2e pages' own recorder samples every frame; the bench measures with its own hooks instead.
-  await page.route("**/pages/record.js", (route) => route.fulfill({ status: 200, contentType: "text/javascript", body: "" }));
+  await page.route("**/pages/record.js", (route) =>
+    route.fulfill({ status: 200, contentType: "text/javascript", body: "" }),
+  );
   await page.addInitScript({ path: INSTRUMENT });
   await page.goto(url);
   await page.locator("ai-chat-stream").first().waitFor();
@@ -59,7 +64,14 @@ export async function openInstrumented(browser: Browser, url: string): Promise<P
 
 export type Sample = { t: number; wall: number; lens: number[] };
 export type Post = { start: number; headers: number; firstByte: number; end: number; chunks: [number, number][] };
-export type BenchEvent = { type: string; t: number; streamId?: string; status?: string; code?: string; message?: string };
+export type BenchEvent = {
+  type: string;
+  t: number;
+  streamId?: string;
+  status?: string;
+  code?: string;
+  message?: string;
+};
 export type BenchState = { posts: Post[]; samples: Sample[]; events: BenchEvent[] };
 
 export async function benchState(page: Page): Promise<BenchState> {

@@ -94,5 +94,7 @@ export async function startBenchModel(): Promise<FakeProvider & { env: Record<st
     const spec = parsePrompt(prompt);
     return spec ? scriptFor(spec) : { tokens: ["Unscripted prompt."] };
   });
-  return Object.assign(fake, { env: { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: "bench", AI_MODEL: "bench-model" } });
+  return Object.assign(fake, {
+    env: { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: "bench", AI_MODEL: "bench-model" },
+  });
 }

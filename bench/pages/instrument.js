@@ -5,7 +5,16 @@
   const realFetch = window.fetch.bind(window);
   const bench = (window.__bench = { posts: [], samples: [], events: [], realFetch });
   for (const type of ["ai-chat-stream-start", "ai-chat-stream-end", "ai-chat-error"]) {
-    document.addEventListener(type, (e) => bench.events.push({ type, t: performance.now(), streamId: e.streamId, status: e.status, code: e.code, message: e.message }));
+    document.addEventListener(type, (e) =>
+      bench.events.push({
+        type,
+        t: performance.now(),
+        streamId: e.streamId,
+        status: e.status,
+        code: e.code,
+        message: e.message,
+      }),
+    );
   }
   window.fetch = async (input, init) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
@@ -29,7 +38,11 @@
         post.end = performance.now();
       },
     });
-    return new Response(res.body.pipeThrough(tap), { status: res.status, statusText: res.statusText, headers: res.headers });
+    return new Response(res.body.pipeThrough(tap), {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+    });
   };
 
   /** A bubble's text without the screen-reader-only label. */

@@ -7,13 +7,19 @@ import { Marked } from "marked";
 import createDOMPurify from "dompurify";
 import { MarkdownStream, renderMarkdown } from "../../src/markdown.ts";
 
-export type RenderResult = { updates: { len: number; ms: number }[]; longTasks: number[]; parseCount: number; totalMs: number };
+export type RenderResult = {
+  updates: { len: number; ms: number }[];
+  longTasks: number[];
+  parseCount: number;
+  totalMs: number;
+};
 
-const nextTask = () => new Promise<void>((resolve) => {
-  const ch = new MessageChannel();
-  ch.port1.onmessage = () => resolve();
-  ch.port2.postMessage(null);
-});
+const nextTask = () =>
+  new Promise<void>((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => resolve();
+    ch.port2.postMessage(null);
+  });
 
 /** What Lit does with an array of nodes: the same node at the same index is left alone. */
 function applyBlocks(container: HTMLElement, blocks: HTMLElement[]): void {
@@ -86,7 +92,9 @@ async function unguarded(text: string): Promise<number> {
   await nextTask();
   const purify = createDOMPurify(window);
   const s = performance.now();
-  container.replaceChildren(purify.sanitize(new Marked({ gfm: true }).parse(text) as string, { RETURN_DOM_FRAGMENT: true }));
+  container.replaceChildren(
+    purify.sanitize(new Marked({ gfm: true }).parse(text) as string, { RETURN_DOM_FRAGMENT: true }),
+  );
   void container.offsetHeight;
   return performance.now() - s;
 }

@@ -101,7 +101,12 @@ async function threadAccess(ctx: ReadCtx, thread: Doc<"threads">, who: Caller): 
     .query("observerTokens")
     .withIndex("by_tokenHash", (q) => q.eq("tokenHash", who.tokenHash!))
     .unique();
-  if (observer && observer.threadId === thread._id && observer.revokedAt === null && Date.now() < shareExpiry(observer)) {
+  if (
+    observer &&
+    observer.threadId === thread._id &&
+    observer.revokedAt === null &&
+    Date.now() < shareExpiry(observer)
+  ) {
     return "observer";
   }
   return null;
@@ -132,7 +137,7 @@ export async function authorizeThread(
   need: Need,
 ): Promise<{ thread: Doc<"threads">; access: Access; caller: Caller }> {
   const id = ctx.db.normalizeId("threads", threadId);
-  const thread = id ? await ctx.db.get(id) : null;
+  const thread = id ? await ctx.db.get("threads", id) : null;
   if (!thread) throw unauthorized();
   const who = await caller(ctx, token);
   const access = await threadAccess(ctx, thread, who);

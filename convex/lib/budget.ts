@@ -74,7 +74,7 @@ export async function assertBudget(ctx: MutationCtx, visitorKey: string): Promis
 
 async function addUsage(ctx: MutationCtx, day: string, key: string, tokens: number): Promise<void> {
   const row = await usageRow(ctx, day, key);
-  if (row) await ctx.db.patch(row._id, { tokens: row.tokens + tokens });
+  if (row) await ctx.db.patch("tokenUsage", row._id, { tokens: row.tokens + tokens });
   else await ctx.db.insert("tokenUsage", { day, key, tokens });
 }
 
@@ -93,12 +93,14 @@ export async function chargeReply(ctx: MutationCtx, message: Doc<"messages">, to
       .query("visitors")
       .withIndex("by_tokenHash", (q) => q.eq("tokenHash", message.driverHash!))
       .unique();
-    if (visitor && !visitor.established) await ctx.db.patch(visitor._id, { established: true });
+    if (visitor && !visitor.established) await ctx.db.patch("visitors", visitor._id, { established: true });
   }
 }
 
 /** Today's deployment-wide use against the budget (the operator console shows it). */
-export async function todaysUsage(ctx: QueryCtx): Promise<{ day: string; tokens: number; budget: number; resetsAt: number }> {
+export async function todaysUsage(
+  ctx: QueryCtx,
+): Promise<{ day: string; tokens: number; budget: number; resetsAt: number }> {
   const { day, resetsAt } = utcDay(Date.now());
   const row = await usageRow(ctx, day, DEPLOYMENT_KEY);
   return { day, tokens: row?.tokens ?? 0, budget: getBudgets().daily, resetsAt };

@@ -68,10 +68,14 @@ export function emptyPrompt(): ConvexError<ErrorData> {
 }
 
 export function promptTooLong(length: number, limit: number): ConvexError<ErrorData> {
-  return appError("PROMPT_TOO_LONG", `prompt is ${formatCount(length)} characters; the limit is ${formatCount(limit)}`, {
-    length,
-    limit,
-  });
+  return appError(
+    "PROMPT_TOO_LONG",
+    `prompt is ${formatCount(length)} characters; the limit is ${formatCount(limit)}`,
+    {
+      length,
+      limit,
+    },
+  );
 }
 
 export function replyStillRunning(): ConvexError<ErrorData> {
@@ -85,13 +89,20 @@ export function notLastReply(): ConvexError<ErrorData> {
 
 /** `messages:retry` on a reply that did not fail. */
 export function notRetryable(status: string): ConvexError<ErrorData> {
-  return appError("BAD_REQUEST", `the last reply is ${status}; only a failed, timed-out or stopped reply can be retried`);
+  return appError(
+    "BAD_REQUEST",
+    `the last reply is ${status}; only a failed, timed-out or stopped reply can be retried`,
+  );
 }
 
 export function tooManyThreads(count: number, limit: number): ConvexError<ErrorData> {
-  return appError("TOO_MANY_THREADS", `this visitor has ${formatCount(count)} chats; the limit is ${formatCount(limit)}`, {
-    limit,
-  });
+  return appError(
+    "TOO_MANY_THREADS",
+    `this visitor has ${formatCount(count)} chats; the limit is ${formatCount(limit)}`,
+    {
+      limit,
+    },
+  );
 }
 
 /** `threads:share` over RATE_LIMIT_SHARES_PER_MINUTE. */

@@ -13,4 +13,3 @@ export const EXPIRY_STEP_MS = 20 * 24 * 60 * 60 * 1000;
 export async function scheduleExpiry(expiresAt: number, expire: (at: number) => Promise<unknown>): Promise<void> {
   await expire(Math.min(expiresAt, Date.now() + EXPIRY_STEP_MS));
 }
-

@@ -136,7 +136,8 @@ export class FlushPolicy {
     // Text left behind a boundary must not wait past `maxDelayMs` because the rate bound
     // forbids the next write until later: then it goes now, with the rest.
     const leftoverSince = this.arrivals.find((a) => a.end > cut)?.at;
-    if (leftoverSince !== undefined && t + this.minIntervalMs - leftoverSince > this.options.maxDelayMs) cut = this.pending.length;
+    if (leftoverSince !== undefined && t + this.minIntervalMs - leftoverSince > this.options.maxDelayMs)
+      cut = this.pending.length;
     cut = safeCut(this.pending, cut);
     if (cut <= 0) return null;
     const out = this.pending.slice(0, cut);

@@ -77,7 +77,6 @@ export function getLimits(): Limits {
   };
 }
 
-
 const rateLimiter = new RateLimiter(components.rateLimiter);
 
 function perMinute(rate: number, shards = 1) {
@@ -103,7 +102,11 @@ export function globalShards(ratePerMinute: number): number {
  * Returns the wait in ms when a bucket is empty. Callers throw on a wait, which rolls back
  * every consumption with the rest of the mutation.
  */
-export async function consumeMessageBudget(ctx: MutationCtx, visitorKey: string, established: boolean): Promise<number | null> {
+export async function consumeMessageBudget(
+  ctx: MutationCtx,
+  visitorKey: string,
+  established: boolean,
+): Promise<number | null> {
   const limits = getLimits();
   const mine = await rateLimiter.limit(ctx, "sendMessage", {
     key: visitorKey,
@@ -138,7 +141,9 @@ export async function consumeShare(ctx: MutationCtx, key: string): Promise<numbe
 /** One failed operator sign-in, deployment-wide; `check` only looks, `consume` counts one. */
 export async function operatorSignInWait(ctx: MutationCtx, consume: boolean): Promise<number | null> {
   const args = { config: perMinute(envInt("RATE_LIMIT_OPERATOR_SIGN_IN_FAILURES_PER_MINUTE", 10)) };
-  const status = consume ? await rateLimiter.limit(ctx, "operatorSignInFailure", args) : await rateLimiter.check(ctx, "operatorSignInFailure", args);
+  const status = consume
+    ? await rateLimiter.limit(ctx, "operatorSignInFailure", args)
+    : await rateLimiter.check(ctx, "operatorSignInFailure", args);
   return status.ok ? null : status.retryAfter;
 }
 

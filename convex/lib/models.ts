@@ -83,7 +83,8 @@ export async function* streamReply(req: ReplyRequest): AsyncGenerator<string> {
     } else if (part.type === "abort") {
       return;
     } else if (part.type === "finish") {
-      const total = part.totalUsage.totalTokens ?? (part.totalUsage.inputTokens ?? 0) + (part.totalUsage.outputTokens ?? 0);
+      const total =
+        part.totalUsage.totalTokens ?? (part.totalUsage.inputTokens ?? 0) + (part.totalUsage.outputTokens ?? 0);
       if (total > 0) req.onUsage?.(total);
     }
   }

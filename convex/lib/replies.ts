@@ -97,7 +97,7 @@ export async function appendDelta(ctx: MutationCtx, streamId: string, text: stri
     .withIndex("by_stream_seq", (q) => q.eq("streamId", streamId).gte("seq", from).lte("seq", seq))
     .take(COMPACT_EVERY);
   const compacted = (row?.text ?? "") + batch.map((d) => d.text).join("");
-  if (row) await ctx.db.patch(row._id, { text: compacted, throughSeq: seq });
+  if (row) await ctx.db.patch("replyTexts", row._id, { text: compacted, throughSeq: seq });
   else await ctx.db.insert("replyTexts", { streamId, text: compacted, throughSeq: seq });
 }
 
@@ -114,7 +114,7 @@ export async function persistedText(ctx: ReadCtx, streamId: string): Promise<str
 /** Deletes a stream's compacted text (1 read, ≤ 1 write). */
 export async function deleteReplyText(ctx: MutationCtx, streamId: string): Promise<void> {
   const row = await replyTextOf(ctx, streamId);
-  if (row) await ctx.db.delete(row._id);
+  if (row) await ctx.db.delete("replyTexts", row._id);
 }
 
 /**
@@ -188,7 +188,8 @@ export async function renewLease(ctx: MutationCtx, messageId: Id<"messages">): P
   const ms = leaseMs();
   const expiresAt = Date.now() + ms;
   if (lease === null) await ctx.db.insert("leases", { messageId, expiresAt });
-  else if (expiresAt - lease.expiresAt >= Math.min(LEASE_RENEW_AFTER_MS, ms / 5)) await ctx.db.patch(lease._id, { expiresAt });
+  else if (expiresAt - lease.expiresAt >= Math.min(LEASE_RENEW_AFTER_MS, ms / 5))
+    await ctx.db.patch("leases", lease._id, { expiresAt });
 }
 
 /** Cuts the lease to `ms` from now and checks it then (1 read, 1 write, 1 scheduled function). */
@@ -196,7 +197,7 @@ export async function shortenLease(ctx: MutationCtx, messageId: Id<"messages">, 
   const lease = await leaseOf(ctx, messageId);
   const expiresAt = Date.now() + ms;
   if (lease === null) await ctx.db.insert("leases", { messageId, expiresAt });
-  else if (lease.expiresAt > expiresAt) await ctx.db.patch(lease._id, { expiresAt });
+  else if (lease.expiresAt > expiresAt) await ctx.db.patch("leases", lease._id, { expiresAt });
   await ctx.scheduler.runAfter(ms, internal.chat.expireLease, { messageId });
 }
 
@@ -235,13 +236,13 @@ export async function finalizeReply(
   if (!isUnfinished(message.status)) return;
   const now = Date.now();
   const text = message.streamId ? await persistedText(ctx, message.streamId) : "";
-  await ctx.db.patch(message._id, { status, text, error, updatedAt: now });
+  await ctx.db.patch("messages", message._id, { status, text, error, updatedAt: now });
   if (message.streamId) await deleteReplyText(ctx, message.streamId);
   const lease = await leaseOf(ctx, message._id);
-  if (lease !== null) await ctx.db.delete(lease._id);
-  const thread = await ctx.db.get(message.threadId);
+  if (lease !== null) await ctx.db.delete("leases", lease._id);
+  const thread = await ctx.db.get("threads", message.threadId);
   if (thread) {
-    await ctx.db.patch(thread._id, {
+    await ctx.db.patch("threads", thread._id, {
       status: status === "error" || status === "timeout" ? "error" : "idle",
       active: 0,
       updatedAt: now,

@@ -146,7 +146,9 @@ export class ReplyDriver {
       }
       if (this.stopRequested) end = { status: "stopped", error: null };
     } catch (error) {
-      end = this.stopRequested ? { status: "stopped", error: null } : { status: "error", error: this.describeModelError(error) };
+      end = this.stopRequested
+        ? { status: "stopped", error: null }
+        : { status: "error", error: this.describeModelError(error) };
     }
     this.generating = false;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);

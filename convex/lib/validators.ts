@@ -113,7 +113,11 @@ export const vChatConfig = v.object({ model: v.string(), demo: v.boolean(), maxP
 export type ChatConfig = Infer<typeof vChatConfig>;
 
 /** What `messages:send` returns. */
-export const vSendResult = v.object({ userMessageId: v.string(), assistantMessageId: v.string(), streamId: v.string() });
+export const vSendResult = v.object({
+  userMessageId: v.string(),
+  assistantMessageId: v.string(),
+  streamId: v.string(),
+});
 export type SendResult = Infer<typeof vSendResult>;
 
 /** What `threads:create` returns: the visitor token is the only copy (we keep its hash). */

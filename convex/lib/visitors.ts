@@ -45,7 +45,9 @@ export async function isEstablished(ctx: MutationCtx, who: Caller): Promise<bool
 }
 
 /** `POST /visitors`' body: the Turnstile token (anything, checked by siteverify), or the refusal to send back. */
-export async function parseVisitorRequest(request: Request): Promise<{ turnstileToken: unknown } | { refusal: Response }> {
+export async function parseVisitorRequest(
+  request: Request,
+): Promise<{ turnstileToken: unknown } | { refusal: Response }> {
   const body = await readBodyCapped(request, VISITOR_BODY_MAX_BYTES);
   if (typeof body !== "string") {
     return {

@@ -13,7 +13,16 @@
 // HTTP through its `DriverController`; when that body is unusable the same reply continues from
 // the subscription. The host calls `drive()`, `abort()` and `loadEarlier()`, nothing in between.
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import { api, FINAL_STATUSES, isActive, isFullPage, toErrorInfo, type ChatErrorInfo, type MessageStatus, type MessageView } from "../api.js";
+import {
+  api,
+  FINAL_STATUSES,
+  isActive,
+  isFullPage,
+  toErrorInfo,
+  type ChatErrorInfo,
+  type MessageStatus,
+  type MessageView,
+} from "../api.js";
 import { StreamFollower } from "../stream-follower.js";
 import type { ChatClient } from "../convex-pool.js";
 import { DriverController, type DriveRequest } from "./driver.js";
@@ -189,7 +198,13 @@ export class ConversationController implements ReactiveController {
     }
     if (key !== this._key) return;
     this._beginDrive(created.assistantMessageId, created.streamId);
-    const request: DriveRequest = { siteUrl, token, threadId: target.threadId, streamId: created.streamId, messageId: created.assistantMessageId };
+    const request: DriveRequest = {
+      siteUrl,
+      token,
+      threadId: target.threadId,
+      streamId: created.streamId,
+      messageId: created.assistantMessageId,
+    };
     void this._driver.drive(request);
   }
 
@@ -210,7 +225,10 @@ export class ConversationController implements ReactiveController {
     this.loadingEarlier = true;
     this._host.requestUpdate();
     try {
-      const page = await target.client.query(api.messages.list, { ...this._threadArgs(target), before: oldest._creationTime });
+      const page = await target.client.query(api.messages.list, {
+        ...this._threadArgs(target),
+        before: oldest._creationTime,
+      });
       if (key !== this._key) return;
       this._history = [...page, ...this._history];
       this.hasEarlier = isFullPage(page);

@@ -159,5 +159,9 @@ export async function readHttpError(res: Response): Promise<ChatErrorInfo> {
     // Not JSON: keep the generic sentence.
   }
   const retryAfter = Number(res.headers.get("Retry-After"));
-  return { code, message, ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}) };
+  return {
+    code,
+    message,
+    ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+  };
 }

@@ -49,10 +49,13 @@ export class EarlierController implements ReactiveController {
     this._visible = false;
     const root = this._scroller();
     if (!sentinel || !root) return;
-    this._observer = new IntersectionObserver((entries) => {
-      this._visible = entries[entries.length - 1]!.isIntersecting;
-      this._maybeLoad();
-    }, { root });
+    this._observer = new IntersectionObserver(
+      (entries) => {
+        this._visible = entries[entries.length - 1]!.isIntersecting;
+        this._maybeLoad();
+      },
+      { root },
+    );
     this._observer.observe(sentinel);
   }
 

@@ -91,7 +91,9 @@ export class HumanCheckController implements ReactiveController {
   }
 
   hostDisconnected(): void {
-    this._cancel?.(new HumanCheckError({ code: "HUMAN_CHECK_FAILED", message: this._options.strings().humanCheckFailed }));
+    this._cancel?.(
+      new HumanCheckError({ code: "HUMAN_CHECK_FAILED", message: this._options.strings().humanCheckFailed }),
+    );
   }
 
   /** Shows the challenge for `siteKey`, then mints a visitor token at `siteUrl`. Throws `HumanCheckError` or a network error. */
@@ -125,7 +127,10 @@ export class HumanCheckController implements ReactiveController {
     try {
       if (!container) throw new Error("no container for the human check");
       return await new Promise<string>((resolve, reject) => {
-        const failed = () => reject(new HumanCheckError({ code: "HUMAN_CHECK_FAILED", message: this._options.strings().humanCheckFailed }));
+        const failed = () =>
+          reject(
+            new HumanCheckError({ code: "HUMAN_CHECK_FAILED", message: this._options.strings().humanCheckFailed }),
+          );
         this._cancel = reject;
         this._widgetId =
           turnstile.render(container, {

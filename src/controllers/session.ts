@@ -90,7 +90,9 @@ export class SessionController {
       let session = this._session;
       if (!session || !threadId) {
         const siteUrl = host.effectiveSiteUrl;
-        const token = session?.token ?? (host.turnstileSiteKey ? await this._humanCheck.visitorToken(siteUrl, host.turnstileSiteKey) : null);
+        const token =
+          session?.token ??
+          (host.turnstileSiteKey ? await this._humanCheck.visitorToken(siteUrl, host.turnstileSiteKey) : null);
         if (url !== host.convexUrl || siteUrl !== host.effectiveSiteUrl) return;
         const created = await client.mutation(api.threads.create, {
           ...(token ? { token } : {}),

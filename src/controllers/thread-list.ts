@@ -55,7 +55,11 @@ export class ThreadListController implements ReactiveController {
 
   setTarget(target: ThreadListTarget): void {
     const t = this._target;
-    if (t === target || (t && target && t.client === target.client && t.token === target.token && t.pageSize === target.pageSize)) return;
+    if (
+      t === target ||
+      (t && target && t.client === target.client && t.token === target.token && t.pageSize === target.pageSize)
+    )
+      return;
     this._stop();
     this._target = target;
     if (this._connected) this._start();
@@ -101,7 +105,10 @@ export class ThreadListController implements ReactiveController {
     this._pages[index] = page;
     page.unsubscribe = target.client.onUpdate(
       api.operator.listThreads,
-      { token: target.token, paginationOpts: { numItems: target.pageSize, cursor, ...(endCursor ? { endCursor } : {}) } },
+      {
+        token: target.token,
+        paginationOpts: { numItems: target.pageSize, cursor, ...(endCursor ? { endCursor } : {}) },
+      },
       (result) => {
         if (this._pages[index] !== page) return;
         page.result = result;

@@ -35,7 +35,10 @@ async function signIn(t: T): Promise<string> {
 async function expire(t: T, table: "observerTokens" | "operatorSessions", token: string): Promise<void> {
   const tokenHash = await hashToken(token);
   await t.run(async (ctx) => {
-    const row = await ctx.db.query(table).withIndex("by_tokenHash", (q) => q.eq("tokenHash", tokenHash)).unique();
+    const row = await ctx.db
+      .query(table)
+      .withIndex("by_tokenHash", (q) => q.eq("tokenHash", tokenHash))
+      .unique();
     await ctx.db.patch(row!._id, { expiresAt: Date.now() - 1 });
   });
 }
@@ -85,18 +88,27 @@ const operations = {
   "threads:get": (s: Scene) => s.caller.t.query(api.threads.get, { threadId: s.threadId, token: s.caller.token }),
   "messages:list": (s: Scene) => s.caller.t.query(api.messages.list, { threadId: s.threadId, token: s.caller.token }),
   "messages:live": (s: Scene) => s.caller.t.query(api.messages.live, { threadId: s.threadId, token: s.caller.token }),
-  "streams:read": (s: Scene) => s.caller.t.query(api.streams.read, { streamId: s.streamId, token: s.caller.token, cursor: 0 }),
+  "streams:read": (s: Scene) =>
+    s.caller.t.query(api.streams.read, { streamId: s.streamId, token: s.caller.token, cursor: 0 }),
   "streams:tail": (s: Scene) => s.caller.t.query(api.streams.tail, { streamId: s.streamId, token: s.caller.token }),
-  "threads:share": (s: Scene) => s.caller.t.mutation(api.threads.share, { threadId: s.threadId, token: s.caller.token }),
+  "threads:share": (s: Scene) =>
+    s.caller.t.mutation(api.threads.share, { threadId: s.threadId, token: s.caller.token }),
   "threads:revokeShare": (s: Scene) =>
-    s.caller.t.mutation(api.threads.revokeShare, { threadId: s.threadId, token: s.caller.token, shareId: "B".repeat(32) }),
-  "threads:listShares": (s: Scene) => s.caller.t.query(api.threads.listShares, { threadId: s.threadId, token: s.caller.token }),
+    s.caller.t.mutation(api.threads.revokeShare, {
+      threadId: s.threadId,
+      token: s.caller.token,
+      shareId: "B".repeat(32),
+    }),
+  "threads:listShares": (s: Scene) =>
+    s.caller.t.query(api.threads.listShares, { threadId: s.threadId, token: s.caller.token }),
   "messages:send": async (s: Scene) => {
     await s.t.withIdentity({ subject: "owner" }).mutation(api.messages.stop, { threadId: s.threadId });
     return s.caller.t.mutation(api.messages.send, { threadId: s.threadId, token: s.caller.token, prompt: "again" });
   },
-  "messages:stop": (s: Scene) => s.caller.t.mutation(api.messages.stop, { threadId: s.threadId, token: s.caller.token }),
-  "threads:remove": (s: Scene) => s.caller.t.mutation(api.threads.remove, { threadId: s.threadId, token: s.caller.token }),
+  "messages:stop": (s: Scene) =>
+    s.caller.t.mutation(api.messages.stop, { threadId: s.threadId, token: s.caller.token }),
+  "threads:remove": (s: Scene) =>
+    s.caller.t.mutation(api.threads.remove, { threadId: s.threadId, token: s.caller.token }),
 } as const;
 type Operation = keyof typeof operations;
 
@@ -144,7 +156,10 @@ describe("thread and stream IDs grant nothing", () => {
     const s = await scene("owner token");
     const token = s.caller.token;
     const malformed = await expectCode(s.t.query(api.threads.get, { threadId: "nope", token }), "UNAUTHORIZED");
-    const foreign = await expectCode(s.t.query(api.threads.get, { threadId: s.threadId, token: "C".repeat(43) }), "UNAUTHORIZED");
+    const foreign = await expectCode(
+      s.t.query(api.threads.get, { threadId: s.threadId, token: "C".repeat(43) }),
+      "UNAUTHORIZED",
+    );
     expect(malformed).toEqual(foreign);
     await expectCode(s.t.query(api.messages.list, { threadId: s.streamId, token }), "UNAUTHORIZED");
     await expectCode(s.t.query(api.streams.read, { streamId: "nope", token, cursor: 0 }), "UNAUTHORIZED");

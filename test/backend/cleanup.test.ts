@@ -75,10 +75,23 @@ describe("cleanup:run", () => {
     const ids = await t.run(async (ctx) => {
       const threadId = ctx.db.normalizeId("threads", thread.threadId)!;
       const session = (expiresAt: number) =>
-        ctx.db.insert("operatorSessions", { tokenHash: `s${expiresAt}`, name: "Ops", createdAt: 0, expiresAt, revokedAt: null });
+        ctx.db.insert("operatorSessions", {
+          tokenHash: `s${expiresAt}`,
+          name: "Ops",
+          createdAt: 0,
+          expiresAt,
+          revokedAt: null,
+        });
       const share = (expiresAt: number | undefined) =>
-        ctx.db.insert("observerTokens", { tokenHash: `o${expiresAt}`, threadId, createdAt: 0, expiresAt, revokedAt: null });
-      const usage = (daysAgo: number) => ctx.db.insert("tokenUsage", { day: utcDay(now - daysAgo * DAY).day, key: "deployment", tokens: 1 });
+        ctx.db.insert("observerTokens", {
+          tokenHash: `o${expiresAt}`,
+          threadId,
+          createdAt: 0,
+          expiresAt,
+          revokedAt: null,
+        });
+      const usage = (daysAgo: number) =>
+        ctx.db.insert("tokenUsage", { day: utcDay(now - daysAgo * DAY).day, key: "deployment", tokens: 1 });
       return {
         oldSession: await session(now - DAY - 1),
         recentSession: await session(now - HOUR),
@@ -93,7 +106,9 @@ describe("cleanup:run", () => {
     });
     await t.mutation(internal.cleanup.run, {});
     const left = await t.run(async (ctx) =>
-      Object.fromEntries(await Promise.all(Object.entries(ids).map(async ([name, id]) => [name, (await ctx.db.get(id)) !== null]))),
+      Object.fromEntries(
+        await Promise.all(Object.entries(ids).map(async ([name, id]) => [name, (await ctx.db.get(id)) !== null])),
+      ),
     );
     expect(left).toEqual({
       oldSession: false,

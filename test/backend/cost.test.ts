@@ -12,7 +12,19 @@ import {
   type FakeProvider,
   type Script,
 } from "../support/fake-providers";
-import { drive, expectCode, newChat, newThread, operatorSession, readBody, restoreEnv, send, setEnv, setup, type T } from "./setup";
+import {
+  drive,
+  expectCode,
+  newChat,
+  newThread,
+  operatorSession,
+  readBody,
+  restoreEnv,
+  send,
+  setEnv,
+  setup,
+  type T,
+} from "./setup";
 
 let fake: FakeProvider | undefined;
 const realFetch = globalThis.fetch;
@@ -101,7 +113,9 @@ describe("daily token budgets", () => {
     await chat(t, heavy.threadId, heavy.token); // 200: over 150
     const data = await expectCode(send(t, heavy.threadId, heavy.token), "BUDGET_EXHAUSTED");
     expect(data).toMatchObject({ scope: "visitor", limit: 150 });
-    expect(data.message).toMatch(/your model budget for today \(150 tokens\); sending works again at 00:00 UTC \(in \d+ (minutes?|hours)\)/);
+    expect(data.message).toMatch(
+      /your model budget for today \(150 tokens\); sending works again at 00:00 UTC \(in \d+ (minutes?|hours)\)/,
+    );
     expect(Number(data.resetsAt) % (24 * 60 * 60 * 1000)).toBe(0); // the next UTC midnight
     expect(Number(data.resetsAt) - Date.now()).toBeGreaterThanOrEqual(Number(data.retryAfterMs) - 1000);
     const other = await newThread(t);

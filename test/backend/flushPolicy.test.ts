@@ -41,7 +41,9 @@ describe("options from the environment", () => {
     expect(flushOptionsFromEnv({})).toEqual({ chunkBy: "sentence", maxDelayMs: 250, maxWritesPerSec: 4 });
   });
   test("STREAM_CHUNK_BY, STREAM_FLUSH_MS and STREAM_MAX_WRITES_PER_SEC override them", () => {
-    expect(flushOptionsFromEnv({ STREAM_CHUNK_BY: "word", STREAM_FLUSH_MS: "100", STREAM_MAX_WRITES_PER_SEC: "10" })).toEqual({
+    expect(
+      flushOptionsFromEnv({ STREAM_CHUNK_BY: "word", STREAM_FLUSH_MS: "100", STREAM_MAX_WRITES_PER_SEC: "10" }),
+    ).toEqual({
       chunkBy: "word",
       maxDelayMs: 100,
       maxWritesPerSec: 10,
@@ -56,9 +58,9 @@ describe("options from the environment", () => {
     expect(flushOptionsFromEnv({ STREAM_MAX_WRITES_PER_SEC: "1" }).maxWritesPerSec).toBe(1);
   });
   test("invalid values fall back to the defaults", () => {
-    expect(flushOptionsFromEnv({ STREAM_CHUNK_BY: "banana", STREAM_FLUSH_MS: "-1", STREAM_MAX_WRITES_PER_SEC: "x" })).toEqual(
-      DEFAULT_FLUSH_OPTIONS,
-    );
+    expect(
+      flushOptionsFromEnv({ STREAM_CHUNK_BY: "banana", STREAM_FLUSH_MS: "-1", STREAM_MAX_WRITES_PER_SEC: "x" }),
+    ).toEqual(DEFAULT_FLUSH_OPTIONS);
   });
 });
 
@@ -199,7 +201,10 @@ describe("FlushPolicy properties", () => {
           const arrived = c.now();
           for (let guard = 0; guard < 5 && p.pendingText.length > 0; guard++) {
             const deadline = p.nextDeadline()!;
-            if (deadline > arrived + Math.max(opts.maxDelayMs, minInterval) + 1e-9 && deadline > lastWrite + minInterval + 1e-9) {
+            if (
+              deadline > arrived + Math.max(opts.maxDelayMs, minInterval) + 1e-9 &&
+              deadline > lastWrite + minInterval + 1e-9
+            ) {
               throw new Error(`deadline ${deadline} too late (arrived ${arrived})`);
             }
             c.advance(Math.max(0, deadline - c.now()));
@@ -219,40 +224,51 @@ describe("FlushPolicy properties", () => {
   });
   test("no text waits longer than the maximum delay (or the write interval), even behind a boundary write", () => {
     fc.assert(
-      fc.property(arbOptions, arbText, fc.array(fc.nat(), { maxLength: 40 }), fc.array(fc.integer({ min: 0, max: 150 }), { maxLength: 40 }), (opts, text, cuts, gaps) => {
-        const c = clock(0);
-        const p = new FlushPolicy(opts, c.now);
-        const minInterval = opts.maxWritesPerSec > 0 ? 1000 / opts.maxWritesPerSec : 0;
-        const bound = Math.max(opts.maxDelayMs, minInterval) + 1e-6;
-        const arrivedAt: number[] = []; // per character
-        let written = 0;
-        const record = (out: string | null) => {
-          if (out === null) return;
-          for (let i = written; i < written + out.length; i++) {
-            if (c.now() - arrivedAt[i] > bound) throw new Error(`character ${i} waited ${c.now() - arrivedAt[i]} ms (bound ${bound})`);
+      fc.property(
+        arbOptions,
+        arbText,
+        fc.array(fc.nat(), { maxLength: 40 }),
+        fc.array(fc.integer({ min: 0, max: 150 }), { maxLength: 40 }),
+        (opts, text, cuts, gaps) => {
+          const c = clock(0);
+          const p = new FlushPolicy(opts, c.now);
+          const minInterval = opts.maxWritesPerSec > 0 ? 1000 / opts.maxWritesPerSec : 0;
+          const bound = Math.max(opts.maxDelayMs, minInterval) + 1e-6;
+          const arrivedAt: number[] = []; // per character
+          let written = 0;
+          const record = (out: string | null) => {
+            if (out === null) return;
+            for (let i = written; i < written + out.length; i++) {
+              if (c.now() - arrivedAt[i] > bound)
+                throw new Error(`character ${i} waited ${c.now() - arrivedAt[i]} ms (bound ${bound})`);
+            }
+            written += out.length;
+          };
+          // A driver: between chunks it sleeps until the policy's next deadline, as chat.ts does.
+          chunked(text, cuts).forEach((chunk, i) => {
+            const nextArrival = c.now() + (gaps[i] ?? 30);
+            for (
+              let deadline = p.nextDeadline();
+              deadline !== null && deadline <= nextArrival;
+              deadline = p.nextDeadline()
+            ) {
+              c.advance(Math.max(0, deadline - c.now()));
+              const out = p.poll();
+              if (out === null) break;
+              record(out);
+            }
+            c.advance(nextArrival - c.now());
+            for (let k = 0; k < chunk.length; k++) arrivedAt.push(c.now());
+            record(p.push(chunk));
+          });
+          // The model is done but the reply is not finished yet: the driver keeps polling.
+          for (let guard = 0; guard < 100 && p.pendingText.length > 0; guard++) {
+            c.advance(Math.max(0, p.nextDeadline()! - c.now()));
+            record(p.poll());
           }
-          written += out.length;
-        };
-        // A driver: between chunks it sleeps until the policy's next deadline, as chat.ts does.
-        chunked(text, cuts).forEach((chunk, i) => {
-          const nextArrival = c.now() + (gaps[i] ?? 30);
-          for (let deadline = p.nextDeadline(); deadline !== null && deadline <= nextArrival; deadline = p.nextDeadline()) {
-            c.advance(Math.max(0, deadline - c.now()));
-            const out = p.poll();
-            if (out === null) break;
-            record(out);
-          }
-          c.advance(nextArrival - c.now());
-          for (let k = 0; k < chunk.length; k++) arrivedAt.push(c.now());
-          record(p.push(chunk));
-        });
-        // The model is done but the reply is not finished yet: the driver keeps polling.
-        for (let guard = 0; guard < 100 && p.pendingText.length > 0; guard++) {
-          c.advance(Math.max(0, p.nextDeadline()! - c.now()));
-          record(p.poll());
-        }
-        expect(written).toBe(text.length);
-      }),
+          expect(written).toBe(text.length);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -4,7 +4,18 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api } from "../../convex/_generated/api";
-import { drive, expectCode, newThread, OPERATOR_SECRET, readBody, restoreEnv, send, setEnv, setup, type T } from "./setup";
+import {
+  drive,
+  expectCode,
+  newThread,
+  OPERATOR_SECRET,
+  readBody,
+  restoreEnv,
+  send,
+  setEnv,
+  setup,
+  type T,
+} from "./setup";
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -84,11 +95,18 @@ describe("Turnstile (TURNSTILE_SECRET_KEY)", () => {
       res.end(JSON.stringify({ success: form.get("secret") === "ts-secret" && form.get("response") === valid }));
     });
     await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
-    setEnv({ TURNSTILE_SECRET_KEY: "ts-secret", TURNSTILE_VERIFY_URL: `http://127.0.0.1:${(server!.address() as AddressInfo).port}/siteverify` });
+    setEnv({
+      TURNSTILE_SECRET_KEY: "ts-secret",
+      TURNSTILE_VERIFY_URL: `http://127.0.0.1:${(server!.address() as AddressInfo).port}/siteverify`,
+    });
     return seen;
   }
   const mint = (t: T, body: unknown, headers: Record<string, string> = {}) =>
-    t.fetch("/visitors", { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
+    t.fetch("/visitors", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
 
   test("on: threads:create no longer mints; POST /visitors mints only for a token siteverify accepts", async () => {
     const seen = await fakeSiteverify("good-widget-token");
@@ -127,7 +145,11 @@ describe("ALLOWED_ORIGINS on the HTTP actions", () => {
     const evil = await drive(t, token, { streamId }, { Origin: "https://evil.example" });
     expect(evil.status).toBe(403);
     expect(await evil.json()).toMatchObject({ code: "ORIGIN_NOT_ALLOWED" });
-    const evilMint = await t.fetch("/visitors", { method: "POST", headers: { Origin: "https://evil.example" }, body: "{}" });
+    const evilMint = await t.fetch("/visitors", {
+      method: "POST",
+      headers: { Origin: "https://evil.example" },
+      body: "{}",
+    });
     expect(evilMint.status).toBe(403);
     expect((await drive(t, token, { streamId }, { Origin: "https://desk.help.example" })).status).toBe(200);
     const second = await send(t, threadId, token).catch(() => null);
@@ -148,7 +170,10 @@ describe("operator sign-in", () => {
     expect(result.name).toBe("Ada Lovelace");
     expect(result.expiresAt - Date.now()).toBe(12 * 60 * 60 * 1000);
     const token = result.sessionToken;
-    expect(await t.query(api.operator.session, { token })).toEqual({ name: "Ada Lovelace", expiresAt: result.expiresAt });
+    expect(await t.query(api.operator.session, { token })).toEqual({
+      name: "Ada Lovelace",
+      expiresAt: result.expiresAt,
+    });
     const stored = await t.run((ctx) => ctx.db.query("operatorSessions").collect());
     expect(JSON.stringify(stored)).not.toContain(token);
     vi.setSystemTime(result.expiresAt);
@@ -156,7 +181,10 @@ describe("operator sign-in", () => {
     const again = await signIn(t, OPERATOR_SECRET);
     if (!again.ok) throw new Error(again.message);
     await t.mutation(api.operator.signOut, { token: again.sessionToken });
-    await expectCode(t.query(api.operator.listThreads, { token: again.sessionToken, paginationOpts: { numItems: 5, cursor: null } }), "UNAUTHORIZED");
+    await expectCode(
+      t.query(api.operator.listThreads, { token: again.sessionToken, paginationOpts: { numItems: 5, cursor: null } }),
+      "UNAUTHORIZED",
+    );
   });
 
   test("a wrong secret is refused, and after 10 failures in a minute every attempt is RATE_LIMITED", async () => {
@@ -164,7 +192,10 @@ describe("operator sign-in", () => {
     setEnv({ OPERATOR_SECRET });
     const t = setup();
     for (let i = 0; i < 10; i++) {
-      expect(await signIn(t, `${OPERATOR_SECRET.slice(0, -1)}x${i}`)).toMatchObject({ ok: false, code: "UNAUTHORIZED" });
+      expect(await signIn(t, `${OPERATOR_SECRET.slice(0, -1)}x${i}`)).toMatchObject({
+        ok: false,
+        code: "UNAUTHORIZED",
+      });
     }
     const limited = await signIn(t, OPERATOR_SECRET);
     expect(limited).toMatchObject({ ok: false, code: "RATE_LIMITED" });
@@ -200,7 +231,10 @@ describe("observer tokens", () => {
     expect((await read(month.observerToken)).access).toBe("observer");
     vi.setSystemTime(month.expiresAt);
     await expectCode(read(month.observerToken), "UNAUTHORIZED");
-    await expectCode(t.mutation(api.threads.share, { threadId, token, expiresInMs: 400 * 24 * 60 * 60 * 1000 }), "BAD_REQUEST");
+    await expectCode(
+      t.mutation(api.threads.share, { threadId, token, expiresInMs: 400 * 24 * 60 * 60 * 1000 }),
+      "BAD_REQUEST",
+    );
   });
 
   test("sharing is rate-limited per caller (RATE_LIMIT_SHARES_PER_MINUTE)", async () => {

@@ -261,9 +261,14 @@ describe("CORS", () => {
     setEnv({ ALLOWED_ORIGINS: "https://a.example, *.b.example" });
     const t = setup();
     const preflight = (origin: string) =>
-      t.fetch("/chat-stream", { method: "OPTIONS", headers: { Origin: origin, "Access-Control-Request-Method": "POST" } });
+      t.fetch("/chat-stream", {
+        method: "OPTIONS",
+        headers: { Origin: origin, "Access-Control-Request-Method": "POST" },
+      });
     expect((await preflight("https://a.example")).headers.get("Access-Control-Allow-Origin")).toBe("https://a.example");
-    expect((await preflight("https://x.b.example")).headers.get("Access-Control-Allow-Origin")).toBe("https://x.b.example");
+    expect((await preflight("https://x.b.example")).headers.get("Access-Control-Allow-Origin")).toBe(
+      "https://x.b.example",
+    );
     expect((await preflight("https://evil.example")).headers.get("Access-Control-Allow-Origin")).toBeNull();
   });
 });

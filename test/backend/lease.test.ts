@@ -119,7 +119,6 @@ test("a reply whose POST never lands ends as timeout when its lease lapses, and 
   await send(t, threadId, token, "again");
 });
 
-
 describe("REPLY_LEASE_MS", () => {
   test("sets the lease: a dead driver's reply ends after it, a live one's heartbeats keep it", async () => {
     setEnv({ REPLY_LEASE_MS: "6000" });

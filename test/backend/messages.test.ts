@@ -33,8 +33,24 @@ describe("messages:send", () => {
     const { threadId, token } = await newThread(t);
     const ids = await send(t, threadId, token, "How do I reset my password?\nThanks");
     const [user, assistant] = await t.query(api.messages.list, { threadId, token });
-    expect(user).toMatchObject({ _id: ids.userMessageId, role: "user", status: "done", text: "How do I reset my password?\nThanks", streamId: null, model: null, error: null });
-    expect(assistant).toMatchObject({ _id: ids.assistantMessageId, role: "assistant", status: "pending", text: "", streamId: ids.streamId, model: "demo", error: null });
+    expect(user).toMatchObject({
+      _id: ids.userMessageId,
+      role: "user",
+      status: "done",
+      text: "How do I reset my password?\nThanks",
+      streamId: null,
+      model: null,
+      error: null,
+    });
+    expect(assistant).toMatchObject({
+      _id: ids.assistantMessageId,
+      role: "assistant",
+      status: "pending",
+      text: "",
+      streamId: ids.streamId,
+      model: "demo",
+      error: null,
+    });
     expect((await componentBody(t, ids.streamId)).status).toBe("pending");
     const thread = await t.query(api.threads.get, { threadId, token });
     expect(thread).toMatchObject({ title: "How do I reset my password?", status: "streaming" });
@@ -199,7 +215,15 @@ describe("messages:retry", () => {
     expect(reply).toMatchObject({ status: "done", text: demoReplyText("How do I export my notes?"), error: null });
     // The old stream is gone: its deltas are purged and it can no longer be driven.
     await t.finishAllScheduledFunctions(() => {});
-    expect(await t.run(async (ctx) => await ctx.db.query("deltas").withIndex("by_stream_seq", (q) => q.eq("streamId", streamId)).first())).toBeNull();
+    expect(
+      await t.run(
+        async (ctx) =>
+          await ctx.db
+            .query("deltas")
+            .withIndex("by_stream_seq", (q) => q.eq("streamId", streamId))
+            .first(),
+      ),
+    ).toBeNull();
     expect((await drive(t, token, { streamId })).status).not.toBe(200);
   });
 
@@ -214,33 +238,57 @@ describe("messages:retry", () => {
   test("REPLY_IN_PROGRESS while the reply is still pending; BAD_REQUEST for a finished reply or one that is not the last", async () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
     const { t, threadId, token, assistantMessageId, streamId } = await newChat();
-    await expectCode(t.mutation(api.messages.retry, { threadId, token, messageId: assistantMessageId }), "REPLY_IN_PROGRESS");
+    await expectCode(
+      t.mutation(api.messages.retry, { threadId, token, messageId: assistantMessageId }),
+      "REPLY_IN_PROGRESS",
+    );
     await (await drive(t, token, { streamId })).text();
-    const done = await expectCode(t.mutation(api.messages.retry, { threadId, token, messageId: assistantMessageId }), "BAD_REQUEST");
+    const done = await expectCode(
+      t.mutation(api.messages.retry, { threadId, token, messageId: assistantMessageId }),
+      "BAD_REQUEST",
+    );
     expect(done.message).toBe("the last reply is done; only a failed, timed-out or stopped reply can be retried");
     const second = await send(t, threadId, token, "again");
     await t.mutation(api.messages.stop, { threadId, token });
-    const old = await expectCode(t.mutation(api.messages.retry, { threadId, token, messageId: assistantMessageId }), "BAD_REQUEST");
+    const old = await expectCode(
+      t.mutation(api.messages.retry, { threadId, token, messageId: assistantMessageId }),
+      "BAD_REQUEST",
+    );
     expect(old.message).toBe("messageId is not this thread's last reply; only the last reply can be retried");
-    await expectCode(t.mutation(api.messages.retry, { threadId, token, messageId: second.userMessageId }), "BAD_REQUEST");
+    await expectCode(
+      t.mutation(api.messages.retry, { threadId, token, messageId: second.userMessageId }),
+      "BAD_REQUEST",
+    );
     await expectCode(t.mutation(api.messages.retry, { threadId, token, messageId: "not-an-id" }), "BAD_REQUEST");
   });
 
   test("only the thread's owner may retry: another visitor and an observer get UNAUTHORIZED", async () => {
     const { t, threadId, token, assistantMessageId } = await failedChat();
     const stranger = await newThread(t);
-    await expectCode(t.mutation(api.messages.retry, { threadId, token: stranger.token, messageId: assistantMessageId }), "UNAUTHORIZED");
+    await expectCode(
+      t.mutation(api.messages.retry, { threadId, token: stranger.token, messageId: assistantMessageId }),
+      "UNAUTHORIZED",
+    );
     await expectCode(t.mutation(api.messages.retry, { threadId, messageId: assistantMessageId }), "UNAUTHORIZED");
     const { observerToken } = await t.mutation(api.threads.share, { threadId, token });
-    await expectCode(t.mutation(api.messages.retry, { threadId, token: observerToken, messageId: assistantMessageId }), "UNAUTHORIZED");
-    expect((await t.query(api.messages.list, { threadId, token }))[1]).toMatchObject({ _id: assistantMessageId, status: "error" });
+    await expectCode(
+      t.mutation(api.messages.retry, { threadId, token: observerToken, messageId: assistantMessageId }),
+      "UNAUTHORIZED",
+    );
+    expect((await t.query(api.messages.list, { threadId, token }))[1]).toMatchObject({
+      _id: assistantMessageId,
+      status: "error",
+    });
   });
 
   test("costs a message from the visitor's budget: RATE_LIMITED once it is spent", async () => {
     setEnv({ RATE_LIMIT_MESSAGES_PER_MINUTE: "1" });
     const { t, threadId, token, assistantMessageId } = await newChat();
     await t.mutation(api.messages.stop, { threadId, token });
-    const data = await expectCode(t.mutation(api.messages.retry, { threadId, token, messageId: assistantMessageId }), "RATE_LIMITED");
+    const data = await expectCode(
+      t.mutation(api.messages.retry, { threadId, token, messageId: assistantMessageId }),
+      "RATE_LIMITED",
+    );
     expect(data.retryAfterMs).toBeGreaterThan(0);
   });
 });
@@ -288,7 +336,10 @@ describe("messages:list", () => {
   });
 
   test("the widget's page constants are the backend's", () => {
-    expect({ max: WIDGET_PAGE_MAX, chars: WIDGET_PAGE_CHARS }).toEqual({ max: MESSAGES_PAGE_MAX, chars: MESSAGES_PAGE_CHARS });
+    expect({ max: WIDGET_PAGE_MAX, chars: WIDGET_PAGE_CHARS }).toEqual({
+      max: MESSAGES_PAGE_MAX,
+      chars: MESSAGES_PAGE_CHARS,
+    });
   });
 });
 
@@ -472,7 +523,10 @@ describe("operator:listThreads", () => {
     await send(t, a.threadId, a.token, "a is streaming"); // a: pending reply
     const done = await send(t, c.threadId, c.token, "c finished");
     await (await drive(t, c.token, { streamId: done.streamId })).text();
-    const first = await t.query(api.operator.listThreads, { token: session, paginationOpts: { numItems: 2, cursor: null } });
+    const first = await t.query(api.operator.listThreads, {
+      token: session,
+      paginationOpts: { numItems: 2, cursor: null },
+    });
     expect(first.page.map((p) => p._id)).toEqual([a.threadId, c.threadId]);
     expect(first.page.every((p) => p.access === "operator")).toBe(true);
     expect(first.isDone).toBe(false);
@@ -492,10 +546,20 @@ describe("operator:listThreads", () => {
     const paginationOpts = { numItems: 10, cursor: null };
     const ops = t.withIdentity({ subject: "op", roles: ["support", "operator"] });
     expect((await ops.query(api.operator.listThreads, { paginationOpts })).page).toHaveLength(1);
-    for (const bad of [undefined, token, observerToken, OPERATOR_SECRET, `${OPERATOR_SECRET}x`, OPERATOR_SECRET.slice(0, -1)]) {
+    for (const bad of [
+      undefined,
+      token,
+      observerToken,
+      OPERATOR_SECRET,
+      `${OPERATOR_SECRET}x`,
+      OPERATOR_SECRET.slice(0, -1),
+    ]) {
       await expectCode(t.query(api.operator.listThreads, { token: bad, paginationOpts }), "UNAUTHORIZED");
     }
-    await expectCode(t.withIdentity({ subject: "u", role: "user" }).query(api.operator.listThreads, { paginationOpts }), "UNAUTHORIZED");
+    await expectCode(
+      t.withIdentity({ subject: "u", role: "user" }).query(api.operator.listThreads, { paginationOpts }),
+      "UNAUTHORIZED",
+    );
   });
 });
 
@@ -521,6 +585,7 @@ describe("the global rate-limit bucket", () => {
     expect(globalShards(6000)).toBe(50);
     expect(globalShards(60)).toBe(1);
     expect(globalShards(2)).toBe(1);
-    for (const rate of [1, 10, 99, 600, 1234, 60_000]) expect(rate / globalShards(rate)).toBeGreaterThanOrEqual(Math.min(rate, 10));
+    for (const rate of [1, 10, 99, 600, 1234, 60_000])
+      expect(rate / globalShards(rate)).toBeGreaterThanOrEqual(Math.min(rate, 10));
   });
 });

@@ -23,7 +23,10 @@ describe("OpenAI-compatible server (OPENAI_BASE_URL)", () => {
     expect(res.status).toBe(200);
     const bodyPromise = readBody(res);
     // Persisted while streaming: an observer sees a prefix before the end.
-    const partial = await waitFor(() => readAll(t, streamId, token), (r) => r.text.length > 0);
+    const partial = await waitFor(
+      () => readAll(t, streamId, token),
+      (r) => r.text.length > 0,
+    );
     expect(partial.status).toBe("streaming");
     expect(REPLY.startsWith(partial.text)).toBe(true);
     const { text, error } = await bodyPromise;
@@ -80,7 +83,11 @@ describe("OpenAI-compatible server (OPENAI_BASE_URL)", () => {
   });
 
   test("an in-stream error event keeps the partial text; the error never echoes keys or stacks", async () => {
-    fake = await startFakeOpenAI(() => ({ tokens: words(REPLY), errorAfter: 3, errorMessage: "boom for key sk-supersecret-key-123" }));
+    fake = await startFakeOpenAI(() => ({
+      tokens: words(REPLY),
+      errorAfter: 3,
+      errorMessage: "boom for key sk-supersecret-key-123",
+    }));
     setEnv({ OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: "sk-supersecret-key-123" });
     const { t, threadId, token, streamId } = await newChat();
     const { text } = await readBody(await drive(t, token, { streamId }));
@@ -94,7 +101,11 @@ describe("OpenAI-compatible server (OPENAI_BASE_URL)", () => {
   });
 
   test("an HTTP error before streaming (bad key) fails the reply with a readable message and no key", async () => {
-    fake = await startFakeOpenAI(() => ({ tokens: [], status: 401, errorMessage: "Incorrect API key provided: sk-supersecret-key-123" }));
+    fake = await startFakeOpenAI(() => ({
+      tokens: [],
+      status: 401,
+      errorMessage: "Incorrect API key provided: sk-supersecret-key-123",
+    }));
     setEnv({ OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: "sk-supersecret-key-123" });
     const { t, threadId, token, streamId } = await newChat();
     const { text } = await readBody(await drive(t, token, { streamId }));
@@ -111,7 +122,10 @@ describe("OpenAI-compatible server (OPENAI_BASE_URL)", () => {
     const { t, threadId, token, streamId } = await newChat();
     const res = await drive(t, token, { streamId });
     const bodyPromise = readBody(res);
-    await waitFor(() => readAll(t, streamId, token), (r) => r.text.length > 20);
+    await waitFor(
+      () => readAll(t, streamId, token),
+      (r) => r.text.length > 20,
+    );
     await t.mutation(api.messages.stop, { threadId, token });
     const { text, error } = await bodyPromise;
     expect(error).toBeNull();
@@ -120,7 +134,10 @@ describe("OpenAI-compatible server (OPENAI_BASE_URL)", () => {
     expect(reply.text).toBe(text);
     expect(text.length).toBeLessThan(200 * 4);
     expect(await componentBody(t, streamId)).toEqual({ text, status: "done" });
-    await waitFor(async () => fake!.requests[0].aborted, (aborted) => aborted);
+    await waitFor(
+      async () => fake!.requests[0].aborted,
+      (aborted) => aborted,
+    );
   });
 
   test("config:get reports the configured model", async () => {
@@ -165,11 +182,17 @@ describe("Anthropic (ANTHROPIC_API_KEY)", () => {
     setEnv({ ANTHROPIC_API_KEY: "sk-ant-test", ANTHROPIC_BASE_URL: fake.baseUrl });
     const { t, threadId, token, streamId } = await newChat();
     const bodyPromise = readBody(await drive(t, token, { streamId }));
-    await waitFor(() => readAll(t, streamId, token), (r) => r.text.length > 10);
+    await waitFor(
+      () => readAll(t, streamId, token),
+      (r) => r.text.length > 10,
+    );
     await t.mutation(api.messages.stop, { threadId, token });
     const { text } = await bodyPromise;
     const [, reply] = await t.query(api.messages.list, { threadId, token });
     expect(reply).toMatchObject({ status: "stopped", text });
-    await waitFor(async () => fake!.requests[0].aborted, (aborted) => aborted);
+    await waitFor(
+      async () => fake!.requests[0].aborted,
+      (aborted) => aborted,
+    );
   });
 });

@@ -24,7 +24,9 @@ class FakeClock implements Clock {
     const end = this.t + ms;
     for (;;) {
       await settle();
-      const due = [...this.timers.entries()].filter(([, timer]) => timer.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+      const due = [...this.timers.entries()]
+        .filter(([, timer]) => timer.at <= end)
+        .sort((a, b) => a[1].at - b[1].at)[0];
       if (!due) break;
       this.timers.delete(due[0]);
       this.t = due[1].at;
@@ -137,7 +139,10 @@ function harness(options: Options = {}) {
         log.push(`body abort: ${reason}`);
       },
     },
-    policy: new FlushPolicy({ chunkBy: "sentence", maxDelayMs: 250, maxWritesPerSec: options.maxWritesPerSec ?? 4 }, clock.now),
+    policy: new FlushPolicy(
+      { chunkBy: "sentence", maxDelayMs: 250, maxWritesPerSec: options.maxWritesPerSec ?? 4 },
+      clock.now,
+    ),
     clock,
     stopPollMs: 1000,
     describeModelError: (error) => `model failed: ${(error as Error).message}`,

@@ -7,7 +7,12 @@ afterEach(restoreEnv);
 
 async function wordPerDelta() {
   // About one delta per word: a word every 2 ms, no delay, a write allowed every millisecond.
-  setEnv({ DEMO_TOKEN_DELAY_MS: "2", STREAM_CHUNK_BY: "word", STREAM_FLUSH_MS: "0", STREAM_MAX_WRITES_PER_SEC: "1000" });
+  setEnv({
+    DEMO_TOKEN_DELAY_MS: "2",
+    STREAM_CHUNK_BY: "word",
+    STREAM_FLUSH_MS: "0",
+    STREAM_MAX_WRITES_PER_SEC: "1000",
+  });
   const { t, threadId, token, streamId } = await newChat("paging");
   const body = await (await drive(t, token, { streamId })).text();
   return { t, threadId, token, streamId, body };
@@ -22,7 +27,12 @@ describe("streams:read", () => {
 
     const first = await t.query(api.streams.read, { streamId, token, cursor: 0 });
     expect(first).toMatchObject({ status: "done", start: 0, cursor: 16, more: true });
-    expect(first.text).toBe(deltas.slice(0, 16).map((d) => d.text).join(""));
+    expect(first.text).toBe(
+      deltas
+        .slice(0, 16)
+        .map((d) => d.text)
+        .join(""),
+    );
 
     const second = await t.query(api.streams.read, { streamId, token, cursor: first.cursor });
     expect(second.start).toBe(first.text.length);
@@ -79,7 +89,12 @@ describe("streams:read", () => {
 describe("streams:read from a character offset", () => {
   test("`from` starts at the delta holding that character, `to` stops before the delta starting there", async () => {
     const { t, token, streamId, body } = await wordPerDelta();
-    const deltas = await t.run(async (ctx) => ctx.db.query("deltas").withIndex("by_stream_seq", (q) => q.eq("streamId", streamId)).collect());
+    const deltas = await t.run(async (ctx) =>
+      ctx.db
+        .query("deltas")
+        .withIndex("by_stream_seq", (q) => q.eq("streamId", streamId))
+        .collect(),
+    );
     const [, second, third, fourth] = deltas;
     // Inside the second delta: from its start; at its end: from the third.
     const inside = await t.query(api.streams.read, { streamId, token, cursor: 0, from: second.start + 1 });
@@ -88,7 +103,12 @@ describe("streams:read from a character offset", () => {
     expect(atEnd.start).toBe(third.start);
     expect(body.slice(atEnd.start, atEnd.start + atEnd.text.length)).toBe(atEnd.text);
     const gap = await t.query(api.streams.read, { streamId, token, cursor: 0, from: second.start, to: fourth.start });
-    expect(gap).toMatchObject({ start: second.start, text: second.text + third.text, cursor: third.seq + 1, more: false });
+    expect(gap).toMatchObject({
+      start: second.start,
+      text: second.text + third.text,
+      cursor: third.seq + 1,
+      more: false,
+    });
     // A page is still at most 16 deltas.
     const all = await t.query(api.streams.read, { streamId, token, cursor: 0, from: 0 });
     expect(all.cursor).toBe(16);
@@ -99,9 +119,18 @@ describe("streams:read from a character offset", () => {
 describe("streams:tail", () => {
   test("the newest delta with its seq and start, or null before the first flush", async () => {
     const { t, token, streamId } = await wordPerDelta();
-    const deltas = await t.run(async (ctx) => ctx.db.query("deltas").withIndex("by_stream_seq", (q) => q.eq("streamId", streamId)).collect());
+    const deltas = await t.run(async (ctx) =>
+      ctx.db
+        .query("deltas")
+        .withIndex("by_stream_seq", (q) => q.eq("streamId", streamId))
+        .collect(),
+    );
     const last = deltas[deltas.length - 1];
-    expect(await t.query(api.streams.tail, { streamId, token })).toEqual({ seq: last.seq, start: last.start, text: last.text });
+    expect(await t.query(api.streams.tail, { streamId, token })).toEqual({
+      seq: last.seq,
+      start: last.start,
+      text: last.text,
+    });
 
     const fresh = await newChat("nothing yet");
     expect(await fresh.t.query(api.streams.tail, { streamId: fresh.streamId, token: fresh.token })).toBe(null);

@@ -22,14 +22,23 @@ describe("threads:create", () => {
     const { threadId, token } = await newThread(t, "https://shop.example");
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const thread = await t.query(api.threads.get, { threadId, token });
-    expect(thread).toMatchObject({ _id: threadId, title: "New chat", status: "idle", origin: "https://shop.example", model: "demo", access: "visitor" });
+    expect(thread).toMatchObject({
+      _id: threadId,
+      title: "New chat",
+      status: "idle",
+      origin: "https://shop.example",
+      model: "demo",
+      access: "visitor",
+    });
     expect(thread.createdAt).toBe(thread.updatedAt);
   });
 
   test("stores only the token's hash", async () => {
     const t = setup();
     const { token } = await newThread(t);
-    const stored = await t.run(async (ctx) => JSON.stringify([await ctx.db.query("threads").collect(), await ctx.db.query("visitors").collect()]));
+    const stored = await t.run(async (ctx) =>
+      JSON.stringify([await ctx.db.query("threads").collect(), await ctx.db.query("visitors").collect()]),
+    );
     expect(stored).not.toContain(token);
   });
 
@@ -154,7 +163,15 @@ describe("threads:remove", () => {
       const id = ctx.db.normalizeId("threads", threadId)!;
       for (let i = 0; i < 250; i++) {
         await ctx.db.insert("messages", {
-          threadId: id, role: "user", status: "done", text: `m${i}`, streamId: null, error: null, model: null, createdAt: i, updatedAt: i,
+          threadId: id,
+          role: "user",
+          status: "done",
+          text: `m${i}`,
+          streamId: null,
+          error: null,
+          model: null,
+          createdAt: i,
+          updatedAt: i,
         });
       }
     });

@@ -261,7 +261,8 @@ describe("<ai-chat-console> thread list", () => {
 
   it("fetches the next page with Load more and hides the button after the last page", async () => {
     const now = Date.now();
-    for (let i = 0; i < 7; i++) env.backend.seedThread(`v${i}`, [], { title: `Thread ${i}`, lastMessageAt: now - i * MINUTE });
+    for (let i = 0; i < 7; i++)
+      env.backend.seedThread(`v${i}`, [], { title: `Thread ${i}`, lastMessageAt: now - i * MINUTE });
     const el = await signedIn(env, `page-size="3"`);
     expect(titles(el)).to.deep.equal(["Thread 0", "Thread 1", "Thread 2"]);
     const more = () => $<HTMLButtonElement>(el, "[part=load-more-button]");
@@ -272,13 +273,16 @@ describe("<ai-chat-console> thread list", () => {
     await until(() => titles(el).length === 7);
     await settle(el);
     expect(more()).to.equal(null);
-    const pages = env.backend.subscriptions("operator:listThreads").map((s) => (s.args.paginationOpts as { numItems: number }).numItems);
+    const pages = env.backend
+      .subscriptions("operator:listThreads")
+      .map((s) => (s.args.paginationOpts as { numItems: number }).numItems);
     expect(pages).to.deep.equal([3, 3, 3]);
   });
 
   it("loses no thread between pages when a new one pushes the first page down", async () => {
     const now = Date.now();
-    for (let i = 0; i < 6; i++) env.backend.seedThread(`v${i}`, [], { title: `Thread ${i}`, lastMessageAt: now - (i + 1) * MINUTE });
+    for (let i = 0; i < 6; i++)
+      env.backend.seedThread(`v${i}`, [], { title: `Thread ${i}`, lastMessageAt: now - (i + 1) * MINUTE });
     const el = await signedIn(env, `page-size="3"`);
     $<HTMLButtonElement>(el, "[part=load-more-button]")!.click();
     await until(() => titles(el).length === 6);
@@ -286,13 +290,22 @@ describe("<ai-chat-console> thread list", () => {
     env.backend.flush();
     await until(() => titles(el)[0] === "Newcomer");
     await settle(el);
-    expect(titles(el)).to.deep.equal(["Newcomer", "Thread 0", "Thread 1", "Thread 2", "Thread 3", "Thread 4", "Thread 5"]);
+    expect(titles(el)).to.deep.equal([
+      "Newcomer",
+      "Thread 0",
+      "Thread 1",
+      "Thread 2",
+      "Thread 3",
+      "Thread 4",
+      "Thread 5",
+    ]);
   });
 
   it("moves a thread from a later page to the top when it starts streaming, and shows it once", async () => {
     const now = Date.now();
     const ids: string[] = [];
-    for (let i = 0; i < 6; i++) ids.push(env.backend.seedThread(`v${i}`, [], { title: `Thread ${i}`, lastMessageAt: now - (i + 1) * MINUTE }));
+    for (let i = 0; i < 6; i++)
+      ids.push(env.backend.seedThread(`v${i}`, [], { title: `Thread ${i}`, lastMessageAt: now - (i + 1) * MINUTE }));
     const el = await signedIn(env, `page-size="3"`);
     $<HTMLButtonElement>(el, "[part=load-more-button]")!.click();
     await until(() => titles(el).length === 6);
@@ -320,7 +333,8 @@ describe("<ai-chat-console> thread list", () => {
 
   it("keeps hundreds of threads in order as they change live", async () => {
     const now = Date.now();
-    for (let i = 0; i < 300; i++) env.backend.seedThread(`v${i}`, [], { title: `Thread ${i}`, lastMessageAt: now - i * 1000 });
+    for (let i = 0; i < 300; i++)
+      env.backend.seedThread(`v${i}`, [], { title: `Thread ${i}`, lastMessageAt: now - i * 1000 });
     const el = await signedIn(env, `page-size="100"`);
     for (let n = 200; n <= 300; n += 100) {
       $<HTMLButtonElement>(el, "[part=load-more-button]")!.click();
@@ -365,7 +379,9 @@ describe("<ai-chat-console> observing a thread", () => {
     const pages = env.backend.reads.filter((r) => r.name === "messages:list");
     expect(pages.map((r) => r.args)).to.deep.equal([{ threadId, token: [...env.backend.operatorSessions][0] }]);
     const live = env.backend.subscriptions("messages:live");
-    expect(live.map((s) => [s.args.threadId, s.args.token])).to.deep.equal([[threadId, [...env.backend.operatorSessions][0]]]);
+    expect(live.map((s) => [s.args.threadId, s.args.token])).to.deep.equal([
+      [threadId, [...env.backend.operatorSessions][0]],
+    ]);
   });
 
   it("follows a reply streaming in the observed thread", async () => {
@@ -406,7 +422,8 @@ describe("<ai-chat-console> keyboard", () => {
 
   it("moves between rows with the arrow keys (one Tab stop) and opens one with Enter", async () => {
     const now = Date.now();
-    for (let i = 0; i < 4; i++) env.backend.seedThread(`v${i}`, [[`Question ${i}`, `Answer ${i}`]], { lastMessageAt: now - i * MINUTE });
+    for (let i = 0; i < 4; i++)
+      env.backend.seedThread(`v${i}`, [[`Question ${i}`, `Answer ${i}`]], { lastMessageAt: now - i * MINUTE });
     const el = await signedIn(env);
     const rows = () => $$<HTMLButtonElement>(el, "[part~=thread]");
     expect(rows().map((r) => r.tabIndex)).to.deep.equal([0, -1, -1, -1]);

@@ -79,7 +79,8 @@ describe("RateLimitController", () => {
 });
 
 describe("EscapeKeyController", () => {
-  const pressEscape = (target: EventTarget) => target.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, composed: true }));
+  const pressEscape = (target: EventTarget) =>
+    target.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, composed: true }));
 
   it("calls onEscape for Escape inside the host only while active", async () => {
     const host = await mountHost();

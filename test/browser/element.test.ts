@@ -116,7 +116,10 @@ describe("<ai-chat-stream> attributes and rendering", () => {
     const el = await mount(env.url);
     expect(el.thread).to.equal(threadId);
     await until(() => $$(el, ".row").length === 2);
-    expect(JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url)))!)).to.deep.equal({ threadId, token });
+    expect(JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url)))!)).to.deep.equal({
+      threadId,
+      token,
+    });
     expect(localStorage.getItem(legacyStorageKey(env.url))).to.equal(null);
   });
 
@@ -188,14 +191,21 @@ describe("<ai-chat-stream> events", () => {
     const started = oneEvent(el, "ai-chat-stream-start") as Promise<AiChatStreamStartEvent>;
     const { streamId } = env.backend.seedActiveReply(threadId);
     const ev = await started;
-    expect({ threadId: ev.threadId, streamId: ev.streamId, driven: ev.driven }).to.deep.equal({ threadId, streamId, driven: false });
+    expect({ threadId: ev.threadId, streamId: ev.streamId, driven: ev.driven }).to.deep.equal({
+      threadId,
+      streamId,
+      driven: false,
+    });
     localStorage.removeItem(storageKey(env.url, deriveSiteUrl(env.url)));
   });
 
   it("fires ai-chat-error with the contract code and detail, and shows the visitor a plain sentence without Retry", async () => {
     env = setup();
     const el = await mount(env.url);
-    env.backend.failNext.set("messages:send", new FakeConvexError({ code: "PROMPT_TOO_LONG", message: "prompt is 9,214 characters; the limit is 8,000" }));
+    env.backend.failNext.set(
+      "messages:send",
+      new FakeConvexError({ code: "PROMPT_TOO_LONG", message: "prompt is 9,214 characters; the limit is 8,000" }),
+    );
     const errored = oneEvent(el, "ai-chat-error") as Promise<AiChatErrorEvent>;
     await el.send("Long prompt");
     const ev = await errored;
@@ -203,7 +213,9 @@ describe("<ai-chat-stream> events", () => {
     await el.updateComplete;
     expect(el.status).to.equal("error");
     expect(el.getAttribute("status")).to.equal("error");
-    expect($(el, ".banner.error")!.textContent!.trim()).to.equal("Your message is too long. Shorten it and send it again.");
+    expect($(el, ".banner.error")!.textContent!.trim()).to.equal(
+      "Your message is too long. Shorten it and send it again.",
+    );
     // Sending the same text again cannot work; the text is back in the box to shorten.
     expect($(el, ".banner .retry")).to.not.exist;
     expect($<HTMLTextAreaElement>(el, "textarea")!.value).to.equal("Long prompt");
@@ -213,7 +225,13 @@ describe("<ai-chat-stream> events", () => {
     env = setup();
     const el = await mount(env.url);
     // A code this widget version does not know, as a newer backend might send.
-    env.backend.failNext.set("messages:send", new FakeConvexError({ code: "A_CODE_FROM_THE_FUTURE", message: "the deployment's FUTURE_LIMIT (2,000,000) is spent" }));
+    env.backend.failNext.set(
+      "messages:send",
+      new FakeConvexError({
+        code: "A_CODE_FROM_THE_FUTURE",
+        message: "the deployment's FUTURE_LIMIT (2,000,000) is spent",
+      }),
+    );
     await el.send("Hi");
     await el.updateComplete;
     expect($(el, ".banner.error .reason")!.textContent!.trim()).to.equal("Something went wrong. Please try again.");
@@ -238,7 +256,10 @@ describe("<ai-chat-stream> events", () => {
   it("shows the wait time when messages:send is rate limited", async () => {
     env = setup();
     const el = await mount(env.url);
-    env.backend.failNext.set("messages:send", new FakeConvexError({ code: "RATE_LIMITED", message: "Slow down", retryAfterMs: 30_000 }));
+    env.backend.failNext.set(
+      "messages:send",
+      new FakeConvexError({ code: "RATE_LIMITED", message: "Slow down", retryAfterMs: 30_000 }),
+    );
     await el.send("Hi");
     await el.updateComplete;
     expect($(el, ".banner.rate-limit")!.textContent).to.contain("30 s");
@@ -250,7 +271,10 @@ describe("<ai-chat-stream> events", () => {
   it("keeps counting down the rate-limit wait after being moved in the page", async () => {
     env = setup();
     const el = await mount(env.url);
-    env.backend.failNext.set("messages:send", new FakeConvexError({ code: "RATE_LIMITED", message: "Slow down", retryAfterMs: 1500 }));
+    env.backend.failNext.set(
+      "messages:send",
+      new FakeConvexError({ code: "RATE_LIMITED", message: "Slow down", retryAfterMs: 1500 }),
+    );
     await el.send("Hi");
     await el.updateComplete;
     expect($(el, ".banner.rate-limit")!.textContent).to.contain("2 s");
@@ -331,7 +355,11 @@ describe("<ai-chat-stream> states", () => {
     const el = await mount(env.url);
     const live = $(el, "[aria-live=polite]")!;
     const heard: string[] = [];
-    new MutationObserver(() => live.textContent && heard.push(live.textContent)).observe(live, { subtree: true, childList: true, characterData: true });
+    new MutationObserver(() => live.textContent && heard.push(live.textContent)).observe(live, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+    });
     const { streamId } = await sendAndStart(el, "Hi");
     for (const c of ["a ", "b ", "c"]) {
       body.push(c);
@@ -448,18 +476,27 @@ describe("<ai-chat-stream> reload and return", () => {
     expect(el.thread).to.equal(null);
     expect(el.hasAttribute("thread")).to.equal(false);
     expect($(el, ".empty")).to.exist;
-    expect(JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url)))!)).to.deep.equal({ threadId: null, token: "tok" });
+    expect(JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url)))!)).to.deep.equal({
+      threadId: null,
+      token: "tok",
+    });
     await el.send("Fresh start");
     expect(env.backend.calls.find((c) => c.name === "threads:create")!.args.token).to.equal("tok");
     expect(el.thread).to.not.equal(threadId);
   });
 
   it("forgets a remembered thread the backend no longer knows and starts fresh", async () => {
-    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId: "deleted-thread", token: "tok" }));
+    localStorage.setItem(
+      storageKey(env.url, deriveSiteUrl(env.url)),
+      JSON.stringify({ threadId: "deleted-thread", token: "tok" }),
+    );
     const el = await mount(env.url);
     await until(() => el.thread === null);
     expect($(el, ".banner")).to.not.exist;
-    expect(JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url)))!)).to.deep.equal({ threadId: null, token: "tok" });
+    expect(JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url)))!)).to.deep.equal({
+      threadId: null,
+      token: "tok",
+    });
     await el.send("Hello again");
     expect(el.thread).to.be.a("string");
   });
@@ -498,7 +535,10 @@ describe("<ai-chat-stream> accessibility", () => {
   it("is accessible with an error banner, in dark theme", async () => {
     env = setup();
     const el = await mount(env.url, `theme="dark"`);
-    env.backend.failNext.set("messages:send", new FakeConvexError({ code: "REPLY_IN_PROGRESS", message: "Wait for the reply to finish." }));
+    env.backend.failNext.set(
+      "messages:send",
+      new FakeConvexError({ code: "REPLY_IN_PROGRESS", message: "Wait for the reply to finish." }),
+    );
     await el.send("Hi");
     await el.updateComplete;
     expect($(el, ".banner.error")).to.exist;

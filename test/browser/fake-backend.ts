@@ -4,9 +4,23 @@
 // like ConvexClient; mutations resolve after their effects reached the subscriptions.
 import { getFunctionName, type FunctionReference } from "convex/server";
 import type { ChatClient, ConnectionInfo } from "../../src/convex-pool.js";
-import { MESSAGES_PAGE_MAX, type MessageStatus, type MessageView, type StreamDelta, type StreamSlice, type ThreadView } from "../../src/api.js";
+import {
+  MESSAGES_PAGE_MAX,
+  type MessageStatus,
+  type MessageView,
+  type StreamDelta,
+  type StreamSlice,
+  type ThreadView,
+} from "../../src/api.js";
 
-type Thread = { _id: string; token: string; observers: Set<string>; title: string; createdAt: number; lastMessageAt: number };
+type Thread = {
+  _id: string;
+  token: string;
+  observers: Set<string>;
+  title: string;
+  createdAt: number;
+  lastMessageAt: number;
+};
 type Message = Omit<MessageView, "length"> & { threadId: string; prompt?: string };
 type Sub = {
   name: string;
@@ -182,7 +196,13 @@ export class FakeBackend {
 
   // ---- the "server" ----
 
-  private addMessage(threadId: string, role: "user" | "assistant", text: string, status: MessageStatus, streamId: string | null = null): Message {
+  private addMessage(
+    threadId: string,
+    role: "user" | "assistant",
+    text: string,
+    status: MessageStatus,
+    streamId: string | null = null,
+  ): Message {
     const now = Date.now();
     const m: Message = {
       _id: id("msg_"),
@@ -234,22 +254,24 @@ export class FakeBackend {
    * (inclusive, as in convex-test).
    */
   private listThreads(args: Record<string, unknown>): { page: ThreadView[]; isDone: boolean; continueCursor: string } {
-    if (!this.operatorSessions.has(args.token as string)) throw new FakeConvexError({ code: "UNAUTHORIZED", message: "Not an operator." });
+    if (!this.operatorSessions.has(args.token as string))
+      throw new FakeConvexError({ code: "UNAUTHORIZED", message: "Not an operator." });
     const opts = args.paginationOpts as { numItems: number; cursor: string | null; endCursor?: string | null };
     const key = (v: ThreadView): [number, number, string] => [v.status === "streaming" ? 1 : 0, v.lastMessageAt, v._id];
     const before = (a: [number, number, string], b: [number, number, string]) =>
       a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
-    const all = [...this.threads.values()].map((t) => this.threadView(t)).sort((a, b) => (before(key(a), key(b)) ? -1 : 1));
+    const all = [...this.threads.values()]
+      .map((t) => this.threadView(t))
+      .sort((a, b) => (before(key(a), key(b)) ? -1 : 1));
     const from = opts.cursor === null ? all : all.filter((v) => before(JSON.parse(opts.cursor!), key(v)));
     if (opts.endCursor) {
       const end = JSON.parse(opts.endCursor) as [number, number, string];
       return { page: from.filter((v) => !before(end, key(v))), isDone: false, continueCursor: opts.endCursor };
     }
     const page = from.slice(0, opts.numItems);
-    const lastKey = page.length ? JSON.stringify(key(page[page.length - 1]!)) : (opts.cursor ?? "[2,0,\"\"]");
+    const lastKey = page.length ? JSON.stringify(key(page[page.length - 1]!)) : (opts.cursor ?? '[2,0,""]');
     return { page, isDone: from.length <= opts.numItems, continueCursor: lastKey };
   }
-
 
   private view(m: Message, withReplyText: boolean): MessageView {
     const { threadId: _t, prompt: _p, ...view } = m;
@@ -323,7 +345,8 @@ export class FakeBackend {
       case "operator:listThreads":
         return this.listThreads(args);
       case "operator:usage":
-        if (!this.operatorSessions.has(args.token as string)) throw new FakeConvexError({ code: "UNAUTHORIZED", message: "Not an operator." });
+        if (!this.operatorSessions.has(args.token as string))
+          throw new FakeConvexError({ code: "UNAUTHORIZED", message: "Not an operator." });
         return { day: "2026-11-30", tokens: 1234, budget: 500000, resetsAt: 0 };
       default:
         throw new Error(`fake backend: unknown query ${name}`);
@@ -333,7 +356,8 @@ export class FakeBackend {
   private mutate(name: string, args: Record<string, unknown>): unknown {
     switch (name) {
       case "operator:signIn": {
-        if (args.secret !== this.operatorSecret) return { ok: false, code: "UNAUTHORIZED", message: "That operator secret was not accepted." };
+        if (args.secret !== this.operatorSecret)
+          return { ok: false, code: "UNAUTHORIZED", message: "That operator secret was not accepted." };
         const sessionToken = id("operator_session_");
         this.operatorSessions.add(sessionToken);
         return { ok: true, sessionToken, expiresAt: Date.now() + 12 * 3600_000, name: String(args.name || "Operator") };
@@ -355,7 +379,11 @@ export class FakeBackend {
         this.writable(args.threadId, args.token);
         const prompt = String(args.prompt ?? "");
         if (!prompt.trim()) throw new FakeConvexError({ code: "EMPTY_PROMPT", message: "Write a message first." });
-        if (this.messages.some((m) => m.threadId === args.threadId && (m.status === "pending" || m.status === "streaming"))) {
+        if (
+          this.messages.some(
+            (m) => m.threadId === args.threadId && (m.status === "pending" || m.status === "streaming"),
+          )
+        ) {
           throw new FakeConvexError({ code: "REPLY_IN_PROGRESS", message: "Wait for the reply to finish." });
         }
         const user = this.addMessage(args.threadId as string, "user", prompt, "done");
@@ -367,7 +395,12 @@ export class FakeBackend {
         this.writable(args.threadId, args.token);
         const mine = this.messages.filter((m) => m.threadId === args.threadId);
         const last = mine[mine.length - 1];
-        if (!last || last._id !== args.messageId || last.role !== "assistant" || !["error", "timeout", "stopped"].includes(last.status)) {
+        if (
+          !last ||
+          last._id !== args.messageId ||
+          last.role !== "assistant" ||
+          !["error", "timeout", "stopped"].includes(last.status)
+        ) {
           throw new FakeConvexError({ code: "BAD_REQUEST", message: "Only a failed last reply can be retried." });
         }
         this.messages.splice(this.messages.indexOf(last), 1);
@@ -377,7 +410,9 @@ export class FakeBackend {
       }
       case "messages:stop": {
         this.writable(args.threadId, args.token);
-        const m = this.messages.find((x) => x.threadId === args.threadId && (x.status === "pending" || x.status === "streaming"));
+        const m = this.messages.find(
+          (x) => x.threadId === args.threadId && (x.status === "pending" || x.status === "streaming"),
+        );
         if (m) {
           m.status = "stopped";
           m.text = this.persistedText(m.streamId!);
@@ -431,7 +466,10 @@ export function controlledBody() {
 export type FetchCall = { url: string; init: RequestInit };
 
 /** Replaces window.fetch until the returned restore function runs. */
-export function stubFetch(handler: (call: FetchCall) => Response | Promise<Response>): { calls: FetchCall[]; restore: () => void } {
+export function stubFetch(handler: (call: FetchCall) => Response | Promise<Response>): {
+  calls: FetchCall[];
+  restore: () => void;
+} {
   const original = window.fetch;
   const calls: FetchCall[] = [];
   window.fetch = (async (input: RequestInfo | URL, init: RequestInit = {}) => {

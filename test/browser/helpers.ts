@@ -18,7 +18,9 @@ export type Setup = {
 };
 
 /** Routes every ConvexClient to a fake backend and `fetch` to `handler`. */
-export function setup(handler: (call: FetchCall) => Response | Promise<Response> = () => new Response(null, { status: 205 })): Setup {
+export function setup(
+  handler: (call: FetchCall) => Response | Promise<Response> = () => new Response(null, { status: 205 }),
+): Setup {
   // Test files share an origin, so localStorage too: every test starts with none.
   localStorage.clear();
   sessionStorage.clear();
@@ -64,18 +66,30 @@ export async function settle(el: Rendered): Promise<void> {
 
 /** Waits for the element's CSS animations (the panel rising in): axe measures colours mid-fade otherwise. */
 export async function animationsDone(el: Element): Promise<void> {
-  await Promise.all(el.shadowRoot!.getAnimations().filter((a) => a.effect?.getTiming().iterations !== Infinity).map((a) => a.finished));
+  await Promise.all(
+    el
+      .shadowRoot!.getAnimations()
+      .filter((a) => a.effect?.getTiming().iterations !== Infinity)
+      .map((a) => a.finished),
+  );
 }
 
-export const $ = <T extends Element = HTMLElement>(el: Element, sel: string): T | null => el.shadowRoot!.querySelector<T>(sel);
-export const $$ = <T extends Element = HTMLElement>(el: Element, sel: string): T[] => [...el.shadowRoot!.querySelectorAll<T>(sel)];
+export const $ = <T extends Element = HTMLElement>(el: Element, sel: string): T | null =>
+  el.shadowRoot!.querySelector<T>(sel);
+export const $$ = <T extends Element = HTMLElement>(el: Element, sel: string): T[] => [
+  ...el.shadowRoot!.querySelectorAll<T>(sel),
+];
 
 /** Visible text of the last (or `index`th) reply, markdown blocks only, whitespace collapsed. */
 export function replyText(el: AiChatStream, index = -1): string {
   const bubbles = $$(el, ".row.assistant .bubble.markdown");
   const bubble = bubbles.at(index);
   if (!bubble) return "";
-  return [...bubble.querySelectorAll(".md-block")].map((b) => b.textContent).join(" ").replace(/\s+/g, " ").trim();
+  return [...bubble.querySelectorAll(".md-block")]
+    .map((b) => b.textContent)
+    .join(" ")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 /**
@@ -101,7 +115,10 @@ export function assertGrowsTo(samples: string[], final: string): void {
       if (prev) throw new Error(`reply went blank after ${JSON.stringify(prev)}`);
       continue;
     }
-    if (!final.startsWith(s)) throw new Error(`sample ${JSON.stringify(s)} is not a prefix of ${JSON.stringify(final)} (doubled or wrong text)`);
+    if (!final.startsWith(s))
+      throw new Error(
+        `sample ${JSON.stringify(s)} is not a prefix of ${JSON.stringify(final)} (doubled or wrong text)`,
+      );
     if (s.length < prev.length) throw new Error(`text shrank from ${JSON.stringify(prev)} to ${JSON.stringify(s)}`);
     prev = s;
   }

@@ -8,13 +8,31 @@ const HOSTILE =
   "text-transform: uppercase; letter-spacing: 4px; word-spacing: 20px; font-weight: 700; font-style: italic; " +
   "line-height: 3; text-align: right; text-indent: 40px; text-shadow: red 2px 2px 2px; white-space: pre; " +
   "cursor: wait; visibility: hidden; color: rgb(200, 0, 0); font-family: cursive";
-const PROPS = ["text-transform", "letter-spacing", "word-spacing", "font-weight", "font-style", "line-height", "text-align",
-  "text-indent", "text-shadow", "white-space", "cursor", "visibility", "color", "font-family"];
+const PROPS = [
+  "text-transform",
+  "letter-spacing",
+  "word-spacing",
+  "font-weight",
+  "font-style",
+  "line-height",
+  "text-align",
+  "text-indent",
+  "text-shadow",
+  "white-space",
+  "cursor",
+  "visibility",
+  "color",
+  "font-family",
+];
 
 const computed = (el: Element) => Object.fromEntries(PROPS.map((p) => [p, getComputedStyle(el).getPropertyValue(p)]));
 
 /** `read()`'s computed styles, then the same after moving `el` into a wrapper with `style`. */
-async function beforeAndAfter(el: HTMLElement & { updateComplete: Promise<unknown> }, style: string, read: () => Element[]) {
+async function beforeAndAfter(
+  el: HTMLElement & { updateComplete: Promise<unknown> },
+  style: string,
+  read: () => Element[],
+) {
   const plain = read().map(computed);
   const wrapper = await fixture<HTMLDivElement>(`<div style="${style}"></div>`);
   wrapper.append(el);
@@ -29,7 +47,8 @@ describe("host page styles", () => {
 
   it("an ancestor's inherited styles do not reach the chat's title or textbox", async () => {
     const el = await mount(env.url, `heading="Support"`);
-    const targets = () => ["[part=header] .title", "[part=input]", "[part=send-button]"].map((selector) => $(el, selector)!);
+    const targets = () =>
+      ["[part=header] .title", "[part=input]", "[part=send-button]"].map((selector) => $(el, selector)!);
     const { plain, themed } = await beforeAndAfter(el, HOSTILE, targets);
     expect(themed).to.deep.equal(plain);
   });

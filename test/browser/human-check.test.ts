@@ -33,7 +33,8 @@ function fakeTurnstile() {
 const json = (status: number, body: object, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
 
-const turnstileScripts = () => [...document.querySelectorAll("script")].filter((s) => s.src.includes("challenges.cloudflare.com"));
+const turnstileScripts = () =>
+  [...document.querySelectorAll("script")].filter((s) => s.src.includes("challenges.cloudflare.com"));
 
 describe("<ai-chat-stream turnstile-site-key>", () => {
   let env: Setup;
@@ -88,7 +89,8 @@ describe("<ai-chat-stream turnstile-site-key>", () => {
   });
 
   it("a check the deployment refuses shows the visitor-facing sentence and keeps the prompt", async () => {
-    visitorsResponse = () => json(403, { code: "HUMAN_CHECK_FAILED", message: "The human check did not pass; please try it again." });
+    visitorsResponse = () =>
+      json(403, { code: "HUMAN_CHECK_FAILED", message: "The human check did not pass; please try it again." });
     const el = await mount(env.url, `turnstile-site-key="${SITE_KEY}"`);
     const failed = oneEvent(el, "ai-chat-error") as Promise<AiChatErrorEvent>;
     void el.send("Hello");
@@ -116,7 +118,15 @@ describe("<ai-chat-stream turnstile-site-key>", () => {
 
   it("too many new visitors at once is TOO_MANY_VISITORS with its own sentence", async () => {
     visitorsResponse = () =>
-      json(429, { code: "TOO_MANY_VISITORS", message: "Too many new visitors right now; try again in 4 seconds.", retryAfterMs: 4000 }, { "Retry-After": "4" });
+      json(
+        429,
+        {
+          code: "TOO_MANY_VISITORS",
+          message: "Too many new visitors right now; try again in 4 seconds.",
+          retryAfterMs: 4000,
+        },
+        { "Retry-After": "4" },
+      );
     const el = await mount(env.url, `turnstile-site-key="${SITE_KEY}"`);
     const failed = oneEvent(el, "ai-chat-error") as Promise<AiChatErrorEvent>;
     void el.send("Hello");

@@ -12,11 +12,14 @@ async function specExamples(): Promise<Example[]> {
   let section = "";
   spec
     .replace(/^<!-- END TESTS -->(.|[\n])*/m, "")
-    .replace(/^`{32} example\n([\s\S]*?)^\.\n([\s\S]*?)^`{32}$|^#{1,6} *(.*)$/gm, (_, markdown: string, _html: string, heading: string) => {
-      if (heading) section = heading;
-      else examples.push({ markdown: markdown.replace(/→/g, "\t"), number: examples.length + 1, section });
-      return "";
-    });
+    .replace(
+      /^`{32} example\n([\s\S]*?)^\.\n([\s\S]*?)^`{32}$|^#{1,6} *(.*)$/gm,
+      (_, markdown: string, _html: string, heading: string) => {
+        if (heading) section = heading;
+        else examples.push({ markdown: markdown.replace(/→/g, "\t"), number: examples.length + 1, section });
+        return "";
+      },
+    );
   return examples;
 }
 
@@ -36,7 +39,8 @@ const FEEDS: Record<string, Feed> = {
   "in random pieces": (text) => {
     const next = random(text.length * 7919 + 17);
     const out: string[] = [];
-    for (let end = 0; end < text.length; ) out.push(text.slice(0, (end = Math.min(text.length, end + 1 + Math.floor(next() * 12)))));
+    for (let end = 0; end < text.length;)
+      out.push(text.slice(0, (end = Math.min(text.length, end + 1 + Math.floor(next() * 12)))));
     return out;
   },
   "line by line": (text) => {
@@ -77,7 +81,8 @@ describe("Streamed Markdown ends as the whole render", () => {
       this.timeout(60_000);
       const wrong: string[] = [];
       for (const ex of examples) {
-        if (stream(ex.markdown, feed) !== whole(ex.markdown)) wrong.push(`#${ex.number} (${ex.section}) ${JSON.stringify(ex.markdown).slice(0, 60)}`);
+        if (stream(ex.markdown, feed) !== whole(ex.markdown))
+          wrong.push(`#${ex.number} (${ex.section}) ${JSON.stringify(ex.markdown).slice(0, 60)}`);
       }
       expect(wrong, wrong.join("\n")).to.deep.equal([]);
     });
@@ -86,21 +91,25 @@ describe("Streamed Markdown ends as the whole render", () => {
   const REPLIES: Record<string, string> = {
     "numbered citations with their definitions at the end":
       "Paris is the capital of France [1]. It has about 2 million people [2].\n\nSee also [1] and [the census][2].\n\n" +
-      "[1]: https://en.wikipedia.org/wiki/Paris\n[2]: https://www.insee.fr/en/statistics \"INSEE\"\n",
+      '[1]: https://en.wikipedia.org/wiki/Paris\n[2]: https://www.insee.fr/en/statistics "INSEE"\n',
     "definitions before use":
       "[docs]: https://example.com/docs\n[api]:\n  https://example.com/api\n  'The API'\n\nRead [the docs][docs], then the [api].\n\n- see [docs]\n- and [API]\n",
     "setext headings": "Overview\n========\n\nSome text.\n\nDetails\n-------\n\nMore text\nacross lines\n---\n",
     "a table arriving row by row":
       "Results:\n\n| Model | Score | Notes |\n|:------|------:|:-----:|\n| a | 1 | *good* |\n| b | 22 | [link](https://x.example) |\n| c | 333 | `code` |\n\nDone.\n",
-    "nested lists": "1. First\n   - a\n   - b\n     1. deep\n     2. deeper\n2. Second\n\n   Loose paragraph in item 2.\n3. Third\n\n- other\n+ list\n",
-    "lazy blockquotes": "> A quote that\ncontinues lazily\n> and again\n\n> Second quote\n> - with a list\n> - of items\nlazy item\n\nAfter.\n",
+    "nested lists":
+      "1. First\n   - a\n   - b\n     1. deep\n     2. deeper\n2. Second\n\n   Loose paragraph in item 2.\n3. Third\n\n- other\n+ list\n",
+    "lazy blockquotes":
+      "> A quote that\ncontinues lazily\n> and again\n\n> Second quote\n> - with a list\n> - of items\nlazy item\n\nAfter.\n",
     "an ordered list whose next item arrives later": "1. one\n\n2. two\n\n10) ten\n",
-    "a fenced block with blank lines": "Code:\n\n```ts\nconst a = 1;\n\n\nconst b = 2;\n```\n\n~~~\nunclosed\n\nfence\n",
+    "a fenced block with blank lines":
+      "Code:\n\n```ts\nconst a = 1;\n\n\nconst b = 2;\n```\n\n~~~\nunclosed\n\nfence\n",
   };
 
   for (const [name, reply] of Object.entries(REPLIES)) {
     it(`for a reply with ${name}, fed each way`, () => {
-      for (const [feedName, feed] of Object.entries(FEEDS)) expect(stream(reply, feed), feedName).to.equal(whole(reply));
+      for (const [feedName, feed] of Object.entries(FEEDS))
+        expect(stream(reply, feed), feedName).to.equal(whole(reply));
     });
   }
 
@@ -120,7 +129,12 @@ describe("Streamed Markdown ends as the whole render", () => {
     const md = new MarkdownStream();
     const letters = (s: string) => s.replace(/[^A-Za-z0-9]/g, "");
     for (let i = 1; i <= reply.length; i += 5) {
-      const shown = letters(md.update(reply.slice(0, i)).map((b) => b.textContent).join(""));
+      const shown = letters(
+        md
+          .update(reply.slice(0, i))
+          .map((b) => b.textContent)
+          .join(""),
+      );
       // Every word of the text so far shows (Markdown syntax and definitions aside).
       for (const word of reply.slice(0, i).split(/\s+/).slice(0, -1)) {
         if (/^(?:\[\d\]:|\[\w+\]:|https?:|'|")/.test(word) || !/^[A-Za-z]{3,}[.,]?$/.test(word)) continue;
@@ -135,13 +149,21 @@ describe("Markdown that would make marked slow", () => {
     "emphasis delimiters (quadratic in marked)": "*a _".repeat(4000),
     "the same with underscores first": "_a *".repeat(4000),
     "strong openers": "**a".repeat(4000),
-    "backticks": "a`".repeat(8000),
+    backticks: "a`".repeat(8000),
     "block quotes nested 1,000 deep on one line": ">".repeat(1000) + " deep",
-    "block quotes nested 1,000 deep over lines": Array.from({ length: 1000 }, (_, i) => ">".repeat(i + 1) + ` q${i}`).join("\n"),
+    "block quotes nested 1,000 deep over lines": Array.from(
+      { length: 1000 },
+      (_, i) => ">".repeat(i + 1) + ` q${i}`,
+    ).join("\n"),
     "lists nested 1,000 deep on one line": "- ".repeat(1000) + "deep",
-    "lists nested 1,000 deep by indentation": Array.from({ length: 1000 }, (_, i) => "  ".repeat(i) + `- l${i}`).join("\n"),
-    "a 200 KB paragraph": Array.from({ length: 20000 }, (_, i) => `word${i} `).join("").slice(0, 200 * 1024),
-    "a 10,000-row table": "| n | square |\n|---|---|\n" + Array.from({ length: 10000 }, (_, i) => `| r${i} | ${i * i} |`).join("\n"),
+    "lists nested 1,000 deep by indentation": Array.from({ length: 1000 }, (_, i) => "  ".repeat(i) + `- l${i}`).join(
+      "\n",
+    ),
+    "a 200 KB paragraph": Array.from({ length: 20000 }, (_, i) => `word${i} `)
+      .join("")
+      .slice(0, 200 * 1024),
+    "a 10,000-row table":
+      "| n | square |\n|---|---|\n" + Array.from({ length: 10000 }, (_, i) => `| r${i} | ${i * i} |`).join("\n"),
   };
   const words = (s: string) => s.match(/[A-Za-z]+\d+|deep/g) ?? [];
 
@@ -155,7 +177,8 @@ describe("Markdown that would make marked slow", () => {
       expect(words(shown)).to.deep.equal(expected);
       // The delimiters too: the pathological inline text is shown, not swallowed. (In the nested
       // inputs the outer `>` and `-` are Markdown syntax, so only the words count there.)
-      if (!name.includes("nested")) for (const c of "*_`") expect(shown.split(c).length, c).to.equal(text.split(c).length);
+      if (!name.includes("nested"))
+        for (const c of "*_`") expect(shown.split(c).length, c).to.equal(text.split(c).length);
     });
   }
 

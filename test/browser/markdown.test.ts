@@ -39,7 +39,8 @@ const XSS_CORPUS = [
   `<style>*{background:url(https://evil.example/leak)}</style>`,
 ];
 
-const FORBIDDEN = "script, iframe, object, embed, svg, math, style, form, input, base, meta, video, source, details, noscript";
+const FORBIDDEN =
+  "script, iframe, object, embed, svg, math, style, form, input, base, meta, video, source, details, noscript";
 
 function assertInert(root: ParentNode, payload: string): void {
   expect(root.querySelector(FORBIDDEN), `dangerous element from ${payload}`).to.equal(null);
@@ -86,9 +87,15 @@ describe("Markdown rendering", () => {
 
   it("opens http(s) links in a new tab with noopener noreferrer nofollow and keeps mailto links", () => {
     const host = document.createElement("div");
-    host.append(renderMarkdown("[site](https://example.com/a?b=1) and [mail](mailto:hi@example.com) and <https://auto.example>"));
+    host.append(
+      renderMarkdown("[site](https://example.com/a?b=1) and [mail](mailto:hi@example.com) and <https://auto.example>"),
+    );
     const links = [...host.querySelectorAll("a")];
-    expect(links.map((a) => a.getAttribute("href"))).to.deep.equal(["https://example.com/a?b=1", "mailto:hi@example.com", "https://auto.example"]);
+    expect(links.map((a) => a.getAttribute("href"))).to.deep.equal([
+      "https://example.com/a?b=1",
+      "mailto:hi@example.com",
+      "https://auto.example",
+    ]);
     for (const a of links) {
       expect(a.getAttribute("target")).to.equal("_blank");
       expect(a.getAttribute("rel")).to.equal("noopener noreferrer nofollow");
@@ -120,7 +127,14 @@ describe("Markdown rendering", () => {
   it("keeps the column alignment of a table", () => {
     const host = document.createElement("div");
     host.append(renderMarkdown("| l | c | r |\n|:--|:-:|--:|\n| 1 | 2 | 3 |"));
-    expect([...host.querySelectorAll("th, td")].map((c) => c.getAttribute("align"))).to.deep.equal(["left", "center", "right", "left", "center", "right"]);
+    expect([...host.querySelectorAll("th, td")].map((c) => c.getAttribute("align"))).to.deep.equal([
+      "left",
+      "center",
+      "right",
+      "left",
+      "center",
+      "right",
+    ]);
   });
 
   it("binds options to each renderer: two streams with different options render side by side", () => {
@@ -222,7 +236,8 @@ describe("Incremental Markdown", () => {
   });
 
   it("renders the same result incrementally as in one go", () => {
-    const doc = "# Title\n\nSome *text* here.\n\n- one\n- two\n\n```js\nlet a = 1;\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n> quote\n\nEnd.";
+    const doc =
+      "# Title\n\nSome *text* here.\n\n- one\n- two\n\n```js\nlet a = 1;\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n> quote\n\nEnd.";
     const md = new MarkdownStream();
     for (let i = 1; i <= doc.length; i += 3) md.update(doc.slice(0, i));
     md.update(doc);

@@ -83,7 +83,9 @@ describe("the observer read path", () => {
     await until(() => replyText(again) === PIECES.join("").trim());
     // Once per page load, nowhere else (no subscription re-sends it).
     expect(env.backend.timesDelivered(PIECES.join(""))).to.equal(2);
-    expect(env.backend.deliveries.filter((d) => d.name !== "messages:list").some((d) => d.json.includes("Alpha"))).to.equal(false);
+    expect(
+      env.backend.deliveries.filter((d) => d.name !== "messages:list").some((d) => d.json.includes("Alpha")),
+    ).to.equal(false);
   });
 
   it("never re-sends the text of a reply to the viewer that streamed it", async () => {

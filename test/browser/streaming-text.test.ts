@@ -14,7 +14,9 @@ describe("settledText (what a reply still being written shows)", () => {
     expect(settledText("See [Convex ")).to.equal("See Convex ");
     expect(settledText("See [Convex docs](https://docs.con")).to.equal("See Convex docs");
     expect(settledText("See [Convex docs]")).to.equal("See Convex docs");
-    expect(settledText("See [Convex docs](https://docs.convex.dev)")).to.equal("See [Convex docs](https://docs.convex.dev)");
+    expect(settledText("See [Convex docs](https://docs.convex.dev)")).to.equal(
+      "See [Convex docs](https://docs.convex.dev)",
+    );
     expect(settledText("A picture ![a cat](https://img")).to.equal("A picture ");
   });
 

@@ -8,14 +8,29 @@ import type { AiChatErrorEvent } from "../../src/events.js";
 import { deriveSiteUrl } from "../../src/site-url.js";
 import { storageKey } from "../../src/storage.js";
 import { controlledBody, until } from "./fake-backend.js";
-import { $, $$, animationsDone, freshUrl, mount, replyText, sendAndStart, settle, setup, type Setup } from "./helpers.js";
+import {
+  $,
+  $$,
+  animationsDone,
+  freshUrl,
+  mount,
+  replyText,
+  sendAndStart,
+  settle,
+  setup,
+  type Setup,
+} from "./helpers.js";
 
 const TOKEN = "visitor-token";
 const longHistory = (n: number): Array<[string, string]> =>
   Array.from({ length: n }, (_, i) => [`Question ${i}`, `Answer ${i}\n\n${"A long paragraph of text. ".repeat(8)}`]);
 
 /** Mounts `el` on the visitor's stored thread with `history`. */
-async function mountWithThread(env: Setup, history: Array<[string, string]>, attrs = ""): Promise<{ el: AiChatStream; threadId: string }> {
+async function mountWithThread(
+  env: Setup,
+  history: Array<[string, string]>,
+  attrs = "",
+): Promise<{ el: AiChatStream; threadId: string }> {
   const threadId = env.backend.seedThread(TOKEN, history);
   localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token: TOKEN }));
   const el = await mount(env.url, attrs);
@@ -52,7 +67,9 @@ describe("scrolling", () => {
     void el.send("A new question");
     await until(() => $$(el, ".row.user").some((r) => r.textContent!.includes("A new question")));
     await settle(el);
-    const row = $$(el, ".row.user").find((r) => r.textContent!.includes("A new question"))!.getBoundingClientRect();
+    const row = $$(el, ".row.user")
+      .find((r) => r.textContent!.includes("A new question"))!
+      .getBoundingClientRect();
     const box = messages.getBoundingClientRect();
     expect(row.top).to.be.at.least(box.top);
     expect(row.bottom).to.be.at.most(box.bottom + 1);
@@ -114,7 +131,11 @@ describe("focus and keys", () => {
 
   it("leaves Escape to the page when focus is outside the widget", async () => {
     env = setup();
-    const page = await fixture<HTMLElement>(html`<div><button id="outside">Page menu</button><ai-chat-stream launcher open convex-url=${env.url}></ai-chat-stream></div>`);
+    const page = await fixture<HTMLElement>(
+      html`<div>
+        <button id="outside">Page menu</button><ai-chat-stream launcher open convex-url=${env.url}></ai-chat-stream>
+      </div>`,
+    );
     const el = page.querySelector("ai-chat-stream")!;
     await settle(el);
     page.querySelector<HTMLButtonElement>("#outside")!.focus();
@@ -127,7 +148,12 @@ describe("focus and keys", () => {
   it("on a 390 px screen the open panel is modal: Tab stays inside and the page behind is inert", async () => {
     await setViewport({ width: 390, height: 844 });
     env = setup();
-    const page = await fixture<HTMLElement>(html`<div><a id="before" href="#x">Before</a><ai-chat-stream launcher convex-url=${env.url}></ai-chat-stream><a id="after" href="#y">After</a></div>`);
+    const page = await fixture<HTMLElement>(
+      html`<div>
+        <a id="before" href="#x">Before</a><ai-chat-stream launcher convex-url=${env.url}></ai-chat-stream
+        ><a id="after" href="#y">After</a>
+      </div>`,
+    );
     const el = page.querySelector("ai-chat-stream")!;
     await settle(el);
     $<HTMLButtonElement>(el, "[part=launcher]")!.click();
@@ -154,7 +180,11 @@ describe("focus and keys", () => {
 
   it("on a wide screen the open panel is not modal: the page stays usable", async () => {
     env = setup();
-    const page = await fixture<HTMLElement>(html`<div><a id="after" href="#y">After</a><ai-chat-stream launcher open convex-url=${env.url}></ai-chat-stream></div>`);
+    const page = await fixture<HTMLElement>(
+      html`<div>
+        <a id="after" href="#y">After</a><ai-chat-stream launcher open convex-url=${env.url}></ai-chat-stream>
+      </div>`,
+    );
     const el = page.querySelector("ai-chat-stream")!;
     await settle(el);
     expect($<HTMLDialogElement>(el, "dialog.panel")!.matches(":modal")).to.equal(false);
@@ -168,7 +198,9 @@ describe("focus and keys", () => {
       env = setup(() => new Response(body.stream, { status: 200 }));
       const el = await mount(env.url, `theme=${theme}`);
       await sendAndStart(el, "code");
-      body.push("```js\nconst aVeryLongIdentifierName = someFunction(argumentOne, argumentTwo, argumentThree);\n```\n\nDone");
+      body.push(
+        "```js\nconst aVeryLongIdentifierName = someFunction(argumentOne, argumentTwo, argumentThree);\n```\n\nDone",
+      );
       body.close();
       await until(() => replyText(el).includes("Done"));
       const pre = $(el, "pre")!;
@@ -197,7 +229,10 @@ describe("failures", () => {
     env.backend.persist(streamId, "You can export");
     env.backend.finish(streamId, "error", "The demo model failed mid-reply (DEMO_FAIL_AFTER_TOKENS is set).");
     const ev = await errored;
-    expect([ev.code, ev.message]).to.deep.equal(["REPLY_FAILED", "The demo model failed mid-reply (DEMO_FAIL_AFTER_TOKENS is set)."]);
+    expect([ev.code, ev.message]).to.deep.equal([
+      "REPLY_FAILED",
+      "The demo model failed mid-reply (DEMO_FAIL_AFTER_TOKENS is set).",
+    ]);
     await until(() => $(el, "[part=retry-button]") !== null);
     await expect(el).to.be.accessible();
     const started = oneEvent(el, "ai-chat-stream-start");
@@ -209,7 +244,9 @@ describe("failures", () => {
     env.backend.finish(retried.streamId!);
     await until(() => replyText(el) === "You can export them from Settings.");
     await settle(el);
-    expect($$(el, ".row.user").map((r) => r.textContent!.replace("You:", "").trim())).to.deep.equal(["How do I export my notes?"]);
+    expect($$(el, ".row.user").map((r) => r.textContent!.replace("You:", "").trim())).to.deep.equal([
+      "How do I export my notes?",
+    ]);
     expect($$(el, ".row.assistant")).to.have.length(1);
     expect($(el, "[part=reply-error]")).to.not.exist;
     expect(env.backend.calls.filter((c) => c.name === "messages:send")).to.have.length(1);
@@ -261,7 +298,9 @@ describe("failures", () => {
     await el.updateComplete;
     expect($(el, "[part=counter]")!.textContent).to.equal("103 / 100");
     expect($<HTMLButtonElement>(el, "[part=send-button]")!.disabled).to.equal(true);
-    expect($(el, "[part=composer-hint]")!.textContent).to.equal("3 characters too long. Shorten your message to send it.");
+    expect($(el, "[part=composer-hint]")!.textContent).to.equal(
+      "3 characters too long. Shorten your message to send it.",
+    );
     expect(box.getAttribute("aria-invalid")).to.equal("true");
     expect(box.getAttribute("aria-describedby")).to.contain("composer-hint");
     await sendKeys({ press: "Enter" });
@@ -281,7 +320,9 @@ describe("failures", () => {
     await sendKeys({ press: "Enter" });
     await el.updateComplete;
     expect($<HTMLTextAreaElement>(el, "textarea")!.value).to.equal("Follow-up");
-    expect($(el, "[part=composer-hint]")!.textContent).to.equal("Wait for the reply to finish, or stop it, to send your message.");
+    expect($(el, "[part=composer-hint]")!.textContent).to.equal(
+      "Wait for the reply to finish, or stop it, to send your message.",
+    );
     body.close();
     env.backend.persist(env.backend.messages.at(-1)!.streamId!, "Working on it");
     env.backend.finish(env.backend.messages.at(-1)!.streamId!);
@@ -341,7 +382,11 @@ describe("right to left and small screens", () => {
 
   it("gives every message its own direction (dir=auto) while the chrome follows the widget; code stays left-to-right", async () => {
     env = setup();
-    const { el } = await mountWithThread(env, [["How do I export my notes?", "Use `export`:\n\n```sh\nnotes export --all\n```"]], `dir="rtl" lang="ar"`);
+    const { el } = await mountWithThread(
+      env,
+      [["How do I export my notes?", "Use `export`:\n\n```sh\nnotes export --all\n```"]],
+      `dir="rtl" lang="ar"`,
+    );
     for (const row of $$(el, ".row")) expect(row.querySelector(".bubble > [dir=auto]"), row.className).to.exist;
     const userText = $(el, ".row.user [dir=auto]")!;
     expect(getComputedStyle(userText).direction).to.equal("ltr");
@@ -362,7 +407,9 @@ describe("right to left and small screens", () => {
     const pre = $(el, "pre")!;
     const row = $(el, ".row.assistant")!;
     expect(pre.scrollWidth).to.be.greaterThan(pre.clientWidth);
-    expect($(el, ".row.assistant .bubble")!.getBoundingClientRect().right).to.be.at.most(row.getBoundingClientRect().right + 0.5);
+    expect($(el, ".row.assistant .bubble")!.getBoundingClientRect().right).to.be.at.most(
+      row.getBoundingClientRect().right + 0.5,
+    );
   });
 });
 
@@ -375,7 +422,10 @@ describe("empty state and labels", () => {
     const plain = await mount(env.url);
     expect($(plain, ".empty-title")!.textContent).to.equal("Hi! How can I help?");
     expect($(plain, "[part=ai-note]")!.textContent).to.equal("Replies are written by an AI and can be wrong.");
-    const custom = await mount(freshUrl(), `heading="Support" greeting="Ask us anything" ai-note="Answers by our AI assistant."`);
+    const custom = await mount(
+      freshUrl(),
+      `heading="Support" greeting="Ask us anything" ai-note="Answers by our AI assistant."`,
+    );
     expect($(custom, ".empty-title")!.textContent).to.equal("Ask us anything");
     expect($(custom, ".title")!.textContent).to.equal("Support");
     expect($(custom, "[part=ai-note]")!.textContent).to.equal("Answers by our AI assistant.");

@@ -6,7 +6,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPLY_ERRORS } from "../../convex/lib/errors.ts";
 import { STOP_GRACE_MS } from "../../convex/lib/replies.ts";
 import type { System } from "./harness.ts";
-import { collapse, events, openChat, persisted, sendPrompt, threadOf, visibleReplies, waitForEnd, waitForReplyText } from "./helpers.ts";
+import {
+  collapse,
+  events,
+  openChat,
+  persisted,
+  sendPrompt,
+  threadOf,
+  visibleReplies,
+  waitForEnd,
+  waitForReplyText,
+} from "./helpers.ts";
 import { LONG_REPLY, SHORT_REPLY, startSystemWithProvider } from "./provider.ts";
 
 /** Short enough for a test, long enough for several heartbeats (the minimum is 5 s). */
@@ -44,7 +54,9 @@ describe("a driver that dies mid-reply", () => {
     expect(reply!.text.length).toBeGreaterThan(0);
     expect(LONG_REPLY.startsWith(reply!.text)).toBe(true);
     await expect.poll(async () => (await visibleReplies(page)).at(-1), { timeout: 5_000 }).toBe(collapse(reply!.text));
-    await expect.poll(() => page.getByRole("alert").textContent(), { timeout: 5_000 }).toContain(REPLY_ERRORS.driverLost);
+    await expect
+      .poll(() => page.getByRole("alert").textContent(), { timeout: 5_000 })
+      .toContain(REPLY_ERRORS.driverLost);
 
     await sendPrompt(page, "short one after the lost reply");
     const next = await waitForEnd(page, 2, 30_000);

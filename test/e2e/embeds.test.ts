@@ -17,7 +17,10 @@ afterAll(async () => {
   await system?.close();
 });
 
-async function openDemo(path: string, options: { colorScheme?: "light" | "dark"; mobile?: boolean } = {}): Promise<{ page: Page; requests: string[] }> {
+async function openDemo(
+  path: string,
+  options: { colorScheme?: "light" | "dark"; mobile?: boolean } = {},
+): Promise<{ page: Page; requests: string[] }> {
   const context = await system.browser.newContext({
     colorScheme: options.colorScheme ?? "light",
     viewport: options.mobile ? { width: 390, height: 780 } : { width: 1280, height: 800 },
@@ -38,7 +41,9 @@ describe("embeds that use only the IIFE build", () => {
     const launcher = page.getByRole("button", { name: "Open chat" });
     await launcher.click();
     const box = page.getByRole("textbox", { name: "Message" });
-    await expect.poll(() => box.evaluate((el) => el.matches(":focus") || el.getRootNode() instanceof ShadowRoot)).toBe(true);
+    await expect
+      .poll(() => box.evaluate((el) => el.matches(":focus") || el.getRootNode() instanceof ShadowRoot))
+      .toBe(true);
     await sendPrompt(page, "What can you do?");
     const end = await waitForEnd(page);
     expect(end.status).toBe("done");
@@ -64,10 +69,16 @@ describe("embeds that use only the IIFE build", () => {
     const threadId = await threadOf(visitor);
     const token = await shareToken(visitor);
 
-    const { page: desk, requests } = await openDemo(`/demo/iframe.html#${new URLSearchParams({ thread: threadId, token })}`);
+    const { page: desk, requests } = await openDemo(
+      `/demo/iframe.html#${new URLSearchParams({ thread: threadId, token })}`,
+    );
     const frame = desk.frameLocator("iframe#observer");
-    await expect.poll(async () => frame.locator("ai-chat-stream .row.assistant .bubble.markdown").count(), { timeout: 15_000 }).toBe(1);
-    expect(await frame.locator("ai-chat-stream .row.user").filter({ hasText: "Please help me with my order" }).count()).toBe(1);
+    await expect
+      .poll(async () => frame.locator("ai-chat-stream .row.assistant .bubble.markdown").count(), { timeout: 15_000 })
+      .toBe(1);
+    expect(
+      await frame.locator("ai-chat-stream .row.user").filter({ hasText: "Please help me with my order" }).count(),
+    ).toBe(1);
     expect(await frame.getByRole("textbox").count()).toBe(0);
     const observed = desk.frames().find((f) => f.url().includes("observe.html"))!;
     const [reply] = await persisted(system, threadId).then((ms) => ms.filter((m) => m.role === "assistant"));
@@ -78,12 +89,18 @@ describe("embeds that use only the IIFE build", () => {
 
     // And a live reply: the visitor asks again, the desk sees it stream in.
     await sendPrompt(visitor, "And another thing");
-    await expect.poll(async () => frame.locator("ai-chat-stream .row.assistant .bubble.markdown").count(), { timeout: 15_000 }).toBe(2);
+    await expect
+      .poll(async () => frame.locator("ai-chat-stream .row.assistant .bubble.markdown").count(), { timeout: 15_000 })
+      .toBe(2);
     await waitForEnd(visitor, 2);
     const second = (await persisted(system, threadId)).at(-1)!;
     expect(second.status).toBe("done");
-    await expect.poll(async () => (await visibleReplies(visitor)).at(-1), { timeout: 10_000 }).toContain("And another thing");
-    await expect.poll(async () => (await visibleReplies(observed)).at(-1), { timeout: 10_000 }).toBe((await visibleReplies(visitor)).at(-1));
+    await expect
+      .poll(async () => (await visibleReplies(visitor)).at(-1), { timeout: 10_000 })
+      .toContain("And another thing");
+    await expect
+      .poll(async () => (await visibleReplies(observed)).at(-1), { timeout: 10_000 })
+      .toBe((await visibleReplies(visitor)).at(-1));
     await visitor.context().close();
     await desk.context().close();
   });
@@ -116,7 +133,9 @@ describe("how it looks", () => {
         await waitForEnd(page);
         await page.screenshot({ path: `${ARTIFACTS}/${name}-reply.png` });
         // The theme follows the page's colour scheme.
-        const background = await page.locator("ai-chat-stream").evaluate((el) => getComputedStyle(el.shadowRoot!.querySelector(".panel")!).backgroundColor);
+        const background = await page
+          .locator("ai-chat-stream")
+          .evaluate((el) => getComputedStyle(el.shadowRoot!.querySelector(".panel")!).backgroundColor);
         const [r, g, b] = background.match(/\d+/g)!.map(Number);
         const luminance = (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
         if (colorScheme === "dark") expect(luminance).toBeLessThan(0.3);

@@ -56,7 +56,8 @@ export async function startPageServer(convexUrl: string): Promise<{ origin: stri
       return;
     }
     res.setHeader("content-type", TYPES[extname(file)] ?? "application/octet-stream");
-    for (const [name, value] of Object.entries(PAGE_HEADERS[path]?.(new URL(convexUrl)) ?? {})) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(PAGE_HEADERS[path]?.(new URL(convexUrl)) ?? {}))
+      res.setHeader(name, value);
     if (file.endsWith(".html")) {
       res.end(readFileSync(file, "utf8").replaceAll("%VITE_CONVEX_URL%", convexUrl));
     } else {

@@ -12,23 +12,38 @@ export { OPERATOR_SECRET };
 export const ARTIFACTS = join(ROOT, "test-artifacts");
 mkdirSync(ARTIFACTS, { recursive: true });
 
-export type RecordedEvent = { type: string; threadId?: string; streamId?: string; driven?: boolean; status?: string; text?: string; code?: string; message?: string };
+export type RecordedEvent = {
+  type: string;
+  threadId?: string;
+  streamId?: string;
+  driven?: boolean;
+  status?: string;
+  text?: string;
+  code?: string;
+  message?: string;
+};
 
-const listMessages = makeFunctionReference<"query", { threadId: string; token?: string }, MessageView[]>("messages:list");
-
-const signIn = makeFunctionReference<"mutation", { secret: string; name: string }, { ok: boolean; sessionToken?: string }>(
-  "operator:signIn",
+const listMessages = makeFunctionReference<"query", { threadId: string; token?: string }, MessageView[]>(
+  "messages:list",
 );
+
+const signIn = makeFunctionReference<
+  "mutation",
+  { secret: string; name: string },
+  { ok: boolean; sessionToken?: string }
+>("operator:signIn");
 const sessions = new WeakMap<System, Promise<string>>();
 
 /** An operator session for the tests' own reads (signed in once per system). */
 function operatorSession(system: System): Promise<string> {
   let session = sessions.get(system);
   if (!session) {
-    session = new ConvexHttpClient(system.convexUrl).mutation(signIn, { secret: OPERATOR_SECRET, name: "e2e" }).then((r) => {
-      if (!r.ok || !r.sessionToken) throw new Error("operator sign-in failed");
-      return r.sessionToken;
-    });
+    session = new ConvexHttpClient(system.convexUrl)
+      .mutation(signIn, { secret: OPERATOR_SECRET, name: "e2e" })
+      .then((r) => {
+        if (!r.ok || !r.sessionToken) throw new Error("operator sign-in failed");
+        return r.sessionToken;
+      });
     sessions.set(system, session);
   }
   return session;
@@ -41,7 +56,20 @@ export async function persisted(system: System, threadId: string): Promise<Messa
 
 /** Plain sentences with no Markdown syntax, so rendered text equals raw text. */
 export function plainReply(words: number, seed = 1): string {
-  const vocabulary = ["stream", "reply", "token", "observer", "driver", "backend", "widget", "cursor", "flush", "text", "answer", "chunk"];
+  const vocabulary = [
+    "stream",
+    "reply",
+    "token",
+    "observer",
+    "driver",
+    "backend",
+    "widget",
+    "cursor",
+    "flush",
+    "text",
+    "answer",
+    "chunk",
+  ];
   const out: string[] = [];
   for (let i = 0; i < words; i++) {
     let word = vocabulary[(i * 7 + seed * 3) % vocabulary.length] + String(i);
@@ -78,7 +106,9 @@ export async function events(page: Page | Frame, type?: string): Promise<Recorde
 /** Waits for the `n`th `ai-chat-stream-end` event (1-based) and returns it. */
 export async function waitForEnd(page: Page | Frame, n = 1, timeout = 30_000): Promise<RecordedEvent> {
   await page.waitForFunction(
-    (count) => (window as unknown as { __events: RecordedEvent[] }).__events.filter((e) => e.type === "ai-chat-stream-end").length >= count,
+    (count) =>
+      (window as unknown as { __events: RecordedEvent[] }).__events.filter((e) => e.type === "ai-chat-stream-end")
+        .length >= count,
     n,
     { timeout },
   );
@@ -89,11 +119,15 @@ export async function waitForEnd(page: Page | Frame, n = 1, timeout = 30_000): P
 export async function visibleReplies(page: Page | Frame, host = "ai-chat-stream"): Promise<string[]> {
   return page
     .locator(`${host} .row.assistant .bubble.markdown`)
-    .evaluateAll((bubbles) => bubbles.map((b) => (window as unknown as { __replyText(b: Element): string }).__replyText(b)));
+    .evaluateAll((bubbles) =>
+      bubbles.map((b) => (window as unknown as { __replyText(b: Element): string }).__replyText(b)),
+    );
 }
 
 export async function waitForReplyText(page: Page | Frame, minChars: number, host = "ai-chat-stream"): Promise<string> {
-  await expect.poll(async () => ((await visibleReplies(page, host)).at(-1) ?? "").length, { timeout: 20_000 }).toBeGreaterThanOrEqual(minChars);
+  await expect
+    .poll(async () => ((await visibleReplies(page, host)).at(-1) ?? "").length, { timeout: 20_000 })
+    .toBeGreaterThanOrEqual(minChars);
   return (await visibleReplies(page, host)).at(-1)!;
 }
 
@@ -108,7 +142,9 @@ export async function expectReplyOnlyGrew(page: Page | Frame, index = -1): Promi
   expect(states.length).toBeGreaterThan(1);
   for (let i = 1; i < states.length; i++) {
     if (!states[i].startsWith(states[i - 1])) {
-      throw new Error(`reply text did not only grow: frame ${i - 1} "${states[i - 1].slice(-60)}" -> frame ${i} "${states[i].slice(-60)}"`);
+      throw new Error(
+        `reply text did not only grow: frame ${i - 1} "${states[i - 1].slice(-60)}" -> frame ${i} "${states[i].slice(-60)}"`,
+      );
     }
   }
   return states;
@@ -121,11 +157,15 @@ export async function threadOf(page: Page | Frame): Promise<string> {
 }
 
 export async function shareToken(page: Page | Frame): Promise<string> {
-  return page.evaluate(() => (document.querySelector("ai-chat-stream") as unknown as { shareToken(): Promise<string> }).shareToken());
+  return page.evaluate(() =>
+    (document.querySelector("ai-chat-stream") as unknown as { shareToken(): Promise<string> }).shareToken(),
+  );
 }
 
 export async function openObserver(system: System, threadId: string, observerToken: string): Promise<Page> {
   const page = await (await system.browser.newContext()).newPage();
-  await page.goto(`${system.origin}/pages/observe.html#${new URLSearchParams({ thread: threadId, token: observerToken })}`);
+  await page.goto(
+    `${system.origin}/pages/observe.html#${new URLSearchParams({ thread: threadId, token: observerToken })}`,
+  );
   return page;
 }

@@ -23,7 +23,8 @@ async function open(path: string): Promise<{ page: Page; errors: string[] }> {
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   page.on("console", (m) => {
     // Chromium asks every page for /favicon.ico, which the test server does not have.
-    if (m.type() === "error" && !m.location().url.endsWith("/favicon.ico")) errors.push(`console: ${m.text()} ${m.location().url}`);
+    if (m.type() === "error" && !m.location().url.endsWith("/favicon.ico"))
+      errors.push(`console: ${m.text()} ${m.location().url}`);
   });
   await page.goto(`${system.origin}${path}`);
   return { page, errors };
@@ -32,7 +33,9 @@ async function open(path: string): Promise<{ page: Page; errors: string[] }> {
 describe("script tags on any page", () => {
   it("both script-tag files included twice define each tag once, without an error, and the chat works", async () => {
     const { page, errors } = await open("/pages/twice.html");
-    expect(await page.evaluate(() => ["ai-chat-stream", "ai-chat-console"].map((t) => !!customElements.get(t)))).toEqual([true, true]);
+    expect(
+      await page.evaluate(() => ["ai-chat-stream", "ai-chat-console"].map((t) => !!customElements.get(t))),
+    ).toEqual([true, true]);
     await sendPrompt(page, "Still working?");
     expect((await waitForEnd(page)).status).toBe("done");
     expect(errors).toEqual([]);
@@ -50,11 +53,37 @@ describe("script tags on any page", () => {
 
 // Every inherited property a theme could set (hostile-theme.css sets each one on html and body).
 const INHERITED = [
-  "color", "caret-color", "font-family", "font-size", "font-weight", "font-style", "font-variant-caps",
-  "font-stretch", "font-kerning", "font-feature-settings", "line-height", "letter-spacing", "word-spacing",
-  "text-transform", "text-align", "text-indent", "text-shadow", "white-space-collapse", "text-wrap-mode",
-  "word-break", "overflow-wrap", "hyphens", "tab-size", "list-style-type", "list-style-position", "quotes",
-  "cursor", "visibility", "-webkit-text-stroke-width", "-webkit-text-stroke-color", "-webkit-text-fill-color",
+  "color",
+  "caret-color",
+  "font-family",
+  "font-size",
+  "font-weight",
+  "font-style",
+  "font-variant-caps",
+  "font-stretch",
+  "font-kerning",
+  "font-feature-settings",
+  "line-height",
+  "letter-spacing",
+  "word-spacing",
+  "text-transform",
+  "text-align",
+  "text-indent",
+  "text-shadow",
+  "white-space-collapse",
+  "text-wrap-mode",
+  "word-break",
+  "overflow-wrap",
+  "hyphens",
+  "tab-size",
+  "list-style-type",
+  "list-style-position",
+  "quotes",
+  "cursor",
+  "visibility",
+  "-webkit-text-stroke-width",
+  "-webkit-text-stroke-color",
+  "-webkit-text-fill-color",
   "direction",
 ];
 
@@ -78,10 +107,13 @@ async function widgetStyles(path: string): Promise<{ widget: Styles; body: Recor
   await page.locator("#inline").evaluate((el: any) => el.send("Show me what you can render"));
   await waitForEnd(page);
   const read = (selector: string) =>
-    page.locator(selector).first().evaluate((el, props) => {
-      const style = getComputedStyle(el);
-      return Object.fromEntries(props.map((p) => [p, style.getPropertyValue(p)]));
-    }, INHERITED);
+    page
+      .locator(selector)
+      .first()
+      .evaluate((el, props) => {
+        const style = getComputedStyle(el);
+        return Object.fromEntries(props.map((p) => [p, style.getPropertyValue(p)]));
+      }, INHERITED);
   const widget: Styles = {};
   for (const [name, selector] of Object.entries(TARGETS)) widget[name] = await read(selector);
   const body = await read("body");
@@ -95,7 +127,8 @@ describe("a host page's CSS", () => {
     const plain = await widgetStyles("/pages/theme-plain.html");
     const hostile = await widgetStyles("/pages/theme-hostile.html");
     // The theme is in force on the page itself: every property differs there.
-    for (const prop of INHERITED.filter((p) => p !== "direction")) expect(hostile.body[prop], prop).not.toBe(plain.body[prop]);
+    for (const prop of INHERITED.filter((p) => p !== "direction"))
+      expect(hostile.body[prop], prop).not.toBe(plain.body[prop]);
     expect(hostile.widget).toEqual(plain.widget);
   });
 });

@@ -14,7 +14,8 @@ function moduleGraph(file: string, seen = new Set<string>()): string {
   seen.add(file);
   const code = readFileSync(file, "utf8");
   let text = code;
-  for (const [, spec] of code.matchAll(/\bfrom\s*"(\.{1,2}\/[^"]+)"/g)) text += moduleGraph(join(dirname(file), spec), seen);
+  for (const [, spec] of code.matchAll(/\bfrom\s*"(\.{1,2}\/[^"]+)"/g))
+    text += moduleGraph(join(dirname(file), spec), seen);
   return text;
 }
 
@@ -23,7 +24,8 @@ const CONSOLE_CODE = [/\bAiChatConsole\b/, /\bThreadListController\b/, /--ai-cha
 
 let consumerDir: string;
 beforeAll(() => {
-  if (!existsSync(join(ROOT, "dist/ai-chat-stream.js"))) throw new Error("dist/ is missing: run `npm run build` first (npm test does).");
+  if (!existsSync(join(ROOT, "dist/ai-chat-stream.js")))
+    throw new Error("dist/ is missing: run `npm run build` first (npm test does).");
   // A consumer project with the package installed (a link to this repository).
   consumerDir = mkdtempSync(join(tmpdir(), "ai-chat-consumer-"));
   mkdirSync(join(consumerDir, "node_modules"));

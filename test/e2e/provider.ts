@@ -57,7 +57,12 @@ export async function startSystemWithProvider(
   sinkOrigin?: string,
 ): Promise<System & { provider: Awaited<ReturnType<typeof startProvider>> }> {
   const provider = await startProvider(sinkOrigin);
-  const system = await startSystem({ OPENAI_BASE_URL: provider.baseUrl, OPENAI_API_KEY: "fake-key", AI_MODEL: "fake-model", ...env });
+  const system = await startSystem({
+    OPENAI_BASE_URL: provider.baseUrl,
+    OPENAI_API_KEY: "fake-key",
+    AI_MODEL: "fake-model",
+    ...env,
+  });
   const closeSystem = system.close;
   return Object.assign(system, {
     provider,

@@ -2,7 +2,17 @@
 // nothing; the backend restarts mid-session and the widget reconnects with history intact.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { System } from "./harness.ts";
-import { ARTIFACTS, collapse, events, openChat, persisted, sendPrompt, threadOf, visibleReplies, waitForEnd } from "./helpers.ts";
+import {
+  ARTIFACTS,
+  collapse,
+  events,
+  openChat,
+  persisted,
+  sendPrompt,
+  threadOf,
+  visibleReplies,
+  waitForEnd,
+} from "./helpers.ts";
 import { SHORT_REPLY, startSystemWithProvider } from "./provider.ts";
 
 let system: System;
@@ -57,7 +67,12 @@ describe("limits and restarts", () => {
     expect(end.status).toBe("done");
     expect(await threadOf(page)).toBe(threadId);
     const messages = await persisted(system, threadId);
-    expect(messages.map((m) => m.text)).toEqual(["short before the restart", SHORT_REPLY, "short after the restart", SHORT_REPLY]);
+    expect(messages.map((m) => m.text)).toEqual([
+      "short before the restart",
+      SHORT_REPLY,
+      "short after the restart",
+      SHORT_REPLY,
+    ]);
 
     // A reload after the restart shows the whole conversation from the saved data.
     await page.reload();

@@ -8,7 +8,17 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { System } from "./harness.ts";
-import { collapse, events, openChat, persisted, sendPrompt, shareToken, threadOf, visibleReplies, waitForEnd } from "./helpers.ts";
+import {
+  collapse,
+  events,
+  openChat,
+  persisted,
+  sendPrompt,
+  shareToken,
+  threadOf,
+  visibleReplies,
+  waitForEnd,
+} from "./helpers.ts";
 import { SHORT_REPLY, startSystemWithProvider } from "./provider.ts";
 
 let system: System;
@@ -54,7 +64,11 @@ describe("access control across visitors", () => {
     const bob = await openChat(system); // a separate browser context: separate storage
     await bob.locator("ai-chat-stream").evaluate((el, id) => el.setAttribute("thread", id), aliceThread);
     // Bob's widget asks for Alice's thread with Bob's (absent) token: the backend refuses.
-    await expect.poll(async () => (await events(bob, "ai-chat-error")).some((e) => e.code === "UNAUTHORIZED"), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(async () => (await events(bob, "ai-chat-error")).some((e) => e.code === "UNAUTHORIZED"), {
+        timeout: 10_000,
+      })
+      .toBe(true);
     expect(await bob.getByText("secret plans of alice").count()).toBe(0);
     expect(await visibleReplies(bob)).toEqual([]);
 
@@ -67,7 +81,9 @@ describe("access control across visitors", () => {
       return JSON.parse(localStorage.getItem(key)!).token as string;
     });
     const client = new ConvexHttpClient(system.convexUrl);
-    await expectUnauthorized(client.query(makeFunctionReference<"query">("messages:list"), { threadId: aliceThread, token: bobToken }));
+    await expectUnauthorized(
+      client.query(makeFunctionReference<"query">("messages:list"), { threadId: aliceThread, token: bobToken }),
+    );
     await expectUnauthorized(client.mutation(send, { threadId: aliceThread, token: bobToken, prompt: "hijack" }));
     expect((await persisted(system, aliceThread)).map((m) => m.text)).not.toContain("hijack");
     await alice.context().close();
@@ -82,7 +98,10 @@ describe("access control across visitors", () => {
     const observerToken = await shareToken(visitor);
 
     const client = new ConvexHttpClient(system.convexUrl);
-    const messages = await client.query(makeFunctionReference<"query", { threadId: string; token?: string }, { text: string }[]>("messages:list"), { threadId, token: observerToken });
+    const messages = await client.query(
+      makeFunctionReference<"query", { threadId: string; token?: string }, { text: string }[]>("messages:list"),
+      { threadId, token: observerToken },
+    );
     expect(messages.at(-1)?.text).toBe(SHORT_REPLY);
     await expectUnauthorized(client.mutation(send, { threadId, token: observerToken, prompt: "sneaky" }));
     await expectUnauthorized(client.mutation(remove, { threadId, token: observerToken }));
@@ -91,7 +110,9 @@ describe("access control across visitors", () => {
 
     // The observer view has no composer at all.
     const observer = await (await system.browser.newContext()).newPage();
-    await observer.goto(`${system.origin}/pages/observe.html#${new URLSearchParams({ thread: threadId, token: observerToken })}`);
+    await observer.goto(
+      `${system.origin}/pages/observe.html#${new URLSearchParams({ thread: threadId, token: observerToken })}`,
+    );
     await expect.poll(async () => (await visibleReplies(observer)).at(-1)).toBe(collapse(SHORT_REPLY));
     expect(await observer.getByRole("textbox").count()).toBe(0);
     await visitor.context().close();
@@ -131,12 +152,22 @@ describe("hostile model output", () => {
     await expect.poll(() => bubble.locator("h1").count()).toBe(1);
     expect(await bubble.locator("script, iframe, form, svg script, object, embed, img[src^='http']").count()).toBe(0);
     const handlers = await bubble.evaluate((root) =>
-      [...root.querySelectorAll("*")].flatMap((el) => [...el.attributes].filter((a) => a.name.startsWith("on")).map((a) => `${el.tagName}[${a.name}]`)),
+      [...root.querySelectorAll("*")].flatMap((el) =>
+        [...el.attributes].filter((a) => a.name.startsWith("on")).map((a) => `${el.tagName}[${a.name}]`),
+      ),
     );
     expect(handlers).toEqual([]);
     // An unsafe URL loses its href (an inert <a> is plain text); every remaining link is safe.
-    expect(await bubble.locator("a[href^='javascript'], a[href^='data'], [href^='javascript'], [src^='data']").count()).toBe(0);
-    const links = await bubble.locator("a[href]").evaluateAll((as) => as.map((a) => ({ href: a.getAttribute("href") ?? "", rel: a.getAttribute("rel") ?? "", target: a.getAttribute("target") })));
+    expect(
+      await bubble.locator("a[href^='javascript'], a[href^='data'], [href^='javascript'], [src^='data']").count(),
+    ).toBe(0);
+    const links = await bubble.locator("a[href]").evaluateAll((as) =>
+      as.map((a) => ({
+        href: a.getAttribute("href") ?? "",
+        rel: a.getAttribute("rel") ?? "",
+        target: a.getAttribute("target"),
+      })),
+    );
     expect(links.length).toBeGreaterThanOrEqual(2);
     for (const link of links) {
       expect(link.href).toMatch(/^(https?:|mailto:)/);
@@ -145,7 +176,9 @@ describe("hostile model output", () => {
         expect(link.rel.split(" ")).toEqual(expect.arrayContaining(["noopener", "noreferrer", "nofollow"]));
       }
     }
-    expect(links.map((l) => l.href)).toEqual(expect.arrayContaining(["https://example.com/docs", "mailto:help@example.com"]));
+    expect(links.map((l) => l.href)).toEqual(
+      expect.arrayContaining(["https://example.com/docs", "mailto:help@example.com"]),
+    );
     expect(await bubble.getByText("exfiltrate").count()).toBeGreaterThan(0);
     await page.context().close();
   });

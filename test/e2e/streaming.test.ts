@@ -65,8 +65,12 @@ describe("a visitor's reply", () => {
     expect(reply.text).toBe(LONG_REPLY);
     expect(end.text).toBe(LONG_REPLY);
 
-    await expect.poll(async () => (await visibleReplies(observer)).at(-1), { timeout: 10_000 }).toBe(collapse(LONG_REPLY));
-    await expect.poll(async () => (await visibleReplies(operator)).at(-1), { timeout: 10_000 }).toBe(collapse(LONG_REPLY));
+    await expect
+      .poll(async () => (await visibleReplies(observer)).at(-1), { timeout: 10_000 })
+      .toBe(collapse(LONG_REPLY));
+    await expect
+      .poll(async () => (await visibleReplies(operator)).at(-1), { timeout: 10_000 })
+      .toBe(collapse(LONG_REPLY));
     expect((await visibleReplies(driver)).at(-1)).toBe(collapse(LONG_REPLY));
     await expectReplyOnlyGrew(driver);
     await expectReplyOnlyGrew(observer);
@@ -92,8 +96,12 @@ describe("a visitor's reply", () => {
         }
       };
       walk(document);
-      for (const [name, storage] of [["localStorage", localStorage], ["sessionStorage", sessionStorage]] as const) {
-        for (let i = 0; i < storage.length; i++) if (storage.getItem(storage.key(i)!)!.includes(secret)) hits.push(name);
+      for (const [name, storage] of [
+        ["localStorage", localStorage],
+        ["sessionStorage", sessionStorage],
+      ] as const) {
+        for (let i = 0; i < storage.length; i++)
+          if (storage.getItem(storage.key(i)!)!.includes(secret)) hits.push(name);
       }
       return hits;
     }, OPERATOR_SECRET);
@@ -127,7 +135,8 @@ describe("a visitor's reply", () => {
       const realFetch = window.fetch.bind(window);
       window.fetch = async (input, init) => {
         const response = await realFetch(input, init);
-        if (!String(input instanceof Request ? input.url : input).endsWith("/chat-stream") || !response.body) return response;
+        if (!String(input instanceof Request ? input.url : input).endsWith("/chat-stream") || !response.body)
+          return response;
         const reader = response.body.getReader();
         let sent = 0;
         const cut = new ReadableStream<Uint8Array>({
@@ -175,8 +184,12 @@ describe("a visitor's reply", () => {
     expect(LONG_REPLY.startsWith(reply.text)).toBe(true);
     expect(end.text).toBe(reply.text);
     await expect.poll(async () => (await visibleReplies(driver)).at(-1)).toContain(collapse(reply.text));
-    await expect.poll(async () => (await visibleReplies(observer)).at(-1), { timeout: 10_000 }).toContain(collapse(reply.text));
-    await expect.poll(() => observer.locator("ai-chat-stream .row.assistant").last().getAttribute("data-status")).toBe("stopped");
+    await expect
+      .poll(async () => (await visibleReplies(observer)).at(-1), { timeout: 10_000 })
+      .toContain(collapse(reply.text));
+    await expect
+      .poll(() => observer.locator("ai-chat-stream .row.assistant").last().getAttribute("data-status"))
+      .toBe("stopped");
     // The composer is usable again.
     await expect.poll(() => driver.getByRole("button", { name: "Send" }).count()).toBe(1);
     await driver.context().close();

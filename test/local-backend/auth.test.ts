@@ -27,7 +27,14 @@ async function authenticate(convexUrl: string, message: Record<string, unknown>)
         if (msg.type !== "Ping") resolve(msg);
       }),
     );
-    ws.send(JSON.stringify({ type: "Connect", sessionId: "00000000-0000-4000-8000-000000000000", connectionCount: 0, lastCloseReason: null }));
+    ws.send(
+      JSON.stringify({
+        type: "Connect",
+        sessionId: "00000000-0000-4000-8000-000000000000",
+        connectionCount: 0,
+        lastCloseReason: null,
+      }),
+    );
     ws.send(JSON.stringify({ type: "Authenticate", baseVersion: 0, ...message }));
     return await reply;
   } finally {
@@ -57,19 +64,30 @@ describe("admin key", () => {
   });
 
   test("Admin Authenticate with another key is refused", async () => {
-    const reply = await authenticate(fx.backend.convexUrl, { tokenType: "Admin", value: "local-backend|guess", impersonating: { subject: "victim", issuer: "x" } });
+    const reply = await authenticate(fx.backend.convexUrl, {
+      tokenType: "Admin",
+      value: "local-backend|guess",
+      impersonating: { subject: "victim", issuer: "x" },
+    });
     expect(reply).toMatchObject({ type: "AuthError", error: "The provided admin key was invalid for this instance" });
   });
 
   test("Admin Authenticate with the key may act as an identity", async () => {
-    const reply = await authenticate(fx.backend.convexUrl, { tokenType: "Admin", value: fx.backend.adminKey, impersonating: { subject: "u1", issuer: "https://i" } });
+    const reply = await authenticate(fx.backend.convexUrl, {
+      tokenType: "Admin",
+      value: fx.backend.adminKey,
+      impersonating: { subject: "u1", issuer: "https://i" },
+    });
     expect(reply).toMatchObject({ type: "Transition", endVersion: { identity: 1 } });
   });
 
   test("the admin endpoints codegen uses need the key", async () => {
     const refused = await deployApi();
     expect(refused.status).toBe(401);
-    expect(await refused.json()).toEqual({ code: "BadAdminKey", message: "The provided admin key was invalid for this instance" });
+    expect(await refused.json()).toEqual({
+      code: "BadAdminKey",
+      message: "The provided admin key was invalid for this instance",
+    });
     expect((await deployApi("local-backend|guess")).status).toBe(401);
     const ok = await deployApi(fx.backend.adminKey);
     expect(ok.status).toBe(200);
@@ -92,7 +110,10 @@ describe("admin key", () => {
 
 describe("JWTs without auth.config.ts", () => {
   test("are refused as a deployment refuses them", async () => {
-    const reply = await authenticate(fx.backend.convexUrl, { tokenType: "User", value: unsignedJwt({ iss: "https://issuer.test", sub: "mallory" }) });
+    const reply = await authenticate(fx.backend.convexUrl, {
+      tokenType: "User",
+      value: unsignedJwt({ iss: "https://issuer.test", sub: "mallory" }),
+    });
     expect(reply).toMatchObject({
       type: "AuthError",
       error: "No auth provider found matching the given token (no providers configured). Check convex/auth.config.ts.",
@@ -102,7 +123,9 @@ describe("JWTs without auth.config.ts", () => {
   test("setAuth reports the token as refused to the client", async () => {
     const client = nodeClient(fx.backend.convexUrl);
     try {
-      const accepted = await new Promise<boolean>((resolve) => client.setAuth(async () => unsignedJwt({ sub: "mallory" }), resolve));
+      const accepted = await new Promise<boolean>((resolve) =>
+        client.setAuth(async () => unsignedJwt({ sub: "mallory" }), resolve),
+      );
       expect(accepted).toBe(false);
     } finally {
       await client.close();
@@ -124,7 +147,10 @@ describe("JWTs without auth.config.ts", () => {
     }
     try {
       expect(writes.join("")).toContain("WARNING: --insecure-auth");
-      const reply = await authenticate(insecure.backend.convexUrl, { tokenType: "User", value: unsignedJwt({ iss: "https://issuer.test", sub: "u2" }) });
+      const reply = await authenticate(insecure.backend.convexUrl, {
+        tokenType: "User",
+        value: unsignedJwt({ iss: "https://issuer.test", sub: "u2" }),
+      });
       expect(reply).toMatchObject({ type: "Transition", endVersion: { identity: 1 } });
     } finally {
       await insecure.cleanup();

@@ -18,7 +18,11 @@ const CONVEX = fileURLToPath(new URL("../../convex", import.meta.url));
 const api = anyApi;
 const AUDIENCE = "ai-chat-stream-test";
 
-type Issuer = { url: string; sign(claims: Record<string, unknown>, audience?: string): Promise<string>; close(): Promise<void> };
+type Issuer = {
+  url: string;
+  sign(claims: Record<string, unknown>, audience?: string): Promise<string>;
+  close(): Promise<void>;
+};
 
 /** An OIDC issuer on 127.0.0.1: discovery document, JWKS, and a signing key. */
 async function startIssuer(): Promise<Issuer> {
@@ -26,7 +30,8 @@ async function startIssuer(): Promise<Issuer> {
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: "k1", alg: "RS256", use: "sig" };
   const server: Server = createServer((req, res) => {
     res.setHeader("content-type", "application/json");
-    if (req.url === "/.well-known/openid-configuration") res.end(JSON.stringify({ issuer: url, jwks_uri: `${url}/jwks` }));
+    if (req.url === "/.well-known/openid-configuration")
+      res.end(JSON.stringify({ issuer: url, jwks_uri: `${url}/jwks` }));
     else if (req.url === "/jwks") res.end(JSON.stringify({ keys: [jwk] }));
     else res.writeHead(404).end("{}");
   });
@@ -51,7 +56,9 @@ async function asOperator(backend: LocalBackend, token: string): Promise<{ accep
   const client = nodeClient(backend.convexUrl);
   try {
     const accepted = await new Promise<boolean>((resolve) => client.setAuth(async () => token, resolve));
-    const threads = await client.query(api.operator.listThreads, { paginationOpts: { numItems: 10, cursor: null } }).catch((e: Error) => e.message);
+    const threads = await client
+      .query(api.operator.listThreads, { paginationOpts: { numItems: 10, cursor: null } })
+      .catch((e: Error) => e.message);
     return { accepted, threads };
   } finally {
     await client.close();
@@ -101,8 +108,15 @@ describe("convex/auth.config.ts with an OIDC provider (AUTH_ISSUER_URL, AUTH_APP
 
   test("unsigned, foreign-key and foreign-issuer tokens are refused", async () => {
     const forged = await stranger.sign({ sub: "op-1", role: "operator" }); // another issuer's key and iss
-    const wrongKey = forged.replace(/^[^.]+\.[^.]+/, (await issuer.sign({ sub: "op-1", role: "operator" })).split(".").slice(0, 2).join("."));
-    for (const token of [unsignedJwt({ iss: issuer.url, aud: AUDIENCE, sub: "op-1", role: "operator" }), forged, wrongKey]) {
+    const wrongKey = forged.replace(
+      /^[^.]+\.[^.]+/,
+      (await issuer.sign({ sub: "op-1", role: "operator" })).split(".").slice(0, 2).join("."),
+    );
+    for (const token of [
+      unsignedJwt({ iss: issuer.url, aud: AUDIENCE, sub: "op-1", role: "operator" }),
+      forged,
+      wrongKey,
+    ]) {
       const result = await asOperator(backend, token);
       expect(result.accepted).toBe(false);
       expect(result.threads).toContain("You do not have access to this chat.");
@@ -131,7 +145,10 @@ test("reading an unset variable in auth.config.ts fails as a deployment's push f
   dirs.push(dir);
   const convexDir = path.join(dir, "convex");
   mkdirSync(convexDir);
-  writeFileSync(path.join(convexDir, "auth.config.ts"), `export default { providers: [{ domain: process.env.NOT_SET_ANYWHERE, applicationID: "x" }] };\n`);
+  writeFileSync(
+    path.join(convexDir, "auth.config.ts"),
+    `export default { providers: [{ domain: process.env.NOT_SET_ANYWHERE, applicationID: "x" }] };\n`,
+  );
   await expect(start({}, convexDir)).rejects.toThrow(
     "convex/auth.config.ts: Environment variable NOT_SET_ANYWHERE is used in auth config file but its value was not set",
   );

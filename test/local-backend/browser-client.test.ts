@@ -57,7 +57,10 @@ beforeAll(async () => {
   const script = bundle.outputFiles[0].text;
   server = createServer((req, res) => {
     if (req.url === "/client.js") res.writeHead(200, { "content-type": "text/javascript" }).end(script);
-    else res.writeHead(200, { "content-type": "text/html" }).end('<!doctype html><script type="module" src="/client.js"></script>');
+    else
+      res
+        .writeHead(200, { "content-type": "text/html" })
+        .end('<!doctype html><script type="module" src="/client.js"></script>');
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   browser = await chromium.launch({ executablePath: findChrome(), args: CHROME_ARGS });
@@ -73,7 +76,10 @@ afterAll(async () => {
 
 describe("ConvexClient in Chromium", () => {
   test("subscribes, runs a mutation and an action, receives the updates and ConvexError data", async () => {
-    const result = await page.evaluate((url) => (window as unknown as { run(u: string): Promise<any> }).run(url), fx.backend.convexUrl);
+    const result = await page.evaluate(
+      (url) => (window as unknown as { run(u: string): Promise<any> }).run(url),
+      fx.backend.convexUrl,
+    );
     expect(typeof result.id).toBe("string");
     // The mutation resolved only once the subscription had seen its write.
     expect(result.afterMutation).toContain("from chromium");

@@ -23,7 +23,10 @@ describe("ConvexClient (convex/browser) over the sync WebSocket", () => {
     try {
       const updates: Note[][] = [];
       const unsub = client.onUpdate(api.notes.list, {}, (v: Note[]) => updates.push(v));
-      await waitForValue<Note[]>((cb) => client.onUpdate(api.notes.list, {}, cb), () => true);
+      await waitForValue<Note[]>(
+        (cb) => client.onUpdate(api.notes.list, {}, cb),
+        () => true,
+      );
 
       const id = await client.mutation(api.notes.add, { text: "from mutation" });
       expect(typeof id).toBe("string");
@@ -32,7 +35,10 @@ describe("ConvexClient (convex/browser) over the sync WebSocket", () => {
 
       const res = await client.action(api.notes.addViaAction, { text: "from action" });
       expect(res.upper).toBe("FROM ACTION");
-      const list = await waitForValue<Note[]>((cb) => client.onUpdate(api.notes.list, {}, cb), (v) => v.some((n) => n.id === res.id));
+      const list = await waitForValue<Note[]>(
+        (cb) => client.onUpdate(api.notes.list, {}, cb),
+        (v) => v.some((n) => n.id === res.id),
+      );
       expect(list.map((n) => n.text)).toEqual(expect.arrayContaining(["from mutation", "from action"]));
       unsub();
     } finally {
@@ -52,10 +58,15 @@ describe("ConvexClient (convex/browser) over the sync WebSocket", () => {
       expect((a as ConvexError<Value>).data).toMatchObject({ code: "BAD_ACTION" });
 
       const q = await new Promise<unknown>((resolve) => {
-        const unsub = client.onUpdate(api.notes.failQuery, {}, () => resolve("no error"), (e) => {
-          resolve(e);
-          queueMicrotask(unsub);
-        });
+        const unsub = client.onUpdate(
+          api.notes.failQuery,
+          {},
+          () => resolve("no error"),
+          (e) => {
+            resolve(e);
+            queueMicrotask(unsub);
+          },
+        );
       });
       expect(q).toBeInstanceOf(ConvexError);
       expect((q as ConvexError<Value>).data).toEqual({ code: "BAD_QUERY", message: "query refused" });
@@ -72,7 +83,10 @@ describe("ConvexClient (convex/browser) over the sync WebSocket", () => {
   test("setAuth identity reaches ctx.auth; only changed results are pushed", async () => {
     const client = nodeClient(fx.backend.convexUrl);
     try {
-      const anon = await waitForValue((cb) => client.onUpdate(api.notes.whoami, {}, cb), () => true);
+      const anon = await waitForValue(
+        (cb) => client.onUpdate(api.notes.whoami, {}, cb),
+        () => true,
+      );
       expect(anon).toBeNull();
       client.setAuth(async () => unsignedJwt({ iss: "https://issuer.test", sub: "user-1", role: "operator" }));
       const me = await waitForValue<{ subject: string; tokenIdentifier: string; role: string } | null>(
@@ -150,8 +164,12 @@ describe("sync protocol edge cases (raw WebSocket)", () => {
     });
     await new Promise((r) => ws.once("open", r));
     try {
-      ws.send(JSON.stringify({ type: "Mutation", requestId: 0, udfPath: "notes:add", args: [{ text: { $integer: "bad" } }] }));
-      ws.send(JSON.stringify({ type: "Mutation", requestId: 1, udfPath: "notes:add", args: [{ text: "after a bad one" }] }));
+      ws.send(
+        JSON.stringify({ type: "Mutation", requestId: 0, udfPath: "notes:add", args: [{ text: { $integer: "bad" } }] }),
+      );
+      ws.send(
+        JSON.stringify({ type: "Mutation", requestId: 1, udfPath: "notes:add", args: [{ text: "after a bad one" }] }),
+      );
       for (let i = 0; i < 100 && responses.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
       expect(responses.map((r) => [r.requestId, r.success])).toEqual([
         [0, false],

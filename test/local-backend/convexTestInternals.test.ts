@@ -1,6 +1,10 @@
 // The module that patches convex-test internals refuses any other convex-test version.
 import { describe, expect, test } from "vitest";
-import { checkConvexTestVersion, CONVEX_TEST_VERSION, installedConvexTestVersion } from "../../local-backend/convexTestInternals.js";
+import {
+  checkConvexTestVersion,
+  CONVEX_TEST_VERSION,
+  installedConvexTestVersion,
+} from "../../local-backend/convexTestInternals.js";
 
 describe("convex-test internals", () => {
   test("the installed convex-test is the version the patches were written for", () => {

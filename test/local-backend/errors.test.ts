@@ -15,9 +15,14 @@ afterAll(() => {
 
 function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "local-backend/cli.ts", ...args], { cwd: ROOT, timeout: 20_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "local-backend/cli.ts", ...args],
+      { cwd: ROOT, timeout: 20_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -26,9 +31,13 @@ describe("startup errors", () => {
     const fx = await startFixture();
     try {
       const port = Number(new URL(fx.backend.convexUrl).port);
-      const err = await startLocalBackend({ port, convexDir: FIXTURE_CONVEX, dataDir: tempDir(), quiet: true }).catch((e: unknown) => e);
+      const err = await startLocalBackend({ port, convexDir: FIXTURE_CONVEX, dataDir: tempDir(), quiet: true }).catch(
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(LocalBackendError);
-      expect((err as Error).message).toBe(`port ${port} is already in use (another backend running? pick one with --port or BACKEND_PORT)`);
+      expect((err as Error).message).toBe(
+        `port ${port} is already in use (another backend running? pick one with --port or BACKEND_PORT)`,
+      );
     } finally {
       await fx.cleanup();
     }
@@ -48,7 +57,9 @@ describe("startup errors", () => {
     mkdirSync(convexDir);
     writeFileSync(path.join(convexDir, "ok.ts"), "export const x = 1;\n");
     writeFileSync(path.join(convexDir, "broken.ts"), 'throw new Error("OPENAI_KEY missing at import");\nexport {};\n');
-    const err = await startLocalBackend({ port: 0, convexDir, dataDir: path.join(dir, "data"), quiet: true }).catch((e: unknown) => e);
+    const err = await startLocalBackend({ port: 0, convexDir, dataDir: path.join(dir, "data"), quiet: true }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(LocalBackendError);
     expect((err as Error).message).toMatch(/^failed to load .*convex\/broken\.ts: OPENAI_KEY missing at import$/);
   });
@@ -57,14 +68,30 @@ describe("startup errors", () => {
     const r = await runCli(["--port", "0", "--convex-dir", "/nonexistent/convex"]);
     expect(r.code).toBe(1);
     const lines = r.stderr.split("\n").filter((l) => l.trim() && !l.startsWith("npm warn"));
-    expect(lines).toEqual(["local-backend: error: no Convex functions folder at /nonexistent/convex (pass --convex-dir)"]);
+    expect(lines).toEqual([
+      "local-backend: error: no Convex functions folder at /nonexistent/convex (pass --convex-dir)",
+    ]);
   });
 
   test("the CLI prints CONVEX_URL and CONVEX_SITE_URL", async () => {
     const dataDir = tempDir();
     dirs.push(dataDir);
     const { spawn } = await import("node:child_process");
-    const child = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "local-backend/cli.ts", "--port", "0", "--data", dataDir, "--convex-dir", FIXTURE_CONVEX, "--quiet"], { cwd: ROOT });
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, "node_modules/tsx/dist/cli.mjs"),
+        "local-backend/cli.ts",
+        "--port",
+        "0",
+        "--data",
+        dataDir,
+        "--convex-dir",
+        FIXTURE_CONVEX,
+        "--quiet",
+      ],
+      { cwd: ROOT },
+    );
     try {
       const out = await new Promise<string>((resolve, reject) => {
         let buf = "";
@@ -81,7 +108,11 @@ describe("startup errors", () => {
       const url = /CONVEX_URL=(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
       expect(url).toBeDefined();
       expect(out).toMatch(/CONVEX_SITE_URL=http:\/\/127\.0\.0\.1:\d+/);
-      const res = await fetch(`${url}/api/query`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: "notes:list", args: {}, format: "json" }) });
+      const res = await fetch(`${url}/api/query`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ path: "notes:list", args: {}, format: "json" }),
+      });
       expect(await res.json()).toMatchObject({ status: "success", value: [] });
     } finally {
       const exited = new Promise((r) => child.once("exit", r));

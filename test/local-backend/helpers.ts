@@ -35,12 +35,21 @@ export async function startFixture(opts: LocalBackendOptions = {}): Promise<Fixt
 
 /** An unmodified ConvexClient for Node (Node 20 has no global WebSocket). */
 export function nodeClient(url: string): ConvexClient {
-  return new ConvexClient(url, { webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket, logger: false });
+  return new ConvexClient(url, {
+    webSocketConstructor: WebSocket as unknown as typeof globalThis.WebSocket,
+    logger: false,
+  });
 }
 
 /** Resolve with the first subscription value that satisfies `pred`. */
-export function waitForValue<T>(subscribe: (cb: (v: T) => void) => () => void, pred: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+export function waitForValue<T>(
+  subscribe: (cb: (v: T) => void) => () => void,
+  pred: (v: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
+    // Assigned after subscribe() returns; the callback may run before that, so not a const.
+    // eslint-disable-next-line prefer-const
     let unsub: (() => void) | undefined;
     let done = false;
     const timer = setTimeout(() => {

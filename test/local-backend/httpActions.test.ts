@@ -30,7 +30,10 @@ async function waitForNote(prefix: string): Promise<string> {
 
 describe("HTTP actions", () => {
   test("work still pending when the response body ends never runs", async () => {
-    const res = await fetch(`${fx.backend.siteUrl}/work-after-body-end`, { method: "POST", body: JSON.stringify({ tag: "t1" }) });
+    const res = await fetch(`${fx.backend.siteUrl}/work-after-body-end`, {
+      method: "POST",
+      body: JSON.stringify({ tag: "t1" }),
+    });
     expect(await res.text()).toBe("done");
     await waitForNote("t1 before close");
     // What the action attempted after close would have committed within milliseconds.
@@ -79,7 +82,10 @@ describe("HTTP actions", () => {
 
 describe("killActions (a restart)", () => {
   test("breaks off a streamed body mid-way, and the action's pending work never runs", async () => {
-    const res = await fetch(`${fx.backend.siteUrl}/write-after-disconnect`, { method: "POST", body: JSON.stringify({ tag: "t4", n: 6, delayMs: 60 }) });
+    const res = await fetch(`${fx.backend.siteUrl}/write-after-disconnect`, {
+      method: "POST",
+      body: JSON.stringify({ tag: "t4", n: 6, delayMs: 60 }),
+    });
     const reader = res.body!.getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toBe("0\n");
     expect(fx.backend.killActions()).toBe(1);
@@ -105,7 +111,9 @@ describe("killActions (a restart)", () => {
 
 describe("actions", () => {
   test("an action over the time limit fails with the deployment's message", async () => {
-    await expect(client.action(api.notes.sleepFor, { ms: 3_000 })).rejects.toThrow("Function execution timed out (maximum duration: 800ms)");
+    await expect(client.action(api.notes.sleepFor, { ms: 3_000 })).rejects.toThrow(
+      "Function execution timed out (maximum duration: 800ms)",
+    );
   });
 
   test("an action within the time limit returns", async () => {

@@ -31,7 +31,9 @@ describe("document limits", () => {
   });
 
   test("a document nested more than 16 levels is refused", async () => {
-    await expect(insert("tooDeep")).rejects.toThrow("Document is too nested (nested 17 levels deep > maximum nesting 16)");
+    await expect(insert("tooDeep")).rejects.toThrow(
+      "Document is too nested (nested 17 levels deep > maximum nesting 16)",
+    );
   });
 
   test("an array of more than 8,192 elements is refused", async () => {
@@ -49,7 +51,9 @@ describe("document limits", () => {
   });
 
   test("field names follow Convex's rules (no leading $)", async () => {
-    await expect(http.mutation(api.limits.echo, { value: { $bad: 1 } })).rejects.toThrow(/starts with a '\$', which is reserved/);
+    await expect(http.mutation(api.limits.echo, { value: { $bad: 1 } })).rejects.toThrow(
+      /starts with a '\$', which is reserved/,
+    );
   });
 });
 
@@ -61,11 +65,15 @@ describe("function values", () => {
   });
 
   test("a return value over 16 MiB is refused", async () => {
-    await expect(http.query(api.limits.bigResult, {})).rejects.toThrow(/Function limits:bigResult return value is too large \(actual: 17(\.\d+)? MiB, limit: 16 MiB\)/);
+    await expect(http.query(api.limits.bigResult, {})).rejects.toThrow(
+      /Function limits:bigResult return value is too large \(actual: 17(\.\d+)? MiB, limit: 16 MiB\)/,
+    );
   });
 
   test("arguments with an unpaired surrogate are refused", async () => {
-    await expect(http.mutation(api.limits.echo, { value: "\udc00" })).rejects.toThrow(/String contains an unpaired surrogate/);
+    await expect(http.mutation(api.limits.echo, { value: "\udc00" })).rejects.toThrow(
+      /String contains an unpaired surrogate/,
+    );
   });
 });
 
@@ -94,7 +102,14 @@ describe("transaction limits", () => {
     await http.mutation(api.limits.insertMany, { table: "small", n: 1 });
     const client = nodeClient(fx.backend.convexUrl);
     try {
-      const results = await Promise.all([3_000, 3_001].map((n) => waitForValue<number>((cb) => client.onUpdate(api.limits.getMany, { n }, cb), () => true)));
+      const results = await Promise.all(
+        [3_000, 3_001].map((n) =>
+          waitForValue<number>(
+            (cb) => client.onUpdate(api.limits.getMany, { n }, cb),
+            () => true,
+          ),
+        ),
+      );
       expect(results).toEqual([3_000, 3_001]);
     } finally {
       await client.close();
@@ -103,7 +118,9 @@ describe("transaction limits", () => {
 
   test("more than 16 MiB read in one query is refused", async () => {
     for (let i = 0; i < 2; i++) await http.mutation(api.limits.insertMany, { table: "big", n: 9, size: 1_000_000 });
-    await expect(http.query(api.limits.scanAll, { table: "big" })).rejects.toThrow("Too many bytes read in a single function execution (limit: 16777216 bytes)");
+    await expect(http.query(api.limits.scanAll, { table: "big" })).rejects.toThrow(
+      "Too many bytes read in a single function execution (limit: 16777216 bytes)",
+    );
   });
 
   test("more than 32,000 documents scanned in one query is refused", async () => {
@@ -123,13 +140,25 @@ describe("transaction limits", () => {
 describe("environment variables", () => {
   test("a name over 40 characters is refused at start", async () => {
     const name = "A".repeat(41);
-    const err = await startLocalBackend({ port: 0, convexDir: FIXTURE_CONVEX, dataDir: tempDir(), quiet: true, env: { [name]: "x" } }).catch((e: unknown) => e);
+    const err = await startLocalBackend({
+      port: 0,
+      convexDir: FIXTURE_CONVEX,
+      dataDir: tempDir(),
+      quiet: true,
+      env: { [name]: "x" },
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LocalBackendError);
     expect((err as Error).message).toMatch(/environment variable name A{41} is too long \(41 characters\)/);
   });
 
   test("a value over 8 KiB is refused at start", async () => {
-    const err = await startLocalBackend({ port: 0, convexDir: FIXTURE_CONVEX, dataDir: tempDir(), quiet: true, env: { BIG: "x".repeat(8193) } }).catch((e: unknown) => e);
+    const err = await startLocalBackend({
+      port: 0,
+      convexDir: FIXTURE_CONVEX,
+      dataDir: tempDir(),
+      quiet: true,
+      env: { BIG: "x".repeat(8193) },
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LocalBackendError);
     expect((err as Error).message).toMatch(/environment variable value of BIG is 8193 bytes, which is too large/);
   });

@@ -91,7 +91,12 @@ describe("persistence", () => {
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const engine = { dbs: new Map(), ts: 1n } as unknown as Engine;
     let cronState = { nextRun: 1 };
-    const p = new Persistence(engine, dir, () => cronState, (m) => expect.fail(m));
+    const p = new Persistence(
+      engine,
+      dir,
+      () => cronState,
+      (m) => expect.fail(m),
+    );
     const file = path.join(dir, "db.json");
     await p.save();
     expect(existsSync(file)).toBe(false); // nothing changed since start

@@ -15,7 +15,8 @@ beforeAll(async () => {
 afterAll(() => fx.cleanup());
 
 type Clock = { start: number; later: number; constructed: number };
-const ACTIONS_HINT = "in queries and mutations. Please consider using an action. See https://docs.convex.dev/functions/actions for more details.";
+const ACTIONS_HINT =
+  "in queries and mutations. Please consider using an action. See https://docs.convex.dev/functions/actions for more details.";
 
 describe("queries and mutations", () => {
   test("Date.now() and new Date() are frozen at the start of a query", async () => {
@@ -55,18 +56,26 @@ describe("queries and mutations", () => {
   });
 
   test("fetch() is refused", async () => {
-    await expect(http.mutation(api.runtime.refused, { op: "fetch" })).rejects.toThrow(`Can't use fetch() ${ACTIONS_HINT}`);
+    await expect(http.mutation(api.runtime.refused, { op: "fetch" })).rejects.toThrow(
+      `Can't use fetch() ${ACTIONS_HINT}`,
+    );
   });
 
   test("setTimeout is refused", async () => {
-    await expect(http.mutation(api.runtime.refused, { op: "setTimeout" })).rejects.toThrow(`Can't use setTimeout ${ACTIONS_HINT}`);
+    await expect(http.mutation(api.runtime.refused, { op: "setTimeout" })).rejects.toThrow(
+      `Can't use setTimeout ${ACTIONS_HINT}`,
+    );
   });
 
   test("setInterval is refused", async () => {
-    await expect(http.mutation(api.runtime.refused, { op: "setInterval" })).rejects.toThrow(`Can't use setInterval ${ACTIONS_HINT}`);
+    await expect(http.mutation(api.runtime.refused, { op: "setInterval" })).rejects.toThrow(
+      `Can't use setInterval ${ACTIONS_HINT}`,
+    );
   });
 
   test("cryptographic randomness (crypto.subtle.generateKey) is refused", async () => {
-    await expect(http.mutation(api.runtime.refused, { op: "generateKey" })).rejects.toThrow(`Can't use cryptographic randomness ${ACTIONS_HINT}`);
+    await expect(http.mutation(api.runtime.refused, { op: "generateKey" })).rejects.toThrow(
+      `Can't use cryptographic randomness ${ACTIONS_HINT}`,
+    );
   });
 });

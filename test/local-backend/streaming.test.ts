@@ -35,7 +35,10 @@ describe("site URL", () => {
     const text = await readAll(res, (_chunk, at) => {
       if (firstArrival === 0) firstArrival = at;
     });
-    const lines = text.trim().split("\n").map((l) => l.split(" ").map(Number));
+    const lines = text
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" ").map(Number));
     expect(lines.map(([i]) => i)).toEqual([0, 1, 2, 3, 4]);
     // Each line carries the server time it was produced. The first one reached us before
     // the last one existed: nothing was buffered until the action finished.
@@ -96,7 +99,10 @@ describe("site URL", () => {
       expect(mutationsDone).toBe(25);
       for (const s of streamed) {
         expect(s.text).toBe(s.expected);
-        const body = (await writer.query(api.streams.body, { streamId: s.streamId })) as { text: string; status: string };
+        const body = (await writer.query(api.streams.body, { streamId: s.streamId })) as {
+          text: string;
+          status: string;
+        };
         expect(body.status).toBe("done");
         expect(body.text).toBe(s.text);
       }

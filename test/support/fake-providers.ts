@@ -65,7 +65,11 @@ const openAIWriter = (): Writer => {
     end(res, usage) {
       sse(res, chunk({}, "stop"));
       if (includeUsage) {
-        const u = { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output };
+        const u = {
+          prompt_tokens: usage.input,
+          completion_tokens: usage.output,
+          total_tokens: usage.input + usage.output,
+        };
         sse(res, { ...chunk({}), choices: [], usage: u });
       }
       res.write("data: [DONE]\n\n");
@@ -76,27 +80,43 @@ const openAIWriter = (): Writer => {
 
 const anthropicWriter = (inputTokens: number): Writer => ({
   start(res, body) {
-    sse(res, {
-      type: "message_start",
-      message: {
-        id: "msg_1",
-        type: "message",
-        role: "assistant",
-        content: [],
-        model: body.model,
-        stop_reason: null,
-        stop_sequence: null,
-        usage: { input_tokens: inputTokens, output_tokens: 1 },
+    sse(
+      res,
+      {
+        type: "message_start",
+        message: {
+          id: "msg_1",
+          type: "message",
+          role: "assistant",
+          content: [],
+          model: body.model,
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: inputTokens, output_tokens: 1 },
+        },
       },
-    }, "message_start");
-    sse(res, { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }, "content_block_start");
+      "message_start",
+    );
+    sse(
+      res,
+      { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+      "content_block_start",
+    );
   },
   token: (res, text) =>
     sse(res, { type: "content_block_delta", index: 0, delta: { type: "text_delta", text } }, "content_block_delta"),
   error: (res, message) => sse(res, { type: "error", error: { type: "overloaded_error", message } }, "error"),
   end(res, usage) {
     sse(res, { type: "content_block_stop", index: 0 }, "content_block_stop");
-    sse(res, { type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: usage.output } }, "message_delta");
+    sse(
+      res,
+      {
+        type: "message_delta",
+        delta: { stop_reason: "end_turn", stop_sequence: null },
+        usage: { output_tokens: usage.output },
+      },
+      "message_delta",
+    );
     sse(res, { type: "message_stop" }, "message_stop");
   },
   errorBody: (message) => ({ type: "error", error: { type: "authentication_error", message } }),
@@ -111,12 +131,22 @@ const responsesWriter = (): Writer => {
   return {
     start(res, body) {
       res_ = res;
-      event({ type: "response.created", response: { id: "resp_1", created_at: 1, model: body.model, status: "in_progress" } });
+      event({
+        type: "response.created",
+        response: { id: "resp_1", created_at: 1, model: body.model, status: "in_progress" },
+      });
       event({ type: "response.output_item.added", output_index: 0, item });
     },
     token: (res, text) => {
       res_ = res;
-      event({ type: "response.output_text.delta", item_id: "msg_1", output_index: 0, content_index: 0, delta: text, logprobs: [] });
+      event({
+        type: "response.output_text.delta",
+        item_id: "msg_1",
+        output_index: 0,
+        content_index: 0,
+        delta: text,
+        logprobs: [],
+      });
     },
     error: (res, message) => {
       res_ = res;
@@ -127,14 +157,22 @@ const responsesWriter = (): Writer => {
       event({ type: "response.output_item.done", output_index: 0, item: { ...item, status: "completed" } });
       event({
         type: "response.completed",
-        response: { id: "resp_1", status: "completed", usage: { input_tokens: usage.input, output_tokens: usage.output, total_tokens: usage.input + usage.output } },
+        response: {
+          id: "resp_1",
+          status: "completed",
+          usage: { input_tokens: usage.input, output_tokens: usage.output, total_tokens: usage.input + usage.output },
+        },
       });
     },
     errorBody: (message) => ({ error: { message, type: "invalid_request_error", code: "invalid_api_key" } }),
   };
 };
 
-async function startFake(pathSuffix: string, writer: (s: Script) => Writer, script: (body: any) => Script): Promise<FakeProvider> {
+async function startFake(
+  pathSuffix: string,
+  writer: (s: Script) => Writer,
+  script: (body: any) => Script,
+): Promise<FakeProvider> {
   const requests: Received[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer(async (req, res) => {
@@ -153,7 +191,9 @@ async function startFake(pathSuffix: string, writer: (s: Script) => Writer, scri
     const s = script(body);
     const w = writer(s);
     if (s.status && s.status !== 200) {
-      res.writeHead(s.status, { "content-type": "application/json" }).end(JSON.stringify(w.errorBody(s.errorMessage ?? "error")));
+      res
+        .writeHead(s.status, { "content-type": "application/json" })
+        .end(JSON.stringify(w.errorBody(s.errorMessage ?? "error")));
       received.completed = true;
       return;
     }
@@ -200,9 +240,11 @@ async function startFake(pathSuffix: string, writer: (s: Script) => Writer, scri
 /** OpenAI-compatible chat completions (`POST {baseUrl}/chat/completions`). */
 export const startFakeOpenAI = (script: (body: any) => Script) => startFake("/chat/completions", openAIWriter, script);
 /** Anthropic messages (`POST {baseUrl}/messages`). */
-export const startFakeAnthropic = (script: (body: any) => Script) => startFake("/messages", (s) => anthropicWriter(s.usage?.input ?? 10), script);
+export const startFakeAnthropic = (script: (body: any) => Script) =>
+  startFake("/messages", (s) => anthropicWriter(s.usage?.input ?? 10), script);
 /** OpenAI Responses API (`POST {baseUrl}/responses`). */
-export const startFakeOpenAIResponses = (script: (body: any) => Script) => startFake("/responses", responsesWriter, script);
+export const startFakeOpenAIResponses = (script: (body: any) => Script) =>
+  startFake("/responses", responsesWriter, script);
 
 export function words(text: string): string[] {
   return text.match(/\s*\S+\s*/g) ?? [];

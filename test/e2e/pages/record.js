@@ -11,7 +11,9 @@ if (!window.__events) {
     });
   }
   window.__cspViolations = [];
-  document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  document.addEventListener("securitypolicyviolation", (e) =>
+    window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
+  );
   window.__samples = [];
   /** A bubble's text without the screen-reader-only "Assistant:" label. */
   function replyText(bubble) {
