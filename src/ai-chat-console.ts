@@ -377,14 +377,7 @@ export class AiChatConsole extends LitElement {
         <p class="hint">${strings.signInHint}</p>
         <label class="field">
           <span class="label">${strings.nameLabel}</span>
-          <input
-            part="name-input"
-            type="text"
-            name="operator-name"
-            autocomplete="name"
-            maxlength="60"
-            ?disabled=${verifying}
-          />
+          <input part="name-input" type="text" name="operator-name" autocomplete="name" maxlength="60" ?disabled=${verifying} />
         </label>
         <label class="field">
           <span class="label">${strings.secretLabel}</span>
@@ -434,48 +427,38 @@ export class AiChatConsole extends LitElement {
           <span class="spacer"></span>
           ${
             this._usage
-              ? html`<span part="usage" class="count"
-                  >${format(strings.usage, { tokens: this._usage.tokens.toLocaleString(this._locale.value), budget: this._usage.budget.toLocaleString(this._locale.value) })}</span
-                >`
+              ? html`<span part="usage" class="count">${format(strings.usage, { tokens: this._usage.tokens.toLocaleString(this._locale.value), budget: this._usage.budget.toLocaleString(this._locale.value) })}</span>`
               : nothing
           }
-          <button part="sign-out-button" class="secondary" type="button" @click=${this.signOut}>
-            ${strings.signOut}
-          </button>
+          <button part="sign-out-button" class="secondary" type="button" @click=${this.signOut}>${strings.signOut}</button>
         </header>
         ${
           threads.length === 0
             ? html`<div class="empty" role="status">
-                <p class="empty-title">${strings.emptyTitle}</p>
-                <p class="hint">${strings.emptyHint}</p>
-              </div>`
-            : html`<ul
-                part="list"
-                class="list"
-                aria-label=${strings.threadsLabel}
-                @click=${this._onListClick}
-                @keydown=${this._onListKeydown}
-              >
-                ${repeat(
-                  threads,
-                  (t) => t._id,
-                  (t) => this._renderRow(t, strings, t._id === focusId),
-                )}
-              </ul>`
+              <p class="empty-title">${strings.emptyTitle}</p>
+              <p class="hint">${strings.emptyHint}</p>
+            </div>`
+            : html`<ul part="list" class="list" aria-label=${strings.threadsLabel} @click=${this._onListClick} @keydown=${this._onListKeydown}>
+              ${repeat(
+                threads,
+                (t) => t._id,
+                (t) => this._renderRow(t, strings, t._id === focusId),
+              )}
+            </ul>`
         }
         ${
           this._list.canLoadMore || this._list.loadingMore
             ? html`<div class="more">
-                <button
-                  part="load-more-button"
-                  class="secondary"
-                  type="button"
-                  ?disabled=${this._list.loadingMore}
-                  @click=${() => this._list.loadMore()}
-                >
-                  ${this._list.loadingMore ? strings.loadingMore : strings.loadMore}
-                </button>
-              </div>`
+              <button
+                part="load-more-button"
+                class="secondary"
+                type="button"
+                ?disabled=${this._list.loadingMore}
+                @click=${() => this._list.loadMore()}
+              >
+                ${this._list.loadingMore ? strings.loadingMore : strings.loadMore}
+              </button>
+            </div>`
             : nothing
         }
       </section>
@@ -483,15 +466,15 @@ export class AiChatConsole extends LitElement {
         ${
           this.thread
             ? html`<ai-chat-stream
-                part="chat"
-                exportparts=${CHAT_PARTS}
-                mode="observe"
-                convex-url=${this.convexUrl}
-                theme=${this.theme}
-                heading=${open ? open.title || strings.untitled : ""}
-                .thread=${this.thread}
-                .observerToken=${this.#secret}
-              ></ai-chat-stream>`
+              part="chat"
+              exportparts=${CHAT_PARTS}
+              mode="observe"
+              convex-url=${this.convexUrl}
+              theme=${this.theme}
+              heading=${open ? open.title || strings.untitled : ""}
+              .thread=${this.thread}
+              .observerToken=${this.#secret}
+            ></ai-chat-stream>`
             : html`<div class="placeholder"><p>${strings.selectHint}</p></div>`
         }
       </div>
@@ -518,9 +501,7 @@ export class AiChatConsole extends LitElement {
         <span class="row-title">${t.title || strings.untitled}</span>
         <span class="row-meta">
           <span part="status ${t.status}" class="status ${t.status}">${label}</span>
-          <time
-            datetime=${new Date(t.lastMessageAt).toISOString()}
-            title=${new Date(t.lastMessageAt).toLocaleString(this._locale.value)}
+          <time datetime=${new Date(t.lastMessageAt).toISOString()} title=${new Date(t.lastMessageAt).toLocaleString(this._locale.value)}
             >${this._age(t.lastMessageAt, strings)}</time
           >
         </span>

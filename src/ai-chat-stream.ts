@@ -494,12 +494,11 @@ export class AiChatStream extends LitElement {
       </button>
       ${
         unread && this._unread.preview
-          ? html`<button part="unread-preview" class="unread-preview" type="button" dir="auto" @click=${this._toggle}>
-              ${this._unread.preview}
-            </button>`
+          ? html`<button part="unread-preview" class="unread-preview" type="button" dir="auto" @click=${this._toggle}>${this._unread.preview}</button>`
           : nothing
       }
-      ${this._renderPanel(strings)} ${this.open ? nothing : this._renderLiveRegion()}
+      ${this._renderPanel(strings)}
+      ${this.open ? nothing : this._renderLiveRegion()}
     `;
   }
 
@@ -515,109 +514,85 @@ export class AiChatStream extends LitElement {
     const observe = this.mode === "observe";
     const aiNote = this.aiNote === "-" ? "" : this.aiNote || strings.aiNote;
     const content = html`
-      <header part="header" class="header">
-        <h2 class="title">${heading}</h2>
-        ${demo ? html`<span class="badge" title=${strings.demoBadgeTitle}>${strings.demoBadge}</span>` : nothing}
-        ${observe ? html`<span class="badge muted">${strings.readOnly}</span>` : nothing}
-        <span class="spacer"></span>
-        ${
-          !observe && this.thread
-            ? html`<button part="new-conversation" class="text-button" type="button" @click=${this.newConversation}>
-                ${iconNew}<span>${strings.newConversation}</span>
-              </button>`
-            : nothing
-        }
-        ${
-          this.launcher
-            ? html`<button
-                class="icon-button"
-                type="button"
-                aria-label=${strings.closeChat}
-                title=${strings.closeChat}
-                @click=${this._close}
-              >
-                ${iconClose}
-              </button>`
-            : nothing
-        }
-      </header>
-      ${this._connection.online ? nothing : html`<div class="notice offline" role="status">${strings.offline}</div>`}
-      <div class="transcript">
-        <div
-          part="messages"
-          class="messages"
-          role="region"
-          aria-label=${strings.conversationLabel}
-          tabindex="0"
-          @click=${this._copy.onClick}
-          @scroll=${this._onScroll}
-        >
+        <header part="header" class="header">
+          <h2 class="title">${heading}</h2>
+          ${demo ? html`<span class="badge" title=${strings.demoBadgeTitle}>${strings.demoBadge}</span>` : nothing}
+          ${observe ? html`<span class="badge muted">${strings.readOnly}</span>` : nothing}
+          <span class="spacer"></span>
           ${
-            this._conversation.hasEarlier
-              ? html`<button
-                  type="button"
-                  part="load-earlier"
-                  class="earlier"
-                  ?disabled=${this._conversation.loadingEarlier}
-                  @click=${this._earlier.load}
-                >
-                  ${strings.loadEarlier}
-                </button>`
+            !observe && this.thread
+              ? html`<button part="new-conversation" class="text-button" type="button" @click=${this.newConversation}>${iconNew}<span>${strings.newConversation}</span></button>`
               : nothing
           }
-          ${messages.length === 0 && !this._sending ? emptyState(this.greeting || strings.greeting, observe ? "" : strings.emptyHint, aiNote) : nothing}
-          ${repeat(
-            messages,
-            (m) => m._id,
-            (m, i) => this._renderMessage(m, i === messages.length - 1, strings),
-          )}
-          ${this._session.showsPendingPrompt(messages) ? userRow(this._session.pendingPrompt!, strings, true) : nothing}
-          ${this._sending && !this._conversation.hasActiveReply ? thinkingRow(strings) : nothing}
-        </div>
-        ${
-          this._scroll.hasNewBelow
-            ? html`<button part="new-messages" class="jump" type="button" @click=${this._scroll.jumpToLatest}>
-                ${strings.newMessages} ↓
+          ${
+            this.launcher
+              ? html`<button class="icon-button" type="button" aria-label=${strings.closeChat} title=${strings.closeChat} @click=${this._close}>
+                ${iconClose}
               </button>`
-            : nothing
+              : nothing
+          }
+        </header>
+        ${this._connection.online ? nothing : html`<div class="notice offline" role="status">${strings.offline}</div>`}
+        <div class="transcript">
+          <div
+            part="messages"
+            class="messages"
+            role="region"
+            aria-label=${strings.conversationLabel}
+            tabindex="0"
+            @click=${this._copy.onClick}
+            @scroll=${this._onScroll}
+          >
+            ${
+              this._conversation.hasEarlier
+                ? html`<button type="button" part="load-earlier" class="earlier" ?disabled=${this._conversation.loadingEarlier} @click=${this._earlier.load}>
+                  ${strings.loadEarlier}
+                </button>`
+                : nothing
+            }
+            ${messages.length === 0 && !this._sending ? emptyState(this.greeting || strings.greeting, observe ? "" : strings.emptyHint, aiNote) : nothing}
+            ${repeat(
+              messages,
+              (m) => m._id,
+              (m, i) => this._renderMessage(m, i === messages.length - 1, strings),
+            )}
+            ${this._session.showsPendingPrompt(messages) ? userRow(this._session.pendingPrompt!, strings, true) : nothing}
+            ${this._sending && !this._conversation.hasActiveReply ? thinkingRow(strings) : nothing}
+          </div>
+          ${
+            this._scroll.hasNewBelow
+              ? html`<button part="new-messages" class="jump" type="button" @click=${this._scroll.jumpToLatest}>${strings.newMessages} ↓</button>`
+              : nothing
+          }
+        </div>
+        ${this._renderProblems(strings)}
+        <div part="human-check" class="human-check" role="group" aria-label=${strings.humanCheck} ?hidden=${!this._humanCheck.active}></div>
+        ${
+          observe
+            ? nothing
+            : composerTemplate(
+                {
+                  text: this._ui.draft,
+                  limit: this._connection.maxPromptChars,
+                  sending: this._sending,
+                  streaming: this._streaming,
+                  waitAsked: this._waitAsked,
+                  placeholder: this.placeholder || strings.placeholder,
+                  strings,
+                },
+                {
+                  onSubmit: (e) => this._onSubmit(e),
+                  onInput: (e) => this._onInput(e),
+                  onKeydown: (e) => this._onKeydown(e),
+                  onStop: () => this._onStopClick(),
+                },
+              )
         }
-      </div>
-      ${this._renderProblems(strings)}
-      <div
-        part="human-check"
-        class="human-check"
-        role="group"
-        aria-label=${strings.humanCheck}
-        ?hidden=${!this._humanCheck.active}
-      ></div>
-      ${
-        observe
-          ? nothing
-          : composerTemplate(
-              {
-                text: this._ui.draft,
-                limit: this._connection.maxPromptChars,
-                sending: this._sending,
-                streaming: this._streaming,
-                waitAsked: this._waitAsked,
-                placeholder: this.placeholder || strings.placeholder,
-                strings,
-              },
-              {
-                onSubmit: (e) => this._onSubmit(e),
-                onInput: (e) => this._onInput(e),
-                onKeydown: (e) => this._onKeydown(e),
-                onStop: () => this._onStopClick(),
-              },
-            )
-      }
-      ${this.launcher && !this.open ? nothing : this._renderLiveRegion()}
+        ${this.launcher && !this.open ? nothing : this._renderLiveRegion()}
     `;
     // In launcher mode the panel is a <dialog> (ModalController opens it, modal on small screens).
     return this.launcher
-      ? html`<dialog id="panel" part="panel" class="panel" aria-label=${heading} @cancel=${this._onDialogCancel}>
-          ${content}
-        </dialog>`
+      ? html`<dialog id="panel" part="panel" class="panel" aria-label=${heading} @cancel=${this._onDialogCancel}>${content}</dialog>`
       : html`<section id="panel" part="panel" class="panel" aria-label=${heading}>${content}</section>`;
   }
 
@@ -664,9 +639,7 @@ export class AiChatStream extends LitElement {
   private _renderProblems(strings: ChatStrings): TemplateResult | typeof nothing {
     const remaining = this._rateLimit.secondsLeft;
     if (remaining > 0) {
-      return html`<div class="banner rate-limit" role="alert">
-        ${format(strings.rateLimited, { seconds: remaining })}
-      </div>`;
+      return html`<div class="banner rate-limit" role="alert">${format(strings.rateLimited, { seconds: remaining })}</div>`;
     }
     const failure = this._error;
     if (!failure) return nothing;

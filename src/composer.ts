@@ -73,32 +73,16 @@ export function composerTemplate(view: ComposerView, on: ComposerHandlers): Temp
       ></textarea>
       ${
         view.streaming
-          ? html`<button
-              part="stop-button"
-              class="stop"
-              type="button"
-              aria-label=${strings.stop}
-              title=${strings.stop}
-              @click=${on.onStop}
-            >
-              ${iconStop}
-            </button>`
-          : html`<button
-              part="send-button"
-              class="send"
-              type="submit"
-              aria-label=${strings.send}
-              title=${strings.send}
-              ?disabled=${!state.canSend}
-            >
-              ${iconSend}
-            </button>`
+          ? html`<button part="stop-button" class="stop" type="button" aria-label=${strings.stop} title=${strings.stop} @click=${on.onStop}>
+            ${iconStop}
+          </button>`
+          : html`<button part="send-button" class="send" type="submit" aria-label=${strings.send} title=${strings.send} ?disabled=${!state.canSend}>
+            ${iconSend}
+          </button>`
       }
     </form>
     <div class="composer-meta">
-      <span id="composer-hint" part="composer-hint" class="hint ${state.over ? "over" : ""}" role="status"
-        >${state.hint ?? ""}</span
-      >
+      <span id="composer-hint" part="composer-hint" class="hint ${state.over ? "over" : ""}" role="status">${state.hint ?? ""}</span>
       ${state.counter ? html`<span id="composer-counter" part="counter" class="counter ${state.over ? "over" : ""}">${state.counter}</span>` : nothing}
     </div>`;
 }

@@ -18,6 +18,9 @@ const MESSAGE_BY_CODE: Partial<Record<ErrorCode, StringKey>> = {
   NOT_FOUND: "unavailable",
   REPLY_FAILED: "replyError",
   REPLY_TIMEOUT: "timeoutError",
+  HUMAN_CHECK_FAILED: "humanCheckFailed",
+  TOO_MANY_VISITORS: "tooManyVisitors",
+  BUDGET_EXHAUSTED: "budgetExhausted",
 };
 
 /** Failures where sending the same text again may work (a Retry button makes sense). */

@@ -13,13 +13,4 @@ export const iconClose = icon(
 export const iconChat = icon("M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z");
 export const iconNew = icon("M19 13h-6v6h-2v-6H5v-2h6V5h2v6h6z");
 /** The empty state's larger mark. */
-export const iconSpark = html`<svg
-  class="spark"
-  viewBox="0 0 24 24"
-  width="32"
-  height="32"
-  aria-hidden="true"
-  focusable="false"
->
-  <path d="M12 2l2.2 6.8L21 11l-6.8 2.2L12 20l-2.2-6.8L3 11l6.8-2.2z"></path>
-</svg>`;
+export const iconSpark = html`<svg class="spark" viewBox="0 0 24 24" width="32" height="32" aria-hidden="true" focusable="false"><path d="M12 2l2.2 6.8L21 11l-6.8 2.2L12 20l-2.2-6.8L3 11l6.8-2.2z"></path></svg>`;

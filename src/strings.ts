@@ -57,6 +57,7 @@ export const defaultStrings = {
   humanCheck: "Confirm you are human to start the chat",
   humanCheckFailed: "The human check did not pass. Please send again to retry it.",
   tooManyVisitors: "Many people are starting a chat right now. Please try again in a minute.",
+  budgetExhausted: "The chat has reached its limit for today. Please try again later.",
 };
 
 export type ChatStrings = typeof defaultStrings;

@@ -21,19 +21,14 @@ export function emptyState(greeting: string, hint: string, aiNote: string): Temp
 /** A visitor's message; `pending` while the server does not have it yet. */
 export function userRow(text: string, strings: ChatStrings, pending: boolean): TemplateResult {
   return html`<div part="message user" class="row user ${pending ? "pending" : ""}">
-    <div class="bubble">
-      <span class="sr-only">${strings.you}:</span>
-      <div class="text" dir="auto">${text}</div>
-    </div>
+    <div class="bubble"><span class="sr-only">${strings.you}:</span><div class="text" dir="auto">${text}</div></div>
   </div>`;
 }
 
 /** A reply that has no text yet. */
 export function thinkingRow(strings: ChatStrings): TemplateResult {
   return html`<div part="message assistant" class="row assistant">
-    <div class="bubble thinking">
-      <span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>${strings.thinking}
-    </div>
+    <div class="bubble thinking"><span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>${strings.thinking}</div>
   </div>`;
 }
 
@@ -56,21 +51,13 @@ export function replyRow(
         ${
           end
             ? html`<p part=${end.failed ? "reply-error" : "reply-note"} class="note ${end.failed ? "failed" : ""}">
-                ${end.failed ? html`<span class="mark" aria-hidden="true">!</span>` : nothing}<span>${end.note}</span>
-                ${
-                  end.onRetry
-                    ? html`<button
-                        type="button"
-                        part="retry-button"
-                        class="retry"
-                        ?disabled=${end.retrying}
-                        @click=${end.onRetry}
-                      >
-                        ${strings.retry}
-                      </button>`
-                    : nothing
-                }
-              </p>`
+              ${end.failed ? html`<span class="mark" aria-hidden="true">!</span>` : nothing}<span>${end.note}</span>
+              ${
+                end.onRetry
+                  ? html`<button type="button" part="retry-button" class="retry" ?disabled=${end.retrying} @click=${end.onRetry}>${strings.retry}</button>`
+                  : nothing
+              }
+            </p>`
             : nothing
         }
       </div>

@@ -221,6 +221,20 @@ describe("<ai-chat-stream> events", () => {
     expect($<HTMLTextAreaElement>(el, "textarea")!.value).to.equal("Long prompt");
   });
 
+  it("tells a visitor the daily budget is spent in plain words, not the server's", async () => {
+    env = setup();
+    const el = await mount(env.url);
+    env.backend.failNext.set(
+      "messages:send",
+      new FakeConvexError({ code: "BUDGET_EXHAUSTED", message: "DAILY_TOKEN_BUDGET of 500,000 tokens is spent" }),
+    );
+    await el.send("Hi");
+    await el.updateComplete;
+    expect($(el, ".banner.error .reason")!.textContent!.trim()).to.equal(
+      "The chat has reached its limit for today. Please try again later.",
+    );
+  });
+
   it("shows an unknown error code as the generic sentence", async () => {
     env = setup();
     const el = await mount(env.url);

@@ -132,9 +132,7 @@ describe("focus and keys", () => {
   it("leaves Escape to the page when focus is outside the widget", async () => {
     env = setup();
     const page = await fixture<HTMLElement>(
-      html`<div>
-        <button id="outside">Page menu</button><ai-chat-stream launcher open convex-url=${env.url}></ai-chat-stream>
-      </div>`,
+      html`<div><button id="outside">Page menu</button><ai-chat-stream launcher open convex-url=${env.url}></ai-chat-stream></div>`,
     );
     const el = page.querySelector("ai-chat-stream")!;
     await settle(el);
@@ -149,10 +147,7 @@ describe("focus and keys", () => {
     await setViewport({ width: 390, height: 844 });
     env = setup();
     const page = await fixture<HTMLElement>(
-      html`<div>
-        <a id="before" href="#x">Before</a><ai-chat-stream launcher convex-url=${env.url}></ai-chat-stream
-        ><a id="after" href="#y">After</a>
-      </div>`,
+      html`<div><a id="before" href="#x">Before</a><ai-chat-stream launcher convex-url=${env.url}></ai-chat-stream><a id="after" href="#y">After</a></div>`,
     );
     const el = page.querySelector("ai-chat-stream")!;
     await settle(el);
@@ -181,9 +176,7 @@ describe("focus and keys", () => {
   it("on a wide screen the open panel is not modal: the page stays usable", async () => {
     env = setup();
     const page = await fixture<HTMLElement>(
-      html`<div>
-        <a id="after" href="#y">After</a><ai-chat-stream launcher open convex-url=${env.url}></ai-chat-stream>
-      </div>`,
+      html`<div><a id="after" href="#y">After</a><ai-chat-stream launcher open convex-url=${env.url}></ai-chat-stream></div>`,
     );
     const el = page.querySelector("ai-chat-stream")!;
     await settle(el);
