@@ -15,11 +15,17 @@ if (!window.__events) {
     window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
   );
   window.__samples = [];
-  /** A bubble's text without the screen-reader-only "Assistant:" label. */
+  /** A bubble's text without the screen-reader-only "Assistant:" label and the end marker of a failed reply. */
   function replyText(bubble) {
     let text = "";
     for (const node of bubble.childNodes) {
-      if (node.nodeType === Node.COMMENT_NODE || node.classList?.contains("sr-only")) continue;
+      if (
+        node.nodeType === Node.COMMENT_NODE ||
+        node.classList?.contains("sr-only") ||
+        node.classList?.contains("note")
+      ) {
+        continue;
+      }
       text += node.textContent;
     }
     return text.replace(/\s+/g, " ").trim();
