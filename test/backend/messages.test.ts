@@ -118,7 +118,7 @@ describe("messages:send", () => {
   });
 
   test("the global budget (RATE_LIMIT_GLOBAL_PER_MINUTE) limits all visitors together", async () => {
-    setEnv({ RATE_LIMIT_GLOBAL_PER_MINUTE: "2", RATE_LIMIT_NEW_VISITOR_MESSAGES_PER_MINUTE: "2" });
+    setEnv({ RATE_LIMIT_GLOBAL_PER_MINUTE: "2", RATE_LIMIT_NEW_VISITOR_SENDS_PER_MINUTE: "2" });
     const t = setup();
     for (let i = 0; i < 2; i++) {
       const { threadId, token } = await newThread(t);
