@@ -101,6 +101,11 @@ describe("focus around the launcher's panel", () => {
   it("at 1280×800 the panel is not modal: Tab moves on to the host page's link after the widget", async () => {
     const page = await openLauncherPage({ width: 1280, height: 800 });
     expect(await page.locator("ai-chat-stream dialog.panel").evaluate((d) => d.matches(":modal"))).toBe(false);
+    // It floats above the launcher in the corner, not at the browser's default spot for a dialog.
+    const panel = await page.locator("ai-chat-stream dialog.panel").boundingBox();
+    const launcher = await page.locator("ai-chat-stream [part=launcher]").boundingBox();
+    expect(Math.abs(panel!.x + panel!.width - (launcher!.x + launcher!.width))).toBeLessThan(30);
+    expect(panel!.y + panel!.height).toBeLessThan(launcher!.y);
     const stops = await panelTabStops(page);
     const places: string[] = [];
     for (let i = 0; i < stops + 3; i++) {
