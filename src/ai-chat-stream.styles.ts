@@ -613,6 +613,9 @@ export const styles = [
     }
     :host([launcher]) .panel {
       position: fixed;
+      /* A <dialog> is pinned to the start edge by the browser; undo it so it sits by the launcher. */
+      inset-block-start: auto;
+      inset-inline-start: auto;
       inset-block-end: calc(88px + var(--_ai-chat-keyboard, 0px));
       inset-inline-end: 20px;
       z-index: var(--ai-chat-z-index, 2147483000);

@@ -1,20 +1,25 @@
 // The README's screenshots (docs/screenshots/), taken from the built widget against the real
 // local backend: a phone (390×844) and a desktop (1280×800), each in light, dark and
-// right-to-left, with a finished reply in view. axe-free checks live in the browser suite;
+// right-to-left, with a finished reply in view; then, in light and dark, each state a visitor
+// meets (the empty state, a failed reply, an unread reply on the closed launcher, the "New
+// messages" pill, the composer over its limit). axe-free checks live in the browser suite;
 // this file only asserts that each state rendered what it shows.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
 import { ROOT, type System } from "./harness.ts";
-import { collapse, openChat, sendPrompt, visibleReplies, waitForEnd } from "./helpers.ts";
+import { collapse, openChat, sendPrompt, visibleReplies, waitForEnd, waitForReplyText } from "./helpers.ts";
 import { SHORT_REPLY, startSystemWithProvider } from "./provider.ts";
 
 const OUT = join(ROOT, "docs", "screenshots");
+const PROMPT_LIMIT = 200;
 mkdirSync(OUT, { recursive: true });
 
 let system: System;
 beforeAll(async () => {
-  system = await startSystemWithProvider();
+  // A small prompt limit, so the counter's screenshot shows a short over-long message.
+  system = await startSystemWithProvider({ MAX_PROMPT_CHARS: String(PROMPT_LIMIT) });
 });
 afterAll(async () => {
   await system?.close();
@@ -49,6 +54,100 @@ describe("screenshots", () => {
         await page.screenshot({ path: join(OUT, `${size}-${look}.png`) });
         await context.close();
       });
+    }
+  }
+});
+
+/** Opens a page of the suite with the widget in `theme`; launcher pages get their panel opened. */
+async function openThemed(context: BrowserContext, path: string, theme: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(system.origin + path);
+  await page
+    .locator("ai-chat-stream")
+    .first()
+    .evaluate((el, theme) => el.setAttribute("theme", theme), theme);
+  if (path.includes("launcher")) await page.getByRole("button", { name: "Open chat" }).click();
+  await page.getByRole("textbox", { name: "Message" }).waitFor();
+  return page;
+}
+
+/** Each state: the page it is shown on and how a visitor gets there (asserting it shows). */
+const states: Record<string, { path: string; reach(page: Page, name: string): Promise<void> }> = {
+  empty: {
+    path: "/pages/chat.html",
+    async reach(page) {
+      await page.locator("ai-chat-stream [part=ai-note]").waitFor();
+      expect(await page.getByText("Hi! How can I help?").count()).toBe(1);
+    },
+  },
+  failed: {
+    path: "/pages/chat.html",
+    async reach(page, name) {
+      await sendPrompt(page, `fail-once: ${name}`);
+      expect((await waitForEnd(page)).status).toBe("error");
+      const marker = page.locator("ai-chat-stream [part=reply-error]");
+      await expect.poll(() => marker.getByRole("button", { name: "Retry" }).count()).toBe(1);
+    },
+  },
+  unread: {
+    path: "/pages/launcher.html",
+    async reach(page) {
+      await sendPrompt(page, "short: a reply that finishes while the panel is closed");
+      await page.keyboard.press("Escape");
+      await waitForEnd(page);
+      await page.locator("ai-chat-stream [part=unread]").waitFor();
+      await page.locator("ai-chat-stream [part=unread-preview]").waitFor();
+      // The pointer would otherwise rest on the launcher where it clicked, hovering it.
+      await page.mouse.move(0, 0);
+    },
+  },
+  "new-messages": {
+    path: "/pages/launcher.html",
+    async reach(page) {
+      await sendPrompt(page, "a first long reply to scroll back through");
+      await waitForEnd(page);
+      await sendPrompt(page, "slow: a second one that grows while the reader has scrolled up");
+      await waitForReplyText(page, 200);
+      // As a reader scrolls: at once (the transcript's smooth scrolling is for its own jumps).
+      await page
+        .locator("ai-chat-stream [part=messages]")
+        .evaluate((el) => el.scrollTo({ top: 0, behavior: "instant" }));
+      await page.locator("ai-chat-stream [part=new-messages]").waitFor();
+    },
+  },
+  counter: {
+    path: "/pages/chat.html",
+    async reach(page) {
+      await sendPrompt(page, "short: how do I export my notes?");
+      await waitForEnd(page);
+      const box = page.getByRole("textbox", { name: "Message" });
+      await box.fill(
+        `Here is the whole error log from my export, ${"line after line of it, ".repeat(8)}`.slice(
+          0,
+          PROMPT_LIMIT + 12,
+        ),
+      );
+      await expect
+        .poll(() => page.locator("ai-chat-stream [part=counter]").textContent())
+        .toBe(`${PROMPT_LIMIT + 12} / ${PROMPT_LIMIT}`);
+      await expect.poll(() => page.getByText("12 characters too long.", { exact: false }).count()).toBe(1);
+    },
+  },
+};
+
+describe("screenshots of each state", () => {
+  for (const [state, { path, reach }] of Object.entries(states)) {
+    for (const [size, viewport] of Object.entries(sizes)) {
+      for (const theme of ["light", "dark"]) {
+        const name = `${state}-${size}-${theme}`;
+        it(name, async () => {
+          const context = await system.browser.newContext({ viewport, deviceScaleFactor: 1 });
+          const page = await openThemed(context, path, theme);
+          await reach(page, name);
+          await page.screenshot({ path: join(OUT, `${name}.png`) });
+          await context.close();
+        });
+      }
     }
   }
 });
