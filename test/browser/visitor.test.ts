@@ -331,10 +331,7 @@ describe("unread replies and persistence", () => {
 
   it("a reply that finishes while the panel is closed puts a badge and a preview on the launcher, and is announced", async () => {
     env = setup();
-    // Opened once (a launcher never opened connects to nothing), then closed.
-    const { el, threadId } = await mountWithThread(env, [["Q", "A"]], "launcher open");
-    el.open = false;
-    await settle(el);
+    const { el, threadId } = await mountWithThread(env, [["Q", "A"]], "launcher");
     const { streamId } = env.backend.seedActiveReply(threadId, "Another question");
     env.backend.persist(streamId, "**Yes**: you can export your notes as Markdown.");
     env.backend.finish(streamId);
