@@ -35,7 +35,7 @@ import {
   STOP_GRACE_MS,
   toMessageView,
 } from "./lib/replies";
-import { vMessageView, vSendResult, type MessageStatus, type MessageView } from "./lib/validators";
+import { isUnfinished, vMessageView, vSendResult, type MessageStatus, type MessageView } from "./lib/validators";
 import { isEstablished } from "./lib/visitors";
 
 /**
@@ -50,7 +50,16 @@ async function messageView(ctx: QueryCtx, message: Doc<"messages">, withReplyTex
     const last = await lastDelta(ctx, message.streamId);
     view.length = last ? last.start + last.text.length : 0;
   }
-  if (!withReplyText && message.role === "assistant") view.text = "";
+  if (!withReplyText && message.role === "assistant") {
+    view.text = "";
+    // The live end shows an unfinished reply the same from `send` to its end, so the driver
+    // starting it (pending → streaming) re-sends nothing to viewers: they tell "Thinking…" from
+    // streaming by whether text has arrived on `streams:tail`.
+    if (isUnfinished(view.status)) {
+      view.status = "pending";
+      view.updatedAt = view.createdAt;
+    }
+  }
   return view;
 }
 
@@ -91,7 +100,8 @@ export const list = query({
  * The live end of the transcript, oldest first: the messages created after `after` (a
  * `_creationTime`; absent: from the thread's start), at most the newest 50. Subscribe with `after`
  * set to the newest message of history the viewer already holds, so a status change re-sends
- * only the messages after it, never the transcript. Assistant replies come without their text
+ * only the messages after it, never the transcript. An unfinished reply is `pending` (with
+ * `updatedAt` = `createdAt`) until it ends, so its start re-sends nothing. Assistant replies come without their text
  * (`text` is "", `length` says how long a finished one is): the viewer streams it from
  * `streams:tail`, or reads what it lacks from `streams:read`, once.
  *

@@ -31,7 +31,7 @@ export const listThreads = query({
 /**
  * Trades `OPERATOR_SECRET` for a session token carrying the operator's display name. A refusal is
  * returned, not thrown, so the failure it counts is committed: at most
- * RATE_LIMIT_OPERATOR_SIGN_IN_FAILURES_PER_MINUTE (10) wrong secrets a minute, deployment-wide;
+ * RATE_LIMIT_OPERATOR_FAILURES_PER_MINUTE (10) wrong secrets a minute, deployment-wide;
  * beyond that every attempt, right or wrong, gets RATE_LIMITED. A secret shorter than 32
  * characters (or none) throws OPERATOR_NOT_CONFIGURED.
  */

@@ -43,7 +43,7 @@ export type Limits = {
   /** RATE_LIMIT_GLOBAL_PER_MINUTE (600): messages:send across the deployment. */
   globalMessagesPerMinute: number;
   /**
-   * RATE_LIMIT_NEW_VISITOR_MESSAGES_PER_MINUTE (half the global rate): the share of the global
+   * RATE_LIMIT_NEW_VISITOR_SENDS_PER_MINUTE (half the global rate): the share of the global
    * rate that visitors who never had a reply may use, so the rest stays for established ones.
    */
   newVisitorMessagesPerMinute: number;
@@ -67,7 +67,7 @@ export function getLimits(): Limits {
     globalMessagesPerMinute,
     newVisitorMessagesPerMinute: Math.min(
       globalMessagesPerMinute,
-      envInt("RATE_LIMIT_NEW_VISITOR_MESSAGES_PER_MINUTE", Math.max(1, Math.floor(globalMessagesPerMinute / 2))),
+      envInt("RATE_LIMIT_NEW_VISITOR_SENDS_PER_MINUTE", Math.max(1, Math.floor(globalMessagesPerMinute / 2))),
     ),
     newVisitorsPerMinute: envInt("RATE_LIMIT_NEW_VISITORS_PER_MINUTE", 60),
     sharesPerMinute: envInt("RATE_LIMIT_SHARES_PER_MINUTE", 10),
@@ -140,7 +140,7 @@ export async function consumeShare(ctx: MutationCtx, key: string): Promise<numbe
 
 /** One failed operator sign-in, deployment-wide; `check` only looks, `consume` counts one. */
 export async function operatorSignInWait(ctx: MutationCtx, consume: boolean): Promise<number | null> {
-  const args = { config: perMinute(envInt("RATE_LIMIT_OPERATOR_SIGN_IN_FAILURES_PER_MINUTE", 10)) };
+  const args = { config: perMinute(envInt("RATE_LIMIT_OPERATOR_FAILURES_PER_MINUTE", 10)) };
   const status = consume
     ? await rateLimiter.limit(ctx, "operatorSignInFailure", args)
     : await rateLimiter.check(ctx, "operatorSignInFailure", args);

@@ -1,6 +1,7 @@
 import { globalShards } from "../../convex/lib/limits";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api, components, internal } from "../../convex/_generated/api";
+import { hashToken } from "../../convex/lib/access";
 import type { Id } from "../../convex/_generated/dataModel";
 import { MESSAGES_LIVE_MAX, MESSAGES_PAGE_CHARS, MESSAGES_PAGE_MAX } from "../../convex/lib/limits";
 import { demoReplyText } from "../../convex/lib/models";
@@ -118,7 +119,7 @@ describe("messages:send", () => {
   });
 
   test("the global budget (RATE_LIMIT_GLOBAL_PER_MINUTE) limits all visitors together", async () => {
-    setEnv({ RATE_LIMIT_GLOBAL_PER_MINUTE: "2", RATE_LIMIT_NEW_VISITOR_MESSAGES_PER_MINUTE: "2" });
+    setEnv({ RATE_LIMIT_GLOBAL_PER_MINUTE: "2", RATE_LIMIT_NEW_VISITOR_SENDS_PER_MINUTE: "2" });
     const t = setup();
     for (let i = 0; i < 2; i++) {
       const { threadId, token } = await newThread(t);
@@ -363,6 +364,18 @@ describe("messages:live", () => {
     expect(done[1]).toMatchObject({ status: "done", text: "", length: demoReplyText("two").length });
     // Without `after`: from the thread's start.
     expect(await t.query(api.messages.live, { threadId, token })).toHaveLength(4);
+  });
+
+  test("the driver starting a reply (pending → streaming) leaves the live end unchanged: nothing re-sent", async () => {
+    const t = setup();
+    const { threadId, token } = await newThread(t);
+    const { streamId } = await send(t, threadId, token, "one");
+    const before = await t.query(api.messages.live, { threadId, token });
+    await new Promise((resolve) => setTimeout(resolve, 5)); // a later write: its updatedAt differs
+    const begun = await t.mutation(internal.chat.begin, { streamId, tokenHash: await hashToken(token) });
+    expect(begun.kind).toBe("start");
+    expect((await t.query(api.messages.list, { threadId, token }))[1].status).toBe("streaming");
+    expect(await t.query(api.messages.live, { threadId, token })).toEqual(before);
   });
 
   test("at most the newest 50 messages", async () => {
