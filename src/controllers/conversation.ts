@@ -1,13 +1,10 @@
-// Owns the thread's reads. History comes in pages (`messages:list`, one-shot, full text: older
-// messages never change, so nothing re-sends them); the live end is one subscription,
-// `messages:live`, cut after the newest settled message, so a status change re-sends only the
-// messages after it, and replies come there without their text. For every reply still being
+// Owns what a thread's replies show. The messages come from `MessagePagesController` (history
+// pages and the live end, where replies come without their text). For every reply still being
 // generated that this element is not driving itself, a `StreamFollower` streams its text from
 // `streams:tail` and reads any gap once. Keeps one text buffer per reply that only ever grows
 // (drive and follow both feed it); a finished reply's text is whatever the buffer holds up to
-// its persisted length, read once where it lacks some. Text that grows renders at most once per
-// animation frame (in a hidden page, at most every 250 ms); anything else (a status change, the
-// end of a reply) renders at once.
+// its persisted length, read once where it lacks some. Text that grows renders at the pace of
+// `UpdatePacer`; anything else (a status change, the end of a reply) renders at once.
 //
 // It also owns the drive/follow handover: `drive()` sends a prompt and streams the reply over
 // HTTP through its `DriverController`; when that body is unusable the same reply continues from
@@ -17,7 +14,6 @@ import {
   api,
   FINAL_STATUSES,
   isActive,
-  isFullPage,
   toErrorInfo,
   type ChatErrorInfo,
   type MessageStatus,
@@ -26,6 +22,8 @@ import {
 import { StreamFollower } from "../stream-follower.js";
 import type { ChatClient } from "../convex-pool.js";
 import { DriverController, type DriveRequest } from "./driver.js";
+import { MessagePagesController, type MessagePagesTarget } from "./message-pages.js";
+import { UpdatePacer } from "./update-pacer.js";
 
 export type Reply = {
   /** Text shown so far; a prefix of the reply until `final`, then exactly the persisted text. */
@@ -39,7 +37,7 @@ export type Reply = {
   end?: { status: MessageStatus; length: number; error: string | null };
 };
 
-export type ConversationTarget = { client: ChatClient; threadId: string; token?: string } | null;
+export type ConversationTarget = MessagePagesTarget;
 
 export interface ConversationCallbacks {
   onStreamStart(threadId: string, streamId: string, driven: boolean): void;
@@ -55,26 +53,7 @@ export type DriveOptions = { prompt: string; token: string; siteUrl: string };
 /** What `regenerate()` needs: the failed reply, who asks, and where the HTTP actions live. */
 export type RegenerateOptions = { messageId: string; token: string; siteUrl: string };
 
-/** How often a hidden page renders a growing reply (it paints no frames to pace it). */
-const HIDDEN_UPDATE_MS = 250;
-
-/** A settled message: final, and (a reply) with all its text here. It never changes again. */
-function settledInPage(m: MessageView): boolean {
-  return FINAL_STATUSES.has(m.status) && m.text.length >= m.length;
-}
-
 export class ConversationController implements ReactiveController {
-  /** The transcript, oldest first; `undefined` until the first page arrived (or with no thread). */
-  messages: MessageView[] | undefined;
-  /** Older history may exist beyond the first message shown: `loadEarlier()` reads it. */
-  hasEarlier = false;
-  /** A `loadEarlier()` is in flight. */
-  loadingEarlier = false;
-  private _history: MessageView[] = [];
-  private _live: MessageView[] = [];
-  /** `messages:live` reads after this message position (`undefined`: from the thread's start). */
-  private _anchor: number | undefined;
-  private _loaded = false;
   private readonly _replies = new Map<string, Reply>();
   private readonly _follows = new Map<string, StreamFollower>();
   private readonly _driving = new Set<string>();
@@ -82,16 +61,17 @@ export class ConversationController implements ReactiveController {
   private _key = "";
   private _connected = false;
   private _sendInFlight = false;
-  /** Cancels the host update that text growth has scheduled, if any. */
-  private _cancelGrowth?: () => void;
-  private _unsubscribeLive?: () => void;
+  /** Paces the host updates that text growth asks for. */
+  private readonly _growth: UpdatePacer;
   private readonly _driver: DriverController;
+  private readonly _pages: MessagePagesController;
 
   constructor(
     private readonly _host: ReactiveControllerHost,
     private readonly _cb: ConversationCallbacks,
   ) {
     _host.addController(this);
+    this._growth = new UpdatePacer(_host);
     this._driver = new DriverController(_host, {
       onStart: (req) => this._markStarted(req.messageId),
       onText: (req, text) => this._applyDriven(req.messageId, text),
@@ -101,6 +81,26 @@ export class ConversationController implements ReactiveController {
         if (error) this._cb.onDriveRefused(error);
       },
     });
+    this._pages = new MessagePagesController(_host, {
+      onMessages: (messages) => this._reconcile(messages),
+      isSettled: (messageId) => this._replies.get(messageId)?.final === true,
+      onError: (info) => this._cb.onError(info),
+    });
+  }
+
+  /** The transcript, oldest first; `undefined` until the first page arrived (or with no thread). */
+  get messages(): MessageView[] | undefined {
+    return this._pages.messages;
+  }
+
+  /** Older history may exist beyond the first message shown: `loadEarlier()` reads it. */
+  get hasEarlier(): boolean {
+    return this._pages.hasEarlier;
+  }
+
+  /** A `loadEarlier()` is in flight. */
+  get loadingEarlier(): boolean {
+    return this._pages.loadingEarlier;
   }
 
   reply(messageId: string): Reply | undefined {
@@ -127,17 +127,10 @@ export class ConversationController implements ReactiveController {
     this._driver.abort();
     this._key = key;
     this._target = target;
-    this.messages = undefined;
-    this.hasEarlier = false;
-    this.loadingEarlier = false;
-    this._history = [];
-    this._live = [];
-    this._anchor = undefined;
-    this._loaded = false;
     this._replies.clear();
     this._driving.clear();
     this._sendInFlight = false;
-    if (this._connected && target) this._subscribe();
+    this._pages.setTarget(target);
     this._host.requestUpdate();
   }
 
@@ -169,11 +162,9 @@ export class ConversationController implements ReactiveController {
    * read once and never re-sent, so no update would take it out of the transcript.
    */
   private _forget(messageId: string): void {
-    this._history = this._history.filter((m) => m._id !== messageId);
-    this._live = this._live.filter((m) => m._id !== messageId);
     this._stopFollow(messageId);
     this._replies.delete(messageId);
-    if (this.messages) this._compose();
+    this._pages.forget(messageId);
   }
 
   private async _createAndDrive(
@@ -214,33 +205,11 @@ export class ConversationController implements ReactiveController {
   }
 
   /**
-   * Reads the page of history before the oldest message shown (once; finished messages never
-   * change) and puts it in front. Resolves when it is shown; no-op while one is in flight.
+   * Reads the page of history before the oldest message shown and puts it in front. Resolves
+   * when it is shown; no-op while one is in flight.
    */
-  async loadEarlier(): Promise<void> {
-    const target = this._target;
-    const oldest = this.messages?.[0];
-    if (!target || !oldest || !this.hasEarlier || this.loadingEarlier) return;
-    const key = this._key;
-    this.loadingEarlier = true;
-    this._host.requestUpdate();
-    try {
-      const page = await target.client.query(api.messages.list, {
-        ...this._threadArgs(target),
-        before: oldest._creationTime,
-      });
-      if (key !== this._key) return;
-      this._history = [...page, ...this._history];
-      this.hasEarlier = isFullPage(page);
-      this._compose();
-    } catch (err) {
-      if (key === this._key) this._cb.onError(toErrorInfo(err, "Earlier messages could not be loaded."));
-    } finally {
-      if (key === this._key) {
-        this.loadingEarlier = false;
-        this._host.requestUpdate();
-      }
-    }
+  loadEarlier(): Promise<void> {
+    return this._pages.loadEarlier();
   }
 
   /** This element drives `messageId` over HTTP; the subscription must not follow it. */
@@ -268,9 +237,9 @@ export class ConversationController implements ReactiveController {
     const r = this._replies.get(messageId);
     if (!r || r.final || text.length <= r.text.length) return;
     r.text = text;
-    if (!r.end || r.text.length < r.end.length) return this._textGrew();
+    if (!r.end || r.text.length < r.end.length) return this._growth.schedule();
     this._finalize(messageId, r, r.text.slice(0, r.end.length));
-    this._moveAnchor();
+    this._pages.settle();
   }
 
   /** The HTTP body ended cleanly: a reply that finished with text the body did not carry reads it. */
@@ -289,7 +258,6 @@ export class ConversationController implements ReactiveController {
 
   hostConnected(): void {
     this._connected = true;
-    if (this._target) this._subscribe();
   }
 
   hostDisconnected(): void {
@@ -297,83 +265,6 @@ export class ConversationController implements ReactiveController {
     // Nothing is driven once the element leaves the page (the driver aborts); on return, follow.
     this._driving.clear();
     this._stopAll();
-  }
-
-  private _threadArgs(target: NonNullable<ConversationTarget>) {
-    return { threadId: target.threadId, ...(target.token ? { token: target.token } : {}) };
-  }
-
-  /** First the newest page of history (once), then the live end after it. */
-  private _subscribe(): void {
-    const target = this._target!;
-    const key = this._key;
-    if (this._loaded) {
-      this._subscribeLive();
-      return;
-    }
-    target.client.query(api.messages.list, this._threadArgs(target)).then(
-      (page) => {
-        if (key !== this._key || this._loaded) return;
-        // Settled messages are history; the first unsettled one (a reply still streaming, or one
-        // finished without its text) and everything after it come from the live end.
-        let settled = 0;
-        while (settled < page.length && settledInPage(page[settled]!)) settled++;
-        this._history = page.slice(0, settled);
-        this._anchor = settled > 0 ? page[settled - 1]!._creationTime : undefined;
-        this.hasEarlier = isFullPage(page);
-        this._loaded = true;
-        // The live end starts with what the page already showed, so nothing blinks meanwhile.
-        this._live = page.slice(settled);
-        this._compose();
-        if (this._connected) this._subscribeLive();
-      },
-      (err) => {
-        if (key !== this._key) return;
-        this._cb.onError(toErrorInfo(err, "The conversation could not be loaded."));
-      },
-    );
-  }
-
-  private _subscribeLive(): void {
-    const target = this._target!;
-    const key = this._key;
-    const anchor = this._anchor;
-    this._unsubscribeLive?.();
-    const unsubscribe = target.client.onUpdate(
-      api.messages.live,
-      { ...this._threadArgs(target), ...(anchor !== undefined ? { after: anchor } : {}) },
-      (messages) => {
-        if (key !== this._key || this._unsubscribeLive !== unsubscribe) return;
-        this._live = messages;
-        this._compose();
-      },
-      (err) => {
-        if (key !== this._key) return;
-        this._cb.onError(toErrorInfo(err, "The conversation could not be loaded."));
-      },
-    );
-    this._unsubscribeLive = unsubscribe;
-  }
-
-  private _compose(): void {
-    this.messages = [...this._history, ...this._live];
-    this._reconcile(this.messages);
-    this._moveAnchor();
-  }
-
-  /**
-   * Once every message of the live end is settled (here, with all its text), they join the
-   * history and the live end restarts after them: it then holds only what is still changing.
-   */
-  private _moveAnchor(): void {
-    const live = this._live;
-    if (live.length === 0 || !this._connected || !this._unsubscribeLive) return;
-    const settled = live.every((m) => m.role === "user" || this._replies.get(m._id)?.final === true);
-    if (!settled) return;
-    this._history = [...this._history, ...live];
-    this._live = [];
-    this._anchor = live[live.length - 1]!._creationTime;
-    this._subscribeLive();
   }
 
   private _reconcile(messages: MessageView[]): void {
@@ -416,7 +307,7 @@ export class ConversationController implements ReactiveController {
       .then((text) => {
         if (key !== this._key || r.final) return;
         this._finalize(messageId, r, text);
-        this._moveAnchor();
+        this._pages.settle();
       });
   }
 
@@ -466,7 +357,7 @@ export class ConversationController implements ReactiveController {
           r.status = "streaming";
           this._host.requestUpdate();
         } else {
-          this._textGrew();
+          this._growth.schedule();
         }
       },
       onError: (err) => {
@@ -478,25 +369,6 @@ export class ConversationController implements ReactiveController {
     return follower;
   }
 
-  /**
-   * Coalesces text growth into one host update on the next animation frame. A hidden page gets
-   * no frames, so there a short timer does it: a reply keeps following in a background tab.
-   */
-  private _textGrew(): void {
-    if (this._cancelGrowth) return;
-    const flush = () => {
-      this._cancelGrowth = undefined;
-      this._host.requestUpdate();
-    };
-    if (document.hidden) {
-      const timer = setTimeout(flush, HIDDEN_UPDATE_MS);
-      this._cancelGrowth = () => clearTimeout(timer);
-    } else {
-      const frame = requestAnimationFrame(flush);
-      this._cancelGrowth = () => cancelAnimationFrame(frame);
-    }
-  }
-
   private _stopFollow(messageId: string): void {
     const f = this._follows.get(messageId);
     if (!f) return;
@@ -505,10 +377,7 @@ export class ConversationController implements ReactiveController {
   }
 
   private _stopAll(): void {
-    this._cancelGrowth?.();
-    this._cancelGrowth = undefined;
-    this._unsubscribeLive?.();
-    this._unsubscribeLive = undefined;
+    this._growth.cancel();
     for (const id of [...this._follows.keys()]) this._stopFollow(id);
   }
 }
