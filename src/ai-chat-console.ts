@@ -1,47 +1,25 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
-import { api, toErrorInfo, type ThreadView, type TokenUsage } from "./api.js";
-import type { ChatClient } from "./convex-pool.js";
-import { ClientController } from "./controllers/client.js";
-import { ThreadListController } from "./controllers/thread-list.js";
+import type { ThreadView } from "./api.js";
+import { OperatorSessionController, type ConsolePhase } from "./controllers/operator-session.js";
 import { defineElement } from "./define.js";
 import { AiChatConsoleSelectEvent } from "./events.js";
 import { defaultConsoleStrings, format, type ConsoleStrings } from "./strings.js";
 import { AiChatStream, type ChatTheme } from "./ai-chat-stream.js";
 import { styles } from "./ai-chat-console.styles.js";
-import { ClockController } from "./clock.js";
+import { ClockController } from "./controllers/clock.js";
 import { LocaleController } from "./locale.js";
+import { relativeAge } from "./relative-age.js";
 
-export type ConsolePhase = "signed-out" | "verifying" | "signed-in";
+export { consoleStorageKey, type ConsolePhase } from "./controllers/operator-session.js";
 
-const STORAGE_PREFIX = "ai-chat-console:";
 const AGE_TICK_MS = 30_000;
 const DEFAULT_PAGE_SIZE = 50;
 /** The embedded chat's parts (those an observe view has), forwarded with a `chat-` prefix. */
 const CHAT_PARTS = ["panel", "header", "messages", "message", "user", "assistant"]
   .map((p) => `${p}: chat-${p}`)
   .join(", ");
-
-/** sessionStorage key of a remembered operator session token (per deployment URL); never the secret. */
-export const consoleStorageKey = (convexUrl: string): string => `${STORAGE_PREFIX}${convexUrl}`;
-
-function readRemembered(url: string): string | null {
-  try {
-    return sessionStorage.getItem(consoleStorageKey(url));
-  } catch {
-    return null;
-  }
-}
-
-function writeRemembered(url: string, session: string | null): void {
-  try {
-    if (session) sessionStorage.setItem(consoleStorageKey(url), session);
-    else sessionStorage.removeItem(consoleStorageKey(url));
-  } catch {
-    // Storage disabled (private mode, sandboxed iframe): the session simply is not remembered.
-  }
-}
 
 /**
  * The operator console: every conversation of a deployment, live, with one of them open in a
@@ -129,7 +107,6 @@ export class AiChatConsole extends LitElement {
   /** `signed-out`, `verifying` (checking a secret) or `signed-in`. Reflected for styling; set by the element. */
   @property({ reflect: true }) phase: ConsolePhase = "signed-out";
 
-  @state() private _formError = "";
   /** The row that takes Tab focus (roving tabindex); follows the arrow keys. */
   @state() private _focusId: string | null = null;
 
@@ -137,12 +114,6 @@ export class AiChatConsole extends LitElement {
   @query("input[name=operator-name]") private _nameInput?: HTMLInputElement;
   @query("input[type=checkbox]") private _rememberInput?: HTMLInputElement;
 
-  /** The operator session token, in memory only; never an attribute. The secret is not kept. */
-  #secret = "";
-  @state() private _usage: TokenUsage | null = null;
-  #stopUsage?: () => void;
-  #remember = false;
-  #settle: ((ok: boolean) => void) | null = null;
   private _pendingFocus = false;
 
   /** Ages ("5 minutes ago") tick while the list is shown. */
@@ -150,15 +121,17 @@ export class AiChatConsole extends LitElement {
   /** Ages and dates follow the closest `[lang]`. */
   private readonly _locale = new LocaleController(this);
 
-  private readonly _deployment = new ClientController(this, {
-    onClient: (client, url) => this._onClient(client, url),
-    onError: (err, url) => (this._formError = toErrorInfo(err, `convex-url is not a deployment URL: ${url}`).message),
+  /** Sign-in, the operator session token and the deployment it belongs to; it holds the thread list. */
+  readonly #session = new OperatorSessionController(this, {
+    pageSize: () => Math.min(100, Math.max(1, Math.floor(this.pageSize) || DEFAULT_PAGE_SIZE)),
+    strings: () => this.effectiveStrings,
+    focusSecret: () => void this.updateComplete.then(() => this._secretInput?.focus()),
+    onEnded: () => {
+      this.thread = null;
+      this._focusId = null;
+    },
   });
-
-  private readonly _list = new ThreadListController(this, {
-    onReady: () => this._onListReady(),
-    onError: (info, ready) => this._onListError(info.code, info.message, ready),
-  });
+  private readonly _list = this.#session.list;
 
   /** The merged strings in effect. */
   get effectiveStrings(): ConsoleStrings {
@@ -175,66 +148,21 @@ export class AiChatConsole extends LitElement {
    * accepted it and the first page of threads arrived, `false` when it was refused (the form
    * then shows why). `remember` keeps it in `sessionStorage` for this tab.
    */
-  async signIn(
-    secret: string,
-    { remember = false, name = "" }: { remember?: boolean; name?: string } = {},
-  ): Promise<boolean> {
-    this.#settle?.(false);
-    this.#settle = null;
-    const strings = this.effectiveStrings;
-    const client = this._deployment.client;
-    if (!client) {
-      // No URL, or one that is not a deployment URL (the form already says so).
-      if (!this.convexUrl) this._formError = strings.missingUrl;
-      return false;
-    }
-    if (!secret) return false;
-    this.phase = "verifying";
-    let result;
-    try {
-      result = await client.mutation(api.operator.signIn, { secret, name });
-    } catch (err) {
-      result = { ok: false as const, ...toErrorInfo(err, strings.wrongSecret) };
-    }
-    if (client !== this._deployment.client) return false;
-    if (!result.ok) {
-      this.phase = "signed-out";
-      this._formError = result.code === "UNAUTHORIZED" ? strings.wrongSecret : result.message;
-      void this.updateComplete.then(() => this._secretInput?.focus());
-      return false;
-    }
-    return this._resume(result.sessionToken, remember);
-  }
-
-  /** Uses an operator session token (from sign-in or storage): resolves once the list arrives. */
-  private _resume(session: string, remember: boolean): Promise<boolean> {
-    this.#secret = session;
-    this.#remember = remember;
-    this._formError = "";
-    this.phase = "verifying";
-    this._list.setTarget(null);
-    this._list.setTarget(this._listTarget());
-    return new Promise((resolve) => (this.#settle = resolve));
+  async signIn(secret: string, options: { remember?: boolean; name?: string } = {}): Promise<boolean> {
+    return this.#session.signIn(secret, options);
   }
 
   /** Ends the session (revoked on the deployment, forgotten in memory and `sessionStorage`), closes the thread and shows the sign-in form. */
   signOut(): void {
-    const client = this._deployment.client;
-    if (client && this.#secret) void client.mutation(api.operator.signOut, { token: this.#secret }).catch(() => {});
-    this._endSession();
-    this._formError = "";
-    void this.updateComplete.then(() => this._secretInput?.focus());
+    this.#session.signOut();
   }
 
   // ---- lifecycle -----------------------------------------------------------------------
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has("convexUrl")) {
-      // A secret belongs to one deployment: a new URL starts signed out.
-      if (changed.get("convexUrl") && this.phase !== "signed-out") this._endSession(false);
-      this._deployment.sync();
-    }
-    if (changed.has("pageSize") && this.phase !== "signed-out") this._list.setTarget(this._listTarget());
+    // A session belongs to one deployment: a new URL starts signed out.
+    if (changed.has("convexUrl")) this.#session.urlChanged(changed.get("convexUrl"));
+    if (changed.has("pageSize")) this.#session.pageSizeChanged();
   }
 
   protected override updated(): void {
@@ -242,64 +170,6 @@ export class AiChatConsole extends LitElement {
       this._pendingFocus = false;
       this._rowButton(this._focusId)?.focus();
     }
-  }
-
-  private _onClient(client: ChatClient | null, url: string): void {
-    if (!client) {
-      this._list.setTarget(null);
-      return;
-    }
-    const remembered = this.phase === "signed-out" ? readRemembered(url) : null;
-    if (remembered) {
-      this.phase = "verifying";
-      void this._resume(remembered, true);
-    } else if (this.phase !== "signed-out") this._list.setTarget(this._listTarget());
-  }
-
-  private _listTarget() {
-    const client = this._deployment.client;
-    if (!client || !this.#secret) return null;
-    const pageSize = Math.min(100, Math.max(1, Math.floor(this.pageSize) || DEFAULT_PAGE_SIZE));
-    return { client, token: this.#secret, pageSize };
-  }
-
-  private _endSession(forgetStored = true): void {
-    if (forgetStored && this._deployment.url) writeRemembered(this._deployment.url, null);
-    this.#secret = "";
-    this.#remember = false;
-    this.#stopUsage?.();
-    this.#stopUsage = undefined;
-    this._usage = null;
-    this.#settle?.(false);
-    this.#settle = null;
-    this._list.setTarget(null);
-    this.phase = "signed-out";
-    this.thread = null;
-    this._focusId = null;
-  }
-
-  private _onListReady(): void {
-    if (this.phase === "verifying") {
-      this.phase = "signed-in";
-      if (this.#remember) writeRemembered(this._deployment.url, this.#secret);
-      const client = this._deployment.client;
-      this.#stopUsage = client?.onUpdate(
-        api.operator.usage,
-        { token: this.#secret },
-        (usage) => (this._usage = usage),
-        () => {},
-      );
-      this.#settle?.(true);
-      this.#settle = null;
-    }
-  }
-
-  private _onListError(code: string, message: string, ready: boolean): void {
-    const strings = this.effectiveStrings;
-    this._endSession();
-    if (code === "UNAUTHORIZED") this._formError = ready ? strings.secretRejected : strings.wrongSecret;
-    else this._formError = message || strings.wrongSecret;
-    void this.updateComplete.then(() => this._secretInput?.focus());
   }
 
   // ---- events --------------------------------------------------------------------------
@@ -389,8 +259,8 @@ export class AiChatConsole extends LitElement {
             spellcheck="false"
             required
             ?disabled=${verifying}
-            aria-invalid=${this._formError ? "true" : "false"}
-            aria-describedby=${this._formError ? "form-error" : nothing}
+            aria-invalid=${this.#session.error ? "true" : "false"}
+            aria-describedby=${this.#session.error ? "form-error" : nothing}
           />
         </label>
         <label class="check">
@@ -399,8 +269,8 @@ export class AiChatConsole extends LitElement {
         </label>
         <p id="remember-hint" class="hint small">${strings.rememberHint}</p>
         ${
-          this._formError
-            ? html`<p id="form-error" part="form-error" class="form-error" role="alert">${this._formError}</p>`
+          this.#session.error
+            ? html`<p id="form-error" part="form-error" class="form-error" role="alert">${this.#session.error}</p>`
             : nothing
         }
         <button part="sign-in-button" class="primary" type="submit" ?disabled=${verifying}>
@@ -412,6 +282,7 @@ export class AiChatConsole extends LitElement {
 
   private _renderConsole(strings: ConsoleStrings): TemplateResult {
     const threads = this._list.threads;
+    const usage = this.#session.usage;
     const open = this.thread ? threads.find((t) => t._id === this.thread) : undefined;
     // Roving tabindex: one row is in the Tab order; arrows move between rows.
     const focusId = threads.some((t) => t._id === this._focusId)
@@ -426,8 +297,8 @@ export class AiChatConsole extends LitElement {
           ${threads.length ? html`<span class="count">${format(strings.loadedCount, { count: threads.length })}</span>` : nothing}
           <span class="spacer"></span>
           ${
-            this._usage
-              ? html`<span part="usage" class="count">${format(strings.usage, { tokens: this._usage.tokens.toLocaleString(this._locale.value), budget: this._usage.budget.toLocaleString(this._locale.value) })}</span>`
+            usage
+              ? html`<span part="usage" class="count">${format(strings.usage, { tokens: usage.tokens.toLocaleString(this._locale.value), budget: usage.budget.toLocaleString(this._locale.value) })}</span>`
               : nothing
           }
           <button part="sign-out-button" class="secondary" type="button" @click=${this.signOut}>${strings.signOut}</button>
@@ -473,7 +344,7 @@ export class AiChatConsole extends LitElement {
               theme=${this.theme}
               heading=${open ? open.title || strings.untitled : ""}
               .thread=${this.thread}
-              .observerToken=${this.#secret}
+              .observerToken=${this.#session.token}
             ></ai-chat-stream>`
             : html`<div class="placeholder"><p>${strings.selectHint}</p></div>`
         }
@@ -502,33 +373,11 @@ export class AiChatConsole extends LitElement {
         <span class="row-meta">
           <span part="status ${t.status}" class="status ${t.status}">${label}</span>
           <time datetime=${new Date(t.lastMessageAt).toISOString()} title=${new Date(t.lastMessageAt).toLocaleString(this._locale.value)}
-            >${this._age(t.lastMessageAt, strings)}</time
+            >${relativeAge(t.lastMessageAt, this._clock.now, this._locale.value, strings.justNow)}</time
           >
         </span>
       </button>
     </li>`;
-  }
-
-  private _rtf?: { locale: string | undefined; format: Intl.RelativeTimeFormat };
-
-  /** "5 minutes ago", from the last activity; refreshed every 30 s. */
-  private _age(at: number, strings: ConsoleStrings): string {
-    const seconds = Math.round((this._clock.now - at) / 1000);
-    if (seconds < 45) return strings.justNow;
-    const locale = this._locale.value;
-    if (!this._rtf || this._rtf.locale !== locale) {
-      this._rtf = { locale, format: new Intl.RelativeTimeFormat(locale, { numeric: "auto" }) };
-    }
-    const rtf = this._rtf.format;
-    const minutes = Math.round(seconds / 60);
-    if (minutes < 60) return rtf.format(-minutes, "minute");
-    const hours = Math.round(minutes / 60);
-    if (hours < 24) return rtf.format(-hours, "hour");
-    const days = Math.round(hours / 24);
-    if (days < 30) return rtf.format(-days, "day");
-    const months = Math.round(days / 30);
-    if (months < 12) return rtf.format(-months, "month");
-    return rtf.format(-Math.round(days / 365), "year");
   }
 }
 

@@ -2,7 +2,6 @@
 // host is connected and `running()` holds, re-rendering the host on each tick. It starts and
 // stops from the host's own lifecycle (connect, every update, disconnect), so a host that is
 // moved in the DOM, or whose state changes by any path, never has to restart it by hand.
-// (A controller: it would live in controllers/ once that folder's split has landed.)
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 
 export class ClockController implements ReactiveController {
