@@ -150,6 +150,9 @@ export class OperatorSessionController {
   }
 
   private _onClient(client: ChatClient | null, url: string): void {
+    // A usage subscription lives on one client: the old one is closing (the console left the page
+    // or changed deployment); a signed-in console watches again on the new one.
+    this._stopWatchingUsage();
     if (!client) {
       this.list.setTarget(null);
       return;
@@ -158,7 +161,10 @@ export class OperatorSessionController {
     if (remembered) {
       this._host.phase = "verifying";
       void this._resume(remembered, true);
-    } else if (this._host.phase !== "signed-out") this.list.setTarget(this._listTarget());
+    } else if (this._host.phase !== "signed-out") {
+      this.list.setTarget(this._listTarget());
+      if (this._host.phase === "signed-in") this._watchUsage();
+    }
   }
 
   private _listTarget() {
@@ -171,8 +177,7 @@ export class OperatorSessionController {
     if (forgetStored && this._deployment.url) writeRemembered(this._deployment.url, null);
     this.#token = "";
     this.#remember = false;
-    this.#stopUsage?.();
-    this.#stopUsage = undefined;
+    this._stopWatchingUsage();
     this.usage = null;
     this.#settle?.(false);
     this.#settle = null;
@@ -185,6 +190,13 @@ export class OperatorSessionController {
     if (this._host.phase !== "verifying") return;
     this._host.phase = "signed-in";
     if (this.#remember) writeRemembered(this._deployment.url, this.#token);
+    this._watchUsage();
+    this.#settle?.(true);
+    this.#settle = null;
+  }
+
+  private _watchUsage(): void {
+    this._stopWatchingUsage();
     this.#stopUsage = this._deployment.client?.onUpdate(
       api.operator.usage,
       { token: this.#token },
@@ -194,8 +206,11 @@ export class OperatorSessionController {
       },
       () => {},
     );
-    this.#settle?.(true);
-    this.#settle = null;
+  }
+
+  private _stopWatchingUsage(): void {
+    this.#stopUsage?.();
+    this.#stopUsage = undefined;
   }
 
   private _onListError(code: string, message: string, ready: boolean): void {

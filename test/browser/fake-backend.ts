@@ -47,6 +47,8 @@ export class FakeBackend {
   config = { model: "gpt-test", demo: false, maxPromptChars: 8000 };
   /** `OPERATOR_SECRET`: accepted only by `operator:signIn`, which returns a session token. */
   operatorSecret = "operator-secret-4f9c2a7e1b-0123456789abcdef";
+  /** Model tokens `operator:usage` reports for today. */
+  usageTokens = 1234;
   /** Live operator session tokens: they read every thread and list them (`operator:listThreads`). */
   operatorSessions = new Set<string>();
   /** Mutations, in order. */
@@ -71,10 +73,13 @@ export class FakeBackend {
 
   client(): ChatClient {
     this.clientsMade++;
+    // As ConvexClient: closing it ends its subscriptions (no more callbacks).
+    const mine = new Set<Sub>();
     return {
       onUpdate: (ref: FunctionReference<"query">, args: Record<string, unknown>, cb, onError) => {
         const sub: Sub = { name: getFunctionName(ref), args, cb: cb as Sub["cb"], onError, active: true };
         this.subs.add(sub);
+        mine.add(sub);
         queueMicrotask(() => this.deliver(sub));
         return () => {
           sub.active = false;
@@ -110,6 +115,10 @@ export class FakeBackend {
       },
       close: () => {
         this.clientsClosed++;
+        for (const sub of mine) {
+          sub.active = false;
+          this.subs.delete(sub);
+        }
       },
     } as ChatClient;
   }
@@ -347,7 +356,7 @@ export class FakeBackend {
       case "operator:usage":
         if (!this.operatorSessions.has(args.token as string))
           throw new FakeConvexError({ code: "UNAUTHORIZED", message: "Not an operator." });
-        return { day: "2026-11-30", tokens: 1234, budget: 500000, resetsAt: 0 };
+        return { day: "2026-11-30", tokens: this.usageTokens, budget: 500000, resetsAt: 0 };
       default:
         throw new Error(`fake backend: unknown query ${name}`);
     }

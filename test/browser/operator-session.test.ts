@@ -113,6 +113,25 @@ describe("OperatorSessionController", () => {
     expect(env.backend.subscriptions("operator:listThreads")).to.have.length(0);
     expect(sessionStorage.getItem(consoleStorageKey(env.url))).to.equal(null);
   });
+
+  it("keeps the token usage live after the console is taken out of the page and put back", async () => {
+    const host = await mountHost(env.url);
+    await host.session.signIn(env.backend.operatorSecret);
+    await until(() => host.session.usage?.tokens === 1234);
+    // Taken out (a single-page app re-mounting it), the console releases its client; put back, it
+    // acquires a new one, and the session must follow it there.
+    const parent = host.parentElement!;
+    host.remove();
+    expect(env.backend.clientsClosed).to.equal(1);
+    parent.append(host);
+    await until(() => env.backend.subscriptions("operator:listThreads").length === 1);
+    env.backend.usageTokens = 5678;
+    env.backend.flush();
+    await until(() => host.session.usage?.tokens === 5678);
+    expect(env.backend.subscriptions("operator:usage"), "one usage subscription, not one per connect").to.have.length(
+      1,
+    );
+  });
 });
 
 describe("relativeAge", () => {
