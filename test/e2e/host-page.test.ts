@@ -2,22 +2,15 @@
 // page that already owns the tag cause no error, and a CMS theme's inherited styles do not reach
 // inside the shadow root (test/e2e/pages/hostile-theme.css against the same page without it).
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSystem, type System } from "./harness.ts";
-import { sendPrompt, waitForEnd } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { startSystem } from "./harness.ts";
+import { sendPrompt, useSystem, waitForEnd } from "./helpers.ts";
 
-let system: System;
-
-beforeAll(async () => {
-  system = await startSystem({ DEMO_TOKEN_DELAY_MS: "1" });
-});
-afterAll(async () => {
-  await system?.close();
-});
+const system = useSystem(() => startSystem({ DEMO_TOKEN_DELAY_MS: "1" }));
 
 /** Opens a page in a fresh context, collecting uncaught errors and console errors. */
 async function open(path: string): Promise<{ page: Page; errors: string[] }> {
-  const context = await system.browser.newContext();
+  const context = await system().browser.newContext();
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
@@ -26,7 +19,7 @@ async function open(path: string): Promise<{ page: Page; errors: string[] }> {
     if (m.type() === "error" && !m.location().url.endsWith("/favicon.ico"))
       errors.push(`console: ${m.text()} ${m.location().url}`);
   });
-  await page.goto(`${system.origin}${path}`);
+  await page.goto(`${system().origin}${path}`);
   return { page, errors };
 }
 
