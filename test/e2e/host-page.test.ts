@@ -1,6 +1,6 @@
 // The widget as a guest on pages we do not control: the script tags included twice or on a
 // page that already owns the tag cause no error, and a CMS theme's inherited styles do not reach
-// inside the shadow root (test/e2e/pages/hostile-theme.css against the same page without it).
+// inside the shadow root (pages/theme.html with and without hostile-theme.css).
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { startSystem } from "./harness.ts";
@@ -117,8 +117,8 @@ async function widgetStyles(path: string): Promise<{ widget: Styles; body: Recor
 
 describe("a host page's CSS", () => {
   it("a CMS theme's inherited styles do not change the message text, textbox, buttons or launcher", async () => {
-    const plain = await widgetStyles("/pages/theme-plain.html");
-    const hostile = await widgetStyles("/pages/theme-hostile.html");
+    const plain = await widgetStyles("/pages/theme.html");
+    const hostile = await widgetStyles("/pages/theme.html?theme=hostile");
     // The theme is in force on the page itself: every property differs there.
     for (const prop of INHERITED.filter((p) => p !== "direction"))
       expect(hostile.body[prop], prop).not.toBe(plain.body[prop]);
