@@ -13,6 +13,7 @@ import {
   type Script,
 } from "../support/fake-providers";
 import {
+  chat,
   drive,
   expectCode,
   newChat,
@@ -23,7 +24,6 @@ import {
   send,
   setEnv,
   setup,
-  type T,
 } from "./setup";
 
 let fake: FakeProvider | undefined;
@@ -37,12 +37,6 @@ afterEach(async () => {
 });
 
 const reply = (usage?: Script["usage"]): Script => ({ tokens: words("Short answer."), usage });
-
-/** Sends a prompt and drives its reply to the end; returns the body text. */
-async function chat(t: T, threadId: string, token: string, prompt = "hello") {
-  const { streamId } = await send(t, threadId, token, prompt);
-  return (await readBody(await drive(t, token, { streamId }))).text;
-}
 
 describe("the output cap (MAX_OUTPUT_TOKENS)", () => {
   test("OpenAI chat completions: max_tokens is 2,048 by default, MAX_OUTPUT_TOKENS when set", async () => {

@@ -4,18 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api } from "../../convex/_generated/api";
-import {
-  drive,
-  expectCode,
-  newThread,
-  OPERATOR_SECRET,
-  readBody,
-  restoreEnv,
-  send,
-  setEnv,
-  setup,
-  type T,
-} from "./setup";
+import { chat, drive, expectCode, newThread, OPERATOR_SECRET, restoreEnv, send, setEnv, setup, type T } from "./setup";
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -24,11 +13,6 @@ afterEach(async () => {
   await new Promise((r) => (server ? server.close(r) : r(null)));
   server = undefined;
 });
-
-async function chat(t: T, threadId: string, token: string) {
-  const { streamId } = await send(t, threadId, token);
-  return (await readBody(await drive(t, token, { streamId }))).text;
-}
 
 describe("visitor tokens are minted by the server only, at a bounded rate", () => {
   test("threads:create with a token-shaped token the server never issued is UNAUTHORIZED", async () => {

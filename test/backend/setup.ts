@@ -71,6 +71,12 @@ export async function send(t: T, threadId: string, token: string, prompt = "Hell
   return await t.mutation(api.messages.send, { threadId, token, prompt });
 }
 
+/** Sends a prompt and drives its reply to the end; returns the body text. */
+export async function chat(t: T, threadId: string, token: string) {
+  const { streamId } = await send(t, threadId, token);
+  return (await readBody(await drive(t, token, { streamId }))).text;
+}
+
 /** A fresh backend with a thread and one prompt sent: what most tests start from. */
 export async function newChat(prompt?: string) {
   const t = setup();

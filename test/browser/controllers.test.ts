@@ -142,14 +142,20 @@ describe("AnnouncerController", () => {
   });
 });
 
+/** A host with a ScrollController on its scroller, rendered with 20 lines (more than it shows). */
+async function scrollerWithTwentyLines() {
+  const host = await mountHost();
+  const scroller = () => host.renderRoot.querySelector<HTMLElement>(".scroller")!;
+  const scroll = new ScrollController(host, scroller);
+  host.lines = 20;
+  host.requestUpdate();
+  await host.updateComplete;
+  return { host, scroller, scroll };
+}
+
 describe("ScrollController", () => {
   it("keeps the newest content in view until the reader scrolls up", async () => {
-    const host = await mountHost();
-    const scroller = () => host.renderRoot.querySelector<HTMLElement>(".scroller")!;
-    const scroll = new ScrollController(host, scroller);
-    host.lines = 20;
-    host.requestUpdate();
-    await host.updateComplete;
+    const { host, scroller, scroll } = await scrollerWithTwentyLines();
     expect(scroller().scrollTop).to.equal(scroller().scrollHeight - 100);
     scroller().scrollTop = 0;
     scroll.onScroll();
@@ -163,12 +169,7 @@ describe("ScrollController", () => {
 
 describe("ScrollController: new content below a reader who scrolled up", () => {
   async function scrolledUp() {
-    const host = await mountHost();
-    const scroller = () => host.renderRoot.querySelector<HTMLElement>(".scroller")!;
-    const scroll = new ScrollController(host, scroller);
-    host.lines = 20;
-    host.requestUpdate();
-    await host.updateComplete;
+    const { host, scroller, scroll } = await scrollerWithTwentyLines();
     scroller().scrollTop = 0;
     scroll.onScroll();
     return { host, scroller, scroll };

@@ -51,6 +51,16 @@ describe("<ai-chat-stream turnstile-site-key>", () => {
     env.restore();
   });
 
+  /** Sends "Hello", solves the challenge, and waits for the error the deployment's answer leads to. */
+  async function sendSolvingTheCheckUntilError() {
+    const el = await mount(env.url, `turnstile-site-key="${SITE_KEY}"`);
+    const failed = oneEvent(el, "ai-chat-error") as Promise<AiChatErrorEvent>;
+    void el.send("Hello");
+    await until(() => fake.renders.length === 1);
+    fake.renders[0]!.params.callback("turnstile-response");
+    return { el, error: await failed };
+  }
+
   it("shows nothing of Turnstile on page load; at the first send it renders the check in the shadow root, mints at POST /visitors and creates the thread with that token", async () => {
     const el = await mount(env.url, `turnstile-site-key="${SITE_KEY}"`);
     expect(fake.renders).to.have.length(0);
@@ -91,12 +101,7 @@ describe("<ai-chat-stream turnstile-site-key>", () => {
   it("a check the deployment refuses shows the visitor-facing sentence and keeps the prompt", async () => {
     visitorsResponse = () =>
       json(403, { code: "HUMAN_CHECK_FAILED", message: "The human check did not pass; please try it again." });
-    const el = await mount(env.url, `turnstile-site-key="${SITE_KEY}"`);
-    const failed = oneEvent(el, "ai-chat-error") as Promise<AiChatErrorEvent>;
-    void el.send("Hello");
-    await until(() => fake.renders.length === 1);
-    fake.renders[0]!.params.callback("turnstile-response");
-    const error = await failed;
+    const { el, error } = await sendSolvingTheCheckUntilError();
     expect(error.code).to.equal("HUMAN_CHECK_FAILED");
     expect(error.message).to.equal(defaultStrings.humanCheckFailed);
     await settle(el);
@@ -127,12 +132,7 @@ describe("<ai-chat-stream turnstile-site-key>", () => {
         },
         { "Retry-After": "4" },
       );
-    const el = await mount(env.url, `turnstile-site-key="${SITE_KEY}"`);
-    const failed = oneEvent(el, "ai-chat-error") as Promise<AiChatErrorEvent>;
-    void el.send("Hello");
-    await until(() => fake.renders.length === 1);
-    fake.renders[0]!.params.callback("turnstile-response");
-    const error = await failed;
+    const { error } = await sendSolvingTheCheckUntilError();
     expect(error.code).to.equal("TOO_MANY_VISITORS");
     expect(error.message).to.equal(defaultStrings.tooManyVisitors);
   });

@@ -2,11 +2,10 @@
 // limit) must not hold its thread: the reply's lease lapses, the reply ends as `error` keeping
 // its text, the widget shows that end, and the visitor can send again. The driving HTTP action
 // is killed on the local backend as a restart kills it (LocalBackend.killActions()).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { REPLY_ERRORS } from "../../convex/lib/errors.ts";
 import { STOP_GRACE_MS } from "../../convex/lib/replies.ts";
 import { defaultStrings } from "../../src/strings.ts";
-import type { System } from "./harness.ts";
 import {
   collapse,
   events,
@@ -14,6 +13,7 @@ import {
   persisted,
   sendPrompt,
   threadOf,
+  useSystem,
   visibleReplies,
   waitForEnd,
   waitForReplyText,
@@ -26,22 +26,16 @@ const LEASE_MS = 6_000;
 const SCHEDULING_SLACK_MS = 3_000;
 
 describe("a driver that dies mid-reply", () => {
-  let system: System;
-  beforeAll(async () => {
-    system = await startSystemWithProvider({ REPLY_LEASE_MS: String(LEASE_MS) });
-  });
-  afterAll(async () => {
-    await system?.close();
-  });
+  const system = useSystem(() => startSystemWithProvider({ REPLY_LEASE_MS: String(LEASE_MS) }));
 
   it("ends the reply within the lease, keeping its text, and the visitor can send again", async () => {
-    const page = await openChat(system);
+    const page = await openChat(system());
     // "held": the model stops sending halfway, so the reply is mid-stream whenever we kill it.
     await sendPrompt(page, "held reply whose driver dies");
     const shown = await waitForReplyText(page, 40);
     expect(LONG_REPLY.startsWith(shown.replace(/\s+$/, ""))).toBe(true);
 
-    expect(system.killActions()).toBe(1);
+    expect(system().killActions()).toBe(1);
     const killedAt = Date.now();
     const end = await waitForEnd(page, 1, LEASE_MS + SCHEDULING_SLACK_MS);
     const endedAfterMs = Date.now() - killedAt;
@@ -49,7 +43,7 @@ describe("a driver that dies mid-reply", () => {
     expect(end.status).toBe("error");
     expect(endedAfterMs).toBeLessThanOrEqual(LEASE_MS + SCHEDULING_SLACK_MS);
     const threadId = await threadOf(page);
-    const [, reply] = await persisted(system, threadId);
+    const [, reply] = await persisted(system(), threadId);
     expect(reply).toMatchObject({ status: "error", error: REPLY_ERRORS.driverLost });
     // The text persisted before the kill is kept, and it is what the widget shows.
     expect(reply!.text.length).toBeGreaterThan(0);
@@ -65,7 +59,7 @@ describe("a driver that dies mid-reply", () => {
     await sendPrompt(page, "short one after the lost reply");
     const next = await waitForEnd(page, 2, 30_000);
     expect(next.status).toBe("done");
-    expect((await persisted(system, threadId)).map((m) => m.status)).toEqual(["done", "error", "done", "done"]);
+    expect((await persisted(system(), threadId)).map((m) => m.status)).toEqual(["done", "error", "done", "done"]);
     expect((await visibleReplies(page)).at(-1)).toBe(collapse(SHORT_REPLY));
     expect((await events(page, "ai-chat-error")).map((e) => e.code)).not.toContain("REPLY_IN_PROGRESS");
     await page.context().close();
@@ -73,26 +67,20 @@ describe("a driver that dies mid-reply", () => {
 });
 
 describe("stopping a reply whose driver died", () => {
-  let system: System;
-  beforeAll(async () => {
-    system = await startSystemWithProvider(); // the default 30 s lease
-  });
-  afterAll(async () => {
-    await system?.close();
-  });
+  const system = useSystem(() => startSystemWithProvider()); // the default 30 s lease
 
   it("ends it within seconds, not when the 30 s lease lapses", async () => {
-    const page = await openChat(system);
+    const page = await openChat(system());
     await sendPrompt(page, "held reply stopped after its driver dies");
     await waitForReplyText(page, 40);
-    expect(system.killActions()).toBe(1);
+    expect(system().killActions()).toBe(1);
 
     const stoppedAt = Date.now();
     await page.getByRole("button", { name: "Stop" }).click();
     const end = await waitForEnd(page, 1, STOP_GRACE_MS + SCHEDULING_SLACK_MS);
     expect(end.status).toBe("stopped");
     expect(Date.now() - stoppedAt).toBeLessThan(STOP_GRACE_MS + SCHEDULING_SLACK_MS);
-    const [, reply] = await persisted(system, await threadOf(page));
+    const [, reply] = await persisted(system(), await threadOf(page));
     expect(reply).toMatchObject({ status: "stopped", error: null });
     expect(reply!.text.length).toBeGreaterThan(0);
     expect(LONG_REPLY.startsWith(reply!.text)).toBe(true);

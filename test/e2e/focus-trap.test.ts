@@ -4,16 +4,11 @@
 // cycle inside the widget and never reach the host links around it. On a desktop the panel
 // floats beside the page, which stays usable (src/controllers/modal.ts), so Tab can leave it.
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSystem, type System } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { startSystem } from "./harness.ts";
+import { useSystem } from "./helpers.ts";
 
-let system: System;
-beforeAll(async () => {
-  system = await startSystem();
-});
-afterAll(async () => {
-  await system?.close();
-});
+const system = useSystem(() => startSystem());
 
 type FocusPlace = { outer: string; deep: string; inShadow: boolean };
 
@@ -49,8 +44,8 @@ function panelTabStops(page: Page): Promise<number> {
 
 /** The launcher page (its host element has no box of its own), panel opened by a click. */
 async function openLauncherPage(viewport: { width: number; height: number }): Promise<Page> {
-  const page = await (await system.browser.newContext({ viewport })).newPage();
-  await page.goto(`${system.origin}/pages/launcher.html`);
+  const page = await (await system().browser.newContext({ viewport })).newPage();
+  await page.goto(`${system().origin}/pages/launcher.html`);
   await page.getByRole("button", { name: "Open chat" }).click();
   await expect
     .poll(() => page.locator("ai-chat-stream dialog.panel").evaluate((d) => (d as HTMLDialogElement).open))

@@ -4,7 +4,7 @@ import { makeFunctionReference } from "convex/server";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { BrowserContext, Frame, Page } from "playwright-core";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import type { MessageView } from "../../src/api.ts";
 import { OPERATOR_SECRET, ROOT, type System } from "./harness.ts";
 
@@ -47,6 +47,24 @@ function operatorSession(system: System): Promise<string> {
     sessions.set(system, session);
   }
   return session;
+}
+
+/**
+ * Starts a system before the enclosing suite's tests and closes it after them. Returns a getter
+ * rather than the system itself, which does not exist until `beforeAll` has run.
+ */
+export function useSystem<S extends System>(start: () => Promise<S>): () => S {
+  let system: S | undefined;
+  beforeAll(async () => {
+    system = await start();
+  });
+  afterAll(async () => {
+    await system?.close();
+  });
+  return () => {
+    if (!system) throw new Error("useSystem: the system is started in beforeAll; call the getter inside a test");
+    return system;
+  };
 }
 
 /** The transcript as the database has it (read with an operator session). */

@@ -1,23 +1,16 @@
 // The widget as a guest on pages we do not control: the script tags included twice or on a
 // page that already owns the tag cause no error, and a CMS theme's inherited styles do not reach
-// inside the shadow root (test/e2e/pages/hostile-theme.css against the same page without it).
+// inside the shadow root (pages/theme.html with and without hostile-theme.css).
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSystem, type System } from "./harness.ts";
-import { sendPrompt, waitForEnd } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { startSystem } from "./harness.ts";
+import { sendPrompt, useSystem, waitForEnd } from "./helpers.ts";
 
-let system: System;
-
-beforeAll(async () => {
-  system = await startSystem({ DEMO_TOKEN_DELAY_MS: "1" });
-});
-afterAll(async () => {
-  await system?.close();
-});
+const system = useSystem(() => startSystem({ DEMO_TOKEN_DELAY_MS: "1" }));
 
 /** Opens a page in a fresh context, collecting uncaught errors and console errors. */
 async function open(path: string): Promise<{ page: Page; errors: string[] }> {
-  const context = await system.browser.newContext();
+  const context = await system().browser.newContext();
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
@@ -26,7 +19,7 @@ async function open(path: string): Promise<{ page: Page; errors: string[] }> {
     if (m.type() === "error" && !m.location().url.endsWith("/favicon.ico"))
       errors.push(`console: ${m.text()} ${m.location().url}`);
   });
-  await page.goto(`${system.origin}${path}`);
+  await page.goto(`${system().origin}${path}`);
   return { page, errors };
 }
 
@@ -124,8 +117,8 @@ async function widgetStyles(path: string): Promise<{ widget: Styles; body: Recor
 
 describe("a host page's CSS", () => {
   it("a CMS theme's inherited styles do not change the message text, textbox, buttons or launcher", async () => {
-    const plain = await widgetStyles("/pages/theme-plain.html");
-    const hostile = await widgetStyles("/pages/theme-hostile.html");
+    const plain = await widgetStyles("/pages/theme.html");
+    const hostile = await widgetStyles("/pages/theme.html?theme=hostile");
     // The theme is in force on the page itself: every property differs there.
     for (const prop of INHERITED.filter((p) => p !== "direction"))
       expect(hostile.body[prop], prop).not.toBe(plain.body[prop]);

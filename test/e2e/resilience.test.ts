@@ -1,7 +1,6 @@
 // Scenarios 8 and 10: the visitor hits the rate limit and is told how long to wait, losing
 // nothing; the backend restarts mid-session and the widget reconnects with history intact.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { System } from "./harness.ts";
+import { describe, expect, it } from "vitest";
 import {
   ARTIFACTS,
   collapse,
@@ -10,23 +9,17 @@ import {
   persisted,
   sendPrompt,
   threadOf,
+  useSystem,
   visibleReplies,
   waitForEnd,
 } from "./helpers.ts";
 import { SHORT_REPLY, startSystemWithProvider } from "./provider.ts";
 
-let system: System;
-
-beforeAll(async () => {
-  system = await startSystemWithProvider({ RATE_LIMIT_MESSAGES_PER_MINUTE: "2" });
-});
-afterAll(async () => {
-  await system?.close();
-});
+const system = useSystem(() => startSystemWithProvider({ RATE_LIMIT_MESSAGES_PER_MINUTE: "2" }));
 
 describe("limits and restarts", () => {
   it("tells a rate-limited visitor how long to wait, and keeps their typed message", async () => {
-    const page = await openChat(system);
+    const page = await openChat(system());
     await sendPrompt(page, "short one");
     await waitForEnd(page, 1);
     await sendPrompt(page, "short two");
@@ -43,30 +36,30 @@ describe("limits and restarts", () => {
 
     // Nothing lost: the refused prompt is still in the composer, the transcript is intact.
     expect(await page.getByRole("textbox", { name: "Message" }).inputValue()).toBe("short three, over the limit");
-    const messages = await persisted(system, await threadOf(page));
+    const messages = await persisted(system(), await threadOf(page));
     expect(messages.map((m) => m.text)).toEqual(["short one", SHORT_REPLY, "short two", SHORT_REPLY]);
     expect(await visibleReplies(page)).toEqual([collapse(SHORT_REPLY), collapse(SHORT_REPLY)]);
     await page.context().close();
   });
 
   it("reconnects after the backend restarts mid-session, with the history intact", async () => {
-    const page = await openChat(system);
+    const page = await openChat(system());
     await sendPrompt(page, "short before the restart");
     await waitForEnd(page, 1);
     const threadId = await threadOf(page);
 
-    await system.stopBackend();
+    await system().stopBackend();
     // While it is down the visitor is told, and can still type.
     await expect.poll(() => page.getByText("You are offline").count(), { timeout: 15_000 }).toBe(1);
     await page.screenshot({ path: `${ARTIFACTS}/offline.png` });
-    await system.startBackend();
+    await system().startBackend();
     await expect.poll(() => page.getByText("You are offline").count(), { timeout: 30_000 }).toBe(0);
     await page.getByRole("textbox", { name: "Message" }).fill("short after the restart");
     await page.getByRole("textbox", { name: "Message" }).press("Enter");
     const end = await waitForEnd(page, 2, 45_000);
     expect(end.status).toBe("done");
     expect(await threadOf(page)).toBe(threadId);
-    const messages = await persisted(system, threadId);
+    const messages = await persisted(system(), threadId);
     expect(messages.map((m) => m.text)).toEqual([
       "short before the restart",
       SHORT_REPLY,

@@ -6,24 +6,18 @@
 // this file only asserts that each state rendered what it shows.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
-import { ROOT, type System } from "./harness.ts";
-import { collapse, openChat, sendPrompt, visibleReplies, waitForEnd, waitForReplyText } from "./helpers.ts";
+import { ROOT } from "./harness.ts";
+import { collapse, openChat, sendPrompt, visibleReplies, useSystem, waitForEnd, waitForReplyText } from "./helpers.ts";
 import { SHORT_REPLY, startSystemWithProvider } from "./provider.ts";
 
 const OUT = join(ROOT, "docs", "screenshots");
 const PROMPT_LIMIT = 200;
 mkdirSync(OUT, { recursive: true });
 
-let system: System;
-beforeAll(async () => {
-  // A small prompt limit, so the counter's screenshot shows a short over-long message.
-  system = await startSystemWithProvider({ MAX_PROMPT_CHARS: String(PROMPT_LIMIT) });
-});
-afterAll(async () => {
-  await system?.close();
-});
+// A small prompt limit, so the counter's screenshot shows a short over-long message.
+const system = useSystem(() => startSystemWithProvider({ MAX_PROMPT_CHARS: String(PROMPT_LIMIT) }));
 
 const sizes = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } } as const;
 const looks = {
@@ -36,8 +30,8 @@ describe("screenshots", () => {
   for (const [size, viewport] of Object.entries(sizes)) {
     for (const [look, { theme, dir }] of Object.entries(looks)) {
       it(`${size}, ${look}`, async () => {
-        const context = await system.browser.newContext({ viewport, deviceScaleFactor: 1 });
-        const page = await openChat(system, context);
+        const context = await system().browser.newContext({ viewport, deviceScaleFactor: 1 });
+        const page = await openChat(system(), context);
         await page.evaluate(
           ([theme, dir]) => {
             const el = document.querySelector("ai-chat-stream")!;
@@ -61,7 +55,7 @@ describe("screenshots", () => {
 /** Opens a page of the suite with the widget in `theme`; launcher pages get their panel opened. */
 async function openThemed(context: BrowserContext, path: string, theme: string): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(system.origin + path);
+  await page.goto(system().origin + path);
   await page
     .locator("ai-chat-stream")
     .first()
@@ -141,7 +135,7 @@ describe("screenshots of each state", () => {
       for (const theme of ["light", "dark"]) {
         const name = `${state}-${size}-${theme}`;
         it(name, async () => {
-          const context = await system.browser.newContext({ viewport, deviceScaleFactor: 1 });
+          const context = await system().browser.newContext({ viewport, deviceScaleFactor: 1 });
           const page = await openThemed(context, path, theme);
           await reach(page, name);
           await page.screenshot({ path: join(OUT, `${name}.png`) });

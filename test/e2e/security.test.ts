@@ -7,7 +7,6 @@ import { makeFunctionReference } from "convex/server";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { System } from "./harness.ts";
 import {
   collapse,
   events,
@@ -16,12 +15,12 @@ import {
   sendPrompt,
   shareToken,
   threadOf,
+  useSystem,
   visibleReplies,
   waitForEnd,
 } from "./helpers.ts";
 import { SHORT_REPLY, startSystemWithProvider } from "./provider.ts";
 
-let system: System;
 let sink: Server;
 let sinkOrigin: string;
 const sinkHits: string[] = [];
@@ -34,12 +33,11 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => sink.listen(0, "127.0.0.1", r));
   sinkOrigin = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
-  system = await startSystemWithProvider({}, sinkOrigin);
 });
 afterAll(async () => {
-  await system?.close();
   await new Promise((r) => sink?.close(r));
 });
+const system = useSystem(() => startSystemWithProvider({}, sinkOrigin));
 
 const send = makeFunctionReference<"mutation", { threadId: string; token?: string; prompt: string }>("messages:send");
 const remove = makeFunctionReference<"mutation", { threadId: string; token?: string }>("threads:remove");
@@ -56,12 +54,12 @@ async function expectUnauthorized(call: Promise<unknown>): Promise<void> {
 
 describe("access control across visitors", () => {
   it("keeps two visitors' threads apart, even when one sets the other's thread attribute", async () => {
-    const alice = await openChat(system);
+    const alice = await openChat(system());
     await sendPrompt(alice, "short secret plans of alice");
     await waitForEnd(alice);
     const aliceThread = await threadOf(alice);
 
-    const bob = await openChat(system); // a separate browser context: separate storage
+    const bob = await openChat(system()); // a separate browser context: separate storage
     await bob.locator("ai-chat-stream").evaluate((el, id) => el.setAttribute("thread", id), aliceThread);
     // Bob's widget asks for Alice's thread with Bob's (absent) token: the backend refuses.
     await expect
@@ -80,24 +78,24 @@ describe("access control across visitors", () => {
       const key = Object.keys(localStorage).find((k) => k.startsWith("ai-chat-stream"))!;
       return JSON.parse(localStorage.getItem(key)!).token as string;
     });
-    const client = new ConvexHttpClient(system.convexUrl);
+    const client = new ConvexHttpClient(system().convexUrl);
     await expectUnauthorized(
       client.query(makeFunctionReference<"query">("messages:list"), { threadId: aliceThread, token: bobToken }),
     );
     await expectUnauthorized(client.mutation(send, { threadId: aliceThread, token: bobToken, prompt: "hijack" }));
-    expect((await persisted(system, aliceThread)).map((m) => m.text)).not.toContain("hijack");
+    expect((await persisted(system(), aliceThread)).map((m) => m.text)).not.toContain("hijack");
     await alice.context().close();
     await bob.context().close();
   });
 
   it("gives an observer token reads only: it cannot send, delete or mint more tokens", async () => {
-    const visitor = await openChat(system);
+    const visitor = await openChat(system());
     await sendPrompt(visitor, "short question to share");
     await waitForEnd(visitor);
     const threadId = await threadOf(visitor);
     const observerToken = await shareToken(visitor);
 
-    const client = new ConvexHttpClient(system.convexUrl);
+    const client = new ConvexHttpClient(system().convexUrl);
     const messages = await client.query(
       makeFunctionReference<"query", { threadId: string; token?: string }, { text: string }[]>("messages:list"),
       { threadId, token: observerToken },
@@ -106,12 +104,12 @@ describe("access control across visitors", () => {
     await expectUnauthorized(client.mutation(send, { threadId, token: observerToken, prompt: "sneaky" }));
     await expectUnauthorized(client.mutation(remove, { threadId, token: observerToken }));
     await expectUnauthorized(client.mutation(share, { threadId, token: observerToken }));
-    expect(await persisted(system, threadId)).toHaveLength(2);
+    expect(await persisted(system(), threadId)).toHaveLength(2);
 
     // The observer view has no composer at all.
-    const observer = await (await system.browser.newContext()).newPage();
+    const observer = await (await system().browser.newContext()).newPage();
     await observer.goto(
-      `${system.origin}/pages/observe.html#${new URLSearchParams({ thread: threadId, token: observerToken })}`,
+      `${system().origin}/pages/observe.html#${new URLSearchParams({ thread: threadId, token: observerToken })}`,
     );
     await expect.poll(async () => (await visibleReplies(observer)).at(-1)).toBe(collapse(SHORT_REPLY));
     expect(await observer.getByRole("textbox").count()).toBe(0);
@@ -122,7 +120,7 @@ describe("access control across visitors", () => {
 
 describe("hostile model output", () => {
   it("renders inert: nothing executes, no external image is requested, links are safe", async () => {
-    const page = await openChat(system);
+    const page = await openChat(system());
     const dialogs: string[] = [];
     page.removeAllListeners("dialog");
     page.on("dialog", (d) => {

@@ -2,7 +2,7 @@
 // observer, survives a reload and a cut connection, can be stopped, and recovers from a
 // provider failure. Real Chromium, the local backend on free ports, the built IIFE widget;
 // only the model provider is fake.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   OPERATOR_SECRET,
   ARTIFACTS,
@@ -15,35 +15,29 @@ import {
   sendPrompt,
   shareToken,
   threadOf,
+  useSystem,
   visibleReplies,
   waitForEnd,
   waitForReplyText,
 } from "./helpers.ts";
 import { LONG_REPLY, SHORT_REPLY, startSystemWithProvider } from "./provider.ts";
 
-let system: Awaited<ReturnType<typeof startSystemWithProvider>>;
-
-beforeAll(async () => {
-  system = await startSystemWithProvider();
-});
-afterAll(async () => {
-  await system?.close();
-});
+const system = useSystem(() => startSystemWithProvider());
 
 describe("a visitor's reply", () => {
   it("streams in the driver and live in an observer and the operator console, all ending equal to the persisted text", async () => {
-    const driver = await openChat(system);
+    const driver = await openChat(system());
     await sendPrompt(driver, "Tell me about streaming, held halfway please");
     await waitForReplyText(driver, 20);
     const threadId = await threadOf(driver);
 
     // An observer joins mid-reply with a read-only token and follows it live.
-    const observer = await openObserver(system, threadId, await shareToken(driver));
+    const observer = await openObserver(system(), threadId, await shareToken(driver));
     await waitForReplyText(observer, 40);
 
     // The operator signs in (typing the secret), finds the live thread first, and opens it.
-    const operator = await (await system.browser.newContext()).newPage();
-    await operator.goto(`${system.origin}/pages/operator.html`);
+    const operator = await (await system().browser.newContext()).newPage();
+    await operator.goto(`${system().origin}/pages/operator.html`);
     await operator.getByLabel("Operator secret").fill(OPERATOR_SECRET);
     await operator.getByRole("button", { name: "Sign in" }).click();
     const firstRow = operator.locator("ai-chat-console [part~='thread']").first();
@@ -52,7 +46,7 @@ describe("a visitor's reply", () => {
     await waitForReplyText(operator, 60);
     const midDriver = (await visibleReplies(driver)).at(-1)!;
     expect(collapse(LONG_REPLY).length).toBeGreaterThan(midDriver.length); // still streaming when the observer saw text
-    system.provider.releaseHeld();
+    system().provider.releaseHeld();
 
     const end = await waitForEnd(driver);
     expect(end.status).toBe("done");
@@ -60,7 +54,7 @@ describe("a visitor's reply", () => {
     const starts = await events(driver, "ai-chat-stream-start");
     expect(starts[0]?.driven).toBe(true);
 
-    const [, reply] = await persisted(system, threadId);
+    const [, reply] = await persisted(system(), threadId);
     expect(reply.status).toBe("done");
     expect(reply.text).toBe(LONG_REPLY);
     expect(end.text).toBe(LONG_REPLY);
@@ -112,7 +106,7 @@ describe("a visitor's reply", () => {
   });
 
   it("continues live after the driver reloads mid-reply, to the same final text", async () => {
-    const page = await openChat(system);
+    const page = await openChat(system());
     await sendPrompt(page, "slow reply that I will reload");
     await waitForReplyText(page, 30);
     const threadId = await threadOf(page);
@@ -121,7 +115,7 @@ describe("a visitor's reply", () => {
     // Restored from localStorage: the prompt, and the reply still streaming in.
     await expect.poll(() => page.getByText("slow reply that I will reload").count()).toBeGreaterThan(0);
     await waitForEnd(page);
-    const [, reply] = await persisted(system, threadId);
+    const [, reply] = await persisted(system(), threadId);
     expect(reply.text).toBe(LONG_REPLY);
     expect((await visibleReplies(page)).at(-1)).toBe(collapse(LONG_REPLY));
     await expectReplyOnlyGrew(page);
@@ -129,7 +123,7 @@ describe("a visitor's reply", () => {
   });
 
   it("hands over to the subscription when the HTTP stream is cut mid-reply, never shrinking or doubling", async () => {
-    const context = await system.browser.newContext();
+    const context = await system().browser.newContext();
     // The network drops the reply body after its first 120 bytes.
     await context.addInitScript(() => {
       const realFetch = window.fetch.bind(window);
@@ -155,7 +149,7 @@ describe("a visitor's reply", () => {
         return new Response(cut, { status: response.status, headers: response.headers });
       };
     });
-    const page = await openChat(system, context);
+    const page = await openChat(system(), context);
     await sendPrompt(page, "slow reply over a flaky network");
     const end = await waitForEnd(page);
     expect(await page.evaluate(() => (window as any).__cut)).toBe(true);
@@ -167,17 +161,17 @@ describe("a visitor's reply", () => {
   });
 
   it("stops mid-reply: partial text kept, status stopped, and the observer agrees", async () => {
-    const driver = await openChat(system);
+    const driver = await openChat(system());
     await sendPrompt(driver, "slow reply I will stop");
     await waitForReplyText(driver, 30);
     const threadId = await threadOf(driver);
-    const observer = await openObserver(system, threadId, await shareToken(driver));
+    const observer = await openObserver(system(), threadId, await shareToken(driver));
 
     await driver.getByRole("button", { name: "Stop" }).click();
     const end = await waitForEnd(driver);
     expect(end.status).toBe("stopped");
 
-    const [, reply] = await persisted(system, threadId);
+    const [, reply] = await persisted(system(), threadId);
     expect(reply.status).toBe("stopped");
     expect(reply.text.length).toBeGreaterThan(0);
     expect(reply.text.length).toBeLessThan(LONG_REPLY.length);
@@ -197,7 +191,7 @@ describe("a visitor's reply", () => {
   });
 
   it("marks a reply the provider cut off on its bubble, and Retry regenerates it in place: one question, one answer", async () => {
-    const page = await openChat(system);
+    const page = await openChat(system());
     await sendPrompt(page, "fail-once please");
     const failed = await waitForEnd(page);
     expect(failed.status).toBe("error");
@@ -212,7 +206,7 @@ describe("a visitor's reply", () => {
     const retried = await waitForEnd(page, 2);
     expect(retried.status).toBe("done");
     expect(retried.text).toBe(SHORT_REPLY);
-    const messages = await persisted(system, await threadOf(page));
+    const messages = await persisted(system(), await threadOf(page));
     expect(messages.map((m) => [m.role, m.status, m.text])).toEqual([
       ["user", "done", "fail-once please"],
       ["assistant", "done", SHORT_REPLY],

@@ -4,14 +4,10 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import WebSocket from "ws";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { nodeClient, startFixture, unsignedJwt, type Fixture } from "./helpers.js";
+import { describe, expect, test } from "vitest";
+import { type Fixture, nodeClient, startFixture, unsignedJwt, useFixture } from "./helpers.js";
 
-let fx: Fixture;
-beforeAll(async () => {
-  fx = await startFixture();
-});
-afterAll(() => fx.cleanup());
+const { fx } = useFixture();
 
 /** Raw sync socket: authenticate and return the server's first reply to it. */
 async function authenticate(convexUrl: string, message: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -43,7 +39,7 @@ async function authenticate(convexUrl: string, message: Record<string, unknown>)
 }
 
 const deployApi = (key?: string) =>
-  fetch(`${fx.backend.convexUrl}/api/deploy2/start_push`, {
+  fetch(`${fx().backend.convexUrl}/api/deploy2/start_push`, {
     method: "POST",
     headers: { "content-type": "application/json", ...(key ? { authorization: `Convex ${key}` } : {}) },
     body: "{}",
@@ -51,20 +47,20 @@ const deployApi = (key?: string) =>
 
 describe("admin key", () => {
   test("is made at first start, kept in the data folder (owner-only) and the same after a restart", async () => {
-    const file = path.join(fx.dataDir, "admin_key");
+    const file = path.join(fx().dataDir, "admin_key");
     expect(existsSync(file)).toBe(true);
-    expect(readFileSync(file, "utf8").trim()).toBe(fx.backend.adminKey);
+    expect(readFileSync(file, "utf8").trim()).toBe(fx().backend.adminKey);
     expect(statSync(file).mode & 0o077).toBe(0);
-    const again = await startFixture({ dataDir: fx.dataDir });
+    const again = await startFixture({ dataDir: fx().dataDir });
     try {
-      expect(again.backend.adminKey).toBe(fx.backend.adminKey);
+      expect(again.backend.adminKey).toBe(fx().backend.adminKey);
     } finally {
       await again.backend.stop();
     }
   });
 
   test("Admin Authenticate with another key is refused", async () => {
-    const reply = await authenticate(fx.backend.convexUrl, {
+    const reply = await authenticate(fx().backend.convexUrl, {
       tokenType: "Admin",
       value: "local-backend|guess",
       impersonating: { subject: "victim", issuer: "x" },
@@ -73,9 +69,9 @@ describe("admin key", () => {
   });
 
   test("Admin Authenticate with the key may act as an identity", async () => {
-    const reply = await authenticate(fx.backend.convexUrl, {
+    const reply = await authenticate(fx().backend.convexUrl, {
       tokenType: "Admin",
-      value: fx.backend.adminKey,
+      value: fx().backend.adminKey,
       impersonating: { subject: "u1", issuer: "https://i" },
     });
     expect(reply).toMatchObject({ type: "Transition", endVersion: { identity: 1 } });
@@ -89,14 +85,14 @@ describe("admin key", () => {
       message: "The provided admin key was invalid for this instance",
     });
     expect((await deployApi("local-backend|guess")).status).toBe(401);
-    const ok = await deployApi(fx.backend.adminKey);
+    const ok = await deployApi(fx().backend.adminKey);
     expect(ok.status).toBe(200);
     expect(await ok.json()).toHaveProperty("app");
   });
 
   test("/api calls with admin auth (Authorization: Convex <key>) need the key", async () => {
     const query = (key: string) =>
-      fetch(`${fx.backend.convexUrl}/api/query`, {
+      fetch(`${fx().backend.convexUrl}/api/query`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Convex ${key}` },
         body: JSON.stringify({ path: "notes:list", args: {}, format: "json" }),
@@ -104,13 +100,13 @@ describe("admin key", () => {
     const refused = await query("local-backend|guess");
     expect(refused.status).toBe(401);
     expect(await refused.json()).toMatchObject({ code: "BadAdminKey" });
-    expect(await (await query(fx.backend.adminKey)).json()).toMatchObject({ status: "success" });
+    expect(await (await query(fx().backend.adminKey)).json()).toMatchObject({ status: "success" });
   });
 });
 
 describe("JWTs without auth.config.ts", () => {
   test("are refused as a deployment refuses them", async () => {
-    const reply = await authenticate(fx.backend.convexUrl, {
+    const reply = await authenticate(fx().backend.convexUrl, {
       tokenType: "User",
       value: unsignedJwt({ iss: "https://issuer.test", sub: "mallory" }),
     });
@@ -121,7 +117,7 @@ describe("JWTs without auth.config.ts", () => {
   });
 
   test("setAuth reports the token as refused to the client", async () => {
-    const client = nodeClient(fx.backend.convexUrl);
+    const client = nodeClient(fx().backend.convexUrl);
     try {
       const accepted = await new Promise<boolean>((resolve) =>
         client.setAuth(async () => unsignedJwt({ sub: "mallory" }), resolve),

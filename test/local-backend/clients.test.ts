@@ -2,24 +2,18 @@
 import { ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
 import { ConvexError, type Value } from "convex/values";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { nodeClient, startFixture, unsignedJwt, waitForValue, type Fixture } from "./helpers.js";
+import { describe, expect, test } from "vitest";
+import { nodeClient, unsignedJwt, useFixture, waitForValue } from "./helpers.js";
 
 const api = anyApi;
 type Note = { id: string; text: string; author: string | null };
 
-let fx: Fixture;
-beforeAll(async () => {
-  // insecureAuth: the setAuth test below uses unsigned JWTs (auth.test.ts covers the strict default).
-  fx = await startFixture({ env: { FIXTURE_SECRET: "from-options" }, insecureAuth: true });
-});
-afterAll(async () => {
-  await fx?.cleanup();
-});
+// insecureAuth: the setAuth test below uses unsigned JWTs (auth.test.ts covers the strict default).
+const { fx } = useFixture({ env: { FIXTURE_SECRET: "from-options" }, insecureAuth: true });
 
 describe("ConvexClient (convex/browser) over the sync WebSocket", () => {
   test("subscribes, runs a mutation and an action, receives updated results", async () => {
-    const client = nodeClient(fx.backend.convexUrl);
+    const client = nodeClient(fx().backend.convexUrl);
     try {
       const updates: Note[][] = [];
       const unsub = client.onUpdate(api.notes.list, {}, (v: Note[]) => updates.push(v));
@@ -47,7 +41,7 @@ describe("ConvexClient (convex/browser) over the sync WebSocket", () => {
   });
 
   test("ConvexError data reaches the client from a mutation, an action and a query", async () => {
-    const client = nodeClient(fx.backend.convexUrl);
+    const client = nodeClient(fx().backend.convexUrl);
     try {
       const m = await client.mutation(api.notes.fail, {}).catch((e: unknown) => e);
       expect(m).toBeInstanceOf(ConvexError);
@@ -81,7 +75,7 @@ describe("ConvexClient (convex/browser) over the sync WebSocket", () => {
   });
 
   test("setAuth identity reaches ctx.auth; only changed results are pushed", async () => {
-    const client = nodeClient(fx.backend.convexUrl);
+    const client = nodeClient(fx().backend.convexUrl);
     try {
       const anon = await waitForValue(
         (cb) => client.onUpdate(api.notes.whoami, {}, cb),
@@ -95,13 +89,13 @@ describe("ConvexClient (convex/browser) over the sync WebSocket", () => {
       );
       expect(me).toEqual({ subject: "user-1", tokenIdentifier: "https://issuer.test|user-1", role: "operator" });
       const id = await client.mutation(api.notes.add, { text: "signed in" });
-      const http = new ConvexHttpClient(fx.backend.convexUrl, { logger: false });
+      const http = new ConvexHttpClient(fx().backend.convexUrl, { logger: false });
       expect(((await http.query(api.notes.get, { id })) as { author?: string }).author).toBe("user-1");
 
       // A write to a table the subscription never read must not re-run or re-send it.
-      const before = fx.backend.stats().totals;
+      const before = fx().backend.stats().totals;
       await client.mutation(api.notes.touchOther, {});
-      const after = fx.backend.stats().totals;
+      const after = fx().backend.stats().totals;
       expect(after.queryRuns).toBe(before.queryRuns);
       expect(after.bytesSent).toBeGreaterThan(before.bytesSent); // the response + its Transition
     } finally {
@@ -110,7 +104,7 @@ describe("ConvexClient (convex/browser) over the sync WebSocket", () => {
   });
 
   test("internal functions are not callable by clients", async () => {
-    const client = nodeClient(fx.backend.convexUrl);
+    const client = nodeClient(fx().backend.convexUrl);
     try {
       const e = await client.mutation(api.notes.addInternal, { text: "x" }).catch((err: unknown) => err);
       expect(String((e as Error).message)).toContain("Could not find public function");
@@ -119,7 +113,7 @@ describe("ConvexClient (convex/browser) over the sync WebSocket", () => {
     }
     // Stats of closed connections are kept (benchmarks read them at the end).
     await new Promise((r) => setTimeout(r, 50));
-    const { connections, totals } = fx.backend.stats();
+    const { connections, totals } = fx().backend.stats();
     expect(connections.length).toBeGreaterThanOrEqual(4);
     expect(connections.every((c) => !c.open)).toBe(true);
     expect(totals.bytesSent).toBe(connections.reduce((n, c) => n + c.bytesSent, 0));
@@ -129,7 +123,7 @@ describe("ConvexClient (convex/browser) over the sync WebSocket", () => {
 
 describe("ConvexHttpClient over POST /api/*", () => {
   test("query, mutation, action and ConvexError data", async () => {
-    const http = new ConvexHttpClient(fx.backend.convexUrl, { logger: false });
+    const http = new ConvexHttpClient(fx().backend.convexUrl, { logger: false });
     const id = (await http.mutation(api.notes.add, { text: "over http" })) as string;
     expect(await http.query(api.notes.get, { id })).toMatchObject({ _id: id, text: "over http" });
     const r = (await http.action(api.notes.addViaAction, { text: "http action" })) as { id: string; upper: string };
@@ -145,7 +139,7 @@ describe("ConvexHttpClient over POST /api/*", () => {
   });
 
   test("functions see options.env on top of process.env", async () => {
-    const http = new ConvexHttpClient(fx.backend.convexUrl, { logger: false });
+    const http = new ConvexHttpClient(fx().backend.convexUrl, { logger: false });
     expect(await http.query(api.notes.env, { name: "FIXTURE_SECRET" })).toBe("from-options");
     expect(await http.query(api.notes.env, { name: "PATH" })).toBe(process.env.PATH);
     // The overlay is per backend: outside it the variable does not exist.
@@ -156,7 +150,7 @@ describe("ConvexHttpClient over POST /api/*", () => {
 describe("sync protocol edge cases (raw WebSocket)", () => {
   test("a Mutation with undecodable args gets a failure response and later mutations still run", async () => {
     const { default: WebSocket } = await import("ws");
-    const ws = new WebSocket(`${fx.backend.convexUrl.replace(/^http/, "ws")}/api/1.48.0/sync`);
+    const ws = new WebSocket(`${fx().backend.convexUrl.replace(/^http/, "ws")}/api/1.48.0/sync`);
     const responses: Record<string, any>[] = [];
     ws.on("message", (d) => {
       const msg = JSON.parse(d.toString());

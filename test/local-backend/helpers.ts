@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ConvexClient } from "convex/browser";
+import { ConvexClient, ConvexHttpClient } from "convex/browser";
+import { afterAll, beforeAll } from "vitest";
 import WebSocket from "ws";
 import { startLocalBackend, type LocalBackend, type LocalBackendOptions } from "../../local-backend/index.js";
 
@@ -31,6 +32,26 @@ export async function startFixture(opts: LocalBackendOptions = {}): Promise<Fixt
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Starts the fixture app before the file's tests, with an HTTP client on it, and cleans up after
+ * them. Returns getters: neither exists until `beforeAll` has run.
+ */
+export function useFixture(opts: LocalBackendOptions = {}): { fx: () => Fixture; http: () => ConvexHttpClient } {
+  let fixture: { fx: Fixture; http: ConvexHttpClient } | undefined;
+  beforeAll(async () => {
+    const fx = await startFixture(opts);
+    fixture = { fx, http: new ConvexHttpClient(fx.backend.convexUrl, { logger: false }) };
+  });
+  afterAll(async () => {
+    await fixture?.fx.cleanup();
+  });
+  const started = () => {
+    if (!fixture) throw new Error("useFixture: the fixture starts in beforeAll; call the getters inside a test");
+    return fixture;
+  };
+  return { fx: () => started().fx, http: () => started().http };
 }
 
 /** An unmodified ConvexClient for Node (Node 20 has no global WebSocket). */

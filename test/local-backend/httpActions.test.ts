@@ -2,21 +2,14 @@
 // nothing runs after the response body ended, a disconnected client's writes are dropped,
 // request.signal aborts, and the action time limit applies.
 import http from "node:http";
-import { ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startFixture, type Fixture } from "./helpers.js";
+import { describe, expect, test } from "vitest";
+import { useFixture } from "./helpers.js";
 
 const api = anyApi;
-let fx: Fixture;
-let client: ConvexHttpClient;
-beforeAll(async () => {
-  fx = await startFixture({ actionTimeoutMs: 800 });
-  client = new ConvexHttpClient(fx.backend.convexUrl, { logger: false });
-});
-afterAll(() => fx.cleanup());
+const { fx, http: client } = useFixture({ actionTimeoutMs: 800 });
 
-const notes = async () => ((await client.query(api.notes.list, {})) as { text: string }[]).map((n) => n.text);
+const notes = async () => ((await client().query(api.notes.list, {})) as { text: string }[]).map((n) => n.text);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitForNote(prefix: string): Promise<string> {
@@ -30,7 +23,7 @@ async function waitForNote(prefix: string): Promise<string> {
 
 describe("HTTP actions", () => {
   test("work still pending when the response body ends never runs", async () => {
-    const res = await fetch(`${fx.backend.siteUrl}/work-after-body-end`, {
+    const res = await fetch(`${fx().backend.siteUrl}/work-after-body-end`, {
       method: "POST",
       body: JSON.stringify({ tag: "t1" }),
     });
@@ -43,7 +36,7 @@ describe("HTTP actions", () => {
 
   test("after the client disconnects, writes are dropped without failing and request.signal aborts", async () => {
     await new Promise<void>((resolve, reject) => {
-      const req = http.request(`${fx.backend.siteUrl}/write-after-disconnect`, { method: "POST" }, (res) => {
+      const req = http.request(`${fx().backend.siteUrl}/write-after-disconnect`, { method: "POST" }, (res) => {
         res.once("data", () => {
           req.destroy();
           resolve();
@@ -58,7 +51,7 @@ describe("HTTP actions", () => {
 
   test("a body that never ends is cut off at the action time limit", async () => {
     const started = Date.now();
-    const res = await fetch(`${fx.backend.siteUrl}/forever`);
+    const res = await fetch(`${fx().backend.siteUrl}/forever`);
     const reader = res.body!.getReader();
     let received = "";
     const ended = await (async () => {
@@ -82,13 +75,13 @@ describe("HTTP actions", () => {
 
 describe("killActions (a restart)", () => {
   test("breaks off a streamed body mid-way, and the action's pending work never runs", async () => {
-    const res = await fetch(`${fx.backend.siteUrl}/write-after-disconnect`, {
+    const res = await fetch(`${fx().backend.siteUrl}/write-after-disconnect`, {
       method: "POST",
       body: JSON.stringify({ tag: "t4", n: 6, delayMs: 60 }),
     });
     const reader = res.body!.getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toBe("0\n");
-    expect(fx.backend.killActions()).toBe(1);
+    expect(fx().backend.killActions()).toBe(1);
     await expect(
       (async () => {
         for (;;) if ((await reader.read()).done) return "ended cleanly";
@@ -97,26 +90,26 @@ describe("killActions (a restart)", () => {
     // Unkilled, it would have written its note after 6 x 60 ms.
     await sleep(600);
     expect((await notes()).filter((t) => t.startsWith("t4"))).toEqual([]);
-    expect(fx.backend.killActions()).toBe(0);
+    expect(fx().backend.killActions()).toBe(0);
   });
 
   test("fails a running action's call and leaves the backend serving", async () => {
-    const running = client.action(api.notes.sleepFor, { ms: 500 });
+    const running = client().action(api.notes.sleepFor, { ms: 500 });
     await sleep(100);
-    expect(fx.backend.killActions()).toBe(1);
+    expect(fx().backend.killActions()).toBe(1);
     await expect(running).rejects.toThrow("the backend stopped it (restart)");
-    await expect(client.action(api.notes.sleepFor, { ms: 10 })).resolves.toBe(10);
+    await expect(client().action(api.notes.sleepFor, { ms: 10 })).resolves.toBe(10);
   });
 });
 
 describe("actions", () => {
   test("an action over the time limit fails with the deployment's message", async () => {
-    await expect(client.action(api.notes.sleepFor, { ms: 3_000 })).rejects.toThrow(
+    await expect(client().action(api.notes.sleepFor, { ms: 3_000 })).rejects.toThrow(
       "Function execution timed out (maximum duration: 800ms)",
     );
   });
 
   test("an action within the time limit returns", async () => {
-    await expect(client.action(api.notes.sleepFor, { ms: 50 })).resolves.toBe(50);
+    await expect(client().action(api.notes.sleepFor, { ms: 50 })).resolves.toBe(50);
   });
 });

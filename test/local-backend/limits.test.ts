@@ -1,21 +1,14 @@
 // The local backend refuses values, documents and transactions a deployment refuses, with
 // the deployment's wording (local-backend/limits.ts, convex-test's transaction limits).
-import { ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { LocalBackendError, startLocalBackend } from "../../local-backend/index.js";
-import { FIXTURE_CONVEX, nodeClient, startFixture, tempDir, waitForValue, type Fixture } from "./helpers.js";
+import { FIXTURE_CONVEX, nodeClient, tempDir, useFixture, waitForValue } from "./helpers.js";
 
 const api = anyApi;
-let fx: Fixture;
-let http: ConvexHttpClient;
-beforeAll(async () => {
-  fx = await startFixture();
-  http = new ConvexHttpClient(fx.backend.convexUrl, { logger: false });
-});
-afterAll(() => fx.cleanup());
+const { fx, http } = useFixture();
 
-const insert = (kind: string) => http.mutation(api.limits.insert, { kind });
+const insert = (kind: string) => http().mutation(api.limits.insert, { kind });
 
 describe("document limits", () => {
   test("a document exactly at the array, nesting and field limits is stored", async () => {
@@ -51,7 +44,7 @@ describe("document limits", () => {
   });
 
   test("field names follow Convex's rules (no leading $)", async () => {
-    await expect(http.mutation(api.limits.echo, { value: { $bad: 1 } })).rejects.toThrow(
+    await expect(http().mutation(api.limits.echo, { value: { $bad: 1 } })).rejects.toThrow(
       /starts with a '\$', which is reserved/,
     );
   });
@@ -59,19 +52,19 @@ describe("document limits", () => {
 
 describe("function values", () => {
   test("arguments over 16 MiB are refused", async () => {
-    await expect(http.action(api.limits.sendBigArguments, {})).rejects.toThrow(
+    await expect(http().action(api.limits.sendBigArguments, {})).rejects.toThrow(
       /Arguments for limits:echo are too large \(actual: 16(\.\d+)? MiB, limit: 16 MiB\)/,
     );
   });
 
   test("a return value over 16 MiB is refused", async () => {
-    await expect(http.query(api.limits.bigResult, {})).rejects.toThrow(
+    await expect(http().query(api.limits.bigResult, {})).rejects.toThrow(
       /Function limits:bigResult return value is too large \(actual: 17(\.\d+)? MiB, limit: 16 MiB\)/,
     );
   });
 
   test("arguments with an unpaired surrogate are refused", async () => {
-    await expect(http.mutation(api.limits.echo, { value: "\udc00" })).rejects.toThrow(
+    await expect(http().mutation(api.limits.echo, { value: "\udc00" })).rejects.toThrow(
       /String contains an unpaired surrogate/,
     );
   });
@@ -79,28 +72,28 @@ describe("function values", () => {
 
 describe("transaction limits", () => {
   test("more than 16,000 documents written in one mutation is refused", async () => {
-    await expect(http.mutation(api.limits.insertMany, { table: "small", n: 16_001 })).rejects.toThrow(
+    await expect(http().mutation(api.limits.insertMany, { table: "small", n: 16_001 })).rejects.toThrow(
       "Too many writes in a single function execution (limit: 16000)",
     );
   });
 
   test("more than 16 MiB written in one mutation is refused", async () => {
-    await expect(http.mutation(api.limits.insertMany, { table: "big", n: 17, size: 1_000_000 })).rejects.toThrow(
+    await expect(http().mutation(api.limits.insertMany, { table: "big", n: 17, size: 1_000_000 })).rejects.toThrow(
       "Too many bytes written in a single function execution (limit: 16 MiB)",
     );
   });
 
   test("more than 4,096 index ranges read in one query is refused", async () => {
-    await http.mutation(api.limits.insertMany, { table: "small", n: 1 });
-    await expect(http.query(api.limits.getMany, { n: 4_096 })).rejects.toThrow(
+    await http().mutation(api.limits.insertMany, { table: "small", n: 1 });
+    await expect(http().query(api.limits.getMany, { n: 4_096 })).rejects.toThrow(
       "Too many reads in a single function execution (limit: 4096)",
     );
   });
 
   test("each subscribed query has its own budget, as on a deployment", async () => {
     // 3,000 + 3,001 index ranges: over 4,096 if one connection's queries shared a transaction's budget.
-    await http.mutation(api.limits.insertMany, { table: "small", n: 1 });
-    const client = nodeClient(fx.backend.convexUrl);
+    await http().mutation(api.limits.insertMany, { table: "small", n: 1 });
+    const client = nodeClient(fx().backend.convexUrl);
     try {
       const results = await Promise.all(
         [3_000, 3_001].map((n) =>
@@ -117,21 +110,21 @@ describe("transaction limits", () => {
   });
 
   test("more than 16 MiB read in one query is refused", async () => {
-    for (let i = 0; i < 2; i++) await http.mutation(api.limits.insertMany, { table: "big", n: 9, size: 1_000_000 });
-    await expect(http.query(api.limits.scanAll, { table: "big" })).rejects.toThrow(
+    for (let i = 0; i < 2; i++) await http().mutation(api.limits.insertMany, { table: "big", n: 9, size: 1_000_000 });
+    await expect(http().query(api.limits.scanAll, { table: "big" })).rejects.toThrow(
       "Too many bytes read in a single function execution (limit: 16777216 bytes)",
     );
   });
 
   test("more than 32,000 documents scanned in one query is refused", async () => {
-    for (let i = 0; i < 3; i++) await http.mutation(api.limits.insertMany, { table: "small", n: 11_000 });
-    await expect(http.query(api.limits.scanAll, { table: "small" })).rejects.toThrow(
+    for (let i = 0; i < 3; i++) await http().mutation(api.limits.insertMany, { table: "small", n: 11_000 });
+    await expect(http().query(api.limits.scanAll, { table: "small" })).rejects.toThrow(
       "Too many documents read in a single function execution (limit: 32000)",
     );
   });
 
   test("more than 1,000 functions scheduled by one mutation is refused", async () => {
-    await expect(http.mutation(api.limits.scheduleMany, { n: 1_001 })).rejects.toThrow(
+    await expect(http().mutation(api.limits.scheduleMany, { n: 1_001 })).rejects.toThrow(
       "Too many functions scheduled by this mutation (limit: 1000)",
     );
   });

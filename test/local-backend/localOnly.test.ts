@@ -2,17 +2,13 @@
 // the backend's own address are served (DNS rebinding) (local-backend/localOnly.ts).
 import http from "node:http";
 import WebSocket from "ws";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startFixture, type Fixture } from "./helpers.js";
+import { describe, expect, test } from "vitest";
+import { useFixture } from "./helpers.js";
 
-let fx: Fixture;
-beforeAll(async () => {
-  fx = await startFixture({ allowedOrigins: ["https://app.example"] });
-});
-afterAll(() => fx.cleanup());
+const { fx } = useFixture({ allowedOrigins: ["https://app.example"] });
 
 function query(headers: Record<string, string>) {
-  return fetch(`${fx.backend.convexUrl}/api/query`, {
+  return fetch(`${fx().backend.convexUrl}/api/query`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify({ path: "notes:list", args: {}, format: "json" }),
@@ -20,7 +16,10 @@ function query(headers: Record<string, string>) {
 }
 
 function openSocket(origin?: string): Promise<"open" | string> {
-  const ws = new WebSocket(`${fx.backend.convexUrl.replace(/^http/, "ws")}/api/1.48.0/sync`, origin ? { origin } : {});
+  const ws = new WebSocket(
+    `${fx().backend.convexUrl.replace(/^http/, "ws")}/api/1.48.0/sync`,
+    origin ? { origin } : {},
+  );
   return new Promise((resolve) => {
     ws.once("open", () => {
       ws.close();
@@ -65,21 +64,21 @@ describe("deployment URL (/api and sync)", () => {
   });
 
   test("a request whose Host is not the backend's address is refused (DNS rebinding)", async () => {
-    const port = new URL(fx.backend.convexUrl).port;
-    expect(await withHost(`${fx.backend.convexUrl}/version`, `rebound.example:${port}`)).toBe(403);
-    expect(await withHost(`${fx.backend.convexUrl}/version`, `localhost:${port}`)).toBe(200);
+    const port = new URL(fx().backend.convexUrl).port;
+    expect(await withHost(`${fx().backend.convexUrl}/version`, `rebound.example:${port}`)).toBe(403);
+    expect(await withHost(`${fx().backend.convexUrl}/version`, `localhost:${port}`)).toBe(200);
   });
 });
 
 describe("site URL (HTTP actions)", () => {
   test("serves any origin, as a .convex.site does (the app's CORS decides)", async () => {
-    const res = await fetch(`${fx.backend.siteUrl}/url`, { headers: { origin: "https://evil.example" } });
+    const res = await fetch(`${fx().backend.siteUrl}/url`, { headers: { origin: "https://evil.example" } });
     expect(res.status).toBe(200);
   });
 
   test("refuses a Host that is not its address (DNS rebinding)", async () => {
-    const port = new URL(fx.backend.siteUrl).port;
-    expect(await withHost(`${fx.backend.siteUrl}/url`, `rebound.example:${port}`)).toBe(403);
-    expect(await withHost(`${fx.backend.siteUrl}/url`, `127.0.0.1:${port}`)).toBe(200);
+    const port = new URL(fx().backend.siteUrl).port;
+    expect(await withHost(`${fx().backend.siteUrl}/url`, `rebound.example:${port}`)).toBe(403);
+    expect(await withHost(`${fx().backend.siteUrl}/url`, `127.0.0.1:${port}`)).toBe(200);
   });
 });

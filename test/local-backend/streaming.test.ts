@@ -1,17 +1,11 @@
 // HTTP actions on the site URL: bodies streamed as produced, real URLs, the app's own CORS,
 // and the persistent-text-streaming component under concurrent load.
 import { anyApi } from "convex/server";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { nodeClient, startFixture, type Fixture } from "./helpers.js";
+import { describe, expect, test } from "vitest";
+import { nodeClient, useFixture } from "./helpers.js";
 
 const api = anyApi;
-let fx: Fixture;
-beforeAll(async () => {
-  fx = await startFixture();
-});
-afterAll(async () => {
-  await fx?.cleanup();
-});
+const { fx } = useFixture();
 
 async function readAll(res: Response, onChunk?: (text: string, at: number) => void): Promise<string> {
   const reader = res.body!.getReader();
@@ -29,7 +23,7 @@ async function readAll(res: Response, onChunk?: (text: string, at: number) => vo
 
 describe("site URL", () => {
   test("the first bytes of a streaming HTTP action arrive before the action finishes", async () => {
-    const res = await fetch(`${fx.backend.siteUrl}/ticks?n=5&delay=120`);
+    const res = await fetch(`${fx().backend.siteUrl}/ticks?n=5&delay=120`);
     expect(res.status).toBe(200);
     let firstArrival = 0;
     const text = await readAll(res, (_chunk, at) => {
@@ -48,27 +42,27 @@ describe("site URL", () => {
   });
 
   test("request.url carries the real host; bearer identity is optional", async () => {
-    const res = await fetch(`${fx.backend.siteUrl}/url?x=1`);
+    const res = await fetch(`${fx().backend.siteUrl}/url?x=1`);
     const body = (await res.json()) as { url: string; subject: string | null };
-    expect(body.url).toBe(`${fx.backend.siteUrl}/url?x=1`);
+    expect(body.url).toBe(`${fx().backend.siteUrl}/url?x=1`);
     expect(body.subject).toBeNull();
   });
 
   test("CORS preflight is answered by the app's own OPTIONS route", async () => {
-    const res = await fetch(`${fx.backend.siteUrl}/stream`, {
+    const res = await fetch(`${fx().backend.siteUrl}/stream`, {
       method: "OPTIONS",
       headers: { Origin: "http://example.test", "Access-Control-Request-Method": "POST" },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get("x-fixture-preflight")).toBe("yes");
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
-    const missing = await fetch(`${fx.backend.siteUrl}/nowhere`);
+    const missing = await fetch(`${fx().backend.siteUrl}/nowhere`);
     expect(missing.status).toBe(404);
   });
 
   test("concurrent streams plus another client's mutations: persisted text equals streamed text", async () => {
-    const writer = nodeClient(fx.backend.convexUrl);
-    const other = nodeClient(fx.backend.convexUrl);
+    const writer = nodeClient(fx().backend.convexUrl);
+    const other = nodeClient(fx().backend.convexUrl);
     try {
       const streams = await Promise.all(
         [0, 1, 2, 3].map(async (s) => {
@@ -86,7 +80,7 @@ describe("site URL", () => {
       })();
       const streamed = await Promise.all(
         streams.map(async ({ streamId, chunks }) => {
-          const res = await fetch(`${fx.backend.siteUrl}/stream`, {
+          const res = await fetch(`${fx().backend.siteUrl}/stream`, {
             method: "POST",
             headers: { "content-type": "application/json" },
             body: JSON.stringify({ streamId, chunks, delayMs: 15 }),
@@ -107,7 +101,7 @@ describe("site URL", () => {
         expect(body.text).toBe(s.text);
       }
       // A second POST for a started stream is refused by the component (205), as in production.
-      const again = await fetch(`${fx.backend.siteUrl}/stream`, {
+      const again = await fetch(`${fx().backend.siteUrl}/stream`, {
         method: "POST",
         body: JSON.stringify({ streamId: streamed[0].streamId, chunks: ["x"], delayMs: 0 }),
       });
@@ -121,12 +115,12 @@ describe("site URL", () => {
 
 describe("site URL, client goes away", () => {
   test("a client that disconnects mid-stream does not stop persistence or the server", async () => {
-    const client = nodeClient(fx.backend.convexUrl);
+    const client = nodeClient(fx().backend.convexUrl);
     try {
       const streamId = (await client.mutation(api.streams.create, {})) as string;
       const chunks = Array.from({ length: 10 }, (_, i) => `part ${i}. `);
       const abort = new AbortController();
-      const res = await fetch(`${fx.backend.siteUrl}/stream`, {
+      const res = await fetch(`${fx().backend.siteUrl}/stream`, {
         method: "POST",
         body: JSON.stringify({ streamId, chunks, delayMs: 20 }),
         signal: abort.signal,
@@ -143,7 +137,7 @@ describe("site URL, client goes away", () => {
       const body = (await client.query(api.streams.body, { streamId })) as { text: string; status: string };
       expect(body.status).toBe("done");
       expect(body.text).toBe(chunks.join(""));
-      expect((await fetch(`${fx.backend.siteUrl}/url`)).status).toBe(200);
+      expect((await fetch(`${fx().backend.siteUrl}/url`)).status).toBe(200);
     } finally {
       await client.close();
     }
