@@ -165,10 +165,19 @@ export class AiChatStream extends LitElement {
   @query("textarea") private _textarea?: HTMLTextAreaElement;
   @query("[part=launcher]") private _launcherButton?: HTMLButtonElement;
 
-  private readonly _deployment = new ClientController(this, {
-    onClient: (client, url) => this._onClient(client, url),
-    onError: (err, url) => this._fail(toErrorInfo(err, `convex-url is not a deployment URL: ${url}`), null),
-  });
+  private readonly _deployment = new ClientController(
+    this,
+    {
+      onClient: (client, url) => this._onClient(client, url),
+      onError: (err, url) => this._fail(toErrorInfo(err, `convex-url is not a deployment URL: ${url}`), null),
+    },
+    {
+      // Connection wanted: while the chat is on screen, or a reply the visitor waits for is on its
+      // way (so a launcher closed meanwhile can tell them it finished); released once idle after.
+      // A closed launcher the visitor has not opened thus opens no socket and calls no function.
+      wanted: () => this._visible || this._sending || this._streaming,
+    },
+  );
 
   private readonly _conversation = new ConversationController(this, {
     onStreamStart: (threadId, streamId, driven) => this._onStreamStart(threadId, streamId, driven),
@@ -245,7 +254,8 @@ export class AiChatStream extends LitElement {
     if (event.defaultPrevented) return;
     this._error = null;
     this._rateLimit.clear();
-    const client = this._deployment.client;
+    // Sending from script while the launcher is closed connects too.
+    const client = this._deployment.client ?? this._deployment.connect();
     if (!client) {
       this._fail({ code: "NOT_CONFIGURED", message: "The element has no usable convex-url." }, prompt);
       return;
@@ -298,10 +308,10 @@ export class AiChatStream extends LitElement {
   // ---- lifecycle -----------------------------------------------------------------------
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has("convexUrl")) {
-      this._deployment.sync();
-      this._ui.restore();
-    }
+    // Restored first: a launcher left open on the last page is wanted at once.
+    if (changed.has("convexUrl")) this._ui.restore();
+    // Follows the URL and whether the connection is wanted (opened, closed, a reply over).
+    this._deployment.sync();
     // Tokens stay with the site that issued them: another site-url gets its own (or none yet).
     if (changed.has("siteUrl") && this._deployment.client) this._session.restore(this.convexUrl);
     // Rendered Markdown belongs to one transcript.
@@ -461,6 +471,11 @@ export class AiChatStream extends LitElement {
   private _close(): void {
     this.open = false;
     void this.updateComplete.then(() => this._launcherButton?.focus());
+  }
+
+  /** The chat is on screen: inline, an open launcher, or an observer view. */
+  private get _visible(): boolean {
+    return !this.launcher || this.open || this.mode === "observe";
   }
 
   private get _sending(): boolean {
