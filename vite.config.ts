@@ -1,16 +1,22 @@
-// Three library builds, chosen by `mode` (scripts/build.mjs runs them all):
+// Four library builds, chosen by `mode` (scripts/build.mjs runs them all):
 //   es           -> the package entries as ES modules, dependencies external (for bundlers):
 //                   dist/ai-chat-stream.js                the chat's classes (registers nothing)
 //                   dist/ai-chat-stream-define.js         the same, registers <ai-chat-stream>
 //                   dist/ai-chat-console.js               the console's classes (registers nothing)
 //                   dist/ai-chat-console-define.js        the same, registers both tags
 //                   The console entries import the chat's file; the chat's never import the console's.
-//   iife         -> dist/ai-chat-stream.iife.js   one file with everything, defines <ai-chat-stream>
-//   iife-console -> dist/ai-chat-console.iife.js  the same plus the operator console <ai-chat-console>
-// Visitors' pages load only the first IIFE, so they never pay for the operator console.
-// Neither uses eval or inline scripts; Lit adopts its styles as constructable stylesheets,
+//                   The chat inside the element is a dynamic import(), so a chunk of its own (dist/chunks/).
+//   iife         -> dist/ai-chat-stream.iife.js   the loader: <ai-chat-stream>'s shell, Lit, the tag
+//   iife-chat    -> dist/ai-chat-stream.chat.js   the chat the loader loads from beside itself when wanted
+//   iife-console -> dist/ai-chat-console.iife.js  one file with both elements, chat included
+// Visitors' pages load the loader, then the chat on intent, and never the operator console.
+// None uses eval or inline scripts; Lit adopts its styles as constructable stylesheets,
 // so the widget runs under a strict Content-Security-Policy.
-import { defineConfig, type Plugin } from "vite";
+import { fileURLToPath } from "node:url";
+import { build as esbuild } from "esbuild";
+import { defineConfig, type Plugin, type UserConfig } from "vite";
+
+const src = (path: string) => fileURLToPath(new URL(`src/${path}`, import.meta.url));
 
 /** Lit's css`` templates are plain strings to a minifier: squeeze comments and whitespace out. */
 function minifyLitCss(): Plugin {
@@ -35,11 +41,63 @@ function minifyLitCss(): Plugin {
   };
 }
 
+/** The names a module exports, as esbuild sees them. */
+async function exportsOf(entry: string): Promise<string[]> {
+  const out = await esbuild({
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+    conditions: ["browser", "production", "module", "import", "default"],
+  });
+  return Object.values(out.metafile.outputs)[0]!.exports;
+}
+
+/**
+ * The chat script takes Lit and events.ts from the loader (src/hand-off.ts) instead of bundling
+ * its own copies: one Lit on the page, and the event classes the page can test with `instanceof`.
+ * Lit's directives stay in the chat; their import of lit-html's core goes to the loader's Lit.
+ */
+async function fromHandOff(): Promise<Plugin> {
+  const shared: Record<string, string[]> = {
+    lit: await exportsOf("lit"),
+    events: await exportsOf(src("events.ts")),
+  };
+  // Resolved files (browser, production): lit's entry, lit-html's core, our events module.
+  const keyOf = (id: string) =>
+    /[\\/]node_modules[\\/](lit[\\/]index|lit-html[\\/]lit-html)\.js$/.test(id)
+      ? "lit"
+      : id === src("events.ts")
+        ? "events"
+        : null;
+  return {
+    name: "from-hand-off",
+    // Before Vite's own resolver, which would otherwise resolve Lit to its files first.
+    enforce: "pre",
+    async resolveId(source, importer, options) {
+      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+      const key = resolved && keyOf(resolved.id);
+      return key ? `\0hand-off:${key}` : null;
+    },
+    load(id) {
+      if (!id.startsWith("\0hand-off:")) return null;
+      const key = id.slice("\0hand-off:".length);
+      return [
+        `import { handOff } from ${JSON.stringify(src("hand-off.ts"))};`,
+        `const shared = handOff().${key};`,
+        ...shared[key]!.map((name) => `export const ${name} = shared.${name};`),
+      ].join("\n");
+    },
+  };
+}
+
 const EXTERNAL = /^(lit|@lit|@lit-labs|marked|dompurify|convex)(\/|$)/;
 
-export default defineConfig(({ mode }) => {
+export default defineConfig(async ({ mode }): Promise<UserConfig> => {
   const iife = mode.startsWith("iife");
-  // Output name (without .js) -> source entry. The script-tag builds are the define entries.
+  // Output name (without .js) -> source entry.
   const entries: Record<string, string> | undefined = {
     es: {
       "ai-chat-stream": "src/index.ts",
@@ -47,16 +105,24 @@ export default defineConfig(({ mode }) => {
       "ai-chat-console": "src/console.ts",
       "ai-chat-console-define": "src/ai-chat-console-define.ts",
     },
-    iife: { "ai-chat-stream.iife": "src/ai-chat-stream-define.ts" },
+    iife: { "ai-chat-stream.iife": "src/loader.script.ts" },
+    "iife-chat": { "ai-chat-stream.chat": "src/chat-view.script.ts" },
     "iife-console": { "ai-chat-console.iife": "src/ai-chat-console-define.ts" },
   }[mode];
-  if (!entries) throw new Error(`unknown build mode ${mode}: es, iife or iife-console`);
+  if (!entries) throw new Error(`unknown build mode ${mode}: es, iife, iife-chat or iife-console`);
+  const plugins = [minifyLitCss()];
+  if (mode === "iife-chat") plugins.push(await fromHandOff());
   return {
     // The demo pages have their own dev server; the library build reads only src/.
     publicDir: false,
-    plugins: [minifyLitCss()],
+    plugins,
     define: { "process.env.NODE_ENV": JSON.stringify("production") },
-    resolve: { conditions: ["browser", "production", "module", "import", "default"] },
+    resolve: {
+      conditions: ["browser", "production", "module", "import", "default"],
+      // The loader loads the chat as a script from beside itself (an IIFE cannot import()).
+      alias:
+        mode === "iife" ? [{ find: /^\.\/load-chat-view\.js$/, replacement: src("load-chat-view.script.ts") }] : [],
+    },
     build: {
       target: "es2022",
       outDir: "dist",
@@ -72,8 +138,8 @@ export default defineConfig(({ mode }) => {
       },
       rolldownOptions: {
         external: iife ? [] : (id: string) => EXTERNAL.test(id),
-        // Code shared by entries that is not itself an entry (none today) gets a stable name.
-        output: { chunkFileNames: "chunks/[name]-[hash].js" },
+        // The console's one file inlines the chat; the ES build's chat chunk gets a stable name.
+        output: iife ? { codeSplitting: false } : { chunkFileNames: "chunks/[name]-[hash].js" },
         preserveEntrySignatures: "allow-extension",
       },
     },

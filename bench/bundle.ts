@@ -1,5 +1,5 @@
-// 6. Bundle: gzip -9 sizes of the built IIFE (everything included) and the ES build (deps
-// external), and what each dependency weighs alone (esbuild --minify of just the imports the
+// 6. Bundle: gzip -9 sizes of the script-tag files (the loader and the chat it loads: everything
+// included) and the ES build (deps external), and what each dependency weighs alone (esbuild --minify of just the imports the
 // element uses, same conditions as the Vite build). Baselines: the anchors named in the issue.
 import { build } from "esbuild";
 import { readFileSync, statSync } from "node:fs";
@@ -38,9 +38,13 @@ async function depSize(contents: string): Promise<{ raw: number; gzip: number }>
 export async function bundleSize(opts: BenchOptions): Promise<Section> {
   ensureDist(opts.log);
   const file = (name: string) => join(ROOT, "dist", name);
-  const iife = readFileSync(file("ai-chat-stream.iife.js"));
+  const loader = readFileSync(file("ai-chat-stream.iife.js"));
+  const chat = readFileSync(file("ai-chat-stream.chat.js"));
   const es = readFileSync(file("ai-chat-stream.js"));
-  const iifeGz = gz(iife);
+  const loaderGz = gz(loader);
+  const chatGz = gz(chat);
+  // Everything a visitor's page runs by the first reply: the two files, each gzipped on its own as served.
+  const iifeGz = loaderGz + chatGz;
   const esGz = gz(es);
   const builtAt = statSync(file("ai-chat-stream.iife.js")).mtime.toISOString();
   const deps: Record<string, { raw: number; gzip: number }> = {};
@@ -51,13 +55,31 @@ export async function bundleSize(opts: BenchOptions): Promise<Section> {
   const rows: Row[] = [
     {
       section: "6",
-      measurement: "IIFE dist/ai-chat-stream.iife.js, gzip -9 (everything included)",
+      measurement: "script-tag files, loader + chat, gzip -9 each (everything included)",
       ours: kb(iifeGz),
       baseline: "Chatwoot ~170 KB; WebChat 570+ KB",
       ratio: `${(iifeGz / chatwoot).toFixed(2)}x / ${(iifeGz / webchat).toFixed(2)}x`,
       target: "≤ 55 KB",
       met: iifeGz <= 55 * 1024,
-      data: { raw: iife.length, gzip: iifeGz, builtAt },
+      data: { raw: loader.length + chat.length, gzip: iifeGz, loaderGzip: loaderGz, chatGzip: chatGz, builtAt },
+    },
+    {
+      section: "6",
+      measurement: "  of which the loader dist/ai-chat-stream.iife.js (all a closed launcher loads)",
+      ours: kb(loaderGz),
+      baseline: "",
+      ratio: "",
+      target: "≤ 15 KB",
+      met: loaderGz <= 15 * 1024,
+    },
+    {
+      section: "6",
+      measurement: "  of which the chat dist/ai-chat-stream.chat.js (loaded on intent)",
+      ours: kb(chatGz),
+      baseline: "",
+      ratio: "",
+      target: "",
+      met: null,
     },
     {
       section: "6",
@@ -76,22 +98,22 @@ export async function bundleSize(opts: BenchOptions): Promise<Section> {
       measurement: `  of which ${name}, alone (esbuild --minify, gzip -9)`,
       ours: kb(d.gzip),
       baseline: "",
-      ratio: `${((d.gzip / iifeGz) * 100).toFixed(0)}% of IIFE`,
+      ratio: `${((d.gzip / iifeGz) * 100).toFixed(0)}% of both`,
       target: "",
       met: null,
     });
   }
   rows.push({
     section: "6",
-    measurement: "  element code (IIFE − the dependencies alone, approx.)",
+    measurement: "  element code (both − the dependencies alone, approx.)",
     ours: kb(iifeGz - depsGz),
     baseline: "",
-    ratio: `${(((iifeGz - depsGz) / iifeGz) * 100).toFixed(0)}% of IIFE`,
+    ratio: `${(((iifeGz - depsGz) / iifeGz) * 100).toFixed(0)}% of both`,
     target: "",
     met: null,
   });
   opts.log(
-    `  bundle: IIFE ${kb(iifeGz)} gz, ES ${kb(esGz)} gz; deps ${Object.entries(deps)
+    `  bundle: loader ${kb(loaderGz)} + chat ${kb(chatGz)} gz, ES ${kb(esGz)} gz; deps ${Object.entries(deps)
       .map(([n, d]) => `${n} ${kb(d.gzip)}`)
       .join(", ")}`,
   );

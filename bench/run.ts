@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { bundleSize } from "./bundle.ts";
 import { firstToken } from "./firstToken.ts";
 import { load } from "./load.ts";
+import { loader } from "./loader.ts";
 import { observerCost } from "./observerCost.ts";
 import { observerLag } from "./observerLag.ts";
 import { rendering } from "./rendering.ts";
@@ -21,6 +22,7 @@ const SECTIONS: { id: string; title: string; run: (o: BenchOptions) => Promise<S
   { id: "5", title: "rendering", run: rendering },
   { id: "6", title: "bundle", run: bundleSize },
   { id: "7", title: "load", run: load },
+  { id: "8", title: "first load", run: loader },
 ];
 
 function parseArgs(argv: string[]) {

@@ -9,12 +9,19 @@ import { build } from "vite";
 const root = fileURLToPath(new URL("..", import.meta.url));
 process.chdir(root);
 // The libraries alone (ConvexClient 18.6, marked 15.3, DOMPurify 12.0, Lit 6.0 KB gzipped) are
-// ~52 KB; <ai-chat-stream> adds ~18 KB (visitor-facing behaviour of issue 13 ~4 KB, the paged
-// read path, Turnstile ~0.9, the stricter Markdown stream) and <ai-chat-console> ~4 KB: 69.8 KB
-// in all, which the lazy loader (issue 14, branch wip/loader) is meant to take off first load. The budgets catch regressions such as a dependency pulled in by
-// accident or a dev build of Lit. (The target in `npm run bench` is 55 KB for the chat IIFE;
-// see the README for why it is not met.)
-const BUDGETS_GZIP = { "dist/ai-chat-stream.iife.js": 71 * 1024, "dist/ai-chat-console.iife.js": 76 * 1024 };
+// ~52 KB. A page with a closed launcher loads only the loader (Lit, the shell, its styles): at
+// most 15 KB. Loader and chat together are all a visitor's page loads by the first reply (the
+// target is 62 KB; `npm run bench` row 8). The budgets catch the chat's code reaching the loader,
+// a second Lit, a dependency pulled in by accident or a dev build of Lit.
+const BUDGETS_GZIP = {
+  "dist/ai-chat-stream.iife.js": 15 * 1024,
+  "dist/ai-chat-stream.chat.js": 62 * 1024,
+  "dist/ai-chat-console.iife.js": 79 * 1024,
+};
+/** Files a visitor's page loads together, and their budget as a sum. */
+const TOTALS_GZIP = [
+  { name: "loader + chat", files: ["dist/ai-chat-stream.iife.js", "dist/ai-chat-stream.chat.js"], budget: 76 * 1024 },
+];
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: "inherit", shell: process.platform === "win32" });
@@ -24,12 +31,14 @@ function run(cmd, args) {
   }
 }
 
-// `--script-tags`: only the two IIFE files, for `npm start` (its pages load those; the rest of
+// `--script-tags`: only the script-tag files, for `npm start` (its pages load those; the rest of
 // the demo runs from source), skipping the ES build, declarations and the manifest.
 const scriptTagsOnly = process.argv.includes("--script-tags");
 
 rmSync("dist", { recursive: true, force: true });
-for (const mode of scriptTagsOnly ? ["iife", "iife-console"] : ["es", "iife", "iife-console"]) {
+for (const mode of scriptTagsOnly
+  ? ["iife", "iife-chat", "iife-console"]
+  : ["es", "iife", "iife-chat", "iife-console"]) {
   await build({ configFile: "vite.config.ts", mode, logLevel: "warn" });
 }
 if (!scriptTagsOnly) {
@@ -49,17 +58,23 @@ for (const file of Object.keys(BUDGETS_GZIP)) {
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 console.log("\nfile                              size       gzip -9");
 const over = [];
+const gzipped = {};
 const reported = scriptTagsOnly
   ? Object.keys(BUDGETS_GZIP)
   : ["dist/ai-chat-stream.js", "dist/ai-chat-console.js", ...Object.keys(BUDGETS_GZIP), "custom-elements.json"];
 for (const file of reported) {
-  const gz = gzipSync(readFileSync(file), { level: 9 }).length;
+  const gz = (gzipped[file] = gzipSync(readFileSync(file), { level: 9 }).length);
   console.log(`${file.padEnd(34)}${kb(statSync(file).size).padStart(9)}  ${kb(gz).padStart(9)}`);
   if (BUDGETS_GZIP[file] && gz > BUDGETS_GZIP[file])
     over.push(`${file} is ${kb(gz)} gzipped, over its ${kb(BUDGETS_GZIP[file])} budget`);
+}
+for (const { name, files, budget } of TOTALS_GZIP) {
+  const sum = files.reduce((total, file) => total + gzipped[file], 0);
+  console.log(`${name.padEnd(34)}${"".padStart(9)}  ${kb(sum).padStart(9)}`);
+  if (sum > budget) over.push(`${name} is ${kb(sum)} gzipped, over its ${kb(budget)} budget`);
 }
 if (over.length) {
   for (const line of over) console.error(`✗ ${line}`);
   process.exit(1);
 }
-console.log("✓ IIFE builds within their gzip budgets");
+console.log("✓ script-tag builds within their gzip budgets");

@@ -24,6 +24,7 @@ export const defaultStrings = {
   closeChat: "Close chat",
   conversationLabel: "Conversation",
   loadEarlier: "Earlier messages",
+  loadingChat: "Loading the chat…",
   you: "You",
   assistant: "Assistant",
   thinking: "Thinking…",

@@ -331,7 +331,10 @@ describe("unread replies and persistence", () => {
 
   it("a reply that finishes while the panel is closed puts a badge and a preview on the launcher, and is announced", async () => {
     env = setup();
-    const { el, threadId } = await mountWithThread(env, [["Q", "A"]], "launcher");
+    // Opened once (a launcher never opened connects to nothing), then closed.
+    const { el, threadId } = await mountWithThread(env, [["Q", "A"]], "launcher open");
+    el.open = false;
+    await settle(el);
     const { streamId } = env.backend.seedActiveReply(threadId, "Another question");
     env.backend.persist(streamId, "**Yes**: you can export your notes as Markdown.");
     env.backend.finish(streamId);

@@ -1,0 +1,154 @@
+// The chat's templates inside the panel's frame (launcher.ts): the header, the transcript with
+// its rows, the problems banner, the human-check box and the composer. They read a ChatView and
+// bind its handlers; no state lives here.
+import { html, nothing, type TemplateResult } from "lit";
+import { repeat } from "lit/directives/repeat.js";
+import { isActive, type MessageStatus, type MessageView } from "./api.js";
+import type { ChatView } from "./chat-view.js";
+import { composerTemplate } from "./composer.js";
+import { visitorMessage } from "./error-messages.js";
+import { iconClose, iconNew } from "./icons.js";
+import { format, type ChatStrings } from "./strings.js";
+import { settledText } from "./streaming-text.js";
+import { emptyState, replyRow, thinkingRow, userRow, type ReplyEnd } from "./transcript.js";
+
+export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading: string): TemplateResult {
+  const { host, conversation, session } = chat;
+  const messages = conversation.messages ?? [];
+  const observe = host.mode === "observe";
+  const aiNote = host.aiNote === "-" ? "" : host.aiNote || strings.aiNote;
+  return html`
+    ${headerTemplate(chat, strings, heading, messages)}
+    ${chat.connection.online ? nothing : html`<div class="notice offline" role="status">${strings.offline}</div>`}
+    <div class="transcript">
+      <div
+        part="messages"
+        class="messages"
+        role="region"
+        aria-label=${strings.conversationLabel}
+        tabindex="0"
+        @click=${chat.copy.onClick}
+        @scroll=${chat.onScroll}
+      >
+        ${
+          conversation.hasEarlier
+            ? html`<button type="button" part="load-earlier" class="earlier" ?disabled=${conversation.loadingEarlier} @click=${chat.earlier.load}>
+              ${strings.loadEarlier}
+            </button>`
+            : nothing
+        }
+        ${messages.length === 0 && !chat.sending ? emptyState(host.greeting || strings.greeting, observe ? "" : strings.emptyHint, aiNote) : nothing}
+        ${repeat(
+          messages,
+          (m) => m._id,
+          (m, i) => messageTemplate(chat, m, i === messages.length - 1, strings),
+        )}
+        ${session.showsPendingPrompt(messages) ? userRow(session.pendingPrompt!, strings, true) : nothing}
+        ${chat.sending && !conversation.hasActiveReply ? thinkingRow(strings) : nothing}
+      </div>
+      ${
+        chat.scroll.hasNewBelow
+          ? html`<button part="new-messages" class="jump" type="button" @click=${chat.scroll.jumpToLatest}>${strings.newMessages} ↓</button>`
+          : nothing
+      }
+    </div>
+    ${problemsTemplate(chat, strings)}
+    <div part="human-check" class="human-check" role="group" aria-label=${strings.humanCheck} ?hidden=${!chat.humanCheck.active}></div>
+    ${
+      observe
+        ? nothing
+        : composerTemplate(
+            {
+              text: host.ui.draft,
+              limit: chat.connection.maxPromptChars,
+              sending: chat.sending,
+              streaming: chat.streaming,
+              waitAsked: chat.waitAsked,
+              placeholder: host.placeholder || strings.placeholder,
+              strings,
+            },
+            { onSubmit: chat.onSubmit, onInput: chat.onInput, onKeydown: chat.onKeydown, onStop: chat.onStop },
+          )
+    }
+    ${host.launcher && !host.open ? nothing : liveRegionTemplate(chat.announcer.text)}
+  `;
+}
+
+/** The polite live region: inside the panel while it shows, outside it (still heard) while it is closed. */
+export function liveRegionTemplate(text: string): TemplateResult {
+  return html`<div class="sr-only" aria-live="polite" aria-atomic="true">${text}</div>`;
+}
+
+function headerTemplate(
+  chat: ChatView,
+  strings: ChatStrings,
+  heading: string,
+  messages: MessageView[],
+): TemplateResult {
+  const { host } = chat;
+  const demo = chat.connection.demo || messages.some((m) => m.model === "demo");
+  const observe = host.mode === "observe";
+  return html`<header part="header" class="header">
+    <h2 class="title">${heading}</h2>
+    ${demo ? html`<span class="badge" title=${strings.demoBadgeTitle}>${strings.demoBadge}</span>` : nothing}
+    ${observe ? html`<span class="badge muted">${strings.readOnly}</span>` : nothing}
+    <span class="spacer"></span>
+    ${
+      !observe && host.thread
+        ? html`<button part="new-conversation" class="text-button" type="button" @click=${chat.newConversation}>${iconNew}<span>${strings.newConversation}</span></button>`
+        : nothing
+    }
+    ${
+      host.launcher
+        ? html`<button class="icon-button" type="button" aria-label=${strings.closeChat} title=${strings.closeChat} @click=${() => host.close()}>
+            ${iconClose}
+          </button>`
+        : nothing
+    }
+  </header>`;
+}
+
+function messageTemplate(chat: ChatView, m: MessageView, last: boolean, strings: ChatStrings): TemplateResult {
+  if (m.role === "user") return userRow(m.text, strings, false);
+  // The controller's buffer runs ahead of the transcript while a reply streams.
+  const reply = chat.conversation.reply(m._id);
+  const final = reply?.final ?? !isActive(m.status);
+  const status = reply?.status ?? m.status;
+  const streaming = !final && isActive(status);
+  // Syntax still being written shows as plain text (or waits) until it is complete.
+  const text = streaming ? settledText(reply?.text ?? m.text) : (reply?.text ?? m.text);
+  if (streaming && !text) return thinkingRow(strings);
+  const options = { allowImages: chat.host.allowImages, copyLabel: strings.copy, imageLabel: strings.image };
+  const blocks = chat.markdown.blocks(m._id, text, options);
+  return replyRow(status, streaming, blocks, replyEnd(chat, m, status, last, strings), strings);
+}
+
+/** The marker on a reply that did not finish; the last failed one offers Retry. */
+function replyEnd(
+  chat: ChatView,
+  m: MessageView,
+  status: MessageStatus,
+  last: boolean,
+  strings: ChatStrings,
+): ReplyEnd {
+  if (status === "stopped") return { note: strings.stopped, failed: false };
+  if (status !== "error" && status !== "timeout") return null;
+  const note = visitorMessage({ code: status === "timeout" ? "REPLY_TIMEOUT" : "REPLY_FAILED" }, strings);
+  if (!last || chat.host.mode !== "chat") return { note, failed: true };
+  return { note, failed: true, onRetry: () => chat.onRegenerate(m._id), retrying: chat.session.retrying === m._id };
+}
+
+/** The rate-limit countdown, or a send that failed with Retry when sending again may work. */
+function problemsTemplate(chat: ChatView, strings: ChatStrings): TemplateResult | typeof nothing {
+  const remaining = chat.rateLimit.secondsLeft;
+  if (remaining > 0) {
+    return html`<div class="banner rate-limit" role="alert">${format(strings.rateLimited, { seconds: remaining })}</div>`;
+  }
+  const failure = chat.error;
+  if (!failure) return nothing;
+  const prompt = failure.retryPrompt;
+  return html`<div class="banner error" role="alert">
+    <span class="reason">${visitorMessage(failure, strings)}</span>
+    ${prompt ? html`<button type="button" class="retry" @click=${() => chat.onResend(prompt)}>${strings.retry}</button>` : nothing}
+  </div>`;
+}
