@@ -606,6 +606,9 @@ export const styles = [
       box-shadow: var(--_shadow);
       text-align: start;
       font-size: 0.9em;
+    }
+    /* Clamped inside the padding: on the padded button itself a third line shows in the padding. */
+    .unread-text {
       display: -webkit-box;
       -webkit-line-clamp: 2;
       -webkit-box-orient: vertical;

@@ -40,7 +40,7 @@ export function launcherTemplate(v: LauncherView): TemplateResult {
     </button>
     ${
       unread && v.preview
-        ? html`<button part="unread-preview" class="unread-preview" type="button" dir="auto" @click=${v.onToggle}>${v.preview}</button>`
+        ? html`<button part="unread-preview" class="unread-preview" type="button" dir="auto" @click=${v.onToggle}><span class="unread-text">${v.preview}</span></button>`
         : nothing
     }
     ${v.panel} ${v.liveRegion ?? nothing}

@@ -354,6 +354,51 @@ describe("unread replies and persistence", () => {
     expect($(el, "[part=unread-preview]")).to.not.exist;
   });
 
+  it("a long unread reply's preview shows two whole lines, with no third one peeking into its padding", async () => {
+    env = setup();
+    const { el, threadId } = await mountWithThread(env, [["Q", "A"]], "launcher open");
+    el.open = false;
+    await settle(el);
+    const { streamId } = env.backend.seedActiveReply(threadId, "Another question");
+    env.backend.persist(streamId, "You can export your notes as Markdown, PDF or HTML from the menu. ".repeat(6));
+    env.backend.finish(streamId);
+    await until(() => $(el, "[part=unread-preview]") !== null);
+    const preview = $<HTMLElement>(el, "[part=unread-preview]")!;
+    const box = preview.getBoundingClientRect();
+    const style = getComputedStyle(preview);
+    const contentTop = box.top + parseFloat(style.borderTopWidth) + parseFloat(style.paddingTop);
+    const contentBottom = box.bottom - parseFloat(style.borderBottomWidth) - parseFloat(style.paddingBottom);
+    // The line boxes of the preview's text, and which of them are not clipped away: an element
+    // with overflow other than visible clips its content to its padding box.
+    let clipTop = -Infinity;
+    let clipBottom = Infinity;
+    for (let node: Element | null = preview.querySelector("*") ?? preview; node; node = node.parentElement) {
+      if (getComputedStyle(node).overflowY !== "visible") {
+        const r = node.getBoundingClientRect();
+        const s = getComputedStyle(node);
+        clipTop = Math.max(clipTop, r.top + parseFloat(s.borderTopWidth));
+        clipBottom = Math.min(clipBottom, r.bottom - parseFloat(s.borderBottomWidth));
+      }
+      if (node === preview) break;
+    }
+    const lines: DOMRect[] = [];
+    const texts = document.createTreeWalker(preview, NodeFilter.SHOW_TEXT);
+    for (let text = texts.nextNode(); text; text = texts.nextNode()) {
+      const range = document.createRange();
+      range.selectNodeContents(text);
+      lines.push(...[...range.getClientRects()].filter((r) => r.width > 0));
+    }
+    const shown = lines.filter(
+      (r) => r.bottom > Math.max(clipTop, box.top) && r.top < Math.min(clipBottom, box.bottom),
+    );
+    expect(lines.length, "the text is longer than two lines").to.be.greaterThan(2);
+    for (const r of shown) {
+      expect(r.top).to.be.at.least(contentTop - 0.5);
+      expect(r.bottom).to.be.at.most(contentBottom + 0.5);
+    }
+    expect(new Set(shown.map((r) => Math.round(r.top))).size).to.equal(2);
+  });
+
   it("the open panel and the unsent text survive a reload", async () => {
     env = setup();
     const first = await mount(env.url, "launcher");

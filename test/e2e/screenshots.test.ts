@@ -45,6 +45,11 @@ describe("screenshots", () => {
         await waitForEnd(page, 1);
         await expect.poll(async () => (await visibleReplies(page)).at(-1)).toBe(collapse(SHORT_REPLY));
         await page.getByRole("textbox", { name: "Message" }).fill(dir === "rtl" ? "كيف أصدّر ملاحظاتي؟" : "And as PDF?");
+        // The reply has ended, so what the visitor typed can be sent; Send fades in (0.15 s) as the
+        // text arrives, and the picture should show where it settles.
+        const send = page.getByRole("button", { name: "Send" });
+        expect(await send.isEnabled()).toBe(true);
+        await expect.poll(() => send.evaluate((b) => getComputedStyle(b).opacity)).toBe("1");
         await page.screenshot({ path: join(OUT, `${size}-${look}.png`) });
         await context.close();
       });
