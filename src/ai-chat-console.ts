@@ -10,6 +10,7 @@ import { AiChatStream, type ChatTheme } from "./ai-chat-stream.js";
 import { styles } from "./ai-chat-console.styles.js";
 import { ClockController } from "./controllers/clock.js";
 import { LocaleController } from "./locale.js";
+import { rovingTarget, signInForm, threadRow } from "./console-templates.js";
 import { relativeAge } from "./relative-age.js";
 
 export { consoleStorageKey, type ConsolePhase } from "./controllers/operator-session.js";
@@ -204,23 +205,8 @@ export class AiChatConsole extends LitElement {
     if (threads.length === 0) return;
     const current = (e.target as Element).closest?.("button[data-id]") as HTMLButtonElement | null;
     const index = current ? threads.findIndex((t) => t._id === current.dataset.id) : -1;
-    let next: number;
-    switch (e.key) {
-      case "ArrowDown":
-        next = Math.min(threads.length - 1, index + 1);
-        break;
-      case "ArrowUp":
-        next = Math.max(0, index - 1);
-        break;
-      case "Home":
-        next = 0;
-        break;
-      case "End":
-        next = threads.length - 1;
-        break;
-      default:
-        return;
-    }
+    const next = rovingTarget(e.key, index, threads.length);
+    if (next === null) return;
     e.preventDefault();
     this._focusId = threads[next]!._id;
     this._pendingFocus = true;
@@ -236,48 +222,12 @@ export class AiChatConsole extends LitElement {
 
   override render(): TemplateResult {
     const strings = this.effectiveStrings;
-    return this.phase === "signed-in" ? this._renderConsole(strings) : this._renderSignIn(strings);
-  }
-
-  private _renderSignIn(strings: ConsoleStrings): TemplateResult {
-    const verifying = this.phase === "verifying";
-    return html`<div class="sign-in-page">
-      <form part="sign-in" class="sign-in" aria-labelledby="sign-in-title" @submit=${this._onSubmit}>
-        <h2 id="sign-in-title" class="title">${strings.signInTitle}</h2>
-        <p class="hint">${strings.signInHint}</p>
-        <label class="field">
-          <span class="label">${strings.nameLabel}</span>
-          <input part="name-input" type="text" name="operator-name" autocomplete="name" maxlength="60" ?disabled=${verifying} />
-        </label>
-        <label class="field">
-          <span class="label">${strings.secretLabel}</span>
-          <input
-            part="secret-input"
-            type="password"
-            name="operator-secret"
-            autocomplete="current-password"
-            spellcheck="false"
-            required
-            ?disabled=${verifying}
-            aria-invalid=${this.#session.error ? "true" : "false"}
-            aria-describedby=${this.#session.error ? "form-error" : nothing}
-          />
-        </label>
-        <label class="check">
-          <input type="checkbox" name="remember" ?disabled=${verifying} aria-describedby="remember-hint" />
-          <span>${strings.remember}</span>
-        </label>
-        <p id="remember-hint" class="hint small">${strings.rememberHint}</p>
-        ${
-          this.#session.error
-            ? html`<p id="form-error" part="form-error" class="form-error" role="alert">${this.#session.error}</p>`
-            : nothing
-        }
-        <button part="sign-in-button" class="primary" type="submit" ?disabled=${verifying}>
-          ${verifying ? strings.signingIn : strings.signIn}
-        </button>
-      </form>
-    </div>`;
+    if (this.phase === "signed-in") return this._renderConsole(strings);
+    return signInForm(strings, {
+      verifying: this.phase === "verifying",
+      error: this.#session.error,
+      onSubmit: (e) => this._onSubmit(e),
+    });
   }
 
   private _renderConsole(strings: ConsoleStrings): TemplateResult {
@@ -313,7 +263,13 @@ export class AiChatConsole extends LitElement {
               ${repeat(
                 threads,
                 (t) => t._id,
-                (t) => this._renderRow(t, strings, t._id === focusId),
+                (t) =>
+                  threadRow(t, strings, {
+                    selected: t._id === this.thread,
+                    tabbable: t._id === focusId,
+                    age: relativeAge(t.lastMessageAt, this._clock.now, this._locale.value, strings.justNow),
+                    locale: this._locale.value,
+                  }),
               )}
             </ul>`
         }
@@ -350,34 +306,6 @@ export class AiChatConsole extends LitElement {
         }
       </div>
     </div>`;
-  }
-
-  private _renderRow(t: ThreadView, strings: ConsoleStrings, tabbable: boolean): TemplateResult {
-    const selected = t._id === this.thread;
-    const label =
-      t.status === "streaming"
-        ? strings.statusStreaming
-        : t.status === "error"
-          ? strings.statusError
-          : strings.statusIdle;
-    return html`<li>
-      <button
-        part=${selected ? "thread selected" : "thread"}
-        class="row"
-        type="button"
-        data-id=${t._id}
-        tabindex=${tabbable ? 0 : -1}
-        aria-current=${selected ? "true" : nothing}
-      >
-        <span class="row-title">${t.title || strings.untitled}</span>
-        <span class="row-meta">
-          <span part="status ${t.status}" class="status ${t.status}">${label}</span>
-          <time datetime=${new Date(t.lastMessageAt).toISOString()} title=${new Date(t.lastMessageAt).toLocaleString(this._locale.value)}
-            >${relativeAge(t.lastMessageAt, this._clock.now, this._locale.value, strings.justNow)}</time
-          >
-        </span>
-      </button>
-    </li>`;
   }
 }
 

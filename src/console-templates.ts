@@ -1,0 +1,100 @@
+// The operator console's stateless templates: the sign-in form and one row of the thread list.
+// The element (ai-chat-console.ts) owns the state and the events; these only draw them.
+import { html, nothing, type TemplateResult } from "lit";
+import type { ThreadView } from "./api.js";
+import type { ConsoleStrings } from "./strings.js";
+
+export type SignInFormState = {
+  /** A secret is being checked: the fields wait. */
+  verifying: boolean;
+  /** Why the last sign-in failed ("" for nothing to say). */
+  error: string;
+  onSubmit(e: Event): void;
+};
+
+export function signInForm(strings: ConsoleStrings, { verifying, error, onSubmit }: SignInFormState): TemplateResult {
+  return html`<div class="sign-in-page">
+      <form part="sign-in" class="sign-in" aria-labelledby="sign-in-title" @submit=${onSubmit}>
+        <h2 id="sign-in-title" class="title">${strings.signInTitle}</h2>
+        <p class="hint">${strings.signInHint}</p>
+        <label class="field">
+          <span class="label">${strings.nameLabel}</span>
+          <input part="name-input" type="text" name="operator-name" autocomplete="name" maxlength="60" ?disabled=${verifying} />
+        </label>
+        <label class="field">
+          <span class="label">${strings.secretLabel}</span>
+          <input
+            part="secret-input"
+            type="password"
+            name="operator-secret"
+            autocomplete="current-password"
+            spellcheck="false"
+            required
+            ?disabled=${verifying}
+            aria-invalid=${error ? "true" : "false"}
+            aria-describedby=${error ? "form-error" : nothing}
+          />
+        </label>
+        <label class="check">
+          <input type="checkbox" name="remember" ?disabled=${verifying} aria-describedby="remember-hint" />
+          <span>${strings.remember}</span>
+        </label>
+        <p id="remember-hint" class="hint small">${strings.rememberHint}</p>
+        ${error ? html`<p id="form-error" part="form-error" class="form-error" role="alert">${error}</p>` : nothing}
+        <button part="sign-in-button" class="primary" type="submit" ?disabled=${verifying}>
+          ${verifying ? strings.signingIn : strings.signIn}
+        </button>
+      </form>
+    </div>`;
+}
+
+export type ThreadRowState = {
+  selected: boolean;
+  /** The one row in the Tab order (roving tabindex). */
+  tabbable: boolean;
+  /** "5 minutes ago", already in the console's locale. */
+  age: string;
+  locale: string | undefined;
+};
+
+export function threadRow(t: ThreadView, strings: ConsoleStrings, row: ThreadRowState): TemplateResult {
+  const label =
+    t.status === "streaming"
+      ? strings.statusStreaming
+      : t.status === "error"
+        ? strings.statusError
+        : strings.statusIdle;
+  const at = new Date(t.lastMessageAt);
+  return html`<li>
+      <button
+        part=${row.selected ? "thread selected" : "thread"}
+        class="row"
+        type="button"
+        data-id=${t._id}
+        tabindex=${row.tabbable ? 0 : -1}
+        aria-current=${row.selected ? "true" : nothing}
+      >
+        <span class="row-title">${t.title || strings.untitled}</span>
+        <span class="row-meta">
+          <span part="status ${t.status}" class="status ${t.status}">${label}</span>
+          <time datetime=${at.toISOString()} title=${at.toLocaleString(row.locale)}>${row.age}</time>
+        </span>
+      </button>
+    </li>`;
+}
+
+/** The row the arrow, Home and End keys move to in a list of `length` rows, or null for other keys. */
+export function rovingTarget(key: string, index: number, length: number): number | null {
+  switch (key) {
+    case "ArrowDown":
+      return Math.min(length - 1, index + 1);
+    case "ArrowUp":
+      return Math.max(0, index - 1);
+    case "Home":
+      return 0;
+    case "End":
+      return length - 1;
+    default:
+      return null;
+  }
+}
