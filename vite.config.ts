@@ -84,10 +84,13 @@ async function fromHandOff(): Promise<Plugin> {
     load(id) {
       if (!id.startsWith("\0hand-off:")) return null;
       const key = id.slice("\0hand-off:".length);
+      // Each name is read by a call marked pure, so the bundler drops the names the chat never
+      // uses (a plain `shared.name` read is kept: it could run a getter).
       return [
         `import { handOff } from ${JSON.stringify(src("hand-off.ts"))};`,
         `const shared = handOff().${key};`,
-        ...shared[key]!.map((name) => `export const ${name} = shared.${name};`),
+        `const pick = (name) => shared[name];`,
+        ...shared[key]!.map((name) => `export const ${name} = /* @__PURE__ */ pick(${JSON.stringify(name)});`),
       ].join("\n");
     },
   };
