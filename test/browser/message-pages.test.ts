@@ -115,14 +115,35 @@ describe("MessagePagesController", () => {
 });
 
 describe("UpdatePacer", () => {
-  it("turns any number of requests in one frame into one host update", async () => {
+  it("renders a reply's first growth at once, without waiting for a frame", async () => {
+    const host = await mountHost();
+    const pacer = new UpdatePacer(host);
+    const updates = host.updates;
+    pacer.schedule();
+    await host.updateComplete;
+    expect(host.updates).to.equal(updates + 1);
+  });
+
+  it("puts any number of requests after that into one update on a later frame, one per painted frame", async () => {
     const host = await mountHost();
     const pacer = new UpdatePacer(host);
     const updates = host.updates;
     for (let i = 0; i < 20; i++) pacer.schedule();
+    await host.updateComplete;
+    expect(host.updates, "the first at once").to.equal(updates + 1);
     await nextFrame();
     await host.updateComplete;
-    expect(host.updates).to.equal(updates + 1);
+    expect(host.updates, "not again before the frame that paints the first is painted").to.equal(updates + 1);
+    await nextFrame();
+    await host.updateComplete;
+    expect(host.updates, "the other 19 together").to.equal(updates + 2);
+    await nextFrame();
+    await nextFrame();
+    await host.updateComplete;
+    expect(host.updates, "nothing left to render").to.equal(updates + 2);
+    pacer.schedule();
+    await host.updateComplete;
+    expect(host.updates, "after a quiet frame, at once again").to.equal(updates + 3);
   });
 
   it("cancel() drops the update still waiting for its frame", async () => {
@@ -130,10 +151,12 @@ describe("UpdatePacer", () => {
     const pacer = new UpdatePacer(host);
     const updates = host.updates;
     pacer.schedule();
+    pacer.schedule();
+    await host.updateComplete;
     pacer.cancel();
     await nextFrame();
     await nextFrame();
     await host.updateComplete;
-    expect(host.updates).to.equal(updates);
+    expect(host.updates, "only the first, which went out at once").to.equal(updates + 1);
   });
 });
