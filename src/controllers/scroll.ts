@@ -14,6 +14,8 @@ export class ScrollController implements ReactiveController {
   /** Content arrived below while the reader was scrolled up. */
   hasNewBelow = false;
   private _lastHeight = 0;
+  /** The next update scrolls to the end whatever the position (a send, the pill). */
+  private _jumping = false;
 
   constructor(
     private readonly _host: ReactiveControllerHost,
@@ -36,6 +38,7 @@ export class ScrollController implements ReactiveController {
   /** Shows the newest message and follows again (after sending, or from the pill). */
   readonly jumpToLatest = (): void => {
     this.atBottom = true;
+    this._jumping = true;
     this.hasNewBelow = false;
     this._host.requestUpdate();
   };
@@ -43,6 +46,13 @@ export class ScrollController implements ReactiveController {
   hostUpdated(): void {
     const el = this._scroller();
     if (!el) return;
+    // A reader's scroll fires its event only at the next frame; an update before then (a chunk
+    // arriving) must not pull them back down. Where they are now, against the content as it was
+    // before this update (or as it is, if it shrank: another thread), says whether they left the end.
+    const before = Math.min(this._lastHeight, el.scrollHeight);
+    const leftTheEnd = before - el.scrollTop - el.clientHeight >= STICK_THRESHOLD_PX;
+    if (this.atBottom && !this._jumping && this._lastHeight > 0 && leftTheEnd) this.atBottom = false;
+    this._jumping = false;
     if (this.atBottom) {
       el.scrollTo({ top: el.scrollHeight, behavior: "instant" });
     } else if (el.scrollHeight > this._lastHeight && !this.hasNewBelow) {

@@ -168,6 +168,17 @@ describe("ScrollController", () => {
 });
 
 describe("ScrollController: new content below a reader who scrolled up", () => {
+  it("does not pull back down a reader whose scroll event has not fired yet", async () => {
+    const { host, scroller, scroll } = await scrollerWithTwentyLines();
+    // The reader scrolls up; a chunk re-renders before the scroll event (the next frame) arrives.
+    scroller().scrollTop = 0;
+    host.lines = 21;
+    host.requestUpdate();
+    await host.updateComplete;
+    expect(scroller().scrollTop).to.equal(0);
+    expect([scroll.atBottom, scroll.hasNewBelow]).to.deep.equal([false, true]);
+  });
+
   async function scrolledUp() {
     const { host, scroller, scroll } = await scrollerWithTwentyLines();
     scroller().scrollTop = 0;
