@@ -1,18 +1,31 @@
-// The README's screenshots (docs/screenshots/), taken from the built widget against the real
+// The README's screenshots, taken from the built widget against the real
 // local backend: a phone (390×844) and a desktop (1280×800), each in light, dark and
 // right-to-left, with a finished reply in view; then, in light and dark, each state a visitor
 // meets (the empty state, a failed reply, an unread reply on the closed launcher, the "New
 // messages" pill, the composer over its limit). axe-free checks live in the browser suite;
 // this file only asserts that each state rendered what it shows.
+//
+// `npm test` writes them to test-artifacts/screenshots/ (to look at, never committed: pixels
+// differ a little from machine to machine); `npm run screenshots` writes the README's copies in
+// docs/screenshots/.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
 import { ROOT } from "./harness.ts";
-import { collapse, openChat, sendPrompt, visibleReplies, useSystem, waitForEnd, waitForReplyText } from "./helpers.ts";
+import {
+  ARTIFACTS,
+  collapse,
+  openChat,
+  sendPrompt,
+  visibleReplies,
+  useSystem,
+  waitForEnd,
+  waitForReplyText,
+} from "./helpers.ts";
 import { SHORT_REPLY, startSystemWithProvider } from "./provider.ts";
 
-const OUT = join(ROOT, "docs", "screenshots");
+const OUT = process.env.UPDATE_SCREENSHOTS ? join(ROOT, "docs", "screenshots") : join(ARTIFACTS, "screenshots");
 const PROMPT_LIMIT = 200;
 mkdirSync(OUT, { recursive: true });
 
