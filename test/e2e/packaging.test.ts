@@ -75,3 +75,15 @@ describe("the ES build", () => {
     expect(console).toMatch(/\bAiChatConsole\.define\(\)/);
   });
 });
+
+describe("the script-tag files in the package", () => {
+  // A site that bundles its pages can import the files' URLs (e.g. Vite's `?url`) to copy them:
+  // the loader fetches the chat from its own folder, so both must be importable, and neither
+  // may be dropped as side-effect free.
+  it("exports the loader and the chat it loads, both kept when imported for their effect", async () => {
+    for (const file of ["ai-chat-stream.iife.js", "ai-chat-stream.chat.js"]) {
+      const out = await bundle(`import "ai-chat-stream/${file}";`);
+      expect(out.length, file).toBeGreaterThan(readFileSync(join(ROOT, "dist", file), "utf8").length / 2);
+    }
+  });
+});
