@@ -139,7 +139,7 @@ export class AiChatStream extends LitElement {
 
   /** The chat, once its code has loaded. */
   @state() private _chat: ChatView | null = null;
-  /** Loading the chat's code failed (offline, blocked): the panel says so; opening again retries. */
+  /** Loading the chat's code failed (offline, blocked): the panel says so; Retry or opening again retries. */
   @state() private _loadFailed = false;
 
   @query("[part=launcher]") private _launcherButton?: HTMLButtonElement;
@@ -279,6 +279,8 @@ export class AiChatStream extends LitElement {
           launcher: this.launcher,
           strings,
           onClose: () => this.close(),
+          // willUpdate loads again once the failure is cleared.
+          onRetry: () => (this._loadFailed = false),
         });
     const panel = panelFrame({
       launcher: this.launcher,

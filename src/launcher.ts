@@ -68,9 +68,11 @@ export interface LoadingView {
   launcher: boolean;
   strings: ChatStrings;
   onClose(): void;
+  /** Tries to load the chat's code again. */
+  onRetry(): void;
 }
 
-/** The panel while the chat's code loads, or after it failed to (opening again retries). */
+/** The panel while the chat's code loads, or after it failed to (Retry, or opening again, retries). */
 export function loadingTemplate(v: LoadingView): TemplateResult {
   const { strings } = v;
   return html`
@@ -85,7 +87,10 @@ export function loadingTemplate(v: LoadingView): TemplateResult {
     </header>
     ${
       v.failed
-        ? html`<div class="banner error" role="alert"><span class="reason">${strings.networkError}</span></div>`
+        ? html`<div class="banner error" role="alert">
+            <span class="reason">${strings.networkError}</span>
+            <button type="button" class="retry" @click=${v.onRetry}>${strings.retry}</button>
+          </div>`
         : html`<div class="loading" role="progressbar" aria-label=${strings.loadingChat}></div>`
     }
   `;

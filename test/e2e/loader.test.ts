@@ -5,7 +5,8 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSystem, type System } from "./harness.ts";
-import { sendPrompt, visibleReplies, waitForEnd } from "./helpers.ts";
+import { defaultStrings } from "../../src/strings.ts";
+import { events, sendPrompt, visibleReplies, waitForEnd } from "./helpers.ts";
 
 let system: System;
 
@@ -71,6 +72,27 @@ describe("the script-tag loader", () => {
     await next.getByRole("button", { name: "Open chat" }).click();
     await expect.poll(() => visibleReplies(next), { timeout: 10_000 }).toEqual(replies);
     expect(again.sockets).toHaveLength(1);
+    await context.close();
+  });
+
+  it("a chat script that fails to load says so, with Retry, and Retry brings the chat", async () => {
+    const context = await system.browser.newContext();
+    const page = await context.newPage();
+    await page.route("**/ai-chat-stream.chat.js", (route) => route.abort("internetdisconnected"));
+    await page.goto(`${system.origin}/pages/loader-closed.html`, { waitUntil: "networkidle" });
+    await page.getByRole("button", { name: "Open chat" }).click();
+    const alert = page.locator("ai-chat-stream").getByRole("alert");
+    await expect.poll(() => alert.count()).toBe(1);
+    expect(await alert.textContent()).toContain(defaultStrings.networkError);
+    const [failure] = await events(page, "ai-chat-error");
+    expect(failure?.code).toBe("NETWORK");
+
+    await page.unroute("**/ai-chat-stream.chat.js");
+    await alert.getByRole("button", { name: defaultStrings.retry }).click();
+    await page.getByRole("textbox", { name: "Message" }).waitFor();
+    expect(await alert.count()).toBe(0);
+    await sendPrompt(page, "Hello after a retry");
+    expect((await waitForEnd(page)).status).toBe("done");
     await context.close();
   });
 
