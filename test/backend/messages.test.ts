@@ -8,6 +8,7 @@ import { demoReplyText } from "../../convex/lib/models";
 import { buildHistory } from "../../convex/lib/modelConfig";
 import { MESSAGES_PAGE_CHARS as WIDGET_PAGE_CHARS, MESSAGES_PAGE_MAX as WIDGET_PAGE_MAX } from "../../src/api";
 import {
+  chat,
   componentBody,
   drive,
   expectCode,
@@ -349,8 +350,7 @@ describe("messages:live", () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
     const t = setup();
     const { threadId, token } = await newThread(t);
-    const first = await send(t, threadId, token, "one");
-    await (await drive(t, token, { streamId: first.streamId })).text();
+    await chat(t, threadId, token, "one");
     const [, firstReply] = await t.query(api.messages.list, { threadId, token });
     const second = await send(t, threadId, token, "two");
 
@@ -494,8 +494,7 @@ describe("multi-turn history", () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
     const t = setup();
     const { threadId, token } = await newThread(t);
-    const first = await send(t, threadId, token, "first question");
-    await (await drive(t, token, { streamId: first.streamId })).text();
+    await chat(t, threadId, token, "first question");
     await send(t, threadId, token, "abandoned");
     await t.mutation(api.messages.stop, { threadId, token }); // stopped before any text: skipped
     const third = await send(t, threadId, token, "third question");

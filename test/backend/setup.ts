@@ -72,8 +72,8 @@ export async function send(t: T, threadId: string, token: string, prompt = "Hell
 }
 
 /** Sends a prompt and drives its reply to the end; returns the body text. */
-export async function chat(t: T, threadId: string, token: string) {
-  const { streamId } = await send(t, threadId, token);
+export async function chat(t: T, threadId: string, token: string, prompt?: string) {
+  const { streamId } = await send(t, threadId, token, prompt);
   return (await readBody(await drive(t, token, { streamId }))).text;
 }
 
