@@ -3,25 +3,28 @@
 // dark, desktop and mobile (kept in test-artifacts/, not committed).
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, startSystem, type System } from "./harness.ts";
-import { ARTIFACTS, persisted, sendPrompt, shareToken, threadOf, visibleReplies, waitForEnd } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { ROOT, startSystem } from "./harness.ts";
+import {
+  ARTIFACTS,
+  persisted,
+  sendPrompt,
+  shareToken,
+  threadOf,
+  useSystem,
+  visibleReplies,
+  waitForEnd,
+} from "./helpers.ts";
 
-let system: System;
 const RECORDER = join(ROOT, "test/e2e/pages/record.js");
 
-beforeAll(async () => {
-  system = await startSystem({ DEMO_TOKEN_DELAY_MS: "1" });
-});
-afterAll(async () => {
-  await system?.close();
-});
+const system = useSystem(() => startSystem({ DEMO_TOKEN_DELAY_MS: "1" }));
 
 async function openDemo(
   path: string,
   options: { colorScheme?: "light" | "dark"; mobile?: boolean } = {},
 ): Promise<{ page: Page; requests: string[] }> {
-  const context = await system.browser.newContext({
+  const context = await system().browser.newContext({
     colorScheme: options.colorScheme ?? "light",
     viewport: options.mobile ? { width: 390, height: 780 } : { width: 1280, height: 800 },
     isMobile: options.mobile,
@@ -31,7 +34,7 @@ async function openDemo(
   const page = await context.newPage();
   const requests: string[] = [];
   page.on("request", (r) => requests.push(new URL(r.url()).pathname));
-  await page.goto(`${system.origin}${path}`);
+  await page.goto(`${system().origin}${path}`);
   return { page, requests };
 }
 
@@ -84,7 +87,7 @@ describe("embeds that use only the IIFE build", () => {
     ).toBe(1);
     expect(await frame.getByRole("textbox").count()).toBe(0);
     const observed = desk.frames().find((f) => f.url().includes("observe.html"))!;
-    const [reply] = await persisted(system, threadId).then((ms) => ms.filter((m) => m.role === "assistant"));
+    const [reply] = await persisted(system(), threadId).then((ms) => ms.filter((m) => m.role === "assistant"));
     expect((await visibleReplies(observed)).at(-1)).toBe((await visibleReplies(visitor)).at(-1));
     expect(reply.status).toBe("done");
     expect(requests.some((p) => p.startsWith("/src/"))).toBe(false);
@@ -96,7 +99,7 @@ describe("embeds that use only the IIFE build", () => {
       .poll(async () => frame.locator("ai-chat-stream .row.assistant .bubble.markdown").count(), { timeout: 15_000 })
       .toBe(2);
     await waitForEnd(visitor, 2);
-    const second = (await persisted(system, threadId)).at(-1)!;
+    const second = (await persisted(system(), threadId)).at(-1)!;
     expect(second.status).toBe("done");
     await expect
       .poll(async () => (await visibleReplies(visitor)).at(-1), { timeout: 10_000 })

@@ -3,19 +3,12 @@
 // chat from beside the loader, opening connects, and a returning visitor gets their
 // conversation back when they open it.
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSystem, type System } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { startSystem } from "./harness.ts";
 import { defaultStrings } from "../../src/strings.ts";
-import { events, sendPrompt, visibleReplies, waitForEnd } from "./helpers.ts";
+import { events, sendPrompt, useSystem, visibleReplies, waitForEnd } from "./helpers.ts";
 
-let system: System;
-
-beforeAll(async () => {
-  system = await startSystem({ DEMO_TOKEN_DELAY_MS: "1" });
-});
-afterAll(async () => {
-  await system?.close();
-});
+const system = useSystem(() => startSystem({ DEMO_TOKEN_DELAY_MS: "1" }));
 
 /** Everything the page fetched or opened, as it happens. */
 function watchNetwork(page: Page) {
@@ -25,18 +18,18 @@ function watchNetwork(page: Page) {
   page.on("request", (r) => {
     const url = new URL(r.url());
     if (r.resourceType() === "script")
-      seen.scripts.push(`${url.host === new URL(system.origin).host ? "" : url.origin}${url.pathname}`);
-    if (r.url().startsWith(system.convexUrl) || r.url().startsWith(system.siteUrl)) seen.deployment.push(r.url());
+      seen.scripts.push(`${url.host === new URL(system().origin).host ? "" : url.origin}${url.pathname}`);
+    if (r.url().startsWith(system().convexUrl) || r.url().startsWith(system().siteUrl)) seen.deployment.push(r.url());
   });
   return seen;
 }
 
 describe("the script-tag loader", () => {
   it("a closed launcher opens no WebSocket and calls nothing; intent loads the chat; opening connects", async () => {
-    const context = await system.browser.newContext();
+    const context = await system().browser.newContext();
     const page = await context.newPage();
     const seen = watchNetwork(page);
-    await page.goto(`${system.origin}/pages/loader-closed.html`, { waitUntil: "networkidle" });
+    await page.goto(`${system().origin}/pages/loader-closed.html`, { waitUntil: "networkidle" });
     const launcher = page.getByRole("button", { name: "Open chat" });
     await launcher.waitFor();
     await page.waitForTimeout(300);
@@ -53,7 +46,7 @@ describe("the script-tag loader", () => {
 
     await launcher.click();
     await expect.poll(() => seen.sockets.length).toBe(1);
-    expect(seen.sockets[0]).toContain(new URL(system.convexUrl).host);
+    expect(seen.sockets[0]).toContain(new URL(system().convexUrl).host);
     await sendPrompt(page, "Hello from a launcher");
     expect((await waitForEnd(page)).status).toBe("done");
     // One copy of each script: the chat did not bring a second Lit or load itself twice.
@@ -65,7 +58,7 @@ describe("the script-tag loader", () => {
     const replies = await visibleReplies(page);
     const next = await context.newPage();
     const again = watchNetwork(next);
-    await next.goto(`${system.origin}/pages/loader-closed.html`, { waitUntil: "networkidle" });
+    await next.goto(`${system().origin}/pages/loader-closed.html`, { waitUntil: "networkidle" });
     await next.waitForTimeout(300);
     expect(again.sockets).toEqual([]);
     expect(again.deployment).toEqual([]);
@@ -76,10 +69,10 @@ describe("the script-tag loader", () => {
   });
 
   it("a chat script that fails to load says so, with Retry, and Retry brings the chat", async () => {
-    const context = await system.browser.newContext();
+    const context = await system().browser.newContext();
     const page = await context.newPage();
     await page.route("**/ai-chat-stream.chat.js", (route) => route.abort("internetdisconnected"));
-    await page.goto(`${system.origin}/pages/loader-closed.html`, { waitUntil: "networkidle" });
+    await page.goto(`${system().origin}/pages/loader-closed.html`, { waitUntil: "networkidle" });
     await page.getByRole("button", { name: "Open chat" }).click();
     const alert = page.locator("ai-chat-stream").getByRole("alert");
     await expect.poll(() => alert.count()).toBe(1);
@@ -97,10 +90,10 @@ describe("the script-tag loader", () => {
   });
 
   it("included twice, it defines the tag once, loads the chat once and works", async () => {
-    const context = await system.browser.newContext();
+    const context = await system().browser.newContext();
     const page = await context.newPage();
     const seen = watchNetwork(page);
-    await page.goto(`${system.origin}/pages/loader-twice.html`);
+    await page.goto(`${system().origin}/pages/loader-twice.html`);
     await sendPrompt(page, "Twice?");
     expect((await waitForEnd(page)).status).toBe("done");
     expect(seen.scripts.filter((s) => s.endsWith(".chat.js"))).toHaveLength(1);
