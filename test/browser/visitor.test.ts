@@ -53,6 +53,15 @@ const distanceFromBottom = (el: AiChatStream) => {
   return m.scrollHeight - m.scrollTop - m.clientHeight;
 };
 
+/** Scrolls the transcript to its top as a reader does; returns the transcript. */
+function scrollToTop(el: AiChatStream): HTMLElement {
+  const messages = $(el, ".messages")!;
+  // As a reader scrolls: at once (the transcript's smooth scrolling is for its own jumps).
+  messages.scrollTo({ top: 0, behavior: "instant" });
+  messages.dispatchEvent(new Event("scroll"));
+  return messages;
+}
+
 describe("scrolling", () => {
   let env: Setup;
   afterEach(() => env.restore());
@@ -60,10 +69,7 @@ describe("scrolling", () => {
   it("shows your message after sending while scrolled up", async () => {
     env = setup();
     const { el } = await mountWithThread(env, longHistory(8));
-    const messages = $(el, ".messages")!;
-    // As a reader scrolls: at once (the transcript's smooth scrolling is for its own jumps).
-    messages.scrollTo({ top: 0, behavior: "instant" });
-    messages.dispatchEvent(new Event("scroll"));
+    const messages = scrollToTop(el);
     void el.send("A new question");
     await until(() => $$(el, ".row.user").some((r) => r.textContent!.includes("A new question")));
     await settle(el);
@@ -84,10 +90,7 @@ describe("scrolling", () => {
     await settle(el);
     expect(distanceFromBottom(el)).to.be.lessThan(2);
     expect($(el, "[part=new-messages]")).to.not.exist;
-    const messages = $(el, ".messages")!;
-    // As a reader scrolls: at once (the transcript's smooth scrolling is for its own jumps).
-    messages.scrollTo({ top: 0, behavior: "instant" });
-    messages.dispatchEvent(new Event("scroll"));
+    const messages = scrollToTop(el);
     env.backend.persist(streamId, "More words.\n\n".repeat(10));
     await until(() => $(el, "[part=new-messages]") !== null);
     expect(messages.scrollTop).to.equal(0);
@@ -325,19 +328,27 @@ describe("failures", () => {
   });
 });
 
+/**
+ * A launcher opened once (one never opened connects to nothing), then closed; a reply `text`
+ * then streams in and finishes behind it.
+ */
+async function replyFinishedWhileClosed(env: Setup, text: string): Promise<AiChatStream> {
+  const { el, threadId } = await mountWithThread(env, [["Q", "A"]], "launcher open");
+  el.open = false;
+  await settle(el);
+  const { streamId } = env.backend.seedActiveReply(threadId, "Another question");
+  env.backend.persist(streamId, text);
+  env.backend.finish(streamId);
+  return el;
+}
+
 describe("unread replies and persistence", () => {
   let env: Setup;
   afterEach(() => env.restore());
 
   it("a reply that finishes while the panel is closed puts a badge and a preview on the launcher, and is announced", async () => {
     env = setup();
-    // Opened once (a launcher never opened connects to nothing), then closed.
-    const { el, threadId } = await mountWithThread(env, [["Q", "A"]], "launcher open");
-    el.open = false;
-    await settle(el);
-    const { streamId } = env.backend.seedActiveReply(threadId, "Another question");
-    env.backend.persist(streamId, "**Yes**: you can export your notes as Markdown.");
-    env.backend.finish(streamId);
+    const el = await replyFinishedWhileClosed(env, "**Yes**: you can export your notes as Markdown.");
     await until(() => $(el, "[part=unread]") !== null);
     expect($(el, "[part=unread]")!.textContent).to.equal("1");
     expect($(el, "[part=launcher]")!.getAttribute("aria-label")).to.equal("Open chat, 1 unread");
@@ -356,12 +367,10 @@ describe("unread replies and persistence", () => {
 
   it("a long unread reply's preview shows two whole lines, with no third one peeking into its padding", async () => {
     env = setup();
-    const { el, threadId } = await mountWithThread(env, [["Q", "A"]], "launcher open");
-    el.open = false;
-    await settle(el);
-    const { streamId } = env.backend.seedActiveReply(threadId, "Another question");
-    env.backend.persist(streamId, "You can export your notes as Markdown, PDF or HTML from the menu. ".repeat(6));
-    env.backend.finish(streamId);
+    const el = await replyFinishedWhileClosed(
+      env,
+      "You can export your notes as Markdown, PDF or HTML from the menu. ".repeat(6),
+    );
     await until(() => $(el, "[part=unread-preview]") !== null);
     const preview = $<HTMLElement>(el, "[part=unread-preview]")!;
     const box = preview.getBoundingClientRect();
