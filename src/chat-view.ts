@@ -212,7 +212,7 @@ export class ChatView {
     if (client) {
       this.session.restore(url);
     } else {
-      this.conversation.abort();
+      // Also aborts a reply being driven: the client it streams for is closing.
       this.conversation.setTarget(null);
     }
     this.connection.setClient(client);

@@ -199,7 +199,11 @@ export class ConversationController implements ReactiveController {
     void this._driver.drive(request);
   }
 
-  /** Stops reading the driven reply's body (it still shows through the subscription). */
+  /**
+   * Stops reading the driven reply's body now, for a host about to leave the thread (`setTarget`
+   * aborts too, but only at the next update). The reply is not followed instead: it stays marked
+   * as driven until the target changes.
+   */
   abort(): void {
     this._driver.abort();
   }

@@ -41,13 +41,13 @@ export class EarlierController implements ReactiveController {
   };
 
   hostUpdated(): void {
-    const sentinel = this._scroller()?.querySelector(".earlier") ?? null;
+    const root = this._scroller();
+    const sentinel = root?.querySelector(".earlier") ?? null;
     if (sentinel === this._sentinel) return;
     this._observer?.disconnect();
     this._observer = undefined;
     this._sentinel = sentinel;
     this._visible = false;
-    const root = this._scroller();
     if (!sentinel || !root) return;
     this._observer = new IntersectionObserver(
       (entries) => {

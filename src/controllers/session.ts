@@ -63,11 +63,17 @@ export class SessionController {
     return !this._host.observerToken && threadId !== null && threadId === this._session?.threadId;
   }
 
-  /** The next send starts a new thread; the token is kept, so earlier threads stay the visitor's. */
+  /**
+   * The next send starts a new thread; the token is kept, so earlier threads stay the visitor's.
+   * Written to storage even before the session was restored (a launcher not opened yet has no
+   * client): otherwise connecting later would restore the thread the visitor left.
+   */
   forgetThread(): void {
-    if (!this._session) return;
-    this._session = { ...this._session, threadId: null };
-    saveSession(this._host.convexUrl, this._host.effectiveSiteUrl, this._session);
+    const host = this._host;
+    const session = this._session ?? loadSession(host.convexUrl, host.effectiveSiteUrl);
+    if (!session) return;
+    this._session = { ...session, threadId: null };
+    saveSession(host.convexUrl, host.effectiveSiteUrl, this._session);
   }
 
   /** The pending prompt still needs its own bubble: the transcript does not show it yet. */

@@ -36,8 +36,9 @@ export class MarkdownStream {
   private _tail: HTMLElement | null = null;
   private _linksKey = "";
 
-  constructor(opts: MarkdownOptions = {}) {
-    this._renderer = new MarkdownRenderer(opts);
+  /** `opts`, or a renderer to share: it is stateless between calls, so one serves every reply with the same options. */
+  constructor(opts: MarkdownOptions | MarkdownRenderer = {}) {
+    this._renderer = opts instanceof MarkdownRenderer ? opts : new MarkdownRenderer(opts);
   }
 
   get blocks(): HTMLElement[] {

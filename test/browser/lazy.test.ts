@@ -53,6 +53,23 @@ describe("a launcher the visitor has not opened", () => {
     expect(env.backend.subscriptions("config:get")).to.have.length(1);
   });
 
+  it("newConversation() while closed is kept: opening shows no stored thread, and the token stays", async () => {
+    const token = "visitor-token";
+    const threadId = env.backend.seedThread(token, [["Where is my order?", "It shipped yesterday."]]);
+    const key = storageKey(env.url, deriveSiteUrl(env.url));
+    localStorage.setItem(key, JSON.stringify({ threadId, token }));
+    const el = await mount(env.url, "launcher");
+    el.newConversation();
+    await until(() => JSON.parse(localStorage.getItem(key)!).threadId === null);
+    expect(env.backend.clientsMade).to.equal(0);
+    $<HTMLButtonElement>(el, "[part=launcher]")!.click();
+    await until(() => $(el, ".empty") !== null);
+    await sleep(50);
+    await settle(el);
+    expect(el.thread).to.equal(null);
+    expect(JSON.parse(localStorage.getItem(key)!)).to.deep.equal({ threadId: null, token });
+  });
+
   it("connects when a prompt is sent from script while closed", async () => {
     const body = controlledBody();
     env.restore();
