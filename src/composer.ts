@@ -32,7 +32,7 @@ export type ComposerState = {
 
 const count = (n: number): string => n.toLocaleString("en-US");
 
-export function composerState(input: ComposerInput, strings: ChatStrings): ComposerState {
+function composerState(input: ComposerInput, strings: ChatStrings): ComposerState {
   const { text, limit } = input;
   const over = limit > 0 && text.length > limit;
   const counter =

@@ -13,7 +13,7 @@ export type HandOff = {
   chatView?: typeof import("./chat-view.js");
 };
 
-export const HAND_OFF_KEY = Symbol.for("ai-chat-stream.hand-off");
+const HAND_OFF_KEY = Symbol.for("ai-chat-stream.hand-off");
 
 type WithHandOff = { [HAND_OFF_KEY]?: HandOff };
 

@@ -7,7 +7,7 @@ import { handOff } from "./hand-off.js";
 
 type ChatModule = typeof import("./chat-view.js");
 
-export const CHAT_SCRIPT = "ai-chat-stream.chat.js";
+const CHAT_SCRIPT = "ai-chat-stream.chat.js";
 
 // Only set while the loader's own code runs, so it is read once, now.
 const loader = document.currentScript as HTMLScriptElement | null;

@@ -5,7 +5,7 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 
 /** The `lang` of the closest element (itself included) that has one, across shadow roots; `undefined` if none. */
-export function closestLang(element: Element): string | undefined {
+function closestLang(element: Element): string | undefined {
   let node: Element | null = element;
   while (node) {
     const withLang: Element | null = node.closest("[lang]");

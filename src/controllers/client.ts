@@ -25,7 +25,7 @@ export interface ClientOptions {
 }
 
 /** A closed launcher keeps its connection this long after its last reply ended. */
-export const IDLE_DISCONNECT_MS = 30_000;
+const IDLE_DISCONNECT_MS = 30_000;
 
 export class ClientController implements ReactiveController {
   /** The shared client for `url`, or null (no URL, not connected, or the URL was refused). */

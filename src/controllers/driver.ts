@@ -10,7 +10,7 @@ import { isServerErrorCode, type ChatErrorInfo, type ErrorCode } from "../api.js
 /** POSTs answered 429 or 503 are sent again: at most this many attempts in all... */
 export const POST_ATTEMPTS = 3;
 /** ...waiting at most this long in all (a longer `Retry-After` is not waited for: the error shows). */
-export const POST_RETRY_BUDGET_MS = 10_000;
+const POST_RETRY_BUDGET_MS = 10_000;
 /** Without `Retry-After`: 0.5 s, then 1 s, ... (plus up to 25% jitter, so refused pages spread out). */
 const RETRY_BASE_MS = 500;
 

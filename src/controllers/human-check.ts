@@ -8,7 +8,7 @@ import type { ReactiveController, ReactiveControllerHost } from "lit";
 import type { ChatErrorInfo } from "../api.js";
 import { readHttpError } from "./driver.js";
 
-export const TURNSTILE_SCRIPT_URL = "https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit";
+const TURNSTILE_SCRIPT_URL = "https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit";
 
 /** The part of Turnstile's global API used here (developers.cloudflare.com/turnstile, client-side rendering). */
 export interface Turnstile {

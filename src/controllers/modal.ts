@@ -5,7 +5,7 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 
 /** Matches the stylesheet's full-screen panel breakpoint. */
-export const SMALL_SCREEN = "(max-width: 480px)";
+const SMALL_SCREEN = "(max-width: 480px)";
 
 export interface ModalOptions {
   /** The panel, when it is a dialog (launcher mode). */

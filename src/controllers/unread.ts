@@ -30,7 +30,7 @@ export class UnreadController {
 }
 
 /** Plain words from the start of a Markdown reply: no syntax characters, one line. */
-export function previewOf(text: string): string {
+function previewOf(text: string): string {
   const plain = text
     .replace(/```[\s\S]*?(```|$)/g, " ")
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")

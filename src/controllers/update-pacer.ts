@@ -6,7 +6,7 @@
 import type { ReactiveControllerHost } from "lit";
 
 /** How often a hidden page renders a growing reply (it paints no frames to pace it). */
-export const HIDDEN_UPDATE_MS = 250;
+const HIDDEN_UPDATE_MS = 250;
 
 export class UpdatePacer {
   /** Cancels the frame (or hidden-page timer) that is armed, if any. */
