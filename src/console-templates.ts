@@ -2,6 +2,7 @@
 // The element (ai-chat-console.ts) owns the state and the events; these only draw them.
 import { html, nothing, type TemplateResult } from "lit";
 import type { ThreadView } from "./api.js";
+import { fullDate } from "./relative-age.js";
 import type { ConsoleStrings } from "./strings.js";
 
 export type SignInFormState = {
@@ -64,7 +65,6 @@ export function threadRow(t: ThreadView, strings: ConsoleStrings, row: ThreadRow
       : t.status === "error"
         ? strings.statusError
         : strings.statusIdle;
-  const at = new Date(t.lastMessageAt);
   return html`<li>
       <button
         part=${row.selected ? "thread selected" : "thread"}
@@ -77,7 +77,7 @@ export function threadRow(t: ThreadView, strings: ConsoleStrings, row: ThreadRow
         <span class="row-title">${t.title || strings.untitled}</span>
         <span class="row-meta">
           <span part="status ${t.status}" class="status ${t.status}">${label}</span>
-          <time datetime=${at.toISOString()} title=${at.toLocaleString(row.locale)}>${row.age}</time>
+          <time datetime=${new Date(t.lastMessageAt).toISOString()} title=${fullDate(t.lastMessageAt, row.locale)}>${row.age}</time>
         </span>
       </button>
     </li>`;

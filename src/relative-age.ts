@@ -1,8 +1,9 @@
-// How the console writes a thread's last activity: "just now", "5 minutes ago", "yesterday".
-// Pure: the time, the clock's `now` and the locale in, the phrase out. One
-// `Intl.RelativeTimeFormat` per locale is kept, since a long list formats one age per row on
-// every tick of the clock.
+// How the console writes a thread's last activity: "just now", "5 minutes ago", "yesterday",
+// and the full date and time under it. Pure: the time, the clock's `now` and the locale in, the
+// text out. One formatter of each kind per locale is kept, since a long list formats every row
+// on every tick of the clock.
 const formatters = new Map<string, Intl.RelativeTimeFormat>();
+const dateFormatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(locale: string | undefined): Intl.RelativeTimeFormat {
   const key = locale ?? "";
@@ -12,6 +13,26 @@ function formatter(locale: string | undefined): Intl.RelativeTimeFormat {
     formatters.set(key, rtf);
   }
   return rtf;
+}
+
+/** `new Date(at).toLocaleString(locale)`, without building a formatter per call. */
+export function fullDate(at: number, locale: string | undefined): string {
+  const key = locale ?? "";
+  let dtf = dateFormatters.get(key);
+  if (!dtf) {
+    // The fields Date.prototype.toLocaleString shows when given no options.
+    const numeric = "numeric" as const;
+    dtf = new Intl.DateTimeFormat(locale, {
+      year: numeric,
+      month: numeric,
+      day: numeric,
+      hour: numeric,
+      minute: numeric,
+      second: numeric,
+    });
+    dateFormatters.set(key, dtf);
+  }
+  return dtf.format(at);
 }
 
 /** The age of `at` at `now` (ms since the epoch) in `locale`; under 45 s it is `justNow`. */

@@ -10,7 +10,7 @@ import {
   type ConsolePhase,
 } from "../../src/controllers/operator-session.js";
 import { defaultConsoleStrings } from "../../src/strings.js";
-import { relativeAge } from "../../src/relative-age.js";
+import { fullDate, relativeAge } from "../../src/relative-age.js";
 import { until } from "./fake-backend.js";
 import { settle, setup, type Setup } from "./helpers.js";
 
@@ -151,5 +151,13 @@ describe("relativeAge", () => {
   it("writes the age in the locale it is given", () => {
     expect(relativeAge(now - 5 * MINUTE, now, "de", "gerade eben")).to.equal("vor 5 Minuten");
     expect(relativeAge(now - 5 * MINUTE, now, "en", "just now")).to.equal("5 minutes ago");
+  });
+});
+
+describe("fullDate", () => {
+  it("reads as Date.prototype.toLocaleString does, in each locale", () => {
+    const at = Date.UTC(2024, 5, 15, 12, 3, 4);
+    for (const locale of [undefined, "en-US", "de", "ar", "ja"])
+      expect(fullDate(at, locale), String(locale)).to.equal(new Date(at).toLocaleString(locale));
   });
 });
