@@ -25,11 +25,11 @@ import {
 import { assertBudget } from "./lib/budget";
 import { modelConfig } from "./lib/modelConfig";
 import {
+  deleteLease,
   effectiveStatus,
   finalizeReply,
   grantLease,
   lastDelta,
-  leaseOf,
   replyInProgress,
   shortenLease,
   STOP_GRACE_MS,
@@ -267,8 +267,7 @@ export const retry = mutation({
       await ctx.runMutation(components.persistentTextStreaming.lib.deleteStream, { streamId: last.streamId });
       await ctx.scheduler.runAfter(0, internal.threads.purgeDeltas, { streamIds: [last.streamId] });
     }
-    const lease = await leaseOf(ctx, last._id);
-    if (lease) await ctx.db.delete("leases", lease._id);
+    await deleteLease(ctx, last._id);
     await ctx.db.delete("messages", last._id);
     return await insertPendingReply(ctx, thread, caller, charge);
   },

@@ -15,7 +15,7 @@ import {
 import { humanCheckFailed, shareExpiryOutOfRange, sharesRateLimited, tooManyThreads, unauthorized } from "./lib/errors";
 import { consumeShare, getLimits, LIST_DEFAULT, LIST_MAX, NEW_THREAD_TITLE, ORIGIN_MAX_CHARS } from "./lib/limits";
 import { modelConfig } from "./lib/modelConfig";
-import { deleteReplyText, leaseOf, toThreadView } from "./lib/replies";
+import { deleteLease, deleteReplyText, toThreadView } from "./lib/replies";
 import { mintVisitor, turnstileSecret, visitorByHash } from "./lib/visitors";
 import { scheduleExpiry } from "./lib/expiry";
 import { vCreateThreadResult, vShareResult, vShareView, vThreadView } from "./lib/validators";
@@ -159,8 +159,7 @@ export const purgeThread = internalMutation({
         streamIds.push(message.streamId);
         await ctx.runMutation(components.persistentTextStreaming.lib.deleteStream, { streamId: message.streamId });
       }
-      const lease = await leaseOf(ctx, message._id);
-      if (lease) await ctx.db.delete("leases", lease._id);
+      await deleteLease(ctx, message._id);
       await ctx.db.delete("messages", message._id);
     }
     const shares =
