@@ -15,6 +15,7 @@ import { consumeStreamRequest, getLimits } from "./lib/limits";
 import { buildHistory } from "./lib/modelConfig";
 import { appendDelta, componentStatus, endAbandonedReply, finalizeReply, leaseOf, renewLease } from "./lib/replies";
 import { type ChatTurn, isUnfinished, vChatTurn } from "./lib/validators";
+import { visitorByHash } from "./lib/visitors";
 
 /** History is read from at most this many newest messages before the character budget applies. */
 const HISTORY_MESSAGES_MAX = 200;
@@ -38,10 +39,7 @@ export const begin = internalMutation({
   args: { streamId: v.string(), tokenHash: v.string() },
   returns: vBeginResult,
   handler: async (ctx, args) => {
-    const visitor = await ctx.db
-      .query("visitors")
-      .withIndex("by_tokenHash", (q) => q.eq("tokenHash", args.tokenHash))
-      .unique();
+    const visitor = await visitorByHash(ctx, args.tokenHash);
     if (!visitor) return { kind: "unauthorized" as const };
     const wait = await consumeStreamRequest(ctx, args.tokenHash);
     if (wait !== null) return { kind: "rateLimited" as const, retryAfterMs: Math.ceil(wait) };

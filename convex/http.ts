@@ -15,7 +15,7 @@ import { ConvexError } from "convex/values";
 import { httpAction, type ActionCtx } from "./_generated/server";
 import { hashToken } from "./lib/access";
 import { getBudgets } from "./lib/budget";
-import { jsonError, jsonResponse, parseChatRequest } from "./lib/chatRequest";
+import { jsonError, jsonResponse, parseChatRequest, retryAfter } from "./lib/chatRequest";
 import { humanCheckFailed, HTTP_ERRORS } from "./lib/errors";
 import { type FlushOptions, FlushPolicy, flushOptionsFromEnv } from "./lib/flushPolicy";
 import { modelConfig } from "./lib/modelConfig";
@@ -41,12 +41,13 @@ const chatStream = httpAction(async (ctx, request): Promise<Response> => {
       return jsonError(401, "UNAUTHORIZED", HTTP_ERRORS.unknownToken);
     case "notFound":
       return jsonError(404, "NOT_FOUND", HTTP_ERRORS.noSuchStream);
-    case "rateLimited": {
-      const seconds = Math.max(1, Math.ceil(begun.retryAfterMs / 1000));
-      return jsonError(429, "RATE_LIMITED", HTTP_ERRORS.rateLimited(begun.retryAfterMs), {
-        "Retry-After": String(seconds),
-      });
-    }
+    case "rateLimited":
+      return jsonError(
+        429,
+        "RATE_LIMITED",
+        HTTP_ERRORS.rateLimited(begun.retryAfterMs),
+        retryAfter(begun.retryAfterMs),
+      );
     case "alreadyStarted":
       return new Response(null, { status: 205 });
     case "start":
@@ -122,7 +123,7 @@ const createVisitor = httpAction(async (ctx, request): Promise<Response> => {
     // TOO_MANY_VISITORS, with its wait.
     if (!(error instanceof ConvexError)) throw error;
     const data = error.data as { code: string; retryAfterMs: number };
-    return jsonResponse(429, data, { "Retry-After": String(Math.max(1, Math.ceil(data.retryAfterMs / 1000))) });
+    return jsonResponse(429, data, retryAfter(data.retryAfterMs));
   }
 });
 

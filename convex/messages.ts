@@ -25,18 +25,18 @@ import {
 import { assertBudget } from "./lib/budget";
 import { modelConfig } from "./lib/modelConfig";
 import {
+  deleteLease,
   effectiveStatus,
   finalizeReply,
   grantLease,
   lastDelta,
-  leaseOf,
   replyInProgress,
   shortenLease,
   STOP_GRACE_MS,
   toMessageView,
 } from "./lib/replies";
 import { isUnfinished, vMessageView, vSendResult, type MessageStatus, type MessageView } from "./lib/validators";
-import { isEstablished } from "./lib/visitors";
+import { isEstablished, visitorByHash } from "./lib/visitors";
 
 /**
  * The view readers get. A reply the component has expired but the reconciler has not yet
@@ -153,11 +153,7 @@ export const send = mutation({
     if (await replyInProgress(ctx, thread._id)) {
       throw replyStillRunning();
     }
-    const key = visitorKey(caller);
-    if (key === null) throw unauthorized(); // unreachable: write access needs a token or identity
-    await assertBudget(ctx, key);
-    const wait = await consumeMessageBudget(ctx, key, await isEstablished(ctx, caller));
-    if (wait !== null) throw rateLimited(wait);
+    const charge = await chargeNewReply(ctx, caller);
 
     const now = Date.now();
     const userMessageId = await ctx.db.insert("messages", {
@@ -171,32 +167,45 @@ export const send = mutation({
       createdAt: now,
       updatedAt: now,
     });
-    const { assistantMessageId, streamId } = await insertPendingReply(ctx, thread, caller, key, {
+    const { assistantMessageId, streamId } = await insertPendingReply(ctx, thread, caller, charge, {
       title: thread.title === NEW_THREAD_TITLE ? titleFrom(args.prompt) : thread.title,
     });
     return { userMessageId, assistantMessageId, streamId };
   },
 });
 
+/** Who pays for a new reply (`chargeNewReply`), and the caller's visitor row, read once. */
+type Charge = { usageKey: string; visitor: Doc<"visitors"> | null };
+
+/**
+ * What `send` and `retry` charge before a new reply: the caller's daily token budget
+ * (BUDGET_EXHAUSTED) and one message of its rate limit (RATE_LIMITED).
+ */
+async function chargeNewReply(ctx: MutationCtx, caller: Caller): Promise<Charge> {
+  const usageKey = visitorKey(caller);
+  if (usageKey === null) throw unauthorized(); // unreachable: write access needs a token or identity
+  await assertBudget(ctx, usageKey);
+  const visitor = caller.tokenHash === null ? null : await visitorByHash(ctx, caller.tokenHash);
+  const wait = await consumeMessageBudget(ctx, usageKey, isEstablished(caller, visitor));
+  if (wait !== null) throw rateLimited(wait);
+  return { usageKey, visitor };
+}
+
 /**
  * A pending assistant reply with a new component stream, which the caller's token may drive,
- * charged to `usageKey`'s budget, and the thread marked as streaming.
+ * charged to `charge.usageKey`'s budget, and the thread marked as streaming.
  */
 async function insertPendingReply(
   ctx: MutationCtx,
   thread: Doc<"threads">,
   caller: Caller,
-  usageKey: string,
+  { usageKey, visitor }: Charge,
   threadPatch: Partial<Doc<"threads">> = {},
 ): Promise<{ assistantMessageId: Id<"messages">; streamId: string }> {
   const driverHash = caller.tokenHash ?? undefined;
-  if (driverHash !== undefined) {
-    // A signed-in visitor on another device drives with that device's token: make it known.
-    const known = await ctx.db
-      .query("visitors")
-      .withIndex("by_tokenHash", (q) => q.eq("tokenHash", driverHash))
-      .unique();
-    if (!known) await ctx.db.insert("visitors", { tokenHash: driverHash, threadCount: 0 });
+  // A signed-in visitor on another device drives with that device's token: make it known.
+  if (driverHash !== undefined && visitor === null) {
+    await ctx.db.insert("visitors", { tokenHash: driverHash, threadCount: 0 });
   }
   const model = modelConfig().model;
   const now = Date.now();
@@ -252,20 +261,15 @@ export const retry = mutation({
       throw notLastReply();
     }
     if (!RETRYABLE.has(last.status)) throw notRetryable(last.status);
-    const key = visitorKey(caller);
-    if (key === null) throw unauthorized(); // unreachable: write access needs a token or identity
-    await assertBudget(ctx, key);
-    const wait = await consumeMessageBudget(ctx, key, await isEstablished(ctx, caller));
-    if (wait !== null) throw rateLimited(wait);
+    const charge = await chargeNewReply(ctx, caller);
 
     if (last.streamId !== null) {
       await ctx.runMutation(components.persistentTextStreaming.lib.deleteStream, { streamId: last.streamId });
       await ctx.scheduler.runAfter(0, internal.threads.purgeDeltas, { streamIds: [last.streamId] });
     }
-    const lease = await leaseOf(ctx, last._id);
-    if (lease) await ctx.db.delete("leases", lease._id);
+    await deleteLease(ctx, last._id);
     await ctx.db.delete("messages", last._id);
-    return await insertPendingReply(ctx, thread, caller, key);
+    return await insertPendingReply(ctx, thread, caller, charge);
   },
 });
 

@@ -15,8 +15,8 @@ import {
 import { humanCheckFailed, shareExpiryOutOfRange, sharesRateLimited, tooManyThreads, unauthorized } from "./lib/errors";
 import { consumeShare, getLimits, LIST_DEFAULT, LIST_MAX, NEW_THREAD_TITLE, ORIGIN_MAX_CHARS } from "./lib/limits";
 import { modelConfig } from "./lib/modelConfig";
-import { deleteReplyText, leaseOf, toThreadView } from "./lib/replies";
-import { mintVisitor, turnstileSecret } from "./lib/visitors";
+import { deleteLease, deleteReplyText, toThreadView } from "./lib/replies";
+import { mintVisitor, turnstileSecret, visitorByHash } from "./lib/visitors";
 import { scheduleExpiry } from "./lib/expiry";
 import { vCreateThreadResult, vShareResult, vShareView, vThreadView } from "./lib/validators";
 
@@ -37,10 +37,7 @@ export const create = mutation({
     const token = args.token ?? (await mintVisitor(ctx));
     const tokenHash = await hashToken(token);
     const limit = getLimits().threadsPerVisitor;
-    const visitor = await ctx.db
-      .query("visitors")
-      .withIndex("by_tokenHash", (q) => q.eq("tokenHash", tokenHash))
-      .unique();
+    const visitor = await visitorByHash(ctx, tokenHash);
     // Only tokens this deployment issued: a client cannot choose its own.
     if (!visitor) throw unauthorized();
     if (visitor.threadCount >= limit) {
@@ -132,10 +129,7 @@ export const remove = mutation({
   handler: async (ctx, args): Promise<null> => {
     const { thread } = await authorizeThread(ctx, args.threadId, args.token, "write");
     if (thread.visitorHash !== undefined) {
-      const owner = await ctx.db
-        .query("visitors")
-        .withIndex("by_tokenHash", (q) => q.eq("tokenHash", thread.visitorHash!))
-        .unique();
+      const owner = await visitorByHash(ctx, thread.visitorHash);
       if (owner) await ctx.db.patch("visitors", owner._id, { threadCount: Math.max(0, owner.threadCount - 1) });
     }
     await ctx.db.delete("threads", thread._id);
@@ -165,8 +159,7 @@ export const purgeThread = internalMutation({
         streamIds.push(message.streamId);
         await ctx.runMutation(components.persistentTextStreaming.lib.deleteStream, { streamId: message.streamId });
       }
-      const lease = await leaseOf(ctx, message._id);
-      if (lease) await ctx.db.delete("leases", lease._id);
+      await deleteLease(ctx, message._id);
       await ctx.db.delete("messages", message._id);
     }
     const shares =

@@ -51,26 +51,11 @@ function utf8Length(s: string): number {
   return Buffer.byteLength(s, "utf8");
 }
 
-/** First unpaired surrogate's index, or -1 (JS strings may hold them; Convex strings cannot). */
-function unpairedSurrogate(s: string): number {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const next = s.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        i++;
-        continue;
-      }
-      return i;
-    }
-    if (c >= 0xdc00 && c <= 0xdfff) return i;
-  }
-  return -1;
-}
-
 function checkString(s: string) {
   // crates/isolate/src/helpers.rs to_rust_string: unpaired surrogates fail the UTF-8 check.
-  if (unpairedSurrogate(s) !== -1) {
+  // Native isWellFormed, not a charCodeAt loop: this sees every string of every argument,
+  // return value and written document.
+  if (!s.isWellFormed()) {
     throw new LimitError(
       "InvalidUnicode",
       `String contains an unpaired surrogate (${JSON.stringify(s.slice(0, 32))}...): Convex strings must be valid Unicode. See ${LIMITS_URL}`,

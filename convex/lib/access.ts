@@ -66,21 +66,25 @@ function hasOperatorRole(identity: UserIdentity | null): boolean {
  */
 export type Caller = {
   identity: UserIdentity | null;
-  /** The token's hash when it is token-shaped (visitor and observer tokens), else null. */
+  /** The token's hash when it is token-shaped (visitor, observer and operator-session tokens), else null. */
   tokenHash: string | null;
-  operator: boolean;
 };
 
 export async function caller(ctx: ReadCtx, token: string | undefined): Promise<Caller> {
   const identity = await ctx.auth.getUserIdentity();
   const hash = isTokenShaped(token) ? await hashToken(token) : null;
-  const operator = hasOperatorRole(identity) || (hash !== null && (await liveSession(ctx, hash)) !== null);
-  return { identity, tokenHash: hash, operator };
+  return { identity, tokenHash: hash };
+}
+
+/** Whether the caller holds a live operator session (one index read). */
+async function hasOperatorSession(ctx: ReadCtx, who: Caller): Promise<boolean> {
+  return who.tokenHash !== null && (await liveSession(ctx, who.tokenHash)) !== null;
 }
 
 /** Throws UNAUTHORIZED unless the caller is an operator. */
 export async function authorizeOperator(ctx: ReadCtx, token: string | undefined): Promise<void> {
-  if (!(await caller(ctx, token)).operator) throw unauthorized();
+  const who = await caller(ctx, token);
+  if (!hasOperatorRole(who.identity) && !(await hasOperatorSession(ctx, who))) throw unauthorized();
 }
 
 /** Observer tokens expire after 30 days unless shared with another `expiresInMs`. */
@@ -91,12 +95,17 @@ export function shareExpiry(share: Doc<"observerTokens">): number {
 
 /** How the caller may use this thread, or null. Operator wins over visitor over observer. */
 async function threadAccess(ctx: ReadCtx, thread: Doc<"threads">, who: Caller): Promise<Access | null> {
-  if (who.operator) return "operator";
+  if (hasOperatorRole(who.identity)) return "operator";
+  // The owner's token is checked before the session lookup, which every messages:live and
+  // streams:tail run would otherwise pay: no live session's hash is a thread's visitorHash
+  // (threads:create takes only minted visitor tokens; a session token is minted apart, and
+  // becomes a visitor token, through a send, only once it is no longer a live session).
+  if (who.tokenHash !== null && thread.visitorHash === who.tokenHash) return "visitor";
+  if (await hasOperatorSession(ctx, who)) return "operator";
   if (who.identity && thread.userId !== undefined && thread.userId === who.identity.tokenIdentifier) {
     return "visitor";
   }
   if (who.tokenHash === null) return null;
-  if (thread.visitorHash !== undefined && thread.visitorHash === who.tokenHash) return "visitor";
   const observer = await ctx.db
     .query("observerTokens")
     .withIndex("by_tokenHash", (q) => q.eq("tokenHash", who.tokenHash!))

@@ -14,6 +14,7 @@
 import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { budgetExhausted } from "./errors";
+import { visitorByHash } from "./visitors";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** The `tokenUsage` key of the deployment-wide row. */
@@ -89,10 +90,7 @@ export async function chargeReply(ctx: MutationCtx, message: Doc<"messages">, to
     if (message.usageKey !== undefined) await addUsage(ctx, day, message.usageKey, tokens);
   }
   if (message.driverHash !== undefined) {
-    const visitor = await ctx.db
-      .query("visitors")
-      .withIndex("by_tokenHash", (q) => q.eq("tokenHash", message.driverHash!))
-      .unique();
+    const visitor = await visitorByHash(ctx, message.driverHash);
     if (visitor && !visitor.established) await ctx.db.patch("visitors", visitor._id, { established: true });
   }
 }

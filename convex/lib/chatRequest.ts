@@ -14,6 +14,11 @@ export function jsonResponse(status: number, body: object, headers: Record<strin
   return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
 }
 
+/** The `Retry-After` header (whole seconds, at least 1) for a refusal that says to wait `ms`. */
+export function retryAfter(ms: number): Record<string, string> {
+  return { "Retry-After": String(Math.max(1, Math.ceil(ms / 1000))) };
+}
+
 export function jsonError(status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}) {
   return jsonResponse(status, { code, message }, headers);
 }

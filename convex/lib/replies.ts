@@ -168,6 +168,12 @@ export async function leaseOf(ctx: ReadCtx, messageId: Id<"messages">): Promise<
     .unique();
 }
 
+/** Deletes a reply's lease, if it has one (1 read, ≤ 1 write). */
+export async function deleteLease(ctx: MutationCtx, messageId: Id<"messages">): Promise<void> {
+  const lease = await leaseOf(ctx, messageId);
+  if (lease !== null) await ctx.db.delete("leases", lease._id);
+}
+
 /**
  * A new reply's lease, and the scheduled check that ends the reply once the lease lapses (it
  * reschedules itself while the lease is renewed), so observers see the end without anyone sending.
@@ -238,8 +244,7 @@ export async function finalizeReply(
   const text = message.streamId ? await persistedText(ctx, message.streamId) : "";
   await ctx.db.patch("messages", message._id, { status, text, error, updatedAt: now });
   if (message.streamId) await deleteReplyText(ctx, message.streamId);
-  const lease = await leaseOf(ctx, message._id);
-  if (lease !== null) await ctx.db.delete("leases", lease._id);
+  await deleteLease(ctx, message._id);
   const thread = await ctx.db.get("threads", message.threadId);
   if (thread) {
     await ctx.db.patch("threads", thread._id, {

@@ -8,7 +8,8 @@
  * - TURNSTILE_SECRET_KEY set: tokens are minted only by `POST /visitors` with a Turnstile token
  *   the deployment verified with siteverify (TURNSTILE_VERIFY_URL overrides the endpoint for tests).
  */
-import type { MutationCtx } from "../_generated/server";
+import type { Doc } from "../_generated/dataModel";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { hashToken, newToken, type Caller } from "./access";
 import { jsonError, readBodyCapped } from "./chatRequest";
 import { HTTP_ERRORS, tooManyVisitors } from "./errors";
@@ -33,15 +34,20 @@ export async function mintVisitor(ctx: MutationCtx): Promise<string> {
   return token;
 }
 
-/** Visitors who already had a reply (and signed-in identities) draw on the reserved share of sends. */
-export async function isEstablished(ctx: MutationCtx, who: Caller): Promise<boolean> {
-  if (who.identity) return true;
-  if (who.tokenHash === null) return false;
-  const visitor = await ctx.db
+/** The issued visitor token with this hash, or null. */
+export async function visitorByHash(ctx: QueryCtx | MutationCtx, tokenHash: string): Promise<Doc<"visitors"> | null> {
+  return await ctx.db
     .query("visitors")
-    .withIndex("by_tokenHash", (q) => q.eq("tokenHash", who.tokenHash!))
+    .withIndex("by_tokenHash", (q) => q.eq("tokenHash", tokenHash))
     .unique();
-  return visitor?.established === true;
+}
+
+/**
+ * Visitors who already had a reply (and signed-in identities) draw on the reserved share of sends.
+ * `visitor` is the caller's token's row (`visitorByHash`), or null.
+ */
+export function isEstablished(who: Caller, visitor: Doc<"visitors"> | null): boolean {
+  return who.identity !== null || visitor?.established === true;
 }
 
 /** `POST /visitors`' body: the Turnstile token (anything, checked by siteverify), or the refusal to send back. */
