@@ -7,15 +7,18 @@
  */
 import { v } from "convex/values";
 import { components, internal } from "./_generated/api";
-import { internalMutation } from "./_generated/server";
-import { messageByStream } from "./lib/access";
+import type { Doc, Id } from "./_generated/dataModel";
+import { internalMutation, type MutationCtx } from "./_generated/server";
+import { authorizeThreadAs, type Caller, hashToken, messageByStream } from "./lib/access";
+import { humanCheckFailed } from "./lib/errors";
+import { createThread, retryLastReply, sendPrompt } from "./lib/sending";
 import { chargeReply } from "./lib/budget";
 import { REPLY_ERRORS } from "./lib/errors";
 import { consumeStreamRequest, getLimits } from "./lib/limits";
 import { buildHistory } from "./lib/modelConfig";
 import { appendDelta, componentStatus, endAbandonedReply, finalizeReply, leaseOf, renewLease } from "./lib/replies";
-import { type ChatTurn, isUnfinished, vChatTurn } from "./lib/validators";
-import { visitorByHash } from "./lib/visitors";
+import { type ChatTurn, isUnfinished, vChatReplyHeader, vChatTurn } from "./lib/validators";
+import { mintVisitor, turnstileSecret, visitorByHash } from "./lib/visitors";
 
 /** History is read from at most this many newest messages before the character budget applies. */
 const HISTORY_MESSAGES_MAX = 200;
@@ -52,29 +55,101 @@ export const begin = internalMutation({
 
     const status = await componentStatus(ctx, args.streamId);
     if (status !== "pending" || message.status !== "pending") return { kind: "alreadyStarted" as const };
-    await ctx.runMutation(components.persistentTextStreaming.lib.setStreamStatus, {
-      streamId: args.streamId,
-      status: "streaming",
-    });
-    await ctx.db.patch("messages", message._id, { status: "streaming", updatedAt: Date.now() });
-    await renewLease(ctx, message._id);
+    return { kind: "start" as const, messageId: message._id, messages: await beginReply(ctx, message) };
+  },
+});
 
-    const earlier = await ctx.db
-      .query("messages")
-      .withIndex("by_threadId", (q) => q.eq("threadId", thread._id))
-      .order("desc")
-      .take(HISTORY_MESSAGES_MAX);
-    const turns: ChatTurn[] = earlier
-      .reverse()
-      .filter((m) => m._id !== message._id && (m.role === "user" || m.status === "done" || m.status === "stopped"))
-      .map((m) => ({ role: m.role, content: m.text }));
+/**
+ * The one-request path, `POST /chat-stream {prompt}` or `{retry}`: in one transaction, mints the
+ * visitor when the request carries no token (after the action's Turnstile check, when that is on),
+ * creates the thread when it names none, stores the prompt and a pending reply (or replaces the
+ * failed last reply), and begins it as `begin` does. Throws the ConvexErrors of `threads:create`,
+ * `messages:send` and `messages:retry`, with their codes; then nothing is stored.
+ * Worst case: `threads:create` + `messages:send` + `begin` (≈ 300 documents read, ≈ 20 written).
+ */
+export const start = internalMutation({
+  args: {
+    /** The visitor token's hash; absent: mint a new visitor. */
+    tokenHash: v.optional(v.string()),
+    /** The action verified a Turnstile token (only then may it mint with Turnstile on). */
+    humanChecked: v.boolean(),
+    threadId: v.optional(v.string()),
+    /** The page's Origin, kept on a new thread for the console. */
+    origin: v.optional(v.string()),
+    request: v.union(
+      v.object({ kind: v.literal("send"), prompt: v.string() }),
+      v.object({ kind: v.literal("retry"), messageId: v.string() }),
+    ),
+  },
+  returns: v.object({
+    reply: vChatReplyHeader,
+    messageId: v.id("messages"),
+    messages: v.array(vChatTurn),
+  }),
+  handler: async (ctx, args) => {
+    const identity = await ctx.auth.getUserIdentity();
+    let token: string | undefined;
+    let tokenHash = args.tokenHash;
+    if (tokenHash === undefined) {
+      if (turnstileSecret() !== null && !args.humanChecked) throw humanCheckFailed("missing");
+      token = await mintVisitor(ctx);
+      tokenHash = await hashToken(token);
+    }
+    const who: Caller = { identity, tokenHash };
+    let thread: Doc<"threads">;
+    if (args.threadId === undefined) {
+      const threadId = await createThread(ctx, tokenHash, identity, args.origin);
+      thread = (await ctx.db.get("threads", threadId))!;
+    } else {
+      thread = (await authorizeThreadAs(ctx, args.threadId, who, "write")).thread;
+    }
+    let userMessageId: string | undefined;
+    let created: { assistantMessageId: Id<"messages">; streamId: string };
+    if (args.request.kind === "send") {
+      const sent = await sendPrompt(ctx, thread, who, args.request.prompt);
+      userMessageId = sent.userMessageId;
+      created = sent;
+    } else {
+      created = await retryLastReply(ctx, thread, who, args.request.messageId);
+    }
+    const message = (await ctx.db.get("messages", created.assistantMessageId))!;
     return {
-      kind: "start" as const,
+      reply: {
+        threadId: thread._id,
+        ...(userMessageId !== undefined ? { userMessageId } : {}),
+        assistantMessageId: created.assistantMessageId,
+        streamId: created.streamId,
+        ...(token !== undefined ? { token } : {}),
+      },
       messageId: message._id,
-      messages: buildHistory(turns, getLimits().historyChars),
+      messages: await beginReply(ctx, message),
     };
   },
 });
+
+/**
+ * Moves a pending reply to `streaming` (the component's stream too), renews its lease, and
+ * returns the conversation the model should see: at most the newest 200 messages, then the
+ * character budget.
+ */
+async function beginReply(ctx: MutationCtx, message: Doc<"messages">): Promise<ChatTurn[]> {
+  await ctx.runMutation(components.persistentTextStreaming.lib.setStreamStatus, {
+    streamId: message.streamId!,
+    status: "streaming",
+  });
+  await ctx.db.patch("messages", message._id, { status: "streaming", updatedAt: Date.now() });
+  await renewLease(ctx, message._id);
+  const earlier = await ctx.db
+    .query("messages")
+    .withIndex("by_threadId", (q) => q.eq("threadId", message.threadId))
+    .order("desc")
+    .take(HISTORY_MESSAGES_MAX);
+  const turns: ChatTurn[] = earlier
+    .reverse()
+    .filter((m) => m._id !== message._id && (m.role === "user" || m.status === "done" || m.status === "stopped"))
+    .map((m) => ({ role: m.role, content: m.text }));
+  return buildHistory(turns, getLimits().historyChars);
+}
 
 /**
  * One flush: the same text to the component's chunks and to our deltas, and the reply's lease

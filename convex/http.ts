@@ -1,6 +1,7 @@
 /**
- * The HTTP routes: POST /chat-stream drives one reply. The action parses the request
- * (`lib/chatRequest.ts`), starts the reply with `chat:begin`, and hands it to a `ReplyDriver`
+ * The HTTP routes: POST /chat-stream sends a prompt and drives its reply, in one request (the
+ * contract: `lib/chatProtocol.ts`). The action parses the request (`lib/chatRequest.ts`), stores
+ * and starts the reply with `chat:start` (or, for a reply `messages:send` stored, `chat:begin`), and hands it to a `ReplyDriver`
  * (`lib/replyDriver.ts`), which streams the model's text to the response as it is produced and
  * persists it through `chat:flush` and `chat:finish`. The only module that imports the AI SDK
  * (`lib/models.ts`).
@@ -15,8 +16,10 @@ import { ConvexError } from "convex/values";
 import { httpAction, type ActionCtx } from "./_generated/server";
 import { hashToken } from "./lib/access";
 import { getBudgets } from "./lib/budget";
-import { jsonError, jsonResponse, parseChatRequest, retryAfter } from "./lib/chatRequest";
-import { humanCheckFailed, HTTP_ERRORS } from "./lib/errors";
+import { CHAT_REPLY_HEADER, CHAT_STREAM_PATH } from "./lib/chatProtocol";
+import { type ChatRequest, jsonError, jsonResponse, parseChatRequest, retryAfter } from "./lib/chatRequest";
+import { type ErrorCode, humanCheckFailed, HTTP_ERRORS } from "./lib/errors";
+import { getLimits } from "./lib/limits";
 import { type FlushOptions, FlushPolicy, flushOptionsFromEnv } from "./lib/flushPolicy";
 import { modelConfig } from "./lib/modelConfig";
 import { describeModelError, streamReply } from "./lib/models";
@@ -28,10 +31,11 @@ import { parseVisitorRequest, turnstileSecret, verifyTurnstile } from "./lib/vis
 const chatStream = httpAction(async (ctx, request): Promise<Response> => {
   const foreign = refuseForeignOrigin(request);
   if (foreign) return foreign;
-  const parsed = await parseChatRequest(request);
+  const parsed = await parseChatRequest(request, getLimits().maxPromptChars);
   if ("refusal" in parsed) return parsed.refusal;
   // Before the reply starts: a configuration error (thrown, logged) leaves it pending, not half-written.
   const flushOptions = flushOptionsFromEnv(process.env);
+  if (parsed.mode === "start") return await sendAndStream(ctx, request, parsed, flushOptions);
   const begun = await ctx.runMutation(internal.chat.begin, {
     streamId: parsed.streamId,
     tokenHash: await hashToken(parsed.token),
@@ -59,12 +63,78 @@ const chatStream = httpAction(async (ctx, request): Promise<Response> => {
   }
 });
 
+/**
+ * The one-request path: the visitor (when new, after the Turnstile check when that is on), the
+ * thread (when new), the prompt and the reply are stored and begun in one mutation
+ * (`chat:start`), then the model is called. The ids, and a new visitor's token, go back in the
+ * `X-Chat-Reply` header, ahead of the text. A refusal is the mutation's ConvexError as JSON
+ * `{ code, message, ...details }`, with an HTTP status for its code.
+ */
+async function sendAndStream(
+  ctx: ActionCtx,
+  request: Request,
+  parsed: Extract<ChatRequest, { mode: "start" }>,
+  flushOptions: FlushOptions,
+): Promise<Response> {
+  let humanChecked = false;
+  const secret = parsed.token === null ? turnstileSecret() : null;
+  if (secret !== null) {
+    if (!(await verifyTurnstile(secret, parsed.turnstileToken, clientIp(request)))) {
+      return jsonResponse(403, humanCheckFailed(parsed.turnstileToken === undefined ? "missing" : "refused").data);
+    }
+    humanChecked = true;
+  }
+  const origin = request.headers.get("Origin");
+  let started;
+  try {
+    started = await ctx.runMutation(internal.chat.start, {
+      ...(parsed.token !== null ? { tokenHash: await hashToken(parsed.token) } : {}),
+      humanChecked,
+      ...(parsed.threadId !== undefined ? { threadId: parsed.threadId } : {}),
+      ...(origin && origin !== "null" ? { origin } : {}),
+      request: parsed.request,
+    });
+  } catch (error) {
+    if (!(error instanceof ConvexError)) throw error;
+    return refusalOf(error.data as { code: ErrorCode; retryAfterMs?: number });
+  }
+  return startReply(ctx, started.messageId, started.messages, flushOptions, {
+    [CHAT_REPLY_HEADER]: JSON.stringify(started.reply),
+  });
+}
+
+/** The HTTP status each refusal of `chat:start` answers with. */
+const STATUS_OF: Partial<Record<ErrorCode, number>> = {
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  REPLY_IN_PROGRESS: 409,
+  RATE_LIMITED: 429,
+  TOO_MANY_VISITORS: 429,
+  BUDGET_EXHAUSTED: 429,
+  TOO_MANY_THREADS: 403,
+  HUMAN_CHECK_FAILED: 403,
+  PAYLOAD_TOO_LARGE: 413,
+};
+
+function refusalOf(data: { code: ErrorCode; retryAfterMs?: number }): Response {
+  const wait = typeof data.retryAfterMs === "number" ? retryAfter(data.retryAfterMs) : {};
+  return jsonResponse(STATUS_OF[data.code] ?? 400, data, wait);
+}
+
+/** The client's address as the deployment's edge reports it, for siteverify. */
+function clientIp(request: Request): string | null {
+  return (
+    request.headers.get("CF-Connecting-IP") ?? request.headers.get("X-Forwarded-For")?.split(",")[0]?.trim() ?? null
+  );
+}
+
 /** The 200 response, its body written by a `ReplyDriver` wired to the mutations above. */
 function startReply(
   ctx: ActionCtx,
   messageId: Id<"messages">,
   messages: ChatTurn[],
   flushOptions: FlushOptions,
+  headers: Record<string, string> = {},
 ): Response {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
@@ -95,6 +165,7 @@ function startReply(
       "Content-Type": "text/plain; charset=utf-8",
       "Cache-Control": "no-store",
       "X-Content-Type-Options": "nosniff",
+      ...headers,
     },
   });
 }
@@ -111,9 +182,7 @@ const createVisitor = httpAction(async (ctx, request): Promise<Response> => {
   if ("refusal" in parsed) return parsed.refusal;
   const secret = turnstileSecret();
   if (secret !== null) {
-    const remoteIp =
-      request.headers.get("CF-Connecting-IP") ?? request.headers.get("X-Forwarded-For")?.split(",")[0]?.trim() ?? null;
-    if (!(await verifyTurnstile(secret, parsed.turnstileToken, remoteIp))) {
+    if (!(await verifyTurnstile(secret, parsed.turnstileToken, clientIp(request)))) {
       return jsonResponse(403, humanCheckFailed("refused").data);
     }
   }
@@ -129,16 +198,17 @@ const createVisitor = httpAction(async (ctx, request): Promise<Response> => {
 
 const http = httpRouter();
 
-// Tokens travel in the Authorization header, not cookies, so `*` is a safe default. The
-// handlers refuse a disallowed Origin themselves (403 ORIGIN_NOT_ALLOWED): CORS headers alone
-// would still let the POST run.
+// Tokens travel in the body (or the Authorization header), never in cookies, so `*` is a safe
+// default. The handlers refuse a disallowed Origin themselves (403 ORIGIN_NOT_ALLOWED): CORS
+// headers alone would still let a simple POST run. The widget's POST is CORS-simple and needs no
+// preflight; the preflight below serves clients that send `Authorization` or a JSON content type.
 const cors = corsRouter(http, {
   allowedOrigins: async () => allowedOrigins(),
   allowedHeaders: ["Authorization", "Content-Type"],
-  exposedHeaders: ["Retry-After"],
+  exposedHeaders: ["Retry-After", CHAT_REPLY_HEADER],
 });
 
-cors.route({ path: "/chat-stream", method: "POST", handler: chatStream });
+cors.route({ path: CHAT_STREAM_PATH, method: "POST", handler: chatStream });
 cors.route({ path: "/visitors", method: "POST", handler: createVisitor });
 
 export default http;

@@ -1,42 +1,21 @@
 /** Messages: the transcript, sending a prompt, stopping a reply, generating a failed one again. */
 import { v } from "convex/values";
-import { components, internal } from "./_generated/api";
-import type { Doc, Id } from "./_generated/dataModel";
-import { mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server";
-import { authorizeThread, visitorKey, type Caller } from "./lib/access";
+import { components } from "./_generated/api";
+import type { Doc } from "./_generated/dataModel";
+import { mutation, query, type QueryCtx } from "./_generated/server";
+import { authorizeThread } from "./lib/access";
+import { MESSAGES_LIVE_MAX, MESSAGES_PAGE_CHARS, MESSAGES_PAGE_MAX } from "./lib/limits";
 import {
-  emptyPrompt,
-  notLastReply,
-  notRetryable,
-  promptTooLong,
-  rateLimited,
-  replyStillRunning,
-  unauthorized,
-} from "./lib/errors";
-import {
-  consumeMessageBudget,
-  getLimits,
-  MESSAGES_LIVE_MAX,
-  MESSAGES_PAGE_CHARS,
-  MESSAGES_PAGE_MAX,
-  NEW_THREAD_TITLE,
-  TITLE_MAX_CHARS,
-} from "./lib/limits";
-import { assertBudget } from "./lib/budget";
-import { modelConfig } from "./lib/modelConfig";
-import {
-  deleteLease,
   effectiveStatus,
   finalizeReply,
-  grantLease,
   lastDelta,
   replyInProgress,
   shortenLease,
   STOP_GRACE_MS,
   toMessageView,
 } from "./lib/replies";
-import { isUnfinished, vMessageView, vSendResult, type MessageStatus, type MessageView } from "./lib/validators";
-import { isEstablished, visitorByHash } from "./lib/visitors";
+import { retryLastReply, sendPrompt } from "./lib/sending";
+import { isUnfinished, vMessageView, vSendResult, type MessageView } from "./lib/validators";
 
 /**
  * The view readers get. A reply the component has expired but the reconciler has not yet
@@ -127,14 +106,10 @@ export const live = query({
   },
 });
 
-function titleFrom(prompt: string): string {
-  const line = prompt.trim().split("\n")[0].trim();
-  return line.length > TITLE_MAX_CHARS ? `${line.slice(0, TITLE_MAX_CHARS - 1).trimEnd()}…` : line;
-}
-
 /**
  * Stores the prompt, a pending assistant message and its component stream, atomically.
- * The caller then POSTs `{streamId}` to `/chat-stream` to drive the reply.
+ * The caller then POSTs `{streamId}` to `/chat-stream` to drive the reply. (The widget sends and
+ * drives in one request instead: `POST /chat-stream {prompt}`.)
  * Worst case: ≈ 80 documents read (access, the previous reply finalized if its lease lapsed,
  * rate-limit buckets), ≈ 12 written, 1 function scheduled (the lease check).
  */
@@ -143,101 +118,9 @@ export const send = mutation({
   returns: vSendResult,
   handler: async (ctx, args) => {
     const { thread, caller } = await authorizeThread(ctx, args.threadId, args.token, "write");
-    const limits = getLimits();
-    if (args.prompt.trim().length === 0) {
-      throw emptyPrompt();
-    }
-    if (args.prompt.length > limits.maxPromptChars) {
-      throw promptTooLong(args.prompt.length, limits.maxPromptChars);
-    }
-    if (await replyInProgress(ctx, thread._id)) {
-      throw replyStillRunning();
-    }
-    const charge = await chargeNewReply(ctx, caller);
-
-    const now = Date.now();
-    const userMessageId = await ctx.db.insert("messages", {
-      threadId: thread._id,
-      role: "user",
-      status: "done",
-      text: args.prompt,
-      streamId: null,
-      error: null,
-      model: null,
-      createdAt: now,
-      updatedAt: now,
-    });
-    const { assistantMessageId, streamId } = await insertPendingReply(ctx, thread, caller, charge, {
-      title: thread.title === NEW_THREAD_TITLE ? titleFrom(args.prompt) : thread.title,
-    });
-    return { userMessageId, assistantMessageId, streamId };
+    return await sendPrompt(ctx, thread, caller, args.prompt);
   },
 });
-
-/** Who pays for a new reply (`chargeNewReply`), and the caller's visitor row, read once. */
-type Charge = { usageKey: string; visitor: Doc<"visitors"> | null };
-
-/**
- * What `send` and `retry` charge before a new reply: the caller's daily token budget
- * (BUDGET_EXHAUSTED) and one message of its rate limit (RATE_LIMITED).
- */
-async function chargeNewReply(ctx: MutationCtx, caller: Caller): Promise<Charge> {
-  const usageKey = visitorKey(caller);
-  if (usageKey === null) throw unauthorized(); // unreachable: write access needs a token or identity
-  await assertBudget(ctx, usageKey);
-  const visitor = caller.tokenHash === null ? null : await visitorByHash(ctx, caller.tokenHash);
-  const wait = await consumeMessageBudget(ctx, usageKey, isEstablished(caller, visitor));
-  if (wait !== null) throw rateLimited(wait);
-  return { usageKey, visitor };
-}
-
-/**
- * A pending assistant reply with a new component stream, which the caller's token may drive,
- * charged to `charge.usageKey`'s budget, and the thread marked as streaming.
- */
-async function insertPendingReply(
-  ctx: MutationCtx,
-  thread: Doc<"threads">,
-  caller: Caller,
-  { usageKey, visitor }: Charge,
-  threadPatch: Partial<Doc<"threads">> = {},
-): Promise<{ assistantMessageId: Id<"messages">; streamId: string }> {
-  const driverHash = caller.tokenHash ?? undefined;
-  // A signed-in visitor on another device drives with that device's token: make it known.
-  if (driverHash !== undefined && visitor === null) {
-    await ctx.db.insert("visitors", { tokenHash: driverHash, threadCount: 0 });
-  }
-  const model = modelConfig().model;
-  const now = Date.now();
-  const streamId: string = await ctx.runMutation(components.persistentTextStreaming.lib.createStream, {});
-  const assistantMessageId = await ctx.db.insert("messages", {
-    threadId: thread._id,
-    role: "assistant",
-    status: "pending",
-    text: "",
-    streamId,
-    error: null,
-    model,
-    createdAt: now,
-    updatedAt: now,
-    ...(driverHash ? { driverHash } : {}),
-    usageKey,
-  });
-  // A POST that never lands (page closed, request refused) must not hold the thread.
-  await grantLease(ctx, assistantMessageId);
-  await ctx.db.patch("threads", thread._id, {
-    ...threadPatch,
-    status: "streaming",
-    active: 1,
-    updatedAt: now,
-    lastMessageAt: now,
-    model,
-  });
-  return { assistantMessageId, streamId };
-}
-
-/** Statuses after which the last reply may be generated again. */
-const RETRYABLE: ReadonlySet<MessageStatus> = new Set(["error", "timeout", "stopped"]);
 
 /**
  * Generates the thread's last reply again, in place: the failed, timed-out or stopped reply
@@ -250,26 +133,7 @@ export const retry = mutation({
   returns: v.object({ assistantMessageId: v.string(), streamId: v.string() }),
   handler: async (ctx, args) => {
     const { thread, caller } = await authorizeThread(ctx, args.threadId, args.token, "write");
-    // This also ends a reply whose driver's lease has lapsed, which may then be retried.
-    if (await replyInProgress(ctx, thread._id)) throw replyStillRunning();
-    const [last, prompt] = await ctx.db
-      .query("messages")
-      .withIndex("by_threadId", (q) => q.eq("threadId", thread._id))
-      .order("desc")
-      .take(2);
-    if (!last || last._id !== args.messageId || last.role !== "assistant" || prompt?.role !== "user") {
-      throw notLastReply();
-    }
-    if (!RETRYABLE.has(last.status)) throw notRetryable(last.status);
-    const charge = await chargeNewReply(ctx, caller);
-
-    if (last.streamId !== null) {
-      await ctx.runMutation(components.persistentTextStreaming.lib.deleteStream, { streamId: last.streamId });
-      await ctx.scheduler.runAfter(0, internal.threads.purgeDeltas, { streamIds: [last.streamId] });
-    }
-    await deleteLease(ctx, last._id);
-    await ctx.db.delete("messages", last._id);
-    return await insertPendingReply(ctx, thread, caller, charge);
+    return await retryLastReply(ctx, thread, caller, args.messageId);
   },
 });
 

@@ -12,11 +12,11 @@ import {
   shareExpiry,
   visitorKey,
 } from "./lib/access";
-import { humanCheckFailed, shareExpiryOutOfRange, sharesRateLimited, tooManyThreads, unauthorized } from "./lib/errors";
-import { consumeShare, getLimits, LIST_DEFAULT, LIST_MAX, NEW_THREAD_TITLE, ORIGIN_MAX_CHARS } from "./lib/limits";
-import { modelConfig } from "./lib/modelConfig";
+import { humanCheckFailed, shareExpiryOutOfRange, sharesRateLimited, unauthorized } from "./lib/errors";
+import { consumeShare, LIST_DEFAULT, LIST_MAX } from "./lib/limits";
 import { deleteLease, deleteReplyText, toThreadView } from "./lib/replies";
 import { mintVisitor, turnstileSecret, visitorByHash } from "./lib/visitors";
+import { createThread } from "./lib/sending";
 import { scheduleExpiry } from "./lib/expiry";
 import { vCreateThreadResult, vShareResult, vShareView, vThreadView } from "./lib/validators";
 
@@ -35,31 +35,8 @@ export const create = mutation({
     if (args.token !== undefined && !isTokenShaped(args.token)) throw unauthorized();
     if (args.token === undefined && turnstileSecret() !== null) throw humanCheckFailed("missing");
     const token = args.token ?? (await mintVisitor(ctx));
-    const tokenHash = await hashToken(token);
-    const limit = getLimits().threadsPerVisitor;
-    const visitor = await visitorByHash(ctx, tokenHash);
-    // Only tokens this deployment issued: a client cannot choose its own.
-    if (!visitor) throw unauthorized();
-    if (visitor.threadCount >= limit) {
-      throw tooManyThreads(visitor.threadCount, limit);
-    }
-    await ctx.db.patch("visitors", visitor._id, { threadCount: visitor.threadCount + 1 });
-
     const identity = await ctx.auth.getUserIdentity();
-    const now = Date.now();
-    const origin = args.origin?.trim() ? args.origin.trim().slice(0, ORIGIN_MAX_CHARS) : null;
-    const threadId = await ctx.db.insert("threads", {
-      title: NEW_THREAD_TITLE,
-      status: "idle",
-      active: 0,
-      createdAt: now,
-      updatedAt: now,
-      lastMessageAt: now,
-      origin,
-      model: modelConfig().model,
-      visitorHash: tokenHash,
-      ...(identity ? { userId: identity.tokenIdentifier } : {}),
-    });
+    const threadId = await createThread(ctx, await hashToken(token), identity, args.origin);
     return { threadId, token };
   },
 });

@@ -145,10 +145,19 @@ export async function authorizeThread(
   token: string | undefined,
   need: Need,
 ): Promise<{ thread: Doc<"threads">; access: Access; caller: Caller }> {
+  return await authorizeThreadAs(ctx, threadId, await caller(ctx, token), need);
+}
+
+/** As authorizeThread, for a caller already worked out (the HTTP action hashes the token itself). */
+export async function authorizeThreadAs(
+  ctx: ReadCtx,
+  threadId: string,
+  who: Caller,
+  need: Need,
+): Promise<{ thread: Doc<"threads">; access: Access; caller: Caller }> {
   const id = ctx.db.normalizeId("threads", threadId);
   const thread = id ? await ctx.db.get("threads", id) : null;
   if (!thread) throw unauthorized();
-  const who = await caller(ctx, token);
   const access = await threadAccess(ctx, thread, who);
   if (!access || !ALLOWED[need].includes(access)) throw unauthorized();
   return { thread, access, caller: who };

@@ -7,8 +7,8 @@ import { isTokenShaped } from "./access";
 import { MAX_BODY_BYTES } from "./limits";
 
 const JSON_HEADERS = { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" };
-/** Stream IDs are the component's document IDs; anything longer is not one. */
-const STREAM_ID_MAX_CHARS = 128;
+/** A prompt character takes at most 6 bytes in JSON (`\u0000`; UTF-8 needs at most 3 per UTF-16 unit). */
+const PROMPT_BYTES_PER_CHAR = 6;
 
 export function jsonResponse(status: number, body: object, headers: Record<string, string> = {}) {
   return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
@@ -53,8 +53,35 @@ export async function readBodyCapped(request: Request, limit: number): Promise<s
   return new TextDecoder().decode(bytes);
 }
 
-/** `{"streamId": "..."}` -> the ID, or null for anything else. */
-export function parseStreamId(body: string): string | null {
+/**
+ * What a `POST /chat-stream` asks for:
+ * - `drive`: stream a reply that `messages:send` / `messages:retry` already stored,
+ *   `{"streamId"}` with the visitor token as `Authorization: Bearer` (or `"token"` in the body);
+ * - `start`: the one-request path the widget takes, `{"prompt"}` or `{"retry": messageId}`, with
+ *   `"threadId"` (absent: a new thread), `"token"` (absent: a new visitor, minted by this request)
+ *   and, with Turnstile on, `"turnstileToken"`. Everything is in the body, so the browser sends it as
+ *   a CORS-simple request (`text/plain`, no custom header): no preflight.
+ */
+export type ChatRequest =
+  | { mode: "drive"; token: string; streamId: string }
+  | {
+      mode: "start";
+      token: string | null;
+      threadId?: string;
+      request: { kind: "send"; prompt: string } | { kind: "retry"; messageId: string };
+      turnstileToken?: unknown;
+    };
+
+/** IDs (threads, messages, streams) are Convex document IDs; anything longer is not one. */
+const ID_MAX_CHARS = 128;
+
+function optionalId(value: unknown): string | undefined | null {
+  if (value === undefined) return undefined;
+  return typeof value === "string" && value.length > 0 && value.length <= ID_MAX_CHARS ? value : null;
+}
+
+/** The body's fields as a `ChatRequest`, or null when it is not one (then BAD_REQUEST). */
+export function parseChatBody(body: string, authorization: string | null): ChatRequest | { refusal: Response } | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -62,9 +89,37 @@ export function parseStreamId(body: string): string | null {
     return null;
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return null;
-  const streamId = (parsed as Record<string, unknown>).streamId;
-  if (typeof streamId !== "string" || streamId.length === 0 || streamId.length > STREAM_ID_MAX_CHARS) return null;
-  return streamId;
+  const fields = parsed as Record<string, unknown>;
+  const bodyToken = fields.token;
+  if (bodyToken !== undefined && !isTokenShaped(bodyToken as string)) {
+    return { refusal: jsonError(401, "UNAUTHORIZED", HTTP_ERRORS.unknownToken) };
+  }
+  const token = (bodyToken as string | undefined) ?? bearerToken(authorization);
+  if (fields.streamId !== undefined) {
+    const streamId = optionalId(fields.streamId);
+    if (!streamId) return null;
+    if (token === null) return { refusal: jsonError(401, "UNAUTHORIZED", HTTP_ERRORS.noBearer) };
+    return { mode: "drive", token, streamId };
+  }
+  const threadId = optionalId(fields.threadId);
+  if (threadId === null) return null;
+  let request: Extract<ChatRequest, { mode: "start" }>["request"];
+  if (typeof fields.prompt === "string" && fields.retry === undefined) {
+    request = { kind: "send", prompt: fields.prompt };
+  } else if (fields.prompt === undefined && threadId !== undefined) {
+    const messageId = optionalId(fields.retry);
+    if (!messageId) return null;
+    request = { kind: "retry", messageId };
+  } else {
+    return null;
+  }
+  return {
+    mode: "start",
+    token,
+    ...(threadId !== undefined ? { threadId } : {}),
+    request,
+    ...(fields.turnstileToken !== undefined ? { turnstileToken: fields.turnstileToken } : {}),
+  };
 }
 
 /** The token of `Authorization: Bearer <token>`, when it is token-shaped. */
@@ -73,17 +128,19 @@ export function bearerToken(authorization: string | null): string | null {
   return isTokenShaped(token) ? token : null;
 }
 
-/** A well-formed request's token and stream ID, or the refusal to send back. */
+/**
+ * A well-formed request, or the refusal to send back. The body may be as large as the longest
+ * prompt allowed, escaped (`maxPromptChars`).
+ */
 export async function parseChatRequest(
   request: Request,
-): Promise<{ token: string; streamId: string } | { refusal: Response }> {
-  const body = await readBodyCapped(request, MAX_BODY_BYTES);
+  maxPromptChars: number,
+): Promise<ChatRequest | { refusal: Response }> {
+  const limit = MAX_BODY_BYTES + PROMPT_BYTES_PER_CHAR * maxPromptChars;
+  const body = await readBodyCapped(request, limit);
   if (typeof body !== "string") {
-    return { refusal: jsonError(413, "PAYLOAD_TOO_LARGE", HTTP_ERRORS.bodyTooLarge(body.tooLarge, MAX_BODY_BYTES)) };
+    return { refusal: jsonError(413, "PAYLOAD_TOO_LARGE", HTTP_ERRORS.bodyTooLarge(body.tooLarge, limit)) };
   }
-  const token = bearerToken(request.headers.get("Authorization"));
-  if (token === null) return { refusal: jsonError(401, "UNAUTHORIZED", HTTP_ERRORS.noBearer) };
-  const streamId = parseStreamId(body);
-  if (streamId === null) return { refusal: jsonError(400, "BAD_REQUEST", HTTP_ERRORS.badBody) };
-  return { token, streamId };
+  const parsed = parseChatBody(body, request.headers.get("Authorization"));
+  return parsed ?? { refusal: jsonError(400, "BAD_REQUEST", HTTP_ERRORS.badBody) };
 }

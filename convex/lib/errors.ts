@@ -181,7 +181,7 @@ export const HTTP_ERRORS = {
       ? `request body is over ${formatCount(limit)} bytes; the limit is ${formatCount(limit)}`
       : `request body is ${formatCount(declared)} bytes; the limit is ${formatCount(limit)}`,
   noBearer: "send the visitor token as `Authorization: Bearer <token>`",
-  badBody: 'the body must be JSON like {"streamId": "..."}',
+  badBody: 'the body must be JSON like {"prompt": "...", "threadId": "...", "token": "..."} or {"streamId": "..."}',
   unknownToken: "this visitor token is not known to this deployment",
   noSuchStream: "no stream with that ID belongs to this visitor",
   rateLimited: (retryAfterMs: number) => `Too many requests; try again in ${formatWait(retryAfterMs)}.`,

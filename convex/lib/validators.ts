@@ -120,6 +120,21 @@ export const vSendResult = v.object({
 });
 export type SendResult = Infer<typeof vSendResult>;
 
+/**
+ * What the one-request `POST /chat-stream` answers before the reply's text, in its `X-Chat-Reply`
+ * header (`lib/chatProtocol.ts`): the thread, messages and stream it started and, for a new
+ * visitor, the visitor token it minted (the only copy; we keep its hash).
+ */
+export const vChatReplyHeader = v.object({
+  threadId: v.string(),
+  /** Absent for a retry, which answers the prompt already stored. */
+  userMessageId: v.optional(v.string()),
+  assistantMessageId: v.string(),
+  streamId: v.string(),
+  token: v.optional(v.string()),
+});
+export type ChatReplyHeader = Infer<typeof vChatReplyHeader>;
+
 /** What `threads:create` returns: the visitor token is the only copy (we keep its hash). */
 export const vCreateThreadResult = v.object({ threadId: v.string(), token: v.string() });
 export type CreateThreadResult = Infer<typeof vCreateThreadResult>;

@@ -183,7 +183,9 @@ describe("errors", () => {
     }
   });
 
-  test("413 PAYLOAD_TOO_LARGE over 4 KB, whatever Content-Length claims", async () => {
+  test("413 PAYLOAD_TOO_LARGE over 4 KB plus room for the longest prompt, whatever Content-Length claims", async () => {
+    // 4,096 + 6 bytes (a JSON-escaped character) for each of the 100 prompt characters allowed.
+    setEnv({ MAX_PROMPT_CHARS: "100" });
     const t = setup();
     const { token } = await newThread(t);
     const big = JSON.stringify({ streamId: "x", pad: "y".repeat(5000) });
@@ -191,7 +193,7 @@ describe("errors", () => {
     expect(res.status).toBe(413);
     expect(await errorOf(res)).toEqual({
       code: "PAYLOAD_TOO_LARGE",
-      message: `request body is ${new Intl.NumberFormat("en-US").format(big.length)} bytes; the limit is 4,096`,
+      message: `request body is ${new Intl.NumberFormat("en-US").format(big.length)} bytes; the limit is 4,696`,
     });
     // A Content-Length that understates the body does not get it past the limit.
     const lying = await drive(t, token, big, { "Content-Length": "10" });

@@ -1,0 +1,43 @@
+/**
+ * The HTTP contract of `POST /chat-stream`, defined once: the action (`convex/http.ts`), the
+ * widget (`src/`), the benchmark and the tests import it. No runtime dependencies, so the widget's
+ * bundle takes only these few names.
+ *
+ * The widget sends the prompt in the body and the visitor token with it, never in a header, and
+ * the body as `text/plain`: a CORS-simple request, which a browser sends without a preflight.
+ * Nothing is ambient (no cookies), so a foreign page gains nothing it did not already hold.
+ */
+import type { ChatReplyHeader } from "./validators";
+
+export type { ChatReplyHeader };
+
+export const CHAT_STREAM_PATH = "/chat-stream";
+
+/** The response header that carries `ChatReplyHeader` as JSON (exposed to cross-origin pages). */
+export const CHAT_REPLY_HEADER = "X-Chat-Reply";
+
+/** The body of a `POST /chat-stream`, as JSON. */
+export type ChatStreamBody =
+  /** Send a prompt: to `threadId`, or a new thread; as `token`, or a new visitor (minted now). */
+  | { prompt: string; threadId?: string; token?: string; turnstileToken?: string }
+  /** Generate the failed last reply `retry` (a message ID) of `threadId` again. */
+  | { retry: string; threadId: string; token: string }
+  /** Drive a reply `messages:send` or `messages:retry` stored (the two-step path). */
+  | { streamId: string; token?: string };
+
+/** The `X-Chat-Reply` header's value, or null when it is missing or not one. */
+export function parseReplyHeader(value: string | null): ChatReplyHeader | null {
+  if (value === null) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return null;
+  }
+  const r = parsed as Partial<Record<keyof ChatReplyHeader, unknown>> | null;
+  const isId = (x: unknown) => typeof x === "string" && x.length > 0;
+  if (!r || !isId(r.threadId) || !isId(r.assistantMessageId) || !isId(r.streamId)) return null;
+  if (r.userMessageId !== undefined && !isId(r.userMessageId)) return null;
+  if (r.token !== undefined && !isId(r.token)) return null;
+  return r as ChatReplyHeader;
+}

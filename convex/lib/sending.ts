@@ -1,0 +1,196 @@
+/**
+ * Starting a reply, shared by the two ways in: the mutations `messages:send` / `messages:retry`
+ * (then `POST /chat-stream {streamId}` drives it) and the one-request path, `POST /chat-stream
+ * {prompt}` (`chat:start`), which runs the same steps and begins the reply in one transaction.
+ * Creating a thread is here too, for the same reason (`threads:create` and `chat:start`).
+ */
+import type { UserIdentity } from "convex/server";
+import { components, internal } from "../_generated/api";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { MutationCtx } from "../_generated/server";
+import { visitorKey, type Caller } from "./access";
+import { assertBudget } from "./budget";
+import {
+  emptyPrompt,
+  notLastReply,
+  notRetryable,
+  promptTooLong,
+  rateLimited,
+  replyStillRunning,
+  tooManyThreads,
+  unauthorized,
+} from "./errors";
+import { consumeMessageBudget, getLimits, NEW_THREAD_TITLE, ORIGIN_MAX_CHARS, TITLE_MAX_CHARS } from "./limits";
+import { modelConfig } from "./modelConfig";
+import { deleteLease, grantLease, replyInProgress } from "./replies";
+import type { MessageStatus, SendResult } from "./validators";
+import { isEstablished, visitorByHash } from "./visitors";
+
+function titleFrom(prompt: string): string {
+  const line = prompt.trim().split("\n")[0].trim();
+  return line.length > TITLE_MAX_CHARS ? `${line.slice(0, TITLE_MAX_CHARS - 1).trimEnd()}…` : line;
+}
+
+/**
+ * A new thread owned by the visitor token with this hash (which must be one this deployment
+ * issued: a client cannot choose its own) and, when signed in, by the identity too.
+ * TOO_MANY_THREADS past the per-visitor limit.
+ */
+export async function createThread(
+  ctx: MutationCtx,
+  tokenHash: string,
+  identity: UserIdentity | null,
+  origin: string | undefined,
+): Promise<Id<"threads">> {
+  const limit = getLimits().threadsPerVisitor;
+  const visitor = await visitorByHash(ctx, tokenHash);
+  if (!visitor) throw unauthorized();
+  if (visitor.threadCount >= limit) throw tooManyThreads(visitor.threadCount, limit);
+  await ctx.db.patch("visitors", visitor._id, { threadCount: visitor.threadCount + 1 });
+  const now = Date.now();
+  const trimmed = origin?.trim();
+  return await ctx.db.insert("threads", {
+    title: NEW_THREAD_TITLE,
+    status: "idle",
+    active: 0,
+    createdAt: now,
+    updatedAt: now,
+    lastMessageAt: now,
+    origin: trimmed ? trimmed.slice(0, ORIGIN_MAX_CHARS) : null,
+    model: modelConfig().model,
+    visitorHash: tokenHash,
+    ...(identity ? { userId: identity.tokenIdentifier } : {}),
+  });
+}
+
+/**
+ * Stores the prompt, a pending assistant message and its component stream. The caller must
+ * have write access to `thread`. Worst case: ≈ 80 documents read (the previous reply finalized
+ * if its lease lapsed, rate-limit buckets), ≈ 12 written, 1 function scheduled (the lease check).
+ */
+export async function sendPrompt(
+  ctx: MutationCtx,
+  thread: Doc<"threads">,
+  caller: Caller,
+  prompt: string,
+): Promise<SendResult & { assistantMessageId: Id<"messages"> }> {
+  const limits = getLimits();
+  if (prompt.trim().length === 0) throw emptyPrompt();
+  if (prompt.length > limits.maxPromptChars) throw promptTooLong(prompt.length, limits.maxPromptChars);
+  if (await replyInProgress(ctx, thread._id)) throw replyStillRunning();
+  const charge = await chargeNewReply(ctx, caller);
+
+  const now = Date.now();
+  const userMessageId = await ctx.db.insert("messages", {
+    threadId: thread._id,
+    role: "user",
+    status: "done",
+    text: prompt,
+    streamId: null,
+    error: null,
+    model: null,
+    createdAt: now,
+    updatedAt: now,
+  });
+  const { assistantMessageId, streamId } = await insertPendingReply(ctx, thread, caller, charge, {
+    title: thread.title === NEW_THREAD_TITLE ? titleFrom(prompt) : thread.title,
+  });
+  return { userMessageId, assistantMessageId, streamId };
+}
+
+/** Statuses after which the last reply may be generated again. */
+const RETRYABLE: ReadonlySet<MessageStatus> = new Set(["error", "timeout", "stopped"]);
+
+/**
+ * Replaces the thread's failed, timed-out or stopped last reply (`messageId`, which must be its
+ * newest message) with a new pending one answering the same prompt. Charged like a send.
+ */
+export async function retryLastReply(
+  ctx: MutationCtx,
+  thread: Doc<"threads">,
+  caller: Caller,
+  messageId: string,
+): Promise<{ assistantMessageId: Id<"messages">; streamId: string }> {
+  // This also ends a reply whose driver's lease has lapsed, which may then be retried.
+  if (await replyInProgress(ctx, thread._id)) throw replyStillRunning();
+  const [last, prompt] = await ctx.db
+    .query("messages")
+    .withIndex("by_threadId", (q) => q.eq("threadId", thread._id))
+    .order("desc")
+    .take(2);
+  if (!last || last._id !== messageId || last.role !== "assistant" || prompt?.role !== "user") {
+    throw notLastReply();
+  }
+  if (!RETRYABLE.has(last.status)) throw notRetryable(last.status);
+  const charge = await chargeNewReply(ctx, caller);
+
+  if (last.streamId !== null) {
+    await ctx.runMutation(components.persistentTextStreaming.lib.deleteStream, { streamId: last.streamId });
+    await ctx.scheduler.runAfter(0, internal.threads.purgeDeltas, { streamIds: [last.streamId] });
+  }
+  await deleteLease(ctx, last._id);
+  await ctx.db.delete("messages", last._id);
+  return await insertPendingReply(ctx, thread, caller, charge);
+}
+
+/** Who pays for a new reply (`chargeNewReply`), and the caller's visitor row, read once. */
+type Charge = { usageKey: string; visitor: Doc<"visitors"> | null };
+
+/**
+ * What a send and a retry charge before a new reply: the caller's daily token budget
+ * (BUDGET_EXHAUSTED) and one message of its rate limit (RATE_LIMITED).
+ */
+async function chargeNewReply(ctx: MutationCtx, caller: Caller): Promise<Charge> {
+  const usageKey = visitorKey(caller);
+  if (usageKey === null) throw unauthorized(); // unreachable: write access needs a token or identity
+  await assertBudget(ctx, usageKey);
+  const visitor = caller.tokenHash === null ? null : await visitorByHash(ctx, caller.tokenHash);
+  const wait = await consumeMessageBudget(ctx, usageKey, isEstablished(caller, visitor));
+  if (wait !== null) throw rateLimited(wait);
+  return { usageKey, visitor };
+}
+
+/**
+ * A pending assistant reply with a new component stream, which the caller's token may drive,
+ * charged to `charge.usageKey`'s budget, and the thread marked as streaming.
+ */
+async function insertPendingReply(
+  ctx: MutationCtx,
+  thread: Doc<"threads">,
+  caller: Caller,
+  { usageKey, visitor }: Charge,
+  threadPatch: Partial<Doc<"threads">> = {},
+): Promise<{ assistantMessageId: Id<"messages">; streamId: string }> {
+  const driverHash = caller.tokenHash ?? undefined;
+  // A signed-in visitor on another device drives with that device's token: make it known.
+  if (driverHash !== undefined && visitor === null) {
+    await ctx.db.insert("visitors", { tokenHash: driverHash, threadCount: 0 });
+  }
+  const model = modelConfig().model;
+  const now = Date.now();
+  const streamId: string = await ctx.runMutation(components.persistentTextStreaming.lib.createStream, {});
+  const assistantMessageId = await ctx.db.insert("messages", {
+    threadId: thread._id,
+    role: "assistant",
+    status: "pending",
+    text: "",
+    streamId,
+    error: null,
+    model,
+    createdAt: now,
+    updatedAt: now,
+    ...(driverHash ? { driverHash } : {}),
+    usageKey,
+  });
+  // A POST that never lands (page closed, request refused) must not hold the thread.
+  await grantLease(ctx, assistantMessageId);
+  await ctx.db.patch("threads", thread._id, {
+    ...threadPatch,
+    status: "streaming",
+    active: 1,
+    updatedAt: now,
+    lastMessageAt: now,
+    model,
+  });
+  return { assistantMessageId, streamId };
+}
