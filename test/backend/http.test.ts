@@ -205,8 +205,8 @@ describe("errors", () => {
       duplex: "half",
     } as RequestInit);
     expect(chunked.status).toBe(413);
-    expect((await errorOf(chunked)).message).toBe("request body is over 4,096 bytes; the limit is 4,096");
-    const atLimit = await drive(t, token, JSON.stringify({ streamId: "x", pad: "y".repeat(4096 - 27) }));
+    expect((await errorOf(chunked)).message).toBe("request body is over 4,696 bytes; the limit is 4,696");
+    const atLimit = await drive(t, token, JSON.stringify({ streamId: "x", pad: "y".repeat(4696 - 27) }));
     expect(atLimit.status).toBe(404);
   });
 
