@@ -191,6 +191,18 @@ export function createDeploymentServer(opts: {
   }
 
   server.on("close", () => wss.close());
+  return keepIdleConnections(server);
+}
+
+/**
+ * Idle keep-alive connections stay open 75 s, as a deployment's edge keeps them (at least a
+ * minute), not Node's default 5 s: a visitor who pauses between messages reuses the connection
+ * instead of paying a new TCP + TLS handshake before each POST. The header timeout must be longer.
+ */
+export const IDLE_CONNECTION_MS = 75_000;
+function keepIdleConnections(server: Server): Server {
+  server.keepAliveTimeout = IDLE_CONNECTION_MS;
+  server.headersTimeout = IDLE_CONNECTION_MS + 1_000;
   return server;
 }
 
@@ -257,7 +269,7 @@ export function createSiteServer(opts: {
     }
   }
 
-  return server;
+  return keepIdleConnections(server);
 }
 
 async function sendResponse(res: ServerResponse, response: Response, method: string, execution: ActionExecution) {

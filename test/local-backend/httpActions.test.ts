@@ -113,3 +113,26 @@ describe("actions", () => {
     await expect(client().action(api.notes.sleepFor, { ms: 50 })).resolves.toBe(50);
   });
 });
+
+describe("idle connections", () => {
+  test("stay open past Node's 5 s default, as a deployment's edge keeps them: a pause reuses the connection", async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ reused: boolean; port: number }>((resolve, reject) => {
+        const req = http.get(`${fx().backend.siteUrl}/url`, { agent }, (res) => {
+          res.resume();
+          res.on("end", () => resolve({ reused: req.reusedSocket, port: req.socket!.localPort! }));
+        });
+        req.on("error", reject);
+      });
+    try {
+      const first = await get();
+      await sleep(6_000);
+      const second = await get();
+      expect(second.reused).toBe(true);
+      expect(second.port).toBe(first.port);
+    } finally {
+      agent.destroy();
+    }
+  }, 15_000);
+});
