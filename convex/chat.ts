@@ -11,7 +11,7 @@ import type { Doc, Id } from "./_generated/dataModel";
 import { internalMutation, type MutationCtx } from "./_generated/server";
 import { authorizeThreadAs, type Caller, hashToken, messageByStream } from "./lib/access";
 import { humanCheckFailed } from "./lib/errors";
-import { createThread, retryLastReply, sendPrompt } from "./lib/sending";
+import { alreadySent, createThread, retryLastReply, sendPrompt } from "./lib/sending";
 import { chargeReply } from "./lib/budget";
 import { REPLY_ERRORS } from "./lib/errors";
 import { consumeStreamRequest, getLimits } from "./lib/limits";
@@ -74,6 +74,8 @@ export const start = internalMutation({
     /** The action verified a Turnstile token (only then may it mint with Turnstile on). */
     humanChecked: v.boolean(),
     threadId: v.optional(v.string()),
+    /** The page's ID for this request: the same request sent again finds what it stored. */
+    requestId: v.optional(v.string()),
     /** The page's Origin, kept on a new thread for the console. */
     origin: v.optional(v.string()),
     request: v.union(
@@ -81,11 +83,16 @@ export const start = internalMutation({
       v.object({ kind: v.literal("retry"), messageId: v.string() }),
     ),
   },
-  returns: v.object({
-    reply: vChatReplyHeader,
-    messageId: v.id("messages"),
-    messages: v.array(vChatTurn),
-  }),
+  returns: v.union(
+    v.object({
+      kind: v.literal("start"),
+      reply: vChatReplyHeader,
+      messageId: v.id("messages"),
+      messages: v.array(vChatTurn),
+    }),
+    /** The same request was sent before: its reply is driven (or was) by that one. */
+    v.object({ kind: v.literal("resent"), reply: vChatReplyHeader }),
+  ),
   handler: async (ctx, args) => {
     const identity = await ctx.auth.getUserIdentity();
     let token: string | undefined;
@@ -103,10 +110,14 @@ export const start = internalMutation({
     } else {
       thread = (await authorizeThreadAs(ctx, args.threadId, who, "write")).thread;
     }
+    if (args.request.kind === "send" && args.requestId !== undefined && args.threadId !== undefined) {
+      const sent = await alreadySent(ctx, thread, args.requestId);
+      if (sent) return { kind: "resent" as const, reply: { threadId: thread._id, ...sent } };
+    }
     let userMessageId: string | undefined;
     let created: { assistantMessageId: Id<"messages">; streamId: string };
     if (args.request.kind === "send") {
-      const sent = await sendPrompt(ctx, thread, who, args.request.prompt);
+      const sent = await sendPrompt(ctx, thread, who, args.request.prompt, args.requestId);
       userMessageId = sent.userMessageId;
       created = sent;
     } else {
@@ -114,6 +125,7 @@ export const start = internalMutation({
     }
     const message = (await ctx.db.get("messages", created.assistantMessageId))!;
     return {
+      kind: "start" as const,
       reply: {
         threadId: thread._id,
         ...(userMessageId !== undefined ? { userMessageId } : {}),

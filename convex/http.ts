@@ -91,6 +91,7 @@ async function sendAndStream(
       ...(parsed.token !== null ? { tokenHash: await hashToken(parsed.token) } : {}),
       humanChecked,
       ...(parsed.threadId !== undefined ? { threadId: parsed.threadId } : {}),
+      ...(parsed.requestId !== undefined ? { requestId: parsed.requestId } : {}),
       ...(origin && origin !== "null" ? { origin } : {}),
       request: parsed.request,
     });
@@ -98,9 +99,10 @@ async function sendAndStream(
     if (!(error instanceof ConvexError)) throw error;
     return refusalOf(error.data as { code: ErrorCode; retryAfterMs?: number });
   }
-  return startReply(ctx, started.messageId, started.messages, flushOptions, {
-    [CHAT_REPLY_HEADER]: JSON.stringify(started.reply),
-  });
+  const replyHeader = { [CHAT_REPLY_HEADER]: JSON.stringify(started.reply) };
+  // Sent before (the page lost that answer): the first request drives it; follow it.
+  if (started.kind === "resent") return new Response(null, { status: 205, headers: replyHeader });
+  return startReply(ctx, started.messageId, started.messages, flushOptions, replyHeader);
 }
 
 /** The HTTP status each refusal of `chat:start` answers with. */

@@ -13,13 +13,20 @@ export type { ChatReplyHeader };
 
 export const CHAT_STREAM_PATH = "/chat-stream";
 
-/** The response header that carries `ChatReplyHeader` as JSON (exposed to cross-origin pages). */
+/**
+ * The response header that carries `ChatReplyHeader` as JSON (exposed to cross-origin pages), on
+ * a 200 (the body is the reply's text) and on a 205 (a resent request: follow the reply).
+ */
 export const CHAT_REPLY_HEADER = "X-Chat-Reply";
 
 /** The body of a `POST /chat-stream`, as JSON. */
 export type ChatStreamBody =
-  /** Send a prompt: to `threadId`, or a new thread; as `token`, or a new visitor (minted now). */
-  | { prompt: string; threadId?: string; token?: string; turnstileToken?: string }
+  /**
+   * Send a prompt: to `threadId`, or a new thread; as `token`, or a new visitor (minted now).
+   * `requestId` (the page's own, ≤ 128 characters): sent again with the same ID to a thread, the
+   * request finds the prompt it stored and answers 205 with its ids instead of storing it twice.
+   */
+  | { prompt: string; threadId?: string; token?: string; requestId?: string; turnstileToken?: string }
   /** Generate the failed last reply `retry` (a message ID) of `threadId` again. */
   | { retry: string; threadId: string; token: string }
   /** Drive a reply `messages:send` or `messages:retry` stored (the two-step path). */

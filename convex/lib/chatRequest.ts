@@ -69,6 +69,7 @@ export type ChatRequest =
       token: string | null;
       threadId?: string;
       request: { kind: "send"; prompt: string } | { kind: "retry"; messageId: string };
+      requestId?: string;
       turnstileToken?: unknown;
     };
 
@@ -102,7 +103,8 @@ export function parseChatBody(body: string, authorization: string | null): ChatR
     return { mode: "drive", token, streamId };
   }
   const threadId = optionalId(fields.threadId);
-  if (threadId === null) return null;
+  const requestId = optionalId(fields.requestId);
+  if (threadId === null || requestId === null) return null;
   let request: Extract<ChatRequest, { mode: "start" }>["request"];
   if (typeof fields.prompt === "string" && fields.retry === undefined) {
     request = { kind: "send", prompt: fields.prompt };
@@ -118,6 +120,7 @@ export function parseChatBody(body: string, authorization: string | null): ChatR
     token,
     ...(threadId !== undefined ? { threadId } : {}),
     request,
+    ...(requestId !== undefined ? { requestId } : {}),
     ...(fields.turnstileToken !== undefined ? { turnstileToken: fields.turnstileToken } : {}),
   };
 }

@@ -73,6 +73,7 @@ export async function sendPrompt(
   thread: Doc<"threads">,
   caller: Caller,
   prompt: string,
+  requestId?: string,
 ): Promise<SendResult & { assistantMessageId: Id<"messages"> }> {
   const limits = getLimits();
   if (prompt.trim().length === 0) throw emptyPrompt();
@@ -91,12 +92,37 @@ export async function sendPrompt(
     model: null,
     createdAt: now,
     updatedAt: now,
+    ...(requestId !== undefined ? { requestId } : {}),
   });
   const { assistantMessageId, streamId } = await insertPendingReply(ctx, thread, caller, charge, {
     title: thread.title === NEW_THREAD_TITLE ? titleFrom(prompt) : thread.title,
   });
   return { userMessageId, assistantMessageId, streamId };
 }
+
+/**
+ * The prompt a request with this ID already sent to the thread, and the reply to it: a page whose
+ * POST's answer was lost sends it again, and must find the reply it started rather than a second
+ * copy. Only the newest messages are looked at: a resend comes within seconds.
+ */
+export async function alreadySent(
+  ctx: MutationCtx,
+  thread: Doc<"threads">,
+  requestId: string,
+): Promise<{ userMessageId: Id<"messages">; assistantMessageId: Id<"messages">; streamId: string } | null> {
+  const newest = await ctx.db
+    .query("messages")
+    .withIndex("by_threadId", (q) => q.eq("threadId", thread._id))
+    .order("desc")
+    .take(RESEND_WINDOW_MESSAGES);
+  const at = newest.findIndex((m) => m.role === "user" && m.requestId === requestId);
+  const reply = at > 0 ? newest[at - 1] : undefined;
+  if (!reply || reply.role !== "assistant" || reply.streamId === null) return null;
+  return { userMessageId: newest[at]._id, assistantMessageId: reply._id, streamId: reply.streamId };
+}
+
+/** How many of a thread's newest messages `alreadySent` looks through. */
+const RESEND_WINDOW_MESSAGES = 4;
 
 /** Statuses after which the last reply may be generated again. */
 const RETRYABLE: ReadonlySet<MessageStatus> = new Set(["error", "timeout", "stopped"]);

@@ -67,6 +67,11 @@ export const messageFields = {
   driverHash: v.optional(v.string()),
   /** Assistant only: the visitor key (identity or token hash) whose daily token budget pays for it. */
   usageKey: v.optional(v.string()),
+  /**
+   * User only: the ID the page gave the `POST /chat-stream` that sent it, so the same request sent
+   * again (its answer was lost on the way) finds this prompt instead of storing it twice.
+   */
+  requestId: v.optional(v.string()),
 };
 
 /** What every thread read returns (see docs/architecture.md, `ThreadView`). Never the hashes. */

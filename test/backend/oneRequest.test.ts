@@ -100,6 +100,32 @@ describe("a later message", () => {
   });
 });
 
+describe("a request sent again (its answer was lost on the way)", () => {
+  test("finds the prompt it stored: 205 with the same ids, nothing stored twice, the reply driven once", async () => {
+    setEnv({ DEMO_TOKEN_DELAY_MS: "5" });
+    const t = setup();
+    const { threadId, token } = await newThread(t);
+    const body: ChatStreamBody = { prompt: "only once", threadId, token, requestId: "req-1" };
+    const first = await post(t, body);
+    expect(first.status).toBe(200);
+    const again = await post(t, body);
+    expect(again.status).toBe(205);
+    expect(parseReplyHeader(again.headers.get(CHAT_REPLY_HEADER))).toEqual(
+      parseReplyHeader(first.headers.get(CHAT_REPLY_HEADER)),
+    );
+    const text = (await readBody(first)).text;
+    const messages = await t.query(api.messages.list, { threadId, token });
+    expect(messages.map((m) => [m.role, m.status, m.text])).toEqual([
+      ["user", "done", "only once"],
+      ["assistant", "done", text],
+    ]);
+    // Another request ID is another message.
+    const next = await post(t, { ...body, requestId: "req-2" });
+    expect(next.status).toBe(200);
+    await readBody(next);
+  });
+});
+
 describe("retry", () => {
   test("replaces the stopped last reply with a new one in the same request", async () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
