@@ -1,5 +1,5 @@
 // 1. What one reply costs a viewer who has the thread open: bytes pushed over its WebSocket,
-// Transitions and query runs per flush. Ours is the widget's read path (src/stream-follower.ts
+// Transitions and query runs per flush. Ours is the widget's read path (src/reply/follower.ts
 // and the live end of the transcript, `messages:live`, after the history page it already read);
 // the stock path is the component's `getStreamBody` subscription plus one transcript query over
 // the whole thread (every message with its text), on the same reply. Each in a new thread and in
@@ -241,7 +241,7 @@ function rowsFor(cases: CostCase[]): Row[] {
 
 function notesFor(cases: CostCase[]): string[] {
   const notes = [
-    "1: one reply per case, watched by viewers that opened the thread before it (so history they already hold is not counted). Bytes = JSON text the backend sent on the viewer's socket from the send to the end. Ours = messages:live + streams:tail + any streams:read gap fill, all on one socket, with the widget's StreamFollower (src/stream-follower.ts); messages:live alone is measured again on its own socket for the breakdown. Stock = the component's getStreamBody plus one transcript query over the whole thread with every message's text (what the widget did before pages and the live end), each on its own socket, summed.",
+    "1: one reply per case, watched by viewers that opened the thread before it (so history they already hold is not counted). Bytes = JSON text the backend sent on the viewer's socket from the send to the end. Ours = messages:live + streams:tail + any streams:read gap fill, all on one socket, with the widget's StreamFollower (src/reply/follower.ts); messages:live alone is measured again on its own socket for the breakdown. Stock = the component's getStreamBody plus one transcript query over the whole thread with every message's text (what the widget did before pages and the live end), each on its own socket, summed.",
     "1: framing per update = (stream bytes − reply bytes) / stream Transitions: the Transition envelope (versions, query id, log lines) around each delta. The floor is one such update per flush and nothing else: 1 + flushes × framing / reply bytes.",
     `1: the history page a viewer reads once when it opens the thread (messages:list, one-shot): ${bytes(Math.max(0, ...cases.map((c) => c.pageBytes)))} with ${bytes(HISTORY)} history; the stock transcript sends the whole thread again on each of the reply's status changes.`,
     "1: stream query runs include the subscription's first run and its re-runs when the message document changes (the reply's status: pending → streaming → done), because the access check reads it; the local backend re-runs a subscription whenever a table it read is written (Convex proper, by index range), so these counts are upper bounds.",

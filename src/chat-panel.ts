@@ -44,6 +44,7 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
           (m, i) => messageTemplate(chat, m, i === messages.length - 1, strings),
         )}
         ${session.showsPendingPrompt(messages) ? userRow(session.pendingPrompt!, strings, true) : nothing}
+        ${conversation.unlisted(messages).map((m) => messageTemplate(chat, m, true, strings))}
         ${chat.sending && !conversation.hasActiveReply ? thinkingRow(strings) : nothing}
       </div>
       ${

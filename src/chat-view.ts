@@ -28,6 +28,7 @@ import { AiChatErrorEvent, AiChatSendEvent, AiChatStreamEndEvent, AiChatStreamSt
 import { MarkdownCache } from "./markdown-cache.js";
 import { format, type ChatStrings } from "./strings.js";
 import { placeCursor } from "./streaming-cursor.js";
+import { warmConnection } from "./reply/warm.js";
 
 /** A send that failed: its code, and the text to send again when that may work. */
 export type SendFailure = { code: ErrorCode; retryPrompt: string | null };
@@ -57,7 +58,6 @@ export class ChatView {
       onStreamStart: (threadId, streamId, driven) => this._onStreamStart(threadId, streamId, driven),
       onStreamEnd: (threadId, streamId, status, text) => this._onStreamEnd(threadId, streamId, status, text),
       onError: (info) => this._onConversationError(info),
-      onDriveRefused: (info) => this._fail(info, null),
     });
     this.humanCheck = new HumanCheckController(host, {
       container: () => host.renderRoot?.querySelector<HTMLElement>("[part=human-check]") ?? null,
@@ -101,7 +101,7 @@ export class ChatView {
   }
 
   get sending(): boolean {
-    return this.session.pendingPrompt !== null || this.session.retrying !== null;
+    return this.session.sending || this.session.retrying !== null;
   }
 
   /** A reply is on its way: driven here, or pending/streaming in the transcript. */
@@ -114,6 +114,11 @@ export class ChatView {
   async send(prompt: string): Promise<void> {
     const host = this.host;
     if (!prompt.trim() || host.mode === "observe") return;
+    // One send at a time: a second one before the first's answer would start a second thread.
+    if (this.sending) {
+      this._fail({ code: "REPLY_IN_PROGRESS", message: "A message is still being sent." }, prompt, false);
+      return;
+    }
     const event = new AiChatSendEvent(prompt);
     host.dispatchEvent(event);
     if (event.defaultPrevented) return;
@@ -132,7 +137,7 @@ export class ChatView {
       return;
     }
     this.scroll.jumpToLatest();
-    await this.session.send(client, prompt);
+    await this.session.send(prompt);
   }
 
   async stop(): Promise<void> {
@@ -186,7 +191,10 @@ export class ChatView {
       client && host.thread ? { client, threadId: host.thread, ...this.session.tokenArg } : null,
     );
     if (!this.streaming) this._waitAsked = false;
+    this.session.settlePending(this.conversation.messages);
     host.status = this._computeStatus();
+    // The send goes out on a connection opened while the visitor reads and types.
+    if (host.visible && host.mode === "chat") warmConnection(host.effectiveSiteUrl);
   }
 
   updated(changed: PropertyValues<AiChatStream>): void {
@@ -243,10 +251,13 @@ export class ChatView {
     this._fail(info, null);
   }
 
-  /** A failure: the visitor sees a sentence from `strings`; the detail goes to the console and the event. */
-  private _fail(info: ChatErrorInfo, prompt: string | null): void {
+  /**
+   * A failure: the visitor sees a sentence from `strings`; the detail goes to the console and the
+   * event. `endsSend`: the failure ends the send in flight (not so for a second send refused meanwhile).
+   */
+  private _fail(info: ChatErrorInfo, prompt: string | null, endsSend = true): void {
     const ui = this.host.ui;
-    this.session.pendingPrompt = null;
+    if (endsSend) this.session.dropPending();
     if (prompt && !ui.draft) ui.setDraft(prompt);
     if (info.code === "RATE_LIMITED") {
       this.rateLimit.start(info.retryAfterMs);
@@ -324,6 +335,7 @@ export class ChatView {
 
   readonly onInput = (e: Event): void => {
     this.host.ui.setDraft((e.target as HTMLTextAreaElement).value);
+    warmConnection(this.host.effectiveSiteUrl);
   };
 
   readonly onStop = (): void => {

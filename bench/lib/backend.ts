@@ -11,7 +11,7 @@ import WebSocket from "ws";
 import { startLocalBackend, type LocalBackend } from "../../local-backend/index.ts";
 import { api, FINAL_STATUSES, type MessageStatus } from "../../src/api.ts";
 import type { ChatClient } from "../../src/convex-pool.ts";
-import { StreamFollower } from "../../src/stream-follower.ts";
+import { StreamFollower } from "../../src/reply/follower.ts";
 import { waitUntil } from "./util.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));

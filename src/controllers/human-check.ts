@@ -1,12 +1,11 @@
 // A visitor token behind Cloudflare Turnstile. With `turnstile-site-key` set and no stored
 // token, the first send loads Turnstile's script (then, never on page load: pages that never
 // chat never contact Cloudflare), renders the challenge into a container in the element's shadow
-// root (`turnstile.render` takes an element), and trades the challenge's token for a visitor
-// token at `POST {site}/visitors`, where the deployment checks it with siteverify before minting.
-// One challenge at a time; disconnecting removes it.
+// root (`turnstile.render` takes an element), and hands the challenge's token to that send: its
+// `POST {site}/chat-stream` carries it, and the deployment checks it with siteverify before
+// minting the visitor. One challenge at a time; disconnecting removes it.
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import type { ChatErrorInfo } from "../api.js";
-import { readHttpError } from "./driver.js";
 
 const TURNSTILE_SCRIPT_URL = "https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit";
 
@@ -39,7 +38,6 @@ export class HumanCheckError extends Error {
 
 export interface HumanCheckStrings {
   humanCheckFailed: string;
-  tooManyVisitors: string;
 }
 
 export type HumanCheckOptions = {
@@ -96,28 +94,12 @@ export class HumanCheckController implements ReactiveController {
     );
   }
 
-  /** Shows the challenge for `siteKey`, then mints a visitor token at `siteUrl`. Throws `HumanCheckError` or a network error. */
-  async visitorToken(siteUrl: string, siteKey: string): Promise<string> {
-    const turnstileToken = await this._challenge(siteKey);
-    const res = await fetch(`${siteUrl.replace(/\/$/, "")}/visitors`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ turnstileToken }),
-      credentials: "omit",
-    });
-    if (res.ok) {
-      const body = (await res.json()) as { token?: unknown };
-      if (typeof body.token === "string" && body.token) return body.token;
-      throw new TypeError("POST /visitors returned no token");
-    }
-    const info = await readHttpError(res);
-    const strings = this._options.strings();
-    if (info.code === "HUMAN_CHECK_FAILED") throw new HumanCheckError({ ...info, message: strings.humanCheckFailed });
-    if (info.code === "TOO_MANY_VISITORS") throw new HumanCheckError({ ...info, message: strings.tooManyVisitors });
-    throw new HumanCheckError(info);
-  }
-
-  private async _challenge(siteKey: string): Promise<string> {
+  /**
+   * Shows the challenge for `siteKey` and resolves with its token, which the new visitor's first
+   * `POST /chat-stream` carries (the deployment checks it with siteverify before minting).
+   * Throws `HumanCheckError`.
+   */
+  async challenge(siteKey: string): Promise<string> {
     this._cancel?.(new Error("superseded"));
     const turnstile = (this._turnstile = await loadTurnstile(this._options.scriptUrl ?? TURNSTILE_SCRIPT_URL));
     this.active = true;

@@ -1,13 +1,15 @@
 // The visitor's session, and sending as the visitor. The session is `{ threadId, token }`,
 // stored per (deployment URL, site URL) pair (storage.ts) so a reload restores the conversation
-// and a token is sent only to the site URL it was issued with. `send()`
-// creates the thread the first time, then hands the prompt to the ConversationController, which
-// sends it and drives the reply. Until the server has the prompt it is `pendingPrompt`, so the
-// host can show it at once. It has nothing to start or stop with the host's lifecycle (the
+// and a token is sent only to the site URL it was issued with. `send()` hands the prompt to the
+// ConversationController, which sends it in one request and drives the reply; a first message
+// also creates the thread, and a new visitor's token, which are stored as soon as the answer
+// begins. Until the transcript shows the prompt it is `pendingPrompt`, so the host can show it
+// at once. It has nothing to start or stop with the host's lifecycle (the
 // ClientController says when a deployment's session can be restored), so it registers no hooks.
 import type { ReactiveControllerHost } from "lit";
-import { api, type MessageView } from "../api.js";
-import type { ChatClient } from "../convex-pool.js";
+import type { MessageView } from "../api.js";
+import type { ChatReplyHeader } from "../../convex/lib/chatProtocol.js";
+import { newRequestId } from "../reply/post.js";
 import { loadSession, saveSession, type StoredSession } from "../storage.js";
 import type { ConversationController } from "./conversation.js";
 import type { HumanCheckController } from "./human-check.js";
@@ -26,13 +28,25 @@ export interface SessionCallbacks {
   onSendFailed(err: unknown, prompt: string | null): void;
 }
 
+/** A prompt sent from here that the transcript does not show yet. */
+type PendingPrompt = {
+  prompt: string;
+  /** The thread it went to, once known (a first message's thread is known when the answer begins). */
+  threadId: string | null;
+  /** Its message, once the answer said which. */
+  userMessageId: string | null;
+  /** Transcript length when it was sent: until its message is known, its echo can only come after. */
+  countAtSend: number;
+};
+
 export class SessionController {
-  /** The prompt being sent, until the server has it (or the send failed). */
-  pendingPrompt: string | null = null;
+  /** A POST is waiting for its answer (the prompt is not known to be stored yet). */
+  sending = false;
   /** The failed reply being generated again, until its replacement is being driven. */
   retrying: string | null = null;
-  /** Transcript length when the pending prompt was sent: its echo can only come after. */
-  private _countAtSend = 0;
+  private _pending: PendingPrompt | null = null;
+  /** Counts sends, so only the latest settles `sending` (another deployment's may still settle). */
+  private _generation = 0;
   private _session: StoredSession | null = null;
 
   constructor(
@@ -41,6 +55,11 @@ export class SessionController {
     private readonly _cb: SessionCallbacks,
     private readonly _humanCheck: HumanCheckController,
   ) {}
+
+  /** The prompt being sent, shown as its own bubble until the transcript holds it. */
+  get pendingPrompt(): string | null {
+    return this._pending?.prompt ?? null;
+  }
 
   /** The token that reads this thread: the observer token if given, else the visitor's. */
   get tokenArg(): { token?: string } {
@@ -76,49 +95,80 @@ export class SessionController {
     saveSession(host.convexUrl, host.effectiveSiteUrl, this._session);
   }
 
-  /** The pending prompt still needs its own bubble: the transcript does not show it yet. */
+  /** The pending prompt still needs its own bubble: the thread shown is its own, and its transcript does not show it yet. */
   showsPendingPrompt(messages: MessageView[]): boolean {
-    const prompt = this.pendingPrompt;
-    if (prompt === null) return false;
-    if (messages.length <= this._countAtSend) return true;
-    return !messages.slice(this._countAtSend).some((m) => m.role === "user" && m.text === prompt);
+    const pending = this._pending;
+    if (!pending || pending.threadId !== this._host.thread) return false;
+    if (pending.userMessageId !== null) return !messages.some((m) => m._id === pending.userMessageId);
+    if (messages.length <= pending.countAtSend) return true;
+    return !messages.slice(pending.countAtSend).some((m) => m.role === "user" && m.text === pending.prompt);
   }
 
-  /** Sends `prompt` on `client`, creating the thread first if there is none. Failures go to `onSendFailed`. */
-  async send(client: ChatClient, prompt: string): Promise<void> {
+  /** Forgets the pending prompt once the transcript holds it (called before each render). */
+  settlePending(messages: MessageView[] | undefined): void {
+    if (!this.sending && this._pending && messages && !this.showsPendingPrompt(messages)) this._pending = null;
+  }
+
+  /** A failure took the pending prompt back (into the message box). */
+  dropPending(): void {
+    this._pending = null;
+    this.sending = false;
+  }
+
+  /**
+   * Sends `prompt` in one request (src/reply/post.ts): to the visitor's thread, or a new one (and
+   * as a new visitor, whose token the answer brings). Failures go to `onSendFailed`. One send at
+   * a time (the host refuses a second while `sending`): it would start a second thread.
+   */
+  async send(prompt: string): Promise<void> {
     const host = this._host;
     const url = host.convexUrl;
-    this.pendingPrompt = prompt;
-    this._countAtSend = this._conversation.messages?.length ?? 0;
+    const siteUrl = host.effectiveSiteUrl;
+    const generation = ++this._generation;
+    const threadAtSend = host.thread;
+    const session = this._session;
+    // A thread shown without a stored session (set from outside) is not the visitor's to write in.
+    const own = session?.token && threadAtSend && session.threadId === threadAtSend ? threadAtSend : null;
+    const pending: PendingPrompt = {
+      prompt,
+      threadId: own,
+      userMessageId: null,
+      countAtSend: own ? (this._conversation.messages?.length ?? 0) : 0,
+    };
+    this._pending = pending;
+    this.sending = true;
     host.requestUpdate();
-    let threadId = host.thread;
     try {
-      let session = this._session;
-      if (!session || !threadId) {
-        const siteUrl = host.effectiveSiteUrl;
-        const token =
-          session?.token ??
-          (host.turnstileSiteKey ? await this._humanCheck.visitorToken(siteUrl, host.turnstileSiteKey) : null);
-        if (url !== host.convexUrl || siteUrl !== host.effectiveSiteUrl) return;
-        const created = await client.mutation(api.threads.create, {
+      const token = session?.token ?? null;
+      const turnstileToken =
+        token === null && host.turnstileSiteKey ? await this._humanCheck.challenge(host.turnstileSiteKey) : null;
+      if (url !== host.convexUrl || siteUrl !== host.effectiveSiteUrl) return;
+      await this._conversation.send({
+        siteUrl,
+        body: {
+          prompt,
+          ...(own ? { threadId: own, requestId: newRequestId() } : {}),
           ...(token ? { token } : {}),
-          origin: location.origin,
-        });
-        if (url !== host.convexUrl) return;
-        session = { threadId: created.threadId, token: created.token };
-        this._session = session;
-        saveSession(url, host.effectiveSiteUrl, session);
-        host.thread = threadId = created.threadId;
-        // The conversation follows the new thread before the reply is driven in it.
-        await host.updateComplete;
-      }
-      await this._conversation.drive({ prompt, token: session.token, siteUrl: host.effectiveSiteUrl });
+          ...(turnstileToken ? { turnstileToken } : {}),
+        },
+        onIds: (ids) => {
+          const shown = this._adopt(ids, url, siteUrl, threadAtSend, own);
+          if (generation === this._generation) {
+            // The prompt is stored: it shows until the transcript has it, and no longer blocks sending.
+            pending.threadId = ids.threadId;
+            pending.userMessageId = ids.userMessageId ?? null;
+            this.sending = false;
+          }
+          return shown;
+        },
+      });
     } catch (err) {
-      if (url !== host.convexUrl || threadId !== host.thread) return;
+      if (url !== host.convexUrl || threadAtSend !== host.thread || isAbort(err)) return;
       this._cb.onSendFailed(err, prompt);
     } finally {
-      if (url === host.convexUrl) {
-        this.pendingPrompt = null;
+      if (generation === this._generation) {
+        if (this.sending) this._pending = null;
+        this.sending = false;
         host.requestUpdate();
       }
     }
@@ -134,13 +184,39 @@ export class SessionController {
     this.retrying = messageId;
     host.requestUpdate();
     try {
-      await this._conversation.regenerate({ messageId, token, siteUrl: host.effectiveSiteUrl });
+      await this._conversation.send({
+        siteUrl: host.effectiveSiteUrl,
+        body: { retry: messageId, threadId, token },
+        onIds: (ids) => url === host.convexUrl && ids.threadId === host.thread,
+      });
     } catch (err) {
-      if (url !== host.convexUrl || threadId !== host.thread) return;
+      if (url !== host.convexUrl || threadId !== host.thread || isAbort(err)) return;
       this._cb.onSendFailed(err, null);
     } finally {
       this.retrying = null;
       host.requestUpdate();
     }
   }
+
+  /**
+   * A send's answer began. A new visitor's token and a new thread are stored at once (the token is
+   * the only copy), and a new thread becomes the one shown, unless the visitor left for another
+   * meanwhile. Returns whether the reply's thread is the one shown.
+   */
+  private _adopt(ids: ChatReplyHeader, url: string, siteUrl: string, threadAtSend: string | null, own: string | null) {
+    const host = this._host;
+    if (url !== host.convexUrl || siteUrl !== host.effectiveSiteUrl) return false;
+    if (own) return ids.threadId === host.thread;
+    const token = ids.token ?? this._session?.token;
+    if (!token) return false;
+    const stays = host.thread === threadAtSend;
+    this._session = { threadId: stays ? ids.threadId : (this._session?.threadId ?? null), token };
+    saveSession(url, siteUrl, this._session);
+    if (stays) host.thread = ids.threadId;
+    return stays;
+  }
+}
+
+function isAbort(err: unknown): boolean {
+  return err instanceof DOMException && err.name === "AbortError";
 }

@@ -1,28 +1,80 @@
 import { expect, oneEvent } from "@open-wc/testing";
-import { controlledBody, until } from "./fake-backend.js";
-import { $, assertGrowsTo, mount, replyText, sendAndStart, settle, setup, watchReply, type Setup } from "./helpers.js";
+import { deriveSiteUrl } from "../../src/ai-chat-stream.js";
+import { storageKey } from "../../src/storage.js";
+import { controlledBody, FakeConvexError, until } from "./fake-backend.js";
+import {
+  $,
+  $$,
+  assertGrowsTo,
+  mount,
+  replyText,
+  sendAndStart,
+  settle,
+  setup,
+  watchReply,
+  type Setup,
+} from "./helpers.js";
 import type { AiChatErrorEvent, AiChatStreamEndEvent, AiChatStreamStartEvent } from "../../src/events.js";
-import { POST_ATTEMPTS } from "../../src/controllers/driver.js";
+import { POST_ATTEMPTS } from "../../src/reply/post.js";
 
-describe("driving a reply over POST /chat-stream", () => {
+describe("sending and driving a reply in one POST /chat-stream", () => {
   let env: Setup;
   afterEach(() => env?.restore());
 
-  it("creates a thread, sends the prompt and POSTs the stream id with the visitor token", async () => {
+  it("sends a first message in one CORS-simple POST and takes the thread and token it answers with", async () => {
     const body = controlledBody();
     env = setup(() => new Response(body.stream, { status: 200 }));
     const el = await mount(env.url);
     await el.send("Hi there");
-    expect(env.backend.calls.map((c) => c.name)).to.deep.equal(["threads:create", "messages:send"]);
-    await until(() => env.fetchCalls.length === 1);
+    expect(env.fetchCalls).to.have.length(1);
     const call = env.fetchCalls[0]!;
-    const { streamId } = JSON.parse(call.init.body as string);
     expect(call.url).to.equal(`${env.url.replace(/:(\d+)$/, (_, p) => `:${Number(p) + 1}`)}/chat-stream`);
     expect(call.init.method).to.equal("POST");
-    expect((call.init.headers as Record<string, string>).Authorization).to.match(/^Bearer visitor_/);
-    expect(streamId).to.equal(env.backend.messages.at(-1)!.streamId);
-    expect(el.thread).to.equal(env.backend.messages.at(-1)!.threadId);
+    // No custom header and a string body (text/plain): the browser sends it without a preflight.
+    expect(call.init.headers).to.equal(undefined);
+    expect(call.init.body).to.be.a("string");
+    expect(call.init.credentials).to.equal("omit");
+    expect(JSON.parse(call.init.body as string)).to.deep.equal({ prompt: "Hi there" });
+    // The deployment created the thread, minted the token and stored the prompt for that one request.
+    expect(env.backend.calls.map((c) => c.name)).to.deep.equal(["threads:create", "messages:send"]);
+    const thread = env.backend.threads.get(el.thread!)!;
     expect(el.getAttribute("thread")).to.equal(el.thread);
+    expect(JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url)))!)).to.deep.equal({
+      threadId: el.thread,
+      token: thread.token,
+    });
+    body.close();
+  });
+
+  it("sends a later message to the visitor's thread with their token and a request id", async () => {
+    const body = controlledBody();
+    env = setup(() => new Response(body.stream, { status: 200 }));
+    const threadId = env.backend.seedThread("tok", [["Earlier", "Answer"]]);
+    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token: "tok" }));
+    const el = await mount(env.url);
+    await el.send("And now?");
+    const sent = JSON.parse(env.fetchCalls[0]!.init.body as string);
+    expect(sent).to.deep.include({ prompt: "And now?", threadId, token: "tok" });
+    expect(sent.requestId).to.match(/^[0-9a-f]{32}$/);
+    expect(env.backend.calls.map((c) => c.name)).to.deep.equal(["messages:send"]);
+    body.close();
+  });
+
+  it("shows the prompt and the reply's first words while a first message's thread is still being read", async () => {
+    const body = controlledBody();
+    env = setup(() => new Response(body.stream, { status: 200 }));
+    const el = await mount(env.url);
+    // The thread's first read is held back, as over a slow socket.
+    const release = env.backend.holdReads();
+    await sendAndStart(el, "Quick?");
+    body.push("Yes, quick.");
+    await until(() => replyText(el) === "Yes, quick.");
+    expect($(el, ".row.user")!.textContent).to.contain("Quick?");
+    expect(env.backend.reads.filter((r) => r.name === "messages:list")).to.have.length(1);
+    release();
+    await settle(el);
+    expect($$(el, ".row.user")).to.have.length(1);
+    expect($$(el, ".row.assistant")).to.have.length(1);
     body.close();
   });
 
@@ -87,12 +139,21 @@ describe("driving a reply over POST /chat-stream", () => {
     assertGrowsTo(watch.samples, "One two three.");
   });
 
-  it("hands over when the POST fails and shows the reply from the subscription", async () => {
-    env = setup(() => Promise.reject(new TypeError("Failed to fetch")));
+  it("sends the POST again when its answer is lost, finds the prompt stored once, and shows the reply from the subscription", async () => {
+    let posts = 0;
+    env = setup(() =>
+      ++posts === 1 ? Promise.reject(new TypeError("Failed to fetch")) : new Response(null, { status: 200 }),
+    );
+    const threadId = env.backend.seedThread("tok");
+    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token: "tok" }));
     const el = await mount(env.url);
     const watch = watchReply(el);
     await el.send("Hi");
     await until(() => env.backend.subscriptions("streams:tail").length === 1);
+    // The same request twice; the deployment kept one prompt and answered the second with 205.
+    expect(env.fetchCalls).to.have.length(2);
+    expect(env.fetchCalls[1]!.init.body).to.equal(env.fetchCalls[0]!.init.body);
+    expect(env.backend.messages.filter((m) => m.role === "user")).to.have.length(1);
     const streamId = env.backend.messages.at(-1)!.streamId!;
     env.backend.persist(streamId, "Still ");
     env.backend.persist(streamId, "here.");
@@ -101,6 +162,20 @@ describe("driving a reply over POST /chat-stream", () => {
     expect($(el, ".banner")).to.not.exist;
     watch.stop();
     assertGrowsTo(watch.samples, "Still here.");
+  });
+
+  it("a first message whose POST gets no answer says it was not sent and keeps the text", async () => {
+    env = setup(() => Promise.reject(new TypeError("Failed to fetch")));
+    env.backend.failNext.set("threads:create", new TypeError("Failed to fetch"));
+    const el = await mount(env.url);
+    const errored = oneEvent(el, "ai-chat-error") as Promise<AiChatErrorEvent>;
+    await el.send("Hi");
+    expect((await errored).code).to.equal("NETWORK");
+    await settle(el);
+    expect($(el, ".banner.error")).to.exist;
+    expect($<HTMLTextAreaElement>(el, "textarea")!.value).to.equal("Hi");
+    // Without a thread to name, the request is not sent again: it could store the prompt twice.
+    expect(env.fetchCalls).to.have.length(1);
   });
 
   it("hands over mid-stream without shrinking or doubling text the body showed ahead of the persisted deltas", async () => {
@@ -200,10 +275,11 @@ describe("POST /chat-stream turned away for load (429, 503)", () => {
   let env: Setup;
   afterEach(() => env?.restore());
 
+  // The deployment's own refusal when every slot is busy: no code of the app's, nothing run.
   const refusal = (status: 429 | 503, retryAfter?: string) =>
-    new Response(JSON.stringify({ code: status === 429 ? "RATE_LIMITED" : "UNAVAILABLE", message: "Busy" }), {
+    new Response("Too many concurrent requests", {
       status,
-      headers: { "Content-Type": "application/json", ...(retryAfter ? { "Retry-After": retryAfter } : {}) },
+      headers: { "Content-Type": "text/plain", ...(retryAfter ? { "Retry-After": retryAfter } : {}) },
     });
 
   it("sends the POST again after Retry-After and drives the reply, with no banner", async () => {
@@ -218,7 +294,8 @@ describe("POST /chat-stream turned away for load (429, 503)", () => {
     expect(start.driven).to.equal(true);
     expect(env.fetchCalls).to.have.length(2);
     expect(sentAt[1]! - sentAt[0]!).to.be.at.least(950);
-    expect(JSON.parse(env.fetchCalls[1]!.init.body as string).streamId).to.equal(start.streamId);
+    expect(env.fetchCalls[1]!.init.body).to.equal(env.fetchCalls[0]!.init.body);
+    expect(env.backend.messages.filter((m) => m.role === "user")).to.have.length(1);
     body.push("Answer after the wait.");
     await until(() => replyText(el) === "Answer after the wait.");
     expect($(el, ".banner")).to.not.exist;
@@ -243,8 +320,10 @@ describe("POST /chat-stream turned away for load (429, 503)", () => {
     body.close();
   });
 
-  it(`stops after ${POST_ATTEMPTS} attempts with the RATE_LIMITED banner, and still shows the reply's end`, async () => {
-    env = setup(() => refusal(429, "1"));
+  it(`stops after ${POST_ATTEMPTS} attempts with the RATE_LIMITED banner, keeps the text, and the next send works`, async () => {
+    let busy = true;
+    const body = controlledBody();
+    env = setup(() => (busy ? refusal(429, "1") : new Response(body.stream, { status: 200 })));
     const el = await mount(env.url);
     const errored = oneEvent(el, "ai-chat-error") as Promise<AiChatErrorEvent>;
     void el.send("Hi");
@@ -253,16 +332,34 @@ describe("POST /chat-stream turned away for load (429, 503)", () => {
     expect(env.fetchCalls).to.have.length(POST_ATTEMPTS);
     await el.updateComplete;
     expect($(el, ".banner.rate-limit")!.textContent).to.contain("1 s");
-    // Nobody drives the pending reply now; the deployment ends it when its lease lapses, and
-    // the widget, following it, shows that end and takes the next message.
-    const streamId = env.backend.messages.at(-1)!.streamId!;
-    const ended = oneEvent(el, "ai-chat-stream-end") as Promise<AiChatStreamEndEvent>;
-    env.backend.finish(streamId, "timeout", "The reply timed out: nothing drove it to the end.");
-    expect((await ended).status).to.equal("timeout");
-    await until(() => el.status !== "streaming" && el.status !== "sending");
+    expect($<HTMLTextAreaElement>(el, "textarea")!.value).to.equal("Hi");
+    // Turned away before it ran: nothing was stored.
+    expect(env.backend.messages).to.have.length(0);
     await until(() => $(el, ".banner.rate-limit") === null, 3000);
-    await el.send("Again");
-    await until(() => env.backend.calls.filter((c) => c.name === "messages:send").length === 2);
+    busy = false;
+    const start = await sendAndStart(el, "Again");
+    expect(start.driven).to.equal(true);
+    expect(env.backend.calls.filter((c) => c.name === "messages:send")).to.have.length(1);
+    body.close();
+  });
+
+  it("a refusal of the visitor's own limit (RATE_LIMITED with its code) shows at once, without sending again", async () => {
+    env = setup(() => new Response(null, { status: 200 }));
+    env.backend.failNext.set(
+      "threads:create",
+      new FakeConvexError({
+        code: "RATE_LIMITED",
+        message: "Too many messages; try again in 7 seconds.",
+        retryAfterMs: 7000,
+      }),
+    );
+    const el = await mount(env.url);
+    const errored = oneEvent(el, "ai-chat-error") as Promise<AiChatErrorEvent>;
+    void el.send("Hi");
+    expect((await errored).code).to.equal("RATE_LIMITED");
+    expect(env.fetchCalls).to.have.length(1);
+    await el.updateComplete;
+    expect($(el, ".banner.rate-limit")!.textContent).to.contain("7 s");
   });
 
   it("does not wait for a Retry-After beyond its budget: one POST, and the wait is shown", async () => {

@@ -21,7 +21,7 @@ type Thread = {
   createdAt: number;
   lastMessageAt: number;
 };
-type Message = Omit<MessageView, "length"> & { threadId: string; prompt?: string };
+type Message = Omit<MessageView, "length"> & { threadId: string; prompt?: string; requestId?: string };
 type Sub = {
   name: string;
   args: Record<string, unknown>;
@@ -55,8 +55,16 @@ export class FakeBackend {
   calls: { name: string; args: Record<string, unknown> }[] = [];
   /** One-shot queries (`client.query`), in order. */
   reads: { name: string; args: Record<string, unknown> }[] = [];
-  /** Throw from a mutation by name, once. */
+  /**
+   * Throw from a mutation by name, once. The steps of `POST /chat-stream` count as the mutations
+   * they stand for (`threads:create`, `messages:send`, `messages:retry`): a `FakeConvexError`
+   * there is the POST's refusal, a `TypeError` a network failure before the deployment got it.
+   */
   failNext = new Map<string, FakeConvexError | Error>();
+  /** The bodies of every `POST /chat-stream`, in order. */
+  posts: Record<string, unknown>[] = [];
+  /** With Turnstile on: whether a new visitor's `turnstileToken` passes siteverify. */
+  humanCheck: ((turnstileToken: unknown) => boolean) | null = null;
   /** Every result sent to the element (subscription updates and one-shot reads), as JSON. */
   deliveries: { name: string; json: string }[] = [];
   /**
@@ -65,6 +73,7 @@ export class FakeBackend {
    */
   holdTail = false;
   clientsMade = 0;
+  private readsHeld: Promise<void> | undefined;
   clientsClosed = 0;
   private subs = new Set<Sub>();
   private clock = 0;
@@ -90,6 +99,7 @@ export class FakeBackend {
         const name = getFunctionName(ref);
         this.reads.push({ name, args });
         await Promise.resolve();
+        await this.readsHeld;
         const value = this.run(name, args);
         this.deliveries.push({ name, json: JSON.stringify(value) });
         return value;
@@ -124,6 +134,16 @@ export class FakeBackend {
   }
 
   // ---- test controls ----
+
+  /** One-shot reads (`client.query`) wait until the returned function runs, as on a slow socket. */
+  holdReads(): () => void {
+    let release!: () => void;
+    this.readsHeld = new Promise<void>((r) => (release = r));
+    return () => {
+      this.readsHeld = undefined;
+      release();
+    };
+  }
 
   setConnected(connected: boolean): void {
     this.connection = { ...this.connection, isWebSocketConnected: connected };
@@ -201,6 +221,94 @@ export class FakeBackend {
 
   subscriptions(name?: string): Sub[] {
     return [...this.subs].filter((s) => !name || s.name === name);
+  }
+
+  /**
+   * `POST /chat-stream` as the deployment answers it (convex/http.ts): the visitor (when new), the
+   * thread (when new), the prompt and the reply stored at once, then the answer. `respond` is the
+   * test's say in how that answer goes: a 200 whose body is the reply as the model writes it, a
+   * 205 (the reply is driven elsewhere: follow it), a refusal for load (the request never ran), or
+   * a network failure after the deployment stored it (the answer was lost).
+   */
+  async chatStream(call: FetchCall, respond: (call: FetchCall) => Response | Promise<Response>): Promise<Response> {
+    const body = JSON.parse(String(call.init.body)) as Record<string, unknown>;
+    this.posts.push(body);
+    let answer: Response | null = null;
+    let lost: unknown = null;
+    try {
+      answer = await respond(call);
+    } catch (err) {
+      lost = err;
+    }
+    if (answer && answer.status !== 200 && answer.status !== 205) return answer;
+    let ids: Record<string, unknown> & { resent?: boolean };
+    try {
+      ids = this.startFromPost(body);
+    } catch (err) {
+      if (!(err instanceof FakeConvexError)) throw err;
+      const status = { UNAUTHORIZED: 401, REPLY_IN_PROGRESS: 409, RATE_LIMITED: 429, TOO_MANY_VISITORS: 429 }[
+        err.data.code
+      ];
+      const retryAfter: Record<string, string> = err.data.retryAfterMs ? { "Retry-After": String(Math.ceil(err.data.retryAfterMs / 1000)) } : {};
+      return new Response(JSON.stringify(err.data), {
+        status: status ?? (err.data.code === "HUMAN_CHECK_FAILED" ? 403 : 400),
+        headers: { "Content-Type": "application/json", ...retryAfter },
+      });
+    }
+    await Promise.resolve();
+    if (lost) throw lost;
+    const { resent, ...reply } = ids;
+    const headers = { "X-Chat-Reply": JSON.stringify(reply) };
+    if (resent || answer!.status === 205) return new Response(null, { status: 205, headers });
+    return new Response(answer!.body, { status: 200, headers });
+  }
+
+  /** `chat:start`: one transaction, so a refusal stores nothing. */
+  private startFromPost(body: Record<string, unknown>): Record<string, unknown> & { resent?: boolean } {
+    const threadsBefore = new Map(this.threads);
+    const messagesBefore = [...this.messages];
+    const step = (name: string, args: Record<string, unknown>) => {
+      this.calls.push({ name, args });
+      const failure = this.failNext.get(name);
+      if (failure) {
+        this.failNext.delete(name);
+        throw failure;
+      }
+      return this.mutate(name, args) as Record<string, string>;
+    };
+    try {
+      let token = body.token as string | undefined;
+      let threadId = body.threadId as string | undefined;
+      let minted: string | undefined;
+      if (typeof body.retry === "string") {
+        const created = step("messages:retry", { threadId, token, messageId: body.retry });
+        this.flush();
+        return { threadId, ...created };
+      }
+      if (!threadId) {
+        if (!token && this.humanCheck && !this.humanCheck(body.turnstileToken)) {
+          throw new FakeConvexError({ code: "HUMAN_CHECK_FAILED", message: "The human check did not pass." });
+        }
+        const created = step("threads:create", token ? { token } : {});
+        threadId = created.threadId!;
+        if (!token) token = minted = created.token;
+      } else if (typeof body.requestId === "string") {
+        const at = this.messages.findIndex((m) => m.threadId === threadId && m.requestId === body.requestId);
+        if (at >= 0) {
+          const reply = this.messages[at + 1]!;
+          const userMessageId = this.messages[at]!._id;
+          return { threadId, userMessageId, assistantMessageId: reply._id, streamId: reply.streamId, resent: true };
+        }
+      }
+      const sent = step("messages:send", { threadId, token, prompt: body.prompt });
+      if (typeof body.requestId === "string") this.messages.find((m) => m._id === sent.userMessageId)!.requestId = body.requestId;
+      this.flush();
+      return { threadId, ...sent, ...(minted ? { token: minted } : {}) };
+    } catch (err) {
+      this.threads = threadsBefore;
+      this.messages = messagesBefore;
+      throw err;
+    }
   }
 
   // ---- the "server" ----
@@ -283,7 +391,7 @@ export class FakeBackend {
   }
 
   private view(m: Message, withReplyText: boolean): MessageView {
-    const { threadId: _t, prompt: _p, ...view } = m;
+    const { threadId: _t, prompt: _p, requestId: _r, ...view } = m;
     const final = m.status !== "pending" && m.status !== "streaming";
     return { ...view, text: withReplyText || m.role === "user" ? m.text : "", length: final ? m.text.length : 0 };
   }

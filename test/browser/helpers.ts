@@ -21,7 +21,11 @@ export type Setup = {
   restore: () => void;
 };
 
-/** Routes every ConvexClient to a fake backend and `fetch` to `handler`. */
+/**
+ * Routes every ConvexClient to a fake backend and `fetch` to `handler`; a `POST /chat-stream`
+ * goes through the fake backend, which stores what the request sends and lets `handler` say how
+ * the answer goes (the default, 205: the reply is driven elsewhere, so the element follows it).
+ */
 export function setup(
   handler: (call: FetchCall) => Response | Promise<Response> = () => new Response(null, { status: 205 }),
 ): Setup {
@@ -30,7 +34,7 @@ export function setup(
   sessionStorage.clear();
   const backend = new FakeBackend();
   setClientFactory(() => backend.client());
-  const f = stubFetch(handler);
+  const f = stubFetch((call) => (call.url.endsWith("/chat-stream") ? backend.chatStream(call, handler) : handler(call)));
   return {
     backend,
     url: freshUrl(),

@@ -1,5 +1,6 @@
 // Cloudflare Turnstile at a new visitor's first send, against a fake `turnstile` global (the
-// real script is never loaded here) and the suite's fetch stub for POST {site}/visitors.
+// real script is never loaded here) and the suite's fake deployment, whose siteverify passes
+// only the response the fake check hands out.
 import { expect, fixture, oneEvent } from "@open-wc/testing";
 import { LitElement, html } from "lit";
 import { deriveSiteUrl } from "../../src/ai-chat-stream.js";
@@ -7,7 +8,7 @@ import { HumanCheckController, type Turnstile } from "../../src/controllers/huma
 import type { AiChatErrorEvent } from "../../src/events.js";
 import { defaultStrings } from "../../src/strings.js";
 import { storageKey } from "../../src/storage.js";
-import { until } from "./fake-backend.js";
+import { FakeConvexError, until } from "./fake-backend.js";
 import { $, mount, settle, setup, type Setup } from "./helpers.js";
 
 const SITE_KEY = "1x00000000000000000000AA";
@@ -30,19 +31,16 @@ function fakeTurnstile() {
   return { turnstile, renders, removed };
 }
 
-const json = (status: number, body: object, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
-
 const turnstileScripts = () =>
   [...document.querySelectorAll("script")].filter((s) => s.src.includes("challenges.cloudflare.com"));
 
 describe("<ai-chat-stream turnstile-site-key>", () => {
   let env: Setup;
   let fake: ReturnType<typeof fakeTurnstile>;
-  let visitorsResponse: () => Response;
   beforeEach(() => {
-    visitorsResponse = () => json(200, { token: "visitor_minted" });
-    env = setup((call) => (call.url.endsWith("/visitors") ? visitorsResponse() : new Response(null, { status: 205 })));
+    env = setup();
+    // The deployment's siteverify: only the response the fake check hands out passes.
+    env.backend.humanCheck = (turnstileToken) => turnstileToken === "turnstile-response";
     fake = fakeTurnstile();
     window.turnstile = fake.turnstile;
   });
@@ -51,17 +49,17 @@ describe("<ai-chat-stream turnstile-site-key>", () => {
     env.restore();
   });
 
-  /** Sends "Hello", solves the challenge, and waits for the error the deployment's answer leads to. */
-  async function sendSolvingTheCheckUntilError() {
+  /** Sends "Hello", solves the challenge with `response`, and waits for the error the deployment's answer leads to. */
+  async function sendSolvingTheCheckUntilError(response = "turnstile-response") {
     const el = await mount(env.url, `turnstile-site-key="${SITE_KEY}"`);
     const failed = oneEvent(el, "ai-chat-error") as Promise<AiChatErrorEvent>;
     void el.send("Hello");
     await until(() => fake.renders.length === 1);
-    fake.renders[0]!.params.callback("turnstile-response");
+    fake.renders[0]!.params.callback(response);
     return { el, error: await failed };
   }
 
-  it("shows nothing of Turnstile on page load; at the first send it renders the check in the shadow root, mints at POST /visitors and creates the thread with that token", async () => {
+  it("shows nothing of Turnstile on page load; at the first send it renders the check in the shadow root, and the send carries its token", async () => {
     const el = await mount(env.url, `turnstile-site-key="${SITE_KEY}"`);
     expect(fake.renders).to.have.length(0);
     expect(turnstileScripts()).to.have.length(0);
@@ -74,20 +72,19 @@ describe("<ai-chat-stream turnstile-site-key>", () => {
     expect(container.getAttribute("part")).to.equal("human-check");
     expect(container.hidden).to.equal(false);
     expect(params.sitekey).to.equal(SITE_KEY);
-    expect(env.backend.calls.some((c) => c.name === "threads:create")).to.equal(false);
+    expect(env.fetchCalls).to.have.length(0);
 
     params.callback("turnstile-response");
     await until(() => env.backend.calls.some((c) => c.name === "threads:create"));
-    const visitors = env.fetchCalls.find((c) => c.url.endsWith("/visitors"))!;
-    expect(visitors.url).to.equal(`${deriveSiteUrl(env.url)}/visitors`);
-    expect(visitors.init.method).to.equal("POST");
-    expect(JSON.parse(String(visitors.init.body))).to.deep.equal({ turnstileToken: "turnstile-response" });
-    expect(env.backend.calls.find((c) => c.name === "threads:create")!.args.token).to.equal("visitor_minted");
+    // One request: the check's token travels with the prompt; no separate minting call.
+    expect(env.fetchCalls.map((c) => c.url)).to.deep.equal([`${deriveSiteUrl(env.url)}/chat-stream`]);
+    expect(env.backend.posts[0]).to.deep.include({ prompt: "Hello", turnstileToken: "turnstile-response" });
     await settle(el);
     expect(fake.removed).to.deep.equal(["widget-1"]);
     expect(container.hidden).to.equal(true);
     const stored = JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url)))!);
-    expect(stored.token).to.equal("visitor_minted");
+    const thread = env.backend.threads.get(stored.threadId)!;
+    expect(stored.token).to.equal(thread.token);
   });
 
   it("a returning visitor with a stored token sends without a check", async () => {
@@ -95,19 +92,16 @@ describe("<ai-chat-stream turnstile-site-key>", () => {
     const el = await mount(env.url, `turnstile-site-key="${SITE_KEY}"`);
     await el.send("Hello");
     expect(fake.renders).to.have.length(0);
-    expect(env.backend.calls.find((c) => c.name === "threads:create")!.args.token).to.equal("tok");
+    expect(env.backend.posts[0]).to.deep.equal({ prompt: "Hello", token: "tok" });
   });
 
   it("a check the deployment refuses shows the visitor-facing sentence and keeps the prompt", async () => {
-    visitorsResponse = () =>
-      json(403, { code: "HUMAN_CHECK_FAILED", message: "The human check did not pass; please try it again." });
-    const { el, error } = await sendSolvingTheCheckUntilError();
+    const { el, error } = await sendSolvingTheCheckUntilError("forged");
     expect(error.code).to.equal("HUMAN_CHECK_FAILED");
-    expect(error.message).to.equal(defaultStrings.humanCheckFailed);
     await settle(el);
     expect($(el, ".banner")!.textContent).to.contain(defaultStrings.humanCheckFailed);
     expect($<HTMLTextAreaElement>(el, "textarea")!.value).to.equal("Hello");
-    expect(env.backend.calls.some((c) => c.name === "threads:create")).to.equal(false);
+    expect(env.backend.threads.size).to.equal(0);
   });
 
   it("a challenge Turnstile itself fails (error-callback) is HUMAN_CHECK_FAILED, without a request", async () => {
@@ -117,31 +111,31 @@ describe("<ai-chat-stream turnstile-site-key>", () => {
     await until(() => fake.renders.length === 1);
     fake.renders[0]!.params["error-callback"]();
     expect((await failed).code).to.equal("HUMAN_CHECK_FAILED");
-    expect(env.fetchCalls.some((c) => c.url.endsWith("/visitors"))).to.equal(false);
+    expect(env.fetchCalls).to.have.length(0);
     expect(fake.removed).to.deep.equal(["widget-1"]);
   });
 
   it("too many new visitors at once is TOO_MANY_VISITORS with its own sentence", async () => {
-    visitorsResponse = () =>
-      json(
-        429,
-        {
-          code: "TOO_MANY_VISITORS",
-          message: "Too many new visitors right now; try again in 4 seconds.",
-          retryAfterMs: 4000,
-        },
-        { "Retry-After": "4" },
-      );
-    const { error } = await sendSolvingTheCheckUntilError();
+    env.backend.failNext.set(
+      "threads:create",
+      new FakeConvexError({
+        code: "TOO_MANY_VISITORS",
+        message: "Too many new visitors right now; try again in 4 seconds.",
+        retryAfterMs: 4000,
+      }),
+    );
+    const { el, error } = await sendSolvingTheCheckUntilError();
     expect(error.code).to.equal("TOO_MANY_VISITORS");
-    expect(error.message).to.equal(defaultStrings.tooManyVisitors);
+    await settle(el);
+    expect($(el, ".banner")!.textContent).to.contain(defaultStrings.tooManyVisitors);
   });
 
-  it("without turnstile-site-key a new visitor gets a token from threads:create, no check", async () => {
+  it("without turnstile-site-key a new visitor's first send has no token: the deployment mints one, no check", async () => {
+    env.backend.humanCheck = null;
     const el = await mount(env.url);
     await el.send("Hello");
     expect(fake.renders).to.have.length(0);
-    expect(env.backend.calls.find((c) => c.name === "threads:create")!.args.token).to.equal(undefined);
+    expect(env.backend.posts[0]).to.deep.equal({ prompt: "Hello" });
   });
 });
 
@@ -153,12 +147,9 @@ class HumanCheckHost extends LitElement {
 customElements.define("human-check-test-host", HumanCheckHost);
 
 describe("HumanCheckController", () => {
-  let env: Setup;
-  beforeEach(() => (env = setup(() => json(200, { token: "visitor_minted" }))));
   afterEach(() => {
     delete window.turnstile;
     delete (window as { __fakeTurnstile?: Turnstile }).__fakeTurnstile;
-    env.restore();
   });
 
   it("adds Turnstile's script only when a token is first asked for, and only once", async () => {
@@ -175,16 +166,15 @@ describe("HumanCheckController", () => {
     const scripts = () => [...document.querySelectorAll("script")].filter((s) => s.src === scriptUrl);
     expect(scripts()).to.have.length(0);
 
-    const token = check.visitorToken("https://chat.example.com/", SITE_KEY);
+    const token = check.challenge(SITE_KEY);
     await until(() => fake.renders.length === 1);
     expect(scripts()).to.have.length(1);
     expect(check.active).to.equal(true);
     fake.renders[0]!.params.callback("turnstile-response");
-    expect(await token).to.equal("visitor_minted");
-    expect(env.fetchCalls[0]!.url).to.equal("https://chat.example.com/visitors");
+    expect(await token).to.equal("turnstile-response");
     expect(check.active).to.equal(false);
 
-    const again = check.visitorToken("https://chat.example.com", SITE_KEY);
+    const again = check.challenge(SITE_KEY);
     await until(() => fake.renders.length === 2);
     fake.renders[1]!.params.callback("second");
     await again;

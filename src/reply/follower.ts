@@ -4,8 +4,8 @@
 // results (several flushes between two updates, a dropped socket): an update that starts beyond
 // the text shown reveals the gap, and one-shot `streams:read` calls from the shown length fill it.
 // The text only ever grows by the characters beyond what is shown, so nothing doubles.
-import { api, type StreamDelta, type StreamSlice } from "./api.js";
-import type { ChatClient } from "./convex-pool.js";
+import { api, type StreamDelta, type StreamSlice } from "../api.js";
+import type { ChatClient } from "../convex-pool.js";
 
 export type StreamFollowerOptions = {
   client: ChatClient;
