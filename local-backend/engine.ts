@@ -77,7 +77,10 @@ const HTTP_ENTRY_MODULE = "__local_backend_http__";
 const HTTP_NOT_ENABLED = "This Convex deployment does not have HTTP actions enabled.";
 const HTTP_NO_ROUTE = "No matching routes found";
 /** Requests handed to the entry action; a Request is not a Convex value, so only its key travels. */
-const pendingHttp = new Map<string, { handler: (ctx: unknown, request: Request) => unknown; request: Request; response?: Response }>();
+const pendingHttp = new Map<
+  string,
+  { handler: (ctx: unknown, request: Request) => unknown; request: Request; response?: Response }
+>();
 let nextHttpKey = 0;
 const httpEntryModule = {
   run: internalActionGeneric({
@@ -607,7 +610,10 @@ export class Engine {
         if (!routed.startsWith(mount)) continue;
         const suffix = routed.slice(mount.length);
         if (best && best.routed.length < suffix.length) continue;
-        best = { routed: `/${suffix}`, child: definition!.httpMounts[mount].replace(/^_reference\/childComponent\//, "") };
+        best = {
+          routed: `/${suffix}`,
+          child: definition!.httpMounts[mount].replace(/^_reference\/childComponent\//, ""),
+        };
       }
       if (best === null) return ownPath !== null && router ? { componentPath, routedPath: ownPath } : null;
       if (best.child === null) return { componentPath, routedPath: ownPath! };
@@ -643,11 +649,12 @@ export class Engine {
           return this.accessor(identity).fetch(`${target.routedPath}${url.search}`, { ...init, headers });
         }
         const key = `${++nextHttpKey}`;
-        const pending: { handler: (ctx: unknown, request: Request) => unknown; request: Request; response?: Response } = {
-          handler: found[0]._handler as (ctx: unknown, request: Request) => unknown,
-          request: new Request(realUrl, init),
-          response: undefined,
-        };
+        const pending: { handler: (ctx: unknown, request: Request) => unknown; request: Request; response?: Response } =
+          {
+            handler: found[0]._handler as (ctx: unknown, request: Request) => unknown,
+            request: new Request(realUrl, init),
+            response: undefined,
+          };
         pendingHttp.set(key, pending);
         try {
           await this.t.actionFromPath(
