@@ -22,14 +22,36 @@ export interface ComponentNode {
   definitionPath: string;
   /** Absolute directory holding the component's modules (`convex.config.js`, `schema.js`, ...). */
   dir: string;
+  /**
+   * Where its HTTP routes are served, from the site root ("/chat/"), or null when its parent
+   * did not mount it. A nested mount is the parent's prefix joined with the child's, as a
+   * deployment composes them (crates/model/src/components/type_checking.rs).
+   */
+  httpPrefix: string | null;
+  /**
+   * The environment variables it declared (`defineComponent(name, { env })`), each bound as its
+   * parent bound it, already resolved through the parents: a literal, or the name of a
+   * deployment (app) variable read when a function asks. Undeclared names are not here.
+   */
+  env: Map<string, EnvBinding>;
   children: ComponentNode[];
 }
+
+/** A component's environment variable as the parent bound it (`{ K: "literal" }` or `{ K: app.env.X }`). */
+export type EnvBinding = { type: "value"; value: string } | { type: "envVar"; name: string };
+
+/** A declared variable: its validator as JSON text, and whether it may be left unbound. */
+export type EnvDeclaration = [string, { type: "value"; value: string; optional?: boolean }];
 
 /** What a definition's `export()` returns (the analysis the CLI sends to the backend). */
 export interface DefinitionAnalysis {
   definitionType: { type: "app" } | { type: "childComponent"; name: string };
-  childComponents: { name: string; path: string; env: unknown }[];
-  httpMounts: Record<string, unknown>;
+  /** The app's own `defineApp({ httpPrefix })`, normalized to end with "/". */
+  httpPrefix?: string;
+  childComponents: { name: string; path: string; env: [string, EnvBinding][] | null }[];
+  /** Mount path ("/chat/") -> `_reference/childComponent/<name>`. */
+  httpMounts: Record<string, string>;
+  envVars?: EnvDeclaration[];
   exports: { type: "branch"; branch: unknown[] };
   [key: string]: unknown;
 }
@@ -147,8 +169,17 @@ export async function discoverComponents(convexDir: string): Promise<ComponentTr
   }
   definitions.set("", appAnalysis);
 
-  async function build(parentPath: string, analysis: DefinitionAnalysis): Promise<ComponentNode[]> {
+  async function build(
+    parentPath: string,
+    analysis: DefinitionAnalysis,
+    parentPrefix: string | null,
+    parentEnv: Map<string, EnvBinding> | null,
+  ): Promise<ComponentNode[]> {
     const nodes: ComponentNode[] = [];
+    const mountOf = new Map<string, string>();
+    for (const [mount, reference] of Object.entries(analysis.httpMounts ?? {})) {
+      mountOf.set(reference.replace(/^_reference\/childComponent\//, ""), mount);
+    }
     for (const child of analysis.childComponents) {
       const dir = path.resolve(convexDir, child.path);
       const componentPath = parentPath ? `${parentPath}/${child.name}` : child.name;
@@ -163,17 +194,80 @@ export async function discoverComponents(convexDir: string): Promise<ComponentTr
         }
         definitions.set(child.path, childAnalysis);
       }
+      const env = bindEnv(componentPath, child.env ?? [], childAnalysis.envVars ?? [], parentEnv);
+      const mount = mountOf.get(child.name);
+      const httpPrefix =
+        mount === undefined ? null : parentPrefix === null ? mount : `${parentPrefix.replace(/\/$/, "")}${mount}`;
       nodes.push({
         name: child.name,
         componentPath,
         definitionPath: child.path,
         dir,
-        children: await build(componentPath, childAnalysis),
+        httpPrefix,
+        env,
+        children: await build(componentPath, childAnalysis, httpPrefix, env),
       });
     }
     return nodes;
   }
-  return { definitions, components: await build("", appAnalysis) };
+  return { definitions, components: await build("", appAnalysis, null, null) };
+}
+
+/**
+ * A child's bindings checked against its declarations as a push checks them
+ * (crates/model/src/components/type_checking.rs check_args, validate_component_env), then
+ * resolved through the parent: a binding to a parent component's variable becomes whatever
+ * the parent's own binding is (none: the variable stays unset); a binding to an app variable
+ * stays a reference, read when a function asks, as a deployment reads it.
+ */
+function bindEnv(
+  componentPath: string,
+  bindings: [string, EnvBinding][],
+  declared: EnvDeclaration[],
+  parentEnv: Map<string, EnvBinding> | null,
+): Map<string, EnvBinding> {
+  const declarations = new Map(declared);
+  const out = new Map<string, EnvBinding>();
+  for (const [name, binding] of bindings) {
+    const declaration = declarations.get(name);
+    if (!declaration) throw new Error(`Component "${componentPath}" has no env var named "${name}"`);
+    if (binding.type === "value") {
+      const validator = JSON.parse(declaration.value) as EnvValidatorJson;
+      if (!envValueMatches(validator, binding.value)) {
+        throw new Error(
+          `Component "${componentPath}" has an invalid value for env var "${name}": ${JSON.stringify(binding.value)} does not match ${declaration.value}`,
+        );
+      }
+      out.set(name, binding);
+    } else if (parentEnv === null) {
+      out.set(name, binding);
+    } else {
+      const resolved = parentEnv.get(binding.name);
+      if (resolved) out.set(name, resolved);
+    }
+  }
+  for (const [name, declaration] of declarations) {
+    if (!declaration.optional && !bindings.some(([bound]) => bound === name)) {
+      throw new Error(`Component "${componentPath}" is missing required env var "${name}"`);
+    }
+  }
+  return out;
+}
+
+type EnvValidatorJson = { type: string; value?: unknown };
+
+/** The string-like validators `defineComponent` accepts: string, string literal, unions of them. */
+function envValueMatches(validator: EnvValidatorJson, value: string): boolean {
+  switch (validator.type) {
+    case "string":
+      return true;
+    case "literal":
+      return validator.value === value;
+    case "union":
+      return (validator.value as EnvValidatorJson[]).some((member) => envValueMatches(member, value));
+    default:
+      return false;
+  }
 }
 
 export function flattenComponents(nodes: ComponentNode[]): ComponentNode[] {

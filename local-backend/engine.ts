@@ -10,12 +10,19 @@
 //   in-memory tables (to snapshot and restore them);
 // - syscall counting, so query runs report documents read and tables touched.
 // Whatever of that needs convex-test's private internals is in convexTestInternals.ts.
-import { makeFunctionReference } from "convex/server";
-import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
+import { internalActionGeneric, makeFunctionReference } from "convex/server";
+import { convexToJson, jsonToConvex, v, type JSONValue, type Value } from "convex/values";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { discoverComponents, errorText, flattenComponents, type ComponentTree } from "./components.js";
+import {
+  discoverComponents,
+  errorText,
+  flattenComponents,
+  type ComponentNode,
+  type ComponentTree,
+  type DefinitionAnalysis,
+} from "./components.js";
 import {
   ConvexTestVersionError,
   createConvexTest,
@@ -29,6 +36,7 @@ import { applyTransactionRuntime } from "./transactionRuntime.js";
 import { ActionExecution, DEFAULT_ACTION_TIMEOUT_MS } from "./actionRuntime.js";
 import { evaluateAuthConfig, type AuthConfigJson } from "./authConfig.js";
 import {
+  appEnvVar,
   backendStorage,
   functionStorage,
   installRuntimeHooks,
@@ -57,6 +65,39 @@ export interface CommitEvent {
   /** "componentPath:table" for every table written. */
   tables: Set<string>;
 }
+
+/**
+ * A module the engine adds to every component: its one internal action runs one of that
+ * component's HTTP routes. convex-test runs HTTP actions in the app only (`t.fetch`); an
+ * action started at a component path gets that component's ctx (its tables, scheduler,
+ * storage, function references) and no caller identity, which is what a deployment gives a
+ * component's HTTP action (crates/model/src/components/auth.rs propagate_component_auth).
+ */
+const HTTP_ENTRY_MODULE = "__local_backend_http__";
+const HTTP_NOT_ENABLED = "This Convex deployment does not have HTTP actions enabled.";
+const HTTP_NO_ROUTE = "No matching routes found";
+/** Requests handed to the entry action; a Request is not a Convex value, so only its key travels. */
+const pendingHttp = new Map<
+  string,
+  { handler: (ctx: unknown, request: Request) => unknown; request: Request; response?: Response }
+>();
+let nextHttpKey = 0;
+const httpEntryModule = {
+  run: internalActionGeneric({
+    args: { key: v.string() },
+    handler: async (ctx, { key }) => {
+      const pending = pendingHttp.get(key);
+      if (!pending) throw new Error(`local backend: no pending HTTP request ${key}`);
+      pending.response = (await pending.handler(ctx, pending.request)) as Response;
+      return null;
+    },
+  }),
+};
+
+type HttpRouterLike = {
+  getRoutes(): ReadonlyArray<readonly [string, string, unknown]>;
+  lookup(path: string, method: string): [Record<string, unknown>, string, string] | null;
+};
 
 const MODULE_EXTENSIONS = new Set([".ts", ".js", ".mts", ".mjs", ".tsx", ".jsx", ".cts", ".cjs"]);
 const HTTP_URL_HEADER = "x-local-backend-url";
@@ -162,7 +203,8 @@ function restoreRequestUrl(request: Request): Request {
   } as RequestInit);
 }
 
-function wrapRouter(router: Record<string, unknown>): unknown {
+function wrapRouter(router: Record<string, unknown>, componentPath: string): unknown {
+  const prefix = componentPath ? `${componentPath}/` : "";
   const lookup = (router.lookup as (p: string, m: string) => [Record<string, unknown>, string, string] | null).bind(
     router,
   );
@@ -174,7 +216,7 @@ function wrapRouter(router: Record<string, unknown>): unknown {
       const [func, m, routePath] = found;
       let w = wrapped.get(func);
       if (!w) {
-        w = wrapFunction(func, `${m} ${routePath}`, "");
+        w = wrapFunction(func, `${prefix}${m} ${routePath}`, componentPath);
         wrapped.set(func, w);
       }
       return [w, m, routePath];
@@ -194,7 +236,7 @@ function wrapModule(ns: Record<string, unknown>, modulePath: string, componentPa
       value &&
       (value as { isRouter?: boolean }).isRouter
     ) {
-      out[exportName] = wrapRouter(value as Record<string, unknown>);
+      out[exportName] = wrapRouter(value as Record<string, unknown>, componentPath);
     } else {
       out[exportName] = value;
     }
@@ -205,6 +247,8 @@ function wrapModule(ns: Record<string, unknown>, modulePath: string, componentPa
 interface LoadedModules {
   /** Module map for convex-test: absolute path -> loader. */
   map: Record<string, () => Promise<unknown>>;
+  /** `http.ts`'s router with wrapped handlers, if the folder has one. */
+  router: HttpRouterLike | null;
   /** Raw namespaces by module path without extension ("messages", "lib/access"). */
   namespaces: Map<string, Record<string, unknown>>;
 }
@@ -213,8 +257,11 @@ async function loadModules(dir: string, componentPath: string, displayRoot: stri
   const files = listModules(dir);
   const map: Record<string, () => Promise<unknown>> = {};
   const namespaces = new Map<string, Record<string, unknown>>();
+  let router: HttpRouterLike | null = null;
   // convex-test finds the module root from a key containing "_generated".
   map[path.join(dir, "_generated", "__local_backend__.js")] = async () => ({});
+  // How a component's HTTP route runs inside that component (see Engine.fetch).
+  if (componentPath) map[path.join(dir, `${HTTP_ENTRY_MODULE}.js`)] = async () => httpEntryModule;
   for (const file of files) {
     const modulePath = path
       .relative(dir, file)
@@ -229,9 +276,12 @@ async function loadModules(dir: string, componentPath: string, displayRoot: stri
     }
     namespaces.set(modulePath, ns);
     const wrapped = modulePath.startsWith("_generated/") ? ns : wrapModule(ns, modulePath, componentPath);
+    if (modulePath === "http" && (wrapped.default as { isRouter?: boolean } | undefined)?.isRouter) {
+      router = wrapped.default as HttpRouterLike;
+    }
     map[file] = async () => wrapped;
   }
-  return { map, namespaces };
+  return { map, namespaces, router };
 }
 
 /**
@@ -289,7 +339,10 @@ export class Engine {
   /** Root functions: udfPath ("messages:send") -> type and visibility. */
   readonly functions = new Map<string, { type: UdfType | "httpAction"; visibility: "public" | "internal" }>();
   readonly crons: CronSpec[] = [];
-  hasHttp = false;
+  /** Each folder's `http.ts` router ("" is the app), wrapped. */
+  readonly routers = new Map<string, HttpRouterLike>();
+  /** Every component by path ("a", "a/b"). */
+  readonly components = new Map<string, ComponentNode>();
   authConfig: AuthConfigJson | null = null;
   private commitListeners = new Set<(e: CommitEvent) => void>();
   /** Last commit timestamp handed out (ns, u64 in the protocol); never goes backwards. */
@@ -351,7 +404,7 @@ export class Engine {
           });
         }
       }
-      engine.hasHttp = app.namespaces.has("http");
+      if (app.router) engine.routers.set("", app.router);
       engine.addCrons("", app.namespaces.get("crons"));
       engine.authConfig = await loadAuthConfig(convexDir, displayRoot);
 
@@ -360,7 +413,10 @@ export class Engine {
         const componentSchema = mods.namespaces.get("schema")?.default ?? null;
         internals.registerComponent(node.componentPath, componentSchema, mods.map);
         engine.addCrons(node.componentPath, mods.namespaces.get("crons"));
+        if (mods.router) engine.routers.set(node.componentPath, mods.router);
+        engine.components.set(node.componentPath, node);
       }
+      scope.componentEnv = (componentPath) => engine!.componentEnv(componentPath);
 
       engine.dbs = internals.databases();
       return engine;
@@ -489,23 +545,127 @@ export class Engine {
   }
 
   /**
-   * An HTTP action request on the site URL. `realUrl` is what the handler's request.url
-   * shows; `execution` is ended by the caller when the response body has ended.
+   * What a component's functions find in `process.env` (crates/isolate/src/environment/udf/phase.rs
+   * get_environment_variable): the system variables, CONVEX_SITE_URL carrying the component's
+   * HTTP mount; then each variable it declared as its parent bound it, a literal or the app's
+   * variable as it is now. The app's other variables are not there.
+   */
+  componentEnv(componentPath: string): Record<string, string> {
+    const out: Record<string, string> = { ...this.scope.systemEnv };
+    const node = this.components.get(componentPath);
+    if (!node) return out;
+    if (node.httpPrefix !== null && out.CONVEX_SITE_URL) {
+      out.CONVEX_SITE_URL = `${out.CONVEX_SITE_URL.replace(/\/$/, "")}${node.httpPrefix.replace(/\/$/, "")}`;
+    }
+    for (const [name, binding] of node.env) {
+      const value = binding.type === "value" ? binding.value : appEnvVar(this.scope, binding.name);
+      if (value !== undefined) out[name] = value;
+    }
+    return out;
+  }
+
+  private definitionOf(componentPath: string): DefinitionAnalysis | undefined {
+    if (componentPath === "") return this.tree.definitions.get("");
+    const node = this.components.get(componentPath);
+    return node ? this.tree.definitions.get(node.definitionPath) : undefined;
+  }
+
+  /**
+   * Which folder's `http.ts` serves `pathname`, and the path its router sees, as a deployment
+   * decides (crates/application/src/application_function_runner/http_routing.rs
+   * route_http_action): an exact route of the current `http.ts` wins; else the longest prefix
+   * among its prefix routes and its children's mounts (a mount wins a tie), and a mounted
+   * child is searched the same way with the path after the mount ("/" + rest). The app's own
+   * routes sit under `defineApp({ httpPrefix })`; mounts are always from the site root.
+   * Nothing matched: the current `http.ts` answers (its 404), or null when it has none.
+   */
+  route(pathname: string, method: string): { componentPath: string; routedPath: string } | null {
+    let componentPath = "";
+    let routed = pathname;
+    for (;;) {
+      const definition = this.definitionOf(componentPath);
+      const router = this.routers.get(componentPath) ?? null;
+      const mounts = Object.keys(definition?.httpMounts ?? {}).sort();
+      if (!router && mounts.length === 0) return null;
+      const appPrefix = componentPath === "" ? definition?.httpPrefix : undefined;
+      const ownPath = !appPrefix ? routed : routed.startsWith(appPrefix) ? `/${routed.slice(appPrefix.length)}` : null;
+      const routes = router?.getRoutes() ?? [];
+      if (ownPath !== null && routes.some(([p, m]) => !p.endsWith("*") && m === method && p === ownPath)) {
+        return { componentPath, routedPath: ownPath };
+      }
+      // `routed` keeps the leading "/" the deployment's RoutedHttpPath has; the comparisons
+      // below are the deployment's own (a stored "/rest" against a new bare "rest").
+      let best: { routed: string; child: string | null } | null = null;
+      if (ownPath !== null) {
+        for (const [p, m] of routes) {
+          if (m !== method || !p.endsWith("*")) continue;
+          const prefix = p.slice(0, -1) || "/";
+          if (!ownPath.startsWith(prefix)) continue;
+          const suffix = ownPath.slice(prefix.length);
+          if (best && best.routed.length < suffix.length) continue;
+          best = { routed: `/${suffix}`, child: null };
+        }
+      }
+      for (const mount of mounts) {
+        if (!routed.startsWith(mount)) continue;
+        const suffix = routed.slice(mount.length);
+        if (best && best.routed.length < suffix.length) continue;
+        best = {
+          routed: `/${suffix}`,
+          child: definition!.httpMounts[mount].replace(/^_reference\/childComponent\//, ""),
+        };
+      }
+      if (best === null) return ownPath !== null && router ? { componentPath, routedPath: ownPath } : null;
+      if (best.child === null) return { componentPath, routedPath: ownPath! };
+      componentPath = componentPath ? `${componentPath}/${best.child}` : best.child;
+      routed = best.routed;
+    }
+  }
+
+  /**
+   * An HTTP action request on the site URL, routed to the app or a mounted component.
+   * `realUrl` is what the handler's request.url shows (the full URL, mount prefix included,
+   * as on a deployment); `execution` is ended by the caller when the response body has ended.
+   * A component's route runs with no identity: a deployment does not pass the caller's on.
    */
   async fetch(
-    pathQuery: string,
     init: RequestInit,
     realUrl: string,
     identity: Identity | null,
     execution: ActionExecution,
   ): Promise<Response> {
-    if (!this.hasHttp) return new Response("No HTTP actions (convex/http.ts) in this app", { status: 404 });
-    const headers = new Headers(init.headers);
-    headers.set(HTTP_URL_HEADER, realUrl);
+    const url = new URL(realUrl);
+    const method = init.method ?? "GET";
+    const target = this.route(url.pathname, method);
+    if (!target) return new Response(HTTP_NOT_ENABLED, { status: 404 });
+    const router = this.routers.get(target.componentPath)!;
+    const found = router.lookup(target.routedPath, method);
+    if (!found) return new Response(HTTP_NO_ROUTE, { status: 404 });
     return this.inScope(() =>
-      requestStorage.run({ logLines: [], httpAction: execution }, () =>
-        this.accessor(identity).fetch(pathQuery, { ...init, headers }),
-      ),
+      requestStorage.run({ logLines: [], httpAction: execution }, async () => {
+        if (target.componentPath === "") {
+          const headers = new Headers(init.headers);
+          headers.set(HTTP_URL_HEADER, realUrl);
+          return this.accessor(identity).fetch(`${target.routedPath}${url.search}`, { ...init, headers });
+        }
+        const key = `${++nextHttpKey}`;
+        const pending: { handler: (ctx: unknown, request: Request) => unknown; request: Request; response?: Response } =
+          {
+            handler: found[0]._handler as (ctx: unknown, request: Request) => unknown,
+            request: new Request(realUrl, init),
+            response: undefined,
+          };
+        pendingHttp.set(key, pending);
+        try {
+          await this.t.actionFromPath(
+            { componentPath: target.componentPath, udfPath: `${HTTP_ENTRY_MODULE}:run` },
+            { key },
+          );
+        } finally {
+          pendingHttp.delete(key);
+        }
+        return pending.response!;
+      }),
     );
   }
 

@@ -262,7 +262,7 @@ export function createSiteServer(opts: {
     // running is cut off (actionRuntime.ts).
     const execution = new ActionExecution();
     try {
-      const response = await engine.fetch(req.url ?? "/", init, realUrl, identity, execution);
+      const response = await engine.fetch(init, realUrl, identity, execution);
       await sendResponse(res, response, method, execution);
     } finally {
       execution.end("the response body ended");

@@ -171,6 +171,7 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
   const scope: BackendScope = {
     clockOffsetMs: 0,
     env,
+    systemEnv: {},
     actionTimeoutMs: options.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS,
     executions: new Set(),
     timers: new Set(),
@@ -245,6 +246,8 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
   const displayHost = host === "0.0.0.0" ? "127.0.0.1" : host;
   const convexUrl = `http://${displayHost}:${port}`;
   const siteUrl = `http://${displayHost}:${sitePort}`;
+  // Every function of a deployment sees its two URLs; nothing else may take these names.
+  scope.systemEnv = { CONVEX_CLOUD_URL: convexUrl, CONVEX_SITE_URL: siteUrl };
   if (!auth.verifies && auth.insecure) {
     err(
       "local-backend: WARNING: --insecure-auth: no convex/auth.config.ts providers, so setAuth() tokens are accepted UNVERIFIED " +

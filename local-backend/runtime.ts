@@ -14,8 +14,20 @@ import type { ActionExecution } from "./actionRuntime.js";
 export interface BackendScope {
   /** Added to Date.now() for functions of this backend (tests advance time with it). */
   clockOffsetMs: number;
-  /** Environment variables functions see on top of process.env. */
+  /** Environment variables the app's functions see on top of process.env. */
   env: Record<string, string>;
+  /**
+   * What every function sees whatever its component (CONVEX_CLOUD_URL, CONVEX_SITE_URL), as
+   * on a deployment, where no other variable may take these names. Filled once the servers
+   * listen.
+   */
+  systemEnv: Record<string, string>;
+  /**
+   * The whole of `process.env` inside a component's function (componentPath "a" or "a/b"):
+   * the system variables and the ones it declared and its parent bound, nothing else. Set by
+   * the engine; absent means components see nothing but the system variables.
+   */
+  componentEnv?: (componentPath: string) => Record<string, string>;
   /** Timers created by this backend's functions (and convex-test's scheduler), cleared on stop. */
   timers: Set<NodeJS.Timeout>;
   stopped: boolean;
@@ -46,6 +58,16 @@ export const functionStorage = new AsyncLocalStorage<{ name: string; componentPa
 const MAX_LOG_LINES = 256;
 
 const realSetTimeout = globalThis.setTimeout;
+/** The process's own environment, before installRuntimeHooks puts a view in front of it. */
+const processEnv = process.env;
+
+/**
+ * A deployment (app) variable as the app's functions see it: options.env / .env.local, then
+ * the real environment. What a component's `app.env.X` binding reads.
+ */
+export function appEnvVar(scope: BackendScope, name: string): string | undefined {
+  return Object.hasOwn(scope.env, name) ? scope.env[name] : processEnv[name];
+}
 export const realClearTimeout = globalThis.clearTimeout;
 const RealDate = globalThis.Date;
 let installed = false;
@@ -95,29 +117,42 @@ export function installRuntimeHooks(): void {
     realClearTimeout(handle as NodeJS.Timeout);
   };
 
-  // process.env: the scope's variables (from .env.local / options.env) on top.
+  // process.env: in the app's functions, the scope's variables (from .env.local / options.env)
+  // and the system ones on top of the real environment; in a component's function, only what
+  // that component may see (a deployment hides the app's variables from components).
   const realEnv = process.env;
-  const overlay = () => backendStorage.getStore()?.env;
+  const views = (): { own: Record<string, string>; isolated: boolean } | null => {
+    const scope = backendStorage.getStore();
+    if (!scope) return null;
+    const componentPath = functionStorage.getStore()?.componentPath;
+    if (componentPath) {
+      return { own: scope.componentEnv?.(componentPath) ?? { ...scope.systemEnv }, isolated: true };
+    }
+    return { own: { ...scope.env, ...scope.systemEnv }, isolated: false };
+  };
+  const field = (value: string) => ({ value, writable: true, enumerable: true, configurable: true });
   process.env = new Proxy(realEnv, {
     get(target, key) {
-      const env = overlay();
-      if (env && typeof key === "string" && Object.hasOwn(env, key)) return env[key];
+      const view = views();
+      if (view && typeof key === "string" && Object.hasOwn(view.own, key)) return view.own[key];
+      if (view?.isolated) return undefined;
       return Reflect.get(target, key);
     },
     has(target, key) {
-      const env = overlay();
-      return (env !== undefined && typeof key === "string" && Object.hasOwn(env, key)) || Reflect.has(target, key);
+      const view = views();
+      if (view && typeof key === "string" && Object.hasOwn(view.own, key)) return true;
+      return view?.isolated ? false : Reflect.has(target, key);
     },
     ownKeys(target) {
-      const env = overlay();
-      const keys = Reflect.ownKeys(target);
-      return env ? [...new Set([...keys, ...Object.keys(env)])] : keys;
+      const view = views();
+      if (!view) return Reflect.ownKeys(target);
+      if (view.isolated) return Object.keys(view.own);
+      return [...new Set([...Reflect.ownKeys(target), ...Object.keys(view.own)])];
     },
     getOwnPropertyDescriptor(target, key) {
-      const env = overlay();
-      if (env && typeof key === "string" && Object.hasOwn(env, key)) {
-        return { value: env[key], writable: true, enumerable: true, configurable: true };
-      }
+      const view = views();
+      if (view && typeof key === "string" && Object.hasOwn(view.own, key)) return field(view.own[key]);
+      if (view?.isolated) return undefined;
       return Reflect.getOwnPropertyDescriptor(target, key);
     },
   });

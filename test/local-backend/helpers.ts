@@ -1,5 +1,5 @@
 // Shared helpers: start the fixture app on free ports with a fresh data dir, and clean up.
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -92,4 +92,23 @@ export function waitForValue<T>(
 export function unsignedJwt(claims: Record<string, unknown>): string {
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
   return `${b64({ alg: "none", typ: "JWT" })}.${b64({ iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 3600, ...claims })}.`;
+}
+
+export const FIXTURE_COMPONENT = fileURLToPath(new URL("./fixture-component", import.meta.url));
+
+/**
+ * A throwaway project holding a copy of `fixtureDir` (its convex/ and component folders),
+ * with the repository's node_modules linked in and a package.json naming convex, which is
+ * what the Convex CLI needs to run there. Remove it with rmSync when done.
+ */
+export function fixtureProject(fixtureDir: string): string {
+  const repo = fileURLToPath(new URL("../..", import.meta.url));
+  const dir = mkdtempSync(path.join(tmpdir(), "local-backend-project-"));
+  cpSync(fixtureDir, dir, { recursive: true });
+  symlinkSync(path.join(repo, "node_modules"), path.join(dir, "node_modules"), "dir");
+  writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name: "fixture", private: true, type: "module", dependencies: { convex: "*" } }),
+  );
+  return dir;
 }
