@@ -11,7 +11,7 @@ export default tseslint.config(
     ignores: [
       "dist/",
       "node_modules/",
-      "convex/_generated/",
+      "**/_generated/",
       "test-artifacts/",
       ".local-backend/",
       ".convex-home/",
