@@ -4,7 +4,7 @@
 // resolves every module entry as TypeScript does under node16 ESM and bundler resolution and
 // fails on an entry without types. Both read the same tarball the consumer test installs.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,6 +47,10 @@ export function fileExports(exportsMap) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (!existsSync(join(root, "dist/ai-chat-stream.js"))) {
+    console.error("✗ dist/ has no ES build: run `npm run build` first (npm test does).");
+    process.exit(1);
+  }
   const dir = mkdtempSync(join(tmpdir(), "ai-chat-pack-"));
   let failed = false;
   try {
