@@ -1,7 +1,8 @@
 // `npm run build`: the package entries as ES modules (deps external), the self-contained IIFEs,
 // type declarations, and custom-elements.json from source; then the gzipped sizes.
 import { spawnSync } from "node:child_process";
-import { readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { build } from "vite";
@@ -24,6 +25,36 @@ const TOTALS_GZIP = [
   { name: "loader + chat", files: ["dist/ai-chat-stream.iife.js", "dist/ai-chat-stream.chat.js"], budget: 74 * 1024 },
 ];
 
+/**
+ * Gives every relative import in the emitted declarations its `.js` extension. Under node16/nodenext
+ * resolution (a TypeScript user whose package is `"type": "module"`) an extensionless
+ * `from "../convex/lib/errors"` does not resolve, and whatever it carried becomes `any`. The source
+ * may leave the extension out (bundler resolution allows it; src/api.ts does); the published
+ * declarations may not. Returns how many specifiers it rewrote.
+ */
+function addDeclarationExtensions(dir) {
+  let rewritten = 0;
+  for (const entry of readdirSync(dir, { recursive: true })) {
+    const file = join(dir, entry);
+    if (!file.endsWith(".d.ts")) continue;
+    const code = readFileSync(file, "utf8");
+    const fixed = code.replace(/(\bfrom\s*|\bimport\s*\(\s*)(["'])(\.{1,2}\/[^"']*)\2/g, (whole, lead, quote, spec) => {
+      if (/\.(m?js|json)$/.test(spec)) return whole;
+      const target = join(dirname(file), spec);
+      const resolved = existsSync(`${target}.d.ts`)
+        ? `${spec}.js`
+        : existsSync(join(target, "index.d.ts"))
+          ? `${spec}/index.js`
+          : null;
+      if (!resolved) throw new Error(`${file}: cannot resolve ${spec} to a declaration file`);
+      rewritten++;
+      return `${lead}${quote}${resolved}${quote}`;
+    });
+    if (fixed !== code) writeFileSync(file, fixed);
+  }
+  return rewritten;
+}
+
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: "inherit", shell: process.platform === "win32" });
   if (r.status !== 0) {
@@ -44,6 +75,8 @@ for (const mode of scriptTagsOnly
 }
 if (!scriptTagsOnly) {
   run("npx", ["tsc", "-p", "tsconfig.build.json"]);
+  const rewritten = addDeclarationExtensions("dist/types");
+  if (rewritten) console.log(`dist/types: ${rewritten} extensionless relative imports given their .js extension`);
   run("npx", ["cem", "analyze", "--litelement", "--globs", "src/**/*.ts", "--outdir", "."]);
 }
 

@@ -8,6 +8,7 @@ const steps = [
   ["lint (ESLint + Prettier)", "npm", ["run", "--silent", "lint"]],
   ["backend + local backend (vitest)", "npx", ["vitest", "run", "--project", "backend", "--project", "local-backend"]],
   ["widget build", "npm", ["run", "--silent", "build"]],
+  ["package (publint + arethetypeswrong, on the packed tarball)", "npm", ["run", "--silent", "check:package"]],
   ["browser (web-test-runner, Chromium)", "npx", ["web-test-runner"]],
   ["end-to-end (local backend + built widget + Chromium)", "npx", ["vitest", "run", "--project", "e2e"]],
 ];

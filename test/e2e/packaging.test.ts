@@ -1,12 +1,16 @@
 // The published ES entries (dist/, from `npm run build`): the chat's never reaches the console's
 // code, and a bundler that honours package.json `sideEffects` keeps a registration only from the
 // define entries. Bundled with esbuild as a consumer would import the package by name.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+// Then the tarball `npm pack` makes: exactly the files users need (published-package.ts).
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, posix } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packTarball } from "../../scripts/check-package.mjs";
 import { ROOT } from "./harness.ts";
+import { isUnpackedConvexFile, MODULE_ENTRIES, NEVER_PACKED, PACKED } from "./published-package.ts";
 
 /** The text of an ES file in dist/ and of every dist/ file it imports, transitively. */
 function moduleGraph(file: string, seen = new Set<string>()): string {
@@ -85,5 +89,90 @@ describe("the script-tag files in the package", () => {
       const out = await bundle(`import "ai-chat-stream/${file}";`);
       expect(out.length, file).toBeGreaterThan(readFileSync(join(ROOT, "dist", file), "utf8").length / 2);
     }
+  });
+});
+
+describe("the tarball npm pack makes", () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+    main: string;
+    module: string;
+    types: string;
+    customElements: string;
+    sideEffects: string[];
+    exports: Record<string, string | Record<string, string>>;
+    files: string[];
+  };
+  let packDir: string;
+  let files: string[];
+  beforeAll(() => {
+    packDir = mkdtempSync(join(tmpdir(), "ai-chat-pack-"));
+    ({ files } = packTarball(packDir));
+  });
+  afterAll(() => rmSync(packDir, { recursive: true, force: true }));
+
+  it("holds no file that is not listed in PACKED, and none of tests, demo, tooling, local state or .env", () => {
+    const problems: string[] = [];
+    for (const file of files) {
+      const never = NEVER_PACKED.find((rule) => rule.files.test(file));
+      if (never) problems.push(`${file}: ${never.why}`);
+      else if (!PACKED.some((rule) => rule.files.test(file))) problems.push(`${file}: unexpected (no PACKED rule)`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("holds every file package.json points at: main, module, types, the manifest, each export and sideEffects entry", () => {
+    const targets = [pkg.main, pkg.module, pkg.types, pkg.customElements, ...pkg.sideEffects];
+    for (const target of Object.values(pkg.exports))
+      targets.push(...(typeof target === "string" ? [target] : Object.values(target)));
+    const missing = [...new Set(targets.map((t) => posix.normalize(t)))].filter((t) => !files.includes(t));
+    expect(missing).toEqual([]);
+    for (const doc of ["README.md", "LICENSE", "CHANGELOG.md"]) expect(files).toContain(doc);
+  });
+
+  it("has every module entry, and only those, with types (published-package.ts lists one consumer file each)", () => {
+    const withTypes = Object.entries(pkg.exports)
+      .filter(([, target]) => typeof target !== "string" && "types" in target)
+      .map(([entry]) => entry);
+    const modules = Object.entries(pkg.exports)
+      .filter(([, target]) => typeof target !== "string")
+      .map(([entry]) => entry);
+    expect(modules).toEqual(withTypes);
+    expect(modules).toEqual(MODULE_ENTRIES.map((e) => e.entry));
+  });
+
+  it("holds every file each packed script imports (chunks included)", () => {
+    const missing: string[] = [];
+    for (const file of files.filter((f) => f.startsWith("dist/") && f.endsWith(".js"))) {
+      const code = readFileSync(join(ROOT, file), "utf8");
+      for (const [, spec] of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)"(\.{1,2}\/[^"]+)"/g)) {
+        const target = posix.join(posix.dirname(file), spec);
+        if (!files.includes(target)) missing.push(`${file} imports ${spec}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it("holds the backend users deploy: every file of convex/ that git tracks, but tests and .env files", () => {
+    const tracked = execFileSync("git", ["ls-files", "convex"], { cwd: ROOT, encoding: "utf8" })
+      .split("\n")
+      .filter((f) => f && !isUnpackedConvexFile(f));
+    expect(tracked).toContain("convex/schema.ts");
+    expect(files.filter((f) => f.startsWith("convex/"))).toEqual(tracked.sort());
+  });
+
+  it("leaves out a .env file or a test someone puts in convex/", () => {
+    // The package's own `files` rules, on a copy with such files planted (the checkout is not touched).
+    const copy = join(packDir, "copy");
+    for (const entry of ["package.json", ...pkg.files.filter((f) => !f.startsWith("!"))])
+      cpSync(join(ROOT, entry), join(copy, entry), { recursive: true });
+    const planted = ["convex/.env", "convex/.env.local", "convex/lib/.env.production", "convex/threads.test.ts"];
+    for (const file of planted) writeFileSync(join(copy, file), "OPENAI_API_KEY=sk-planted\n");
+    const listed = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+      cwd: copy,
+      encoding: "utf8",
+    });
+    const packed = (JSON.parse(listed) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    expect(packed).toContain("convex/schema.ts");
+    expect(packed.filter((f) => planted.includes(f))).toEqual([]);
   });
 });
