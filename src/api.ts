@@ -3,7 +3,7 @@
 // type-only: no runtime code from convex/ enters the widget's bundle, and a page can embed the
 // widget against any deployment of that app. The function table is in docs/architecture.md.
 import { makeFunctionReference, type PaginationOptions, type PaginationResult } from "convex/server";
-import type { ErrorCode as ServerErrorCode } from "../convex/lib/errors";
+import type { ErrorCode as ServerErrorCode } from "../convex/lib/errors.js";
 import type {
   ChatConfig,
   CreateThreadResult,
@@ -17,7 +17,7 @@ import type {
   StreamSlice,
   ThreadView,
   TokenUsage,
-} from "../convex/lib/validators";
+} from "../convex/lib/validators.js";
 
 export type {
   ChatConfig,

@@ -43,6 +43,8 @@ export class ConversationController implements ReactiveController {
   private _target: ConversationTarget = null;
   private _key = "";
   private _connected = false;
+  /** The thread the last send created: it has no history to read. */
+  private _created: string | null = null;
   /** POSTs waiting for their answer; a new reply in the live end may be theirs: do not follow it yet. */
   private readonly _sends = new Set<AbortController>();
   /** Paces the host updates that text growth asks for. */
@@ -149,7 +151,8 @@ export class ConversationController implements ReactiveController {
     }
     this._key = key;
     this._target = target;
-    this._pages.setTarget(target);
+    this._pages.setTarget(target, target !== null && target.threadId === this._created);
+    this._created = null;
     this._host.requestUpdate();
   }
 
@@ -178,6 +181,7 @@ export class ConversationController implements ReactiveController {
     }
     // The reply this regenerates is gone on the server; history pages are never re-sent.
     if ("retry" in body) this._forget(body.retry);
+    if (!("threadId" in body) && this._target?.threadId !== ids.threadId) this._created = ids.threadId;
     const reply = this._ensureReply(ids.assistantMessageId, ids.threadId, ids.streamId);
     if (started.body) reply.drive(started.body, request);
     if (this.messages) this._reconcile(this.messages);

@@ -48,17 +48,20 @@ export class MessagePagesController implements ReactiveController {
     _host.addController(this);
   }
 
-  /** Reads another thread (or none) from scratch; the owner has checked that it differs. */
-  setTarget(target: MessagePagesTarget): void {
+  /**
+   * Reads another thread (or none) from scratch; the owner has checked that it differs. A thread
+   * this page just created (`fresh`) has no history to read: its live end is all of it.
+   */
+  setTarget(target: MessagePagesTarget, fresh = false): void {
     this._unsubscribe();
     this._target = target;
-    this.messages = undefined;
+    this.messages = fresh ? [] : undefined;
     this.hasEarlier = false;
     this.loadingEarlier = false;
     this._history = [];
     this._live = [];
     this._anchor = undefined;
-    this._loaded = false;
+    this._loaded = fresh;
     if (this._connected && target) this._subscribe();
   }
 

@@ -60,21 +60,29 @@ describe("sending and driving a reply in one POST /chat-stream", () => {
     body.close();
   });
 
-  it("shows the prompt and the reply's first words while a first message's thread is still being read", async () => {
+  it("shows the prompt and the reply's first words before the new thread's messages arrive on the socket", async () => {
     const body = controlledBody();
-    env = setup(() => new Response(body.stream, { status: 200 }));
+    env = setup(() => {
+      // The socket stalls just as the POST arrives: the thread's messages reach the page only later.
+      env.backend.setConnected(false);
+      return new Response(body.stream, { status: 200 });
+    });
     const el = await mount(env.url);
-    // The thread's first read is held back, as over a slow socket.
-    const release = env.backend.holdReads();
     await sendAndStart(el, "Quick?");
     body.push("Yes, quick.");
     await until(() => replyText(el) === "Yes, quick.");
     expect($(el, ".row.user")!.textContent).to.contain("Quick?");
-    expect(env.backend.reads.filter((r) => r.name === "messages:list")).to.have.length(1);
-    release();
+    expect(
+      env.backend.deliveries.filter((d) => d.name === "messages:live" && d.json.includes("Quick?")),
+    ).to.have.length(0);
+    env.backend.setConnected(true);
+    await until(() => env.backend.deliveries.some((d) => d.name === "messages:live" && d.json.includes("Quick?")));
     await settle(el);
     expect($$(el, ".row.user")).to.have.length(1);
     expect($$(el, ".row.assistant")).to.have.length(1);
+    expect(replyText(el)).to.equal("Yes, quick.");
+    // A thread this page just created has no history to read: no messages:list at all.
+    expect(env.backend.reads.filter((r) => r.name === "messages:list")).to.have.length(0);
     body.close();
   });
 
