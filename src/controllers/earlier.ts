@@ -2,15 +2,19 @@
 // messages" button at the top is also an IntersectionObserver sentinel, so scrolling up loads
 // the next page by itself and keyboard users can press it. The rows already shown stay where
 // they are on screen: the distance from the scroller's bottom is kept across the update that
-// puts the page in front.
+// puts the page in front. That distance belongs to the rows it was measured on: when they are
+// gone by the time the page would show (another thread opened meanwhile, and the page was
+// dropped), it is applied to nothing.
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 
 export class EarlierController implements ReactiveController {
   private _observer?: IntersectionObserver;
   private _sentinel: Element | null = null;
-  /** scrollHeight - scrollTop before the page was put in front; restored after the update. */
-  private _fromBottom: number | null = null;
-  private _loading = false;
+  /**
+   * The oldest row shown when the page in flight was asked for. Rows are keyed by message, so it
+   * leaves the DOM with its transcript; while it is shown, that load is the one in flight.
+   */
+  private _loadingFrom: Element | null = null;
   private _visible = false;
   /** The last scroll went up: the reader is reading back (pinning to the end only scrolls down). */
   private _up = false;
@@ -27,16 +31,18 @@ export class EarlierController implements ReactiveController {
   /** Loads the page before the oldest message shown, keeping the rows shown in place. */
   readonly load = async (): Promise<void> => {
     const el = this._scroller();
-    if (this._loading || !el) return;
-    this._loading = true;
-    this._fromBottom = el.scrollHeight - el.scrollTop;
+    const oldest = el?.querySelector(".row");
+    // A load for rows no longer shown (another thread) does not hold up this thread's.
+    if (!el || !oldest || this._loadingFrom?.isConnected) return;
+    this._loadingFrom = oldest;
+    const fromBottom = el.scrollHeight - el.scrollTop;
     this._up = false;
     try {
       await this._load();
       await this._host.updateComplete;
-      this._restore();
+      if (el.contains(oldest)) this._restore(fromBottom);
     } finally {
-      this._loading = false;
+      if (this._loadingFrom === oldest) this._loadingFrom = null;
     }
   };
 
@@ -80,11 +86,11 @@ export class EarlierController implements ReactiveController {
     this._visible = false;
   }
 
-  private _restore(): void {
+  /** Puts the rows back `fromBottom` (scrollHeight - scrollTop before the page) from the bottom. */
+  private _restore(fromBottom: number): void {
     const el = this._scroller();
-    if (!el || this._fromBottom === null) return;
-    el.scrollTo({ top: el.scrollHeight - this._fromBottom, behavior: "instant" });
+    if (!el) return;
+    el.scrollTo({ top: el.scrollHeight - fromBottom, behavior: "instant" });
     this._lastTop = el.scrollTop;
-    this._fromBottom = null;
   }
 }

@@ -3,7 +3,9 @@
 // chat never contact Cloudflare), renders the challenge into a container in the element's shadow
 // root (`turnstile.render` takes an element), and hands the challenge's token to that send: its
 // `POST {site}/chat-stream` carries it, and the deployment checks it with siteverify before
-// minting the visitor. One challenge at a time; disconnecting removes it.
+// minting the visitor. One challenge at a time; disconnecting removes it and fails the send at
+// once, whether the challenge is showing or its script is still loading (a challenge rendered
+// into a removed element would never call back).
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import type { ChatErrorInfo } from "../api.js";
 
@@ -77,8 +79,7 @@ function loadTurnstile(src: string): Promise<Turnstile> {
 export class HumanCheckController implements ReactiveController {
   /** A challenge is showing: the host renders the container visible. */
   active = false;
-  private _widgetId: string | null = null;
-  private _turnstile: Turnstile | null = null;
+  /** Ends the challenge in progress (from loading the script to its answer) with `error`. */
   private _cancel: ((error: Error) => void) | null = null;
 
   constructor(
@@ -101,37 +102,43 @@ export class HumanCheckController implements ReactiveController {
    */
   async challenge(siteKey: string): Promise<string> {
     this._cancel?.(new Error("superseded"));
-    const turnstile = (this._turnstile = await loadTurnstile(this._options.scriptUrl ?? TURNSTILE_SCRIPT_URL));
-    this.active = true;
-    this._host.requestUpdate();
-    await this._host.updateComplete;
-    const container = this._options.container();
+    let cancel!: (error: Error) => void;
+    const cancelled = new Promise<never>((_, reject) => (cancel = reject));
+    this._cancel = cancel;
+    let turnstile: Turnstile | null = null;
+    let widgetId: string | null = null;
     try {
-      if (!container) throw new Error("no container for the human check");
-      return await new Promise<string>((resolve, reject) => {
-        const failed = () =>
-          reject(
-            new HumanCheckError({ code: "HUMAN_CHECK_FAILED", message: this._options.strings().humanCheckFailed }),
-          );
-        this._cancel = reject;
-        this._widgetId =
-          turnstile.render(container, {
-            sitekey: siteKey,
-            callback: resolve,
-            "error-callback": failed,
-            "timeout-callback": failed,
-          }) ?? null;
-      });
-    } finally {
-      this._cancel = null;
-      this._removeWidget();
-      this.active = false;
+      const loaded = await Promise.race([loadTurnstile(this._options.scriptUrl ?? TURNSTILE_SCRIPT_URL), cancelled]);
+      turnstile = loaded;
+      this.active = true;
       this._host.requestUpdate();
+      await Promise.race([this._host.updateComplete, cancelled]);
+      const container = this._options.container();
+      if (!container) throw new Error("no container for the human check");
+      return await Promise.race([
+        new Promise<string>((resolve, reject) => {
+          const failed = () =>
+            reject(
+              new HumanCheckError({ code: "HUMAN_CHECK_FAILED", message: this._options.strings().humanCheckFailed }),
+            );
+          widgetId =
+            loaded.render(container, {
+              sitekey: siteKey,
+              callback: resolve,
+              "error-callback": failed,
+              "timeout-callback": failed,
+            }) ?? null;
+        }),
+        cancelled,
+      ]);
+    } finally {
+      if (widgetId !== null) turnstile?.remove(widgetId);
+      // A superseded challenge ends after its successor started: the state is the successor's.
+      if (this._cancel === cancel) {
+        this._cancel = null;
+        this.active = false;
+        this._host.requestUpdate();
+      }
     }
-  }
-
-  private _removeWidget(): void {
-    if (this._widgetId !== null) this._turnstile?.remove(this._widgetId);
-    this._widgetId = null;
   }
 }

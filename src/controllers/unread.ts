@@ -1,17 +1,29 @@
 // Replies that finished while the launcher's panel was closed: how many, and the start of the
-// newest, for the badge and preview on the launcher. Opening the panel reads them. Nothing to
-// start or stop with the host, so it registers no hooks.
-import type { ReactiveControllerHost } from "lit";
+// newest, for the badge and preview on the launcher. Opening the panel reads them. They belong
+// to the conversation they came from: when the host shows another thread (however `thread` was
+// set: by the page, a new conversation, a restored session) they are dropped before it renders.
+import type { ReactiveController, ReactiveControllerHost } from "lit";
 
 /** Characters of a reply shown on the launcher. */
 const PREVIEW_CHARS = 80;
 
-export class UnreadController {
+export class UnreadController implements ReactiveController {
   count = 0;
   /** The newest unread reply's first line, shortened. */
   preview = "";
+  /** The thread the count belongs to, as of the last update. */
+  private _thread: string | null = null;
 
-  constructor(private readonly _host: ReactiveControllerHost) {}
+  constructor(private readonly _host: ReactiveControllerHost & { readonly thread: string | null }) {
+    _host.addController(this);
+  }
+
+  /** Runs after the host's `willUpdate`, before it renders: the badge never shows for another thread. */
+  hostUpdate(): void {
+    if (this._host.thread === this._thread) return;
+    this._thread = this._host.thread;
+    this.clear();
+  }
 
   /** A reply with `text` arrived unseen. */
   add(text: string): void {

@@ -130,6 +130,36 @@ describe("<ai-chat-stream turnstile-site-key>", () => {
     expect($(el, ".banner")!.textContent).to.contain(defaultStrings.tooManyVisitors);
   });
 
+  it("send() settles when the element is removed while Turnstile's script is still loading, and no check is shown", async () => {
+    delete window.turnstile;
+    // The script never arrives (a slow network): it is kept out of the document until the end.
+    const held: HTMLScriptElement[] = [];
+    const append = document.head.append;
+    document.head.append = function (...nodes: (Node | string)[]) {
+      for (const n of nodes)
+        if (n instanceof HTMLScriptElement && n.src.includes("challenges.cloudflare.com")) held.push(n);
+      append.apply(
+        this,
+        nodes.filter((n) => !held.includes(n as HTMLScriptElement)),
+      );
+    };
+    try {
+      const el = await mount(env.url, `turnstile-site-key="${SITE_KEY}"`);
+      let settled = false;
+      const sent = el.send("Hello").finally(() => (settled = true));
+      await until(() => held.length === 1);
+      el.remove();
+      await until(() => settled, 1000);
+      await sent;
+      expect(fake.renders).to.have.length(0);
+      expect(env.fetchCalls).to.have.length(0);
+    } finally {
+      document.head.append = append;
+      // Lets the page's one load of this script end (as failed), so nothing waits on it.
+      held[0]?.dispatchEvent(new Event("error"));
+    }
+  });
+
   it("without turnstile-site-key a new visitor's first send has no token: the deployment mints one, no check", async () => {
     env.backend.humanCheck = null;
     const el = await mount(env.url);

@@ -4,6 +4,7 @@ import { expect, oneEvent } from "@open-wc/testing";
 import { controlledBody, until } from "./fake-backend.js";
 import { $, $$, mount, replyText, sendAndStart, settle, setup, type Setup } from "./helpers.js";
 import type { AiChatStream } from "../../src/ai-chat-stream.js";
+import { setClientFactory, type ChatClient } from "../../src/convex-pool.js";
 import type { AiChatStreamEndEvent } from "../../src/events.js";
 
 /** Mounts an observer of `threadId` (observer token `obs`). */
@@ -165,6 +166,43 @@ describe("paging in older history", () => {
     const pages = env.backend.reads.filter((r) => r.name === "messages:list");
     expect(pages).to.have.length(2);
     expect(pages[1]!.args.before).to.equal(env.backend.messages.find((m) => m.text === "Question 5?")!._creationTime);
+  });
+
+  it("leaves a thread opened while another thread's earlier page loads where it was: the old thread's offset is not applied to it", async () => {
+    // Pages of older history (`before`) wait until the test lets them through.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    setClientFactory(() => {
+      const client = env.backend.client();
+      const query: ChatClient["query"] = async (ref, args) => {
+        if ((args as { before?: number }).before !== undefined) await held;
+        return client.query(ref, args);
+      };
+      return { ...client, query };
+    });
+    const first = env.backend.seedThread("owner", history);
+    // Longer than the first, so the first's distance from the bottom lands somewhere else in it.
+    const second = env.backend.seedThread(
+      "owner",
+      history.map(([q, a]) => [q, `${a} ${"Another long sentence. ".repeat(12)}`]),
+    );
+    env.backend.threads.get(second)!.observers.add("obs");
+    const el = await observe(env, first);
+    await until(() => $$(el, ".row.user").length === 25);
+    await settle(el);
+    const scroller = $(el, ".messages")!;
+    scroller.scrollTo({ top: 0, behavior: "instant" });
+    await until(() => $<HTMLButtonElement>(el, "[part=load-earlier]")!.disabled);
+
+    el.thread = second;
+    await until(() => $$(el, ".row.assistant")[0]?.textContent?.includes("Another long sentence") === true);
+    await settle(el);
+    const top = scroller.scrollTop;
+    release();
+    await settle(el);
+    await settle(el);
+    expect(scroller.scrollTop).to.equal(top);
+    expect($$(el, ".row.user")).to.have.length(25);
   });
 
   it("shows no earlier-messages control when the first page holds the whole thread", async () => {

@@ -365,6 +365,18 @@ describe("unread replies and persistence", () => {
     expect($(el, "[part=unread-preview]")).to.not.exist;
   });
 
+  it("setting thread from the page clears the unread badge and preview of the conversation it replaces", async () => {
+    env = setup();
+    const el = await replyFinishedWhileClosed(env, "A reply from the first conversation.");
+    await until(() => $(el, "[part=unread]") !== null);
+    el.thread = env.backend.seedThread(TOKEN, [["Other question", "Other answer"]]);
+    await settle(el);
+    // Text, not elements: a failure that prints a shadow-root element takes the runner down.
+    expect($(el, "[part=unread]")?.textContent ?? null).to.equal(null);
+    expect($(el, "[part=unread-preview]")?.textContent ?? null).to.equal(null);
+    expect($(el, "[part=launcher]")!.getAttribute("aria-label")).to.equal("Open chat");
+  });
+
   it("a long unread reply's preview shows two whole lines, with no third one peeking into its padding", async () => {
     env = setup();
     const el = await replyFinishedWhileClosed(
