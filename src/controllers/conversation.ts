@@ -214,8 +214,13 @@ export class ConversationController implements ReactiveController {
   hostDisconnected(): void {
     this._connected = false;
     // Nothing is read once the element leaves the page; on return, the subscription follows.
-    this.abort();
-    this._growth.cancel();
+    // Moved rather than removed (`otherParent.append(el)`: disconnected and connected again in
+    // the same task), it keeps reading its body: the reply goes on streaming where it was.
+    queueMicrotask(() => {
+      if (this._connected) return;
+      this.abort();
+      this._growth.cancel();
+    });
   }
 
   /** Drops a message the server deleted (a reply a retry replaced). */

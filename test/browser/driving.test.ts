@@ -247,6 +247,36 @@ describe("sending and driving a reply in one POST /chat-stream", () => {
     expect(el.shadowRoot!.textContent).to.not.contain("Reply for the first thread");
   });
 
+  it("keeps streaming a moved element's reply from the same body, on the same client, without reading history again", async () => {
+    const body = controlledBody();
+    env = setup(() => new Response(body.stream, { status: 200 }));
+    const el = await mount(env.url);
+    await sendAndStart(el, "Hi");
+    body.push("The first half");
+    await until(() => replyText(el) === "The first half");
+    const pagesRead = () => env.backend.reads.filter((r) => r.name === "messages:list").length;
+    const pages = pagesRead();
+    const clients = env.backend.clientsMade;
+    const watch = watchReply(el);
+    const otherParent = document.createElement("div");
+    document.body.append(otherParent);
+    try {
+      otherParent.append(el);
+      await settle(el);
+      expect(env.fetchCalls[0]!.init.signal!.aborted, "the POST was aborted").to.equal(false);
+      body.push(", and the second.");
+      await until(() => replyText(el) === "The first half, and the second.");
+      watch.stop();
+      assertGrowsTo(watch.samples, "The first half, and the second.");
+      expect(env.fetchCalls).to.have.length(1);
+      expect(env.backend.clientsMade - clients, "clients made").to.equal(0);
+      expect(env.backend.clientsClosed, "clients closed").to.equal(0);
+      expect(pagesRead() - pages, "history pages read again").to.equal(0);
+    } finally {
+      otherParent.remove();
+    }
+  });
+
   it("aborts the POST and releases the shared client when removed from the page", async () => {
     const body = controlledBody();
     env = setup(() => new Response(body.stream, { status: 200 }));
