@@ -85,7 +85,9 @@ export async function sendLatency(opts: BenchOptions): Promise<Section> {
     for (let i = 0; i < rounds; i++) {
       runs.near.push(await round(browser, `${near.origin}/pages/loader-closed.html`, arrivals, i));
       runs.far.push(await round(browser, `${far.origin}/pages/loader-closed.html`, arrivals, i));
-      opts.log(`  send latency round ${i + 1}/${rounds}: near ${JSON.stringify(runs.near[i])}, far ${JSON.stringify(runs.far[i])}`);
+      opts.log(
+        `  send latency round ${i + 1}/${rounds}: near ${JSON.stringify(runs.near[i])}, far ${JSON.stringify(runs.far[i])}`,
+      );
     }
   } finally {
     await browser.close();

@@ -211,6 +211,13 @@ const cors = corsRouter(http, {
 });
 
 cors.route({ path: CHAT_STREAM_PATH, method: "POST", handler: chatStream });
+// The widget's warm-up when its chat opens (src/reply/warm.ts): opens the connection its POST
+// will use. Answers at once; no database, no model.
+cors.route({
+  path: CHAT_STREAM_PATH,
+  method: "GET",
+  handler: httpAction(async () => new Response(null, { status: 204, headers: { "Cache-Control": "no-store" } })),
+});
 cors.route({ path: "/visitors", method: "POST", handler: createVisitor });
 
 export default http;

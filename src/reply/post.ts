@@ -9,6 +9,7 @@
 // answer (a network error): it carries a request ID, so the deployment finds the prompt it may
 // already have stored and answers 205 (follow the reply) instead of storing it twice.
 import { isServerErrorCode, type ChatErrorInfo, type ErrorCode } from "../api.js";
+import { markWarm } from "./warm.js";
 import {
   CHAT_REPLY_HEADER,
   CHAT_STREAM_PATH,
@@ -26,8 +27,7 @@ const RETRY_BASE_MS = 500;
 
 /** What a POST started: a reply this page drives (its body), or one another request drives (205). */
 export type PostResult =
-  | { ids: ChatReplyHeader; body: ReadableStream<Uint8Array> }
-  | { ids: ChatReplyHeader; body: null };
+  { ids: ChatReplyHeader; body: ReadableStream<Uint8Array> } | { ids: ChatReplyHeader; body: null };
 
 /** A refusal with the server's `{ code, message }`, in the shape `toErrorInfo` reads off a ConvexError. */
 export class ChatRequestError extends Error {
@@ -65,6 +65,7 @@ export async function postChat(siteUrl: string, body: ChatStreamBody, signal: Ab
       if (signal.aborted || !resendable) throw err;
       failure = err;
     }
+    if (res) markWarm(siteUrl);
     if (res && (res.status === 200 || res.status === 205)) {
       const ids = parseReplyHeader(res.headers.get(CHAT_REPLY_HEADER));
       if (!ids) throw new ChatRequestError((await readHttpError(res)).error);

@@ -302,3 +302,11 @@ test("observers see the prompt as soon as the request is in", async () => {
   ]);
   await readBody(res);
 });
+
+test("GET /chat-stream, the widget's warm-up, answers 204 at once and stores nothing", async () => {
+  const t = setup();
+  const res = await t.fetch("/chat-stream", { method: "GET", headers: { Origin: "https://shop.example" } });
+  expect(res.status).toBe(204);
+  expect(res.headers.get("Access-Control-Allow-Origin")).toBe("https://shop.example");
+  expect(await counts(t)).toEqual({ visitors: 0, threads: 0, messages: 0 });
+});

@@ -249,7 +249,9 @@ export class FakeBackend {
       const status = { UNAUTHORIZED: 401, REPLY_IN_PROGRESS: 409, RATE_LIMITED: 429, TOO_MANY_VISITORS: 429 }[
         err.data.code
       ];
-      const retryAfter: Record<string, string> = err.data.retryAfterMs ? { "Retry-After": String(Math.ceil(err.data.retryAfterMs / 1000)) } : {};
+      const retryAfter: Record<string, string> = err.data.retryAfterMs
+        ? { "Retry-After": String(Math.ceil(err.data.retryAfterMs / 1000)) }
+        : {};
       return new Response(JSON.stringify(err.data), {
         status: status ?? (err.data.code === "HUMAN_CHECK_FAILED" ? 403 : 400),
         headers: { "Content-Type": "application/json", ...retryAfter },
@@ -301,7 +303,8 @@ export class FakeBackend {
         }
       }
       const sent = step("messages:send", { threadId, token, prompt: body.prompt });
-      if (typeof body.requestId === "string") this.messages.find((m) => m._id === sent.userMessageId)!.requestId = body.requestId;
+      if (typeof body.requestId === "string")
+        this.messages.find((m) => m._id === sent.userMessageId)!.requestId = body.requestId;
       this.flush();
       return { threadId, ...sent, ...(minted ? { token: minted } : {}) };
     } catch (err) {
@@ -582,20 +585,29 @@ export function controlledBody() {
 
 export type FetchCall = { url: string; init: RequestInit };
 
-/** Replaces window.fetch until the returned restore function runs. */
+/**
+ * Replaces window.fetch until the returned restore function runs. The widget's warm-up
+ * (`GET {site}/chat-stream`, src/reply/warm.ts) is answered 204 and kept apart, in `warmups`.
+ */
 export function stubFetch(handler: (call: FetchCall) => Response | Promise<Response>): {
   calls: FetchCall[];
+  warmups: FetchCall[];
   restore: () => void;
 } {
   const original = window.fetch;
   const calls: FetchCall[] = [];
+  const warmups: FetchCall[] = [];
   window.fetch = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
     const call = { url: String(input), init };
+    if ((init.method ?? "GET") === "GET" && call.url.endsWith("/chat-stream")) {
+      warmups.push(call);
+      return new Response(null, { status: 204 });
+    }
     calls.push(call);
     const res = await handler(call);
     return res;
   }) as typeof fetch;
-  return { calls, restore: () => void (window.fetch = original) };
+  return { calls, warmups, restore: () => void (window.fetch = original) };
 }
 
 export const nextFrame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));

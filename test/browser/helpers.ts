@@ -18,6 +18,8 @@ export type Setup = {
   backend: FakeBackend;
   url: string;
   fetchCalls: FetchCall[];
+  /** The warm-up GETs (src/reply/warm.ts). */
+  warmups: FetchCall[];
   restore: () => void;
 };
 
@@ -34,11 +36,14 @@ export function setup(
   sessionStorage.clear();
   const backend = new FakeBackend();
   setClientFactory(() => backend.client());
-  const f = stubFetch((call) => (call.url.endsWith("/chat-stream") ? backend.chatStream(call, handler) : handler(call)));
+  const f = stubFetch((call) =>
+    call.url.endsWith("/chat-stream") ? backend.chatStream(call, handler) : handler(call),
+  );
   return {
     backend,
     url: freshUrl(),
     fetchCalls: f.calls,
+    warmups: f.warmups,
     restore: () => {
       f.restore();
       setClientFactory();

@@ -25,6 +25,7 @@ describe("a launcher the visitor has not opened", () => {
     expect(env.backend.subscriptions()).to.have.length(0);
     expect(env.backend.reads).to.have.length(0);
     expect(env.backend.calls).to.have.length(0);
+    expect(env.warmups).to.have.length(0);
     expect(clientRefCount(env.url)).to.equal(0);
   });
 
@@ -37,6 +38,26 @@ describe("a launcher the visitor has not opened", () => {
     await settle(el);
     expect(env.backend.clientsMade).to.equal(0);
     expect(env.backend.subscriptions()).to.have.length(0);
+    expect(env.warmups).to.have.length(0);
+  });
+
+  it("opening it warms the connection the send will use: one GET to the site URL, not renewed while the visitor types", async () => {
+    const el = await mount(env.url, "launcher");
+    $<HTMLButtonElement>(el, "[part=launcher]")!.click();
+    await until(() => env.warmups.length === 1);
+    const warm = env.warmups[0]!;
+    expect(warm.url).to.equal(`${deriveSiteUrl(env.url)}/chat-stream`);
+    expect(warm.init.method ?? "GET").to.equal("GET");
+    expect(warm.init.credentials).to.equal("omit");
+    expect(warm.init.headers).to.equal(undefined);
+    const box = $<HTMLTextAreaElement>(el, "textarea")!;
+    for (const text of ["W", "Wh", "Whe"]) {
+      box.value = text;
+      box.dispatchEvent(new Event("input", { bubbles: true, composed: true }));
+    }
+    await settle(el);
+    expect(env.warmups).to.have.length(1);
+    expect(env.backend.calls).to.have.length(0);
   });
 
   it("connects when opened and restores the visitor's stored conversation", async () => {
