@@ -20,7 +20,6 @@ import {
   MESSAGES_PAGE_CHARS,
   MESSAGES_PAGE_MAX,
   NEW_THREAD_TITLE,
-  TITLE_MAX_CHARS,
 } from "./lib/limits";
 import { assertBudget } from "./lib/budget";
 import { modelConfig } from "./lib/modelConfig";
@@ -36,6 +35,8 @@ import {
   toMessageView,
 } from "./lib/replies";
 import { isUnfinished, vMessageView, vSendResult, type MessageStatus, type MessageView } from "./lib/validators";
+import { timestamp } from "./lib/numbers";
+import { titleFromPrompt } from "./lib/text";
 import { isEstablished, visitorByHash } from "./lib/visitors";
 
 /**
@@ -78,7 +79,7 @@ export const list = query({
   returns: v.array(vMessageView),
   handler: async (ctx, args) => {
     const { thread } = await authorizeThread(ctx, args.threadId, args.token, "read");
-    const before = args.before;
+    const before = args.before === undefined ? undefined : timestamp("before", args.before);
     const newest = ctx.db
       .query("messages")
       .withIndex("by_threadId", (q) =>
@@ -114,7 +115,7 @@ export const live = query({
   returns: v.array(vMessageView),
   handler: async (ctx, args) => {
     const { thread } = await authorizeThread(ctx, args.threadId, args.token, "read");
-    const after = args.after;
+    const after = args.after === undefined ? undefined : timestamp("after", args.after);
     const newest = await ctx.db
       .query("messages")
       .withIndex("by_threadId", (q) =>
@@ -126,11 +127,6 @@ export const live = query({
     return await Promise.all(newest.map((m) => messageView(ctx, m, false)));
   },
 });
-
-function titleFrom(prompt: string): string {
-  const line = prompt.trim().split("\n")[0].trim();
-  return line.length > TITLE_MAX_CHARS ? `${line.slice(0, TITLE_MAX_CHARS - 1).trimEnd()}…` : line;
-}
 
 /**
  * Stores the prompt, a pending assistant message and its component stream, atomically.
@@ -168,7 +164,7 @@ export const send = mutation({
       updatedAt: now,
     });
     const { assistantMessageId, streamId } = await insertPendingReply(ctx, thread, caller, charge, {
-      title: thread.title === NEW_THREAD_TITLE ? titleFrom(args.prompt) : thread.title,
+      title: thread.title === NEW_THREAD_TITLE ? titleFromPrompt(args.prompt) : thread.title,
     });
     return { userMessageId, assistantMessageId, streamId };
   },
