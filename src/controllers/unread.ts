@@ -2,6 +2,7 @@
 // newest, for the badge and preview on the launcher. Opening the panel reads them. Nothing to
 // start or stop with the host, so it registers no hooks.
 import type { ReactiveControllerHost } from "lit";
+import { displayClip } from "../display-text.js";
 
 /** Characters of a reply shown on the launcher. */
 const PREVIEW_CHARS = 80;
@@ -29,13 +30,12 @@ export class UnreadController {
   }
 }
 
-/** Plain words from the start of a Markdown reply: no syntax characters, one line. */
+/** Plain words from the start of a Markdown reply: no syntax or control characters, one line, whole characters. */
 function previewOf(text: string): string {
   const plain = text
     .replace(/```[\s\S]*?(```|$)/g, " ")
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
     .replace(/[#>*_`|~-]+/g, " ")
-    .replace(/\s+/g, " ")
     .trim();
-  return plain.length > PREVIEW_CHARS ? `${plain.slice(0, PREVIEW_CHARS - 1).trimEnd()}…` : plain;
+  return displayClip(plain, PREVIEW_CHARS);
 }
