@@ -14,6 +14,7 @@ import {
   STOP_GRACE_MS,
   toMessageView,
 } from "./lib/replies";
+import { timestamp } from "./lib/numbers";
 import { retryLastReply, sendPrompt } from "./lib/sending";
 import { isUnfinished, vMessageView, vSendResult, type MessageView } from "./lib/validators";
 
@@ -57,7 +58,7 @@ export const list = query({
   returns: v.array(vMessageView),
   handler: async (ctx, args) => {
     const { thread } = await authorizeThread(ctx, args.threadId, args.token, "read");
-    const before = args.before;
+    const before = args.before === undefined ? undefined : timestamp("before", args.before);
     const newest = ctx.db
       .query("messages")
       .withIndex("by_threadId", (q) =>
@@ -93,7 +94,7 @@ export const live = query({
   returns: v.array(vMessageView),
   handler: async (ctx, args) => {
     const { thread } = await authorizeThread(ctx, args.threadId, args.token, "read");
-    const after = args.after;
+    const after = args.after === undefined ? undefined : timestamp("after", args.after);
     const newest = await ctx.db
       .query("messages")
       .withIndex("by_threadId", (q) =>

@@ -5,7 +5,8 @@ import { mutation, query } from "./_generated/server";
 import { authorizeOperator, hashToken, isTokenShaped } from "./lib/access";
 import { todaysUsage } from "./lib/budget";
 import { SIGN_IN_ERRORS, unauthorized } from "./lib/errors";
-import { operatorSignInWait } from "./lib/limits";
+import { LIST_MAX, operatorSignInWait } from "./lib/limits";
+import { wholeNumber } from "./lib/numbers";
 import { configuredSecret, isOperatorSecret, liveSession, startSession } from "./lib/operatorSessions";
 import { toThreadView } from "./lib/replies";
 import { vSignInResult, vThreadView, vTokenUsage } from "./lib/validators";
@@ -13,11 +14,16 @@ import { vSignInResult, vThreadView, vTokenUsage } from "./lib/validators";
 /**
  * All threads, paginated: those with a reply pending or streaming first, then by newest
  * activity. Needs an operator session token as `token`, or an identity with the operator role.
+ * Pages of 1 to LIST_MAX (100) threads.
  */
 export const listThreads = query({
   args: { token: v.optional(v.string()), paginationOpts: paginationOptsValidator },
   returns: paginationResultValidator(vThreadView),
   handler: async (ctx, args) => {
+    const { numItems, maximumRowsRead, maximumBytesRead } = args.paginationOpts;
+    wholeNumber("paginationOpts.numItems", numItems, 1, LIST_MAX);
+    if (maximumRowsRead !== undefined) wholeNumber("paginationOpts.maximumRowsRead", maximumRowsRead, 1);
+    if (maximumBytesRead !== undefined) wholeNumber("paginationOpts.maximumBytesRead", maximumBytesRead, 1);
     await authorizeOperator(ctx, args.token);
     const result = await ctx.db
       .query("threads")

@@ -4,6 +4,7 @@ import { internal } from "./_generated/api";
 import { internalMutation, query } from "./_generated/server";
 import { authorizeStream } from "./lib/access";
 import { STREAM_PAGE_SIZE } from "./lib/limits";
+import { wholeNumber } from "./lib/numbers";
 import { REPLY_ERRORS } from "./lib/errors";
 import { componentStatus, effectiveStatus, finalizeReply, lastDelta } from "./lib/replies";
 import { vStreamDelta, vStreamSlice } from "./lib/validators";
@@ -30,9 +31,10 @@ export const read = query({
   handler: async (ctx, args) => {
     const { message } = await authorizeStream(ctx, args.streamId, args.token, "read");
     const status = await effectiveStatus(ctx, message);
-    let cursor = Number.isFinite(args.cursor) ? Math.max(0, Math.floor(args.cursor)) : 0;
-    if (args.from !== undefined && Number.isFinite(args.from) && args.from > 0) {
-      const from = args.from;
+    let cursor = wholeNumber("cursor", args.cursor, 0);
+    const from = args.from === undefined ? 0 : wholeNumber("from", args.from, 0);
+    const to = args.to === undefined ? undefined : wholeNumber("to", args.to, 0);
+    if (from > 0) {
       const holding = await ctx.db
         .query("deltas")
         .withIndex("by_stream_start", (q) => q.eq("streamId", args.streamId).lte("start", from))
@@ -46,7 +48,6 @@ export const read = query({
       .query("deltas")
       .withIndex("by_stream_seq", (q) => q.eq("streamId", args.streamId).gte("seq", cursor))
       .take(STREAM_PAGE_SIZE + 1);
-    const to = args.to;
     const below = to === undefined ? page : page.filter((d) => d.start < to);
     const more = below.length > STREAM_PAGE_SIZE;
     const deltas = below.slice(0, STREAM_PAGE_SIZE);

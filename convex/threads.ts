@@ -18,6 +18,7 @@ import { deleteLease, deleteReplyText, toThreadView } from "./lib/replies";
 import { mintVisitor, turnstileSecret, visitorByHash } from "./lib/visitors";
 import { createThread } from "./lib/sending";
 import { scheduleExpiry } from "./lib/expiry";
+import { wholeNumber } from "./lib/numbers";
 import { vCreateThreadResult, vShareResult, vShareView, vThreadView } from "./lib/validators";
 
 const DELTA_DELETE_BATCH = 256;
@@ -60,7 +61,8 @@ export const listMine = query({
   args: { token: v.optional(v.string()), limit: v.optional(v.number()) },
   returns: v.array(vThreadView),
   handler: async (ctx, args) => {
-    const limit = Math.max(1, Math.min(LIST_MAX, Math.floor(args.limit ?? LIST_DEFAULT)));
+    // Above LIST_MAX reads as LIST_MAX; NaN, fractions and anything below 1 are refused.
+    const limit = Math.min(LIST_MAX, wholeNumber("limit", args.limit ?? LIST_DEFAULT, 1));
     const identity = await ctx.auth.getUserIdentity();
     if (!identity && args.token === undefined) throw unauthorized();
     const found = new Map<string, Doc<"threads">>();
@@ -198,14 +200,14 @@ export const share = mutation({
   handler: async (ctx, args) => {
     const { thread, caller } = await authorizeThread(ctx, args.threadId, args.token, "share");
     const ttl = args.expiresInMs ?? SHARE_DEFAULT_MS;
-    if (!Number.isFinite(ttl) || ttl < 1000 || ttl > SHARE_MAX_MS) {
+    if (!Number.isInteger(ttl) || ttl < 1000 || ttl > SHARE_MAX_MS) {
       throw shareExpiryOutOfRange(ttl, SHARE_MAX_MS);
     }
     const wait = await consumeShare(ctx, visitorKey(caller) ?? "operator");
     if (wait !== null) throw sharesRateLimited(wait);
     const observerToken = newToken();
     const now = Date.now();
-    const expiresAt = now + Math.floor(ttl);
+    const expiresAt = now + ttl;
     const shareId = await ctx.db.insert("observerTokens", {
       tokenHash: await hashToken(observerToken),
       threadId: thread._id,

@@ -14,7 +14,8 @@ import { clearInterval, setInterval } from "node:timers";
 import { WebSocket, type RawData } from "ws";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { AuthVerifier, identityFromClaims } from "./auth.js";
-import { errorDataField, type CommitEvent, type Engine, type Identity } from "./engine.js";
+import { errorDataField, type CommitEvent, type Engine, type Identity, type QueryRunResult } from "./engine.js";
+import { InvalidMessage, parseClientMessage, type ClientMessage } from "./syncMessages.js";
 
 const PING_INTERVAL_MS = 15_000;
 
@@ -35,6 +36,8 @@ interface Subscription {
   queryId: number;
   udfPath: string;
   args: Record<string, Value>;
+  /** Why `args` could not be decoded: the query fails with this instead of running. */
+  argsError?: string;
   dirty: boolean;
   /** Serialized last modification sent (to send only changes). */
   lastSent?: string;
@@ -54,9 +57,17 @@ export function encodeTs(ts: bigint): string {
   return b.toString("base64");
 }
 
-/** A message's `args: [obj]` as Convex values. */
-function decodeArgs(args: JSONValue[] | undefined): Record<string, Value> {
-  return (jsonToConvex(args?.[0] ?? {}) ?? {}) as Record<string, Value>;
+/**
+ * A message's `args: [obj]` as Convex values. Throws on anything else (several arguments, a
+ * non-object, a `$`-prefixed field name): the caller fails that one function call with it.
+ */
+function decodeArgs(args: JSONValue[]): Record<string, Value> {
+  if (args.length > 1) throw new Error(`expected one argument object, got ${args.length} arguments`);
+  const value = jsonToConvex(args[0] ?? {});
+  if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof ArrayBuffer) {
+    throw new Error("the argument is not an object");
+  }
+  return value as Record<string, Value>;
 }
 
 function encodeVersion(v: StateVersion) {
@@ -102,7 +113,7 @@ export class SyncConnection {
     // The client reconnects after 60 s without any message.
     this.ping = setInterval(() => this.send({ type: "Ping" }), PING_INTERVAL_MS);
     this.ping.unref?.();
-    ws.on("message", (data: RawData) => this.onMessage(data));
+    ws.on("message", (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
     ws.on("close", () => this.close());
     ws.on("error", () => this.close());
   }
@@ -130,13 +141,28 @@ export class SyncConnection {
     this.close();
   }
 
-  private onMessage(data: RawData) {
-    let msg: Record<string, any>;
+  /**
+   * One frame. Nothing in it is trusted: a frame that is not a well-formed ClientMessage ends
+   * this connection with a FatalError (as a deployment does), and an exception while acting on
+   * one ends it too, instead of escaping to the ws event emitter and exiting the process.
+   */
+  private onMessage(data: RawData, isBinary: boolean) {
+    if (this.closed) return;
+    let msg: ClientMessage;
     try {
-      msg = JSON.parse(data.toString());
-    } catch {
-      return this.fatal("Invalid message: not JSON");
+      if (isBinary) throw new InvalidMessage("binary frames are not part of the protocol");
+      msg = parseClientMessage(data.toString());
+    } catch (e) {
+      return this.fatal(`Received Invalid JSON on websocket: ${e instanceof Error ? e.message : String(e)}`);
     }
+    try {
+      this.dispatch(msg);
+    } catch (e) {
+      this.fatal(`Internal error handling ${msg.type}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private dispatch(msg: ClientMessage) {
     switch (msg.type) {
       case "Connect":
       case "Event":
@@ -144,48 +170,69 @@ export class SyncConnection {
       case "ModifyQuerySet":
         return this.modifyQuerySet(msg);
       case "Authenticate":
-        this.auths = this.auths.then(() => this.authenticate(msg));
+        this.auths = this.auths
+          .then(() => this.authenticate(msg))
+          .catch((e: unknown) => this.failed("Authenticate", e));
         return;
       case "Mutation":
-        this.mutations = this.mutations.then(() => this.run("mutation", msg));
+        this.mutations = this.mutations
+          .then(() => this.run("mutation", msg))
+          .catch((e: unknown) => this.failed("Mutation", e));
         return;
       case "Action":
-        void this.run("action", msg);
+        this.run("action", msg).catch((e: unknown) => this.failed("Action", e));
         return;
-      default:
-        return this.fatal(`Unknown message type ${String(msg.type)}`);
     }
   }
 
-  private modifyQuerySet(msg: Record<string, any>) {
+  /** An unexpected exception while handling a message: this connection ends, the backend does not. */
+  private failed(what: string, e: unknown) {
+    this.fatal(`Internal error handling ${what}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
+  private modifyQuerySet(msg: Extract<ClientMessage, { type: "ModifyQuerySet" }>) {
     if (msg.baseVersion !== this.querySetVersion) {
       return this.fatal(`ModifyQuerySet baseVersion ${msg.baseVersion} != current ${this.querySetVersion}`);
     }
-    for (const m of msg.modifications as Record<string, any>[]) {
+    for (const m of msg.modifications) {
       if (m.type === "Add") {
+        let args: Record<string, Value> = {};
+        let argsError: string | undefined;
+        try {
+          args = decodeArgs(m.args);
+        } catch (e) {
+          argsError = `Invalid arguments: ${e instanceof Error ? e.message : String(e)}`;
+        }
+        if (this.subs.has(m.queryId)) return this.fatal(`ModifyQuerySet adds query ${m.queryId}, which exists`);
         this.subs.set(m.queryId, {
           queryId: m.queryId,
           udfPath: m.udfPath,
-          args: decodeArgs(m.args),
+          args,
+          argsError,
           dirty: true,
           tables: null,
         });
-      } else if (m.type === "Remove") {
-        if (this.subs.delete(m.queryId)) this.removed.push(m.queryId);
+      } else if (this.subs.delete(m.queryId)) {
+        this.removed.push(m.queryId);
       }
     }
     this.querySetVersion = msg.newVersion;
     this.refresh();
   }
 
-  private async authenticate(msg: Record<string, any>) {
+  private async authenticate(msg: Extract<ClientMessage, { type: "Authenticate" }>) {
     let identity: Identity | null = null;
     try {
       if (msg.tokenType === "User") identity = await this.auth.identify(String(msg.value));
       else if (msg.tokenType === "Admin") {
         // Only the holder of the admin key may act as (impersonate) any identity.
         this.auth.checkAdminKey(msg.value);
-        if (msg.impersonating) identity = identityFromClaims(msg.impersonating);
+        if (msg.impersonating !== undefined) {
+          if (typeof msg.impersonating !== "object" || msg.impersonating === null || Array.isArray(msg.impersonating)) {
+            throw new Error("impersonating is not an object of claims");
+          }
+          identity = identityFromClaims(msg.impersonating);
+        }
       }
     } catch (e) {
       this.send({
@@ -203,7 +250,7 @@ export class SyncConnection {
   }
 
   /** A Mutation or Action message: run it and answer with its MutationResponse / ActionResponse. */
-  private async run(type: "mutation" | "action", msg: Record<string, any>) {
+  private async run(type: "mutation" | "action", msg: Extract<ClientMessage, { type: "Mutation" | "Action" }>) {
     const head = { type: type === "mutation" ? "MutationResponse" : "ActionResponse", requestId: msg.requestId };
     let args: Record<string, Value>;
     try {
@@ -303,16 +350,23 @@ export class SyncConnection {
           return [];
         }
         capture();
-        return batch.map((s) => ({ udfPath: s.udfPath, args: s.args }));
+        return batch.filter((s) => !s.argsError).map((s) => ({ udfPath: s.udfPath, args: s.args }));
       });
       if (aborted) {
         this.again = true;
         return;
       }
       ts = snap.ts;
-      snap.results.forEach((r, i) => {
+      // Arguments that did not decode fail their query without running it, as on a deployment.
+      const ran = snap.results.values();
+      const results = batch.map((s): QueryRunResult =>
+        s.argsError
+          ? { ok: false, message: s.argsError, logLines: [], reads: 0, tables: new Set() }
+          : (ran.next().value as QueryRunResult),
+      );
+      results.forEach((r, i) => {
         const s = batch[i];
-        this.stats.queryRuns += 1;
+        if (!s.argsError) this.stats.queryRuns += 1;
         this.stats.documentsRead += r.reads;
         if (this.subs.get(s.queryId) !== s) return; // removed meanwhile
         s.tables = r.tables;

@@ -2,6 +2,7 @@ import { LitElement, html, nothing, type PropertyValues, type TemplateResult } f
 import { property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
 import type { ThreadView } from "./api.js";
+import { displayLine } from "./display-text.js";
 import { OperatorSessionController, type ConsolePhase } from "./controllers/operator-session.js";
 import { defineElement } from "./define.js";
 import { AiChatConsoleSelectEvent } from "./events.js";
@@ -298,7 +299,7 @@ export class AiChatConsole extends LitElement {
               mode="observe"
               convex-url=${this.convexUrl}
               theme=${this.theme}
-              heading=${open ? open.title || strings.untitled : ""}
+              heading=${open ? displayLine(open.title) || strings.untitled : ""}
               .thread=${this.thread}
               .observerToken=${this.#session.token}
             ></ai-chat-stream>`

@@ -2,6 +2,7 @@
 // The element (ai-chat-console.ts) owns the state and the events; these only draw them.
 import { html, nothing, type TemplateResult } from "lit";
 import type { ThreadView } from "./api.js";
+import { displayLine } from "./display-text.js";
 import { fullDate } from "./relative-age.js";
 import type { ConsoleStrings } from "./strings.js";
 
@@ -74,7 +75,7 @@ export function threadRow(t: ThreadView, strings: ConsoleStrings, row: ThreadRow
         tabindex=${row.tabbable ? 0 : -1}
         aria-current=${row.selected ? "true" : nothing}
       >
-        <span class="row-title">${t.title || strings.untitled}</span>
+        <span class="row-title" dir="auto">${displayLine(t.title) || strings.untitled}</span>
         <span class="row-meta">
           <span part="status ${t.status}" class="status ${t.status}">${label}</span>
           <time datetime=${new Date(t.lastMessageAt).toISOString()} title=${fullDate(t.lastMessageAt, row.locale)}>${row.age}</time>

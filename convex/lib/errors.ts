@@ -114,7 +114,7 @@ export function sharesRateLimited(retryAfterMs: number): ConvexError<ErrorData> 
 export function shareExpiryOutOfRange(expiresInMs: number, limit: number): ConvexError<ErrorData> {
   return appError(
     "BAD_REQUEST",
-    `expiresInMs is ${expiresInMs}; it must be between 1,000 (a second) and ${formatCount(limit)} (a year)`,
+    `expiresInMs is ${expiresInMs}; it must be a whole number from 1,000 (a second) to ${formatCount(limit)} (a year)`,
     { limit },
   );
 }
@@ -204,3 +204,11 @@ export const REPLY_ERRORS = {
   /** The stream was ended (deleted) under the driver. */
   endedUnexpectedly: "The reply ended unexpectedly before it finished.",
 } as const;
+
+/**
+ * A number argument that is not what the function takes: NaN, ±Infinity, negative, a fraction
+ * where a count is meant, or out of range. Names the argument and what it must be.
+ */
+export function badNumber(name: string, value: number, expected: string): ConvexError<ErrorData> {
+  return appError("BAD_REQUEST", `${name} is ${String(value)}; it must be ${expected}`, { argument: name });
+}

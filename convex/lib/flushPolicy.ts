@@ -9,7 +9,8 @@
  * would otherwise go stale before the next write is allowed.
  *
  * Invariant (property-tested): the concatenation of everything `push`/`poll` return, followed by
- * `finish()`, equals the concatenation of everything pushed, in order.
+ * `finish()`, equals the concatenation of everything pushed, in order, and no write but `finish()`
+ * ends on the first half of a surrogate pair, however the chunks split the text.
  */
 
 type ChunkBy = "sentence" | "word" | "paragraph" | number;
@@ -89,9 +90,13 @@ export function lastBoundary(text: string, chunkBy: ChunkBy): number {
   return 0;
 }
 
-/** Never split a surrogate pair, whatever the cut. */
+/**
+ * Never end a write on the first half of a surrogate pair, whatever the cut. At the end of the
+ * pending text too: a model chunk may end in half an emoji, and its second half arrives with the
+ * next chunk; written alone, the half is refused by the store and the reply's text is lost.
+ */
 function safeCut(text: string, cut: number): number {
-  if (cut > 0 && cut < text.length) {
+  if (cut > 0 && cut <= text.length) {
     const code = text.charCodeAt(cut - 1);
     if (code >= 0xd800 && code <= 0xdbff) return cut - 1;
   }
@@ -149,7 +154,8 @@ export class FlushPolicy {
 
   /** When `poll()` may next return text (ms on the injected clock), or null if nothing is pending. */
   nextDeadline(): number | null {
-    if (this.pending.length === 0) return null;
+    // Only half a character pending: nothing can be written until its other half arrives.
+    if (safeCut(this.pending, this.pending.length) === 0) return null;
     const allowed = this.lastWriteAt + this.minIntervalMs;
     const hasBoundary = lastBoundary(this.pending, this.options.chunkBy) > 0;
     return hasBoundary ? allowed : Math.max(allowed, this.pendingSince + this.options.maxDelayMs);

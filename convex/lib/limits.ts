@@ -20,12 +20,10 @@ export const MESSAGES_PAGE_MAX = 50;
 export const MESSAGES_PAGE_CHARS = 128 * 1024;
 /** `messages:live` returns at most this many (newest) messages after its anchor. */
 export const MESSAGES_LIVE_MAX = 50;
-/** Thread titles are the first prompt's first line, clipped to this many characters. */
-export const TITLE_MAX_CHARS = 80;
 /** Title of a thread before its first prompt. */
 export const NEW_THREAD_TITLE = "New chat";
-/** Origins longer than this are clipped. */
-export const ORIGIN_MAX_CHARS = 200;
+/** Text lengths (titles, origins) live with the code that clips them at code-point boundaries. */
+export { ORIGIN_MAX_CHARS, TITLE_MAX_CHARS } from "./text";
 
 /** An integer setting: `fallback` when unset, not a number or below `min`. */
 export function envInt(name: string, fallback: number, min = 1): number {

@@ -8,6 +8,7 @@ import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAI } from "@ai-sdk/openai";
 import { APICallError, streamText } from "ai";
 import { type Env, type ModelConfig, setting } from "./modelConfig";
+import { clip } from "./text";
 import type { ChatTurn } from "./validators";
 
 const DEFAULT_DEMO_TOKEN_DELAY_MS = 25;
@@ -108,7 +109,7 @@ function openAIModel(env: Env, modelId: string) {
  * and a list without sentence punctuation (they must reach observers before the reply ends).
  */
 export function demoReplyText(prompt: string): string {
-  const asked = prompt.replace(/\s+/g, " ").trim().slice(0, 80);
+  const asked = clip(prompt.replace(/\s+/g, " ").trim(), 80);
   return [
     "## Hello from the demo model",
     "",

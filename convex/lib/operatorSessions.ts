@@ -9,11 +9,10 @@ import { scheduleExpiry } from "./expiry";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { operatorNotConfigured } from "./errors";
 import { hashesEqual, hashToken, newToken } from "./access";
+import { operatorName } from "./text";
 
 /** A secret anyone could guess in a day of tries is no secret: at least 32 characters. */
 export const OPERATOR_SECRET_MIN_CHARS = 32;
-/** Display names are clipped to this many characters. */
-const NAME_MAX_CHARS = 60;
 const HOUR_MS = 60 * 60 * 1000;
 
 function sessionMs(): number {
@@ -38,18 +37,13 @@ export async function isOperatorSecret(secret: string, attempt: string): Promise
   return hashesEqual(await hashToken(attempt), await hashToken(secret));
 }
 
-export function displayName(raw: string): string {
-  const name = raw.replace(/\s+/g, " ").trim().slice(0, NAME_MAX_CHARS);
-  return name || "Operator";
-}
-
 /** A new session for `name`; returns the token (the only copy) and when it expires. */
 export async function startSession(
   ctx: MutationCtx,
   rawName: string,
 ): Promise<{ sessionToken: string; expiresAt: number; name: string }> {
   const sessionToken = newToken();
-  const name = displayName(rawName);
+  const name = operatorName(rawName);
   const now = Date.now();
   const expiresAt = now + sessionMs();
   const sessionId = await ctx.db.insert("operatorSessions", {

@@ -21,6 +21,7 @@
 import { estimateTokens } from "./budget";
 import { REPLY_ERRORS } from "./errors";
 import type { FlushPolicy } from "./flushPolicy";
+import { wellFormed } from "./text";
 
 export type ReplyEnd = {
   text: string;
@@ -94,6 +95,8 @@ export class ReplyDriver {
 
   private readonly model = new AbortController();
   private clientOpen = true;
+  /** The first half of a surrogate pair that ended the last delta, held until its second half. */
+  private heldHalf = "";
   private stopRequested = false;
   private saveFailed = false;
   /** When the last persistence round trip (flush or stop poll) ended. */
@@ -154,7 +157,12 @@ export class ReplyDriver {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     await this.persisting;
     if (this.saveFailed && end.status !== "error") end = { status: "error", error: REPLY_ERRORS.notSaved };
-    await this.finishWithRetries({ text: this.policy.finish(), ...end, tokens: this.tokensUsed() });
+    // A model that ended on half a character (a broken stream): keep a U+FFFD, not a refused write.
+    if (this.heldHalf) {
+      this.heldHalf = "";
+      this.send("\ufffd");
+    }
+    await this.finishWithRetries({ text: wellFormed(this.policy.finish()), ...end, tokens: this.tokensUsed() });
     try {
       if (end.status === "error") await this.body.abort(end.error ?? REPLY_ERRORS.failed);
       else await this.body.close();
@@ -167,10 +175,21 @@ export class ReplyDriver {
     return this.reportedTokens ?? estimateTokens(this.inputChars, this.outputChars);
   }
 
-  /** To the client at once; a closed client only stops the copying, not the reply. */
+  /**
+   * To the client at once; a closed client only stops the copying, not the reply. A delta that
+   * ends in half an emoji keeps that half for the next write: encoded alone, each half would
+   * reach the page as U+FFFD.
+   */
   private send(delta: string): void {
-    if (!this.clientOpen) return;
-    this.body.write(delta).catch(() => {
+    let text = this.heldHalf + delta;
+    this.heldHalf = "";
+    const last = text.charCodeAt(text.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      this.heldHalf = text.slice(-1);
+      text = text.slice(0, -1);
+    }
+    if (!this.clientOpen || text === "") return;
+    this.body.write(text).catch(() => {
       this.clientOpen = false;
     });
   }

@@ -20,16 +20,12 @@ import {
   tooManyThreads,
   unauthorized,
 } from "./errors";
-import { consumeMessageBudget, getLimits, NEW_THREAD_TITLE, ORIGIN_MAX_CHARS, TITLE_MAX_CHARS } from "./limits";
+import { consumeMessageBudget, getLimits, NEW_THREAD_TITLE } from "./limits";
 import { modelConfig } from "./modelConfig";
 import { deleteLease, grantLease, replyInProgress } from "./replies";
+import { storedOrigin, titleFromPrompt } from "./text";
 import type { MessageStatus, SendResult } from "./validators";
 import { isEstablished, visitorByHash } from "./visitors";
-
-function titleFrom(prompt: string): string {
-  const line = prompt.trim().split("\n")[0].trim();
-  return line.length > TITLE_MAX_CHARS ? `${line.slice(0, TITLE_MAX_CHARS - 1).trimEnd()}…` : line;
-}
 
 /**
  * A new thread owned by the visitor token with this hash (which must be one this deployment
@@ -48,7 +44,6 @@ export async function createThread(
   if (visitor.threadCount >= limit) throw tooManyThreads(visitor.threadCount, limit);
   await ctx.db.patch("visitors", visitor._id, { threadCount: visitor.threadCount + 1 });
   const now = Date.now();
-  const trimmed = origin?.trim();
   return await ctx.db.insert("threads", {
     title: NEW_THREAD_TITLE,
     status: "idle",
@@ -56,7 +51,7 @@ export async function createThread(
     createdAt: now,
     updatedAt: now,
     lastMessageAt: now,
-    origin: trimmed ? trimmed.slice(0, ORIGIN_MAX_CHARS) : null,
+    origin: storedOrigin(origin),
     model: modelConfig().model,
     visitorHash: tokenHash,
     ...(identity ? { userId: identity.tokenIdentifier } : {}),
@@ -95,7 +90,7 @@ export async function sendPrompt(
     ...(requestId !== undefined ? { requestId } : {}),
   });
   const { assistantMessageId, streamId } = await insertPendingReply(ctx, thread, caller, charge, {
-    title: thread.title === NEW_THREAD_TITLE ? titleFrom(prompt) : thread.title,
+    title: thread.title === NEW_THREAD_TITLE ? titleFromPrompt(prompt) : thread.title,
   });
   return { userMessageId, assistantMessageId, streamId };
 }

@@ -3,6 +3,7 @@
 // to the conversation they came from: when the host shows another thread (however `thread` was
 // set: by the page, a new conversation, a restored session) they are dropped before it renders.
 import type { ReactiveController, ReactiveControllerHost } from "lit";
+import { displayClip } from "../display-text.js";
 
 /** Characters of a reply shown on the launcher. */
 const PREVIEW_CHARS = 80;
@@ -41,13 +42,12 @@ export class UnreadController implements ReactiveController {
   }
 }
 
-/** Plain words from the start of a Markdown reply: no syntax characters, one line. */
+/** Plain words from the start of a Markdown reply: no syntax or control characters, one line, whole characters. */
 function previewOf(text: string): string {
   const plain = text
     .replace(/```[\s\S]*?(```|$)/g, " ")
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
     .replace(/[#>*_`|~-]+/g, " ")
-    .replace(/\s+/g, " ")
     .trim();
-  return plain.length > PREVIEW_CHARS ? `${plain.slice(0, PREVIEW_CHARS - 1).trimEnd()}…` : plain;
+  return displayClip(plain, PREVIEW_CHARS);
 }

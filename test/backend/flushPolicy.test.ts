@@ -111,6 +111,20 @@ describe("FlushPolicy", () => {
     const out = p.push("a😀");
     expect(out).toBe("a😀");
   });
+
+  test("a chunk ending in half an emoji, then a pause past the delay, holds the half until its pair arrives", () => {
+    const c = clock();
+    const p = new FlushPolicy(DEFAULT_FLUSH_OPTIONS, c.now);
+    expect(p.push("Look \ud83d")).toBeNull();
+    c.advance(300);
+    expect(p.poll()).toBe("Look ");
+    // Only the half is left: no deadline, so a driver does not spin on it.
+    expect(p.nextDeadline()).toBeNull();
+    c.advance(300);
+    expect(p.poll()).toBeNull();
+    // The half has waited past the delay, so it goes at once with its pair.
+    expect(p.push("\ude00 here")).toBe("😀 here");
+  });
 });
 
 /* ------------------------------------------------------------- property tests */
@@ -176,6 +190,37 @@ describe("FlushPolicy properties", () => {
             for (let i = 1; i < writes.length; i++) {
               expect(writes[i].at - writes[i - 1].at).toBeGreaterThanOrEqual(1000 / opts.maxWritesPerSec - 1e-9);
             }
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  test("chunks split anywhere, even inside a surrogate pair, lose no text and write no half character", () => {
+    fc.assert(
+      fc.property(
+        arbOptions,
+        arbText,
+        fc.array(fc.nat(), { maxLength: 60 }),
+        fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 60 }),
+        (opts, text, cuts, gaps) => {
+          const c = clock(0);
+          const p = new FlushPolicy(opts, c.now);
+          const points = [...new Set(cuts.map((x) => x % (text.length + 1)))].sort((a, b) => a - b);
+          const chunks = [0, ...points].map((from, i) => text.slice(from, [...points, text.length][i]));
+          const writes: string[] = [];
+          chunks.forEach((chunk, i) => {
+            c.advance(gaps[i] ?? 7);
+            const polled = p.poll();
+            if (polled !== null) writes.push(polled);
+            const pushed = p.push(chunk);
+            if (pushed !== null) writes.push(pushed);
+          });
+          expect(writes.join("") + p.finish()).toBe(text);
+          for (const w of writes) {
+            expect(w.length).toBeGreaterThan(0);
+            expect(/^[\udc00-\udfff]|[\ud800-\udbff]$/.test(w), JSON.stringify(w)).toBe(false);
           }
         },
       ),

@@ -189,6 +189,32 @@ describe("flush timing", () => {
   });
 });
 
+describe("half characters", () => {
+  test("a delta ending in half an emoji, then a 300 ms pause: the body and the saved text keep the emoji whole", async () => {
+    const h = harness();
+    h.model.say("Look \ud83d");
+    await h.clock.advance(300);
+    h.model.say("\ude00 here");
+    await h.clock.advance(300);
+    h.model.end();
+    await h.done;
+    expect(h.written).toEqual(["Look ", "😀 here"]);
+    expect(h.flushed.join("") + h.finished[0].text).toBe("Look 😀 here");
+    expect(h.finished[0]).toMatchObject({ status: "done", error: null });
+  });
+
+  test("a model that ends on half a character ends done, with U+FFFD where the half was", async () => {
+    const h = harness();
+    h.model.say("Broken \ud83d");
+    await h.clock.advance(300);
+    h.model.end();
+    await h.done;
+    expect(h.written.join("")).toBe("Broken \ufffd");
+    expect(h.flushed.join("") + h.finished[0].text).toBe("Broken \ufffd");
+    expect(h.finished[0].status).toBe("done");
+  });
+});
+
 describe("stop polling", () => {
   test("while the model is silent, the driver sends a heartbeat (lease, stop) once a second", async () => {
     const h = harness();

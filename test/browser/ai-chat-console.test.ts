@@ -248,6 +248,20 @@ describe("<ai-chat-console> thread list", () => {
     expect(live.getAttribute("part")).to.equal("status streaming");
   });
 
+  it("shows a title stored with bidi overrides and control characters as plain text, in the row and the header", async () => {
+    // Stored before titles were cleaned on the server: U+202E would make "gnp.exe" read "exe.png".
+    env.backend.seedThread("a", [], { title: "invoice\u202egnp.exe\u202c\u0007 \u2066ok\u2069\u200f" });
+    const el = await signedIn(env);
+    expect(titles(el)).to.deep.equal(["invoicegnp.exe ok"]);
+    const title = $(el, "[part~=thread] .row-title")!;
+    expect(title.getAttribute("dir")).to.equal("auto");
+    row(el, "invoicegnp.exe ok").click();
+    await settle(el);
+    const chat = $<AiChatStream>(el, "ai-chat-stream")!;
+    await settle(chat);
+    expect($(chat, "[part=header] h2")!.textContent).to.equal("invoicegnp.exe ok");
+  });
+
   it("shows a new thread at the top as soon as it starts", async () => {
     env.backend.seedThread("a", [], { title: "Earlier", lastMessageAt: Date.now() - MINUTE });
     const el = await signedIn(env);

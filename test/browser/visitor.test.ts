@@ -377,6 +377,17 @@ describe("unread replies and persistence", () => {
     expect($(el, "[part=launcher]")!.getAttribute("aria-label")).to.equal("Open chat");
   });
 
+  it("an unread preview cut at 80 units keeps whole emoji and shows no bidi or control characters", async () => {
+    env = setup();
+    // The emoji straddles units 79 and 80; U+202E would reverse the rest of the launcher's line.
+    const text = `\u202e${"a".repeat(78)}\u0007😀 and the rest`;
+    const el = await replyFinishedWhileClosed(env, text);
+    await until(() => $(el, "[part=unread-preview]") !== null);
+    const preview = $(el, "[part=unread-preview]")!.textContent!;
+    expect(preview).to.equal(`${"a".repeat(78)}…`);
+    expect(/[\ud800-\udfff]/.test(preview)).to.equal(false);
+  });
+
   it("a long unread reply's preview shows two whole lines, with no third one peeking into its padding", async () => {
     env = setup();
     const el = await replyFinishedWhileClosed(
