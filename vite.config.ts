@@ -56,7 +56,7 @@ async function exportsOf(entry: string): Promise<string[]> {
 }
 
 /**
- * The chat script takes Lit and events.ts from the loader (src/hand-off.ts) instead of bundling
+ * The chat script takes Lit and events.ts from the loader (src/shell/hand-off.ts) instead of bundling
  * its own copies: one Lit on the page, and the event classes the page can test with `instanceof`.
  * Lit's directives stay in the chat; their import of lit-html's core goes to the loader's Lit.
  */
@@ -87,7 +87,7 @@ async function fromHandOff(): Promise<Plugin> {
       // Each name is read by a call marked pure, so the bundler drops the names the chat never
       // uses (a plain `shared.name` read is kept: it could run a getter).
       return [
-        `import { handOff } from ${JSON.stringify(src("hand-off.ts"))};`,
+        `import { handOff } from ${JSON.stringify(src("shell/hand-off.ts"))};`,
         `const shared = handOff().${key};`,
         `const pick = (name) => shared[name];`,
         ...shared[key]!.map((name) => `export const ${name} = /* @__PURE__ */ pick(${JSON.stringify(name)});`),
@@ -108,8 +108,8 @@ export default defineConfig(async ({ mode }): Promise<UserConfig> => {
       "ai-chat-console": "src/console.ts",
       "ai-chat-console-define": "src/ai-chat-console-define.ts",
     },
-    iife: { "ai-chat-stream.iife": "src/loader.script.ts" },
-    "iife-chat": { "ai-chat-stream.chat": "src/chat-view.script.ts" },
+    iife: { "ai-chat-stream.iife": "src/shell/loader.script.ts" },
+    "iife-chat": { "ai-chat-stream.chat": "src/chat/chat-view.script.ts" },
     "iife-console": { "ai-chat-console.iife": "src/ai-chat-console-define.ts" },
   }[mode];
   if (!entries) throw new Error(`unknown build mode ${mode}: es, iife, iife-chat or iife-console`);
@@ -124,7 +124,9 @@ export default defineConfig(async ({ mode }): Promise<UserConfig> => {
       conditions: ["browser", "production", "module", "import", "default"],
       // The loader loads the chat as a script from beside itself (an IIFE cannot import()).
       alias:
-        mode === "iife" ? [{ find: /^\.\/load-chat-view\.js$/, replacement: src("load-chat-view.script.ts") }] : [],
+        mode === "iife"
+          ? [{ find: /^\.\/load-chat-view\.js$/, replacement: src("shell/load-chat-view.script.ts") }]
+          : [],
     },
     build: {
       target: "es2022",

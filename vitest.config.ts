@@ -24,6 +24,10 @@ export default defineConfig({
         },
       },
       {
+        // The docs against the tree: every function, file and symbol they name exists.
+        test: { name: "docs", include: ["test/docs/**/*.test.ts"], environment: "node" },
+      },
+      {
         // Whole system: local backend + built widget + real Chromium.
         test: {
           name: "e2e",

@@ -1,6 +1,6 @@
 // The product page: the widget from source (Vite), plus a "share with support" button.
 import "../src/ai-chat-stream-define.ts";
-import type { AiChatStream } from "../src/ai-chat-stream.ts";
+import type { AiChatStream } from "../src/shell/ai-chat-stream.ts";
 
 const inline = document.querySelector<AiChatStream>("#inline")!;
 const status = document.querySelector<HTMLElement>("#share-status")!;

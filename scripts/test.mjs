@@ -6,7 +6,11 @@ const env = { ...process.env, CHROME_PATH: findChrome() };
 const steps = [
   ["types", "npm", ["run", "--silent", "typecheck"]],
   ["lint (ESLint + Prettier)", "npm", ["run", "--silent", "lint"]],
-  ["backend + local backend (vitest)", "npx", ["vitest", "run", "--project", "backend", "--project", "local-backend"]],
+  [
+    "backend + local backend + docs (vitest)",
+    "npx",
+    ["vitest", "run", "--project", "backend", "--project", "local-backend", "--project", "docs"],
+  ],
   ["widget build", "npm", ["run", "--silent", "build"]],
   ["package (publint + arethetypeswrong, on the packed tarball)", "npm", ["run", "--silent", "check:package"]],
   ["browser (web-test-runner, Chromium)", "npx", ["web-test-runner"]],

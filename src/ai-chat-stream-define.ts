@@ -2,7 +2,7 @@
 // everything `ai-chat-stream` exports, with `<ai-chat-stream>` registered on import. Idempotent:
 // when the tag is already defined (the script included twice, or the page defined it first)
 // the existing definition stays and nothing throws.
-import { AiChatStream } from "./ai-chat-stream.js";
+import { AiChatStream } from "./shell/ai-chat-stream.js";
 
 export * from "./index.js";
 

@@ -1,18 +1,18 @@
-// Typed references to the Convex functions the widget calls, by name. The types come from the
-// app's own validators (convex/lib/validators.ts) and error codes (convex/lib/errors.ts), imported
-// type-only: no runtime code from convex/ enters the widget's bundle, and a page can embed the
-// widget against any deployment of that app. The function table is in docs/architecture.md.
-import { makeFunctionReference, type PaginationOptions, type PaginationResult } from "convex/server";
+// The contract with the Convex app, type-only: references to the functions the widget calls,
+// typed from the app's generated API, and the view types from its validators
+// (convex/lib/validators.ts) and error codes (convex/lib/errors.ts). No runtime code from convex/
+// enters the widget's bundle, and a page can embed the widget against any deployment of that
+// app. The function table is in docs/architecture.md.
+import { anyApi } from "convex/server";
+import type { api as generatedApi } from "../convex/_generated/api.js";
 import type { ErrorCode as ServerErrorCode } from "../convex/lib/errors.js";
 import type {
   ChatConfig,
-  CreateThreadResult,
   FinalStatus,
   MessageStatus,
   MessageView,
   SendResult,
   StreamDelta,
-  ShareResult,
   SignInResult,
   StreamSlice,
   ThreadView,
@@ -49,54 +49,15 @@ export const MESSAGES_PAGE_CHARS = 128 * 1024;
 export const isFullPage = (page: readonly MessageView[]): boolean =>
   page.length >= MESSAGES_PAGE_MAX || page.reduce((n, m) => n + m.text.length, 0) >= MESSAGES_PAGE_CHARS;
 
-export const api = {
-  threads: {
-    create: makeFunctionReference<"mutation", { token?: string; origin?: string }, CreateThreadResult>(
-      "threads:create",
-    ),
-    share: makeFunctionReference<"mutation", { threadId: string; token?: string; expiresInMs?: number }, ShareResult>(
-      "threads:share",
-    ),
-  },
-  messages: {
-    list: makeFunctionReference<"query", { threadId: string; token?: string; before?: number }, MessageView[]>(
-      "messages:list",
-    ),
-    live: makeFunctionReference<"query", { threadId: string; token?: string; after?: number }, MessageView[]>(
-      "messages:live",
-    ),
-    send: makeFunctionReference<"mutation", { threadId: string; token?: string; prompt: string }, SendResult>(
-      "messages:send",
-    ),
-    stop: makeFunctionReference<"mutation", { threadId: string; token?: string }, null>("messages:stop"),
-    retry: makeFunctionReference<
-      "mutation",
-      { threadId: string; token?: string; messageId: string },
-      { assistantMessageId: string; streamId: string }
-    >("messages:retry"),
-  },
-  streams: {
-    read: makeFunctionReference<
-      "query",
-      { streamId: string; token?: string; cursor: number; from?: number; to?: number },
-      StreamSlice
-    >("streams:read"),
-    tail: makeFunctionReference<"query", { streamId: string; token?: string }, StreamDelta | null>("streams:tail"),
-  },
-  config: {
-    get: makeFunctionReference<"query", Record<string, never>, ChatConfig>("config:get"),
-  },
-  operator: {
-    signIn: makeFunctionReference<"mutation", { secret: string; name: string }, SignInResult>("operator:signIn"),
-    signOut: makeFunctionReference<"mutation", { token: string }, null>("operator:signOut"),
-    usage: makeFunctionReference<"query", { token?: string }, TokenUsage>("operator:usage"),
-    listThreads: makeFunctionReference<
-      "query",
-      { token?: string; paginationOpts: PaginationOptions },
-      PaginationResult<ThreadView>
-    >("operator:listThreads"),
-  },
-} as const;
+/**
+ * References to the app's public functions, typed from `convex/_generated/api`: a renamed
+ * function or argument, or a changed return type, is a type error here. At run time `anyApi` turns
+ * `api.threads.create` into the name "threads:create"; nothing of `convex/` is bundled.
+ */
+export const api = anyApi as unknown as Pick<
+  typeof generatedApi,
+  "threads" | "messages" | "streams" | "config" | "operator"
+>;
 
 /**
  * Every `code` an `ai-chat-error` can carry: the server's codes, plus the widget's own for

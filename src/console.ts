@@ -2,6 +2,6 @@
 // everything `ai-chat-stream` exports (the console embeds the chat). Registers nothing;
 // `ai-chat-stream/console/define` registers both tags.
 export * from "./index.js";
-export { AiChatConsole, consoleStorageKey, type ConsolePhase } from "./ai-chat-console.js";
+export { AiChatConsole, consoleStorageKey, type ConsolePhase } from "./console/ai-chat-console.js";
 export { AiChatConsoleSelectEvent } from "./events.js";
 export { defaultConsoleStrings, type ConsoleStrings } from "./strings.js";

@@ -290,7 +290,7 @@ function follower(stop: () => void) {
 export type Watch = { threadId: string; streamId: string; token: string; after?: number };
 
 /**
- * Follows a reply the way the widget does (src/controllers/conversation.ts), with the widget's
+ * Follows a reply the way the widget does (src/reply/conversation.ts), with the widget's
  * own `StreamFollower`: `messages:live` after `after` (the newest message of the history the
  * viewer already read) says when the reply streams and how long it ends; `streams:tail` carries
  * each flush; one-shot `streams:read` calls fill any gap. Resolves `done` once the text reached the

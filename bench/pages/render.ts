@@ -5,8 +5,8 @@
 //   naive: marked + DOMPurify on the whole text every chunk (renderMarkdown), replacing the DOM
 import { Marked } from "marked";
 import createDOMPurify from "dompurify";
-import { MarkdownStream, renderMarkdown } from "../../src/markdown.ts";
-import { settledText } from "../../src/streaming-text.ts";
+import { MarkdownStream, renderMarkdown } from "../../src/markdown/index.ts";
+import { settledText } from "../../src/markdown/streaming-text.ts";
 
 export type RenderResult = {
   updates: { len: number; ms: number }[];

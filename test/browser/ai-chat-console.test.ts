@@ -1,7 +1,7 @@
 import { expect, fixture, oneEvent } from "@open-wc/testing";
 import { sendKeys, setViewport } from "@web/test-runner-commands";
-import { AiChatConsole, consoleStorageKey } from "../../src/ai-chat-console.js";
-import type { AiChatStream } from "../../src/ai-chat-stream.js";
+import { AiChatConsole, consoleStorageKey } from "../../src/console/ai-chat-console.js";
+import type { AiChatStream } from "../../src/shell/ai-chat-stream.js";
 import { clientRefCount } from "../../src/convex-pool.js";
 import type { AiChatConsoleSelectEvent } from "../../src/events.js";
 import { until } from "./fake-backend.js";

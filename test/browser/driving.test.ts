@@ -1,5 +1,5 @@
 import { expect, oneEvent } from "@open-wc/testing";
-import { deriveSiteUrl } from "../../src/ai-chat-stream.js";
+import { deriveSiteUrl } from "../../src/shell/ai-chat-stream.js";
 import { storageKey } from "../../src/storage.js";
 import { controlledBody, FakeConvexError, until } from "./fake-backend.js";
 import {

@@ -1,6 +1,6 @@
 import { expect, oneEvent } from "@open-wc/testing";
 import { emulateMedia, sendKeys } from "@web/test-runner-commands";
-import { AiChatStream, deriveSiteUrl } from "../../src/ai-chat-stream.js";
+import { AiChatStream, deriveSiteUrl } from "../../src/shell/ai-chat-stream.js";
 import { clientRefCount } from "../../src/convex-pool.js";
 import { legacyStorageKey, storageKey } from "../../src/storage.js";
 import type { AiChatErrorEvent, AiChatSendEvent, AiChatStreamStartEvent } from "../../src/events.js";

@@ -1,9 +1,9 @@
 import { fixture, oneEvent } from "@open-wc/testing";
 import { setClientFactory } from "../../src/convex-pool.js";
-import type { AiChatStream } from "../../src/ai-chat-stream.js";
+import type { AiChatStream } from "../../src/shell/ai-chat-stream.js";
 import type { AiChatStreamStartEvent } from "../../src/events.js";
 import "../../src/ai-chat-console-define.js";
-import { loadChatView } from "../../src/load-chat-view.js";
+import { loadChatView } from "../../src/shell/load-chat-view.js";
 import { FakeBackend, stubFetch, type FetchCall } from "./fake-backend.js";
 
 // The chat's code is here before any element mounts, as after a hover: elements start their chat at once.

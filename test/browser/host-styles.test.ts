@@ -1,7 +1,7 @@
 // The host page's inherited styles stop at both elements' :host (e2e/host-page.test.ts checks
 // the built widget against a whole CMS theme); the theming API and the text direction still pass.
 import { expect, fixture } from "@open-wc/testing";
-import type { AiChatConsole } from "../../src/ai-chat-console.js";
+import type { AiChatConsole } from "../../src/console/ai-chat-console.js";
 import { $, mount, settle, setup, type Setup } from "./helpers.js";
 
 const HOSTILE =

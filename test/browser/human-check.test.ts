@@ -3,8 +3,8 @@
 // only the response the fake check hands out.
 import { expect, fixture, oneEvent } from "@open-wc/testing";
 import { LitElement, html } from "lit";
-import { deriveSiteUrl } from "../../src/ai-chat-stream.js";
-import { HumanCheckController, type Turnstile } from "../../src/controllers/human-check.js";
+import { deriveSiteUrl } from "../../src/shell/ai-chat-stream.js";
+import { HumanCheckController, type Turnstile } from "../../src/reply/human-check.js";
 import type { AiChatErrorEvent } from "../../src/events.js";
 import { defaultStrings } from "../../src/strings.js";
 import { storageKey } from "../../src/storage.js";

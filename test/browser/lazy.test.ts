@@ -3,7 +3,7 @@
 // reply is on its way, and the shared client is released once it is no longer wanted.
 import { expect, fixture } from "@open-wc/testing";
 import { LitElement, html } from "lit";
-import { deriveSiteUrl } from "../../src/ai-chat-stream.js";
+import { deriveSiteUrl } from "../../src/shell/ai-chat-stream.js";
 import { ClientController } from "../../src/controllers/client.js";
 import { acquireClient, clientRefCount, releaseClient, type ChatClient } from "../../src/convex-pool.js";
 import { storageKey } from "../../src/storage.js";

@@ -1,7 +1,7 @@
 // The element's per-reply Markdown streams: one per reply on screen, for as long as it is.
 import { expect } from "@open-wc/testing";
-import { MarkdownCache } from "../../src/markdown-cache.js";
-import type { MarkdownOptions } from "../../src/markdown.js";
+import { MarkdownCache } from "../../src/markdown/cache.js";
+import type { MarkdownOptions } from "../../src/markdown/index.js";
 
 const options: MarkdownOptions = { allowImages: "", copyLabel: "Copy", imageLabel: "Image" };
 

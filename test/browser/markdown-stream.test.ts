@@ -1,5 +1,5 @@
 import { expect } from "@open-wc/testing";
-import { MAX_SEGMENT, MarkdownStream, renderMarkdown } from "../../src/markdown.js";
+import { MAX_SEGMENT, MarkdownStream, renderMarkdown } from "../../src/markdown/index.js";
 
 // A streamed reply must end exactly as the same text rendered whole, however it arrived.
 

@@ -1,7 +1,7 @@
 import { expect } from "@open-wc/testing";
-import { MarkdownStream, renderMarkdown, isAllowedImage } from "../../src/markdown.js";
+import { MarkdownStream, renderMarkdown, isAllowedImage } from "../../src/markdown/index.js";
 import { storageKey } from "../../src/storage.js";
-import { deriveSiteUrl } from "../../src/ai-chat-stream.js";
+import { deriveSiteUrl } from "../../src/shell/ai-chat-stream.js";
 import { $$, mount, replyText, settle, setup } from "./helpers.js";
 import { nextFrame, until } from "./fake-backend.js";
 

@@ -4,8 +4,8 @@
 import { expect, fixture } from "@open-wc/testing";
 import { LitElement, html } from "lit";
 import type { MessageView } from "../../src/api.js";
-import { MessagePagesController } from "../../src/controllers/message-pages.js";
-import { UpdatePacer } from "../../src/controllers/update-pacer.js";
+import { MessagePagesController } from "../../src/reply/message-pages.js";
+import { UpdatePacer } from "../../src/reply/update-pacer.js";
 import { FakeBackend, nextFrame, until } from "./fake-backend.js";
 
 class PagesTestHost extends LitElement {

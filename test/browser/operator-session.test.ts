@@ -4,13 +4,9 @@
 import { expect, fixture } from "@open-wc/testing";
 import { LitElement, html } from "lit";
 import { property } from "lit/decorators.js";
-import {
-  consoleStorageKey,
-  OperatorSessionController,
-  type ConsolePhase,
-} from "../../src/controllers/operator-session.js";
+import { consoleStorageKey, OperatorSessionController, type ConsolePhase } from "../../src/console/operator-session.js";
 import { defaultConsoleStrings } from "../../src/strings.js";
-import { fullDate, relativeAge } from "../../src/relative-age.js";
+import { fullDate, relativeAge } from "../../src/console/relative-age.js";
 import { until } from "./fake-backend.js";
 import { settle, setup, type Setup } from "./helpers.js";
 

@@ -3,7 +3,7 @@
 import { expect, oneEvent } from "@open-wc/testing";
 import { controlledBody, until } from "./fake-backend.js";
 import { $, $$, mount, replyText, sendAndStart, settle, setup, type Setup } from "./helpers.js";
-import type { AiChatStream } from "../../src/ai-chat-stream.js";
+import type { AiChatStream } from "../../src/shell/ai-chat-stream.js";
 import { setClientFactory, type ChatClient } from "../../src/convex-pool.js";
 import type { AiChatStreamEndEvent } from "../../src/events.js";
 

@@ -1,6 +1,6 @@
 import { expect } from "@open-wc/testing";
-import { MarkdownStream, renderMarkdown } from "../../src/markdown.js";
-import { settledText } from "../../src/streaming-text.js";
+import { MarkdownStream, renderMarkdown } from "../../src/markdown/index.js";
+import { settledText } from "../../src/markdown/streaming-text.js";
 
 /**
  * The rules as first written (one regex over the whole text, every line split): the reference

@@ -3,7 +3,7 @@
 import { expect, fixture, oneEvent } from "@open-wc/testing";
 import { html } from "lit";
 import { sendKeys, setViewport } from "@web/test-runner-commands";
-import type { AiChatStream } from "../../src/ai-chat-stream.js";
+import type { AiChatStream } from "../../src/shell/ai-chat-stream.js";
 import type { AiChatErrorEvent } from "../../src/events.js";
 import { deriveSiteUrl } from "../../src/site-url.js";
 import { storageKey } from "../../src/storage.js";

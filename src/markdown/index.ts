@@ -6,7 +6,7 @@
 //   guard.ts      which text would make marked slow, and how it is shown instead (never dropped)
 //   links.ts      which link reference definitions apply, and which blocks they change
 //   stream.ts     how a reply that grows at the end is rendered incrementally
-export { MarkdownRenderer, renderMarkdown, type MarkdownOptions } from "./markdown/renderer.js";
-export { MarkdownStream } from "./markdown/stream.js";
-export { MAX_SEGMENT } from "./markdown/guard.js";
-export { isAllowedImage } from "./markdown/sanitizer.js";
+export { MarkdownRenderer, renderMarkdown, type MarkdownOptions } from "./renderer.js";
+export { MarkdownStream } from "./stream.js";
+export { MAX_SEGMENT } from "./guard.js";
+export { isAllowedImage } from "./sanitizer.js";

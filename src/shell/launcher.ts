@@ -3,8 +3,8 @@
 // mode, which ModalController opens, or a <section> inline), and what the panel shows while the
 // chat's code loads. The chat renders inside the same frame, so the dialog stays the same element.
 import { html, nothing, type TemplateResult } from "lit";
-import { iconChat, iconClose } from "./icons.js";
-import { format, type ChatStrings } from "./strings.js";
+import { iconChat, iconClose } from "../icons.js";
+import { format, type ChatStrings } from "../strings.js";
 
 export interface LauncherView {
   open: boolean;

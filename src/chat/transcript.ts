@@ -4,9 +4,9 @@
 // (an English question in a right-to-left widget stays "How…?") while the chrome follows the
 // widget; the screen-reader label stays outside it so it cannot decide the direction.
 import { html, nothing, type TemplateResult } from "lit";
-import type { MessageStatus } from "./api.js";
-import { iconSpark } from "./icons.js";
-import type { ChatStrings } from "./strings.js";
+import type { MessageStatus } from "../api.js";
+import { iconSpark } from "../icons.js";
+import type { ChatStrings } from "../strings.js";
 
 /** Before the first message: the greeting, a hint, and the note that an AI writes the replies. */
 export function emptyState(greeting: string, hint: string, aiNote: string): TemplateResult {

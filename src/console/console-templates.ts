@@ -1,10 +1,10 @@
 // The operator console's stateless templates: the sign-in form and one row of the thread list.
 // The element (ai-chat-console.ts) owns the state and the events; these only draw them.
 import { html, nothing, type TemplateResult } from "lit";
-import type { ThreadView } from "./api.js";
-import { displayLine } from "./display-text.js";
+import type { ThreadView } from "../api.js";
+import { displayLine } from "../display-text.js";
 import { fullDate } from "./relative-age.js";
-import type { ConsoleStrings } from "./strings.js";
+import type { ConsoleStrings } from "../strings.js";
 
 export type SignInFormState = {
   /** A secret is being checked: the fields wait. */

@@ -5,24 +5,24 @@
 // open, observing), and then renders inside the panel as part of this element.
 import { LitElement, type PropertyValues, type TemplateResult } from "lit";
 import { property, query, state } from "lit/decorators.js";
-import type { ChatView } from "./chat-view.js";
-import { EscapeKeyController } from "./controllers/escape-key.js";
-import { ModalController } from "./controllers/modal.js";
-import { UiStateController } from "./controllers/ui-state.js";
-import { UnreadController } from "./controllers/unread.js";
-import { ViewportController } from "./controllers/viewport.js";
-import { defineElement } from "./define.js";
-import { AiChatErrorEvent } from "./events.js";
+import type { ChatView } from "../chat/chat-view.js";
+import type { ChatHost, ChatMode, ChatStatus } from "../chat/host.js";
+import { EscapeKeyController } from "../controllers/escape-key.js";
+import { ModalController } from "../controllers/modal.js";
+import { UiStateController } from "../controllers/ui-state.js";
+import { UnreadController } from "../controllers/unread.js";
+import { ViewportController } from "../controllers/viewport.js";
+import { defineElement } from "../define.js";
+import { AiChatErrorEvent } from "../events.js";
 import { launcherTemplate, loadingTemplate, panelFrame } from "./launcher.js";
 import { loadChatView, loadedChatView } from "./load-chat-view.js";
-import { deriveSiteUrl } from "./site-url.js";
-import { defaultStrings, type ChatStrings } from "./strings.js";
-import { styles } from "./ai-chat-stream.styles.js";
+import { deriveSiteUrl } from "../site-url.js";
+import { defaultStrings, type ChatStrings } from "../strings.js";
+import { styles } from "../styles/ai-chat-stream.styles.js";
 
-export { deriveSiteUrl } from "./site-url.js";
+export { deriveSiteUrl } from "../site-url.js";
 
-export type ChatStatus = "idle" | "sending" | "streaming" | "error";
-export type ChatMode = "chat" | "observe";
+export type { ChatMode, ChatStatus };
 export type ChatTheme = "auto" | "light" | "dark";
 
 /**
@@ -78,7 +78,7 @@ export type ChatTheme = "auto" | "light" | "dark";
  * @cssproperty [--ai-chat-height=560px] - Height of the element (inline) or of the floating panel.
  * @cssproperty [--ai-chat-z-index=2147483000] - Stacking order of the launcher and its panel.
  */
-export class AiChatStream extends LitElement {
+export class AiChatStream extends LitElement implements ChatHost {
   static override styles = styles;
 
   /**

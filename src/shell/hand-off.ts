@@ -5,12 +5,12 @@
 // with `instanceof`; the chat puts itself there when it has run. Bundlers never use this: the ES
 // build imports the chat with `import()`.
 import type * as Lit from "lit";
-import type * as Events from "./events.js";
+import type * as Events from "../events.js";
 
 export type HandOff = {
   lit: typeof Lit;
   events: typeof Events;
-  chatView?: typeof import("./chat-view.js");
+  chatView?: typeof import("../chat/chat-view.js");
 };
 
 const HAND_OFF_KEY = Symbol.for("ai-chat-stream.hand-off");

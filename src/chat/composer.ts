@@ -3,8 +3,8 @@
 // sending is disabled above it, and, after Enter during a reply, why the text waits (it stays
 // in the box; nothing is queued).
 import { html, nothing, type TemplateResult } from "lit";
-import { iconSend, iconStop } from "./icons.js";
-import { format, type ChatStrings } from "./strings.js";
+import { iconSend, iconStop } from "../icons.js";
+import { format, type ChatStrings } from "../strings.js";
 
 /** The counter shows from this share of the limit on. */
 const COUNTER_FROM = 0.9;

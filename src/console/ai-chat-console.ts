@@ -1,20 +1,20 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
-import type { ThreadView } from "./api.js";
-import { displayLine } from "./display-text.js";
-import { OperatorSessionController, type ConsolePhase } from "./controllers/operator-session.js";
-import { defineElement } from "./define.js";
-import { AiChatConsoleSelectEvent } from "./events.js";
-import { defaultConsoleStrings, format, type ConsoleStrings } from "./strings.js";
-import { AiChatStream, type ChatTheme } from "./ai-chat-stream.js";
-import { styles } from "./ai-chat-console.styles.js";
-import { ClockController } from "./controllers/clock.js";
-import { LocaleController } from "./locale.js";
+import type { ThreadView } from "../api.js";
+import { displayLine } from "../display-text.js";
+import { OperatorSessionController, type ConsolePhase } from "./operator-session.js";
+import { defineElement } from "../define.js";
+import { AiChatConsoleSelectEvent } from "../events.js";
+import { defaultConsoleStrings, format, type ConsoleStrings } from "../strings.js";
+import { AiChatStream, type ChatTheme } from "../shell/ai-chat-stream.js";
+import { styles } from "../styles/ai-chat-console.styles.js";
+import { ClockController } from "./clock.js";
+import { LocaleController } from "../locale.js";
 import { rovingTarget, signInForm, threadRow } from "./console-templates.js";
 import { relativeAge } from "./relative-age.js";
 
-export { consoleStorageKey, type ConsolePhase } from "./controllers/operator-session.js";
+export { consoleStorageKey, type ConsolePhase } from "./operator-session.js";
 
 const AGE_TICK_MS = 30_000;
 const DEFAULT_PAGE_SIZE = 50;

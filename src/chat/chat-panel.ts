@@ -3,13 +3,13 @@
 // bind its handlers; no state lives here.
 import { html, nothing, type TemplateResult } from "lit";
 import { repeat } from "lit/directives/repeat.js";
-import { isActive, type MessageStatus, type MessageView } from "./api.js";
+import { isActive, type MessageStatus, type MessageView } from "../api.js";
 import type { ChatView } from "./chat-view.js";
 import { composerTemplate } from "./composer.js";
-import { visitorMessage } from "./error-messages.js";
-import { iconClose, iconNew } from "./icons.js";
-import { format, type ChatStrings } from "./strings.js";
-import { settledText } from "./streaming-text.js";
+import { visitorMessage } from "../error-messages.js";
+import { iconClose, iconNew } from "../icons.js";
+import { format, type ChatStrings } from "../strings.js";
+import { settledText } from "../markdown/streaming-text.js";
 import { emptyState, replyRow, thinkingRow, userRow, type ReplyEnd } from "./transcript.js";
 
 export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading: string): TemplateResult {

@@ -5,7 +5,7 @@
 // takes Lit and the event classes from the loader through the hand-off (chat-view.script.ts).
 import { handOff } from "./hand-off.js";
 
-type ChatModule = typeof import("./chat-view.js");
+type ChatModule = typeof import("../chat/chat-view.js");
 
 const CHAT_SCRIPT = "ai-chat-stream.chat.js";
 

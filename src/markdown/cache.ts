@@ -9,7 +9,7 @@
 // message that left the transcript (a reply `messages:retry` replaced, a row gone), and is
 // dropped then rather than kept until the thread changes. The worst a wrong guess costs is one
 // reply's blocks built again at its next render.
-import { MarkdownRenderer, MarkdownStream, type MarkdownOptions } from "./markdown.js";
+import { MarkdownRenderer, MarkdownStream, type MarkdownOptions } from "./index.js";
 
 export class MarkdownCache {
   private readonly _streams = new Map<string, MarkdownStream>();

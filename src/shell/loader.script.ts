@@ -5,12 +5,12 @@
 // that defined the tag first, keeps the existing definition and throws nothing.
 import * as lit from "lit";
 import { AiChatStream } from "./ai-chat-stream.js";
-import * as events from "./events.js";
+import * as events from "../events.js";
 import { offerToChat } from "./hand-off.js";
 
 export { AiChatStream, deriveSiteUrl } from "./ai-chat-stream.js";
-export { AiChatErrorEvent, AiChatSendEvent, AiChatStreamEndEvent, AiChatStreamStartEvent } from "./events.js";
-export { defaultStrings } from "./strings.js";
+export { AiChatErrorEvent, AiChatSendEvent, AiChatStreamEndEvent, AiChatStreamStartEvent } from "../events.js";
+export { defaultStrings } from "../strings.js";
 
 offerToChat({ lit, events });
 AiChatStream.define();

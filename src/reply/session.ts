@@ -9,7 +9,7 @@
 import type { ReactiveControllerHost } from "lit";
 import type { MessageView } from "../api.js";
 import type { ChatReplyHeader } from "../../convex/lib/chatProtocol.js";
-import { newRequestId } from "../reply/post.js";
+import { newRequestId } from "./post.js";
 import { loadSession, saveSession, type StoredSession } from "../storage.js";
 import type { ConversationController } from "./conversation.js";
 import type { HumanCheckController } from "./human-check.js";

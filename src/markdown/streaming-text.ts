@@ -15,7 +15,7 @@
 // last line, of which links look at the last MAX_SEGMENT characters. The regex this replaced
 // backtracked once per "[" to the next "]": a 12,000-character line of "[" then prose with a
 // link cost up to a second per update (Node, 512-character pieces).
-import { MAX_SEGMENT } from "./markdown/guard.js";
+import { MAX_SEGMENT } from "./guard.js";
 
 const DELIMITER_ROW = /^\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
 /** A run of `|` lines longer than this is shown as it is: a table by now, or no table. */

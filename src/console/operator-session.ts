@@ -9,7 +9,7 @@ import type { ReactiveControllerHost } from "lit";
 import { api, toErrorInfo, type TokenUsage } from "../api.js";
 import type { ChatClient } from "../convex-pool.js";
 import type { ConsoleStrings } from "../strings.js";
-import { ClientController } from "./client.js";
+import { ClientController } from "../controllers/client.js";
 import { ThreadListController } from "./thread-list.js";
 
 export type ConsolePhase = "signed-out" | "verifying" | "signed-in";

@@ -11,8 +11,8 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import { isActive, type ChatErrorInfo, type MessageStatus, type MessageView } from "../api.js";
 import type { ChatReplyHeader, ChatStreamBody } from "../../convex/lib/chatProtocol.js";
-import { postChat } from "../reply/post.js";
-import { Reply, type ReplyOwner, type ReplySource } from "../reply/reply.js";
+import { postChat } from "./post.js";
+import { Reply, type ReplyOwner, type ReplySource } from "./reply.js";
 import { MessagePagesController, type MessagePagesTarget } from "./message-pages.js";
 import { UpdatePacer } from "./update-pacer.js";
 

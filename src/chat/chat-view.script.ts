@@ -2,6 +2,6 @@
 // (load-chat-view.script.ts) when the chat is wanted, it registers itself on the hand-off.
 // vite.config.ts points its imports of Lit and events.ts at the loader's copies.
 import * as chatView from "./chat-view.js";
-import { handOff } from "./hand-off.js";
+import { handOff } from "../shell/hand-off.js";
 
 handOff().chatView = chatView;

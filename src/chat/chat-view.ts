@@ -9,26 +9,26 @@
 // meanwhile can tell them it finished). A closed launcher the visitor has not opened therefore
 // opens no socket and calls no function, and one closed again releases its client once idle.
 import type { PropertyValues, TemplateResult } from "lit";
-import { api, toErrorInfo, type ChatErrorInfo, type ErrorCode, type MessageStatus } from "./api.js";
-import type { AiChatStream, ChatStatus } from "./ai-chat-stream.js";
+import { api, toErrorInfo, type ChatErrorInfo, type ErrorCode, type MessageStatus } from "../api.js";
+import type { ChatHost, ChatStatus } from "./host.js";
 import { chatPanelTemplate, liveRegionTemplate } from "./chat-panel.js";
-import type { ChatClient } from "./convex-pool.js";
-import { AnnouncerController } from "./controllers/announcer.js";
-import { ClientController } from "./controllers/client.js";
-import { ConnectionController } from "./controllers/connection.js";
-import { ConversationController } from "./controllers/conversation.js";
-import { CopyCodeController } from "./controllers/copy-code.js";
-import { EarlierController } from "./controllers/earlier.js";
-import { HumanCheckController } from "./controllers/human-check.js";
-import { RateLimitController } from "./controllers/rate-limit.js";
-import { ScrollController } from "./controllers/scroll.js";
-import { SessionController } from "./controllers/session.js";
-import { canResend, logFailure, visitorMessage } from "./error-messages.js";
-import { AiChatErrorEvent, AiChatSendEvent, AiChatStreamEndEvent, AiChatStreamStartEvent } from "./events.js";
-import { MarkdownCache } from "./markdown-cache.js";
-import { format, type ChatStrings } from "./strings.js";
+import type { ChatClient } from "../convex-pool.js";
+import { AnnouncerController } from "../controllers/announcer.js";
+import { ClientController } from "../controllers/client.js";
+import { ConnectionController } from "../controllers/connection.js";
+import { ConversationController } from "../reply/conversation.js";
+import { CopyCodeController } from "../controllers/copy-code.js";
+import { EarlierController } from "../controllers/earlier.js";
+import { HumanCheckController } from "../reply/human-check.js";
+import { RateLimitController } from "../controllers/rate-limit.js";
+import { ScrollController } from "../controllers/scroll.js";
+import { SessionController } from "../reply/session.js";
+import { canResend, logFailure, visitorMessage } from "../error-messages.js";
+import { AiChatErrorEvent, AiChatSendEvent, AiChatStreamEndEvent, AiChatStreamStartEvent } from "../events.js";
+import { MarkdownCache } from "../markdown/cache.js";
+import { format, type ChatStrings } from "../strings.js";
 import { placeCursor } from "./streaming-cursor.js";
-import { warmConnection } from "./reply/warm.js";
+import { warmConnection } from "../reply/warm.js";
 
 /** A send that failed: its code, and the text to send again when that may work. */
 export type SendFailure = { code: ErrorCode; retryPrompt: string | null };
@@ -52,7 +52,7 @@ export class ChatView {
   readonly markdown = new MarkdownCache();
   private readonly _deployment: ClientController;
 
-  constructor(readonly host: AiChatStream) {
+  constructor(readonly host: ChatHost) {
     const messages = () => host.renderRoot?.querySelector<HTMLElement>(".messages");
     this.conversation = new ConversationController(host, {
       onStreamStart: (threadId, streamId, driven) => this._onStreamStart(threadId, streamId, driven),
@@ -177,7 +177,7 @@ export class ChatView {
 
   // ---- lifecycle (called by the element) ------------------------------------------------
 
-  willUpdate(changed: PropertyValues<AiChatStream>): void {
+  willUpdate(changed: PropertyValues<ChatHost>): void {
     const host = this.host;
     // Follows the URL and whether the connection is wanted (opened, closed, a reply over).
     this._deployment.sync();
@@ -197,7 +197,7 @@ export class ChatView {
     if (host.visible && host.mode === "chat") warmConnection(host.effectiveSiteUrl);
   }
 
-  updated(changed: PropertyValues<AiChatStream>): void {
+  updated(changed: PropertyValues<ChatHost>): void {
     const host = this.host;
     if ((changed.has("open") || this._focusPending) && host.launcher && host.open) this.focusInput();
     this._focusPending = false;
