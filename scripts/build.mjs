@@ -55,6 +55,35 @@ function addDeclarationExtensions(dir) {
   return rewritten;
 }
 
+/**
+ * Removes the declarations no package entry reaches. The app's function modules enter the type
+ * program only through src/api.ts's internal, stripped references (typed from
+ * `convex/_generated/api`); their declarations are not part of the package's types.
+ */
+function pruneUnreachableDeclarations(dir, entries) {
+  const reached = new Set();
+  const queue = entries.map((e) => join(dir, e));
+  while (queue.length) {
+    const file = queue.pop();
+    if (reached.has(file) || !existsSync(file)) continue;
+    reached.add(file);
+    const code = readFileSync(file, "utf8");
+    for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)(["'])(\.{1,2}\/[^"']*)\1/g)) {
+      const target = join(dirname(file), m[2].replace(/\.js$/, ""));
+      queue.push(`${target}.d.ts`, join(target, "index.d.ts"));
+    }
+  }
+  let removed = 0;
+  for (const entry of readdirSync(dir, { recursive: true })) {
+    const file = join(dir, entry);
+    if (file.endsWith(".d.ts") && !reached.has(file)) {
+      rmSync(file);
+      removed++;
+    }
+  }
+  return removed;
+}
+
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: "inherit", shell: process.platform === "win32" });
   if (r.status !== 0) {
@@ -75,6 +104,9 @@ for (const mode of scriptTagsOnly
 }
 if (!scriptTagsOnly) {
   run("npx", ["tsc", "-p", "tsconfig.build.json"]);
+  const entries = ["src/index.d.ts", "src/ai-chat-stream-define.d.ts", "src/console.d.ts", "src/ai-chat-console-define.d.ts"];
+  const pruned = pruneUnreachableDeclarations("dist/types", entries);
+  if (pruned) console.log(`dist/types: ${pruned} declarations no entry reaches left out`);
   const rewritten = addDeclarationExtensions("dist/types");
   if (rewritten) console.log(`dist/types: ${rewritten} extensionless relative imports given their .js extension`);
   run("npx", ["cem", "analyze", "--litelement", "--globs", "src/**/*.ts", "--outdir", "."]);

@@ -53,6 +53,7 @@ export const isFullPage = (page: readonly MessageView[]): boolean =>
  * References to the app's public functions, typed from `convex/_generated/api`: a renamed
  * function or argument, or a changed return type, is a type error here. At run time `anyApi` turns
  * `api.threads.create` into the name "threads:create"; nothing of `convex/` is bundled.
+ * @internal Left out of the published declarations, which would otherwise take in the whole app's.
  */
 export const api = anyApi as unknown as Pick<
   typeof generatedApi,

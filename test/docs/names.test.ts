@@ -43,7 +43,9 @@ for (const doc of DOCS) {
     test("every source file it names exists, and every file:Symbol it names is declared there", () => {
       const missing: string[] = [];
       for (const span of spans) {
-        for (const m of span.matchAll(/(?<![\w./-])((?:src|convex|local-backend|bench|test|scripts)\/[\w./-]+\.(?:ts|mjs))(?::([\w$.]+))?/g)) {
+        for (const m of span.matchAll(
+          /(?<![\w./-])((?:src|convex|local-backend|bench|test|scripts)\/[\w./-]+\.(?:ts|mjs))(?::([\w$.]+))?/g,
+        )) {
           const [, file, symbol] = m;
           if (!existsSync(ROOT + file!)) {
             missing.push(file!);
