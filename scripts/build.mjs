@@ -104,7 +104,12 @@ for (const mode of scriptTagsOnly
 }
 if (!scriptTagsOnly) {
   run("npx", ["tsc", "-p", "tsconfig.build.json"]);
-  const entries = ["src/index.d.ts", "src/ai-chat-stream-define.d.ts", "src/console.d.ts", "src/ai-chat-console-define.d.ts"];
+  const entries = [
+    "src/index.d.ts",
+    "src/ai-chat-stream-define.d.ts",
+    "src/console.d.ts",
+    "src/ai-chat-console-define.d.ts",
+  ];
   const pruned = pruneUnreachableDeclarations("dist/types", entries);
   if (pruned) console.log(`dist/types: ${pruned} declarations no entry reaches left out`);
   const rewritten = addDeclarationExtensions("dist/types");

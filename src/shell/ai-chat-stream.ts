@@ -6,7 +6,7 @@
 import { LitElement, type PropertyValues, type TemplateResult } from "lit";
 import { property, query, state } from "lit/decorators.js";
 import type { ChatView } from "../chat/chat-view.js";
-import type { ChatHost, ChatMode, ChatStatus } from "../chat/host.js";
+import type { ChatMode, ChatStatus } from "../chat/host.js";
 import { EscapeKeyController } from "../controllers/escape-key.js";
 import { ModalController } from "../controllers/modal.js";
 import { UiStateController } from "../controllers/ui-state.js";
@@ -78,7 +78,7 @@ export type ChatTheme = "auto" | "light" | "dark";
  * @cssproperty [--ai-chat-height=560px] - Height of the element (inline) or of the floating panel.
  * @cssproperty [--ai-chat-z-index=2147483000] - Stacking order of the launcher and its panel.
  */
-export class AiChatStream extends LitElement implements ChatHost {
+export class AiChatStream extends LitElement {
   static override styles = styles;
 
   /**
