@@ -1,7 +1,7 @@
 // What the chat (ChatView, its controllers and templates) needs of the element that hosts it.
 // The shell (src/shell/ai-chat-stream.ts) satisfies it (checked where it makes the ChatView) and
-// loads the chat; the chat depends on
-// this interface, never on the element class, so the two never import each other.
+// loads the chat; the chat depends on this interface, never on the element class, so the two
+// never import each other.
 import type { ReactiveControllerHost } from "lit";
 import type { UiStateController } from "../controllers/ui-state.js";
 import type { UnreadController } from "../controllers/unread.js";
