@@ -5,6 +5,7 @@ import { controlledBody, FakeConvexError, until } from "./fake-backend.js";
 import {
   $,
   $$,
+  freshUrl,
   assertGrowsTo,
   mount,
   replyText,
@@ -419,5 +420,78 @@ describe("POST /chat-stream turned away for load (429, 503)", () => {
     el.remove();
     await new Promise((r) => setTimeout(r, 1300));
     expect(env.fetchCalls).to.have.length(1);
+  });
+});
+
+describe("a send's lifecycle while its POST waits for the answer", () => {
+  let env: Setup;
+  afterEach(() => env?.restore());
+
+  /** A POST the test answers when it wants, with a body it writes. */
+  function heldPost() {
+    const body = controlledBody();
+    let answer!: () => void;
+    const answered = new Promise<void>((r) => (answer = r));
+    env = setup(async () => {
+      await answered;
+      return new Response(body.stream, { status: 200 });
+    });
+    return { body, answer };
+  }
+
+  it("a second send() before the first's answer is refused, so a new visitor gets one thread", async () => {
+    const { body, answer } = heldPost();
+    const el = await mount(env.url);
+    const errored = oneEvent(el, "ai-chat-error") as Promise<AiChatErrorEvent>;
+    void el.send("First");
+    await until(() => env.fetchCalls.length === 1);
+    void el.send("Second");
+    expect((await errored).code).to.equal("REPLY_IN_PROGRESS");
+    answer();
+    await until(() => env.backend.messages.length === 2);
+    await settle(el);
+    expect(env.fetchCalls).to.have.length(1);
+    expect(env.backend.threads.size).to.equal(1);
+    expect($<HTMLTextAreaElement>(el, "textarea")!.value).to.equal("Second");
+    body.close();
+  });
+
+  it("changing convex-url while the POST waits does not leave the element sending", async () => {
+    const { body, answer } = heldPost();
+    const el = await mount(env.url);
+    void el.send("Hi");
+    await until(() => el.status === "sending");
+    el.convexUrl = freshUrl();
+    await settle(el);
+    answer();
+    await until(() => el.status !== "sending");
+    expect(el.status).to.equal("idle");
+    // The other deployment's thread and token are not taken for this one.
+    expect(el.thread).to.equal(null);
+    body.close();
+  });
+
+  it("switching threads while the POST waits: the request still drives its reply, which shows on coming back", async () => {
+    const { body, answer } = heldPost();
+    const threadId = env.backend.seedThread("tok", [["Earlier", "Answer"]]);
+    const other = env.backend.seedThread("tok", [["Other question", "Other answer"]]);
+    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token: "tok" }));
+    const el = await mount(env.url);
+    void el.send("Still there?");
+    await until(() => env.fetchCalls.length === 1);
+    el.thread = other;
+    await settle(el);
+    answer();
+    await until(() => env.backend.messages.some((m) => m.text === "Still there?"));
+    await settle(el);
+    // Nothing of the first thread's reply shows in the other one.
+    expect(replyText(el)).to.equal("Other answer");
+    // The deployment drove it for that request; the page that left reads it from the subscription.
+    const streamId = env.backend.messages.at(-1)!.streamId!;
+    env.backend.persist(streamId, "Yes, still here.");
+    env.backend.finish(streamId);
+    el.thread = threadId;
+    await until(() => replyText(el) === "Yes, still here.");
+    body.close();
   });
 });
