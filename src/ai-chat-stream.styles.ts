@@ -187,6 +187,12 @@ export const styles = [
       gap: 12px;
       scroll-behavior: smooth;
     }
+    /* Room for a question just sent to reach the top (ScrollController sets its height); the
+       negative margin cancels the row gap, so it adds nothing when empty. */
+    .scroll-room {
+      flex: none;
+      margin-block-start: -12px;
+    }
     .earlier {
       align-self: center;
       border: 1px solid var(--_border);

@@ -213,7 +213,11 @@ export class AiChatStream extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     // Restored first: a launcher left open on the last page is wanted at once.
     if (changed.has("convexUrl")) this.ui.restore();
-    if (changed.has("open") && this.open) this.unread.clear();
+    if (changed.has("open") && this.open) {
+      // Reopening on replies that finished unseen shows where the first of them starts.
+      this._chat?.scroll.showReplyStart(this.unread.count);
+      this.unread.clear();
+    }
     if (!this._chat) {
       // Code already here (hovered before, or another element loaded it): the chat starts now,
       // and connects only when it is wanted.

@@ -45,6 +45,7 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
         )}
         ${session.showsPendingPrompt(messages) ? userRow(session.pendingPrompt!, strings, true) : nothing}
         ${chat.sending && !conversation.hasActiveReply ? thinkingRow(strings) : nothing}
+        <div class="scroll-room" aria-hidden="true"></div>
       </div>
       ${
         chat.scroll.hasNewBelow

@@ -77,7 +77,7 @@ export class ChatView {
     this.connection = new ConnectionController(host);
     this.rateLimit = new RateLimitController(host);
     this.announcer = new AnnouncerController(host);
-    this.scroll = new ScrollController(host, messages);
+    this.scroll = new ScrollController(host, messages, () => host.thread);
     this.earlier = new EarlierController(host, messages, () => this.conversation.loadEarlier());
     this.copy = new CopyCodeController(host, () => host.effectiveStrings);
     // Last, so the others exist when it connects at once (the host may already be on the page).
@@ -131,7 +131,7 @@ export class ChatView {
       this._fail({ code: "OFFLINE", message }, prompt);
       return;
     }
-    this.scroll.jumpToLatest();
+    this.scroll.showQuestion();
     await this.session.send(client, prompt);
   }
 
