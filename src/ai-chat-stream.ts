@@ -95,6 +95,14 @@ export class AiChatStream extends LitElement {
   /** HTTP actions URL for `POST /chat-stream`. Derived from `convex-url` when empty (`.convex.site`, or local port + 1). */
   @property({ attribute: "site-url" }) siteUrl = "";
 
+  /**
+   * Separates the saved state of widgets of one deployment on a page: the conversation, the open
+   * state and the unsent text are restored to the widget with the same key and to no other.
+   * Default: the element's `id`, else `launcher` for a launcher and `inline` for an inline chat.
+   * Give two inline chats of one deployment different keys (or ids), or one key to share a conversation.
+   */
+  @property({ attribute: "storage-key" }) storageKey = "";
+
   /** Cloudflare Turnstile site key. When set, a new visitor's first send shows Turnstile's check (its script loads only then) before the deployment mints their token; needs `TURNSTILE_SECRET_KEY` on the deployment. */
   @property({ attribute: "turnstile-site-key" }) turnstileSiteKey = "";
 
@@ -172,6 +180,11 @@ export class AiChatStream extends LitElement {
     return this.siteUrl || deriveSiteUrl(this.convexUrl);
   }
 
+  /** @internal The key this widget's saved state is stored under (`storageKey`, else `id`, else `launcher` or `inline`). */
+  get effectiveStorageKey(): string {
+    return this.storageKey || this.id || (this.launcher ? "launcher" : "inline");
+  }
+
   /** @internal The chat is on screen: inline, an open launcher, or an observer view. */
   get visible(): boolean {
     return !this.launcher || this.open || this.mode === "observe";
@@ -212,7 +225,7 @@ export class AiChatStream extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     // Restored first: a launcher left open on the last page is wanted at once.
-    if (changed.has("convexUrl")) this.ui.restore();
+    if (changed.has("convexUrl") || changed.has("storageKey")) this.ui.restore();
     if (changed.has("open") && this.open) {
       // Reopening on replies that finished unseen shows where the first of them starts.
       this._chat?.scroll.showReplyStart(this.unread.count);

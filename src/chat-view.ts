@@ -177,7 +177,7 @@ export class ChatView {
     // Follows the URL and whether the connection is wanted (opened, closed, a reply over).
     this._deployment.sync();
     // Tokens stay with the site that issued them: another site-url gets its own (or none yet).
-    if (changed.has("siteUrl") && this._deployment.client) this.session.restore(host.convexUrl);
+    if ((changed.has("siteUrl") || changed.has("storageKey")) && this._deployment.client) this.session.restore(host.convexUrl);
     // Rendered Markdown belongs to one transcript.
     if (changed.has("thread") || changed.has("convexUrl") || changed.has("observerToken")) this.markdown.clear();
     // Setting another thread aborts a reply driven for the old one.

@@ -19,6 +19,8 @@ export interface SessionHost extends ReactiveControllerHost {
   /** Cloudflare Turnstile site key: a new visitor's token is minted only after the check. */
   turnstileSiteKey: string;
   readonly effectiveSiteUrl: string;
+  /** Which widget of the deployment this is: each keeps its own conversation. */
+  readonly effectiveStorageKey: string;
 }
 
 export interface SessionCallbacks {
@@ -53,7 +55,7 @@ export class SessionController {
    * pair, and its thread if the host shows none.
    */
   restore(url: string): void {
-    this._session = loadSession(url, this._host.effectiveSiteUrl);
+    this._session = loadSession(url, this._host.effectiveSiteUrl, this._host.effectiveStorageKey);
     const host = this._host;
     if (!host.thread && !host.observerToken && this._session?.threadId) host.thread = this._session.threadId;
   }
@@ -70,10 +72,10 @@ export class SessionController {
    */
   forgetThread(): void {
     const host = this._host;
-    const session = this._session ?? loadSession(host.convexUrl, host.effectiveSiteUrl);
+    const session = this._session ?? loadSession(host.convexUrl, host.effectiveSiteUrl, host.effectiveStorageKey);
     if (!session) return;
     this._session = { ...session, threadId: null };
-    saveSession(host.convexUrl, host.effectiveSiteUrl, this._session);
+    saveSession(host.convexUrl, host.effectiveSiteUrl, this._session, host.effectiveStorageKey);
   }
 
   /** The pending prompt still needs its own bubble: the transcript does not show it yet. */
@@ -107,7 +109,7 @@ export class SessionController {
         if (url !== host.convexUrl) return;
         session = { threadId: created.threadId, token: created.token };
         this._session = session;
-        saveSession(url, host.effectiveSiteUrl, session);
+        saveSession(url, host.effectiveSiteUrl, session, host.effectiveStorageKey);
         host.thread = threadId = created.threadId;
         // The conversation follows the new thread before the reply is driven in it.
         await host.updateComplete;
