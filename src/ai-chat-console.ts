@@ -44,6 +44,7 @@ const CHAT_PARTS = ["panel", "header", "messages", "message", "user", "assistant
  * @csspart name-input - The operator's display name field (carried by the session).
  * @csspart secret-input - The operator secret (password) field.
  * @csspart usage - Today's model tokens against the daily budget, in the header.
+ * @csspart operator - "Signed in as …" with the name given at sign-in, in the header.
  * @csspart sign-in-button - The Sign in button.
  * @csspart form-error - The sign-in error message (wrong secret).
  * @csspart sidebar - The thread list column (header, list, Load more).
@@ -108,6 +109,9 @@ export class AiChatConsole extends LitElement {
   /** `signed-out`, `verifying` (checking a secret) or `signed-in`. Reflected for styling; set by the element. */
   @property({ reflect: true }) phase: ConsolePhase = "signed-out";
 
+  /** The name the operator signed in with, shown in the header ("" when none was given). */
+  @state() private _operatorName = "";
+
   /** The row that takes Tab focus (roving tabindex); follows the arrow keys. */
   @state() private _focusId: string | null = null;
 
@@ -150,7 +154,9 @@ export class AiChatConsole extends LitElement {
    * then shows why). `remember` keeps it in `sessionStorage` for this tab.
    */
   async signIn(secret: string, options: { remember?: boolean; name?: string } = {}): Promise<boolean> {
-    return this.#session.signIn(secret, options);
+    const ok = await this.#session.signIn(secret, options);
+    if (ok) this._operatorName = options.name?.trim() ?? "";
+    return ok;
   }
 
   /** Ends the session (revoked on the deployment, forgotten in memory and `sessionStorage`), closes the thread and shows the sign-in form. */
@@ -163,6 +169,7 @@ export class AiChatConsole extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     // A session belongs to one deployment: a new URL starts signed out.
     if (changed.has("convexUrl")) this.#session.urlChanged(changed.get("convexUrl"));
+    if (this.phase !== "signed-in") this._operatorName = "";
     if (changed.has("pageSize")) this.#session.pageSizeChanged();
   }
 
@@ -243,15 +250,24 @@ export class AiChatConsole extends LitElement {
     return html`<div class="console">
       <section part="sidebar" class="sidebar" aria-label=${strings.heading}>
         <header part="header" class="header">
-          <h2 class="title">${strings.heading}</h2>
-          ${threads.length ? html`<span class="count">${format(strings.loadedCount, { count: threads.length })}</span>` : nothing}
-          <span class="spacer"></span>
+          <div class="header-row">
+            <h2 class="title">${strings.heading}</h2>
+            ${threads.length ? html`<span class="count">${format(strings.loadedCount, { count: threads.length })}</span>` : nothing}
+            <span class="spacer"></span>
+            <button part="sign-out-button" class="secondary" type="button" @click=${this.signOut}>${strings.signOut}</button>
+          </div>
           ${
-            usage
-              ? html`<span part="usage" class="count">${format(strings.usage, { tokens: usage.tokens.toLocaleString(this._locale.value), budget: usage.budget.toLocaleString(this._locale.value) })}</span>`
+            this._operatorName || usage
+              ? html`<div class="header-row meta">
+                ${this._operatorName ? html`<span part="operator" class="who">${format(strings.signedInAs, { name: this._operatorName })}</span>` : nothing}
+                ${
+                  usage
+                    ? html`<span part="usage" class="count">${format(strings.usage, { tokens: usage.tokens.toLocaleString(this._locale.value), budget: usage.budget.toLocaleString(this._locale.value) })}</span>`
+                    : nothing
+                }
+              </div>`
               : nothing
           }
-          <button part="sign-out-button" class="secondary" type="button" @click=${this.signOut}>${strings.signOut}</button>
         </header>
         ${
           threads.length === 0

@@ -77,6 +77,8 @@ export const defaultConsoleStrings = {
   signIn: "Sign in",
   signingIn: "Signing in…",
   signOut: "Sign out",
+  /** In the header once signed in; `{name}` is the name given at sign-in. */
+  signedInAs: "Signed in as {name}",
   wrongSecret: "That operator secret was not accepted.",
   secretRejected: "Your operator session has ended. Sign in again.",
   missingUrl: "The console has no convex-url.",
