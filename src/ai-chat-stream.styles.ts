@@ -49,17 +49,22 @@ export const styles = [
       border-block-end: 1px solid var(--_border);
       min-height: 56px;
     }
+    /* The title wraps rather than being cut ("Northwin…" on a phone); the spacer after it
+       gives way first. */
     .title {
+      flex: 0 1 auto;
+      min-width: 0;
       margin: 0;
       font-size: 1.05em;
       font-weight: 600;
       letter-spacing: -0.01em;
-      overflow: hidden;
-      text-overflow: ellipsis;
-      white-space: nowrap;
+      line-height: 1.25;
+      overflow-wrap: anywhere;
+      text-wrap: balance;
     }
     .spacer {
-      flex: 1;
+      flex: 1 1 0;
+      min-width: 0;
     }
     .text-button {
       flex: none;

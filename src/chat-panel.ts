@@ -17,6 +17,8 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
   const messages = conversation.messages ?? [];
   const observe = host.mode === "observe";
   const aiNote = host.aiNote === "-" ? "" : host.aiNote || strings.aiNote;
+  // The panel is the widget's one landmark (a labelled region inline, a dialog as a launcher);
+  // the transcript inside it is a labelled group, so two widgets on a page add no duplicates.
   return html`
     ${headerTemplate(chat, strings, heading, messages)}
     ${chat.connection.online ? nothing : html`<div class="notice offline" role="status">${strings.offline}</div>`}
@@ -24,7 +26,7 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
       <div
         part="messages"
         class="messages"
-        role="region"
+        role="group"
         aria-label=${strings.conversationLabel}
         tabindex="0"
         @click=${chat.copy.onClick}
@@ -37,7 +39,13 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
             </button>`
             : nothing
         }
-        ${messages.length === 0 && !chat.sending ? emptyState(host.greeting || strings.greeting, observe ? "" : strings.emptyHint, aiNote) : nothing}
+        ${
+          messages.length === 0 && !chat.sending && !(observe && chat.error)
+            ? observe
+              ? emptyState(strings.observerEmpty, strings.observerEmptyHint, "")
+              : emptyState(host.greeting || strings.greeting, strings.emptyHint, aiNote)
+            : nothing
+        }
         ${repeat(
           messages,
           (m) => m._id,
@@ -89,7 +97,9 @@ function headerTemplate(
   const { host } = chat;
   const demo = chat.connection.demo || messages.some((m) => m.model === "demo");
   const observe = host.mode === "observe";
-  return html`<header part="header" class="header">
+  // A <div>, not a <header>: inside a <dialog> a <header> is a page-wide banner landmark, a
+  // second one on any page with its own. The panel itself is the labelled region or dialog.
+  return html`<div part="header" class="header">
     <h2 class="title">${heading}</h2>
     ${demo ? html`<span class="badge" title=${strings.demoBadgeTitle}>${strings.demoBadge}</span>` : nothing}
     ${observe ? html`<span class="badge muted">${strings.readOnly}</span>` : nothing}
@@ -106,7 +116,7 @@ function headerTemplate(
           </button>`
         : nothing
     }
-  </header>`;
+  </div>`;
 }
 
 function messageTemplate(chat: ChatView, m: MessageView, last: boolean, strings: ChatStrings): TemplateResult {
@@ -148,8 +158,10 @@ function problemsTemplate(chat: ChatView, strings: ChatStrings): TemplateResult 
   const failure = chat.error;
   if (!failure) return nothing;
   const prompt = failure.retryPrompt;
+  // A viewer can start nothing: a refused or expired link says so in a viewer's words.
+  const refused = chat.host.mode === "observe" && (failure.code === "UNAUTHORIZED" || failure.code === "NOT_FOUND");
   return html`<div class="banner error" role="alert">
-    <span class="reason">${visitorMessage(failure, strings)}</span>
+    <span class="reason">${refused ? strings.observerUnavailable : visitorMessage(failure, strings)}</span>
     ${prompt ? html`<button type="button" class="retry" @click=${() => chat.onResend(prompt)}>${strings.retry}</button>` : nothing}
   </div>`;
 }

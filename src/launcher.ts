@@ -76,7 +76,7 @@ export interface LoadingView {
 export function loadingTemplate(v: LoadingView): TemplateResult {
   const { strings } = v;
   return html`
-    <header part="header" class="header">
+    <div part="header" class="header">
       <h2 class="title">${v.heading}</h2>
       <span class="spacer"></span>
       ${
@@ -84,7 +84,7 @@ export function loadingTemplate(v: LoadingView): TemplateResult {
           ? html`<button class="icon-button" type="button" aria-label=${strings.closeChat} title=${strings.closeChat} @click=${v.onClose}>${iconClose}</button>`
           : nothing
       }
-    </header>
+    </div>
     ${
       v.failed
         ? html`<div class="banner error" role="alert">

@@ -56,7 +56,7 @@ describe("the question stays in view", () => {
     }
     // The reply is longer than the box now: its end is below, and the pill offers it.
     expect(lastRow(el, ".row.assistant").bottom).to.be.greaterThan(box(el).bottom);
-    expect($(el, "[part=new-messages]")).to.exist;
+    expect($(el, "[part=new-messages]") !== null, "[part=new-messages]").to.equal(true);
     env.backend.finish(streamId);
     await until(() => el.status === "idle");
     await settle(el);
@@ -73,7 +73,7 @@ describe("the question stays in view", () => {
     await until(() => el.status === "idle");
     await settle(el);
     expect(lastRow(el, ".row.user").top - box(el).top).to.be.within(0, 20);
-    expect($(el, "[part=new-messages]")).to.not.exist;
+    expect($(el, "[part=new-messages]") === null, "[part=new-messages]").to.equal(true);
   });
 
   it("once the reader scrolls down past the reply's end, the transcript follows the bottom again", async () => {
@@ -88,12 +88,12 @@ describe("the question stays in view", () => {
     messages.scrollTo({ top: messages.scrollHeight, behavior: "instant" });
     messages.dispatchEvent(new Event("scroll"));
     await settle(el);
-    expect($(el, "[part=new-messages]")).to.not.exist;
+    expect($(el, "[part=new-messages]") === null, "[part=new-messages]").to.equal(true);
     env.backend.persist(streamId, paragraphs("Second", 6));
     await until(() => replyText(el).includes("Second paragraph 5"));
     await settle(el);
     expect(distanceFromBottom(el)).to.be.lessThan(2);
-    expect($(el, "[part=new-messages]")).to.not.exist;
+    expect($(el, "[part=new-messages]") === null, "[part=new-messages]").to.equal(true);
   });
 });
 
@@ -133,7 +133,7 @@ describe("reopening and resizing", () => {
     await new Promise((r) => requestAnimationFrame(r));
     await settle(el);
     expect(distanceFromBottom(el)).to.be.lessThan(2);
-    expect($(el, "[part=new-messages]")).to.not.exist;
+    expect($(el, "[part=new-messages]") === null, "[part=new-messages]").to.equal(true);
     // The last reply's end is on screen, above the composer.
     const last = lastRow(el, ".row.assistant");
     expect(last.bottom).to.be.at.most($(el, ".messages")!.getBoundingClientRect().bottom + 1);
@@ -160,7 +160,7 @@ describe("another thread", () => {
     el.thread = other;
     await until(() => $$(el, ".row").length === 20);
     await settle(el);
-    expect($(el, "[part=new-messages]")).to.not.exist;
+    expect($(el, "[part=new-messages]") === null, "[part=new-messages]").to.equal(true);
     expect(distanceFromBottom(el)).to.be.lessThan(2);
   });
 });
