@@ -139,7 +139,7 @@ export class AiChatStream extends LitElement {
   /** `auto` (follows the system), `light` or `dark`. */
   @property({ reflect: true }) theme: ChatTheme = "auto";
 
-  /** Overrides for any user-visible text (see `strings.ts` for keys and defaults). */
+  /** Overrides for any user-visible text (see `strings.ts` for keys and defaults); wins over the built-in translation chosen by `lang`. */
   @property({ attribute: false }) strings: Partial<ChatStrings> = {};
 
   /** `idle`, `sending`, `streaming` or `error`. Reflected for styling; set by the element. */
@@ -170,9 +170,9 @@ export class AiChatStream extends LitElement {
     });
   }
 
-  /** The merged strings in effect. */
+  /** The merged strings in effect: English, the built-in translation for the element's `lang` (or the page's) once the chat has loaded it, then `strings`. */
   get effectiveStrings(): ChatStrings {
-    return { ...defaultStrings, ...this.strings };
+    return { ...defaultStrings, ...this._chat?.translation, ...this.strings };
   }
 
   /** The HTTP actions URL in effect (`site-url`, or derived from `convex-url`). */
@@ -303,6 +303,7 @@ export class AiChatStream extends LitElement {
       launcher: this.launcher,
       heading,
       busy: !this._chat && !this._loadFailed,
+      dir: this._chat?.direction ?? undefined,
       content,
       onCancel: this._onDialogCancel,
     });

@@ -26,6 +26,8 @@ import { SessionController } from "./controllers/session.js";
 import { canResend, logFailure, visitorMessage } from "./error-messages.js";
 import { AiChatErrorEvent, AiChatSendEvent, AiChatStreamEndEvent, AiChatStreamStartEvent } from "./events.js";
 import { MarkdownCache } from "./markdown-cache.js";
+import { loadLocale } from "./load-locale.js";
+import { builtInLocale, closestLang, isRtl, LocaleController, type LocaleCode } from "./locale.js";
 import { format, type ChatStrings } from "./strings.js";
 import { placeCursor } from "./streaming-cursor.js";
 
@@ -50,8 +52,15 @@ export class ChatView {
   readonly copy: CopyCodeController;
   readonly markdown = new MarkdownCache();
   private readonly _deployment: ClientController;
+  /** The built-in translation for the element's language (its own `lang` or the closest ancestor's), once loaded. */
+  translation: ChatStrings | null = null;
+  /** `rtl` while a right-to-left translation is shown. */
+  direction: "rtl" | null = null;
+  private _locale: LocaleCode | null = null;
 
   constructor(readonly host: AiChatStream) {
+    // Re-renders when a `lang` on the way up changes.
+    new LocaleController(host);
     const messages = () => host.renderRoot?.querySelector<HTMLElement>(".messages");
     this.conversation = new ConversationController(host, {
       onStreamStart: (threadId, streamId, driven) => this._onStreamStart(threadId, streamId, driven),
@@ -174,10 +183,12 @@ export class ChatView {
 
   willUpdate(changed: PropertyValues<AiChatStream>): void {
     const host = this.host;
+    this._syncLocale();
     // Follows the URL and whether the connection is wanted (opened, closed, a reply over).
     this._deployment.sync();
     // Tokens stay with the site that issued them: another site-url gets its own (or none yet).
-    if ((changed.has("siteUrl") || changed.has("storageKey")) && this._deployment.client) this.session.restore(host.convexUrl);
+    if ((changed.has("siteUrl") || changed.has("storageKey")) && this._deployment.client)
+      this.session.restore(host.convexUrl);
     // Rendered Markdown belongs to one transcript.
     if (changed.has("thread") || changed.has("convexUrl") || changed.has("observerToken")) this.markdown.clear();
     // Setting another thread aborts a reply driven for the old one.
@@ -204,6 +215,30 @@ export class ChatView {
   /** The polite live region, heard while the launcher's panel is closed. */
   renderLiveRegion(): TemplateResult {
     return liveRegionTemplate(this.announcer.text);
+  }
+
+  /** Loads the built-in translation for the element's language when it changed; English until it is here. */
+  private _syncLocale(): void {
+    const code = builtInLocale(closestLang(this.host));
+    if (code === this._locale) return;
+    this._locale = code;
+    if (!code) {
+      this.translation = null;
+      this.direction = null;
+      return;
+    }
+    loadLocale(code).then(
+      (strings) => {
+        if (this._locale !== code) return;
+        this.translation = strings;
+        this.direction = isRtl(code) ? "rtl" : null;
+        this.host.requestUpdate();
+      },
+      // Not loaded (offline, blocked): the chat stays in English; the next change of language tries again.
+      () => {
+        if (this._locale === code) this._locale = null;
+      },
+    );
   }
 
   // ---- what happened -------------------------------------------------------------------

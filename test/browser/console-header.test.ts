@@ -8,7 +8,9 @@ import { until } from "./fake-backend.js";
 import { $, $$, settle, setup, type Setup } from "./helpers.js";
 
 async function signedInAs(env: Setup, name: string, width: number): Promise<AiChatConsole> {
-  const el = await fixture<AiChatConsole>(`<ai-chat-console convex-url="${env.url}" style="width: ${width}px"></ai-chat-console>`);
+  const el = await fixture<AiChatConsole>(
+    `<ai-chat-console convex-url="${env.url}" style="width: ${width}px"></ai-chat-console>`,
+  );
   await settle(el);
   $<HTMLInputElement>(el, "input[name=operator-name]")!.focus();
   await sendKeys({ type: name });
@@ -66,7 +68,10 @@ describe("<ai-chat-console> header", () => {
       const usage = $(el, "[part=usage]")!;
       const who = $(el, "[part=operator]")!;
       for (const part of [header, signOut, usage, who]) {
-        expect(inside(part.getBoundingClientRect(), sidebar), `${part.getAttribute("part")} inside the sidebar`).to.equal(true);
+        expect(
+          inside(part.getBoundingClientRect(), sidebar),
+          `${part.getAttribute("part")} inside the sidebar`,
+        ).to.equal(true);
         expect(part.scrollWidth, `${part.getAttribute("part")} not cut`).to.be.at.most(part.clientWidth + 1);
       }
       expect(hit(el, signOut)).to.equal(signOut);

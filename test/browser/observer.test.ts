@@ -76,7 +76,10 @@ describe("headers and landmarks", () => {
       env.backend.config.demo = true;
       await setViewport({ width: 390, height: 844 });
       const threadId = env.backend.seedThread("visitor-token", [["Q", "A"]]);
-      localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token: "visitor-token" }));
+      localStorage.setItem(
+        storageKey(env.url, deriveSiteUrl(env.url)),
+        JSON.stringify({ threadId, token: "visitor-token" }),
+      );
       const el = await mount(env.url, `launcher open theme="${theme}" heading="Northwind help"`);
       await until(() => $(el, "[part=new-conversation]") !== null && $(el, ".badge") !== null);
       await animationsDone(el);
@@ -92,7 +95,8 @@ describe("headers and landmarks", () => {
       // Nothing in the header overlaps the title.
       for (const other of [$(el, ".badge")!, $(el, "[part=new-conversation]")!]) {
         const r = other.getBoundingClientRect();
-        const apart = r.left >= box.right - 1 || r.right <= box.left + 1 || r.top >= box.bottom - 1 || r.bottom <= box.top + 1;
+        const apart =
+          r.left >= box.right - 1 || r.right <= box.left + 1 || r.top >= box.bottom - 1 || r.bottom <= box.top + 1;
         expect(apart, `${other.className} overlaps the title`).to.equal(true);
       }
       await expect(el).to.be.accessible();

@@ -76,7 +76,9 @@ describe("two widgets on one page", () => {
     expect(b!.thread).to.equal(null);
     expect(b2!.thread).to.equal(null);
     expect(userTexts(b2!)).to.deep.equal([]);
-    const [shared] = await page(`<ai-chat-stream storage-key="sales" launcher open convex-url="${env.url}"></ai-chat-stream>`);
+    const [shared] = await page(
+      `<ai-chat-stream storage-key="sales" launcher open convex-url="${env.url}"></ai-chat-stream>`,
+    );
     await until(() => userTexts(shared!).length === 1);
     expect(shared!.thread).to.equal(a2!.thread);
   });
