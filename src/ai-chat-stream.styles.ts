@@ -37,7 +37,9 @@ export const styles = [
       background: var(--_bg);
       border: 1px solid var(--_border);
       border-radius: var(--_radius);
-      overflow: hidden;
+      /* clip, not hidden: a hidden box is still a scroll container, so scrollIntoView() on a
+         message scrolled the panel itself and pushed its header out of view. */
+      overflow: clip;
     }
 
     .header {
@@ -265,6 +267,11 @@ export const styles = [
     .assistant .bubble {
       /* Replies get the width: code needs room to read. */
       max-width: min(100%, 760px);
+    }
+    /* A reply takes its full width from its first word, so it does not widen and narrow as
+       words arrive (and "Thinking…" is replaced by a bubble that then only grows downwards). */
+    .assistant .bubble.markdown {
+      width: min(100%, 760px);
     }
     .user .bubble {
       background: var(--_accent);

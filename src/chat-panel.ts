@@ -126,15 +126,18 @@ function messageTemplate(chat: ChatView, m: MessageView, last: boolean, strings:
   const final = reply?.final ?? !isActive(m.status);
   const status = reply?.status ?? m.status;
   const streaming = !final && isActive(status);
-  // Syntax still being written shows as plain text (or waits) until it is complete.
-  const text = streaming ? settledText(reply?.text ?? m.text) : (reply?.text ?? m.text);
-  if (streaming && !text) return thinkingRow(strings);
+  // Syntax still being written shows as plain text (or waits) until it is complete; a reply
+  // stopped mid-way keeps what was shown (a table cut before its delimiter row stays held back
+  // rather than turning into raw pipes).
+  const text = streaming || status === "stopped" ? settledText(reply?.text ?? m.text) : (reply?.text ?? m.text);
+  // Nothing to show yet (or only blank lines): still "Thinking…", never an empty bubble.
+  if (streaming && !text.trim()) return thinkingRow(strings);
   const options = { allowImages: chat.host.allowImages, copyLabel: strings.copy, imageLabel: strings.image };
   const blocks = chat.markdown.blocks(m._id, text, options);
   return replyRow(status, streaming, blocks, replyEnd(chat, m, status, last, strings), strings);
 }
 
-/** The marker on a reply that did not finish; the last failed one offers Retry. */
+/** The marker on a reply that did not finish; the last one (failed or stopped) offers Retry. */
 function replyEnd(
   chat: ChatView,
   m: MessageView,
@@ -142,11 +145,15 @@ function replyEnd(
   last: boolean,
   strings: ChatStrings,
 ): ReplyEnd {
-  if (status === "stopped") return { note: strings.stopped, failed: false };
-  if (status !== "error" && status !== "timeout") return null;
-  const note = visitorMessage({ code: status === "timeout" ? "REPLY_TIMEOUT" : "REPLY_FAILED" }, strings);
-  if (!last || chat.host.mode !== "chat") return { note, failed: true };
-  return { note, failed: true, onRetry: () => chat.onRegenerate(m._id), retrying: chat.session.retrying === m._id };
+  const stopped = status === "stopped";
+  if (!stopped && status !== "error" && status !== "timeout") return null;
+  const note = stopped
+    ? strings.stopped
+    : visitorMessage({ code: status === "timeout" ? "REPLY_TIMEOUT" : "REPLY_FAILED" }, strings);
+  const failed = !stopped;
+  // The last reply that did not finish can be generated again, a stopped one too.
+  if (!last || chat.host.mode !== "chat") return { note, failed };
+  return { note, failed, onRetry: () => chat.onRegenerate(m._id), retrying: chat.session.retrying === m._id };
 }
 
 /** The rate-limit countdown, or a send that failed with Retry when sending again may work. */

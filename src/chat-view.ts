@@ -30,6 +30,7 @@ import { loadLocale } from "./load-locale.js";
 import { builtInLocale, closestLang, isRtl, LocaleController, type LocaleCode } from "./locale.js";
 import { format, type ChatStrings } from "./strings.js";
 import { placeCursor } from "./streaming-cursor.js";
+import { plainText } from "./plain-text.js";
 
 /** A send that failed: its code, and the text to send again when that may work. */
 export type SendFailure = { code: ErrorCode; retryPrompt: string | null };
@@ -197,6 +198,8 @@ export class ChatView {
       client && host.thread ? { client, threadId: host.thread, ...this.session.tokenArg } : null,
     );
     if (!this.streaming) this._waitAsked = false;
+    // Back online: "you are offline" no longer holds; the text kept in the box sends with one Send.
+    if (this._error?.code === "OFFLINE" && this.connection.online) this._error = null;
     host.status = this._computeStatus();
   }
 
@@ -310,7 +313,7 @@ export class ChatView {
     const host = this.host;
     const strings = host.effectiveStrings;
     const unseen = host.launcher && !host.open;
-    if (unseen && status === "done") host.unread.add(text);
+    if (unseen && status === "done") host.unread.add(plainText(text));
     if (status === "error" || status === "timeout") {
       const detail = this.conversation.messages?.find((m) => m.streamId === streamId)?.error;
       const code = status === "timeout" ? "REPLY_TIMEOUT" : "REPLY_FAILED";

@@ -13,7 +13,7 @@ export class UnreadController {
 
   constructor(private readonly _host: ReactiveControllerHost) {}
 
-  /** A reply with `text` arrived unseen. */
+  /** A reply arrived unseen; `text` is its plain text (not Markdown). */
   add(text: string): void {
     this.count++;
     this.preview = previewOf(text);
@@ -29,13 +29,8 @@ export class UnreadController {
   }
 }
 
-/** Plain words from the start of a Markdown reply: no syntax characters, one line. */
+/** The start of a reply's plain text (the chat renders it: plain-text.ts), on one line. */
 function previewOf(text: string): string {
-  const plain = text
-    .replace(/```[\s\S]*?(```|$)/g, " ")
-    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
-    .replace(/[#>*_`|~-]+/g, " ")
-    .replace(/\s+/g, " ")
-    .trim();
+  const plain = text.replace(/\s+/g, " ").trim();
   return plain.length > PREVIEW_CHARS ? `${plain.slice(0, PREVIEW_CHARS - 1).trimEnd()}…` : plain;
 }
