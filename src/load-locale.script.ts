@@ -24,12 +24,13 @@ export function loadLocale(code: LocaleCode): Promise<ChatStrings> {
       script.async = true;
       if (self?.nonce) script.nonce = self.nonce;
       if (self?.crossOrigin) script.crossOrigin = self.crossOrigin;
+      const fail = () => reject(new Error(`Could not load ${script.src}`));
       script.onload = () => {
         const strings = localeRegistry()[code];
         if (strings) resolve(strings);
-        else reject(new Error(`${script.src} loaded but did not register its strings`));
+        else fail();
       };
-      script.onerror = () => reject(new Error(`Could not load ${script.src}`));
+      script.onerror = fail;
       document.head.append(script);
     }).catch((err: unknown) => {
       // The next update tries again.
