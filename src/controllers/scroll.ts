@@ -141,12 +141,18 @@ export class ScrollController implements ReactiveController {
     this._jumping = false;
     const row = this._anchor?.() ?? null;
     this._fitRoom(el, row);
-    if (row) {
+    if (this._anchor) {
+      // Held until its row is there (a question shows once the send has started).
+      if (!row) return;
       el.scrollTo({ top: offsetIn(el, row) - paddingTop(el), behavior: "instant" });
       this._newAnchor = false;
-      // The reply runs on below the visible part: the pill offers its end.
-      if (content && gapBelow(el) >= STICK_THRESHOLD_PX && el.scrollHeight > this._lastHeight && !this.hasNewBelow) {
-        this.hasNewBelow = true;
+      // The pill offers the reply's end while that end is below the visible part (measured, not
+      // inferred from growth: text can also grow between updates, as the cursor is placed).
+      const room = el.querySelector<HTMLElement>(ROOM_SELECTOR);
+      const end = room ? offsetIn(el, room) : el.scrollHeight;
+      const below = end - (el.scrollTop + el.clientHeight) >= STICK_THRESHOLD_PX;
+      if (below !== this.hasNewBelow) {
+        this.hasNewBelow = below;
         this._host.requestUpdate();
       }
     } else if (this.atBottom) {

@@ -76,6 +76,19 @@ describe("the question stays in view", () => {
     expect($(el, "[part=new-messages]") === null, "[part=new-messages]").to.equal(true);
   });
 
+  it("the first question of a new conversation goes to the top too, and a short reply raises no New messages pill", async () => {
+    env = setup();
+    const el = await mount(env.url);
+    await sendAndStart(el, "Hello there");
+    const streamId = env.backend.messages.at(-1)!.streamId!;
+    env.backend.persist(streamId, "Hi! A short answer.");
+    env.backend.finish(streamId);
+    await until(() => el.status === "idle");
+    await settle(el);
+    expect(lastRow(el, ".row.user").top - box(el).top).to.be.within(0, 20);
+    expect($(el, "[part=new-messages]") === null, "no pill").to.equal(true);
+  });
+
   it("once the reader scrolls down past the reply's end, the transcript follows the bottom again", async () => {
     env = setup();
     const { el } = await mountWithThread(env, history(2));
