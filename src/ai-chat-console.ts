@@ -22,6 +22,26 @@ const CHAT_PARTS = ["panel", "header", "messages", "message", "user", "assistant
   .map((p) => `${p}: chat-${p}`)
   .join(", ");
 
+/** sessionStorage key of the name a remembered operator session was signed in with (not a secret). */
+const nameKey = (convexUrl: string): string => `ai-chat-console:name:${convexUrl}`;
+
+function rememberName(convexUrl: string, name: string): void {
+  try {
+    if (name) sessionStorage.setItem(nameKey(convexUrl), name);
+    else sessionStorage.removeItem(nameKey(convexUrl));
+  } catch {
+    // Storage blocked: the name shows until the page reloads.
+  }
+}
+
+function rememberedName(convexUrl: string): string {
+  try {
+    return sessionStorage.getItem(nameKey(convexUrl)) ?? "";
+  } catch {
+    return "";
+  }
+}
+
 /**
  * The operator console: every conversation of a deployment, live, with one of them open in a
  * read-only `<ai-chat-stream mode="observe">` beside the list (below it on narrow screens).
@@ -155,12 +175,17 @@ export class AiChatConsole extends LitElement {
    */
   async signIn(secret: string, options: { remember?: boolean; name?: string } = {}): Promise<boolean> {
     const ok = await this.#session.signIn(secret, options);
-    if (ok) this._operatorName = options.name?.trim() ?? "";
+    if (ok) {
+      this._operatorName = options.name?.trim() ?? "";
+      // Remembered with the session, so a reloaded console still says who is signed in.
+      rememberName(this.convexUrl, options.remember ? this._operatorName : "");
+    }
     return ok;
   }
 
   /** Ends the session (revoked on the deployment, forgotten in memory and `sessionStorage`), closes the thread and shows the sign-in form. */
   signOut(): void {
+    rememberName(this.convexUrl, "");
     this.#session.signOut();
   }
 
@@ -170,6 +195,7 @@ export class AiChatConsole extends LitElement {
     // A session belongs to one deployment: a new URL starts signed out.
     if (changed.has("convexUrl")) this.#session.urlChanged(changed.get("convexUrl"));
     if (this.phase !== "signed-in") this._operatorName = "";
+    else if (changed.has("phase") && !this._operatorName) this._operatorName = rememberedName(this.convexUrl);
     if (changed.has("pageSize")) this.#session.pageSizeChanged();
   }
 

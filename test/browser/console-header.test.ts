@@ -85,6 +85,26 @@ describe("<ai-chat-console> header", () => {
     });
   }
 
+  it("a remembered session still shows the operator's name after a reload; signing out forgets it", async () => {
+    const first = await fixture<AiChatConsole>(`<ai-chat-console convex-url="${env.url}"></ai-chat-console>`);
+    await settle(first);
+    $<HTMLInputElement>(first, "input[name=operator-name]")!.focus();
+    await sendKeys({ type: "Dana" });
+    $<HTMLInputElement>(first, "input[type=password]")!.focus();
+    await sendKeys({ type: env.backend.operatorSecret });
+    $<HTMLInputElement>(first, "input[type=checkbox]")!.checked = true;
+    $<HTMLButtonElement>(first, "[part=sign-in-button]")!.click();
+    await until(() => first.phase === "signed-in");
+    first.remove();
+    const second = await fixture<AiChatConsole>(`<ai-chat-console convex-url="${env.url}"></ai-chat-console>`);
+    await until(() => second.phase === "signed-in");
+    await settle(second);
+    expect($(second, "[part=operator]")?.textContent).to.equal("Signed in as Dana");
+    $<HTMLButtonElement>(second, "[part=sign-out-button]")!.click();
+    await until(() => second.phase === "signed-out");
+    expect(Object.keys(sessionStorage).filter((k) => k.startsWith("ai-chat-console:"))).to.deep.equal([]);
+  });
+
   it("styles the name field like the secret field", async () => {
     const el = await fixture<AiChatConsole>(`<ai-chat-console convex-url="${env.url}"></ai-chat-console>`);
     await settle(el);
