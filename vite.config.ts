@@ -9,6 +9,9 @@
 //   iife         -> dist/ai-chat-stream.iife.js   the loader: <ai-chat-stream>'s shell, Lit, the tag
 //   iife-chat    -> dist/ai-chat-stream.chat.js   the chat the loader loads from beside itself when wanted
 //   iife-console -> dist/ai-chat-console.iife.js  one file with both elements, chat included
+// scripts/build.mjs adds dist/ai-chat-stream.locale.<code>.js, one classic script per built-in
+// language, which the chat script and the console's file load from beside themselves; the ES
+// build splits each language into a chunk of its own.
 // Visitors' pages load the loader, then the chat on intent, and never the operator console.
 // None uses eval or inline scripts; Lit adopts its styles as constructable stylesheets,
 // so the widget runs under a strict Content-Security-Policy.
@@ -123,10 +126,15 @@ export default defineConfig(async ({ mode }): Promise<UserConfig> => {
     resolve: {
       conditions: ["browser", "production", "module", "import", "default"],
       // The loader loads the chat as a script from beside itself (an IIFE cannot import()).
-      alias:
-        mode === "iife"
+      // The chat script and the console's one file load a language as a script from beside themselves.
+      alias: [
+        ...(mode === "iife"
           ? [{ find: /^\.\/load-chat-view\.js$/, replacement: src("shell/load-chat-view.script.ts") }]
-          : [],
+          : []),
+        ...(mode === "iife-chat" || mode === "iife-console"
+          ? [{ find: /^\.{1,2}\/load-locale\.js$/, replacement: src("load-locale.script.ts") }]
+          : []),
+      ],
     },
     build: {
       target: "es2022",

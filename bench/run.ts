@@ -69,7 +69,7 @@ function cells(r: Row): string[] {
   ];
 }
 
-/** A Markdown table: readable in a terminal, and pastes into the README as is. */
+/** A Markdown table: readable in a terminal, and pastes into bench/README.md as is. */
 export function formatTable(rows: Row[]): string {
   const body = rows.map(cells);
   const widths = COLUMNS.map((c, i) => Math.max(c.length, ...body.map((r) => [...r[i]!].length)));

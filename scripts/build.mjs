@@ -5,6 +5,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync 
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
+import { build as esbuild } from "esbuild";
 import { build } from "vite";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -102,6 +103,37 @@ for (const mode of scriptTagsOnly
   : ["es", "iife", "iife-chat", "iife-console"]) {
   await build({ configFile: "vite.config.ts", mode, logLevel: "warn" });
 }
+// One classic script per built-in language, beside the chat script: it registers its strings
+// in src/locale-registry.ts, and the chat loads only the one the page's `lang` asks for.
+const LOCALES = readdirSync("src/locales")
+  .filter((f) => f.endsWith(".ts"))
+  .map((f) => f.slice(0, -3));
+await esbuild({
+  entryPoints: Object.fromEntries(LOCALES.map((code) => [`ai-chat-stream.locale.${code}`, `locale:${code}`])),
+  outdir: "dist",
+  bundle: true,
+  format: "iife",
+  minify: true,
+  target: "es2022",
+  charset: "utf8",
+  logLevel: "warning",
+  plugins: [
+    {
+      name: "locale-entries",
+      setup(b) {
+        b.onResolve({ filter: /^locale:/ }, (a) => ({ path: a.path.slice("locale:".length), namespace: "locale" }));
+        b.onLoad({ filter: /.*/, namespace: "locale" }, (a) => ({
+          resolveDir: root,
+          loader: "ts",
+          contents: `import strings from "./src/locales/${a.path}.ts";
+import { localeRegistry } from "./src/locale-registry.ts";
+localeRegistry()[${JSON.stringify(a.path)}] = strings;`,
+        }));
+      },
+    },
+  ],
+});
+
 if (!scriptTagsOnly) {
   run("npx", ["tsc", "-p", "tsconfig.build.json"]);
   const entries = [
@@ -139,6 +171,12 @@ for (const file of reported) {
   if (BUDGETS_GZIP[file] && gz > BUDGETS_GZIP[file])
     over.push(`${file} is ${kb(gz)} gzipped, over its ${kb(BUDGETS_GZIP[file])} budget`);
 }
+const localeSizes = LOCALES.map(
+  (code) => gzipSync(readFileSync(`dist/ai-chat-stream.locale.${code}.js`), { level: 9 }).length,
+);
+console.log(
+  `${`dist/ai-chat-stream.locale.*.js (${LOCALES.length})`.padEnd(34)}${"".padStart(9)}  ${kb(Math.max(...localeSizes)).padStart(9)} at most`,
+);
 for (const { name, files, budget } of TOTALS_GZIP) {
   const sum = files.reduce((total, file) => total + gzipped[file], 0);
   console.log(`${name.padEnd(34)}${"".padStart(9)}  ${kb(sum).padStart(9)}`);

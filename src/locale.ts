@@ -5,7 +5,7 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 
 /** The `lang` of the closest element (itself included) that has one, across shadow roots; `undefined` if none. */
-function closestLang(element: Element): string | undefined {
+export function closestLang(element: Element): string | undefined {
   let node: Element | null = element;
   while (node) {
     const withLang: Element | null = node.closest("[lang]");
@@ -45,3 +45,34 @@ export class LocaleController implements ReactiveController {
     this._observer.disconnect();
   }
 }
+
+/**
+ * The chat's built-in translations (src/locales/), by primary language subtag, and the
+ * direction each reads in. English is `defaultStrings` itself.
+ */
+const BUILT_IN_LOCALES = {
+  ar: "rtl",
+  de: "ltr",
+  es: "ltr",
+  fr: "ltr",
+  he: "rtl",
+  it: "ltr",
+  ja: "ltr",
+  ko: "ltr",
+  nl: "ltr",
+  pt: "ltr",
+  ru: "ltr",
+  zh: "ltr",
+} as const;
+
+export type LocaleCode = keyof typeof BUILT_IN_LOCALES;
+
+/** The built-in translation for a BCP 47 tag (`pt-BR` -> `pt`, `iw` -> `he`), or null (English, or none built in). */
+export function builtInLocale(lang: string | undefined): LocaleCode | null {
+  let code = lang?.toLowerCase().split(/[-_]/)[0] ?? "";
+  if (code === "iw") code = "he";
+  return Object.hasOwn(BUILT_IN_LOCALES, code) ? (code as LocaleCode) : null;
+}
+
+/** Whether a built-in translation reads right to left. */
+export const isRtl = (code: LocaleCode): boolean => BUILT_IN_LOCALES[code] === "rtl";

@@ -35,6 +35,11 @@ export const defaultStrings = {
   demoBadgeTitle: "Replies come from the built-in demo model, not a real AI.",
   offline: "You are offline. Reconnecting…",
   readOnly: "Read-only view",
+  /** A read-only view (`mode="observe"`) of a conversation with no messages yet. */
+  observerEmpty: "No messages yet",
+  observerEmptyHint: "Messages appear here as they are written.",
+  /** A read-only view whose link (observer token) expired or was refused. */
+  observerUnavailable: "This link has expired or is not valid. Ask whoever shared it for a new one.",
   copy: "Copy",
   copied: "Copied",
   image: "Image",
@@ -77,6 +82,8 @@ export const defaultConsoleStrings = {
   signIn: "Sign in",
   signingIn: "Signing in…",
   signOut: "Sign out",
+  /** In the header once signed in; `{name}` is the name given at sign-in. */
+  signedInAs: "Signed in as {name}",
   wrongSecret: "That operator secret was not accepted.",
   secretRejected: "Your operator session has ended. Sign in again.",
   missingUrl: "The console has no convex-url.",

@@ -17,6 +17,8 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
   const messages = conversation.messages ?? [];
   const observe = host.mode === "observe";
   const aiNote = host.aiNote === "-" ? "" : host.aiNote || strings.aiNote;
+  // The panel is the widget's one landmark (a labelled region inline, a dialog as a launcher);
+  // the transcript inside it is a labelled group, so two widgets on a page add no duplicates.
   return html`
     ${headerTemplate(chat, strings, heading, messages)}
     ${chat.connection.online ? nothing : html`<div class="notice offline" role="status">${strings.offline}</div>`}
@@ -24,7 +26,7 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
       <div
         part="messages"
         class="messages"
-        role="region"
+        role="group"
         aria-label=${strings.conversationLabel}
         tabindex="0"
         @click=${chat.copy.onClick}
@@ -37,7 +39,13 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
             </button>`
             : nothing
         }
-        ${messages.length === 0 && !chat.sending ? emptyState(host.greeting || strings.greeting, observe ? "" : strings.emptyHint, aiNote) : nothing}
+        ${
+          messages.length === 0 && !chat.sending && !(observe && chat.error)
+            ? observe
+              ? emptyState(strings.observerEmpty, strings.observerEmptyHint, "")
+              : emptyState(host.greeting || strings.greeting, strings.emptyHint, aiNote)
+            : nothing
+        }
         ${repeat(
           messages,
           (m) => m._id,
@@ -46,6 +54,7 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
         ${session.showsPendingPrompt(messages) ? userRow(session.pendingPrompt!, strings, true) : nothing}
         ${conversation.unlisted(messages).map((m) => messageTemplate(chat, m, true, strings))}
         ${chat.sending && !conversation.hasActiveReply ? thinkingRow(strings) : nothing}
+        <div class="scroll-room" aria-hidden="true"></div>
       </div>
       ${
         chat.scroll.hasNewBelow
@@ -89,7 +98,9 @@ function headerTemplate(
   const { host } = chat;
   const demo = chat.connection.demo || messages.some((m) => m.model === "demo");
   const observe = host.mode === "observe";
-  return html`<header part="header" class="header">
+  // A <div>, not a <header>: inside a <dialog> a <header> is a page-wide banner landmark, a
+  // second one on any page with its own. The panel itself is the labelled region or dialog.
+  return html`<div part="header" class="header">
     <h2 class="title">${heading}</h2>
     ${demo ? html`<span class="badge" title=${strings.demoBadgeTitle}>${strings.demoBadge}</span>` : nothing}
     ${observe ? html`<span class="badge muted">${strings.readOnly}</span>` : nothing}
@@ -106,7 +117,7 @@ function headerTemplate(
           </button>`
         : nothing
     }
-  </header>`;
+  </div>`;
 }
 
 function messageTemplate(chat: ChatView, m: MessageView, last: boolean, strings: ChatStrings): TemplateResult {
@@ -116,15 +127,18 @@ function messageTemplate(chat: ChatView, m: MessageView, last: boolean, strings:
   const final = reply?.final ?? !isActive(m.status);
   const status = reply?.status ?? m.status;
   const streaming = !final && isActive(status);
-  // Syntax still being written shows as plain text (or waits) until it is complete.
-  const text = streaming ? settledText(reply?.text ?? m.text) : (reply?.text ?? m.text);
-  if (streaming && !text) return thinkingRow(strings);
+  // Syntax still being written shows as plain text (or waits) until it is complete; a reply
+  // stopped mid-way keeps what was shown (a table cut before its delimiter row stays held back
+  // rather than turning into raw pipes).
+  const text = streaming || status === "stopped" ? settledText(reply?.text ?? m.text) : (reply?.text ?? m.text);
+  // Nothing to show yet (or only blank lines): still "Thinking…", never an empty bubble.
+  if (streaming && !text.trim()) return thinkingRow(strings);
   const options = { allowImages: chat.host.allowImages, copyLabel: strings.copy, imageLabel: strings.image };
   const blocks = chat.markdown.blocks(m._id, text, options);
   return replyRow(status, streaming, blocks, replyEnd(chat, m, status, last, strings), strings);
 }
 
-/** The marker on a reply that did not finish; the last failed one offers Retry. */
+/** The marker on a reply that did not finish; the last one (failed or stopped) offers Retry. */
 function replyEnd(
   chat: ChatView,
   m: MessageView,
@@ -132,11 +146,15 @@ function replyEnd(
   last: boolean,
   strings: ChatStrings,
 ): ReplyEnd {
-  if (status === "stopped") return { note: strings.stopped, failed: false };
-  if (status !== "error" && status !== "timeout") return null;
-  const note = visitorMessage({ code: status === "timeout" ? "REPLY_TIMEOUT" : "REPLY_FAILED" }, strings);
-  if (!last || chat.host.mode !== "chat") return { note, failed: true };
-  return { note, failed: true, onRetry: () => chat.onRegenerate(m._id), retrying: chat.session.retrying === m._id };
+  const stopped = status === "stopped";
+  if (!stopped && status !== "error" && status !== "timeout") return null;
+  const note = stopped
+    ? strings.stopped
+    : visitorMessage({ code: status === "timeout" ? "REPLY_TIMEOUT" : "REPLY_FAILED" }, strings);
+  const failed = !stopped;
+  // The last reply that did not finish can be generated again, a stopped one too.
+  if (!last || chat.host.mode !== "chat") return { note, failed };
+  return { note, failed, onRetry: () => chat.onRegenerate(m._id), retrying: chat.session.retrying === m._id };
 }
 
 /** The rate-limit countdown, or a send that failed with Retry when sending again may work. */
@@ -148,8 +166,10 @@ function problemsTemplate(chat: ChatView, strings: ChatStrings): TemplateResult 
   const failure = chat.error;
   if (!failure) return nothing;
   const prompt = failure.retryPrompt;
+  // A viewer can start nothing: a refused or expired link says so in a viewer's words.
+  const refused = chat.host.mode === "observe" && (failure.code === "UNAUTHORIZED" || failure.code === "NOT_FOUND");
   return html`<div class="banner error" role="alert">
-    <span class="reason">${visitorMessage(failure, strings)}</span>
+    <span class="reason">${refused ? strings.observerUnavailable : visitorMessage(failure, strings)}</span>
     ${prompt ? html`<button type="button" class="retry" @click=${() => chat.onResend(prompt)}>${strings.retry}</button>` : nothing}
   </div>`;
 }

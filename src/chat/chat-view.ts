@@ -29,6 +29,9 @@ import { MarkdownCache } from "../markdown/cache.js";
 import { format, type ChatStrings } from "../strings.js";
 import { placeCursor } from "./streaming-cursor.js";
 import { warmConnection } from "../reply/warm.js";
+import { loadLocale } from "../load-locale.js";
+import { builtInLocale, closestLang, isRtl, LocaleController, type LocaleCode } from "../locale.js";
+import { plainText } from "../plain-text.js";
 
 /** A send that failed: its code, and the text to send again when that may work. */
 export type SendFailure = { code: ErrorCode; retryPrompt: string | null };
@@ -51,8 +54,15 @@ export class ChatView {
   readonly copy: CopyCodeController;
   readonly markdown = new MarkdownCache();
   private readonly _deployment: ClientController;
+  /** The built-in translation for the element's language (its own `lang` or the closest ancestor's), once loaded. */
+  translation: ChatStrings | null = null;
+  /** `rtl` while a right-to-left translation is shown. */
+  direction: "rtl" | null = null;
+  private _locale: LocaleCode | null = null;
 
   constructor(readonly host: ChatHost) {
+    // Re-renders when a `lang` on the way up changes.
+    new LocaleController(host);
     const messages = () => host.renderRoot?.querySelector<HTMLElement>(".messages");
     this.conversation = new ConversationController(host, {
       onStreamStart: (threadId, streamId, driven) => this._onStreamStart(threadId, streamId, driven),
@@ -77,7 +87,7 @@ export class ChatView {
     this.connection = new ConnectionController(host);
     this.rateLimit = new RateLimitController(host);
     this.announcer = new AnnouncerController(host);
-    this.scroll = new ScrollController(host, messages);
+    this.scroll = new ScrollController(host, messages, () => host.thread);
     this.earlier = new EarlierController(host, messages, () => this.conversation.loadEarlier());
     this.copy = new CopyCodeController(host, () => host.effectiveStrings);
     // Last, so the others exist when it connects at once (the host may already be on the page).
@@ -136,7 +146,7 @@ export class ChatView {
       this._fail({ code: "OFFLINE", message }, prompt);
       return;
     }
-    this.scroll.jumpToLatest();
+    this.scroll.showQuestion();
     await this.session.send(prompt);
   }
 
@@ -179,10 +189,12 @@ export class ChatView {
 
   willUpdate(changed: PropertyValues<ChatHost>): void {
     const host = this.host;
+    this._syncLocale();
     // Follows the URL and whether the connection is wanted (opened, closed, a reply over).
     this._deployment.sync();
     // Tokens stay with the site that issued them: another site-url gets its own (or none yet).
-    if (changed.has("siteUrl") && this._deployment.client) this.session.restore(host.convexUrl);
+    if ((changed.has("siteUrl") || changed.has("storageKey")) && this._deployment.client)
+      this.session.restore(host.convexUrl);
     // Rendered Markdown belongs to one transcript.
     if (changed.has("thread") || changed.has("convexUrl") || changed.has("observerToken")) this.markdown.clear();
     // Setting another thread aborts a reply driven for the old one.
@@ -192,6 +204,8 @@ export class ChatView {
     );
     if (!this.streaming) this._waitAsked = false;
     this.session.settlePending(this.conversation.messages);
+    // Back online: "you are offline" no longer holds; the text kept in the box sends with one Send.
+    if (this._error?.code === "OFFLINE" && this.connection.online) this._error = null;
     host.status = this._computeStatus();
     // The send goes out on a connection opened while the visitor reads and types.
     if (host.visible && host.mode === "chat") warmConnection(host.effectiveSiteUrl);
@@ -212,6 +226,30 @@ export class ChatView {
   /** The polite live region, heard while the launcher's panel is closed. */
   renderLiveRegion(): TemplateResult {
     return liveRegionTemplate(this.announcer.text);
+  }
+
+  /** Loads the built-in translation for the element's language when it changed; English until it is here. */
+  private _syncLocale(): void {
+    const code = builtInLocale(closestLang(this.host));
+    if (code === this._locale) return;
+    this._locale = code;
+    if (!code) {
+      this.translation = null;
+      this.direction = null;
+      return;
+    }
+    loadLocale(code).then(
+      (strings) => {
+        if (this._locale !== code) return;
+        this.translation = strings;
+        this.direction = isRtl(code) ? "rtl" : null;
+        this.host.requestUpdate();
+      },
+      // Not loaded (offline, blocked): the chat stays in English; the next change of language tries again.
+      () => {
+        if (this._locale === code) this._locale = null;
+      },
+    );
   }
 
   // ---- what happened -------------------------------------------------------------------
@@ -286,7 +324,7 @@ export class ChatView {
     const host = this.host;
     const strings = host.effectiveStrings;
     const unseen = host.launcher && !host.open;
-    if (unseen && status === "done") host.unread.add(text);
+    if (unseen && status === "done") host.unread.add(plainText(text));
     if (status === "error" || status === "timeout") {
       const detail = this.conversation.messages?.find((m) => m.streamId === streamId)?.error;
       const code = status === "timeout" ? "REPLY_TIMEOUT" : "REPLY_FAILED";

@@ -14,6 +14,7 @@ export interface ChatHost extends ReactiveControllerHost, HTMLElement {
   readonly renderRoot: HTMLElement | DocumentFragment;
   convexUrl: string;
   siteUrl: string;
+  storageKey: string;
   turnstileSiteKey: string;
   thread: string | null;
   mode: ChatMode;
@@ -29,6 +30,8 @@ export interface ChatHost extends ReactiveControllerHost, HTMLElement {
   readonly unread: UnreadController;
   readonly effectiveStrings: ChatStrings;
   readonly effectiveSiteUrl: string;
+  /** Which widget of the deployment this is: each keeps its own conversation. */
+  readonly effectiveStorageKey: string;
   /** The chat is on screen: inline, an open launcher, or an observer view. */
   readonly visible: boolean;
   /** Closes the launcher's panel. */

@@ -23,6 +23,26 @@ const CHAT_PARTS = ["panel", "header", "messages", "message", "user", "assistant
   .map((p) => `${p}: chat-${p}`)
   .join(", ");
 
+/** sessionStorage key of the name a remembered operator session was signed in with (not a secret). */
+const nameKey = (convexUrl: string): string => `ai-chat-console:name:${convexUrl}`;
+
+function rememberName(convexUrl: string, name: string): void {
+  try {
+    if (name) sessionStorage.setItem(nameKey(convexUrl), name);
+    else sessionStorage.removeItem(nameKey(convexUrl));
+  } catch {
+    // Storage blocked: the name shows until the page reloads.
+  }
+}
+
+function rememberedName(convexUrl: string): string {
+  try {
+    return sessionStorage.getItem(nameKey(convexUrl)) ?? "";
+  } catch {
+    return "";
+  }
+}
+
 /**
  * The operator console: every conversation of a deployment, live, with one of them open in a
  * read-only `<ai-chat-stream mode="observe">` beside the list (below it on narrow screens).
@@ -45,6 +65,7 @@ const CHAT_PARTS = ["panel", "header", "messages", "message", "user", "assistant
  * @csspart name-input - The operator's display name field (carried by the session).
  * @csspart secret-input - The operator secret (password) field.
  * @csspart usage - Today's model tokens against the daily budget, in the header.
+ * @csspart operator - "Signed in as …" with the name given at sign-in, in the header.
  * @csspart sign-in-button - The Sign in button.
  * @csspart form-error - The sign-in error message (wrong secret).
  * @csspart sidebar - The thread list column (header, list, Load more).
@@ -109,6 +130,9 @@ export class AiChatConsole extends LitElement {
   /** `signed-out`, `verifying` (checking a secret) or `signed-in`. Reflected for styling; set by the element. */
   @property({ reflect: true }) phase: ConsolePhase = "signed-out";
 
+  /** The name the operator signed in with, shown in the header ("" when none was given). */
+  @state() private _operatorName = "";
+
   /** The row that takes Tab focus (roving tabindex); follows the arrow keys. */
   @state() private _focusId: string | null = null;
 
@@ -151,11 +175,18 @@ export class AiChatConsole extends LitElement {
    * then shows why). `remember` keeps it in `sessionStorage` for this tab.
    */
   async signIn(secret: string, options: { remember?: boolean; name?: string } = {}): Promise<boolean> {
-    return this.#session.signIn(secret, options);
+    const ok = await this.#session.signIn(secret, options);
+    if (ok) {
+      this._operatorName = options.name?.trim() ?? "";
+      // Remembered with the session, so a reloaded console still says who is signed in.
+      rememberName(this.convexUrl, options.remember ? this._operatorName : "");
+    }
+    return ok;
   }
 
   /** Ends the session (revoked on the deployment, forgotten in memory and `sessionStorage`), closes the thread and shows the sign-in form. */
   signOut(): void {
+    rememberName(this.convexUrl, "");
     this.#session.signOut();
   }
 
@@ -164,6 +195,8 @@ export class AiChatConsole extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     // A session belongs to one deployment: a new URL starts signed out.
     if (changed.has("convexUrl")) this.#session.urlChanged(changed.get("convexUrl"));
+    if (this.phase !== "signed-in") this._operatorName = "";
+    else if (changed.has("phase") && !this._operatorName) this._operatorName = rememberedName(this.convexUrl);
     if (changed.has("pageSize")) this.#session.pageSizeChanged();
   }
 
@@ -244,15 +277,24 @@ export class AiChatConsole extends LitElement {
     return html`<div class="console">
       <section part="sidebar" class="sidebar" aria-label=${strings.heading}>
         <header part="header" class="header">
-          <h2 class="title">${strings.heading}</h2>
-          ${threads.length ? html`<span class="count">${format(strings.loadedCount, { count: threads.length })}</span>` : nothing}
-          <span class="spacer"></span>
+          <div class="header-row">
+            <h2 class="title">${strings.heading}</h2>
+            ${threads.length ? html`<span class="count">${format(strings.loadedCount, { count: threads.length })}</span>` : nothing}
+            <span class="spacer"></span>
+            <button part="sign-out-button" class="secondary" type="button" @click=${this.signOut}>${strings.signOut}</button>
+          </div>
           ${
-            usage
-              ? html`<span part="usage" class="count">${format(strings.usage, { tokens: usage.tokens.toLocaleString(this._locale.value), budget: usage.budget.toLocaleString(this._locale.value) })}</span>`
+            this._operatorName || usage
+              ? html`<div class="header-row meta">
+                ${this._operatorName ? html`<span part="operator" class="who">${format(strings.signedInAs, { name: this._operatorName })}</span>` : nothing}
+                ${
+                  usage
+                    ? html`<span part="usage" class="count">${format(strings.usage, { tokens: usage.tokens.toLocaleString(this._locale.value), budget: usage.budget.toLocaleString(this._locale.value) })}</span>`
+                    : nothing
+                }
+              </div>`
               : nothing
           }
-          <button part="sign-out-button" class="secondary" type="button" @click=${this.signOut}>${strings.signOut}</button>
         </header>
         ${
           threads.length === 0

@@ -1,5 +1,5 @@
 // What the visitor leaves on screen survives a reload: whether the launcher's panel is open and
-// the text not sent yet, per deployment URL in sessionStorage (this tab only: another tab starts
+// the text not sent yet, per deployment URL and widget (its storage key) in sessionStorage (this tab only: another tab starts
 // closed and empty). The controller owns the draft; the host reads and sets it through here.
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import { loadUiState, saveUiState } from "../storage.js";
@@ -8,24 +8,30 @@ export interface UiStateHost extends ReactiveControllerHost {
   convexUrl: string;
   launcher: boolean;
   open: boolean;
+  /** Which widget of the deployment this is (`storage-key`, `id`, or a default). */
+  readonly effectiveStorageKey: string;
 }
 
 export class UiStateController implements ReactiveController {
   /** The text in the message box, not sent yet. */
   draft = "";
+  /** The deployment URL and storage key restored from. */
   private _url = "";
+  private _widget = "";
   private _saved = "";
 
   constructor(private readonly _host: UiStateHost) {
     _host.addController(this);
   }
 
-  /** Restores what this tab stored for the host's deployment; call before rendering a new `convexUrl`. */
+  /** Restores what this tab stored for the host's deployment and key; call before rendering a new `convexUrl` or `storageKey`. */
   restore(): void {
     const url = this._host.convexUrl;
-    if (url === this._url) return;
+    const widget = this._host.effectiveStorageKey;
+    if (url === this._url && widget === this._widget) return;
     this._url = url;
-    const saved = url ? loadUiState(url) : null;
+    this._widget = widget;
+    const saved = url ? loadUiState(url, widget) : null;
     this._saved = JSON.stringify(saved);
     if (!saved) return;
     if (!this.draft) this.draft = saved.draft;
@@ -44,6 +50,6 @@ export class UiStateController implements ReactiveController {
     const key = JSON.stringify(state);
     if (key === this._saved) return;
     this._saved = key;
-    saveUiState(this._url, state);
+    saveUiState(this._url, this._widget, state);
   }
 }

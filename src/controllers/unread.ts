@@ -26,7 +26,7 @@ export class UnreadController implements ReactiveController {
     this.clear();
   }
 
-  /** A reply with `text` arrived unseen. */
+  /** A reply arrived unseen; `text` is its plain text (not Markdown). */
   add(text: string): void {
     this.count++;
     this.preview = previewOf(text);
@@ -42,12 +42,7 @@ export class UnreadController implements ReactiveController {
   }
 }
 
-/** Plain words from the start of a Markdown reply: no syntax or control characters, one line, whole characters. */
+/** The start of a reply's plain text (the chat renders it: plain-text.ts): one line, whole characters, no controls. */
 function previewOf(text: string): string {
-  const plain = text
-    .replace(/```[\s\S]*?(```|$)/g, " ")
-    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
-    .replace(/[#>*_`|~-]+/g, " ")
-    .trim();
-  return displayClip(plain, PREVIEW_CHARS);
+  return displayClip(text.replace(/\s+/g, " ").trim(), PREVIEW_CHARS);
 }

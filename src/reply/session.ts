@@ -21,6 +21,8 @@ export interface SessionHost extends ReactiveControllerHost {
   /** Cloudflare Turnstile site key: a new visitor's token is minted only after the check. */
   turnstileSiteKey: string;
   readonly effectiveSiteUrl: string;
+  /** Which widget of the deployment this is: each keeps its own conversation. */
+  readonly effectiveStorageKey: string;
 }
 
 export interface SessionCallbacks {
@@ -72,7 +74,7 @@ export class SessionController {
    * pair, and its thread if the host shows none.
    */
   restore(url: string): void {
-    this._session = loadSession(url, this._host.effectiveSiteUrl);
+    this._session = loadSession(url, this._host.effectiveSiteUrl, this._host.effectiveStorageKey);
     const host = this._host;
     if (!host.thread && !host.observerToken && this._session?.threadId) host.thread = this._session.threadId;
   }
@@ -89,10 +91,10 @@ export class SessionController {
    */
   forgetThread(): void {
     const host = this._host;
-    const session = this._session ?? loadSession(host.convexUrl, host.effectiveSiteUrl);
+    const session = this._session ?? loadSession(host.convexUrl, host.effectiveSiteUrl, host.effectiveStorageKey);
     if (!session) return;
     this._session = { ...session, threadId: null };
-    saveSession(host.convexUrl, host.effectiveSiteUrl, this._session);
+    saveSession(host.convexUrl, host.effectiveSiteUrl, this._session, host.effectiveStorageKey);
   }
 
   /** The pending prompt still needs its own bubble: the thread shown is its own, and its transcript does not show it yet. */
@@ -211,7 +213,7 @@ export class SessionController {
     if (!token) return false;
     const stays = host.thread === threadAtSend;
     this._session = { threadId: stays ? ids.threadId : (this._session?.threadId ?? null), token };
-    saveSession(url, siteUrl, this._session);
+    saveSession(url, siteUrl, this._session, host.effectiveStorageKey);
     if (stays) host.thread = ids.threadId;
     return stays;
   }

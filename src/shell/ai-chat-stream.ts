@@ -95,6 +95,14 @@ export class AiChatStream extends LitElement {
   /** HTTP actions URL for `POST /chat-stream`. Derived from `convex-url` when empty (`.convex.site`, or local port + 1). */
   @property({ attribute: "site-url" }) siteUrl = "";
 
+  /**
+   * Separates the saved state of widgets of one deployment on a page: the conversation, the open
+   * state and the unsent text are restored to the widget with the same key and to no other.
+   * Default: the element's `id`, else `launcher` for a launcher and `inline` for an inline chat.
+   * Give two inline chats of one deployment different keys (or ids), or one key to share a conversation.
+   */
+  @property({ attribute: "storage-key" }) storageKey = "";
+
   /** Cloudflare Turnstile site key. When set, a new visitor's first send shows Turnstile's check (its script loads only then) before the deployment mints their token; needs `TURNSTILE_SECRET_KEY` on the deployment. */
   @property({ attribute: "turnstile-site-key" }) turnstileSiteKey = "";
 
@@ -131,7 +139,7 @@ export class AiChatStream extends LitElement {
   /** `auto` (follows the system), `light` or `dark`. */
   @property({ reflect: true }) theme: ChatTheme = "auto";
 
-  /** Overrides for any user-visible text (see `strings.ts` for keys and defaults). */
+  /** Overrides for any user-visible text (see `strings.ts` for keys and defaults); wins over the built-in translation chosen by `lang`. */
   @property({ attribute: false }) strings: Partial<ChatStrings> = {};
 
   /** `idle`, `sending`, `streaming` or `error`. Reflected for styling; set by the element. */
@@ -162,14 +170,19 @@ export class AiChatStream extends LitElement {
     });
   }
 
-  /** The merged strings in effect. */
+  /** The merged strings in effect: English, the built-in translation for the element's `lang` (or the page's) once the chat has loaded it, then `strings`. */
   get effectiveStrings(): ChatStrings {
-    return { ...defaultStrings, ...this.strings };
+    return { ...defaultStrings, ...this._chat?.translation, ...this.strings };
   }
 
   /** The HTTP actions URL in effect (`site-url`, or derived from `convex-url`). */
   get effectiveSiteUrl(): string {
     return this.siteUrl || deriveSiteUrl(this.convexUrl);
+  }
+
+  /** @internal The key this widget's saved state is stored under (`storageKey`, else `id`, else `launcher` or `inline`). */
+  get effectiveStorageKey(): string {
+    return this.storageKey || this.id || (this.launcher ? "launcher" : "inline");
   }
 
   /** @internal The chat is on screen: inline, an open launcher, or an observer view. */
@@ -212,8 +225,12 @@ export class AiChatStream extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     // Restored first: a launcher left open on the last page is wanted at once.
-    if (changed.has("convexUrl")) this.ui.restore();
-    if (changed.has("open") && this.open) this.unread.clear();
+    if (changed.has("convexUrl") || changed.has("storageKey")) this.ui.restore();
+    if (changed.has("open") && this.open) {
+      // Reopening on replies that finished unseen shows where the first of them starts.
+      this._chat?.scroll.showReplyStart(this.unread.count);
+      this.unread.clear();
+    }
     if (!this._chat) {
       // Code already here (hovered before, or another element loaded it): the chat starts now,
       // and connects only when it is wanted.
@@ -286,6 +303,7 @@ export class AiChatStream extends LitElement {
       launcher: this.launcher,
       heading,
       busy: !this._chat && !this._loadFailed,
+      dir: this._chat?.direction ?? undefined,
       content,
       onCancel: this._onDialogCancel,
     });

@@ -52,14 +52,16 @@ export interface PanelFrame {
   heading: string;
   /** The chat's code is still loading (or failed to). */
   busy: boolean;
+  /** `rtl` while a right-to-left translation is shown. */
+  dir?: string;
   content: TemplateResult;
   onCancel(e: Event): void;
 }
 
 export function panelFrame(f: PanelFrame): TemplateResult {
   return f.launcher
-    ? html`<dialog id="panel" part="panel" class="panel" aria-label=${f.heading} aria-busy=${f.busy ? "true" : nothing} @cancel=${f.onCancel}>${f.content}</dialog>`
-    : html`<section id="panel" part="panel" class="panel" aria-label=${f.heading} aria-busy=${f.busy ? "true" : nothing}>${f.content}</section>`;
+    ? html`<dialog id="panel" part="panel" class="panel" dir=${f.dir ?? nothing} aria-label=${f.heading} aria-busy=${f.busy ? "true" : nothing} @cancel=${f.onCancel}>${f.content}</dialog>`
+    : html`<section id="panel" part="panel" class="panel" dir=${f.dir ?? nothing} aria-label=${f.heading} aria-busy=${f.busy ? "true" : nothing}>${f.content}</section>`;
 }
 
 export interface LoadingView {
@@ -76,7 +78,7 @@ export interface LoadingView {
 export function loadingTemplate(v: LoadingView): TemplateResult {
   const { strings } = v;
   return html`
-    <header part="header" class="header">
+    <div part="header" class="header">
       <h2 class="title">${v.heading}</h2>
       <span class="spacer"></span>
       ${
@@ -84,7 +86,7 @@ export function loadingTemplate(v: LoadingView): TemplateResult {
           ? html`<button class="icon-button" type="button" aria-label=${strings.closeChat} title=${strings.closeChat} @click=${v.onClose}>${iconClose}</button>`
           : nothing
       }
-    </header>
+    </div>
     ${
       v.failed
         ? html`<div class="banner error" role="alert">

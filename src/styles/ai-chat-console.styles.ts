@@ -90,6 +90,7 @@ export const styles = [
       font-weight: 600;
       font-size: 0.9em;
     }
+    input[type="text"],
     input[type="password"] {
       padding: 8px 12px;
       border: 1px solid var(--_border);
@@ -140,18 +141,41 @@ export const styles = [
       min-height: 0;
       border-inline-end: 1px solid var(--_border);
     }
+    /* Two rows that wrap inside the list's column at any width: the title and Sign out, then
+       who is signed in and today's usage. Nothing may spill under the thread pane. */
     .header {
       display: flex;
-      align-items: center;
-      gap: 8px;
-      padding-inline: 16px 12px;
+      flex-direction: column;
+      justify-content: center;
+      gap: 2px;
+      padding: 8px 12px 8px 16px;
       min-height: 56px;
+      min-width: 0;
       border-block-end: 1px solid var(--_border);
+    }
+    .header-row {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      column-gap: 8px;
+      row-gap: 2px;
+      min-width: 0;
+    }
+    .header-row.meta {
+      color: var(--_muted);
+      font-size: 0.8em;
+    }
+    .who {
+      min-width: 0;
+      overflow-wrap: anywhere;
     }
     .count {
       color: var(--_muted);
       font-size: 0.8em;
       white-space: nowrap;
+    }
+    .meta .count {
+      font-size: 1em;
     }
     .spacer {
       flex: 1;

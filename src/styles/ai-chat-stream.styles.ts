@@ -37,7 +37,9 @@ export const styles = [
       background: var(--_bg);
       border: 1px solid var(--_border);
       border-radius: var(--_radius);
-      overflow: hidden;
+      /* clip, not hidden: a hidden box is still a scroll container, so scrollIntoView() on a
+         message scrolled the panel itself and pushed its header out of view. */
+      overflow: clip;
     }
 
     .header {
@@ -49,17 +51,22 @@ export const styles = [
       border-block-end: 1px solid var(--_border);
       min-height: 56px;
     }
+    /* The title wraps rather than being cut ("Northwin…" on a phone); the spacer after it
+       gives way first. */
     .title {
+      flex: 0 1 auto;
+      min-width: 0;
       margin: 0;
       font-size: 1.05em;
       font-weight: 600;
       letter-spacing: -0.01em;
-      overflow: hidden;
-      text-overflow: ellipsis;
-      white-space: nowrap;
+      line-height: 1.25;
+      overflow-wrap: anywhere;
+      text-wrap: balance;
     }
     .spacer {
-      flex: 1;
+      flex: 1 1 0;
+      min-width: 0;
     }
     .text-button {
       flex: none;
@@ -187,6 +194,12 @@ export const styles = [
       gap: 12px;
       scroll-behavior: smooth;
     }
+    /* Room for a question just sent to reach the top (ScrollController sets its height); the
+       negative margin cancels the row gap, so it adds nothing when empty. */
+    .scroll-room {
+      flex: none;
+      margin-block-start: -12px;
+    }
     .earlier {
       align-self: center;
       border: 1px solid var(--_border);
@@ -254,6 +267,11 @@ export const styles = [
     .assistant .bubble {
       /* Replies get the width: code needs room to read. */
       max-width: min(100%, 760px);
+    }
+    /* A reply takes its full width from its first word, so it does not widen and narrow as
+       words arrive (and "Thinking…" is replaced by a bubble that then only grows downwards). */
+    .assistant .bubble.markdown {
+      width: min(100%, 760px);
     }
     .user .bubble {
       background: var(--_accent);

@@ -115,7 +115,8 @@ describe("<ai-chat-stream> attributes and rendering", () => {
     const el = await mount(env.url);
     expect(el.thread).to.equal(threadId);
     await until(() => $$(el, ".row").length === 2);
-    expect(JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url)))!)).to.deep.equal({
+    // The widget's own entry (an inline chat without an id: `inline`) takes the thread.
+    expect(JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url), "inline"))!)).to.deep.equal({
       threadId,
       token,
     });
@@ -456,12 +457,17 @@ describe("<ai-chat-stream> reload and return", () => {
     localStorage.removeItem(storageKey(env.url, deriveSiteUrl(env.url)));
   });
 
-  it("stores the thread and visitor token per deployment URL after the first send", async () => {
+  it("stores the thread per widget and the visitor token per deployment URL after the first send", async () => {
     const el = await mount(env.url);
     await el.send("Hi");
-    const stored = JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url)))!);
+    const stored = JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url), "inline"))!);
     expect(stored.threadId).to.equal(el.thread);
     expect(stored.token).to.equal(env.backend.threads.get(el.thread!)!.token);
+    // The deployment's entry keeps the token for the page's other widgets, not the thread.
+    expect(JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url)))!)).to.deep.equal({
+      threadId: null,
+      token: stored.token,
+    });
   });
 
   it("restores the conversation from localStorage and continues a reply still being generated", async () => {

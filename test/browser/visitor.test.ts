@@ -352,12 +352,12 @@ describe("unread replies and persistence", () => {
     await until(() => $(el, "[part=unread]") !== null);
     expect($(el, "[part=unread]")!.textContent).to.equal("1");
     expect($(el, "[part=launcher]")!.getAttribute("aria-label")).to.equal("Open chat, 1 unread");
-    expect($(el, "[part=unread-preview]")!.textContent).to.equal("Yes : you can export your notes as Markdown.");
+    expect($(el, "[part=unread-preview]")!.textContent).to.equal("Yes: you can export your notes as Markdown.");
     // Heard from a live region outside the closed panel.
     const live = $$(el, "[aria-live=polite]");
     expect(live).to.have.length(1);
     expect(live[0]!.closest("dialog")).to.equal(null);
-    await until(() => live[0]!.textContent === "New reply: Yes : you can export your notes as Markdown.");
+    await until(() => live[0]!.textContent === "New reply: Yes: you can export your notes as Markdown.");
     await expect(el).to.be.accessible();
     $<HTMLButtonElement>(el, "[part=launcher]")!.click();
     await settle(el);

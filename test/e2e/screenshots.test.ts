@@ -24,6 +24,8 @@ import {
   waitForReplyText,
 } from "./helpers.ts";
 import { SHORT_REPLY, startSystemWithProvider } from "./provider.ts";
+import arabic from "../../src/locales/ar.ts";
+import { defaultStrings } from "../../src/strings.ts";
 
 const OUT = process.env.UPDATE_SCREENSHOTS ? join(ROOT, "docs", "screenshots") : join(ARTIFACTS, "screenshots");
 const PROMPT_LIMIT = 200;
@@ -54,13 +56,18 @@ describe("screenshots", () => {
           },
           [theme, dir],
         );
-        await sendPrompt(page, "short: how do I export my notes?");
+        // lang="ar" gives the Arabic interface (its translation loads after the chat).
+        const strings = dir === "rtl" ? arabic : defaultStrings;
+        const box = page.getByRole("textbox", { name: strings.inputLabel, exact: true });
+        await expect.poll(() => box.getAttribute("placeholder")).toBe(strings.placeholder);
+        await box.fill("short: how do I export my notes?");
+        await box.press("Enter");
         await waitForEnd(page, 1);
         await expect.poll(async () => (await visibleReplies(page)).at(-1)).toBe(collapse(SHORT_REPLY));
-        await page.getByRole("textbox", { name: "Message" }).fill(dir === "rtl" ? "كيف أصدّر ملاحظاتي؟" : "And as PDF?");
+        await box.fill(dir === "rtl" ? "كيف أصدّر ملاحظاتي؟" : "And as PDF?");
         // The reply has ended, so what the visitor typed can be sent; Send fades in (0.15 s) as the
         // text arrives, and the picture should show where it settles.
-        const send = page.getByRole("button", { name: "Send" });
+        const send = page.getByRole("button", { name: strings.send, exact: true });
         expect(await send.isEnabled()).toBe(true);
         await expect.poll(() => send.evaluate((b) => getComputedStyle(b).opacity)).toBe("1");
         await page.screenshot({ path: join(OUT, `${size}-${look}.png`) });
