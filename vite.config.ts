@@ -132,7 +132,12 @@ export default defineConfig(async ({ mode }): Promise<UserConfig> => {
           ? [{ find: /^\.\/load-chat-view\.js$/, replacement: src("shell/load-chat-view.script.ts") }]
           : []),
         ...(mode === "iife-chat" || mode === "iife-console"
-          ? [{ find: /^\.{1,2}\/load-locale\.js$/, replacement: src("load-locale.script.ts") }]
+          ? [
+              { find: /^\.{1,2}\/load-locale\.js$/, replacement: src("load-locale.script.ts") },
+              { find: /^\.{1,2}\/parts\.js$/, replacement: src("parts.script.ts") },
+              // ConvexClient's token refresh, which neither element uses (src/convex-no-auth.ts).
+              { find: /^\.\/authentication_manager\.js$/, replacement: src("convex-no-auth.ts") },
+            ]
           : []),
       ],
     },

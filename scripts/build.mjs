@@ -134,6 +134,35 @@ localeRegistry()[${JSON.stringify(a.path)}] = strings;`,
   ],
 });
 
+// One classic script per part the chat loads only when first needed (src/parts.ts), beside the
+// chat script: it puts its module in src/parts-registry.ts.
+const PARTS = { humanCheck: "src/reply/human-check.ts" };
+await esbuild({
+  entryPoints: Object.fromEntries(Object.keys(PARTS).map((name) => [`ai-chat-stream.part.${name}`, `part:${name}`])),
+  outdir: "dist",
+  bundle: true,
+  format: "iife",
+  minify: true,
+  target: "es2022",
+  charset: "utf8",
+  logLevel: "warning",
+  plugins: [
+    {
+      name: "part-entries",
+      setup(b) {
+        b.onResolve({ filter: /^part:/ }, (a) => ({ path: a.path.slice("part:".length), namespace: "part" }));
+        b.onLoad({ filter: /.*/, namespace: "part" }, (a) => ({
+          resolveDir: root,
+          loader: "ts",
+          contents: `import * as part from "./${PARTS[a.path]}";
+import { partsRegistry } from "./src/parts-registry.ts";
+partsRegistry()[${JSON.stringify(a.path)}] = part;`,
+        }));
+      },
+    },
+  ],
+});
+
 if (!scriptTagsOnly) {
   run("npx", ["tsc", "-p", "tsconfig.build.json"]);
   const entries = [

@@ -63,7 +63,7 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
       }
     </div>
     ${problemsTemplate(chat, strings)}
-    <div part="human-check" class="human-check" role="group" aria-label=${strings.humanCheck} ?hidden=${!chat.humanCheck.active}></div>
+    <div part="human-check" class="human-check" role="group" aria-label=${strings.humanCheck} ?hidden=${!chat.humanCheck?.active}></div>
     ${
       observe
         ? nothing

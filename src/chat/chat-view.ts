@@ -19,7 +19,8 @@ import { ConnectionController } from "../controllers/connection.js";
 import { ConversationController } from "../reply/conversation.js";
 import { CopyCodeController } from "../controllers/copy-code.js";
 import { EarlierController } from "../controllers/earlier.js";
-import { HumanCheckController } from "../reply/human-check.js";
+import type { HumanCheckController } from "../reply/human-check.js";
+import { loadPart } from "../parts.js";
 import { RateLimitController } from "../controllers/rate-limit.js";
 import { ScrollController } from "../controllers/scroll.js";
 import { SessionController } from "../reply/session.js";
@@ -44,7 +45,8 @@ export class ChatView {
   private _focusPending: boolean;
 
   readonly conversation: ConversationController;
-  readonly humanCheck: HumanCheckController;
+  /** Turnstile's check, once a new visitor's first send needs it (its code loads then). */
+  humanCheck: HumanCheckController | null = null;
   readonly session: SessionController;
   readonly connection: ConnectionController;
   readonly rateLimit: RateLimitController;
@@ -69,10 +71,6 @@ export class ChatView {
       onStreamEnd: (threadId, streamId, status, text) => this._onStreamEnd(threadId, streamId, status, text),
       onError: (info) => this._onConversationError(info),
     });
-    this.humanCheck = new HumanCheckController(host, {
-      container: () => host.renderRoot?.querySelector<HTMLElement>("[part=human-check]") ?? null,
-      strings: () => host.effectiveStrings,
-    });
     this.session = new SessionController(
       host,
       this.conversation,
@@ -82,7 +80,7 @@ export class ChatView {
           this._fail(toErrorInfo(err, fallback), prompt);
         },
       },
-      this.humanCheck,
+      () => this._humanCheckController(),
     );
     this.connection = new ConnectionController(host);
     this.rateLimit = new RateLimitController(host);
@@ -117,6 +115,18 @@ export class ChatView {
   /** A reply is on its way: driven here, or pending/streaming in the transcript. */
   get streaming(): boolean {
     return this.conversation.driving || this.conversation.hasActiveReply;
+  }
+
+  /** The Turnstile check, made (and its code loaded) the first time a send needs it. */
+  private async _humanCheckController(): Promise<HumanCheckController> {
+    if (this.humanCheck) return this.humanCheck;
+    const { HumanCheckController } = await loadPart("humanCheck");
+    const host = this.host;
+    this.humanCheck ??= new HumanCheckController(host, {
+      container: () => host.renderRoot?.querySelector<HTMLElement>("[part=human-check]") ?? null,
+      strings: () => host.effectiveStrings,
+    });
+    return this.humanCheck;
   }
 
   // ---- the element's methods -----------------------------------------------------------

@@ -55,7 +55,8 @@ export class SessionController {
     private readonly _host: SessionHost,
     private readonly _conversation: ConversationController,
     private readonly _cb: SessionCallbacks,
-    private readonly _humanCheck: HumanCheckController,
+    /** The Turnstile check, loaded when a new visitor's first send needs it. */
+    private readonly _humanCheck: () => Promise<HumanCheckController>,
   ) {}
 
   /** The prompt being sent, shown as its own bubble until the transcript holds it. */
@@ -143,7 +144,9 @@ export class SessionController {
     try {
       const token = session?.token ?? null;
       const turnstileToken =
-        token === null && host.turnstileSiteKey ? await this._humanCheck.challenge(host.turnstileSiteKey) : null;
+        token === null && host.turnstileSiteKey
+          ? await (await this._humanCheck()).challenge(host.turnstileSiteKey)
+          : null;
       if (url !== host.convexUrl || siteUrl !== host.effectiveSiteUrl) return;
       await this._conversation.send({
         siteUrl,
