@@ -17,12 +17,13 @@ process.chdir(root);
 // a dev build of Lit.
 const BUDGETS_GZIP = {
   "dist/ai-chat-stream.iife.js": 15 * 1024,
-  "dist/ai-chat-stream.chat.js": 60 * 1024,
-  "dist/ai-chat-console.iife.js": 79 * 1024,
+  // +1 KB each (issue 20): the proof-of-work solver and its challenge from the warm-up, ~0.5 KB.
+  "dist/ai-chat-stream.chat.js": 61 * 1024,
+  "dist/ai-chat-console.iife.js": 80.5 * 1024,
 };
 /** Files a visitor's page loads together, and their budget as a sum. */
 const TOTALS_GZIP = [
-  { name: "loader + chat", files: ["dist/ai-chat-stream.iife.js", "dist/ai-chat-stream.chat.js"], budget: 74 * 1024 },
+  { name: "loader + chat", files: ["dist/ai-chat-stream.iife.js", "dist/ai-chat-stream.chat.js"], budget: 75 * 1024 },
 ];
 
 /**
