@@ -47,7 +47,7 @@ export type Limits = {
   newVisitorMessagesPerMinute: number;
   /** RATE_LIMIT_NEW_VISITORS_PER_MINUTE (60): visitor tokens minted across the deployment. */
   newVisitorsPerMinute: number;
-  /** RATE_LIMIT_NEW_VISITORS_PER_ADDRESS_PER_MINUTE (3): visitor tokens minted per client address. */
+  /** NEW_VISITORS_PER_ADDRESS_PER_MINUTE (3): visitor tokens minted per client address. */
   newVisitorsPerAddressPerMinute: number;
   /** RATE_LIMIT_ADDRESS_MESSAGES_PER_MINUTE (30): sends per client address, whatever the token. */
   addressMessagesPerMinute: number;
@@ -74,7 +74,7 @@ export function getLimits(): Limits {
       envInt("RATE_LIMIT_NEW_VISITOR_SENDS_PER_MINUTE", Math.max(1, Math.floor(globalMessagesPerMinute / 2))),
     ),
     newVisitorsPerMinute: envInt("RATE_LIMIT_NEW_VISITORS_PER_MINUTE", 60),
-    newVisitorsPerAddressPerMinute: envInt("RATE_LIMIT_NEW_VISITORS_PER_ADDRESS_PER_MINUTE", 3),
+    newVisitorsPerAddressPerMinute: envInt("NEW_VISITORS_PER_ADDRESS_PER_MINUTE", 3),
     addressMessagesPerMinute: envInt("RATE_LIMIT_ADDRESS_MESSAGES_PER_MINUTE", 30),
     repliesInFlight: envInt("REPLIES_IN_FLIGHT_PER_VISITOR", 2),
     sharesPerMinute: envInt("RATE_LIMIT_SHARES_PER_MINUTE", 10),
@@ -167,7 +167,7 @@ export async function consumeShare(ctx: MutationCtx, key: string): Promise<numbe
 }
 
 /**
- * One failed operator sign-in: counted per client address (RATE_LIMIT_OPERATOR_FAILURES_PER_ADDRESS_PER_MINUTE,
+ * One failed operator sign-in: counted per client address (OPERATOR_FAILURES_PER_ADDRESS_PER_MINUTE,
  * 5) when the address is known, and deployment-wide (RATE_LIMIT_OPERATOR_FAILURES_PER_MINUTE, 10).
  * The wait in ms once either is over its rate. Only wrong secrets are counted or refused.
  */
@@ -175,7 +175,7 @@ export async function operatorSignInFailure(ctx: MutationCtx, clientKey: string 
   if (clientKey !== null) {
     const mine = await rateLimiter.limit(ctx, "operatorSignInFailureByAddress", {
       key: clientKey,
-      config: perMinute(envInt("RATE_LIMIT_OPERATOR_FAILURES_PER_ADDRESS_PER_MINUTE", 5)),
+      config: perMinute(envInt("OPERATOR_FAILURES_PER_ADDRESS_PER_MINUTE", 5)),
     });
     if (!mine.ok) return mine.retryAfter;
   }

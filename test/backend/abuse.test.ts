@@ -91,7 +91,7 @@ describe("minting: per address, with proof of work", () => {
 describe("sends: per address, and the share kept for established visitors", () => {
   test("one address's sends share one bucket (30 a minute) however many tokens it holds", async () => {
     cheapPow();
-    setEnv({ DEMO_TOKEN_DELAY_MS: "0", RATE_LIMIT_NEW_VISITORS_PER_ADDRESS_PER_MINUTE: "40" });
+    setEnv({ DEMO_TOKEN_DELAY_MS: "0", NEW_VISITORS_PER_ADDRESS_PER_MINUTE: "40" });
     const t = setup();
     let accepted = 0;
     let limited = 0;
