@@ -74,7 +74,12 @@ export async function sendLatency(opts: BenchOptions): Promise<Section> {
     arrivals.push(now());
     return { tokens: ["Here ", "you ", "are. ", "Done."] };
   });
-  const b = await BenchBackend.start({ OPENAI_API_KEY: "sk-bench", OPENAI_BASE_URL: model.baseUrl });
+  // Proof of work on, as deployed: the page solves the warm-up's challenge while the visitor types.
+  const b = await BenchBackend.start({
+    OPENAI_API_KEY: "sk-bench",
+    OPENAI_BASE_URL: model.baseUrl,
+    PROOF_OF_WORK: "on",
+  });
   const proxy = await startLatencyProxy(b.convexUrl, b.siteUrl, RTT_MS);
   const near = await pageServer(b.convexUrl, opts.log);
   const far = await pageServer(proxy.convexUrl, opts.log);

@@ -11,17 +11,14 @@ import type { Doc, Id } from "./_generated/dataModel";
 import { internalMutation, type MutationCtx } from "./_generated/server";
 import { authorizeThreadAs, type Caller, hashToken, messageByStream } from "./lib/access";
 import { humanCheckFailed } from "./lib/errors";
-import { alreadySent, createThread, retryLastReply, sendPrompt } from "./lib/sending";
-import { chargeReply } from "./lib/budget";
+import { alreadySent, conversation, createThread, retryLastReply, sendPrompt } from "./lib/sending";
+import { establishAfterReading, settleReply } from "./lib/budget";
 import { REPLY_ERRORS } from "./lib/errors";
-import { consumeStreamRequest, getLimits } from "./lib/limits";
-import { buildHistory } from "./lib/modelConfig";
+import { consumeStreamRequest } from "./lib/limits";
+import { powEnabled, spendProofOfWork } from "./lib/pow";
 import { appendDelta, componentStatus, endAbandonedReply, finalizeReply, leaseOf, renewLease } from "./lib/replies";
 import { type ChatTurn, isUnfinished, vChatReplyHeader, vChatTurn } from "./lib/validators";
 import { mintVisitor, turnstileSecret, visitorByHash } from "./lib/visitors";
-
-/** History is read from at most this many newest messages before the character budget applies. */
-const HISTORY_MESSAGES_MAX = 200;
 
 const vBeginResult = v.union(
   v.object({ kind: v.literal("unauthorized") }),
@@ -73,6 +70,10 @@ export const start = internalMutation({
     tokenHash: v.optional(v.string()),
     /** The action verified a Turnstile token (only then may it mint with Turnstile on). */
     humanChecked: v.boolean(),
+    /** A new visitor's proof of work (`lib/pow.ts`), as the page sent it. */
+    pow: v.optional(v.string()),
+    /** The client's address key (`lib/clientAddress.ts`), when the deployment passed one on. */
+    clientKey: v.optional(v.string()),
     threadId: v.optional(v.string()),
     /** The page's ID for this request: the same request sent again finds what it stored. */
     requestId: v.optional(v.string()),
@@ -98,8 +99,12 @@ export const start = internalMutation({
     let token: string | undefined;
     let tokenHash = args.tokenHash;
     if (tokenHash === undefined) {
-      if (turnstileSecret() !== null && !args.humanChecked) throw humanCheckFailed("missing");
-      token = await mintVisitor(ctx);
+      if (turnstileSecret() !== null) {
+        if (!args.humanChecked) throw humanCheckFailed("missing");
+      } else if (powEnabled() && !(await spendProofOfWork(ctx, args.pow))) {
+        throw humanCheckFailed(args.pow === undefined ? "missing" : "refused");
+      }
+      token = await mintVisitor(ctx, args.clientKey ?? null);
       tokenHash = await hashToken(token);
     }
     const who: Caller = { identity, tokenHash };
@@ -117,11 +122,11 @@ export const start = internalMutation({
     let userMessageId: string | undefined;
     let created: { assistantMessageId: Id<"messages">; streamId: string };
     if (args.request.kind === "send") {
-      const sent = await sendPrompt(ctx, thread, who, args.request.prompt, args.requestId);
+      const sent = await sendPrompt(ctx, thread, who, args.request.prompt, args.requestId, args.clientKey ?? null);
       userMessageId = sent.userMessageId;
       created = sent;
     } else {
-      created = await retryLastReply(ctx, thread, who, args.request.messageId);
+      created = await retryLastReply(ctx, thread, who, args.request.messageId, args.clientKey ?? null);
     }
     const message = (await ctx.db.get("messages", created.assistantMessageId))!;
     return {
@@ -151,16 +156,7 @@ async function beginReply(ctx: MutationCtx, message: Doc<"messages">): Promise<C
   });
   await ctx.db.patch("messages", message._id, { status: "streaming", updatedAt: Date.now() });
   await renewLease(ctx, message._id);
-  const earlier = await ctx.db
-    .query("messages")
-    .withIndex("by_threadId", (q) => q.eq("threadId", message.threadId))
-    .order("desc")
-    .take(HISTORY_MESSAGES_MAX);
-  const turns: ChatTurn[] = earlier
-    .reverse()
-    .filter((m) => m._id !== message._id && (m.role === "user" || m.status === "done" || m.status === "stopped"))
-    .map((m) => ({ role: m.role, content: m.text }));
-  return buildHistory(turns, getLimits().historyChars);
+  return await conversation(ctx, message.threadId, message._id);
 }
 
 /**
@@ -244,10 +240,13 @@ export const finish = internalMutation({
   },
   returns: v.null(),
   handler: async (ctx, args) => {
-    const message = await ctx.db.get("messages", args.messageId);
-    if (!message || !isUnfinished(message.status) || message.streamId === null) return null;
-    await chargeReply(ctx, message, args.tokens);
-    const streamId = message.streamId;
+    const found = await ctx.db.get("messages", args.messageId);
+    if (!found || !isUnfinished(found.status) || found.streamId === null) return null;
+    // What the reply cost, and its reservation returned, before it is finalized (which would
+    // charge a streaming reply's whole reservation).
+    await settleReply(ctx, found, args.tokens);
+    const message = { ...found, reservation: undefined };
+    const streamId = found.streamId;
     const current = await componentStatus(ctx, streamId);
     if (current !== "pending" && current !== "streaming") {
       // Expired (or ended) under us: keep what was persisted.
@@ -274,6 +273,10 @@ export const finish = internalMutation({
       await ctx.runMutation(components.persistentTextStreaming.lib.setStreamStatus, { streamId, status: "error" });
     }
     await finalizeReply(ctx, message, args.status, args.status === "error" ? args.error : null);
+    if (args.status === "done") {
+      const ended = await ctx.db.get("messages", message._id);
+      if (ended) await establishAfterReading(ctx, ended.driverHash, ended.text.length);
+    }
     return null;
   },
 });

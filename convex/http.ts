@@ -5,8 +5,11 @@
  * (`lib/replyDriver.ts`), which streams the model's text to the response as it is produced and
  * persists it through `chat:flush` and `chat:finish`. The only module that imports the AI SDK
  * (`lib/models.ts`).
- * POST /visitors mints a visitor token after a Cloudflare Turnstile check (`lib/visitors.ts`).
- * Both refuse an Origin outside ALLOWED_ORIGINS (`lib/origins.ts`).
+ * GET /chat-stream (the widget's warm-up) hands out a proof-of-work challenge (`lib/pow.ts`).
+ * POST /visitors mints a visitor token after proof of work or a Turnstile check (`lib/visitors.ts`).
+ * POST /operator/sign-in is `operator:signIn` with wrong tries limited per client address too.
+ * Per-client limits key on the address `lib/clientAddress.ts` reads. The POSTs refuse an Origin
+ * outside ALLOWED_ORIGINS (`lib/origins.ts`).
  */
 import { httpRouter } from "convex/server";
 import { corsRouter } from "convex-helpers/server/cors";
@@ -15,9 +18,18 @@ import type { Id } from "./_generated/dataModel";
 import { ConvexError } from "convex/values";
 import { httpAction, type ActionCtx } from "./_generated/server";
 import { hashToken } from "./lib/access";
+import { clientIp, clientKey } from "./lib/clientAddress";
+import { newChallenge, powEnabled } from "./lib/pow";
 import { getBudgets } from "./lib/budget";
 import { CHAT_REPLY_HEADER, CHAT_STREAM_PATH } from "./lib/chatProtocol";
-import { type ChatRequest, jsonError, jsonResponse, parseChatRequest, retryAfter } from "./lib/chatRequest";
+import {
+  type ChatRequest,
+  jsonError,
+  jsonResponse,
+  parseChatRequest,
+  readBodyCapped,
+  retryAfter,
+} from "./lib/chatRequest";
 import { type ErrorCode, humanCheckFailed, HTTP_ERRORS } from "./lib/errors";
 import { getLimits } from "./lib/limits";
 import { type FlushOptions, FlushPolicy, flushOptionsFromEnv } from "./lib/flushPolicy";
@@ -87,9 +99,12 @@ async function sendAndStream(
   const origin = request.headers.get("Origin");
   let started;
   try {
+    const client = clientKey(request);
     started = await ctx.runMutation(internal.chat.start, {
       ...(parsed.token !== null ? { tokenHash: await hashToken(parsed.token) } : {}),
       humanChecked,
+      ...(parsed.token === null && parsed.pow !== undefined ? { pow: parsed.pow } : {}),
+      ...(client !== null ? { clientKey: client } : {}),
       ...(parsed.threadId !== undefined ? { threadId: parsed.threadId } : {}),
       ...(parsed.requestId !== undefined ? { requestId: parsed.requestId } : {}),
       ...(origin && origin !== "null" ? { origin } : {}),
@@ -121,13 +136,6 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
 function refusalOf(data: { code: ErrorCode; retryAfterMs?: number }): Response {
   const wait = typeof data.retryAfterMs === "number" ? retryAfter(data.retryAfterMs) : {};
   return jsonResponse(STATUS_OF[data.code] ?? 400, data, wait);
-}
-
-/** The client's address as the deployment's edge reports it, for siteverify. */
-function clientIp(request: Request): string | null {
-  return (
-    request.headers.get("CF-Connecting-IP") ?? request.headers.get("X-Forwarded-For")?.split(",")[0]?.trim() ?? null
-  );
 }
 
 /** The 200 response, its body written by a `ReplyDriver` wired to the mutations above. */
@@ -188,15 +196,72 @@ const createVisitor = httpAction(async (ctx, request): Promise<Response> => {
       return jsonResponse(403, humanCheckFailed("refused").data);
     }
   }
+  const client = clientKey(request);
   try {
-    return jsonResponse(200, await ctx.runMutation(internal.visitors.mint, {}));
+    return jsonResponse(
+      200,
+      await ctx.runMutation(internal.visitors.mint, {
+        humanChecked: secret !== null,
+        ...(typeof parsed.pow === "string" ? { pow: parsed.pow } : {}),
+        ...(client !== null ? { clientKey: client } : {}),
+      }),
+    );
   } catch (error) {
-    // TOO_MANY_VISITORS, with its wait.
+    // TOO_MANY_VISITORS (with its wait) or HUMAN_CHECK_FAILED.
     if (!(error instanceof ConvexError)) throw error;
-    const data = error.data as { code: string; retryAfterMs: number };
-    return jsonResponse(429, data, retryAfter(data.retryAfterMs));
+    return refusalOf(error.data as { code: ErrorCode; retryAfterMs?: number });
   }
 });
+
+/**
+ * The warm-up (src/reply/warm.ts): opens the connection the widget's POST will use and, with proof
+ * of work on, hands out a fresh signed challenge `{ pow }` for the page to solve while the visitor
+ * types. No write (the signing key is a cached read; it is made once, on the first warm-up).
+ */
+const warmUp = httpAction(async (ctx): Promise<Response> => {
+  const headers = { "Cache-Control": "no-store" };
+  if (!powEnabled()) return new Response(null, { status: 204, headers });
+  const key =
+    (await ctx.runQuery(internal.visitors.powKey, {})) ?? (await ctx.runMutation(internal.visitors.makePowKey, {}));
+  return jsonResponse(200, { pow: await newChallenge(key) });
+});
+
+/**
+ * `operator:signIn` over HTTP: `{"secret", "name"}` in, its result out. The right secret always
+ * signs in; wrong ones are limited per client address (where the deployment passes it on) and
+ * deployment-wide.
+ */
+const operatorSignIn = httpAction(async (ctx, request): Promise<Response> => {
+  const foreign = refuseForeignOrigin(request);
+  if (foreign) return foreign;
+  const body = await readBodyCapped(request, SIGN_IN_BODY_MAX_BYTES);
+  let fields: { secret?: unknown; name?: unknown } = {};
+  try {
+    if (typeof body === "string") fields = JSON.parse(body) as typeof fields;
+  } catch {
+    // Refused below.
+  }
+  if (typeof fields?.secret !== "string" || typeof fields.name !== "string") {
+    return jsonError(400, "BAD_REQUEST", 'the body must be JSON like {"secret": "...", "name": "..."}');
+  }
+  try {
+    const result = await ctx.runMutation(internal.operator.signInFrom, {
+      secret: fields.secret,
+      name: fields.name,
+      clientKey: clientKey(request),
+    });
+    if (result.ok) return jsonResponse(200, result);
+    return jsonResponse(
+      result.code === "RATE_LIMITED" ? 429 : 401,
+      result,
+      result.code === "RATE_LIMITED" ? retryAfter(result.retryAfterMs ?? 1000) : {},
+    );
+  } catch (error) {
+    if (!(error instanceof ConvexError)) throw error;
+    return jsonResponse(503, error.data as object);
+  }
+});
+const SIGN_IN_BODY_MAX_BYTES = 4096;
 
 const http = httpRouter();
 
@@ -213,11 +278,8 @@ const cors = corsRouter(http, {
 cors.route({ path: CHAT_STREAM_PATH, method: "POST", handler: chatStream });
 // The widget's warm-up when its chat opens (src/reply/warm.ts): opens the connection its POST
 // will use. Answers at once; no database, no model.
-cors.route({
-  path: CHAT_STREAM_PATH,
-  method: "GET",
-  handler: httpAction(async () => new Response(null, { status: 204, headers: { "Cache-Control": "no-store" } })),
-});
+cors.route({ path: CHAT_STREAM_PATH, method: "GET", handler: warmUp });
 cors.route({ path: "/visitors", method: "POST", handler: createVisitor });
+cors.route({ path: "/operator/sign-in", method: "POST", handler: operatorSignIn });
 
 export default http;

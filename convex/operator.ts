@@ -1,13 +1,13 @@
 /** The operator console: sign-in and sessions, every thread (streaming ones first), today's usage. */
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
-import { mutation, query } from "./_generated/server";
+import { internalMutation, mutation, query } from "./_generated/server";
 import { authorizeOperator, hashToken, isTokenShaped } from "./lib/access";
 import { todaysUsage } from "./lib/budget";
-import { SIGN_IN_ERRORS, unauthorized } from "./lib/errors";
-import { LIST_MAX, operatorSignInWait } from "./lib/limits";
+import { unauthorized } from "./lib/errors";
+import { LIST_MAX } from "./lib/limits";
 import { wholeNumber } from "./lib/numbers";
-import { configuredSecret, isOperatorSecret, liveSession, startSession } from "./lib/operatorSessions";
+import { liveSession, signInAttempt } from "./lib/operatorSessions";
 import { toThreadView } from "./lib/replies";
 import { vSignInResult, vThreadView, vTokenUsage } from "./lib/validators";
 
@@ -35,31 +35,25 @@ export const listThreads = query({
 });
 
 /**
- * Trades `OPERATOR_SECRET` for a session token carrying the operator's display name. A refusal is
- * returned, not thrown, so the failure it counts is committed: at most
- * RATE_LIMIT_OPERATOR_FAILURES_PER_MINUTE (10) wrong secrets a minute, deployment-wide;
- * beyond that every attempt, right or wrong, gets RATE_LIMITED. A secret shorter than 32
- * characters (or none) throws OPERATOR_NOT_CONFIGURED.
+ * Trades `OPERATOR_SECRET` for a session token carrying the operator's display name. The secret is
+ * checked first, in constant time, so the right secret is never refused: a flood of wrong ones
+ * cannot lock the operator out. A wrong secret counts against RATE_LIMIT_OPERATOR_FAILURES_PER_MINUTE
+ * (10) deployment-wide (a mutation never sees the caller's address; `POST /operator/sign-in`
+ * limits per address too); past it, wrong secrets get RATE_LIMITED. A refusal is returned, not
+ * thrown, so the failure it counts is committed. A secret shorter than 32 characters (or none)
+ * throws OPERATOR_NOT_CONFIGURED.
  */
 export const signIn = mutation({
   args: { secret: v.string(), name: v.string() },
   returns: vSignInResult,
-  handler: async (ctx, args) => {
-    const secret = configuredSecret();
-    const limited = (wait: number) => ({
-      ok: false as const,
-      code: "RATE_LIMITED" as const,
-      message: SIGN_IN_ERRORS.rateLimited(wait),
-      retryAfterMs: Math.ceil(wait),
-    });
-    const waiting = await operatorSignInWait(ctx, false);
-    if (waiting !== null) return limited(waiting);
-    if (!(await isOperatorSecret(secret, args.secret))) {
-      await operatorSignInWait(ctx, true);
-      return { ok: false as const, code: "UNAUTHORIZED" as const, message: SIGN_IN_ERRORS.wrongSecret };
-    }
-    return { ok: true as const, ...(await startSession(ctx, args.name)) };
-  },
+  handler: async (ctx, args) => await signInAttempt(ctx, args.secret, args.name, null),
+});
+
+/** `POST /operator/sign-in` (`convex/http.ts`): as `signIn`, wrong tries also limited per client address. */
+export const signInFrom = internalMutation({
+  args: { secret: v.string(), name: v.string(), clientKey: v.union(v.string(), v.null()) },
+  returns: vSignInResult,
+  handler: async (ctx, args) => await signInAttempt(ctx, args.secret, args.name, args.clientKey),
 });
 
 /** Ends an operator session (sign-out). Unknown or already ended sessions are ignored. */

@@ -11,7 +11,9 @@ export default defineSchema({
   messages: defineTable(messageFields)
     .index("by_threadId", ["threadId"])
     .index("by_streamId", ["streamId"])
-    .index("by_status", ["status"]),
+    .index("by_status", ["status"])
+    // A visitor's replies in flight across threads (at most REPLIES_IN_FLIGHT_PER_VISITOR).
+    .index("by_usageKey_status", ["usageKey", "status"]),
 
   /** Append-only flushed text: observers read after a cursor, so their cost grows linearly. */
   deltas: defineTable({
@@ -65,8 +67,13 @@ export default defineSchema({
     tokenHash: v.string(),
     /** Live threads owned by this token (the TOO_MANY_THREADS limit). */
     threadCount: v.number(),
-    /** Set once a reply to this visitor finished: their sends draw on the reserved share. */
+    /** Rows from before `establishedAt`: established after any reply. */
     established: v.optional(v.boolean()),
+    /**
+     * Set when a reply this visitor drove finished with text: from then (time to have read it),
+     * their sends draw on the shares kept for established visitors.
+     */
+    establishedAt: v.optional(v.number()),
   }).index("by_tokenHash", ["tokenHash"]),
 
   /** Model tokens used per UTC day: one row for the deployment ("deployment") and one per visitor key. */
@@ -75,7 +82,21 @@ export default defineSchema({
     day: v.string(),
     key: v.string(),
     tokens: v.number(),
+    /** Worst cases of the replies running now, returned as each ends (`lib/budget.ts`). */
+    reserved: v.optional(v.number()),
   }).index("by_day_key", ["day", "key"]),
+
+  /** Proof-of-work challenges already used to mint a visitor: each mints once. Purged once expired. */
+  spentChallenges: defineTable({
+    /** The challenge's signature. */
+    signature: v.string(),
+    expiresAt: v.number(),
+  })
+    .index("by_signature", ["signature"])
+    .index("by_expiresAt", ["expiresAt"]),
+
+  /** The deployment's proof-of-work signing key, made on first use when POW_SECRET is not set. */
+  serverKeys: defineTable({ name: v.string(), key: v.string() }).index("by_name", ["name"]),
 
   /** Operator sessions minted by `operator:signIn`; only the token's hash is stored. */
   operatorSessions: defineTable({

@@ -16,6 +16,8 @@ import { humanCheckFailed, shareExpiryOutOfRange, sharesRateLimited, unauthorize
 import { consumeShare, LIST_DEFAULT, LIST_MAX } from "./lib/limits";
 import { deleteLease, deleteReplyText, toThreadView } from "./lib/replies";
 import { mintVisitor, turnstileSecret, visitorByHash } from "./lib/visitors";
+import { settleReply, unreportedCost } from "./lib/budget";
+import { powEnabled } from "./lib/pow";
 import { createThread } from "./lib/sending";
 import { scheduleExpiry } from "./lib/expiry";
 import { wholeNumber } from "./lib/numbers";
@@ -27,15 +29,17 @@ const THREAD_DELETE_BATCH = 100;
 
 /**
  * Creates a thread owned by the given visitor token (or a new one) and, when signed in, by the
- * Convex identity too. Returns the visitor token: the only copy; we keep its hash.
+ * Convex identity too. Returns the visitor token: the only copy; we keep its hash. A new token is
+ * minted here only with proof of work and Turnstile both off (a mutation sees no client address
+ * and carries no check): otherwise new visitors come through `POST /chat-stream` or `POST /visitors`.
  */
 export const create = mutation({
   args: { token: v.optional(v.string()), origin: v.optional(v.string()) },
   returns: vCreateThreadResult,
   handler: async (ctx, args) => {
     if (args.token !== undefined && !isTokenShaped(args.token)) throw unauthorized();
-    if (args.token === undefined && turnstileSecret() !== null) throw humanCheckFailed("missing");
-    const token = args.token ?? (await mintVisitor(ctx));
+    if (args.token === undefined && (turnstileSecret() !== null || powEnabled())) throw humanCheckFailed("missing");
+    const token = args.token ?? (await mintVisitor(ctx, null));
     const identity = await ctx.auth.getUserIdentity();
     const threadId = await createThread(ctx, await hashToken(token), identity, args.origin);
     return { threadId, token };
@@ -139,6 +143,8 @@ export const purgeThread = internalMutation({
         await ctx.runMutation(components.persistentTextStreaming.lib.deleteStream, { streamId: message.streamId });
       }
       await deleteLease(ctx, message._id);
+      // A reply still running when its thread went: its reservation back, charged as if lost.
+      if (message.reservation) await settleReply(ctx, message, unreportedCost(message));
       await ctx.db.delete("messages", message._id);
     }
     const shares =

@@ -242,6 +242,14 @@ export function createSiteServer(opts: {
       if (v === undefined) continue;
       for (const value of Array.isArray(v) ? v : [v]) headers.append(k, value);
     }
+    // As a deployment's edge proxy does: the address the socket saw, appended to whatever
+    // X-Forwarded-For the client sent (an appending proxy is the less trusting case: the entries
+    // before it are the client's own). convex/lib/clientAddress.ts reads it.
+    const peer = req.socket.remoteAddress;
+    if (peer) {
+      const sent = headers.get("x-forwarded-for");
+      headers.set("x-forwarded-for", sent ? `${sent}, ${peer}` : peer);
+    }
     // As on a deployment (action/mod.rs signal_http_action_abort, handle_http_streamed_part):
     // a client that goes away aborts request.signal, and whatever the action still writes
     // to the body is read and dropped, so its writes neither fail nor block.

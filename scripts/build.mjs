@@ -19,7 +19,7 @@ process.chdir(root);
 const BUDGETS_GZIP = {
   "dist/ai-chat-stream.iife.js": 15 * 1024,
   "dist/ai-chat-stream.chat.js": 61 * 1024,
-  "dist/ai-chat-console.iife.js": 80 * 1024,
+  "dist/ai-chat-console.iife.js": 81 * 1024,
 };
 /** Files a visitor's page loads together, and their budget as a sum. */
 const TOTALS_GZIP = [

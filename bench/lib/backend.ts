@@ -110,6 +110,11 @@ const BENCH_ENV: Record<string, string> = {
   MAX_THREADS_PER_VISITOR: "100000",
   RATE_LIMIT_NEW_VISITORS_PER_MINUTE: "100000",
   RATE_LIMIT_NEW_VISITOR_SENDS_PER_MINUTE: "100000",
+  NEW_VISITORS_PER_ADDRESS_PER_MINUTE: "100000",
+  RATE_LIMIT_ADDRESS_MESSAGES_PER_MINUTE: "100000",
+  // Rows that mint through `threads:create` (this class's `conversation()`); row 9, the widget's
+  // own path, turns it back on.
+  PROOF_OF_WORK: "off",
   DAILY_TOKEN_BUDGET: "1000000000",
   VISITOR_DAILY_TOKENS: "1000000000",
   MAX_OUTPUT_TOKENS: "100000",

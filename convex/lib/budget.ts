@@ -1,15 +1,20 @@
 /**
- * Bounded model cost: an output cap on every model request, and daily token budgets counted from
- * the provider's reported usage (the deployment's, and each visitor's).
+ * Bounded model cost: an output cap on every model request, and daily token budgets (the
+ * deployment's, and each visitor's) that hold however many replies run at once.
  *
- * - MAX_OUTPUT_TOKENS (2,048): the most one reply may generate. A reply is the unit an attacker
- *   buys with one send, so this bounds what any single request costs.
+ * - MAX_OUTPUT_TOKENS (2,048): the most one reply may generate.
  * - DAILY_TOKEN_BUDGET (500,000): model tokens (input + output) the deployment spends per UTC day.
  * - VISITOR_DAILY_TOKENS (50,000): the same per visitor (identity, else token).
+ * - NEW_VISITOR_BUDGET_PERCENT (50): visitors not yet established may start replies only while the
+ *   deployment's day is below this share of its budget; the rest is kept for established ones.
  *
- * Budgets are checked at `messages:send` and charged when the reply ends, so replies already
- * running when a budget runs out finish: the overshoot is at most the replies in flight, each
- * bounded by MAX_OUTPUT_TOKENS plus its history (HISTORY_CHARS).
+ * A reply's worst case is reserved when it is sent: its input (history, prompt and system prompt,
+ * counted as one token per character, more than a tokenizer spends on ordinary text) plus
+ * MAX_OUTPUT_TOKENS. A send is admitted only while what is spent plus what is reserved is below
+ * the budget, so however many replies run at once, the day's spend passes the budget by at most
+ * the one reply admitted last. When a reply ends, what it cost (the provider's count, else an
+ * estimate) is charged and its reservation returned; a reply that never started costs nothing, and
+ * one whose driver was lost costs its whole reservation.
  */
 import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
@@ -57,41 +62,124 @@ async function usageRow(ctx: QueryCtx | MutationCtx, day: string, key: string): 
     .unique();
 }
 
-/** Throws BUDGET_EXHAUSTED when the deployment or this visitor has spent today's budget. */
-export async function assertBudget(ctx: MutationCtx, visitorKey: string): Promise<void> {
+/** A reply's input counts as this many tokens per character when its worst case is reserved. */
+export const RESERVED_TOKENS_PER_CHAR = 1;
+
+/** What a send reserves: its input at one token a character, plus the output cap. */
+export function worstCaseTokens(inputChars: number): number {
+  return Math.ceil(inputChars * RESERVED_TOKENS_PER_CHAR) + getBudgets().maxOutputTokens;
+}
+
+function newVisitorPercent(): number {
+  const raw = process.env.NEW_VISITOR_BUDGET_PERCENT?.trim();
+  const n = Number(raw);
+  return raw && Number.isFinite(n) && n >= 0 && n <= 100 ? n : 50;
+}
+
+/** Spent plus reserved: what a row has committed today. */
+function committed(row: Doc<"tokenUsage"> | null): number {
+  return row ? row.tokens + (row.reserved ?? 0) : 0;
+}
+
+/** A reply's reservation, kept on its message until the reply ends. */
+export type Reservation = { day: string; tokens: number };
+
+/**
+ * Reserves `tokens` (a reply's worst case) on today's deployment and visitor rows, or throws
+ * BUDGET_EXHAUSTED when the deployment's commitments (for a visitor not yet established: its
+ * share of them) or this visitor's have reached the budget.
+ */
+export async function reserveBudget(
+  ctx: MutationCtx,
+  visitorKey: string,
+  established: boolean,
+  tokens: number,
+): Promise<Reservation> {
   const budgets = getBudgets();
   const now = Date.now();
   const { day, resetsAt } = utcDay(now);
   const retryAfterMs = resetsAt - now;
   const deployment = await usageRow(ctx, day, DEPLOYMENT_KEY);
-  if (deployment && deployment.tokens >= budgets.daily) {
+  const deploymentLimit = established ? budgets.daily : Math.floor((budgets.daily * newVisitorPercent()) / 100);
+  if (committed(deployment) >= deploymentLimit) {
     throw budgetExhausted("deployment", budgets.daily, resetsAt, retryAfterMs);
   }
   const visitor = await usageRow(ctx, day, visitorKey);
-  if (visitor && visitor.tokens >= budgets.visitorDaily) {
+  if (committed(visitor) >= budgets.visitorDaily) {
     throw budgetExhausted("visitor", budgets.visitorDaily, resetsAt, retryAfterMs);
   }
+  await adjust(ctx, day, DEPLOYMENT_KEY, deployment, 0, tokens);
+  await adjust(ctx, day, visitorKey, visitor, 0, tokens);
+  return { day, tokens };
 }
 
-async function addUsage(ctx: MutationCtx, day: string, key: string, tokens: number): Promise<void> {
-  const row = await usageRow(ctx, day, key);
-  if (row) await ctx.db.patch("tokenUsage", row._id, { tokens: row.tokens + tokens });
-  else await ctx.db.insert("tokenUsage", { day, key, tokens });
+async function adjust(
+  ctx: MutationCtx,
+  day: string,
+  key: string,
+  row: Doc<"tokenUsage"> | null,
+  spent: number,
+  reserved: number,
+): Promise<void> {
+  if (row) {
+    await ctx.db.patch("tokenUsage", row._id, {
+      tokens: row.tokens + spent,
+      reserved: Math.max(0, (row.reserved ?? 0) + reserved),
+    });
+  } else {
+    await ctx.db.insert("tokenUsage", { day, key, tokens: spent, reserved: Math.max(0, reserved) });
+  }
 }
 
 /**
- * Charges a finished reply's tokens to today's deployment and visitor rows, and marks the
- * visitor who drove it as established (their sends then draw on the reserved share).
+ * A reply has ended (or is being deleted): returns its reservation and charges `spent` tokens to
+ * today's deployment and visitor rows. Once per message: the reservation is cleared.
  */
-export async function chargeReply(ctx: MutationCtx, message: Doc<"messages">, tokens: number): Promise<void> {
-  if (tokens > 0) {
-    const { day } = utcDay(Date.now());
-    await addUsage(ctx, day, DEPLOYMENT_KEY, tokens);
-    if (message.usageKey !== undefined) await addUsage(ctx, day, message.usageKey, tokens);
+export async function settleReply(ctx: MutationCtx, message: Doc<"messages">, spent: number): Promise<void> {
+  const keys = [DEPLOYMENT_KEY, ...(message.usageKey !== undefined ? [message.usageKey] : [])];
+  const reservation = message.reservation;
+  if (reservation) {
+    for (const key of keys) {
+      await adjust(ctx, reservation.day, key, await usageRow(ctx, reservation.day, key), 0, -reservation.tokens);
+    }
+    await ctx.db.patch("messages", message._id, { reservation: undefined });
   }
-  if (message.driverHash !== undefined) {
-    const visitor = await visitorByHash(ctx, message.driverHash);
-    if (visitor && !visitor.established) await ctx.db.patch("visitors", visitor._id, { established: true });
+  if (spent > 0) {
+    const { day } = utcDay(Date.now());
+    for (const key of keys) await adjust(ctx, day, key, await usageRow(ctx, day, key), spent, 0);
+  }
+}
+
+/**
+ * What a reply that ends without its driver's count costs: nothing if it never started, its whole
+ * reservation if it was streaming (the model may have run to the cap).
+ */
+export function unreportedCost(message: Doc<"messages">): number {
+  return message.status === "streaming" ? (message.reservation?.tokens ?? 0) : 0;
+}
+
+/** A fast reader: about 250 words a minute. */
+const READ_CHARS_PER_SECOND = 20;
+
+/** How long after a finished reply its visitor counts as established: time to have read it (10 s to 1 min). */
+export function readingMs(chars: number): number {
+  return Math.min(60_000, Math.max(10_000, Math.ceil(chars / READ_CHARS_PER_SECOND) * 1000));
+}
+
+/**
+ * A reply the visitor with this token hash drove ended `done` with `chars` of text: they become
+ * established once a person could have read it (`readingMs`), and their sends then draw on the
+ * shares kept for established visitors. A stopped, failed or empty reply establishes no one.
+ */
+export async function establishAfterReading(
+  ctx: MutationCtx,
+  driverHash: string | undefined,
+  chars: number,
+): Promise<void> {
+  if (driverHash === undefined || chars === 0) return;
+  const visitor = await visitorByHash(ctx, driverHash);
+  if (visitor && !visitor.established && visitor.establishedAt === undefined) {
+    await ctx.db.patch("visitors", visitor._id, { establishedAt: Date.now() + readingMs(chars) });
   }
 }
 

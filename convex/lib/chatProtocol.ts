@@ -25,12 +25,44 @@ export type ChatStreamBody =
    * Send a prompt: to `threadId`, or a new thread; as `token`, or a new visitor (minted now).
    * `requestId` (the page's own, ≤ 128 characters): sent again with the same ID to a thread, the
    * request finds the prompt it stored and answers 205 with its ids instead of storing it twice.
+   * A new visitor brings `pow`, a solved challenge from `GET /chat-stream` (`PowChallenge`, JSON
+   * `{ challenge, solution }`), or with Turnstile on, `turnstileToken`.
    */
-  | { prompt: string; threadId?: string; token?: string; requestId?: string; turnstileToken?: string }
+  | {
+      prompt: string;
+      threadId?: string;
+      token?: string;
+      requestId?: string;
+      turnstileToken?: string;
+      pow?: string;
+    }
   /** Generate the failed last reply `retry` (a message ID) of `threadId` again. */
   | { retry: string; threadId: string; token: string }
   /** Drive a reply `messages:send` or `messages:retry` stored (the two-step path). */
   | { streamId: string; token?: string };
+
+/**
+ * `GET /chat-stream` answers 200 with `{ pow: PowChallenge }` when proof of work is on (else 204).
+ * ALTCHA's v2 challenge: find the `counter` (from 0 up) whose PBKDF2 (`algorithm`, `cost`
+ * iterations, `keyLength` bytes) of the bytes of `nonce` followed by the counter as 4 big-endian
+ * bytes, salted with the bytes of `salt` (both hex), starts with the bytes of `keyPrefix` (hex).
+ */
+export type PowChallenge = {
+  parameters: {
+    algorithm: string;
+    nonce: string;
+    salt: string;
+    cost: number;
+    keyLength: number;
+    keyPrefix: string;
+    expiresAt?: number;
+  };
+  signature?: string;
+};
+/** `pow` is at most this long (a challenge and its solution take about 400 characters). */
+export const POW_PAYLOAD_MAX_CHARS = 2048;
+/** What `pow` carries, as JSON. */
+export type PowPayload = { challenge: PowChallenge; solution: { counter: number; derivedKey: string } };
 
 /** The `X-Chat-Reply` header's value, or null when it is missing or not one. */
 export function parseReplyHeader(value: string | null): ChatReplyHeader | null {

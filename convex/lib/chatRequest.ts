@@ -5,6 +5,7 @@
 import { type ErrorCode, HTTP_ERRORS } from "./errors";
 import { isTokenShaped } from "./access";
 import { MAX_BODY_BYTES } from "./limits";
+import { POW_PAYLOAD_MAX_CHARS } from "./chatProtocol";
 
 const JSON_HEADERS = { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" };
 /** A prompt character takes at most 6 bytes in JSON (`\u0000`; UTF-8 needs at most 3 per UTF-16 unit). */
@@ -71,6 +72,8 @@ export type ChatRequest =
       request: { kind: "send"; prompt: string } | { kind: "retry"; messageId: string };
       requestId?: string;
       turnstileToken?: unknown;
+      /** A new visitor's solved challenge, as the page sent it (checked by `chat:start`). */
+      pow?: string;
     };
 
 /** IDs (threads, messages, streams) are Convex document IDs; anything longer is not one. */
@@ -122,6 +125,7 @@ export function parseChatBody(body: string, authorization: string | null): ChatR
     request,
     ...(requestId !== undefined ? { requestId } : {}),
     ...(fields.turnstileToken !== undefined ? { turnstileToken: fields.turnstileToken } : {}),
+    ...(typeof fields.pow === "string" && fields.pow.length <= POW_PAYLOAD_MAX_CHARS ? { pow: fields.pow } : {}),
   };
 }
 

@@ -82,6 +82,15 @@ export function replyStillRunning(): ConvexError<ErrorData> {
   return appError("REPLY_IN_PROGRESS", "the previous reply is still being written; wait for it or stop it");
 }
 
+/** The visitor already has REPLIES_IN_FLIGHT_PER_VISITOR replies being written, in any of its chats. */
+export function tooManyRepliesInFlight(limit: number): ConvexError<ErrorData> {
+  return appError(
+    "REPLY_IN_PROGRESS",
+    `${formatCount(limit)} of your replies are still being written; wait for one to finish or stop it`,
+    { limit },
+  );
+}
+
 /** `messages:retry` names a message that is not the thread's last reply. */
 export function notLastReply(): ConvexError<ErrorData> {
   return appError("BAD_REQUEST", "messageId is not this thread's last reply; only the last reply can be retried");

@@ -47,6 +47,12 @@ export type Limits = {
   newVisitorMessagesPerMinute: number;
   /** RATE_LIMIT_NEW_VISITORS_PER_MINUTE (60): visitor tokens minted across the deployment. */
   newVisitorsPerMinute: number;
+  /** NEW_VISITORS_PER_ADDRESS_PER_MINUTE (3): visitor tokens minted per client address. */
+  newVisitorsPerAddressPerMinute: number;
+  /** RATE_LIMIT_ADDRESS_MESSAGES_PER_MINUTE (30): sends per client address, whatever the token. */
+  addressMessagesPerMinute: number;
+  /** REPLIES_IN_FLIGHT_PER_VISITOR (2): unfinished replies per visitor, across all threads. */
+  repliesInFlight: number;
   /** RATE_LIMIT_SHARES_PER_MINUTE (10): observer tokens minted per caller. */
   sharesPerMinute: number;
   /** RATE_LIMIT_STREAM_REQUESTS_PER_MINUTE (30): POST /chat-stream per visitor token. */
@@ -68,6 +74,9 @@ export function getLimits(): Limits {
       envInt("RATE_LIMIT_NEW_VISITOR_SENDS_PER_MINUTE", Math.max(1, Math.floor(globalMessagesPerMinute / 2))),
     ),
     newVisitorsPerMinute: envInt("RATE_LIMIT_NEW_VISITORS_PER_MINUTE", 60),
+    newVisitorsPerAddressPerMinute: envInt("NEW_VISITORS_PER_ADDRESS_PER_MINUTE", 3),
+    addressMessagesPerMinute: envInt("RATE_LIMIT_ADDRESS_MESSAGES_PER_MINUTE", 30),
+    repliesInFlight: envInt("REPLIES_IN_FLIGHT_PER_VISITOR", 2),
     sharesPerMinute: envInt("RATE_LIMIT_SHARES_PER_MINUTE", 10),
     streamRequestsPerMinute: envInt("RATE_LIMIT_STREAM_REQUESTS_PER_MINUTE", 30),
     threadsPerVisitor: envInt("MAX_THREADS_PER_VISITOR", 50),
@@ -104,6 +113,7 @@ export async function consumeMessageBudget(
   ctx: MutationCtx,
   visitorKey: string,
   established: boolean,
+  clientKey: string | null = null,
 ): Promise<number | null> {
   const limits = getLimits();
   const mine = await rateLimiter.limit(ctx, "sendMessage", {
@@ -111,6 +121,15 @@ export async function consumeMessageBudget(
     config: perMinute(limits.messagesPerMinute),
   });
   if (!mine.ok) return mine.retryAfter;
+  // However many tokens one address holds, its sends share one bucket (sends over HTTP only:
+  // a mutation never sees the address).
+  if (clientKey !== null) {
+    const address = await rateLimiter.limit(ctx, "sendMessageByAddress", {
+      key: clientKey,
+      config: perMinute(limits.addressMessagesPerMinute),
+    });
+    if (!address.ok) return address.retryAfter;
+  }
   if (!established) {
     const newcomers = await rateLimiter.limit(ctx, "sendMessageNewVisitors", {
       config: perMinute(limits.newVisitorMessagesPerMinute, globalShards(limits.newVisitorMessagesPerMinute)),
@@ -124,9 +143,20 @@ export async function consumeMessageBudget(
   return null;
 }
 
-/** One visitor token minted, deployment-wide; the wait in ms when over the rate. */
-export async function consumeNewVisitor(ctx: MutationCtx): Promise<number | null> {
-  const status = await rateLimiter.limit(ctx, "newVisitor", { config: perMinute(getLimits().newVisitorsPerMinute) });
+/**
+ * One visitor token minted: from this client address's bucket when the address is known, and the
+ * deployment-wide one. The wait in ms when over either rate.
+ */
+export async function consumeNewVisitor(ctx: MutationCtx, clientKey: string | null): Promise<number | null> {
+  const limits = getLimits();
+  if (clientKey !== null) {
+    const mine = await rateLimiter.limit(ctx, "newVisitorByAddress", {
+      key: clientKey,
+      config: perMinute(limits.newVisitorsPerAddressPerMinute),
+    });
+    if (!mine.ok) return mine.retryAfter;
+  }
+  const status = await rateLimiter.limit(ctx, "newVisitor", { config: perMinute(limits.newVisitorsPerMinute) });
   return status.ok ? null : status.retryAfter;
 }
 
@@ -136,13 +166,23 @@ export async function consumeShare(ctx: MutationCtx, key: string): Promise<numbe
   return status.ok ? null : status.retryAfter;
 }
 
-/** One failed operator sign-in, deployment-wide; `check` only looks, `consume` counts one. */
-export async function operatorSignInWait(ctx: MutationCtx, consume: boolean): Promise<number | null> {
-  const args = { config: perMinute(envInt("RATE_LIMIT_OPERATOR_FAILURES_PER_MINUTE", 10)) };
-  const status = consume
-    ? await rateLimiter.limit(ctx, "operatorSignInFailure", args)
-    : await rateLimiter.check(ctx, "operatorSignInFailure", args);
-  return status.ok ? null : status.retryAfter;
+/**
+ * One failed operator sign-in: counted per client address (OPERATOR_FAILURES_PER_ADDRESS_PER_MINUTE,
+ * 5) when the address is known, and deployment-wide (RATE_LIMIT_OPERATOR_FAILURES_PER_MINUTE, 10).
+ * The wait in ms once either is over its rate. Only wrong secrets are counted or refused.
+ */
+export async function operatorSignInFailure(ctx: MutationCtx, clientKey: string | null): Promise<number | null> {
+  if (clientKey !== null) {
+    const mine = await rateLimiter.limit(ctx, "operatorSignInFailureByAddress", {
+      key: clientKey,
+      config: perMinute(envInt("OPERATOR_FAILURES_PER_ADDRESS_PER_MINUTE", 5)),
+    });
+    if (!mine.ok) return mine.retryAfter;
+  }
+  const all = await rateLimiter.limit(ctx, "operatorSignInFailure", {
+    config: perMinute(envInt("RATE_LIMIT_OPERATOR_FAILURES_PER_MINUTE", 10)),
+  });
+  return all.ok ? null : all.retryAfter;
 }
 
 /** One POST /chat-stream from this visitor token; the wait in ms when over budget. */

@@ -7,7 +7,8 @@
 import { internal } from "../_generated/api";
 import { scheduleExpiry } from "./expiry";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { operatorNotConfigured } from "./errors";
+import { operatorNotConfigured, SIGN_IN_ERRORS } from "./errors";
+import { operatorSignInFailure } from "./limits";
 import { hashesEqual, hashToken, newToken } from "./access";
 import { operatorName } from "./text";
 
@@ -66,4 +67,24 @@ export async function liveSession(ctx: QueryCtx | MutationCtx, tokenHash: string
     .unique();
   if (!session || session.revokedAt !== null || session.expiresAt <= Date.now()) return null;
   return session;
+}
+
+/**
+ * One sign-in: the right secret always gets a session, whatever came before it. A wrong one is
+ * counted (per client address when known, and deployment-wide), and once either count is over
+ * its rate the refusal says RATE_LIMITED with the wait instead of UNAUTHORIZED.
+ */
+export async function signInAttempt(ctx: MutationCtx, attempt: string, name: string, clientKey: string | null) {
+  const secret = configuredSecret();
+  if (await isOperatorSecret(secret, attempt)) return { ok: true as const, ...(await startSession(ctx, name)) };
+  const wait = await operatorSignInFailure(ctx, clientKey);
+  if (wait !== null) {
+    return {
+      ok: false as const,
+      code: "RATE_LIMITED" as const,
+      message: SIGN_IN_ERRORS.rateLimited(wait),
+      retryAfterMs: Math.ceil(wait),
+    };
+  }
+  return { ok: false as const, code: "UNAUTHORIZED" as const, message: SIGN_IN_ERRORS.wrongSecret };
 }

@@ -9,6 +9,7 @@ import type { Access, MessageStatus, MessageView, ThreadView } from "./validator
 import { isUnfinished } from "./validators";
 import { REPLY_ERRORS } from "./errors";
 import { envInt } from "./limits";
+import { settleReply, unreportedCost } from "./budget";
 
 type ReadCtx = QueryCtx | MutationCtx;
 export type ComponentStreamStatus = "pending" | "streaming" | "done" | "error" | "timeout";
@@ -240,6 +241,9 @@ export async function finalizeReply(
   error: string | null,
 ): Promise<void> {
   if (!isUnfinished(message.status)) return;
+  // Ended without its driver's count (stopped before it started, timed out, driver lost): its
+  // reservation is returned, and a reply that was streaming is charged all of it.
+  if (message.reservation) await settleReply(ctx, message, unreportedCost(message));
   const now = Date.now();
   const text = message.streamId ? await persistedText(ctx, message.streamId) : "";
   await ctx.db.patch("messages", message._id, { status, text, error, updatedAt: now });

@@ -9,7 +9,7 @@ import { components, internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { visitorKey, type Caller } from "./access";
-import { assertBudget } from "./budget";
+import { reserveBudget, type Reservation, worstCaseTokens } from "./budget";
 import {
   emptyPrompt,
   notLastReply,
@@ -17,14 +17,15 @@ import {
   promptTooLong,
   rateLimited,
   replyStillRunning,
+  tooManyRepliesInFlight,
   tooManyThreads,
   unauthorized,
 } from "./errors";
 import { consumeMessageBudget, getLimits, NEW_THREAD_TITLE } from "./limits";
-import { modelConfig } from "./modelConfig";
+import { buildHistory, modelConfig } from "./modelConfig";
 import { deleteLease, grantLease, replyInProgress } from "./replies";
 import { storedOrigin, titleFromPrompt } from "./text";
-import type { MessageStatus, SendResult } from "./validators";
+import type { ChatTurn, MessageStatus, SendResult } from "./validators";
 import { isEstablished, visitorByHash } from "./visitors";
 
 /**
@@ -69,12 +70,15 @@ export async function sendPrompt(
   caller: Caller,
   prompt: string,
   requestId?: string,
+  clientKey: string | null = null,
 ): Promise<SendResult & { assistantMessageId: Id<"messages"> }> {
   const limits = getLimits();
   if (prompt.trim().length === 0) throw emptyPrompt();
   if (prompt.length > limits.maxPromptChars) throw promptTooLong(prompt.length, limits.maxPromptChars);
   if (await replyInProgress(ctx, thread._id)) throw replyStillRunning();
-  const charge = await chargeNewReply(ctx, caller);
+  const turns = await conversation(ctx, thread._id);
+  turns.push({ role: "user", content: prompt });
+  const charge = await chargeNewReply(ctx, caller, inputChars(turns), clientKey);
 
   const now = Date.now();
   const userMessageId = await ctx.db.insert("messages", {
@@ -131,6 +135,7 @@ export async function retryLastReply(
   thread: Doc<"threads">,
   caller: Caller,
   messageId: string,
+  clientKey: string | null = null,
 ): Promise<{ assistantMessageId: Id<"messages">; streamId: string }> {
   // This also ends a reply whose driver's lease has lapsed, which may then be retried.
   if (await replyInProgress(ctx, thread._id)) throw replyStillRunning();
@@ -143,7 +148,12 @@ export async function retryLastReply(
     throw notLastReply();
   }
   if (!RETRYABLE.has(last.status)) throw notRetryable(last.status);
-  const charge = await chargeNewReply(ctx, caller);
+  const charge = await chargeNewReply(
+    ctx,
+    caller,
+    inputChars(await conversation(ctx, thread._id, last._id)),
+    clientKey,
+  );
 
   if (last.streamId !== null) {
     await ctx.runMutation(components.persistentTextStreaming.lib.deleteStream, { streamId: last.streamId });
@@ -154,21 +164,78 @@ export async function retryLastReply(
   return await insertPendingReply(ctx, thread, caller, charge);
 }
 
-/** Who pays for a new reply (`chargeNewReply`), and the caller's visitor row, read once. */
-type Charge = { usageKey: string; visitor: Doc<"visitors"> | null };
+/** History is read from at most this many newest messages before the character budget applies. */
+const HISTORY_MESSAGES_MAX = 200;
 
 /**
- * What a send and a retry charge before a new reply: the caller's daily token budget
- * (BUDGET_EXHAUSTED) and one message of its rate limit (RATE_LIMITED).
+ * The conversation the model is sent for a reply in this thread: at most the newest 200 messages
+ * (without `exclude`, the reply itself), then the character budget (HISTORY_CHARS).
  */
-async function chargeNewReply(ctx: MutationCtx, caller: Caller): Promise<Charge> {
+export async function conversation(
+  ctx: MutationCtx,
+  threadId: Id<"threads">,
+  exclude?: Id<"messages">,
+): Promise<ChatTurn[]> {
+  const earlier = await ctx.db
+    .query("messages")
+    .withIndex("by_threadId", (q) => q.eq("threadId", threadId))
+    .order("desc")
+    .take(HISTORY_MESSAGES_MAX);
+  const turns: ChatTurn[] = earlier
+    .reverse()
+    .filter((m) => m._id !== exclude && (m.role === "user" || m.status === "done" || m.status === "stopped"))
+    .map((m) => ({ role: m.role, content: m.text }));
+  return buildHistory(turns, getLimits().historyChars);
+}
+
+/** Characters a reply's model request carries: the system prompt and the conversation. */
+function inputChars(turns: ChatTurn[]): number {
+  return modelConfig().system.length + turns.reduce((n, t) => n + t.content.length, 0);
+}
+
+/** Who pays for a new reply (`chargeNewReply`): the caller's visitor row, read once, and the reservation. */
+type Charge = { usageKey: string; visitor: Doc<"visitors"> | null; reservation: Reservation };
+
+/**
+ * What a send and a retry charge before a new reply: a slot among the visitor's replies in
+ * flight (REPLY_IN_PROGRESS), one message of its rate limits and of its address's
+ * (RATE_LIMITED), and the reply's worst case reserved on the daily budgets (BUDGET_EXHAUSTED).
+ * Only a token this deployment minted may pay: a signed-in caller's unknown token is UNAUTHORIZED.
+ */
+async function chargeNewReply(
+  ctx: MutationCtx,
+  caller: Caller,
+  replyInputChars: number,
+  clientKey: string | null,
+): Promise<Charge> {
   const usageKey = visitorKey(caller);
   if (usageKey === null) throw unauthorized(); // unreachable: write access needs a token or identity
-  await assertBudget(ctx, usageKey);
   const visitor = caller.tokenHash === null ? null : await visitorByHash(ctx, caller.tokenHash);
-  const wait = await consumeMessageBudget(ctx, usageKey, isEstablished(caller, visitor));
+  // Only a token this deployment minted may drive the reply. A signed-in visitor's token that is
+  // not one (made up, or an observer's) is refused: storing it would let a client choose its own
+  // visitor token and skip minting's limits and checks. A new device gets its token minted by
+  // `POST /chat-stream` without one.
+  if (caller.tokenHash !== null && visitor === null) throw unauthorized();
+  const limit = getLimits().repliesInFlight;
+  if ((await repliesInFlight(ctx, usageKey, limit)) >= limit) throw tooManyRepliesInFlight(limit);
+  const established = isEstablished(caller, visitor);
+  const wait = await consumeMessageBudget(ctx, usageKey, established, clientKey);
   if (wait !== null) throw rateLimited(wait);
-  return { usageKey, visitor };
+  const reservation = await reserveBudget(ctx, usageKey, established, worstCaseTokens(replyInputChars));
+  return { usageKey, visitor, reservation };
+}
+
+/** The visitor's unfinished replies, across threads, counted up to `upTo`. */
+async function repliesInFlight(ctx: MutationCtx, usageKey: string, upTo: number): Promise<number> {
+  let n = 0;
+  for (const status of ["pending", "streaming"] as const) {
+    const rows = await ctx.db
+      .query("messages")
+      .withIndex("by_usageKey_status", (q) => q.eq("usageKey", usageKey).eq("status", status))
+      .take(upTo);
+    n += rows.length;
+  }
+  return n;
 }
 
 /**
@@ -179,14 +246,10 @@ async function insertPendingReply(
   ctx: MutationCtx,
   thread: Doc<"threads">,
   caller: Caller,
-  { usageKey, visitor }: Charge,
+  { usageKey, reservation }: Charge,
   threadPatch: Partial<Doc<"threads">> = {},
 ): Promise<{ assistantMessageId: Id<"messages">; streamId: string }> {
   const driverHash = caller.tokenHash ?? undefined;
-  // A signed-in visitor on another device drives with that device's token: make it known.
-  if (driverHash !== undefined && visitor === null) {
-    await ctx.db.insert("visitors", { tokenHash: driverHash, threadCount: 0 });
-  }
   const model = modelConfig().model;
   const now = Date.now();
   const streamId: string = await ctx.runMutation(components.persistentTextStreaming.lib.createStream, {});
@@ -202,6 +265,7 @@ async function insertPendingReply(
     updatedAt: now,
     ...(driverHash ? { driverHash } : {}),
     usageKey,
+    reservation,
   });
   // A POST that never lands (page closed, request refused) must not hold the thread.
   await grantLease(ctx, assistantMessageId);

@@ -72,6 +72,11 @@ export const messageFields = {
    * again (its answer was lost on the way) finds this prompt instead of storing it twice.
    */
   requestId: v.optional(v.string()),
+  /**
+   * Assistant only, while unfinished: the worst case reserved on the daily budgets when it was sent
+   * (`lib/budget.ts`), returned when it ends.
+   */
+  reservation: v.optional(v.object({ day: v.string(), tokens: v.number() })),
 };
 
 /** What every thread read returns (see docs/architecture.md, `ThreadView`). Never the hashes. */

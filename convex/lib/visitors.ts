@@ -25,9 +25,12 @@ export function turnstileSecret(): string | null {
   return process.env.TURNSTILE_SECRET_KEY?.trim() || null;
 }
 
-/** A new visitor token, its hash recorded as issued; TOO_MANY_VISITORS over the minting rate. */
-export async function mintVisitor(ctx: MutationCtx): Promise<string> {
-  const wait = await consumeNewVisitor(ctx);
+/**
+ * A new visitor token, its hash recorded as issued; TOO_MANY_VISITORS over the minting rate (per
+ * client address when known, and deployment-wide).
+ */
+export async function mintVisitor(ctx: MutationCtx, clientKey: string | null): Promise<string> {
+  const wait = await consumeNewVisitor(ctx, clientKey);
   if (wait !== null) throw tooManyVisitors(wait);
   const token = newToken();
   await ctx.db.insert("visitors", { tokenHash: await hashToken(token), threadCount: 0 });
@@ -43,17 +46,19 @@ export async function visitorByHash(ctx: QueryCtx | MutationCtx, tokenHash: stri
 }
 
 /**
- * Visitors who already had a reply (and signed-in identities) draw on the reserved share of sends.
+ * Visitors who had a reply and took the time to read it (`readingMs` in `lib/budget.ts`), and
+ * signed-in identities, draw on the shares kept for established visitors.
  * `visitor` is the caller's token's row (`visitorByHash`), or null.
  */
 export function isEstablished(who: Caller, visitor: Doc<"visitors"> | null): boolean {
-  return who.identity !== null || visitor?.established === true;
+  if (who.identity !== null || visitor?.established === true) return true;
+  return visitor?.establishedAt !== undefined && Date.now() >= visitor.establishedAt;
 }
 
 /** `POST /visitors`' body: the Turnstile token (anything, checked by siteverify), or the refusal to send back. */
 export async function parseVisitorRequest(
   request: Request,
-): Promise<{ turnstileToken: unknown } | { refusal: Response }> {
+): Promise<{ turnstileToken: unknown; pow: unknown } | { refusal: Response }> {
   const body = await readBodyCapped(request, VISITOR_BODY_MAX_BYTES);
   if (typeof body !== "string") {
     return {
@@ -63,7 +68,8 @@ export async function parseVisitorRequest(
   try {
     const parsed: unknown = JSON.parse(body || "{}");
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new TypeError("not an object");
-    return { turnstileToken: (parsed as Record<string, unknown>).turnstileToken };
+    const fields = parsed as Record<string, unknown>;
+    return { turnstileToken: fields.turnstileToken, pow: fields.pow };
   } catch {
     return { refusal: jsonError(400, "BAD_REQUEST", HTTP_ERRORS.badVisitorBody) };
   }

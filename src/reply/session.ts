@@ -10,6 +10,7 @@ import type { ReactiveControllerHost } from "lit";
 import type { MessageView } from "../api.js";
 import type { ChatReplyHeader } from "../../convex/lib/chatProtocol.js";
 import { newRequestId } from "./post.js";
+import { prepareProofOfWork, takeProofOfWork } from "./pow.js";
 import { loadSession, saveSession, type StoredSession } from "../storage.js";
 import type { ConversationController } from "./conversation.js";
 import type { HumanCheckController } from "./human-check.js";
@@ -77,6 +78,9 @@ export class SessionController {
   restore(url: string): void {
     this._session = loadSession(url, this._host.effectiveSiteUrl, this._host.effectiveStorageKey);
     const host = this._host;
+    // A new visitor's first message will carry proof of work: solve it while they type.
+    if (!this._session?.token && !host.turnstileSiteKey && !host.observerToken)
+      prepareProofOfWork(host.effectiveSiteUrl);
     if (!host.thread && !host.observerToken && this._session?.threadId) host.thread = this._session.threadId;
   }
 
@@ -147,6 +151,7 @@ export class SessionController {
         token === null && host.turnstileSiteKey
           ? await (await this._humanCheck()).challenge(host.turnstileSiteKey)
           : null;
+      const pow = token === null && !turnstileToken ? await takeProofOfWork(siteUrl) : null;
       if (url !== host.convexUrl || siteUrl !== host.effectiveSiteUrl) return;
       await this._conversation.send({
         siteUrl,
@@ -155,6 +160,7 @@ export class SessionController {
           ...(own ? { threadId: own, requestId: newRequestId() } : {}),
           ...(token ? { token } : {}),
           ...(turnstileToken ? { turnstileToken } : {}),
+          ...(pow ? { pow } : {}),
         },
         onIds: (ids) => {
           const shown = this._adopt(ids, url, siteUrl, threadAtSend, own);

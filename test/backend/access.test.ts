@@ -1,8 +1,8 @@
 // Every read and write, tried by every kind of caller.
 import { afterEach, describe, expect, test } from "vitest";
-import { api } from "../../convex/_generated/api";
+import { api, internal } from "../../convex/_generated/api";
 import { hashToken } from "../../convex/lib/access";
-import { drive, expectCode, OPERATOR_SECRET, restoreEnv, setEnv, setup, type T } from "./setup";
+import { drive, expectCode, newThread, OPERATOR_SECRET, restoreEnv, setEnv, setup, type T } from "./setup";
 
 afterEach(restoreEnv);
 
@@ -49,9 +49,10 @@ async function scene(who: Caller): Promise<Scene> {
   setEnv({ OPERATOR_SECRET, DEMO_TOKEN_DELAY_MS: "0" });
   const t = setup();
   const owner = t.withIdentity({ subject: "owner" });
-  const { threadId, token } = await owner.mutation(api.threads.create, {});
+  const { token: minted } = await owner.mutation(internal.visitors.mint, { humanChecked: true });
+  const { threadId, token } = await owner.mutation(api.threads.create, { token: minted });
   const { streamId } = await owner.mutation(api.messages.send, { threadId, token, prompt: "hi" });
-  const other = await t.mutation(api.threads.create, {});
+  const other = await newThread(t);
   const { observerToken } = await t.mutation(api.threads.share, { threadId, token });
   const revokedShare = await t.mutation(api.threads.share, { threadId, token });
   await t.mutation(api.threads.revokeShare, { threadId, token, shareId: revokedShare.shareId });
@@ -208,7 +209,7 @@ describe("POST /chat-stream by caller", () => {
     const s = await scene("observer token");
     const observer = await drive(s.t, s.caller.token!, { streamId: s.streamId });
     expect(observer.status).toBe(401);
-    const other = await s.t.mutation(api.threads.create, {});
+    const other = await newThread(s.t);
     const foreign = await drive(s.t, other.token, { streamId: s.streamId });
     expect(foreign.status).toBe(404);
     expect(await foreign.json()).toMatchObject({ code: "NOT_FOUND" });
@@ -219,12 +220,19 @@ describe("POST /chat-stream by caller", () => {
     expect(secret.status).toBe(401);
   });
 
-  test("a signed-in visitor on a second device drives with that device's token", async () => {
+  test("a signed-in visitor's second device gets its own minted token; a token the deployment never issued is refused and not stored", async () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
     const t = setup();
     const alice = t.withIdentity({ subject: "alice" });
-    const { threadId } = await alice.mutation(api.threads.create, {});
-    const deviceB = (await setup().mutation(api.threads.create, {})).token; // a token this deployment never saw
+    const { threadId } = await newThread(alice);
+    // Issue 20, problem 3: a made-up token sent with a valid identity used to be stored as a visitor.
+    const madeUp = "B".repeat(43);
+    await expectCode(alice.mutation(api.messages.send, { threadId, token: madeUp, prompt: "from B" }), "UNAUTHORIZED");
+    const stored = await t.run(async (ctx) => (await ctx.db.query("visitors").collect()).map((v) => v.tokenHash));
+    expect(stored).not.toContain(await hashToken(madeUp));
+    expect((await drive(t, madeUp, { streamId: "anything" })).status).toBe(401);
+    // The second device's token is minted by the server (as POST /chat-stream without one does).
+    const deviceB = (await t.mutation(internal.visitors.mint, { humanChecked: true })).token;
     const { streamId } = await alice.mutation(api.messages.send, { threadId, token: deviceB, prompt: "from B" });
     const res = await drive(t, deviceB, { streamId });
     expect(res.status).toBe(200);

@@ -7,7 +7,19 @@ import { afterEach, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import { CHAT_REPLY_HEADER, type ChatStreamBody, parseReplyHeader } from "../../convex/lib/chatProtocol";
 import { demoReplyText } from "../../convex/lib/models";
-import { componentBody, newThread, readBody, restoreEnv, send, setEnv, setup, type T, waitFor } from "./setup";
+import {
+  cheapPow,
+  componentBody,
+  newThread,
+  solvedPow,
+  readBody,
+  restoreEnv,
+  send,
+  setEnv,
+  setup,
+  type T,
+  waitFor,
+} from "./setup";
 
 let server: Server | null = null;
 afterEach(async () => {
@@ -17,8 +29,13 @@ afterEach(async () => {
 });
 
 /** What the widget sends: a CORS-simple POST (text/plain, no Authorization header). */
-function post(t: T, body: ChatStreamBody | string, headers: Record<string, string> = {}) {
-  return t.fetch("/chat-stream", {
+/** POSTs as the widget does: a new visitor (no token) brings a solved proof-of-work challenge. */
+async function post(t: T, body: ChatStreamBody | string, headers: Record<string, string> = {}) {
+  if (typeof body !== "string" && !("token" in body) && !("streamId" in body)) {
+    cheapPow();
+    body = { ...body, pow: await solvedPow(t) };
+  }
+  return await t.fetch("/chat-stream", {
     method: "POST",
     headers: { "Content-Type": "text/plain;charset=UTF-8", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
@@ -303,10 +320,20 @@ test("observers see the prompt as soon as the request is in", async () => {
   await readBody(res);
 });
 
-test("GET /chat-stream, the widget's warm-up, answers 204 at once and stores nothing", async () => {
+test("GET /chat-stream, the widget's warm-up, answers with a signed proof-of-work challenge and stores no visitor, thread or message", async () => {
   const t = setup();
   const res = await t.fetch("/chat-stream", { method: "GET", headers: { Origin: "https://shop.example" } });
-  expect(res.status).toBe(204);
+  expect(res.status).toBe(200);
   expect(res.headers.get("Access-Control-Allow-Origin")).toBe("https://shop.example");
+  const { pow } = (await res.json()) as { pow: { parameters: { algorithm: string; cost: number }; signature: string } };
+  expect(pow.parameters).toMatchObject({ algorithm: "PBKDF2/SHA-256", cost: 1000 });
+  expect(pow.signature).toMatch(/^[0-9a-f]{64}$/);
   expect(await counts(t)).toEqual({ visitors: 0, threads: 0, messages: 0 });
+});
+
+test("GET /chat-stream answers 204 with proof of work off", async () => {
+  setEnv({ PROOF_OF_WORK: "off" });
+  const t = setup();
+  const res = await t.fetch("/chat-stream", { method: "GET" });
+  expect(res.status).toBe(204);
 });

@@ -4,8 +4,10 @@ import { convexTest } from "convex-test";
 import streamingTest from "@convex-dev/persistent-text-streaming/test";
 import rateLimiterTest from "@convex-dev/rate-limiter/test";
 import { ConvexError, type Value } from "convex/values";
+import { solveChallenge } from "altcha-lib";
+import { deriveKey } from "altcha-lib/algorithms/web/pbkdf2";
 import { expect } from "vitest";
-import { api, components } from "../../convex/_generated/api";
+import { api, components, internal } from "../../convex/_generated/api";
 import schema from "../../convex/schema";
 
 export const modules = import.meta.glob("../../convex/**/*.*s");
@@ -61,9 +63,13 @@ export async function operatorSession(t: T, name = "Ops"): Promise<string> {
   return result.sessionToken;
 }
 
-/** A thread with a visitor token. */
+/**
+ * A thread with a new visitor token. The token is minted as `POST /visitors` mints one after its
+ * check (proof of work, on by default, is tested in abuse.test.ts; here it is taken as passed).
+ */
 export async function newThread(t: T, origin?: string) {
-  return await t.mutation(api.threads.create, origin === undefined ? {} : { origin });
+  const { token } = await t.mutation(internal.visitors.mint, { humanChecked: true });
+  return await t.mutation(api.threads.create, origin === undefined ? { token } : { token, origin });
 }
 
 /** Sends a prompt; returns the IDs. */
@@ -143,4 +149,21 @@ export async function waitFor<V>(fn: () => Promise<V>, pred: (v: V) => boolean, 
     if (Date.now() > until) throw new Error(`timed out; last value ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * A solved proof-of-work challenge from `GET /chat-stream`, as the widget sends it (`pow`). Tests
+ * that are not about its cost make it cheap first (`cheapPow`).
+ */
+export async function solvedPow(t: T): Promise<string> {
+  const res = await t.fetch("/chat-stream", { method: "GET" });
+  const { pow: challenge } = (await res.json()) as { pow: Parameters<typeof solveChallenge>[0]["challenge"] };
+  const solution = await solveChallenge({ challenge, deriveKey });
+  if (!solution) throw new Error("no solution");
+  return JSON.stringify({ challenge, solution: { counter: solution.counter, derivedKey: solution.derivedKey } });
+}
+
+/** Proof of work still on, at a cost a test pays in milliseconds (1 iteration × at most 4 numbers). */
+export function cheapPow(): void {
+  setEnv({ POW_COST: "1", POW_MAX_NUMBER: "4" });
 }

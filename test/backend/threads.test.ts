@@ -79,7 +79,7 @@ describe("threads:create", () => {
   test("a signed-in visitor owns the thread across devices", async () => {
     const t = setup();
     const alice = t.withIdentity({ subject: "alice" });
-    const { threadId } = await alice.mutation(api.threads.create, {});
+    const { threadId } = await newThread(alice);
     const otherDevice = await alice.query(api.threads.get, { threadId });
     expect(otherDevice.access).toBe("visitor");
     const mine = await alice.query(api.threads.listMine, {});

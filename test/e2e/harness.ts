@@ -88,7 +88,14 @@ export type System = {
 
 /** Starts everything a scenario needs; `env` reaches the Convex functions as deployment env vars. */
 export async function startSystem(extraEnv: Record<string, string> = {}): Promise<System> {
-  const env = { OPERATOR_SECRET, ...extraEnv };
+  // Every page here comes from 127.0.0.1: one address, as many visitors behind one NAT are. The
+  // per-address limits are tested in test/backend/abuse.test.ts; proof of work stays on.
+  const env = {
+    OPERATOR_SECRET,
+    NEW_VISITORS_PER_ADDRESS_PER_MINUTE: "1000",
+    RATE_LIMIT_ADDRESS_MESSAGES_PER_MINUTE: "10000",
+    ...extraEnv,
+  };
   const dataDir = mkdtempSync(join(tmpdir(), "ai-chat-e2e-"));
   let backend = await startLocalBackend({ port: 0, dataDir, reset: true, env, quiet: true });
   const pages = await startPageServer(backend.convexUrl);
