@@ -1,12 +1,18 @@
 // The docs name only what exists: every Convex function (`module:name`), every source file and
-// every `file:Symbol` the README and docs/architecture.md mention is checked against the tree, so
+// every `file:Symbol` the README and the docs beside it (docs/, bench/, local-backend/) mention is checked against the tree, so
 // a renamed method or a moved file cannot leave a stale hop in the docs.
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const DOCS = ["README.md", "docs/architecture.md"];
+const DOCS = [
+  "README.md",
+  "docs/architecture.md",
+  "docs/local-backend.md",
+  "bench/README.md",
+  "local-backend/README.md",
+];
 const read = (path: string) => readFileSync(ROOT + path, "utf8");
 
 /** `text` inside backticks, one entry per code span. */
