@@ -40,7 +40,8 @@ describe("sending and driving a reply in one POST /chat-stream", () => {
     expect(env.backend.calls.map((c) => c.name)).to.deep.equal(["threads:create", "messages:send"]);
     const thread = env.backend.threads.get(el.thread!)!;
     expect(el.getAttribute("thread")).to.equal(el.thread);
-    expect(JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url)))!)).to.deep.equal({
+    // This widget's conversation (an inline chat's default storage key), and the token for the page's others.
+    expect(JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url), "inline"))!)).to.deep.equal({
       threadId: el.thread,
       token: thread.token,
     });

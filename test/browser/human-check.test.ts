@@ -82,7 +82,7 @@ describe("<ai-chat-stream turnstile-site-key>", () => {
     await settle(el);
     expect(fake.removed).to.deep.equal(["widget-1"]);
     expect(container.hidden).to.equal(true);
-    const stored = JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url)))!);
+    const stored = JSON.parse(localStorage.getItem(storageKey(env.url, deriveSiteUrl(env.url), "inline"))!);
     const thread = env.backend.threads.get(stored.threadId)!;
     expect(stored.token).to.equal(thread.token);
   });
