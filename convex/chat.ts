@@ -17,7 +17,7 @@ import { REPLY_ERRORS } from "./lib/errors";
 import { consumeStreamRequest, getLimits } from "./lib/limits";
 import { buildHistory } from "./lib/modelConfig";
 import { appendDelta, componentStatus, endAbandonedReply, finalizeReply, leaseOf, renewLease } from "./lib/replies";
-import { type ChatTurn, isUnfinished, vChatReplyHeader, vChatTurn } from "./lib/validators";
+import { type ChatTurn, isUnfinished, vChatReplyHeader, vChatTurn, vIdentity } from "./lib/validators";
 import { mintVisitor, turnstileSecret, visitorByHash } from "./lib/visitors";
 
 /** History is read from at most this many newest messages before the character budget applies. */
@@ -71,6 +71,11 @@ export const start = internalMutation({
   args: {
     /** The visitor token's hash; absent: mint a new visitor. */
     tokenHash: v.optional(v.string()),
+    /**
+     * The host's signed-in user. `POST /chat-stream` passes none: a component's HTTP actions see no
+     * `ctx.auth`, so that path is the visitor token's (a signed-in user's threads carry one too).
+     */
+    identity: v.optional(vIdentity),
     /** The action verified a Turnstile token (only then may it mint with Turnstile on). */
     humanChecked: v.boolean(),
     threadId: v.optional(v.string()),
@@ -94,7 +99,7 @@ export const start = internalMutation({
     v.object({ kind: v.literal("resent"), reply: vChatReplyHeader }),
   ),
   handler: async (ctx, args) => {
-    const identity = await ctx.auth.getUserIdentity();
+    const identity = args.identity ?? null;
     let token: string | undefined;
     let tokenHash = args.tokenHash;
     if (tokenHash === undefined) {

@@ -1,4 +1,4 @@
-// `npm run codegen`: regenerate convex/_generated with the stock Convex CLI, offline.
+// `npm run codegen`: regenerate the app's `_generated` (and its local components') with the stock Convex CLI, offline.
 //
 // `npx convex codegen` needs a deployment to ask for the component graph. We start the
 // local backend's deployment API on a free port in config-only mode (it reads
@@ -13,10 +13,11 @@ import type { AddressInfo } from "node:net";
 import { newAdminKey } from "./adminKey.js";
 import { discoverComponents } from "./components.js";
 import { handleDeployApi } from "./deployApi.js";
+import { functionsDir } from "./projectConfig.js";
 
 export async function runCodegen(opts: { projectDir?: string; convexDir?: string; extraArgs?: string[] } = {}) {
   const projectDir = path.resolve(opts.projectDir ?? process.cwd());
-  const convexDir = path.resolve(projectDir, opts.convexDir ?? "convex");
+  const convexDir = opts.convexDir ? path.resolve(projectDir, opts.convexDir) : functionsDir(projectDir);
   // A key for this run only: the CLI is the one client allowed to ask.
   const adminKey = newAdminKey();
   const server = createServer((req, res) => {

@@ -30,6 +30,36 @@ import type { DataModel } from "./dataModel.js";
 type Env = {
   readonly CONVEX_CLOUD_URL: string;
   readonly CONVEX_SITE_URL: string;
+  readonly OPENAI_API_KEY: string | undefined;
+  readonly OPENAI_BASE_URL: string | undefined;
+  readonly ANTHROPIC_API_KEY: string | undefined;
+  readonly ANTHROPIC_BASE_URL: string | undefined;
+  readonly AI_MODEL: string | undefined;
+  readonly AI_SYSTEM_PROMPT: string | undefined;
+  readonly DEMO_TOKEN_DELAY_MS: string | undefined;
+  readonly DEMO_FAIL_AFTER_TOKENS: string | undefined;
+  readonly OPERATOR_SECRET: string | undefined;
+  readonly OPERATOR_SESSION_HOURS: string | undefined;
+  readonly RATE_LIMIT_OPERATOR_FAILURES_PER_MINUTE: string | undefined;
+  readonly ALLOWED_ORIGINS: string | undefined;
+  readonly TURNSTILE_SECRET_KEY: string | undefined;
+  readonly TURNSTILE_VERIFY_URL: string | undefined;
+  readonly MAX_OUTPUT_TOKENS: string | undefined;
+  readonly DAILY_TOKEN_BUDGET: string | undefined;
+  readonly VISITOR_DAILY_TOKENS: string | undefined;
+  readonly MAX_PROMPT_CHARS: string | undefined;
+  readonly MAX_THREADS_PER_VISITOR: string | undefined;
+  readonly HISTORY_CHARS: string | undefined;
+  readonly RATE_LIMIT_MESSAGES_PER_MINUTE: string | undefined;
+  readonly RATE_LIMIT_GLOBAL_PER_MINUTE: string | undefined;
+  readonly RATE_LIMIT_NEW_VISITORS_PER_MINUTE: string | undefined;
+  readonly RATE_LIMIT_NEW_VISITOR_SENDS_PER_MINUTE: string | undefined;
+  readonly RATE_LIMIT_SHARES_PER_MINUTE: string | undefined;
+  readonly RATE_LIMIT_STREAM_REQUESTS_PER_MINUTE: string | undefined;
+  readonly STREAM_CHUNK_BY: string | undefined;
+  readonly STREAM_FLUSH_MS: string | undefined;
+  readonly STREAM_MAX_WRITES_PER_SEC: string | undefined;
+  readonly REPLY_LEASE_MS: string | undefined;
 };
 
 /**

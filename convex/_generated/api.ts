@@ -10,22 +10,28 @@
 
 import type * as chat from "../chat.js";
 import type * as cleanup from "../cleanup.js";
+import type * as client from "../client.js";
 import type * as config from "../config.js";
 import type * as crons from "../crons.js";
 import type * as http from "../http.js";
 import type * as lib_access from "../lib/access.js";
 import type * as lib_budget from "../lib/budget.js";
+import type * as lib_chatProtocol from "../lib/chatProtocol.js";
 import type * as lib_chatRequest from "../lib/chatRequest.js";
+import type * as lib_env from "../lib/env.js";
 import type * as lib_errors from "../lib/errors.js";
 import type * as lib_expiry from "../lib/expiry.js";
 import type * as lib_flushPolicy from "../lib/flushPolicy.js";
 import type * as lib_limits from "../lib/limits.js";
 import type * as lib_modelConfig from "../lib/modelConfig.js";
 import type * as lib_models from "../lib/models.js";
+import type * as lib_numbers from "../lib/numbers.js";
 import type * as lib_operatorSessions from "../lib/operatorSessions.js";
 import type * as lib_origins from "../lib/origins.js";
 import type * as lib_replies from "../lib/replies.js";
 import type * as lib_replyDriver from "../lib/replyDriver.js";
+import type * as lib_sending from "../lib/sending.js";
+import type * as lib_text from "../lib/text.js";
 import type * as lib_validators from "../lib/validators.js";
 import type * as lib_visitors from "../lib/visitors.js";
 import type * as messages from "../messages.js";
@@ -39,26 +45,33 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import { anyApi, componentsGeneric } from "convex/server";
 
-declare const fullApi: ApiFromModules<{
+const fullApi: ApiFromModules<{
   chat: typeof chat;
   cleanup: typeof cleanup;
+  client: typeof client;
   config: typeof config;
   crons: typeof crons;
   http: typeof http;
   "lib/access": typeof lib_access;
   "lib/budget": typeof lib_budget;
+  "lib/chatProtocol": typeof lib_chatProtocol;
   "lib/chatRequest": typeof lib_chatRequest;
+  "lib/env": typeof lib_env;
   "lib/errors": typeof lib_errors;
   "lib/expiry": typeof lib_expiry;
   "lib/flushPolicy": typeof lib_flushPolicy;
   "lib/limits": typeof lib_limits;
   "lib/modelConfig": typeof lib_modelConfig;
   "lib/models": typeof lib_models;
+  "lib/numbers": typeof lib_numbers;
   "lib/operatorSessions": typeof lib_operatorSessions;
   "lib/origins": typeof lib_origins;
   "lib/replies": typeof lib_replies;
   "lib/replyDriver": typeof lib_replyDriver;
+  "lib/sending": typeof lib_sending;
+  "lib/text": typeof lib_text;
   "lib/validators": typeof lib_validators;
   "lib/visitors": typeof lib_visitors;
   messages: typeof messages;
@@ -66,7 +79,7 @@ declare const fullApi: ApiFromModules<{
   streams: typeof streams;
   threads: typeof threads;
   visitors: typeof visitors;
-}>;
+}> = anyApi as any;
 
 /**
  * A utility for referencing Convex functions in your app's public API.
@@ -76,10 +89,10 @@ declare const fullApi: ApiFromModules<{
  * const myFunctionReference = api.myModule.myFunction;
  * ```
  */
-export declare const api: FilterApi<
+export const api: FilterApi<
   typeof fullApi,
   FunctionReference<any, "public">
->;
+> = anyApi as any;
 
 /**
  * A utility for referencing Convex functions in your app's internal API.
@@ -89,12 +102,12 @@ export declare const api: FilterApi<
  * const myFunctionReference = internal.myModule.myFunction;
  * ```
  */
-export declare const internal: FilterApi<
+export const internal: FilterApi<
   typeof fullApi,
   FunctionReference<any, "internal">
->;
+> = anyApi as any;
 
-export declare const components: {
+export const components = componentsGeneric() as unknown as {
   persistentTextStreaming: import("@convex-dev/persistent-text-streaming/_generated/component.js").ComponentApi<"persistentTextStreaming">;
   rateLimiter: import("@convex-dev/rate-limiter/_generated/component.js").ComponentApi<"rateLimiter">;
 };
