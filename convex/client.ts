@@ -50,14 +50,18 @@ export type { Identity } from "./lib/validators";
 /** `components.aiChat` (or whatever name the host installed the component under). */
 export type AiChatComponent = ComponentApi;
 
-type Ctx = GenericQueryCtx<GenericDataModel> | GenericMutationCtx<GenericDataModel>;
+/** The host's query or mutation context (the wrapper's own), typed with the host's data model. */
+type Ctx<DataModel extends GenericDataModel = GenericDataModel> =
+  GenericQueryCtx<DataModel> | GenericMutationCtx<DataModel>;
 
 /**
  * Who is calling, in the host's terms: `null` for nobody signed in (visitors and observers still
  * come in with their tokens), else the user's stable ID (it owns the threads they create) and
  * whether they are an operator (reads every thread, as an operator session does).
  */
-export type Authorize = (ctx: Ctx) => Promise<Identity | null>;
+export type Authorize<DataModel extends GenericDataModel = GenericDataModel> = (
+  ctx: Ctx<DataModel>,
+) => Promise<Identity | null>;
 
 /**
  * The default `authorize`: the Convex auth identity (`auth.config.ts` providers), its
@@ -144,20 +148,21 @@ type Wrapped<S extends Spec> = S["kind"] extends "query"
 /** One module's public functions, as the host's own. */
 export type AiChatFunctions<M extends AiChatModule> = { [F in keyof Modules[M]]: Wrapped<Modules[M][F] & Spec> };
 
-export type AiChatOptions = {
+export type AiChatOptions<DataModel extends GenericDataModel = GenericDataModel> = {
   /** Maps the host's own auth to the chat's identity; default `authorizeFromJwt`. */
-  authorize?: Authorize;
+  authorize?: Authorize<DataModel>;
 };
 
-export class AiChat {
-  private readonly authorize: Authorize;
+/** `new AiChat<DataModel>(...)` types `authorize`'s `ctx` with the host's tables. */
+export class AiChat<DataModel extends GenericDataModel = GenericDataModel> {
+  private readonly authorize: Authorize<DataModel>;
 
   constructor(
     /** `components.aiChat` from the host's `_generated/api`. */
     readonly component: AiChatComponent,
-    options: AiChatOptions = {},
+    options: AiChatOptions<DataModel> = {},
   ) {
-    this.authorize = options.authorize ?? authorizeFromJwt;
+    this.authorize = options.authorize ?? (authorizeFromJwt as unknown as Authorize<DataModel>);
   }
 
   /** `threads:create`, `get`, `listMine`, `remove`, `share`, `listShares`, `revokeShare`. */
@@ -197,7 +202,7 @@ export class AiChat {
       const ref = target[fn];
       const withIdentity = async (ctx: Ctx, args: Record<string, unknown>) => {
         if (!spec.identity) return args;
-        const identity = await this.authorize(ctx);
+        const identity = await this.authorize(ctx as unknown as Ctx<DataModel>);
         return identity ? { ...args, identity } : args;
       };
       out[fn] =

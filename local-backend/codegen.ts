@@ -6,7 +6,7 @@
 // `_generated` exists) and point the CLI at it as a self-hosted deployment. HOME is a
 // project folder (.convex-home/, git-ignored) so the CLI keeps its state out of ~.
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
@@ -43,7 +43,11 @@ export async function runCodegen(opts: { projectDir?: string; convexDir?: string
   const home = path.join(projectDir, ".convex-home");
   mkdirSync(home, { recursive: true });
   try {
-    const convexBin = path.join(projectDir, "node_modules", ".bin", "convex");
+    // The project's own CLI, else this repository's (e.g. for examples/host-app, which has no node_modules).
+    const ownBin = path.join(projectDir, "node_modules", ".bin", "convex");
+    const convexBin = existsSync(ownBin)
+      ? ownBin
+      : path.join(import.meta.dirname, "..", "node_modules", ".bin", "convex");
     // The CLI finds the functions dir itself (convex.json or ./convex), like `npx convex dev`.
     const args = ["codegen", ...(opts.extraArgs ?? [])];
     const code = await new Promise<number>((resolve, reject) => {
