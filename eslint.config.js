@@ -44,6 +44,11 @@ export default tseslint.config(
     },
   },
   {
+    // A push evaluates auth.config.ts with `process.env` only: there is no generated `env` there.
+    files: ["**/auth.config.ts"],
+    rules: { "@convex-dev/no-process-env": "off" },
+  },
+  {
     // The local backend handles convex-test's untyped internals and the sync protocol's JSON,
     // and tests read wire payloads and page.evaluate results: `any` stays at those boundaries.
     // src/ and convex/ keep the rule.

@@ -17,7 +17,7 @@ import { REPLY_ERRORS } from "./lib/errors";
 import { consumeStreamRequest } from "./lib/limits";
 import { powEnabled, spendProofOfWork } from "./lib/pow";
 import { appendDelta, componentStatus, endAbandonedReply, finalizeReply, leaseOf, renewLease } from "./lib/replies";
-import { type ChatTurn, isUnfinished, vChatReplyHeader, vChatTurn } from "./lib/validators";
+import { type ChatTurn, isUnfinished, vChatReplyHeader, vChatTurn, vIdentity } from "./lib/validators";
 import { mintVisitor, turnstileSecret, visitorByHash } from "./lib/visitors";
 
 const vBeginResult = v.union(
@@ -68,6 +68,11 @@ export const start = internalMutation({
   args: {
     /** The visitor token's hash; absent: mint a new visitor. */
     tokenHash: v.optional(v.string()),
+    /**
+     * The host's signed-in user. `POST /chat-stream` passes none: a component's HTTP actions see no
+     * `ctx.auth`, so that path is the visitor token's (a signed-in user's threads carry one too).
+     */
+    identity: v.optional(vIdentity),
     /** The action verified a Turnstile token (only then may it mint with Turnstile on). */
     humanChecked: v.boolean(),
     /** A new visitor's proof of work (`lib/pow.ts`), as the page sent it. */
@@ -95,7 +100,7 @@ export const start = internalMutation({
     v.object({ kind: v.literal("resent"), reply: vChatReplyHeader }),
   ),
   handler: async (ctx, args) => {
-    const identity = await ctx.auth.getUserIdentity();
+    const identity = args.identity ?? null;
     let token: string | undefined;
     let tokenHash = args.tokenHash;
     if (tokenHash === undefined) {

@@ -16,7 +16,7 @@ import {
 } from "./lib/replies";
 import { timestamp } from "./lib/numbers";
 import { retryLastReply, sendPrompt } from "./lib/sending";
-import { isUnfinished, vMessageView, vSendResult, type MessageView } from "./lib/validators";
+import { isUnfinished, vMessageView, vSendResult, type MessageView, vIdentity } from "./lib/validators";
 
 /**
  * The view readers get. A reply the component has expired but the reconciler has not yet
@@ -54,10 +54,15 @@ async function messageView(ctx: QueryCtx, message: Doc<"messages">, withReplyTex
  * read limit), one access check, and for an unfinished reply one component status read and one delta.
  */
 export const list = query({
-  args: { threadId: v.string(), token: v.optional(v.string()), before: v.optional(v.number()) },
+  args: {
+    threadId: v.string(),
+    token: v.optional(v.string()),
+    identity: v.optional(vIdentity),
+    before: v.optional(v.number()),
+  },
   returns: v.array(vMessageView),
   handler: async (ctx, args) => {
-    const { thread } = await authorizeThread(ctx, args.threadId, args.token, "read");
+    const { thread } = await authorizeThread(ctx, args.threadId, args, "read");
     const before = args.before === undefined ? undefined : timestamp("before", args.before);
     const newest = ctx.db
       .query("messages")
@@ -90,10 +95,15 @@ export const list = query({
  * read and one delta.
  */
 export const live = query({
-  args: { threadId: v.string(), token: v.optional(v.string()), after: v.optional(v.number()) },
+  args: {
+    threadId: v.string(),
+    token: v.optional(v.string()),
+    identity: v.optional(vIdentity),
+    after: v.optional(v.number()),
+  },
   returns: v.array(vMessageView),
   handler: async (ctx, args) => {
-    const { thread } = await authorizeThread(ctx, args.threadId, args.token, "read");
+    const { thread } = await authorizeThread(ctx, args.threadId, args, "read");
     const after = args.after === undefined ? undefined : timestamp("after", args.after);
     const newest = await ctx.db
       .query("messages")
@@ -115,10 +125,10 @@ export const live = query({
  * rate-limit buckets), ≈ 12 written, 1 function scheduled (the lease check).
  */
 export const send = mutation({
-  args: { threadId: v.string(), token: v.optional(v.string()), prompt: v.string() },
+  args: { threadId: v.string(), token: v.optional(v.string()), identity: v.optional(vIdentity), prompt: v.string() },
   returns: vSendResult,
   handler: async (ctx, args) => {
-    const { thread, caller } = await authorizeThread(ctx, args.threadId, args.token, "write");
+    const { thread, caller } = await authorizeThread(ctx, args.threadId, args, "write");
     return await sendPrompt(ctx, thread, caller, args.prompt);
   },
 });
@@ -130,10 +140,10 @@ export const send = mutation({
  * message from the visitor's budget, like `send`. Drive the new `streamId` as after `send`.
  */
 export const retry = mutation({
-  args: { threadId: v.string(), token: v.optional(v.string()), messageId: v.string() },
+  args: { threadId: v.string(), token: v.optional(v.string()), identity: v.optional(vIdentity), messageId: v.string() },
   returns: v.object({ assistantMessageId: v.string(), streamId: v.string() }),
   handler: async (ctx, args) => {
-    const { thread, caller } = await authorizeThread(ctx, args.threadId, args.token, "write");
+    const { thread, caller } = await authorizeThread(ctx, args.threadId, args, "write");
     return await retryLastReply(ctx, thread, caller, args.messageId);
   },
 });
@@ -146,10 +156,10 @@ export const retry = mutation({
  * Worst case: ≈ 75 documents read (access, the reply finalized), 5 written, 1 function scheduled.
  */
 export const stop = mutation({
-  args: { threadId: v.string(), token: v.optional(v.string()) },
+  args: { threadId: v.string(), token: v.optional(v.string()), identity: v.optional(vIdentity) },
   returns: v.null(),
   handler: async (ctx, args) => {
-    const { thread } = await authorizeThread(ctx, args.threadId, args.token, "write");
+    const { thread } = await authorizeThread(ctx, args.threadId, args, "write");
     const reply = await replyInProgress(ctx, thread._id);
     if (!reply) return null;
     const { message, stream } = reply;

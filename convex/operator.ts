@@ -1,6 +1,8 @@
 /** The operator console: sign-in and sessions, every thread (streaming ones first), today's usage. */
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
+import { paginator } from "convex-helpers/server/pagination";
+import schema from "./schema";
 import { internalMutation, mutation, query } from "./_generated/server";
 import { authorizeOperator, hashToken, isTokenShaped } from "./lib/access";
 import { todaysUsage } from "./lib/budget";
@@ -9,7 +11,7 @@ import { LIST_MAX } from "./lib/limits";
 import { wholeNumber } from "./lib/numbers";
 import { liveSession, signInAttempt } from "./lib/operatorSessions";
 import { toThreadView } from "./lib/replies";
-import { vSignInResult, vThreadView, vTokenUsage } from "./lib/validators";
+import { vSignInResult, vThreadView, vTokenUsage, vIdentity } from "./lib/validators";
 
 /**
  * All threads, paginated: those with a reply pending or streaming first, then by newest
@@ -17,15 +19,17 @@ import { vSignInResult, vThreadView, vTokenUsage } from "./lib/validators";
  * Pages of 1 to LIST_MAX (100) threads.
  */
 export const listThreads = query({
-  args: { token: v.optional(v.string()), paginationOpts: paginationOptsValidator },
+  args: { token: v.optional(v.string()), identity: v.optional(vIdentity), paginationOpts: paginationOptsValidator },
   returns: paginationResultValidator(vThreadView),
   handler: async (ctx, args) => {
     const { numItems, maximumRowsRead, maximumBytesRead } = args.paginationOpts;
     wholeNumber("paginationOpts.numItems", numItems, 1, LIST_MAX);
     if (maximumRowsRead !== undefined) wholeNumber("paginationOpts.maximumRowsRead", maximumRowsRead, 1);
     if (maximumBytesRead !== undefined) wholeNumber("paginationOpts.maximumBytesRead", maximumBytesRead, 1);
-    await authorizeOperator(ctx, args.token);
-    const result = await ctx.db
+    await authorizeOperator(ctx, args);
+    // Not `ctx.db...paginate()`: a deployment refuses it inside a component
+    // (PaginationUnsupportedInComponents); convex-helpers pages over the index with range reads.
+    const result = await paginator(ctx.db, schema)
       .query("threads")
       .withIndex("by_active_lastMessageAt")
       .order("desc")
@@ -81,10 +85,10 @@ export const session = query({
 
 /** Today's (UTC) model tokens against DAILY_TOKEN_BUDGET, and when the day's count resets. */
 export const usage = query({
-  args: { token: v.optional(v.string()) },
+  args: { token: v.optional(v.string()), identity: v.optional(vIdentity) },
   returns: vTokenUsage,
   handler: async (ctx, args) => {
-    await authorizeOperator(ctx, args.token);
+    await authorizeOperator(ctx, args);
     return await todaysUsage(ctx);
   },
 });

@@ -7,7 +7,7 @@ import { STREAM_PAGE_SIZE } from "./lib/limits";
 import { wholeNumber } from "./lib/numbers";
 import { REPLY_ERRORS } from "./lib/errors";
 import { componentStatus, effectiveStatus, finalizeReply, lastDelta } from "./lib/replies";
-import { vStreamDelta, vStreamSlice } from "./lib/validators";
+import { vStreamDelta, vStreamSlice, vIdentity } from "./lib/validators";
 
 /**
  * Text of deltas with `seq >= cursor` (at most 16), with `from` none that ends at or before
@@ -23,13 +23,14 @@ export const read = query({
   args: {
     streamId: v.string(),
     token: v.optional(v.string()),
+    identity: v.optional(vIdentity),
     cursor: v.number(),
     from: v.optional(v.number()),
     to: v.optional(v.number()),
   },
   returns: vStreamSlice,
   handler: async (ctx, args) => {
-    const { message } = await authorizeStream(ctx, args.streamId, args.token, "read");
+    const { message } = await authorizeStream(ctx, args.streamId, args, "read");
     const status = await effectiveStatus(ctx, message);
     let cursor = wholeNumber("cursor", args.cursor, 0);
     const from = args.from === undefined ? 0 : wholeNumber("from", args.from, 0);
@@ -87,10 +88,10 @@ const RECONCILE_BATCH = 6;
  * only new deltas (and the message's own changes) re-run it.
  */
 export const tail = query({
-  args: { streamId: v.string(), token: v.optional(v.string()) },
+  args: { streamId: v.string(), token: v.optional(v.string()), identity: v.optional(vIdentity) },
   returns: v.union(vStreamDelta, v.null()),
   handler: async (ctx, args) => {
-    await authorizeStream(ctx, args.streamId, args.token, "read");
+    await authorizeStream(ctx, args.streamId, args, "read");
     const last = await lastDelta(ctx, args.streamId);
     return last ? { seq: last.seq, start: last.start, text: last.text } : null;
   },

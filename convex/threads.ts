@@ -21,7 +21,7 @@ import { powEnabled } from "./lib/pow";
 import { createThread } from "./lib/sending";
 import { scheduleExpiry } from "./lib/expiry";
 import { wholeNumber } from "./lib/numbers";
-import { vCreateThreadResult, vShareResult, vShareView, vThreadView } from "./lib/validators";
+import { vCreateThreadResult, vShareResult, vShareView, vThreadView, vIdentity } from "./lib/validators";
 
 const DELTA_DELETE_BATCH = 256;
 /** Messages (then observer tokens) deleted per `purgeThread` run: each reply also schedules its stream's cleanup. */
@@ -29,29 +29,29 @@ const THREAD_DELETE_BATCH = 100;
 
 /**
  * Creates a thread owned by the given visitor token (or a new one) and, when signed in, by the
- * Convex identity too. Returns the visitor token: the only copy; we keep its hash. A new token is
- * minted here only with proof of work and Turnstile both off (a mutation sees no client address
- * and carries no check): otherwise new visitors come through `POST /chat-stream` or `POST /visitors`.
+ * host's user (`identity`) too. Returns the visitor token: the only copy; we keep its hash. A new
+ * token is minted here only with proof of work and Turnstile both off (a mutation sees no client
+ * address and carries no check): otherwise new visitors come through `POST /chat-stream` or
+ * `POST /visitors`.
  */
 export const create = mutation({
-  args: { token: v.optional(v.string()), origin: v.optional(v.string()) },
+  args: { token: v.optional(v.string()), identity: v.optional(vIdentity), origin: v.optional(v.string()) },
   returns: vCreateThreadResult,
   handler: async (ctx, args) => {
     if (args.token !== undefined && !isTokenShaped(args.token)) throw unauthorized();
     if (args.token === undefined && (turnstileSecret() !== null || powEnabled())) throw humanCheckFailed("missing");
     const token = args.token ?? (await mintVisitor(ctx, null));
-    const identity = await ctx.auth.getUserIdentity();
-    const threadId = await createThread(ctx, await hashToken(token), identity, args.origin);
+    const threadId = await createThread(ctx, await hashToken(token), args.identity ?? null, args.origin);
     return { threadId, token };
   },
 });
 
 /** One thread, for anyone who may read it. */
 export const get = query({
-  args: { threadId: v.string(), token: v.optional(v.string()) },
+  args: { threadId: v.string(), token: v.optional(v.string()), identity: v.optional(vIdentity) },
   returns: vThreadView,
   handler: async (ctx, args) => {
-    const { thread, access } = await authorizeThread(ctx, args.threadId, args.token, "read");
+    const { thread, access } = await authorizeThread(ctx, args.threadId, args, "read");
     return toThreadView(thread, access);
   },
 });
@@ -62,12 +62,12 @@ export const get = query({
  * simply owns nothing.
  */
 export const listMine = query({
-  args: { token: v.optional(v.string()), limit: v.optional(v.number()) },
+  args: { token: v.optional(v.string()), identity: v.optional(vIdentity), limit: v.optional(v.number()) },
   returns: v.array(vThreadView),
   handler: async (ctx, args) => {
     // Above LIST_MAX reads as LIST_MAX; NaN, fractions and anything below 1 are refused.
     const limit = Math.min(LIST_MAX, wholeNumber("limit", args.limit ?? LIST_DEFAULT, 1));
-    const identity = await ctx.auth.getUserIdentity();
+    const identity = args.identity ?? null;
     if (!identity && args.token === undefined) throw unauthorized();
     const found = new Map<string, Doc<"threads">>();
     const rows: Doc<"threads">[] = [];
@@ -85,7 +85,7 @@ export const listMine = query({
       rows.push(
         ...(await ctx.db
           .query("threads")
-          .withIndex("by_userId_lastMessageAt", (q) => q.eq("userId", identity.tokenIdentifier))
+          .withIndex("by_userId_lastMessageAt", (q) => q.eq("userId", identity.userId))
           .order("desc")
           .take(limit)),
       );
@@ -107,10 +107,10 @@ export const listMine = query({
  * Worst case: 4 documents read, 2 written, 1 function scheduled.
  */
 export const remove = mutation({
-  args: { threadId: v.string(), token: v.optional(v.string()) },
+  args: { threadId: v.string(), token: v.optional(v.string()), identity: v.optional(vIdentity) },
   returns: v.null(),
   handler: async (ctx, args): Promise<null> => {
-    const { thread } = await authorizeThread(ctx, args.threadId, args.token, "write");
+    const { thread } = await authorizeThread(ctx, args.threadId, args, "write");
     if (thread.visitorHash !== undefined) {
       const owner = await visitorByHash(ctx, thread.visitorHash);
       if (owner) await ctx.db.patch("visitors", owner._id, { threadCount: Math.max(0, owner.threadCount - 1) });
@@ -201,10 +201,15 @@ const SHARE_MAX_MS = 365 * 24 * 60 * 60 * 1000;
  * (default 30 days, at most a year). RATE_LIMIT_SHARES_PER_MINUTE (10) per caller.
  */
 export const share = mutation({
-  args: { threadId: v.string(), token: v.optional(v.string()), expiresInMs: v.optional(v.number()) },
+  args: {
+    threadId: v.string(),
+    token: v.optional(v.string()),
+    identity: v.optional(vIdentity),
+    expiresInMs: v.optional(v.number()),
+  },
   returns: vShareResult,
   handler: async (ctx, args) => {
-    const { thread, caller } = await authorizeThread(ctx, args.threadId, args.token, "share");
+    const { thread, caller } = await authorizeThread(ctx, args.threadId, args, "share");
     const ttl = args.expiresInMs ?? SHARE_DEFAULT_MS;
     if (!Number.isInteger(ttl) || ttl < 1000 || ttl > SHARE_MAX_MS) {
       throw shareExpiryOutOfRange(ttl, SHARE_MAX_MS);
@@ -229,10 +234,10 @@ export const share = mutation({
 
 /** The thread's observer tokens (never the tokens themselves), newest first, for the owner and operators. */
 export const listShares = query({
-  args: { threadId: v.string(), token: v.optional(v.string()) },
+  args: { threadId: v.string(), token: v.optional(v.string()), identity: v.optional(vIdentity) },
   returns: v.array(vShareView),
   handler: async (ctx, args) => {
-    const { thread } = await authorizeThread(ctx, args.threadId, args.token, "share");
+    const { thread } = await authorizeThread(ctx, args.threadId, args, "share");
     const shares = await ctx.db
       .query("observerTokens")
       .withIndex("by_threadId", (q) => q.eq("threadId", thread._id))
@@ -249,10 +254,10 @@ export const listShares = query({
 
 /** Revokes one of this thread's observer tokens by its ID (visitor or operator). Unknown IDs are ignored. */
 export const revokeShare = mutation({
-  args: { threadId: v.string(), token: v.optional(v.string()), shareId: v.string() },
+  args: { threadId: v.string(), token: v.optional(v.string()), identity: v.optional(vIdentity), shareId: v.string() },
   returns: v.null(),
   handler: async (ctx, args) => {
-    const { thread } = await authorizeThread(ctx, args.threadId, args.token, "share");
+    const { thread } = await authorizeThread(ctx, args.threadId, args, "share");
     const id = ctx.db.normalizeId("observerTokens", args.shareId);
     const share = id ? await ctx.db.get("observerTokens", id) : null;
     if (share && share.threadId === thread._id && share.revokedAt === null) {

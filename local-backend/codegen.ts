@@ -1,4 +1,4 @@
-// `npm run codegen`: regenerate convex/_generated with the stock Convex CLI, offline.
+// `npm run codegen`: regenerate the app's `_generated` (and its local components') with the stock Convex CLI, offline.
 //
 // `npx convex codegen` needs a deployment to ask for the component graph. We start the
 // local backend's deployment API on a free port in config-only mode (it reads
@@ -6,17 +6,18 @@
 // `_generated` exists) and point the CLI at it as a self-hosted deployment. HOME is a
 // project folder (.convex-home/, git-ignored) so the CLI keeps its state out of ~.
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { newAdminKey } from "./adminKey.js";
 import { discoverComponents } from "./components.js";
 import { handleDeployApi } from "./deployApi.js";
+import { functionsDir } from "./projectConfig.js";
 
 export async function runCodegen(opts: { projectDir?: string; convexDir?: string; extraArgs?: string[] } = {}) {
   const projectDir = path.resolve(opts.projectDir ?? process.cwd());
-  const convexDir = path.resolve(projectDir, opts.convexDir ?? "convex");
+  const convexDir = opts.convexDir ? path.resolve(projectDir, opts.convexDir) : functionsDir(projectDir);
   // A key for this run only: the CLI is the one client allowed to ask.
   const adminKey = newAdminKey();
   const server = createServer((req, res) => {
@@ -42,7 +43,11 @@ export async function runCodegen(opts: { projectDir?: string; convexDir?: string
   const home = path.join(projectDir, ".convex-home");
   mkdirSync(home, { recursive: true });
   try {
-    const convexBin = path.join(projectDir, "node_modules", ".bin", "convex");
+    // The project's own CLI, else this repository's (e.g. for examples/host-app, which has no node_modules).
+    const ownBin = path.join(projectDir, "node_modules", ".bin", "convex");
+    const convexBin = existsSync(ownBin)
+      ? ownBin
+      : path.join(import.meta.dirname, "..", "node_modules", ".bin", "convex");
     // The CLI finds the functions dir itself (convex.json or ./convex), like `npx convex dev`.
     const args = ["codegen", ...(opts.extraArgs ?? [])];
     const code = await new Promise<number>((resolve, reject) => {

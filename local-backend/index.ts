@@ -16,6 +16,7 @@ import { createDeploymentServer, createSiteServer } from "./http.js";
 import { envVarProblem } from "./limits.js";
 import { LocalOnlyPolicy } from "./localOnly.js";
 import { Persistence } from "./persistence.js";
+import { functionsDir } from "./projectConfig.js";
 import type { BackendScope } from "./runtime.js";
 import { realClearTimeout } from "./runtime.js";
 import { Scheduler } from "./scheduler.js";
@@ -33,7 +34,7 @@ export interface LocalBackendOptions {
   dataDir?: string;
   /** Start with an empty database (deletes the saved data). */
   reset?: boolean;
-  /** The functions folder. Default `./convex` (relative to cwd). */
+  /** The functions folder. Default: `convex.json`'s `functions` in cwd, else `./convex`, as the Convex CLI finds it. */
   convexDir?: string;
   /** Extra environment for the functions (wins over process.env and .env.local). */
   env?: Record<string, string>;
@@ -147,7 +148,7 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
       `invalid --allow-origin ${JSON.stringify(options.allowedOrigins)}: give origins like https://app.example:8443`,
     );
   }
-  const convexDir = path.resolve(options.convexDir ?? "convex");
+  const convexDir = options.convexDir ? path.resolve(options.convexDir) : functionsDir(process.cwd());
   const projectDir = path.dirname(convexDir);
   const dataDir = path.resolve(options.dataDir ?? path.join(projectDir, ".local-backend"));
   const quiet = options.quiet ?? false;

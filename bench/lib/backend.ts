@@ -1,6 +1,8 @@
-// A local backend for the benchmark: a temporary copy of convex/ plus one bench-only module
-// (the component's stock `getStreamBody` query, the baseline observers subscribe to, and a
-// delta counter), so the production app never grows an unauthenticated query.
+// A local backend for the benchmark: a temporary copy of the standalone app (app/) and the chat
+// component (convex/) plus one bench-only module in each (the streaming component's stock
+// `getStreamBody` query, the baseline observers subscribe to, and a delta counter, in the chat
+// component; the app's public doors to them, as clients reach only an app's functions), so the
+// production app never grows an unauthenticated query.
 import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -83,6 +85,37 @@ export const deltaStats = query({
 });
 `;
 
+/** The app's side of BASELINE_MODULE: each function forwards to the chat component's. */
+const BASELINE_APP_MODULE = `// Bench-only (copied in by bench/lib/backend.ts): the app's doors to the component's bench module.
+import { v } from "convex/values";
+import type { FunctionReference } from "convex/server";
+import { components } from "./_generated/api";
+import { mutation, query } from "./_generated/server";
+
+// Not in the generated types: the module exists only in the bench's copy of the component.
+type Ref = FunctionReference<"query" | "mutation", "internal">;
+const bench = (components.aiChat as unknown as { benchBaseline: Record<string, Ref> }).benchBaseline;
+const q = (name: string) => bench[name] as FunctionReference<"query", "internal">;
+const m = (name: string) => bench[name] as FunctionReference<"mutation", "internal">;
+
+export const getStreamBody = query({
+  args: { streamId: v.string() },
+  handler: async (ctx, args) => await ctx.runQuery(q("getStreamBody"), args),
+});
+export const seedHistory = mutation({
+  args: { threadId: v.string(), chars: v.number() },
+  handler: async (ctx, args) => await ctx.runMutation(m("seedHistory"), args),
+});
+export const listAll = query({
+  args: { threadId: v.string() },
+  handler: async (ctx, args) => await ctx.runQuery(q("listAll"), args),
+});
+export const deltaStats = query({
+  args: { streamId: v.string() },
+  handler: async (ctx, args) => await ctx.runQuery(q("deltaStats"), args),
+});
+`;
+
 /** The bench-only functions of BASELINE_MODULE; the app's own functions are `api` (src/api.ts). */
 export const refs = {
   getStreamBody: makeFunctionReference<"query", { streamId: string }, { text: string; status: MessageStatus }>(
@@ -139,10 +172,12 @@ export class BenchBackend {
     // Modules in the copy resolve packages from the project's node_modules.
     symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
     cpSync(join(ROOT, "convex"), join(dir, "convex"), { recursive: true });
+    cpSync(join(ROOT, "app"), join(dir, "app"), { recursive: true });
     writeFileSync(join(dir, "convex", "benchBaseline.ts"), BASELINE_MODULE);
+    writeFileSync(join(dir, "app", "benchBaseline.ts"), BASELINE_APP_MODULE);
     const backend = await startLocalBackend({
       port: 0,
-      convexDir: join(dir, "convex"),
+      convexDir: join(dir, "app"),
       dataDir: join(dir, "data"),
       reset: true,
       env: { ...BENCH_ENV, ...env },

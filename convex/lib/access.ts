@@ -2,19 +2,22 @@
  * Access control as plain functions (called at the top of every public function).
  *
  * Tokens are 256-bit random base64url strings; only their SHA-256 is stored. A request is one of:
- * - visitor: the token that created the thread, or the Convex identity that created it;
+ * - visitor: the token that created the thread, or the host's signed-in user who created it;
  * - observer: a read-only token minted by `threads:share` and not revoked;
- * - operator: a live operator session token (from `operator:signIn`), or an identity whose JWT
- *   has `role: "operator"` or `roles` containing "operator". The operator secret itself is
+ * - operator: a live operator session token (from `operator:signIn`), or an identity the host
+ *   marked `operator` (its `authorize` hook; by default a JWT with `role: "operator"` or `roles`
+ *   containing "operator", convex/client.ts). The operator secret itself is
  *   accepted only by `operator:signIn`, so no read answers differently for it or a near miss.
  * Anything else is UNAUTHORIZED, with the same message whether or not the thread exists.
+ *
+ * A component never sees `ctx.auth`: the identity comes in as the `identity` argument, which
+ * only the host app's wrapper functions set (clients cannot call a component's functions).
  */
-import type { UserIdentity } from "convex/server";
 import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { unauthorized } from "./errors";
 import { liveSession } from "./operatorSessions";
-import type { Access } from "./validators";
+import type { Access, Identity } from "./validators";
 
 type ReadCtx = QueryCtx | MutationCtx;
 
@@ -52,28 +55,27 @@ export function hashesEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-function hasOperatorRole(identity: UserIdentity | null): boolean {
-  if (!identity) return false;
-  const claims = identity as unknown as Record<string, unknown>;
-  if (claims.role === "operator") return true;
-  const roles = claims.roles;
-  return Array.isArray(roles) && roles.includes("operator");
+function hasOperatorRole(identity: Identity | null): boolean {
+  return identity?.operator === true;
 }
+
+/** What a public function receives about its caller: a token, and the host's identity. */
+export type Credentials = { token?: string; identity?: Identity };
 
 /**
  * Who is calling, worked out once per request: the identity is fetched once and the token hashed
  * at most once, and that one hash serves the operator-session, visitor and observer lookups.
  */
 export type Caller = {
-  identity: UserIdentity | null;
+  identity: Identity | null;
   /** The token's hash when it is token-shaped (visitor, observer and operator-session tokens), else null. */
   tokenHash: string | null;
 };
 
-export async function caller(ctx: ReadCtx, token: string | undefined): Promise<Caller> {
-  const identity = await ctx.auth.getUserIdentity();
+export async function caller(credentials: Credentials): Promise<Caller> {
+  const { token } = credentials;
   const hash = isTokenShaped(token) ? await hashToken(token) : null;
-  return { identity, tokenHash: hash };
+  return { identity: credentials.identity ?? null, tokenHash: hash };
 }
 
 /** Whether the caller holds a live operator session (one index read). */
@@ -82,8 +84,8 @@ async function hasOperatorSession(ctx: ReadCtx, who: Caller): Promise<boolean> {
 }
 
 /** Throws UNAUTHORIZED unless the caller is an operator. */
-export async function authorizeOperator(ctx: ReadCtx, token: string | undefined): Promise<void> {
-  const who = await caller(ctx, token);
+export async function authorizeOperator(ctx: ReadCtx, credentials: Credentials): Promise<void> {
+  const who = await caller(credentials);
   if (!hasOperatorRole(who.identity) && !(await hasOperatorSession(ctx, who))) throw unauthorized();
 }
 
@@ -102,7 +104,7 @@ async function threadAccess(ctx: ReadCtx, thread: Doc<"threads">, who: Caller): 
   // becomes a visitor token, through a send, only once it is no longer a live session).
   if (who.tokenHash !== null && thread.visitorHash === who.tokenHash) return "visitor";
   if (await hasOperatorSession(ctx, who)) return "operator";
-  if (who.identity && thread.userId !== undefined && thread.userId === who.identity.tokenIdentifier) {
+  if (who.identity && thread.userId !== undefined && thread.userId === who.identity.userId) {
     return "visitor";
   }
   if (who.tokenHash === null) return null;
@@ -142,10 +144,10 @@ const ALLOWED: Record<Need, readonly Access[]> = {
 export async function authorizeThread(
   ctx: ReadCtx,
   threadId: string,
-  token: string | undefined,
+  credentials: Credentials,
   need: Need,
 ): Promise<{ thread: Doc<"threads">; access: Access; caller: Caller }> {
-  return await authorizeThreadAs(ctx, threadId, await caller(ctx, token), need);
+  return await authorizeThreadAs(ctx, threadId, await caller(credentials), need);
 }
 
 /** As authorizeThread, for a caller already worked out (the HTTP action hashes the token itself). */
@@ -167,12 +169,12 @@ export async function authorizeThreadAs(
 export async function authorizeStream(
   ctx: ReadCtx,
   streamId: string,
-  token: string | undefined,
+  credentials: Credentials,
   need: Need,
 ): Promise<{ thread: Doc<"threads">; message: Doc<"messages">; access: Access }> {
   const message = await messageByStream(ctx, streamId);
   if (!message) throw unauthorized();
-  const { thread, access } = await authorizeThread(ctx, message.threadId, token, need);
+  const { thread, access } = await authorizeThread(ctx, message.threadId, credentials, need);
   return { thread, message, access };
 }
 
@@ -186,7 +188,7 @@ export async function messageByStream(ctx: ReadCtx, streamId: string): Promise<D
 
 /** The key a visitor's rate limits and ownership hang on: identity first, else token hash. */
 export function visitorKey(who: Caller): string | null {
-  if (who.identity) return `user:${who.identity.tokenIdentifier}`;
+  if (who.identity) return `user:${who.identity.userId}`;
   if (who.tokenHash !== null) return `token:${who.tokenHash}`;
   return null;
 }

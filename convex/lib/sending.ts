@@ -4,7 +4,6 @@
  * {prompt}` (`chat:start`), which runs the same steps and begins the reply in one transaction.
  * Creating a thread is here too, for the same reason (`threads:create` and `chat:start`).
  */
-import type { UserIdentity } from "convex/server";
 import { components, internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
@@ -25,7 +24,7 @@ import { consumeMessageBudget, getLimits, NEW_THREAD_TITLE } from "./limits";
 import { buildHistory, modelConfig } from "./modelConfig";
 import { deleteLease, grantLease, replyInProgress } from "./replies";
 import { storedOrigin, titleFromPrompt } from "./text";
-import type { ChatTurn, MessageStatus, SendResult } from "./validators";
+import type { ChatTurn, Identity, MessageStatus, SendResult } from "./validators";
 import { isEstablished, visitorByHash } from "./visitors";
 
 /**
@@ -36,7 +35,7 @@ import { isEstablished, visitorByHash } from "./visitors";
 export async function createThread(
   ctx: MutationCtx,
   tokenHash: string,
-  identity: UserIdentity | null,
+  identity: Identity | null,
   origin: string | undefined,
 ): Promise<Id<"threads">> {
   const limit = getLimits().threadsPerVisitor;
@@ -55,7 +54,7 @@ export async function createThread(
     origin: storedOrigin(origin),
     model: modelConfig().model,
     visitorHash: tokenHash,
-    ...(identity ? { userId: identity.tokenIdentifier } : {}),
+    ...(identity ? { userId: identity.userId } : {}),
   });
 }
 

@@ -28,6 +28,15 @@ export const vRole = v.union(v.literal("user"), v.literal("assistant"));
 export const vAccess = v.union(v.literal("visitor"), v.literal("observer"), v.literal("operator"));
 export type Access = Infer<typeof vAccess>;
 
+/**
+ * The signed-in user of the host app, as its `authorize` hook reports it (convex/client.ts). A
+ * component never sees `ctx.auth`, so the host's wrapper functions pass this in; clients cannot
+ * call the component's functions, so they cannot forge it. `userId` owns threads (stored on them);
+ * `operator` reads every thread, as an operator session does.
+ */
+export const vIdentity = v.object({ userId: v.string(), operator: v.boolean() });
+export type Identity = Infer<typeof vIdentity>;
+
 /** The `threads` table's fields. */
 export const threadFields = {
   /** "New chat" until the first prompt, then the prompt's first line, clipped. */
@@ -44,7 +53,7 @@ export const threadFields = {
   model: v.string(),
   /** SHA-256 (base64url) of the visitor token that owns the thread. Never the token. */
   visitorHash: v.optional(v.string()),
-  /** `tokenIdentifier` of the Convex auth identity that created the thread, if any. */
+  /** `userId` of the host app's signed-in user who created the thread (`Identity`), if any. */
   userId: v.optional(v.string()),
 };
 

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { hashToken } from "../../convex/lib/access";
+import type { Identity } from "../../convex/lib/validators";
 import { drive, expectCode, newThread, OPERATOR_SECRET, restoreEnv, setEnv, setup, type T } from "./setup";
 
 afterEach(restoreEnv);
@@ -43,15 +44,17 @@ async function expire(t: T, table: "observerTokens" | "operatorSessions", token:
   });
 }
 
-type Scene = { t: T; threadId: string; streamId: string; caller: { t: T; token?: string } };
+/** A caller: its token, and the identity the host's wrappers would pass (`identity`). */
+type Scene = { t: T; threadId: string; streamId: string; caller: { token?: string; identity?: Identity } };
+
+const OWNER: Identity = { userId: "owner", operator: false };
 
 async function scene(who: Caller): Promise<Scene> {
   setEnv({ OPERATOR_SECRET, DEMO_TOKEN_DELAY_MS: "0" });
   const t = setup();
-  const owner = t.withIdentity({ subject: "owner" });
-  const { token: minted } = await owner.mutation(internal.visitors.mint, { humanChecked: true });
-  const { threadId, token } = await owner.mutation(api.threads.create, { token: minted });
-  const { streamId } = await owner.mutation(api.messages.send, { threadId, token, prompt: "hi" });
+  const { token: minted } = await t.mutation(internal.visitors.mint, { humanChecked: true });
+  const { threadId, token } = await t.mutation(api.threads.create, { token: minted, identity: OWNER });
+  const { streamId } = await t.mutation(api.messages.send, { threadId, token, prompt: "hi", identity: OWNER });
   const other = await newThread(t);
   const { observerToken } = await t.mutation(api.threads.share, { threadId, token });
   const revokedShare = await t.mutation(api.threads.share, { threadId, token });
@@ -64,52 +67,47 @@ async function scene(who: Caller): Promise<Scene> {
   await t.mutation(api.operator.signOut, { token: signedOut });
   const expiredSession = await signIn(t);
   await expire(t, "operatorSessions", expiredSession);
-  const callers: Record<Caller, { t: T; token?: string }> = {
-    "no token": { t },
-    "wrong token": { t, token: "A".repeat(43) },
-    "malformed token": { t, token: "not a token" },
-    "another thread's token": { t, token: other.token },
-    "observer token": { t, token: observerToken },
-    "revoked observer token": { t, token: revoked },
-    "expired observer token": { t, token: expiredShare.observerToken },
-    "operator secret": { t, token: OPERATOR_SECRET },
-    "near-miss operator secret": { t, token: OPERATOR_SECRET.slice(0, -1) + "X" },
-    "operator session": { t, token: session },
-    "signed-out operator session": { t, token: signedOut },
-    "expired operator session": { t, token: expiredSession },
-    "operator identity": { t: t.withIdentity({ subject: "op", role: "operator" }) },
-    "owner token": { t, token },
-    "owner identity": { t: owner },
-    "other identity": { t: t.withIdentity({ subject: "mallory" }) },
+  const callers: Record<Caller, Scene["caller"]> = {
+    "no token": {},
+    "wrong token": { token: "A".repeat(43) },
+    "malformed token": { token: "not a token" },
+    "another thread's token": { token: other.token },
+    "observer token": { token: observerToken },
+    "revoked observer token": { token: revoked },
+    "expired observer token": { token: expiredShare.observerToken },
+    "operator secret": { token: OPERATOR_SECRET },
+    "near-miss operator secret": { token: OPERATOR_SECRET.slice(0, -1) + "X" },
+    "operator session": { token: session },
+    "signed-out operator session": { token: signedOut },
+    "expired operator session": { token: expiredSession },
+    "operator identity": { identity: { userId: "op", operator: true } },
+    "owner token": { token },
+    "owner identity": { identity: OWNER },
+    "other identity": { identity: { userId: "mallory", operator: false } },
   };
   return { t, threadId, streamId, caller: callers[who] };
 }
 
 const operations = {
-  "threads:get": (s: Scene) => s.caller.t.query(api.threads.get, { threadId: s.threadId, token: s.caller.token }),
-  "messages:list": (s: Scene) => s.caller.t.query(api.messages.list, { threadId: s.threadId, token: s.caller.token }),
-  "messages:live": (s: Scene) => s.caller.t.query(api.messages.live, { threadId: s.threadId, token: s.caller.token }),
-  "streams:read": (s: Scene) =>
-    s.caller.t.query(api.streams.read, { streamId: s.streamId, token: s.caller.token, cursor: 0 }),
-  "streams:tail": (s: Scene) => s.caller.t.query(api.streams.tail, { streamId: s.streamId, token: s.caller.token }),
-  "threads:share": (s: Scene) =>
-    s.caller.t.mutation(api.threads.share, { threadId: s.threadId, token: s.caller.token }),
+  "threads:get": (s: Scene) => s.t.query(api.threads.get, { threadId: s.threadId, ...s.caller }),
+  "messages:list": (s: Scene) => s.t.query(api.messages.list, { threadId: s.threadId, ...s.caller }),
+  "messages:live": (s: Scene) => s.t.query(api.messages.live, { threadId: s.threadId, ...s.caller }),
+  "streams:read": (s: Scene) => s.t.query(api.streams.read, { streamId: s.streamId, ...s.caller, cursor: 0 }),
+  "streams:tail": (s: Scene) => s.t.query(api.streams.tail, { streamId: s.streamId, ...s.caller }),
+  "threads:share": (s: Scene) => s.t.mutation(api.threads.share, { threadId: s.threadId, ...s.caller }),
   "threads:revokeShare": (s: Scene) =>
-    s.caller.t.mutation(api.threads.revokeShare, {
+    s.t.mutation(api.threads.revokeShare, {
       threadId: s.threadId,
-      token: s.caller.token,
+      ...s.caller,
       shareId: "B".repeat(32),
     }),
-  "threads:listShares": (s: Scene) =>
-    s.caller.t.query(api.threads.listShares, { threadId: s.threadId, token: s.caller.token }),
+  "threads:listShares": (s: Scene) => s.t.query(api.threads.listShares, { threadId: s.threadId, ...s.caller }),
   "messages:send": async (s: Scene) => {
-    await s.t.withIdentity({ subject: "owner" }).mutation(api.messages.stop, { threadId: s.threadId });
-    return s.caller.t.mutation(api.messages.send, { threadId: s.threadId, token: s.caller.token, prompt: "again" });
+    await s.t.mutation(api.messages.stop, { threadId: s.threadId, identity: OWNER });
+    return s.t.mutation(api.messages.send, { threadId: s.threadId, ...s.caller, prompt: "again" });
   },
-  "messages:stop": (s: Scene) =>
-    s.caller.t.mutation(api.messages.stop, { threadId: s.threadId, token: s.caller.token }),
-  "threads:remove": (s: Scene) =>
-    s.caller.t.mutation(api.threads.remove, { threadId: s.threadId, token: s.caller.token }),
+  "messages:stop": (s: Scene) => s.t.mutation(api.messages.stop, { threadId: s.threadId, ...s.caller }),
+  "threads:remove": (s: Scene) => s.t.mutation(api.threads.remove, { threadId: s.threadId, ...s.caller }),
 } as const;
 type Operation = keyof typeof operations;
 
@@ -223,17 +221,26 @@ describe("POST /chat-stream by caller", () => {
   test("a signed-in visitor's second device gets its own minted token; a token the deployment never issued is refused and not stored", async () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
     const t = setup();
-    const alice = t.withIdentity({ subject: "alice" });
-    const { threadId } = await newThread(alice);
+    const alice: Identity = { userId: "alice", operator: false };
+    const { token: minted } = await t.mutation(internal.visitors.mint, { humanChecked: true });
+    const { threadId } = await t.mutation(api.threads.create, { token: minted, identity: alice });
     // Issue 20, problem 3: a made-up token sent with a valid identity used to be stored as a visitor.
     const madeUp = "B".repeat(43);
-    await expectCode(alice.mutation(api.messages.send, { threadId, token: madeUp, prompt: "from B" }), "UNAUTHORIZED");
+    await expectCode(
+      t.mutation(api.messages.send, { threadId, token: madeUp, prompt: "from B", identity: alice }),
+      "UNAUTHORIZED",
+    );
     const stored = await t.run(async (ctx) => (await ctx.db.query("visitors").collect()).map((v) => v.tokenHash));
     expect(stored).not.toContain(await hashToken(madeUp));
     expect((await drive(t, madeUp, { streamId: "anything" })).status).toBe(401);
     // The second device's token is minted by the server (as POST /chat-stream without one does).
     const deviceB = (await t.mutation(internal.visitors.mint, { humanChecked: true })).token;
-    const { streamId } = await alice.mutation(api.messages.send, { threadId, token: deviceB, prompt: "from B" });
+    const { streamId } = await t.mutation(api.messages.send, {
+      threadId,
+      token: deviceB,
+      prompt: "from B",
+      identity: alice,
+    });
     const res = await drive(t, deviceB, { streamId });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("from B");

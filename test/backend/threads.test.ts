@@ -78,13 +78,15 @@ describe("threads:create", () => {
 
   test("a signed-in visitor owns the thread across devices", async () => {
     const t = setup();
-    const alice = t.withIdentity({ subject: "alice" });
-    const { threadId } = await newThread(alice);
-    const otherDevice = await alice.query(api.threads.get, { threadId });
+    const alice = { userId: "alice", operator: false };
+    const { token: minted } = await t.mutation(internal.visitors.mint, { humanChecked: true });
+    const { threadId } = await t.mutation(api.threads.create, { token: minted, identity: alice });
+    const otherDevice = await t.query(api.threads.get, { threadId, identity: alice });
     expect(otherDevice.access).toBe("visitor");
-    const mine = await alice.query(api.threads.listMine, {});
+    const mine = await t.query(api.threads.listMine, { identity: alice });
     expect(mine.map((m) => m._id)).toEqual([threadId]);
-    await expectCode(t.withIdentity({ subject: "bob" }).query(api.threads.get, { threadId }), "UNAUTHORIZED");
+    const bob = { userId: "bob", operator: false };
+    await expectCode(t.query(api.threads.get, { threadId, identity: bob }), "UNAUTHORIZED");
   });
 });
 

@@ -1,9 +1,9 @@
 // A user's project, from the tarball: a fresh folder installs the packed package (and the
 // TypeScript and Vite it builds with), type-checks a file per module entry, builds a Vite page that
 // imports `ai-chat-stream/define`, serves the two script-tag files from a plain folder as a CDN
-// would, and chats through each in Chromium. The backend is the package's own convex/ folder,
-// copied out of node_modules as a user would to deploy it, on the local backend; only the model
-// is fake. Needs `npm run build` first (npm test does); installs from the npm cache when it can.
+// would, and chats through each in Chromium. The backend is the package's own standalone app
+// (app/, with the component in convex/ and convex.json), copied out of node_modules as a user
+// would to deploy it, on the local backend; only the model is fake. Needs `npm run build` first (npm test does); installs from the npm cache when it can.
 import { spawn } from "node:child_process";
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -92,15 +92,18 @@ beforeAll(async () => {
     `typescript@${pkg.devDependencies.typescript}`,
     `vite@${pkg.devDependencies.vite}`,
   ]);
-  // The backend as the package ships it, where a user puts it to deploy it; its imports
-  // (convex, the components, the AI SDK) resolve to what installing the tarball brought.
-  cpSync(join(project, "node_modules/ai-chat-stream/convex"), join(project, "convex"), { recursive: true });
+  // The standalone app and the component as the package ships them, where a user puts them to
+  // deploy (README "Going to production"); their imports (convex, the components, the AI SDK)
+  // resolve to what installing the tarball brought.
+  for (const entry of ["app", "convex", "convex.json"]) {
+    cpSync(join(project, "node_modules/ai-chat-stream", entry), join(project, entry), { recursive: true });
+  }
   provider = await startProvider();
   backend = await startLocalBackend({
     port: 0,
     dataDir: join(project, ".local-backend"),
     reset: true,
-    convexDir: join(project, "convex"),
+    convexDir: join(project, "app"),
     env: { OPERATOR_SECRET, OPENAI_BASE_URL: provider.baseUrl, OPENAI_API_KEY: "fake-key", AI_MODEL: "fake-model" },
     quiet: true,
   });

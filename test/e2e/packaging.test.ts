@@ -152,12 +152,13 @@ describe("the tarball npm pack makes", () => {
     expect(missing).toEqual([]);
   });
 
-  it("holds the backend users deploy: every file of convex/ that git tracks, but tests and .env files", () => {
-    const tracked = execFileSync("git", ["ls-files", "convex"], { cwd: ROOT, encoding: "utf8" })
+  it("holds the backend users deploy: every file of convex/ and app/ that git tracks, but tests and .env files", () => {
+    const tracked = execFileSync("git", ["ls-files", "convex", "app"], { cwd: ROOT, encoding: "utf8" })
       .split("\n")
       .filter((f) => f && !isUnpackedConvexFile(f));
     expect(tracked).toContain("convex/schema.ts");
-    expect(files.filter((f) => f.startsWith("convex/"))).toEqual(tracked.sort());
+    expect(tracked).toContain("app/convex.config.ts");
+    expect(files.filter((f) => f.startsWith("convex/") || f.startsWith("app/"))).toEqual(tracked.sort());
   });
 
   it("leaves out a .env file or a test someone puts in convex/", () => {
@@ -165,7 +166,14 @@ describe("the tarball npm pack makes", () => {
     const copy = join(packDir, "copy");
     for (const entry of ["package.json", ...pkg.files.filter((f) => !f.startsWith("!"))])
       cpSync(join(ROOT, entry), join(copy, entry), { recursive: true });
-    const planted = ["convex/.env", "convex/.env.local", "convex/lib/.env.production", "convex/threads.test.ts"];
+    const planted = [
+      "convex/.env",
+      "convex/.env.local",
+      "convex/lib/.env.production",
+      "convex/threads.test.ts",
+      "app/.env.local",
+      "app/threads.test.ts",
+    ];
     for (const file of planted) writeFileSync(join(copy, file), "OPENAI_API_KEY=sk-planted\n");
     const listed = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
       cwd: copy,

@@ -1,7 +1,7 @@
 // What the published package promises, in one place, for the tarball tests
 // (packaging.test.ts: its files; consumer.test.ts: installed in a fresh project).
 //
-// To add an entry (e.g. the backend as a Convex component, `./convex.config`): add it to
+// To add an entry: add it to
 // package.json `exports` as `{ "types": ..., "import": ... }`, add a row to MODULE_ENTRIES with
 // a TypeScript file that uses it, and a PACKED rule if its files live somewhere new.
 // `npm run check:package` picks the entry up from package.json on its own.
@@ -65,6 +65,39 @@ export const MODULE_ENTRIES: { entry: string; consumerFile: string }[] = [
       tags[0].define(document.body);
     `,
   },
+  {
+    entry: "./convex.config",
+    consumerFile: `
+      import aiChat from "ai-chat-stream/convex.config";
+      import { defineApp } from "convex/server";
+      const app = defineApp();
+      app.use(aiChat, { httpPrefix: "/chat/", env: { OPERATOR_SECRET: "0123456789abcdef0123456789abcdef" } });
+      // @ts-expect-error: the component declares no such variable
+      app.use(aiChat, { env: { NOT_A_VARIABLE: "x" } });
+    `,
+  },
+  {
+    entry: "./server",
+    consumerFile: `
+      import { AiChat, AI_CHAT_ENV, type AiChatComponent, type Identity } from "ai-chat-stream/server";
+      declare const component: AiChatComponent;
+      const aiChat = new AiChat(component, { authorize: async () => ({ userId: "user-1", operator: false }) });
+      export const { create, get, listMine } = aiChat.threads();
+      // @ts-expect-error: an identity's operator flag is a boolean
+      const wrong: Identity = { userId: "user-1", operator: "yes" };
+      console.log(Object.keys(AI_CHAT_ENV).length, wrong, create, get, listMine);
+    `,
+  },
+  {
+    entry: "./_generated/component.js",
+    consumerFile: `
+      import type { ComponentApi } from "ai-chat-stream/_generated/component.js";
+      declare const aiChat: ComponentApi<"aiChat">;
+      const create = aiChat.threads.create;
+      // @ts-expect-error: the component has no such module
+      console.log(create, aiChat.notAModule);
+    `,
+  },
 ];
 
 /** Every file the tarball may hold, by rule, with the reason it ships; anything else fails the test. */
@@ -83,9 +116,11 @@ export const PACKED: { files: RegExp; why: string }[] = [
     files: /^dist\/(ai-chat-stream\.iife|ai-chat-stream\.chat|ai-chat-console\.iife)\.js(\.map)?$/,
     why: "the script-tag files, for a CDN or a site's own folder",
   },
-  { files: /^dist\/types\/(src|convex\/lib)\/[\w./-]+\.d\.ts$/, why: "type declarations of the entries" },
-  // Checked further: exactly the files of convex/ that git tracks, tests and .env files excepted.
-  { files: /^convex\//, why: "the backend source users deploy" },
+  { files: /^dist\/types\/(src|convex)\/[\w./-]+\.d\.ts$/, why: "type declarations of the entries" },
+  // Checked further: exactly the files of convex/ and app/ that git tracks, tests and .env files excepted.
+  { files: /^convex\//, why: "the chat backend, a Convex component (./convex.config, ./server)" },
+  { files: /^app\//, why: "the standalone app users deploy (the component and nothing else)" },
+  { files: /^convex\.json$/, why: "tells the Convex CLI the standalone app's functions are in app/" },
 ];
 
 /** Files that must never ship, whatever PACKED says, with the reason. */
@@ -100,5 +135,5 @@ export const NEVER_PACKED: { files: RegExp; why: string }[] = [
   },
 ];
 
-/** Whether a convex/ file is one that must stay out of the package even though git tracks it. */
+/** Whether a convex/ or app/ file is one that must stay out of the package even though git tracks it. */
 export const isUnpackedConvexFile = (path: string): boolean => NEVER_PACKED.some((rule) => rule.files.test(path));

@@ -1,4 +1,4 @@
-// convex/auth.config.ts on the local backend, evaluated as a deployment evaluates it: providers
+// The standalone app's auth.config.ts (app/) on the local backend, evaluated as a deployment evaluates it: providers
 // from the deployment's environment, an identity provider (OIDC discovery + JWKS) served on
 // 127.0.0.1, and tokens signed with jose. A signed token with the operator role reads operator
 // functions; unsigned, foreign-key and foreign-issuer tokens are refused; with no provider
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startLocalBackend, type LocalBackend } from "../../local-backend/index.js";
 import { nodeClient, tempDir, unsignedJwt } from "./helpers.js";
 
-const CONVEX = fileURLToPath(new URL("../../convex", import.meta.url));
+const CONVEX = fileURLToPath(new URL("../../app", import.meta.url));
 const api = anyApi;
 const AUDIENCE = "ai-chat-stream-test";
 

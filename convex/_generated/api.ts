@@ -10,6 +10,7 @@
 
 import type * as chat from "../chat.js";
 import type * as cleanup from "../cleanup.js";
+import type * as client from "../client.js";
 import type * as config from "../config.js";
 import type * as crons from "../crons.js";
 import type * as http from "../http.js";
@@ -18,6 +19,7 @@ import type * as lib_budget from "../lib/budget.js";
 import type * as lib_chatProtocol from "../lib/chatProtocol.js";
 import type * as lib_chatRequest from "../lib/chatRequest.js";
 import type * as lib_clientAddress from "../lib/clientAddress.js";
+import type * as lib_env from "../lib/env.js";
 import type * as lib_errors from "../lib/errors.js";
 import type * as lib_expiry from "../lib/expiry.js";
 import type * as lib_flushPolicy from "../lib/flushPolicy.js";
@@ -45,10 +47,12 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import { anyApi, componentsGeneric } from "convex/server";
 
-declare const fullApi: ApiFromModules<{
+const fullApi: ApiFromModules<{
   chat: typeof chat;
   cleanup: typeof cleanup;
+  client: typeof client;
   config: typeof config;
   crons: typeof crons;
   http: typeof http;
@@ -57,6 +61,7 @@ declare const fullApi: ApiFromModules<{
   "lib/chatProtocol": typeof lib_chatProtocol;
   "lib/chatRequest": typeof lib_chatRequest;
   "lib/clientAddress": typeof lib_clientAddress;
+  "lib/env": typeof lib_env;
   "lib/errors": typeof lib_errors;
   "lib/expiry": typeof lib_expiry;
   "lib/flushPolicy": typeof lib_flushPolicy;
@@ -78,7 +83,7 @@ declare const fullApi: ApiFromModules<{
   streams: typeof streams;
   threads: typeof threads;
   visitors: typeof visitors;
-}>;
+}> = anyApi as any;
 
 /**
  * A utility for referencing Convex functions in your app's public API.
@@ -88,10 +93,10 @@ declare const fullApi: ApiFromModules<{
  * const myFunctionReference = api.myModule.myFunction;
  * ```
  */
-export declare const api: FilterApi<
+export const api: FilterApi<
   typeof fullApi,
   FunctionReference<any, "public">
->;
+> = anyApi as any;
 
 /**
  * A utility for referencing Convex functions in your app's internal API.
@@ -101,12 +106,12 @@ export declare const api: FilterApi<
  * const myFunctionReference = internal.myModule.myFunction;
  * ```
  */
-export declare const internal: FilterApi<
+export const internal: FilterApi<
   typeof fullApi,
   FunctionReference<any, "internal">
->;
+> = anyApi as any;
 
-export declare const components: {
+export const components = componentsGeneric() as unknown as {
   persistentTextStreaming: import("@convex-dev/persistent-text-streaming/_generated/component.js").ComponentApi<"persistentTextStreaming">;
   rateLimiter: import("@convex-dev/rate-limiter/_generated/component.js").ComponentApi<"rateLimiter">;
 };

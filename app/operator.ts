@@ -1,0 +1,3 @@
+import { aiChat } from "./aiChat";
+
+export const { listThreads, signIn, signOut, session, usage } = aiChat.operator();

@@ -1,0 +1,332 @@
+/* eslint-disable */
+/**
+ * Generated `ComponentApi` utility.
+ *
+ * THIS CODE IS AUTOMATICALLY GENERATED.
+ *
+ * To regenerate, run `npx convex dev`.
+ * @module
+ */
+
+import type { FunctionReference } from "convex/server";
+
+/**
+ * A utility for referencing a Convex component's exposed API.
+ *
+ * Useful when expecting a parameter like `components.myComponent`.
+ * Usage:
+ * ```ts
+ * async function myFunction(ctx: QueryCtx, component: ComponentApi) {
+ *   return ctx.runQuery(component.someFile.someQuery, { ...args });
+ * }
+ * ```
+ */
+export type ComponentApi<Name extends string | undefined = string | undefined> =
+  {
+    config: {
+      get: FunctionReference<
+        "query",
+        "internal",
+        {},
+        { model: string; demo: boolean; maxPromptChars: number },
+        Name
+      >;
+    };
+    messages: {
+      list: FunctionReference<
+        "query",
+        "internal",
+        {
+          threadId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          before?: number;
+        },
+        Array<{
+          _id: string;
+          _creationTime: number;
+          role: "user" | "assistant";
+          status:
+            "pending" | "streaming" | "done" | "error" | "timeout" | "stopped";
+          text: string;
+          streamId: string | null;
+          error: string | null;
+          model: string | null;
+          createdAt: number;
+          updatedAt: number;
+          length: number;
+        }>,
+        Name
+      >;
+      live: FunctionReference<
+        "query",
+        "internal",
+        {
+          threadId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          after?: number;
+        },
+        Array<{
+          _id: string;
+          _creationTime: number;
+          role: "user" | "assistant";
+          status:
+            "pending" | "streaming" | "done" | "error" | "timeout" | "stopped";
+          text: string;
+          streamId: string | null;
+          error: string | null;
+          model: string | null;
+          createdAt: number;
+          updatedAt: number;
+          length: number;
+        }>,
+        Name
+      >;
+      retry: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          threadId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          messageId: string;
+        },
+        { assistantMessageId: string; streamId: string },
+        Name
+      >;
+      send: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          threadId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          prompt: string;
+        },
+        { userMessageId: string; assistantMessageId: string; streamId: string },
+        Name
+      >;
+      stop: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          threadId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+        },
+        null,
+        Name
+      >;
+    };
+    operator: {
+      listThreads: FunctionReference<
+        "query",
+        "internal",
+        {
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          paginationOpts: {
+            numItems: number;
+            cursor: string | null;
+            endCursor?: string | null;
+            id?: number;
+            maximumRowsRead?: number;
+            maximumBytesRead?: number;
+          };
+        },
+        {
+          page: Array<{
+            _id: string;
+            title: string;
+            status: "idle" | "streaming" | "error";
+            createdAt: number;
+            updatedAt: number;
+            lastMessageAt: number;
+            origin: string | null;
+            model: string;
+            access: "visitor" | "observer" | "operator";
+          }>;
+          continueCursor: string;
+          isDone: boolean;
+          splitCursor?: string | null;
+          pageStatus?: "SplitRecommended" | "SplitRequired" | null;
+        },
+        Name
+      >;
+      session: FunctionReference<
+        "query",
+        "internal",
+        { token: string },
+        { name: string; expiresAt: number },
+        Name
+      >;
+      signIn: FunctionReference<
+        "mutation",
+        "internal",
+        { secret: string; name: string },
+        | { ok: true; sessionToken: string; expiresAt: number; name: string }
+        | {
+            ok: false;
+            code: "UNAUTHORIZED" | "RATE_LIMITED";
+            message: string;
+            retryAfterMs?: number;
+          },
+        Name
+      >;
+      signOut: FunctionReference<
+        "mutation",
+        "internal",
+        { token: string },
+        null,
+        Name
+      >;
+      usage: FunctionReference<
+        "query",
+        "internal",
+        { token?: string; identity?: { userId: string; operator: boolean } },
+        { day: string; tokens: number; budget: number; resetsAt: number },
+        Name
+      >;
+    };
+    streams: {
+      read: FunctionReference<
+        "query",
+        "internal",
+        {
+          streamId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          cursor: number;
+          from?: number;
+          to?: number;
+        },
+        {
+          status:
+            "pending" | "streaming" | "done" | "error" | "timeout" | "stopped";
+          start: number;
+          text: string;
+          cursor: number;
+          more: boolean;
+        },
+        Name
+      >;
+      tail: FunctionReference<
+        "query",
+        "internal",
+        {
+          streamId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+        },
+        { seq: number; start: number; text: string } | null,
+        Name
+      >;
+    };
+    threads: {
+      create: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          origin?: string;
+        },
+        { threadId: string; token: string },
+        Name
+      >;
+      get: FunctionReference<
+        "query",
+        "internal",
+        {
+          threadId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+        },
+        {
+          _id: string;
+          title: string;
+          status: "idle" | "streaming" | "error";
+          createdAt: number;
+          updatedAt: number;
+          lastMessageAt: number;
+          origin: string | null;
+          model: string;
+          access: "visitor" | "observer" | "operator";
+        },
+        Name
+      >;
+      listMine: FunctionReference<
+        "query",
+        "internal",
+        {
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          limit?: number;
+        },
+        Array<{
+          _id: string;
+          title: string;
+          status: "idle" | "streaming" | "error";
+          createdAt: number;
+          updatedAt: number;
+          lastMessageAt: number;
+          origin: string | null;
+          model: string;
+          access: "visitor" | "observer" | "operator";
+        }>,
+        Name
+      >;
+      listShares: FunctionReference<
+        "query",
+        "internal",
+        {
+          threadId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+        },
+        Array<{
+          _id: string;
+          createdAt: number;
+          expiresAt: number;
+          revokedAt: number | null;
+        }>,
+        Name
+      >;
+      remove: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          threadId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+        },
+        null,
+        Name
+      >;
+      revokeShare: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          threadId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          shareId: string;
+        },
+        null,
+        Name
+      >;
+      share: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          threadId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          expiresInMs?: number;
+        },
+        { observerToken: string; shareId: string; expiresAt: number },
+        Name
+      >;
+    };
+  };

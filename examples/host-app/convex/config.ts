@@ -1,0 +1,3 @@
+import { aiChat } from "./aiChat";
+
+export const { get } = aiChat.config();

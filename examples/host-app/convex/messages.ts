@@ -1,0 +1,3 @@
+import { aiChat } from "./aiChat";
+
+export const { list, live, send, retry, stop } = aiChat.messages();

@@ -1,0 +1,3 @@
+import { aiChat } from "./aiChat";
+
+export const { read, tail } = aiChat.streams();
