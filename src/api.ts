@@ -4,7 +4,7 @@
 // enters the widget's bundle, and a page can embed the widget against any deployment of that
 // app. The function table is in docs/architecture.md.
 import { anyApi } from "convex/server";
-import type { api as generatedApi } from "../app/_generated/api.js";
+import type { api as generatedApi } from "../convex/_generated/api.js";
 import type { ErrorCode as ServerErrorCode } from "../convex/lib/errors.js";
 import type {
   ChatConfig,
@@ -50,10 +50,12 @@ export const isFullPage = (page: readonly MessageView[]): boolean =>
   page.length >= MESSAGES_PAGE_MAX || page.reduce((n, m) => n + m.text.length, 0) >= MESSAGES_PAGE_CHARS;
 
 /**
- * References to the app's public functions, typed from `app/_generated/api` (the standalone
- * app's: its modules are the names every host app re-exports): a renamed function or argument, or
- * a changed return type, is a type error here. At run time `anyApi` turns `api.threads.create`
- * into the name "threads:create"; nothing of `app/` or `convex/` is bundled.
+ * References to the app's public functions, typed from the component's `convex/_generated/api`:
+ * the standalone app (`app/`) and every host app re-export them under the same module and function
+ * names, with the same validators (less `identity`, which the host sets; a test in
+ * test/backend compares them). A renamed function or argument, or a changed return type, is a type
+ * error here. At run time `anyApi` turns `api.threads.create` into the name "threads:create";
+ * nothing of `app/` or `convex/` is bundled.
  * @internal Left out of the published declarations, which would otherwise take in the whole app's.
  */
 export const api = anyApi as unknown as Pick<
