@@ -75,7 +75,8 @@ export async function lastDelta(ctx: ReadCtx, streamId: string): Promise<Doc<"de
  */
 export const COMPACT_EVERY = 64;
 
-async function replyTextOf(ctx: ReadCtx, streamId: string): Promise<Doc<"replyTexts"> | null> {
+/** A reply's compacted text row, while it streams (deleted when it is finished). */
+export async function replyTextOf(ctx: ReadCtx, streamId: string): Promise<Doc<"replyTexts"> | null> {
   return await ctx.db
     .query("replyTexts")
     .withIndex("by_streamId", (q) => q.eq("streamId", streamId))

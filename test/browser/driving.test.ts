@@ -110,8 +110,8 @@ describe("sending and driving a reply in one POST /chat-stream", () => {
     await settle(el);
     expect(replyText(el)).to.equal("Hello, world. How are you?");
     expect(el.status).to.equal("idle");
-    // A driven reply is not also followed through streams:read.
-    expect(env.backend.subscriptions("streams:read")).to.have.length(0);
+    // A driven reply is not also followed through streams:catchUp.
+    expect(env.backend.subscriptions("streams:catchUp")).to.have.length(0);
     watch.stop();
     assertGrowsTo(watch.samples, "Hello, world. How are you?");
   });
@@ -222,7 +222,7 @@ describe("sending and driving a reply in one POST /chat-stream", () => {
     await until(() => replyText(el) === words.join("").trim());
     expect(env.backend.subscriptions("streams:tail")).to.deep.equal([subscription]);
     // Each flush arrived once, on the subscription: nothing needed a one-shot read.
-    expect(env.backend.reads.filter((r) => r.name === "streams:read")).to.have.length(0);
+    expect(env.backend.reads.filter((r) => r.name === "streams:catchUp")).to.have.length(0);
   });
 
   it("drops a reply driven for another thread when the thread changes mid-reply", async () => {

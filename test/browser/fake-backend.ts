@@ -453,6 +453,23 @@ export class FakeBackend {
         };
         return slice;
       }
+      case "streams:catchUp": {
+        // Everything from `from` up to `to`, in one read (the compacted text plus the deltas after it).
+        const m = this.streamMessage(args);
+        const list = this.deltas.get(m.streamId!) ?? [];
+        const whole = this.persistedText(m.streamId!);
+        const start = Math.min(args.from as number, whole.length);
+        const end = Math.max(start, Math.min((args.to as number | undefined) ?? Infinity, whole.length));
+        const next = list.find((d) => d.start + d.text.length > end);
+        const slice: StreamSlice = {
+          status: m.status,
+          start,
+          text: whole.slice(start, end),
+          cursor: next ? next.seq : list.length,
+          more: end < whole.length,
+        };
+        return slice;
+      }
       case "streams:tail": {
         const m = this.streamMessage(args);
         const list = this.deltas.get(m.streamId!) ?? [];
