@@ -38,6 +38,7 @@ import type * as messages from "../messages.js";
 import type * as operator from "../operator.js";
 import type * as streams from "../streams.js";
 import type * as threads from "../threads.js";
+import type * as usage from "../usage.js";
 import type * as visitors from "../visitors.js";
 
 import type {
@@ -77,6 +78,7 @@ declare const fullApi: ApiFromModules<{
   operator: typeof operator;
   streams: typeof streams;
   threads: typeof threads;
+  usage: typeof usage;
   visitors: typeof visitors;
 }>;
 

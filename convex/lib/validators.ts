@@ -74,9 +74,10 @@ export const messageFields = {
   requestId: v.optional(v.string()),
   /**
    * Assistant only, while unfinished: the worst case reserved on the daily budgets when it was sent
-   * (`lib/budget.ts`), returned when it ends.
+   * (`lib/budget.ts`), returned when it ends; `inputChars`, its model request's size, prices a
+   * reply that ends without its driver's count.
    */
-  reservation: v.optional(v.object({ day: v.string(), tokens: v.number() })),
+  reservation: v.optional(v.object({ day: v.string(), tokens: v.number(), inputChars: v.optional(v.number()) })),
 };
 
 /** What every thread read returns (see docs/architecture.md, `ThreadView`). Never the hashes. */
