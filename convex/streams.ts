@@ -7,14 +7,7 @@ import { authorizeStream } from "./lib/access";
 import { STREAM_PAGE_SIZE } from "./lib/limits";
 import { wholeNumber } from "./lib/numbers";
 import { REPLY_ERRORS } from "./lib/errors";
-import {
-  COMPACT_EVERY,
-  componentStatus,
-  effectiveStatus,
-  finalizeReply,
-  lastDelta,
-  replyTextOf,
-} from "./lib/replies";
+import { COMPACT_EVERY, componentStatus, effectiveStatus, finalizeReply, lastDelta, replyTextOf } from "./lib/replies";
 import { isUnfinished } from "./lib/validators";
 import { vStreamDelta, vStreamSlice } from "./lib/validators";
 

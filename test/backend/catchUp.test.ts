@@ -32,16 +32,19 @@ async function longReply() {
 /** The part of ConvexClient the follower uses, on convex-test: a subscription delivers its current result once. */
 function clientOn(t: T, calls: string[]): ChatClient {
   const name = (ref: unknown) => String((ref as { [k: symbol]: string })[Symbol.for("functionName")]);
+  // The references are the app's own; the generic ChatClient signature only loses their types.
+  const run = t.query as (ref: unknown, args: unknown) => Promise<never>;
+  const write = t.mutation as (ref: unknown, args: unknown) => Promise<never>;
   return {
     onUpdate: (query, args, callback) => {
-      void t.query(query, args).then(callback);
+      void run(query, args).then(callback);
       return () => {};
     },
     query: async (query, args) => {
       calls.push(name(query));
-      return await t.query(query, args);
+      return await run(query, args);
     },
-    mutation: async (mutation, args) => await t.mutation(mutation, args),
+    mutation: async (mutation, args) => await write(mutation, args),
     connectionState: () => ({ isWebSocketConnected: true, hasEverConnected: true, connectionRetries: 0 }),
     subscribeToConnectionState: () => () => {},
     close: () => {},

@@ -28,7 +28,9 @@ async function replyWithDeadDriver() {
 }
 
 async function usage(t: T) {
-  return await t.run(async (ctx) => (await ctx.db.query("tokenUsage").collect()).find((r) => r.key === DEPLOYMENT_KEY)!);
+  return await t.run(async (ctx) =>
+    (await ctx.db.query("tokenUsage").collect()).find((r) => r.key === DEPLOYMENT_KEY)!,
+  );
 }
 
 async function advance(t: T, ms: number) {
