@@ -41,6 +41,7 @@ export function toMessageView(message: Doc<"messages">, status: MessageStatus = 
     createdAt: message.createdAt,
     updatedAt: message.updatedAt,
     length: message.text.length,
+    ...(message.queued ? { queued: true } : {}),
   };
 }
 

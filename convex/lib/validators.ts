@@ -61,6 +61,11 @@ export const messageFields = {
   model: v.union(v.string(), v.null()),
   createdAt: v.number(),
   updatedAt: v.number(),
+  /**
+   * Assistant only: the site was too busy for its POST, so a background action generates it
+   * (`chat:queue`); set until that action begins it.
+   */
+  queued: v.optional(v.boolean()),
   /** Assistant only: set by `messages:stop`; the driver reads it on its next flush. */
   stopRequested: v.optional(v.boolean()),
   /** Assistant only: hash of the token that sent the prompt, which may drive the reply. */
@@ -96,7 +101,7 @@ export type ThreadView = Infer<typeof vThreadView>;
 export const vMessageView = v.object({
   _id: v.string(),
   _creationTime: v.number(),
-  ...pick(messageFields, ["role", "status", "text", "streamId", "error", "model", "createdAt", "updatedAt"]),
+  ...pick(messageFields, ["role", "status", "text", "streamId", "error", "model", "createdAt", "updatedAt", "queued"]),
   length: v.number(),
 });
 export type MessageView = Infer<typeof vMessageView>;
