@@ -382,6 +382,31 @@ describe("POST /chat-stream turned away for load (429, 503)", () => {
     body.close();
   });
 
+  it(`after ${POST_ATTEMPTS} refusals for load, a visitor's send is queued over the socket: "Queued…", then followed`, async () => {
+    env = setup(() => refusal(429, "1"));
+    const threadId = env.backend.seedThread("tok", [["Earlier", "Answer"]]);
+    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token: "tok" }));
+    const el = await mount(env.url);
+    const errors: Event[] = [];
+    el.addEventListener("ai-chat-error", (e) => errors.push(e));
+    await el.send("Busy lunchtime?");
+    expect(env.fetchCalls).to.have.length(POST_ATTEMPTS);
+    const queued = env.backend.calls.filter((c) => c.name === "chat:queue");
+    expect(queued).to.have.length(1);
+    const sent = JSON.parse(env.fetchCalls[0]!.init.body as string);
+    expect(queued[0]!.args).to.deep.equal({ token: "tok", threadId, prompt: "Busy lunchtime?", requestId: sent.requestId });
+    const reply = env.backend.messages.at(-1)!;
+    await until(() => $(el, ".bubble.thinking")?.textContent?.includes("Queued…") === true);
+    // Its background action begins it: the page follows it by subscription, as every page does.
+    env.backend.persist(reply.streamId!, "Served from the queue.");
+    await until(() => replyText(el) === "Served from the queue.");
+    const ended = oneEvent(el, "ai-chat-stream-end") as Promise<AiChatStreamEndEvent>;
+    env.backend.finish(reply.streamId!);
+    expect((await ended).text).to.equal("Served from the queue.");
+    expect(errors).to.have.length(0);
+    expect($(el, ".banner")).to.not.exist;
+  });
+
   it("a refusal of the visitor's own limit (RATE_LIMITED with its code) shows at once, without sending again", async () => {
     env = setup(() => new Response(null, { status: 200 }));
     env.backend.failNext.set(
