@@ -394,7 +394,12 @@ describe("POST /chat-stream turned away for load (429, 503)", () => {
     const queued = env.backend.calls.filter((c) => c.name === "chat:queue");
     expect(queued).to.have.length(1);
     const sent = JSON.parse(env.fetchCalls[0]!.init.body as string);
-    expect(queued[0]!.args).to.deep.equal({ token: "tok", threadId, prompt: "Busy lunchtime?", requestId: sent.requestId });
+    expect(queued[0]!.args).to.deep.equal({
+      token: "tok",
+      threadId,
+      prompt: "Busy lunchtime?",
+      requestId: sent.requestId,
+    });
     const reply = env.backend.messages.at(-1)!;
     await until(() => $(el, ".bubble.thinking")?.textContent?.includes("Queued…") === true);
     // Its background action begins it: the page follows it by subscription, as every page does.
