@@ -8,16 +8,24 @@
 import { v } from "convex/values";
 import { components, internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
-import { internalMutation, type MutationCtx } from "./_generated/server";
+import { internalMutation, mutation, type MutationCtx } from "./_generated/server";
 import { authorizeThreadAs, type Caller, hashToken, messageByStream } from "./lib/access";
-import { humanCheckFailed } from "./lib/errors";
+import { humanCheckFailed, queueBodyInvalid } from "./lib/errors";
 import { alreadySent, conversation, createThread, retryLastReply, sendPrompt } from "./lib/sending";
 import { establishAfterReading, settleReply } from "./lib/budget";
 import { REPLY_ERRORS } from "./lib/errors";
 import { consumeStreamRequest } from "./lib/limits";
 import { powEnabled, spendProofOfWork } from "./lib/pow";
 import { appendDelta, componentStatus, endAbandonedReply, finalizeReply, leaseOf, renewLease } from "./lib/replies";
-import { type ChatTurn, isUnfinished, vChatReplyHeader, vChatTurn, vIdentity } from "./lib/validators";
+import {
+  type ChatReplyHeader,
+  type ChatTurn,
+  type Identity,
+  isUnfinished,
+  vChatReplyHeader,
+  vChatTurn,
+  vIdentity,
+} from "./lib/validators";
 import { mintVisitor, turnstileSecret, visitorByHash } from "./lib/visitors";
 
 const vBeginResult = v.union(
@@ -100,52 +108,150 @@ export const start = internalMutation({
     v.object({ kind: v.literal("resent"), reply: vChatReplyHeader }),
   ),
   handler: async (ctx, args) => {
-    const identity = args.identity ?? null;
-    let token: string | undefined;
-    let tokenHash = args.tokenHash;
-    if (tokenHash === undefined) {
-      if (turnstileSecret() !== null) {
-        if (!args.humanChecked) throw humanCheckFailed("missing");
-      } else if (powEnabled() && !(await spendProofOfWork(ctx, args.pow))) {
-        throw humanCheckFailed(args.pow === undefined ? "missing" : "refused");
-      }
-      token = await mintVisitor(ctx, args.clientKey ?? null);
-      tokenHash = await hashToken(token);
-    }
-    const who: Caller = { identity, tokenHash };
-    let thread: Doc<"threads">;
-    if (args.threadId === undefined) {
-      const threadId = await createThread(ctx, tokenHash, identity, args.origin);
-      thread = (await ctx.db.get("threads", threadId))!;
-    } else {
-      thread = (await authorizeThreadAs(ctx, args.threadId, who, "write")).thread;
-    }
-    if (args.request.kind === "send" && args.requestId !== undefined && args.threadId !== undefined) {
-      const sent = await alreadySent(ctx, thread, args.requestId);
-      if (sent) return { kind: "resent" as const, reply: { threadId: thread._id, ...sent } };
-    }
-    let userMessageId: string | undefined;
-    let created: { assistantMessageId: Id<"messages">; streamId: string };
-    if (args.request.kind === "send") {
-      const sent = await sendPrompt(ctx, thread, who, args.request.prompt, args.requestId, args.clientKey ?? null);
-      userMessageId = sent.userMessageId;
-      created = sent;
-    } else {
-      created = await retryLastReply(ctx, thread, who, args.request.messageId, args.clientKey ?? null);
-    }
-    const message = (await ctx.db.get("messages", created.assistantMessageId))!;
+    const stored = await storeReply(ctx, args.identity ?? null, args);
+    if (stored.kind === "resent") return stored;
     return {
       kind: "start" as const,
-      reply: {
-        threadId: thread._id,
-        ...(userMessageId !== undefined ? { userMessageId } : {}),
-        assistantMessageId: created.assistantMessageId,
-        streamId: created.streamId,
-        ...(token !== undefined ? { token } : {}),
-      },
-      messageId: message._id,
-      messages: await beginReply(ctx, message),
+      reply: stored.reply,
+      messageId: stored.message._id,
+      messages: await beginReply(ctx, stored.message),
     };
+  },
+});
+
+type StoreArgs = {
+  tokenHash?: string;
+  humanChecked: boolean;
+  pow?: string;
+  clientKey?: string;
+  threadId?: string;
+  requestId?: string;
+  origin?: string;
+  request: { kind: "send"; prompt: string } | { kind: "retry"; messageId: string };
+};
+
+/**
+ * What `start` and `queue` share: the visitor (minted when there is no token), the thread (created
+ * when none is named), and the prompt with its pending reply (or the failed last reply replaced);
+ * or, for a request sent before, the ids it stored then.
+ */
+async function storeReply(
+  ctx: MutationCtx,
+  identity: Identity | null,
+  args: StoreArgs,
+): Promise<
+  { kind: "resent"; reply: ChatReplyHeader } | { kind: "stored"; reply: ChatReplyHeader; message: Doc<"messages"> }
+> {
+  let token: string | undefined;
+  let tokenHash = args.tokenHash;
+  if (tokenHash === undefined) {
+    if (turnstileSecret() !== null) {
+      if (!args.humanChecked) throw humanCheckFailed("missing");
+    } else if (powEnabled() && !(await spendProofOfWork(ctx, args.pow))) {
+      throw humanCheckFailed(args.pow === undefined ? "missing" : "refused");
+    }
+    token = await mintVisitor(ctx, args.clientKey ?? null);
+    tokenHash = await hashToken(token);
+  }
+  const who: Caller = { identity, tokenHash };
+  let thread: Doc<"threads">;
+  if (args.threadId === undefined) {
+    const threadId = await createThread(ctx, tokenHash, identity, args.origin);
+    thread = (await ctx.db.get("threads", threadId))!;
+  } else {
+    thread = (await authorizeThreadAs(ctx, args.threadId, who, "write")).thread;
+  }
+  if (args.request.kind === "send" && args.requestId !== undefined && args.threadId !== undefined) {
+    const sent = await alreadySent(ctx, thread, args.requestId);
+    if (sent) return { kind: "resent", reply: { threadId: thread._id, ...sent } };
+  }
+  let userMessageId: string | undefined;
+  let created: { assistantMessageId: Id<"messages">; streamId: string };
+  if (args.request.kind === "send") {
+    const sent = await sendPrompt(ctx, thread, who, args.request.prompt, args.requestId, args.clientKey ?? null);
+    userMessageId = sent.userMessageId;
+    created = sent;
+  } else {
+    created = await retryLastReply(ctx, thread, who, args.request.messageId, args.clientKey ?? null);
+  }
+  const message = (await ctx.db.get("messages", created.assistantMessageId))!;
+  return {
+    kind: "stored",
+    reply: {
+      threadId: thread._id,
+      ...(userMessageId !== undefined ? { userMessageId } : {}),
+      assistantMessageId: created.assistantMessageId,
+      streamId: created.streamId,
+      ...(token !== undefined ? { token } : {}),
+    },
+    message,
+  };
+}
+
+/** How long a queued reply may wait for its background action before it is ended as `timeout`. */
+export const QUEUED_LEASE_MS = 10 * 60_000;
+
+/**
+ * The send's way in when the site is too busy for its POST (every HTTP-action slot taken: the
+ * deployment refused it for load): the same body as `POST /chat-stream`, over the WebSocket. The
+ * prompt and its pending reply are stored as `chat:start` stores them, the reply is marked
+ * `queued`, and a background action (`http:generate`) generates it when the deployment runs it;
+ * every page, the sender's included, follows it by subscription. A request sent before (the POST
+ * did land after all) answers with its ids and queues nothing.
+ *
+ * Only a visitor with a token: minting needs the client's address, which only the POST sees
+ * (per-address limits). Worst case: `chat:start`'s, less the beginning; 2 functions scheduled.
+ */
+export const queue = mutation({
+  args: {
+    token: v.string(),
+    /** The host's user, passed in by its wrapper (`convex/client.ts`); a component never sees `ctx.auth`. */
+    identity: v.optional(vIdentity),
+    threadId: v.optional(v.string()),
+    prompt: v.optional(v.string()),
+    retry: v.optional(v.string()),
+    requestId: v.optional(v.string()),
+  },
+  returns: vChatReplyHeader,
+  handler: async (ctx, args): Promise<ChatReplyHeader> => {
+    const request =
+      args.retry !== undefined && args.prompt === undefined && args.threadId !== undefined
+        ? { kind: "retry" as const, messageId: args.retry }
+        : args.prompt !== undefined && args.retry === undefined
+          ? { kind: "send" as const, prompt: args.prompt }
+          : null;
+    if (request === null) throw queueBodyInvalid();
+    const stored = await storeReply(ctx, args.identity ?? null, {
+      tokenHash: await hashToken(args.token),
+      humanChecked: false,
+      ...(args.threadId !== undefined ? { threadId: args.threadId } : {}),
+      ...(args.requestId !== undefined ? { requestId: args.requestId } : {}),
+      request,
+    });
+    if (stored.kind === "resent") return stored.reply;
+    await ctx.db.patch("messages", stored.message._id, { queued: true });
+    // It waits for a slot, not for a driver's heartbeat: its lease covers the wait.
+    const lease = await leaseOf(ctx, stored.message._id);
+    if (lease) await ctx.db.patch("leases", lease._id, { expiresAt: Date.now() + QUEUED_LEASE_MS });
+    await ctx.scheduler.runAfter(0, internal.http.generate, { messageId: stored.message._id });
+    return stored.reply;
+  },
+});
+
+/**
+ * A queued reply's background action begins it: `streaming`, no longer `queued`, the conversation
+ * the model should see. `null` if it is no longer pending (stopped, deleted, timed out, or a POST
+ * for its stream began it first).
+ */
+export const beginQueued = internalMutation({
+  args: { messageId: v.id("messages") },
+  returns: v.union(v.array(vChatTurn), v.null()),
+  handler: async (ctx, args) => {
+    const message = await ctx.db.get("messages", args.messageId);
+    if (!message || message.status !== "pending" || message.streamId === null || message.stopRequested) return null;
+    if ((await componentStatus(ctx, message.streamId)) !== "pending") return null;
+    await ctx.db.patch("messages", message._id, { queued: undefined });
+    return await beginReply(ctx, message);
   },
 });
 

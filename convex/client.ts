@@ -39,6 +39,7 @@ import {
   vShareView,
   vSignInResult,
   vStreamDelta,
+  vChatReplyHeader,
   vStreamSlice,
   vThreadView,
   vTokenUsage,
@@ -125,6 +126,19 @@ export const PUBLIC_FUNCTIONS = {
       vStreamSlice,
     ),
     tail: query({ streamId: v.string(), token }, v.union(vStreamDelta, v.null())),
+    catchUp: query({ streamId: v.string(), token, from: v.number(), to: v.optional(v.number()) }, vStreamSlice),
+  },
+  chat: {
+    queue: mutation(
+      {
+        token: v.string(),
+        threadId: v.optional(v.string()),
+        prompt: v.optional(v.string()),
+        retry: v.optional(v.string()),
+        requestId: v.optional(v.string()),
+      },
+      vChatReplyHeader,
+    ),
   },
   operator: {
     listThreads: query({ token, paginationOpts: paginationOptsValidator }, paginationResultValidator(vThreadView)),
@@ -175,9 +189,14 @@ export class AiChat<DataModel extends GenericDataModel = GenericDataModel> {
     return this.module("messages");
   }
 
-  /** `streams:read`, `tail`. */
+  /** `streams:read`, `tail`, `catchUp`. */
   streams(): AiChatFunctions<"streams"> {
     return this.module("streams");
+  }
+
+  /** `chat:queue`: a send stored over the socket when the site is too busy for its POST. */
+  chat(): AiChatFunctions<"chat"> {
+    return this.module("chat");
   }
 
   /** `operator:listThreads`, `signIn`, `signOut`, `session`, `usage` (the console's). */

@@ -3,8 +3,9 @@
  * contract: `lib/chatProtocol.ts`). The action parses the request (`lib/chatRequest.ts`), stores
  * and starts the reply with `chat:start` (or, for a reply `messages:send` stored, `chat:begin`), and hands it to a `ReplyDriver`
  * (`lib/replyDriver.ts`), which streams the model's text to the response as it is produced and
- * persists it through `chat:flush` and `chat:finish`. The only module that imports the AI SDK
- * (`lib/models.ts`).
+ * persists it through `chat:flush` and `chat:finish`. `http:generate` runs the same driver in the
+ * background for a reply `chat:queue` stored (the site was too busy for its POST). The only module
+ * that imports the AI SDK (`lib/models.ts`, through `lib/replyRun.ts`).
  * GET /chat-stream (the widget's warm-up) hands out a proof-of-work challenge (`lib/pow.ts`).
  * POST /visitors mints a visitor token after proof of work or a Turnstile check (`lib/visitors.ts`).
  * POST /operator/sign-in is `operator:signIn` with wrong tries limited per client address too.
@@ -15,12 +16,11 @@ import { httpRouter } from "convex/server";
 import { corsRouter } from "convex-helpers/server/cors";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
-import { ConvexError } from "convex/values";
-import { httpAction, type ActionCtx } from "./_generated/server";
+import { ConvexError, v } from "convex/values";
+import { httpAction, internalAction, type ActionCtx } from "./_generated/server";
 import { hashToken } from "./lib/access";
 import { clientIp, clientKey } from "./lib/clientAddress";
 import { newChallenge, powEnabled } from "./lib/pow";
-import { getBudgets } from "./lib/budget";
 import { CHAT_REPLY_HEADER, CHAT_STREAM_PATH } from "./lib/chatProtocol";
 import {
   type ChatRequest,
@@ -32,11 +32,9 @@ import {
 } from "./lib/chatRequest";
 import { type ErrorCode, humanCheckFailed, HTTP_ERRORS } from "./lib/errors";
 import { getLimits } from "./lib/limits";
-import { type FlushOptions, FlushPolicy, flushOptionsFromEnv } from "./lib/flushPolicy";
-import { modelConfig } from "./lib/modelConfig";
-import { describeModelError, streamReply } from "./lib/models";
+import { type FlushOptions, flushOptionsFromEnv } from "./lib/flushPolicy";
 import { allowedOrigins, refuseForeignOrigin } from "./lib/origins";
-import { ReplyDriver, systemClock } from "./lib/replyDriver";
+import { NO_BODY, runReply } from "./lib/replyRun";
 import type { ChatTurn } from "./lib/validators";
 import { parseVisitorRequest, turnstileSecret, verifyTurnstile } from "./lib/visitors";
 
@@ -138,7 +136,7 @@ function refusalOf(data: { code: ErrorCode; retryAfterMs?: number }): Response {
   return jsonResponse(STATUS_OF[data.code] ?? 400, data, wait);
 }
 
-/** The 200 response, its body written by a `ReplyDriver` wired to the mutations above. */
+/** The 200 response, its body written by a `ReplyDriver` wired to the mutations above (`lib/replyRun.ts`). */
 function startReply(
   ctx: ActionCtx,
   messageId: Id<"messages">,
@@ -149,26 +147,11 @@ function startReply(
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
   const encoder = new TextEncoder();
-  const config = modelConfig();
-  const maxOutputTokens = getBudgets().maxOutputTokens;
-  const driver = new ReplyDriver({
-    store: {
-      flush: (text) => ctx.runMutation(internal.chat.flush, { messageId, text }),
-      heartbeat: () => ctx.runMutation(internal.chat.heartbeat, { messageId }),
-      finish: async (end) => {
-        await ctx.runMutation(internal.chat.finish, { messageId, ...end });
-      },
-    },
-    body: {
-      write: (text) => writer.write(encoder.encode(text)),
-      close: () => writer.close(),
-      abort: (reason) => writer.abort(new Error(reason)),
-    },
-    policy: new FlushPolicy(flushOptions, systemClock.now),
-    describeModelError,
-    inputChars: config.system.length + messages.reduce((n, m) => n + m.content.length, 0),
+  void runReply(ctx, messageId, messages, flushOptions, {
+    write: (text) => writer.write(encoder.encode(text)),
+    close: () => writer.close(),
+    abort: (reason) => writer.abort(new Error(reason)),
   });
-  void driver.run((signal, onUsage) => streamReply({ config, messages, signal, maxOutputTokens, onUsage }));
   return new Response(readable, {
     status: 200,
     headers: {
@@ -179,6 +162,24 @@ function startReply(
     },
   });
 }
+
+/**
+ * A queued reply (`chat:queue`: the site was too busy for its POST), generated in the background
+ * when the deployment's scheduler runs it. Nobody reads a body: every page follows the reply by
+ * subscription. Here, beside the POST's action, so the AI SDK stays in this one bundle. Not
+ * retried: a second run would append its text again after what the first persisted; a run that
+ * dies is ended by the reply's lease as any driver's is.
+ */
+export const generate = internalAction({
+  args: { messageId: v.id("messages") },
+  returns: v.null(),
+  handler: async (ctx, args): Promise<null> => {
+    const flushOptions = flushOptionsFromEnv(process.env);
+    const messages = await ctx.runMutation(internal.chat.beginQueued, { messageId: args.messageId });
+    if (messages !== null) await runReply(ctx, args.messageId, messages, flushOptions, NO_BODY);
+    return null;
+  },
+});
 
 /**
  * Mints a visitor token: `{"turnstileToken": "..."}` in, `{ token }` out. With

@@ -1,13 +1,14 @@
 /** Viewers' read path: the newest flush of a reply live, and any text a viewer lacks read once. */
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
-import { internalMutation, query } from "./_generated/server";
+import type { Doc } from "./_generated/dataModel";
+import { internalMutation, query, type QueryCtx } from "./_generated/server";
 import { authorizeStream } from "./lib/access";
 import { STREAM_PAGE_SIZE } from "./lib/limits";
 import { wholeNumber } from "./lib/numbers";
 import { REPLY_ERRORS } from "./lib/errors";
-import { componentStatus, effectiveStatus, finalizeReply, lastDelta } from "./lib/replies";
-import { vStreamDelta, vStreamSlice, vIdentity } from "./lib/validators";
+import { COMPACT_EVERY, componentStatus, effectiveStatus, finalizeReply, lastDelta, replyTextOf } from "./lib/replies";
+import { isUnfinished, vIdentity, vStreamDelta, vStreamSlice } from "./lib/validators";
 
 /**
  * Text of deltas with `seq >= cursor` (at most 16), with `from` none that ends at or before
@@ -73,6 +74,85 @@ export const read = query({
     };
   },
 });
+
+/**
+ * Everything a viewer lacks, from character `from` (the length it shows) up to `to` when given
+ * (where the first delta it already holds beyond a gap starts), in one read: a late joiner of a
+ * long reply then needs one round trip, not one per 16 deltas (`read`). A finished reply's text
+ * is its message's; an unfinished one's is its compacted `replyTexts` row (every 64 deltas) plus
+ * the deltas after it, fewer than 64. `start` is where `text` begins (≤ `from`), `cursor` the
+ * first delta it does not wholly cover, and `more` whether more text is already stored beyond it.
+ *
+ * Worst case per call: the message and its access check, one component status read, the
+ * compacted row (≤ the reply, under 1 MiB), 3 + 65 deltas.
+ */
+export const catchUp = query({
+  args: {
+    streamId: v.string(),
+    token: v.optional(v.string()),
+    identity: v.optional(vIdentity),
+    from: v.number(),
+    to: v.optional(v.number()),
+  },
+  returns: vStreamSlice,
+  handler: async (ctx, args) => {
+    const { message } = await authorizeStream(ctx, args.streamId, args, "read");
+    const status = await effectiveStatus(ctx, message);
+    const from = wholeNumber("from", args.from, 0);
+    const to = args.to === undefined ? Infinity : wholeNumber("to", args.to, 0);
+    const last = await lastDelta(ctx, args.streamId);
+    const stored = last ? last.start + last.text.length : 0;
+    let start: number;
+    let text: string;
+    if (!isUnfinished(message.status) && message.text.length > 0) {
+      // Finished: the whole text is on the message, written once.
+      start = Math.min(from, message.text.length);
+      text = message.text.slice(start, Math.max(start, to));
+    } else {
+      const row = await replyTextOf(ctx, args.streamId);
+      let seq: number;
+      if (row && from < row.text.length) {
+        start = from;
+        text = row.text.slice(from, Math.max(from, to));
+        seq = row.throughSeq + 1;
+      } else {
+        const holding = await deltaHolding(ctx, args.streamId, from);
+        start = holding ? holding.start : Math.min(from, stored);
+        text = "";
+        seq = holding ? holding.seq : last ? last.seq + 1 : 0;
+      }
+      // Fewer than COMPACT_EVERY deltas follow the compacted row (and the delta holding `from`).
+      const page = await ctx.db
+        .query("deltas")
+        .withIndex("by_stream_seq", (q) => q.eq("streamId", args.streamId).gte("seq", seq))
+        .take(COMPACT_EVERY + 1);
+      for (const d of page) {
+        if (d.start < start + text.length) continue;
+        if (d.start >= to) break;
+        text += d.text;
+      }
+    }
+    const end = start + text.length;
+    const next = end >= stored ? null : await deltaHolding(ctx, args.streamId, end);
+    return {
+      status,
+      start,
+      text,
+      cursor: next ? next.seq : last ? last.seq + 1 : 0,
+      more: end < stored,
+    };
+  },
+});
+
+/** The delta holding character `at` (null at or beyond the end of what is stored). 1 index read. */
+async function deltaHolding(ctx: QueryCtx, streamId: string, at: number): Promise<Doc<"deltas"> | null> {
+  const holding = await ctx.db
+    .query("deltas")
+    .withIndex("by_stream_start", (q) => q.eq("streamId", streamId).lte("start", at))
+    .order("desc")
+    .first();
+  return holding && holding.start + holding.text.length > at ? holding : null;
+}
 
 /** Replies of each unfinished status looked at per `reconcileTimeouts` run. */
 const RECONCILE_BATCH = 6;

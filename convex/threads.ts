@@ -14,7 +14,7 @@ import {
 } from "./lib/access";
 import { humanCheckFailed, shareExpiryOutOfRange, sharesRateLimited, unauthorized } from "./lib/errors";
 import { consumeShare, LIST_DEFAULT, LIST_MAX } from "./lib/limits";
-import { deleteLease, deleteReplyText, toThreadView } from "./lib/replies";
+import { deleteLease, deleteReplyText, persistedText, toThreadView } from "./lib/replies";
 import { mintVisitor, turnstileSecret, visitorByHash } from "./lib/visitors";
 import { settleReply, unreportedCost } from "./lib/budget";
 import { powEnabled } from "./lib/pow";
@@ -124,8 +124,9 @@ export const remove = mutation({
 /**
  * One batch of a removed thread's documents: up to `THREAD_DELETE_BATCH` messages (newest
  * first, each with its component stream and lease), then its observer tokens; reschedules itself
- * while any remain. Worst case per run: 300 documents read, 300 written, 102 functions scheduled
- * (a `deleteStream` cleanup per reply, `purgeDeltas`, itself).
+ * while any remain. Worst case per run: 365 documents read (the thread's one unfinished reply's
+ * text too, to charge it), 300 written, 103 functions scheduled (a `deleteStream` cleanup per
+ * reply, `purgeDeltas`, itself, that reply's charge).
  */
 export const purgeThread = internalMutation({
   args: { threadId: v.id("threads") },
@@ -143,8 +144,11 @@ export const purgeThread = internalMutation({
         await ctx.runMutation(components.persistentTextStreaming.lib.deleteStream, { streamId: message.streamId });
       }
       await deleteLease(ctx, message._id);
-      // A reply still running when its thread went: its reservation back, charged as if lost.
-      if (message.reservation) await settleReply(ctx, message, unreportedCost(message));
+      // A reply still running when its thread went: its reservation back, charged for what it generated.
+      if (message.reservation) {
+        const generated = message.streamId !== null ? (await persistedText(ctx, message.streamId)).length : 0;
+        await settleReply(ctx, message, unreportedCost(message, generated));
+      }
       await ctx.db.delete("messages", message._id);
     }
     const shares =

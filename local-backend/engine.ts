@@ -34,6 +34,7 @@ import {
 import { checkArguments, checkDocument, checkReturnValue } from "./limits.js";
 import { applyTransactionRuntime } from "./transactionRuntime.js";
 import { ActionExecution, DEFAULT_ACTION_TIMEOUT_MS } from "./actionRuntime.js";
+import { type Concurrency, TooManyConcurrentRequests } from "./concurrency.js";
 import { evaluateAuthConfig, type AuthConfigJson } from "./authConfig.js";
 import {
   appEnvVar,
@@ -172,7 +173,7 @@ function wrapFunction(func: Record<string, unknown>, name: string, componentPath
         void execution.ended.then(() => scope.executions.delete(execution));
       }
       const timedOut = execution.limitTime(scope?.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS);
-      const gatedCtx = execution.wrapContext(ctx as Record<string, unknown>);
+      const gatedCtx = limitCalls(execution.wrapContext(ctx as Record<string, unknown>), scope?.concurrency);
       try {
         if (type === "httpAction")
           return await Promise.race([original(gatedCtx, restoreRequestUrl(arg as Request)), timedOut]);
@@ -185,6 +186,24 @@ function wrapFunction(func: Record<string, unknown>, name: string, componentPath
       }
     });
   return copy;
+}
+
+/**
+ * An action's `ctx.runQuery`/`runMutation`/`runAction` each take a slot of their kind for the
+ * call, as on a deployment, where each is a function execution of its own (concurrency.ts).
+ */
+function limitCalls<C extends Record<string, any>>(ctx: C, concurrency: Concurrency | undefined): C {
+  if (!concurrency) return ctx;
+  const limited =
+    (kind: "query" | "mutation" | "action", call: (...a: unknown[]) => Promise<unknown>) =>
+    (...a: unknown[]) =>
+      concurrency.run(kind, () => call(...a));
+  return {
+    ...ctx,
+    runQuery: limited("query", ctx.runQuery),
+    runMutation: limited("mutation", ctx.runMutation),
+    runAction: limited("action", ctx.runAction),
+  };
 }
 
 /** convex-test builds HTTP requests on https://some.convex.site; give the handler the real URL. */
@@ -486,6 +505,19 @@ export class Engine {
   ) {
     const req: RequestScope = { logLines: [] };
     const p = { udfPath: normalizeUdfPath(udfPath), componentPath: "" };
+    let release: () => void = () => {};
+    try {
+      if (this.scope.concurrency) release = await this.scope.concurrency.acquire(type);
+    } catch (e) {
+      if (!(e instanceof TooManyConcurrentRequests)) throw e;
+      return {
+        ok: false as const,
+        message: e.message,
+        errorData: undefined,
+        rateLimited: true as const,
+        logLines: [] as string[],
+      };
+    }
     return this.inScope(() =>
       requestStorage.run(req, async () => {
         const a = this.accessor(identity);
@@ -499,6 +531,8 @@ export class Engine {
           return { ok: true as const, value, logLines: req.logLines, ts: req.commitTs ?? this.ts };
         } catch (e) {
           return { ok: false as const, ...describeError(e), logLines: req.logLines };
+        } finally {
+          release();
         }
       }),
     );
@@ -516,12 +550,41 @@ export class Engine {
     // `t.run` returns only Convex values, so the results leave through these variables.
     let ts = this.ts;
     const results: QueryRunResult[] = [];
+    // One pass runs its queries one after another: it holds one query slot.
+    let release: () => void = () => {};
+    try {
+      if (this.scope.concurrency) release = await this.scope.concurrency.acquire("query");
+    } catch (e) {
+      if (!(e instanceof TooManyConcurrentRequests)) throw e;
+      const refused = select().map(() => ({
+        ok: false as const,
+        message: e.message,
+        logLines: [],
+        reads: 0,
+        tables: new Set<string>(),
+      }));
+      return { ts, results: refused };
+    }
+    try {
+      await this.runSnapshot(identity, select, results, (at) => (ts = at));
+    } finally {
+      release();
+    }
+    return { ts, results };
+  }
+
+  private async runSnapshot(
+    identity: Identity | null,
+    select: () => { udfPath: string; args: Record<string, Value> }[],
+    results: QueryRunResult[],
+    setTs: (ts: bigint) => void,
+  ): Promise<void> {
     await this.inScope(() =>
       this.accessor(identity).run(async (ctx: { runQuery: (ref: unknown, args: unknown) => Promise<Value> }) => {
         // Holding the transaction lock: no commit can land until we return, so the
         // selection, the timestamp and every result belong to the same snapshot.
         const queries = select();
-        ts = this.ts;
+        setTs(this.ts);
         for (const q of queries) {
           const req: RequestScope = { logLines: [], reads: { count: 0, tables: new Set() } };
           const denied = this.checkPublic(q.udfPath, "query");
@@ -541,7 +604,6 @@ export class Engine {
         return null;
       }),
     );
-    return { ts, results };
   }
 
   /**

@@ -12,6 +12,7 @@ import { Readable } from "node:stream";
 import { WebSocketServer } from "ws";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { ActionExecution } from "./actionRuntime.js";
+import { TooManyConcurrentRequests } from "./concurrency.js";
 import { adminKeyFromHeader, BAD_ADMIN_KEY } from "./adminKey.js";
 import type { AuthVerifier } from "./auth.js";
 import { handleDeployApi } from "./deployApi.js";
@@ -178,6 +179,11 @@ export function createDeploymentServer(opts: {
       return;
     }
     const r = await engine.call(type, udfPath, args, identity);
+    if (!r.ok && "rateLimited" in r) {
+      // Refused before it ran, as a deployment's HTTP API answers ErrorMetadata::rate_limited.
+      json(res, 429, { code: "TooManyConcurrentRequests", message: r.message });
+      return;
+    }
     if (r.ok) {
       json(res, 200, { status: "success", value: convexToJson(r.value), logLines: r.logLines });
     } else {
@@ -269,11 +275,23 @@ export function createSiteServer(opts: {
     // The action's JavaScript runs until its response body has ended; then what it left
     // running is cut off (actionRuntime.ts).
     const execution = new ActionExecution();
+    // A slot until the body has ended (concurrency.ts): a streamed reply holds one all along.
+    let release: () => void = () => {};
+    try {
+      if (engine.scope.concurrency) release = await engine.scope.concurrency.acquire("httpAction");
+    } catch (e) {
+      if (!(e instanceof TooManyConcurrentRequests)) throw e;
+      req.resume();
+      res.writeHead(429, { "content-type": "application/json" });
+      res.end(JSON.stringify({ code: e.code, message: e.message }));
+      return;
+    }
     try {
       const response = await engine.fetch(init, realUrl, identity, execution);
       await sendResponse(res, response, method, execution);
     } finally {
       execution.end("the response body ended");
+      release();
     }
   }
 

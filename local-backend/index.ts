@@ -20,6 +20,7 @@ import { functionsDir } from "./projectConfig.js";
 import type { BackendScope } from "./runtime.js";
 import { realClearTimeout } from "./runtime.js";
 import { Scheduler } from "./scheduler.js";
+import { Concurrency, type ConcurrencyLimits, concurrencyLimits, type ConcurrencyStats } from "./concurrency.js";
 import type { ConnectionStats, SyncConnection } from "./sync.js";
 
 export { LocalBackendError } from "./engine.js";
@@ -54,6 +55,12 @@ export interface LocalBackendOptions {
   insecureAuth?: boolean;
   /** Actions and HTTP actions are stopped after this long. Default: the deployment's 30 minutes (tests set less). */
   actionTimeoutMs?: number;
+  /**
+   * Concurrency limits (concurrency.ts): an S16 deployment's unless the shell's
+   * `LOCAL_MAX_CONCURRENT_QUERIES`, `_MUTATIONS`, `_ACTIONS`, `_HTTP_ACTIONS` (and
+   * `LOCAL_CONCURRENCY_WAIT_MS`, `LOCAL_ACTION_CONCURRENCY_WAIT_MS`) or these say otherwise.
+   */
+  concurrency?: Partial<ConcurrencyLimits>;
 }
 
 export interface LocalBackendStats {
@@ -71,6 +78,8 @@ export interface LocalBackend {
   adminKey: string;
   /** Per sync WebSocket: bytes sent, query runs, documents read (closed ones included). */
   stats(): LocalBackendStats;
+  /** The concurrency limits in force, and per kind: running, waiting, peak, refused so far. */
+  concurrency(): { limits: ConcurrencyLimits; now: ConcurrencyStats };
   /**
    * Tests only: move this backend's clock forward. Functions see the later Date.now(),
    * and crons that became due run now (the real cron definitions). Resolves when they
@@ -174,6 +183,7 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
     env,
     systemEnv: {},
     actionTimeoutMs: options.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS,
+    concurrency: new Concurrency(concurrencyLimits(process.env, options.concurrency)),
     executions: new Set(),
     timers: new Set(),
     stopped: false,
@@ -277,6 +287,9 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
         totals.documentsRead += s.documentsRead;
       }
       return { connections: list, totals };
+    },
+    concurrency() {
+      return { limits: { ...scope.concurrency!.limits }, now: scope.concurrency!.stats() };
     },
     async advanceTime(ms: number) {
       scope.clockOffsetMs += ms;

@@ -10,6 +10,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { format, promisify } from "node:util";
 import type { ActionExecution } from "./actionRuntime.js";
+import type { Concurrency } from "./concurrency.js";
 
 export interface BackendScope {
   /** Added to Date.now() for functions of this backend (tests advance time with it). */
@@ -33,6 +34,8 @@ export interface BackendScope {
   stopped: boolean;
   /** Actions and HTTP actions are stopped after this long (the deployment's 30 minutes by default). */
   actionTimeoutMs: number;
+  /** The deployment's concurrency limits (concurrency.ts); absent: none (engine unit tests). */
+  concurrency?: Concurrency;
   /** Actions and HTTP actions running now (what a restart or `killActions()` stops). */
   executions: Set<ActionExecution>;
   /** Prints a function's console line (already prefixed with the function name). */

@@ -60,7 +60,7 @@ export const isFullPage = (page: readonly MessageView[]): boolean =>
  */
 export const api = anyApi as unknown as Pick<
   typeof generatedApi,
-  "threads" | "messages" | "streams" | "config" | "operator"
+  "threads" | "messages" | "streams" | "config" | "operator" | "chat"
 >;
 
 /**

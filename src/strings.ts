@@ -28,6 +28,8 @@ export const defaultStrings = {
   you: "You",
   assistant: "Assistant",
   thinking: "Thinking…",
+  /** A reply waiting for the deployment to generate it (it was too busy when it was sent). */
+  queued: "Queued…",
   responding: "Responding",
   responseComplete: "Response complete",
   stopped: "Stopped",

@@ -32,6 +32,7 @@ import type * as lib_origins from "../lib/origins.js";
 import type * as lib_pow from "../lib/pow.js";
 import type * as lib_replies from "../lib/replies.js";
 import type * as lib_replyDriver from "../lib/replyDriver.js";
+import type * as lib_replyRun from "../lib/replyRun.js";
 import type * as lib_sending from "../lib/sending.js";
 import type * as lib_text from "../lib/text.js";
 import type * as lib_validators from "../lib/validators.js";
@@ -40,6 +41,7 @@ import type * as messages from "../messages.js";
 import type * as operator from "../operator.js";
 import type * as streams from "../streams.js";
 import type * as threads from "../threads.js";
+import type * as usage from "../usage.js";
 import type * as visitors from "../visitors.js";
 
 import type {
@@ -74,6 +76,7 @@ const fullApi: ApiFromModules<{
   "lib/pow": typeof lib_pow;
   "lib/replies": typeof lib_replies;
   "lib/replyDriver": typeof lib_replyDriver;
+  "lib/replyRun": typeof lib_replyRun;
   "lib/sending": typeof lib_sending;
   "lib/text": typeof lib_text;
   "lib/validators": typeof lib_validators;
@@ -82,6 +85,7 @@ const fullApi: ApiFromModules<{
   operator: typeof operator;
   streams: typeof streams;
   threads: typeof threads;
+  usage: typeof usage;
   visitors: typeof visitors;
 }> = anyApi as any;
 

@@ -23,6 +23,28 @@ import type { FunctionReference } from "convex/server";
  */
 export type ComponentApi<Name extends string | undefined = string | undefined> =
   {
+    chat: {
+      queue: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          token: string;
+          identity?: { userId: string; operator: boolean };
+          threadId?: string;
+          prompt?: string;
+          retry?: string;
+          requestId?: string;
+        },
+        {
+          threadId: string;
+          userMessageId?: string;
+          assistantMessageId: string;
+          streamId: string;
+          token?: string;
+        },
+        Name
+      >;
+    };
     config: {
       get: FunctionReference<
         "query",
@@ -54,6 +76,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           model: string | null;
           createdAt: number;
           updatedAt: number;
+          queued?: boolean;
           length: number;
         }>,
         Name
@@ -79,6 +102,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           model: string | null;
           createdAt: number;
           updatedAt: number;
+          queued?: boolean;
           length: number;
         }>,
         Name
@@ -190,6 +214,26 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       >;
     };
     streams: {
+      catchUp: FunctionReference<
+        "query",
+        "internal",
+        {
+          streamId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          from: number;
+          to?: number;
+        },
+        {
+          status:
+            "pending" | "streaming" | "done" | "error" | "timeout" | "stopped";
+          start: number;
+          text: string;
+          cursor: number;
+          more: boolean;
+        },
+        Name
+      >;
       read: FunctionReference<
         "query",
         "internal",

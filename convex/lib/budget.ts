@@ -13,9 +13,18 @@
  * MAX_OUTPUT_TOKENS. A send is admitted only while what is spent plus what is reserved is below
  * the budget, so however many replies run at once, the day's spend passes the budget by at most
  * the one reply admitted last. When a reply ends, what it cost (the provider's count, else an
- * estimate) is charged and its reservation returned; a reply that never started costs nothing, and
- * one whose driver was lost costs its whole reservation.
+ * estimate from its input and the text it generated) is charged and its reservation returned; a
+ * reply that never started costs nothing. Every ending is charged: one whose driver was lost, or
+ * that was stopped past the grace, pays for the text it persisted.
+ *
+ * No hot document on the reply's path: the deployment-wide row is read and written by every send
+ * (admission needs the exact total: spent + reserved), but a reply's end does not touch it. Its
+ * charge and its reservation's return go together into their own scheduled mutation
+ * (`usage:settle`), which the deployment runs exactly once, retrying a conflict with a send; so a
+ * finish never conflicts with a send and a charge that fails cannot fail the reply. Until the
+ * charge runs, the reservation (its worst case) is still held: admission errs on the safe side.
  */
+import { internal } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { budgetExhausted } from "./errors";
@@ -81,8 +90,11 @@ function committed(row: Doc<"tokenUsage"> | null): number {
   return row ? row.tokens + (row.reserved ?? 0) : 0;
 }
 
-/** A reply's reservation, kept on its message until the reply ends. */
-export type Reservation = { day: string; tokens: number };
+/**
+ * A reply's reservation, kept on its message until the reply ends: the day and tokens reserved,
+ * and the characters its model request carries (to charge a reply that ends without a count).
+ */
+export type Reservation = { day: string; tokens: number; inputChars?: number };
 
 /**
  * Reserves `tokens` (a reply's worst case) on today's deployment and visitor rows, or throws
@@ -132,30 +144,50 @@ async function adjust(
 }
 
 /**
- * A reply has ended (or is being deleted): returns its reservation and charges `spent` tokens to
- * today's deployment and visitor rows. Once per message: the reservation is cleared.
+ * A reply has ended (or is being deleted): its reservation is cleared from the message now (once
+ * per message), and returning it and charging `spent` tokens to today's deployment and visitor
+ * rows are scheduled as one `usage:settle`. 1 write, 1 function scheduled; no usage row touched.
  */
 export async function settleReply(ctx: MutationCtx, message: Doc<"messages">, spent: number): Promise<void> {
-  const keys = [DEPLOYMENT_KEY, ...(message.usageKey !== undefined ? [message.usageKey] : [])];
   const reservation = message.reservation;
-  if (reservation) {
-    for (const key of keys) {
-      await adjust(ctx, reservation.day, key, await usageRow(ctx, reservation.day, key), 0, -reservation.tokens);
-    }
-    await ctx.db.patch("messages", message._id, { reservation: undefined });
-  }
-  if (spent > 0) {
-    const { day } = utcDay(Date.now());
-    for (const key of keys) await adjust(ctx, day, key, await usageRow(ctx, day, key), spent, 0);
+  if (reservation) await ctx.db.patch("messages", message._id, { reservation: undefined });
+  if (!reservation && spent <= 0) return;
+  await ctx.scheduler.runAfter(0, internal.usage.settle, {
+    keys: [DEPLOYMENT_KEY, ...(message.usageKey !== undefined ? [message.usageKey] : [])],
+    ...(reservation ? { reserved: { day: reservation.day, tokens: reservation.tokens } } : {}),
+    spent: Math.max(0, spent),
+    day: utcDay(Date.now()).day,
+  });
+}
+
+/**
+ * `usage:settle`'s work: returns `reserved` and charges `spent` on `day`, for each key.
+ * Worst case: 2 reads and 2 writes per key.
+ */
+export async function applySettlement(
+  ctx: MutationCtx,
+  keys: string[],
+  reserved: { day: string; tokens: number } | undefined,
+  spent: number,
+  day: string,
+): Promise<void> {
+  for (const key of keys) {
+    if (reserved) await adjust(ctx, reserved.day, key, await usageRow(ctx, reserved.day, key), 0, -reserved.tokens);
+    if (spent > 0) await adjust(ctx, day, key, await usageRow(ctx, day, key), spent, 0);
   }
 }
 
 /**
- * What a reply that ends without its driver's count costs: nothing if it never started, its whole
- * reservation if it was streaming (the model may have run to the cap).
+ * What a reply that ends without its driver's count costs (its driver was lost, it was stopped
+ * past the grace, its thread was deleted while it ran): nothing if it never started, else an
+ * estimate from its input and the `outputChars` it generated (persisted). A reservation from
+ * before the input was kept costs its whole worst case.
  */
-export function unreportedCost(message: Doc<"messages">): number {
-  return message.status === "streaming" ? (message.reservation?.tokens ?? 0) : 0;
+export function unreportedCost(message: Doc<"messages">, outputChars: number): number {
+  const reservation = message.reservation;
+  if (message.status !== "streaming" || !reservation) return 0;
+  if (reservation.inputChars === undefined) return reservation.tokens;
+  return estimateTokens(reservation.inputChars, outputChars);
 }
 
 /** A fast reader: about 250 words a minute. */

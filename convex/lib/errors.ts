@@ -91,6 +91,11 @@ export function tooManyRepliesInFlight(limit: number): ConvexError<ErrorData> {
   );
 }
 
+/** `chat:queue` with neither a prompt nor a retry of a thread's reply, or with both. */
+export function queueBodyInvalid(): ConvexError<ErrorData> {
+  return appError("BAD_REQUEST", "send either a prompt, or a retry with its threadId");
+}
+
 /** `messages:retry` names a message that is not the thread's last reply. */
 export function notLastReply(): ConvexError<ErrorData> {
   return appError("BAD_REQUEST", "messageId is not this thread's last reply; only the last reply can be retried");

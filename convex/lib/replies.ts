@@ -41,6 +41,7 @@ export function toMessageView(message: Doc<"messages">, status: MessageStatus = 
     createdAt: message.createdAt,
     updatedAt: message.updatedAt,
     length: message.text.length,
+    ...(message.queued ? { queued: true } : {}),
   };
 }
 
@@ -75,7 +76,8 @@ export async function lastDelta(ctx: ReadCtx, streamId: string): Promise<Doc<"de
  */
 export const COMPACT_EVERY = 64;
 
-async function replyTextOf(ctx: ReadCtx, streamId: string): Promise<Doc<"replyTexts"> | null> {
+/** A reply's compacted text row, while it streams (deleted when it is finished). */
+export async function replyTextOf(ctx: ReadCtx, streamId: string): Promise<Doc<"replyTexts"> | null> {
   return await ctx.db
     .query("replyTexts")
     .withIndex("by_streamId", (q) => q.eq("streamId", streamId))
@@ -232,7 +234,8 @@ export async function endAbandonedReply(ctx: MutationCtx, message: Doc<"messages
 /**
  * Ends a reply: writes its full text to the message once, sets its final status, and updates
  * the thread (idle after done/stopped, error after error/timeout). No-op if already final.
- * Worst case: 67 documents read (message, compacted text, ≤ 63 deltas, lease, thread), 4 written.
+ * Worst case: 67 documents read (message, compacted text, ≤ 63 deltas, lease, thread), 4 written,
+ * 1 function scheduled (the charge, `usage:settle`).
  */
 export async function finalizeReply(
   ctx: MutationCtx,
@@ -241,11 +244,12 @@ export async function finalizeReply(
   error: string | null,
 ): Promise<void> {
   if (!isUnfinished(message.status)) return;
-  // Ended without its driver's count (stopped before it started, timed out, driver lost): its
-  // reservation is returned, and a reply that was streaming is charged all of it.
-  if (message.reservation) await settleReply(ctx, message, unreportedCost(message));
   const now = Date.now();
   const text = message.streamId ? await persistedText(ctx, message.streamId) : "";
+  // Ended without its driver's count (stopped before it started or past the grace, timed out,
+  // driver lost): its reservation is returned, and a reply that was streaming is charged for its
+  // input and the text it generated.
+  if (message.reservation) await settleReply(ctx, message, unreportedCost(message, text.length));
   await ctx.db.patch("messages", message._id, { status, text, error, updatedAt: now });
   if (message.streamId) await deleteReplyText(ctx, message.streamId);
   await deleteLease(ctx, message._id);

@@ -220,8 +220,8 @@ async function chargeNewReply(
   const established = isEstablished(caller, visitor);
   const wait = await consumeMessageBudget(ctx, usageKey, established, clientKey);
   if (wait !== null) throw rateLimited(wait);
-  const reservation = await reserveBudget(ctx, usageKey, established, worstCaseTokens(replyInputChars));
-  return { usageKey, visitor, reservation };
+  const reserved = await reserveBudget(ctx, usageKey, established, worstCaseTokens(replyInputChars));
+  return { usageKey, visitor, reservation: { ...reserved, inputChars: replyInputChars } };
 }
 
 /** The visitor's unfinished replies, across threads, counted up to `upTo`. */

@@ -70,6 +70,11 @@ export const messageFields = {
   model: v.union(v.string(), v.null()),
   createdAt: v.number(),
   updatedAt: v.number(),
+  /**
+   * Assistant only: the site was too busy for its POST, so a background action generates it
+   * (`chat:queue`); set until that action begins it.
+   */
+  queued: v.optional(v.boolean()),
   /** Assistant only: set by `messages:stop`; the driver reads it on its next flush. */
   stopRequested: v.optional(v.boolean()),
   /** Assistant only: hash of the token that sent the prompt, which may drive the reply. */
@@ -83,9 +88,10 @@ export const messageFields = {
   requestId: v.optional(v.string()),
   /**
    * Assistant only, while unfinished: the worst case reserved on the daily budgets when it was sent
-   * (`lib/budget.ts`), returned when it ends.
+   * (`lib/budget.ts`), returned when it ends; `inputChars`, its model request's size, prices a
+   * reply that ends without its driver's count.
    */
-  reservation: v.optional(v.object({ day: v.string(), tokens: v.number() })),
+  reservation: v.optional(v.object({ day: v.string(), tokens: v.number(), inputChars: v.optional(v.number()) })),
 };
 
 /** What every thread read returns (see docs/architecture.md, `ThreadView`). Never the hashes. */
@@ -104,7 +110,7 @@ export type ThreadView = Infer<typeof vThreadView>;
 export const vMessageView = v.object({
   _id: v.string(),
   _creationTime: v.number(),
-  ...pick(messageFields, ["role", "status", "text", "streamId", "error", "model", "createdAt", "updatedAt"]),
+  ...pick(messageFields, ["role", "status", "text", "streamId", "error", "model", "createdAt", "updatedAt", "queued"]),
   length: v.number(),
 });
 export type MessageView = Infer<typeof vMessageView>;

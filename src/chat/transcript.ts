@@ -25,10 +25,10 @@ export function userRow(text: string, strings: ChatStrings, pending: boolean): T
   </div>`;
 }
 
-/** A reply that has no text yet. */
-export function thinkingRow(strings: ChatStrings): TemplateResult {
+/** A reply that has no text yet (`queued`: waiting for the deployment to generate it). */
+export function thinkingRow(strings: ChatStrings, queued?: boolean): TemplateResult {
   return html`<div part="message assistant" class="row assistant">
-    <div class="bubble thinking"><span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>${strings.thinking}</div>
+    <div class="bubble thinking"><span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>${queued ? strings.queued : strings.thinking}</div>
   </div>`;
 }
 

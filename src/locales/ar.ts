@@ -25,6 +25,7 @@ export default {
   you: "أنت",
   assistant: "المساعد",
   thinking: "يفكّر…",
+  queued: "في قائمة الانتظار…",
   responding: "يرد الآن",
   responseComplete: "اكتمل الرد",
   stopped: "متوقف",

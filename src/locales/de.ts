@@ -24,6 +24,7 @@ export default {
   you: "Sie",
   assistant: "Assistent",
   thinking: "Denkt nach…",
+  queued: "In der Warteschlange…",
   responding: "Antwortet",
   responseComplete: "Antwort vollständig",
   stopped: "Gestoppt",

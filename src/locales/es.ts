@@ -24,6 +24,7 @@ export default {
   you: "Tú",
   assistant: "Asistente",
   thinking: "Pensando…",
+  queued: "En cola…",
   responding: "Respondiendo",
   responseComplete: "Respuesta completa",
   stopped: "Detenida",

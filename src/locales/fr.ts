@@ -25,6 +25,7 @@ export default {
   you: "Vous",
   assistant: "Assistant",
   thinking: "Réflexion…",
+  queued: "En file d’attente…",
   responding: "Réponse en cours",
   responseComplete: "Réponse terminée",
   stopped: "Arrêtée",

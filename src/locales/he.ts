@@ -25,6 +25,7 @@ export default {
   you: "את/ה",
   assistant: "העוזר",
   thinking: "חושב…",
+  queued: "בתור…",
   responding: "עונה",
   responseComplete: "התשובה הושלמה",
   stopped: "נעצר",

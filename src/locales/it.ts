@@ -24,6 +24,7 @@ export default {
   you: "Tu",
   assistant: "Assistente",
   thinking: "Sto pensando…",
+  queued: "In coda…",
   responding: "Risposta in corso",
   responseComplete: "Risposta completata",
   stopped: "Interrotta",

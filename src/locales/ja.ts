@@ -24,6 +24,7 @@ export default {
   you: "あなた",
   assistant: "アシスタント",
   thinking: "考え中…",
+  queued: "順番待ち…",
   responding: "回答中",
   responseComplete: "回答が完了しました",
   stopped: "停止しました",

@@ -24,6 +24,7 @@ export default {
   you: "나",
   assistant: "어시스턴트",
   thinking: "생각 중…",
+  queued: "대기 중…",
   responding: "답변 중",
   responseComplete: "답변 완료",
   stopped: "중지됨",

@@ -24,6 +24,7 @@ export default {
   you: "Jij",
   assistant: "Assistent",
   thinking: "Denkt na…",
+  queued: "In de wachtrij…",
   responding: "Antwoordt",
   responseComplete: "Antwoord klaar",
   stopped: "Gestopt",

@@ -24,6 +24,7 @@ export default {
   you: "Você",
   assistant: "Assistente",
   thinking: "Pensando…",
+  queued: "Na fila…",
   responding: "Respondendo",
   responseComplete: "Resposta concluída",
   stopped: "Interrompida",

@@ -24,6 +24,7 @@ export default {
   you: "Вы",
   assistant: "Ассистент",
   thinking: "Думаю…",
+  queued: "В очереди…",
   responding: "Отвечает",
   responseComplete: "Ответ готов",
   stopped: "Остановлено",

@@ -24,6 +24,7 @@ export default {
   you: "你",
   assistant: "助手",
   thinking: "思考中…",
+  queued: "排队中…",
   responding: "正在回复",
   responseComplete: "回复完成",
   stopped: "已停止",

@@ -9,9 +9,9 @@
 // ids once the reply's answer has begun, and the reply is then driven from its body. The host
 // calls `send()`, `abort()` and `loadEarlier()`, nothing in between.
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import { isActive, type ChatErrorInfo, type MessageStatus, type MessageView } from "../api.js";
+import { api, isActive, type ChatErrorInfo, type MessageStatus, type MessageView } from "../api.js";
 import type { ChatReplyHeader, ChatStreamBody } from "../../convex/lib/chatProtocol.js";
-import { postChat } from "./post.js";
+import { ChatRequestError, postChat } from "./post.js";
 import { Reply, type ReplyOwner, type ReplySource } from "./reply.js";
 import { MessagePagesController, type MessagePagesTarget } from "./message-pages.js";
 import { UpdatePacer } from "./update-pacer.js";
@@ -166,7 +166,26 @@ export class ConversationController implements ReactiveController {
     this._sends.add(request);
     let started;
     try {
-      started = await postChat(siteUrl, body, request.signal);
+      started = await postChat(siteUrl, body, request.signal).catch(async (err: unknown) => {
+        // Every slot of the site busy: the same body over the socket, generated in the background
+        // and followed like any reply (convex/chat.ts `queue`). A visitor in their thread only.
+        const client = this._target?.client;
+        if (!(
+          err instanceof ChatRequestError &&
+          err.busy &&
+          client &&
+          "threadId" in body &&
+          body.threadId &&
+          body.token
+        ))
+          throw err;
+        const { token, threadId } = body;
+        const which =
+          "retry" in body
+            ? { retry: body.retry }
+            : { prompt: body.prompt, ...(body.requestId ? { requestId: body.requestId } : {}) };
+        return { ids: await client.mutation(api.chat.queue, { token, threadId, ...which }), body: null };
+      });
     } catch (err) {
       this._sends.delete(request);
       if (this.messages) this._reconcile(this.messages);

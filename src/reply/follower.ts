@@ -2,7 +2,8 @@
 // `streams:tail`, carries the newest flush and nothing else, so each flush reaches the viewer
 // once, in one small update, and the subscription is never replaced. A subscription may skip
 // results (several flushes between two updates, a dropped socket): an update that starts beyond
-// the text shown reveals the gap, and one-shot `streams:read` calls from the shown length fill it.
+// the text shown reveals the gap, and a one-shot `streams:catchUp` from the shown length fills it
+// (the whole gap in one read, however long the reply).
 // The text only ever grows by the characters beyond what is shown, so nothing doubles.
 import { api, type StreamDelta, type StreamSlice } from "../api.js";
 import type { ChatClient } from "../convex-pool.js";
@@ -140,9 +141,8 @@ export class StreamFollower {
           null,
         );
         const to = next ? { to: next.start } : {};
-        const slice: StreamSlice = await this._opts.client.query(api.streams.read, {
+        const slice: StreamSlice = await this._opts.client.query(api.streams.catchUp, {
           ...this._args,
-          cursor: 0,
           from: before,
           ...to,
         });

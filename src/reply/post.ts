@@ -31,7 +31,11 @@ export type PostResult =
 
 /** A refusal with the server's `{ code, message }`, in the shape `toErrorInfo` reads off a ConvexError. */
 export class ChatRequestError extends Error {
-  constructor(readonly data: ChatErrorInfo) {
+  /** `busy`: the deployment refused it for load (every slot taken), not one of our refusals. */
+  constructor(
+    readonly data: ChatErrorInfo,
+    readonly busy = false,
+  ) {
     super(data.message);
   }
 }
@@ -79,7 +83,7 @@ export async function postChat(siteUrl: string, body: ChatStreamBody, signal: Ab
     const wait = res ? retryDelayMs(res, attempt) : backoffMs(attempt);
     if (!retry || attempt >= POST_ATTEMPTS || waited + wait > POST_RETRY_BUDGET_MS) {
       if (failure !== null) throw failure;
-      throw new ChatRequestError(info!.error);
+      throw new ChatRequestError(info!.error, busy && !info!.coded);
     }
     waited += wait;
     await sleep(wait, signal);

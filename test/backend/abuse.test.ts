@@ -7,6 +7,7 @@ import { api } from "../../convex/_generated/api";
 import type { ChatStreamBody } from "../../convex/lib/chatProtocol";
 import { addressFromForwardedFor } from "../../convex/lib/clientAddress";
 import {
+  charged,
   cheapPow,
   chat,
   expectCode,
@@ -182,6 +183,7 @@ describe("budgets hold however many replies run at once", () => {
         ),
       ),
     );
+    await charged(t);
     const after = await deployment();
     expect(after.reserved ?? 0).toBe(0); // every reservation returned
     expect(after.tokens).toBeGreaterThan(0);
@@ -218,6 +220,7 @@ describe("budgets hold however many replies run at once", () => {
       await t.run(async (ctx) => (await ctx.db.query("tokenUsage").collect()).find((r) => r.key === "deployment")!);
     expect((await reserved()).reserved).toBeGreaterThan(100);
     await t.mutation(api.messages.stop, { threadId: v.threadId, token: v.token }); // never driven
+    await charged(t);
     expect(await reserved()).toMatchObject({ tokens: 0, reserved: 0 });
   });
 });

@@ -13,6 +13,7 @@ import {
   type Script,
 } from "../support/fake-providers";
 import {
+  charged,
   chat,
   drive,
   expectCode,
@@ -146,6 +147,7 @@ describe("daily token budgets", () => {
     await reader.read();
     await t.mutation(api.messages.stop, { threadId, token });
     while (!(await reader.read()).done);
+    await charged(t);
     const usage = await t.query(api.operator.usage, { token: session });
     expect(usage.tokens).toBeGreaterThanOrEqual(100); // ≥ the prompt's 400 characters / 4
   });

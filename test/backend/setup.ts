@@ -77,10 +77,21 @@ export async function send(t: T, threadId: string, token: string, prompt = "Hell
   return await t.mutation(api.messages.send, { threadId, token, prompt });
 }
 
-/** Sends a prompt and drives its reply to the end; returns the body text. */
+/** Sends a prompt and drives its reply to the end, charged; returns the body text. */
 export async function chat(t: T, threadId: string, token: string, prompt?: string) {
   const { streamId } = await send(t, threadId, token, prompt);
-  return (await readBody(await drive(t, token, { streamId }))).text;
+  const { text } = await readBody(await drive(t, token, { streamId }));
+  await charged(t);
+  return text;
+}
+
+/**
+ * Waits for the charges replies' ends have scheduled (`usage:settle`, its own mutation a moment
+ * after the end, `lib/budget.ts`). Real timers (or only `Date` faked).
+ */
+export async function charged(t: T): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  await t.finishInProgressScheduledFunctions();
 }
 
 /** A fresh backend with a thread and one prompt sent: what most tests start from. */

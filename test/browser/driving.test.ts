@@ -111,8 +111,8 @@ describe("sending and driving a reply in one POST /chat-stream", () => {
     await settle(el);
     expect(replyText(el)).to.equal("Hello, world. How are you?");
     expect(el.status).to.equal("idle");
-    // A driven reply is not also followed through streams:read.
-    expect(env.backend.subscriptions("streams:read")).to.have.length(0);
+    // A driven reply is not also followed through streams:catchUp.
+    expect(env.backend.subscriptions("streams:catchUp")).to.have.length(0);
     watch.stop();
     assertGrowsTo(watch.samples, "Hello, world. How are you?");
   });
@@ -223,7 +223,7 @@ describe("sending and driving a reply in one POST /chat-stream", () => {
     await until(() => replyText(el) === words.join("").trim());
     expect(env.backend.subscriptions("streams:tail")).to.deep.equal([subscription]);
     // Each flush arrived once, on the subscription: nothing needed a one-shot read.
-    expect(env.backend.reads.filter((r) => r.name === "streams:read")).to.have.length(0);
+    expect(env.backend.reads.filter((r) => r.name === "streams:catchUp")).to.have.length(0);
   });
 
   it("drops a reply driven for another thread when the thread changes mid-reply", async () => {
@@ -381,6 +381,36 @@ describe("POST /chat-stream turned away for load (429, 503)", () => {
     expect(start.driven).to.equal(true);
     expect(env.backend.calls.filter((c) => c.name === "messages:send")).to.have.length(1);
     body.close();
+  });
+
+  it(`after ${POST_ATTEMPTS} refusals for load, a visitor's send is queued over the socket: "Queued…", then followed`, async () => {
+    env = setup(() => refusal(429, "1"));
+    const threadId = env.backend.seedThread("tok", [["Earlier", "Answer"]]);
+    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token: "tok" }));
+    const el = await mount(env.url);
+    const errors: Event[] = [];
+    el.addEventListener("ai-chat-error", (e) => errors.push(e));
+    await el.send("Busy lunchtime?");
+    expect(env.fetchCalls).to.have.length(POST_ATTEMPTS);
+    const queued = env.backend.calls.filter((c) => c.name === "chat:queue");
+    expect(queued).to.have.length(1);
+    const sent = JSON.parse(env.fetchCalls[0]!.init.body as string);
+    expect(queued[0]!.args).to.deep.equal({
+      token: "tok",
+      threadId,
+      prompt: "Busy lunchtime?",
+      requestId: sent.requestId,
+    });
+    const reply = env.backend.messages.at(-1)!;
+    await until(() => $(el, ".bubble.thinking")?.textContent?.includes("Queued…") === true);
+    // Its background action begins it: the page follows it by subscription, as every page does.
+    env.backend.persist(reply.streamId!, "Served from the queue.");
+    await until(() => replyText(el) === "Served from the queue.");
+    const ended = oneEvent(el, "ai-chat-stream-end") as Promise<AiChatStreamEndEvent>;
+    env.backend.finish(reply.streamId!);
+    expect((await ended).text).to.equal("Served from the queue.");
+    expect(errors).to.have.length(0);
+    expect($(el, ".banner")).to.not.exist;
   });
 
   it("a refusal of the visitor's own limit (RATE_LIMITED with its code) shows at once, without sending again", async () => {

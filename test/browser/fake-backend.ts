@@ -202,6 +202,8 @@ export class FakeBackend {
     this.deltas.set(streamId, list);
     const m = this.messages.find((x) => x.streamId === streamId);
     if (m && m.status === "pending") m.status = "streaming";
+    // Its background action began it (convex/chat.ts beginQueued): no longer queued.
+    if (m?.queued) delete m.queued;
     this.flush();
   }
 
@@ -453,6 +455,23 @@ export class FakeBackend {
         };
         return slice;
       }
+      case "streams:catchUp": {
+        // Everything from `from` up to `to`, in one read (the compacted text plus the deltas after it).
+        const m = this.streamMessage(args);
+        const list = this.deltas.get(m.streamId!) ?? [];
+        const whole = this.persistedText(m.streamId!);
+        const start = Math.min(args.from as number, whole.length);
+        const end = Math.max(start, Math.min((args.to as number | undefined) ?? Infinity, whole.length));
+        const next = list.find((d) => d.start + d.text.length > end);
+        const slice: StreamSlice = {
+          status: m.status,
+          start,
+          text: whole.slice(start, end),
+          cursor: next ? next.seq : list.length,
+          more: end < whole.length,
+        };
+        return slice;
+      }
       case "streams:tail": {
         const m = this.streamMessage(args);
         const list = this.deltas.get(m.streamId!) ?? [];
@@ -510,6 +529,12 @@ export class FakeBackend {
         const streamId = id("stream_");
         const assistant = this.addMessage(args.threadId as string, "assistant", "", "pending", streamId);
         return { userMessageId: user._id, assistantMessageId: assistant._id, streamId };
+      }
+      case "chat:queue": {
+        // The POST's body over the socket, when the site was too busy: stored, and marked queued.
+        const sent = this.mutate("messages:send", args) as { assistantMessageId: string };
+        this.messages.find((m) => m._id === sent.assistantMessageId)!.queued = true;
+        return { threadId: args.threadId, ...sent };
       }
       case "messages:retry": {
         this.writable(args.threadId, args.token);

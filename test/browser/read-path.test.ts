@@ -35,7 +35,7 @@ describe("the observer read path", () => {
     env.backend.finish(streamId);
     const end = await ended;
     expect(end.text).to.equal(env.backend.persistedText(streamId));
-    expect(env.backend.reads.filter((r) => r.name === "streams:read")).to.have.length(1);
+    expect(env.backend.reads.filter((r) => r.name === "streams:catchUp")).to.have.length(1);
     // The skipped flushes arrived once, from the read; the first one only on the subscription.
     expect(env.backend.timesDelivered(PIECES[0]!)).to.equal(1);
     expect(env.backend.timesDelivered(PIECES[1]!)).to.equal(1);
@@ -99,7 +99,7 @@ describe("the observer read path", () => {
     env.backend.finish(streamId);
     expect((await ended).text).to.equal(PIECES.join(""));
     for (const piece of PIECES) expect(env.backend.timesDelivered(piece), piece).to.equal(1);
-    expect(env.backend.reads.filter((r) => r.name === "streams:read")).to.have.length(0);
+    expect(env.backend.reads.filter((r) => r.name === "streams:catchUp")).to.have.length(0);
   });
 
   it("does not re-send the text of a reply the page drove when it finishes", async () => {

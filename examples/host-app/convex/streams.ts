@@ -1,3 +1,3 @@
 import { aiChat } from "./aiChat";
 
-export const { read, tail } = aiChat.streams();
+export const { read, tail, catchUp } = aiChat.streams();

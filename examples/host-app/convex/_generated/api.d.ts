@@ -10,6 +10,7 @@
 
 import type * as aiChat from "../aiChat.js";
 import type * as board from "../board.js";
+import type * as chat from "../chat.js";
 import type * as config from "../config.js";
 import type * as messages from "../messages.js";
 import type * as operator from "../operator.js";
@@ -26,6 +27,7 @@ import type {
 declare const fullApi: ApiFromModules<{
   aiChat: typeof aiChat;
   board: typeof board;
+  chat: typeof chat;
   config: typeof config;
   messages: typeof messages;
   operator: typeof operator;

@@ -1,0 +1,135 @@
+// Concurrency limits as a deployment enforces them (local-backend/concurrency.ts): an S16
+// deployment's by default, each configurable, a function beyond its limit waits for a slot and
+// then gets the deployment's 429 TooManyConcurrentRequests.
+import { afterEach, describe, expect, test } from "vitest";
+import { makeFunctionReference } from "convex/server";
+import { Concurrency, concurrencyLimits, S16_LIMITS } from "../../local-backend/concurrency.js";
+import { startFixture, type Fixture } from "./helpers.js";
+
+let fx: Fixture | undefined;
+afterEach(async () => {
+  await fx?.cleanup();
+  fx = undefined;
+});
+
+/** A streamed GET that holds its HTTP action for about `n * delay` ms. */
+function ticks(siteUrl: string, n: number, delay: number) {
+  return fetch(`${siteUrl}/ticks?n=${n}&delay=${delay}`).then(async (res) => ({
+    status: res.status,
+    body: await res.text(),
+  }));
+}
+
+describe("the limits", () => {
+  test("an S16 deployment's by default: 16 queries, 16 mutations, 64 actions and HTTP actions", async () => {
+    fx = await startFixture();
+    expect(fx.backend.concurrency().limits).toEqual({
+      queries: 16,
+      mutations: 16,
+      actions: 64,
+      httpActions: 64,
+      waitMs: 5_000,
+      actionWaitMs: 10_000,
+    });
+  });
+
+  test("each is configurable from the environment, and a value that is not a count fails the start", () => {
+    expect(concurrencyLimits({ LOCAL_MAX_CONCURRENT_HTTP_ACTIONS: "8", LOCAL_MAX_CONCURRENT_QUERIES: "4" })).toEqual({
+      ...S16_LIMITS,
+      httpActions: 8,
+      queries: 4,
+    });
+    expect(concurrencyLimits({ LOCAL_MAX_CONCURRENT_MUTATIONS: "2" }, { mutations: 3 }).mutations).toBe(3);
+    expect(() => concurrencyLimits({ LOCAL_MAX_CONCURRENT_HTTP_ACTIONS: "many" })).toThrow(
+      /LOCAL_MAX_CONCURRENT_HTTP_ACTIONS must be a whole number/,
+    );
+    expect(() => concurrencyLimits({ LOCAL_MAX_CONCURRENT_ACTIONS: "0" })).toThrow(/LOCAL_MAX_CONCURRENT_ACTIONS/);
+    // HTTP actions share the actions' pool: never more of them than of it.
+    expect(concurrencyLimits({ LOCAL_MAX_CONCURRENT_ACTIONS: "4" }).httpActions).toBe(4);
+  });
+
+  test("queries and mutations wait for a slot, then get the deployment's error", async () => {
+    const c = new Concurrency({ ...S16_LIMITS, mutations: 1, waitMs: 50 });
+    const release = await c.acquire("mutation");
+    await expect(c.acquire("mutation")).rejects.toThrow(
+      "Too many concurrent requests. Your backend is limited to 1 concurrent mutations. To get more resources, upgrade to Convex Pro. If you are already on Convex Pro, please contact support.",
+    );
+    // Released within the wait: the waiter gets the slot.
+    const waiting = c.acquire("mutation");
+    setTimeout(release, 10);
+    (await waiting)();
+    expect(c.stats().mutation).toEqual({ running: 0, waiting: 0, peak: 1, refused: 1 });
+  });
+});
+
+describe("HTTP actions", () => {
+  test("beyond the limit a request waits for a slot, and after the wait gets 429 TooManyConcurrentRequests", async () => {
+    fx = await startFixture({ concurrency: { httpActions: 2, actionWaitMs: 300 } });
+    const site = fx.backend.siteUrl;
+    // Two streamed bodies hold both slots for ~1 s.
+    const holding = [ticks(site, 8, 120), ticks(site, 8, 120)];
+    await new Promise((r) => setTimeout(r, 100));
+    const refused = await fetch(`${site}/ticks?n=1&delay=0`);
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toEqual({
+      code: "TooManyConcurrentRequests",
+      message:
+        "Too many concurrent requests. Your backend is limited to 2 concurrent http actions. To get more resources, upgrade to Convex Pro. If you are already on Convex Pro, please contact support.",
+    });
+    for (const r of await Promise.all(holding)) expect(r.status).toBe(200);
+    // The slots came back when the bodies ended.
+    expect((await ticks(site, 1, 0)).status).toBe(200);
+    expect(fx.backend.concurrency().now.httpAction).toMatchObject({ running: 0, peak: 2, refused: 1 });
+  });
+
+  test("a request that finds every slot busy is served once one frees within the wait", async () => {
+    fx = await startFixture({ concurrency: { httpActions: 1, actionWaitMs: 5_000 } });
+    const site = fx.backend.siteUrl;
+    const first = ticks(site, 3, 100);
+    await new Promise((r) => setTimeout(r, 50));
+    const started = performance.now();
+    const second = await ticks(site, 1, 0);
+    expect(second.status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(150); // it waited for the first body to end
+    expect((await first).status).toBe(200);
+  });
+});
+
+describe("actions", () => {
+  test("a client's action beyond the limit is refused with 429 on the HTTP API; HTTP actions share its pool", async () => {
+    fx = await startFixture({ concurrency: { actions: 1, actionWaitMs: 200 } });
+    const call = (ms: number) =>
+      fetch(`${fx!.backend.convexUrl}/api/action`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ path: "notes:sleepFor", args: { ms }, format: "json" }),
+      });
+    const busy = call(800);
+    await new Promise((r) => setTimeout(r, 100));
+    const refused = await call(0);
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({
+      code: "TooManyConcurrentRequests",
+      message: expect.stringContaining("limited to 1 concurrent actions"),
+    });
+    expect((await busy).status).toBe(200);
+    // An HTTP action shares the actions' pool.
+    const holding = call(600);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await fetch(`${fx.backend.siteUrl}/ticks?n=1&delay=0`)).status).toBe(429);
+    await holding;
+  });
+
+  test("an action's ctx.runMutation takes a mutation slot for the call", async () => {
+    fx = await startFixture({ concurrency: { mutations: 1 } });
+    const { nodeClient } = await import("./helpers.js");
+    const client = nodeClient(fx.backend.convexUrl);
+    try {
+      await client.action(makeFunctionReference<"action">("notes:addViaAction"), { text: "via action" });
+      expect(fx.backend.concurrency().now.mutation.peak).toBe(1);
+      expect(fx.backend.concurrency().now.action.peak).toBe(1);
+    } finally {
+      await client.close();
+    }
+  });
+});
