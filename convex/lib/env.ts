@@ -25,6 +25,7 @@ export const AI_CHAT_ENV = {
   OPERATOR_SECRET: optional,
   OPERATOR_SESSION_HOURS: optional,
   RATE_LIMIT_OPERATOR_FAILURES_PER_MINUTE: optional,
+  OPERATOR_FAILURES_PER_ADDRESS_PER_MINUTE: optional,
   // Who may call, and how much.
   ALLOWED_ORIGINS: optional,
   TURNSTILE_SECRET_KEY: optional,
@@ -41,6 +42,16 @@ export const AI_CHAT_ENV = {
   RATE_LIMIT_NEW_VISITOR_SENDS_PER_MINUTE: optional,
   RATE_LIMIT_SHARES_PER_MINUTE: optional,
   RATE_LIMIT_STREAM_REQUESTS_PER_MINUTE: optional,
+  RATE_LIMIT_ADDRESS_MESSAGES_PER_MINUTE: optional,
+  NEW_VISITORS_PER_ADDRESS_PER_MINUTE: optional,
+  NEW_VISITOR_BUDGET_PERCENT: optional,
+  REPLIES_IN_FLIGHT_PER_VISITOR: optional,
+  CLIENT_ADDRESS_HEADER: optional,
+  // Proof of work on minting.
+  PROOF_OF_WORK: optional,
+  POW_SECRET: optional,
+  POW_COST: optional,
+  POW_MAX_NUMBER: optional,
   // Streaming.
   STREAM_CHUNK_BY: optional,
   STREAM_FLUSH_MS: optional,
