@@ -165,12 +165,12 @@ partsRegistry()[${JSON.stringify(a.path)}] = part;`,
 
 if (!scriptTagsOnly) {
   run("npx", ["tsc", "-p", "tsconfig.build.json"]);
-  const entries = [
-    "src/index.d.ts",
-    "src/ai-chat-stream-define.d.ts",
-    "src/console.d.ts",
-    "src/ai-chat-console-define.d.ts",
-  ];
+  // Every `types` package.json's exports name: the declarations a user can reach start there.
+  const exportsMap = JSON.parse(readFileSync("package.json", "utf8")).exports;
+  const entries = Object.values(exportsMap)
+    .map((target) => (typeof target === "object" ? target.types : null))
+    .filter((types) => typeof types === "string")
+    .map((types) => types.replace(/^\.\/dist\/types\//, ""));
   const pruned = pruneUnreachableDeclarations("dist/types", entries);
   if (pruned) console.log(`dist/types: ${pruned} declarations no entry reaches left out`);
   const rewritten = addDeclarationExtensions("dist/types");
