@@ -136,7 +136,7 @@ localeRegistry()[${JSON.stringify(a.path)}] = strings;`,
 
 // One classic script per part the chat loads only when first needed (src/parts.ts), beside the
 // chat script: it puts its module in src/parts-registry.ts.
-const PARTS = { humanCheck: "src/reply/human-check.ts" };
+const PARTS = { humanCheck: "src/reply/human-check.ts", earlier: "src/controllers/earlier.ts" };
 await esbuild({
   entryPoints: Object.fromEntries(Object.keys(PARTS).map((name) => [`ai-chat-stream.part.${name}`, `part:${name}`])),
   outdir: "dist",

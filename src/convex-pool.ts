@@ -5,7 +5,7 @@
 // which receives the deployment URL and returns anything implementing `ChatClient`: the
 // small subset of ConvexClient the element uses.
 import { ConvexClient } from "convex/browser";
-import type { FunctionReference } from "convex/server";
+import { getFunctionName, makeFunctionReference, type FunctionReference } from "convex/server";
 
 export type ConnectionInfo = {
   isWebSocketConnected: boolean;
@@ -64,4 +64,23 @@ export function releaseClient(url: string): void {
 /** How many elements share the client for `url` (0 when none is open). */
 export function clientRefCount(url: string): number {
   return pool.get(url)?.refs ?? 0;
+}
+
+/**
+ * `client`, calling each function under `path` (`"aiChat/"` turns `threads:create` into
+ * `aiChat/threads:create`): for a host app that re-exports the chat's functions in a folder of
+ * its own, beside modules of the same names (`messages`, `threads`) it already has.
+ */
+export function functionsUnder(client: ChatClient, path: string): ChatClient {
+  if (!path) return client;
+  const under = <F extends FunctionReference<"query" | "mutation">>(f: F): F =>
+    makeFunctionReference(`${path}${getFunctionName(f)}`) as unknown as F;
+  return {
+    onUpdate: (query, args, callback, onError) => client.onUpdate(under(query), args, callback, onError),
+    query: (query, args) => client.query(under(query), args),
+    mutation: (mutation, args) => client.mutation(under(mutation), args),
+    connectionState: () => client.connectionState(),
+    subscribeToConnectionState: (callback) => client.subscribeToConnectionState(callback),
+    close: () => client.close(),
+  };
 }

@@ -34,7 +34,7 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
       >
         ${
           conversation.hasEarlier
-            ? html`<button type="button" part="load-earlier" class="earlier" ?disabled=${conversation.loadingEarlier} @click=${chat.earlier.load}>
+            ? html`<button type="button" part="load-earlier" class="earlier" ?disabled=${conversation.loadingEarlier} @click=${chat.onLoadEarlier}>
               ${strings.loadEarlier}
             </button>`
             : nothing

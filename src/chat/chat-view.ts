@@ -18,7 +18,7 @@ import { ClientController } from "../controllers/client.js";
 import { ConnectionController } from "../controllers/connection.js";
 import { ConversationController } from "../reply/conversation.js";
 import { CopyCodeController } from "../controllers/copy-code.js";
-import { EarlierController } from "../controllers/earlier.js";
+import type { EarlierController } from "../controllers/earlier.js";
 import type { HumanCheckController } from "../reply/human-check.js";
 import { loadPart } from "../parts.js";
 import { RateLimitController } from "../controllers/rate-limit.js";
@@ -52,7 +52,9 @@ export class ChatView {
   readonly rateLimit: RateLimitController;
   readonly announcer: AnnouncerController;
   readonly scroll: ScrollController;
-  readonly earlier: EarlierController;
+  /** Pages in older history on scroll, once the thread has any (its code loads then). */
+  earlier: EarlierController | null = null;
+  private _earlierLoading = false;
   readonly copy: CopyCodeController;
   readonly markdown = new MarkdownCache();
   private readonly _deployment: ClientController;
@@ -86,7 +88,6 @@ export class ChatView {
     this.rateLimit = new RateLimitController(host);
     this.announcer = new AnnouncerController(host);
     this.scroll = new ScrollController(host, messages, () => host.thread);
-    this.earlier = new EarlierController(host, messages, () => this.conversation.loadEarlier());
     this.copy = new CopyCodeController(host, () => host.effectiveStrings);
     // Last, so the others exist when it connects at once (the host may already be on the page).
     this._deployment = new ClientController(
@@ -214,6 +215,7 @@ export class ChatView {
     );
     if (!this.streaming) this._waitAsked = false;
     this.session.settlePending(this.conversation.messages);
+    this._wantEarlier();
     // Back online: "you are offline" no longer holds; the text kept in the box sends with one Send.
     if (this._error?.code === "OFFLINE" && this.connection.online) this._error = null;
     host.status = this._computeStatus();
@@ -410,6 +412,27 @@ export class ChatView {
 
   readonly onScroll = (): void => {
     this.scroll.onScroll();
-    this.earlier.onScroll();
+    this.earlier?.onScroll();
   };
+
+  /** The "earlier messages" button: before its controller has loaded, the page comes in without keeping the rows in place. */
+  readonly onLoadEarlier = (): void => {
+    void (this.earlier ? this.earlier.load() : this.conversation.loadEarlier());
+  };
+
+  /** Makes the history pager, loading its code, the first time the thread has older history. */
+  private _wantEarlier(): void {
+    if (this.earlier || this._earlierLoading || !this.conversation.hasEarlier) return;
+    this._earlierLoading = true;
+    const host = this.host;
+    loadPart("earlier").then(
+      ({ EarlierController }) => {
+        const messages = () => host.renderRoot?.querySelector<HTMLElement>(".messages");
+        this.earlier ??= new EarlierController(host, messages, () => this.conversation.loadEarlier());
+        host.requestUpdate();
+      },
+      // Offline or blocked: the button still loads pages itself; the next update tries again.
+      () => (this._earlierLoading = false),
+    );
+  }
 }

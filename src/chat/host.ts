@@ -15,6 +15,7 @@ export interface ChatHost extends ReactiveControllerHost, HTMLElement {
   convexUrl: string;
   siteUrl: string;
   storageKey: string;
+  functionsPath: string;
   turnstileSiteKey: string;
   thread: string | null;
   mode: ChatMode;

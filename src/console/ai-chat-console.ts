@@ -118,6 +118,9 @@ export class AiChatConsole extends LitElement {
   /** The open thread's ID. Reflected; set by the element when the operator picks a thread, or set it to open one. */
   @property({ reflect: true }) thread: string | null = null;
 
+  /** Where the app exposes the chat's functions, as a folder (`aiChat/`); see `<ai-chat-stream functions-path>`. */
+  @property({ attribute: "functions-path" }) functionsPath = "";
+
   /** Threads per page of the list (1–100); "Load more" fetches the next page. */
   @property({ attribute: "page-size", type: Number }) pageSize = DEFAULT_PAGE_SIZE;
 
@@ -340,6 +343,7 @@ export class AiChatConsole extends LitElement {
               exportparts=${CHAT_PARTS}
               mode="observe"
               convex-url=${this.convexUrl}
+              functions-path=${this.functionsPath}
               theme=${this.theme}
               heading=${open ? displayLine(open.title) || strings.untitled : ""}
               .thread=${this.thread}

@@ -5,7 +5,7 @@
 // use it, so a URL that is not a deployment URL is reported the same way by both instead of
 // throwing out of connectedCallback.
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import { acquireClient, releaseClient, type ChatClient } from "../convex-pool.js";
+import { acquireClient, functionsUnder, releaseClient, type ChatClient } from "../convex-pool.js";
 
 export interface ClientCallbacks {
   /**
@@ -38,9 +38,10 @@ export class ClientController implements ReactiveController {
   private _idleOver = false;
   private _forced = false;
   private _refused = "";
+  private _path = "";
 
   constructor(
-    private readonly _host: ReactiveControllerHost & HTMLElement & { convexUrl: string },
+    private readonly _host: ReactiveControllerHost & HTMLElement & { convexUrl: string; functionsPath?: string },
     private readonly _cb: ClientCallbacks,
     options: ClientOptions = {},
   ) {
@@ -70,6 +71,9 @@ export class ClientController implements ReactiveController {
     const host = this._host;
     const wanted = host.isConnected && (this._forced || this._wanted());
     let url = wanted ? host.convexUrl : "";
+    // Another functions path is another client (the same shared connection, other names).
+    const path = host.functionsPath ?? "";
+    if (path !== this._path && this.url) this._release();
     if (wanted) {
       this._clearIdle();
     } else if (host.isConnected && this.url && this.url === host.convexUrl && !this._idleOver) {
@@ -80,16 +84,11 @@ export class ClientController implements ReactiveController {
     if (!url) this._clearIdle();
     if (url === this.url || (url && url === this._refused)) return;
     this._refused = "";
-    if (this.url) {
-      const old = this.url;
-      this.client = null;
-      this.url = "";
-      this._cb.onClient(null, old);
-      releaseClient(old);
-    }
+    if (this.url) this._release();
     if (!url) return;
     try {
-      this.client = acquireClient(url);
+      this._path = path;
+      this.client = functionsUnder(acquireClient(url), path);
     } catch (err) {
       // Reported once; asked again only for another URL.
       this._refused = url;
@@ -98,6 +97,14 @@ export class ClientController implements ReactiveController {
     }
     this.url = url;
     this._cb.onClient(this.client, url);
+  }
+
+  private _release(): void {
+    const old = this.url;
+    this.client = null;
+    this.url = "";
+    this._cb.onClient(null, old);
+    releaseClient(old);
   }
 
   private readonly _onIdle = (): void => {

@@ -26,6 +26,8 @@ export class EarlierController implements ReactiveController {
     private readonly _load: () => Promise<void>,
   ) {
     _host.addController(this);
+    // Made once the thread has older history (its code loads then): scrolling is measured from here.
+    this._lastTop = _scroller()?.scrollTop ?? 0;
   }
 
   /** Loads the page before the oldest message shown, keeping the rows shown in place. */

@@ -103,6 +103,9 @@ export class AiChatStream extends LitElement {
    */
   @property({ attribute: "storage-key" }) storageKey = "";
 
+  /** Where the app exposes the chat's functions, as a folder: `aiChat/` when a host app re-exports them in `convex/aiChat/` (beside its own `messages` or `threads` modules). Default: the app's root, as the standalone app has them. */
+  @property({ attribute: "functions-path" }) functionsPath = "";
+
   /** Cloudflare Turnstile site key. When set, a new visitor's first send shows Turnstile's check (its script loads only then) before the deployment mints their token; needs `TURNSTILE_SECRET_KEY` on the deployment. */
   @property({ attribute: "turnstile-site-key" }) turnstileSiteKey = "";
 

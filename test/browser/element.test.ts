@@ -573,3 +573,28 @@ describe("<ai-chat-stream> accessibility", () => {
     await expect(el).to.be.accessible();
   });
 });
+
+describe("functions-path", () => {
+  let env: Setup;
+  afterEach(() => env?.restore());
+
+  it("calls every function under the path a host app re-exports them at, and chats as usual", async () => {
+    env = setup();
+    env.backend.functionsPath = "aiChat/";
+    const threadId = env.backend.seedThread("tok", [["Earlier question", "Earlier answer"]]);
+    localStorage.setItem(
+      storageKey(env.url, deriveSiteUrl(env.url), "inline"),
+      JSON.stringify({ threadId, token: "tok" }),
+    );
+    const el = await mount(env.url, `functions-path="aiChat/"`);
+    await until(() => $$(el, ".row").length === 2);
+    expect(env.backend.names.length).to.be.greaterThan(0);
+    expect(env.backend.names.filter((n) => !n.startsWith("aiChat/"))).to.deep.equal([]);
+    // Changing it reads the thread again under the new names.
+    env.backend.functionsPath = "chat/";
+    el.functionsPath = "chat/";
+    await until(() => env.backend.names.some((n) => n.startsWith("chat/")));
+    await settle(el);
+    expect($$(el, ".row")).to.have.length(2);
+  });
+});

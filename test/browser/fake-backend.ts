@@ -86,7 +86,7 @@ export class FakeBackend {
     const mine = new Set<Sub>();
     return {
       onUpdate: (ref: FunctionReference<"query">, args: Record<string, unknown>, cb, onError) => {
-        const sub: Sub = { name: getFunctionName(ref), args, cb: cb as Sub["cb"], onError, active: true };
+        const sub: Sub = { name: this.functionName(ref), args, cb: cb as Sub["cb"], onError, active: true };
         this.subs.add(sub);
         mine.add(sub);
         queueMicrotask(() => this.deliver(sub));
@@ -96,7 +96,7 @@ export class FakeBackend {
         };
       },
       query: async (ref: FunctionReference<"query">, args: Record<string, unknown>) => {
-        const name = getFunctionName(ref);
+        const name = this.functionName(ref);
         this.reads.push({ name, args });
         await Promise.resolve();
         await this.readsHeld;
@@ -105,7 +105,7 @@ export class FakeBackend {
         return value;
       },
       mutation: async (ref: FunctionReference<"mutation">, args: Record<string, unknown>) => {
-        const name = getFunctionName(ref);
+        const name = this.functionName(ref);
         this.calls.push({ name, args });
         await Promise.resolve();
         const failure = this.failNext.get(name);
@@ -134,6 +134,22 @@ export class FakeBackend {
   }
 
   // ---- test controls ----
+
+  /**
+   * Where the app exposes the chat's functions (`aiChat/`, as a host app that re-exports them in a
+   * folder): a call to any other name fails, as an unknown function does on a deployment.
+   */
+  functionsPath = "";
+
+  /** Every function name the element called, in order. */
+  names: string[] = [];
+
+  private functionName(ref: FunctionReference<"query" | "mutation">): string {
+    const name = getFunctionName(ref);
+    this.names.push(name);
+    if (!name.startsWith(this.functionsPath)) throw new Error(`fake backend: no function ${name}`);
+    return name.slice(this.functionsPath.length);
+  }
 
   /** One-shot reads (`client.query`) wait until the returned function runs, as on a slow socket. */
   holdReads(): () => void {
