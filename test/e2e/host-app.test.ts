@@ -61,6 +61,10 @@ beforeAll(async () => {
       AUTH_JWT_ISSUER: ISSUER,
       AUTH_JWKS_URL: `data:application/json,${encodeURIComponent(JSON.stringify(jwks))}`,
       DEMO_TOKEN_DELAY_MS: "0",
+      // These Node clients mint visitors without solving the proof of work the widget solves
+      // (tested in test/backend/abuse.test.ts and test/browser/pow.test.ts): this test is the
+      // component's wiring in a host app.
+      PROOF_OF_WORK: "off",
     },
   });
 });

@@ -116,6 +116,10 @@ export const PACKED: { files: RegExp; why: string }[] = [
     files: /^dist\/(ai-chat-stream\.iife|ai-chat-stream\.chat|ai-chat-console\.iife)\.js(\.map)?$/,
     why: "the script-tag files, for a CDN or a site's own folder",
   },
+  {
+    files: /^dist\/ai-chat-stream\.(locale\.[a-z]{2}|part\.\w+)\.js$/,
+    why: "what the script-tag chat loads from beside itself when first needed: a language, a part (src/parts.ts)",
+  },
   { files: /^dist\/types\/(src|convex)\/[\w./-]+\.d\.ts$/, why: "type declarations of the entries" },
   // Checked further: exactly the files of convex/ and app/ that git tracks, tests and .env files excepted.
   { files: /^convex\//, why: "the chat backend, a Convex component (./convex.config, ./server)" },

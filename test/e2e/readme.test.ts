@@ -24,7 +24,7 @@ function documented(): Map<string, string> {
   return rows;
 }
 
-/** convex/ source files (not _generated), path -> text. */
+/** The deployed code's source files, convex/ (the component) and app/ (the standalone app; not _generated), path -> text. */
 function convexSources(): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (dir: string) => {
@@ -36,6 +36,7 @@ function convexSources(): Map<string, string> {
     }
   };
   walk("convex");
+  walk("app");
   return out;
 }
 

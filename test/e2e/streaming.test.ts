@@ -129,8 +129,10 @@ describe("a visitor's reply", () => {
       const realFetch = window.fetch.bind(window);
       window.fetch = async (input, init) => {
         const response = await realFetch(input, init);
-        if (!String(input instanceof Request ? input.url : input).endsWith("/chat-stream") || !response.body)
-          return response;
+        // The reply's POST only: the warm-up GET (its proof-of-work challenge) goes through whole.
+        const isReply =
+          String(input instanceof Request ? input.url : input).endsWith("/chat-stream") && init?.method === "POST";
+        if (!isReply || !response.body) return response;
         const reader = response.body.getReader();
         let sent = 0;
         const cut = new ReadableStream<Uint8Array>({
