@@ -15,6 +15,9 @@ import { emptyState, replyRow, thinkingRow, userRow, type ReplyEnd } from "./tra
 export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading: string): TemplateResult {
   const { host, conversation, session } = chat;
   const messages = conversation.messages ?? [];
+  // What this page sent that the transcript does not list yet: the prompt, and the reply it drives.
+  const pendingPrompt = session.showsPendingPrompt(messages);
+  const unlisted = conversation.unlisted(messages);
   const observe = host.mode === "observe";
   const aiNote = host.aiNote === "-" ? "" : host.aiNote || strings.aiNote;
   // The panel is the widget's one landmark (a labelled region inline, a dialog as a launcher);
@@ -40,7 +43,7 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
             : nothing
         }
         ${
-          messages.length === 0 && !chat.sending && !(observe && chat.error)
+          messages.length === 0 && !chat.sending && !pendingPrompt && unlisted.length === 0 && !(observe && chat.error)
             ? observe
               ? emptyState(strings.observerEmpty, strings.observerEmptyHint, "")
               : emptyState(host.greeting || strings.greeting, strings.emptyHint, aiNote)
@@ -51,8 +54,8 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
           (m) => m._id,
           (m, i) => messageTemplate(chat, m, i === messages.length - 1, strings),
         )}
-        ${session.showsPendingPrompt(messages) ? userRow(session.pendingPrompt!, strings, true) : nothing}
-        ${conversation.unlisted(messages).map((m) => messageTemplate(chat, m, true, strings))}
+        ${pendingPrompt ? userRow(session.pendingPrompt!, strings, true) : nothing}
+        ${unlisted.map((m) => messageTemplate(chat, m, true, strings))}
         ${chat.sending && !conversation.hasActiveReply ? thinkingRow(strings) : nothing}
         <div class="scroll-room" aria-hidden="true"></div>
       </div>
