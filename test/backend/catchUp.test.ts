@@ -51,7 +51,8 @@ function clientOn(t: T, calls: string[]): ChatClient {
   };
 }
 
-describe("catching up on a long reply", () => {
+// Each test first writes a 1,600-delta reply (seconds on a loaded machine): more than the default 5 s.
+describe("catching up on a long reply", { timeout: 30_000 }, () => {
   test("a late joiner of a 1,600-delta reply has all its text after one read, then follows the tail", async () => {
     const { t, token, streamId, text } = await longReply();
     const calls: string[] = [];
