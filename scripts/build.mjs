@@ -103,64 +103,61 @@ for (const mode of scriptTagsOnly
   : ["es", "iife", "iife-chat", "iife-console"]) {
   await build({ configFile: "vite.config.ts", mode, logLevel: "warn" });
 }
-// One classic script per built-in language, beside the chat script: it registers its strings
-// in src/locale-registry.ts, and the chat loads only the one the page's `lang` asks for.
+/**
+ * Classic scripts that the script-tag chat loads from beside itself: `entries` maps each output
+ * name (`dist/<name>.js`) to the module source that registers what it carries.
+ */
+async function buildBesideChat(entries) {
+  await esbuild({
+    entryPoints: Object.fromEntries(Object.keys(entries).map((name) => [name, `beside:${name}`])),
+    outdir: "dist",
+    bundle: true,
+    format: "iife",
+    minify: true,
+    target: "es2022",
+    charset: "utf8",
+    logLevel: "warning",
+    plugins: [
+      {
+        name: "beside-chat-entries",
+        setup(b) {
+          b.onResolve({ filter: /^beside:/ }, (a) => ({ path: a.path.slice("beside:".length), namespace: "beside" }));
+          b.onLoad({ filter: /.*/, namespace: "beside" }, (a) => ({
+            resolveDir: root,
+            loader: "ts",
+            contents: entries[a.path],
+          }));
+        },
+      },
+    ],
+  });
+}
+
+// One per built-in language, registering its strings in src/locale-registry.ts: the chat loads
+// only the one the page's `lang` asks for.
 const LOCALES = readdirSync("src/locales")
   .filter((f) => f.endsWith(".ts"))
   .map((f) => f.slice(0, -3));
-await esbuild({
-  entryPoints: Object.fromEntries(LOCALES.map((code) => [`ai-chat-stream.locale.${code}`, `locale:${code}`])),
-  outdir: "dist",
-  bundle: true,
-  format: "iife",
-  minify: true,
-  target: "es2022",
-  charset: "utf8",
-  logLevel: "warning",
-  plugins: [
-    {
-      name: "locale-entries",
-      setup(b) {
-        b.onResolve({ filter: /^locale:/ }, (a) => ({ path: a.path.slice("locale:".length), namespace: "locale" }));
-        b.onLoad({ filter: /.*/, namespace: "locale" }, (a) => ({
-          resolveDir: root,
-          loader: "ts",
-          contents: `import strings from "./src/locales/${a.path}.ts";
-import { localeRegistry } from "./src/locale-registry.ts";
-localeRegistry()[${JSON.stringify(a.path)}] = strings;`,
-        }));
-      },
-    },
-  ],
-});
-
-// One classic script per part the chat loads only when first needed (src/parts.ts), beside the
-// chat script: it puts its module in src/parts-registry.ts.
+// One per part the chat loads only when first needed (src/parts.ts), putting its module in
+// src/parts-registry.ts.
 const PARTS = { humanCheck: "src/reply/human-check.ts", earlier: "src/controllers/earlier.ts" };
-await esbuild({
-  entryPoints: Object.fromEntries(Object.keys(PARTS).map((name) => [`ai-chat-stream.part.${name}`, `part:${name}`])),
-  outdir: "dist",
-  bundle: true,
-  format: "iife",
-  minify: true,
-  target: "es2022",
-  charset: "utf8",
-  logLevel: "warning",
-  plugins: [
-    {
-      name: "part-entries",
-      setup(b) {
-        b.onResolve({ filter: /^part:/ }, (a) => ({ path: a.path.slice("part:".length), namespace: "part" }));
-        b.onLoad({ filter: /.*/, namespace: "part" }, (a) => ({
-          resolveDir: root,
-          loader: "ts",
-          contents: `import * as part from "./${PARTS[a.path]}";
+await buildBesideChat({
+  ...Object.fromEntries(
+    LOCALES.map((code) => [
+      `ai-chat-stream.locale.${code}`,
+      `import strings from "./src/locales/${code}.ts";
+import { localeRegistry } from "./src/locale-registry.ts";
+localeRegistry()[${JSON.stringify(code)}] = strings;`,
+    ]),
+  ),
+  ...Object.fromEntries(
+    Object.entries(PARTS).map(([name, file]) => [
+      `ai-chat-stream.part.${name}`,
+      `import * as part from "./${file}";
 import { partsRegistry } from "./src/parts-registry.ts";
-partsRegistry()[${JSON.stringify(a.path)}] = part;`,
-        }));
-      },
-    },
-  ],
+partsRegistry()[${JSON.stringify(name)}] = part;`,
+    ]),
+  ),
 });
 
 if (!scriptTagsOnly) {

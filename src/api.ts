@@ -54,8 +54,9 @@ export const isFullPage = (page: readonly MessageView[]): boolean =>
  * the standalone app (`app/`) and every host app re-export them under the same module and function
  * names, with the same validators (less `identity`, which the host sets; a test in
  * test/backend compares them). A renamed function or argument, or a changed return type, is a type
- * error here. At run time `anyApi` turns `api.threads.create` into the name "threads:create";
- * nothing of `app/` or `convex/` is bundled.
+ * error here. At run time `anyApi` derives each function's name from the property path it is
+ * reached by (`api.threads.create`), so no name is written by hand and nothing of `app/` or
+ * `convex/` is bundled.
  * @internal Left out of the published declarations, which would otherwise take in the whole app's.
  */
 export const api = anyApi as unknown as Pick<

@@ -37,7 +37,7 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
       >
         ${
           conversation.hasEarlier
-            ? html`<button type="button" part="load-earlier" class="earlier" ?disabled=${conversation.loadingEarlier} @click=${chat.onLoadEarlier}>
+            ? html`<button type="button" part="load-earlier" class="earlier" ?disabled=${conversation.loadingEarlier} @click=${chat.onDemand.loadEarlier}>
               ${strings.loadEarlier}
             </button>`
             : nothing
@@ -66,7 +66,7 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
       }
     </div>
     ${problemsTemplate(chat, strings)}
-    <div part="human-check" class="human-check" role="group" aria-label=${strings.humanCheck} ?hidden=${!chat.humanCheck?.active}></div>
+    <div part="human-check" class="human-check" role="group" aria-label=${strings.humanCheck} ?hidden=${!chat.onDemand.humanCheck?.active}></div>
     ${
       observe
         ? nothing

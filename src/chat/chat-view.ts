@@ -18,9 +18,6 @@ import { ClientController } from "../controllers/client.js";
 import { ConnectionController } from "../controllers/connection.js";
 import { ConversationController } from "../reply/conversation.js";
 import { CopyCodeController } from "../controllers/copy-code.js";
-import type { EarlierController } from "../controllers/earlier.js";
-import type { HumanCheckController } from "../reply/human-check.js";
-import { loadPart } from "../parts.js";
 import { RateLimitController } from "../controllers/rate-limit.js";
 import { ScrollController } from "../controllers/scroll.js";
 import { SessionController } from "../reply/session.js";
@@ -30,8 +27,8 @@ import { MarkdownCache } from "../markdown/cache.js";
 import { format, type ChatStrings } from "../strings.js";
 import { placeCursor } from "./streaming-cursor.js";
 import { warmConnection } from "../reply/warm.js";
-import { loadLocale } from "../load-locale.js";
-import { builtInLocale, closestLang, isRtl, LocaleController, type LocaleCode } from "../locale.js";
+import { OnDemandControllers } from "./on-demand.js";
+import { TranslationController } from "./translation.js";
 import { plainText } from "../plain-text.js";
 
 /** A send that failed: its code, and the text to send again when that may work. */
@@ -45,34 +42,27 @@ export class ChatView {
   private _focusPending: boolean;
 
   readonly conversation: ConversationController;
-  /** Turnstile's check, once a new visitor's first send needs it (its code loads then). */
-  humanCheck: HumanCheckController | null = null;
   readonly session: SessionController;
   readonly connection: ConnectionController;
   readonly rateLimit: RateLimitController;
   readonly announcer: AnnouncerController;
   readonly scroll: ScrollController;
-  /** Pages in older history on scroll, once the thread has any (its code loads then). */
-  earlier: EarlierController | null = null;
-  private _earlierLoading = false;
+  /** The Turnstile check and the history pager, made when first needed. */
+  readonly onDemand: OnDemandControllers;
   readonly copy: CopyCodeController;
   readonly markdown = new MarkdownCache();
   private readonly _deployment: ClientController;
-  /** The built-in translation for the element's language (its own `lang` or the closest ancestor's), once loaded. */
-  translation: ChatStrings | null = null;
-  /** `rtl` while a right-to-left translation is shown. */
-  direction: "rtl" | null = null;
-  private _locale: LocaleCode | null = null;
+  readonly translation: TranslationController;
 
   constructor(readonly host: ChatHost) {
-    // Re-renders when a `lang` on the way up changes.
-    new LocaleController(host);
+    this.translation = new TranslationController(host);
     const messages = () => host.renderRoot?.querySelector<HTMLElement>(".messages");
     this.conversation = new ConversationController(host, {
       onStreamStart: (threadId, streamId, driven) => this._onStreamStart(threadId, streamId, driven),
       onStreamEnd: (threadId, streamId, status, text) => this._onStreamEnd(threadId, streamId, status, text),
       onError: (info) => this._onConversationError(info),
     });
+    this.onDemand = new OnDemandControllers(host, () => this.conversation.loadEarlier());
     this.session = new SessionController(
       host,
       this.conversation,
@@ -82,7 +72,7 @@ export class ChatView {
           this._fail(toErrorInfo(err, fallback), prompt);
         },
       },
-      () => this._humanCheckController(),
+      () => this.onDemand.humanCheckController(),
     );
     this.connection = new ConnectionController(host);
     this.rateLimit = new RateLimitController(host);
@@ -116,18 +106,6 @@ export class ChatView {
   /** A reply is on its way: driven here, or pending/streaming in the transcript. */
   get streaming(): boolean {
     return this.conversation.driving || this.conversation.hasActiveReply;
-  }
-
-  /** The Turnstile check, made (and its code loaded) the first time a send needs it. */
-  private async _humanCheckController(): Promise<HumanCheckController> {
-    if (this.humanCheck) return this.humanCheck;
-    const { HumanCheckController } = await loadPart("humanCheck");
-    const host = this.host;
-    this.humanCheck ??= new HumanCheckController(host, {
-      container: () => host.renderRoot?.querySelector<HTMLElement>("[part=human-check]") ?? null,
-      strings: () => host.effectiveStrings,
-    });
-    return this.humanCheck;
   }
 
   // ---- the element's methods -----------------------------------------------------------
@@ -200,7 +178,6 @@ export class ChatView {
 
   willUpdate(changed: PropertyValues<ChatHost>): void {
     const host = this.host;
-    this._syncLocale();
     // Follows the URL and whether the connection is wanted (opened, closed, a reply over).
     this._deployment.sync();
     // Tokens stay with the site that issued them: another site-url gets its own (or none yet).
@@ -215,7 +192,7 @@ export class ChatView {
     );
     if (!this.streaming) this._waitAsked = false;
     this.session.settlePending(this.conversation.messages);
-    this._wantEarlier();
+    this.onDemand.wantEarlier(this.conversation.hasEarlier);
     // Back online: "you are offline" no longer holds; the text kept in the box sends with one Send.
     if (this._error?.code === "OFFLINE" && this.connection.online) this._error = null;
     host.status = this._computeStatus();
@@ -238,30 +215,6 @@ export class ChatView {
   /** The polite live region, heard while the launcher's panel is closed. */
   renderLiveRegion(): TemplateResult {
     return liveRegionTemplate(this.announcer.text);
-  }
-
-  /** Loads the built-in translation for the element's language when it changed; English until it is here. */
-  private _syncLocale(): void {
-    const code = builtInLocale(closestLang(this.host));
-    if (code === this._locale) return;
-    this._locale = code;
-    if (!code) {
-      this.translation = null;
-      this.direction = null;
-      return;
-    }
-    loadLocale(code).then(
-      (strings) => {
-        if (this._locale !== code) return;
-        this.translation = strings;
-        this.direction = isRtl(code) ? "rtl" : null;
-        this.host.requestUpdate();
-      },
-      // Not loaded (offline, blocked): the chat stays in English; the next change of language tries again.
-      () => {
-        if (this._locale === code) this._locale = null;
-      },
-    );
   }
 
   // ---- what happened -------------------------------------------------------------------
@@ -412,27 +365,6 @@ export class ChatView {
 
   readonly onScroll = (): void => {
     this.scroll.onScroll();
-    this.earlier?.onScroll();
+    this.onDemand.earlier?.onScroll();
   };
-
-  /** The "earlier messages" button: before its controller has loaded, the page comes in without keeping the rows in place. */
-  readonly onLoadEarlier = (): void => {
-    void (this.earlier ? this.earlier.load() : this.conversation.loadEarlier());
-  };
-
-  /** Makes the history pager, loading its code, the first time the thread has older history. */
-  private _wantEarlier(): void {
-    if (this.earlier || this._earlierLoading || !this.conversation.hasEarlier) return;
-    this._earlierLoading = true;
-    const host = this.host;
-    loadPart("earlier").then(
-      ({ EarlierController }) => {
-        const messages = () => host.renderRoot?.querySelector<HTMLElement>(".messages");
-        this.earlier ??= new EarlierController(host, messages, () => this.conversation.loadEarlier());
-        host.requestUpdate();
-      },
-      // Offline or blocked: the button still loads pages itself; the next update tries again.
-      () => (this._earlierLoading = false),
-    );
-  }
 }

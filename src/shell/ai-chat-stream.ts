@@ -175,7 +175,7 @@ export class AiChatStream extends LitElement {
 
   /** The merged strings in effect: English, the built-in translation for the element's `lang` (or the page's) once the chat has loaded it, then `strings`. */
   get effectiveStrings(): ChatStrings {
-    return { ...defaultStrings, ...this._chat?.translation, ...this.strings };
+    return { ...defaultStrings, ...this._chat?.translation.strings, ...this.strings };
   }
 
   /** The HTTP actions URL in effect (`site-url`, or derived from `convex-url`). */
@@ -306,7 +306,7 @@ export class AiChatStream extends LitElement {
       launcher: this.launcher,
       heading,
       busy: !this._chat && !this._loadFailed,
-      dir: this._chat?.direction ?? undefined,
+      dir: this._chat?.translation.direction ?? undefined,
       content,
       onCancel: this._onDialogCancel,
     });

@@ -1,0 +1,52 @@
+// The chat's controllers whose code loads when first needed (src/parts.ts), not with the chat:
+// the Turnstile check, at a new visitor's first send with `turnstile-site-key`, and the history
+// pager, once a thread has older history. Until then the host reads them as null.
+import type { EarlierController } from "../controllers/earlier.js";
+import { loadPart } from "../parts.js";
+import type { HumanCheckController } from "../reply/human-check.js";
+import type { ChatHost } from "./host.js";
+
+export class OnDemandControllers {
+  humanCheck: HumanCheckController | null = null;
+  earlier: EarlierController | null = null;
+  private _earlierLoading = false;
+
+  constructor(
+    private readonly _host: ChatHost,
+    /** Reads the page of history before the oldest message shown. */
+    private readonly _loadEarlier: () => Promise<void>,
+  ) {}
+
+  /** The Turnstile check, made (and its code loaded) the first time a send needs it. */
+  readonly humanCheckController = async (): Promise<HumanCheckController> => {
+    if (this.humanCheck) return this.humanCheck;
+    const { HumanCheckController } = await loadPart("humanCheck");
+    const host = this._host;
+    this.humanCheck ??= new HumanCheckController(host, {
+      container: () => host.renderRoot?.querySelector<HTMLElement>("[part=human-check]") ?? null,
+      strings: () => host.effectiveStrings,
+    });
+    return this.humanCheck;
+  };
+
+  /** Makes the history pager (loading its code) once `hasEarlier`; before that, pages load without keeping the rows in place. */
+  wantEarlier(hasEarlier: boolean): void {
+    if (this.earlier || this._earlierLoading || !hasEarlier) return;
+    this._earlierLoading = true;
+    const host = this._host;
+    loadPart("earlier").then(
+      ({ EarlierController }) => {
+        const messages = () => host.renderRoot?.querySelector<HTMLElement>(".messages");
+        this.earlier ??= new EarlierController(host, messages, this._loadEarlier);
+        host.requestUpdate();
+      },
+      // Offline or blocked: the button still loads pages itself; the next update tries again.
+      () => (this._earlierLoading = false),
+    );
+  }
+
+  /** The "earlier messages" button. */
+  readonly loadEarlier = (): void => {
+    void (this.earlier ? this.earlier.load() : this._loadEarlier());
+  };
+}
