@@ -136,8 +136,15 @@ function messageTemplate(chat: ChatView, m: MessageView, last: boolean, strings:
   const text = streaming || status === "stopped" ? settledText(reply?.text ?? m.text) : (reply?.text ?? m.text);
   // Nothing to show yet (or only blank lines): still "Thinking…", never an empty bubble.
   if (streaming && !text.trim()) return thinkingRow(strings, m.queued);
-  const options = { allowImages: chat.host.allowImages, copyLabel: strings.copy, imageLabel: strings.image };
-  const blocks = chat.markdown.blocks(m._id, text, options);
+  const { onDemand } = chat;
+  const options = {
+    allowImages: chat.host.allowImages,
+    copyLabel: strings.copy,
+    imageLabel: strings.image,
+    highlighter: onDemand.parts.highlight,
+    onCode: () => onDemand.use("highlight"),
+  };
+  const blocks = chat.markdown.blocks(m._id, text, options, streaming);
   return replyRow(status, streaming, blocks, replyEnd(chat, m, status, last, strings), strings);
 }
 

@@ -2,7 +2,7 @@
 // the Turnstile check, at a new visitor's first send with `turnstile-site-key`, and the history
 // pager, once a thread has older history. Until then the host reads them as null.
 import type { EarlierController } from "../controllers/earlier.js";
-import { loadPart } from "../parts.js";
+import { loadPart, type Parts } from "../parts.js";
 import type { HumanCheckController } from "../reply/human-check.js";
 import type { ChatHost } from "./host.js";
 
@@ -10,6 +10,8 @@ export class OnDemandControllers {
   humanCheck: HumanCheckController | null = null;
   earlier: EarlierController | null = null;
   private _earlierLoading = false;
+  /** Parts whose module is only read (`use`): absent until asked for, undefined while loading. */
+  readonly parts: Partial<Parts> = {};
 
   constructor(
     private readonly _host: ChatHost,
@@ -43,6 +45,22 @@ export class OnDemandControllers {
       // Offline or blocked: the button still loads pages itself; the next update tries again.
       () => (this._earlierLoading = false),
     );
+  }
+
+  /** Part `name`'s module, loaded at the first call: undefined until it arrives, then the host updates. A failed load is tried again at the next call. */
+  use<K extends keyof Parts>(name: K): Parts[K] | undefined {
+    const { parts } = this;
+    if (!(name in parts)) {
+      parts[name] = undefined;
+      loadPart(name).then(
+        (part) => {
+          parts[name] = part;
+          this._host.requestUpdate();
+        },
+        () => delete parts[name],
+      );
+    }
+    return parts[name];
   }
 
   /** The "earlier messages" button. */
