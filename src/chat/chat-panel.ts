@@ -26,6 +26,7 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
     ${headerTemplate(chat, strings, heading, messages)}
     ${chat.connection.online ? nothing : html`<div class="notice offline" role="status">${strings.offline}</div>`}
     <div class="transcript">
+      ${chat.onDemand.historyOpen ? chat.onDemand.parts.history?.render(chat, html) : nothing}
       <div
         part="messages"
         class="messages"
@@ -108,6 +109,11 @@ function headerTemplate(
     ${demo ? html`<span class="badge" title=${strings.demoBadgeTitle}>${strings.demoBadge}</span>` : nothing}
     ${observe ? html`<span class="badge muted">${strings.readOnly}</span>` : nothing}
     <span class="spacer"></span>
+    ${
+      !observe && chat.session.tokenArg.token
+        ? html`<button part="history-button" class="text-button" type="button" aria-expanded=${chat.onDemand.historyOpen} @click=${chat.onDemand.toggleHistory}>${strings.history ?? "Past conversations"}</button>`
+        : nothing
+    }
     ${
       !observe && host.thread
         ? html`<button part="new-conversation" class="text-button" type="button" @click=${chat.newConversation}>${iconNew}<span>${strings.newConversation}</span></button>`

@@ -12,6 +12,8 @@ export class OnDemandControllers {
   private _earlierLoading = false;
   /** Parts whose module is only read (`use`): absent until asked for, undefined while loading. */
   readonly parts: Partial<Parts> = {};
+  /** The list of past conversations is open (its part loads at the first click). */
+  historyOpen = false;
 
   constructor(
     private readonly _host: ChatHost,
@@ -62,6 +64,13 @@ export class OnDemandControllers {
     }
     return parts[name];
   }
+
+  /** The history button. */
+  readonly toggleHistory = (): void => {
+    this.historyOpen = !this.historyOpen;
+    this.use("history");
+    this._host.requestUpdate();
+  };
 
   /** The "earlier messages" button. */
   readonly loadEarlier = (): void => {

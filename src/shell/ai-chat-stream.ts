@@ -175,7 +175,8 @@ export class AiChatStream extends LitElement {
 
   /** The merged strings in effect: English, the built-in translation for the element's `lang` (or the page's) once the chat has loaded it, then `strings`. */
   get effectiveStrings(): ChatStrings {
-    return { ...defaultStrings, ...this._chat?.translation.strings, ...this.strings };
+    // A lazy part's English texts are in the part (its `english[key]` fills what this lacks).
+    return { ...defaultStrings, ...this._chat?.translation.strings, ...this.strings } as ChatStrings;
   }
 
   /** The HTTP actions URL in effect (`site-url`, or derived from `convex-url`). */
