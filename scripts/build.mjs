@@ -154,6 +154,7 @@ const PARTS = {
   earlier: "src/controllers/earlier.ts",
   highlight: "src/markdown/highlight.ts",
   history: "src/history/history.ts",
+  suggestions: "src/chat/suggestions.ts",
 };
 await buildBesideChat({
   ...Object.fromEntries(

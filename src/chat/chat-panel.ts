@@ -47,7 +47,13 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
           messages.length === 0 && !chat.sending && !pendingPrompt && unlisted.length === 0 && !(observe && chat.error)
             ? observe
               ? emptyState(strings.observerEmpty, strings.observerEmptyHint, "")
-              : emptyState(host.greeting || strings.greeting, strings.emptyHint, aiNote)
+              : emptyState(
+                  host.greeting || strings.greeting,
+                  strings.emptyHint,
+                  aiNote,
+                  (host.suggestions || host.hasAttribute("suggestions")) &&
+                    chat.onDemand.use("suggestions")?.render(chat, html),
+                )
             : nothing
         }
         ${repeat(
