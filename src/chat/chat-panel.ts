@@ -51,8 +51,9 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
                   host.greeting || strings.greeting,
                   strings.emptyHint,
                   aiNote,
-                  (host.suggestions || host.hasAttribute("suggestions")) &&
-                    chat.onDemand.use("suggestions")?.render(chat, html),
+                  host.suggestions || host.hasAttribute("suggestions")
+                    ? chat.onDemand.use("suggestions")?.render(chat, html)
+                    : nothing,
                 )
             : nothing
         }

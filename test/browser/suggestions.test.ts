@@ -54,6 +54,12 @@ describe("starter prompts", () => {
     expect(env.backend.posts[0]!.prompt).to.equal("Pricing");
   });
 
+  it("adds nothing to the empty state without suggestions", async () => {
+    const el = await mount(env.url);
+    expect(el.shadowRoot!.querySelector(".empty")!.textContent).to.not.match(/false|undefined/);
+    expect(buttons(el)).to.have.length(0);
+  });
+
   it("ignores an attribute that is not JSON, with one warning and no error", async () => {
     const el = await mount(env.url, `suggestions="[oops"`);
     await until(() => warnings.length > 0);
