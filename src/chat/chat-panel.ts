@@ -118,7 +118,7 @@ function headerTemplate(
     <span class="spacer"></span>
     ${
       !observe && chat.session.tokenArg.token
-        ? html`<button part="history-button" class="text-button" type="button" aria-expanded=${chat.onDemand.historyOpen} @click=${chat.onDemand.toggleHistory}>${strings.history ?? "Past conversations"}</button>`
+        ? html`<button part="history-button" class="text-button" type="button" aria-expanded=${chat.onDemand.historyOpen} @click=${chat.onDemand.toggleHistory}>${strings.historyButton ?? "History"}</button>`
         : nothing
     }
     ${

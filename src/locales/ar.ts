@@ -65,4 +65,5 @@ export default {
   historyCancel: "إلغاء",
   historyDeleted: "تم حذف المحادثة",
   historyOpened: "تم فتح المحادثة",
+  historyButton: "السجل",
 } satisfies ChatStrings;

@@ -67,4 +67,5 @@ export default {
   historyCancel: "Abbrechen",
   historyDeleted: "Unterhaltung gelöscht",
   historyOpened: "Unterhaltung geöffnet",
+  historyButton: "Verlauf",
 } satisfies ChatStrings;

@@ -64,4 +64,5 @@ export default {
   historyCancel: "Cancelar",
   historyDeleted: "Conversación eliminada",
   historyOpened: "Conversación abierta",
+  historyButton: "Historial",
 } satisfies ChatStrings;

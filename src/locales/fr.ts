@@ -65,4 +65,5 @@ export default {
   historyCancel: "Annuler",
   historyDeleted: "Conversation supprimée",
   historyOpened: "Conversation ouverte",
+  historyButton: "Historique",
 } satisfies ChatStrings;

@@ -65,4 +65,5 @@ export default {
   historyCancel: "ביטול",
   historyDeleted: "השיחה נמחקה",
   historyOpened: "השיחה נפתחה",
+  historyButton: "היסטוריה",
 } satisfies ChatStrings;

@@ -64,4 +64,5 @@ export default {
   historyCancel: "Annulla",
   historyDeleted: "Conversazione eliminata",
   historyOpened: "Conversazione aperta",
+  historyButton: "Cronologia",
 } satisfies ChatStrings;

@@ -64,4 +64,5 @@ export default {
   historyCancel: "キャンセル",
   historyDeleted: "会話を削除しました",
   historyOpened: "会話を開きました",
+  historyButton: "履歴",
 } satisfies ChatStrings;

@@ -64,4 +64,5 @@ export default {
   historyCancel: "취소",
   historyDeleted: "대화가 삭제되었습니다",
   historyOpened: "대화를 열었습니다",
+  historyButton: "기록",
 } satisfies ChatStrings;

@@ -64,4 +64,5 @@ export default {
   historyCancel: "Annuleren",
   historyDeleted: "Gesprek verwijderd",
   historyOpened: "Gesprek geopend",
+  historyButton: "Geschiedenis",
 } satisfies ChatStrings;

@@ -64,4 +64,5 @@ export default {
   historyCancel: "Cancelar",
   historyDeleted: "Conversa excluída",
   historyOpened: "Conversa aberta",
+  historyButton: "Histórico",
 } satisfies ChatStrings;

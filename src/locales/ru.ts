@@ -64,4 +64,5 @@ export default {
   historyCancel: "Отмена",
   historyDeleted: "Разговор удалён",
   historyOpened: "Разговор открыт",
+  historyButton: "История",
 } satisfies ChatStrings;

@@ -64,4 +64,5 @@ export default {
   historyCancel: "取消",
   historyDeleted: "对话已删除",
   historyOpened: "对话已打开",
+  historyButton: "历史",
 } satisfies ChatStrings;
