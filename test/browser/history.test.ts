@@ -1,7 +1,7 @@
 // Past conversations: the history button, the live list of the visitor's own threads (the
 // `history` part, loaded at the first click), opening one, deleting one after a confirmation.
 import { expect } from "@open-wc/testing";
-import { sendKeys } from "@web/test-runner-commands";
+import { sendKeys, setViewport } from "@web/test-runner-commands";
 import type { AiChatStream } from "../../src/shell/ai-chat-stream.js";
 import { deriveSiteUrl } from "../../src/site-url.js";
 import { storageKey } from "../../src/storage.js";
@@ -113,6 +113,44 @@ describe("past conversations", () => {
     await settle(el);
     await openList(el);
     expect(items(el)).to.have.length(2);
+  });
+
+  it("pages: 20 at first, Show more asks for 20 more", async () => {
+    const el = await visitor();
+    for (let i = 0; i < 23; i++)
+      env.backend.seedThread("tok", [], { title: `Extra ${i}`, lastMessageAt: Date.now() - i });
+    $(el, "[part=history-button]")!.click();
+    await until(() => items(el).length === 20);
+    $(el, ".history-more")!.click();
+    await until(() => items(el).length === 25);
+    expect($(el, ".history-more")).to.equal(null);
+    expect(env.backend.subscriptions("threads:listMine").at(-1)!.args.limit).to.equal(40);
+  });
+
+  it("deleting the conversation shown starts a new one and keeps the rest listed", async () => {
+    const el = await visitor();
+    await openList(el);
+    (items(el)[0]!.querySelector(".history-delete") as HTMLElement).click();
+    await settle(el);
+    [...items(el)[0]!.querySelectorAll("button")].find((b) => b.textContent === "Delete")!.click();
+    await until(() => items(el).length === 1);
+    expect(el.thread).to.equal(null);
+    expect(items(el)[0]!.textContent).to.contain("First question");
+  });
+
+  it("fits a phone in dark mode, axe clean", async () => {
+    await setViewport({ width: 390, height: 700 });
+    try {
+      const el = await visitor();
+      el.theme = "dark";
+      await openList(el);
+      const list = $(el, ".history")!;
+      expect(list.scrollWidth).to.be.at.most(list.clientWidth);
+      await animationsDone(el);
+      await expect(el).to.be.accessible();
+    } finally {
+      await setViewport({ width: 800, height: 600 });
+    }
   });
 
   it("a new visitor without a token has no history button", async () => {
