@@ -107,6 +107,22 @@ describe("past conversations", () => {
     expect(el.shadowRoot!.activeElement?.getAttribute("part")).to.equal("history-button");
   });
 
+  it("in the launcher's panel, Escape closes the list first and leaves the panel open", async () => {
+    env = setup();
+    const threadId = env.backend.seedThread("tok", [["Q", "A"]], { title: "Q" });
+    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token: "tok" }));
+    const el = await mount(env.url, "launcher open");
+    await until(() => $(el, "[part=history-button]"));
+    $(el, "[part=history-button]")!.click();
+    await until(() => items(el).length === 1);
+    await settle(el);
+    await sendKeys({ press: "Escape" });
+    await until(() => !$(el, ".history"));
+    expect(el.open).to.equal(true);
+    await sendKeys({ press: "Escape" });
+    await until(() => !el.open);
+  });
+
   it("starting a new conversation keeps the old ones in the list", async () => {
     const el = await visitor();
     el.newConversation();
