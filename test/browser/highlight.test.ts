@@ -82,6 +82,16 @@ describe("highlighted code in the element", () => {
   beforeEach(() => (s = setup()));
   afterEach(() => s.restore());
 
+  it("does not load the highlighter for replies without a code block that names its language", async () => {
+    const threadId = s.backend.seedThread("tok", [["Plain?", "Plain text and:\n\n```\nno language\n```\n"]]);
+    localStorage.setItem(storageKey(s.url, deriveSiteUrl(s.url)), JSON.stringify({ threadId, token: "tok" }));
+    const el = await mount(s.url);
+    await until(() => el.shadowRoot!.querySelector("pre code"));
+    await settle(el);
+    const chat = (el as unknown as { _chat: { onDemand: { parts: object } } })._chat;
+    expect("highlight" in chat.onDemand.parts).to.equal(false);
+  });
+
   it("loads the highlighter at the first code block with a language and colours the finished reply, axe clean", async () => {
     const threadId = s.backend.seedThread("tok", [["Show me", "Here:\n\n```js\nconst x = 1;\n```\n"]]);
     localStorage.setItem(storageKey(s.url, deriveSiteUrl(s.url)), JSON.stringify({ threadId, token: "tok" }));

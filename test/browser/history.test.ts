@@ -46,6 +46,9 @@ describe("past conversations", () => {
 
   it("lists only the visitor's own threads, newest first, with title and time, axe clean", async () => {
     const el = await visitor();
+    const chat = (el as unknown as { _chat: { onDemand: { parts: object } } })._chat;
+    expect("history" in chat.onDemand.parts, "the list's code loads at the first click").to.equal(false);
+    expect(env.backend.subscriptions("threads:listMine")).to.have.length(0);
     await openList(el);
     expect(items(el).map((i) => i.querySelector(".history-title")!.textContent)).to.deep.equal([
       "Second question",
