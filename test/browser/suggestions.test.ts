@@ -34,6 +34,14 @@ describe("starter prompts", () => {
     expect(warnings).to.have.length(0);
   });
 
+  it("is axe clean in dark mode", async () => {
+    const el = await mount(env.url, `theme="dark" suggestions='["What can you do?"]'`);
+    await until(() => buttons(el).length === 1);
+    await settle(el);
+    await animationsDone(el);
+    await expect(el).to.be.accessible();
+  });
+
   it("sends the prompt clicked, and the buttons leave with the empty state", async () => {
     const el = await mount(env.url);
     el.suggestions = ["Where is my order?"];
