@@ -97,6 +97,7 @@ const SERVER_CODES = {
   HUMAN_CHECK_FAILED: true,
   ORIGIN_NOT_ALLOWED: true,
   OPERATOR_NOT_CONFIGURED: true,
+  HELD_BY_OPERATOR: true,
 } satisfies Record<ServerErrorCode, true>;
 
 /** Whether a code read off the wire is one of the server's. */
