@@ -9,6 +9,7 @@ import type { ErrorCode as ServerErrorCode } from "../convex/lib/errors.js";
 import type {
   ChatConfig,
   FinalStatus,
+  HandoffState,
   MessageStatus,
   MessageView,
   SendResult,
@@ -21,6 +22,7 @@ import type {
 
 export type {
   ChatConfig,
+  HandoffState,
   MessageStatus,
   MessageView,
   SendResult,
@@ -61,7 +63,7 @@ export const isFullPage = (page: readonly MessageView[]): boolean =>
  */
 export const api = anyApi as unknown as Pick<
   typeof generatedApi,
-  "threads" | "messages" | "streams" | "config" | "operator" | "chat"
+  "threads" | "messages" | "streams" | "config" | "operator" | "chat" | "handoff"
 >;
 
 /**

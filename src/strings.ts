@@ -102,6 +102,19 @@ export const defaultConsoleStrings = {
   justNow: "just now",
   /** `{count}` is replaced with the number of threads loaded. */
   loadedCount: "{count} loaded",
+  /** Human handoff (docs/handoff.md). `{name}`: the operator answering. */
+  aiAnswering: "The AI is answering",
+  heldByYou: "You are answering",
+  heldBy: "{name} is answering",
+  takeOver: "Take over",
+  takeOverForce: "Take over from {name}",
+  handBack: "Hand back to AI",
+  replyLabel: "Reply as yourself",
+  replySend: "Send",
+  visitorTyping: "The visitor is typing…",
+  needsHuman: "Wants a person",
+  /** `{count}`: threads whose visitor asked for a person; in the document title and the badge. */
+  waitingCount: "{count} waiting",
 };
 
 export type ConsoleStrings = typeof defaultConsoleStrings;

@@ -125,6 +125,10 @@ function headerTemplate(
 
 function messageTemplate(chat: ChatView, m: MessageView, last: boolean, strings: ChatStrings): TemplateResult {
   if (m.role === "user") return userRow(m.text, strings, false);
+  // A person's message (human handoff): plain text under their name, never Markdown.
+  if (m.role === "operator") {
+    return html`<div part="message operator" class="row assistant"><div class="bubble"><b class="who">${m.author}</b><div class="text" dir="auto">${m.text}</div></div></div>`;
+  }
   // The controller's buffer runs ahead of the transcript while a reply streams.
   const reply = chat.conversation.reply(m._id);
   const final = reply?.final ?? !isActive(m.status);

@@ -288,8 +288,35 @@ export const styles = [
 
     .viewer {
       display: flex;
+      flex-direction: column;
       min-width: 0;
       min-height: 0;
+    }
+    .handoff {
+      padding: 8px 12px;
+      border-block-end: 1px solid var(--_border);
+    }
+    .handoff-row,
+    .reply {
+      display: flex;
+      align-items: center;
+      gap: 8px;
+    }
+    .handoff .who {
+      font-weight: 600;
+    }
+    .reply {
+      margin-block-start: 8px;
+    }
+    .reply textarea {
+      flex: 1;
+      font: inherit;
+      color: inherit;
+      background: var(--_bg);
+      border: 1px solid var(--_border);
+      border-radius: 10px;
+      padding: 6px 10px;
+      resize: vertical;
     }
     .viewer ai-chat-stream {
       flex: 1;
