@@ -6,11 +6,13 @@
 export type Parts = {
   humanCheck: typeof import("./reply/human-check.js");
   earlier: typeof import("./controllers/earlier.js");
+  handoff: typeof import("./handoff/visitor.js");
 };
 
 const PARTS: { [K in keyof Parts]: () => Promise<Parts[K]> } = {
   humanCheck: () => import("./reply/human-check.js"),
   earlier: () => import("./controllers/earlier.js"),
+  handoff: () => import("./handoff/visitor.js"),
 };
 
 /** The module of part `name`, loaded once. */

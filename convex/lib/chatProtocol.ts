@@ -78,9 +78,9 @@ export function parseReplyHeader(value: string | null): ReplyIds | null {
   }
   const r = parsed as Partial<Record<keyof ChatReplyHeader | "heldBy", unknown>> | null;
   const isId = (x: unknown) => typeof x === "string" && x.length > 0;
-  if (!r || !isId(r.threadId)) return null;
-  if (typeof r.heldBy === "string") return isId(r.userMessageId) ? (r as HeldReplyHeader) : null;
-  if (!isId(r.assistantMessageId) || !isId(r.streamId)) return null;
+  // A held answer (202) names the operator instead of a reply.
+  if (!r || !isId(r.threadId) || !(typeof r.heldBy === "string" || (isId(r.assistantMessageId) && isId(r.streamId))))
+    return null;
   if (r.userMessageId !== undefined && !isId(r.userMessageId)) return null;
   if (r.token !== undefined && !isId(r.token)) return null;
   return r as ChatReplyHeader;

@@ -26,6 +26,8 @@ export interface ChatHost extends ReactiveControllerHost, HTMLElement {
   aiNote: string;
   placeholder: string;
   allowImages: string;
+  /** Offers "Talk to a person" (human handoff). */
+  humanHandoff: boolean;
   status: ChatStatus;
   readonly ui: UiStateController;
   readonly unread: UnreadController;

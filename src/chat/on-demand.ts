@@ -4,18 +4,30 @@
 import type { EarlierController } from "../controllers/earlier.js";
 import { loadPart } from "../parts.js";
 import type { HumanCheckController } from "../reply/human-check.js";
+import type { HandoffChat, HandoffController } from "../handoff/visitor.js";
 import type { ChatHost } from "./host.js";
 
 export class OnDemandControllers {
   humanCheck: HumanCheckController | null = null;
   earlier: EarlierController | null = null;
+  /** Human handoff: with `human-handoff`, `requestHuman()`, or a thread an operator wrote in. */
+  handoff?: HandoffController;
   private _earlierLoading = false;
+  private _handoff?: Promise<HandoffController>;
 
   constructor(
     private readonly _host: ChatHost,
     /** Reads the page of history before the oldest message shown. */
     private readonly _loadEarlier: () => Promise<void>,
+    /** What the handoff part reads of the chat. */
+    private readonly _chat: HandoffChat,
   ) {}
+
+  /** The handoff part, made (and its code loaded) once. */
+  readonly handoffController = (): Promise<HandoffController> =>
+    (this._handoff ??= loadPart("handoff").then(
+      ({ HandoffController }) => (this.handoff = new HandoffController(this._host, this._chat)),
+    ));
 
   /** The Turnstile check, made (and its code loaded) the first time a send needs it. */
   readonly humanCheckController = async (): Promise<HumanCheckController> => {

@@ -55,4 +55,11 @@ export default {
   humanCheckFailed: "لم يُجتز التحقق. أرسل مرة أخرى لإعادة المحاولة.",
   tooManyVisitors: "يبدأ كثيرون دردشة الآن. يُرجى المحاولة بعد دقيقة.",
   budgetExhausted: "بلغت الدردشة حدّها اليومي. يُرجى المحاولة لاحقًا.",
+  talkToPerson: "تحدّث إلى شخص",
+  handoffRequested: "طلبت التحدث إلى شخص. سينضم أحد إلى هذه المحادثة قريبًا.",
+  handoffNobodyOnline: "لا يوجد أحد متاح الآن. تابع الكتابة: سيقرأ شخص رسالتك عند عودته.",
+  handoffAnswering: "{name} يجيب",
+  handoffJoined: "انضم {name} إلى المحادثة",
+  handoffLeft: "غادر {name} المحادثة. يجيب الذكاء الاصطناعي مجددًا.",
+  handoffTyping: "{name} يكتب…",
 } satisfies ChatStrings;

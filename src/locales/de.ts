@@ -57,4 +57,12 @@ export default {
   humanCheckFailed: "Die Prüfung war nicht erfolgreich. Senden Sie erneut, um es noch einmal zu versuchen.",
   tooManyVisitors: "Gerade beginnen sehr viele Menschen einen Chat. Bitte versuchen Sie es in einer Minute erneut.",
   budgetExhausted: "Der Chat hat sein Tageslimit erreicht. Bitte versuchen Sie es später erneut.",
+  talkToPerson: "Mit einem Menschen sprechen",
+  handoffRequested: "Sie haben nach einem Menschen gefragt. Gleich kommt jemand in diesen Chat.",
+  handoffNobodyOnline:
+    "Gerade ist niemand erreichbar. Schreiben Sie ruhig weiter: Ein Mensch liest es, sobald jemand zurück ist.",
+  handoffAnswering: "{name} antwortet",
+  handoffJoined: "{name} ist dem Chat beigetreten",
+  handoffLeft: "{name} hat den Chat verlassen. Die KI antwortet wieder.",
+  handoffTyping: "{name} schreibt…",
 } satisfies ChatStrings;

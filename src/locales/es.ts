@@ -54,4 +54,11 @@ export default {
   humanCheckFailed: "La verificación no se superó. Envía de nuevo para volver a intentarlo.",
   tooManyVisitors: "Muchas personas están iniciando un chat ahora mismo. Inténtalo de nuevo en un minuto.",
   budgetExhausted: "El chat ha alcanzado su límite de hoy. Inténtalo más tarde.",
+  talkToPerson: "Hablar con una persona",
+  handoffRequested: "Has pedido hablar con una persona. Alguien se unirá pronto a este chat.",
+  handoffNobodyOnline: "Ahora mismo no hay nadie disponible. Sigue escribiendo: una persona lo leerá cuando vuelva.",
+  handoffAnswering: "{name} está respondiendo",
+  handoffJoined: "{name} se ha unido al chat",
+  handoffLeft: "{name} ha salido del chat. La IA vuelve a responder.",
+  handoffTyping: "{name} está escribiendo…",
 } satisfies ChatStrings;

@@ -55,4 +55,12 @@ export default {
   humanCheckFailed: "La vérification a échoué. Renvoyez votre message pour réessayer.",
   tooManyVisitors: "Beaucoup de personnes commencent une discussion en ce moment. Réessayez dans une minute.",
   budgetExhausted: "La discussion a atteint sa limite pour aujourd’hui. Réessayez plus tard.",
+  talkToPerson: "Parler à une personne",
+  handoffRequested: "Vous avez demandé une personne. Quelqu’un va bientôt rejoindre cette conversation.",
+  handoffNobodyOnline:
+    "Personne n’est disponible pour le moment. Continuez à écrire : une personne le lira à son retour.",
+  handoffAnswering: "{name} vous répond",
+  handoffJoined: "{name} a rejoint la conversation",
+  handoffLeft: "{name} a quitté la conversation. L’IA répond de nouveau.",
+  handoffTyping: "{name} écrit…",
 } satisfies ChatStrings;

@@ -55,4 +55,11 @@ export default {
   humanCheckFailed: "הבדיקה לא עברה. שלחו שוב כדי לנסות שוב.",
   tooManyVisitors: "אנשים רבים מתחילים צ׳אט כרגע. נסו שוב בעוד דקה.",
   budgetExhausted: "הצ׳אט הגיע למגבלה היומית. נסו שוב מאוחר יותר.",
+  talkToPerson: "לדבר עם נציג",
+  handoffRequested: "ביקשת לדבר עם נציג. מישהו יצטרף לשיחה בקרוב.",
+  handoffNobodyOnline: "אין כרגע אף אחד זמין. אפשר להמשיך לכתוב: נציג יקרא את ההודעה כשיחזור.",
+  handoffAnswering: "{name} עונה",
+  handoffJoined: "{name} הצטרף לשיחה",
+  handoffLeft: "{name} עזב את השיחה. הבינה המלאכותית עונה שוב.",
+  handoffTyping: "{name} מקליד…",
 } satisfies ChatStrings;

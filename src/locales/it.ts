@@ -54,4 +54,12 @@ export default {
   humanCheckFailed: "La verifica non è riuscita. Invia di nuovo per riprovare.",
   tooManyVisitors: "Molte persone stanno iniziando una chat in questo momento. Riprova tra un minuto.",
   budgetExhausted: "La chat ha raggiunto il limite di oggi. Riprova più tardi.",
+  talkToPerson: "Parla con una persona",
+  handoffRequested: "Hai chiesto di parlare con una persona. Qualcuno si unirà presto a questa chat.",
+  handoffNobodyOnline:
+    "Al momento non c’è nessuno disponibile. Continua a scrivere: una persona lo leggerà appena torna.",
+  handoffAnswering: "{name} sta rispondendo",
+  handoffJoined: "{name} si è unito alla chat",
+  handoffLeft: "{name} ha lasciato la chat. Risponde di nuovo l’IA.",
+  handoffTyping: "{name} sta scrivendo…",
 } satisfies ChatStrings;

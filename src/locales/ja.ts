@@ -54,4 +54,11 @@ export default {
   humanCheckFailed: "確認に失敗しました。もう一度送信して再試行してください。",
   tooManyVisitors: "現在、多くの人がチャットを開始しています。1 分後にもう一度お試しください。",
   budgetExhausted: "本日のチャットの上限に達しました。後でもう一度お試しください。",
+  talkToPerson: "担当者と話す",
+  handoffRequested: "担当者との会話をリクエストしました。まもなく担当者がこのチャットに参加します。",
+  handoffNobodyOnline: "現在対応できる担当者がいません。このまま書き込んでください。担当者が戻り次第確認します。",
+  handoffAnswering: "{name}が回答しています",
+  handoffJoined: "{name}がチャットに参加しました",
+  handoffLeft: "{name}がチャットを退出しました。AIが再び回答します。",
+  handoffTyping: "{name}が入力中…",
 } satisfies ChatStrings;

@@ -54,4 +54,11 @@ export default {
   humanCheckFailed: "De controle is mislukt. Verstuur opnieuw om het nog eens te proberen.",
   tooManyVisitors: "Er starten nu veel mensen een chat. Probeer het over een minuut opnieuw.",
   budgetExhausted: "De chat heeft zijn limiet voor vandaag bereikt. Probeer het later opnieuw.",
+  talkToPerson: "Met een mens praten",
+  handoffRequested: "Je hebt om een mens gevraagd. Er komt zo iemand in deze chat.",
+  handoffNobodyOnline: "Er is nu niemand beschikbaar. Schrijf gerust verder: iemand leest het zodra die terug is.",
+  handoffAnswering: "{name} beantwoordt je vragen",
+  handoffJoined: "{name} is de chat binnengekomen",
+  handoffLeft: "{name} heeft de chat verlaten. De AI antwoordt weer.",
+  handoffTyping: "{name} is aan het typen…",
 } satisfies ChatStrings;

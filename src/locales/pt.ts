@@ -54,4 +54,11 @@ export default {
   humanCheckFailed: "A verificação não foi aprovada. Envie novamente para tentar de novo.",
   tooManyVisitors: "Muitas pessoas estão iniciando um chat agora. Tente novamente em um minuto.",
   budgetExhausted: "O chat atingiu o limite de hoje. Tente novamente mais tarde.",
+  talkToPerson: "Falar com uma pessoa",
+  handoffRequested: "Você pediu para falar com uma pessoa. Alguém entrará nesta conversa em breve.",
+  handoffNobodyOnline: "Não há ninguém disponível agora. Continue escrevendo: uma pessoa vai ler quando voltar.",
+  handoffAnswering: "{name} está respondendo",
+  handoffJoined: "{name} entrou na conversa",
+  handoffLeft: "{name} saiu da conversa. A IA volta a responder.",
+  handoffTyping: "{name} está digitando…",
 } satisfies ChatStrings;

@@ -54,4 +54,11 @@ export default {
   humanCheckFailed: "Проверка не пройдена. Отправьте сообщение снова, чтобы повторить её.",
   tooManyVisitors: "Сейчас чат начинают очень многие. Попробуйте через минуту.",
   budgetExhausted: "Чат исчерпал лимит на сегодня. Попробуйте позже.",
+  talkToPerson: "Связаться с человеком",
+  handoffRequested: "Вы попросили соединить с человеком. Скоро к чату кто-нибудь подключится.",
+  handoffNobodyOnline: "Сейчас никого нет на месте. Продолжайте писать: человек прочитает, когда вернётся.",
+  handoffAnswering: "{name} отвечает вам",
+  handoffJoined: "{name} подключился к чату",
+  handoffLeft: "{name} покинул чат. Снова отвечает ИИ.",
+  handoffTyping: "{name} печатает…",
 } satisfies ChatStrings;

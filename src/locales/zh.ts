@@ -54,4 +54,11 @@ export default {
   humanCheckFailed: "验证未通过。请重新发送以再次验证。",
   tooManyVisitors: "现在有很多人正在开始聊天。请一分钟后再试。",
   budgetExhausted: "聊天已达到今日上限。请稍后再试。",
+  talkToPerson: "联系人工客服",
+  handoffRequested: "你已请求人工客服，很快会有人加入此对话。",
+  handoffNobodyOnline: "目前没有人在线。你可以继续留言，客服回来后会阅读。",
+  handoffAnswering: "{name} 正在回复",
+  handoffJoined: "{name} 加入了对话",
+  handoffLeft: "{name} 离开了对话，AI 将继续回复。",
+  handoffTyping: "{name} 正在输入…",
 } satisfies ChatStrings;

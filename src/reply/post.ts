@@ -69,8 +69,8 @@ export async function postChat(siteUrl: string, body: ChatStreamBody, signal: Ab
       failure = err;
     }
     if (res) markWarm(siteUrl);
-    // 202: an operator holds the thread; the prompt is stored and no reply starts.
-    if (res && (res.status === 200 || res.status === 202 || res.status === 205)) {
+    // 200 (the reply's text), 205 (follow it), 202 (an operator holds the thread: no reply).
+    if (res?.ok) {
       const ids = parseReplyHeader(res.headers.get(CHAT_REPLY_HEADER));
       if (!ids) throw new ChatRequestError((await readHttpError(res)).error);
       if (res.status !== 200 || !res.body) return { ids, body: null };

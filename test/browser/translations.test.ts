@@ -3,7 +3,11 @@
 // the chat (never by the shell).
 import { expect, fixture } from "@open-wc/testing";
 import type { AiChatStream } from "../../src/shell/ai-chat-stream.js";
-import { defaultStrings, type ChatStrings } from "../../src/strings.js";
+import { defaultStrings as chatStrings, type ChatStrings } from "../../src/strings.js";
+import handoffStrings from "../../src/handoff/strings.js";
+
+/** Every text of the widget: the chat's and each lazy part's. */
+const defaultStrings = { ...chatStrings, ...handoffStrings };
 import { until } from "./fake-backend.js";
 import { $, mount, settle, setup, type Setup } from "./helpers.js";
 
