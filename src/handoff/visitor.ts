@@ -121,22 +121,25 @@ export class HandoffController implements ReactiveController {
       format((host.effectiveStrings as Partial<Strings>)[key] ?? english[key], { name });
     const lines: TemplateResult[] = [];
     if (s?.heldBy) {
-      lines.push(html`<p part="handoff-status" class="hint">${text("handoffAnswering", s.heldBy)}</p>`);
+      lines.push(html`<p part="handoff-status" class="notice offline">${text("handoffAnswering", s.heldBy)}</p>`);
       if (this._operatorTyping(s))
-        lines.push(html`<p part="handoff-typing" class="hint">${text("handoffTyping", s.heldBy)}</p>`);
+        lines.push(html`<p part="handoff-typing" class="notice offline">${text("handoffTyping", s.heldBy)}</p>`);
     } else if (s?.needsHumanAt) {
       const online = s.operatorOnlineUntil > s.now + (Date.now() - this._stateAt);
       lines.push(
-        html`<p part="handoff-status" class="hint">${text(online ? "handoffRequested" : "handoffNobodyOnline")}</p>`,
+        html`<p part="handoff-status" class="notice offline">${text(online ? "handoffRequested" : "handoffNobodyOnline")}</p>`,
       );
     } else if (host.humanHandoff && host.mode === "chat") {
       lines.push(
-        html`<button part="handoff-button" class="text-button" type="button" @click=${() => void this.request().catch(() => {})}>
-          ${text("talkToPerson")}
-        </button>`,
+        html`<div class="notice">
+          <button part="handoff-button" class="text-button" type="button" @click=${() => void this.request().catch(() => {})}>
+            ${text("talkToPerson")}
+          </button>
+        </div>`,
       );
     }
-    return lines.length ? html`<div class="handoff">${lines}</div>` : null;
+    // The chat's own notice styles: the part brings no CSS of its own.
+    return lines.length ? html`${lines}` : null;
   }
 
   private _operatorTyping(s: HandoffState): boolean {

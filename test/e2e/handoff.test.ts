@@ -1,9 +1,12 @@
 // Human handoff in real browsers on the local backend, only the model provider fake: an operator
 // takes a streaming reply over, talks to the visitor as a person, and hands back; a visitor asks
 // for a person; a second operator is refused.
+import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { ROOT } from "./harness.ts";
 import {
+  ARTIFACTS,
   OPERATOR_SECRET,
   events,
   openChat,
@@ -30,6 +33,30 @@ async function openConsole(sys: System, name: string): Promise<Page> {
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.locator("ai-chat-console [part~='thread']").first().waitFor();
   return page;
+}
+
+const AXE = join(ROOT, "node_modules/axe-core/axe.min.js");
+type Violation = { id: string; nodes: { target: string[] }[] };
+
+/**
+ * axe on the element (`ai-chat-stream` or `ai-chat-console`), in light and in dark, as
+ * `{ "scheme rule": [targets] }`; the state is also saved as a screenshot per scheme.
+ */
+async function axeBothSchemes(page: Page, selector: string, name: string): Promise<Record<string, string[]>> {
+  await page.addScriptTag({ path: AXE });
+  const found: Record<string, string[]> = {};
+  for (const colorScheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme });
+    const violations = await page.evaluate(async (sel) => {
+      const { axe } = window as unknown as {
+        axe: { run(ctx: Element, o: object): Promise<{ violations: Violation[] }> };
+      };
+      return (await axe.run(document.querySelector(sel)!, { resultTypes: ["violations"] })).violations;
+    }, selector);
+    for (const v of violations) found[`${colorScheme} ${v.id}`] = v.nodes.map((n) => n.target.join(" "));
+    await page.screenshot({ path: join(ARTIFACTS, `handoff-${name}-${colorScheme}.png`) });
+  }
+  return found;
 }
 
 const operatorRow = (page: Page) => page.locator("ai-chat-stream [part~='message'][part~='operator']");
@@ -70,8 +97,12 @@ describe("human handoff", () => {
       expect(await operatorRow(page).textContent()).toContain("Dana");
     }
     expect(Date.now() - sentAt).toBeLessThan(2_000);
+    await dana.locator("ai-chat-console ai-chat-stream [part~='operator']").waitFor({ timeout: 5_000 });
     const joined = (await events(visitor, "ai-chat-handoff")).at(-1);
     expect(joined).toMatchObject({ state: "operator", operatorName: "Dana" });
+    // Mid-takeover, both sides pass axe in light and dark.
+    expect(await axeBothSchemes(visitor, "ai-chat-stream", "visitor")).toEqual({});
+    expect(await axeBothSchemes(dana, "ai-chat-console", "console")).toEqual({});
 
     // While Dana holds the thread, the visitor's message is stored and no model request is made.
     await sendPrompt(visitor, "Thanks! short one more thing");
@@ -114,6 +145,7 @@ describe("human handoff", () => {
     await expect
       .poll(() => visitor.locator("ai-chat-stream [part~='handoff-status']").textContent())
       .toContain("No one is available");
+    expect(await axeBothSchemes(visitor, "ai-chat-stream", "requested")).toEqual({});
 
     const dana = await openConsole(sys, "Dana");
     // An operator came online: the visitor now reads that someone will join.
