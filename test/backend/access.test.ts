@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { hashToken } from "../../convex/lib/access";
 import type { Identity } from "../../convex/lib/validators";
-import { drive, expectCode, newThread, OPERATOR_SECRET, restoreEnv, setEnv, setup, type T } from "./setup";
+import { drive, expectCode, newThread, OPERATOR_SECRET, restoreEnv, setEnv, setup, started, type T } from "./setup";
 
 afterEach(restoreEnv);
 
@@ -54,7 +54,7 @@ async function scene(who: Caller): Promise<Scene> {
   const t = setup();
   const { token: minted } = await t.mutation(internal.visitors.mint, { humanChecked: true });
   const { threadId, token } = await t.mutation(api.threads.create, { token: minted, identity: OWNER });
-  const { streamId } = await t.mutation(api.messages.send, { threadId, token, prompt: "hi", identity: OWNER });
+  const { streamId } = started(await t.mutation(api.messages.send, { threadId, token, prompt: "hi", identity: OWNER }));
   const other = await newThread(t);
   const { observerToken } = await t.mutation(api.threads.share, { threadId, token });
   const revokedShare = await t.mutation(api.threads.share, { threadId, token });

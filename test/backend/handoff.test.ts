@@ -47,7 +47,7 @@ describe("taking over", () => {
     const { streamId } = await send(t, threadId, token, "help");
     const body = readBody(await drive(t, token, { streamId }));
     await waitFor(
-      () => readAll(t, streamId!, token),
+      () => readAll(t, streamId, token),
       (r) => r.text.length > 20,
     );
     expect(await t.mutation(api.handoff.takeOver, { threadId, token: operator })).toEqual({ heldBy: "Dana" });
@@ -56,7 +56,7 @@ describe("taking over", () => {
     expect(reply).toMatchObject({ status: "stopped", text });
     expect(text.length).toBeGreaterThan(20);
     expect(text.length).toBeLessThan(200 * 4);
-    expect(await componentBody(t, streamId!)).toEqual({ text, status: "done" });
+    expect(await componentBody(t, streamId)).toEqual({ text, status: "done" });
     await waitFor(
       async () => fake!.requests[0].aborted,
       (aborted) => aborted,
@@ -101,7 +101,7 @@ describe("while held", () => {
     const { t, threadId, token, operator } = await scene();
     await t.mutation(api.handoff.takeOver, { threadId, token: operator });
     // messages:send
-    const sent = await send(t, threadId, token, "one");
+    const sent = await t.mutation(api.messages.send, { threadId, token, prompt: "one" });
     expect(sent).toEqual({ userMessageId: expect.any(String), heldBy: "Dana" });
     // POST /chat-stream {prompt}: 202, the ids in X-Chat-Reply, no body.
     const res = await drive(t, null, { prompt: "two", threadId, token });
@@ -126,9 +126,10 @@ describe("while held", () => {
     const { t, threadId, token, operator } = await scene();
     setEnv({ RATE_LIMIT_MESSAGES_PER_MINUTE: "2" });
     await t.mutation(api.handoff.takeOver, { threadId, token: operator });
-    await send(t, threadId, token, "a");
-    await send(t, threadId, token, "b");
-    await expectCode(send(t, threadId, token, "c"), "RATE_LIMITED");
+    const held = (prompt: string) => t.mutation(api.messages.send, { threadId, token, prompt });
+    await held("a");
+    await held("b");
+    await expectCode(held("c"), "RATE_LIMITED");
   });
 
   test("retrying a failed reply is refused with HELD_BY_OPERATOR", async () => {
@@ -137,7 +138,7 @@ describe("while held", () => {
     await t.mutation(api.messages.stop, { threadId, token });
     await t.mutation(api.handoff.takeOver, { threadId, token: operator });
     await expectCode(
-      t.mutation(api.messages.retry, { threadId, token, messageId: assistantMessageId! }),
+      t.mutation(api.messages.retry, { threadId, token, messageId: assistantMessageId }),
       "HELD_BY_OPERATOR",
     );
   });
@@ -147,12 +148,12 @@ describe("handing back", () => {
   test("the next message gets an AI reply whose model request carries the operator's turn, marked as a person's", async () => {
     const { t, threadId, token, operator } = await scene();
     await t.mutation(api.handoff.takeOver, { threadId, token: operator });
-    await send(t, threadId, token, "Is anyone there?");
+    await t.mutation(api.messages.send, { threadId, token, prompt: "Is anyone there?" });
     await t.mutation(api.handoff.reply, { threadId, token: operator, text: "Yes, I refunded you." });
     await t.mutation(api.handoff.handBack, { threadId, token: operator });
     expect((await t.query(api.threads.get, { threadId, token })).heldBy).toBeUndefined();
     const { streamId } = await send(t, threadId, token, "Thanks, and what next?");
-    const { text } = await readBody(await drive(t, token, { streamId: streamId! }));
+    const { text } = await readBody(await drive(t, token, { streamId }));
     expect(text).toBe("Answer 4.");
     expect(fake!.requests).toHaveLength(1);
     const turns = fake!.requests[0].body.messages.filter((m: { role: string }) => m.role !== "system");
