@@ -115,6 +115,14 @@ export const defaultConsoleStrings = {
   needsHuman: "Wants a person",
   /** `{count}`: threads whose visitor asked for a person; in the document title and the badge. */
   waitingCount: "{count} waiting",
+  filterLabel: "Show",
+  filter_all: "All conversations",
+  filter_live: "Live",
+  filter_waiting: "Needs a person",
+  filter_mine: "Held by me",
+  filter_failed: "Failed",
+  searchLabel: "Search titles",
+  noMatch: "No conversation matches.",
 };
 
 export type ConsoleStrings = typeof defaultConsoleStrings;

@@ -18,6 +18,8 @@ import { ConsoleHandoffController } from "./handoff.js";
 export { consoleStorageKey, type ConsolePhase } from "./operator-session.js";
 
 const AGE_TICK_MS = 30_000;
+/** The list's filter: every thread, those streaming, those waiting for a person, those I answer, those whose reply failed. */
+type ThreadFilter = "all" | "live" | "waiting" | "mine" | "failed";
 const DEFAULT_PAGE_SIZE = 50;
 /** The embedded chat's parts (those an observe view has), forwarded with a `chat-` prefix. */
 const CHAT_PARTS = ["panel", "header", "messages", "message", "user", "assistant", "operator"]
@@ -86,6 +88,8 @@ function rememberedName(convexUrl: string): string {
  * @csspart chat-user - The embedded chat's `user` part: a visitor message.
  * @csspart chat-assistant - The embedded chat's `assistant` part: a model reply.
  * @csspart chat-operator - The embedded chat's `operator` part: an operator's message.
+ * @csspart filter - Which threads the list shows: all, live, needs a person, held by me, failed.
+ * @csspart search - Narrows the list to titles containing the words typed.
  * @csspart needs-human - A thread row whose visitor asked for a person (listed first; also `thread`).
  * @csspart waiting-badge - In the header: how many visitors wait for a person.
  * @csspart handoff - The bar above the open thread: who answers, and the handoff buttons.
@@ -146,6 +150,11 @@ export class AiChatConsole extends LitElement {
 
   /** The name the operator signed in with, shown in the header ("" when none was given). */
   @state() private _operatorName = "";
+
+  /** Which threads the list shows (part `filter`). */
+  @state() private _filter: ThreadFilter = "all";
+  /** Words the shown titles contain (part `search`), lower case. */
+  @state() private _search = "";
 
   /** The row that takes Tab focus (roving tabindex); follows the arrow keys. */
   @state() private _focusId: string | null = null;
@@ -317,8 +326,25 @@ export class AiChatConsole extends LitElement {
     }
   }
 
+  /** The loaded threads the filter and the search leave, in list order. */
+  private _shown(waiting: ReadonlySet<string>): readonly ThreadView[] {
+    // The deployment names a session signed in without a name "Operator".
+    const me = this._operatorName || "Operator";
+    const keep: Record<ThreadFilter, (t: ThreadView) => boolean> = {
+      all: () => true,
+      live: (t) => t.status === "streaming",
+      waiting: (t) => waiting.has(t._id),
+      mine: (t) => t.heldBy === me,
+      failed: (t) => t.status === "error",
+    };
+    const words = this._search.split(/\s+/).filter(Boolean);
+    return this.threads.filter(
+      (t) => keep[this._filter](t) && words.every((w) => displayLine(t.title).toLowerCase().includes(w)),
+    );
+  }
+
   private _onListKeydown(e: KeyboardEvent): void {
-    const threads = this.threads;
+    const threads = this._shown(new Set(this.#handoff.waiting.map((t) => t._id)));
     if (threads.length === 0) return;
     const current = (e.target as Element).closest?.("button[data-id]") as HTMLButtonElement | null;
     const index = current ? threads.findIndex((t) => t._id === current.dataset.id) : -1;
@@ -393,10 +419,11 @@ export class AiChatConsole extends LitElement {
   }
 
   private _renderConsole(strings: ConsoleStrings): TemplateResult {
-    const threads = this.threads;
     const waiting = new Set(this.#handoff.waiting.map((t) => t._id));
+    const all = this.threads;
+    const threads = this._shown(waiting);
     const usage = this.#session.usage;
-    const open = this.thread ? threads.find((t) => t._id === this.thread) : undefined;
+    const open = this.thread ? all.find((t) => t._id === this.thread) : undefined;
     // Roving tabindex: one row is in the Tab order; arrows move between rows.
     const focusId = threads.some((t) => t._id === this._focusId)
       ? this._focusId
@@ -408,7 +435,7 @@ export class AiChatConsole extends LitElement {
         <header part="header" class="header">
           <div class="header-row">
             <h2 class="title">${strings.heading}</h2>
-            ${threads.length ? html`<span class="count">${format(strings.loadedCount, { count: threads.length })}</span>` : nothing}
+            ${all.length ? html`<span class="count">${format(strings.loadedCount, { count: all.length })}</span>` : nothing}
             ${waiting.size ? html`<span part="waiting-badge" class="status error">${format(strings.waitingCount, { count: waiting.size })}</span>` : nothing}
             <span class="spacer"></span>
             <button part="sign-out-button" class="secondary" type="button" @click=${this.signOut}>${strings.signOut}</button>
@@ -425,14 +452,34 @@ export class AiChatConsole extends LitElement {
               </div>`
               : nothing
           }
+          <div class="header-row">
+            <select
+              part="filter"
+              aria-label=${strings.filterLabel}
+              @change=${(e: Event) => (this._filter = (e.target as HTMLSelectElement).value as ThreadFilter)}
+            >
+              ${(["all", "live", "waiting", "mine", "failed"] as const).map(
+                (f) => html`<option value=${f} ?selected=${f === this._filter}>${strings[`filter_${f}`]}</option>`,
+              )}
+            </select>
+            <input
+              part="search"
+              type="search"
+              aria-label=${strings.searchLabel}
+              placeholder=${strings.searchLabel}
+              @input=${(e: Event) => (this._search = (e.target as HTMLInputElement).value.trim().toLowerCase())}
+            />
+          </div>
         </header>
         ${
-          threads.length === 0
-            ? html`<div class="empty" role="status">
+          all.length > 0 && threads.length === 0
+            ? html`<div class="empty" role="status"><p class="hint">${strings.noMatch}</p></div>`
+            : threads.length === 0
+              ? html`<div class="empty" role="status">
               <p class="empty-title">${strings.emptyTitle}</p>
               <p class="hint">${strings.emptyHint}</p>
             </div>`
-            : html`<ul part="list" class="list" aria-label=${strings.threadsLabel} @click=${this._onListClick} @keydown=${this._onListKeydown}>
+              : html`<ul part="list" class="list" aria-label=${strings.threadsLabel} @click=${this._onListClick} @keydown=${this._onListKeydown}>
               ${repeat(
                 threads,
                 (t) => t._id,

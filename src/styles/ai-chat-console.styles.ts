@@ -292,6 +292,19 @@ export const styles = [
       min-width: 0;
       min-height: 0;
     }
+    [part="filter"],
+    [part="search"] {
+      min-width: 0;
+      font: inherit;
+      color: inherit;
+      background: var(--_bg);
+      border: 1px solid var(--_border);
+      border-radius: 8px;
+      padding: 4px 8px;
+    }
+    [part="search"] {
+      flex: 1;
+    }
     .handoff {
       padding: 8px 12px;
       border-block-end: 1px solid var(--_border);

@@ -417,6 +417,7 @@ export class FakeBackend {
       model: this.config.model,
       origin: null,
       access: "operator",
+      ...(this.handoff.get(t._id)?.heldBy ? { heldBy: this.handoff.get(t._id)!.heldBy! } : {}),
     };
   }
 

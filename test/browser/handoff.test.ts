@@ -138,6 +138,46 @@ describe("the console", () => {
     expect(document.title).to.not.contain("waiting");
   });
 
+  it("filters the list (live, needs a person, held by me, failed) and searches titles", async () => {
+    env = setup();
+    env.backend.seedThread("a", [["Billing question", "Answer"]], { title: "Billing question" });
+    const live = env.backend.seedThread("b", [], { title: "Shipping question" });
+    env.backend.seedActiveReply(live, "Where is it?");
+    const waiting = env.backend.seedThread("c", [["Refund please", "Answer"]], { title: "Refund please" });
+    env.backend.handoffOf(waiting).needsHumanAt = Date.now();
+    const el = await signedIn();
+    await until(() => $$(el, "[part~=thread]").length === 3);
+    const titles = () => $$(el, "[part~=thread] .row-title").map((n) => n.textContent);
+    const filter = $<HTMLSelectElement>(el, "[part=filter]")!;
+    const choose = async (value: string) => {
+      filter.value = value;
+      filter.dispatchEvent(new Event("change"));
+      await settle(el);
+    };
+    await choose("live");
+    expect(titles()).to.deep.equal(["Shipping question"]);
+    await choose("waiting");
+    expect(titles()).to.deep.equal(["Refund please"]);
+    await choose("failed");
+    expect(titles()).to.deep.equal([]);
+    expect($(el, ".empty")!.textContent).to.contain("No conversation matches.");
+    await choose("mine");
+    expect(titles()).to.deep.equal([]);
+    el.open(waiting);
+    await until(() => !!$(el, "[part=take-over-button]"));
+    await el.takeOver();
+    env.backend.flush();
+    await until(() => titles().length === 1);
+    expect(titles()).to.deep.equal(["Refund please"]);
+    await choose("all");
+    const search = $<HTMLInputElement>(el, "[part=search]")!;
+    search.focus();
+    await sendKeys({ type: "QUESTION bill" });
+    await settle(el);
+    expect(titles()).to.deep.equal(["Billing question"]);
+    await accessibleInBothThemes(el);
+  });
+
   it("shows a refused takeover: HELD_BY_OPERATOR names who holds it", async () => {
     env = setup();
     const threadId = env.backend.seedThread("a", [["Question", "Answer"]], { title: "Question" });
