@@ -123,6 +123,8 @@ export const defaultConsoleStrings = {
   filter_failed: "Failed",
   searchLabel: "Search titles",
   noMatch: "No conversation matches.",
+  /** A row's time tooltip: `{date}` is when the visitor started the conversation. */
+  firstSeen: "First seen {date}",
 };
 
 export type ConsoleStrings = typeof defaultConsoleStrings;

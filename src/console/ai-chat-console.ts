@@ -90,6 +90,7 @@ function rememberedName(convexUrl: string): string {
  * @csspart chat-operator - The embedded chat's `operator` part: an operator's message.
  * @csspart filter - Which threads the list shows: all, live, needs a person, held by me, failed.
  * @csspart search - Narrows the list to titles containing the words typed.
+ * @csspart origin - A thread row's page host, where the visitor started it.
  * @csspart needs-human - A thread row whose visitor asked for a person (listed first; also `thread`).
  * @csspart waiting-badge - In the header: how many visitors wait for a person.
  * @csspart handoff - The bar above the open thread: who answers, and the handoff buttons.

@@ -233,6 +233,12 @@ export const styles = [
       color: var(--_muted);
       font-size: 0.8em;
     }
+    .row-meta .origin {
+      min-width: 0;
+      overflow: hidden;
+      text-overflow: ellipsis;
+      white-space: nowrap;
+    }
     .status {
       padding: 0 7px;
       border-radius: 999px;

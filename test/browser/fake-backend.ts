@@ -20,6 +20,8 @@ type Thread = {
   title: string;
   createdAt: number;
   lastMessageAt: number;
+  /** The page the visitor started it on. */
+  origin?: string;
 };
 type Message = Omit<MessageView, "length"> & { threadId: string; prompt?: string; requestId?: string };
 type Sub = {
@@ -198,11 +200,19 @@ export class FakeBackend {
   seedThread(
     token = "visitor-token",
     history: Array<[string, string]> = [],
-    { title = "", lastMessageAt }: { title?: string; lastMessageAt?: number } = {},
+    { title = "", lastMessageAt, origin }: { title?: string; lastMessageAt?: number; origin?: string } = {},
   ): string {
     const threadId = id("thread_");
     const at = lastMessageAt ?? Date.now();
-    const thread: Thread = { _id: threadId, token, observers: new Set(), title, createdAt: at, lastMessageAt: at };
+    const thread: Thread = {
+      _id: threadId,
+      token,
+      observers: new Set(),
+      title,
+      createdAt: at,
+      lastMessageAt: at,
+      origin,
+    };
     this.threads.set(threadId, thread);
     for (const [prompt, reply] of history) {
       this.addMessage(threadId, "user", prompt, "done");
@@ -415,7 +425,7 @@ export class FakeBackend {
       updatedAt: t.lastMessageAt,
       lastMessageAt: t.lastMessageAt,
       model: this.config.model,
-      origin: null,
+      origin: t.origin ?? null,
       access: "operator",
       ...(this.handoff.get(t._id)?.heldBy ? { heldBy: this.handoff.get(t._id)!.heldBy! } : {}),
     };

@@ -111,12 +111,16 @@ describe("the console", () => {
     env.backend.seedThread("a", [["Newest question", "Answer"]], { title: "Newest question" });
     const waiting = env.backend.seedThread("b", [["Older question", "Answer"]], {
       title: "Older question",
+      origin: "https://shop.example",
       lastMessageAt: Date.now() - 60_000,
     });
     env.backend.handoffOf(waiting).needsHumanAt = Date.now();
     const el = await signedIn();
     await until(() => $$(el, "[part~=thread]")[0]?.getAttribute("part")?.includes("needs-human") === true);
     expect($$(el, "[part~=thread]")[0]!.dataset.id).to.equal(waiting);
+    // Rows from two sites with one title are told apart: the page's host, and when it started.
+    expect($$(el, "[part~=thread]")[0]!.querySelector("[part=origin]")!.textContent).to.equal("shop.example");
+    expect($$(el, "[part~=thread]")[0]!.querySelector(".row-meta")!.getAttribute("title")).to.match(/^First seen /);
     expect($(el, "[part=waiting-badge]")!.textContent).to.contain("1 waiting");
     expect(document.title).to.contain("1 waiting");
     el.open(waiting);
