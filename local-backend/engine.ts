@@ -12,6 +12,7 @@
 // Whatever of that needs convex-test's private internals is in convexTestInternals.ts.
 import { internalActionGeneric, makeFunctionReference } from "convex/server";
 import { convexToJson, jsonToConvex, v, type JSONValue, type Value } from "convex/values";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -364,6 +365,14 @@ export class Engine {
   readonly components = new Map<string, ComponentNode>();
   authConfig: AuthConfigJson | null = null;
   private commitListeners = new Set<(e: CommitEvent) => void>();
+  /**
+   * Runs a function in the context the engine was made in: no function's. A commit is noted
+   * inside the committing function's async context (convex-test's execution context, its
+   * component path among it), which whatever a listener starts (a subscription's next pass)
+   * would otherwise inherit: an app query run after a component's write would be looked up
+   * among the component's modules.
+   */
+  private readonly outsideFunctions = AsyncLocalStorage.snapshot();
   /** Last commit timestamp handed out (ns, u64 in the protocol); never goes backwards. */
   ts: bigint;
 
@@ -467,7 +476,7 @@ export class Engine {
     const req = requestStorage.getStore();
     if (req) req.commitTs = this.ts;
     const event = { ts: this.ts, tables };
-    for (const l of this.commitListeners) l(event);
+    for (const l of this.commitListeners) this.outsideFunctions(() => l(event));
   }
 
   onCommit(listener: (e: CommitEvent) => void): () => void {

@@ -9,7 +9,7 @@ import { ConvexHttpClient } from "convex/browser";
 import { describe, expect, test } from "vitest";
 import { runCodegen } from "../../local-backend/codegen.js";
 import { startLocalBackend } from "../../local-backend/index.js";
-import { FIXTURE_COMPONENT, fixtureProject, tempDir, unsignedJwt, useFixture } from "./helpers.js";
+import { FIXTURE_COMPONENT, fixtureProject, nodeClient, tempDir, unsignedJwt, useFixture } from "./helpers.js";
 
 const api = anyApi;
 const { fx, http: client } = useFixture({
@@ -74,6 +74,37 @@ describe("component data", () => {
     expect(appMessages).not.toContain("chat only");
     expect(chatMessages.map((m) => m.text)).toContain("chat only");
     expect(chatMessages.map((m) => m.text)).not.toContain("app only");
+  });
+
+  test("an app query's subscription, re-run after a write inside the component, is still the app's", async () => {
+    // The re-run starts from the commit, inside the component function's async context; it must
+    // not look `app:chatMessages` up among the component's modules.
+    const watcher = nodeClient(fx().backend.convexUrl);
+    const updates: unknown[] = [];
+    const failed = new Promise<string>((resolve) =>
+      watcher.onUpdate(
+        api.app.chatMessages,
+        {},
+        (m) => updates.push(m),
+        (e) => resolve(e.message),
+      ),
+    );
+    await expect.poll(() => updates.length).toBe(1);
+    // Written by the component's own HTTP action: the commit is the component's, at the top.
+    const res = await fetch(`${site()}/chat/messages`, {
+      method: "POST",
+      body: JSON.stringify({ text: "after the first read" }),
+    });
+    expect(res.status).toBe(201);
+    const outcome = await Promise.race([
+      failed,
+      expect
+        .poll(() => JSON.stringify(updates.at(-1)), { timeout: 5_000 })
+        .toContain("after the first read")
+        .then(() => "updated"),
+    ]);
+    await watcher.close();
+    expect(outcome).toBe("updated");
   });
 
   test("the component's scheduler runs its internal function in the component", async () => {
