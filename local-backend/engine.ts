@@ -8,7 +8,8 @@
 //   name, and HTTP routes see the real request URL;
 // - a commit hook (to re-run subscriptions and save to disk) and raw access to the
 //   in-memory tables (to snapshot and restore them);
-// - syscall counting, so query runs report documents read and tables touched.
+// - syscall counting, so query runs report documents read and tables touched, and the
+//   syscalls a deployment refuses inside a component (`.paginate()`) refused there too.
 // Whatever of that needs convex-test's private internals is in convexTestInternals.ts.
 import { internalActionGeneric, makeFunctionReference } from "convex/server";
 import { convexToJson, jsonToConvex, v, type JSONValue, type Value } from "convex/values";
@@ -305,8 +306,9 @@ async function loadModules(dir: string, componentPath: string, displayRoot: stri
 }
 
 /**
- * Count reads and record tables per query run. Every engine in the process shares the
- * syscall observer; the RequestScope in AsyncLocalStorage says whose read it is.
+ * Count reads and record tables per query run, and refuse `.paginate()` inside a component.
+ * Every engine in the process shares the syscall observer; the RequestScope in
+ * AsyncLocalStorage says whose read it is.
  */
 function countReads() {
   const note = (table: string | null | undefined, docs: number) => {
@@ -318,6 +320,14 @@ function countReads() {
   const tableOfQuery = (query: { source?: { tableName?: string; indexName?: string } } | undefined) =>
     query?.source?.tableName ?? query?.source?.indexName?.split(".")[0];
   observeSyscalls({
+    before(op) {
+      // crates/isolate/src/environment/udf/async_syscall.rs (queryPage): a component pages with
+      // range reads of its own (convex-helpers' paginator), not `.paginate()`.
+      if (op === "1.0/queryPage" && currentComponentPath() !== "")
+        throw new Error(
+          "paginate() is only supported in the app. Learn more at https://docs.convex.dev/components/authoring#pagination",
+        );
+    },
     async(op, jsonArgs, result) {
       if (!requestStorage.getStore()?.reads) return;
       try {
