@@ -2,9 +2,11 @@
  * The host app's side of the component (`ai-chat-stream/server`): `AiChat` builds the public
  * functions the widget and the console call, as the host's own functions that forward to the
  * component. Clients can call only an app's functions, never a component's, so every install
- * re-exports them under the module names the widget uses, one line per module:
+ * re-exports them: all in one module (`export * from "ai-chat-stream/functions"`, which
+ * `singleModule` builds; the element's functions-path="aiChat:"), or one line per module under
+ * the names the widget uses by default, as the standalone app does:
  *
- *   // convex/threads.ts of the host app
+ *   // app/threads.ts
  *   export const { create, get, listMine, remove, share, listShares, revokeShare } = aiChat.threads();
  *
  * Identity: a component never sees `ctx.auth`, so each forwarding function asks the host's
