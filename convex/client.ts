@@ -2,9 +2,11 @@
  * The host app's side of the component (`ai-chat-stream/server`): `AiChat` builds the public
  * functions the widget and the console call, as the host's own functions that forward to the
  * component. Clients can call only an app's functions, never a component's, so every install
- * re-exports them under the module names the widget uses, one line per module:
+ * re-exports them: all in one module (`export * from "ai-chat-stream/functions"`, which
+ * `singleModule` builds; the element's functions-path="aiChat:"), or one line per module under
+ * the names the widget uses by default, as the standalone app does:
  *
- *   // convex/threads.ts of the host app
+ *   // app/threads.ts
  *   export const { create, get, listMine, remove, share, listShares, revokeShare } = aiChat.threads();
  *
  * Identity: a component never sees `ctx.auth`, so each forwarding function asks the host's
@@ -195,6 +197,7 @@ export class AiChat<DataModel extends GenericDataModel = GenericDataModel> {
     options: AiChatOptions<DataModel> = {},
   ) {
     this.authorize = options.authorize ?? (authorizeFromJwt as unknown as Authorize<DataModel>);
+    built.add(this);
   }
 
   /** `threads:create`, `get`, `listMine`, `remove`, `share`, `listShares`, `revokeShare`. */
@@ -234,34 +237,82 @@ export class AiChat<DataModel extends GenericDataModel = GenericDataModel> {
 
   /** The functions of one module, each forwarding to the component's function of the same name. */
   module<M extends AiChatModule>(name: M): AiChatFunctions<M> {
-    const specs = PUBLIC_FUNCTIONS[name] as Record<string, Spec>;
-    const target = this.component[name] as unknown as Record<
-      string,
-      FunctionReference<"query" | "mutation", "internal">
-    >;
     const out: Record<string, unknown> = {};
-    for (const [fn, spec] of Object.entries(specs)) {
-      const ref = target[fn];
-      const withIdentity = async (ctx: Ctx, args: Record<string, unknown>) => {
-        if (!spec.identity) return args;
-        const identity = await this.authorize(ctx as unknown as Ctx<DataModel>);
-        return identity ? { ...args, identity } : args;
-      };
-      out[fn] =
-        spec.kind === "query"
-          ? queryGeneric({
-              args: spec.args,
-              returns: spec.returns,
-              handler: async (ctx, args) =>
-                await ctx.runQuery(ref as FunctionReference<"query", "internal">, await withIdentity(ctx, args)),
-            })
-          : mutationGeneric({
-              args: spec.args,
-              returns: spec.returns,
-              handler: async (ctx, args) =>
-                await ctx.runMutation(ref as FunctionReference<"mutation", "internal">, await withIdentity(ctx, args)),
-            });
-    }
+    for (const fn of Object.keys(PUBLIC_FUNCTIONS[name])) out[fn] = forwarding(name, fn, () => this);
     return out as AiChatFunctions<M>;
   }
+
+  /** Calls the component's `module:fn` with `args` and, where it takes one, the caller's identity. */
+  async call(ctx: Ctx, module: AiChatModule, fn: string, args: Record<string, unknown>): Promise<unknown> {
+    const spec = (PUBLIC_FUNCTIONS[module] as Record<string, Spec>)[fn];
+    const ref = (
+      this.component[module] as unknown as Record<string, FunctionReference<"query" | "mutation", "internal">>
+    )[fn];
+    const identity = spec.identity ? await this.authorize(ctx as unknown as Ctx<DataModel>) : null;
+    const withIdentity = identity ? { ...args, identity } : args;
+    return spec.kind === "query"
+      ? await ctx.runQuery(ref as FunctionReference<"query", "internal">, withIdentity)
+      : await (ctx as GenericMutationCtx<GenericDataModel>).runMutation(
+          ref as FunctionReference<"mutation", "internal">,
+          withIdentity,
+        );
+  }
+}
+
+/** A public function of the host's forwarding `module:fn` through the AiChat `chat()` returns. */
+function forwarding(module: AiChatModule, fn: string, chat: () => Caller) {
+  const spec = (PUBLIC_FUNCTIONS[module] as Record<string, Spec>)[fn];
+  const define = spec.kind === "query" ? queryGeneric : mutationGeneric;
+  return define({
+    args: spec.args,
+    returns: spec.returns,
+    handler: async (ctx: Ctx, args: Record<string, unknown>) => await chat().call(ctx, module, fn, args),
+  });
+}
+
+/**
+ * The name `module:fn` has in a host's single chat module: `threads:create` is `threadsCreate`.
+ * The widget's `functions-path="aiChat:"` derives the same (src/convex-pool.ts; a test checks).
+ */
+export const singleModuleName = (module: string, fn: string): string =>
+  module + fn.charAt(0).toUpperCase() + fn.slice(1);
+
+type SingleModuleEntry = {
+  [M in AiChatModule]: {
+    [F in keyof Modules[M] & string]: { name: `${M}${Capitalize<F>}`; fn: Wrapped<Modules[M][F] & Spec> };
+  }[keyof Modules[M] & string];
+}[AiChatModule];
+
+/** Every public function under its single-module name (`threadsCreate`, `configGet`, ...). */
+export type AiChatApi = { [E in SingleModuleEntry as E["name"]]: E["fn"] };
+
+/**
+ * Every public function, under its single-module name, forwarding through the one AiChat the
+ * host's app built (`ai-chat-stream/functions` re-exports them).
+ */
+export function singleModule(): AiChatApi {
+  const out: Record<string, unknown> = {};
+  for (const [module, specs] of Object.entries(PUBLIC_FUNCTIONS))
+    for (const fn of Object.keys(specs))
+      out[singleModuleName(module, fn)] = forwarding(module as AiChatModule, fn, theAiChat);
+  return out as AiChatApi;
+}
+
+/** What the forwarding functions need of an AiChat (the same whatever its data model). */
+type Caller = Pick<AiChat, "call">;
+
+/** The AiChat instances built in this app (its modules share this one). */
+const built = new Set<Caller>();
+
+/**
+ * The app's one AiChat. None, or two (whose `authorize` the functions could not choose between),
+ * and every single-module function refuses rather than guess who is calling.
+ */
+function theAiChat(): Caller {
+  if (built.size !== 1)
+    throw new Error(
+      `ai-chat-stream/functions forwards through the app's one AiChat; it built ${built.size}. ` +
+        "Build it once (`new AiChat(components.aiChat, { authorize })`) in the module that re-exports them.",
+    );
+  return [...built][0];
 }

@@ -234,6 +234,8 @@ function installDatabaseHooks(
 }
 
 export type SyscallObserver = {
+  /** Before an async syscall: throws to refuse it, as a deployment refuses it (the only hook that may throw). */
+  before(op: string): void;
   /** After an async syscall resolved (db reads): its op, JSON args and JSON result. */
   async(op: string, jsonArgs: string, result: string): void;
   /** After a sync syscall (e.g. 1.0/queryStream). */
@@ -243,7 +245,7 @@ export type SyscallObserver = {
 /**
  * The Convex runtime talks to convex-test through the global `Convex` object; wrapping it
  * sees every syscall of every engine in the process (callers tell whose from their own
- * AsyncLocalStorage). Installed once; the observer must never throw.
+ * AsyncLocalStorage). Installed once; the observer must never throw, but for `before`'s refusals.
  */
 export function observeSyscalls(observer: SyscallObserver): void {
   if (syscallsWrapped) return;
@@ -258,6 +260,7 @@ export function observeSyscalls(observer: SyscallObserver): void {
     },
     jsSyscall: (op: string, args: unknown) => original.jsSyscall(op, args),
     asyncSyscall: async (op: string, jsonArgs: string) => {
+      observer.before(op);
       const result = await original.asyncSyscall(op, jsonArgs);
       observer.async(op, jsonArgs, result);
       return result;

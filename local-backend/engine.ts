@@ -8,10 +8,12 @@
 //   name, and HTTP routes see the real request URL;
 // - a commit hook (to re-run subscriptions and save to disk) and raw access to the
 //   in-memory tables (to snapshot and restore them);
-// - syscall counting, so query runs report documents read and tables touched.
+// - syscall counting, so query runs report documents read and tables touched, and the
+//   syscalls a deployment refuses inside a component (`.paginate()`) refused there too.
 // Whatever of that needs convex-test's private internals is in convexTestInternals.ts.
 import { internalActionGeneric, makeFunctionReference } from "convex/server";
 import { convexToJson, jsonToConvex, v, type JSONValue, type Value } from "convex/values";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -304,8 +306,9 @@ async function loadModules(dir: string, componentPath: string, displayRoot: stri
 }
 
 /**
- * Count reads and record tables per query run. Every engine in the process shares the
- * syscall observer; the RequestScope in AsyncLocalStorage says whose read it is.
+ * Count reads and record tables per query run, and refuse `.paginate()` inside a component.
+ * Every engine in the process shares the syscall observer; the RequestScope in
+ * AsyncLocalStorage says whose read it is.
  */
 function countReads() {
   const note = (table: string | null | undefined, docs: number) => {
@@ -317,6 +320,14 @@ function countReads() {
   const tableOfQuery = (query: { source?: { tableName?: string; indexName?: string } } | undefined) =>
     query?.source?.tableName ?? query?.source?.indexName?.split(".")[0];
   observeSyscalls({
+    before(op) {
+      // crates/isolate/src/environment/udf/async_syscall.rs (queryPage): a component pages with
+      // range reads of its own (convex-helpers' paginator), not `.paginate()`.
+      if (op === "1.0/queryPage" && currentComponentPath() !== "")
+        throw new Error(
+          "paginate() is only supported in the app. Learn more at https://docs.convex.dev/components/authoring#pagination",
+        );
+    },
     async(op, jsonArgs, result) {
       if (!requestStorage.getStore()?.reads) return;
       try {
@@ -364,6 +375,14 @@ export class Engine {
   readonly components = new Map<string, ComponentNode>();
   authConfig: AuthConfigJson | null = null;
   private commitListeners = new Set<(e: CommitEvent) => void>();
+  /**
+   * Runs a function in the context the engine was made in: no function's. A commit is noted
+   * inside the committing function's async context (convex-test's execution context, its
+   * component path among it), which whatever a listener starts (a subscription's next pass)
+   * would otherwise inherit: an app query run after a component's write would be looked up
+   * among the component's modules.
+   */
+  private readonly outsideFunctions = AsyncLocalStorage.snapshot();
   /** Last commit timestamp handed out (ns, u64 in the protocol); never goes backwards. */
   ts: bigint;
 
@@ -467,7 +486,7 @@ export class Engine {
     const req = requestStorage.getStore();
     if (req) req.commitTs = this.ts;
     const event = { ts: this.ts, tables };
-    for (const l of this.commitListeners) l(event);
+    for (const l of this.commitListeners) this.outsideFunctions(() => l(event));
   }
 
   onCommit(listener: (e: CommitEvent) => void): () => void {

@@ -322,6 +322,9 @@ export class SyncConnection {
   }
 
   private async pass() {
+    // A deployment handles a connection's messages in order: queries added after an Authenticate
+    // run as its identity, not as whoever was signed in while the token was being verified.
+    await this.auths;
     let batch: Subscription[] = [];
     let querySet = this.querySetVersion;
     let identity = this.identityVersion;

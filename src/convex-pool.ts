@@ -67,14 +67,18 @@ export function clientRefCount(url: string): number {
 }
 
 /**
- * `client`, calling each function under `path` (`"aiChat/"` turns `threads:create` into
- * `aiChat/threads:create`): for a host app that re-exports the chat's functions in a folder of
- * its own, beside modules of the same names (`messages`, `threads`) it already has.
+ * `client`, calling each function where a host app re-exports them: in a folder of its own
+ * (`"aiChat/"` turns `threads:create` into `aiChat/threads:create`), or all in one module
+ * (`"aiChat:"` turns it into `aiChat:threadsCreate`, `ai-chat-stream/functions`' names; a test
+ * checks they agree with convex/client.ts `singleModuleName`).
  */
 export function functionsUnder(client: ChatClient, path: string): ChatClient {
   if (!path) return client;
   const under = <F extends FunctionReference<"query" | "mutation">>(f: F): F =>
-    makeFunctionReference(`${path}${getFunctionName(f)}`) as unknown as F;
+    // One module: "aiChat:" + "threads:create" has a second colon, which goes ("aiChat:threadsCreate").
+    makeFunctionReference(
+      (path + getFunctionName(f)).replace(/:(.+):(.)/, (_, m: string, c: string) => `:${m}${c.toUpperCase()}`),
+    ) as unknown as F;
   return {
     onUpdate: (query, args, callback, onError) => client.onUpdate(under(query), args, callback, onError),
     query: (query, args) => client.query(under(query), args),

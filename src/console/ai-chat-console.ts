@@ -134,8 +134,11 @@ export class AiChatConsole extends LitElement {
   /** The open thread's ID. Reflected; set by the element when the operator picks a thread, or set it to open one. */
   @property({ reflect: true }) thread: string | null = null;
 
-  /** Where the app exposes the chat's functions, as a folder (`aiChat/`); see `<ai-chat-stream functions-path>`. */
+  /** Where the app exposes the chat's functions: one module (`aiChat:`) or a folder (`aiChat/`); see `<ai-chat-stream functions-path>`. */
   @property({ attribute: "functions-path" }) functionsPath = "";
+
+  /** HTTP actions URL for `POST /operator/sign-in`, as `<ai-chat-stream site-url>` (derived from `convex-url` when empty). */
+  @property({ attribute: "site-url" }) siteUrl = "";
 
   /** Threads per page of the list (1–100); "Load more" fetches the next page. */
   @property({ attribute: "page-size", type: Number }) pageSize = DEFAULT_PAGE_SIZE;
@@ -521,6 +524,7 @@ export class AiChatConsole extends LitElement {
               mode="observe"
               convex-url=${this.convexUrl}
               functions-path=${this.functionsPath}
+              site-url=${this.siteUrl}
               theme=${this.theme}
               heading=${open ? displayLine(open.title) || strings.untitled : ""}
               .thread=${this.thread}

@@ -1,21 +1,26 @@
 // Who is signed in to the operator console, and with what. The operator secret goes to
-// `operator:signIn` once and is dropped: only the operator session token it returns (expiring,
-// revoked on sign-out) is kept, in a private field. "Remember for this tab" keeps that token in
-// `sessionStorage` per deployment URL (never the secret), so a reload signs in by itself. The
-// thread list is what verifies a token: the console is signed in once its first page arrives,
-// and signed out again when the list is refused (the token expired or was revoked). A session
-// belongs to one deployment, so this controller also holds that deployment's client.
+// `POST {site}/operator/sign-in` once (`operator:signIn` over HTTP, where wrong secrets are also
+// limited per client address) and is dropped: only the operator session token it returns
+// (expiring, revoked on sign-out) is kept, in a private field. "Remember for this tab" keeps that
+// token in `sessionStorage` per deployment URL (never the secret), so a reload signs in by itself.
+// The thread list is what verifies a token: the console is signed in once its first page arrives,
+// and signed out again when the list is refused (the token expired or was revoked). A page whose
+// client is signed in to a host app as an operator (the app's `authorize`) needs no secret: the
+// list, asked without a token, answers. A session belongs to one deployment, so this controller
+// also holds that deployment's client.
 import type { ReactiveControllerHost } from "lit";
-import { api, toErrorInfo, type TokenUsage } from "../api.js";
+import { api, toErrorInfo, type ChatErrorInfo, type SignInResult, type TokenUsage } from "../api.js";
 import type { ChatClient } from "../convex-pool.js";
+import { deriveSiteUrl } from "../site-url.js";
 import type { ConsoleStrings } from "../strings.js";
 import { ClientController } from "../controllers/client.js";
 import { ThreadListController } from "./thread-list.js";
 
 export type ConsolePhase = "signed-out" | "verifying" | "signed-in";
 
-/** The console: its URL picks the deployment, and it shows (and reflects) the phase. */
-export type OperatorSessionHost = ReactiveControllerHost & HTMLElement & { convexUrl: string; phase: ConsolePhase };
+/** The console: its URLs pick the deployment (and its HTTP routes), and it shows (and reflects) the phase. */
+export type OperatorSessionHost = ReactiveControllerHost &
+  HTMLElement & { convexUrl: string; siteUrl?: string; phase: ConsolePhase };
 
 export interface OperatorSessionOptions {
   /** Threads per page of the list, already within 1–100. */
@@ -60,6 +65,8 @@ export class OperatorSessionController {
   /** The operator session token, in memory only; never an attribute. The secret is not kept. */
   #token = "";
   #remember = false;
+  /** Asking the list without a token: answered, the page's own sign-in makes an operator. */
+  #probing = false;
   #settle: ((ok: boolean) => void) | null = null;
   #stopUsage?: () => void;
 
@@ -107,9 +114,14 @@ export class OperatorSessionController {
     }
     if (!secret) return false;
     this._host.phase = "verifying";
-    let result;
+    let result: SignInResult | ({ ok?: false } & ChatErrorInfo);
     try {
-      result = await client.mutation(api.operator.signIn, { secret, name });
+      // Text, not JSON: a CORS-simple request, with no preflight. Every answer is the result's JSON.
+      const response = await fetch(`${this._host.siteUrl || deriveSiteUrl(this._host.convexUrl)}/operator/sign-in`, {
+        method: "POST",
+        body: JSON.stringify({ secret, name }),
+      });
+      result = await response.json();
     } catch (err) {
       result = { ok: false as const, ...toErrorInfo(err, strings.wrongSecret) };
     }
@@ -145,6 +157,7 @@ export class OperatorSessionController {
 
   /** Uses an operator session token (from sign-in or storage): resolves once the list arrives. */
   private _resume(token: string, remember: boolean): Promise<boolean> {
+    this.#probing = false;
     this.#token = token;
     this.#remember = remember;
     this._showError("");
@@ -166,15 +179,18 @@ export class OperatorSessionController {
     if (remembered) {
       this._host.phase = "verifying";
       void this._resume(remembered, true);
-    } else if (this._host.phase !== "signed-out") {
+    } else {
+      // Signed out: a client signed in to the host app as an operator is answered without a token.
+      this.#probing = this._host.phase === "signed-out";
       this.list.setTarget(this._listTarget());
       if (this._host.phase === "signed-in") this._watchUsage();
     }
   }
 
+  /** Signed in with a token, or by the page's own sign-in (no token), or asking whether it is. */
   private _listTarget() {
     const client = this._deployment.client;
-    if (!client || !this.#token) return null;
+    if (!client) return null;
     return { client, token: this.#token, pageSize: this._options.pageSize() };
   }
 
@@ -192,7 +208,8 @@ export class OperatorSessionController {
   }
 
   private _onListReady(): void {
-    if (this._host.phase !== "verifying") return;
+    if (this._host.phase !== "verifying" && !this.#probing) return;
+    this.#probing = false;
     this._host.phase = "signed-in";
     if (this.#remember) writeRemembered(this._deployment.url, this.#token);
     this._watchUsage();
@@ -219,6 +236,8 @@ export class OperatorSessionController {
   }
 
   private _onListError(code: string, message: string, ready: boolean): void {
+    // Not an operator by the page's sign-in: the form stays as it was, with nothing to say.
+    if (this.#probing) return void (this.#probing = false);
     const strings = this._options.strings();
     this._end();
     if (code === "UNAUTHORIZED") this._showError(ready ? strings.secretRejected : strings.wrongSecret);

@@ -118,7 +118,7 @@ export class AiChatStream extends LitElement {
    */
   @property({ attribute: "storage-key" }) storageKey = "";
 
-  /** Where the app exposes the chat's functions, as a folder: `aiChat/` when a host app re-exports them in `convex/aiChat/` (beside its own `messages` or `threads` modules). Default: the app's root, as the standalone app has them. */
+  /** Where a host app exposes the chat's functions: `aiChat:` when one module `convex/aiChat.ts` re-exports `ai-chat-stream/functions` (`aiChat:threadsCreate`, ...), `aiChat/` for a folder of per-module files. Default: the app's root, as the standalone app has them (`threads:create`). */
   @property({ attribute: "functions-path" }) functionsPath = "";
 
   /** Cloudflare Turnstile site key. When set, a new visitor's first send shows Turnstile's check (its script loads only then) before the deployment mints their token; needs `TURNSTILE_SECRET_KEY` on the deployment. */

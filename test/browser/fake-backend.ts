@@ -53,6 +53,8 @@ export class FakeBackend {
   usageTokens = 1234;
   /** Live operator session tokens: they read every thread and list them (`operator:listThreads`). */
   operatorSessions = new Set<string>();
+  /** The page's client is signed in to the host app as an operator (its `authorize`): no token needed. */
+  signedInOperator = false;
   /** Mutations, in order. */
   calls: { name: string; args: Record<string, unknown> }[] = [];
   /** One-shot queries (`client.query`), in order. */
@@ -438,8 +440,7 @@ export class FakeBackend {
    * (inclusive, as in convex-test).
    */
   private listThreads(args: Record<string, unknown>): { page: ThreadView[]; isDone: boolean; continueCursor: string } {
-    if (!this.operatorSessions.has(args.token as string))
-      throw new FakeConvexError({ code: "UNAUTHORIZED", message: "Not an operator." });
+    if (!this.isOperator(args.token)) throw new FakeConvexError({ code: "UNAUTHORIZED", message: "Not an operator." });
     const opts = args.paginationOpts as { numItems: number; cursor: string | null; endCursor?: string | null };
     const key = (v: ThreadView): [number, number, string] => [v.status === "streaming" ? 1 : 0, v.lastMessageAt, v._id];
     const before = (a: [number, number, string], b: [number, number, string]) =>
@@ -473,7 +474,7 @@ export class FakeBackend {
 
   private readable(threadId: unknown, token: unknown): Thread {
     const t = typeof threadId === "string" ? this.threads.get(threadId) : undefined;
-    if (!t || (token !== t.token && !this.operatorSessions.has(token as string) && !t.observers.has(token as string))) {
+    if (!t || (token !== t.token && !this.isOperator(token) && !t.observers.has(token as string))) {
       throw new FakeConvexError({ code: "UNAUTHORIZED", message: "You cannot read this conversation." });
     }
     return t;
@@ -568,12 +569,24 @@ export class FakeBackend {
           .map((t) => ({ ...this.threadView(t), access: "visitor" }));
       }
       case "operator:usage":
-        if (!this.operatorSessions.has(args.token as string))
+        if (!this.isOperator(args.token))
           throw new FakeConvexError({ code: "UNAUTHORIZED", message: "Not an operator." });
         return { day: "2026-11-30", tokens: this.usageTokens, budget: 500000, resetsAt: 0 };
       default:
         throw new Error(`fake backend: unknown query ${name}`);
     }
+  }
+
+  private isOperator(token: unknown): boolean {
+    return this.signedInOperator || this.operatorSessions.has(token as string);
+  }
+
+  /** `POST {site}/operator/sign-in` (convex/http.ts): `operator:signIn` over HTTP, 200 or 401 with its result. */
+  signInOverHttp(call: FetchCall): Response {
+    const args = JSON.parse(String(call.init.body)) as Record<string, unknown>;
+    this.calls.push({ name: "POST /operator/sign-in", args });
+    const result = this.mutate("operator:signIn", args) as { ok: boolean };
+    return new Response(JSON.stringify(result), { status: result.ok ? 200 : 401 });
   }
 
   private mutate(name: string, args: Record<string, unknown>): unknown {

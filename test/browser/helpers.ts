@@ -37,7 +37,11 @@ export function setup(
   const backend = new FakeBackend();
   setClientFactory(() => backend.client());
   const f = stubFetch((call) =>
-    call.url.endsWith("/chat-stream") ? backend.chatStream(call, handler) : handler(call),
+    call.url.endsWith("/chat-stream")
+      ? backend.chatStream(call, handler)
+      : call.url.endsWith("/operator/sign-in")
+        ? backend.signInOverHttp(call)
+        : handler(call),
   );
   return {
     backend,

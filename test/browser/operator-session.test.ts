@@ -6,12 +6,14 @@ import { LitElement, html } from "lit";
 import { property } from "lit/decorators.js";
 import { consoleStorageKey, OperatorSessionController, type ConsolePhase } from "../../src/console/operator-session.js";
 import { defaultConsoleStrings } from "../../src/strings.js";
+import { deriveSiteUrl } from "../../src/site-url.js";
 import { fullDate, relativeAge } from "../../src/console/relative-age.js";
 import { until } from "./fake-backend.js";
 import { settle, setup, type Setup } from "./helpers.js";
 
 class SessionTestHost extends LitElement {
   @property({ attribute: "convex-url" }) convexUrl = "";
+  siteUrl = "";
   phase: ConsolePhase = "signed-out";
   phases: ConsolePhase[] = [];
   ended = 0;
@@ -80,7 +82,53 @@ describe("OperatorSessionController", () => {
     const second = await mountHost(env.url);
     await until(() => second.phase === "signed-in");
     expect(second.phases).to.include("verifying");
-    expect(env.backend.calls.filter((c) => c.name === "operator:signIn")).to.have.length(1);
+    expect(env.backend.calls.filter((c) => c.name === "POST /operator/sign-in")).to.have.length(1);
+  });
+
+  it("sends the secret to POST {site}/operator/sign-in, where wrong ones are limited per address, not to the mutation", async () => {
+    const host = await mountHost(env.url);
+    expect(await host.session.signIn(env.backend.operatorSecret, { name: "Ada" })).to.equal(true);
+    host.siteUrl = "https://shop.example/chat";
+    expect(await host.session.signIn("not-the-secret")).to.equal(false);
+    expect(env.fetchCalls.map((c) => [c.url, c.init.method, JSON.parse(String(c.init.body))])).to.deep.equal([
+      [`${deriveSiteUrl(env.url)}/operator/sign-in`, "POST", { secret: env.backend.operatorSecret, name: "Ada" }],
+      ["https://shop.example/chat/operator/sign-in", "POST", { secret: "not-the-secret", name: "" }],
+    ]);
+    expect(env.backend.calls.filter((c) => c.name === "operator:signIn")).to.deep.equal([]);
+  });
+
+  it("shows the route's refusal when this address sent too many wrong secrets", async () => {
+    const message = "Too many wrong operator secrets from this address; try again in 60 seconds.";
+    env.backend.signInOverHttp = () =>
+      new Response(JSON.stringify({ ok: false, code: "RATE_LIMITED", message, retryAfterMs: 60_000 }), {
+        status: 429,
+      });
+    const host = await mountHost(env.url);
+    expect(await host.session.signIn(env.backend.operatorSecret)).to.equal(false);
+    expect(host.phase).to.equal("signed-out");
+    expect(host.session.error).to.equal(message);
+  });
+
+  it("is signed in with no secret when the page's client is signed in to the app as an operator", async () => {
+    env.backend.seedThread("v", [["Hello", "Hi"]]);
+    env.backend.signedInOperator = true;
+    const host = await mountHost(env.url);
+    await until(() => host.phase === "signed-in");
+    expect(host.session.list.threads.map((t) => t.title)).to.deep.equal(["Hello"]);
+    expect(host.session.token).to.equal("");
+    await until(() => host.session.usage?.tokens === 1234);
+    expect(env.fetchCalls).to.deep.equal([]);
+  });
+
+  it("stays signed out, with nothing to say, when the page's client is not an operator", async () => {
+    const host = await mountHost(env.url);
+    await settle(host);
+    expect(env.backend.subscriptions("operator:listThreads"), "asked once, then stopped").to.have.length(0);
+    expect(host.phases).to.deep.equal(["signed-out"]);
+    expect(host.session.error).to.equal("");
+    expect(host.focused).to.equal(0);
+    expect(host.ended).to.equal(0);
+    expect(await host.session.signIn(env.backend.operatorSecret)).to.equal(true);
   });
 
   it("a new deployment URL ends the session but keeps the old deployment's remembered token", async () => {

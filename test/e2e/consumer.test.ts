@@ -5,13 +5,26 @@
 // (app/, with the component in convex/ and convex.json), copied out of node_modules as a user
 // would to deploy it, on the local backend; only the model is fake. Needs `npm run build` first (npm test does); installs from the npm cache when it can.
 import { spawn } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConvexHttpClient } from "convex/browser";
+import { anyApi } from "convex/server";
+import { runCodegen } from "../../local-backend/codegen.ts";
 import { startLocalBackend, type LocalBackend } from "../../local-backend/index.ts";
 import { packTarball } from "../../scripts/check-package.mjs";
 import { CHROME_ARGS, findChrome } from "../../scripts/find-chrome.mjs";
@@ -91,6 +104,8 @@ beforeAll(async () => {
     tarball,
     `typescript@${pkg.devDependencies.typescript}`,
     `vite@${pkg.devDependencies.vite}`,
+    // The example host app's auth.config.ts reads process.env, as Convex apps do.
+    `@types/node@${pkg.devDependencies["@types/node"]}`,
   ]);
   // The standalone app and the component as the package ships them, where a user puts them to
   // deploy (README "Going to production"); their imports (convex, the components, the AI SDK)
@@ -203,6 +218,49 @@ describe("a project that installs the packed tarball", () => {
     // The page's code is the Vite build of the installed package, served by the site alone.
     expect(site.requested.some((path) => /^\/assets\/.+\.js$/.test(path))).toBe(true);
   });
+
+  it("the example host app, importing the package by name, passes the Convex CLI's codegen (typecheck, bundle); the local backend serves it", async () => {
+    // examples/host-app as a user has it: its imports are the package's entries (its comments
+    // say which), the package from the tarball, and the CLI and TypeScript the project installed.
+    const host = join(project, "host-app");
+    cpSync(join(ROOT, "examples/host-app/convex"), join(host, "convex"), {
+      recursive: true,
+      filter: (src) => !src.includes("_generated"),
+    });
+    symlinkSync(join(project, "node_modules"), join(host, "node_modules"), "dir");
+    const dependencies = { "ai-chat-stream": "*", convex: "*" }; // what the CLI looks for; installed above
+    writeFileSync(join(host, "package.json"), JSON.stringify({ name: "host-app", private: true, dependencies }));
+    const entries: Record<string, string> = {
+      "../../../convex/convex.config": "ai-chat-stream/convex.config",
+      "../../../convex/client.functions": "ai-chat-stream/functions",
+      "../../../convex/client": "ai-chat-stream/server",
+    };
+    for (const file of ["convex.config.ts", "aiChat.ts"]) {
+      const path = join(host, "convex", file);
+      let text = readFileSync(path, "utf8");
+      for (const [local, entry] of Object.entries(entries)) text = text.replaceAll(`"${local}"`, `"${entry}"`);
+      expect(text, file).not.toContain("../../../");
+      writeFileSync(path, text);
+    }
+    expect(await runCodegen({ projectDir: host, extraArgs: ["--typecheck", "enable"] })).toBe(0);
+    expect(readFileSync(join(host, "convex/_generated/api.d.ts"), "utf8")).toContain('"aiChat"');
+    const hostBackend = await startLocalBackend({
+      port: 0,
+      dataDir: join(host, ".local-backend"),
+      reset: true,
+      convexDir: join(host, "convex"),
+      env: { AUTH_JWT_ISSUER: "https://auth.host-app.test", AUTH_JWKS_URL: "data:application/json,{}" },
+      quiet: true,
+    });
+    try {
+      const config = await new ConvexHttpClient(hostBackend.convexUrl).query(anyApi.aiChat!.configGet!, {});
+      expect(config).toMatchObject({ maxPromptChars: expect.any(Number) });
+      // The component's routes under the host's /chat/ mount.
+      expect((await fetch(`${hostBackend.siteUrl}/chat/chat-stream`)).ok).toBe(true);
+    } finally {
+      await hostBackend.stop();
+    }
+  }, 120_000);
 
   it("serves the two script-tag files from a plain folder, as a CDN would; a page on another origin chats through them", async () => {
     const cdnDir = join(project, "cdn");

@@ -89,6 +89,15 @@ export const MODULE_ENTRIES: { entry: string; consumerFile: string }[] = [
     `,
   },
   {
+    entry: "./functions",
+    consumerFile: `
+      import { configGet, threadsCreate } from "ai-chat-stream/functions";
+      console.log(configGet.isQuery, threadsCreate.isMutation);
+      // @ts-expect-error: config:get is a query, not a mutation
+      const notAMutation: typeof threadsCreate = configGet;
+    `,
+  },
+  {
     entry: "./_generated/component.js",
     consumerFile: `
       import type { ComponentApi } from "ai-chat-stream/_generated/component.js";

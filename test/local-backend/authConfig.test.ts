@@ -100,6 +100,21 @@ describe("convex/auth.config.ts with an OIDC provider (AUTH_ISSUER_URL, AUTH_APP
     expect(result.threads).toMatchObject({ page: [], isDone: true });
   });
 
+  test("a query subscribed right after setAuth runs as that identity, as a deployment orders the messages", async () => {
+    // As a page does: setAuth, then at once a subscription (the console's list); the token is
+    // still being verified against the issuer's JWKS when the query arrives.
+    const client = nodeClient(backend.convexUrl);
+    const token = await issuer.sign({ sub: "op-4", role: "operator" });
+    client.setAuth(async () => token);
+    const first = await new Promise<unknown>((resolve) =>
+      client.onUpdate(api.operator.listThreads, { paginationOpts: { numItems: 10, cursor: null } }, resolve, (e) =>
+        resolve(e.message),
+      ),
+    );
+    await client.close();
+    expect(first).toMatchObject({ page: [], isDone: true });
+  });
+
   test("a signed token without the role is accepted but is not an operator", async () => {
     const result = await asOperator(backend, await issuer.sign({ sub: "visitor-1" }));
     expect(result.accepted).toBe(true);

@@ -2,14 +2,14 @@
 // a deployment serves it: its HTTP routes under the app's httpPrefix mount, its own tables,
 // scheduler and file storage, its nested components, only the variables bound to it, and no
 // caller identity.
-import { rmSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { anyApi } from "convex/server";
 import { ConvexHttpClient } from "convex/browser";
 import { describe, expect, test } from "vitest";
 import { runCodegen } from "../../local-backend/codegen.js";
 import { startLocalBackend } from "../../local-backend/index.js";
-import { FIXTURE_COMPONENT, fixtureProject, tempDir, unsignedJwt, useFixture } from "./helpers.js";
+import { FIXTURE_COMPONENT, fixtureProject, nodeClient, tempDir, unsignedJwt, useFixture } from "./helpers.js";
 
 const api = anyApi;
 const { fx, http: client } = useFixture({
@@ -76,6 +76,37 @@ describe("component data", () => {
     expect(chatMessages.map((m) => m.text)).not.toContain("app only");
   });
 
+  test("an app query's subscription, re-run after a write inside the component, is still the app's", async () => {
+    // The re-run starts from the commit, inside the component function's async context; it must
+    // not look `app:chatMessages` up among the component's modules.
+    const watcher = nodeClient(fx().backend.convexUrl);
+    const updates: unknown[] = [];
+    const failed = new Promise<string>((resolve) =>
+      watcher.onUpdate(
+        api.app.chatMessages,
+        {},
+        (m) => updates.push(m),
+        (e) => resolve(e.message),
+      ),
+    );
+    await expect.poll(() => updates.length).toBe(1);
+    // Written by the component's own HTTP action: the commit is the component's, at the top.
+    const res = await fetch(`${site()}/chat/messages`, {
+      method: "POST",
+      body: JSON.stringify({ text: "after the first read" }),
+    });
+    expect(res.status).toBe(201);
+    const outcome = await Promise.race([
+      failed,
+      expect
+        .poll(() => JSON.stringify(updates.at(-1)), { timeout: 5_000 })
+        .toContain("after the first read")
+        .then(() => "updated"),
+    ]);
+    await watcher.close();
+    expect(outcome).toBe("updated");
+  });
+
   test("the component's scheduler runs its internal function in the component", async () => {
     await client().mutation(api.app.chatLater, { text: "scheduled", delayMs: 0 });
     for (let i = 0; i < 100; i++) {
@@ -114,6 +145,64 @@ describe("nested components", () => {
     });
     expect(await res.text()).toBe("Hello");
     expect(await client().query(api.app.streamBody, { streamId })).toEqual({ text: "Hello", status: "done" });
+  });
+});
+
+describe("what a deployment refuses in a component", () => {
+  test("`.paginate()` inside a component function fails with the deployment's error; in the app it pages", async () => {
+    const project = tempDir("local-backend-paginate-");
+    symlinkSync(path.resolve("node_modules"), path.join(project, "node_modules"), "dir");
+    const files: Record<string, string> = {
+      "convex/convex.config.ts": `import { defineApp } from "convex/server";
+        import pages from "../pages/convex.config";
+        const app = defineApp();
+        app.use(pages);
+        export default app;`,
+      "convex/schema.ts": `import { defineSchema, defineTable } from "convex/server";
+        import { v } from "convex/values";
+        export default defineSchema({ rows: defineTable({ n: v.number() }) });`,
+      "convex/app.ts": `import { componentsGeneric, paginationOptsValidator, queryGeneric } from "convex/server";
+        const components = componentsGeneric();
+        export const ownPage = queryGeneric({
+          args: { paginationOpts: paginationOptsValidator },
+          handler: async (ctx, { paginationOpts }) => await ctx.db.query("rows").paginate(paginationOpts),
+        });
+        export const componentPage = queryGeneric({
+          args: { paginationOpts: paginationOptsValidator },
+          handler: async (ctx, args) => await ctx.runQuery(components.pages.rows.page, args),
+        });`,
+      "pages/convex.config.ts": `import { defineComponent } from "convex/server";
+        export default defineComponent("pages");`,
+      "pages/schema.ts": `import { defineSchema, defineTable } from "convex/server";
+        import { v } from "convex/values";
+        export default defineSchema({ rows: defineTable({ n: v.number() }) });`,
+      "pages/rows.ts": `import { paginationOptsValidator, queryGeneric } from "convex/server";
+        export const page = queryGeneric({
+          args: { paginationOpts: paginationOptsValidator },
+          handler: async (ctx, { paginationOpts }) => await ctx.db.query("rows").paginate(paginationOpts),
+        });`,
+    };
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(project, file)), { recursive: true });
+      writeFileSync(path.join(project, file), text);
+    }
+    const backend = await startLocalBackend({
+      port: 0,
+      convexDir: path.join(project, "convex"),
+      dataDir: path.join(project, "data"),
+      quiet: true,
+    });
+    try {
+      const http = new ConvexHttpClient(backend.convexUrl, { logger: false });
+      const paginationOpts = { numItems: 10, cursor: null };
+      expect(await http.query(api.app.ownPage, { paginationOpts })).toMatchObject({ page: [], isDone: true });
+      await expect(http.query(api.app.componentPage, { paginationOpts })).rejects.toThrow(
+        "paginate() is only supported in the app. Learn more at https://docs.convex.dev/components/authoring#pagination",
+      );
+    } finally {
+      await backend.stop();
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 });
 

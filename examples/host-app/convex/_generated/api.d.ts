@@ -10,12 +10,6 @@
 
 import type * as aiChat from "../aiChat.js";
 import type * as board from "../board.js";
-import type * as chat from "../chat.js";
-import type * as config from "../config.js";
-import type * as messages from "../messages.js";
-import type * as operator from "../operator.js";
-import type * as streams from "../streams.js";
-import type * as threads from "../threads.js";
 import type * as users from "../users.js";
 
 import type {
@@ -27,12 +21,6 @@ import type {
 declare const fullApi: ApiFromModules<{
   aiChat: typeof aiChat;
   board: typeof board;
-  chat: typeof chat;
-  config: typeof config;
-  messages: typeof messages;
-  operator: typeof operator;
-  streams: typeof streams;
-  threads: typeof threads;
   users: typeof users;
 }>;
 

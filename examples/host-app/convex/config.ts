@@ -1,3 +1,0 @@
-import { aiChat } from "./aiChat";
-
-export const { get } = aiChat.config();

@@ -1,3 +1,0 @@
-import { aiChat } from "./aiChat";
-
-export const { read, tail, catchUp } = aiChat.streams();
