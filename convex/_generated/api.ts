@@ -8,6 +8,7 @@
  * @module
  */
 
+import type * as attachments from "../attachments.js";
 import type * as chat from "../chat.js";
 import type * as cleanup from "../cleanup.js";
 import type * as client from "../client.js";
@@ -15,6 +16,7 @@ import type * as config from "../config.js";
 import type * as crons from "../crons.js";
 import type * as http from "../http.js";
 import type * as lib_access from "../lib/access.js";
+import type * as lib_attachments from "../lib/attachments.js";
 import type * as lib_budget from "../lib/budget.js";
 import type * as lib_chatProtocol from "../lib/chatProtocol.js";
 import type * as lib_chatRequest from "../lib/chatRequest.js";
@@ -52,6 +54,7 @@ import type {
 import { anyApi, componentsGeneric } from "convex/server";
 
 const fullApi: ApiFromModules<{
+  attachments: typeof attachments;
   chat: typeof chat;
   cleanup: typeof cleanup;
   client: typeof client;
@@ -59,6 +62,7 @@ const fullApi: ApiFromModules<{
   crons: typeof crons;
   http: typeof http;
   "lib/access": typeof lib_access;
+  "lib/attachments": typeof lib_attachments;
   "lib/budget": typeof lib_budget;
   "lib/chatProtocol": typeof lib_chatProtocol;
   "lib/chatRequest": typeof lib_chatRequest;

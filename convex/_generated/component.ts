@@ -78,6 +78,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           updatedAt: number;
           queued?: boolean;
           length: number;
+          attachments?: Array<{
+            name: string;
+            contentType: string;
+            size: number;
+            url: string | null;
+          }>;
         }>,
         Name
       >;
@@ -104,6 +110,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           updatedAt: number;
           queued?: boolean;
           length: number;
+          attachments?: Array<{
+            name: string;
+            contentType: string;
+            size: number;
+            url: string | null;
+          }>;
         }>,
         Name
       >;
@@ -127,6 +139,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           token?: string;
           identity?: { userId: string; operator: boolean };
           prompt: string;
+          attachments?: Array<string>;
         },
         { userMessageId: string; assistantMessageId: string; streamId: string },
         Name

@@ -23,6 +23,9 @@ export const ERROR_CODES = [
   "HUMAN_CHECK_FAILED",
   "ORIGIN_NOT_ALLOWED",
   "OPERATOR_NOT_CONFIGURED",
+  "FILE_TOO_LARGE",
+  "FILE_TYPE_NOT_ALLOWED",
+  "TOO_MANY_FILES",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -8,6 +8,7 @@ import { components, internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { visitorKey, type Caller } from "./access";
+import { attachmentInputChars, markSent, unsentUploads } from "./attachments";
 import { reserveBudget, type Reservation, worstCaseTokens } from "./budget";
 import {
   emptyPrompt,
@@ -70,13 +71,16 @@ export async function sendPrompt(
   prompt: string,
   requestId?: string,
   clientKey: string | null = null,
+  attachmentIds: string[] = [],
 ): Promise<SendResult & { assistantMessageId: Id<"messages"> }> {
   const limits = getLimits();
-  if (prompt.trim().length === 0) throw emptyPrompt();
+  // A file alone (a screenshot) is a message too.
+  if (prompt.trim().length === 0 && attachmentIds.length === 0) throw emptyPrompt();
   if (prompt.length > limits.maxPromptChars) throw promptTooLong(prompt.length, limits.maxPromptChars);
   if (await replyInProgress(ctx, thread._id)) throw replyStillRunning();
+  const attachments = attachmentIds.length > 0 ? await unsentUploads(ctx, visitorKey(caller) ?? "", attachmentIds) : [];
   const turns = await conversation(ctx, thread._id);
-  turns.push({ role: "user", content: prompt });
+  turns.push({ role: "user", content: prompt, ...(attachments.length > 0 ? { attachments } : {}) });
   const charge = await chargeNewReply(ctx, caller, inputChars(turns), clientKey);
 
   const now = Date.now();
@@ -91,9 +95,12 @@ export async function sendPrompt(
     createdAt: now,
     updatedAt: now,
     ...(requestId !== undefined ? { requestId } : {}),
+    ...(attachments.length > 0 ? { attachments } : {}),
   });
+  await markSent(ctx, attachments, userMessageId, thread._id);
+  const title = prompt.trim() || attachments[0]?.name || thread.title;
   const { assistantMessageId, streamId } = await insertPendingReply(ctx, thread, caller, charge, {
-    title: thread.title === NEW_THREAD_TITLE ? titleFromPrompt(prompt) : thread.title,
+    title: thread.title === NEW_THREAD_TITLE ? titleFromPrompt(title) : thread.title,
   });
   return { userMessageId, assistantMessageId, streamId };
 }
@@ -183,13 +190,19 @@ export async function conversation(
   const turns: ChatTurn[] = earlier
     .reverse()
     .filter((m) => m._id !== exclude && (m.role === "user" || m.status === "done" || m.status === "stopped"))
-    .map((m) => ({ role: m.role, content: m.text }));
+    .map((m) => ({ role: m.role, content: m.text, ...(m.attachments?.length ? { attachments: m.attachments } : {}) }));
   return buildHistory(turns, getLimits().historyChars);
 }
 
 /** Characters a reply's model request carries: the system prompt and the conversation. */
 function inputChars(turns: ChatTurn[]): number {
-  return modelConfig().system.length + turns.reduce((n, t) => n + t.content.length, 0);
+  return (
+    modelConfig().system.length +
+    turns.reduce(
+      (n, t) => n + t.content.length + (t.attachments ?? []).reduce((m, a) => m + attachmentInputChars(a), 0),
+      0,
+    )
+  );
 }
 
 /** Who pays for a new reply (`chargeNewReply`): the caller's visitor row, read once, and the reservation. */
