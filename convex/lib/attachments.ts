@@ -108,7 +108,8 @@ export function cleanFileName(raw: string | null): string {
   name = name
     .split(/[\\/]/)
     .pop()!
-    .replace(/[\u0000-\u001f\u007f]/g, "")
+    // Control characters (C0, DEL, C1) would garble the name wherever it is shown.
+    .replace(/\p{Cc}/gu, "")
     .trim();
   return Array.from(name).slice(0, FILE_NAME_MAX_CHARS).join("") || "file";
 }

@@ -27,7 +27,7 @@ const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0
 const PNG_B64 = Buffer.from(PNG).toString("base64");
 const PDF = new TextEncoder().encode("%PDF-1.4\n%%EOF\n");
 
-async function upload(t: T, token: string, body: Uint8Array | string, type: string, name: string) {
+async function upload(t: T, token: string, body: Uint8Array<ArrayBuffer> | string, type: string, name: string) {
   const res = await t.fetch("/chat-upload", {
     method: "POST",
     headers: { "Content-Type": type, "X-File-Name": name, Authorization: `Bearer ${token}` },

@@ -18,7 +18,13 @@ afterEach(() => {
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
 const GIF = new TextEncoder().encode("GIF89a\x01\x00\x01\x00");
 
-async function upload(t: T, token: string | null, body: Uint8Array | string, type: string, name = "shot.png") {
+async function upload(
+  t: T,
+  token: string | null,
+  body: Uint8Array<ArrayBuffer> | string,
+  type: string,
+  name = "shot.png",
+) {
   const res = await t.fetch("/chat-upload", {
     method: "POST",
     headers: {
