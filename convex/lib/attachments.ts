@@ -30,7 +30,7 @@ export type AttachmentLimits = { maxFileBytes: number; maxFiles: number; uploads
 
 export function attachmentLimits(): AttachmentLimits {
   return {
-    maxFileBytes: envInt("MAX_FILE_BYTES", 10 * 1024 * 1024),
+    maxFileBytes: envInt("MAX_FILE_BYTES", 10485760), // 10 MiB
     maxFiles: envInt("MAX_FILES_PER_MESSAGE", 4, 0),
     uploadsPerMinute: envInt("RATE_LIMIT_UPLOADS_PER_MINUTE", 10),
   };
