@@ -124,7 +124,7 @@ function headerTemplate(
 }
 
 function messageTemplate(chat: ChatView, m: MessageView, last: boolean, strings: ChatStrings): TemplateResult {
-  if (m.role === "user") return userRow(m.text, strings, false);
+  if (m.role === "user") return userRow(m.text, strings, false, chat.onDemand.files(m));
   // The controller's buffer runs ahead of the transcript while a reply streams.
   const reply = chat.conversation.reply(m._id);
   const final = reply?.final ?? !isActive(m.status);

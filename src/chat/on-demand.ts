@@ -1,6 +1,8 @@
 // The chat's controllers whose code loads when first needed (src/parts.ts), not with the chat:
 // the Turnstile check, at a new visitor's first send with `turnstile-site-key`, and the history
 // pager, once a thread has older history. Until then the host reads them as null.
+import { html, type TemplateResult } from "lit";
+import type { MessageView } from "../api.js";
 import type { EarlierController } from "../controllers/earlier.js";
 import { loadPart } from "../parts.js";
 import type { HumanCheckController } from "../reply/human-check.js";
@@ -10,6 +12,8 @@ export class OnDemandControllers {
   humanCheck: HumanCheckController | null = null;
   earlier: EarlierController | null = null;
   private _earlierLoading = false;
+  private _files?: Promise<unknown>;
+  private _filesPart?: typeof import("../attach/attachments.js");
 
   constructor(
     private readonly _host: ChatHost,
@@ -43,6 +47,18 @@ export class OnDemandControllers {
       // Offline or blocked: the button still loads pages itself; the next update tries again.
       () => (this._earlierLoading = false),
     );
+  }
+
+  /** A message's files, once their part has loaded (the first message with files loads it). */
+  files(m: MessageView): TemplateResult | undefined {
+    if (!m.attachments?.length) return;
+    const host = this._host;
+    this._files ??= loadPart("attachments").then((part) => {
+      part.adoptStyles(host.renderRoot as ShadowRoot);
+      this._filesPart = part;
+      host.requestUpdate();
+    });
+    return this._filesPart?.attachmentsTemplate(html, m.attachments);
   }
 
   /** The "earlier messages" button. */
