@@ -4,7 +4,7 @@
 // completes, and its thumbnail loads in the visitor's widget, an observer's and the operator
 // console ([part~="attachment"], the lazily loaded attachments part).
 import { describe, expect, it } from "vitest";
-import type { Page } from "playwright";
+import type { Page } from "playwright-core";
 import {
   OPERATOR_SECRET,
   openChat,
