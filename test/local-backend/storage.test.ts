@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
 import { afterAll, describe, expect, test } from "vitest";
@@ -127,5 +128,25 @@ describe("file storage", () => {
     await start(true);
     expect(await http.query(api.files.meta, { id })).toBeNull();
     expect(existsSync(path.join(dataDir, "storage")) ? readdirSync(path.join(dataDir, "storage")) : []).toEqual([]);
+  });
+});
+
+describe("a component's file storage", () => {
+  test("an upload URL minted in a component stores the file in that component's storage, not the app's", async () => {
+    const fx = await startFixture({ convexDir: fileURLToPath(new URL("./fixture-component/convex", import.meta.url)) });
+    try {
+      const http = new ConvexHttpClient(fx.backend.convexUrl, { logger: false });
+      const url = (await http.mutation(api.app.chatUploadUrl, {})) as string;
+      const res = await fetch(url, {
+        method: "POST",
+        body: "component bytes",
+        headers: { "content-type": "text/plain" },
+      });
+      const { storageId } = (await res.json()) as { storageId: string };
+      expect(await http.query(api.app.chatMeta, { storageId })).toEqual({ size: 15, contentType: "text/plain" });
+      expect(await http.query(api.app.appMeta, { storageId })).toBeNull();
+    } finally {
+      await fx.cleanup();
+    }
   });
 });
