@@ -4,7 +4,7 @@
 import { html, type TemplateResult } from "lit";
 import type { MessageView } from "../api.js";
 import type { EarlierController } from "../controllers/earlier.js";
-import { loadPart } from "../parts.js";
+import { loadPart, type Parts } from "../parts.js";
 import type { HumanCheckController } from "../reply/human-check.js";
 import type { ChatHost } from "./host.js";
 
@@ -12,8 +12,10 @@ export class OnDemandControllers {
   humanCheck: HumanCheckController | null = null;
   earlier: EarlierController | null = null;
   private _earlierLoading = false;
-  private _files?: Promise<unknown>;
-  private _filesPart?: typeof import("../attach/attachments.js");
+  /** Parts whose module is only read (`use`): absent until asked for, undefined while loading. */
+  readonly parts: Partial<Parts> = {};
+  /** The list of past conversations is open (its part loads at the first click). */
+  historyOpen = false;
 
   constructor(
     private readonly _host: ChatHost,
@@ -49,16 +51,35 @@ export class OnDemandControllers {
     );
   }
 
+  /** Part `name`'s module, loaded at the first call: undefined until it arrives, then the host updates. A failed load is tried again at the next call. */
+  use<K extends keyof Parts>(name: K): Parts[K] | undefined {
+    const { parts } = this;
+    if (!(name in parts)) {
+      parts[name] = undefined;
+      loadPart(name).then(
+        (part) => {
+          parts[name] = part;
+          this._host.requestUpdate();
+        },
+        () => delete parts[name],
+      );
+    }
+    return parts[name];
+  }
+
+  /** The history button. */
+  readonly toggleHistory = (): void => {
+    this.historyOpen = !this.historyOpen;
+    this.use("history");
+    this._host.requestUpdate();
+  };
+
   /** A message's files, once their part has loaded (the first message with files loads it). */
   files(m: MessageView): TemplateResult | undefined {
-    if (!m.attachments?.length) return;
-    const host = this._host;
-    this._files ??= loadPart("attachments").then((part) => {
-      part.adoptStyles(host.renderRoot as ShadowRoot);
-      this._filesPart = part;
-      host.requestUpdate();
-    });
-    return this._filesPart?.attachmentsTemplate(html, m.attachments);
+    const part = m.attachments?.length ? this.use("attachments") : undefined;
+    if (!part) return;
+    part.adoptStyles(this._host.renderRoot as ShadowRoot);
+    return part.attachmentsTemplate(html, m.attachments!);
   }
 
   /** The "earlier messages" button. */
