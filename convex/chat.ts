@@ -95,7 +95,7 @@ export const start = internalMutation({
     /** The page's Origin, kept on a new thread for the console. */
     origin: v.optional(v.string()),
     request: v.union(
-      v.object({ kind: v.literal("send"), prompt: v.string() }),
+      v.object({ kind: v.literal("send"), prompt: v.string(), attachments: v.optional(v.array(v.string())) }),
       v.object({ kind: v.literal("retry"), messageId: v.string() }),
     ),
   },
@@ -131,7 +131,7 @@ type StoreArgs = {
   threadId?: string;
   requestId?: string;
   origin?: string;
-  request: { kind: "send"; prompt: string } | { kind: "retry"; messageId: string };
+  request: { kind: "send"; prompt: string; attachments?: string[] } | { kind: "retry"; messageId: string };
 };
 
 /**
@@ -175,7 +175,15 @@ async function storeReply(
   let userMessageId: string | undefined;
   let created: { assistantMessageId: Id<"messages">; streamId: string };
   if (args.request.kind === "send") {
-    const sent = await sendPrompt(ctx, thread, who, args.request.prompt, args.requestId, args.clientKey ?? null);
+    const sent = await sendPrompt(
+      ctx,
+      thread,
+      who,
+      args.request.prompt,
+      args.requestId,
+      args.clientKey ?? null,
+      args.request.attachments,
+    );
     if (sent.heldBy !== undefined || sent.assistantMessageId === undefined || sent.streamId === undefined) {
       const heldBy = sent.heldBy ?? "";
       const reply = { threadId: thread._id, userMessageId: sent.userMessageId, heldBy };

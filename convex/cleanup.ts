@@ -8,11 +8,12 @@
  * - `run` (cron, hourly) deletes what nobody needs any more, in bounded batches: sessions and
  *   observer tokens a day after they expired (so `listShares` still shows recent ones), and
  *   `tokenUsage` rows of UTC days before the last TOKEN_USAGE_KEEP_DAYS. A full batch schedules
- *   the next one at once.
+ *   the next one at once. Uploads never sent with a prompt go a day after they were made.
  */
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalMutation } from "./_generated/server";
+import { deleteAttachment, UNATTACHED_KEEP_MS } from "./lib/attachments";
 import { utcDay } from "./lib/budget";
 import { releaseHeld } from "./lib/handoff";
 import { scheduleExpiry } from "./lib/expiry";
@@ -89,10 +90,16 @@ export const run = internalMutation({
       .query("tokenUsage")
       .withIndex("by_day_key", (q) => q.lt("day", oldestKept))
       .take(CLEANUP_BATCH);
+    // Uploads never sent with a prompt, a day on (lib/attachments.ts).
+    const unsent = await ctx.db
+      .query("attachments")
+      .withIndex("by_messageId_createdAt", (q) => q.eq("messageId", null).lt("createdAt", now - UNATTACHED_KEEP_MS))
+      .take(CLEANUP_BATCH);
+    for (const row of unsent) await deleteAttachment(ctx, row);
     for (const row of sessions) await ctx.db.delete("operatorSessions", row._id);
     for (const row of shares) await ctx.db.delete("observerTokens", row._id);
     for (const row of usage) await ctx.db.delete("tokenUsage", row._id);
-    if ([sessions, shares, usage].some((rows) => rows.length === CLEANUP_BATCH)) {
+    if ([sessions, shares, usage, unsent].some((rows) => rows.length === CLEANUP_BATCH)) {
       await ctx.scheduler.runAfter(0, internal.cleanup.run, {});
     }
     return null;

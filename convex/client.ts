@@ -111,7 +111,10 @@ export const PUBLIC_FUNCTIONS = {
   messages: {
     list: query({ threadId: v.string(), token, before: v.optional(v.number()) }, v.array(vMessageView)),
     live: query({ threadId: v.string(), token, after: v.optional(v.number()) }, v.array(vMessageView)),
-    send: mutation({ threadId: v.string(), token, prompt: v.string() }, vSendResult),
+    send: mutation(
+      { threadId: v.string(), token, prompt: v.string(), attachments: v.optional(v.array(v.string())) },
+      vSendResult,
+    ),
     retry: mutation(
       { threadId: v.string(), token, messageId: v.string() },
       v.object({ assistantMessageId: v.string(), streamId: v.string() }),

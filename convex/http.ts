@@ -21,13 +21,24 @@ import { httpAction, internalAction, type ActionCtx } from "./_generated/server"
 import { hashToken } from "./lib/access";
 import { clientIp, clientKey } from "./lib/clientAddress";
 import { newChallenge, powEnabled } from "./lib/pow";
-import { CHAT_REPLY_HEADER, CHAT_STREAM_PATH } from "./lib/chatProtocol";
+import { CHAT_REPLY_HEADER, CHAT_STREAM_PATH, CHAT_UPLOAD_PATH, FILE_NAME_HEADER } from "./lib/chatProtocol";
 import {
+  ATTACHMENT_TYPES,
+  attachmentLimits,
+  baseType,
+  bytesMatchType,
+  cleanFileName,
+  fileTooLarge,
+  fileTypeNotAllowed,
+} from "./lib/attachments";
+import {
+  bearerToken,
   type ChatRequest,
   jsonError,
   jsonResponse,
   parseChatRequest,
   readBodyCapped,
+  readBytesCapped,
   retryAfter,
 } from "./lib/chatRequest";
 import { type ErrorCode, humanCheckFailed, HTTP_ERRORS } from "./lib/errors";
@@ -133,9 +144,9 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   PAYLOAD_TOO_LARGE: 413,
 };
 
-function refusalOf(data: { code: ErrorCode; retryAfterMs?: number }): Response {
+function refusalOf(data: { code: ErrorCode; retryAfterMs?: number }, status?: number): Response {
   const wait = typeof data.retryAfterMs === "number" ? retryAfter(data.retryAfterMs) : {};
-  return jsonResponse(STATUS_OF[data.code] ?? 400, data, wait);
+  return jsonResponse(status ?? STATUS_OF[data.code] ?? 400, data, wait);
 }
 
 /** The 200 response, its body written by a `ReplyDriver` wired to the mutations above (`lib/replyRun.ts`). */
@@ -266,6 +277,51 @@ const operatorSignIn = httpAction(async (ctx, request): Promise<Response> => {
 });
 const SIGN_IN_BODY_MAX_BYTES = 4096;
 
+/**
+ * `POST /chat-upload`: one file, checked as it arrives (`lib/attachments.ts`). The visitor token
+ * is `Authorization: Bearer`; the declared type must be allowed, the body no larger than
+ * MAX_FILE_BYTES (read no further), and its first bytes that type. Only then is it stored and
+ * recorded; answers `UploadResult`.
+ */
+const upload = httpAction(async (ctx, request): Promise<Response> => {
+  const foreign = refuseForeignOrigin(request);
+  if (foreign) return foreign;
+  const token = bearerToken(request.headers.get("Authorization"));
+  if (token === null) return jsonError(401, "UNAUTHORIZED", HTTP_ERRORS.noBearer);
+  const type = baseType(request.headers.get("Content-Type"));
+  if (!ATTACHMENT_TYPES.includes(type)) return refusalOf(fileTypeNotAllowed(type, "type").data, 415);
+  const { maxFileBytes } = attachmentLimits();
+  const client = clientKey(request);
+  let usageKey: string;
+  try {
+    usageKey = await ctx.runMutation(internal.attachments.admit, {
+      tokenHash: await hashToken(token),
+      ...(client !== null ? { clientKey: client } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof ConvexError)) throw error;
+    return refusalOf(error.data as { code: ErrorCode; retryAfterMs?: number });
+  }
+  const body = await readBytesCapped(request, maxFileBytes);
+  if (!(body instanceof Uint8Array)) return refusalOf(fileTooLarge(body.tooLarge, maxFileBytes).data, 413);
+  if (!bytesMatchType(body, type)) return refusalOf(fileTypeNotAllowed(type, "bytes").data, 415);
+  const storageId = await ctx.storage.store(new Blob([body], { type }));
+  const name = cleanFileName(request.headers.get(FILE_NAME_HEADER));
+  try {
+    const attachmentId = await ctx.runMutation(internal.attachments.record, {
+      usageKey,
+      storageId,
+      name,
+      contentType: type,
+      size: body.byteLength,
+    });
+    return jsonResponse(200, { attachmentId, name, contentType: type, size: body.byteLength });
+  } catch (error) {
+    await ctx.storage.delete(storageId); // no row points to it: it would never be cleaned up
+    throw error;
+  }
+});
+
 const http = httpRouter();
 
 // Tokens travel in the body (or the Authorization header), never in cookies, so `*` is a safe
@@ -274,7 +330,7 @@ const http = httpRouter();
 // preflight; the preflight below serves clients that send `Authorization` or a JSON content type.
 const cors = corsRouter(http, {
   allowedOrigins: async () => allowedOrigins(),
-  allowedHeaders: ["Authorization", "Content-Type"],
+  allowedHeaders: ["Authorization", "Content-Type", FILE_NAME_HEADER],
   exposedHeaders: ["Retry-After", CHAT_REPLY_HEADER],
 });
 
@@ -284,5 +340,6 @@ cors.route({ path: CHAT_STREAM_PATH, method: "POST", handler: chatStream });
 cors.route({ path: CHAT_STREAM_PATH, method: "GET", handler: warmUp });
 cors.route({ path: "/visitors", method: "POST", handler: createVisitor });
 cors.route({ path: "/operator/sign-in", method: "POST", handler: operatorSignIn });
+cors.route({ path: CHAT_UPLOAD_PATH, method: "POST", handler: upload });
 
 export default http;

@@ -4,6 +4,7 @@ import type { Doc } from "./_generated/dataModel";
 import { mutation, query, type QueryCtx } from "./_generated/server";
 import { authorizeThread } from "./lib/access";
 import { MESSAGES_LIVE_MAX, MESSAGES_PAGE_CHARS, MESSAGES_PAGE_MAX } from "./lib/limits";
+import { attachmentViews } from "./lib/attachments";
 import { effectiveStatus, lastDelta, stopReply, toMessageView } from "./lib/replies";
 import { timestamp } from "./lib/numbers";
 import { retryLastReply, sendPrompt } from "./lib/sending";
@@ -17,6 +18,9 @@ import { isUnfinished, vMessageView, vSendResult, type MessageView, vIdentity } 
 async function messageView(ctx: QueryCtx, message: Doc<"messages">, withReplyText: boolean): Promise<MessageView> {
   const status = await effectiveStatus(ctx, message);
   const view = toMessageView(message, status);
+  // Only a caller with read access gets here: the URLs are the files' capabilities (docs/threat-model.md).
+  const attachments = await attachmentViews(ctx, message.attachments);
+  if (attachments) view.attachments = attachments;
   if (status !== message.status && message.streamId !== null) {
     const last = await lastDelta(ctx, message.streamId);
     view.length = last ? last.start + last.text.length : 0;
@@ -116,11 +120,18 @@ export const live = query({
  * rate-limit buckets), ≈ 12 written, 1 function scheduled (the lease check).
  */
 export const send = mutation({
-  args: { threadId: v.string(), token: v.optional(v.string()), identity: v.optional(vIdentity), prompt: v.string() },
+  args: {
+    threadId: v.string(),
+    token: v.optional(v.string()),
+    identity: v.optional(vIdentity),
+    prompt: v.string(),
+    /** Upload IDs from `POST /chat-upload` (the caller's own, unsent), at most MAX_FILES_PER_MESSAGE. */
+    attachments: v.optional(v.array(v.string())),
+  },
   returns: vSendResult,
   handler: async (ctx, args) => {
     const { thread, caller } = await authorizeThread(ctx, args.threadId, args, "write");
-    return await sendPrompt(ctx, thread, caller, args.prompt);
+    return await sendPrompt(ctx, thread, caller, args.prompt, undefined, null, args.attachments);
   },
 });
 

@@ -130,4 +130,18 @@ export default defineSchema({
     side: v.union(v.literal("visitor"), v.literal("operator")),
     at: v.number(),
   }).index("by_threadId_side", ["threadId", "side"]),
+  /** Files visitors uploaded (`lib/attachments.ts`); `messageId` null until sent with a prompt. */
+  attachments: defineTable({
+    storageId: v.id("_storage"),
+    /** Whose upload (identity or token hash, as `usageKey`): only they may send it. */
+    usageKey: v.string(),
+    name: v.string(),
+    contentType: v.string(),
+    size: v.number(),
+    createdAt: v.number(),
+    messageId: v.union(v.id("messages"), v.null()),
+    threadId: v.optional(v.id("threads")),
+  })
+    .index("by_messageId_createdAt", ["messageId", "createdAt"])
+    .index("by_threadId", ["threadId"]),
 });

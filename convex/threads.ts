@@ -15,6 +15,7 @@ import {
 import { humanCheckFailed, shareExpiryOutOfRange, sharesRateLimited, unauthorized } from "./lib/errors";
 import { consumeShare, LIST_DEFAULT, LIST_MAX } from "./lib/limits";
 import { deleteLease, deleteReplyText, persistedText, toThreadView } from "./lib/replies";
+import { deleteAttachment } from "./lib/attachments";
 import { mintVisitor, turnstileSecret, visitorByHash } from "./lib/visitors";
 import { settleReply, unreportedCost } from "./lib/budget";
 import { powEnabled } from "./lib/pow";
@@ -100,7 +101,7 @@ export const listMine = query({
 
 /**
  * Deletes a thread: the thread itself at once (every read and write of it is refused from
- * then on), then its messages with their component streams (`deleteStream`), leases and observer
+ * then on), then its messages with their component streams (`deleteStream`), files, leases and observer
  * tokens in scheduled batches (`purgeThread`), and their deltas after them (`purgeDeltas`), so a
  * thread of any length stays within a mutation's limits. A reply still streaming stops at its
  * next flush once its message is gone (the newest messages go first).
@@ -148,6 +149,14 @@ export const purgeThread = internalMutation({
       if (message.reservation) {
         const generated = message.streamId !== null ? (await persistedText(ctx, message.streamId)).length : 0;
         await settleReply(ctx, message, unreportedCost(message, generated));
+      }
+      // Its files go with it (a message has at most MAX_FILES_PER_MESSAGE).
+      if (message.attachments?.length) {
+        const rows = await ctx.db
+          .query("attachments")
+          .withIndex("by_messageId_createdAt", (q) => q.eq("messageId", message._id))
+          .collect();
+        for (const row of rows) await deleteAttachment(ctx, row);
       }
       await ctx.db.delete("messages", message._id);
     }

@@ -77,6 +77,8 @@ interface DatabaseFake {
   _nextDocId: number;
   _lastCreationTime: number;
   _writes: Record<string, unknown>[];
+  insert(table: string, value: Record<string, Value>): string;
+  storeFile(storageId: string, blob: Blob): void;
   get(table: string | undefined, id: string): Record<string, Value> | null;
   patch(table: string, id: string, value: Record<string, unknown>): void;
   commit(commitTs?: bigint | null): void;
@@ -102,6 +104,14 @@ export interface ComponentDatabase {
   /** Inside `runInComponent` (a transaction of that component): read or patch one document. */
   get(table: string, id: string): Record<string, Value> | null;
   patch(table: string, id: string, value: Record<string, unknown>): void;
+  /** Inside `runInComponent`: a new `_storage` row for bytes already stored. */
+  insertFile(fields: { sha256: string; size: number; contentType: string | null }): string;
+  /** Once its row committed (as convex-test's storeBlob does): the row's blob. */
+  attachFile(id: string, blob: Blob): void;
+  /** The blob of a `_storage` row, as this transaction sees it (null when the row is gone). */
+  file(id: string): Blob | null;
+  /** Forget the blob of a deleted row (convex-test keeps them). */
+  dropFile(id: string): void;
 }
 
 const PROBE = "__localBackendProbe__";
@@ -130,6 +140,18 @@ function componentDatabase(db: DatabaseFake): ComponentDatabase {
     },
     get: (table, id) => db.get(table, id),
     patch: (table, id, value) => db.patch(table, id, value),
+    insertFile: (fields) => db.insert("_storage", fields),
+    attachFile: (id, blob) => db.storeFile(id, blob),
+    file(id) {
+      try {
+        return db.get("_storage", id) === null ? null : (db._storage[id] ?? null);
+      } catch {
+        return null; // not an ID of this component's _storage
+      }
+    },
+    dropFile(id) {
+      delete db._storage[id];
+    },
   };
 }
 
@@ -222,6 +244,15 @@ function installDatabaseHooks(
     checkDocument(table, fields);
     validate.call(this, table, fields);
   };
+  // A deployment's `_storage` rows carry `contentType` (null when none was given); convex-test's
+  // `storage/storeBlob` inserts only size and sha256, so the blob's type rides along here.
+  const insert = proto.insert;
+  proto.insert = function (this: DatabaseFake, table: string, value: Record<string, Value>) {
+    const type = storedBlobType.getStore();
+    if (table === "_storage" && type !== undefined && !("contentType" in value))
+      return insert.call(this, table, { ...value, contentType: type });
+    return insert.call(this, table, value);
+  };
   const commit = proto.commit;
   proto.commit = function (this: DatabaseFake, commitTs: bigint | null = null) {
     const pending = this._writes[this._writes.length - 1];
@@ -264,6 +295,57 @@ export function observeSyscalls(observer: SyscallObserver): void {
       const result = await original.asyncSyscall(op, jsonArgs);
       observer.async(op, jsonArgs, result);
       return result;
+    },
+  };
+}
+
+/** The type of the blob `storage/storeBlob` is storing (null: none), for its `_storage` row. */
+const storedBlobType = new AsyncLocalStorage<string | null>();
+let storageIntercepted = false;
+
+/** What the local backend puts in place of convex-test's fake storage syscalls. */
+export interface StorageSyscalls {
+  /** `ctx.storage.generateUploadUrl()` of the current function's component. */
+  generateUploadUrl(): string;
+  /** `ctx.storage.getUrl(id)` once convex-test found the row: the URL serving it, or null. */
+  getUrl(storageId: string): string | null;
+  /** `ctx.storage.store(blob)`: the blob to keep instead (written to disk). */
+  store(blob: Blob): Promise<Blob>;
+}
+
+/**
+ * Replaces convex-test's storage URLs (fake `https://some-deployment.convex.cloud/...` ones) and
+ * blob keeping with the backend's own, for calls where `current()` answers (the calling
+ * backend's storage); other calls keep convex-test's behaviour. Installed once per process.
+ */
+export function interceptStorageSyscalls(current: () => StorageSyscalls | undefined): void {
+  if (storageIntercepted) return;
+  storageIntercepted = true;
+  const g = globalThis as unknown as { Convex: Record<string, (...a: any[]) => any> };
+  const original = g.Convex;
+  g.Convex = {
+    ...original,
+    syscall: (op: string, jsonArgs: string) => original.syscall(op, jsonArgs),
+    asyncSyscall: async (op: string, jsonArgs: string) => {
+      const storage = current();
+      if (storage && op === "1.0/storageGenerateUploadUrl") {
+        await original.asyncSyscall(op, jsonArgs); // convex-test's own checks (e.g. not in a query)
+        return JSON.stringify(storage.generateUploadUrl());
+      }
+      const result = await original.asyncSyscall(op, jsonArgs);
+      if (storage && op === "1.0/storageGetUrl" && result !== "null") {
+        return JSON.stringify(storage.getUrl((JSON.parse(jsonArgs) as { storageId: string }).storageId));
+      }
+      return result;
+    },
+    jsSyscall: async (op: string, args: { blob?: Blob }) => {
+      const storage = current();
+      if (storage && op === "storage/storeBlob" && args.blob instanceof Blob) {
+        const type = args.blob.type || null;
+        const blob = await storage.store(args.blob);
+        return await storedBlobType.run(type, () => original.jsSyscall(op, { ...args, blob }));
+      }
+      return await original.jsSyscall(op, args);
     },
   };
 }

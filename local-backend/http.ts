@@ -4,7 +4,8 @@
 // uses (POST /api/query|mutation|action|function, /api/query_ts), and the admin endpoints
 // codegen needs. Site URL (BACKEND_PORT + 1): the app's HTTP actions (convex/http.ts). All
 // methods, OPTIONS included, go to the app's router, so CORS is whatever the app's routes
-// answer. Response bodies are written chunk by chunk as the action produces them.
+// answer. Response bodies are written chunk by chunk as the action produces them. File
+// storage's upload and download endpoints are on the deployment URL, as on a deployment.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
@@ -136,6 +137,17 @@ export function createDeploymentServer(opts: {
     if (req.method === "GET" && (pathname === "/version" || pathname === "/instance_version")) {
       res.writeHead(200, { "content-type": "text/plain" });
       res.end("local-backend");
+      return;
+    }
+    // File storage (storage.ts): uploads to generateUploadUrl's URL, downloads from getUrl's.
+    const storage = engine.scope.storage;
+    if (storage && req.method === "POST" && pathname === "/api/storage/upload") {
+      await storage.upload(req, res, new URL(req.url ?? "/", "http://localhost").searchParams.get("token"));
+      return;
+    }
+    const fileKey = /^\/api\/storage\/([^/]+)$/.exec(pathname)?.[1];
+    if (storage && fileKey && (req.method === "GET" || req.method === "HEAD")) {
+      storage.download(req, res, decodeURIComponent(fileKey));
       return;
     }
     if (req.method === "POST" && pathname === "/api/query_ts") {

@@ -16,6 +16,9 @@ import { createDeploymentServer, createSiteServer } from "./http.js";
 import { envVarProblem } from "./limits.js";
 import { LocalOnlyPolicy } from "./localOnly.js";
 import { Persistence } from "./persistence.js";
+import { FileStore, LocalStorage } from "./storage.js";
+import { interceptStorageSyscalls } from "./convexTestInternals.js";
+import { backendStorage } from "./runtime.js";
 import { functionsDir } from "./projectConfig.js";
 import type { BackendScope } from "./runtime.js";
 import { realClearTimeout } from "./runtime.js";
@@ -197,6 +200,9 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
   const admin = loadOrCreateAdminKey(dataDir);
   const auth = new AuthVerifier(engine.authConfig, admin.key, options.insecureAuth ?? false);
   if (options.reset) Persistence.reset(dataDir);
+  // Files on disk under <dataDir>/storage; upload tokens signed with the admin key.
+  scope.storage = new LocalStorage(engine, new FileStore(dataDir, admin.key, () => Date.now() + scope.clockOffsetMs));
+  interceptStorageSyscalls(() => backendStorage.getStore()?.storage);
   // Each calls the other only once running (scheduler.start / the first save).
   const scheduler: Scheduler = new Scheduler(engine, log, () => persistence.markStale());
   const persistence = new Persistence(
@@ -207,7 +213,7 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
   );
   let savedScheduler: unknown;
   try {
-    savedScheduler = persistence.restore();
+    savedScheduler = await persistence.restore();
   } catch (e) {
     throw new LocalBackendError(e instanceof Error ? e.message : String(e));
   }

@@ -3,7 +3,8 @@
 // What is saved, per component (the app is ""): convex-test's committed documents (IDs
 // included, so IDs stay valid across restarts), its ID counter and last creation time (so
 // new IDs never collide and _creationTime keeps increasing), stored files, plus the
-// scheduler's cron state and the last commit timestamp. `_scheduled_functions` is an
+// scheduler's cron state and the last commit timestamp. A stored file's bytes are in
+// <dataDir>/storage/<key>.blob (storage.ts); db.json names the key and type of each. `_scheduled_functions` is an
 // ordinary table in each component, so pending scheduled functions are saved too.
 //
 // Writes are debounced and atomic: write a temp file, fsync, rename over the old one. A
@@ -26,6 +27,7 @@ import path from "node:path";
 import { clearTimeout, setTimeout } from "node:timers";
 import { convexToJson, jsonToConvex, type Value } from "convex/values";
 import type { Engine } from "./engine.js";
+import { FileStore } from "./storage.js";
 
 const FORMAT = 1;
 const FILE = "db.json";
@@ -34,8 +36,8 @@ interface SavedComponent {
   documents: Record<string, unknown>;
   nextDocId: number;
   lastCreationTime: number;
-  /** storageId -> { type, base64 } */
-  files: Record<string, { type: string; base64: string }>;
+  /** storageId -> its file under storage/ (older data dirs: the bytes as base64) */
+  files: Record<string, { type: string; key: string } | { type: string; base64: string }>;
 }
 
 export interface SavedState {
@@ -69,11 +71,16 @@ export class Persistence {
 
   static reset(dir: string) {
     rmSync(path.join(dir, FILE), { force: true });
+    FileStore.reset(dir);
   }
 
   /** Load saved state into the engine. Returns the scheduler's saved state, if any. */
-  restore(): unknown {
-    if (!existsSync(this.file)) return undefined;
+  async restore(): Promise<unknown> {
+    const storage = this.engine.scope?.storage;
+    if (!existsSync(this.file)) {
+      storage?.files.sweep(new Set());
+      return undefined;
+    }
     let state: SavedState;
     try {
       state = JSON.parse(readFileSync(this.file, "utf8")) as SavedState;
@@ -84,6 +91,7 @@ export class Persistence {
     }
     if (state.format !== FORMAT)
       throw new Error(`saved data ${this.file} has unknown format ${state.format} (start with --reset)`);
+    const live = new Set<string>();
     for (const [componentPath, saved] of Object.entries(state.components)) {
       const db = this.engine.dbs.get(componentPath);
       if (!db) continue; // component no longer in convex.config.ts
@@ -92,10 +100,15 @@ export class Persistence {
         documents[id] = jsonToConvex(doc as never) as Record<string, Value>;
       const files: Record<string, Blob> = {};
       for (const [id, f] of Object.entries(saved.files ?? {})) {
-        files[id] = new Blob([Buffer.from(f.base64, "base64")], { type: f.type });
+        if (!storage) continue;
+        const key = "key" in f ? f.key : (await storage.files.write([Buffer.from(f.base64, "base64")], f.type)).key;
+        files[id] = await storage.files.open(key, f.type);
+        storage.remember(key, componentPath, id);
+        live.add(key);
       }
       db.restore({ documents, nextDocId: saved.nextDocId, lastCreationTime: saved.lastCreationTime, files });
     }
+    storage?.files.sweep(live);
     const ts = BigInt(state.ts);
     if (ts > this.engine.ts) this.engine.ts = ts;
     return state.scheduler;
@@ -156,6 +169,8 @@ export class Persistence {
     this.lastSaveAt = performance.now();
     const components: Record<string, SavedComponent> = {};
     const blobs: [SavedComponent, string, Blob][] = [];
+    const storage = this.engine.scope?.storage;
+    const gone: string[] = [];
     for (const [componentPath, db] of this.engine.dbs) {
       const contents = db.contents();
       const documents: Record<string, unknown> = {};
@@ -166,7 +181,17 @@ export class Persistence {
         lastCreationTime: contents.lastCreationTime,
         files: {},
       };
-      for (const [id, blob] of Object.entries(contents.files)) blobs.push([saved, id, blob]);
+      // convex-test keeps the blob of a deleted row (a blob is only ever added once its row
+      // committed): drop it, and its bytes once db.json no longer names them.
+      for (const [id, blob] of Object.entries(contents.files)) {
+        if (!storage) break;
+        if (contents.documents[id]) blobs.push([saved, id, blob]);
+        else {
+          this.engine.dbs.get(componentPath)?.dropFile(id);
+          const key = storage.files.keyOf(blob);
+          if (key) gone.push(key);
+        }
+      }
       components[componentPath] = saved;
     }
     const state: SavedState = {
@@ -177,7 +202,10 @@ export class Persistence {
       scheduler: this.getSchedulerState(),
     };
     for (const [saved, id, blob] of blobs) {
-      saved.files[id] = { type: blob.type, base64: Buffer.from(await blob.arrayBuffer()).toString("base64") };
+      // Every blob is on disk already (uploads and ctx.storage.store write it first); adopt
+      // finds its key, or writes one that somehow is not.
+      const key = storage!.files.keyOf(blob) ?? (await storage!.files.adopt(blob)).key;
+      saved.files[id] = { type: blob.type, key };
     }
     mkdirSync(this.dir, { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
@@ -189,5 +217,6 @@ export class Persistence {
       closeSync(fd);
     }
     renameSync(tmp, this.file);
+    for (const key of gone) storage?.files.remove(key);
   }
 }

@@ -11,6 +11,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { format, promisify } from "node:util";
 import type { ActionExecution } from "./actionRuntime.js";
 import type { Concurrency } from "./concurrency.js";
+import type { LocalStorage } from "./storage.js";
 
 export interface BackendScope {
   /** Added to Date.now() for functions of this backend (tests advance time with it). */
@@ -40,6 +41,8 @@ export interface BackendScope {
   executions: Set<ActionExecution>;
   /** Prints a function's console line (already prefixed with the function name). */
   print: (level: "log" | "warn" | "error", line: string) => void;
+  /** File storage on disk and its HTTP endpoints (storage.ts); absent: convex-test's fakes (engine unit tests). */
+  storage?: LocalStorage;
 }
 
 /** Per top-level request: log lines to return to the client, reads for stats. */

@@ -155,6 +155,7 @@ const LOCALES = readdirSync("src/locales")
 const PARTS = {
   humanCheck: "src/reply/human-check.ts",
   earlier: "src/controllers/earlier.ts",
+  attachments: "src/attach/attachments.ts",
   highlight: "src/markdown/highlight.ts",
   history: "src/history/history.ts",
   suggestions: "src/chat/suggestions.ts",

@@ -100,6 +100,9 @@ const SERVER_CODES = {
   ORIGIN_NOT_ALLOWED: true,
   OPERATOR_NOT_CONFIGURED: true,
   HELD_BY_OPERATOR: true,
+  FILE_TOO_LARGE: true,
+  FILE_TYPE_NOT_ALLOWED: true,
+  TOO_MANY_FILES: true,
 } satisfies Record<ServerErrorCode, true>;
 
 /** Whether a code read off the wire is one of the server's. */

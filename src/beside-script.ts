@@ -3,9 +3,14 @@
 // `script-src` that allows the chat allows these too (no inline script, no eval); they get the
 // chat script's `nonce` and `crossorigin`.
 
-// Only set while this script's own code runs, so it is read once, now.
-const self = document.currentScript as HTMLScriptElement | null;
-const base = self?.src || document.baseURI;
+// Only set while this script's own code runs, so it is read once, now. In the console's single
+// file this module runs later, when first needed: its entry tells it its script (`besideScript`).
+let self = document.currentScript as HTMLScriptElement | null;
+
+/** The script the parts and languages are beside, when this module ran too late to see it. */
+export function besideScript(script: Element | null): void {
+  self = (script as HTMLScriptElement | null) ?? self;
+}
 
 const loading = new Map<string, Promise<unknown>>();
 
@@ -20,7 +25,7 @@ export function loadBeside<T>(file: string, read: () => T | undefined): Promise<
       const ready = read();
       if (ready) return resolve(ready);
       const script = document.createElement("script");
-      script.src = new URL(file, base).href;
+      script.src = new URL(file, self?.src || document.baseURI).href;
       script.async = true;
       if (self?.nonce) script.nonce = self.nonce;
       if (self?.crossOrigin) script.crossOrigin = self.crossOrigin;

@@ -5,12 +5,14 @@
 // - `history`: the visitor's past conversations, at the first click on the history button;
 // - `suggestions`: starter prompts, when the empty state first shows with them;
 // - `handoff`: human handoff, with `human-handoff`, `requestHuman()` or a thread an operator wrote in.
+// - `attachments`: a message's files, once one has them.
 // A dynamic import() per part, which the ES build and bundlers split into a chunk of its own. The
 // script-tag builds replace this module with parts.script.ts, which loads the part as a classic
 // script from beside the chat (dist/ai-chat-stream.part.<name>.js).
 export type Parts = {
   humanCheck: typeof import("./reply/human-check.js");
   earlier: typeof import("./controllers/earlier.js");
+  attachments: typeof import("./attach/attachments.js");
   highlight: typeof import("./markdown/highlight.js");
   history: typeof import("./history/history.js");
   suggestions: typeof import("./chat/suggestions.js");
@@ -20,6 +22,7 @@ export type Parts = {
 const PARTS: { [K in keyof Parts]: () => Promise<Parts[K]> } = {
   humanCheck: () => import("./reply/human-check.js"),
   earlier: () => import("./controllers/earlier.js"),
+  attachments: () => import("./attach/attachments.js"),
   highlight: () => import("./markdown/highlight.js"),
   history: () => import("./history/history.js"),
   suggestions: () => import("./chat/suggestions.js"),

@@ -8,6 +8,7 @@
  * @module
  */
 
+import type * as attachments from "../attachments.js";
 import type * as chat from "../chat.js";
 import type * as cleanup from "../cleanup.js";
 import type * as client from "../client.js";
@@ -16,6 +17,7 @@ import type * as crons from "../crons.js";
 import type * as handoff from "../handoff.js";
 import type * as http from "../http.js";
 import type * as lib_access from "../lib/access.js";
+import type * as lib_attachments from "../lib/attachments.js";
 import type * as lib_budget from "../lib/budget.js";
 import type * as lib_chatProtocol from "../lib/chatProtocol.js";
 import type * as lib_chatRequest from "../lib/chatRequest.js";
@@ -54,6 +56,7 @@ import type {
 import { anyApi, componentsGeneric } from "convex/server";
 
 const fullApi: ApiFromModules<{
+  attachments: typeof attachments;
   chat: typeof chat;
   cleanup: typeof cleanup;
   client: typeof client;
@@ -62,6 +65,7 @@ const fullApi: ApiFromModules<{
   handoff: typeof handoff;
   http: typeof http;
   "lib/access": typeof lib_access;
+  "lib/attachments": typeof lib_attachments;
   "lib/budget": typeof lib_budget;
   "lib/chatProtocol": typeof lib_chatProtocol;
   "lib/chatRequest": typeof lib_chatRequest;

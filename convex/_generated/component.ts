@@ -192,6 +192,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           queued?: boolean;
           length: number;
           author?: string;
+          attachments?: Array<{
+            name: string;
+            contentType: string;
+            size: number;
+            url: string | null;
+          }>;
         }>,
         Name
       >;
@@ -219,6 +225,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           queued?: boolean;
           length: number;
           author?: string;
+          attachments?: Array<{
+            name: string;
+            contentType: string;
+            size: number;
+            url: string | null;
+          }>;
         }>,
         Name
       >;
@@ -242,6 +254,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           token?: string;
           identity?: { userId: string; operator: boolean };
           prompt: string;
+          attachments?: Array<string>;
         },
         {
           userMessageId: string;

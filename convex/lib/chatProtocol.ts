@@ -16,6 +16,14 @@ export type ReplyIds = ChatReplyHeader | HeldReplyHeader;
 export const CHAT_STREAM_PATH = "/chat-stream";
 
 /**
+ * `POST` a file as the body (its type as `Content-Type`, its name URI-encoded in `X-File-Name`),
+ * the visitor token as `Authorization: Bearer`: answers `UploadResult` JSON, or `{ code, message }`
+ * (413 FILE_TOO_LARGE, 415 FILE_TYPE_NOT_ALLOWED, 401, 429).
+ */
+export const CHAT_UPLOAD_PATH = "/chat-upload";
+export const FILE_NAME_HEADER = "X-File-Name";
+
+/**
  * The response header that carries `ChatReplyHeader` as JSON (exposed to cross-origin pages), on
  * a 200 (the body is the reply's text) and on a 205 (a resent request: follow the reply); on a 202
  * it carries `HeldReplyHeader`: an operator holds the thread, the prompt is stored, no reply starts.
@@ -29,10 +37,12 @@ export type ChatStreamBody =
    * `requestId` (the page's own, ≤ 128 characters): sent again with the same ID to a thread, the
    * request finds the prompt it stored and answers 205 with its ids instead of storing it twice.
    * A new visitor brings `pow`, a solved challenge from `GET /chat-stream` (`PowChallenge`, JSON
-   * `{ challenge, solution }`), or with Turnstile on, `turnstileToken`.
+   * `{ challenge, solution }`), or with Turnstile on, `turnstileToken`. `attachments`: upload IDs
+   * from `POST /chat-upload` (`CHAT_UPLOAD_PATH`) sent with the prompt.
    */
   | {
       prompt: string;
+      attachments?: string[];
       threadId?: string;
       token?: string;
       requestId?: string;

@@ -29,9 +29,18 @@ export function jsonError(status: number, code: ErrorCode, message: string, head
  * any; an undeclared body is read no further than the limit).
  */
 export async function readBodyCapped(request: Request, limit: number): Promise<string | { tooLarge: number | null }> {
+  const bytes = await readBytesCapped(request, limit);
+  return bytes instanceof Uint8Array ? new TextDecoder().decode(bytes) : bytes;
+}
+
+/** As `readBodyCapped`, the bytes. */
+export async function readBytesCapped(
+  request: Request,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer> | { tooLarge: number | null }> {
   const declared = Number(request.headers.get("Content-Length"));
   if (Number.isFinite(declared) && declared > limit) return { tooLarge: declared };
-  if (!request.body) return "";
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const parts: Uint8Array[] = [];
   let size = 0;
@@ -51,7 +60,7 @@ export async function readBodyCapped(request: Request, limit: number): Promise<s
     bytes.set(part, offset);
     offset += part.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return bytes;
 }
 
 /**
@@ -69,12 +78,15 @@ export type ChatRequest =
       mode: "start";
       token: string | null;
       threadId?: string;
-      request: { kind: "send"; prompt: string } | { kind: "retry"; messageId: string };
+      request: { kind: "send"; prompt: string; attachments?: string[] } | { kind: "retry"; messageId: string };
       requestId?: string;
       turnstileToken?: unknown;
       /** A new visitor's solved challenge, as the page sent it (checked by `chat:start`). */
       pow?: string;
     };
+
+/** More attachment IDs than this in one body is not a request the widget makes (the limit itself is checked later). */
+const ATTACHMENT_IDS_MAX = 32;
 
 /** IDs (threads, messages, streams) are Convex document IDs; anything longer is not one. */
 const ID_MAX_CHARS = 128;
@@ -110,7 +122,13 @@ export function parseChatBody(body: string, authorization: string | null): ChatR
   if (threadId === null || requestId === null) return null;
   let request: Extract<ChatRequest, { mode: "start" }>["request"];
   if (typeof fields.prompt === "string" && fields.retry === undefined) {
-    request = { kind: "send", prompt: fields.prompt };
+    // Upload IDs from `POST /chat-upload`; how many may go is `chat:start`'s check (TOO_MANY_FILES).
+    const attachments = fields.attachments;
+    if (attachments !== undefined) {
+      const ids = Array.isArray(attachments) ? attachments.map(optionalId) : null;
+      if (!ids || ids.length > ATTACHMENT_IDS_MAX || ids.some((id) => !id)) return null;
+      request = { kind: "send", prompt: fields.prompt, attachments: ids as string[] };
+    } else request = { kind: "send", prompt: fields.prompt };
   } else if (fields.prompt === undefined && threadId !== undefined) {
     const messageId = optionalId(fields.retry);
     if (!messageId) return null;

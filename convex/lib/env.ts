@@ -57,6 +57,10 @@ export const AI_CHAT_ENV = {
   STREAM_FLUSH_MS: optional,
   STREAM_MAX_WRITES_PER_SEC: optional,
   REPLY_LEASE_MS: optional,
+  // Attachments.
+  MAX_FILE_BYTES: optional,
+  MAX_FILES_PER_MESSAGE: optional,
+  RATE_LIMIT_UPLOADS_PER_MINUTE: optional,
 };
 
 export type AiChatEnvName = keyof typeof AI_CHAT_ENV;

@@ -24,6 +24,9 @@ export const ERROR_CODES = [
   "ORIGIN_NOT_ALLOWED",
   "OPERATOR_NOT_CONFIGURED",
   "HELD_BY_OPERATOR",
+  "FILE_TOO_LARGE",
+  "FILE_TYPE_NOT_ALLOWED",
+  "TOO_MANY_FILES",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -54,7 +54,7 @@ export function buildHistory(turns: ChatTurn[], budgetChars: number): ChatTurn[]
   let used = 0;
   for (let i = turns.length - 1; i >= 0; i--) {
     const turn = turns[i];
-    if (turn.content.length === 0) continue;
+    if (turn.content.length === 0 && !turn.attachments?.length) continue;
     if (kept.length > 0 && used + turn.content.length > budgetChars) break;
     kept.push(turn);
     used += turn.content.length;

@@ -6,7 +6,7 @@
  */
 import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAI } from "@ai-sdk/openai";
-import { APICallError, streamText } from "ai";
+import { APICallError, type ModelMessage, streamText } from "ai";
 import { type Env, type ModelConfig, setting } from "./modelConfig";
 import { clip } from "./text";
 import type { ChatTurn } from "./validators";
@@ -44,6 +44,8 @@ export function describeModelError(error: unknown): string {
 type ReplyRequest = {
   config: ModelConfig;
   messages: ChatTurn[];
+  /** The bytes of the newest prompt's attachments, by storage ID (`replyRun.ts` loads them). */
+  files?: Map<string, Uint8Array>;
   signal: AbortSignal;
   /** The output-token cap every request carries (MAX_OUTPUT_TOKENS). */
   maxOutputTokens: number;
@@ -66,10 +68,11 @@ export async function* streamReply(req: ReplyRequest): AsyncGenerator<string> {
           baseURL: setting(env, "ANTHROPIC_BASE_URL"),
         })(req.config.model)
       : openAIModel(env, req.config.model);
+  const files = req.files ?? new Map<string, Uint8Array>();
   const result = streamText({
     model,
     system: req.config.system,
-    messages: req.messages,
+    messages: toModelMessages(req.messages, files),
     abortSignal: req.signal,
     maxOutputTokens: req.maxOutputTokens,
     // Errors arrive as `error` parts below; the default handler would also log them.
@@ -80,6 +83,12 @@ export async function* streamReply(req: ReplyRequest): AsyncGenerator<string> {
       if (part.text) yield part.text;
     } else if (part.type === "error") {
       if (req.signal.aborted) return;
+      // A model without vision (or PDF input) refuses the request: say so plainly.
+      if (files.size > 0 && APICallError.isInstance(part.error) && part.error.statusCode === 400) {
+        throw new ReadableModelError(
+          "This model could not take the attached files (the provider refused them, HTTP 400). Send the question as text, or set AI_MODEL to a model that reads images and PDFs.",
+        );
+      }
       throw part.error;
     } else if (part.type === "abort") {
       return;
@@ -89,6 +98,42 @@ export async function* streamReply(req: ReplyRequest): AsyncGenerator<string> {
       if (total > 0) req.onUsage?.(total);
     }
   }
+}
+
+/** "notes.txt (11 bytes)", "shot.png (1.2 MB)": how the demo model and older turns name a file. */
+export function describeFile(a: { name: string; size: number }): string {
+  const size =
+    a.size < 1000
+      ? `${a.size} bytes`
+      : a.size < 1_000_000
+        ? `${(a.size / 1000).toFixed(1)} kB`
+        : `${(a.size / 1_000_000).toFixed(1)} MB`;
+  return `${a.name} (${size})`;
+}
+
+/**
+ * The conversation as the AI SDK takes it. The newest prompt's files go as parts: images as image
+ * parts, PDFs as file parts, text files inlined with their name; an earlier turn's files (not
+ * sent again: each would cost its tokens on every reply) are named in a line of text.
+ */
+export function toModelMessages(turns: ChatTurn[], files: Map<string, Uint8Array>): ModelMessage[] {
+  return turns.map((turn): ModelMessage => {
+    if (turn.role === "assistant") return { role: "assistant", content: turn.content };
+    const attached = turn.attachments ?? [];
+    if (attached.length === 0) return { role: "user", content: turn.content };
+    const parts: Exclude<Extract<ModelMessage, { role: "user" }>["content"], string> = [];
+    for (const a of attached) {
+      const bytes = files.get(a.storageId);
+      if (!bytes) parts.push({ type: "text", text: `[Attached earlier: ${describeFile(a)}]` });
+      else if (a.contentType.startsWith("image/"))
+        parts.push({ type: "image", image: bytes, mediaType: a.contentType });
+      else if (a.contentType === "application/pdf")
+        parts.push({ type: "file", data: bytes, mediaType: a.contentType, filename: a.name });
+      else parts.push({ type: "text", text: `File ${a.name}:\n${new TextDecoder().decode(bytes)}` });
+    }
+    if (turn.content.length > 0) parts.push({ type: "text", text: turn.content });
+    return { role: "user", content: parts };
+  });
 }
 
 function openAIModel(env: Env, modelId: string) {
@@ -108,13 +153,20 @@ function openAIModel(env: Env, modelId: string) {
  * The demo model's reply: every Markdown feature the widget renders, including a code block
  * and a list without sentence punctuation (they must reach observers before the reply ends).
  */
-export function demoReplyText(prompt: string): string {
+export function demoReplyText(prompt: string, attachments: { name: string; size: number }[] = []): string {
   const asked = clip(prompt.replace(/\s+/g, " ").trim(), 80);
   return [
     "## Hello from the demo model",
     "",
     `This is the built-in **demo model**: no model API key is set on this deployment, so this reply is canned. You wrote: "${asked}"`,
     "",
+    // A file's name is the visitor's text: clipped, and in a code span so it renders as written.
+    ...(attachments.length > 0
+      ? [
+          `You attached ${attachments.map((a) => "`" + clip(describeFile(a).replace(/`/g, "'"), 120) + "`").join(", ")}.`,
+          "",
+        ]
+      : []),
     "What you are seeing",
     "",
     "- Text streams to this page as it is produced",
@@ -163,12 +215,13 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  */
 async function* demoReply(req: ReplyRequest, env: Env): AsyncGenerator<string> {
   const { messages, signal } = req;
-  const prompt = [...messages].reverse().find((m) => m.role === "user")?.content ?? "";
+  const last = [...messages].reverse().find((m) => m.role === "user");
+  const prompt = last?.content ?? "";
   const delayRaw = Number(setting(env, "DEMO_TOKEN_DELAY_MS") ?? DEFAULT_DEMO_TOKEN_DELAY_MS);
   const delay = Number.isFinite(delayRaw) && delayRaw >= 0 ? delayRaw : DEFAULT_DEMO_TOKEN_DELAY_MS;
   const failAfterRaw = setting(env, "DEMO_FAIL_AFTER_TOKENS");
   const failAfter = failAfterRaw !== undefined && /^\d+$/.test(failAfterRaw) ? Number(failAfterRaw) : null;
-  const tokens = demoTokens(demoReplyText(prompt)).slice(0, req.maxOutputTokens);
+  const tokens = demoTokens(demoReplyText(prompt, last?.attachments)).slice(0, req.maxOutputTokens);
   const inputTokens = Math.ceil(messages.reduce((n, m) => n + m.content.length, 0) / 4);
   for (let i = 0; i < tokens.length; i++) {
     if (signal.aborted) return;

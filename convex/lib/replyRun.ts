@@ -45,5 +45,19 @@ export function runReply(
     describeModelError,
     inputChars: config.system.length + messages.reduce((n, m) => n + m.content.length, 0),
   });
-  return driver.run((signal, onUsage) => streamReply({ config, messages, signal, maxOutputTokens, onUsage }));
+  return driver.run(async function* (signal, onUsage) {
+    const files = config.provider === "demo" ? new Map<string, Uint8Array>() : await newestFiles(ctx, messages);
+    yield* streamReply({ config, messages, files, signal, maxOutputTokens, onUsage });
+  });
+}
+
+/** The bytes of the newest prompt's files (earlier turns' files are only named, `toModelMessages`). */
+async function newestFiles(ctx: ActionCtx, messages: ChatTurn[]): Promise<Map<string, Uint8Array>> {
+  const files = new Map<string, Uint8Array>();
+  const last = messages.at(-1);
+  for (const a of last?.role === "user" ? (last.attachments ?? []) : []) {
+    const blob = await ctx.storage.get(a.storageId);
+    if (blob) files.set(a.storageId, new Uint8Array(await blob.arrayBuffer()));
+  }
+  return files;
 }

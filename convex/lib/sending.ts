@@ -8,6 +8,7 @@ import { components, internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { visitorKey, type Caller } from "./access";
+import { attachmentInputChars, markSent, unsentUploads } from "./attachments";
 import { reserveBudget, type Reservation, worstCaseTokens } from "./budget";
 import {
   emptyPrompt,
@@ -25,7 +26,7 @@ import { consumeMessageBudget, getLimits, NEW_THREAD_TITLE } from "./limits";
 import { buildHistory, modelConfig } from "./modelConfig";
 import { deleteLease, grantLease, replyInProgress } from "./replies";
 import { storedOrigin, titleFromPrompt } from "./text";
-import type { ChatTurn, Identity, MessageStatus, SendResult } from "./validators";
+import type { ChatAttachment, ChatTurn, Identity, MessageStatus, SendResult } from "./validators";
 import { isEstablished, visitorByHash } from "./visitors";
 
 /**
@@ -71,19 +72,22 @@ export async function sendPrompt(
   prompt: string,
   requestId?: string,
   clientKey: string | null = null,
+  attachmentIds: string[] = [],
 ): Promise<SendResult> {
   const limits = getLimits();
-  if (prompt.trim().length === 0) throw emptyPrompt();
+  // A file alone (a screenshot) is a message too.
+  if (prompt.trim().length === 0 && attachmentIds.length === 0) throw emptyPrompt();
   if (prompt.length > limits.maxPromptChars) throw promptTooLong(prompt.length, limits.maxPromptChars);
-  if (thread.holder) return await storeForOperator(ctx, thread, caller, prompt, requestId, clientKey);
+  const attachments = attachmentIds.length > 0 ? await unsentUploads(ctx, visitorKey(caller) ?? "", attachmentIds) : [];
+  if (thread.holder) return await storeForOperator(ctx, thread, caller, prompt, requestId, clientKey, attachments);
   if (await replyInProgress(ctx, thread._id)) throw replyStillRunning();
   const turns = await conversation(ctx, thread._id);
-  turns.push({ role: "user", content: prompt });
+  turns.push({ role: "user", content: prompt, ...(attachments.length > 0 ? { attachments } : {}) });
   const charge = await chargeNewReply(ctx, caller, inputChars(turns), clientKey);
 
-  const userMessageId = await insertPrompt(ctx, thread, prompt, requestId);
+  const userMessageId = await insertPrompt(ctx, thread, prompt, requestId, attachments);
   const { assistantMessageId, streamId } = await insertPendingReply(ctx, thread, caller, charge, {
-    title: thread.title === NEW_THREAD_TITLE ? titleFromPrompt(prompt) : thread.title,
+    title: titleAfter(thread, prompt, attachments),
   });
   return { userMessageId, assistantMessageId, streamId };
 }
@@ -100,28 +104,37 @@ async function storeForOperator(
   prompt: string,
   requestId: string | undefined,
   clientKey: string | null,
+  attachments: ChatAttachment[],
 ): Promise<SendResult & { heldBy: string }> {
   const { usageKey, visitor } = await payer(ctx, caller);
   const wait = await consumeMessageBudget(ctx, usageKey, isEstablished(caller, visitor), clientKey);
   if (wait !== null) throw rateLimited(wait);
-  const userMessageId = await insertPrompt(ctx, thread, prompt, requestId);
+  const userMessageId = await insertPrompt(ctx, thread, prompt, requestId, attachments);
   const now = Date.now();
   await ctx.db.patch("threads", thread._id, {
-    title: thread.title === NEW_THREAD_TITLE ? titleFromPrompt(prompt) : thread.title,
+    title: titleAfter(thread, prompt, attachments),
     updatedAt: now,
     lastMessageAt: now,
   });
   return { userMessageId, heldBy: thread.holder!.name };
 }
 
+/** A new thread takes its title from its first prompt, or its first file's name if it has no text. */
+function titleAfter(thread: Doc<"threads">, prompt: string, attachments: ChatAttachment[]): string {
+  if (thread.title !== NEW_THREAD_TITLE) return thread.title;
+  return titleFromPrompt(prompt.trim() || attachments[0]?.name || thread.title);
+}
+
+/** Stores the visitor's prompt, and marks its files as sent with it. */
 async function insertPrompt(
   ctx: MutationCtx,
   thread: Doc<"threads">,
   prompt: string,
   requestId: string | undefined,
+  attachments: ChatAttachment[],
 ): Promise<Id<"messages">> {
   const now = Date.now();
-  return await ctx.db.insert("messages", {
+  const userMessageId = await ctx.db.insert("messages", {
     threadId: thread._id,
     role: "user",
     status: "done",
@@ -132,7 +145,10 @@ async function insertPrompt(
     createdAt: now,
     updatedAt: now,
     ...(requestId !== undefined ? { requestId } : {}),
+    ...(attachments.length > 0 ? { attachments } : {}),
   });
+  await markSent(ctx, attachments, userMessageId, thread._id);
+  return userMessageId;
 }
 
 /**
@@ -230,7 +246,11 @@ export async function conversation(
   const turns: ChatTurn[] = earlier
     .reverse()
     .filter((m) => m._id !== exclude && (m.role !== "assistant" || m.status === "done" || m.status === "stopped"))
-    .map((m) => (m.role === "operator" ? personTurn(m) : { role: m.role, content: m.text }));
+    .map((m) =>
+      m.role === "operator"
+        ? personTurn(m)
+        : { role: m.role, content: m.text, ...(m.attachments?.length ? { attachments: m.attachments } : {}) },
+    );
   return buildHistory(turns, getLimits().historyChars);
 }
 
@@ -246,7 +266,13 @@ export const PERSON_MARK = (name: string) => `[A person from the support team, $
 
 /** Characters a reply's model request carries: the system prompt and the conversation. */
 function inputChars(turns: ChatTurn[]): number {
-  return modelConfig().system.length + turns.reduce((n, t) => n + t.content.length, 0);
+  return (
+    modelConfig().system.length +
+    turns.reduce(
+      (n, t) => n + t.content.length + (t.attachments ?? []).reduce((m, a) => m + attachmentInputChars(a), 0),
+      0,
+    )
+  );
 }
 
 /** Who pays for a new reply (`chargeNewReply`): the caller's visitor row, read once, and the reservation. */

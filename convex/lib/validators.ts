@@ -77,6 +77,27 @@ export const threadFields = {
   needsHumanAt: v.optional(v.number()),
 };
 
+/** A file sent with a prompt (`lib/attachments.ts`), as its message keeps it. */
+export const vChatAttachment = v.object({
+  id: v.id("attachments"),
+  storageId: v.id("_storage"),
+  /** The visitor's file name, cleaned and clipped. */
+  name: v.string(),
+  /** Checked against the bytes at upload. */
+  contentType: v.string(),
+  size: v.number(),
+});
+export type ChatAttachment = Infer<typeof vChatAttachment>;
+
+/** A message's file as readers see it: `url` fetches it (null once deleted). */
+export const vAttachmentView = v.object({
+  name: v.string(),
+  contentType: v.string(),
+  size: v.number(),
+  url: v.union(v.string(), v.null()),
+});
+export type AttachmentView = Infer<typeof vAttachmentView>;
+
 /** The `messages` table's fields. */
 export const messageFields = {
   threadId: v.id("threads"),
@@ -114,6 +135,8 @@ export const messageFields = {
   reservation: v.optional(v.object({ day: v.string(), tokens: v.number(), inputChars: v.optional(v.number()) })),
   /** Operator only: the operator's display name, shown with the message. */
   author: v.optional(v.string()),
+  /** User only: the files sent with the prompt. */
+  attachments: v.optional(v.array(vChatAttachment)),
 };
 
 /** What every thread read returns (see docs/architecture.md, `ThreadView`). Never the hashes. */
@@ -138,6 +161,7 @@ export const vMessageView = v.object({
   ...pick(messageFields, ["role", "status", "text", "streamId", "error", "model", "createdAt", "updatedAt", "queued"]),
   length: v.number(),
   ...pick(messageFields, ["author"]),
+  attachments: v.optional(v.array(vAttachmentView)),
 });
 export type MessageView = Infer<typeof vMessageView>;
 
@@ -156,7 +180,11 @@ export const vStreamDelta = v.object({ seq: v.number(), start: v.number(), text:
 export type StreamDelta = Infer<typeof vStreamDelta>;
 
 /** A turn of the conversation as the model sees it. */
-export const vChatTurn = v.object({ role: vRole, content: v.string() });
+export const vChatTurn = v.object({
+  role: vRole,
+  content: v.string(),
+  attachments: v.optional(v.array(vChatAttachment)),
+});
 export type ChatTurn = Infer<typeof vChatTurn>;
 
 /** What `config:get` returns. */
@@ -257,3 +285,12 @@ export type TokenUsage = Infer<typeof vTokenUsage>;
 export function isUnfinished(status: MessageStatus): status is UnfinishedStatus {
   return status === "pending" || status === "streaming";
 }
+
+/** What `POST /chat-upload` answers: the upload's ID, to send with a prompt (`attachments`). */
+export const vUploadResult = v.object({
+  attachmentId: v.string(),
+  name: v.string(),
+  contentType: v.string(),
+  size: v.number(),
+});
+export type UploadResult = Infer<typeof vUploadResult>;

@@ -143,7 +143,7 @@ function messageTemplate(
   last: boolean,
   strings: ChatStrings,
 ): TemplateResult | undefined {
-  if (m.role === "user") return userRow(m.text, strings, false);
+  if (m.role === "user") return userRow(m.text, strings, false, chat.onDemand.files(m));
   // A person's message (human handoff): drawn by the handoff part, which loads for it.
   if (m.role === "operator") return chat.onDemand.handoff?.row(m);
   // The controller's buffer runs ahead of the transcript while a reply streams.

@@ -2,6 +2,8 @@
 // the chat: the Turnstile check, at a new visitor's first send with `turnstile-site-key`; the
 // history pager, once a thread has older history; human handoff; and the parts the view only
 // reads (`use`). Until then the host reads them as null or undefined.
+import { html, type TemplateResult } from "lit";
+import type { MessageView } from "../api.js";
 import type { EarlierController } from "../controllers/earlier.js";
 import { loadPart, type Parts } from "../parts.js";
 import type { HumanCheckController } from "../reply/human-check.js";
@@ -84,6 +86,14 @@ export class OnDemandControllers {
     this.use("history");
     this._host.requestUpdate();
   };
+
+  /** A message's files, once their part has loaded (the first message with files loads it). */
+  files(m: MessageView): TemplateResult | undefined {
+    const part = m.attachments?.length ? this.use("attachments") : undefined;
+    if (!part) return;
+    part.adoptStyles(this._host.renderRoot as ShadowRoot);
+    return part.attachmentsTemplate(html, m.attachments!);
+  }
 
   /** The "earlier messages" button. */
   readonly loadEarlier = (): void => {

@@ -19,10 +19,10 @@ export function emptyState(greeting: string, hint: string, aiNote: string, sugge
   </div>`;
 }
 
-/** A visitor's message; `pending` while the server does not have it yet. */
-export function userRow(text: string, strings: ChatStrings, pending: boolean): TemplateResult {
+/** A visitor's message (and its files); `pending` while the server does not have it yet. */
+export function userRow(text: string, strings: ChatStrings, pending: boolean, files?: TemplateResult): TemplateResult {
   return html`<div part="message user" class="row user ${pending ? "pending" : ""}">
-    <div class="bubble"><span class="sr-only">${strings.you}:</span><div class="text" dir="auto">${text}</div></div>
+    <div class="bubble"><span class="sr-only">${strings.you}:</span><div class="text" dir="auto">${text}</div>${files}</div>
   </div>`;
 }
 

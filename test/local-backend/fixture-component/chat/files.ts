@@ -1,5 +1,5 @@
 import { v } from "convex/values";
-import { action } from "./_generated/server";
+import { action, mutation, query } from "./_generated/server";
 
 /** Stores `text` in the component's own file storage. */
 export const store = action({
@@ -13,4 +13,22 @@ export const read = action({
   args: { storageId: v.string() },
   returns: v.union(v.null(), v.string()),
   handler: async (ctx, { storageId }) => (await (await ctx.storage.get(storageId))?.text()) ?? null,
+});
+
+/** An upload URL of the component's own storage. */
+export const uploadUrl = mutation({
+  args: {},
+  returns: v.string(),
+  handler: async (ctx) => await ctx.storage.generateUploadUrl(),
+});
+
+/** A file's `_storage` row in the component's storage, or null. */
+export const meta = query({
+  args: { storageId: v.string() },
+  returns: v.union(v.null(), v.object({ size: v.number(), contentType: v.union(v.null(), v.string()) })),
+  handler: async (ctx, { storageId }) => {
+    const id = ctx.db.system.normalizeId("_storage", storageId);
+    const row = id ? await ctx.db.system.get(id) : null;
+    return row ? { size: row.size, contentType: row.contentType ?? null } : null;
+  },
 });

@@ -117,3 +117,26 @@ export const appRead = action({
   returns: v.union(v.null(), v.string()),
   handler: async (ctx, { storageId }) => (await (await ctx.storage.get(storageId))?.text()) ?? null,
 });
+
+/** An upload URL minted by the component: the file lands in the component's storage. */
+export const chatUploadUrl = mutation({
+  args: {},
+  returns: v.string(),
+  handler: async (ctx) => await ctx.runMutation(components.chat.files.uploadUrl, {}),
+});
+
+export const chatMeta = query({
+  args: { storageId: v.string() },
+  returns: v.union(v.null(), v.object({ size: v.number(), contentType: v.union(v.null(), v.string()) })),
+  handler: async (ctx, args) => await ctx.runQuery(components.chat.files.meta, args),
+});
+
+/** The app's own `_storage` row for an ID, or null. */
+export const appMeta = query({
+  args: { storageId: v.string() },
+  returns: v.union(v.null(), v.number()),
+  handler: async (ctx, { storageId }) => {
+    const id = ctx.db.system.normalizeId("_storage", storageId);
+    return id ? ((await ctx.db.system.get(id))?.size ?? null) : null;
+  },
+});

@@ -51,8 +51,16 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
     >;
   };
   files: {
+    meta: FunctionReference<
+      "query",
+      "internal",
+      { storageId: string },
+      null | { size: number; contentType: null | string },
+      Name
+    >;
     read: FunctionReference<"action", "internal", { storageId: string }, null | string, Name>;
     store: FunctionReference<"action", "internal", { text: string }, string, Name>;
+    uploadUrl: FunctionReference<"mutation", "internal", {}, string, Name>;
   };
   messages: {
     add: FunctionReference<"mutation", "internal", { text: string; via: string }, string, Name>;
