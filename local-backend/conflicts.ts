@@ -82,6 +82,10 @@ export interface ConflictReport {
   conflicts: number;
   /** Per table: conflicts. */
   byTable: Record<string, number>;
+  /** Per function: committed mutations. */
+  functions: Record<string, number>;
+  /** Per table: distinct documents the committed mutations wrote (inserted, changed or deleted). */
+  documentsWritten: Record<string, number>;
   /** The most conflicted documents first. */
   top: ConflictEntry[];
 }
@@ -172,6 +176,8 @@ export class ConflictRecorder {
   private recent: Transaction[] = [];
   private mutations = 0;
   private concurrent = 0;
+  private functions = new Map<string, number>();
+  private written = new Map<string, Set<string>>();
   private entries = new Map<string, ConflictEntry>();
   private byTable = new Map<string, number>();
   private total = 0;
@@ -236,6 +242,13 @@ export class ConflictRecorder {
     if (!tx || !committed || !tx.name) return;
     tx.endedAt = performance.now();
     this.mutations++;
+    this.functions.set(tx.name, (this.functions.get(tx.name) ?? 0) + 1);
+    for (const doc of tx.writes.keys()) {
+      const table = displayTable(doc.slice(0, doc.lastIndexOf(":")));
+      let ids = this.written.get(table);
+      if (!ids) this.written.set(table, (ids = new Set()));
+      ids.add(doc);
+    }
     const horizon = tx.endedAt - WINDOW_MS;
     this.recent = this.recent.filter((other) => other.endedAt >= horizon);
     // Every transaction in `recent` ended before this one (one runs at a time), in order: the
@@ -283,6 +296,8 @@ export class ConflictRecorder {
       concurrent: this.concurrent,
       conflicts: this.total,
       byTable: Object.fromEntries([...this.byTable].sort((a, b) => b[1] - a[1])),
+      functions: Object.fromEntries([...this.functions].sort((a, b) => b[1] - a[1])),
+      documentsWritten: Object.fromEntries([...this.written].map(([table, ids]) => [table, ids.size])),
       top: [...this.entries.values()].sort((a, b) => b.conflicts - a.conflicts).slice(0, TOP),
     };
   }
@@ -291,6 +306,8 @@ export class ConflictRecorder {
     this.recent = [];
     this.mutations = 0;
     this.concurrent = 0;
+    this.functions.clear();
+    this.written.clear();
     this.entries.clear();
     this.byTable.clear();
     this.total = 0;

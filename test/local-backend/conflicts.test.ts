@@ -67,7 +67,15 @@ describe("mutations that read and write one document", () => {
     for (let i = 0; i < 3; i++) await client.mutation(bump, { name: "alone" });
     await client.action(together, { names: Array.from({ length: 6 }, (_, i) => `own-${i}`) });
     const { body } = await report(backend);
-    expect(body).toEqual({ mutations: 9, concurrent: 5, conflicts: 0, byTable: {}, top: [] });
+    expect(body).toEqual({
+      mutations: 9,
+      concurrent: 5,
+      conflicts: 0,
+      byTable: {},
+      functions: { "counter:bump": 9 },
+      documentsWritten: { counters: 7 },
+      top: [],
+    });
   });
 
   test("the report needs the admin key", async () => {
