@@ -76,11 +76,15 @@ async function converse(
   const sentAt = Date.now();
   const out: Outcome = { path: "post", sentAt, firstTextAt: NaN, seen: "" };
   const body = { prompt, threadId: conv.threadId, token: conv.token, requestId: newRequestId() };
+  // A body still open at the deadline is given up (its thread says how the reply stands).
+  const giveUp = new AbortController();
+  const timer = setTimeout(() => giveUp.abort(), Math.max(1, deadline - Date.now()));
   let started;
   try {
-    started = await postChat(b.siteUrl, body, new AbortController().signal);
+    started = await postChat(b.siteUrl, body, giveUp.signal);
   } catch (err) {
     if (!(err instanceof ChatRequestError && err.busy)) {
+      clearTimeout(timer);
       out.path = "refused";
       out.error = String((err as Error)?.message ?? err);
       return out;
@@ -89,13 +93,21 @@ async function converse(
   }
   if (started?.body) {
     const decoder = new TextDecoder();
-    for await (const chunk of started.body as unknown as AsyncIterable<Uint8Array>) {
-      if (Number.isNaN(out.firstTextAt)) out.firstTextAt = Date.now();
-      out.seen += decoder.decode(chunk, { stream: true });
+    try {
+      for await (const chunk of started.body as unknown as AsyncIterable<Uint8Array>) {
+        if (Number.isNaN(out.firstTextAt)) out.firstTextAt = Date.now();
+        out.seen += decoder.decode(chunk, { stream: true });
+      }
+      out.seen += decoder.decode();
+    } catch (err) {
+      // The body broke off (the reply failed, or the deadline): its thread says how it ended.
+      out.error = giveUp.signal.aborted ? "body still open at the deadline" : String((err as Error)?.message ?? err);
+    } finally {
+      clearTimeout(timer);
     }
-    out.seen += decoder.decode();
     return out;
   }
+  clearTimeout(timer);
   // Every slot busy: the same body over the socket, then followed like any reply.
   out.path = "queued";
   const client = newClient(b.convexUrl);
@@ -135,7 +147,12 @@ function rowsAtRest(b: BenchBackend): Record<string, number> {
   return out;
 }
 
-async function run(n: number, httpActions: number, env: Record<string, string>, log: (s: string) => void): Promise<Run> {
+async function run(
+  n: number,
+  httpActions: number,
+  env: Record<string, string>,
+  log: (s: string) => void,
+): Promise<Run> {
   const b = await BenchBackend.start(env, { httpActions });
   try {
     const conversations = [];
@@ -150,9 +167,12 @@ async function run(n: number, httpActions: number, env: Record<string, string>, 
     await sleep(1_000);
     await conflictReport(b, "DELETE");
     const t0 = Date.now();
-    const deadline = t0 + 150_000;
+    const deadline = t0 + 90_000;
     let ended = 0;
-    const progress = setInterval(() => log(`  ... ${ended}/${n} ended after ${((Date.now() - t0) / 1000).toFixed(0)} s`), 10_000);
+    const progress = setInterval(
+      () => log(`  ... ${ended}/${n} ended after ${((Date.now() - t0) / 1000).toFixed(0)} s`),
+      10_000,
+    );
     const outcomes = await Promise.all(
       conversations.slice(0, n).map(async (c, i) => {
         const o = await converse(b, c, prompt(i), deadline);
@@ -187,11 +207,19 @@ async function run(n: number, httpActions: number, env: Record<string, string>, 
       else failed++;
     }
     const assistant = rest["aiChat/messages:assistant"] ?? 0;
-    const keptBeside = ["aiChat/deltas", "aiChat/replyTexts", "persistentTextStreaming/streams", "persistentTextStreaming/chunks"];
+    const keptBeside = [
+      "aiChat/deltas",
+      "aiChat/replyTexts",
+      "persistentTextStreaming/streams",
+      "persistentTextStreaming/chunks",
+    ];
     const written = conflicts.documentsWritten;
-    const everBeside = ["deltas", "replyTexts", "persistentTextStreaming/streams", "persistentTextStreaming/chunks"].map(
-      (t) => Object.entries(written).find(([k]) => k === t || k.endsWith(`/${t}`))?.[1] ?? 0,
-    );
+    const everBeside = [
+      "deltas",
+      "replyTexts",
+      "persistentTextStreaming/streams",
+      "persistentTextStreaming/chunks",
+    ].map((t) => Object.entries(written).find(([k]) => k === t || k.endsWith(`/${t}`))?.[1] ?? 0);
     const ttfts = outcomes.filter((o) => Number.isFinite(o.firstTextAt)).map((o) => o.firstTextAt - o.sentAt);
     const result: Run = {
       httpActions,
@@ -310,7 +338,9 @@ export async function scale(opts: BenchOptions): Promise<Section> {
       baseline: "",
       ratio: "",
       target: "0 on the reply path",
-      met: r.conflicts.top.every((e) => !/chat:(begin|flush|finish)|streams|threads:purgeDeltas/.test(Object.keys(e.retried).join(" "))),
+      met: r.conflicts.top.every(
+        (e) => !/chat:(begin|flush|finish)|streams|threads:purgeDeltas/.test(Object.keys(e.retried).join(" ")),
+      ),
     });
   }
   const at = runs[0]!;
@@ -347,8 +377,11 @@ export async function scale(opts: BenchOptions): Promise<Section> {
   return {
     rows,
     notes: [
-      `10: the local backend with a deployment's concurrency limits (local-backend/concurrency.ts; an HTTP action waits 10 s for a slot, then 429), ${n} threads made beforehand, then every conversation sends at once with the widget's own \`postChat\` (src/reply/post.ts: POST /chat-stream, sent again while busy within 10 s) and, refused for load, \`chat:queue\` over its own ConvexClient, following the reply with \`messages:live\` + \`StreamFollower\`. Replies: done = its thread holds one reply, \`done\`, with exactly the model's text, and the client saw exactly that; lost = still unfinished after 150 s; doubled = two replies or more text than sent. Time to first token: send → first body byte (POST) or first text on the socket (queued). Conflicts: local-backend/conflicts.ts (a mutation counts as refused when another wrote what it read while both were in flight; the local wait for the one transaction lock stands in for a deployment's time in flight).`,
-      ...runs.map((r) => `10 (${r.httpActions} HTTP actions): conflicts by table ${JSON.stringify(r.conflicts.byTable)}; top five: ${top(r)}.`),
+      `10: the local backend with a deployment's concurrency limits (local-backend/concurrency.ts; an HTTP action waits 10 s for a slot, then 429), ${n} threads made beforehand, then every conversation sends at once with the widget's own \`postChat\` (src/reply/post.ts: POST /chat-stream, sent again while busy within 10 s) and, refused for load, \`chat:queue\` over its own ConvexClient, following the reply with \`messages:live\` + \`StreamFollower\`. Replies: done = its thread holds one reply, \`done\`, with exactly the model's text, and the client saw exactly that; lost = still unfinished after 90 s; doubled = two replies or more text than sent. Time to first token: send → first body byte (POST) or first text on the socket (queued). Conflicts: local-backend/conflicts.ts (a mutation counts as refused when another wrote what it read while both were in flight; the local wait for the one transaction lock stands in for a deployment's time in flight).`,
+      ...runs.map(
+        (r) =>
+          `10 (${r.httpActions} HTTP actions): conflicts by table ${JSON.stringify(r.conflicts.byTable)}; top five: ${top(r)}.`,
+      ),
       `10 (rows kept): after the load's replies ended and their scheduled deletions ran, rows in <data>/db.json (messages, deltas, replyTexts; the component's streams and chunks) per assistant message; baseline: 1 + every delta, compacted text, stream and chunk the load's replies wrote (the conflict report's distinct documents written), per reply: what each would keep without one copy at rest.`,
       `10 (late joiner): a sent reply made streaming with ${JOINER_DELTAS} flushes of prose persisted as the driver writes them (bench-only \`seedStreaming\`), then the widget's \`StreamFollower\` opens it: its one-shot reads until it shows the whole text; baseline: \`streams:read\` pages from cursor 0.`,
     ],
