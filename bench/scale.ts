@@ -339,7 +339,10 @@ export async function scale(opts: BenchOptions): Promise<Section> {
       ratio: "",
       target: "0 on the reply path",
       met: r.conflicts.top.every(
-        (e) => !/chat:(begin|flush|finish)|streams|threads:purgeDeltas/.test(Object.keys(e.retried).join(" ")),
+        (e) =>
+          !/chat:(begin|flush|finish|heartbeat|expireLease)|usage:settle|threads:purgeDeltas|lib:_deleteChunksPage/.test(
+            Object.keys(e.retried).join(" "),
+          ),
       ),
     });
   }
