@@ -2,7 +2,7 @@
 // the Turnstile check, at a new visitor's first send with `turnstile-site-key`, and the history
 // pager, once a thread has older history. Until then the host reads them as null.
 import type { EarlierController } from "../controllers/earlier.js";
-import { loadPart } from "../parts.js";
+import { loadPart, type Parts } from "../parts.js";
 import type { HumanCheckController } from "../reply/human-check.js";
 import type { ChatHost } from "./host.js";
 
@@ -10,6 +10,10 @@ export class OnDemandControllers {
   humanCheck: HumanCheckController | null = null;
   earlier: EarlierController | null = null;
   private _earlierLoading = false;
+  /** Parts whose module is only read (`use`): absent until asked for, undefined while loading. */
+  readonly parts: Partial<Parts> = {};
+  /** The list of past conversations is open (its part loads at the first click). */
+  historyOpen = false;
 
   constructor(
     private readonly _host: ChatHost,
@@ -44,6 +48,29 @@ export class OnDemandControllers {
       () => (this._earlierLoading = false),
     );
   }
+
+  /** Part `name`'s module, loaded at the first call: undefined until it arrives, then the host updates. A failed load is tried again at the next call. */
+  use<K extends keyof Parts>(name: K): Parts[K] | undefined {
+    const { parts } = this;
+    if (!(name in parts)) {
+      parts[name] = undefined;
+      loadPart(name).then(
+        (part) => {
+          parts[name] = part;
+          this._host.requestUpdate();
+        },
+        () => delete parts[name],
+      );
+    }
+    return parts[name];
+  }
+
+  /** The history button. */
+  readonly toggleHistory = (): void => {
+    this.historyOpen = !this.historyOpen;
+    this.use("history");
+    this._host.requestUpdate();
+  };
 
   /** The "earlier messages" button. */
   readonly loadEarlier = (): void => {

@@ -3,7 +3,11 @@
 // the chat (never by the shell).
 import { expect, fixture } from "@open-wc/testing";
 import type { AiChatStream } from "../../src/shell/ai-chat-stream.js";
-import { defaultStrings, type ChatStrings } from "../../src/strings.js";
+import { defaultStrings as chatStrings, type ChatStrings } from "../../src/strings.js";
+import historyStrings from "../../src/history/strings.js";
+
+// The chat's texts and those of each lazy part (in the part's own module).
+const defaultStrings = { ...chatStrings, ...historyStrings };
 import { until } from "./fake-backend.js";
 import { $, mount, settle, setup, type Setup } from "./helpers.js";
 
