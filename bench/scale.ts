@@ -114,6 +114,7 @@ async function converse(
   let f: Follower | undefined;
   try {
     const ids = await client.mutation(api.chat.queue, body);
+    if (!("streamId" in ids)) throw new Error("the conversation is held by an operator");
     f = followOurs(client, { threadId: conv.threadId, streamId: ids.streamId, token: conv.token });
     const first = f.receipts;
     await settle(f, Math.max(1, deadline - Date.now()), "a queued reply");

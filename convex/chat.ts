@@ -20,6 +20,8 @@ import { appendDelta, componentStatus, endAbandonedReply, finalizeReply, leaseOf
 import {
   type ChatReplyHeader,
   type ChatTurn,
+  type HeldReplyHeader,
+  vHeldReplyHeader,
   type Identity,
   isUnfinished,
   vChatReplyHeader,
@@ -106,10 +108,12 @@ export const start = internalMutation({
     }),
     /** The same request was sent before: its reply is driven (or was) by that one. */
     v.object({ kind: v.literal("resent"), reply: vChatReplyHeader }),
+    /** An operator holds the thread: the prompt is stored for them, no reply started. */
+    v.object({ kind: v.literal("held"), reply: vHeldReplyHeader }),
   ),
   handler: async (ctx, args) => {
     const stored = await storeReply(ctx, args.identity ?? null, args);
-    if (stored.kind === "resent") return stored;
+    if (stored.kind !== "stored") return stored;
     return {
       kind: "start" as const,
       reply: stored.reply,
@@ -140,7 +144,9 @@ async function storeReply(
   identity: Identity | null,
   args: StoreArgs,
 ): Promise<
-  { kind: "resent"; reply: ChatReplyHeader } | { kind: "stored"; reply: ChatReplyHeader; message: Doc<"messages"> }
+  | { kind: "resent"; reply: ChatReplyHeader }
+  | { kind: "held"; reply: HeldReplyHeader }
+  | { kind: "stored"; reply: ChatReplyHeader; message: Doc<"messages"> }
 > {
   let token: string | undefined;
   let tokenHash = args.tokenHash;
@@ -163,14 +169,20 @@ async function storeReply(
   }
   if (args.request.kind === "send" && args.requestId !== undefined && args.threadId !== undefined) {
     const sent = await alreadySent(ctx, thread, args.requestId);
+    if (sent && "heldBy" in sent) return { kind: "held", reply: { threadId: thread._id, ...sent } };
     if (sent) return { kind: "resent", reply: { threadId: thread._id, ...sent } };
   }
   let userMessageId: string | undefined;
   let created: { assistantMessageId: Id<"messages">; streamId: string };
   if (args.request.kind === "send") {
     const sent = await sendPrompt(ctx, thread, who, args.request.prompt, args.requestId, args.clientKey ?? null);
+    if (sent.heldBy !== undefined || sent.assistantMessageId === undefined || sent.streamId === undefined) {
+      const heldBy = sent.heldBy ?? "";
+      const reply = { threadId: thread._id, userMessageId: sent.userMessageId, heldBy };
+      return { kind: "held", reply: token !== undefined ? { ...reply, token } : reply };
+    }
     userMessageId = sent.userMessageId;
-    created = sent;
+    created = { assistantMessageId: sent.assistantMessageId as Id<"messages">, streamId: sent.streamId };
   } else {
     created = await retryLastReply(ctx, thread, who, args.request.messageId, args.clientKey ?? null);
   }
@@ -212,8 +224,8 @@ export const queue = mutation({
     retry: v.optional(v.string()),
     requestId: v.optional(v.string()),
   },
-  returns: vChatReplyHeader,
-  handler: async (ctx, args): Promise<ChatReplyHeader> => {
+  returns: v.union(vChatReplyHeader, vHeldReplyHeader),
+  handler: async (ctx, args): Promise<ChatReplyHeader | HeldReplyHeader> => {
     const request =
       args.retry !== undefined && args.prompt === undefined && args.threadId !== undefined
         ? { kind: "retry" as const, messageId: args.retry }
@@ -228,7 +240,7 @@ export const queue = mutation({
       ...(args.requestId !== undefined ? { requestId: args.requestId } : {}),
       request,
     });
-    if (stored.kind === "resent") return stored.reply;
+    if (stored.kind !== "stored") return stored.reply;
     await ctx.db.patch("messages", stored.message._id, { queued: true });
     // It waits for a slot, not for a driver's heartbeat: its lease covers the wait.
     const lease = await leaseOf(ctx, stored.message._id);

@@ -14,6 +14,7 @@ import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalMutation } from "./_generated/server";
 import { utcDay } from "./lib/budget";
+import { releaseHeld } from "./lib/handoff";
 import { scheduleExpiry } from "./lib/expiry";
 
 /** Rows deleted per table per run. */
@@ -25,8 +26,8 @@ export const TOKEN_USAGE_KEEP_DAYS = 7;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Revokes an operator session at its expiry (scheduled by `operator:signIn`).
- * Worst case: 1 document read, 1 written, 1 function scheduled.
+ * Revokes an operator session at its expiry (scheduled by `operator:signIn`) and releases the
+ * threads it held. Worst case: 103 documents read, 103 written, 1 function scheduled.
  */
 export const expireSession = internalMutation({
   args: { sessionId: v.id("operatorSessions") },
@@ -38,6 +39,8 @@ export const expireSession = internalMutation({
       await scheduleExpiry(session.expiresAt, (at) => ctx.scheduler.runAt(at, internal.cleanup.expireSession, args));
     } else {
       await ctx.db.patch("operatorSessions", session._id, { revokedAt: session.expiresAt });
+      // Its threads go back to the AI, and the operator is offline.
+      await releaseHeld(ctx, session._id);
     }
     return null;
   },

@@ -40,6 +40,8 @@ import {
   vSignInResult,
   vStreamDelta,
   vChatReplyHeader,
+  vHandoffState,
+  vHeldReplyHeader,
   vStreamSlice,
   vThreadView,
   vTokenUsage,
@@ -137,7 +139,7 @@ export const PUBLIC_FUNCTIONS = {
         retry: v.optional(v.string()),
         requestId: v.optional(v.string()),
       },
-      vChatReplyHeader,
+      v.union(vChatReplyHeader, vHeldReplyHeader),
     ),
   },
   operator: {
@@ -149,6 +151,22 @@ export const PUBLIC_FUNCTIONS = {
   },
   config: {
     get: query({}, vChatConfig, false),
+  },
+  handoff: {
+    state: query({ threadId: v.string(), token }, vHandoffState),
+    needsHuman: query({ token }, v.array(vThreadView)),
+    takeOver: mutation(
+      { threadId: v.string(), token, force: v.optional(v.boolean()), name: v.optional(v.string()) },
+      v.object({ heldBy: v.string() }),
+    ),
+    reply: mutation(
+      { threadId: v.string(), token, text: v.string(), name: v.optional(v.string()) },
+      v.object({ messageId: v.string() }),
+    ),
+    handBack: mutation({ threadId: v.string(), token, force: v.optional(v.boolean()) }, v.null()),
+    requestHuman: mutation({ threadId: v.string(), token }, v.null()),
+    typing: mutation({ threadId: v.string(), token }, v.null()),
+    heartbeat: mutation({ token }, v.object({ onlineUntil: v.number() })),
   },
 } as const satisfies Record<string, Record<string, Spec>>;
 
@@ -207,6 +225,11 @@ export class AiChat<DataModel extends GenericDataModel = GenericDataModel> {
   /** `config:get`. */
   config(): AiChatFunctions<"config"> {
     return this.module("config");
+  }
+
+  /** `handoff:state`, `needsHuman`, `takeOver`, `reply`, `handBack`, `requestHuman`, `typing`, `heartbeat`. */
+  handoff(): AiChatFunctions<"handoff"> {
+    return this.module("handoff");
   }
 
   /** The functions of one module, each forwarding to the component's function of the same name. */

@@ -113,6 +113,8 @@ async function sendAndStream(
     return refusalOf(error.data as { code: ErrorCode; retryAfterMs?: number });
   }
   const replyHeader = { [CHAT_REPLY_HEADER]: JSON.stringify(started.reply) };
+  // An operator holds the thread: the prompt is stored for them; no reply, no model request.
+  if (started.kind === "held") return new Response(null, { status: 202, headers: replyHeader });
   // Sent before (the page lost that answer): the first request drives it; follow it.
   if (started.kind === "resent") return new Response(null, { status: 205, headers: replyHeader });
   return startReply(ctx, started.messageId, started.messages, flushOptions, replyHeader);

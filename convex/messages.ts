@@ -1,19 +1,10 @@
 /** Messages: the transcript, sending a prompt, stopping a reply, generating a failed one again. */
 import { v } from "convex/values";
-import { components } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { mutation, query, type QueryCtx } from "./_generated/server";
 import { authorizeThread } from "./lib/access";
 import { MESSAGES_LIVE_MAX, MESSAGES_PAGE_CHARS, MESSAGES_PAGE_MAX } from "./lib/limits";
-import {
-  effectiveStatus,
-  finalizeReply,
-  lastDelta,
-  replyInProgress,
-  shortenLease,
-  STOP_GRACE_MS,
-  toMessageView,
-} from "./lib/replies";
+import { effectiveStatus, lastDelta, stopReply, toMessageView } from "./lib/replies";
 import { timestamp } from "./lib/numbers";
 import { retryLastReply, sendPrompt } from "./lib/sending";
 import { isUnfinished, vMessageView, vSendResult, type MessageView, vIdentity } from "./lib/validators";
@@ -160,21 +151,7 @@ export const stop = mutation({
   returns: v.null(),
   handler: async (ctx, args) => {
     const { thread } = await authorizeThread(ctx, args.threadId, args, "write");
-    const reply = await replyInProgress(ctx, thread._id);
-    if (!reply) return null;
-    const { message, stream } = reply;
-    if (message.status === "pending" && stream === "pending") {
-      // Nobody is driving it yet: end the component stream too, so a late POST answers 205.
-      await ctx.runMutation(components.persistentTextStreaming.lib.setStreamStatus, {
-        streamId: message.streamId!,
-        status: "done",
-      });
-      await finalizeReply(ctx, message, "stopped", null);
-    } else if (!message.stopRequested) {
-      await ctx.db.patch("messages", message._id, { stopRequested: true });
-      // A live driver sees the flag within a second and ends the reply; a dead one never will.
-      await shortenLease(ctx, message._id, STOP_GRACE_MS);
-    }
+    await stopReply(ctx, thread._id);
     return null;
   },
 });

@@ -9,6 +9,7 @@ import { todaysUsage } from "./lib/budget";
 import { unauthorized } from "./lib/errors";
 import { LIST_MAX } from "./lib/limits";
 import { wholeNumber } from "./lib/numbers";
+import { releaseHeld } from "./lib/handoff";
 import { liveSession, signInAttempt } from "./lib/operatorSessions";
 import { toThreadView } from "./lib/replies";
 import { vSignInResult, vThreadView, vTokenUsage, vIdentity } from "./lib/validators";
@@ -60,14 +61,20 @@ export const signInFrom = internalMutation({
   handler: async (ctx, args) => await signInAttempt(ctx, args.secret, args.name, args.clientKey),
 });
 
-/** Ends an operator session (sign-out). Unknown or already ended sessions are ignored. */
+/**
+ * Ends an operator session (sign-out): the threads it held go back to the AI. Unknown or already
+ * ended sessions are ignored.
+ */
 export const signOut = mutation({
   args: { token: v.string() },
   returns: v.null(),
   handler: async (ctx, args) => {
     if (!isTokenShaped(args.token)) return null;
     const session = await liveSession(ctx, await hashToken(args.token));
-    if (session) await ctx.db.patch("operatorSessions", session._id, { revokedAt: Date.now() });
+    if (!session) return null;
+    await ctx.db.patch("operatorSessions", session._id, { revokedAt: Date.now() });
+    // Their threads go back to the AI, and they are offline (`lib/handoff.ts`).
+    await releaseHeld(ctx, session._id);
     return null;
   },
 });

@@ -6,7 +6,10 @@ export default defineSchema({
   threads: defineTable(threadFields)
     .index("by_visitorHash_lastMessageAt", ["visitorHash", "lastMessageAt"])
     .index("by_userId_lastMessageAt", ["userId", "lastMessageAt"])
-    .index("by_active_lastMessageAt", ["active", "lastMessageAt"]),
+    .index("by_active_lastMessageAt", ["active", "lastMessageAt"])
+    // An operator session's threads, released when it ends; threads waiting for a person.
+    .index("by_holderSessionId", ["holderSessionId"])
+    .index("by_needsHumanAt", ["needsHumanAt"]),
 
   messages: defineTable(messageFields)
     .index("by_threadId", ["threadId"])
@@ -109,4 +112,22 @@ export default defineSchema({
   })
     .index("by_tokenHash", ["tokenHash"])
     .index("by_expiresAt", ["expiresAt"]),
+
+  /**
+   * Operators online: one row per operator (`session:<id>` or `user:<userId>`), online until
+   * `until` (`handoff:heartbeat` renews it at most twice a minute; sign-out deletes it).
+   */
+  operatorsOnline: defineTable({ key: v.string(), until: v.number() })
+    .index("by_key", ["key"])
+    .index("by_until", ["until"]),
+
+  /**
+   * When each side of a thread last typed (`handoff:typing`): one row per thread and side,
+   * rewritten at most once per TYPING_REFRESH_MS, so typing costs a bounded number of writes.
+   */
+  typing: defineTable({
+    threadId: v.id("threads"),
+    side: v.union(v.literal("visitor"), v.literal("operator")),
+    at: v.number(),
+  }).index("by_threadId_side", ["threadId", "side"]),
 });

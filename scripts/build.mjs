@@ -19,7 +19,10 @@ process.chdir(root);
 const BUDGETS_GZIP = {
   "dist/ai-chat-stream.iife.js": 15 * 1024,
   "dist/ai-chat-stream.chat.js": 61 * 1024,
-  "dist/ai-chat-console.iife.js": 81 * 1024,
+  // 83 KB: the operator's page, never a visitor's, carries human handoff (the takeover bar, the
+  // reply form, the waiting list, filter and search, and the handoff part inside,
+  // src/ai-chat-console.script.ts): 80.2 -> 82.0 KB.
+  "dist/ai-chat-console.iife.js": 83 * 1024,
 };
 /** Files a visitor's page loads together, and their budget as a sum. */
 const TOTALS_GZIP = [
@@ -155,6 +158,7 @@ const PARTS = {
   highlight: "src/markdown/highlight.ts",
   history: "src/history/history.ts",
   suggestions: "src/chat/suggestions.ts",
+  handoff: "src/handoff/visitor.ts",
 };
 await buildBesideChat({
   ...Object.fromEntries(

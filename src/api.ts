@@ -9,6 +9,7 @@ import type { ErrorCode as ServerErrorCode } from "../convex/lib/errors.js";
 import type {
   ChatConfig,
   FinalStatus,
+  HandoffState,
   MessageStatus,
   MessageView,
   SendResult,
@@ -21,6 +22,7 @@ import type {
 
 export type {
   ChatConfig,
+  HandoffState,
   MessageStatus,
   MessageView,
   SendResult,
@@ -61,7 +63,7 @@ export const isFullPage = (page: readonly MessageView[]): boolean =>
  */
 export const api = anyApi as unknown as Pick<
   typeof generatedApi,
-  "threads" | "messages" | "streams" | "config" | "operator" | "chat"
+  "threads" | "messages" | "streams" | "config" | "operator" | "chat" | "handoff"
 >;
 
 /**
@@ -97,6 +99,7 @@ const SERVER_CODES = {
   HUMAN_CHECK_FAILED: true,
   ORIGIN_NOT_ALLOWED: true,
   OPERATOR_NOT_CONFIGURED: true,
+  HELD_BY_OPERATOR: true,
 } satisfies Record<ServerErrorCode, true>;
 
 /** Whether a code read off the wire is one of the server's. */

@@ -55,6 +55,21 @@ export class AiChatConsoleSelectEvent extends Event {
   }
 }
 
+/**
+ * Fired when who answers the visitor changes (human handoff): `requested` (the visitor asked for
+ * a person), `operator` (`operatorName` answers now) or `ai` (handed back).
+ */
+export class AiChatHandoffEvent extends Event {
+  static readonly eventName = "ai-chat-handoff";
+  constructor(
+    readonly threadId: string,
+    readonly state: "requested" | "operator" | "ai",
+    readonly operatorName?: string,
+  ) {
+    super(AiChatHandoffEvent.eventName, init());
+  }
+}
+
 declare global {
   interface GlobalEventHandlersEventMap {
     "ai-chat-send": AiChatSendEvent;
@@ -62,5 +77,6 @@ declare global {
     "ai-chat-stream-end": AiChatStreamEndEvent;
     "ai-chat-error": AiChatErrorEvent;
     "ai-chat-console-select": AiChatConsoleSelectEvent;
+    "ai-chat-handoff": AiChatHandoffEvent;
   }
 }

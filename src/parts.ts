@@ -1,17 +1,20 @@
-// Code the chat needs only on some pages, loaded when first needed instead of with the chat: the
-// Turnstile check (`humanCheck`, only with `turnstile-site-key`, at a new visitor's first send) and
-// paging in older history on scroll (`earlier`, once a thread has more than one page), token
-// colours for code (`highlight`, at the first fenced block that names its language) and the
-// visitor's past conversations (`history`, at the first click on the history button), starter
-// prompts (`suggestions`, when the empty state first shows with them). A dynamic import() per part, which the ES build and bundlers split into a chunk of its
-// own. The script-tag builds replace this module with parts.script.ts, which loads the part as a
-// classic script from beside the chat (dist/ai-chat-stream.part.<name>.js).
+// Code the chat needs only on some pages, loaded when first needed instead of with the chat:
+// - `humanCheck`: the Turnstile check, only with `turnstile-site-key`, at a new visitor's first send;
+// - `earlier`: paging in older history on scroll, once a thread has more than one page;
+// - `highlight`: token colours for code, at the first fenced block that names its language;
+// - `history`: the visitor's past conversations, at the first click on the history button;
+// - `suggestions`: starter prompts, when the empty state first shows with them;
+// - `handoff`: human handoff, with `human-handoff`, `requestHuman()` or a thread an operator wrote in.
+// A dynamic import() per part, which the ES build and bundlers split into a chunk of its own. The
+// script-tag builds replace this module with parts.script.ts, which loads the part as a classic
+// script from beside the chat (dist/ai-chat-stream.part.<name>.js).
 export type Parts = {
   humanCheck: typeof import("./reply/human-check.js");
   earlier: typeof import("./controllers/earlier.js");
   highlight: typeof import("./markdown/highlight.js");
   history: typeof import("./history/history.js");
   suggestions: typeof import("./chat/suggestions.js");
+  handoff: typeof import("./handoff/visitor.js");
 };
 
 const PARTS: { [K in keyof Parts]: () => Promise<Parts[K]> } = {
@@ -20,6 +23,7 @@ const PARTS: { [K in keyof Parts]: () => Promise<Parts[K]> } = {
   highlight: () => import("./markdown/highlight.js"),
   history: () => import("./history/history.js"),
   suggestions: () => import("./chat/suggestions.js"),
+  handoff: () => import("./handoff/visitor.js"),
 };
 
 /** The module of part `name`, loaded once. */

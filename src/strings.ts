@@ -68,7 +68,9 @@ export const defaultStrings = {
   budgetExhausted: "The chat has reached its limit for today. Please try again later.",
 };
 
-export type ChatStrings = typeof defaultStrings & typeof import("./history/strings.js").default;
+export type ChatStrings = typeof defaultStrings &
+  typeof import("./history/strings.js").default &
+  typeof import("./handoff/strings.js").default;
 
 /** The same, for `<ai-chat-console>`'s `strings` property. */
 export const defaultConsoleStrings = {
@@ -102,6 +104,29 @@ export const defaultConsoleStrings = {
   justNow: "just now",
   /** `{count}` is replaced with the number of threads loaded. */
   loadedCount: "{count} loaded",
+  /** Human handoff (docs/handoff.md). `{name}`: the operator answering. */
+  aiAnswering: "The AI is answering",
+  heldByYou: "You are answering",
+  heldBy: "{name} is answering",
+  takeOver: "Take over",
+  takeOverForce: "Take over from {name}",
+  handBack: "Hand back to AI",
+  replyLabel: "Reply as yourself",
+  replySend: "Send",
+  visitorTyping: "The visitor is typing…",
+  needsHuman: "Wants a person",
+  /** `{count}`: threads whose visitor asked for a person; in the document title and the badge. */
+  waitingCount: "{count} waiting",
+  filterLabel: "Show",
+  filter_all: "All conversations",
+  filter_live: "Live",
+  filter_waiting: "Needs a person",
+  filter_mine: "Held by me",
+  filter_failed: "Failed",
+  searchLabel: "Search titles",
+  noMatch: "No conversation matches.",
+  /** A row's time tooltip: `{date}` is when the visitor started the conversation. */
+  firstSeen: "First seen {date}",
 };
 
 export type ConsoleStrings = typeof defaultConsoleStrings;

@@ -232,6 +232,8 @@ export class BenchBackend {
 
   async send(conv: Conversation, prompt: string): Promise<Sent> {
     const sent = await this.http.mutation(api.messages.send, { threadId: conv.threadId, token: conv.token, prompt });
+    // No operator takes a benchmark's threads over, so every send starts a reply.
+    if (sent.streamId === undefined || sent.assistantMessageId === undefined) throw new Error("the thread is held");
     return { ...conv, streamId: sent.streamId, messageId: sent.assistantMessageId };
   }
 

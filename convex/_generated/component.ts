@@ -35,13 +35,19 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           retry?: string;
           requestId?: string;
         },
-        {
-          threadId: string;
-          userMessageId?: string;
-          assistantMessageId: string;
-          streamId: string;
-          token?: string;
-        },
+        | {
+            threadId: string;
+            userMessageId?: string;
+            assistantMessageId: string;
+            streamId: string;
+            token?: string;
+          }
+        | {
+            threadId: string;
+            userMessageId: string;
+            heldBy: string;
+            token?: string;
+          },
         Name
       >;
     };
@@ -51,6 +57,113 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         "internal",
         {},
         { model: string; demo: boolean; maxPromptChars: number },
+        Name
+      >;
+    };
+    handoff: {
+      handBack: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          threadId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          force?: boolean;
+        },
+        null,
+        Name
+      >;
+      heartbeat: FunctionReference<
+        "mutation",
+        "internal",
+        { token?: string; identity?: { userId: string; operator: boolean } },
+        { onlineUntil: number },
+        Name
+      >;
+      needsHuman: FunctionReference<
+        "query",
+        "internal",
+        { token?: string; identity?: { userId: string; operator: boolean } },
+        Array<{
+          _id: string;
+          title: string;
+          status: "idle" | "streaming" | "error";
+          createdAt: number;
+          updatedAt: number;
+          lastMessageAt: number;
+          origin: string | null;
+          model: string;
+          access: "visitor" | "observer" | "operator";
+          heldBy?: string;
+          needsHumanAt?: number;
+        }>,
+        Name
+      >;
+      reply: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          threadId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          text: string;
+          name?: string;
+        },
+        { messageId: string },
+        Name
+      >;
+      requestHuman: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          threadId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+        },
+        null,
+        Name
+      >;
+      state: FunctionReference<
+        "query",
+        "internal",
+        {
+          threadId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+        },
+        {
+          heldBy: string | null;
+          heldByMe: boolean;
+          needsHumanAt: number | null;
+          operatorOnlineUntil: number;
+          visitorTypingAt: number | null;
+          operatorTypingAt: number | null;
+          now: number;
+        },
+        Name
+      >;
+      takeOver: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          threadId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          force?: boolean;
+          name?: string;
+        },
+        { heldBy: string },
+        Name
+      >;
+      typing: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          threadId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+        },
+        null,
         Name
       >;
     };
@@ -67,7 +180,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Array<{
           _id: string;
           _creationTime: number;
-          role: "user" | "assistant";
+          role: "user" | "assistant" | "operator";
           status:
             "pending" | "streaming" | "done" | "error" | "timeout" | "stopped";
           text: string;
@@ -78,6 +191,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           updatedAt: number;
           queued?: boolean;
           length: number;
+          author?: string;
         }>,
         Name
       >;
@@ -93,7 +207,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Array<{
           _id: string;
           _creationTime: number;
-          role: "user" | "assistant";
+          role: "user" | "assistant" | "operator";
           status:
             "pending" | "streaming" | "done" | "error" | "timeout" | "stopped";
           text: string;
@@ -104,6 +218,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           updatedAt: number;
           queued?: boolean;
           length: number;
+          author?: string;
         }>,
         Name
       >;
@@ -128,7 +243,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           identity?: { userId: string; operator: boolean };
           prompt: string;
         },
-        { userMessageId: string; assistantMessageId: string; streamId: string },
+        {
+          userMessageId: string;
+          assistantMessageId?: string;
+          streamId?: string;
+          heldBy?: string;
+        },
         Name
       >;
       stop: FunctionReference<
@@ -170,6 +290,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             origin: string | null;
             model: string;
             access: "visitor" | "observer" | "operator";
+            heldBy?: string;
+            needsHumanAt?: number;
           }>;
           continueCursor: string;
           isDone: boolean;
@@ -297,6 +419,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           origin: string | null;
           model: string;
           access: "visitor" | "observer" | "operator";
+          heldBy?: string;
+          needsHumanAt?: number;
         },
         Name
       >;
@@ -318,6 +442,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           origin: string | null;
           model: string;
           access: "visitor" | "observer" | "operator";
+          heldBy?: string;
+          needsHumanAt?: number;
         }>,
         Name
       >;

@@ -13,10 +13,11 @@
  * A component never sees `ctx.auth`: the identity comes in as the `identity` argument, which
  * only the host app's wrapper functions set (clients cannot call a component's functions).
  */
-import type { Doc } from "../_generated/dataModel";
+import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { unauthorized } from "./errors";
 import { liveSession } from "./operatorSessions";
+import { operatorName } from "./text";
 import type { Access, Identity } from "./validators";
 
 type ReadCtx = QueryCtx | MutationCtx;
@@ -89,6 +90,26 @@ export async function authorizeOperator(ctx: ReadCtx, credentials: Credentials):
   if (!hasOperatorRole(who.identity) && !(await hasOperatorSession(ctx, who))) throw unauthorized();
 }
 
+/**
+ * The operator calling, or UNAUTHORIZED: a live session (its ID and the name typed at sign-in), or
+ * an identity with the operator role (named `name` when given, else its user ID). `key` tells
+ * one operator from another across sessions and identities.
+ */
+export async function authorizeOperatorAs(
+  ctx: ReadCtx,
+  credentials: Credentials,
+  name?: string,
+): Promise<{ key: string; name: string; sessionId: Id<"operatorSessions"> | null }> {
+  const who = await caller(credentials);
+  if (hasOperatorRole(who.identity)) {
+    const userId = who.identity!.userId;
+    return { key: `user:${userId}`, name: operatorName(name ?? userId), sessionId: null };
+  }
+  const session = who.tokenHash === null ? null : await liveSession(ctx, who.tokenHash);
+  if (!session) throw unauthorized();
+  return { key: `session:${session._id}`, name: session.name, sessionId: session._id };
+}
+
 /** Observer tokens expire after 30 days unless shared with another `expiresInMs`. */
 export const SHARE_DEFAULT_MS = 30 * 24 * 60 * 60 * 1000;
 export function shareExpiry(share: Doc<"observerTokens">): number {
@@ -127,14 +148,17 @@ async function threadAccess(ctx: ReadCtx, thread: Doc<"threads">, who: Caller): 
  * What each kind of access may do:
  * - read: visitor, observer, operator;
  * - share: visitor, operator (mint and revoke observer tokens);
- * - write: visitor only (send, stop, remove). Operators read; they do not write into chats.
+ * - write: visitor only (send, stop, remove). Operators read, and write into a chat only
+ *   through the handoff (`handoff`: take over, reply, hand back).
  */
-export type Need = "read" | "share" | "write";
+export type Need = "read" | "share" | "write" | "handoff";
 
 const ALLOWED: Record<Need, readonly Access[]> = {
   read: ["visitor", "observer", "operator"],
   share: ["visitor", "operator"],
   write: ["visitor"],
+  // Take over, reply as a person, hand back (`handoff.ts`): operators only.
+  handoff: ["operator"],
 };
 
 /**

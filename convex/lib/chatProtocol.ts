@@ -7,15 +7,18 @@
  * the body as `text/plain`: a CORS-simple request, which a browser sends without a preflight.
  * Nothing is ambient (no cookies), so a foreign page gains nothing it did not already hold.
  */
-import type { ChatReplyHeader } from "./validators";
+import type { ChatReplyHeader, HeldReplyHeader } from "./validators";
 
-export type { ChatReplyHeader };
+export type { ChatReplyHeader, HeldReplyHeader };
+/** What a send's answer says: the reply it started, or (202) that an operator holds the thread. */
+export type ReplyIds = ChatReplyHeader | HeldReplyHeader;
 
 export const CHAT_STREAM_PATH = "/chat-stream";
 
 /**
  * The response header that carries `ChatReplyHeader` as JSON (exposed to cross-origin pages), on
- * a 200 (the body is the reply's text) and on a 205 (a resent request: follow the reply).
+ * a 200 (the body is the reply's text) and on a 205 (a resent request: follow the reply); on a 202
+ * it carries `HeldReplyHeader`: an operator holds the thread, the prompt is stored, no reply starts.
  */
 export const CHAT_REPLY_HEADER = "X-Chat-Reply";
 
@@ -65,7 +68,7 @@ export const POW_PAYLOAD_MAX_CHARS = 2048;
 export type PowPayload = { challenge: PowChallenge; solution: { counter: number; derivedKey: string } };
 
 /** The `X-Chat-Reply` header's value, or null when it is missing or not one. */
-export function parseReplyHeader(value: string | null): ChatReplyHeader | null {
+export function parseReplyHeader(value: string | null): ReplyIds | null {
   if (value === null) return null;
   let parsed: unknown;
   try {
@@ -73,9 +76,11 @@ export function parseReplyHeader(value: string | null): ChatReplyHeader | null {
   } catch {
     return null;
   }
-  const r = parsed as Partial<Record<keyof ChatReplyHeader, unknown>> | null;
+  const r = parsed as Partial<Record<keyof ChatReplyHeader | "heldBy", unknown>> | null;
   const isId = (x: unknown) => typeof x === "string" && x.length > 0;
-  if (!r || !isId(r.threadId) || !isId(r.assistantMessageId) || !isId(r.streamId)) return null;
+  // A held answer (202) names the operator instead of a reply.
+  if (!r || !isId(r.threadId) || !(typeof r.heldBy === "string" || (isId(r.assistantMessageId) && isId(r.streamId))))
+    return null;
   if (r.userMessageId !== undefined && !isId(r.userMessageId)) return null;
   if (r.token !== undefined && !isId(r.token)) return null;
   return r as ChatReplyHeader;

@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   "HUMAN_CHECK_FAILED",
   "ORIGIN_NOT_ALLOWED",
   "OPERATOR_NOT_CONFIGURED",
+  "HELD_BY_OPERATOR",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -225,4 +226,14 @@ export const REPLY_ERRORS = {
  */
 export function badNumber(name: string, value: number, expected: string): ConvexError<ErrorData> {
   return appError("BAD_REQUEST", `${name} is ${String(value)}; it must be ${expected}`, { argument: name });
+}
+
+/**
+ * Another operator holds the thread (`handoff:takeOver`, `reply`, `handBack` without `force`;
+ * `messages:retry` while any operator holds it). Names who, so the console can say it.
+ */
+export function heldByOperator(name: string): ConvexError<ErrorData> {
+  return appError("HELD_BY_OPERATOR", `${name} is answering this chat; take it over with force to answer instead`, {
+    heldBy: name,
+  });
 }

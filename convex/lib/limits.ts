@@ -193,3 +193,19 @@ export async function consumeStreamRequest(ctx: MutationCtx, tokenHash: string):
   });
   return status.ok ? null : status.retryAfter;
 }
+
+/** A visitor's `handoff:requestHuman` calls that write, per minute (a request writes once until taken). */
+export const HUMAN_REQUESTS_PER_MINUTE = 5;
+/** An operator's `handoff:reply` messages per minute: a person types slower; a leaked session cannot flood. */
+export const OPERATOR_REPLIES_PER_MINUTE = 60;
+
+/** One handoff write (`requestHuman` by a visitor key, `reply` by an operator key); the wait in ms when over its rate. */
+export async function consumeHandoff(
+  ctx: MutationCtx,
+  kind: "requestHuman" | "operatorReply",
+  key: string,
+): Promise<number | null> {
+  const rate = kind === "requestHuman" ? HUMAN_REQUESTS_PER_MINUTE : OPERATOR_REPLIES_PER_MINUTE;
+  const status = await rateLimiter.limit(ctx, kind, { key, config: perMinute(rate) });
+  return status.ok ? null : status.retryAfter;
+}

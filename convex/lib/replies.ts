@@ -25,6 +25,8 @@ export function toThreadView(thread: Doc<"threads">, access: Access): ThreadView
     model: thread.model,
     origin: thread.origin,
     access,
+    ...(thread.holder ? { heldBy: thread.holder.name } : {}),
+    ...(thread.needsHumanAt !== undefined ? { needsHumanAt: thread.needsHumanAt } : {}),
   };
 }
 
@@ -42,6 +44,7 @@ export function toMessageView(message: Doc<"messages">, status: MessageStatus = 
     updatedAt: message.updatedAt,
     length: message.text.length,
     ...(message.queued ? { queued: true } : {}),
+    ...(message.author !== undefined ? { author: message.author } : {}),
   };
 }
 
@@ -282,5 +285,30 @@ export async function finalizeReply(
       updatedAt: now,
       lastMessageAt: now,
     });
+  }
+}
+
+/**
+ * Stops the thread's reply in progress, if any (`messages:stop`, and `handoff:takeOver`). A reply
+ * nobody has started driving is finished as `stopped` at once, and so is one whose driver's lease
+ * has lapsed; a streaming one is flagged, and its driver ends it within one flush (or heartbeat),
+ * aborting the model request and keeping the text written so far. If its driver is gone, the
+ * reply ends `STOP_GRACE_MS` (3 s) later anyway.
+ */
+export async function stopReply(ctx: MutationCtx, threadId: Id<"threads">): Promise<void> {
+  const reply = await replyInProgress(ctx, threadId);
+  if (!reply) return;
+  const { message, stream } = reply;
+  if (message.status === "pending" && stream === "pending") {
+    // Nobody is driving it yet: end the component stream too, so a late POST answers 205.
+    await ctx.runMutation(components.persistentTextStreaming.lib.setStreamStatus, {
+      streamId: message.streamId!,
+      status: "done",
+    });
+    await finalizeReply(ctx, message, "stopped", null);
+  } else if (!message.stopRequested) {
+    await ctx.db.patch("messages", message._id, { stopRequested: true });
+    // A live driver sees the flag within a second and ends the reply; a dead one never will.
+    await shortenLease(ctx, message._id, STOP_GRACE_MS);
   }
 }

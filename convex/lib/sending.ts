@@ -11,6 +11,7 @@ import { visitorKey, type Caller } from "./access";
 import { reserveBudget, type Reservation, worstCaseTokens } from "./budget";
 import {
   emptyPrompt,
+  heldByOperator,
   notLastReply,
   notRetryable,
   promptTooLong,
@@ -70,17 +71,57 @@ export async function sendPrompt(
   prompt: string,
   requestId?: string,
   clientKey: string | null = null,
-): Promise<SendResult & { assistantMessageId: Id<"messages"> }> {
+): Promise<SendResult> {
   const limits = getLimits();
   if (prompt.trim().length === 0) throw emptyPrompt();
   if (prompt.length > limits.maxPromptChars) throw promptTooLong(prompt.length, limits.maxPromptChars);
+  if (thread.holder) return await storeForOperator(ctx, thread, caller, prompt, requestId, clientKey);
   if (await replyInProgress(ctx, thread._id)) throw replyStillRunning();
   const turns = await conversation(ctx, thread._id);
   turns.push({ role: "user", content: prompt });
   const charge = await chargeNewReply(ctx, caller, inputChars(turns), clientKey);
 
+  const userMessageId = await insertPrompt(ctx, thread, prompt, requestId);
+  const { assistantMessageId, streamId } = await insertPendingReply(ctx, thread, caller, charge, {
+    title: thread.title === NEW_THREAD_TITLE ? titleFromPrompt(prompt) : thread.title,
+  });
+  return { userMessageId, assistantMessageId, streamId };
+}
+
+/**
+ * A send while an operator holds the thread: the prompt is stored for the operator and no reply is
+ * started (no model request, nothing reserved), but it still counts against the visitor's and the
+ * deployment's message rates like any send. `heldBy` names who answers.
+ */
+async function storeForOperator(
+  ctx: MutationCtx,
+  thread: Doc<"threads">,
+  caller: Caller,
+  prompt: string,
+  requestId: string | undefined,
+  clientKey: string | null,
+): Promise<SendResult & { heldBy: string }> {
+  const { usageKey, visitor } = await payer(ctx, caller);
+  const wait = await consumeMessageBudget(ctx, usageKey, isEstablished(caller, visitor), clientKey);
+  if (wait !== null) throw rateLimited(wait);
+  const userMessageId = await insertPrompt(ctx, thread, prompt, requestId);
   const now = Date.now();
-  const userMessageId = await ctx.db.insert("messages", {
+  await ctx.db.patch("threads", thread._id, {
+    title: thread.title === NEW_THREAD_TITLE ? titleFromPrompt(prompt) : thread.title,
+    updatedAt: now,
+    lastMessageAt: now,
+  });
+  return { userMessageId, heldBy: thread.holder!.name };
+}
+
+async function insertPrompt(
+  ctx: MutationCtx,
+  thread: Doc<"threads">,
+  prompt: string,
+  requestId: string | undefined,
+): Promise<Id<"messages">> {
+  const now = Date.now();
+  return await ctx.db.insert("messages", {
     threadId: thread._id,
     role: "user",
     status: "done",
@@ -92,10 +133,6 @@ export async function sendPrompt(
     updatedAt: now,
     ...(requestId !== undefined ? { requestId } : {}),
   });
-  const { assistantMessageId, streamId } = await insertPendingReply(ctx, thread, caller, charge, {
-    title: thread.title === NEW_THREAD_TITLE ? titleFromPrompt(prompt) : thread.title,
-  });
-  return { userMessageId, assistantMessageId, streamId };
 }
 
 /**
@@ -107,15 +144,23 @@ export async function alreadySent(
   ctx: MutationCtx,
   thread: Doc<"threads">,
   requestId: string,
-): Promise<{ userMessageId: Id<"messages">; assistantMessageId: Id<"messages">; streamId: string } | null> {
+): Promise<
+  | { userMessageId: Id<"messages">; assistantMessageId: Id<"messages">; streamId: string }
+  | { userMessageId: Id<"messages">; heldBy: string }
+  | null
+> {
   const newest = await ctx.db
     .query("messages")
     .withIndex("by_threadId", (q) => q.eq("threadId", thread._id))
     .order("desc")
     .take(RESEND_WINDOW_MESSAGES);
   const at = newest.findIndex((m) => m.role === "user" && m.requestId === requestId);
+  if (at < 0) return null;
   const reply = at > 0 ? newest[at - 1] : undefined;
-  if (!reply || reply.role !== "assistant" || reply.streamId === null) return null;
+  if (!reply || reply.role !== "assistant" || reply.streamId === null) {
+    // Stored for the operator holding the thread then (no reply was started): found, not resent.
+    return thread.holder ? { userMessageId: newest[at]._id, heldBy: thread.holder.name } : null;
+  }
   return { userMessageId: newest[at]._id, assistantMessageId: reply._id, streamId: reply.streamId };
 }
 
@@ -136,6 +181,8 @@ export async function retryLastReply(
   messageId: string,
   clientKey: string | null = null,
 ): Promise<{ assistantMessageId: Id<"messages">; streamId: string }> {
+  // No reply while an operator answers: the visitor writes to them instead.
+  if (thread.holder) throw heldByOperator(thread.holder.name);
   // This also ends a reply whose driver's lease has lapsed, which may then be retried.
   if (await replyInProgress(ctx, thread._id)) throw replyStillRunning();
   const [last, prompt] = await ctx.db
@@ -183,10 +230,20 @@ export async function conversation(
     .take(HISTORY_MESSAGES_MAX);
   const turns: ChatTurn[] = earlier
     .reverse()
-    .filter((m) => m._id !== exclude && (m.role === "user" || m.status === "done" || m.status === "stopped"))
-    .map((m) => ({ role: m.role, content: m.text }));
+    .filter((m) => m._id !== exclude && (m.role !== "assistant" || m.status === "done" || m.status === "stopped"))
+    .map((m) => (m.role === "operator" ? personTurn(m) : { role: m.role, content: m.text }));
   return buildHistory(turns, getLimits().historyChars);
 }
+
+/**
+ * An operator's message as the model sees it: an assistant turn (it answered the visitor), marked
+ * as written by a person, so after a hand-back the model knows what was promised and by whom.
+ */
+export function personTurn(m: Doc<"messages">): ChatTurn {
+  return { role: "assistant", content: `${PERSON_MARK(m.author ?? "Operator")}\n${m.text}` };
+}
+/** The line that opens an operator's turn in the model's history. */
+export const PERSON_MARK = (name: string) => `[A person from the support team, ${name}, wrote this reply, not the AI:]`;
 
 /** Characters a reply's model request carries: the system prompt and the conversation. */
 function inputChars(turns: ChatTurn[]): number {
@@ -208,6 +265,18 @@ async function chargeNewReply(
   replyInputChars: number,
   clientKey: string | null,
 ): Promise<Charge> {
+  const { usageKey, visitor } = await payer(ctx, caller);
+  const limit = getLimits().repliesInFlight;
+  if ((await repliesInFlight(ctx, usageKey, limit)) >= limit) throw tooManyRepliesInFlight(limit);
+  const established = isEstablished(caller, visitor);
+  const wait = await consumeMessageBudget(ctx, usageKey, established, clientKey);
+  if (wait !== null) throw rateLimited(wait);
+  const reserved = await reserveBudget(ctx, usageKey, established, worstCaseTokens(replyInputChars));
+  return { usageKey, visitor, reservation: { ...reserved, inputChars: replyInputChars } };
+}
+
+/** Whose budgets a send draws on: the caller's visitor key, and its visitor row (read once). */
+async function payer(ctx: MutationCtx, caller: Caller): Promise<{ usageKey: string; visitor: Doc<"visitors"> | null }> {
   const usageKey = visitorKey(caller);
   if (usageKey === null) throw unauthorized(); // unreachable: write access needs a token or identity
   const visitor = caller.tokenHash === null ? null : await visitorByHash(ctx, caller.tokenHash);
@@ -216,13 +285,7 @@ async function chargeNewReply(
   // visitor token and skip minting's limits and checks. A new device gets its token minted by
   // `POST /chat-stream` without one.
   if (caller.tokenHash !== null && visitor === null) throw unauthorized();
-  const limit = getLimits().repliesInFlight;
-  if ((await repliesInFlight(ctx, usageKey, limit)) >= limit) throw tooManyRepliesInFlight(limit);
-  const established = isEstablished(caller, visitor);
-  const wait = await consumeMessageBudget(ctx, usageKey, established, clientKey);
-  if (wait !== null) throw rateLimited(wait);
-  const reserved = await reserveBudget(ctx, usageKey, established, worstCaseTokens(replyInputChars));
-  return { usageKey, visitor, reservation: { ...reserved, inputChars: replyInputChars } };
+  return { usageKey, visitor };
 }
 
 /** The visitor's unfinished replies, across threads, counted up to `upTo`. */

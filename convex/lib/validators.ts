@@ -24,6 +24,11 @@ export type UnfinishedStatus = "pending" | "streaming";
 export type FinalStatus = Exclude<MessageStatus, UnfinishedStatus>;
 
 export const vRole = v.union(v.literal("user"), v.literal("assistant"));
+/**
+ * A stored message's role: the model's two, and `operator`, a person who took the thread over
+ * (`handoff:reply`). The model sees an operator's turn as an assistant turn marked as a person's.
+ */
+export const vMessageRole = v.union(v.literal("user"), v.literal("assistant"), v.literal("operator"));
 
 export const vAccess = v.union(v.literal("visitor"), v.literal("observer"), v.literal("operator"));
 export type Access = Infer<typeof vAccess>;
@@ -36,6 +41,15 @@ export type Access = Infer<typeof vAccess>;
  */
 export const vIdentity = v.object({ userId: v.string(), operator: v.boolean() });
 export type Identity = Infer<typeof vIdentity>;
+
+/** Who holds a thread: an operator session's or an operator identity's, and the name visitors see. */
+export const vHolder = v.object({
+  name: v.string(),
+  /** `session:<id>` or `user:<userId>`: the same operator's second takeover is no conflict. */
+  key: v.string(),
+  since: v.number(),
+});
+export type Holder = Infer<typeof vHolder>;
 
 /** The `threads` table's fields. */
 export const threadFields = {
@@ -55,12 +69,18 @@ export const threadFields = {
   visitorHash: v.optional(v.string()),
   /** `userId` of the host app's signed-in user who created the thread (`Identity`), if any. */
   userId: v.optional(v.string()),
+  /** The operator answering instead of the AI (`handoff:takeOver`); absent: the AI answers. */
+  holder: v.optional(vHolder),
+  /** The operator session holding the thread (indexed: its sign-out or expiry releases it). */
+  holderSessionId: v.optional(v.id("operatorSessions")),
+  /** When the visitor asked for a person (`handoff:requestHuman`); cleared by a takeover. */
+  needsHumanAt: v.optional(v.number()),
 };
 
 /** The `messages` table's fields. */
 export const messageFields = {
   threadId: v.id("threads"),
-  role: vRole,
+  role: vMessageRole,
   status: vMessageStatus,
   /** User: the prompt. Assistant: "" until finished, then the full reply, written once. */
   text: v.string(),
@@ -98,6 +118,8 @@ export const messageFields = {
    * that, whose stream `threads:purgeThread` still deletes.
    */
   streamDeleted: v.optional(v.boolean()),
+  /** Operator only: the operator's display name, shown with the message. */
+  author: v.optional(v.string()),
 };
 
 /** What every thread read returns (see docs/architecture.md, `ThreadView`). Never the hashes. */
@@ -105,6 +127,9 @@ export const vThreadView = v.object({
   _id: v.string(),
   ...pick(threadFields, ["title", "status", "createdAt", "updatedAt", "lastMessageAt", "model", "origin"]),
   access: vAccess,
+  /** The name of the operator answering instead of the AI; absent: the AI answers. */
+  heldBy: v.optional(v.string()),
+  ...pick(threadFields, ["needsHumanAt"]),
 });
 export type ThreadView = Infer<typeof vThreadView>;
 
@@ -118,6 +143,7 @@ export const vMessageView = v.object({
   _creationTime: v.number(),
   ...pick(messageFields, ["role", "status", "text", "streamId", "error", "model", "createdAt", "updatedAt", "queued"]),
   length: v.number(),
+  ...pick(messageFields, ["author"]),
 });
 export type MessageView = Infer<typeof vMessageView>;
 
@@ -143,11 +169,15 @@ export type ChatTurn = Infer<typeof vChatTurn>;
 export const vChatConfig = v.object({ model: v.string(), demo: v.boolean(), maxPromptChars: v.number() });
 export type ChatConfig = Infer<typeof vChatConfig>;
 
-/** What `messages:send` returns. */
+/**
+ * What `messages:send` returns. While an operator holds the thread the prompt is stored and no
+ * reply is started: no `assistantMessageId`, no `streamId`, and `heldBy` names the operator.
+ */
 export const vSendResult = v.object({
   userMessageId: v.string(),
-  assistantMessageId: v.string(),
-  streamId: v.string(),
+  assistantMessageId: v.optional(v.string()),
+  streamId: v.optional(v.string()),
+  heldBy: v.optional(v.string()),
 });
 export type SendResult = Infer<typeof vSendResult>;
 
@@ -165,6 +195,36 @@ export const vChatReplyHeader = v.object({
   token: v.optional(v.string()),
 });
 export type ChatReplyHeader = Infer<typeof vChatReplyHeader>;
+
+/**
+ * What `POST /chat-stream` (202, in `X-Chat-Reply`) and `chat:queue` answer when an operator holds
+ * the thread: the prompt is stored for the operator, and no reply is started.
+ */
+export const vHeldReplyHeader = v.object({
+  threadId: v.string(),
+  userMessageId: v.string(),
+  heldBy: v.string(),
+  token: v.optional(v.string()),
+});
+export type HeldReplyHeader = Infer<typeof vHeldReplyHeader>;
+
+/**
+ * What `handoff:state` returns: who answers, whether a person was asked for, whether an operator
+ * is online, and when each side last typed. Times are the server's; a page compares them with
+ * `now` (the server's time when the state was read) plus its own elapsed time, not its clock.
+ */
+export const vHandoffState = v.object({
+  heldBy: v.union(v.string(), v.null()),
+  /** The caller is the operator holding it. */
+  heldByMe: v.boolean(),
+  needsHumanAt: v.union(v.number(), v.null()),
+  /** Until when the newest operator heartbeat says someone is online (0: nobody ever). */
+  operatorOnlineUntil: v.number(),
+  visitorTypingAt: v.union(v.number(), v.null()),
+  operatorTypingAt: v.union(v.number(), v.null()),
+  now: v.number(),
+});
+export type HandoffState = Infer<typeof vHandoffState>;
 
 /** What `threads:create` returns: the visitor token is the only copy (we keep its hash). */
 export const vCreateThreadResult = v.object({ threadId: v.string(), token: v.string() });

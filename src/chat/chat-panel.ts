@@ -64,7 +64,7 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
         )}
         ${pendingPrompt ? userRow(session.pendingPrompt!, strings, true) : nothing}
         ${unlisted.map((m) => messageTemplate(chat, m, true, strings))}
-        ${chat.sending && !conversation.hasActiveReply ? thinkingRow(strings) : nothing}
+        ${chat.sending && !conversation.hasActiveReply && !chat.onDemand.handoff?.state?.heldBy ? thinkingRow(strings) : nothing}
         <div class="scroll-room" aria-hidden="true"></div>
       </div>
       ${
@@ -74,6 +74,7 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
       }
     </div>
     ${problemsTemplate(chat, strings)}
+    ${chat.onDemand.handoff?.render()}
     <div part="human-check" class="human-check" role="group" aria-label=${strings.humanCheck} ?hidden=${!chat.onDemand.humanCheck?.active}></div>
     ${
       observe
@@ -136,8 +137,15 @@ function headerTemplate(
   </div>`;
 }
 
-function messageTemplate(chat: ChatView, m: MessageView, last: boolean, strings: ChatStrings): TemplateResult {
+function messageTemplate(
+  chat: ChatView,
+  m: MessageView,
+  last: boolean,
+  strings: ChatStrings,
+): TemplateResult | undefined {
   if (m.role === "user") return userRow(m.text, strings, false);
+  // A person's message (human handoff): drawn by the handoff part, which loads for it.
+  if (m.role === "operator") return chat.onDemand.handoff?.row(m);
   // The controller's buffer runs ahead of the transcript while a reply streams.
   const reply = chat.conversation.reply(m._id);
   const final = reply?.final ?? !isActive(m.status);

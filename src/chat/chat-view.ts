@@ -8,7 +8,7 @@
 // the chat is on screen, or a reply the visitor waits for is on its way (so a launcher closed
 // meanwhile can tell them it finished). A closed launcher the visitor has not opened therefore
 // opens no socket and calls no function, and one closed again releases its client once idle.
-import type { PropertyValues, TemplateResult } from "lit";
+import { html, type PropertyValues, type TemplateResult } from "lit";
 import { api, toErrorInfo, type ChatErrorInfo, type ErrorCode, type MessageStatus } from "../api.js";
 import type { ChatHost, ChatStatus } from "./host.js";
 import { chatPanelTemplate, liveRegionTemplate } from "./chat-panel.js";
@@ -62,7 +62,7 @@ export class ChatView {
       onStreamEnd: (threadId, streamId, status, text) => this._onStreamEnd(threadId, streamId, status, text),
       onError: (info) => this._onConversationError(info),
     });
-    this.onDemand = new OnDemandControllers(host, () => this.conversation.loadEarlier());
+    this.onDemand = new OnDemandControllers(host, () => this.conversation.loadEarlier(), this);
     this.session = new SessionController(
       host,
       this.conversation,
@@ -89,6 +89,15 @@ export class ChatView {
       { wanted: () => host.visible || this.sending || this.streaming },
     );
     this._focusPending = host.launcher && host.open;
+  }
+
+  /** For the handoff part (src/handoff/visitor.ts): the chat's Lit and function references, so its file carries no copy. */
+  readonly html = html;
+  readonly api = api;
+
+  /** The deployment's client, once connected. */
+  get client(): ChatClient | null {
+    return this._deployment.client;
   }
 
   get error(): SendFailure | null {
@@ -193,6 +202,8 @@ export class ChatView {
     if (!this.streaming) this._waitAsked = false;
     this.session.settlePending(this.conversation.messages);
     this.onDemand.wantEarlier(this.conversation.hasEarlier);
+    if (host.humanHandoff || this.conversation.messages?.some((m) => m.role === "operator"))
+      void this.onDemand.handoffController().catch(() => {});
     // Back online: "you are offline" no longer holds; the text kept in the box sends with one Send.
     if (this._error?.code === "OFFLINE" && this.connection.online) this._error = null;
     host.status = this._computeStatus();

@@ -27,6 +27,8 @@ export interface ChatHost extends ReactiveControllerHost, HTMLElement {
   placeholder: string;
   allowImages: string;
   suggestions: string[] | null;
+  /** Offers "Talk to a person" (human handoff). */
+  humanHandoff: boolean;
   status: ChatStatus;
   readonly ui: UiStateController;
   readonly unread: UnreadController;

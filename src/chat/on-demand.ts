@@ -1,25 +1,38 @@
-// The chat's controllers whose code loads when first needed (src/parts.ts), not with the chat:
-// the Turnstile check, at a new visitor's first send with `turnstile-site-key`, and the history
-// pager, once a thread has older history. Until then the host reads them as null.
+// The chat's controllers and parts whose code loads when first needed (src/parts.ts), not with
+// the chat: the Turnstile check, at a new visitor's first send with `turnstile-site-key`; the
+// history pager, once a thread has older history; human handoff; and the parts the view only
+// reads (`use`). Until then the host reads them as null or undefined.
 import type { EarlierController } from "../controllers/earlier.js";
 import { loadPart, type Parts } from "../parts.js";
 import type { HumanCheckController } from "../reply/human-check.js";
+import type { HandoffChat, HandoffController } from "../handoff/visitor.js";
 import type { ChatHost } from "./host.js";
 
 export class OnDemandControllers {
   humanCheck: HumanCheckController | null = null;
   earlier: EarlierController | null = null;
+  /** Human handoff: with `human-handoff`, `requestHuman()`, or a thread an operator wrote in. */
+  handoff?: HandoffController;
   private _earlierLoading = false;
   /** Parts whose module is only read (`use`): absent until asked for, undefined while loading. */
   readonly parts: Partial<Parts> = {};
   /** The list of past conversations is open (its part loads at the first click). */
   historyOpen = false;
+  private _handoff?: Promise<HandoffController>;
 
   constructor(
     private readonly _host: ChatHost,
     /** Reads the page of history before the oldest message shown. */
     private readonly _loadEarlier: () => Promise<void>,
+    /** What the handoff part reads of the chat. */
+    private readonly _chat: HandoffChat,
   ) {}
+
+  /** The handoff part, made (and its code loaded) once. */
+  readonly handoffController = (): Promise<HandoffController> =>
+    (this._handoff ??= loadPart("handoff").then(
+      ({ HandoffController }) => (this.handoff = new HandoffController(this._host, this._chat)),
+    ));
 
   /** The Turnstile check, made (and its code loaded) the first time a send needs it. */
   readonly humanCheckController = async (): Promise<HumanCheckController> => {

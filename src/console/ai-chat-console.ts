@@ -13,13 +13,16 @@ import { ClockController } from "./clock.js";
 import { LocaleController } from "../locale.js";
 import { rovingTarget, signInForm, threadRow } from "./console-templates.js";
 import { relativeAge } from "./relative-age.js";
+import { ConsoleHandoffController } from "./handoff.js";
 
 export { consoleStorageKey, type ConsolePhase } from "./operator-session.js";
 
 const AGE_TICK_MS = 30_000;
+/** The list's filter: every thread, those streaming, those waiting for a person, those I answer, those whose reply failed. */
+type ThreadFilter = "all" | "live" | "waiting" | "mine" | "failed";
 const DEFAULT_PAGE_SIZE = 50;
 /** The embedded chat's parts (those an observe view has), forwarded with a `chat-` prefix. */
-const CHAT_PARTS = ["panel", "header", "messages", "message", "user", "assistant"]
+const CHAT_PARTS = ["panel", "header", "messages", "message", "user", "assistant", "operator"]
   .map((p) => `${p}: chat-${p}`)
   .join(", ");
 
@@ -84,6 +87,19 @@ function rememberedName(convexUrl: string): string {
  * @csspart chat-message - The embedded chat's `message` part: every message row.
  * @csspart chat-user - The embedded chat's `user` part: a visitor message.
  * @csspart chat-assistant - The embedded chat's `assistant` part: a model reply.
+ * @csspart chat-operator - The embedded chat's `operator` part: an operator's message.
+ * @csspart filter - Which threads the list shows: all, live, needs a person, held by me, failed.
+ * @csspart search - Narrows the list to titles containing the words typed.
+ * @csspart origin - A thread row's page host, where the visitor started it.
+ * @csspart needs-human - A thread row whose visitor asked for a person (listed first; also `thread`).
+ * @csspart waiting-badge - In the header: how many visitors wait for a person.
+ * @csspart handoff - The bar above the open thread: who answers, and the handoff buttons.
+ * @csspart take-over-button - Take over the open thread from the AI (or, forced, from another operator).
+ * @csspart hand-back-button - Hand the open thread back to the AI.
+ * @csspart handoff-error - Why a takeover, reply or hand-back was refused.
+ * @csspart reply-form - The operator's reply form, shown while they hold the thread.
+ * @csspart reply-input - The operator's reply field.
+ * @csspart reply-button - Sends the operator's reply.
  *
  * @cssproperty [--ai-chat-console-height=640px] - Height of the console.
  * @cssproperty [--ai-chat-console-list-width=320px] - Width of the thread list beside the conversation.
@@ -136,6 +152,11 @@ export class AiChatConsole extends LitElement {
   /** The name the operator signed in with, shown in the header ("" when none was given). */
   @state() private _operatorName = "";
 
+  /** Which threads the list shows (part `filter`). */
+  @state() private _filter: ThreadFilter = "all";
+  /** Words the shown titles contain (part `search`), lower case. */
+  @state() private _search = "";
+
   /** The row that takes Tab focus (roving tabindex); follows the arrow keys. */
   @state() private _focusId: string | null = null;
 
@@ -161,15 +182,46 @@ export class AiChatConsole extends LitElement {
     },
   });
   private readonly _list = this.#session.list;
+  /** Who answers the open thread, the threads waiting for a person, and the operator's actions. */
+  readonly #handoff = new ConsoleHandoffController(this);
+  /** The page's own title, restored when nobody waits any more. */
+  private _pageTitle: string | null = null;
 
   /** The merged strings in effect. */
   get effectiveStrings(): ConsoleStrings {
     return { ...defaultConsoleStrings, ...this.strings };
   }
 
-  /** The loaded threads, in list order. */
+  /** The loaded threads, in list order: those whose visitor asked for a person first. */
   get threads(): readonly ThreadView[] {
-    return this._list.threads;
+    const waiting = this.#handoff.waiting;
+    if (waiting.length === 0) return this._list.threads;
+    const ids = new Set(waiting.map((t) => t._id));
+    return [...waiting, ...this._list.threads.filter((t) => !ids.has(t._id))];
+  }
+
+  /** Opens a thread (as picking it in the list does). */
+  open(threadId: string): void {
+    this._select(threadId);
+  }
+
+  /**
+   * Answers `threadId` (default: the open thread) as yourself instead of the AI; a reply being
+   * written is stopped, its text kept. Resolves `false` when refused: held by another operator
+   * (HELD_BY_OPERATOR, shown in the `handoff-error` part) unless `force`.
+   */
+  takeOver(threadId: string | null = this.thread, { force = false }: { force?: boolean } = {}): Promise<boolean> {
+    return threadId ? this.#handoff.takeOver(threadId, force) : Promise.resolve(false);
+  }
+
+  /** Sends `text` to the open thread's visitor as yourself (taking the thread over if nobody holds it). */
+  async reply(text: string): Promise<boolean> {
+    return this.thread ? await this.#handoff.reply(this.thread, text) : false;
+  }
+
+  /** Hands `threadId` (default: the open thread) back to the AI: the next visitor message gets a reply. */
+  handBack(threadId: string | null = this.thread, { force = false }: { force?: boolean } = {}): Promise<boolean> {
+    return threadId ? this.#handoff.handBack(threadId, force) : Promise.resolve(false);
   }
 
   /**
@@ -201,6 +253,27 @@ export class AiChatConsole extends LitElement {
     if (this.phase !== "signed-in") this._operatorName = "";
     else if (changed.has("phase") && !this._operatorName) this._operatorName = rememberedName(this.convexUrl);
     if (changed.has("pageSize")) this.#session.pageSizeChanged();
+    const client = this.#session.client;
+    const token = this.#session.token;
+    this.#handoff.setTarget(this.phase === "signed-in" && client && token ? { client, token } : null);
+    this.#handoff.setThread(this.thread);
+    this._announceWaiting(this.#handoff.waiting.length);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this._announceWaiting(0);
+  }
+
+  /** New requests for a person show in the document title ("(2 waiting) …") while any wait. */
+  private _announceWaiting(count: number): void {
+    if (count === 0) {
+      if (this._pageTitle !== null) document.title = this._pageTitle;
+      this._pageTitle = null;
+      return;
+    }
+    this._pageTitle ??= document.title;
+    document.title = `(${format(this.effectiveStrings.waitingCount, { count })}) ${this._pageTitle}`;
   }
 
   protected override updated(): void {
@@ -237,8 +310,42 @@ export class AiChatConsole extends LitElement {
     if (button) this._select(button.dataset.id!);
   }
 
+  private _onReply(e: Event): void {
+    e.preventDefault();
+    const input = (e.target as HTMLFormElement).querySelector("textarea")!;
+    const text = input.value;
+    if (!text.trim()) return;
+    void this.reply(text).then((ok) => {
+      if (ok && input.value === text) input.value = "";
+    });
+  }
+
+  private _onReplyKeydown(e: KeyboardEvent): void {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      (e.target as HTMLTextAreaElement).form?.requestSubmit();
+    }
+  }
+
+  /** The loaded threads the filter and the search leave, in list order. */
+  private _shown(waiting: ReadonlySet<string>): readonly ThreadView[] {
+    // The deployment names a session signed in without a name "Operator".
+    const me = this._operatorName || "Operator";
+    const keep: Record<ThreadFilter, (t: ThreadView) => boolean> = {
+      all: () => true,
+      live: (t) => t.status === "streaming",
+      waiting: (t) => waiting.has(t._id),
+      mine: (t) => t.heldBy === me,
+      failed: (t) => t.status === "error",
+    };
+    const words = this._search.split(/\s+/).filter(Boolean);
+    return this.threads.filter(
+      (t) => keep[this._filter](t) && words.every((w) => displayLine(t.title).toLowerCase().includes(w)),
+    );
+  }
+
   private _onListKeydown(e: KeyboardEvent): void {
-    const threads = this._list.threads;
+    const threads = this._shown(new Set(this.#handoff.waiting.map((t) => t._id)));
     if (threads.length === 0) return;
     const current = (e.target as Element).closest?.("button[data-id]") as HTMLButtonElement | null;
     const index = current ? threads.findIndex((t) => t._id === current.dataset.id) : -1;
@@ -267,10 +374,57 @@ export class AiChatConsole extends LitElement {
     });
   }
 
+  /** Who answers the open thread, the buttons that change it, and the reply form while it is yours. */
+  private _renderHandoff(strings: ConsoleStrings): TemplateResult | typeof nothing {
+    const handoff = this.#handoff;
+    const state = handoff.state;
+    if (!state) return nothing;
+    const mine = state.heldByMe;
+    const who =
+      state.heldBy === null
+        ? strings.aiAnswering
+        : mine
+          ? strings.heldByYou
+          : format(strings.heldBy, { name: state.heldBy });
+    const error = handoff.error;
+    return html`<div part="handoff" class="handoff">
+      <div class="handoff-row">
+        <span class="who" role="status">${who}</span>
+        ${handoff.visitorTyping ? html`<span class="hint small">${strings.visitorTyping}</span>` : nothing}
+        <span class="spacer"></span>
+        ${
+          mine
+            ? html`<button part="hand-back-button" class="secondary" type="button" ?disabled=${handoff.busy} @click=${() => void this.handBack()}>${strings.handBack}</button>`
+            : html`<button part="take-over-button" class="primary" type="button" ?disabled=${handoff.busy} @click=${() => void this.takeOver(this.thread, { force: state.heldBy !== null })}>
+              ${state.heldBy === null ? strings.takeOver : format(strings.takeOverForce, { name: state.heldBy })}
+            </button>`
+        }
+      </div>
+      ${error ? html`<p part="handoff-error" class="form-error" role="alert">${error.message}</p>` : nothing}
+      ${
+        mine
+          ? html`<form part="reply-form" class="reply" @submit=${this._onReply}>
+            <textarea
+              part="reply-input"
+              rows="2"
+              aria-label=${strings.replyLabel}
+              placeholder=${strings.replyLabel}
+              @keydown=${this._onReplyKeydown}
+              @input=${() => this.thread && handoff.typing(this.thread)}
+            ></textarea>
+            <button part="reply-button" class="primary" type="submit" ?disabled=${handoff.busy}>${strings.replySend}</button>
+          </form>`
+          : nothing
+      }
+    </div>`;
+  }
+
   private _renderConsole(strings: ConsoleStrings): TemplateResult {
-    const threads = this._list.threads;
+    const waiting = new Set(this.#handoff.waiting.map((t) => t._id));
+    const all = this.threads;
+    const threads = this._shown(waiting);
     const usage = this.#session.usage;
-    const open = this.thread ? threads.find((t) => t._id === this.thread) : undefined;
+    const open = this.thread ? all.find((t) => t._id === this.thread) : undefined;
     // Roving tabindex: one row is in the Tab order; arrows move between rows.
     const focusId = threads.some((t) => t._id === this._focusId)
       ? this._focusId
@@ -282,7 +436,8 @@ export class AiChatConsole extends LitElement {
         <header part="header" class="header">
           <div class="header-row">
             <h2 class="title">${strings.heading}</h2>
-            ${threads.length ? html`<span class="count">${format(strings.loadedCount, { count: threads.length })}</span>` : nothing}
+            ${all.length ? html`<span class="count">${format(strings.loadedCount, { count: all.length })}</span>` : nothing}
+            ${waiting.size ? html`<span part="waiting-badge" class="status error">${format(strings.waitingCount, { count: waiting.size })}</span>` : nothing}
             <span class="spacer"></span>
             <button part="sign-out-button" class="secondary" type="button" @click=${this.signOut}>${strings.signOut}</button>
           </div>
@@ -298,14 +453,34 @@ export class AiChatConsole extends LitElement {
               </div>`
               : nothing
           }
+          <div class="header-row">
+            <select
+              part="filter"
+              aria-label=${strings.filterLabel}
+              @change=${(e: Event) => (this._filter = (e.target as HTMLSelectElement).value as ThreadFilter)}
+            >
+              ${(["all", "live", "waiting", "mine", "failed"] as const).map(
+                (f) => html`<option value=${f} ?selected=${f === this._filter}>${strings[`filter_${f}`]}</option>`,
+              )}
+            </select>
+            <input
+              part="search"
+              type="search"
+              aria-label=${strings.searchLabel}
+              placeholder=${strings.searchLabel}
+              @input=${(e: Event) => (this._search = (e.target as HTMLInputElement).value.trim().toLowerCase())}
+            />
+          </div>
         </header>
         ${
-          threads.length === 0
-            ? html`<div class="empty" role="status">
+          all.length > 0 && threads.length === 0
+            ? html`<div class="empty" role="status"><p class="hint">${strings.noMatch}</p></div>`
+            : threads.length === 0
+              ? html`<div class="empty" role="status">
               <p class="empty-title">${strings.emptyTitle}</p>
               <p class="hint">${strings.emptyHint}</p>
             </div>`
-            : html`<ul part="list" class="list" aria-label=${strings.threadsLabel} @click=${this._onListClick} @keydown=${this._onListKeydown}>
+              : html`<ul part="list" class="list" aria-label=${strings.threadsLabel} @click=${this._onListClick} @keydown=${this._onListKeydown}>
               ${repeat(
                 threads,
                 (t) => t._id,
@@ -313,6 +488,7 @@ export class AiChatConsole extends LitElement {
                   threadRow(t, strings, {
                     selected: t._id === this.thread,
                     tabbable: t._id === focusId,
+                    waiting: waiting.has(t._id),
                     age: relativeAge(t.lastMessageAt, this._clock.now, this._locale.value, strings.justNow),
                     locale: this._locale.value,
                   }),
@@ -336,6 +512,7 @@ export class AiChatConsole extends LitElement {
         }
       </section>
       <div part="viewer" class="viewer">
+        ${this.thread ? this._renderHandoff(strings) : nothing}
         ${
           this.thread
             ? html`<ai-chat-stream

@@ -4,7 +4,7 @@ import { html, nothing, type TemplateResult } from "lit";
 import type { ThreadView } from "../api.js";
 import { displayLine } from "../display-text.js";
 import { fullDate } from "./relative-age.js";
-import type { ConsoleStrings } from "../strings.js";
+import { format, type ConsoleStrings } from "../strings.js";
 
 export type SignInFormState = {
   /** A secret is being checked: the fields wait. */
@@ -57,6 +57,8 @@ export type ThreadRowState = {
   /** "5 minutes ago", already in the console's locale. */
   age: string;
   locale: string | undefined;
+  /** The visitor asked for a person and nobody took the thread yet. */
+  waiting: boolean;
 };
 
 export function threadRow(t: ThreadView, strings: ConsoleStrings, row: ThreadRowState): TemplateResult {
@@ -68,7 +70,7 @@ export function threadRow(t: ThreadView, strings: ConsoleStrings, row: ThreadRow
         : strings.statusIdle;
   return html`<li>
       <button
-        part=${row.selected ? "thread selected" : "thread"}
+        part="thread${row.selected ? " selected" : ""}${row.waiting ? " needs-human" : ""}"
         class="row"
         type="button"
         data-id=${t._id}
@@ -76,12 +78,24 @@ export function threadRow(t: ThreadView, strings: ConsoleStrings, row: ThreadRow
         aria-current=${row.selected ? "true" : nothing}
       >
         <span class="row-title" dir="auto">${displayLine(t.title) || strings.untitled}</span>
-        <span class="row-meta">
+        <span class="row-meta" title=${format(strings.firstSeen, { date: fullDate(t.createdAt, row.locale) })}>
+          ${row.waiting ? html`<span class="status error">${strings.needsHuman}</span>` : nothing}
+          ${t.heldBy ? html`<span class="status">${format(strings.heldBy, { name: t.heldBy })}</span>` : nothing}
           <span part="status ${t.status}" class="status ${t.status}">${label}</span>
+          ${t.origin ? html`<span part="origin" class="origin" dir="auto">${originHost(t.origin)}</span>` : nothing}
           <time datetime=${new Date(t.lastMessageAt).toISOString()} title=${fullDate(t.lastMessageAt, row.locale)}>${row.age}</time>
         </span>
       </button>
     </li>`;
+}
+
+/** The page's host (`shop.example`), so threads with the same title from two sites can be told apart. */
+function originHost(origin: string): string {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return origin;
+  }
 }
 
 /** The row the arrow, Home and End keys move to in a list of `length` rows, or null for other keys. */

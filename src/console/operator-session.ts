@@ -77,6 +77,11 @@ export class OperatorSessionController {
     });
   }
 
+  /** The deployment's client (the console's handoff calls use it), null before a URL. */
+  get client(): ChatClient | null {
+    return this._deployment.client;
+  }
+
   /** The operator session token, for the embedded observer chat ("" when signed out). */
   get token(): string {
     return this.#token;

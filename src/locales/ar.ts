@@ -66,4 +66,11 @@ export default {
   historyDeleted: "تم حذف المحادثة",
   historyOpened: "تم فتح المحادثة",
   historyButton: "السجل",
+  talkToPerson: "تحدّث إلى شخص",
+  handoffRequested: "طلبت التحدث إلى شخص. سينضم أحد إلى هذه المحادثة قريبًا.",
+  handoffNobodyOnline: "لا يوجد أحد متاح الآن. تابع الكتابة: سيقرأ شخص رسالتك عند عودته.",
+  handoffAnswering: "{name} يجيب",
+  handoffJoined: "انضم {name} إلى المحادثة",
+  handoffLeft: "غادر {name} المحادثة. يجيب الذكاء الاصطناعي مجددًا.",
+  handoffTyping: "{name} يكتب…",
 } satisfies ChatStrings;

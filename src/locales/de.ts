@@ -68,4 +68,12 @@ export default {
   historyDeleted: "Unterhaltung gelöscht",
   historyOpened: "Unterhaltung geöffnet",
   historyButton: "Verlauf",
+  talkToPerson: "Mit einem Menschen sprechen",
+  handoffRequested: "Sie haben nach einem Menschen gefragt. Gleich kommt jemand in diesen Chat.",
+  handoffNobodyOnline:
+    "Gerade ist niemand erreichbar. Schreiben Sie ruhig weiter: Ein Mensch liest es, sobald jemand zurück ist.",
+  handoffAnswering: "{name} antwortet",
+  handoffJoined: "{name} ist dem Chat beigetreten",
+  handoffLeft: "{name} hat den Chat verlassen. Die KI antwortet wieder.",
+  handoffTyping: "{name} schreibt…",
 } satisfies ChatStrings;

@@ -65,4 +65,11 @@ export default {
   historyDeleted: "Conversación eliminada",
   historyOpened: "Conversación abierta",
   historyButton: "Historial",
+  talkToPerson: "Hablar con una persona",
+  handoffRequested: "Has pedido hablar con una persona. Alguien se unirá pronto a este chat.",
+  handoffNobodyOnline: "Ahora mismo no hay nadie disponible. Sigue escribiendo: una persona lo leerá cuando vuelva.",
+  handoffAnswering: "{name} está respondiendo",
+  handoffJoined: "{name} se ha unido al chat",
+  handoffLeft: "{name} ha salido del chat. La IA vuelve a responder.",
+  handoffTyping: "{name} está escribiendo…",
 } satisfies ChatStrings;

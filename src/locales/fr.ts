@@ -66,4 +66,12 @@ export default {
   historyDeleted: "Conversation supprimée",
   historyOpened: "Conversation ouverte",
   historyButton: "Historique",
+  talkToPerson: "Parler à une personne",
+  handoffRequested: "Vous avez demandé une personne. Quelqu’un va bientôt rejoindre cette conversation.",
+  handoffNobodyOnline:
+    "Personne n’est disponible pour le moment. Continuez à écrire : une personne le lira à son retour.",
+  handoffAnswering: "{name} vous répond",
+  handoffJoined: "{name} a rejoint la conversation",
+  handoffLeft: "{name} a quitté la conversation. L’IA répond de nouveau.",
+  handoffTyping: "{name} écrit…",
 } satisfies ChatStrings;

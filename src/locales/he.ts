@@ -66,4 +66,11 @@ export default {
   historyDeleted: "השיחה נמחקה",
   historyOpened: "השיחה נפתחה",
   historyButton: "היסטוריה",
+  talkToPerson: "לדבר עם נציג",
+  handoffRequested: "ביקשת לדבר עם נציג. מישהו יצטרף לשיחה בקרוב.",
+  handoffNobodyOnline: "אין כרגע אף אחד זמין. אפשר להמשיך לכתוב: נציג יקרא את ההודעה כשיחזור.",
+  handoffAnswering: "{name} עונה",
+  handoffJoined: "{name} הצטרף לשיחה",
+  handoffLeft: "{name} עזב את השיחה. הבינה המלאכותית עונה שוב.",
+  handoffTyping: "{name} מקליד…",
 } satisfies ChatStrings;

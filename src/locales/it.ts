@@ -65,4 +65,12 @@ export default {
   historyDeleted: "Conversazione eliminata",
   historyOpened: "Conversazione aperta",
   historyButton: "Cronologia",
+  talkToPerson: "Parla con una persona",
+  handoffRequested: "Hai chiesto di parlare con una persona. Qualcuno si unirà presto a questa chat.",
+  handoffNobodyOnline:
+    "Al momento non c’è nessuno disponibile. Continua a scrivere: una persona lo leggerà appena torna.",
+  handoffAnswering: "{name} sta rispondendo",
+  handoffJoined: "{name} si è unito alla chat",
+  handoffLeft: "{name} ha lasciato la chat. Risponde di nuovo l’IA.",
+  handoffTyping: "{name} sta scrivendo…",
 } satisfies ChatStrings;

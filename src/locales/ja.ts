@@ -65,4 +65,11 @@ export default {
   historyDeleted: "会話を削除しました",
   historyOpened: "会話を開きました",
   historyButton: "履歴",
+  talkToPerson: "担当者と話す",
+  handoffRequested: "担当者との会話をリクエストしました。まもなく担当者がこのチャットに参加します。",
+  handoffNobodyOnline: "現在対応できる担当者がいません。このまま書き込んでください。担当者が戻り次第確認します。",
+  handoffAnswering: "{name}が回答しています",
+  handoffJoined: "{name}がチャットに参加しました",
+  handoffLeft: "{name}がチャットを退出しました。AIが再び回答します。",
+  handoffTyping: "{name}が入力中…",
 } satisfies ChatStrings;

@@ -65,4 +65,11 @@ export default {
   historyDeleted: "대화가 삭제되었습니다",
   historyOpened: "대화를 열었습니다",
   historyButton: "기록",
+  talkToPerson: "상담원과 대화하기",
+  handoffRequested: "상담원 연결을 요청했습니다. 곧 누군가 이 채팅에 참여합니다.",
+  handoffNobodyOnline: "지금은 응대할 수 있는 사람이 없습니다. 계속 작성해 주세요. 돌아오면 읽어 드립니다.",
+  handoffAnswering: "{name} 님이 답변 중입니다",
+  handoffJoined: "{name} 님이 채팅에 참여했습니다",
+  handoffLeft: "{name} 님이 채팅을 나갔습니다. 다시 AI가 답변합니다.",
+  handoffTyping: "{name} 님이 입력 중…",
 } satisfies ChatStrings;

@@ -65,4 +65,11 @@ export default {
   historyDeleted: "Gesprek verwijderd",
   historyOpened: "Gesprek geopend",
   historyButton: "Geschiedenis",
+  talkToPerson: "Met een mens praten",
+  handoffRequested: "Je hebt om een mens gevraagd. Er komt zo iemand in deze chat.",
+  handoffNobodyOnline: "Er is nu niemand beschikbaar. Schrijf gerust verder: iemand leest het zodra die terug is.",
+  handoffAnswering: "{name} beantwoordt je vragen",
+  handoffJoined: "{name} is de chat binnengekomen",
+  handoffLeft: "{name} heeft de chat verlaten. De AI antwoordt weer.",
+  handoffTyping: "{name} is aan het typen…",
 } satisfies ChatStrings;

@@ -65,4 +65,11 @@ export default {
   historyDeleted: "Conversa excluída",
   historyOpened: "Conversa aberta",
   historyButton: "Histórico",
+  talkToPerson: "Falar com uma pessoa",
+  handoffRequested: "Você pediu para falar com uma pessoa. Alguém entrará nesta conversa em breve.",
+  handoffNobodyOnline: "Não há ninguém disponível agora. Continue escrevendo: uma pessoa vai ler quando voltar.",
+  handoffAnswering: "{name} está respondendo",
+  handoffJoined: "{name} entrou na conversa",
+  handoffLeft: "{name} saiu da conversa. A IA volta a responder.",
+  handoffTyping: "{name} está digitando…",
 } satisfies ChatStrings;

@@ -65,4 +65,11 @@ export default {
   historyDeleted: "Разговор удалён",
   historyOpened: "Разговор открыт",
   historyButton: "История",
+  talkToPerson: "Связаться с человеком",
+  handoffRequested: "Вы попросили соединить с человеком. Скоро к чату кто-нибудь подключится.",
+  handoffNobodyOnline: "Сейчас никого нет на месте. Продолжайте писать: человек прочитает, когда вернётся.",
+  handoffAnswering: "{name} отвечает вам",
+  handoffJoined: "{name} подключился к чату",
+  handoffLeft: "{name} покинул чат. Снова отвечает ИИ.",
+  handoffTyping: "{name} печатает…",
 } satisfies ChatStrings;

@@ -65,4 +65,11 @@ export default {
   historyDeleted: "对话已删除",
   historyOpened: "对话已打开",
   historyButton: "历史",
+  talkToPerson: "联系人工客服",
+  handoffRequested: "你已请求人工客服，很快会有人加入此对话。",
+  handoffNobodyOnline: "目前没有人在线。你可以继续留言，客服回来后会阅读。",
+  handoffAnswering: "{name} 正在回复",
+  handoffJoined: "{name} 加入了对话",
+  handoffLeft: "{name} 离开了对话，AI 将继续回复。",
+  handoffTyping: "{name} 正在输入…",
 } satisfies ChatStrings;

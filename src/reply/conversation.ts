@@ -10,7 +10,7 @@
 // calls `send()`, `abort()` and `loadEarlier()`, nothing in between.
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import { api, isActive, type ChatErrorInfo, type MessageStatus, type MessageView } from "../api.js";
-import type { ChatReplyHeader, ChatStreamBody } from "../../convex/lib/chatProtocol.js";
+import type { ChatStreamBody, ReplyIds } from "../../convex/lib/chatProtocol.js";
 import { ChatRequestError, postChat } from "./post.js";
 import { Reply, type ReplyOwner, type ReplySource } from "./reply.js";
 import { MessagePagesController, type MessagePagesTarget } from "./message-pages.js";
@@ -35,7 +35,7 @@ export type SendOptions = {
    * The answer began: `ids` say which thread, messages and stream (and, for a new visitor, the
    * token). Returns whether this page shows that thread (a new thread becomes the host's now).
    */
-  onIds(ids: ChatReplyHeader): boolean;
+  onIds(ids: ReplyIds): boolean;
 };
 
 export class ConversationController implements ReactiveController {
@@ -161,7 +161,7 @@ export class ConversationController implements ReactiveController {
    * reply then shows and ends through the callbacks); rejects with the refusal or the network
    * error. `abort()` and a change of client abandon it.
    */
-  async send({ siteUrl, body, onIds }: SendOptions): Promise<ChatReplyHeader> {
+  async send({ siteUrl, body, onIds }: SendOptions): Promise<ReplyIds> {
     const request = new AbortController();
     this._sends.add(request);
     let started;
@@ -201,8 +201,11 @@ export class ConversationController implements ReactiveController {
     // The reply this regenerates is gone on the server; history pages are never re-sent.
     if ("retry" in body) this._forget(body.retry);
     if (!("threadId" in body) && this._target?.threadId !== ids.threadId) this._created = ids.threadId;
-    const reply = this._ensureReply(ids.assistantMessageId, ids.threadId, ids.streamId);
-    if (started.body) reply.drive(started.body, request);
+    // Held by an operator: the prompt is stored, no reply to follow.
+    if ("streamId" in ids) {
+      const reply = this._ensureReply(ids.assistantMessageId, ids.threadId, ids.streamId);
+      if (started.body) reply.drive(started.body, request);
+    }
     if (this.messages) this._reconcile(this.messages);
     this._host.requestUpdate();
     return ids;

@@ -122,7 +122,8 @@ export class MessagePagesController implements ReactiveController {
   settle(): void {
     const live = this._live;
     if (live.length === 0 || !this._connected || !this._unsubscribeLive) return;
-    if (!live.every((m) => m.role === "user" || this._cb.isSettled(m._id))) return;
+    // Prompts and operators' messages come whole; a reply is settled once it has all its text.
+    if (!live.every((m) => m.role !== "assistant" || this._cb.isSettled(m._id))) return;
     this._history = [...this._history, ...live];
     this._live = [];
     this._anchor = live[live.length - 1]!._creationTime;

@@ -14,8 +14,8 @@ import {
   CHAT_REPLY_HEADER,
   CHAT_STREAM_PATH,
   parseReplyHeader,
-  type ChatReplyHeader,
   type ChatStreamBody,
+  type ReplyIds,
 } from "../../convex/lib/chatProtocol.js";
 
 /** POSTs sent again (busy deployment, lost answer): at most this many attempts in all... */
@@ -26,8 +26,7 @@ const POST_RETRY_BUDGET_MS = 10_000;
 const RETRY_BASE_MS = 500;
 
 /** What a POST started: a reply this page drives (its body), or one another request drives (205). */
-export type PostResult =
-  { ids: ChatReplyHeader; body: ReadableStream<Uint8Array> } | { ids: ChatReplyHeader; body: null };
+export type PostResult = { ids: ReplyIds; body: ReadableStream<Uint8Array> | null };
 
 /** A refusal with the server's `{ code, message }`, in the shape `toErrorInfo` reads off a ConvexError. */
 export class ChatRequestError extends Error {
@@ -70,10 +69,11 @@ export async function postChat(siteUrl: string, body: ChatStreamBody, signal: Ab
       failure = err;
     }
     if (res) markWarm(siteUrl);
-    if (res && (res.status === 200 || res.status === 205)) {
+    // 200 (the reply's text), 205 (follow it), 202 (an operator holds the thread: no reply).
+    if (res?.ok) {
       const ids = parseReplyHeader(res.headers.get(CHAT_REPLY_HEADER));
       if (!ids) throw new ChatRequestError((await readHttpError(res)).error);
-      if (res.status === 205 || !res.body) return { ids, body: null };
+      if (res.status !== 200 || !res.body) return { ids, body: null };
       return { ids, body: res.body };
     }
     const busy = res !== null && (res.status === 429 || res.status === 503);

@@ -8,7 +8,7 @@
 // ClientController says when a deployment's session can be restored), so it registers no hooks.
 import type { ReactiveControllerHost } from "lit";
 import type { MessageView } from "../api.js";
-import type { ChatReplyHeader } from "../../convex/lib/chatProtocol.js";
+import type { ReplyIds } from "../../convex/lib/chatProtocol.js";
 import { newRequestId } from "./post.js";
 import { prepareProofOfWork, takeProofOfWork } from "./pow.js";
 import { loadSession, saveSession, type StoredSession } from "../storage.js";
@@ -214,7 +214,7 @@ export class SessionController {
    * the only copy), and a new thread becomes the one shown, unless the visitor left for another
    * meanwhile. Returns whether the reply's thread is the one shown.
    */
-  private _adopt(ids: ChatReplyHeader, url: string, siteUrl: string, threadAtSend: string | null, own: string | null) {
+  private _adopt(ids: ReplyIds, url: string, siteUrl: string, threadAtSend: string | null, own: string | null) {
     const host = this._host;
     if (url !== host.convexUrl || siteUrl !== host.effectiveSiteUrl) return false;
     if (own) return ids.threadId === host.thread;

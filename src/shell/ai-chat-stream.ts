@@ -37,6 +37,7 @@ export type ChatTheme = "auto" | "light" | "dark";
  * @fires {AiChatSendEvent} ai-chat-send - Before a prompt is sent; `event.prompt`. Cancelable: `preventDefault()` keeps it from being sent.
  * @fires {AiChatStreamStartEvent} ai-chat-stream-start - A reply started showing; `{ threadId, streamId, driven }` (`driven`: streamed over HTTP by this element rather than followed).
  * @fires {AiChatStreamEndEvent} ai-chat-stream-end - A reply reached a final status; `{ threadId, streamId, status, text }` with the persisted text.
+ * @fires {AiChatHandoffEvent} ai-chat-handoff - Who answers changed: `{ threadId, state: "requested" | "operator" | "ai", operatorName? }`.
  * @fires {AiChatErrorEvent} ai-chat-error - Something failed; `{ code, message }`: a contract error code (or `NETWORK`, `OFFLINE`, `REPLY_FAILED`, `REPLY_TIMEOUT`) and the developer-facing detail. The visitor sees a sentence from `strings` instead.
  *
  * @csspart panel - The box holding header, messages and composer (the floating panel in launcher mode).
@@ -46,6 +47,10 @@ export type ChatTheme = "auto" | "light" | "dark";
  * @csspart message - Every message row (also `user` or `assistant`).
  * @csspart user - A message the visitor sent.
  * @csspart assistant - A reply from the model.
+ * @csspart operator - A message from an operator (a person who took the chat over), under their name.
+ * @csspart handoff-button - "Talk to a person" (`human-handoff` only).
+ * @csspart handoff-status - Above the composer: a person was asked for, or who answers now.
+ * @csspart handoff-typing - The operator is typing.
  * @csspart composer - The form with the textbox and buttons.
  * @csspart input - The message textbox.
  * @csspart send-button - The Send button.
@@ -159,6 +164,9 @@ export class AiChatStream extends LitElement {
   /** `auto` (follows the system), `light` or `dark`. */
   @property({ reflect: true }) theme: ChatTheme = "auto";
 
+  /** Offers "Talk to a person" (part `handoff-button`): the visitor can ask for an operator (human handoff). */
+  @property({ attribute: "human-handoff", type: Boolean }) humanHandoff = false;
+
   /** Overrides for any user-visible text (see `strings.ts` for keys and defaults); wins over the built-in translation chosen by `lang`. */
   @property({ attribute: false }) strings: Partial<ChatStrings> = {};
 
@@ -192,7 +200,7 @@ export class AiChatStream extends LitElement {
 
   /** The merged strings in effect: English, the built-in translation for the element's `lang` (or the page's) once the chat has loaded it, then `strings`. */
   get effectiveStrings(): ChatStrings {
-    // A lazy part's English texts are in the part (its `english[key]` fills what this lacks).
+    // A lazy part's English texts are in the part, not here: it reads `effectiveStrings[key] ?? english[key]`.
     return { ...defaultStrings, ...this._chat?.translation.strings, ...this.strings } as ChatStrings;
   }
 
@@ -222,6 +230,15 @@ export class AiChatStream extends LitElement {
   /** Stops the reply in progress (the server keeps what was generated so far, status `stopped`). */
   async stop(): Promise<void> {
     await this._chat?.stop();
+  }
+
+  /**
+   * Asks for a person (human handoff), as the `handoff-button` does: the thread is flagged for
+   * the operators, and the visitor is told whether one is online. Before the first message, the
+   * request goes out once the conversation exists.
+   */
+  async requestHuman(): Promise<void> {
+    await (await (await this._chatView())?.onDemand.handoffController())?.request();
   }
 
   /** A read-only observer token for the current thread, for `mode="observe"` views. Rejects when there is no thread. */

@@ -233,6 +233,12 @@ export const styles = [
       color: var(--_muted);
       font-size: 0.8em;
     }
+    .row-meta .origin {
+      min-width: 0;
+      overflow: hidden;
+      text-overflow: ellipsis;
+      white-space: nowrap;
+    }
     .status {
       padding: 0 7px;
       border-radius: 999px;
@@ -288,8 +294,48 @@ export const styles = [
 
     .viewer {
       display: flex;
+      flex-direction: column;
       min-width: 0;
       min-height: 0;
+    }
+    [part="filter"],
+    [part="search"] {
+      min-width: 0;
+      font: inherit;
+      color: inherit;
+      background: var(--_bg);
+      border: 1px solid var(--_border);
+      border-radius: 8px;
+      padding: 4px 8px;
+    }
+    [part="search"] {
+      flex: 1;
+    }
+    .handoff {
+      padding: 8px 12px;
+      border-block-end: 1px solid var(--_border);
+    }
+    .handoff-row,
+    .reply {
+      display: flex;
+      align-items: center;
+      gap: 8px;
+    }
+    .handoff .who {
+      font-weight: 600;
+    }
+    .reply {
+      margin-block-start: 8px;
+    }
+    .reply textarea {
+      flex: 1;
+      font: inherit;
+      color: inherit;
+      background: var(--_bg);
+      border: 1px solid var(--_border);
+      border-radius: 10px;
+      padding: 6px 10px;
+      resize: vertical;
     }
     .viewer ai-chat-stream {
       flex: 1;

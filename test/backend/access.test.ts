@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { hashToken } from "../../convex/lib/access";
 import type { Identity } from "../../convex/lib/validators";
-import { drive, expectCode, newThread, OPERATOR_SECRET, restoreEnv, setEnv, setup, type T } from "./setup";
+import { drive, expectCode, newThread, OPERATOR_SECRET, restoreEnv, setEnv, setup, started, type T } from "./setup";
 
 afterEach(restoreEnv);
 
@@ -54,7 +54,7 @@ async function scene(who: Caller): Promise<Scene> {
   const t = setup();
   const { token: minted } = await t.mutation(internal.visitors.mint, { humanChecked: true });
   const { threadId, token } = await t.mutation(api.threads.create, { token: minted, identity: OWNER });
-  const { streamId } = await t.mutation(api.messages.send, { threadId, token, prompt: "hi", identity: OWNER });
+  const { streamId } = started(await t.mutation(api.messages.send, { threadId, token, prompt: "hi", identity: OWNER }));
   const other = await newThread(t);
   const { observerToken } = await t.mutation(api.threads.share, { threadId, token });
   const revokedShare = await t.mutation(api.threads.share, { threadId, token });
@@ -108,12 +108,41 @@ const operations = {
   },
   "messages:stop": (s: Scene) => s.t.mutation(api.messages.stop, { threadId: s.threadId, ...s.caller }),
   "threads:remove": (s: Scene) => s.t.mutation(api.threads.remove, { threadId: s.threadId, ...s.caller }),
+  "handoff:state": (s: Scene) => s.t.query(api.handoff.state, { threadId: s.threadId, ...s.caller }),
+  "handoff:takeOver": (s: Scene) => s.t.mutation(api.handoff.takeOver, { threadId: s.threadId, ...s.caller }),
+  "handoff:reply": (s: Scene) =>
+    s.t.mutation(api.handoff.reply, { threadId: s.threadId, ...s.caller, text: "a person here" }),
+  "handoff:handBack": async (s: Scene) => {
+    const operator = { identity: { userId: "op", operator: true } };
+    await s.t.mutation(api.handoff.takeOver, { threadId: s.threadId, ...operator });
+    return s.t.mutation(api.handoff.handBack, { threadId: s.threadId, ...s.caller, force: true });
+  },
+  "handoff:requestHuman": (s: Scene) => s.t.mutation(api.handoff.requestHuman, { threadId: s.threadId, ...s.caller }),
+  "handoff:typing": (s: Scene) => s.t.mutation(api.handoff.typing, { threadId: s.threadId, ...s.caller }),
+  "handoff:needsHuman": (s: Scene) => s.t.query(api.handoff.needsHuman, { ...s.caller }),
+  "handoff:heartbeat": (s: Scene) => s.t.mutation(api.handoff.heartbeat, { ...s.caller }),
 } as const;
 type Operation = keyof typeof operations;
 
-const READS: Operation[] = ["threads:get", "messages:list", "messages:live", "streams:read", "streams:tail"];
+const READS: Operation[] = [
+  "threads:get",
+  "messages:list",
+  "messages:live",
+  "streams:read",
+  "streams:tail",
+  "handoff:state",
+];
 const SHARES: Operation[] = ["threads:share", "threads:revokeShare", "threads:listShares"];
-const WRITES: Operation[] = ["messages:send", "messages:stop", "threads:remove"];
+const WRITES: Operation[] = ["messages:send", "messages:stop", "threads:remove", "handoff:requestHuman"];
+/** Who answers, and writing as a person: operators only (a visitor or observer never). */
+const HANDOFF: Operation[] = [
+  "handoff:takeOver",
+  "handoff:reply",
+  "handoff:handBack",
+  "handoff:typing",
+  "handoff:needsHuman",
+  "handoff:heartbeat",
+];
 
 const allowed: Record<Caller, Operation[]> = {
   "no token": [],
@@ -126,12 +155,12 @@ const allowed: Record<Caller, Operation[]> = {
   // The secret is accepted only by operator:signIn: no read answers differently for it or a near miss.
   "operator secret": [],
   "near-miss operator secret": [],
-  "operator session": [...READS, ...SHARES],
+  "operator session": [...READS, ...SHARES, ...HANDOFF],
   "signed-out operator session": [],
   "expired operator session": [],
-  "operator identity": [...READS, ...SHARES],
-  "owner token": [...READS, ...SHARES, ...WRITES],
-  "owner identity": [...READS, ...SHARES, ...WRITES],
+  "operator identity": [...READS, ...SHARES, ...HANDOFF],
+  "owner token": [...READS, ...SHARES, ...WRITES, "handoff:typing"],
+  "owner identity": [...READS, ...SHARES, ...WRITES, "handoff:typing"],
   "other identity": [],
 };
 

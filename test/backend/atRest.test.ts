@@ -141,6 +141,7 @@ describe("a finished reply at rest", { timeout: 30_000 }, () => {
       token: (await t.mutation(internal.visitors.mint, { humanChecked: true })).token,
     });
     const sent = await t.mutation(api.messages.send, { threadId, token, prompt: "short" });
+    if (!sent.streamId) throw new Error("no reply was started");
     const begun = await t.mutation(internal.chat.begin, { streamId: sent.streamId, tokenHash: await hashToken(token) });
     if (begun.kind !== "start") throw new Error(begun.kind);
     vi.useFakeTimers();

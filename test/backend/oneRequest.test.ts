@@ -19,6 +19,7 @@ import {
   setup,
   type T,
   waitFor,
+  started,
 } from "./setup";
 
 let server: Server | null = null;
@@ -58,7 +59,7 @@ describe("a new visitor's first message", () => {
     expect(res.status).toBe(200);
     const reply = parseReplyHeader(res.headers.get(CHAT_REPLY_HEADER));
     expect(reply).not.toBeNull();
-    const { threadId, token, streamId, assistantMessageId, userMessageId } = reply!;
+    const { threadId, token, streamId, assistantMessageId, userMessageId } = started(reply!);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const body = (await readBody(res)).text;
     expect(body).toBe(demoReplyText("Where is my order?"));
@@ -96,7 +97,7 @@ describe("a later message", () => {
     const { threadId, token } = await newThread(t);
     const res = await post(t, { prompt: "second question", threadId, token });
     expect(res.status).toBe(200);
-    const reply = parseReplyHeader(res.headers.get(CHAT_REPLY_HEADER))!;
+    const reply = started(parseReplyHeader(res.headers.get(CHAT_REPLY_HEADER))!);
     expect(reply.threadId).toBe(threadId);
     expect(reply.token).toBeUndefined();
     await readBody(res);
@@ -152,7 +153,7 @@ describe("retry", () => {
     await t.mutation(api.messages.stop, { threadId, token });
     const res = await post(t, { retry: assistantMessageId, threadId, token });
     expect(res.status).toBe(200);
-    const reply = parseReplyHeader(res.headers.get(CHAT_REPLY_HEADER))!;
+    const reply = started(parseReplyHeader(res.headers.get(CHAT_REPLY_HEADER))!);
     expect(reply.userMessageId).toBeUndefined();
     expect(reply.assistantMessageId).not.toBe(assistantMessageId);
     const body = (await readBody(res)).text;
@@ -168,7 +169,7 @@ describe("retry", () => {
     const t = setup();
     const { threadId, token } = await newThread(t);
     const first = await post(t, { prompt: "q", threadId, token });
-    const { assistantMessageId } = parseReplyHeader(first.headers.get(CHAT_REPLY_HEADER))!;
+    const { assistantMessageId } = started(parseReplyHeader(first.headers.get(CHAT_REPLY_HEADER))!);
     await readBody(first);
     const res = await post(t, { retry: assistantMessageId, threadId, token });
     expect(res.status).toBe(400);

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { QUEUED_LEASE_MS } from "../../convex/chat";
 import { demoReplyText } from "../../convex/lib/models";
-import { expectCode, newThread, restoreEnv, setEnv, setup, waitFor, type T } from "./setup";
+import { expectCode, newThread, restoreEnv, setEnv, setup, started, waitFor, type T } from "./setup";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -22,7 +22,9 @@ describe("chat:queue", () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "1" });
     const t = setup();
     const { threadId, token } = await newThread(t);
-    const ids = await t.mutation(api.chat.queue, { token, threadId, prompt: "Queued question", requestId: "r1" });
+    const ids = started(
+      await t.mutation(api.chat.queue, { token, threadId, prompt: "Queued question", requestId: "r1" }),
+    );
     expect(ids).toMatchObject({ threadId, streamId: expect.any(String), userMessageId: expect.any(String) });
     // Before the action runs: pending and queued, what the widget shows as "Queued…".
     const waiting = await liveReply(t, threadId, token);
@@ -51,7 +53,7 @@ describe("chat:queue", () => {
     const t = setup();
     const { threadId, token } = await newThread(t);
     const before = Date.now();
-    const ids = await t.mutation(api.chat.queue, { token, threadId, prompt: "Later" });
+    const ids = started(await t.mutation(api.chat.queue, { token, threadId, prompt: "Later" }));
     const lease = await t.run(async (ctx) =>
       ctx.db
         .query("leases")
@@ -65,7 +67,7 @@ describe("chat:queue", () => {
     vi.useFakeTimers();
     const t = setup();
     const { threadId, token } = await newThread(t);
-    const ids = await t.mutation(api.chat.queue, { token, threadId, prompt: "Never mind" });
+    const ids = started(await t.mutation(api.chat.queue, { token, threadId, prompt: "Never mind" }));
     await t.mutation(api.messages.stop, { threadId, token });
     expect(await t.mutation(internal.chat.beginQueued, { messageId: ids.assistantMessageId as never })).toBeNull();
     expect(await liveReply(t, threadId, token)).toMatchObject({ status: "stopped", length: 0 });

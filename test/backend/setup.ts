@@ -72,9 +72,16 @@ export async function newThread(t: T, origin?: string) {
   return await t.mutation(api.threads.create, origin === undefined ? { token } : { token, origin });
 }
 
-/** Sends a prompt; returns the IDs. */
+/** Sends a prompt to a thread the AI answers; returns the IDs of the prompt and its reply. */
 export async function send(t: T, threadId: string, token: string, prompt = "Hello there") {
-  return await t.mutation(api.messages.send, { threadId, token, prompt });
+  return started(await t.mutation(api.messages.send, { threadId, token, prompt }));
+}
+
+/** A send's result when it started a reply (no operator held the thread), its IDs narrowed. */
+export function started<S extends { assistantMessageId?: string; streamId?: string; heldBy?: string }>(sent: S) {
+  const { assistantMessageId, streamId } = sent;
+  if (assistantMessageId === undefined || streamId === undefined) throw new Error(`no reply: ${sent.heldBy} holds it`);
+  return { ...sent, assistantMessageId, streamId };
 }
 
 /** Sends a prompt and drives its reply to the end, charged; returns the body text. */

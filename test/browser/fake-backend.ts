@@ -20,6 +20,8 @@ type Thread = {
   title: string;
   createdAt: number;
   lastMessageAt: number;
+  /** The page the visitor started it on. */
+  origin?: string;
 };
 type Message = Omit<MessageView, "length"> & { threadId: string; prompt?: string; requestId?: string };
 type Sub = {
@@ -73,6 +75,17 @@ export class FakeBackend {
    */
   holdTail = false;
   clientsMade = 0;
+  /** Human handoff per thread (`handoff:state`); `operatorOnlineUntil` is deployment-wide. */
+  handoff = new Map<
+    string,
+    {
+      heldBy: string | null;
+      needsHumanAt: number | null;
+      operatorTypingAt: number | null;
+      visitorTypingAt: number | null;
+    }
+  >();
+  operatorOnlineUntil = 0;
   private readsHeld: Promise<void> | undefined;
   clientsClosed = 0;
   private subs = new Set<Sub>();
@@ -187,11 +200,19 @@ export class FakeBackend {
   seedThread(
     token = "visitor-token",
     history: Array<[string, string]> = [],
-    { title = "", lastMessageAt }: { title?: string; lastMessageAt?: number } = {},
+    { title = "", lastMessageAt, origin }: { title?: string; lastMessageAt?: number; origin?: string } = {},
   ): string {
     const threadId = id("thread_");
     const at = lastMessageAt ?? Date.now();
-    const thread: Thread = { _id: threadId, token, observers: new Set(), title, createdAt: at, lastMessageAt: at };
+    const thread: Thread = {
+      _id: threadId,
+      token,
+      observers: new Set(),
+      title,
+      createdAt: at,
+      lastMessageAt: at,
+      origin,
+    };
     this.threads.set(threadId, thread);
     for (const [prompt, reply] of history) {
       this.addMessage(threadId, "user", prompt, "done");
@@ -334,9 +355,33 @@ export class FakeBackend {
 
   // ---- the "server" ----
 
+  /** Who answers `threadId` (an operator's name, or null for the AI), as a takeover or hand-back would set it. */
+  hold(threadId: string, heldBy: string | null): void {
+    this.handoffOf(threadId).heldBy = heldBy;
+    if (heldBy) this.handoffOf(threadId).needsHumanAt = null;
+    this.flush();
+  }
+
+  /** An operator's message (`handoff:reply`). */
+  operatorSays(threadId: string, author: string, text: string): void {
+    const m = this.addMessage(threadId, "operator", text, "done");
+    m.author = author;
+    this.flush();
+  }
+
+  handoffOf(threadId: string) {
+    let h = this.handoff.get(threadId);
+    if (!h)
+      this.handoff.set(
+        threadId,
+        (h = { heldBy: null, needsHumanAt: null, operatorTypingAt: null, visitorTypingAt: null }),
+      );
+    return h;
+  }
+
   private addMessage(
     threadId: string,
-    role: "user" | "assistant",
+    role: "user" | "assistant" | "operator",
     text: string,
     status: MessageStatus,
     streamId: string | null = null,
@@ -380,8 +425,9 @@ export class FakeBackend {
       updatedAt: t.lastMessageAt,
       lastMessageAt: t.lastMessageAt,
       model: this.config.model,
-      origin: null,
+      origin: t.origin ?? null,
       access: "operator",
+      ...(this.handoff.get(t._id)?.heldBy ? { heldBy: this.handoff.get(t._id)!.heldBy! } : {}),
     };
   }
 
@@ -414,7 +460,8 @@ export class FakeBackend {
   private view(m: Message, withReplyText: boolean): MessageView {
     const { threadId: _t, prompt: _p, requestId: _r, ...view } = m;
     const final = m.status !== "pending" && m.status !== "streaming";
-    return { ...view, text: withReplyText || m.role === "user" ? m.text : "", length: final ? m.text.length : 0 };
+    const whole = withReplyText || m.role !== "assistant";
+    return { ...view, text: whole ? m.text : "", length: final ? m.text.length : 0 };
   }
 
   private streamMessage(args: Record<string, unknown>): Message {
@@ -497,6 +544,18 @@ export class FakeBackend {
       }
       case "config:get":
         return { ...this.config };
+      case "handoff:state": {
+        this.readable(args.threadId, args.token);
+        const h = this.handoffOf(args.threadId as string);
+        const heldByMe = this.operatorSessions.has(args.token as string) && h.heldBy !== null;
+        return { ...h, heldByMe, operatorOnlineUntil: this.operatorOnlineUntil, now: Date.now() };
+      }
+      case "handoff:needsHuman":
+        if (!this.operatorSessions.has(args.token as string))
+          throw new FakeConvexError({ code: "UNAUTHORIZED", message: "Not an operator." });
+        return [...this.threads.values()]
+          .filter((t) => this.handoffOf(t._id).needsHumanAt !== null)
+          .map((t) => ({ ...this.threadView(t), needsHumanAt: this.handoffOf(t._id).needsHumanAt! }));
       case "operator:listThreads":
         return this.listThreads(args);
       case "threads:listMine": {
@@ -584,6 +643,41 @@ export class FakeBackend {
         const assistant = this.addMessage(args.threadId as string, "assistant", "", "pending", streamId);
         return { assistantMessageId: assistant._id, streamId };
       }
+      case "handoff:requestHuman": {
+        this.writable(args.threadId, args.token);
+        const h = this.handoffOf(args.threadId as string);
+        if (h.heldBy === null) h.needsHumanAt ??= Date.now();
+        return null;
+      }
+      case "handoff:typing": {
+        this.readable(args.threadId, args.token);
+        const side = this.operatorSessions.has(args.token as string) ? "operatorTypingAt" : "visitorTypingAt";
+        this.handoffOf(args.threadId as string)[side] = Date.now();
+        return null;
+      }
+      case "handoff:heartbeat":
+        this.operatorOnlineUntil = Date.now() + 60_000;
+        return { onlineUntil: this.operatorOnlineUntil };
+      case "handoff:takeOver": {
+        this.readable(args.threadId, args.token);
+        const h = this.handoffOf(args.threadId as string);
+        if (h.heldBy !== null && h.heldBy !== "Ops" && !args.force)
+          throw new FakeConvexError({ code: "HELD_BY_OPERATOR", message: `${h.heldBy} is answering this chat` });
+        h.heldBy = "Ops";
+        h.needsHumanAt = null;
+        return { heldBy: "Ops" };
+      }
+      case "handoff:reply": {
+        this.readable(args.threadId, args.token);
+        this.handoffOf(args.threadId as string).heldBy = "Ops";
+        const m = this.addMessage(args.threadId as string, "operator", String(args.text), "done");
+        m.author = "Ops";
+        return { messageId: m._id };
+      }
+      case "handoff:handBack":
+        this.readable(args.threadId, args.token);
+        this.handoffOf(args.threadId as string).heldBy = null;
+        return null;
       case "messages:stop": {
         this.writable(args.threadId, args.token);
         const m = this.messages.find(

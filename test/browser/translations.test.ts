@@ -5,9 +5,10 @@ import { expect, fixture } from "@open-wc/testing";
 import type { AiChatStream } from "../../src/shell/ai-chat-stream.js";
 import { defaultStrings as chatStrings, type ChatStrings } from "../../src/strings.js";
 import historyStrings from "../../src/history/strings.js";
+import handoffStrings from "../../src/handoff/strings.js";
 
-// The chat's texts and those of each lazy part (in the part's own module).
-const defaultStrings = { ...chatStrings, ...historyStrings };
+/** Every text of the widget: the chat's and each lazy part's (in the part's own module). */
+const defaultStrings = { ...chatStrings, ...historyStrings, ...handoffStrings };
 import { until } from "./fake-backend.js";
 import { $, mount, settle, setup, type Setup } from "./helpers.js";
 

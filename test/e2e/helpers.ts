@@ -21,6 +21,8 @@ export type RecordedEvent = {
   text?: string;
   code?: string;
   message?: string;
+  state?: string;
+  operatorName?: string;
 };
 
 const listMessages = makeFunctionReference<"query", { threadId: string; token?: string }, MessageView[]>(

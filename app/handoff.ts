@@ -1,0 +1,3 @@
+import { aiChat } from "./aiChat";
+
+export const { state, needsHuman, takeOver, reply, handBack, requestHuman, typing, heartbeat } = aiChat.handoff();
