@@ -11,6 +11,7 @@ import { loader } from "./loader.ts";
 import { observerCost } from "./observerCost.ts";
 import { observerLag } from "./observerLag.ts";
 import { rendering } from "./rendering.ts";
+import { scale } from "./scale.ts";
 import { sendLatency } from "./sendLatency.ts";
 import type { BenchOptions, Row, Section } from "./lib/util.ts";
 import { writesPerReply } from "./writes.ts";
@@ -25,6 +26,7 @@ const SECTIONS: { id: string; title: string; run: (o: BenchOptions) => Promise<S
   { id: "7", title: "load", run: load },
   { id: "8", title: "first load", run: loader },
   { id: "9", title: "send to model request", run: sendLatency },
+  { id: "10", title: "deployment scale", run: scale },
 ];
 
 function parseArgs(argv: string[]) {

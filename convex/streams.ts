@@ -15,7 +15,9 @@ import { isUnfinished, vIdentity, vStreamDelta, vStreamSlice } from "./lib/valid
  * character `from`, and with `to` none that starts at or after character `to`: where it starts
  * in the whole reply, the cursor to pass next, and whether more deltas are already stored. A one-shot read: a viewer calls it for text it lacks (it joined late,
  * missed a `streams:tail` update, took over from a broken HTTP body), passing `from` = the length
- * it shows, and `to` = where the newest delta it holds starts. `getStreamBody` sees the same text.
+ * it shows, and `to` = where the newest delta it holds starts. `getStreamBody` sees the same text
+ * while the reply streams. A finished reply's deltas are deleted (`releaseStream`): it is read
+ * from its message's text, from `from`, in one slice.
  *
  * Worst case per call: 17 deltas (one flush each: ≤ STREAM_FLUSH_MS or a sentence of text), one
  * more index read for `from`, one access check, one component status read.
@@ -36,6 +38,11 @@ export const read = query({
     let cursor = wholeNumber("cursor", args.cursor, 0);
     const from = args.from === undefined ? 0 : wholeNumber("from", args.from, 0);
     const to = args.to === undefined ? undefined : wholeNumber("to", args.to, 0);
+    if (message.streamDeleted === true) {
+      // Finished, its deltas deleted or being deleted (`releaseStream`): the text is the message's.
+      const start = Math.min(from, message.text.length);
+      return { status, start, text: message.text.slice(start, to), cursor, more: false };
+    }
     if (from > 0) {
       const holding = await ctx.db
         .query("deltas")
@@ -50,6 +57,7 @@ export const read = query({
       .query("deltas")
       .withIndex("by_stream_seq", (q) => q.eq("streamId", args.streamId).gte("seq", cursor))
       .take(STREAM_PAGE_SIZE + 1);
+
     const below = to === undefined ? page : page.filter((d) => d.start < to);
     const more = below.length > STREAM_PAGE_SIZE;
     const deltas = below.slice(0, STREAM_PAGE_SIZE);
@@ -104,8 +112,8 @@ export const catchUp = query({
     const stored = last ? last.start + last.text.length : 0;
     let start: number;
     let text: string;
-    if (!isUnfinished(message.status) && message.text.length > 0) {
-      // Finished: the whole text is on the message, written once.
+    if (message.streamDeleted === true || (!isUnfinished(message.status) && message.text.length > 0)) {
+      // Finished: the whole text is on the message, written once (its deltas may be gone).
       start = Math.min(from, message.text.length);
       text = message.text.slice(start, Math.max(start, to));
     } else {

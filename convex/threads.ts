@@ -140,7 +140,8 @@ export const purgeThread = internalMutation({
       .take(THREAD_DELETE_BATCH);
     const streamIds: string[] = [];
     for (const message of messages) {
-      if (message.streamId !== null) {
+      // A reply finished since `streamDeleted` exists released its stream and deltas then.
+      if (message.streamId !== null && message.streamDeleted !== true) {
         streamIds.push(message.streamId);
         await ctx.runMutation(components.persistentTextStreaming.lib.deleteStream, { streamId: message.streamId });
       }

@@ -390,6 +390,23 @@ function formatBytes(n: number): string {
   return n % (1 << 20) === 0 ? `${n / (1 << 20)} MiB` : `${n} bytes`;
 }
 
+/** Told when a top-level transaction takes the lock and when it ends (conflicts.ts). */
+export interface TransactionObserver {
+  begin(): void;
+  end(committed: boolean): void;
+}
+let transactionObserver: TransactionObserver | null = null;
+
+/**
+ * convex-test makes one TransactionMetricsTracker per top-level transaction, once it holds the
+ * lock, and drives its layers with the databases': its first layer is the transaction's start,
+ * and the `commit` or `rollback` that empties it the transaction's end. One observer for the
+ * process; it tells engines apart by their own AsyncLocalStorage.
+ */
+export function observeTransactions(observer: TransactionObserver): void {
+  transactionObserver = observer;
+}
+
 let trackerPatched = false;
 function patchTransactionMetricsTracker() {
   if (trackerPatched) return;
@@ -404,8 +421,20 @@ function patchTransactionMetricsTracker() {
       this._layers.push(this._rootLayer());
       return;
     }
+    if (this._layers.length === 0) transactionObserver?.begin();
     start.call(this, limits);
   };
+  for (const [method, committed] of [
+    ["commit", true],
+    ["rollback", false],
+  ] as const) {
+    const end = proto[method];
+    proto[method] = function (this: typeof proto, ...args: unknown[]) {
+      const result = end.apply(this, args);
+      if (this._layers.length === 0) transactionObserver?.end(committed);
+      return result;
+    };
+  }
   for (const method of ["trackRead", "trackWrite", "trackIndexRange", "trackScheduledFunction"]) {
     const track = proto[method];
     proto[method] = function (this: unknown, ...args: unknown[]) {

@@ -29,11 +29,13 @@ import {
   ConvexTestVersionError,
   createConvexTest,
   observeSyscalls,
+  observeTransactions,
   withOwnTransactionBudget,
   type Accessor,
   type ComponentDatabase,
 } from "./convexTestInternals.js";
 import { checkArguments, checkDocument, checkReturnValue } from "./limits.js";
+import { ConflictRecorder, requested } from "./conflicts.js";
 import { applyTransactionRuntime } from "./transactionRuntime.js";
 import { ActionExecution, DEFAULT_ACTION_TIMEOUT_MS } from "./actionRuntime.js";
 import { type Concurrency, TooManyConcurrentRequests } from "./concurrency.js";
@@ -159,6 +161,7 @@ function wrapFunction(func: Record<string, unknown>, name: string, componentPath
   copy._handler = (ctx: unknown, arg: unknown) =>
     functionStorage.run({ name, componentPath }, async () => {
       if (type === "query" || type === "mutation") {
+        conflictRecorder()?.named(name);
         applyTransactionRuntime();
         checkArguments(name, arg as Value);
         const result = await original(ctx, arg);
@@ -199,7 +202,7 @@ function limitCalls<C extends Record<string, any>>(ctx: C, concurrency: Concurre
   const limited =
     (kind: "query" | "mutation" | "action", call: (...a: unknown[]) => Promise<unknown>) =>
     (...a: unknown[]) =>
-      concurrency.run(kind, () => call(...a));
+      concurrency.run(kind, () => (kind === "action" ? call(...a) : requested(() => call(...a))));
   return {
     ...ctx,
     runQuery: limited("query", ctx.runQuery),
@@ -311,6 +314,11 @@ async function loadModules(dir: string, componentPath: string, displayRoot: stri
  * AsyncLocalStorage says whose read it is.
  */
 function countReads() {
+  stampScheduledRuns();
+  observeTransactions({
+    begin: () => conflictRecorder()?.begin(),
+    end: (committed) => conflictRecorder()?.end(committed),
+  });
   const note = (table: string | null | undefined, docs: number) => {
     const reads = requestStorage.getStore()?.reads;
     if (!reads) return;
@@ -329,6 +337,14 @@ function countReads() {
         );
     },
     async(op, jsonArgs, result) {
+      const recorder = conflictRecorder();
+      if (recorder) {
+        try {
+          recordRead(recorder, op, jsonArgs, result);
+        } catch {
+          // Recording is best effort; never break a function over it.
+        }
+      }
       if (!requestStorage.getStore()?.reads) return;
       try {
         const args = JSON.parse(jsonArgs);
@@ -341,7 +357,13 @@ function countReads() {
       }
     },
     sync(op, jsonArgs) {
-      if (op !== "1.0/queryStream" || !requestStorage.getStore()?.reads) return;
+      if (op !== "1.0/queryStream") return;
+      try {
+        conflictRecorder()?.readQuery(currentComponentPath(), JSON.parse(jsonArgs).query);
+      } catch {
+        // best effort
+      }
+      if (!requestStorage.getStore()?.reads) return;
       try {
         note(tableOfQuery(JSON.parse(jsonArgs).query), 0);
       } catch {
@@ -349,6 +371,55 @@ function countReads() {
       }
     },
   });
+}
+
+/** Each backend's conflict recorder (conflicts.ts), found from the scope a function runs in. */
+const recorders = new WeakMap<BackendScope, ConflictRecorder>();
+function conflictRecorder(): ConflictRecorder | undefined {
+  const scope = backendStorage.getStore();
+  return scope && recorders.get(scope);
+}
+
+let scheduledRunsStamped = false;
+/**
+ * convex-test arms a timer per scheduled function from inside the scheduling mutation (user code
+ * cannot: setTimeout is refused there). Such a timer's run is stamped with the time it fired,
+ * when the function was due: those due together are requested together, as on a deployment,
+ * where they would run at once. Wraps whatever `setTimeout` is installed (runtime.ts's).
+ */
+function stampScheduledRuns() {
+  if (scheduledRunsStamped) return;
+  scheduledRunsStamped = true;
+  const g = globalThis as unknown as { setTimeout: (cb: unknown, ms?: number, ...a: unknown[]) => unknown };
+  const inner = g.setTimeout;
+  const stamped = function (cb: unknown, ms?: number, ...args: unknown[]) {
+    if (typeof cb !== "function" || !conflictRecorder()?.inTransaction) return inner(cb, ms, ...args);
+    return inner((...a: unknown[]) => requested(() => (cb as (...x: unknown[]) => unknown)(...a)), ms, ...args);
+  };
+  Object.assign(stamped, inner);
+  g.setTimeout = stamped;
+}
+
+/** A read syscall's documents and ranges, into the transaction's read set. */
+function recordRead(recorder: ConflictRecorder, op: string, jsonArgs: string, result: string): void {
+  const componentPath = currentComponentPath();
+  const doc = (d: { _id?: string } | null | undefined) => {
+    const table = d?._id ? tableOfId(d._id) : null;
+    if (table) recorder.readDocument(componentPath, table, d!._id!);
+  };
+  if (op === "1.0/get") {
+    const args = JSON.parse(jsonArgs) as { id: string; table?: string };
+    const table = args.table ?? tableOfId(args.id);
+    if (table) recorder.readDocument(componentPath, table, args.id);
+  } else if (op === "1.0/queryStreamNext") {
+    doc((JSON.parse(result) as { value?: { _id?: string } }).value);
+  } else if (op === "1.0/queryPage") {
+    recorder.readQuery(componentPath, JSON.parse(jsonArgs).query);
+    for (const d of (JSON.parse(result) as { page: { _id?: string }[] }).page) doc(d);
+  } else if (op === "1.0/count") {
+    const table = (JSON.parse(jsonArgs) as { table?: string }).table;
+    if (table) recorder.readQuery(componentPath, { source: { type: "FullTableScan", tableName: table } });
+  }
 }
 
 /** Component path of the innermost wrapped function ("" for the app). */
@@ -385,6 +456,8 @@ export class Engine {
   private readonly outsideFunctions = AsyncLocalStorage.snapshot();
   /** Last commit timestamp handed out (ns, u64 in the protocol); never goes backwards. */
   ts: bigint;
+  /** What would have conflicted on a deployment (conflicts.ts). */
+  readonly conflicts = new ConflictRecorder();
 
   private constructor(
     t: Accessor,
@@ -393,6 +466,7 @@ export class Engine {
   ) {
     this.t = t;
     this.ts = BigInt(Date.now()) * 1_000_000n;
+    recorders.set(scope, this.conflicts);
   }
 
   static async load(opts: EngineOptions): Promise<Engine> {
@@ -480,7 +554,11 @@ export class Engine {
   /** Called from the commit hook, synchronously inside convex-test's commit. */
   noteCommit(componentPath: string, ids: string[]) {
     const tables = new Set<string>();
-    for (const id of ids) tables.add(`${componentPath}:${tableOfId(id)}`);
+    const committed = this.dbs.get(componentPath)?.documents();
+    for (const id of ids) {
+      tables.add(`${componentPath}:${tableOfId(id)}`);
+      this.conflicts.wrote(componentPath, tableOfId(id) ?? "", id, committed?.[id] ?? null);
+    }
     const wall = BigInt(Date.now()) * 1_000_000n;
     this.ts = wall > this.ts ? wall : this.ts + 1n;
     const req = requestStorage.getStore();
@@ -543,10 +621,10 @@ export class Engine {
         try {
           const value =
             type === "mutation"
-              ? await a.mutationFromPath(p, args)
+              ? await requested(() => a.mutationFromPath(p, args))
               : type === "action"
                 ? await a.actionFromPath(p, args)
-                : await a.queryFromPath(p, args);
+                : await requested(() => a.queryFromPath(p, args));
           return { ok: true as const, value, logLines: req.logLines, ts: req.commitTs ?? this.ts };
         } catch (e) {
           return { ok: false as const, ...describeError(e), logLines: req.logLines };

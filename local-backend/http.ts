@@ -17,6 +17,7 @@ import { TooManyConcurrentRequests } from "./concurrency.js";
 import { adminKeyFromHeader, BAD_ADMIN_KEY } from "./adminKey.js";
 import type { AuthVerifier } from "./auth.js";
 import { handleDeployApi } from "./deployApi.js";
+import { handleConflictReport } from "./conflicts.js";
 import type { LocalOnlyPolicy } from "./localOnly.js";
 import { encodeTs, SyncConnection, type ConnectionStats } from "./sync.js";
 import { errorDataField, normalizeUdfPath, type Engine, type Identity, type UdfType } from "./engine.js";
@@ -134,6 +135,7 @@ export function createDeploymentServer(opts: {
       return;
     }
     if (await handleDeployApi(req, res, pathname, async () => engine.tree, auth.adminKey)) return;
+    if (handleConflictReport(req, res, pathname, engine.conflicts, auth.adminKey)) return;
     if (req.method === "GET" && (pathname === "/version" || pathname === "/instance_version")) {
       res.writeHead(200, { "content-type": "text/plain" });
       res.end("local-backend");

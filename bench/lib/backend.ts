@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
-import { startLocalBackend, type LocalBackend } from "../../local-backend/index.ts";
+import { startLocalBackend, type LocalBackend, type LocalBackendOptions } from "../../local-backend/index.ts";
 import { api, FINAL_STATUSES, type MessageStatus } from "../../src/api.ts";
 import type { ChatClient } from "../../src/convex-pool.ts";
 import { StreamFollower } from "../../src/reply/follower.ts";
@@ -25,6 +25,7 @@ import { PersistentTextStreaming, StreamIdValidator, type StreamId } from "@conv
 import { v } from "convex/values";
 import { components } from "./_generated/api";
 import { mutation, query } from "./_generated/server";
+import { appendDelta } from "./lib/replies";
 
 const persistentTextStreaming = new PersistentTextStreaming(components.persistentTextStreaming);
 
@@ -64,6 +65,23 @@ export const listAll = query({
       _id: m._id, role: m.role, status: m.status, text: m.text, streamId: m.streamId,
       error: m.error, model: m.model, createdAt: m.createdAt, updatedAt: m.updatedAt,
     }));
+  },
+});
+
+/** A sent reply made streaming with \`pieces\` flushes persisted as its driver writes them (row 10's late joiner). */
+export const seedStreaming = mutation({
+  args: { streamId: v.string(), pieces: v.array(v.string()) },
+  handler: async (ctx, args) => {
+    const message = await ctx.db
+      .query("messages")
+      .withIndex("by_streamId", (q) => q.eq("streamId", args.streamId))
+      .unique();
+    await ctx.db.patch("messages", message!._id, { status: "streaming" });
+    await ctx.runMutation(components.persistentTextStreaming.lib.setStreamStatus, {
+      streamId: args.streamId,
+      status: "streaming",
+    });
+    for (const piece of args.pieces) await appendDelta(ctx, args.streamId, piece);
   },
 });
 
@@ -114,6 +132,10 @@ export const deltaStats = query({
   args: { streamId: v.string() },
   handler: async (ctx, args) => await ctx.runQuery(q("deltaStats"), args),
 });
+export const seedStreaming = mutation({
+  args: { streamId: v.string(), pieces: v.array(v.string()) },
+  handler: async (ctx, args) => await ctx.runMutation(m("seedStreaming"), args),
+});
 `;
 
 /** The bench-only functions of BASELINE_MODULE; the app's own functions are `api` (src/api.ts). */
@@ -132,6 +154,9 @@ export const refs = {
     { streamId: string },
     { count: number; sizes: number[]; times: number[]; text: string }
   >("benchBaseline:deltaStats"),
+  seedStreaming: makeFunctionReference<"mutation", { streamId: string; pieces: string[] }, null>(
+    "benchBaseline:seedStreaming",
+  ),
 };
 
 /** Limits a benchmark would trip over (one visitor sends many messages). */
@@ -162,12 +187,16 @@ export class BenchBackend {
   readonly http: ConvexHttpClient;
   private constructor(
     readonly backend: LocalBackend,
-    private readonly dir: string,
+    readonly dir: string,
   ) {
     this.http = new ConvexHttpClient(backend.convexUrl);
   }
 
-  static async start(env: Record<string, string> = {}): Promise<BenchBackend> {
+  /** `concurrency`: the deployment's limits (default: an S16 deployment's, local-backend/concurrency.ts). */
+  static async start(
+    env: Record<string, string> = {},
+    concurrency?: LocalBackendOptions["concurrency"],
+  ): Promise<BenchBackend> {
     const dir = mkdtempSync(join(tmpdir(), "ai-chat-bench-"));
     // Modules in the copy resolve packages from the project's node_modules.
     symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
@@ -182,6 +211,7 @@ export class BenchBackend {
       reset: true,
       env: { ...BENCH_ENV, ...env },
       quiet: true,
+      ...(concurrency ? { concurrency } : {}),
     });
     return new BenchBackend(backend, dir);
   }

@@ -235,10 +235,27 @@ export async function endAbandonedReply(ctx: MutationCtx, message: Doc<"messages
 }
 
 /**
+ * One copy at rest: a finished reply's text is its message's, so its other two copies go. The
+ * component's stream and the compacted text now (its chunks in the component's own scheduled
+ * batches of 64), and the deltas in `threads:purgeDeltas` batches of 256, each scheduled and
+ * rescheduling itself until none are left. Readers of a finished reply read the message
+ * (`streams:catchUp`, `streams:read`, `messages:list`). Worst case: 2 documents read, 2 deleted,
+ * 2 functions scheduled.
+ */
+async function releaseStream(ctx: MutationCtx, streamId: string): Promise<void> {
+  // An unfinished reply always has its stream: only this and `threads:purgeThread` (which deletes
+  // the message with it) delete one.
+  await ctx.runMutation(components.persistentTextStreaming.lib.deleteStream, { streamId });
+  await deleteReplyText(ctx, streamId);
+  await ctx.scheduler.runAfter(0, internal.threads.purgeDeltas, { streamIds: [streamId] });
+}
+
+/**
  * Ends a reply: writes its full text to the message once, sets its final status, and updates
  * the thread (idle after done/stopped, error after error/timeout). No-op if already final.
- * Worst case: 67 documents read (message, compacted text, ≤ 63 deltas, lease, thread), 4 written,
- * 1 function scheduled (the charge, `usage:settle`).
+ * Its stream and deltas are then released (`releaseStream`).
+ * Worst case: 68 documents read (message, compacted text, ≤ 63 deltas, stream, lease, thread),
+ * 5 written, 3 functions scheduled (the charge, `usage:settle`; the chunks' and deltas' deletion).
  */
 export async function finalizeReply(
   ctx: MutationCtx,
@@ -253,8 +270,12 @@ export async function finalizeReply(
   // driver lost): its reservation is returned, and a reply that was streaming is charged for its
   // input and the text it generated.
   if (message.reservation) await settleReply(ctx, message, unreportedCost(message, text.length));
-  await ctx.db.patch("messages", message._id, { status, text, error, updatedAt: now });
-  if (message.streamId) await deleteReplyText(ctx, message.streamId);
+  if (message.streamId) {
+    await ctx.db.patch("messages", message._id, { status, text, error, updatedAt: now, streamDeleted: true });
+    await releaseStream(ctx, message.streamId);
+  } else {
+    await ctx.db.patch("messages", message._id, { status, text, error, updatedAt: now });
+  }
   await deleteLease(ctx, message._id);
   const thread = await ctx.db.get("threads", message.threadId);
   if (thread) {

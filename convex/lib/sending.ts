@@ -217,7 +217,8 @@ export async function retryLastReply(
     clientKey,
   );
 
-  if (last.streamId !== null) {
+  // A reply finished since `streamDeleted` exists released its stream and deltas then.
+  if (last.streamId !== null && last.streamDeleted !== true) {
     await ctx.runMutation(components.persistentTextStreaming.lib.deleteStream, { streamId: last.streamId });
     await ctx.scheduler.runAfter(0, internal.threads.purgeDeltas, { streamIds: [last.streamId] });
   }

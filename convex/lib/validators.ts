@@ -133,6 +133,12 @@ export const messageFields = {
    * reply that ends without its driver's count.
    */
   reservation: v.optional(v.object({ day: v.string(), tokens: v.number(), inputChars: v.optional(v.number()) })),
+  /**
+   * Assistant only: set when the reply was finalized, which deleted its component stream and
+   * scheduled its deltas' deletion (one copy at rest: `text`). Absent on replies finished before
+   * that, whose stream `threads:purgeThread` still deletes.
+   */
+  streamDeleted: v.optional(v.boolean()),
   /** Operator only: the operator's display name, shown with the message. */
   author: v.optional(v.string()),
   /** User only: the files sent with the prompt. */

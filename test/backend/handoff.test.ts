@@ -6,7 +6,7 @@ import { api, internal } from "../../convex/_generated/api";
 import { PERSON_MARK } from "../../convex/lib/sending";
 import { startFakeOpenAI, words, type FakeProvider } from "../support/fake-providers";
 import {
-  componentBody,
+  expectAtRest,
   drive,
   expectCode,
   newThread,
@@ -56,7 +56,8 @@ describe("taking over", () => {
     expect(reply).toMatchObject({ status: "stopped", text });
     expect(text.length).toBeGreaterThan(20);
     expect(text.length).toBeLessThan(200 * 4);
-    expect(await componentBody(t, streamId)).toEqual({ text, status: "done" });
+    // Finished: its stream and deltas are deleted; the message's text is its one copy.
+    await expectAtRest(t, streamId);
     await waitFor(
       async () => fake!.requests[0].aborted,
       (aborted) => aborted,

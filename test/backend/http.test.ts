@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import { demoReplyText, demoTokens } from "../../convex/lib/models";
 import {
-  componentBody,
+  expectAtRest,
   drive,
   newChat,
   newThread,
@@ -31,7 +31,7 @@ describe("200", () => {
     expect(body).toBe(demoReplyText("Show me everything"));
     const [, reply] = await t.query(api.messages.list, { threadId, token });
     expect(reply).toMatchObject({ status: "done", text: body, error: null, model: "demo" });
-    expect(await componentBody(t, streamId)).toEqual({ text: body, status: "done" });
+    await expectAtRest(t, streamId);
     const followed = await readAll(t, streamId, token);
     expect(followed).toMatchObject({ text: body, status: "done" });
     expect((await t.query(api.threads.get, { threadId, token })).status).toBe("idle");
@@ -91,7 +91,7 @@ describe("200", () => {
       (m) => m.status === "done",
     );
     expect(reply.text).toBe(demoReplyText("leaving"));
-    expect((await componentBody(t, streamId)).text).toBe(reply.text);
+    await expectAtRest(t, streamId);
   });
 
   test("a failure mid-reply keeps the partial text, sets `error` with a readable message, and errors the body", async () => {
@@ -115,7 +115,7 @@ describe("200", () => {
     expect(reply.text.length).toBeGreaterThan(0);
     expect(reply.text).toBe(demoTokens(demoReplyText("fail")).slice(0, 12).join(""));
     expect(body).toBe(reply.text);
-    expect(await componentBody(t, streamId)).toEqual({ text: reply.text, status: "error" });
+    await expectAtRest(t, streamId);
     expect((await t.query(api.threads.get, { threadId, token })).status).toBe("error");
     // The visitor can send again after an error.
     await send(t, threadId, token, "retry");

@@ -10,6 +10,7 @@ import { MESSAGES_PAGE_CHARS as WIDGET_PAGE_CHARS, MESSAGES_PAGE_MAX as WIDGET_P
 import {
   chat,
   componentBody,
+  expectAtRest,
   drive,
   expectCode,
   newChat,
@@ -182,8 +183,7 @@ describe("messages:stop", () => {
     expect(reply.status).toBe("stopped");
     expect(reply.text).toBe(body);
     expect(body.length).toBeLessThan(demoReplyText("stop me").length);
-    expect((await componentBody(t, streamId)).text).toBe(body);
-    expect((await componentBody(t, streamId)).status).toBe("done");
+    await expectAtRest(t, streamId);
     expect((await readAll(t, streamId, token)).text).toBe(body);
     expect((await t.query(api.threads.get, { threadId, token })).status).toBe("idle");
   });

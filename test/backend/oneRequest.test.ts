@@ -9,7 +9,7 @@ import { CHAT_REPLY_HEADER, type ChatStreamBody, parseReplyHeader } from "../../
 import { demoReplyText } from "../../convex/lib/models";
 import {
   cheapPow,
-  componentBody,
+  expectAtRest,
   newThread,
   solvedPow,
   readBody,
@@ -70,7 +70,7 @@ describe("a new visitor's first message", () => {
       [assistantMessageId, "assistant", "done", body],
     ]);
     expect(messages[1].streamId).toBe(streamId);
-    expect(await componentBody(t, streamId)).toEqual({ text: body, status: "done" });
+    await expectAtRest(t, streamId);
     const [thread] = await t.query(api.threads.listMine, { token });
     expect(thread).toMatchObject({ _id: threadId, title: "Where is my order?", origin: "https://shop.example" });
     // The minted token is a visitor token like any other: the next send is accepted with it.

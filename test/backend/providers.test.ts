@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import { startFakeAnthropic, startFakeOpenAI, words, type FakeProvider } from "../support/fake-providers";
-import { componentBody, drive, newChat, readAll, readBody, restoreEnv, send, setEnv, setup, waitFor } from "./setup";
+import { drive, expectAtRest, newChat, readAll, readBody, restoreEnv, send, setEnv, setup, waitFor } from "./setup";
 
 let fake: FakeProvider | undefined;
 afterEach(async () => {
@@ -34,7 +34,7 @@ describe("OpenAI-compatible server (OPENAI_BASE_URL)", () => {
     expect(text).toBe(REPLY);
     const [, reply] = await t.query(api.messages.list, { threadId, token });
     expect(reply).toMatchObject({ status: "done", text: REPLY, model: "llama3.2" });
-    expect(await componentBody(t, streamId)).toEqual({ text: REPLY, status: "done" });
+    await expectAtRest(t, streamId);
     expect(fake.requests).toHaveLength(1);
     const req = fake.requests[0];
     expect(req.path).toBe("/v1/chat/completions");
@@ -79,7 +79,7 @@ describe("OpenAI-compatible server (OPENAI_BASE_URL)", () => {
     expect(reply.status).toBe("error");
     expect(reply.text).toBe(expected);
     expect(reply.error).toBe("The connection to the model provider was lost mid-reply.");
-    expect(await componentBody(t, streamId)).toEqual({ text: expected, status: "error" });
+    await expectAtRest(t, streamId);
   });
 
   test("an in-stream error event keeps the partial text; the error never echoes keys or stacks", async () => {
@@ -133,7 +133,7 @@ describe("OpenAI-compatible server (OPENAI_BASE_URL)", () => {
     expect(reply.status).toBe("stopped");
     expect(reply.text).toBe(text);
     expect(text.length).toBeLessThan(200 * 4);
-    expect(await componentBody(t, streamId)).toEqual({ text, status: "done" });
+    await expectAtRest(t, streamId);
     await waitFor(
       async () => fake!.requests[0].aborted,
       (aborted) => aborted,

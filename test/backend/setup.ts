@@ -144,6 +144,22 @@ export async function componentBody(t: T, streamId: string) {
   return await t.query(components.persistentTextStreaming.lib.getStreamText, { streamId });
 }
 
+/**
+ * A finished reply at rest: once its scheduled deletions have run, its component stream (with
+ * its chunks) and its deltas are gone, and the message's text is its one copy.
+ */
+export async function expectAtRest(t: T, streamId: string): Promise<void> {
+  const deltas = () =>
+    t.run(async (ctx) =>
+      ctx.db
+        .query("deltas")
+        .withIndex("by_stream_seq", (q) => q.eq("streamId", streamId))
+        .take(1),
+    );
+  await waitFor(deltas, (rows) => rows.length === 0);
+  await expect(componentBody(t, streamId)).rejects.toThrow(/Stream not found/);
+}
+
 /** Everything `streams:read` returns, page by page from cursor 0. */
 export async function readAll(t: T, streamId: string, token: string) {
   let cursor = 0;

@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
-import { componentBody, drive, newChat, readAll, restoreEnv, setEnv } from "./setup";
+import { drive, expectAtRest, newChat, readAll, restoreEnv, setEnv } from "./setup";
 
 afterEach(restoreEnv);
 
@@ -14,6 +14,6 @@ test("a demo reply streams over HTTP and is persisted identically", async () => 
   const messages = await t.query(api.messages.list, { threadId, token });
   expect(messages[1].text).toBe(body);
   expect(messages[1].status).toBe("done");
-  expect((await componentBody(t, streamId)).text).toBe(body);
+  await expectAtRest(t, streamId);
   expect((await readAll(t, streamId, token)).text).toBe(body);
 });

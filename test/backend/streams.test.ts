@@ -1,21 +1,25 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { api } from "../../convex/_generated/api";
+import { api, internal } from "../../convex/_generated/api";
+import { hashToken } from "../../convex/lib/access";
 import { demoReplyText, demoTokens } from "../../convex/lib/models";
-import { drive, expectCode, newChat, restoreEnv, setEnv } from "./setup";
+import { appendDelta } from "../../convex/lib/replies";
+import { drive, expectAtRest, expectCode, newChat, restoreEnv, setEnv } from "./setup";
 
 afterEach(restoreEnv);
 
+/**
+ * A reply still streaming, one delta per word of the demo reply, as its driver writes them with
+ * STREAM_CHUNK_BY=word (a finished reply's deltas are deleted: it is read from its message).
+ */
 async function wordPerDelta() {
-  // About one delta per word: a word every 2 ms, no delay, a write allowed every millisecond.
-  setEnv({
-    DEMO_TOKEN_DELAY_MS: "2",
-    STREAM_CHUNK_BY: "word",
-    STREAM_FLUSH_MS: "0",
-    STREAM_MAX_WRITES_PER_SEC: "1000",
-  });
   const { t, threadId, token, streamId } = await newChat("paging");
-  const body = await (await drive(t, token, { streamId })).text();
-  return { t, threadId, token, streamId, body };
+  const begun = await t.mutation(internal.chat.begin, { streamId, tokenHash: await hashToken(token) });
+  if (begun.kind !== "start") throw new Error(begun.kind);
+  const words = demoTokens(demoReplyText("paging"));
+  await t.run(async (ctx) => {
+    for (const word of words) await appendDelta(ctx, streamId, word);
+  });
+  return { t, threadId, token, streamId, body: words.join("") };
 }
 
 describe("streams:read", () => {
@@ -26,7 +30,7 @@ describe("streams:read", () => {
     expect(deltas.map((d) => d.seq)).toEqual(deltas.map((_, i) => i));
 
     const first = await t.query(api.streams.read, { streamId, token, cursor: 0 });
-    expect(first).toMatchObject({ status: "done", start: 0, cursor: 16, more: true });
+    expect(first).toMatchObject({ status: "streaming", start: 0, cursor: 16, more: true });
     expect(first.text).toBe(
       deltas
         .slice(0, 16)
@@ -56,7 +60,7 @@ describe("streams:read", () => {
     const { t, token, streamId, body } = await wordPerDelta();
     const count = await t.run(async (ctx) => (await ctx.db.query("deltas").collect()).length);
     const end = await t.query(api.streams.read, { streamId, token, cursor: count });
-    expect(end).toEqual({ status: "done", start: body.length, text: "", cursor: count, more: false });
+    expect(end).toEqual({ status: "streaming", start: body.length, text: "", cursor: count, more: false });
     // A cursor past the end is pulled back to the end.
     expect((await t.query(api.streams.read, { streamId, token, cursor: count + 50 })).cursor).toBe(count);
     // A garbage cursor is refused, naming it (text.test.ts covers NaN, Infinity and fractions).
@@ -75,14 +79,49 @@ describe("streams:read", () => {
   });
 
   test("deltas are the demo's words, in order, each starting where the previous ended", async () => {
-    const { t } = await wordPerDelta();
-    const deltas = await t.run(async (ctx) => ctx.db.query("deltas").collect());
+    // About one delta per word: a word every 2 ms, no delay, a write allowed every millisecond.
+    setEnv({
+      DEMO_TOKEN_DELAY_MS: "2",
+      STREAM_CHUNK_BY: "word",
+      STREAM_FLUSH_MS: "0",
+      STREAM_MAX_WRITES_PER_SEC: "1000",
+    });
+    const { t, token, streamId } = await newChat("paging");
+    const words = demoTokens(demoReplyText("paging"));
+    const reader = (await drive(t, token, { streamId })).body!.getReader();
+    // Mid-reply, while its deltas are kept (a finished reply's are deleted).
+    for (let got = 0; got < words.length / 2;) got += (await reader.read()).value?.length ?? 0;
+    const deltas = await t.run(async (ctx) =>
+      ctx.db
+        .query("deltas")
+        .withIndex("by_stream_seq", (q) => q.eq("streamId", streamId))
+        .collect(),
+    );
+    while (!(await reader.read()).done);
+    expect(deltas.length).toBeGreaterThan(5);
     let offset = 0;
     for (const d of deltas) {
       expect(d.start).toBe(offset);
       offset += d.text.length;
     }
-    expect(deltas.map((d) => d.text).join("")).toBe(demoTokens(demoReplyText("paging")).join(""));
+    expect(deltas.map((d) => d.text)).toEqual(words.slice(0, deltas.length));
+  });
+
+  test("a finished reply at rest (its deltas deleted) is read from its message, from `from`", async () => {
+    setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
+    const { t, token, streamId } = await newChat("at rest");
+    const body = await (await drive(t, token, { streamId })).text();
+    await expectAtRest(t, streamId);
+    expect(await t.query(api.streams.read, { streamId, token, cursor: 0 })).toEqual({
+      status: "done",
+      start: 0,
+      text: body,
+      cursor: 0,
+      more: false,
+    });
+    const tail = await t.query(api.streams.read, { streamId, token, cursor: 3, from: 10 });
+    expect(tail).toMatchObject({ start: 10, text: body.slice(10), more: false });
+    expect(await t.query(api.streams.tail, { streamId, token })).toBe(null);
   });
 });
 

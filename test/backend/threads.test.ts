@@ -1,9 +1,12 @@
 import type { Id } from "../../convex/_generated/dataModel";
 import { afterEach, describe, expect, test } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
+import { hashToken } from "../../convex/lib/access";
+import { appendDelta } from "../../convex/lib/replies";
 import {
   componentBody,
   drive,
+  expectAtRest,
   expectCode,
   newChat,
   newThread,
@@ -121,8 +124,17 @@ describe("threads:remove", () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
     const { t, threadId, token, streamId } = await newChat();
     await (await drive(t, token, { streamId })).text();
+    // The first reply is finished and at rest; the second is still streaming, three flushes in.
+    await expectAtRest(t, streamId);
     const second = await send(t, threadId, token, "again");
-    await (await drive(t, token, { streamId: second.streamId })).text();
+    const begun = await t.mutation(internal.chat.begin, {
+      streamId: second.streamId,
+      tokenHash: await hashToken(token),
+    });
+    expect(begun.kind).toBe("start");
+    await t.run(async (ctx) => {
+      for (const piece of ["One. ", "Two. ", "Three. "]) await appendDelta(ctx, second.streamId, piece);
+    });
     const { observerToken } = await t.mutation(api.threads.share, { threadId, token });
     const count = () =>
       t.run(async (ctx) => ({
@@ -133,8 +145,8 @@ describe("threads:remove", () => {
       }));
     const before = await count();
     expect(before.messages).toBe(4);
-    expect(before.deltas).toBeGreaterThan(1);
-    expect((await componentBody(t, streamId)).status).toBe("done");
+    expect(before.deltas).toBe(3);
+    expect((await componentBody(t, second.streamId)).status).toBe("streaming");
 
     await t.mutation(api.threads.remove, { threadId, token });
     await t.finishAllScheduledFunctions(() => {});

@@ -1,0 +1,345 @@
+// Contention made visible: which writes would have conflicted on a deployment.
+//
+// A deployment runs transactions at once and validates each mutation at commit (optimistic
+// concurrency control): a mutation whose read set another transaction wrote after its snapshot
+// and before its commit fails with an OCC error and is retried (a few times, then it fails).
+// convex-test, under this backend, runs one transaction at a time, so nothing ever conflicts
+// here. To show what would, each transaction is recorded:
+// - when it was requested (`requested()`: a client's call, an action's `ctx.runQuery` /
+//   `ctx.runMutation`; a scheduled function when its timer fired) and when it ended. Two
+//   transactions were in flight together when one was requested before the other ended: here
+//   it waited for the lock while the other ran; a deployment would have run them at once, each
+//   from its own snapshot. One requested after the other ended saw its writes either way;
+// - its read set: each document read (`db.get`, and each document a query returned), each index
+//   range (`withIndex` and its range expression; filters are ignored, which can only widen it),
+//   and each table scanned whole;
+// - its write set: each document it committed, with its new value (none when deleted).
+// A conflict is counted when a committed mutation W wrote a document that another committed
+// mutation R had read (by ID, or a new value inside one of R's index ranges or scanned tables),
+// and R was requested before W ended and ended after it: R's snapshot would not have had W's
+// write, and R would have been refused at commit and retried. Queries never conflict (a
+// read-only snapshot), and a mutation's calls into components are part of it. Deleted
+// documents count through their IDs only (their old values are not kept). The local wait for
+// the lock stands in for a deployment's time in flight, which it does not measure: the count
+// says which documents are contended and roughly how often, not exactly how often a
+// deployment would retry.
+//
+// `GET /api/local_backend/conflicts` (admin key) returns the report; `DELETE` clears it.
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { convexToJson, type Value } from "convex/values";
+import { adminKeyFromHeader, BAD_ADMIN_KEY, isAdminKey } from "./adminKey.js";
+
+export const CONFLICTS_PATH = "/api/local_backend/conflicts";
+
+/** Committed transactions are compared with later ones for this long (ms) after they end. */
+const WINDOW_MS = 120_000;
+/** Entries in the report's `top` list. */
+const TOP = 20;
+
+type JsonValue = ReturnType<typeof convexToJson>;
+type RangeExpr = { type: "Eq" | "Gt" | "Gte" | "Lt" | "Lte"; fieldPath: string; value: JsonValue };
+interface IndexRange {
+  /** "componentPath:table" */
+  table: string;
+  range: RangeExpr[];
+}
+
+interface Transaction {
+  name: string;
+  /** When it was asked for, until its function (the first named) claims it. */
+  asked: { at: number; used: boolean } | undefined;
+  requestedAt: number;
+  /** When it took the lock. */
+  startedAt: number;
+  endedAt: number;
+  /** "componentPath:table:id" */
+  docs: Set<string>;
+  ranges: IndexRange[];
+  /** "componentPath:table" scanned without an index range. */
+  scans: Set<string>;
+  /** "componentPath:table:id" -> new value (null: deleted). */
+  writes: Map<string, Record<string, Value> | null>;
+}
+
+export interface ConflictEntry {
+  /** "table" for the app's tables, "componentPath/table" for a component's. */
+  table: string;
+  document: string;
+  conflicts: number;
+  /** Function -> conflicts: the mutation that would have been refused and retried. */
+  retried: Record<string, number>;
+  /** Function -> conflicts: the mutation whose write it was. */
+  writers: Record<string, number>;
+}
+
+export interface ConflictReport {
+  /** Committed mutations recorded. */
+  mutations: number;
+  /** Of those, how many were in flight together with an earlier one (could have conflicted). */
+  concurrent: number;
+  /** Mutations that would have been refused at least once (each pair counted once). */
+  conflicts: number;
+  /** Per table: conflicts. */
+  byTable: Record<string, number>;
+  /** Per function: committed mutations. */
+  functions: Record<string, number>;
+  /** Per table: distinct documents the committed mutations wrote (inserted, changed or deleted). */
+  documentsWritten: Record<string, number>;
+  /** The most conflicted documents first. */
+  top: ConflictEntry[];
+}
+
+const requestClock = new AsyncLocalStorage<{ at: number; used: boolean }>();
+
+/**
+ * Runs `fn` (which starts one transaction: a client's call, or an action's `ctx.runQuery` /
+ * `ctx.runMutation`) noting when it was asked for, before it waits for the transaction lock.
+ */
+export function requested<T>(fn: () => T): T {
+  return requestClock.run({ at: performance.now(), used: false }, fn);
+}
+
+const key = (componentPath: string, table: string) => `${componentPath}:${table}`;
+const displayTable = (componentTable: string) => {
+  const i = componentTable.lastIndexOf(":");
+  const componentPath = componentTable.slice(0, i);
+  const table = componentTable.slice(i + 1);
+  return componentPath ? `${componentPath}/${table}` : table;
+};
+
+/** Convex's order of types, for the common ones (others compare as "maybe in range"). */
+function rank(v: JsonValue): number | null {
+  if (v === null) return 1;
+  if (typeof v === "number") return 3;
+  if (typeof v === "boolean") return 4;
+  if (typeof v === "string") return 5;
+  return null;
+}
+
+/** -1, 0, 1, or null when unknown (then the document counts as in range). */
+function compare(a: JsonValue, b: JsonValue): number | null {
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra === null || rb === null) return JSON.stringify(a) === JSON.stringify(b) ? 0 : null;
+  if (ra !== rb) return ra < rb ? -1 : 1;
+  return (a as number | string | boolean) < (b as number | string | boolean)
+    ? -1
+    : (a as number | string | boolean) > (b as number | string | boolean)
+      ? 1
+      : 0;
+}
+
+function fieldOf(doc: Record<string, Value>, fieldPath: string): JsonValue | undefined {
+  let v: unknown = doc;
+  for (const part of fieldPath.split(".")) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v === undefined ? undefined : convexToJson(v as Value);
+}
+
+function inRange(doc: Record<string, Value>, range: RangeExpr[]): boolean {
+  for (const expr of range) {
+    const value = fieldOf(doc, expr.fieldPath);
+    // An absent field: its order against the bound is not worked out; counted as in range.
+    const c = value === undefined ? null : compare(value, expr.value);
+    if (c === null) continue;
+    const ok =
+      expr.type === "Eq"
+        ? c === 0
+        : expr.type === "Gt"
+          ? c > 0
+          : expr.type === "Gte"
+            ? c >= 0
+            : expr.type === "Lt"
+              ? c < 0
+              : c <= 0;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** The table of a serialized query's source ("messages.by_threadId" -> "messages"). */
+function sourceOf(query: unknown): { table: string; range: RangeExpr[] | null } | null {
+  const source = (query as { source?: { type?: string; indexName?: string; tableName?: string; range?: RangeExpr[] } })
+    ?.source;
+  if (!source) return null;
+  if (source.type === "FullTableScan" && source.tableName) return { table: source.tableName, range: null };
+  if (source.indexName) return { table: source.indexName.split(".")[0], range: source.range ?? [] };
+  return null;
+}
+
+/** One backend's recorder: its current transaction (one at a time) and recent committed ones. */
+export class ConflictRecorder {
+  private current: Transaction | null = null;
+  private recent: Transaction[] = [];
+  private mutations = 0;
+  private concurrent = 0;
+  private functions = new Map<string, number>();
+  private written = new Map<string, Set<string>>();
+  private entries = new Map<string, ConflictEntry>();
+  private byTable = new Map<string, number>();
+  private total = 0;
+
+  /** The transaction lock was taken (a top-level query or mutation begins). */
+  begin(): void {
+    const now = performance.now();
+    this.current = {
+      name: "",
+      asked: requestClock.getStore(),
+      requestedAt: now,
+      startedAt: now,
+      endedAt: now,
+      docs: new Set(),
+      ranges: [],
+      scans: new Set(),
+      writes: new Map(),
+    };
+  }
+
+  /**
+   * The function running (the first named is the transaction's). It claims the request time:
+   * a scheduled function's run starts with an unnamed transaction of convex-test's own (its
+   * job's state), which must not.
+   */
+  named(name: string): void {
+    const tx = this.current;
+    if (!tx || tx.name) return;
+    tx.name = name;
+    if (tx.asked && !tx.asked.used) {
+      tx.requestedAt = Math.min(tx.asked.at, tx.startedAt);
+      tx.asked.used = true;
+    }
+  }
+
+  /** Inside a query or mutation now (so a timer armed now is a scheduled function's). */
+  get inTransaction(): boolean {
+    return this.current !== null;
+  }
+
+  readDocument(componentPath: string, table: string, id: string): void {
+    this.current?.docs.add(`${key(componentPath, table)}:${id}`);
+  }
+
+  readQuery(componentPath: string, query: unknown): void {
+    const source = sourceOf(query);
+    if (!source || !this.current) return;
+    const table = key(componentPath, source.table);
+    if (source.range === null) this.current.scans.add(table);
+    else this.current.ranges.push({ table, range: source.range });
+  }
+
+  wrote(componentPath: string, table: string, id: string, value: Record<string, Value> | null): void {
+    this.current?.writes.set(`${key(componentPath, table)}:${id}`, value);
+  }
+
+  /** The transaction ended: committed (a mutation) or not (a query, or a mutation that threw). */
+  end(committed: boolean): void {
+    const tx = this.current;
+    this.current = null;
+    // Unnamed: convex-test's own bookkeeping (a scheduled job's state), not a function.
+    if (!tx || !committed || !tx.name) return;
+    tx.endedAt = performance.now();
+    this.mutations++;
+    this.functions.set(tx.name, (this.functions.get(tx.name) ?? 0) + 1);
+    for (const doc of tx.writes.keys()) {
+      const table = displayTable(doc.slice(0, doc.lastIndexOf(":")));
+      let ids = this.written.get(table);
+      if (!ids) this.written.set(table, (ids = new Set()));
+      ids.add(doc);
+    }
+    const horizon = tx.endedAt - WINDOW_MS;
+    this.recent = this.recent.filter((other) => other.endedAt >= horizon);
+    // Every transaction in `recent` ended before this one (one runs at a time), in order: the
+    // first write to what it read refuses it; it is counted once.
+    if (this.recent.some((other) => tx.requestedAt < other.endedAt)) this.concurrent++;
+    for (const other of this.recent) if (this.check(tx, other)) break;
+    this.recent.push(tx);
+  }
+
+  /** `reader` (ended last) is refused if `writer` ended while it was in flight, writing what it read. */
+  private check(reader: Transaction, writer: Transaction): boolean {
+    if (writer.writes.size === 0) return false;
+    if (!(reader.requestedAt < writer.endedAt && writer.endedAt <= reader.endedAt)) return false;
+    for (const [doc, value] of writer.writes) {
+      const table = doc.slice(0, doc.lastIndexOf(":"));
+      const hit =
+        reader.docs.has(doc) ||
+        reader.scans.has(table) ||
+        (value !== null && reader.ranges.some((r) => r.table === table && inRange(value, r.range)));
+      if (!hit) continue;
+      this.count(table, doc.slice(table.length + 1), reader.name, writer.name);
+      return true;
+    }
+    return false;
+  }
+
+  private count(table: string, document: string, retried: string, writer: string): void {
+    this.total++;
+    const shown = displayTable(table);
+    this.byTable.set(shown, (this.byTable.get(shown) ?? 0) + 1);
+    const k = `${shown}:${document}`;
+    let entry = this.entries.get(k);
+    if (!entry) {
+      entry = { table: shown, document, conflicts: 0, retried: {}, writers: {} };
+      this.entries.set(k, entry);
+    }
+    entry.conflicts++;
+    entry.retried[retried || "?"] = (entry.retried[retried || "?"] ?? 0) + 1;
+    entry.writers[writer || "?"] = (entry.writers[writer || "?"] ?? 0) + 1;
+  }
+
+  report(): ConflictReport {
+    return {
+      mutations: this.mutations,
+      concurrent: this.concurrent,
+      conflicts: this.total,
+      byTable: Object.fromEntries([...this.byTable].sort((a, b) => b[1] - a[1])),
+      functions: Object.fromEntries([...this.functions].sort((a, b) => b[1] - a[1])),
+      documentsWritten: Object.fromEntries([...this.written].map(([table, ids]) => [table, ids.size])),
+      top: [...this.entries.values()].sort((a, b) => b.conflicts - a.conflicts).slice(0, TOP),
+    };
+  }
+
+  clear(): void {
+    this.recent = [];
+    this.mutations = 0;
+    this.concurrent = 0;
+    this.functions.clear();
+    this.written.clear();
+    this.entries.clear();
+    this.byTable.clear();
+    this.total = 0;
+  }
+}
+
+/**
+ * `GET CONFLICTS_PATH`: the report; `DELETE`: starts a new one. Both need the admin key
+ * (`Authorization: Convex <key>`). Returns false for any other path.
+ */
+export function handleConflictReport(
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+  recorder: ConflictRecorder,
+  adminKey: string,
+): boolean {
+  if (pathname !== CONFLICTS_PATH) return false;
+  req.resume();
+  const send = (status: number, body: unknown) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify(body));
+  };
+  if (!isAdminKey(adminKeyFromHeader(req.headers.authorization), adminKey)) {
+    send(401, { code: "BadAdminKey", message: BAD_ADMIN_KEY });
+  } else if (req.method === "GET") {
+    send(200, recorder.report());
+  } else if (req.method === "DELETE") {
+    recorder.clear();
+    send(200, recorder.report());
+  } else {
+    send(405, { code: "MethodNotAllowed", message: `${req.method} ${CONFLICTS_PATH}: use GET or DELETE` });
+  }
+  return true;
+}

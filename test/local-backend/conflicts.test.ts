@@ -1,0 +1,147 @@
+// Contention made visible (issue 21): the local backend runs one transaction at a time, so it
+// never has a write conflict; it reports the ones a deployment would have had (conflicts.ts).
+// Mutations in flight together that read and write one counter: a conflict for each but the
+// first, on that document. One after another, or on different counters: none. The real app's
+// replies streaming at once: none.
+import { rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { ConvexHttpClient } from "convex/browser";
+import { makeFunctionReference } from "convex/server";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { CONFLICTS_PATH, type ConflictReport } from "../../local-backend/conflicts.js";
+import { startLocalBackend, type LocalBackend } from "../../local-backend/index.js";
+import { tempDir } from "./helpers.js";
+
+const bump = makeFunctionReference<"mutation">("counter:bump");
+const together = makeFunctionReference<"action">("counter:bumpTogether");
+
+async function report(backend: LocalBackend, method: "GET" | "DELETE" = "GET", key = backend.adminKey) {
+  const res = await fetch(`${backend.convexUrl}${CONFLICTS_PATH}`, {
+    method,
+    headers: { Authorization: `Convex ${key}` },
+  });
+  return { status: res.status, body: (await res.json()) as ConflictReport };
+}
+
+describe("mutations that read and write one document", () => {
+  let backend: LocalBackend;
+  const dataDir = tempDir();
+  beforeAll(async () => {
+    backend = await startLocalBackend({
+      port: 0,
+      dataDir,
+      reset: true,
+      quiet: true,
+      convexDir: fileURLToPath(new URL("./fixture-conflicts/convex", import.meta.url)),
+    });
+    await new ConvexHttpClient(backend.convexUrl).mutation(makeFunctionReference<"mutation">("counter:seed"), {
+      n: 100,
+    });
+  });
+  afterAll(async () => {
+    await backend?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test("in flight together on one counter: conflicts on that document, named by function", async () => {
+    await report(backend, "DELETE");
+    await new ConvexHttpClient(backend.convexUrl).action(together, { names: Array(6).fill("shared") });
+    const { status, body } = await report(backend);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ mutations: 6, concurrent: 5 });
+    // Each bump after the first was requested before the first ended, and read the counter it wrote.
+    expect(body.conflicts).toBe(5);
+    expect(body.byTable).toEqual({ counters: 5 });
+    expect(body.top).toHaveLength(1);
+    expect(body.top[0]).toMatchObject({
+      table: "counters",
+      conflicts: 5,
+      retried: { "counter:bump": 5 },
+      writers: { "counter:bump": 5 },
+    });
+  });
+
+  test("one after another, or together on different counters: none", async () => {
+    await report(backend, "DELETE");
+    const client = new ConvexHttpClient(backend.convexUrl);
+    for (let i = 0; i < 3; i++) await client.mutation(bump, { name: "alone" });
+    await client.action(together, { names: Array.from({ length: 6 }, (_, i) => `own-${i}`) });
+    const { body } = await report(backend);
+    expect(body).toEqual({
+      mutations: 9,
+      concurrent: 5,
+      conflicts: 0,
+      byTable: {},
+      functions: { "counter:bump": 9 },
+      documentsWritten: { counters: 7 },
+      top: [],
+    });
+  });
+
+  test("the report needs the admin key", async () => {
+    expect((await report(backend, "GET", "local-backend|not-the-key")).status).toBe(401);
+    expect((await report(backend, "DELETE", "local-backend|not-the-key")).status).toBe(401);
+  });
+});
+
+describe("the app's replies, streaming at once", () => {
+  let backend: LocalBackend;
+  const dataDir = tempDir();
+  beforeAll(async () => {
+    backend = await startLocalBackend({
+      port: 0,
+      dataDir,
+      reset: true,
+      quiet: true,
+      env: {
+        DEMO_TOKEN_DELAY_MS: "5",
+        PROOF_OF_WORK: "off",
+        NEW_VISITORS_PER_ADDRESS_PER_MINUTE: "1000",
+        RATE_LIMIT_ADDRESS_MESSAGES_PER_MINUTE: "10000",
+      },
+    });
+  });
+  afterAll(async () => {
+    await backend?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test("begin, flushes, finish, the charge and the cleanup: no conflicts", { timeout: 30_000 }, async () => {
+    const post = (body: object, token?: string) =>
+      fetch(`${backend.siteUrl}/chat-stream`, {
+        method: "POST",
+        headers: token ? { Authorization: `Bearer ${token}` } : {},
+        body: JSON.stringify(body),
+      });
+    const client = new ConvexHttpClient(backend.convexUrl);
+    // Four visitors, each with a conversation and a prompt sent, one after another.
+    const pending: { token: string; streamId: string }[] = [];
+    for (let i = 0; i < 4; i++) {
+      const first = await post({ prompt: `Hello ${i}` });
+      const { threadId, token } = JSON.parse(first.headers.get("X-Chat-Reply")!) as { threadId: string; token: string };
+      await first.text();
+      const sent = (await client.mutation(makeFunctionReference<"mutation">("messages:send"), {
+        threadId,
+        token,
+        prompt: `And again ${i}`,
+      })) as { streamId: string };
+      pending.push({ token, streamId: sent.streamId });
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    await report(backend, "DELETE");
+    // Their replies, driven at once.
+    const bodies = await Promise.all(
+      pending.map(async ({ token, streamId }) => (await post({ streamId }, token)).text()),
+    );
+    expect(bodies.every((b) => b.length > 100)).toBe(true);
+    // The charges and the deletions at rest, scheduled as each reply ended.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const { body } = await report(backend);
+    // Per reply at least its begin, a flush, its finish, its charge and its deltas' deletion.
+    expect(body.mutations).toBeGreaterThanOrEqual(4 * 5);
+    // Flushes of different replies were in flight together: they could have conflicted.
+    expect(body.concurrent).toBeGreaterThan(0);
+    expect(body.top).toEqual([]);
+    expect(body.conflicts).toBe(0);
+  });
+});
