@@ -43,6 +43,8 @@ import {
   vStreamSlice,
   vThreadView,
   vTokenUsage,
+  vRating,
+  vFeedbackView,
 } from "./lib/validators";
 
 export { AI_CHAT_ENV, aiChatEnv } from "./lib/env";
@@ -150,6 +152,19 @@ export const PUBLIC_FUNCTIONS = {
   config: {
     get: query({}, vChatConfig, false),
   },
+  feedback: {
+    rate: mutation(
+      {
+        threadId: v.string(),
+        token,
+        messageId: v.string(),
+        rating: v.union(vRating, v.null()),
+        comment: v.optional(v.string()),
+      },
+      v.null(),
+    ),
+    list: query({ token, paginationOpts: paginationOptsValidator }, paginationResultValidator(vFeedbackView)),
+  },
 } as const satisfies Record<string, Record<string, Spec>>;
 
 type Modules = typeof PUBLIC_FUNCTIONS;
@@ -207,6 +222,11 @@ export class AiChat<DataModel extends GenericDataModel = GenericDataModel> {
   /** `config:get`. */
   config(): AiChatFunctions<"config"> {
     return this.module("config");
+  }
+
+  /** `feedback:rate` (a visitor's rating of a reply), `list` (the operators' export). */
+  feedback(): AiChatFunctions<"feedback"> {
+    return this.module("feedback");
   }
 
   /** The functions of one module, each forwarding to the component's function of the same name. */

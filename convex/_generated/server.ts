@@ -50,6 +50,7 @@ type Env = {
   readonly OPERATOR_SECRET: string | undefined;
   readonly OPERATOR_SESSION_HOURS: string | undefined;
   readonly RATE_LIMIT_OPERATOR_FAILURES_PER_MINUTE: string | undefined;
+  readonly OPERATOR_FAILURES_PER_ADDRESS_PER_MINUTE: string | undefined;
   readonly ALLOWED_ORIGINS: string | undefined;
   readonly TURNSTILE_SECRET_KEY: string | undefined;
   readonly TURNSTILE_VERIFY_URL: string | undefined;
@@ -65,6 +66,15 @@ type Env = {
   readonly RATE_LIMIT_NEW_VISITOR_SENDS_PER_MINUTE: string | undefined;
   readonly RATE_LIMIT_SHARES_PER_MINUTE: string | undefined;
   readonly RATE_LIMIT_STREAM_REQUESTS_PER_MINUTE: string | undefined;
+  readonly RATE_LIMIT_ADDRESS_MESSAGES_PER_MINUTE: string | undefined;
+  readonly NEW_VISITORS_PER_ADDRESS_PER_MINUTE: string | undefined;
+  readonly NEW_VISITOR_BUDGET_PERCENT: string | undefined;
+  readonly REPLIES_IN_FLIGHT_PER_VISITOR: string | undefined;
+  readonly CLIENT_ADDRESS_HEADER: string | undefined;
+  readonly PROOF_OF_WORK: string | undefined;
+  readonly POW_SECRET: string | undefined;
+  readonly POW_COST: string | undefined;
+  readonly POW_MAX_NUMBER: string | undefined;
   readonly STREAM_CHUNK_BY: string | undefined;
   readonly STREAM_FLUSH_MS: string | undefined;
   readonly STREAM_MAX_WRITES_PER_SEC: string | undefined;

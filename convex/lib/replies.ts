@@ -42,6 +42,8 @@ export function toMessageView(message: Doc<"messages">, status: MessageStatus = 
     updatedAt: message.updatedAt,
     length: message.text.length,
     ...(message.queued ? { queued: true } : {}),
+    ...(message.feedback ? { feedback: message.feedback } : {}),
+    ...(message.supersededBy ? { supersededBy: message.supersededBy } : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import type * as aiChat from "../aiChat.js";
 import type * as board from "../board.js";
 import type * as chat from "../chat.js";
 import type * as config from "../config.js";
+import type * as feedback from "../feedback.js";
 import type * as messages from "../messages.js";
 import type * as operator from "../operator.js";
 import type * as streams from "../streams.js";
@@ -29,6 +30,7 @@ declare const fullApi: ApiFromModules<{
   board: typeof board;
   chat: typeof chat;
   config: typeof config;
+  feedback: typeof feedback;
   messages: typeof messages;
   operator: typeof operator;
   streams: typeof streams;
