@@ -9,9 +9,10 @@ import * as streams from "../../convex/streams";
 import * as operator from "../../convex/operator";
 import * as config from "../../convex/config";
 import * as chat from "../../convex/chat";
+import * as feedback from "../../convex/feedback";
 import { AI_CHAT_ENV } from "../../convex/lib/env";
 
-const COMPONENT = { threads, messages, streams, operator, config, chat } as unknown as Record<
+const COMPONENT = { threads, messages, streams, operator, config, chat, feedback } as unknown as Record<
   string,
   Record<string, { exportArgs(): string; exportReturns(): string; isPublic?: boolean }>
 >;
