@@ -70,8 +70,7 @@ export const rate = mutation({
 /**
  * Every rating, newest change first, with its prompt and reply, for review: operators only (an
  * operator session token as `token`, or an identity with the operator role). Pages of 1 to
- * LIST_MAX (100). Worst case per rating: 7 documents read (it, its reply, and back to the prompt
- * past at most REPLIES_PER_PROMPT_MAX - 1 replies regenerated away).
+ * LIST_MAX (100). Worst case per rating: 3 documents read (it, its reply, its prompt).
  */
 export const list = query({
   args: { token: v.optional(v.string()), identity: v.optional(vIdentity), paginationOpts: paginationOptsValidator },
@@ -92,15 +91,18 @@ export const list = query({
   },
 });
 
-/** A rating with the reply it rates and the prompt that reply answers (the thread's user message before it). */
+/** A rating with the reply it rates and the prompt that reply answers. */
 async function feedbackView(ctx: QueryCtx, row: Doc<"feedback">): Promise<FeedbackView> {
   const reply = await ctx.db.get("messages", row.messageId);
+  // The newest message before the reply that no reply replaced: only replies are replaced, and
+  // those to the same prompt that came before this one all were.
   const prompt = reply
     ? await ctx.db
         .query("messages")
-        .withIndex("by_threadId", (q) => q.eq("threadId", row.threadId).lt("_creationTime", reply._creationTime))
+        .withIndex("by_threadId_supersededBy", (q) =>
+          q.eq("threadId", row.threadId).eq("supersededBy", undefined).lt("_creationTime", reply._creationTime),
+        )
         .order("desc")
-        .filter((q) => q.eq(q.field("role"), "user"))
         .first()
     : null;
   return {

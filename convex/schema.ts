@@ -9,6 +9,8 @@ export default defineSchema({
     .index("by_active_lastMessageAt", ["active", "lastMessageAt"]),
 
   messages: defineTable(messageFields)
+    // Every message in order (operators, purges); by_threadId_supersededBy would sort them by supersededBy.
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes
     .index("by_threadId", ["threadId"])
     .index("by_streamId", ["streamId"])
     .index("by_status", ["status"])
