@@ -140,7 +140,11 @@ const LOCALES = readdirSync("src/locales")
   .map((f) => f.slice(0, -3));
 // One per part the chat loads only when first needed (src/parts.ts), putting its module in
 // src/parts-registry.ts.
-const PARTS = { humanCheck: "src/reply/human-check.ts", earlier: "src/controllers/earlier.ts" };
+const PARTS = {
+  humanCheck: "src/reply/human-check.ts",
+  earlier: "src/controllers/earlier.ts",
+  actions: "src/actions/message-actions.ts",
+};
 await buildBesideChat({
   ...Object.fromEntries(
     LOCALES.map((code) => [

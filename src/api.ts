@@ -61,7 +61,7 @@ export const isFullPage = (page: readonly MessageView[]): boolean =>
  */
 export const api = anyApi as unknown as Pick<
   typeof generatedApi,
-  "threads" | "messages" | "streams" | "config" | "operator" | "chat"
+  "threads" | "messages" | "streams" | "config" | "operator" | "chat" | "feedback"
 >;
 
 /**

@@ -138,7 +138,11 @@ function messageTemplate(chat: ChatView, m: MessageView, last: boolean, strings:
   if (streaming && !text.trim()) return thinkingRow(strings, m.queued);
   const options = { allowImages: chat.host.allowImages, copyLabel: strings.copy, imageLabel: strings.image };
   const blocks = chat.markdown.blocks(m._id, text, options);
-  return replyRow(status, streaming, blocks, replyEnd(chat, m, status, last, strings), strings);
+  // The action row's code loads when the first finished reply renders.
+  const { onDemand } = chat;
+  if (final && !onDemand.actionRow) onDemand.actions(chat).catch(() => {});
+  const actions = final ? onDemand.actionRow?.row(m, text, last) : nothing;
+  return replyRow(status, streaming, blocks, replyEnd(chat, m, status, last, strings), strings, actions);
 }
 
 /** The marker on a reply that did not finish; the last one (failed or stopped) offers Retry. */

@@ -2,8 +2,11 @@
 // the Turnstile check, at a new visitor's first send with `turnstile-site-key`, and the history
 // pager, once a thread has older history. Until then the host reads them as null.
 import type { EarlierController } from "../controllers/earlier.js";
+import { api, toErrorInfo } from "../api.js";
 import { loadPart } from "../parts.js";
 import type { HumanCheckController } from "../reply/human-check.js";
+import type { MessageActions } from "../actions/message-actions.js";
+import type { ChatView } from "./chat-view.js";
 import type { ChatHost } from "./host.js";
 
 export class OnDemandControllers {
@@ -44,6 +47,15 @@ export class OnDemandControllers {
       () => (this._earlierLoading = false),
     );
   }
+
+  /** The action row under finished replies, made (its code loaded) when the first one renders or a page calls it. */
+  readonly actions = async (chat: ChatView): Promise<MessageActions> => {
+    const { MessageActions } = await loadPart("actions");
+    this.actionRow ??= new MessageActions(chat, api, toErrorInfo);
+    this._host.requestUpdate();
+    return this.actionRow;
+  };
+  actionRow: MessageActions | null = null;
 
   /** The "earlier messages" button. */
   readonly loadEarlier = (): void => {

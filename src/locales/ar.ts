@@ -55,4 +55,11 @@ export default {
   humanCheckFailed: "لم يُجتز التحقق. أرسل مرة أخرى لإعادة المحاولة.",
   tooManyVisitors: "يبدأ كثيرون دردشة الآن. يُرجى المحاولة بعد دقيقة.",
   budgetExhausted: "بلغت الدردشة حدّها اليومي. يُرجى المحاولة لاحقًا.",
+  replyActions: "إجراءات الرد",
+  rateUp: "رد جيد",
+  rateDown: "رد سيئ",
+  regenerate: "إعادة الإنشاء",
+  feedbackComment: "ما الذي يمكن تحسينه؟ (اختياري)",
+  sendFeedback: "إرسال",
+  feedbackThanks: "شكرًا على ملاحظاتك",
 } satisfies ChatStrings;

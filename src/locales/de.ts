@@ -57,4 +57,11 @@ export default {
   humanCheckFailed: "Die Prüfung war nicht erfolgreich. Senden Sie erneut, um es noch einmal zu versuchen.",
   tooManyVisitors: "Gerade beginnen sehr viele Menschen einen Chat. Bitte versuchen Sie es in einer Minute erneut.",
   budgetExhausted: "Der Chat hat sein Tageslimit erreicht. Bitte versuchen Sie es später erneut.",
+  replyActions: "Aktionen zur Antwort",
+  rateUp: "Gute Antwort",
+  rateDown: "Schlechte Antwort",
+  regenerate: "Neu erzeugen",
+  feedbackComment: "Was könnte besser sein? (optional)",
+  sendFeedback: "Senden",
+  feedbackThanks: "Danke für Ihr Feedback",
 } satisfies ChatStrings;

@@ -54,4 +54,11 @@ export default {
   humanCheckFailed: "La verificación no se superó. Envía de nuevo para volver a intentarlo.",
   tooManyVisitors: "Muchas personas están iniciando un chat ahora mismo. Inténtalo de nuevo en un minuto.",
   budgetExhausted: "El chat ha alcanzado su límite de hoy. Inténtalo más tarde.",
+  replyActions: "Acciones de la respuesta",
+  rateUp: "Buena respuesta",
+  rateDown: "Mala respuesta",
+  regenerate: "Regenerar",
+  feedbackComment: "¿Qué se podría mejorar? (opcional)",
+  sendFeedback: "Enviar",
+  feedbackThanks: "Gracias por tus comentarios",
 } satisfies ChatStrings;

@@ -55,4 +55,11 @@ export default {
   humanCheckFailed: "La vérification a échoué. Renvoyez votre message pour réessayer.",
   tooManyVisitors: "Beaucoup de personnes commencent une discussion en ce moment. Réessayez dans une minute.",
   budgetExhausted: "La discussion a atteint sa limite pour aujourd’hui. Réessayez plus tard.",
+  replyActions: "Actions sur la réponse",
+  rateUp: "Bonne réponse",
+  rateDown: "Mauvaise réponse",
+  regenerate: "Régénérer",
+  feedbackComment: "Que pourrait-on améliorer ? (facultatif)",
+  sendFeedback: "Envoyer",
+  feedbackThanks: "Merci pour votre avis",
 } satisfies ChatStrings;

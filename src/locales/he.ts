@@ -55,4 +55,11 @@ export default {
   humanCheckFailed: "הבדיקה לא עברה. שלחו שוב כדי לנסות שוב.",
   tooManyVisitors: "אנשים רבים מתחילים צ׳אט כרגע. נסו שוב בעוד דקה.",
   budgetExhausted: "הצ׳אט הגיע למגבלה היומית. נסו שוב מאוחר יותר.",
+  replyActions: "פעולות לתשובה",
+  rateUp: "תשובה טובה",
+  rateDown: "תשובה גרועה",
+  regenerate: "יצירה מחדש",
+  feedbackComment: "מה אפשר לשפר? (לא חובה)",
+  sendFeedback: "שליחה",
+  feedbackThanks: "תודה על המשוב",
 } satisfies ChatStrings;

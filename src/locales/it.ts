@@ -54,4 +54,11 @@ export default {
   humanCheckFailed: "La verifica non è riuscita. Invia di nuovo per riprovare.",
   tooManyVisitors: "Molte persone stanno iniziando una chat in questo momento. Riprova tra un minuto.",
   budgetExhausted: "La chat ha raggiunto il limite di oggi. Riprova più tardi.",
+  replyActions: "Azioni sulla risposta",
+  rateUp: "Risposta utile",
+  rateDown: "Risposta non utile",
+  regenerate: "Rigenera",
+  feedbackComment: "Cosa si potrebbe migliorare? (facoltativo)",
+  sendFeedback: "Invia",
+  feedbackThanks: "Grazie per il tuo feedback",
 } satisfies ChatStrings;

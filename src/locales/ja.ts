@@ -54,4 +54,11 @@ export default {
   humanCheckFailed: "確認に失敗しました。もう一度送信して再試行してください。",
   tooManyVisitors: "現在、多くの人がチャットを開始しています。1 分後にもう一度お試しください。",
   budgetExhausted: "本日のチャットの上限に達しました。後でもう一度お試しください。",
+  replyActions: "返信の操作",
+  rateUp: "良い返信",
+  rateDown: "悪い返信",
+  regenerate: "再生成",
+  feedbackComment: "改善点はありますか？（任意）",
+  sendFeedback: "送信",
+  feedbackThanks: "フィードバックありがとうございます",
 } satisfies ChatStrings;

@@ -54,4 +54,11 @@ export default {
   humanCheckFailed: "확인에 실패했습니다. 다시 보내서 재시도하세요.",
   tooManyVisitors: "지금 많은 사람이 채팅을 시작하고 있습니다. 1분 후에 다시 시도하세요.",
   budgetExhausted: "오늘 채팅 한도에 도달했습니다. 나중에 다시 시도하세요.",
+  replyActions: "답변 작업",
+  rateUp: "좋은 답변",
+  rateDown: "나쁜 답변",
+  regenerate: "다시 생성",
+  feedbackComment: "개선할 점이 있나요? (선택 사항)",
+  sendFeedback: "보내기",
+  feedbackThanks: "의견을 주셔서 감사합니다",
 } satisfies ChatStrings;

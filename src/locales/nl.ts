@@ -54,4 +54,11 @@ export default {
   humanCheckFailed: "De controle is mislukt. Verstuur opnieuw om het nog eens te proberen.",
   tooManyVisitors: "Er starten nu veel mensen een chat. Probeer het over een minuut opnieuw.",
   budgetExhausted: "De chat heeft zijn limiet voor vandaag bereikt. Probeer het later opnieuw.",
+  replyActions: "Acties voor antwoord",
+  rateUp: "Goed antwoord",
+  rateDown: "Slecht antwoord",
+  regenerate: "Opnieuw genereren",
+  feedbackComment: "Wat kan er beter? (optioneel)",
+  sendFeedback: "Verzenden",
+  feedbackThanks: "Bedankt voor je feedback",
 } satisfies ChatStrings;

@@ -54,4 +54,11 @@ export default {
   humanCheckFailed: "A verificação não foi aprovada. Envie novamente para tentar de novo.",
   tooManyVisitors: "Muitas pessoas estão iniciando um chat agora. Tente novamente em um minuto.",
   budgetExhausted: "O chat atingiu o limite de hoje. Tente novamente mais tarde.",
+  replyActions: "Ações da resposta",
+  rateUp: "Boa resposta",
+  rateDown: "Resposta ruim",
+  regenerate: "Gerar novamente",
+  feedbackComment: "O que poderia ser melhor? (opcional)",
+  sendFeedback: "Enviar",
+  feedbackThanks: "Obrigado pelo seu feedback",
 } satisfies ChatStrings;

@@ -54,4 +54,11 @@ export default {
   humanCheckFailed: "Проверка не пройдена. Отправьте сообщение снова, чтобы повторить её.",
   tooManyVisitors: "Сейчас чат начинают очень многие. Попробуйте через минуту.",
   budgetExhausted: "Чат исчерпал лимит на сегодня. Попробуйте позже.",
+  replyActions: "Действия с ответом",
+  rateUp: "Хороший ответ",
+  rateDown: "Плохой ответ",
+  regenerate: "Создать заново",
+  feedbackComment: "Что можно улучшить? (необязательно)",
+  sendFeedback: "Отправить",
+  feedbackThanks: "Спасибо за отзыв",
 } satisfies ChatStrings;

@@ -54,4 +54,11 @@ export default {
   humanCheckFailed: "验证未通过。请重新发送以再次验证。",
   tooManyVisitors: "现在有很多人正在开始聊天。请一分钟后再试。",
   budgetExhausted: "聊天已达到今日上限。请稍后再试。",
+  replyActions: "回复操作",
+  rateUp: "好的回复",
+  rateDown: "不好的回复",
+  regenerate: "重新生成",
+  feedbackComment: "有什么可以改进的？（可选）",
+  sendFeedback: "发送",
+  feedbackThanks: "感谢你的反馈",
 } satisfies ChatStrings;
