@@ -61,6 +61,18 @@ const styles = `
     block-size: 18px;
     fill: currentColor;
   }
+  .rated {
+    display: inline-flex;
+    align-items: center;
+    gap: 4px;
+    color: var(--_muted);
+    font-size: 0.875em;
+  }
+  .rated svg {
+    inline-size: 16px;
+    block-size: 16px;
+    fill: currentColor;
+  }
   .feedback-form {
     display: flex;
     gap: 6px;
@@ -146,17 +158,31 @@ export class MessageActions implements ReactiveController {
     const copy = html`<button type="button" part="copy-button" class="act" aria-label=${copyLabel} title=${copyLabel} @click=${() => this._copy(m._id, text)}>
       ${copied ? iconCopied : iconCopy}
     </button>`;
-    // A viewer (mode="observe") may copy; rating and regenerating are the visitor's.
-    if (chat.host.mode !== "chat")
-      return html`<div class="actions" role="group" aria-label=${this._text("replyActions")}>${copy}</div>`;
+    // A viewer (mode="observe", the console) may copy, and reads the rating and whether the reply
+    // was generated again (operators are sent the replies visitors no longer see).
+    if (chat.host.mode !== "chat") {
+      const feedback = m.feedback;
+      return html`<div class="actions" role="group" aria-label=${this._text("replyActions")}>
+        ${copy}
+        ${
+          feedback
+            ? html`<span part="feedback-rating" class="rated" data-rating=${feedback.rating}>
+                ${feedback.rating === "up" ? iconUp : iconDown}<span>${this._text(feedback.rating === "up" ? "ratedUp" : "ratedDown")}${feedback.comment ? html`: <q>${feedback.comment}</q>` : nothing}</span>
+              </span>`
+            : nothing
+        }
+        ${m.supersededBy ? html`<span part="replaced" class="rated">${this._text("replaced")}</span>` : nothing}
+      </div>`;
+    }
     const rating = this._feedback(m)?.rating;
     const thumb = (value: Rating, part: string, label: string, svg: TemplateResult) =>
       html`<button type="button" part=${part} class="act" aria-pressed=${rating === value ? "true" : "false"} aria-label=${label} title=${label} @click=${() => this._onThumb(m._id, value, rating)}>
         ${svg}
       </button>`;
-    // The last reply: generated again with the same prompt (a failed one has Retry on its note).
+    // The last reply, finished: generated again with the same prompt (one that failed or was
+    // stopped has Retry on its note).
     const regenerate =
-      last && !failed
+      last && m.status === "done"
         ? html`<button type="button" part="regenerate-button" class="act" aria-label=${this._text("regenerate")} title=${this._text("regenerate")} ?disabled=${chat.sending || chat.streaming} @click=${() => void this.regenerate()}>
           ${iconRegenerate}
         </button>`

@@ -11,4 +11,9 @@ export default {
   sendFeedback: "Send",
   /** Announced once a rating or its comment is stored. */
   feedbackThanks: "Thanks for your feedback",
+  /** In a read-only view (the console): how the visitor rated the reply. */
+  ratedUp: "Rated good",
+  ratedDown: "Rated bad",
+  /** In the console: the visitor generated this reply again; the next one replaced it. */
+  replaced: "Replaced by a new reply",
 };

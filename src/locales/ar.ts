@@ -62,4 +62,7 @@ export default {
   feedbackComment: "ما الذي يمكن تحسينه؟ (اختياري)",
   sendFeedback: "إرسال",
   feedbackThanks: "شكرًا على ملاحظاتك",
+  ratedUp: "مُقيَّم جيدًا",
+  ratedDown: "مُقيَّم سيئًا",
+  replaced: "استُبدل برد جديد",
 } satisfies ChatStrings;

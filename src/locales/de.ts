@@ -64,4 +64,7 @@ export default {
   feedbackComment: "Was könnte besser sein? (optional)",
   sendFeedback: "Senden",
   feedbackThanks: "Danke für Ihr Feedback",
+  ratedUp: "Als gut bewertet",
+  ratedDown: "Als schlecht bewertet",
+  replaced: "Durch eine neue Antwort ersetzt",
 } satisfies ChatStrings;

@@ -61,4 +61,7 @@ export default {
   feedbackComment: "¿Qué se podría mejorar? (opcional)",
   sendFeedback: "Enviar",
   feedbackThanks: "Gracias por tus comentarios",
+  ratedUp: "Valorada como buena",
+  ratedDown: "Valorada como mala",
+  replaced: "Reemplazada por una nueva respuesta",
 } satisfies ChatStrings;

@@ -62,4 +62,7 @@ export default {
   feedbackComment: "Que pourrait-on améliorer ? (facultatif)",
   sendFeedback: "Envoyer",
   feedbackThanks: "Merci pour votre avis",
+  ratedUp: "Jugée bonne",
+  ratedDown: "Jugée mauvaise",
+  replaced: "Remplacée par une nouvelle réponse",
 } satisfies ChatStrings;

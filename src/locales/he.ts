@@ -62,4 +62,7 @@ export default {
   feedbackComment: "מה אפשר לשפר? (לא חובה)",
   sendFeedback: "שליחה",
   feedbackThanks: "תודה על המשוב",
+  ratedUp: "דורגה כטובה",
+  ratedDown: "דורגה כגרועה",
+  replaced: "הוחלפה בתשובה חדשה",
 } satisfies ChatStrings;

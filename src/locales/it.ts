@@ -61,4 +61,7 @@ export default {
   feedbackComment: "Cosa si potrebbe migliorare? (facoltativo)",
   sendFeedback: "Invia",
   feedbackThanks: "Grazie per il tuo feedback",
+  ratedUp: "Valutata utile",
+  ratedDown: "Valutata non utile",
+  replaced: "Sostituita da una nuova risposta",
 } satisfies ChatStrings;

@@ -61,4 +61,7 @@ export default {
   feedbackComment: "改善点はありますか？（任意）",
   sendFeedback: "送信",
   feedbackThanks: "フィードバックありがとうございます",
+  ratedUp: "良いと評価",
+  ratedDown: "悪いと評価",
+  replaced: "新しい返信に置き換えられました",
 } satisfies ChatStrings;

@@ -61,4 +61,7 @@ export default {
   feedbackComment: "개선할 점이 있나요? (선택 사항)",
   sendFeedback: "보내기",
   feedbackThanks: "의견을 주셔서 감사합니다",
+  ratedUp: "좋음으로 평가됨",
+  ratedDown: "나쁨으로 평가됨",
+  replaced: "새 답변으로 대체됨",
 } satisfies ChatStrings;

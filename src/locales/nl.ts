@@ -61,4 +61,7 @@ export default {
   feedbackComment: "Wat kan er beter? (optioneel)",
   sendFeedback: "Verzenden",
   feedbackThanks: "Bedankt voor je feedback",
+  ratedUp: "Als goed beoordeeld",
+  ratedDown: "Als slecht beoordeeld",
+  replaced: "Vervangen door een nieuw antwoord",
 } satisfies ChatStrings;

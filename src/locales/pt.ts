@@ -61,4 +61,7 @@ export default {
   feedbackComment: "O que poderia ser melhor? (opcional)",
   sendFeedback: "Enviar",
   feedbackThanks: "Obrigado pelo seu feedback",
+  ratedUp: "Avaliada como boa",
+  ratedDown: "Avaliada como ruim",
+  replaced: "Substituída por uma nova resposta",
 } satisfies ChatStrings;

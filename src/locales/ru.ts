@@ -61,4 +61,7 @@ export default {
   feedbackComment: "Что можно улучшить? (необязательно)",
   sendFeedback: "Отправить",
   feedbackThanks: "Спасибо за отзыв",
+  ratedUp: "Оценён как хороший",
+  ratedDown: "Оценён как плохой",
+  replaced: "Заменён новым ответом",
 } satisfies ChatStrings;

@@ -61,4 +61,7 @@ export default {
   feedbackComment: "有什么可以改进的？（可选）",
   sendFeedback: "发送",
   feedbackThanks: "感谢你的反馈",
+  ratedUp: "评为好",
+  ratedDown: "评为不好",
+  replaced: "已被新回复替换",
 } satisfies ChatStrings;

@@ -4,6 +4,7 @@
 import { expect, fixture } from "@open-wc/testing";
 import type { AiChatStream } from "../../src/shell/ai-chat-stream.js";
 import { defaultStrings, type ChatStrings } from "../../src/strings.js";
+import actionStrings from "../../src/actions/strings.js";
 import { until } from "./fake-backend.js";
 import { $, mount, settle, setup, type Setup } from "./helpers.js";
 
@@ -79,8 +80,9 @@ describe("translations", () => {
     env = setup();
     for (const code of CODES) {
       const strings = ((await import(`../../src/locales/${code}.ts`)) as { default: ChatStrings }).default;
-      expect(Object.keys(strings).sort(), code).to.deep.equal(Object.keys(defaultStrings).sort());
-      for (const [key, english] of Object.entries(defaultStrings)) {
+      const all = { ...defaultStrings, ...actionStrings };
+      expect(Object.keys(strings).sort(), code).to.deep.equal(Object.keys(all).sort());
+      for (const [key, english] of Object.entries(all)) {
         const text = strings[key as keyof ChatStrings];
         expect(text.trim(), `${code}.${key}`).to.not.equal("");
         expect(placeholders(text), `${code}.${key}`).to.deep.equal(placeholders(english));
