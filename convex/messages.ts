@@ -160,10 +160,12 @@ export const send = mutation({
 });
 
 /**
- * Generates the thread's last reply again, in place: the failed, timed-out or stopped reply
- * (`messageId`, which must be the thread's newest message) is replaced by a new pending one
- * answering the same prompt, so the transcript keeps one question and one answer. Costs a
- * message from the visitor's budget, like `send`. Drive the new `streamId` as after `send`.
+ * Generates the thread's last reply again (retry a failed or stopped one, regenerate a finished
+ * one): the reply (`messageId`, which must be the thread's newest message) is replaced by a new
+ * pending one answering the same prompt, so visitors and observers see one question and one
+ * answer; the old reply stays, `supersededBy` the new one, for operators. At most
+ * REPLIES_PER_PROMPT_MAX (5) replies per prompt. Costs a message from the visitor's budget, like
+ * `send`. Drive the new `streamId` as after `send`.
  */
 export const retry = mutation({
   args: { threadId: v.string(), token: v.optional(v.string()), identity: v.optional(vIdentity), messageId: v.string() },
