@@ -113,7 +113,7 @@ export default defineConfig(async ({ mode }): Promise<UserConfig> => {
     },
     iife: { "ai-chat-stream.iife": "src/shell/loader.script.ts" },
     "iife-chat": { "ai-chat-stream.chat": "src/chat/chat-view.script.ts" },
-    "iife-console": { "ai-chat-console.iife": "src/ai-chat-console-define.ts" },
+    "iife-console": { "ai-chat-console.iife": "src/ai-chat-console.script.ts" },
   }[mode];
   if (!entries) throw new Error(`unknown build mode ${mode}: es, iife, iife-chat or iife-console`);
   const plugins = [minifyLitCss()];

@@ -21,6 +21,9 @@ export type RecordedEvent = {
   text?: string;
   code?: string;
   message?: string;
+  messageId?: string;
+  rating?: string | null;
+  comment?: string | null;
 };
 
 const listMessages = makeFunctionReference<"query", { threadId: string; token?: string }, MessageView[]>(

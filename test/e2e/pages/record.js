@@ -4,10 +4,29 @@
 // Loaded by some pages and injected by some tests: install once.
 if (!window.__events) {
   window.__events = [];
-  for (const type of ["ai-chat-send", "ai-chat-stream-start", "ai-chat-stream-end", "ai-chat-error"]) {
+  for (const type of [
+    "ai-chat-send",
+    "ai-chat-stream-start",
+    "ai-chat-stream-end",
+    "ai-chat-error",
+    "ai-chat-feedback",
+  ]) {
     document.addEventListener(type, (e) => {
-      const { threadId, streamId, driven, status, text, code, message, prompt } = e;
-      window.__events.push({ type, threadId, streamId, driven, status, text, code, message, prompt });
+      const { threadId, streamId, driven, status, text, code, message, prompt, messageId, rating, comment } = e;
+      window.__events.push({
+        type,
+        threadId,
+        streamId,
+        driven,
+        status,
+        text,
+        code,
+        message,
+        prompt,
+        messageId,
+        rating,
+        comment,
+      });
     });
   }
   window.__cspViolations = [];
