@@ -584,7 +584,9 @@ export class FakeBackend {
         if (comment && comment.length > 500) {
           throw new FakeConvexError({ code: "BAD_REQUEST", message: "comment is too long; the limit is 500" });
         }
-        m.feedback = args.rating ? { rating: args.rating as "up" | "down", ...(comment ? { comment } : {}) } : undefined;
+        m.feedback = args.rating
+          ? { rating: args.rating as "up" | "down", ...(comment ? { comment } : {}) }
+          : undefined;
         return null;
       }
       case "messages:stop": {
