@@ -137,6 +137,9 @@ export default defineConfig(async ({ mode }): Promise<UserConfig> => {
               { find: /^\.{1,2}\/parts\.js$/, replacement: src("parts.script.ts") },
               // ConvexClient's token refresh, which neither element uses (src/convex-no-auth.ts).
               { find: /^\.\/authentication_manager\.js$/, replacement: src("convex-no-auth.ts") },
+              { find: /^\.\.\/\.\.\/vendor\/jwt-decode\/index\.js$/, replacement: src("convex-no-auth.ts") },
+              // ConvexClient's paginated queries, which neither element uses (src/convex-no-pagination.ts).
+              { find: /^\.\/sync\/paginated_query_client\.js$/, replacement: src("convex-no-pagination.ts") },
             ]
           : []),
       ],
