@@ -77,7 +77,8 @@ const styles = `
     display: flex;
     gap: 6px;
     margin: 4px 0 0 4px;
-    max-inline-size: 100%;
+    /* As wide as a reply's bubble can be. */
+    max-inline-size: min(100%, 760px);
   }
   .feedback-form input {
     flex: 1;
