@@ -30,6 +30,24 @@ describe("the action row", () => {
   let env: Setup;
   afterEach(() => env.restore());
 
+  // First in the file: the page has not loaded the part's module before this test.
+  it("its code loads when the first finished reply renders, not with the chat", async () => {
+    const loaded = () =>
+      performance.getEntriesByType("resource").some((e) => e.name.includes("/src/actions/message-actions."));
+    env = setup();
+    const el = await mount(env.url);
+    await sendAndStart(el, "Hello?");
+    const streamId = env.backend.messages.at(-1)!.streamId!;
+    env.backend.persist(streamId, "Hi");
+    await until(() => replyText(el) === "Hi");
+    await settle(el);
+    expect(loaded()).to.equal(false);
+    env.backend.persist(streamId, " there.");
+    env.backend.finish(streamId);
+    await until(() => $(el, "[part=copy-button]") !== null);
+    expect(loaded()).to.equal(true);
+  });
+
   it("appears once a reply has finished, with regenerate on the last reply only", async () => {
     env = setup();
     const { el } = await mountThread(env, [
