@@ -4,13 +4,21 @@
 // the chat through the ChatView it is given; the chat only places the row it returns.
 import type { ReactiveController } from "lit";
 import { html, nothing, type TemplateResult } from "lit/html.js";
-import type { api as Api, MessageView, toErrorInfo as ToErrorInfo } from "../api.js";
+import type { api, MessageView, toErrorInfo } from "../api.js";
 import type { ChatView } from "../chat/chat-view.js";
 import { logFailure, visitorMessage } from "../error-messages.js";
-import { AiChatErrorEvent, AiChatFeedbackEvent } from "../events.js";
+import type { AiChatErrorEvent, AiChatFeedbackEvent } from "../events.js";
 import english from "./strings.js";
 
 export type Rating = "up" | "down";
+
+/** What the part takes from the chat rather than bundling its own copy. */
+export type ChatModules = {
+  api: typeof api;
+  toErrorInfo: typeof toErrorInfo;
+  AiChatErrorEvent: typeof AiChatErrorEvent;
+  AiChatFeedbackEvent: typeof AiChatFeedbackEvent;
+};
 type Feedback = { rating: Rating; comment?: string } | null;
 
 /** How long the copy button says "Copied". */
@@ -126,9 +134,11 @@ export class MessageActions implements ReactiveController {
 
   constructor(
     private readonly _chat: ChatView,
-    /** The chat's own: importing them would bundle a second Convex client into the script-tag part. */
-    private readonly _api: typeof Api,
-    private readonly _toErrorInfo: typeof ToErrorInfo,
+    /**
+     * The chat's own: importing them would bundle a second Convex client into the script-tag part,
+     * and event classes other than the ones the page's `instanceof` knows (the loader's).
+     */
+    private readonly _chatModules: ChatModules,
   ) {
     const host = _chat.host;
     host.addController(this);
@@ -263,7 +273,7 @@ export class MessageActions implements ReactiveController {
     const threadId = host.thread;
     if (!client || !threadId || host.mode !== "chat") return false;
     try {
-      await client.mutation(this._api.feedback.rate, {
+      await client.mutation(this._chatModules.api.feedback.rate, {
         threadId,
         ...chat.session.tokenArg,
         messageId,
@@ -271,18 +281,23 @@ export class MessageActions implements ReactiveController {
         ...(feedback?.comment ? { comment: feedback.comment } : {}),
       });
     } catch (err) {
-      const info = this._toErrorInfo(err, "feedback:rate failed.");
+      const info = this._chatModules.toErrorInfo(err, "feedback:rate failed.");
       logFailure(info);
       if (info.code === "RATE_LIMITED") chat.rateLimit.start(info.retryAfterMs);
       else chat.announcer.announce(visitorMessage(info, host.effectiveStrings));
-      host.dispatchEvent(new AiChatErrorEvent(info.code, info.message));
+      host.dispatchEvent(new this._chatModules.AiChatErrorEvent(info.code, info.message));
       return false;
     }
     this._given.set(messageId, feedback);
     if (!feedback) this._commenting = null;
     chat.announcer.announce(this._text("feedbackThanks"));
     host.dispatchEvent(
-      new AiChatFeedbackEvent(threadId, messageId, feedback?.rating ?? null, feedback?.comment ?? null),
+      new this._chatModules.AiChatFeedbackEvent(
+        threadId,
+        messageId,
+        feedback?.rating ?? null,
+        feedback?.comment ?? null,
+      ),
     );
     host.requestUpdate();
     return true;

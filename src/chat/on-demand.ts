@@ -3,6 +3,7 @@
 // pager, once a thread has older history. Until then the host reads them as null.
 import type { EarlierController } from "../controllers/earlier.js";
 import { api, toErrorInfo } from "../api.js";
+import { AiChatErrorEvent, AiChatFeedbackEvent } from "../events.js";
 import { loadPart } from "../parts.js";
 import type { HumanCheckController } from "../reply/human-check.js";
 import type { MessageActions } from "../actions/message-actions.js";
@@ -51,7 +52,7 @@ export class OnDemandControllers {
   /** The action row under finished replies, made (its code loaded) when the first one renders or a page calls it. */
   readonly actions = async (chat: ChatView): Promise<MessageActions> => {
     const { MessageActions } = await loadPart("actions");
-    this.actionRow ??= new MessageActions(chat, api, toErrorInfo);
+    this.actionRow ??= new MessageActions(chat, { api, toErrorInfo, AiChatErrorEvent, AiChatFeedbackEvent });
     this._host.requestUpdate();
     return this.actionRow;
   };

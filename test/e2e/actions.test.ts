@@ -25,8 +25,20 @@ describe("reply actions", () => {
     await waitForEnd(page);
     const threadId = await threadOf(page);
 
-    // Rate it, with a comment.
+    // Rate it, with a comment. The event is the class the loader exports (the part uses the chat's).
+    type Loader = { AiChatStreamElement: { AiChatFeedbackEvent: typeof Event }; __loadersClass?: boolean };
+    await page.evaluate(() =>
+      document.addEventListener(
+        "ai-chat-feedback",
+        (e) => {
+          const w = window as unknown as Loader;
+          w.__loadersClass ??= e instanceof w.AiChatStreamElement.AiChatFeedbackEvent;
+        },
+        { once: true },
+      ),
+    );
     await page.locator("ai-chat-stream [part=feedback-up]").click();
+    await expect.poll(() => page.evaluate(() => (window as unknown as Loader).__loadersClass)).toBe(true);
     await page.locator("ai-chat-stream [part=feedback-comment]").fill("Clear");
     await page.locator("ai-chat-stream [part=feedback-send]").click();
     await expect
