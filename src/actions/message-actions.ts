@@ -27,9 +27,13 @@ const COPIED_MS = 1500;
 const COMMENT_MAX_CHARS = 500;
 
 const styles = `
-  /* The row (and the comment box) go under the bubble, on a line of their own. */
+  /* The row (and the comment box) go under the bubble, on a line of their own, in the room the
+     chat kept for it (34px: the row's margin and buttons). */
   .row.assistant {
     flex-wrap: wrap;
+  }
+  .row.assistant:not([data-status$="ing"]) {
+    padding-bottom: 0;
   }
   .feedback-form {
     flex-basis: 100%;
