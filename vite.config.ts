@@ -99,7 +99,7 @@ async function fromHandOff(): Promise<Plugin> {
   };
 }
 
-const EXTERNAL = /^(lit|@lit|@lit-labs|marked|dompurify|convex)(\/|$)/;
+const EXTERNAL = /^(lit|@lit|@lit-labs|marked|dompurify|convex|highlight\.js)(\/|$)/;
 
 export default defineConfig(async ({ mode }): Promise<UserConfig> => {
   const iife = mode.startsWith("iife");

@@ -9,7 +9,18 @@ const executablePath = findChrome();
 export default {
   files: ["test/browser/**/*.test.ts"],
   nodeResolve: { exportConditions: ["browser", "production"] },
-  plugins: [esbuildPlugin({ ts: true, tsconfig: fileURLToPath(new URL("./tsconfig.json", import.meta.url)) })],
+  plugins: [
+    esbuildPlugin({ ts: true, tsconfig: fileURLToPath(new URL("./tsconfig.json", import.meta.url)) }),
+    {
+      // highlight.js's ES entry re-exports its CommonJS core (lib/core.js, no require()): bundlers
+      // convert it, the test server serves files as they are, so it gets the same wrapping here.
+      name: "highlight-js-core-as-esm",
+      transform(context) {
+        if (!context.path.endsWith("/highlight.js/lib/core.js")) return undefined;
+        return { body: `const module = { exports: {} };\n${context.body}\nexport default module.exports;\n` };
+      },
+    },
+  ],
   browsers: [
     chromeLauncher({
       launchOptions: { executablePath, args: CHROME_ARGS },

@@ -2,6 +2,7 @@
 // chunks, one update per task; per-update main-thread time at 1 KB vs at 50 KB and the longest
 // task, ours (incremental MarkdownStream) vs a naive full re-parse per chunk.
 import { build } from "esbuild";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { ROOT } from "./lib/backend.ts";
 import { launch } from "./lib/browser.ts";
@@ -126,13 +127,16 @@ export async function rendering(opts: BenchOptions): Promise<Section> {
     ];
     const hostile = await hostileRow(page, opts);
     rows.push(hostile.row);
+    const code = await codeRows(page, opts);
+    rows.push(...code.rows);
     return {
       rows,
       notes: [
         hostile.note,
+        code.note,
         `5: ${(text.length / 1024).toFixed(1)} KB of Markdown (headings, paragraphs with inline marks and links, lists, fenced code, tables, quotes) fed in ${chunk}-byte chunks, one update per task; each update is timed from the parse to a forced style/layout (what a frame pays, paint excluded). "At 1 KB" = median over updates with ≤ 1 KB of text, "at 50 KB" = the last 1 KB. Ours = MarkdownStream + identity diff of blocks, as the element renders (${ours.parseCount} block renders for ${ours.updates} updates); baseline = renderMarkdown (marked + DOMPurify) on the whole text each chunk.`,
       ],
-      data: { ours, naive, chunk, bytes: text.length, hostile: hostile.data },
+      data: { ours, naive, chunk, bytes: text.length, hostile: hostile.data, code: code.data },
     };
   } finally {
     await browser.close();
@@ -203,5 +207,115 @@ async function hostileRow(
     },
     note: `5 (hostile): ${entries.map(([n]) => n).join("; ")}, each streamed as the element shows a reply being written (settledText, then MarkdownStream) in ${chunk}-byte chunks, one update per task, then the finished text once, timed through style/layout; ours = the longest single update. Baseline = one render of the first ${BASELINE_BYTES / 1024} KB of each with marked + DOMPurify unguarded (what the previous MarkdownStream paid for its growing last block on every update), the slowest shown. Per input: ${entries.map(([n, v]) => `${n} ${ms(v.worst)} vs ${ms(v.baseline)}`).join(", ")}.`,
     data: per,
+  };
+}
+
+/** Six code blocks in six languages (~1 KB each) between short paragraphs: what "show me the code" replies look like. */
+export function codeReply(): string {
+  const blocks: [string, string][] = [
+    [
+      "ts",
+      "export async function load(id: string): Promise<User | null> {\n  const row = await db.get(id);\n  return row ? { ...row, seen: Date.now() } : null;\n}\n",
+    ],
+    [
+      "python",
+      "def fib(n: int) -> int:\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b  # next\n    return a\n",
+    ],
+    [
+      "sql",
+      "SELECT u.id, count(o.id) AS orders\nFROM users u LEFT JOIN orders o ON o.user_id = u.id\nWHERE u.created_at > now() - interval '30 days'\nGROUP BY u.id ORDER BY orders DESC;\n",
+    ],
+    ["go", "func Sum(xs []int) (total int) {\n\tfor _, x := range xs {\n\t\ttotal += x\n\t}\n\treturn\n}\n"],
+    ["rust", 'fn main() {\n    let v: Vec<u32> = (1..10).map(|x| x * x).collect();\n    println!("{:?}", v);\n}\n'],
+    ["bash", 'for f in *.log; do\n  gzip -9 "$f" && echo "packed $f"\ndone\n'],
+  ];
+  return blocks
+    .map(([lang, body]) => `Here is the ${lang} version:\n\n\`\`\`${lang}\n${body.repeat(4)}\`\`\`\n`)
+    .join("\n");
+}
+
+/**
+ * 5 (code): the highlighter's chunk size, and what a streaming code block costs per frame with it
+ * loaded against without it (today's rendering), in the same page and run.
+ */
+async function codeRows(
+  page: Page,
+  opts: BenchOptions,
+): Promise<{ rows: Row[]; note: string; data: Record<string, unknown> }> {
+  const part = await build({
+    entryPoints: [join(ROOT, "src/markdown/highlight.ts")],
+    bundle: true,
+    format: "iife",
+    minify: true,
+    write: false,
+    target: "es2022",
+    logLevel: "silent",
+  });
+  const chunkBytes = gzipSync(part.outputFiles[0]!.contents, { level: 9 }).length;
+  const text = codeReply();
+  const chunk = 64;
+  type CodeResult = { updates: number[]; last: number; highlighted: number };
+  const once = (highlight: boolean) =>
+    page.evaluate(
+      ({ text, chunk, highlight }) =>
+        (window as unknown as { __codeBench(t: string, c: number, h: boolean): Promise<CodeResult> }).__codeBench(
+          text,
+          chunk,
+          highlight,
+        ),
+      { text, chunk, highlight },
+    );
+  await once(true);
+  await once(false);
+  // Alternating runs, so drift on a shared machine falls on both sides alike.
+  const withHl: CodeResult[] = [];
+  const without: CodeResult[] = [];
+  for (let i = 0; i < 3; i++) {
+    withHl.push(await once(true));
+    without.push(await once(false));
+  }
+  const per = (rs: CodeResult[]) => rs.flatMap((r) => r.updates);
+  const hlMedian = median(per(withHl));
+  const baseMedian = median(per(without));
+  const hlP95 = percentile(per(withHl), 95);
+  const baseP95 = percentile(per(without), 95);
+  const hlLast = median(withHl.map((r) => r.last));
+  const baseLast = median(without.map((r) => r.last));
+  opts.log(
+    `  code: highlight part ${(chunkBytes / 1024).toFixed(1)} KB gz; per frame ${ms(hlMedian, 2)} vs ${ms(baseMedian, 2)} (p95 ${ms(hlP95, 2)} vs ${ms(baseP95, 2)}); last update ${ms(hlLast, 1)} vs ${ms(baseLast, 1)}`,
+  );
+  return {
+    rows: [
+      {
+        section: "5",
+        measurement:
+          "highlighter chunk (highlight.js core + 20 languages), gzip -9, loaded at the first fenced block naming its language",
+        ours: `${(chunkBytes / 1024).toFixed(1)} KB`,
+        baseline: "",
+        ratio: "",
+        target: "not in loader or chat",
+        met: null,
+      },
+      {
+        section: "5",
+        measurement: `streaming a reply of 6 code blocks (${(text.length / 1024).toFixed(1)} KB, ${chunk} B chunks): per-frame cost, median; p95`,
+        ours: `${ms(hlMedian, 2)}; ${ms(hlP95, 2)}`,
+        baseline: `${ms(baseMedian, 2)}; ${ms(baseP95, 2)}`,
+        ratio: `${(hlMedian / baseMedian).toFixed(2)}x`,
+        target: "median ≤ 1.1x today's",
+        met: hlMedian <= baseMedian * 1.1,
+      },
+      {
+        section: "5",
+        measurement: "the update that ends that reply (its last block highlighted then)",
+        ours: ms(hlLast, 1),
+        baseline: ms(baseLast, 1),
+        ratio: `${(hlLast / baseLast).toFixed(2)}x`,
+        target: "",
+        met: null,
+      },
+    ],
+    note: `5 (code): ${(text.length / 1024).toFixed(1)} KB reply of six fenced blocks (ts, python, sql, go, rust, bash) streamed as the element shows a reply being written (settledText, then MarkdownStream.update(text, streaming)) in ${chunk}-byte chunks, one update per task, then the finished text; ours = with the highlighter loaded (a block is highlighted once, when it is finished: ${withHl[0]!.highlighted} blocks at the end), baseline = the same without it (today's rendering); 3 alternating runs each after a warm-up. Chunk size: src/markdown/highlight.ts bundled and minified as the part file is.`,
+    data: { chunkBytes, hlMedian, baseMedian, hlP95, baseP95, hlLast, baseLast },
   };
 }

@@ -122,6 +122,15 @@ async function buildBesideChat(entries) {
         name: "beside-chat-entries",
         setup(b) {
           b.onResolve({ filter: /^beside:/ }, (a) => ({ path: a.path.slice("beside:".length), namespace: "beside" }));
+          // convex's package.json does not say its modules are free of side effects, so esbuild
+          // would keep its validators and schema builders beside `anyApi` (src/api.ts): most of
+          // the history part. They are free of them (the chat's build drops them too).
+          b.onResolve({ filter: /.*/ }, async (a) => {
+            if (a.pluginData === "resolving") return undefined;
+            const { path, kind, resolveDir, importer } = a;
+            const r = await b.resolve(path, { kind, resolveDir, importer, pluginData: "resolving" });
+            return /[\\/]node_modules[\\/]convex[\\/]/.test(r.path) ? { ...r, sideEffects: false } : undefined;
+          });
           b.onLoad({ filter: /.*/, namespace: "beside" }, (a) => ({
             resolveDir: root,
             loader: "ts",
@@ -144,6 +153,9 @@ const PARTS = {
   humanCheck: "src/reply/human-check.ts",
   earlier: "src/controllers/earlier.ts",
   actions: "src/actions/message-actions.ts",
+  highlight: "src/markdown/highlight.ts",
+  history: "src/history/history.ts",
+  suggestions: "src/chat/suggestions.ts",
 };
 await buildBesideChat({
   ...Object.fromEntries(

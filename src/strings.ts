@@ -68,7 +68,9 @@ export const defaultStrings = {
   budgetExhausted: "The chat has reached its limit for today. Please try again later.",
 };
 
-export type ChatStrings = typeof defaultStrings & typeof import("./actions/strings.js").default;
+export type ChatStrings = typeof defaultStrings &
+  typeof import("./history/strings.js").default &
+  typeof import("./actions/strings.js").default;
 
 /** The same, for `<ai-chat-console>`'s `strings` property. */
 export const defaultConsoleStrings = {

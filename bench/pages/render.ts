@@ -7,6 +7,7 @@ import { Marked } from "marked";
 import createDOMPurify from "dompurify";
 import { MarkdownStream, renderMarkdown } from "../../src/markdown/index.ts";
 import { settledText } from "../../src/markdown/streaming-text.ts";
+import * as highlighter from "../../src/markdown/highlight.ts";
 
 export type RenderResult = {
   updates: { len: number; ms: number }[];
@@ -109,4 +110,35 @@ async function unguarded(text: string): Promise<number> {
   return performance.now() - s;
 }
 
-Object.assign(window, { __renderBench: run, __hostileBench: hostile, __unguardedBench: unguarded });
+/**
+ * A reply of code blocks streamed as the element streams one (settledText, then
+ * MarkdownStream.update(text, streaming)), `chunk` bytes per task, then the finished text once.
+ * `highlight`: with the highlighter loaded (finished blocks coloured) or not (today's rendering).
+ * Per streaming update and for the last one, timed through style/layout.
+ */
+async function code(
+  text: string,
+  chunk: number,
+  highlight: boolean,
+): Promise<{ updates: number[]; last: number; highlighted: number }> {
+  document.body.innerHTML = "";
+  const container = document.createElement("div");
+  container.className = "bubble markdown";
+  document.body.append(container);
+  const md = new MarkdownStream(highlight ? { highlighter } : {});
+  const updates: number[] = [];
+  for (let end = Math.min(chunk, text.length); end < text.length; end = Math.min(end + chunk, text.length)) {
+    await nextTask();
+    const s = performance.now();
+    applyBlocks(container, md.update(settledText(text.slice(0, end)), true));
+    void container.offsetHeight;
+    updates.push(performance.now() - s);
+  }
+  await nextTask();
+  const s = performance.now();
+  applyBlocks(container, md.update(text, false));
+  void container.offsetHeight;
+  return { updates, last: performance.now() - s, highlighted: container.querySelectorAll("code.hljs").length };
+}
+
+Object.assign(window, { __renderBench: run, __hostileBench: hostile, __unguardedBench: unguarded, __codeBench: code });

@@ -26,6 +26,7 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
     ${headerTemplate(chat, strings, heading, messages)}
     ${chat.connection.online ? nothing : html`<div class="notice offline" role="status">${strings.offline}</div>`}
     <div class="transcript">
+      ${chat.onDemand.historyOpen ? chat.onDemand.parts.history?.render(chat, html) : nothing}
       <div
         part="messages"
         class="messages"
@@ -46,7 +47,14 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
           messages.length === 0 && !chat.sending && !pendingPrompt && unlisted.length === 0 && !(observe && chat.error)
             ? observe
               ? emptyState(strings.observerEmpty, strings.observerEmptyHint, "")
-              : emptyState(host.greeting || strings.greeting, strings.emptyHint, aiNote)
+              : emptyState(
+                  host.greeting || strings.greeting,
+                  strings.emptyHint,
+                  aiNote,
+                  host.suggestions || host.hasAttribute("suggestions")
+                    ? chat.onDemand.use("suggestions")?.render(chat, html)
+                    : nothing,
+                )
             : nothing
         }
         ${repeat(
@@ -109,6 +117,11 @@ function headerTemplate(
     ${observe ? html`<span class="badge muted">${strings.readOnly}</span>` : nothing}
     <span class="spacer"></span>
     ${
+      !observe && chat.session.tokenArg.token
+        ? html`<button part="history-button" class="text-button" type="button" aria-expanded=${chat.onDemand.historyOpen} @click=${chat.onDemand.toggleHistory}>${strings.historyButton ?? "History"}</button>`
+        : nothing
+    }
+    ${
       !observe && host.thread
         ? html`<button part="new-conversation" class="text-button" type="button" @click=${chat.newConversation}>${iconNew}<span>${strings.newConversation}</span></button>`
         : nothing
@@ -136,10 +149,16 @@ function messageTemplate(chat: ChatView, m: MessageView, last: boolean, strings:
   const text = streaming || status === "stopped" ? settledText(reply?.text ?? m.text) : (reply?.text ?? m.text);
   // Nothing to show yet (or only blank lines): still "Thinking…", never an empty bubble.
   if (streaming && !text.trim()) return thinkingRow(strings, m.queued);
-  const options = { allowImages: chat.host.allowImages, copyLabel: strings.copy, imageLabel: strings.image };
-  const blocks = chat.markdown.blocks(m._id, text, options);
-  // The action row's code loads when the first finished reply renders.
   const { onDemand } = chat;
+  const options = {
+    allowImages: chat.host.allowImages,
+    copyLabel: strings.copy,
+    imageLabel: strings.image,
+    highlighter: onDemand.parts.highlight,
+    onCode: () => onDemand.use("highlight"),
+  };
+  const blocks = chat.markdown.blocks(m._id, text, options, streaming);
+  // The action row's code loads when the first finished reply renders.
   if (final && !onDemand.actionRow) onDemand.actions(chat).catch(() => {});
   const actions = final ? onDemand.actionRow?.row(m, text, last) : nothing;
   return replyRow(status, streaming, blocks, replyEnd(chat, m, status, last, strings), strings, actions);

@@ -26,6 +26,7 @@ export interface ChatHost extends ReactiveControllerHost, HTMLElement {
   aiNote: string;
   placeholder: string;
   allowImages: string;
+  suggestions: string[] | null;
   status: ChatStatus;
   readonly ui: UiStateController;
   readonly unread: UnreadController;

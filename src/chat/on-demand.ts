@@ -4,7 +4,7 @@
 import type { EarlierController } from "../controllers/earlier.js";
 import { api, toErrorInfo } from "../api.js";
 import { AiChatErrorEvent, AiChatFeedbackEvent } from "../events.js";
-import { loadPart } from "../parts.js";
+import { loadPart, type Parts } from "../parts.js";
 import type { HumanCheckController } from "../reply/human-check.js";
 import type { MessageActions } from "../actions/message-actions.js";
 import type { ChatView } from "./chat-view.js";
@@ -14,6 +14,10 @@ export class OnDemandControllers {
   humanCheck: HumanCheckController | null = null;
   earlier: EarlierController | null = null;
   private _earlierLoading = false;
+  /** Parts whose module is only read (`use`): absent until asked for, undefined while loading. */
+  readonly parts: Partial<Parts> = {};
+  /** The list of past conversations is open (its part loads at the first click). */
+  historyOpen = false;
 
   constructor(
     private readonly _host: ChatHost,
@@ -57,6 +61,29 @@ export class OnDemandControllers {
     return this.actionRow;
   };
   actionRow: MessageActions | null = null;
+
+  /** Part `name`'s module, loaded at the first call: undefined until it arrives, then the host updates. A failed load is tried again at the next call. */
+  use<K extends keyof Parts>(name: K): Parts[K] | undefined {
+    const { parts } = this;
+    if (!(name in parts)) {
+      parts[name] = undefined;
+      loadPart(name).then(
+        (part) => {
+          parts[name] = part;
+          this._host.requestUpdate();
+        },
+        () => delete parts[name],
+      );
+    }
+    return parts[name];
+  }
+
+  /** The history button. */
+  readonly toggleHistory = (): void => {
+    this.historyOpen = !this.historyOpen;
+    this.use("history");
+    this._host.requestUpdate();
+  };
 
   /** The "earlier messages" button. */
   readonly loadEarlier = (): void => {

@@ -8,12 +8,13 @@ import type { MessageStatus } from "../api.js";
 import { iconSpark } from "../icons.js";
 import type { ChatStrings } from "../strings.js";
 
-/** Before the first message: the greeting, a hint, and the note that an AI writes the replies. */
-export function emptyState(greeting: string, hint: string, aiNote: string): TemplateResult {
+/** Before the first message: the greeting, a hint, starter prompts, and the note that an AI writes the replies. */
+export function emptyState(greeting: string, hint: string, aiNote: string, suggestions?: unknown): TemplateResult {
   return html`<div class="empty">
     ${iconSpark}
     <p class="empty-title">${greeting}</p>
     ${hint ? html`<p class="empty-hint">${hint}</p>` : nothing}
+    ${suggestions}
     ${aiNote ? html`<p part="ai-note" class="ai-note">${aiNote}</p>` : nothing}
   </div>`;
 }

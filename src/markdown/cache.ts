@@ -18,8 +18,8 @@ export class MarkdownCache {
   /** Replies asked for since the last sweep; `null` when no sweep is scheduled. */
   private _shown: Set<string> | null = null;
 
-  /** The Markdown blocks of message `messageId` showing `text`. */
-  blocks(messageId: string, text: string, options: MarkdownOptions): HTMLElement[] {
+  /** The Markdown blocks of message `messageId` showing `text` (`streaming`: more may come). */
+  blocks(messageId: string, text: string, options: MarkdownOptions, streaming?: boolean): HTMLElement[] {
     const optionsKey = JSON.stringify(options);
     if (!this._renderer || optionsKey !== this._optionsKey) {
       this._streams.clear();
@@ -36,7 +36,7 @@ export class MarkdownCache {
       stream = new MarkdownStream(this._renderer);
       this._streams.set(messageId, stream);
     }
-    return stream.update(text);
+    return stream.update(text, streaming);
   }
 
   /** How many replies it keeps a stream for. */

@@ -16,7 +16,17 @@ export type MarkdownOptions = {
   copyLabel?: string;
   /** Link text for a blocked image without alt text. */
   imageLabel?: string;
+  /**
+   * Colours the tokens of a finished code block that names its language (the `highlight` part,
+   * once loaded). Present or not, it changes the options' JSON (`{}` or nothing), so a cache
+   * keyed by it renders again when it arrives.
+   */
+  highlighter?: Highlighter;
+  /** Called when a code block names its language: the page loads the highlighter then. */
+  onCode?: () => void;
 };
+
+export type Highlighter = { highlight(code: HTMLElement, purify: DOMPurify): void };
 
 export const normalise = (text: string): string => text.replace(/\r\n?/g, "\n");
 
@@ -25,6 +35,7 @@ export class MarkdownRenderer {
   private readonly _allowImages: string;
   private readonly _copyLabel: string;
   private readonly _imageLabel: string;
+  private readonly _opts: MarkdownOptions;
   private readonly _marked: Marked;
   private readonly _purify: DOMPurify;
 
@@ -32,6 +43,7 @@ export class MarkdownRenderer {
     this._allowImages = opts.allowImages ?? "";
     this._copyLabel = opts.copyLabel ?? "Copy";
     this._imageLabel = opts.imageLabel ?? "Image";
+    this._opts = opts;
     this._marked = new Marked({
       gfm: true,
       breaks: false,
@@ -82,10 +94,13 @@ export class MarkdownRenderer {
     return lexer.tokens;
   }
 
-  /** Renders tokens (from `lex`) to a sanitised fragment owned by an inert document until inserted. */
-  render(tokens: TokensList): DocumentFragment {
+  /**
+   * Renders tokens (from `lex`) to a sanitised fragment owned by an inert document until inserted.
+   * `finished`: no text will be added to these blocks, so their code may be highlighted.
+   */
+  render(tokens: TokensList, finished = true): DocumentFragment {
     const frag = this._purify.sanitize(this._marked.parser(tokens) as string) as unknown as DocumentFragment;
-    this._decorateCodeBlocks(frag);
+    this._decorateCodeBlocks(frag, finished);
     return frag;
   }
 
@@ -98,9 +113,16 @@ export class MarkdownRenderer {
     return p;
   }
 
-  /** Adds a copy button above every code block; the element handles its clicks by delegation. */
-  private _decorateCodeBlocks(frag: DocumentFragment): void {
+  /** Adds a copy button above every code block (the element handles its clicks by delegation) and highlights finished ones. */
+  private _decorateCodeBlocks(frag: DocumentFragment, finished: boolean): void {
+    const { highlighter, onCode } = this._opts;
     for (const pre of Array.from(frag.querySelectorAll("pre"))) {
+      // marked writes `class="language-x"` on the code only when the fence names a language.
+      const code = pre.firstElementChild as HTMLElement | null;
+      if (code?.className) {
+        if (finished && highlighter) highlighter.highlight(code, this._purify);
+        else onCode?.();
+      }
       const doc = pre.ownerDocument;
       const wrap = doc.createElement("div");
       wrap.className = "code-block";

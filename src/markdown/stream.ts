@@ -35,6 +35,7 @@ export class MarkdownStream {
   private _plain: PlainRun | null = null;
   private _tail: HTMLElement | null = null;
   private _linksKey = "";
+  private _streaming = false;
 
   /** `opts`, or a renderer to share: it is stateless between calls, so one serves every reply with the same options. */
   constructor(opts: MarkdownOptions | MarkdownRenderer = {}) {
@@ -46,9 +47,14 @@ export class MarkdownStream {
     return this._tail ? [...els, this._tail] : els;
   }
 
-  update(input: string): HTMLElement[] {
+  /**
+   * `streaming`: more text may still come, so the growing tail is not highlighted yet (finished
+   * segments are, once each); the update that ends the reply renders the tail with its colours.
+   */
+  update(input: string, streaming = false): HTMLElement[] {
     const text = normalise(input);
-    if (text === this._text) return this.blocks;
+    if (text === this._text && streaming === this._streaming) return this.blocks;
+    this._streaming = streaming;
     if (this._stableEnd > text.length || !text.startsWith(this._text.slice(0, this._stableEnd))) {
       this._stableEnd = 0;
       this._stable = [];
@@ -114,7 +120,7 @@ export class MarkdownStream {
     this._tail = null;
     if (tail) {
       const src = text.slice(tail.start);
-      this._tail = tail.plain ? this._plainBlock(src) : this._markdownBlock(src, links, new Map());
+      this._tail = tail.plain ? this._plainBlock(src) : this._markdownBlock(src, links, new Map(), !streaming);
     }
     return this.blocks;
   }
@@ -138,11 +144,11 @@ export class MarkdownStream {
     s.el = this._markdownBlock(s.src, links, s.lookups);
   }
 
-  private _markdownBlock(src: string, links: Links, lookups: Lookups): HTMLElement {
+  private _markdownBlock(src: string, links: Links, lookups: Lookups, finished = true): HTMLElement {
     this.parseCount++;
     const el = document.createElement("div");
     el.className = "md-block";
-    el.append(this._renderer.render(this._renderer.lex(src, links, lookups)));
+    el.append(this._renderer.render(this._renderer.lex(src, links, lookups), finished));
     return el;
   }
 

@@ -57,6 +57,10 @@ export type ChatTheme = "auto" | "light" | "dark";
  * @csspart counter - The character counter near the prompt limit.
  * @csspart composer-hint - Why the text is not sent now (over the limit, a reply still being written).
  * @csspart ai-note - The empty state's note that replies come from an AI.
+ * @csspart suggestion - A starter prompt button in the empty state (`suggestions`).
+ * @csspart history-button - The header's button that opens the list of the visitor's past conversations.
+ * @csspart history - The list of past conversations.
+ * @csspart history-item - One past conversation in that list: open it, or delete it after a confirmation.
  * @csspart new-conversation - The "New chat" button.
  * @csspart launcher - The floating button that opens the panel (`launcher` only).
  * @csspart unread - The unread-reply count on the launcher.
@@ -78,6 +82,12 @@ export type ChatTheme = "auto" | "light" | "dark";
  * @cssproperty [--ai-chat-border=#e3e5e8] - Borders and dividers (dark: #2d3038).
  * @cssproperty [--ai-chat-assistant-bg=#f3f4f6] - Reply bubble background (dark: #23252b).
  * @cssproperty [--ai-chat-code-bg=#0f1117] - Code block background (dark: #0b0c10).
+ * @cssproperty [--ai-chat-code-keyword=#ff7b72] - Highlighted code: keywords (the code colours suit the dark code background; set them with a light `--ai-chat-code-bg`).
+ * @cssproperty [--ai-chat-code-string=#a5d6ff] - Highlighted code: strings.
+ * @cssproperty [--ai-chat-code-comment=#9198a1] - Highlighted code: comments (italic).
+ * @cssproperty [--ai-chat-code-number=#79c0ff] - Highlighted code: numbers, literals, attributes, properties.
+ * @cssproperty [--ai-chat-code-title=#d2a8ff] - Highlighted code: function, class and tag names.
+ * @cssproperty [--ai-chat-code-type=#ffa657] - Highlighted code: types, built-ins, parameters.
  * @cssproperty [--ai-chat-error=#b42318] - Error banner text and border (dark: #ffb4ab).
  * @cssproperty [--ai-chat-radius=16px] - Corner radius of bubbles and the panel.
  * @cssproperty [--ai-chat-shadow=0 12px 40px rgb(15 17 23 / 18%)] - Shadow of the floating panel and launcher.
@@ -142,6 +152,13 @@ export class AiChatStream extends LitElement {
   /** Placeholder of the message box. Default: `strings.placeholder`. */
   @property() placeholder = "";
 
+  /**
+   * Starter prompts shown as buttons in the empty state; a click sends one. The attribute is a
+   * JSON array of strings (`suggestions='["What can you do?", "Pricing"]'`). At most 6, each at most
+   * 300 characters; anything else is left out with one console warning.
+   */
+  @property({ type: Array }) suggestions: string[] | null = null;
+
   /** Space-separated image hosts whose Markdown images may load, or `*`. Default: none (images show as links). */
   @property({ attribute: "allow-images" }) allowImages = "";
 
@@ -179,11 +196,9 @@ export class AiChatStream extends LitElement {
     });
   }
 
-  /**
-   * The merged strings in effect: English, the built-in translation for the element's `lang` (or the page's) once the chat has loaded it, then `strings`.
-   * A lazy part's English texts live with the part, which falls back to them (`effectiveStrings[key] ?? english[key]`).
-   */
+  /** The merged strings in effect: English, the built-in translation for the element's `lang` (or the page's) once the chat has loaded it, then `strings`. */
   get effectiveStrings(): ChatStrings {
+    // A lazy part's English texts are in the part (its `english[key]` fills what this lacks).
     return { ...defaultStrings, ...this._chat?.translation.strings, ...this.strings } as ChatStrings;
   }
 

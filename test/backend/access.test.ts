@@ -174,6 +174,25 @@ describe("access matrix", () => {
   });
 });
 
+// The widget's history list (threads:listMine) and its delete (threads:remove, in the matrix
+// above): a caller lists the owner's thread only with the owner's token or identity, and no
+// kind of token or identity widens the list to anyone else's.
+describe("history list by caller", () => {
+  const owners: Caller[] = ["owner token", "owner identity"];
+  test.each(Object.keys(allowed) as Caller[])("%s lists the owner's thread only when it is the owner", async (who) => {
+    const s = await scene(who);
+    const listed = s.t.query(api.threads.listMine, { ...s.caller });
+    if (who === "no token") {
+      await expectCode(listed, "UNAUTHORIZED");
+      return;
+    }
+    const ids = (await listed).map((thread) => thread._id);
+    expect(ids.includes(s.threadId)).toBe(owners.includes(who));
+    // Nothing of anyone else's either: every thread listed belongs to the caller.
+    if (!owners.includes(who) && who !== "another thread's token") expect(ids).toEqual([]);
+  });
+});
+
 describe("thread and stream IDs grant nothing", () => {
   test("a malformed thread ID is UNAUTHORIZED, exactly like a thread you cannot read", async () => {
     const s = await scene("owner token");

@@ -505,6 +505,15 @@ export class FakeBackend {
         return { ...this.config };
       case "operator:listThreads":
         return this.listThreads(args);
+      case "threads:listMine": {
+        // The token's own threads only, newest activity first (what a thread id cannot widen).
+        if (typeof args.token !== "string") throw new FakeConvexError({ code: "UNAUTHORIZED", message: "No token." });
+        return [...this.threads.values()]
+          .filter((t) => t.token === args.token)
+          .sort((a, b) => b.lastMessageAt - a.lastMessageAt)
+          .slice(0, Math.min(100, (args.limit as number | undefined) ?? 20))
+          .map((t) => ({ ...this.threadView(t), access: "visitor" }));
+      }
       case "operator:usage":
         if (!this.operatorSessions.has(args.token as string))
           throw new FakeConvexError({ code: "UNAUTHORIZED", message: "Not an operator." });
@@ -529,6 +538,12 @@ export class FakeBackend {
       case "threads:create": {
         const token = (args.token as string | undefined) ?? id("visitor_");
         return { threadId: this.seedThread(token), token };
+      }
+      case "threads:remove": {
+        const t = this.writable(args.threadId, args.token);
+        this.threads.delete(t._id);
+        this.messages = this.messages.filter((m) => m.threadId !== t._id);
+        return null;
       }
       case "threads:share": {
         const t = this.writable(args.threadId, args.token);

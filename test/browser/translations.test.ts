@@ -3,8 +3,12 @@
 // the chat (never by the shell).
 import { expect, fixture } from "@open-wc/testing";
 import type { AiChatStream } from "../../src/shell/ai-chat-stream.js";
-import { defaultStrings, type ChatStrings } from "../../src/strings.js";
+import { defaultStrings as chatStrings, type ChatStrings } from "../../src/strings.js";
+import historyStrings from "../../src/history/strings.js";
 import actionStrings from "../../src/actions/strings.js";
+
+// The chat's texts and those of each lazy part (in the part's own module).
+const defaultStrings = { ...chatStrings, ...historyStrings, ...actionStrings };
 import { until } from "./fake-backend.js";
 import { $, mount, settle, setup, type Setup } from "./helpers.js";
 
@@ -80,9 +84,8 @@ describe("translations", () => {
     env = setup();
     for (const code of CODES) {
       const strings = ((await import(`../../src/locales/${code}.ts`)) as { default: ChatStrings }).default;
-      const all = { ...defaultStrings, ...actionStrings };
-      expect(Object.keys(strings).sort(), code).to.deep.equal(Object.keys(all).sort());
-      for (const [key, english] of Object.entries(all)) {
+      expect(Object.keys(strings).sort(), code).to.deep.equal(Object.keys(defaultStrings).sort());
+      for (const [key, english] of Object.entries(defaultStrings)) {
         const text = strings[key as keyof ChatStrings];
         expect(text.trim(), `${code}.${key}`).to.not.equal("");
         expect(placeholders(text), `${code}.${key}`).to.deep.equal(placeholders(english));

@@ -54,6 +54,11 @@ describe("embeds that use only the IIFE build", () => {
     await expect.poll(() => page.getByText("Demo model", { exact: true }).count()).toBe(1);
     const bubble = page.locator("ai-chat-stream .row.assistant .bubble.markdown").last();
     expect(await bubble.locator("table").count()).toBe(1);
+    // The demo reply's TypeScript block: the highlighter part loaded from beside the chat and its
+    // colours set through the CSSOM, both allowed by this policy.
+    const keyword = bubble.locator("pre code.hljs .hljs-keyword").first();
+    await keyword.waitFor();
+    expect(await keyword.evaluate((el) => getComputedStyle(el).color)).toBe("rgb(255, 123, 114)");
     expect(await bubble.locator("pre code").count()).toBe(1);
     await page.screenshot({ path: `${ARTIFACTS}/script-tag-launcher-open.png` });
 

@@ -7,6 +7,18 @@ import { plainReply } from "./helpers.ts";
 export const LONG_REPLY = plainReply(160);
 export const SHORT_REPLY = plainReply(24, 2);
 
+/** A reply with highlighted code in it (the "code-reply" keyword). */
+export const CODE_REPLY = `Here is a function that totals an order:
+
+\`\`\`ts
+export function total(items: { price: number; qty: number }[]): number {
+  // Prices are in cents, so the sum stays exact.
+  return items.reduce((sum, item) => sum + item.price * item.qty, 0);
+}
+\`\`\`
+
+Call it with the cart's items.`;
+
 export function hostileReply(sinkOrigin: string): string {
   return [
     "# Totally normal answer",
@@ -38,6 +50,7 @@ export async function startProvider(
     const prompt = typeof last?.content === "string" ? last.content : JSON.stringify(last?.content ?? "");
     if (prompt.includes("hostile")) return { tokens: words(hostileReply(sinkOrigin)), delayMs: 2 };
     if (prompt.includes("short")) return { tokens: words(SHORT_REPLY), delayMs: 5 };
+    if (prompt.includes("code-reply")) return { tokens: words(CODE_REPLY), delayMs: 2 };
     if (prompt.includes("fail-once")) {
       const seen = failures.get(prompt) ?? 0;
       failures.set(prompt, seen + 1);

@@ -2,8 +2,10 @@
 // local backend: a phone (390×844) and a desktop (1280×800), each in light, dark and
 // right-to-left, with a finished reply in view; then, in light and dark, each state a visitor
 // meets (the empty state, a failed reply, an unread reply on the closed launcher, the "New
-// messages" pill, the action row with a rating and its comment box, the composer over its limit). axe-free checks live in the browser suite;
-// this file only asserts that each state rendered what it shows.
+// messages" pill, the action row with a rating and its comment box, the composer over
+// its limit, highlighted code, the list of past
+// conversations). axe-free checks live in the browser suite; this file only asserts that each
+// state rendered what it shows.
 //
 // `npm test` writes them to test-artifacts/screenshots/ (to look at, never committed: pixels
 // differ a little from machine to machine); `npm run screenshots` writes the README's copies in
@@ -143,6 +145,26 @@ const states: Record<string, { path: string; reach(page: Page, name: string): Pr
       await page.locator("ai-chat-stream [part=feedback-comment]").fill("Clear steps, thanks");
       expect(await page.locator("ai-chat-stream [part=feedback-up]").getAttribute("aria-pressed")).toBe("true");
       expect(await page.locator("ai-chat-stream [part=regenerate-button]").count()).toBe(1);
+    },
+  },
+  code: {
+    path: "/pages/chat.html",
+    async reach(page) {
+      await sendPrompt(page, "code-reply: how do I total an order?");
+      await waitForEnd(page);
+      await page.locator("ai-chat-stream pre code.hljs .hljs-keyword").first().waitFor();
+    },
+  },
+  history: {
+    path: "/pages/chat.html",
+    async reach(page) {
+      await sendPrompt(page, "short: where is my order?");
+      await waitForEnd(page, 1);
+      await page.locator("ai-chat-stream [part=new-conversation]").click();
+      await sendPrompt(page, "short: do you ship abroad?");
+      await waitForEnd(page, 2);
+      await page.locator("ai-chat-stream [part=history-button]").click();
+      await expect.poll(() => page.locator("ai-chat-stream [part=history-item]").count()).toBe(2);
     },
   },
   counter: {
