@@ -118,6 +118,15 @@ export default defineConfig(async ({ mode }): Promise<UserConfig> => {
   if (!entries) throw new Error(`unknown build mode ${mode}: es, iife, iife-chat or iife-console`);
   const plugins = [minifyLitCss()];
   if (mode === "iife-chat") plugins.push(await fromHandOff());
+  // The console file's entry imports beside-script.ts first for its side effect (reading
+  // document.currentScript while the file runs, src/ai-chat-console.script.ts); package.json's
+  // sideEffects names only dist files, so the bundler would drop the import.
+  if (mode === "iife-console") {
+    plugins.push({
+      name: "beside-script-has-side-effects",
+      transform: (code, id) => (id === src("beside-script.ts") ? { code, moduleSideEffects: true } : null),
+    });
+  }
   return {
     // The demo pages have their own dev server; the library build reads only src/.
     publicDir: false,

@@ -44,4 +44,6 @@ export const {
   handoffRequestHuman,
   handoffTyping,
   handoffHeartbeat,
+  feedbackRate,
+  feedbackList,
 } = singleModule();

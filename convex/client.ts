@@ -47,6 +47,8 @@ import {
   vStreamSlice,
   vThreadView,
   vTokenUsage,
+  vRating,
+  vFeedbackView,
 } from "./lib/validators";
 
 export { AI_CHAT_ENV, aiChatEnv } from "./lib/env";
@@ -173,6 +175,19 @@ export const PUBLIC_FUNCTIONS = {
     typing: mutation({ threadId: v.string(), token }, v.null()),
     heartbeat: mutation({ token }, v.object({ onlineUntil: v.number() })),
   },
+  feedback: {
+    rate: mutation(
+      {
+        threadId: v.string(),
+        token,
+        messageId: v.string(),
+        rating: v.union(vRating, v.null()),
+        comment: v.optional(v.string()),
+      },
+      v.null(),
+    ),
+    list: query({ token, paginationOpts: paginationOptsValidator }, paginationResultValidator(vFeedbackView)),
+  },
 } as const satisfies Record<string, Record<string, Spec>>;
 
 type Modules = typeof PUBLIC_FUNCTIONS;
@@ -236,6 +251,11 @@ export class AiChat<DataModel extends GenericDataModel = GenericDataModel> {
   /** `handoff:state`, `needsHuman`, `takeOver`, `reply`, `handBack`, `requestHuman`, `typing`, `heartbeat`. */
   handoff(): AiChatFunctions<"handoff"> {
     return this.module("handoff");
+  }
+
+  /** `feedback:rate` (a visitor's rating of a reply), `list` (the operators' export). */
+  feedback(): AiChatFunctions<"feedback"> {
+    return this.module("feedback");
   }
 
   /** The functions of one module, each forwarding to the component's function of the same name. */

@@ -1,6 +1,6 @@
 /** Messages: the transcript, sending a prompt, stopping a reply, generating a failed one again. */
 import { v } from "convex/values";
-import type { Doc } from "./_generated/dataModel";
+import type { Doc, Id } from "./_generated/dataModel";
 import { mutation, query, type QueryCtx } from "./_generated/server";
 import { authorizeThread } from "./lib/access";
 import { MESSAGES_LIVE_MAX, MESSAGES_PAGE_CHARS, MESSAGES_PAGE_MAX } from "./lib/limits";
@@ -8,7 +8,7 @@ import { attachmentViews } from "./lib/attachments";
 import { effectiveStatus, lastDelta, stopReply, toMessageView } from "./lib/replies";
 import { timestamp } from "./lib/numbers";
 import { retryLastReply, sendPrompt } from "./lib/sending";
-import { isUnfinished, vMessageView, vSendResult, type MessageView, vIdentity } from "./lib/validators";
+import { isUnfinished, vMessageView, vSendResult, type Access, type MessageView, vIdentity } from "./lib/validators";
 
 /**
  * The view readers get. A reply the component has expired but the reconciler has not yet
@@ -39,6 +39,43 @@ async function messageView(ctx: QueryCtx, message: Doc<"messages">, withReplyTex
 }
 
 /**
+ * The thread's messages, newest first, within `range` of `_creationTime`: every message for an
+ * operator; for visitors and observers only the newest reply to each prompt (`messages:retry`
+ * keeps the reply it replaces, for operators), skipped by the index rather than read and dropped.
+ */
+function transcript(
+  ctx: QueryCtx,
+  threadId: Id<"threads">,
+  access: Access,
+  { before, after }: { before?: number; after?: number },
+) {
+  if (access === "operator") {
+    return ctx.db
+      .query("messages")
+      .withIndex("by_threadId", (q) => {
+        const thread = q.eq("threadId", threadId);
+        return before !== undefined
+          ? thread.lt("_creationTime", before)
+          : after !== undefined
+            ? thread.gt("_creationTime", after)
+            : thread;
+      })
+      .order("desc");
+  }
+  return ctx.db
+    .query("messages")
+    .withIndex("by_threadId_supersededBy", (q) => {
+      const shown = q.eq("threadId", threadId).eq("supersededBy", undefined);
+      return before !== undefined
+        ? shown.lt("_creationTime", before)
+        : after !== undefined
+          ? shown.gt("_creationTime", after)
+          : shown;
+    })
+    .order("desc");
+}
+
+/**
  * A page of the thread's history, oldest first: the newest messages created before `before`
  * (a `_creationTime`; absent: the newest of the thread), at most 50 of them, stopping once their
  * text passes 128 K characters (always at least one message). Full text: the widget reads each
@@ -57,14 +94,9 @@ export const list = query({
   },
   returns: v.array(vMessageView),
   handler: async (ctx, args) => {
-    const { thread } = await authorizeThread(ctx, args.threadId, args, "read");
+    const { thread, access } = await authorizeThread(ctx, args.threadId, args, "read");
     const before = args.before === undefined ? undefined : timestamp("before", args.before);
-    const newest = ctx.db
-      .query("messages")
-      .withIndex("by_threadId", (q) =>
-        before === undefined ? q.eq("threadId", thread._id) : q.eq("threadId", thread._id).lt("_creationTime", before),
-      )
-      .order("desc");
+    const newest = transcript(ctx, thread._id, access, { before });
     const page: MessageView[] = [];
     let chars = 0;
     for await (const message of newest) {
@@ -98,15 +130,9 @@ export const live = query({
   },
   returns: v.array(vMessageView),
   handler: async (ctx, args) => {
-    const { thread } = await authorizeThread(ctx, args.threadId, args, "read");
+    const { thread, access } = await authorizeThread(ctx, args.threadId, args, "read");
     const after = args.after === undefined ? undefined : timestamp("after", args.after);
-    const newest = await ctx.db
-      .query("messages")
-      .withIndex("by_threadId", (q) =>
-        after === undefined ? q.eq("threadId", thread._id) : q.eq("threadId", thread._id).gt("_creationTime", after),
-      )
-      .order("desc")
-      .take(MESSAGES_LIVE_MAX);
+    const newest = await transcript(ctx, thread._id, access, { after }).take(MESSAGES_LIVE_MAX);
     newest.reverse();
     return await Promise.all(newest.map((m) => messageView(ctx, m, false)));
   },
@@ -136,10 +162,12 @@ export const send = mutation({
 });
 
 /**
- * Generates the thread's last reply again, in place: the failed, timed-out or stopped reply
- * (`messageId`, which must be the thread's newest message) is replaced by a new pending one
- * answering the same prompt, so the transcript keeps one question and one answer. Costs a
- * message from the visitor's budget, like `send`. Drive the new `streamId` as after `send`.
+ * Generates the thread's last reply again (retry a failed or stopped one, regenerate a finished
+ * one): the reply (`messageId`, which must be the thread's newest message) is replaced by a new
+ * pending one answering the same prompt, so visitors and observers see one question and one
+ * answer; the old reply stays, `supersededBy` the new one, for operators. At most
+ * REPLIES_PER_PROMPT_MAX (5) replies per prompt. Costs a message from the visitor's budget, like
+ * `send`. Drive the new `streamId` as after `send`.
  */
 export const retry = mutation({
   args: { threadId: v.string(), token: v.optional(v.string()), identity: v.optional(vIdentity), messageId: v.string() },

@@ -1,6 +1,6 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { messageFields, threadFields } from "./lib/validators";
+import { feedbackFields, messageFields, threadFields } from "./lib/validators";
 
 export default defineSchema({
   threads: defineTable(threadFields)
@@ -12,11 +12,16 @@ export default defineSchema({
     .index("by_needsHumanAt", ["needsHumanAt"]),
 
   messages: defineTable(messageFields)
+    // Every message in order (operators, purges); by_threadId_supersededBy would sort them by supersededBy.
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes
     .index("by_threadId", ["threadId"])
     .index("by_streamId", ["streamId"])
     .index("by_status", ["status"])
     // A visitor's replies in flight across threads (at most REPLIES_IN_FLIGHT_PER_VISITOR).
-    .index("by_usageKey_status", ["usageKey", "status"]),
+    .index("by_usageKey_status", ["usageKey", "status"])
+    // The transcript a visitor sees: `supersededBy` undefined, so replies regenerated away are
+    // skipped by the index, not read and dropped (pages and the live end stay exact and bounded).
+    .index("by_threadId_supersededBy", ["threadId", "supersededBy"]),
 
   /** Append-only flushed text: observers read after a cursor, so their cost grows linearly. */
   deltas: defineTable({
@@ -51,6 +56,14 @@ export default defineSchema({
     messageId: v.id("messages"),
     expiresAt: v.number(),
   }).index("by_messageId", ["messageId"]),
+
+  /**
+   * A visitor's rating of a reply (`feedback:rate`): one per reply and visitor key, replaced when
+   * they change their mind. The reply carries a copy (`messages.feedback`) for its views.
+   */
+  feedback: defineTable(feedbackFields)
+    .index("by_messageId_visitorKey", ["messageId", "visitorKey"])
+    .index("by_updatedAt", ["updatedAt"]),
 
   /** Read-only tokens minted by `threads:share`. */
   observerTokens: defineTable({

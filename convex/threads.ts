@@ -124,9 +124,10 @@ export const remove = mutation({
 
 /**
  * One batch of a removed thread's documents: up to `THREAD_DELETE_BATCH` messages (newest
- * first, each with its component stream and lease), then its observer tokens; reschedules itself
- * while any remain. Worst case per run: 365 documents read (the thread's one unfinished reply's
- * text too, to charge it), 300 written, 103 functions scheduled (a `deleteStream` cleanup per
+ * first, each with its component stream, lease and ratings), then its observer tokens; reschedules itself
+ * while any remain. Worst case per run: 565 documents read (the thread's one unfinished reply's
+ * text too, to charge it; a reply's ratings, one per visitor key: token and identity), 500
+ * written, 103 functions scheduled (a `deleteStream` cleanup per
  * reply, `purgeDeltas`, itself, that reply's charge).
  */
 export const purgeThread = internalMutation({
@@ -146,6 +147,12 @@ export const purgeThread = internalMutation({
         await ctx.runMutation(components.persistentTextStreaming.lib.deleteStream, { streamId: message.streamId });
       }
       await deleteLease(ctx, message._id);
+      if (message.feedback) {
+        const ratings = ctx.db
+          .query("feedback")
+          .withIndex("by_messageId_visitorKey", (q) => q.eq("messageId", message._id));
+        for await (const rating of ratings) await ctx.db.delete("feedback", rating._id);
+      }
       // A reply still running when its thread went: its reservation back, charged for what it generated.
       if (message.reservation) {
         const generated = message.streamId !== null ? (await persistedText(ctx, message.streamId)).length : 0;

@@ -156,6 +156,7 @@ const PARTS = {
   humanCheck: "src/reply/human-check.ts",
   earlier: "src/controllers/earlier.ts",
   attachments: "src/attach/attachments.ts",
+  actions: "src/actions/message-actions.ts",
   highlight: "src/markdown/highlight.ts",
   history: "src/history/history.ts",
   suggestions: "src/chat/suggestions.ts",

@@ -63,7 +63,7 @@ export const isFullPage = (page: readonly MessageView[]): boolean =>
  */
 export const api = anyApi as unknown as Pick<
   typeof generatedApi,
-  "threads" | "messages" | "streams" | "config" | "operator" | "chat" | "handoff"
+  "threads" | "messages" | "streams" | "config" | "operator" | "chat" | "handoff" | "feedback"
 >;
 
 /**

@@ -47,6 +47,22 @@ export class AiChatErrorEvent extends Event {
   }
 }
 
+/**
+ * Fired once a rating is stored (`rate()` or the thumbs): `rating` null when it was taken back,
+ * `comment` null without one.
+ */
+export class AiChatFeedbackEvent extends Event {
+  static readonly eventName = "ai-chat-feedback";
+  constructor(
+    readonly threadId: string,
+    readonly messageId: string,
+    readonly rating: "up" | "down" | null,
+    readonly comment: string | null,
+  ) {
+    super(AiChatFeedbackEvent.eventName, init());
+  }
+}
+
 /** Fired by `<ai-chat-console>` when the operator opens a thread; `threadId` is the thread now observed. */
 export class AiChatConsoleSelectEvent extends Event {
   static readonly eventName = "ai-chat-console-select";
@@ -78,5 +94,6 @@ declare global {
     "ai-chat-error": AiChatErrorEvent;
     "ai-chat-console-select": AiChatConsoleSelectEvent;
     "ai-chat-handoff": AiChatHandoffEvent;
+    "ai-chat-feedback": AiChatFeedbackEvent;
   }
 }

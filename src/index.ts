@@ -5,7 +5,13 @@
 // so a page that embeds the chat never bundles it.
 export { AiChatStream, deriveSiteUrl } from "./shell/ai-chat-stream.js";
 export type { ChatMode, ChatStatus, ChatTheme } from "./shell/ai-chat-stream.js";
-export { AiChatErrorEvent, AiChatSendEvent, AiChatStreamEndEvent, AiChatStreamStartEvent } from "./events.js";
+export {
+  AiChatErrorEvent,
+  AiChatFeedbackEvent,
+  AiChatSendEvent,
+  AiChatStreamEndEvent,
+  AiChatStreamStartEvent,
+} from "./events.js";
 export { defaultStrings, type ChatStrings } from "./strings.js";
 export { renderMarkdown, MarkdownStream, isAllowedImage, type MarkdownOptions } from "./markdown/index.js";
 export { setClientFactory, type ChatClient, type ClientFactory } from "./convex-pool.js";

@@ -5,7 +5,8 @@
 // - `history`: the visitor's past conversations, at the first click on the history button;
 // - `suggestions`: starter prompts, when the empty state first shows with them;
 // - `handoff`: human handoff, with `human-handoff`, `requestHuman()` or a thread an operator wrote in.
-// - `attachments`: a message's files, once one has them.
+// - `attachments`: a message's files, once one has them;
+// - `actions`: the row under finished replies (copy, rating, regenerate), when the first one renders.
 // A dynamic import() per part, which the ES build and bundlers split into a chunk of its own. The
 // script-tag builds replace this module with parts.script.ts, which loads the part as a classic
 // script from beside the chat (dist/ai-chat-stream.part.<name>.js).
@@ -17,6 +18,7 @@ export type Parts = {
   history: typeof import("./history/history.js");
   suggestions: typeof import("./chat/suggestions.js");
   handoff: typeof import("./handoff/visitor.js");
+  actions: typeof import("./actions/message-actions.js");
 };
 
 const PARTS: { [K in keyof Parts]: () => Promise<Parts[K]> } = {
@@ -27,6 +29,7 @@ const PARTS: { [K in keyof Parts]: () => Promise<Parts[K]> } = {
   history: () => import("./history/history.js"),
   suggestions: () => import("./chat/suggestions.js"),
   handoff: () => import("./handoff/visitor.js"),
+  actions: () => import("./actions/message-actions.js"),
 };
 
 /** The module of part `name`, loaded once. */

@@ -70,7 +70,8 @@ export const defaultStrings = {
 
 export type ChatStrings = typeof defaultStrings &
   typeof import("./history/strings.js").default &
-  typeof import("./handoff/strings.js").default;
+  typeof import("./handoff/strings.js").default &
+  typeof import("./actions/strings.js").default;
 
 /** The same, for `<ai-chat-console>`'s `strings` property. */
 export const defaultConsoleStrings = {

@@ -11,6 +11,7 @@
 import type * as aiChat from "../aiChat.js";
 import type * as chat from "../chat.js";
 import type * as config from "../config.js";
+import type * as feedback from "../feedback.js";
 import type * as handoff from "../handoff.js";
 import type * as messages from "../messages.js";
 import type * as operator from "../operator.js";
@@ -27,6 +28,7 @@ declare const fullApi: ApiFromModules<{
   aiChat: typeof aiChat;
   chat: typeof chat;
   config: typeof config;
+  feedback: typeof feedback;
   handoff: typeof handoff;
   messages: typeof messages;
   operator: typeof operator;

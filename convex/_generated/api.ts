@@ -14,6 +14,7 @@ import type * as cleanup from "../cleanup.js";
 import type * as client from "../client.js";
 import type * as config from "../config.js";
 import type * as crons from "../crons.js";
+import type * as feedback from "../feedback.js";
 import type * as handoff from "../handoff.js";
 import type * as http from "../http.js";
 import type * as lib_access from "../lib/access.js";
@@ -62,6 +63,7 @@ const fullApi: ApiFromModules<{
   client: typeof client;
   config: typeof config;
   crons: typeof crons;
+  feedback: typeof feedback;
   handoff: typeof handoff;
   http: typeof http;
   "lib/access": typeof lib_access;

@@ -60,6 +60,56 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Name
       >;
     };
+    feedback: {
+      list: FunctionReference<
+        "query",
+        "internal",
+        {
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          paginationOpts: {
+            numItems: number;
+            cursor: string | null;
+            endCursor?: string | null;
+            id?: number;
+            maximumRowsRead?: number;
+            maximumBytesRead?: number;
+          };
+        },
+        {
+          page: Array<{
+            _id: string;
+            _creationTime: number;
+            rating: "up" | "down";
+            comment?: string;
+            updatedAt: number;
+            threadId: string;
+            messageId: string;
+            prompt: string;
+            reply: string;
+          }>;
+          continueCursor: string;
+          isDone: boolean;
+          splitCursor?: string | null;
+          pageStatus?: "SplitRecommended" | "SplitRequired" | null;
+        },
+        Name
+      >;
+      rate: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          threadId: string;
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          messageId: string;
+          rating: "up" | "down" | null;
+          comment?: string;
+        },
+        null,
+        Name
+      >;
+    };
     handoff: {
       handBack: FunctionReference<
         "mutation",
@@ -198,6 +248,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             size: number;
             url: string | null;
           }>;
+          feedback?: { rating: "up" | "down"; comment?: string };
+          supersededBy?: string;
         }>,
         Name
       >;
@@ -231,6 +283,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             size: number;
             url: string | null;
           }>;
+          feedback?: { rating: "up" | "down"; comment?: string };
+          supersededBy?: string;
         }>,
         Name
       >;

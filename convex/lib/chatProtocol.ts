@@ -49,7 +49,10 @@ export type ChatStreamBody =
       turnstileToken?: string;
       pow?: string;
     }
-  /** Generate the failed last reply `retry` (a message ID) of `threadId` again. */
+  /**
+   * Generate the last reply `retry` (a message ID) of `threadId` again: one that failed or was
+   * stopped, or a finished one (regenerate). The old reply stays for operators (`supersededBy`).
+   */
   | { retry: string; threadId: string; token: string }
   /** Drive a reply `messages:send` or `messages:retry` stored (the two-step path). */
   | { streamId: string; token?: string };

@@ -105,11 +105,32 @@ export function notLastReply(): ConvexError<ErrorData> {
   return appError("BAD_REQUEST", "messageId is not this thread's last reply; only the last reply can be retried");
 }
 
-/** `messages:retry` on a reply that did not fail. */
-export function notRetryable(status: string): ConvexError<ErrorData> {
+/** `messages:retry` once the prompt has REPLIES_PER_PROMPT_MAX replies. */
+export function tooManyReplies(limit: number): ConvexError<ErrorData> {
+  return appError("BAD_REQUEST", `this prompt has ${formatCount(limit)} replies; the limit is ${formatCount(limit)}`, {
+    limit,
+  });
+}
+
+/** `feedback:rate` over FEEDBACK_PER_MINUTE. */
+export function feedbackRateLimited(retryAfterMs: number): ConvexError<ErrorData> {
+  const wait = Math.max(0, Math.ceil(retryAfterMs));
+  return appError("RATE_LIMITED", `Too many ratings; try again in ${formatWait(wait)}.`, { retryAfterMs: wait });
+}
+
+/** A rating's comment over FEEDBACK_COMMENT_MAX_CHARS. */
+export function commentTooLong(length: number, limit: number): ConvexError<ErrorData> {
+  return appError("BAD_REQUEST", `comment is ${formatCount(length)} characters; the limit is ${formatCount(limit)}`, {
+    length,
+    limit,
+  });
+}
+
+/** `feedback:rate` names a message that is not a finished reply of the thread. */
+export function notRateable(): ConvexError<ErrorData> {
   return appError(
     "BAD_REQUEST",
-    `the last reply is ${status}; only a failed, timed-out or stopped reply can be retried`,
+    "messageId is not a finished reply in this thread; only a finished reply can be rated",
   );
 }
 

@@ -185,6 +185,17 @@ export async function operatorSignInFailure(ctx: MutationCtx, clientKey: string 
   return all.ok ? null : all.retryAfter;
 }
 
+/** Ratings (`feedback:rate`) per visitor a minute: enough to change one's mind, not to flood. */
+export const FEEDBACK_PER_MINUTE = 20;
+/** A rating's comment is at most this many characters. */
+export const FEEDBACK_COMMENT_MAX_CHARS = 500;
+
+/** One rating by this visitor; the wait in ms when over FEEDBACK_PER_MINUTE. */
+export async function consumeFeedback(ctx: MutationCtx, visitorKey: string): Promise<number | null> {
+  const status = await rateLimiter.limit(ctx, "feedback", { key: visitorKey, config: perMinute(FEEDBACK_PER_MINUTE) });
+  return status.ok ? null : status.retryAfter;
+}
+
 /** One POST /chat-stream from this visitor token; the wait in ms when over budget. */
 export async function consumeStreamRequest(ctx: MutationCtx, tokenHash: string): Promise<number | null> {
   const status = await rateLimiter.limit(ctx, "streamRequest", {

@@ -45,6 +45,8 @@ export function toMessageView(message: Doc<"messages">, status: MessageStatus = 
     length: message.text.length,
     ...(message.queued ? { queued: true } : {}),
     ...(message.author !== undefined ? { author: message.author } : {}),
+    ...(message.feedback ? { feedback: message.feedback } : {}),
+    ...(message.supersededBy ? { supersededBy: message.supersededBy } : {}),
   };
 }
 

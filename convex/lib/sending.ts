@@ -4,7 +4,7 @@
  * {prompt}` (`chat:start`), which runs the same steps and begins the reply in one transaction.
  * Creating a thread is here too, for the same reason (`threads:create` and `chat:start`).
  */
-import { components, internal } from "../_generated/api";
+import { components } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { visitorKey, type Caller } from "./access";
@@ -14,19 +14,19 @@ import {
   emptyPrompt,
   heldByOperator,
   notLastReply,
-  notRetryable,
   promptTooLong,
   rateLimited,
   replyStillRunning,
+  tooManyReplies,
   tooManyRepliesInFlight,
   tooManyThreads,
   unauthorized,
 } from "./errors";
 import { consumeMessageBudget, getLimits, NEW_THREAD_TITLE } from "./limits";
 import { buildHistory, modelConfig } from "./modelConfig";
-import { deleteLease, grantLease, replyInProgress } from "./replies";
+import { grantLease, replyInProgress } from "./replies";
 import { storedOrigin, titleFromPrompt } from "./text";
-import type { ChatAttachment, ChatTurn, Identity, MessageStatus, SendResult } from "./validators";
+import type { ChatAttachment, ChatTurn, Identity, SendResult } from "./validators";
 import { isEstablished, visitorByHash } from "./visitors";
 
 /**
@@ -167,7 +167,7 @@ export async function alreadySent(
 > {
   const newest = await ctx.db
     .query("messages")
-    .withIndex("by_threadId", (q) => q.eq("threadId", thread._id))
+    .withIndex("by_threadId_supersededBy", (q) => q.eq("threadId", thread._id).eq("supersededBy", undefined))
     .order("desc")
     .take(RESEND_WINDOW_MESSAGES);
   const at = newest.findIndex((m) => m.role === "user" && m.requestId === requestId);
@@ -183,12 +183,14 @@ export async function alreadySent(
 /** How many of a thread's newest messages `alreadySent` looks through. */
 const RESEND_WINDOW_MESSAGES = 4;
 
-/** Statuses after which the last reply may be generated again. */
-const RETRYABLE: ReadonlySet<MessageStatus> = new Set(["error", "timeout", "stopped"]);
+/** A prompt has at most this many replies (the one shown and those regenerated away). */
+export const REPLIES_PER_PROMPT_MAX = 5;
 
 /**
- * Replaces the thread's failed, timed-out or stopped last reply (`messageId`, which must be its
- * newest message) with a new pending one answering the same prompt. Charged like a send.
+ * Generates the thread's last reply (`messageId`, which must be its newest message) again: a new
+ * pending reply to the same prompt, charged like a send. The old reply stays, marked
+ * `supersededBy` the new one: operators see both, visitors and observers only the new one. A
+ * finished reply too (regenerate), up to REPLIES_PER_PROMPT_MAX replies per prompt.
  */
 export async function retryLastReply(
   ctx: MutationCtx,
@@ -201,30 +203,26 @@ export async function retryLastReply(
   if (thread.holder) throw heldByOperator(thread.holder.name);
   // This also ends a reply whose driver's lease has lapsed, which may then be retried.
   if (await replyInProgress(ctx, thread._id)) throw replyStillRunning();
-  const [last, prompt] = await ctx.db
+  // The last reply, then the replies it replaced, then their prompt.
+  const [last, ...earlier] = await ctx.db
     .query("messages")
     .withIndex("by_threadId", (q) => q.eq("threadId", thread._id))
     .order("desc")
-    .take(2);
-  if (!last || last._id !== messageId || last.role !== "assistant" || prompt?.role !== "user") {
-    throw notLastReply();
-  }
-  if (!RETRYABLE.has(last.status)) throw notRetryable(last.status);
+    .take(REPLIES_PER_PROMPT_MAX + 1);
+  if (!last || last._id !== messageId || last.role !== "assistant") throw notLastReply();
+  const prompt = earlier.findIndex((m) => m.role === "user");
+  // No prompt among the REPLIES_PER_PROMPT_MAX messages before it: at least that many replies.
+  const replies = prompt === -1 ? earlier.length + 1 : prompt + 1;
+  if (replies >= REPLIES_PER_PROMPT_MAX) throw tooManyReplies(REPLIES_PER_PROMPT_MAX);
   const charge = await chargeNewReply(
     ctx,
     caller,
     inputChars(await conversation(ctx, thread._id, last._id)),
     clientKey,
   );
-
-  // A reply finished since `streamDeleted` exists released its stream and deltas then.
-  if (last.streamId !== null && last.streamDeleted !== true) {
-    await ctx.runMutation(components.persistentTextStreaming.lib.deleteStream, { streamId: last.streamId });
-    await ctx.scheduler.runAfter(0, internal.threads.purgeDeltas, { streamIds: [last.streamId] });
-  }
-  await deleteLease(ctx, last._id);
-  await ctx.db.delete("messages", last._id);
-  return await insertPendingReply(ctx, thread, caller, charge);
+  const next = await insertPendingReply(ctx, thread, caller, charge);
+  await ctx.db.patch("messages", last._id, { supersededBy: next.assistantMessageId });
+  return next;
 }
 
 /** History is read from at most this many newest messages before the character budget applies. */
@@ -232,7 +230,8 @@ const HISTORY_MESSAGES_MAX = 200;
 
 /**
  * The conversation the model is sent for a reply in this thread: at most the newest 200 messages
- * (without `exclude`, the reply itself), then the character budget (HISTORY_CHARS).
+ * (without `exclude`, the reply itself, and replies regenerated away), then the character budget
+ * (HISTORY_CHARS).
  */
 export async function conversation(
   ctx: MutationCtx,
@@ -241,7 +240,7 @@ export async function conversation(
 ): Promise<ChatTurn[]> {
   const earlier = await ctx.db
     .query("messages")
-    .withIndex("by_threadId", (q) => q.eq("threadId", threadId))
+    .withIndex("by_threadId_supersededBy", (q) => q.eq("threadId", threadId).eq("supersededBy", undefined))
     .order("desc")
     .take(HISTORY_MESSAGES_MAX);
   const turns: ChatTurn[] = earlier

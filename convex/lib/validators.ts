@@ -30,6 +30,10 @@ export const vRole = v.union(v.literal("user"), v.literal("assistant"));
  */
 export const vMessageRole = v.union(v.literal("user"), v.literal("assistant"), v.literal("operator"));
 
+/** A visitor's rating of a reply (`feedback:rate`). */
+export const vRating = v.union(v.literal("up"), v.literal("down"));
+export type Rating = Infer<typeof vRating>;
+
 export const vAccess = v.union(v.literal("visitor"), v.literal("observer"), v.literal("operator"));
 export type Access = Infer<typeof vAccess>;
 
@@ -143,7 +147,37 @@ export const messageFields = {
   author: v.optional(v.string()),
   /** User only: the files sent with the prompt. */
   attachments: v.optional(v.array(vChatAttachment)),
+  /**
+   * Assistant only: the reply generated again in its place (`messages:retry`). Kept for operators;
+   * visitors and observers no longer see it.
+   */
+  supersededBy: v.optional(v.id("messages")),
+  /** Assistant only: the visitor's rating (a copy of its `feedback` row, read with the reply). */
+  feedback: v.optional(v.object({ rating: vRating, comment: v.optional(v.string()) })),
 };
+
+/** The `feedback` table's fields. */
+export const feedbackFields = {
+  messageId: v.id("messages"),
+  threadId: v.id("threads"),
+  /** Who rated (`visitorKey`: identity first, else token hash): one rating each. */
+  visitorKey: v.string(),
+  rating: vRating,
+  comment: v.optional(v.string()),
+  updatedAt: v.number(),
+};
+
+/** A rating with its prompt and reply, as `feedback:list` exports it for review. */
+export const vFeedbackView = v.object({
+  _id: v.string(),
+  _creationTime: v.number(),
+  ...pick(feedbackFields, ["rating", "comment", "updatedAt"]),
+  threadId: v.string(),
+  messageId: v.string(),
+  prompt: v.string(),
+  reply: v.string(),
+});
+export type FeedbackView = Infer<typeof vFeedbackView>;
 
 /** What every thread read returns (see docs/architecture.md, `ThreadView`). Never the hashes. */
 export const vThreadView = v.object({
@@ -168,6 +202,9 @@ export const vMessageView = v.object({
   length: v.number(),
   ...pick(messageFields, ["author"]),
   attachments: v.optional(v.array(vAttachmentView)),
+  ...pick(messageFields, ["feedback"]),
+  /** Operators only: the reply that replaced this one. */
+  supersededBy: v.optional(v.string()),
 });
 export type MessageView = Infer<typeof vMessageView>;
 

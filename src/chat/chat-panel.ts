@@ -166,7 +166,10 @@ function messageTemplate(
     onCode: () => onDemand.use("highlight"),
   };
   const blocks = chat.markdown.blocks(m._id, text, options, streaming);
-  return replyRow(status, streaming, blocks, replyEnd(chat, m, status, last, strings), strings);
+  // The action row's code loads when the first finished reply renders.
+  if (final && !onDemand.actionRow) onDemand.actions(chat).catch(() => {});
+  const actions = final ? onDemand.actionRow?.row(m, text, last) : nothing;
+  return replyRow(status, streaming, blocks, replyEnd(chat, m, status, last, strings), strings, actions);
 }
 
 /** The marker on a reply that did not finish; the last one (failed or stopped) offers Retry. */

@@ -51,7 +51,8 @@ export class ChatView {
   readonly onDemand: OnDemandControllers;
   readonly copy: CopyCodeController;
   readonly markdown = new MarkdownCache();
-  private readonly _deployment: ClientController;
+  /** Not private: the action row (src/actions, a lazy part) calls the deployment through it. */
+  readonly _deployment: ClientController;
   readonly translation: TranslationController;
 
   constructor(readonly host: ChatHost) {

@@ -5,8 +5,12 @@
 import { html, type TemplateResult } from "lit";
 import type { MessageView } from "../api.js";
 import type { EarlierController } from "../controllers/earlier.js";
+import { api, toErrorInfo } from "../api.js";
+import { AiChatErrorEvent, AiChatFeedbackEvent } from "../events.js";
 import { loadPart, type Parts } from "../parts.js";
 import type { HumanCheckController } from "../reply/human-check.js";
+import type { MessageActions } from "../actions/message-actions.js";
+import type { ChatView } from "./chat-view.js";
 import type { HandoffChat, HandoffController } from "../handoff/visitor.js";
 import type { ChatHost } from "./host.js";
 
@@ -63,6 +67,15 @@ export class OnDemandControllers {
       () => (this._earlierLoading = false),
     );
   }
+
+  /** The action row under finished replies, made (its code loaded) when the first one renders or a page calls it. */
+  readonly actions = async (chat: ChatView): Promise<MessageActions> => {
+    const { MessageActions } = await loadPart("actions");
+    this.actionRow ??= new MessageActions(chat, { api, toErrorInfo, AiChatErrorEvent, AiChatFeedbackEvent });
+    this._host.requestUpdate();
+    return this.actionRow;
+  };
+  actionRow: MessageActions | null = null;
 
   /** Part `name`'s module, loaded at the first call: undefined until it arrives, then the host updates. A failed load is tried again at the next call. */
   use<K extends keyof Parts>(name: K): Parts[K] | undefined {

@@ -43,6 +43,8 @@ export function replyRow(
   blocks: HTMLElement[],
   end: ReplyEnd,
   strings: ChatStrings,
+  /** Under the bubble: the action row (src/actions), once its code is here. */
+  actions?: unknown,
 ): TemplateResult {
   return html`
     <div part="message assistant" class="row assistant ${end?.failed ? "failed" : ""}" data-status=${status}>
@@ -62,6 +64,7 @@ export function replyRow(
             : nothing
         }
       </div>
+      ${actions}
     </div>
   `;
 }

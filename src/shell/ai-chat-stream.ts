@@ -39,6 +39,7 @@ export type ChatTheme = "auto" | "light" | "dark";
  * @fires {AiChatStreamEndEvent} ai-chat-stream-end - A reply reached a final status; `{ threadId, streamId, status, text }` with the persisted text.
  * @fires {AiChatHandoffEvent} ai-chat-handoff - Who answers changed: `{ threadId, state: "requested" | "operator" | "ai", operatorName? }`.
  * @fires {AiChatErrorEvent} ai-chat-error - Something failed; `{ code, message }`: a contract error code (or `NETWORK`, `OFFLINE`, `REPLY_FAILED`, `REPLY_TIMEOUT`) and the developer-facing detail. The visitor sees a sentence from `strings` instead.
+ * @fires {AiChatFeedbackEvent} ai-chat-feedback - A rating was stored; `{ threadId, messageId, rating, comment }` (`rating` null: taken back).
  *
  * @csspart panel - The box holding header, messages and composer (the floating panel in launcher mode).
  * @csspart header - The title bar.
@@ -70,6 +71,11 @@ export type ChatTheme = "auto" | "light" | "dark";
  * @csspart unread - The unread-reply count on the launcher.
  * @csspart unread-preview - The start of the newest unread reply, beside the launcher.
  * @csspart human-check - The box Cloudflare Turnstile's check renders into at a new visitor's first send (`turnstile-site-key` only).
+ * @csspart copy-button - Under a finished reply: copies its Markdown source.
+ * @csspart feedback-up - Under a finished reply: rates it good (`aria-pressed` when rated so; again takes it back).
+ * @csspart feedback-down - Under a finished reply: rates it bad.
+ * @csspart feedback-form - The optional comment after a rating (`feedback-comment` its box, `feedback-send` its button).
+ * @csspart regenerate-button - Under the last reply: generates it again for the same prompt.
  *
  * @cssproperty [--ai-chat-font=system-ui, -apple-system, "Segoe UI", Roboto, sans-serif] - Font family.
  * @cssproperty [--ai-chat-font-size=15px] - Base font size.
@@ -245,6 +251,18 @@ export class AiChatStream extends LitElement {
   async shareToken(): Promise<string> {
     if (!this._chat) throw new Error("There is no conversation to share yet.");
     return this._chat.shareToken();
+  }
+
+  /** Rates reply `messageId` "up" or "down" (replacing an earlier rating), with an optional comment; fires `ai-chat-feedback`. */
+  async rate(messageId: string, rating: "up" | "down", comment?: string): Promise<void> {
+    const chat = await this._chatView();
+    await (chat && (await chat.onDemand.actions(chat)).rate(messageId, rating, comment));
+  }
+
+  /** Generates the last reply again for the same prompt; the new one replaces it in the transcript. */
+  async regenerate(): Promise<void> {
+    const chat = await this._chatView();
+    await (chat && (await chat.onDemand.actions(chat)).regenerate());
   }
 
   /** Starts a fresh conversation; the visitor keeps their token, so earlier threads stay theirs. */

@@ -9,7 +9,13 @@ import * as events from "../events.js";
 import { offerToChat } from "./hand-off.js";
 
 export { AiChatStream, deriveSiteUrl } from "./ai-chat-stream.js";
-export { AiChatErrorEvent, AiChatSendEvent, AiChatStreamEndEvent, AiChatStreamStartEvent } from "../events.js";
+export {
+  AiChatErrorEvent,
+  AiChatFeedbackEvent,
+  AiChatSendEvent,
+  AiChatStreamEndEvent,
+  AiChatStreamStartEvent,
+} from "../events.js";
 export { defaultStrings } from "../strings.js";
 
 offerToChat({ lit, events });

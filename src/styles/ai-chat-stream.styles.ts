@@ -253,6 +253,11 @@ export const styles = [
     .row {
       display: flex;
     }
+    /* Room for the action row under a reply that is not pending or streaming (src/actions, which
+       loads after the chat and takes this room): its arrival moves nothing the reader sees. */
+    .row.assistant:not([data-status$="ing"]) {
+      padding-bottom: 34px;
+    }
     .row.user {
       justify-content: flex-end;
     }

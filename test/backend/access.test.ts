@@ -45,7 +45,13 @@ async function expire(t: T, table: "observerTokens" | "operatorSessions", token:
 }
 
 /** A caller: its token, and the identity the host's wrappers would pass (`identity`). */
-type Scene = { t: T; threadId: string; streamId: string; caller: { token?: string; identity?: Identity } };
+type Scene = {
+  t: T;
+  threadId: string;
+  streamId: string;
+  messageId: string;
+  caller: { token?: string; identity?: Identity };
+};
 
 const OWNER: Identity = { userId: "owner", operator: false };
 
@@ -54,7 +60,9 @@ async function scene(who: Caller): Promise<Scene> {
   const t = setup();
   const { token: minted } = await t.mutation(internal.visitors.mint, { humanChecked: true });
   const { threadId, token } = await t.mutation(api.threads.create, { token: minted, identity: OWNER });
-  const { streamId } = started(await t.mutation(api.messages.send, { threadId, token, prompt: "hi", identity: OWNER }));
+  const { streamId, assistantMessageId } = started(
+    await t.mutation(api.messages.send, { threadId, token, prompt: "hi", identity: OWNER }),
+  );
   const other = await newThread(t);
   const { observerToken } = await t.mutation(api.threads.share, { threadId, token });
   const revokedShare = await t.mutation(api.threads.share, { threadId, token });
@@ -85,7 +93,7 @@ async function scene(who: Caller): Promise<Scene> {
     "owner identity": { identity: OWNER },
     "other identity": { identity: { userId: "mallory", operator: false } },
   };
-  return { t, threadId, streamId, caller: callers[who] };
+  return { t, threadId, streamId, messageId: assistantMessageId, caller: callers[who] };
 }
 
 const operations = {
@@ -121,6 +129,17 @@ const operations = {
   "handoff:typing": (s: Scene) => s.t.mutation(api.handoff.typing, { threadId: s.threadId, ...s.caller }),
   "handoff:needsHuman": (s: Scene) => s.t.query(api.handoff.needsHuman, { ...s.caller }),
   "handoff:heartbeat": (s: Scene) => s.t.mutation(api.handoff.heartbeat, { ...s.caller }),
+  // Rating and regenerating need a finished reply: the owner stops the pending one first.
+  "feedback:rate": async (s: Scene) => {
+    await s.t.mutation(api.messages.stop, { threadId: s.threadId, identity: OWNER });
+    return s.t.mutation(api.feedback.rate, { threadId: s.threadId, ...s.caller, messageId: s.messageId, rating: "up" });
+  },
+  "messages:retry": async (s: Scene) => {
+    await s.t.mutation(api.messages.stop, { threadId: s.threadId, identity: OWNER });
+    return s.t.mutation(api.messages.retry, { threadId: s.threadId, ...s.caller, messageId: s.messageId });
+  },
+  "feedback:list": (s: Scene) =>
+    s.t.query(api.feedback.list, { ...s.caller, paginationOpts: { numItems: 10, cursor: null } }),
 } as const;
 type Operation = keyof typeof operations;
 
@@ -133,7 +152,14 @@ const READS: Operation[] = [
   "handoff:state",
 ];
 const SHARES: Operation[] = ["threads:share", "threads:revokeShare", "threads:listShares"];
-const WRITES: Operation[] = ["messages:send", "messages:stop", "threads:remove", "handoff:requestHuman"];
+const WRITES: Operation[] = [
+  "messages:send",
+  "messages:stop",
+  "threads:remove",
+  "handoff:requestHuman",
+  "feedback:rate",
+  "messages:retry",
+];
 /** Who answers, and writing as a person: operators only (a visitor or observer never). */
 const HANDOFF: Operation[] = [
   "handoff:takeOver",
@@ -143,6 +169,8 @@ const HANDOFF: Operation[] = [
   "handoff:needsHuman",
   "handoff:heartbeat",
 ];
+/** Reads across every thread: operators only. */
+const OPERATOR_READS: Operation[] = ["feedback:list"];
 
 const allowed: Record<Caller, Operation[]> = {
   "no token": [],
@@ -155,10 +183,10 @@ const allowed: Record<Caller, Operation[]> = {
   // The secret is accepted only by operator:signIn: no read answers differently for it or a near miss.
   "operator secret": [],
   "near-miss operator secret": [],
-  "operator session": [...READS, ...SHARES, ...HANDOFF],
+  "operator session": [...READS, ...SHARES, ...HANDOFF, ...OPERATOR_READS],
   "signed-out operator session": [],
   "expired operator session": [],
-  "operator identity": [...READS, ...SHARES, ...HANDOFF],
+  "operator identity": [...READS, ...SHARES, ...HANDOFF, ...OPERATOR_READS],
   "owner token": [...READS, ...SHARES, ...WRITES, "handoff:typing"],
   "owner identity": [...READS, ...SHARES, ...WRITES, "handoff:typing"],
   "other identity": [],

@@ -18,10 +18,11 @@ import * as streams from "../../convex/streams";
 import * as operator from "../../convex/operator";
 import * as config from "../../convex/config";
 import * as chat from "../../convex/chat";
+import * as feedback from "../../convex/feedback";
 import * as handoff from "../../convex/handoff";
 import { AI_CHAT_ENV } from "../../convex/lib/env";
 
-const COMPONENT = { threads, messages, streams, operator, config, chat, handoff } as unknown as Record<
+const COMPONENT = { threads, messages, streams, operator, config, chat, handoff, feedback } as unknown as Record<
   string,
   Record<string, { exportArgs(): string; exportReturns(): string; isPublic?: boolean }>
 >;

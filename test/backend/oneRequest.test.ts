@@ -164,13 +164,32 @@ describe("retry", () => {
     ]);
   });
 
-  test("of a reply that is not the last failed one is refused with the mutation's code", async () => {
+  test("of a finished reply (regenerate): a new reply to the same prompt, streamed in the same request", async () => {
     setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
     const t = setup();
     const { threadId, token } = await newThread(t);
     const first = await post(t, { prompt: "q", threadId, token });
     const { assistantMessageId } = started(parseReplyHeader(first.headers.get(CHAT_REPLY_HEADER))!);
     await readBody(first);
+    const res = await post(t, { retry: assistantMessageId, threadId, token });
+    expect(res.status).toBe(200);
+    const again = parseReplyHeader(res.headers.get(CHAT_REPLY_HEADER))!;
+    expect((await readBody(res)).text).toBe(demoReplyText("q"));
+    const shown = await t.query(api.messages.list, { threadId, token });
+    expect(shown.map((m) => [m.role, m._id === started(again).assistantMessageId])).toEqual([
+      ["user", false],
+      ["assistant", true],
+    ]);
+  });
+
+  test("of a reply that is not the last is refused with the mutation's code", async () => {
+    setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
+    const t = setup();
+    const { threadId, token } = await newThread(t);
+    const first = await post(t, { prompt: "q", threadId, token });
+    const { assistantMessageId } = started(parseReplyHeader(first.headers.get(CHAT_REPLY_HEADER))!);
+    await readBody(first);
+    await readBody(await post(t, { prompt: "q2", threadId, token }));
     const res = await post(t, { retry: assistantMessageId, threadId, token });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: "BAD_REQUEST" });

@@ -465,6 +465,12 @@ export class FakeBackend {
     return { ...view, text: whole ? m.text : "", length: final ? m.text.length : 0 };
   }
 
+  /** The thread's messages as the caller sees them: a reply regenerated away only for operators. */
+  private shown(args: Record<string, unknown>): Message[] {
+    const operator = this.operatorSessions.has(args.token as string);
+    return this.messages.filter((m) => m.threadId === args.threadId && (operator || !m.supersededBy));
+  }
+
   private streamMessage(args: Record<string, unknown>): Message {
     const m = this.messages.find((x) => x.streamId === args.streamId);
     if (!m) throw new FakeConvexError({ code: "UNAUTHORIZED", message: "No such stream." });
@@ -491,14 +497,14 @@ export class FakeBackend {
       case "messages:list": {
         this.readable(args.threadId, args.token);
         const before = (args.before as number | undefined) ?? Infinity;
-        const older = this.messages.filter((m) => m.threadId === args.threadId && m._creationTime < before);
+        const older = this.shown(args).filter((m) => m._creationTime < before);
         return older.slice(-MESSAGES_PAGE_MAX).map((m) => this.view(m, true));
       }
       case "messages:live": {
         this.readable(args.threadId, args.token);
         const after = (args.after as number | undefined) ?? -Infinity;
-        return this.messages
-          .filter((m) => m.threadId === args.threadId && m._creationTime > after)
+        return this.shown(args)
+          .filter((m) => m._creationTime > after)
           .slice(-50)
           .map((m) => this.view(m, false));
       }
@@ -647,13 +653,14 @@ export class FakeBackend {
           !last ||
           last._id !== args.messageId ||
           last.role !== "assistant" ||
-          !["error", "timeout", "stopped"].includes(last.status)
+          last.status === "pending" ||
+          last.status === "streaming"
         ) {
-          throw new FakeConvexError({ code: "BAD_REQUEST", message: "Only a failed last reply can be retried." });
+          throw new FakeConvexError({ code: "BAD_REQUEST", message: "Only a finished last reply can be retried." });
         }
-        this.messages.splice(this.messages.indexOf(last), 1);
         const streamId = id("stream_");
         const assistant = this.addMessage(args.threadId as string, "assistant", "", "pending", streamId);
+        last.supersededBy = assistant._id;
         return { assistantMessageId: assistant._id, streamId };
       }
       case "handoff:requestHuman": {
@@ -691,6 +698,19 @@ export class FakeBackend {
         this.readable(args.threadId, args.token);
         this.handoffOf(args.threadId as string).heldBy = null;
         return null;
+      case "feedback:rate": {
+        this.writable(args.threadId, args.token);
+        const m = this.messages.find((x) => x._id === args.messageId && x.threadId === args.threadId);
+        if (!m || m.role !== "assistant") throw new FakeConvexError({ code: "BAD_REQUEST", message: "Not a reply." });
+        const comment = args.comment as string | undefined;
+        if (comment && comment.length > 500) {
+          throw new FakeConvexError({ code: "BAD_REQUEST", message: "comment is too long; the limit is 500" });
+        }
+        m.feedback = args.rating
+          ? { rating: args.rating as "up" | "down", ...(comment ? { comment } : {}) }
+          : undefined;
+        return null;
+      }
       case "messages:stop": {
         this.writable(args.threadId, args.token);
         const m = this.messages.find(

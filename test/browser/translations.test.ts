@@ -6,9 +6,10 @@ import type { AiChatStream } from "../../src/shell/ai-chat-stream.js";
 import { defaultStrings as chatStrings, type ChatStrings } from "../../src/strings.js";
 import historyStrings from "../../src/history/strings.js";
 import handoffStrings from "../../src/handoff/strings.js";
+import actionStrings from "../../src/actions/strings.js";
 
 /** Every text of the widget: the chat's and each lazy part's (in the part's own module). */
-const defaultStrings = { ...chatStrings, ...historyStrings, ...handoffStrings };
+const defaultStrings = { ...chatStrings, ...historyStrings, ...handoffStrings, ...actionStrings };
 import { until } from "./fake-backend.js";
 import { $, mount, settle, setup, type Setup } from "./helpers.js";
 

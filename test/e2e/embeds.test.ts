@@ -64,11 +64,15 @@ describe("embeds that use only the IIFE build", () => {
 
     await page.keyboard.press("Escape");
     await expect.poll(() => page.getByRole("button", { name: "Open chat" }).count()).toBe(1);
-    // Only the script-tag files were loaded (the loader, then the chat beside it): no module graph, no source files.
+    // Only the script-tag files were loaded (the loader, then the chat beside it, the highlighter at
+    // the first code block, and with the first finished reply the action row's part): no module
+    // graph, no source files.
     const scripts = requests.filter((p) => p.endsWith(".js") || p.endsWith(".ts"));
     expect(scripts.filter((p) => !p.startsWith("/pages/"))).toEqual([
       "/dist/ai-chat-stream.iife.js",
       "/dist/ai-chat-stream.chat.js",
+      "/dist/ai-chat-stream.part.highlight.js",
+      "/dist/ai-chat-stream.part.actions.js",
     ]);
     await page.context().close();
   });

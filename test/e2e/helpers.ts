@@ -23,6 +23,9 @@ export type RecordedEvent = {
   message?: string;
   state?: string;
   operatorName?: string;
+  messageId?: string;
+  rating?: string | null;
+  comment?: string | null;
 };
 
 const listMessages = makeFunctionReference<"query", { threadId: string; token?: string }, MessageView[]>(

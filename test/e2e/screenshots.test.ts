@@ -2,7 +2,8 @@
 // local backend: a phone (390×844) and a desktop (1280×800), each in light, dark and
 // right-to-left, with a finished reply in view; then, in light and dark, each state a visitor
 // meets (the empty state, a failed reply, an unread reply on the closed launcher, the "New
-// messages" pill, the composer over its limit, highlighted code, the list of past
+// messages" pill, the action row with a rating and its comment box, the composer over
+// its limit, highlighted code, the list of past
 // conversations). axe-free checks live in the browser suite; this file only asserts that each
 // state rendered what it shows.
 //
@@ -133,6 +134,17 @@ const states: Record<string, { path: string; reach(page: Page, name: string): Pr
         .locator("ai-chat-stream [part=messages]")
         .evaluate((el) => el.scrollTo({ top: 0, behavior: "instant" }));
       await page.locator("ai-chat-stream [part=new-messages]").waitFor();
+    },
+  },
+  feedback: {
+    path: "/pages/chat.html",
+    async reach(page) {
+      await sendPrompt(page, "short: how do I export my notes?");
+      await waitForEnd(page);
+      await page.locator("ai-chat-stream [part=feedback-up]").click();
+      await page.locator("ai-chat-stream [part=feedback-comment]").fill("Clear steps, thanks");
+      expect(await page.locator("ai-chat-stream [part=feedback-up]").getAttribute("aria-pressed")).toBe("true");
+      expect(await page.locator("ai-chat-stream [part=regenerate-button]").count()).toBe(1);
     },
   },
   code: {

@@ -208,11 +208,14 @@ describe("a visitor's reply", () => {
     const retried = await waitForEnd(page, 2);
     expect(retried.status).toBe("done");
     expect(retried.text).toBe(SHORT_REPLY);
+    // The operator's read keeps the failed attempt, marked as replaced by the new reply.
     const messages = await persisted(system(), await threadOf(page));
-    expect(messages.map((m) => [m.role, m.status, m.text])).toEqual([
-      ["user", "done", "fail-once please"],
-      ["assistant", "done", SHORT_REPLY],
+    expect(messages.map((m) => [m.role, m.status, m.supersededBy === messages[2]?._id])).toEqual([
+      ["user", "done", false],
+      ["assistant", "error", true],
+      ["assistant", "done", false],
     ]);
+    expect(messages.map((m) => m.text)).toEqual(["fail-once please", expect.any(String), SHORT_REPLY]);
     expect(await visibleReplies(page)).toEqual([collapse(SHORT_REPLY)]);
     expect(await page.locator("ai-chat-stream .row.user").count()).toBe(1);
     await expect.poll(() => marker.count()).toBe(0);

@@ -10,9 +10,24 @@ if (!window.__events) {
     "ai-chat-stream-end",
     "ai-chat-error",
     "ai-chat-handoff",
+    "ai-chat-feedback",
   ]) {
     document.addEventListener(type, (e) => {
-      const { threadId, streamId, driven, status, text, code, message, prompt, state, operatorName } = e;
+      const {
+        threadId,
+        streamId,
+        driven,
+        status,
+        text,
+        code,
+        message,
+        prompt,
+        state,
+        operatorName,
+        messageId,
+        rating,
+        comment,
+      } = e;
       window.__events.push({
         type,
         threadId,
@@ -25,6 +40,9 @@ if (!window.__events) {
         prompt,
         state,
         operatorName,
+        messageId,
+        rating,
+        comment,
       });
     });
   }

@@ -1,0 +1,3 @@
+import { aiChat } from "./aiChat";
+
+export const { rate, list } = aiChat.feedback();
