@@ -86,10 +86,11 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
               sending: chat.sending,
               streaming: chat.streaming,
               waitAsked: chat.waitAsked,
+              files: chat.onDemand.attach,
               placeholder: host.placeholder || strings.placeholder,
               strings,
             },
-            { onSubmit: chat.onSubmit, onInput: chat.onInput, onKeydown: chat.onKeydown, onStop: chat.onStop },
+            { onSubmit: chat.onSubmit, onInput: chat.onInput, onKeydown: chat.onKeydown, onStop: chat.onStop, onAttach: chat.onAttach },
           )
     }
     ${host.launcher && !host.open ? nothing : liveRegionTemplate(chat.announcer.text)}

@@ -90,6 +90,7 @@ export class ChatView {
       { wanted: () => host.visible || this.sending || this.streaming },
     );
     this._focusPending = host.launcher && host.open;
+    for (const type of ["dragover", "drop", "paste"]) host.addEventListener(type, this._onFiles);
   }
 
   /** For the handoff part (src/handoff/visitor.ts): the chat's Lit and function references, so its file carries no copy. */
@@ -122,7 +123,8 @@ export class ChatView {
 
   async send(prompt: string): Promise<void> {
     const host = this.host;
-    if (!prompt.trim() || host.mode === "observe") return;
+    const files = this.onDemand.attach;
+    if (!(prompt.trim() || files?.items.length) || host.mode === "observe") return;
     // One send at a time: a second one before the first's answer would start a second thread.
     if (this.sending) {
       this._fail({ code: "REPLY_IN_PROGRESS", message: "A message is still being sent." }, prompt, false);
@@ -145,9 +147,30 @@ export class ChatView {
       this._fail({ code: "OFFLINE", message }, prompt);
       return;
     }
+    let ids;
+    try {
+      // Uploads still on their way are waited for; a refused one keeps the text and the chips.
+      ids = await files?.ids();
+    } catch (err) {
+      this._fail(toErrorInfo(err, "The upload failed."), prompt);
+      return;
+    }
     this.scroll.showQuestion();
-    await this.session.send(prompt);
+    if (await this.session.send(prompt, ids)) files?.clear();
   }
+
+  /** Adds files to the message being written (the attach part: checks, chips, uploads). */
+  async attach(files: File[]): Promise<void> {
+    if (this.host.mode !== "observe") await (await this.onDemand.attacher()).add(files);
+  }
+
+  /** Files dropped onto the widget or pasted into it join the message. */
+  private readonly _onFiles = (e: Event): void => {
+    const data = (e as DragEvent).dataTransfer ?? (e as ClipboardEvent).clipboardData;
+    if (!data?.types.includes("Files") || this.host.mode === "observe") return;
+    e.preventDefault();
+    if (e.type !== "dragover") void this.attach([...data.files]);
+  };
 
   async stop(): Promise<void> {
     const client = this._deployment.client;
@@ -282,7 +305,8 @@ export class ChatView {
     this._report(info);
   }
 
-  private _report(info: ChatErrorInfo): void {
+  /** Not private: the attach part reports refused files through it. */
+  _report(info: ChatErrorInfo): void {
     logFailure(info);
     this.host.dispatchEvent(new AiChatErrorEvent(info.code, info.message));
   }
@@ -327,7 +351,7 @@ export class ChatView {
     e.preventDefault();
     const ui = this.host.ui;
     const prompt = ui.draft;
-    if (!prompt.trim() || this.sending) return;
+    if (!(prompt.trim() || this.onDemand.attach?.items.length) || this.sending) return;
     if (this.streaming) {
       // The text stays in the box; the hint under it says why it waits.
       this._waitAsked = true;
@@ -352,6 +376,8 @@ export class ChatView {
     this.host.ui.setDraft((e.target as HTMLTextAreaElement).value);
     warmConnection(this.host.effectiveSiteUrl);
   };
+
+  readonly onAttach = (): void => void this.onDemand.attacher().then((files) => files.pick());
 
   readonly onStop = (): void => {
     void this.stop();

@@ -130,6 +130,9 @@ export class AiChatStream extends LitElement {
   /** Cloudflare Turnstile site key. When set, a new visitor's first send shows Turnstile's check (its script loads only then) before the deployment mints their token; needs `TURNSTILE_SECRET_KEY` on the deployment. */
   @property({ attribute: "turnstile-site-key" }) turnstileSiteKey = "";
 
+  /** The file types a visitor may attach, MIME types separated by spaces or commas (`image/*` allowed). Empty: `image/png image/jpeg image/webp image/gif application/pdf text/plain`. */
+  @property() accept = "";
+
   /** The conversation shown. Set by the element once one exists (and restored after a reload); set it to show another. */
   @property({ reflect: true }) thread: string | null = null;
 
@@ -231,6 +234,15 @@ export class AiChatStream extends LitElement {
    */
   async send(prompt: string): Promise<void> {
     await (await this._chatView())?.send(prompt);
+  }
+
+  /**
+   * Adds `file` to the message being written, as a chip, and starts its upload; `send()` sends it.
+   * Resolves once it is added (checked, and scaled down if it is a large image); a refused file
+   * fires `ai-chat-error` (`FILE_TOO_LARGE`, `FILE_TYPE_NOT_ALLOWED`, `TOO_MANY_FILES`).
+   */
+  async attach(file: File): Promise<void> {
+    await (await this._chatView())?.attach([file]);
   }
 
   /** Stops the reply in progress (the server keeps what was generated so far, status `stopped`). */

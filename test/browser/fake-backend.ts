@@ -46,7 +46,7 @@ export class FakeBackend {
   threads = new Map<string, Thread>();
   messages: Message[] = [];
   deltas = new Map<string, { seq: number; start: number; text: string }[]>();
-  config = { model: "gpt-test", demo: false, maxPromptChars: 8000 };
+  config = { model: "gpt-test", demo: false, maxPromptChars: 8000, maxFileBytes: 10485760, maxFilesPerMessage: 4 };
   /** `OPERATOR_SECRET`: accepted only by `operator:signIn`, which returns a session token. */
   operatorSecret = "operator-secret-4f9c2a7e1b-0123456789abcdef";
   /** Model tokens `operator:usage` reports for today. */
