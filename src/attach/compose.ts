@@ -15,6 +15,8 @@ import type { ChatView } from "../chat/chat-view.js";
 import type { ChatErrorInfo } from "../api.js";
 import english from "./strings.js";
 import { CHAT_UPLOAD_PATH } from "../../convex/lib/chatProtocol.js";
+import { saveSession } from "../storage.js";
+import { takeProofOfWork } from "../reply/pow.js";
 
 /** The `accept` attribute's default: what the deployment takes (ATTACHMENT_TYPES). */
 export const DEFAULT_ACCEPT = "image/png image/jpeg image/webp image/gif application/pdf text/plain";
@@ -106,7 +108,7 @@ export class AttachController {
   }
 
   private get _accept(): string {
-    return this._chat.host.accept || DEFAULT_ACCEPT;
+    return this._chat.host.getAttribute("accept") || DEFAULT_ACCEPT;
   }
 
   /** The attach button: the system's file picker, limited to `accept`. */
@@ -128,7 +130,7 @@ export class AttachController {
   async add(files: File[]): Promise<void> {
     const strings = this._strings;
     this.error = null;
-    if (!files.length) return;
+    if (!files.length || this._chat.host.mode === "observe") return;
     const { maxFileBytes, maxFiles } = await this._loadLimits();
     if (this.items.length + files.length > maxFiles) {
       return this._refuse("TOO_MANY_FILES", fill(strings.attachTooMany, { limit: maxFiles }), maxFiles);
@@ -173,9 +175,17 @@ export class AttachController {
     this._chat.host.requestUpdate();
   }
 
-  /** The upload IDs for a send, once every upload has finished; rejects with the first refusal. */
-  async ids(): Promise<string[]> {
-    return Promise.all(this.items.map((item) => item.done));
+  /**
+   * The upload IDs for the send of `prompt`, once every upload has finished; null when one was
+   * refused: the send fails with its code, and keeps the text and the chips.
+   */
+  async ids(prompt: string): Promise<string[] | null> {
+    try {
+      return await Promise.all(this.items.map((item) => item.done));
+    } catch (err) {
+      this._chat._fail(err instanceof FileError ? err.data : { code: "NETWORK", message: String(err) }, prompt);
+      return null;
+    }
   }
 
   /** The message went: its chips go. */
@@ -212,11 +222,13 @@ export class AttachController {
       const key = host.turnstileSiteKey;
       const body = key
         ? { turnstileToken: await (await this._chat.onDemand.humanCheckController()).challenge(key) }
-        : { pow: await session.takeProofOfWork(host.effectiveSiteUrl) };
+        : { pow: await takeProofOfWork(host.effectiveSiteUrl) };
       const res = await fetch(this._site() + "/visitors", { method: "POST", body: JSON.stringify(body), credentials: "omit" });
       const answer = (await res.json().catch(() => ({}))) as { token?: string; code?: string; message?: string };
       if (!res.ok || !answer.token) throw refusal(res.status, answer);
-      session.keepToken(answer.token);
+      // Kept as a send's token is; restore() reads it back as the session the next send goes as.
+      saveSession(host.convexUrl, host.effectiveSiteUrl, { threadId: null, token: answer.token }, host.effectiveStorageKey);
+      session.restore(host.convexUrl);
       return answer.token;
     })().finally(() => (this._token = undefined)));
   }

@@ -147,21 +147,16 @@ export class ChatView {
       this._fail({ code: "OFFLINE", message }, prompt);
       return;
     }
-    let ids;
-    try {
-      // Uploads still on their way are waited for; a refused one keeps the text and the chips.
-      ids = await files?.ids();
-    } catch (err) {
-      this._fail(toErrorInfo(err, "The upload failed."), prompt);
-      return;
-    }
+    // Uploads on their way are waited for; null: one was refused (reported, text and chips kept).
+    const ids = await files?.ids(prompt);
+    if (ids === null) return;
     this.scroll.showQuestion();
     if (await this.session.send(prompt, ids)) files?.clear();
   }
 
   /** Adds files to the message being written (the attach part: checks, chips, uploads). */
-  async attach(files: File[]): Promise<void> {
-    if (this.host.mode !== "observe") await (await this.onDemand.attacher()).add(files);
+  async attach(...files: File[]): Promise<void> {
+    await (await this.onDemand.attacher()).add(files);
   }
 
   /** Files dropped onto the widget or pasted into it join the message. */
@@ -169,7 +164,7 @@ export class ChatView {
     const data = (e as DragEvent).dataTransfer ?? (e as ClipboardEvent).clipboardData;
     if (!data?.types.includes("Files") || this.host.mode === "observe") return;
     e.preventDefault();
-    if (e.type !== "dragover") void this.attach([...data.files]);
+    if (e.type !== "dragover") void this.attach(...data.files);
   };
 
   async stop(): Promise<void> {
@@ -292,8 +287,9 @@ export class ChatView {
   /**
    * A failure: the visitor sees a sentence from `strings`; the detail goes to the console and the
    * event. `endsSend`: the failure ends the send in flight (not so for a second send refused meanwhile).
+   * Not private: the attach part fails a send whose upload was refused through it.
    */
-  private _fail(info: ChatErrorInfo, prompt: string | null, endsSend = true): void {
+  _fail(info: ChatErrorInfo, prompt: string | null, endsSend = true): void {
     const ui = this.host.ui;
     if (endsSend) this.session.dropPending();
     if (prompt && !ui.draft) ui.setDraft(prompt);

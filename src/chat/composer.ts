@@ -3,7 +3,7 @@
 // sending is disabled above it, and, after Enter during a reply, why the text waits (it stays
 // in the box; nothing is queued).
 import { html, nothing, type TemplateResult } from "lit";
-import { iconAttach, iconSend, iconStop } from "../icons.js";
+import { iconNew, iconSend, iconStop } from "../icons.js";
 import type { AttachController } from "../attach/compose.js";
 import { format, type ChatStrings } from "../strings.js";
 
@@ -65,7 +65,7 @@ export function composerTemplate(view: ComposerView, on: ComposerHandlers): Temp
   const describedBy = state.counter ? "composer-hint composer-counter" : "composer-hint";
   return html`${view.files?.render()}<form part="composer" class="composer" @submit=${on.onSubmit}>
       <button part="attach-button" class="icon-button" type="button" aria-label=${strings.attachFiles} title=${strings.attachFiles} @click=${on.onAttach}>
-        ${iconAttach}
+        ${iconNew}
       </button>
       <textarea
         part="input"

@@ -17,8 +17,6 @@ export interface ChatHost extends ReactiveControllerHost, HTMLElement {
   storageKey: string;
   functionsPath: string;
   turnstileSiteKey: string;
-  /** The file types the visitor may attach (empty: the attach part's default). */
-  accept: string;
   thread: string | null;
   mode: ChatMode;
   observerToken: string;

@@ -60,16 +60,6 @@ export class SessionController {
     private readonly _humanCheck: () => Promise<HumanCheckController>,
   ) {}
 
-  /** For the attach part (src/attach/compose.ts), which mints a new visitor's token before uploading. */
-  readonly takeProofOfWork = takeProofOfWork;
-
-  /** A token minted before the first send (for uploads): kept as one a send brings is. */
-  keepToken(token: string): void {
-    const host = this._host;
-    this._session = { threadId: null, token };
-    saveSession(host.convexUrl, host.effectiveSiteUrl, this._session, host.effectiveStorageKey);
-  }
-
   /** The prompt being sent, shown as its own bubble until the transcript holds it. */
   get pendingPrompt(): string | null {
     return this._pending?.prompt ?? null;

@@ -130,9 +130,6 @@ export class AiChatStream extends LitElement {
   /** Cloudflare Turnstile site key. When set, a new visitor's first send shows Turnstile's check (its script loads only then) before the deployment mints their token; needs `TURNSTILE_SECRET_KEY` on the deployment. */
   @property({ attribute: "turnstile-site-key" }) turnstileSiteKey = "";
 
-  /** The file types a visitor may attach, MIME types separated by spaces or commas (`image/*` allowed). Empty: `image/png image/jpeg image/webp image/gif application/pdf text/plain`. */
-  @property() accept = "";
-
   /** The conversation shown. Set by the element once one exists (and restored after a reload); set it to show another. */
   @property({ reflect: true }) thread: string | null = null;
 
@@ -242,7 +239,7 @@ export class AiChatStream extends LitElement {
    * fires `ai-chat-error` (`FILE_TOO_LARGE`, `FILE_TYPE_NOT_ALLOWED`, `TOO_MANY_FILES`).
    */
   async attach(file: File): Promise<void> {
-    await (await this._chatView())?.attach([file]);
+    await (await this._chatView())?.attach(file);
   }
 
   /** Stops the reply in progress (the server keeps what was generated so far, status `stopped`). */
