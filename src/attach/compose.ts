@@ -57,9 +57,7 @@ function mib(n: number): string {
 
 /** Whether `type` is one of the `accept` list's (space- or comma-separated; `image/*` allowed). */
 export function accepts(accept: string, type: string): boolean {
-  return accept
-    .split(/[\s,]+/)
-    .some((a) => a && (a === type || (a.endsWith("/*") && type.startsWith(a.slice(0, -1)))));
+  return accept.split(/[\s,]+/).some((a) => a && (a === type || (a.endsWith("/*") && type.startsWith(a.slice(0, -1)))));
 }
 
 /**
@@ -81,7 +79,10 @@ export async function scaleDown(file: File, maxBytes: number): Promise<File> {
   let blob: Blob | null = null;
   try {
     for (const quality of [0.88, 0.75, 0.6]) {
-      const canvas = new OffscreenCanvas(Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale)));
+      const canvas = new OffscreenCanvas(
+        Math.max(1, Math.round(width * scale)),
+        Math.max(1, Math.round(height * scale)),
+      );
       canvas.getContext("2d")!.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
       blob = await canvas.convertToBlob({ type, quality });
       if (blob.size <= maxBytes) break;
@@ -133,17 +134,26 @@ export class AttachController {
     if (!files.length || this._chat.host.mode === "observe") return;
     const { maxFileBytes, maxFiles } = await this._loadLimits();
     if (this.items.length + files.length > maxFiles) {
-      return this._refuse("TOO_MANY_FILES", fill(strings.attachTooMany, { limit: maxFiles }), maxFiles);
+      return this._refuse(
+        "TOO_MANY_FILES",
+        fill(strings.attachTooMany, { limit: maxFiles }),
+        `${maxFiles} files per message`,
+      );
     }
     const ready: File[] = [];
     for (const original of files) {
       const name = original.name;
       if (!accepts(this._accept, original.type)) {
-        return this._refuse("FILE_TYPE_NOT_ALLOWED", fill(strings.attachTypeRefused, { name }), this._accept);
+        return this._refuse(
+          "FILE_TYPE_NOT_ALLOWED",
+          fill(strings.attachTypeRefused, { name }),
+          `accept="${this._accept}"`,
+        );
       }
       const file = await scaleDown(original, maxFileBytes).catch(() => original);
       if (file.size > maxFileBytes) {
-        return this._refuse("FILE_TOO_LARGE", fill(strings.attachTooLarge, { name, limit: mib(maxFileBytes) }), mib(maxFileBytes));
+        const limit = mib(maxFileBytes);
+        return this._refuse("FILE_TOO_LARGE", fill(strings.attachTooLarge, { name, limit }), `${limit} per file`);
       }
       ready.push(file);
     }
@@ -193,11 +203,10 @@ export class AttachController {
     for (const item of [...this.items]) this.remove(item);
   }
 
-  private _refuse(code: "TOO_MANY_FILES" | "FILE_TYPE_NOT_ALLOWED" | "FILE_TOO_LARGE", text: string, limit: string | number) {
+  /** Refuses files before upload: shown under the chips, and `ai-chat-error` (its message names the limit). */
+  private _refuse(code: "TOO_MANY_FILES" | "FILE_TYPE_NOT_ALLOWED" | "FILE_TOO_LARGE", text: string, limit: string) {
     this.error = text;
-    // The event's message names the limit as the deployment would, for the page's developer.
-    const detail = { TOO_MANY_FILES: "files per message", FILE_TYPE_NOT_ALLOWED: "accepted types", FILE_TOO_LARGE: "bytes per file" }[code];
-    this._chat._report({ code, message: `${text} (limit: ${limit} ${detail})` });
+    this._chat._report({ code, message: `${text} (limit: ${limit})` });
     this._chat.host.requestUpdate();
   }
 
@@ -223,11 +232,20 @@ export class AttachController {
       const body = key
         ? { turnstileToken: await (await this._chat.onDemand.humanCheckController()).challenge(key) }
         : { pow: await takeProofOfWork(host.effectiveSiteUrl) };
-      const res = await fetch(this._site() + "/visitors", { method: "POST", body: JSON.stringify(body), credentials: "omit" });
+      const res = await fetch(this._site() + "/visitors", {
+        method: "POST",
+        body: JSON.stringify(body),
+        credentials: "omit",
+      });
       const answer = (await res.json().catch(() => ({}))) as { token?: string; code?: string; message?: string };
       if (!res.ok || !answer.token) throw refusal(res.status, answer);
       // Kept as a send's token is; restore() reads it back as the session the next send goes as.
-      saveSession(host.convexUrl, host.effectiveSiteUrl, { threadId: null, token: answer.token }, host.effectiveStorageKey);
+      saveSession(
+        host.convexUrl,
+        host.effectiveSiteUrl,
+        { threadId: null, token: answer.token },
+        host.effectiveStorageKey,
+      );
       session.restore(host.convexUrl);
       return answer.token;
     })().finally(() => (this._token = undefined)));

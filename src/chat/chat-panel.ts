@@ -90,7 +90,13 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
               placeholder: host.placeholder || strings.placeholder,
               strings,
             },
-            { onSubmit: chat.onSubmit, onInput: chat.onInput, onKeydown: chat.onKeydown, onStop: chat.onStop, onAttach: chat.onAttach },
+            {
+              onSubmit: chat.onSubmit,
+              onInput: chat.onInput,
+              onKeydown: chat.onKeydown,
+              onStop: chat.onStop,
+              onAttach: chat.onAttach,
+            },
           )
     }
     ${host.launcher && !host.open ? nothing : liveRegionTemplate(chat.announcer.text)}

@@ -45,7 +45,12 @@ function composerState(input: ComposerInput, strings: ChatStrings): ComposerStat
   let hint: string | null = null;
   if (over) hint = format(strings.overLimit, { count: count(text.length - limit) });
   else if (input.waitAsked && input.streaming) hint = strings.waitForReply;
-  return { counter, hint, over, canSend: !!(text.trim() || input.files?.items.length) && !over && !input.sending && !input.streaming };
+  return {
+    counter,
+    hint,
+    over,
+    canSend: !!(text.trim() || input.files?.items.length) && !over && !input.sending && !input.streaming,
+  };
 }
 
 export type ComposerView = ComposerInput & { placeholder: string; strings: ChatStrings };

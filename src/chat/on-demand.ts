@@ -80,7 +80,9 @@ export class OnDemandControllers {
 
   /** The composer's files, made (their code loaded) at the first attach click, drop, paste or attach(). */
   readonly attacher = (): Promise<AttachController> =>
-    (this._attach ??= loadPart("attach").then(({ AttachController }) => (this.attach = new AttachController(this._chat as ChatView))));
+    (this._attach ??= loadPart("attach").then(
+      ({ AttachController }) => (this.attach = new AttachController(this._chat as ChatView)),
+    ));
   attach?: AttachController;
   private _attach?: Promise<AttachController>;
 
