@@ -118,12 +118,12 @@ export class AttachController {
     input.type = "file";
     input.multiple = true;
     input.accept = this._accept.split(/[\s,]+/).join(",");
-    input.addEventListener("change", () => void this.add([...(input.files ?? [])]));
+    input.addEventListener("change", () => input.files?.length && void this.add([...input.files]));
     input.click();
   }
 
   /**
-   * Adds `files` to the message being written and starts their uploads. Checked first, all or
+   * Adds `files` to the message being written and starts their uploads (none: opens the picker). Checked first, all or
    * nothing: a type not in `accept`, a file over the size limit (images are scaled down first),
    * or more files than a message may carry fires `ai-chat-error` with the limit's code and
    * uploads nothing. Upload failures show on the Send that needs them.
@@ -131,7 +131,8 @@ export class AttachController {
   async add(files: File[]): Promise<void> {
     const strings = this._strings;
     this.error = null;
-    if (!files.length || this._chat.host.mode === "observe") return;
+    if (this._chat.host.mode === "observe") return;
+    if (!files.length) return this.pick();
     const { maxFileBytes, maxFiles } = await this._loadLimits();
     if (this.items.length + files.length > maxFiles) {
       return this._refuse(

@@ -86,7 +86,7 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
               sending: chat.sending,
               streaming: chat.streaming,
               waitAsked: chat.waitAsked,
-              files: chat.onDemand.attach,
+              files: chat.files,
               placeholder: host.placeholder || strings.placeholder,
               strings,
             },
@@ -95,7 +95,7 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
               onInput: chat.onInput,
               onKeydown: chat.onKeydown,
               onStop: chat.onStop,
-              onAttach: chat.onAttach,
+              attach: chat.attach,
             },
           )
     }

@@ -28,6 +28,8 @@ import { format, type ChatStrings } from "../strings.js";
 import { placeCursor } from "./streaming-cursor.js";
 import { warmConnection } from "../reply/warm.js";
 import { OnDemandControllers } from "./on-demand.js";
+import { loadPart } from "../parts.js";
+import type { AttachController } from "../attach/compose.js";
 import { TranslationController } from "./translation.js";
 import { plainText } from "../plain-text.js";
 
@@ -123,7 +125,7 @@ export class ChatView {
 
   async send(prompt: string): Promise<void> {
     const host = this.host;
-    const files = this.onDemand.attach;
+    const files = this.files;
     if (!(prompt.trim() || files?.items.length) || host.mode === "observe") return;
     // One send at a time: a second one before the first's answer would start a second thread.
     if (this.sending) {
@@ -154,17 +156,22 @@ export class ChatView {
     if (await this.session.send(prompt, ids)) files?.clear();
   }
 
-  /** Adds files to the message being written (the attach part: checks, chips, uploads). */
-  async attach(...files: File[]): Promise<void> {
-    await (await this.onDemand.attacher()).add(files);
-  }
+  /** The files of the message being written, once the attach part has loaded. */
+  files?: AttachController;
+
+  /** Adds files to the message being written; none: opens the file picker (the attach button). Loads the attach part at the first call. */
+  readonly attach = async (...files: File[]): Promise<void> => {
+    const { AttachController } = await loadPart("attach");
+    await (this.files ??= new AttachController(this)).add(files);
+  };
 
   /** Files dropped onto the widget or pasted into it join the message. */
   private readonly _onFiles = (e: Event): void => {
     const data = (e as DragEvent).dataTransfer ?? (e as ClipboardEvent).clipboardData;
-    if (!data?.types.includes("Files") || this.host.mode === "observe") return;
-    e.preventDefault();
-    if (e.type !== "dragover") void this.attach(...data.files);
+    if (data?.types.includes("Files")) {
+      e.preventDefault();
+      if (e.type !== "dragover") void this.attach(...data.files);
+    }
   };
 
   async stop(): Promise<void> {
@@ -347,7 +354,7 @@ export class ChatView {
     e.preventDefault();
     const ui = this.host.ui;
     const prompt = ui.draft;
-    if (!(prompt.trim() || this.onDemand.attach?.items.length) || this.sending) return;
+    if (!(prompt.trim() || this.files?.items.length) || this.sending) return;
     if (this.streaming) {
       // The text stays in the box; the hint under it says why it waits.
       this._waitAsked = true;
@@ -372,8 +379,6 @@ export class ChatView {
     this.host.ui.setDraft((e.target as HTMLTextAreaElement).value);
     warmConnection(this.host.effectiveSiteUrl);
   };
-
-  readonly onAttach = (): void => void this.onDemand.attacher().then((files) => files.pick());
 
   readonly onStop = (): void => {
     void this.stop();

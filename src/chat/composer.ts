@@ -60,7 +60,8 @@ export type ComposerHandlers = {
   onInput(e: Event): void;
   onKeydown(e: KeyboardEvent): void;
   onStop(): void;
-  onAttach(): void;
+  /** No files: opens the file picker. */
+  attach(): void;
 };
 
 export function composerTemplate(view: ComposerView, on: ComposerHandlers): TemplateResult {
@@ -69,7 +70,7 @@ export function composerTemplate(view: ComposerView, on: ComposerHandlers): Temp
   // The hint is a live region that is always there (text added to a new region is not read out).
   const describedBy = state.counter ? "composer-hint composer-counter" : "composer-hint";
   return html`${view.files?.render()}<form part="composer" class="composer" @submit=${on.onSubmit}>
-      <button part="attach-button" class="icon-button" type="button" aria-label=${strings.attachFiles} title=${strings.attachFiles} @click=${on.onAttach}>
+      <button part="attach-button" class="icon-button" type="button" aria-label=${strings.attachFiles} title=${strings.attachFiles} @click=${() => on.attach()}>
         ${iconNew}
       </button>
       <textarea

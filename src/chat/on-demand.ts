@@ -13,7 +13,6 @@ import type { MessageActions } from "../actions/message-actions.js";
 import type { ChatView } from "./chat-view.js";
 import type { HandoffChat, HandoffController } from "../handoff/visitor.js";
 import type { ChatHost } from "./host.js";
-import type { AttachController } from "../attach/compose.js";
 
 export class OnDemandControllers {
   humanCheck: HumanCheckController | null = null;
@@ -77,14 +76,6 @@ export class OnDemandControllers {
     return this.actionRow;
   };
   actionRow: MessageActions | null = null;
-
-  /** The composer's files, made (their code loaded) at the first attach click, drop, paste or attach(). */
-  readonly attacher = (): Promise<AttachController> =>
-    (this._attach ??= loadPart("attach").then(
-      ({ AttachController }) => (this.attach = new AttachController(this._chat as ChatView)),
-    ));
-  attach?: AttachController;
-  private _attach?: Promise<AttachController>;
 
   /** Part `name`'s module, loaded at the first call: undefined until it arrives, then the host updates. A failed load is tried again at the next call. */
   use<K extends keyof Parts>(name: K): Parts[K] | undefined {
