@@ -191,13 +191,19 @@ export class AttachController {
    * refused: the send fails with its code, and keeps the text and the chips.
    */
   async ids(prompt: string): Promise<string[] | null> {
+    // A second Send while the first waits for uploads would send the same files twice.
+    if (this._waiting) return null;
+    this._waiting = true;
     try {
       return await Promise.all(this.items.map((item) => item.done));
     } catch (err) {
       this._chat._fail(err instanceof FileError ? err.data : { code: "NETWORK", message: String(err) }, prompt);
       return null;
+    } finally {
+      this._waiting = false;
     }
   }
+  private _waiting = false;
 
   /** The message went: its chips go. */
   clear(): void {

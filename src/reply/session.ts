@@ -154,12 +154,13 @@ export class SessionController {
           ? await (await this._humanCheck()).challenge(host.turnstileSiteKey)
           : null;
       const pow = token === null && !turnstileToken ? await takeProofOfWork(siteUrl) : null;
-      if (url !== host.convexUrl || siteUrl !== host.effectiveSiteUrl) return false;
+      if (url !== host.convexUrl || siteUrl !== host.effectiveSiteUrl) return stored;
       await this._conversation.send({
         siteUrl,
         body: {
           prompt,
-          ...(attachments?.length ? { attachments } : {}),
+          // Absent (undefined) from the JSON without files.
+          attachments,
           ...(own ? { threadId: own, requestId: newRequestId() } : {}),
           ...(token ? { token } : {}),
           ...(turnstileToken ? { turnstileToken } : {}),

@@ -144,9 +144,13 @@ describe("attaching files", () => {
     $<HTMLButtonElement>(el, "[part=send-button]")!.click();
     await settle(el);
     expect(env.backend.posts).to.have.length(0);
+    // A second Send while the first waits sends nothing more.
+    await el.send("");
     uploads.forEach((u, i) => u.accept(`att_${i}`));
     await until(() => env.backend.posts.length === 1);
     expect(env.backend.posts[0]).to.deep.include({ prompt: "three files", attachments: ["att_0", "att_1", "att_2"] });
+    await settle(el);
+    expect(env.backend.posts).to.have.length(1);
   });
 
   it("removing a chip cancels its upload; it is not sent", async () => {
