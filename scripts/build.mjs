@@ -161,6 +161,7 @@ const PARTS = {
   history: "src/history/history.ts",
   suggestions: "src/chat/suggestions.ts",
   handoff: "src/handoff/visitor.ts",
+  attach: "src/attach/compose.ts",
 };
 await buildBesideChat({
   ...Object.fromEntries(

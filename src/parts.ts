@@ -7,6 +7,7 @@
 // - `handoff`: human handoff, with `human-handoff`, `requestHuman()` or a thread an operator wrote in.
 // - `attachments`: a message's files, once one has them;
 // - `actions`: the row under finished replies (copy, rating, regenerate), when the first one renders.
+// - `attach`: the composer's files (chips, upload, scaling), at the first attach click, drop, paste or attach().
 // A dynamic import() per part, which the ES build and bundlers split into a chunk of its own. The
 // script-tag builds replace this module with parts.script.ts, which loads the part as a classic
 // script from beside the chat (dist/ai-chat-stream.part.<name>.js).
@@ -19,6 +20,7 @@ export type Parts = {
   suggestions: typeof import("./chat/suggestions.js");
   handoff: typeof import("./handoff/visitor.js");
   actions: typeof import("./actions/message-actions.js");
+  attach: typeof import("./attach/compose.js");
 };
 
 const PARTS: { [K in keyof Parts]: () => Promise<Parts[K]> } = {
@@ -30,6 +32,7 @@ const PARTS: { [K in keyof Parts]: () => Promise<Parts[K]> } = {
   suggestions: () => import("./chat/suggestions.js"),
   handoff: () => import("./handoff/visitor.js"),
   actions: () => import("./actions/message-actions.js"),
+  attach: () => import("./attach/compose.js"),
 };
 
 /** The module of part `name`, loaded once. */

@@ -66,12 +66,15 @@ export const defaultStrings = {
   humanCheckFailed: "The human check did not pass. Please send again to retry it.",
   tooManyVisitors: "Many people are starting a chat right now. Please try again in a minute.",
   budgetExhausted: "The chat has reached its limit for today. Please try again later.",
+  /** The attach button (the file texts are the attach part's, src/attach/strings.ts). */
+  attachFiles: "Attach files",
 };
 
 export type ChatStrings = typeof defaultStrings &
   typeof import("./history/strings.js").default &
   typeof import("./handoff/strings.js").default &
-  typeof import("./actions/strings.js").default;
+  typeof import("./actions/strings.js").default &
+  typeof import("./attach/strings.js").default;
 
 /** The same, for `<ai-chat-console>`'s `strings` property. */
 export const defaultConsoleStrings = {

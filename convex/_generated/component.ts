@@ -56,7 +56,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         "query",
         "internal",
         {},
-        { model: string; demo: boolean; maxPromptChars: number },
+        {
+          model: string;
+          demo: boolean;
+          maxPromptChars: number;
+          maxFileBytes: number;
+          maxFilesPerMessage: number;
+        },
         Name
       >;
     };

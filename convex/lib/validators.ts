@@ -231,7 +231,14 @@ export const vChatTurn = v.object({
 export type ChatTurn = Infer<typeof vChatTurn>;
 
 /** What `config:get` returns. */
-export const vChatConfig = v.object({ model: v.string(), demo: v.boolean(), maxPromptChars: v.number() });
+export const vChatConfig = v.object({
+  model: v.string(),
+  demo: v.boolean(),
+  maxPromptChars: v.number(),
+  /** MAX_FILE_BYTES and MAX_FILES_PER_MESSAGE, checked by the widget before it uploads. */
+  maxFileBytes: v.number(),
+  maxFilesPerMessage: v.number(),
+});
 export type ChatConfig = Infer<typeof vChatConfig>;
 
 /**

@@ -86,10 +86,17 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
               sending: chat.sending,
               streaming: chat.streaming,
               waitAsked: chat.waitAsked,
+              files: chat.files,
               placeholder: host.placeholder || strings.placeholder,
               strings,
             },
-            { onSubmit: chat.onSubmit, onInput: chat.onInput, onKeydown: chat.onKeydown, onStop: chat.onStop },
+            {
+              onSubmit: chat.onSubmit,
+              onInput: chat.onInput,
+              onKeydown: chat.onKeydown,
+              onStop: chat.onStop,
+              attach: chat.attach,
+            },
           )
     }
     ${host.launcher && !host.open ? nothing : liveRegionTemplate(chat.announcer.text)}

@@ -28,6 +28,8 @@ import { format, type ChatStrings } from "../strings.js";
 import { placeCursor } from "./streaming-cursor.js";
 import { warmConnection } from "../reply/warm.js";
 import { OnDemandControllers } from "./on-demand.js";
+import { loadPart } from "../parts.js";
+import type { AttachController } from "../attach/compose.js";
 import { TranslationController } from "./translation.js";
 import { plainText } from "../plain-text.js";
 
@@ -90,6 +92,7 @@ export class ChatView {
       { wanted: () => host.visible || this.sending || this.streaming },
     );
     this._focusPending = host.launcher && host.open;
+    for (const type of ["dragover", "drop", "paste"]) host.addEventListener(type, this._onFiles);
   }
 
   /** For the handoff part (src/handoff/visitor.ts): the chat's Lit and function references, so its file carries no copy. */
@@ -122,7 +125,8 @@ export class ChatView {
 
   async send(prompt: string): Promise<void> {
     const host = this.host;
-    if (!prompt.trim() || host.mode === "observe") return;
+    const files = this.files;
+    if (!(prompt.trim() || files?.items.length) || host.mode === "observe") return;
     // One send at a time: a second one before the first's answer would start a second thread.
     if (this.sending) {
       this._fail({ code: "REPLY_IN_PROGRESS", message: "A message is still being sent." }, prompt, false);
@@ -145,9 +149,30 @@ export class ChatView {
       this._fail({ code: "OFFLINE", message }, prompt);
       return;
     }
+    // Uploads on their way are waited for; null: one was refused (reported, text and chips kept).
+    const ids = await files?.ids(prompt);
+    if (ids === null) return;
     this.scroll.showQuestion();
-    await this.session.send(prompt);
+    if (await this.session.send(prompt, ids)) files?.clear();
   }
+
+  /** The files of the message being written, once the attach part has loaded. */
+  files?: AttachController;
+
+  /** Adds files to the message being written; none: opens the file picker (the attach button). Loads the attach part at the first call. */
+  readonly attach = async (...files: File[]): Promise<void> => {
+    const { AttachController } = await loadPart("attach");
+    await (this.files ??= new AttachController(this)).add(files);
+  };
+
+  /** Files dropped onto the widget or pasted into it join the message. */
+  private readonly _onFiles = (e: Event): void => {
+    const data = (e as DragEvent).dataTransfer ?? (e as ClipboardEvent).clipboardData;
+    if (data?.types.includes("Files")) {
+      e.preventDefault();
+      if (e.type !== "dragover") void this.attach(...data.files);
+    }
+  };
 
   async stop(): Promise<void> {
     const client = this._deployment.client;
@@ -269,8 +294,9 @@ export class ChatView {
   /**
    * A failure: the visitor sees a sentence from `strings`; the detail goes to the console and the
    * event. `endsSend`: the failure ends the send in flight (not so for a second send refused meanwhile).
+   * Not private: the attach part fails a send whose upload was refused through it.
    */
-  private _fail(info: ChatErrorInfo, prompt: string | null, endsSend = true): void {
+  _fail(info: ChatErrorInfo, prompt: string | null, endsSend = true): void {
     const ui = this.host.ui;
     if (endsSend) this.session.dropPending();
     if (prompt && !ui.draft) ui.setDraft(prompt);
@@ -282,7 +308,8 @@ export class ChatView {
     this._report(info);
   }
 
-  private _report(info: ChatErrorInfo): void {
+  /** Not private: the attach part reports refused files through it. */
+  _report(info: ChatErrorInfo): void {
     logFailure(info);
     this.host.dispatchEvent(new AiChatErrorEvent(info.code, info.message));
   }
@@ -327,7 +354,7 @@ export class ChatView {
     e.preventDefault();
     const ui = this.host.ui;
     const prompt = ui.draft;
-    if (!prompt.trim() || this.sending) return;
+    if (!(prompt.trim() || this.files?.items.length) || this.sending) return;
     if (this.streaming) {
       // The text stays in the box; the hint under it says why it waits.
       this._waitAsked = true;

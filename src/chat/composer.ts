@@ -3,7 +3,8 @@
 // sending is disabled above it, and, after Enter during a reply, why the text waits (it stays
 // in the box; nothing is queued).
 import { html, nothing, type TemplateResult } from "lit";
-import { iconSend, iconStop } from "../icons.js";
+import { iconNew, iconSend, iconStop } from "../icons.js";
+import type { AttachController } from "../attach/compose.js";
 import { format, type ChatStrings } from "../strings.js";
 
 /** The counter shows from this share of the limit on. */
@@ -19,6 +20,8 @@ export type ComposerInput = {
   streaming: boolean;
   /** Enter was pressed during the current reply. */
   waitAsked: boolean;
+  /** The files of the message, once the attach part has loaded. */
+  files?: AttachController;
 };
 
 export type ComposerState = {
@@ -42,7 +45,12 @@ function composerState(input: ComposerInput, strings: ChatStrings): ComposerStat
   let hint: string | null = null;
   if (over) hint = format(strings.overLimit, { count: count(text.length - limit) });
   else if (input.waitAsked && input.streaming) hint = strings.waitForReply;
-  return { counter, hint, over, canSend: !!text.trim() && !over && !input.sending && !input.streaming };
+  return {
+    counter,
+    hint,
+    over,
+    canSend: !!(text.trim() || input.files?.items.length) && !over && !input.sending && !input.streaming,
+  };
 }
 
 export type ComposerView = ComposerInput & { placeholder: string; strings: ChatStrings };
@@ -52,6 +60,8 @@ export type ComposerHandlers = {
   onInput(e: Event): void;
   onKeydown(e: KeyboardEvent): void;
   onStop(): void;
+  /** No files: opens the file picker. */
+  attach(): void;
 };
 
 export function composerTemplate(view: ComposerView, on: ComposerHandlers): TemplateResult {
@@ -59,7 +69,10 @@ export function composerTemplate(view: ComposerView, on: ComposerHandlers): Temp
   const state = composerState(view, strings);
   // The hint is a live region that is always there (text added to a new region is not read out).
   const describedBy = state.counter ? "composer-hint composer-counter" : "composer-hint";
-  return html`<form part="composer" class="composer" @submit=${on.onSubmit}>
+  return html`${view.files?.render()}<form part="composer" class="composer" @submit=${on.onSubmit}>
+      <button part="attach-button" class="icon-button" type="button" aria-label=${strings.attachFiles} title=${strings.attachFiles} @click=${() => on.attach()}>
+        ${iconNew}
+      </button>
       <textarea
         part="input"
         rows="1"

@@ -83,4 +83,12 @@ export default {
   handoffJoined: "انضم {name} إلى المحادثة",
   handoffLeft: "غادر {name} المحادثة. يجيب الذكاء الاصطناعي مجددًا.",
   handoffTyping: "{name} يكتب…",
+  attachFiles: "إرفاق ملفات",
+  attachedFiles: "ملفات للإرسال",
+  attachRemove: "إزالة {name}",
+  attachCancel: "إلغاء رفع {name}",
+  attachUploading: "جارٍ رفع {name}",
+  attachTooLarge: "{name} أكبر من {limit}، وهو أقصى حجم للملف.",
+  attachTypeRefused: "{name} ليس من أنواع الملفات التي يمكن إرسالها هنا.",
+  attachTooMany: "يمكن إرفاق {limit} ملفات كحد أقصى مع الرسالة الواحدة.",
 } satisfies ChatStrings;

@@ -86,4 +86,12 @@ export default {
   handoffJoined: "{name} ist dem Chat beigetreten",
   handoffLeft: "{name} hat den Chat verlassen. Die KI antwortet wieder.",
   handoffTyping: "{name} schreibt…",
+  attachFiles: "Dateien anhängen",
+  attachedFiles: "Zu sendende Dateien",
+  attachRemove: "{name} entfernen",
+  attachCancel: "Hochladen von {name} abbrechen",
+  attachUploading: "{name} wird hochgeladen",
+  attachTooLarge: "{name} ist größer als {limit}, die maximale Dateigröße.",
+  attachTypeRefused: "{name} ist kein Dateityp, der hier gesendet werden kann.",
+  attachTooMany: "Höchstens {limit} Dateien pro Nachricht.",
 } satisfies ChatStrings;

@@ -82,4 +82,12 @@ export default {
   handoffJoined: "{name} se ha unido al chat",
   handoffLeft: "{name} ha salido del chat. La IA vuelve a responder.",
   handoffTyping: "{name} está escribiendo…",
+  attachFiles: "Adjuntar archivos",
+  attachedFiles: "Archivos para enviar",
+  attachRemove: "Quitar {name}",
+  attachCancel: "Cancelar la subida de {name}",
+  attachUploading: "Subiendo {name}",
+  attachTooLarge: "{name} supera {limit}, el tamaño máximo de un archivo.",
+  attachTypeRefused: "{name} no es un tipo de archivo que se pueda enviar aquí.",
+  attachTooMany: "Se pueden adjuntar como máximo {limit} archivos por mensaje.",
 } satisfies ChatStrings;

@@ -84,4 +84,12 @@ export default {
   handoffJoined: "{name} a rejoint la conversation",
   handoffLeft: "{name} a quitté la conversation. L’IA répond de nouveau.",
   handoffTyping: "{name} écrit…",
+  attachFiles: "Joindre des fichiers",
+  attachedFiles: "Fichiers à envoyer",
+  attachRemove: "Retirer {name}",
+  attachCancel: "Annuler l’envoi de {name}",
+  attachUploading: "Envoi de {name}",
+  attachTooLarge: "{name} dépasse {limit}, la taille maximale d’un fichier.",
+  attachTypeRefused: "{name} n’est pas un type de fichier accepté ici.",
+  attachTooMany: "Au plus {limit} fichiers par message.",
 } satisfies ChatStrings;

@@ -83,4 +83,12 @@ export default {
   handoffJoined: "{name} הצטרף לשיחה",
   handoffLeft: "{name} עזב את השיחה. הבינה המלאכותית עונה שוב.",
   handoffTyping: "{name} מקליד…",
+  attachFiles: "צירוף קבצים",
+  attachedFiles: "קבצים לשליחה",
+  attachRemove: "הסרת {name}",
+  attachCancel: "ביטול ההעלאה של {name}",
+  attachUploading: "מעלה את {name}",
+  attachTooLarge: "{name} גדול מ־{limit}, הגודל המרבי לקובץ.",
+  attachTypeRefused: "{name} אינו סוג קובץ שאפשר לשלוח כאן.",
+  attachTooMany: "אפשר לצרף עד {limit} קבצים להודעה אחת.",
 } satisfies ChatStrings;

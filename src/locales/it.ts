@@ -83,4 +83,12 @@ export default {
   handoffJoined: "{name} si è unito alla chat",
   handoffLeft: "{name} ha lasciato la chat. Risponde di nuovo l’IA.",
   handoffTyping: "{name} sta scrivendo…",
+  attachFiles: "Allega file",
+  attachedFiles: "File da inviare",
+  attachRemove: "Rimuovi {name}",
+  attachCancel: "Annulla il caricamento di {name}",
+  attachUploading: "Caricamento di {name}",
+  attachTooLarge: "{name} supera {limit}, la dimensione massima di un file.",
+  attachTypeRefused: "{name} non è un tipo di file che si può inviare qui.",
+  attachTooMany: "Al massimo {limit} file per messaggio.",
 } satisfies ChatStrings;

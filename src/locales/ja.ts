@@ -82,4 +82,12 @@ export default {
   handoffJoined: "{name}がチャットに参加しました",
   handoffLeft: "{name}がチャットを退出しました。AIが再び回答します。",
   handoffTyping: "{name}が入力中…",
+  attachFiles: "ファイルを添付",
+  attachedFiles: "送信するファイル",
+  attachRemove: "{name} を削除",
+  attachCancel: "{name} のアップロードを中止",
+  attachUploading: "{name} をアップロード中",
+  attachTooLarge: "{name} は上限の {limit} を超えています。",
+  attachTypeRefused: "{name} はここでは送信できない種類のファイルです。",
+  attachTooMany: "1 件のメッセージに添付できるファイルは {limit} 個までです。",
 } satisfies ChatStrings;

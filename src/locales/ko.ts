@@ -82,4 +82,12 @@ export default {
   handoffJoined: "{name} 님이 채팅에 참여했습니다",
   handoffLeft: "{name} 님이 채팅을 나갔습니다. 다시 AI가 답변합니다.",
   handoffTyping: "{name} 님이 입력 중…",
+  attachFiles: "파일 첨부",
+  attachedFiles: "보낼 파일",
+  attachRemove: "{name} 삭제",
+  attachCancel: "{name} 업로드 취소",
+  attachUploading: "{name} 업로드 중",
+  attachTooLarge: "{name}의 크기가 파일 최대 크기인 {limit}을(를) 넘습니다.",
+  attachTypeRefused: "{name}은(는) 여기서 보낼 수 없는 파일 형식입니다.",
+  attachTooMany: "메시지 하나에 파일을 최대 {limit}개까지 첨부할 수 있습니다.",
 } satisfies ChatStrings;

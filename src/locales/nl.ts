@@ -82,4 +82,12 @@ export default {
   handoffJoined: "{name} is de chat binnengekomen",
   handoffLeft: "{name} heeft de chat verlaten. De AI antwoordt weer.",
   handoffTyping: "{name} is aan het typen…",
+  attachFiles: "Bestanden bijvoegen",
+  attachedFiles: "Te verzenden bestanden",
+  attachRemove: "{name} verwijderen",
+  attachCancel: "Uploaden van {name} annuleren",
+  attachUploading: "{name} wordt geüpload",
+  attachTooLarge: "{name} is groter dan {limit}, de maximale bestandsgrootte.",
+  attachTypeRefused: "{name} is geen bestandstype dat hier kan worden verzonden.",
+  attachTooMany: "Maximaal {limit} bestanden per bericht.",
 } satisfies ChatStrings;

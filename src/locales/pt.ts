@@ -82,4 +82,12 @@ export default {
   handoffJoined: "{name} entrou na conversa",
   handoffLeft: "{name} saiu da conversa. A IA volta a responder.",
   handoffTyping: "{name} está digitando…",
+  attachFiles: "Anexar arquivos",
+  attachedFiles: "Arquivos a enviar",
+  attachRemove: "Remover {name}",
+  attachCancel: "Cancelar o envio de {name}",
+  attachUploading: "Enviando {name}",
+  attachTooLarge: "{name} é maior que {limit}, o tamanho máximo de um arquivo.",
+  attachTypeRefused: "{name} não é um tipo de arquivo que possa ser enviado aqui.",
+  attachTooMany: "No máximo {limit} arquivos por mensagem.",
 } satisfies ChatStrings;

@@ -82,4 +82,12 @@ export default {
   handoffJoined: "{name} подключился к чату",
   handoffLeft: "{name} покинул чат. Снова отвечает ИИ.",
   handoffTyping: "{name} печатает…",
+  attachFiles: "Прикрепить файлы",
+  attachedFiles: "Файлы для отправки",
+  attachRemove: "Убрать {name}",
+  attachCancel: "Отменить загрузку {name}",
+  attachUploading: "Загрузка {name}",
+  attachTooLarge: "{name} больше {limit} — максимального размера файла.",
+  attachTypeRefused: "{name} — файл такого типа здесь отправить нельзя.",
+  attachTooMany: "К одному сообщению можно прикрепить не больше {limit} файлов.",
 } satisfies ChatStrings;

@@ -82,4 +82,12 @@ export default {
   handoffJoined: "{name} 加入了对话",
   handoffLeft: "{name} 离开了对话，AI 将继续回复。",
   handoffTyping: "{name} 正在输入…",
+  attachFiles: "添加附件",
+  attachedFiles: "待发送的文件",
+  attachRemove: "移除 {name}",
+  attachCancel: "取消上传 {name}",
+  attachUploading: "正在上传 {name}",
+  attachTooLarge: "{name} 超过了单个文件的上限 {limit}。",
+  attachTypeRefused: "{name} 的文件类型不能在这里发送。",
+  attachTooMany: "每条消息最多可附带 {limit} 个文件。",
 } satisfies ChatStrings;

@@ -126,8 +126,9 @@ export class SessionController {
    * Sends `prompt` in one request (src/reply/post.ts): to the visitor's thread, or a new one (and
    * as a new visitor, whose token the answer brings). Failures go to `onSendFailed`. One send at
    * a time (the host refuses a second while `sending`): it would start a second thread.
+   * `attachments`: upload IDs sent with it. Resolves whether the prompt was stored.
    */
-  async send(prompt: string): Promise<void> {
+  async send(prompt: string, attachments?: string[]): Promise<boolean> {
     const host = this._host;
     const url = host.convexUrl;
     const siteUrl = host.effectiveSiteUrl;
@@ -144,6 +145,7 @@ export class SessionController {
     };
     this._pending = pending;
     this.sending = true;
+    let stored = false;
     host.requestUpdate();
     try {
       const token = session?.token ?? null;
@@ -152,17 +154,20 @@ export class SessionController {
           ? await (await this._humanCheck()).challenge(host.turnstileSiteKey)
           : null;
       const pow = token === null && !turnstileToken ? await takeProofOfWork(siteUrl) : null;
-      if (url !== host.convexUrl || siteUrl !== host.effectiveSiteUrl) return;
+      if (url !== host.convexUrl || siteUrl !== host.effectiveSiteUrl) return stored;
       await this._conversation.send({
         siteUrl,
         body: {
           prompt,
+          // Absent (undefined) from the JSON without files.
+          attachments,
           ...(own ? { threadId: own, requestId: newRequestId() } : {}),
           ...(token ? { token } : {}),
           ...(turnstileToken ? { turnstileToken } : {}),
           ...(pow ? { pow } : {}),
         },
         onIds: (ids) => {
+          stored = true;
           const shown = this._adopt(ids, url, siteUrl, threadAtSend, own);
           if (generation === this._generation) {
             // The prompt is stored: it shows until the transcript has it, and no longer blocks sending.
@@ -174,7 +179,7 @@ export class SessionController {
         },
       });
     } catch (err) {
-      if (url !== host.convexUrl || threadAtSend !== host.thread || isAbort(err)) return;
+      if (url !== host.convexUrl || threadAtSend !== host.thread || isAbort(err)) return stored;
       this._cb.onSendFailed(err, prompt);
     } finally {
       if (generation === this._generation) {
@@ -183,6 +188,7 @@ export class SessionController {
         host.requestUpdate();
       }
     }
+    return stored;
   }
 
   /** Generates the failed last reply `messageId` again, in place. Failures go to `onSendFailed`. */

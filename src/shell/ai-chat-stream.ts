@@ -233,6 +233,15 @@ export class AiChatStream extends LitElement {
     await (await this._chatView())?.send(prompt);
   }
 
+  /**
+   * Adds `file` to the message being written, as a chip, and starts its upload; `send()` sends it.
+   * Resolves once it is added (checked, and scaled down if it is a large image); a refused file
+   * fires `ai-chat-error` (`FILE_TOO_LARGE`, `FILE_TYPE_NOT_ALLOWED`, `TOO_MANY_FILES`).
+   */
+  async attach(file: File): Promise<void> {
+    await (await this._chatView())?.attach(file);
+  }
+
   /** Stops the reply in progress (the server keeps what was generated so far, status `stopped`). */
   async stop(): Promise<void> {
     await this._chat?.stop();

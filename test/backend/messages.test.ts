@@ -91,7 +91,13 @@ describe("messages:send", () => {
     const { threadId, token } = await newThread(t);
     const data = await expectCode(send(t, threadId, token, "a".repeat(101)), "PROMPT_TOO_LONG");
     expect(data.message).toBe("prompt is 101 characters; the limit is 100");
-    expect(await t.query(api.config.get, {})).toEqual({ model: "demo", demo: true, maxPromptChars: 100 });
+    expect(await t.query(api.config.get, {})).toEqual({
+      model: "demo",
+      demo: true,
+      maxPromptChars: 100,
+      maxFileBytes: 10485760,
+      maxFilesPerMessage: 4,
+    });
   });
 
   test("REPLY_IN_PROGRESS while the previous reply is pending or streaming", async () => {
@@ -571,12 +577,24 @@ describe("operator:listThreads", () => {
 describe("config:get", () => {
   test("reports the demo model by default", async () => {
     const t = setup();
-    expect(await t.query(api.config.get, {})).toEqual({ model: "demo", demo: true, maxPromptChars: 8000 });
+    expect(await t.query(api.config.get, {})).toEqual({
+      model: "demo",
+      demo: true,
+      maxPromptChars: 8000,
+      maxFileBytes: 10485760,
+      maxFilesPerMessage: 4,
+    });
   });
   test("reports the configured provider's model", async () => {
     const t = setup();
     setEnv({ OPENAI_API_KEY: "sk-test", AI_MODEL: "gpt-test" });
-    expect(await t.query(api.config.get, {})).toEqual({ model: "gpt-test", demo: false, maxPromptChars: 8000 });
+    expect(await t.query(api.config.get, {})).toEqual({
+      model: "gpt-test",
+      demo: false,
+      maxPromptChars: 8000,
+      maxFileBytes: 10485760,
+      maxFilesPerMessage: 4,
+    });
     setEnv({ OPENAI_API_KEY: undefined, AI_MODEL: undefined, ANTHROPIC_API_KEY: "sk-ant" });
     expect((await t.query(api.config.get, {})).model).toBe("claude-sonnet-4-5");
     setEnv({ ANTHROPIC_API_KEY: undefined, OPENAI_BASE_URL: "http://127.0.0.1:11434/v1" });

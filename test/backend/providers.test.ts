@@ -142,7 +142,13 @@ describe("OpenAI-compatible server (OPENAI_BASE_URL)", () => {
 
   test("config:get reports the configured model", async () => {
     setEnv({ OPENAI_BASE_URL: "http://127.0.0.1:1/v1", AI_MODEL: "qwen2.5" });
-    expect(await setup().query(api.config.get, {})).toEqual({ model: "qwen2.5", demo: false, maxPromptChars: 8000 });
+    expect(await setup().query(api.config.get, {})).toEqual({
+      model: "qwen2.5",
+      demo: false,
+      maxPromptChars: 8000,
+      maxFileBytes: 10485760,
+      maxFilesPerMessage: 4,
+    });
   });
 });
 

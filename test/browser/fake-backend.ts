@@ -46,7 +46,7 @@ export class FakeBackend {
   threads = new Map<string, Thread>();
   messages: Message[] = [];
   deltas = new Map<string, { seq: number; start: number; text: string }[]>();
-  config = { model: "gpt-test", demo: false, maxPromptChars: 8000 };
+  config = { model: "gpt-test", demo: false, maxPromptChars: 8000, maxFileBytes: 10485760, maxFilesPerMessage: 4 };
   /** `OPERATOR_SECRET`: accepted only by `operator:signIn`, which returns a session token. */
   operatorSecret = "operator-secret-4f9c2a7e1b-0123456789abcdef";
   /** Model tokens `operator:usage` reports for today. */
@@ -343,7 +343,7 @@ export class FakeBackend {
           return { threadId, userMessageId, assistantMessageId: reply._id, streamId: reply.streamId, resent: true };
         }
       }
-      const sent = step("messages:send", { threadId, token, prompt: body.prompt });
+      const sent = step("messages:send", { threadId, token, prompt: body.prompt, attachments: body.attachments });
       if (typeof body.requestId === "string")
         this.messages.find((m) => m._id === sent.userMessageId)!.requestId = body.requestId;
       this.flush();
@@ -626,7 +626,9 @@ export class FakeBackend {
       case "messages:send": {
         this.writable(args.threadId, args.token);
         const prompt = String(args.prompt ?? "");
-        if (!prompt.trim()) throw new FakeConvexError({ code: "EMPTY_PROMPT", message: "Write a message first." });
+        // As the deployment: a prompt may be empty when it carries files.
+        if (!prompt.trim() && !(args.attachments as string[] | undefined)?.length)
+          throw new FakeConvexError({ code: "EMPTY_PROMPT", message: "Write a message first." });
         if (
           this.messages.some(
             (m) => m.threadId === args.threadId && (m.status === "pending" || m.status === "streaming"),
@@ -808,4 +810,56 @@ export async function until(check: () => unknown, timeout = 2000): Promise<void>
     if (performance.now() > deadline) throw new Error(`until: condition not met in ${timeout} ms: ${check}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** One `POST {site}/chat-upload` (docs/attachments.md) the widget made, for a test to answer as the deployment would. */
+export class FakeUpload {
+  readonly headers: Record<string, string> = {};
+  url = "";
+  body: Blob | null = null;
+  aborted = false;
+  status = 0;
+  responseText = "";
+  readonly upload: { onprogress: ((e: ProgressEvent) => void) | null } = { onprogress: null };
+  onload: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  onabort: (() => void) | null = null;
+
+  open(_method: string, url: string): void {
+    this.url = url;
+  }
+  setRequestHeader(name: string, value: string): void {
+    this.headers[name.toLowerCase()] = value;
+  }
+  send(body: Blob): void {
+    this.body = body;
+    FakeUpload.made.push(this);
+  }
+  abort(): void {
+    this.aborted = true;
+    this.onabort?.();
+  }
+  /** The browser reports `loaded` of the body's bytes sent. */
+  progress(loaded: number): void {
+    this.upload.onprogress?.(new ProgressEvent("progress", { lengthComputable: true, loaded, total: this.body!.size }));
+  }
+  /** The deployment stored it: `{ attachmentId, name, contentType, size }`. */
+  accept(attachmentId: string): void {
+    const file = this.body as File;
+    this.answer(200, { attachmentId, name: file.name, contentType: file.type, size: file.size });
+  }
+  answer(status: number, body: unknown): void {
+    this.status = status;
+    this.responseText = JSON.stringify(body);
+    this.onload?.();
+  }
+  static made: FakeUpload[] = [];
+}
+
+/** Replaces XMLHttpRequest (the widget uploads with it, for upload progress) with FakeUpload until restore. */
+export function stubUploads(): { uploads: FakeUpload[]; restore: () => void } {
+  const original = window.XMLHttpRequest;
+  FakeUpload.made = [];
+  window.XMLHttpRequest = FakeUpload as unknown as typeof XMLHttpRequest;
+  return { uploads: FakeUpload.made, restore: () => void (window.XMLHttpRequest = original) };
 }

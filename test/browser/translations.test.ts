@@ -7,9 +7,10 @@ import { defaultStrings as chatStrings, type ChatStrings } from "../../src/strin
 import historyStrings from "../../src/history/strings.js";
 import handoffStrings from "../../src/handoff/strings.js";
 import actionStrings from "../../src/actions/strings.js";
+import attachStrings from "../../src/attach/strings.js";
 
 /** Every text of the widget: the chat's and each lazy part's (in the part's own module). */
-const defaultStrings = { ...chatStrings, ...historyStrings, ...handoffStrings, ...actionStrings };
+const defaultStrings = { ...chatStrings, ...historyStrings, ...handoffStrings, ...actionStrings, ...attachStrings };
 import { until } from "./fake-backend.js";
 import { $, mount, settle, setup, type Setup } from "./helpers.js";
 

@@ -1,8 +1,8 @@
-// A visitor's image, end to end: a PNG drawn on a canvas in the visitor's page is uploaded to
-// POST /chat-upload and sent with a prompt over the widget's own HTTP contract (POST /chat-stream
-// with the visitor's token and thread); the model request carries it as an image part, the reply
-// completes, and its thumbnail loads in the visitor's widget, an observer's and the operator
-// console ([part~="attachment"], the lazily loaded attachments part).
+// A visitor's image, end to end: a new visitor attaches a PNG drawn on a canvas in their page
+// through the widget's attach button (the attach part mints their token, uploads to
+// POST /chat-upload, shows a chip) and sends it with a prompt; the model request carries it as an
+// image part, the reply completes, and its thumbnail loads in the visitor's widget, an observer's
+// and the operator console ([part~="attachment"], the lazily loaded attachments part).
 import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import {
@@ -30,45 +30,32 @@ async function thumbnailLoads(page: Page) {
 }
 
 describe("attachments", () => {
-  it("an image made in the page reaches the model and shows for the visitor, an observer and the operator", async () => {
+  it("a new visitor attaches an image made in the page with the attach button and sends it: it reaches the model and shows for the visitor, an observer and the operator", async () => {
     const driver = await openChat(system());
-    await sendPrompt(driver, "short first question");
+    // The PNG is drawn in the visitor's page, then chosen in the file picker the attach button opens.
+    const base64 = await driver.evaluate(async () => {
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = 8;
+      const g = canvas.getContext("2d")!;
+      g.fillStyle = "#e11d48";
+      g.fillRect(0, 0, 8, 8);
+      return canvas.toDataURL("image/png").split(",")[1]!;
+    });
+    const chooser = driver.waitForEvent("filechooser");
+    await driver.getByRole("button", { name: "Attach files" }).click();
+    await (await chooser).setFiles({ name: "dot.png", mimeType: "image/png", buffer: Buffer.from(base64, "base64") });
+    const chip = driver.locator("ai-chat-stream [part=attachment-chip]");
+    await expect.poll(() => chip.count(), { timeout: 10_000 }).toBe(1);
+    await expect
+      .poll(() => chip.locator("img").evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), {
+        timeout: 10_000,
+      })
+      .toBe(8);
+    // Sent before its upload may have finished: the send waits for it.
+    await sendPrompt(driver, "short: what colour?");
     await waitForEnd(driver);
     const threadId = await threadOf(driver);
-    const siteUrl = system().siteUrl;
-
-    const status = await driver.evaluate(
-      async ({ siteUrl, threadId }) => {
-        const canvas = document.createElement("canvas");
-        canvas.width = canvas.height = 8;
-        const g = canvas.getContext("2d")!;
-        g.fillStyle = "#e11d48";
-        g.fillRect(0, 0, 8, 8);
-        const png = await new Promise<Blob>((resolve) => canvas.toBlob((b) => resolve(b!), "image/png"));
-        const session = Object.keys(localStorage)
-          .map((k) => JSON.parse(localStorage.getItem(k)!) as { token?: string; threadId?: string })
-          .find((s) => s.threadId === threadId)!;
-        const uploaded = await fetch(`${siteUrl}/chat-upload`, {
-          method: "POST",
-          headers: { Authorization: `Bearer ${session.token}`, "Content-Type": "image/png", "X-File-Name": "dot.png" },
-          body: png,
-        });
-        const { attachmentId } = (await uploaded.json()) as { attachmentId: string };
-        const sent = await fetch(`${siteUrl}/chat-stream`, {
-          method: "POST",
-          body: JSON.stringify({
-            prompt: "short: what colour?",
-            threadId,
-            token: session.token,
-            attachments: [attachmentId],
-          }),
-        });
-        await sent.text();
-        return [uploaded.status, sent.status];
-      },
-      { siteUrl, threadId },
-    );
-    expect(status).toEqual([200, 200]);
+    await expect.poll(() => chip.count()).toBe(0);
 
     const request = system().provider.requests.at(-1)!;
     const content = request.body.messages.at(-1).content as { type: string; image_url?: { url: string } }[];
