@@ -16,7 +16,15 @@ import { establishAfterReading, settleReply } from "./lib/budget";
 import { REPLY_ERRORS } from "./lib/errors";
 import { consumeStreamRequest } from "./lib/limits";
 import { powEnabled, spendProofOfWork } from "./lib/pow";
-import { appendDelta, componentStatus, endAbandonedReply, finalizeReply, leaseOf, renewLease } from "./lib/replies";
+import {
+  appendDelta,
+  componentStatus,
+  endAbandonedReply,
+  finalizeReply,
+  leaseOf,
+  renewLease,
+  setLease,
+} from "./lib/replies";
 import {
   type ChatReplyHeader,
   type ChatTurn,
@@ -251,8 +259,7 @@ export const queue = mutation({
     if (stored.kind !== "stored") return stored.reply;
     await ctx.db.patch("messages", stored.message._id, { queued: true });
     // It waits for a slot, not for a driver's heartbeat: its lease covers the wait.
-    const lease = await leaseOf(ctx, stored.message._id);
-    if (lease) await ctx.db.patch("leases", lease._id, { expiresAt: Date.now() + QUEUED_LEASE_MS });
+    await setLease(ctx, stored.message._id, QUEUED_LEASE_MS);
     await ctx.scheduler.runAfter(0, internal.http.generate, { messageId: stored.message._id });
     return stored.reply;
   },
@@ -333,9 +340,11 @@ export const heartbeat = internalMutation({
 });
 
 /**
- * Scheduled when a lease is granted or cut: ends the reply if its lease has lapsed (the driver
- * died: deployment restart, action time or memory limit, a POST that never landed), else
- * checks again when the lease now expires.
+ * Scheduled for the moment a lease lapses, and cancelled whenever the lease moves (`setLease`):
+ * it runs only once the driver has been silent for the whole lease (the driver died: deployment
+ * restart, action time or memory limit, a POST that never landed) and ends the reply. A lease
+ * found still running (written before leases kept their check, or renewed as the check began)
+ * is checked again when it now lapses.
  * Worst case: as `finalizeReply` plus the stream (≈ 70 read, 5 written), 1 function scheduled.
  */
 export const expireLease = internalMutation({
@@ -347,7 +356,7 @@ export const expireLease = internalMutation({
     const lease = await leaseOf(ctx, message._id);
     if (lease === null) return null;
     const left = lease.expiresAt - Date.now();
-    if (left > 0) await ctx.scheduler.runAfter(left, internal.chat.expireLease, args);
+    if (left > 0) await setLease(ctx, message._id, left);
     else await endAbandonedReply(ctx, message);
     return null;
   },

@@ -55,6 +55,8 @@ export default defineSchema({
   leases: defineTable({
     messageId: v.id("messages"),
     expiresAt: v.number(),
+    /** Its pending `chat:expireLease`, cancelled when the lease moves (absent: written before). */
+    checkId: v.optional(v.id("_scheduled_functions")),
   }).index("by_messageId", ["messageId"]),
 
   /**
