@@ -57,6 +57,7 @@ type Env = {
   readonly MAX_OUTPUT_TOKENS: string | undefined;
   readonly DAILY_TOKEN_BUDGET: string | undefined;
   readonly VISITOR_DAILY_TOKENS: string | undefined;
+  readonly TOKEN_USAGE_SHARDS: string | undefined;
   readonly MAX_PROMPT_CHARS: string | undefined;
   readonly MAX_THREADS_PER_VISITOR: string | undefined;
   readonly HISTORY_CHARS: string | undefined;

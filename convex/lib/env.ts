@@ -33,6 +33,7 @@ export const AI_CHAT_ENV = {
   MAX_OUTPUT_TOKENS: optional,
   DAILY_TOKEN_BUDGET: optional,
   VISITOR_DAILY_TOKENS: optional,
+  TOKEN_USAGE_SHARDS: optional,
   MAX_PROMPT_CHARS: optional,
   MAX_THREADS_PER_VISITOR: optional,
   HISTORY_CHARS: optional,
