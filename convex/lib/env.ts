@@ -58,6 +58,7 @@ export const AI_CHAT_ENV = {
   STREAM_FLUSH_MS: optional,
   STREAM_MAX_WRITES_PER_SEC: optional,
   REPLY_LEASE_MS: optional,
+  MAX_QUEUED_REPLIES: optional,
   // Attachments.
   MAX_FILE_BYTES: optional,
   MAX_FILES_PER_MESSAGE: optional,
