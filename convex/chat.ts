@@ -10,13 +10,21 @@ import { components, internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
 import { internalMutation, mutation, type MutationCtx } from "./_generated/server";
 import { authorizeThreadAs, type Caller, hashToken, messageByStream } from "./lib/access";
-import { humanCheckFailed, queueBodyInvalid } from "./lib/errors";
+import { humanCheckFailed, queueBodyInvalid, queueFull } from "./lib/errors";
 import { alreadySent, conversation, createThread, retryLastReply, sendPrompt } from "./lib/sending";
 import { establishAfterReading, settleReply } from "./lib/budget";
 import { REPLY_ERRORS } from "./lib/errors";
-import { consumeStreamRequest } from "./lib/limits";
+import { consumeStreamRequest, envInt } from "./lib/limits";
 import { powEnabled, spendProofOfWork } from "./lib/pow";
-import { appendDelta, componentStatus, endAbandonedReply, finalizeReply, leaseOf, renewLease } from "./lib/replies";
+import {
+  appendDelta,
+  componentStatus,
+  endAbandonedReply,
+  finalizeReply,
+  leaseOf,
+  renewLease,
+  setLease,
+} from "./lib/replies";
 import {
   type ChatReplyHeader,
   type ChatTurn,
@@ -210,6 +218,8 @@ async function storeReply(
 
 /** How long a queued reply may wait for its background action before it is ended as `timeout`. */
 export const QUEUED_LEASE_MS = 10 * 60_000;
+/** MAX_QUEUED_REPLIES' default: replies waiting for their background action, deployment-wide. */
+export const MAX_QUEUED_REPLIES = 200;
 
 /**
  * The send's way in when the site is too busy for its POST (every HTTP-action slot taken: the
@@ -220,7 +230,10 @@ export const QUEUED_LEASE_MS = 10 * 60_000;
  * did land after all) answers with its ids and queues nothing.
  *
  * Only a visitor with a token: minting needs the client's address, which only the POST sees
- * (per-address limits). Worst case: `chat:start`'s, less the beginning; 2 functions scheduled.
+ * (per-address limits). At most MAX_QUEUED_REPLIES (200) replies wait at once, deployment-wide:
+ * past that it refuses with QUEUE_FULL (then every slot and the queue are taken, so the page
+ * should wait, not pile more work on). Worst case: `chat:start`'s, less the beginning, plus
+ * MAX_QUEUED_REPLIES queued replies read; 2 functions scheduled.
  */
 export const queue = mutation({
   args: {
@@ -249,10 +262,16 @@ export const queue = mutation({
       request,
     });
     if (stored.kind !== "stored") return stored.reply;
+    // Past the cap, nothing is stored: the refusal rolls this transaction back.
+    const cap = envInt("MAX_QUEUED_REPLIES", MAX_QUEUED_REPLIES);
+    const waiting = await ctx.db
+      .query("messages")
+      .withIndex("by_queued_status", (q) => q.eq("queued", true).eq("status", "pending"))
+      .take(cap);
+    if (waiting.length >= cap) throw queueFull(cap);
     await ctx.db.patch("messages", stored.message._id, { queued: true });
     // It waits for a slot, not for a driver's heartbeat: its lease covers the wait.
-    const lease = await leaseOf(ctx, stored.message._id);
-    if (lease) await ctx.db.patch("leases", lease._id, { expiresAt: Date.now() + QUEUED_LEASE_MS });
+    await setLease(ctx, stored.message._id, QUEUED_LEASE_MS);
     await ctx.scheduler.runAfter(0, internal.http.generate, { messageId: stored.message._id });
     return stored.reply;
   },
@@ -333,9 +352,11 @@ export const heartbeat = internalMutation({
 });
 
 /**
- * Scheduled when a lease is granted or cut: ends the reply if its lease has lapsed (the driver
- * died: deployment restart, action time or memory limit, a POST that never landed), else
- * checks again when the lease now expires.
+ * Scheduled for the moment a lease lapses, and cancelled whenever the lease moves (`setLease`):
+ * it runs only once the driver has been silent for the whole lease (the driver died: deployment
+ * restart, action time or memory limit, a POST that never landed) and ends the reply. A lease
+ * found still running (written before leases kept their check, or renewed as the check began)
+ * is checked again when it now lapses.
  * Worst case: as `finalizeReply` plus the stream (≈ 70 read, 5 written), 1 function scheduled.
  */
 export const expireLease = internalMutation({
@@ -347,7 +368,7 @@ export const expireLease = internalMutation({
     const lease = await leaseOf(ctx, message._id);
     if (lease === null) return null;
     const left = lease.expiresAt - Date.now();
-    if (left > 0) await ctx.scheduler.runAfter(left, internal.chat.expireLease, args);
+    if (left > 0) await setLease(ctx, message._id, left);
     else await endAbandonedReply(ctx, message);
     return null;
   },

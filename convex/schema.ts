@@ -21,7 +21,9 @@ export default defineSchema({
     .index("by_usageKey_status", ["usageKey", "status"])
     // The transcript a visitor sees: `supersededBy` undefined, so replies regenerated away are
     // skipped by the index, not read and dropped (pages and the live end stay exact and bounded).
-    .index("by_threadId_supersededBy", ["threadId", "supersededBy"]),
+    .index("by_threadId_supersededBy", ["threadId", "supersededBy"])
+    // Replies waiting for `chat:queue`'s background action (at most MAX_QUEUED_REPLIES).
+    .index("by_queued_status", ["queued", "status"]),
 
   /** Append-only flushed text: observers read after a cursor, so their cost grows linearly. */
   deltas: defineTable({
@@ -55,6 +57,8 @@ export default defineSchema({
   leases: defineTable({
     messageId: v.id("messages"),
     expiresAt: v.number(),
+    /** Its pending `chat:expireLease`, cancelled when the lease moves (absent: written before). */
+    checkId: v.optional(v.id("_scheduled_functions")),
   }).index("by_messageId", ["messageId"]),
 
   /**

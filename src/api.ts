@@ -103,6 +103,7 @@ const SERVER_CODES = {
   FILE_TOO_LARGE: true,
   FILE_TYPE_NOT_ALLOWED: true,
   TOO_MANY_FILES: true,
+  QUEUE_FULL: true,
 } satisfies Record<ServerErrorCode, true>;
 
 /** Whether a code read off the wire is one of the server's. */

@@ -20,6 +20,8 @@ const MESSAGE_BY_CODE: Partial<Record<ErrorCode, StringKey>> = {
   REPLY_TIMEOUT: "timeoutError",
   HUMAN_CHECK_FAILED: "humanCheckFailed",
   TOO_MANY_VISITORS: "tooManyVisitors",
+  // Every slot and the queue are taken: "Many people are starting a chat right now…" says it plainly.
+  QUEUE_FULL: "tooManyVisitors",
   BUDGET_EXHAUSTED: "budgetExhausted",
 };
 

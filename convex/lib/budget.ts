@@ -17,8 +17,14 @@
  * reply that never started costs nothing. Every ending is charged: one whose driver was lost, or
  * that was stopped past the grace, pays for the text it persisted.
  *
- * No hot document on the reply's path: the deployment-wide row is read and written by every send
- * (admission needs the exact total: spent + reserved), but a reply's end does not touch it. Its
+ * TOKEN_USAGE_SHARDS (1): the deployment's day is kept on this many rows, each with its share of
+ * the budget. A send reads and writes one row picked at random (the next ones only while that is
+ * full), so sends conflict on a deployment only when they pick the same row. The price is the
+ * bound: each row passes its share by at most one reply's worst case, so the day's spend passes
+ * the budget by at most TOKEN_USAGE_SHARDS replies' worst cases (one with the default).
+ *
+ * No hot document on the reply's path: the deployment-wide rows are read and written by sends
+ * (admission needs the exact total of a row: spent + reserved), but a reply's end does not touch them. Its
  * charge and its reservation's return go together into their own scheduled mutation
  * (`usage:settle`), which the deployment runs exactly once, retrying a conflict with a send; so a
  * finish never conflicts with a send and a charge that fails cannot fail the reply. Until the
@@ -31,8 +37,20 @@ import { budgetExhausted } from "./errors";
 import { visitorByHash } from "./visitors";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** The `tokenUsage` key of the deployment-wide row. */
+/** The `tokenUsage` key of the deployment-wide row (with TOKEN_USAGE_SHARDS > 1, of its first shard). */
 export const DEPLOYMENT_KEY = "deployment";
+/** The most rows TOKEN_USAGE_SHARDS may spread the deployment's day over. */
+export const MAX_USAGE_SHARDS = 64;
+
+/** TOKEN_USAGE_SHARDS (default 1, at most `MAX_USAGE_SHARDS`), read per call. */
+export function usageShards(): number {
+  return Math.min(MAX_USAGE_SHARDS, envInt("TOKEN_USAGE_SHARDS", 1));
+}
+
+/** The `tokenUsage` key of the deployment's shard `i` (shard 0 keeps the one row's key). */
+export function shardKey(i: number): string {
+  return i === 0 ? DEPLOYMENT_KEY : `${DEPLOYMENT_KEY}:${i}`;
+}
 /** Without a usage report (a reply stopped mid-way, a provider that sends none): ~4 characters a token. */
 const CHARS_PER_TOKEN = 4;
 
@@ -94,12 +112,13 @@ function committed(row: Doc<"tokenUsage"> | null): number {
  * A reply's reservation, kept on its message until the reply ends: the day and tokens reserved,
  * and the characters its model request carries (to charge a reply that ends without a count).
  */
-export type Reservation = { day: string; tokens: number; inputChars?: number };
+export type Reservation = { day: string; tokens: number; inputChars?: number; shard?: number };
 
 /**
- * Reserves `tokens` (a reply's worst case) on today's deployment and visitor rows, or throws
- * BUDGET_EXHAUSTED when the deployment's commitments (for a visitor not yet established: its
- * share of them) or this visitor's have reached the budget.
+ * Reserves `tokens` (a reply's worst case) on one of today's deployment rows and the visitor's,
+ * or throws BUDGET_EXHAUSTED when every deployment row's commitments have reached its share of
+ * the budget (for a visitor not yet established: its share of that) or this visitor's have
+ * reached theirs. Reads 1 deployment row, up to TOKEN_USAGE_SHARDS once rows fill up.
  */
 export async function reserveBudget(
   ctx: MutationCtx,
@@ -111,18 +130,24 @@ export async function reserveBudget(
   const now = Date.now();
   const { day, resetsAt } = utcDay(now);
   const retryAfterMs = resetsAt - now;
-  const deployment = await usageRow(ctx, day, DEPLOYMENT_KEY);
   const deploymentLimit = established ? budgets.daily : Math.floor((budgets.daily * newVisitorPercent()) / 100);
-  if (committed(deployment) >= deploymentLimit) {
-    throw budgetExhausted("deployment", budgets.daily, resetsAt, retryAfterMs);
+  const shards = usageShards();
+  const first = Math.floor(Math.random() * shards);
+  let shard = -1;
+  let deployment: Doc<"tokenUsage"> | null = null;
+  for (let i = 0; i < shards && shard < 0; i++) {
+    const s = (first + i) % shards;
+    deployment = await usageRow(ctx, day, shardKey(s));
+    if (committed(deployment) < deploymentLimit / shards) shard = s;
   }
+  if (shard < 0) throw budgetExhausted("deployment", budgets.daily, resetsAt, retryAfterMs);
   const visitor = await usageRow(ctx, day, visitorKey);
   if (committed(visitor) >= budgets.visitorDaily) {
     throw budgetExhausted("visitor", budgets.visitorDaily, resetsAt, retryAfterMs);
   }
-  await adjust(ctx, day, DEPLOYMENT_KEY, deployment, 0, tokens);
+  await adjust(ctx, day, shardKey(shard), deployment, 0, tokens);
   await adjust(ctx, day, visitorKey, visitor, 0, tokens);
-  return { day, tokens };
+  return shard === 0 ? { day, tokens } : { day, tokens, shard };
 }
 
 async function adjust(
@@ -153,7 +178,7 @@ export async function settleReply(ctx: MutationCtx, message: Doc<"messages">, sp
   if (reservation) await ctx.db.patch("messages", message._id, { reservation: undefined });
   if (!reservation && spent <= 0) return;
   await ctx.scheduler.runAfter(0, internal.usage.settle, {
-    keys: [DEPLOYMENT_KEY, ...(message.usageKey !== undefined ? [message.usageKey] : [])],
+    keys: [shardKey(reservation?.shard ?? 0), ...(message.usageKey !== undefined ? [message.usageKey] : [])],
     ...(reservation ? { reserved: { day: reservation.day, tokens: reservation.tokens } } : {}),
     spent: Math.max(0, spent),
     day: utcDay(Date.now()).day,
@@ -220,6 +245,10 @@ export async function todaysUsage(
   ctx: QueryCtx,
 ): Promise<{ day: string; tokens: number; budget: number; resetsAt: number }> {
   const { day, resetsAt } = utcDay(Date.now());
-  const row = await usageRow(ctx, day, DEPLOYMENT_KEY);
-  return { day, tokens: row?.tokens ?? 0, budget: getBudgets().daily, resetsAt };
+  // Every shard's row, also of shards beyond a TOKEN_USAGE_SHARDS lowered today ("deployment:1"…).
+  const rows = await ctx.db
+    .query("tokenUsage")
+    .withIndex("by_day_key", (q) => q.eq("day", day).gte("key", DEPLOYMENT_KEY).lt("key", `${DEPLOYMENT_KEY};`))
+    .take(MAX_USAGE_SHARDS + 1);
+  return { day, tokens: rows.reduce((n, r) => n + r.tokens, 0), budget: getBudgets().daily, resetsAt };
 }

@@ -33,6 +33,7 @@ export const AI_CHAT_ENV = {
   MAX_OUTPUT_TOKENS: optional,
   DAILY_TOKEN_BUDGET: optional,
   VISITOR_DAILY_TOKENS: optional,
+  TOKEN_USAGE_SHARDS: optional,
   MAX_PROMPT_CHARS: optional,
   MAX_THREADS_PER_VISITOR: optional,
   HISTORY_CHARS: optional,
@@ -57,6 +58,7 @@ export const AI_CHAT_ENV = {
   STREAM_FLUSH_MS: optional,
   STREAM_MAX_WRITES_PER_SEC: optional,
   REPLY_LEASE_MS: optional,
+  MAX_QUEUED_REPLIES: optional,
   // Attachments.
   MAX_FILE_BYTES: optional,
   MAX_FILES_PER_MESSAGE: optional,

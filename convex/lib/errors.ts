@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   "FILE_TOO_LARGE",
   "FILE_TYPE_NOT_ALLOWED",
   "TOO_MANY_FILES",
+  "QUEUE_FULL",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -178,6 +179,15 @@ export function budgetExhausted(
       ? `This chat has used today's model budget of ${formatCount(limit)} tokens; ${when}.`
       : `You have used your model budget for today (${formatCount(limit)} tokens); ${when}.`;
   return appError("BUDGET_EXHAUSTED", message, { scope, limit, resetsAt, retryAfterMs });
+}
+
+/** `chat:queue` while MAX_QUEUED_REPLIES replies already wait for the deployment. */
+export function queueFull(limit: number): ConvexError<ErrorData> {
+  return appError(
+    "QUEUE_FULL",
+    `${formatCount(limit)} replies are already waiting for this busy deployment (MAX_QUEUED_REPLIES); try again in a minute.`,
+    { limit },
+  );
 }
 
 /** Visitor minting over RATE_LIMIT_NEW_VISITORS_PER_MINUTE. */

@@ -136,7 +136,15 @@ export const messageFields = {
    * (`lib/budget.ts`), returned when it ends; `inputChars`, its model request's size, prices a
    * reply that ends without its driver's count.
    */
-  reservation: v.optional(v.object({ day: v.string(), tokens: v.number(), inputChars: v.optional(v.number()) })),
+  reservation: v.optional(
+    v.object({
+      day: v.string(),
+      tokens: v.number(),
+      inputChars: v.optional(v.number()),
+      /** The deployment usage row it is held on (`TOKEN_USAGE_SHARDS`); absent: the first. */
+      shard: v.optional(v.number()),
+    }),
+  ),
   /**
    * Assistant only: set when the reply was finalized, which deleted its component stream and
    * scheduled its deltas' deletion (one copy at rest: `text`). Absent on replies finished before

@@ -12,6 +12,7 @@ import {
   chat,
   expectCode,
   newThread,
+  operatorSession,
   readBody,
   restoreEnv,
   send,
@@ -215,6 +216,60 @@ describe("budgets hold however many replies run at once", () => {
     }
     const end = await deployment();
     expect(end.tokens).toBeLessThanOrEqual(1000 + worstCase);
+  }, 60_000);
+
+  test("TOKEN_USAGE_SHARDS=4: sends spread over 4 rows (no one row every send writes), the day's spend passes the budget by at most 4 replies, then BUDGET_EXHAUSTED", async () => {
+    setEnv({
+      DEMO_TOKEN_DELAY_MS: "0",
+      DAILY_TOKEN_BUDGET: "2000",
+      VISITOR_DAILY_TOKENS: "100000",
+      MAX_OUTPUT_TOKENS: "100",
+      NEW_VISITOR_BUDGET_PERCENT: "100",
+      RATE_LIMIT_MESSAGES_PER_MINUTE: "1000",
+      MAX_THREADS_PER_VISITOR: "100",
+      TOKEN_USAGE_SHARDS: "4",
+    });
+    const t = setup();
+    const v = await newThread(t);
+    const rows = async () =>
+      await t.run(async (ctx) =>
+        (await ctx.db.query("tokenUsage").collect()).filter((r) => r.key.startsWith("deployment")),
+      );
+    let worstCase = 0;
+    let refused = false;
+    const reservedOn = new Set<string>();
+    for (let i = 0; i < 60 && !refused; i++) {
+      const { threadId } = await t.mutation(api.threads.create, { token: v.token });
+      try {
+        const { streamId } = await send(t, threadId, v.token, "More");
+        const held = (await rows()).filter((r) => (r.reserved ?? 0) > 0);
+        expect(held).toHaveLength(1); // one send, one deployment row
+        reservedOn.add(held[0]!.key);
+        worstCase = Math.max(worstCase, held[0]!.reserved!);
+        await readBody(
+          await t.fetch("/chat-stream", {
+            method: "POST",
+            headers: { Authorization: `Bearer ${v.token}` },
+            body: JSON.stringify({ streamId }),
+          }),
+        );
+        await charged(t);
+      } catch (e) {
+        expect((e as { data: { code: string } }).data.code).toBe("BUDGET_EXHAUSTED");
+        refused = true;
+      }
+    }
+    expect(refused).toBe(true);
+    expect([...reservedOn].sort()).toEqual(["deployment", "deployment:1", "deployment:2", "deployment:3"]);
+    const end = await rows();
+    expect(end.every((r) => (r.reserved ?? 0) === 0)).toBe(true);
+    const spent = end.reduce((n, r) => n + r.tokens, 0);
+    // Refused only once every row had reached its share (500), each passing it by at most one reply.
+    for (const r of end) expect(r.tokens).toBeGreaterThanOrEqual(500);
+    expect(spent).toBeLessThanOrEqual(2000 + 4 * worstCase);
+    // The console's figure is every row's.
+    const token = await operatorSession(t);
+    expect((await t.query(api.operator.usage, { token })).tokens).toBe(spent);
   }, 60_000);
 
   test("a reply that never starts returns its whole reservation; one whose driver is lost is charged all of it", async () => {

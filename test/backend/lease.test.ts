@@ -87,6 +87,29 @@ describe("a dead driver's reply", () => {
 });
 
 describe("a live driver keeps its reply", () => {
+  test("a live driver's lease check never runs: each renewal moves it (no check beside a flush)", async () => {
+    vi.useFakeTimers();
+    const { t, threadId, token, messageId } = await replyWithDeadDriver();
+    // Alive for three leases: a flush or a heartbeat every second.
+    for (let s = 0; s < (3 * LEASE_MS) / 1000; s++) {
+      await advance(t, 1000);
+      if (s % 2 === 0) expect(await t.mutation(internal.chat.heartbeat, { messageId })).toBe(false);
+      else expect(await t.mutation(internal.chat.flush, { messageId, text: "." })).toEqual({ stop: false });
+    }
+    const checks = await t.run(async (ctx) =>
+      (await ctx.db.system.query("_scheduled_functions").collect()).filter((j) => j.name.includes("expireLease")),
+    );
+    // Every check but the newest was cancelled before it came due; none ran.
+    expect(checks.filter((j) => j.state.kind === "pending")).toHaveLength(1);
+    expect(checks.filter((j) => j.state.kind !== "pending" && j.state.kind !== "canceled")).toEqual([]);
+    expect(checks.length).toBeGreaterThan(3);
+    // Then it dies, its last renewal just written: the reply ends when that lease lapses, not before.
+    await advance(t, LEASE_MS - 1000);
+    expect((await reply(t, threadId, token)).status).toBe("streaming");
+    await advance(t, 1000);
+    expect((await reply(t, threadId, token)).status).toBe("error");
+  });
+
   test("heartbeats while the model is silent renew the lease", async () => {
     vi.useFakeTimers();
     const { t, threadId, token, messageId } = await replyWithDeadDriver();

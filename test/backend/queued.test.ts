@@ -73,6 +73,35 @@ describe("chat:queue", () => {
     expect(await liveReply(t, threadId, token)).toMatchObject({ status: "stopped", length: 0 });
   });
 
+  test("past MAX_QUEUED_REPLIES waiting, refuses with QUEUE_FULL naming the limit, storing nothing; room again once one begins", async () => {
+    setEnv({ MAX_QUEUED_REPLIES: "2" });
+    vi.useFakeTimers(); // the background actions run only when we say
+    const t = setup();
+    const visitors = await Promise.all([newThread(t), newThread(t), newThread(t)]);
+    const queued = [];
+    for (const v of visitors.slice(0, 2)) {
+      queued.push(started(await t.mutation(api.chat.queue, { token: v.token, threadId: v.threadId, prompt: "Wait" })));
+    }
+    const third = visitors[2]!;
+    const messages = async () =>
+      (await t.query(api.messages.list, { threadId: third.threadId, token: third.token })).length;
+    const before = await messages();
+    const data = await expectCode(
+      t.mutation(api.chat.queue, { token: third.token, threadId: third.threadId, prompt: "Me too" }),
+      "QUEUE_FULL",
+    );
+    expect(data).toMatchObject({ limit: 2 });
+    expect(data.message).toContain("2 replies are already waiting");
+    expect(data.message).toContain("MAX_QUEUED_REPLIES");
+    expect(await messages()).toBe(before);
+    // One begins (its background action ran): it no longer waits, so there is room for one more.
+    expect(
+      await t.mutation(internal.chat.beginQueued, { messageId: queued[0]!.assistantMessageId as never }),
+    ).not.toBeNull();
+    started(await t.mutation(api.chat.queue, { token: third.token, threadId: third.threadId, prompt: "Me too" }));
+    expect(await messages()).toBe(before + 2);
+  });
+
   test("needs a visitor token and either a prompt or a retry with its thread", async () => {
     const t = setup();
     const { threadId, token } = await newThread(t);

@@ -17,6 +17,7 @@ import {
 } from "./helpers.js";
 import type { AiChatErrorEvent, AiChatStreamEndEvent, AiChatStreamStartEvent } from "../../src/events.js";
 import { POST_ATTEMPTS } from "../../src/reply/post.js";
+import { defaultStrings } from "../../src/strings.js";
 
 describe("sending and driving a reply in one POST /chat-stream", () => {
   let env: Setup;
@@ -411,6 +412,23 @@ describe("POST /chat-stream turned away for load (429, 503)", () => {
     expect((await ended).text).to.equal("Served from the queue.");
     expect(errors).to.have.length(0);
     expect($(el, ".banner")).to.not.exist;
+  });
+
+  it("refused for load and the queue full too (QUEUE_FULL): the visitor reads a plain sentence, not the server's", async () => {
+    env = setup(() => refusal(429, "1"));
+    const threadId = env.backend.seedThread("tok", [["Earlier", "Answer"]]);
+    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token: "tok" }));
+    const serverMessage =
+      "200 replies are already waiting for this busy deployment (MAX_QUEUED_REPLIES); try again in a minute.";
+    env.backend.failNext.set("chat:queue", new FakeConvexError({ code: "QUEUE_FULL", message: serverMessage }));
+    const el = await mount(env.url);
+    const errored = oneEvent(el, "ai-chat-error") as Promise<AiChatErrorEvent>;
+    await el.send("Busy lunchtime?").catch(() => {});
+    expect((await errored).code).to.equal("QUEUE_FULL");
+    await settle(el);
+    expect($(el, ".banner")!.textContent).to.contain(defaultStrings.tooManyVisitors);
+    expect(el.shadowRoot!.textContent).to.not.contain("MAX_QUEUED_REPLIES");
+    expect(env.backend.messages.filter((m) => m.threadId === threadId)).to.have.length(2); // nothing stored
   });
 
   it("a refusal of the visitor's own limit (RATE_LIMITED with its code) shows at once, without sending again", async () => {

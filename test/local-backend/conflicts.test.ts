@@ -84,6 +84,49 @@ describe("mutations that read and write one document", () => {
   });
 });
 
+/** `n` visitors each send a prompt (one after another), then their replies are driven at once. */
+async function repliesAtOnce(backend: LocalBackend, n: number) {
+  const post = (body: object, token?: string) =>
+    fetch(`${backend.siteUrl}/chat-stream`, {
+      method: "POST",
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+      body: JSON.stringify(body),
+    });
+  const client = new ConvexHttpClient(backend.convexUrl);
+  // Each visitor's first reply (stopped), then (all at once, so no pending reply waits past a short lease)
+  // the prompts whose replies are driven together.
+  const visitors = await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const first = await post({ prompt: `Hello ${i}` });
+      const header = JSON.parse(first.headers.get("X-Chat-Reply")!) as { threadId: string; token: string };
+      // Stopped: only the prompt after it matters here.
+      await client.mutation(makeFunctionReference<"mutation">("messages:stop"), {
+        threadId: header.threadId,
+        token: header.token,
+      });
+      await first.text();
+      return header;
+    }),
+  );
+  const pending = await Promise.all(
+    visitors.map(async ({ threadId, token }, i) => {
+      const sent = (await client.mutation(makeFunctionReference<"mutation">("messages:send"), {
+        threadId,
+        token,
+        prompt: `And again ${i}`,
+      })) as { streamId: string };
+      return { token, streamId: sent.streamId };
+    }),
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  await report(backend, "DELETE");
+  const began = Date.now();
+  const bodies = await Promise.all(
+    pending.map(async ({ token, streamId }) => (await post({ streamId }, token)).text()),
+  );
+  return { bodies, ms: Date.now() - began };
+}
+
 describe("the app's replies, streaming at once", () => {
   let backend: LocalBackend;
   const dataDir = tempDir();
@@ -107,32 +150,7 @@ describe("the app's replies, streaming at once", () => {
   });
 
   test("begin, flushes, finish, the charge and the cleanup: no conflicts", { timeout: 30_000 }, async () => {
-    const post = (body: object, token?: string) =>
-      fetch(`${backend.siteUrl}/chat-stream`, {
-        method: "POST",
-        headers: token ? { Authorization: `Bearer ${token}` } : {},
-        body: JSON.stringify(body),
-      });
-    const client = new ConvexHttpClient(backend.convexUrl);
-    // Four visitors, each with a conversation and a prompt sent, one after another.
-    const pending: { token: string; streamId: string }[] = [];
-    for (let i = 0; i < 4; i++) {
-      const first = await post({ prompt: `Hello ${i}` });
-      const { threadId, token } = JSON.parse(first.headers.get("X-Chat-Reply")!) as { threadId: string; token: string };
-      await first.text();
-      const sent = (await client.mutation(makeFunctionReference<"mutation">("messages:send"), {
-        threadId,
-        token,
-        prompt: `And again ${i}`,
-      })) as { streamId: string };
-      pending.push({ token, streamId: sent.streamId });
-    }
-    await new Promise((r) => setTimeout(r, 500));
-    await report(backend, "DELETE");
-    // Their replies, driven at once.
-    const bodies = await Promise.all(
-      pending.map(async ({ token, streamId }) => (await post({ streamId }, token)).text()),
-    );
+    const { bodies } = await repliesAtOnce(backend, 4);
     expect(bodies.every((b) => b.length > 100)).toBe(true);
     // The charges and the deletions at rest, scheduled as each reply ended.
     await new Promise((r) => setTimeout(r, 1_000));
@@ -141,6 +159,47 @@ describe("the app's replies, streaming at once", () => {
     expect(body.mutations).toBeGreaterThanOrEqual(4 * 5);
     // Flushes of different replies were in flight together: they could have conflicted.
     expect(body.concurrent).toBeGreaterThan(0);
+    expect(body.top).toEqual([]);
+    expect(body.conflicts).toBe(0);
+  });
+});
+
+// Bench row 10 found each reply's lease contended: the scheduled lease check read it while a
+// flush renewed it (35 conflicts in 100 replies). The check is now a dead man's switch, moved by
+// each renewal: for a live driver it never runs, so it cannot conflict with a flush.
+describe("replies outlasting their lease, streaming at once", () => {
+  let backend: LocalBackend;
+  const dataDir = tempDir();
+  const leaseMs = 5_000;
+  beforeAll(async () => {
+    backend = await startLocalBackend({
+      port: 0,
+      dataDir,
+      reset: true,
+      quiet: true,
+      env: {
+        DEMO_TOKEN_DELAY_MS: "60",
+        REPLY_LEASE_MS: String(leaseMs),
+        PROOF_OF_WORK: "off",
+        NEW_VISITORS_PER_ADDRESS_PER_MINUTE: "1000",
+        RATE_LIMIT_ADDRESS_MESSAGES_PER_MINUTE: "10000",
+      },
+    });
+  });
+  afterAll(async () => {
+    await backend?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test("the lease check never runs beside a live driver: no conflicts", { timeout: 60_000 }, async () => {
+    const { bodies, ms } = await repliesAtOnce(backend, 4);
+    expect(bodies.every((b) => b.length > 100)).toBe(true);
+    // Long enough for each reply's check to have come due more than once had it not moved.
+    expect(ms).toBeGreaterThan(1.5 * leaseMs);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const { body } = await report(backend);
+    expect(body.functions["aiChat/chat:flush"]).toBeGreaterThan(4 * 10);
+    expect(body.functions["aiChat/chat:expireLease"]).toBeUndefined();
     expect(body.top).toEqual([]);
     expect(body.conflicts).toBe(0);
   });
