@@ -35,6 +35,7 @@ export const {
   operatorSignOut,
   operatorSession,
   operatorUsage,
+  operatorSearchThreads,
   configGet,
   handoffState,
   handoffNeedsHuman,

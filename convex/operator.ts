@@ -4,9 +4,9 @@ import { v } from "convex/values";
 import { paginator } from "convex-helpers/server/pagination";
 import schema from "./schema";
 import { internalMutation, mutation, query } from "./_generated/server";
-import { authorizeOperator, hashToken, isTokenShaped } from "./lib/access";
+import { authorizeOperator, authorizeOperatorAs, hashToken, isTokenShaped } from "./lib/access";
 import { todaysUsage } from "./lib/budget";
-import { unauthorized } from "./lib/errors";
+import { searchTooLong, unauthorized } from "./lib/errors";
 import { LIST_MAX } from "./lib/limits";
 import { wholeNumber } from "./lib/numbers";
 import { releaseHeld } from "./lib/handoff";
@@ -27,7 +27,7 @@ export const listThreads = query({
     wholeNumber("paginationOpts.numItems", numItems, 1, LIST_MAX);
     if (maximumRowsRead !== undefined) wholeNumber("paginationOpts.maximumRowsRead", maximumRowsRead, 1);
     if (maximumBytesRead !== undefined) wholeNumber("paginationOpts.maximumBytesRead", maximumBytesRead, 1);
-    await authorizeOperator(ctx, args);
+    const me = await authorizeOperatorAs(ctx, args);
     // Not `ctx.db...paginate()`: a deployment refuses it inside a component
     // (PaginationUnsupportedInComponents); convex-helpers pages over the index with range reads.
     const result = await paginator(ctx.db, schema)
@@ -35,7 +35,46 @@ export const listThreads = query({
       .withIndex("by_active_lastMessageAt")
       .order("desc")
       .paginate(args.paginationOpts);
-    return { ...result, page: result.page.map((thread) => toThreadView(thread, "operator")) };
+    return { ...result, page: result.page.map((thread) => toThreadView(thread, "operator", me.key)) };
+  },
+});
+
+/** Longest search text: a few words, not a document. */
+export const SEARCH_MAX_CHARS = 200;
+/** Threads matched by title, and messages matched by text, read per search. */
+const SEARCH_RESULTS = 50;
+
+/**
+ * Threads whose title or any message's text matches `text` (Convex full-text search: whole words,
+ * the last one as a prefix), best matches first, title matches before message matches, each
+ * thread once, at most 100. Operators only. Empty text finds nothing; BAD_REQUEST past
+ * SEARCH_MAX_CHARS (200). Worst case: 150 documents read (50 threads by title, 50 messages, their
+ * 50 threads).
+ */
+export const searchThreads = query({
+  args: { token: v.optional(v.string()), identity: v.optional(vIdentity), text: v.string() },
+  returns: v.array(vThreadView),
+  handler: async (ctx, args) => {
+    const me = await authorizeOperatorAs(ctx, args);
+    if (args.text.length > SEARCH_MAX_CHARS) throw searchTooLong(args.text.length, SEARCH_MAX_CHARS);
+    const text = args.text.trim();
+    if (text === "") return [];
+    const byTitle = await ctx.db
+      .query("threads")
+      .withSearchIndex("search_title", (q) => q.search("title", text))
+      .take(SEARCH_RESULTS);
+    const byMessage = await ctx.db
+      .query("messages")
+      .withSearchIndex("search_text", (q) => q.search("text", text))
+      .take(SEARCH_RESULTS);
+    const found = new Map(byTitle.map((t) => [t._id, t]));
+    for (const message of byMessage) {
+      if (found.has(message.threadId)) continue;
+      // A thread being deleted: its messages go in batches after it.
+      const thread = await ctx.db.get("threads", message.threadId);
+      if (thread) found.set(thread._id, thread);
+    }
+    return [...found.values()].map((thread) => toThreadView(thread, "operator", me.key));
   },
 });
 

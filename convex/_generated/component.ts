@@ -146,6 +146,9 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           access: "visitor" | "observer" | "operator";
           heldBy?: string;
           needsHumanAt?: number;
+          messageCount?: number;
+          preview?: string;
+          heldByMe?: boolean;
         }>,
         Name
       >;
@@ -359,12 +362,41 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             access: "visitor" | "observer" | "operator";
             heldBy?: string;
             needsHumanAt?: number;
+            messageCount?: number;
+            preview?: string;
+            heldByMe?: boolean;
           }>;
           continueCursor: string;
           isDone: boolean;
           splitCursor?: string | null;
           pageStatus?: "SplitRecommended" | "SplitRequired" | null;
         },
+        Name
+      >;
+      searchThreads: FunctionReference<
+        "query",
+        "internal",
+        {
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          text: string;
+        },
+        Array<{
+          _id: string;
+          title: string;
+          status: "idle" | "streaming" | "error";
+          createdAt: number;
+          updatedAt: number;
+          lastMessageAt: number;
+          origin: string | null;
+          model: string;
+          access: "visitor" | "observer" | "operator";
+          heldBy?: string;
+          needsHumanAt?: number;
+          messageCount?: number;
+          preview?: string;
+          heldByMe?: boolean;
+        }>,
         Name
       >;
       session: FunctionReference<
@@ -488,6 +520,9 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           access: "visitor" | "observer" | "operator";
           heldBy?: string;
           needsHumanAt?: number;
+          messageCount?: number;
+          preview?: string;
+          heldByMe?: boolean;
         },
         Name
       >;
@@ -511,6 +546,9 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           access: "visitor" | "observer" | "operator";
           heldBy?: string;
           needsHumanAt?: number;
+          messageCount?: number;
+          preview?: string;
+          heldByMe?: boolean;
         }>,
         Name
       >;

@@ -14,6 +14,7 @@ import { LocaleController } from "../locale.js";
 import { rovingTarget, signInForm, threadRow } from "./console-templates.js";
 import { relativeAge } from "./relative-age.js";
 import { ConsoleHandoffController } from "./handoff.js";
+import { ThreadSearchController } from "./thread-search.js";
 
 export { consoleStorageKey, type ConsolePhase } from "./operator-session.js";
 
@@ -89,7 +90,9 @@ function rememberedName(convexUrl: string): string {
  * @csspart chat-assistant - The embedded chat's `assistant` part: a model reply.
  * @csspart chat-operator - The embedded chat's `operator` part: an operator's message.
  * @csspart filter - Which threads the list shows: all, live, needs a person, held by me, failed.
- * @csspart search - Narrows the list to titles containing the words typed.
+ * @csspart search - Narrows the list to threads whose title or messages contain the words typed.
+ * @csspart preview - A thread row's newest message, on one line.
+ * @csspart message-count - A thread row's number of messages.
  * @csspart origin - A thread row's page host, where the visitor started it.
  * @csspart needs-human - A thread row whose visitor asked for a person (listed first; also `thread`).
  * @csspart waiting-badge - In the header: how many visitors wait for a person.
@@ -157,7 +160,7 @@ export class AiChatConsole extends LitElement {
 
   /** Which threads the list shows (part `filter`). */
   @state() private _filter: ThreadFilter = "all";
-  /** Words the shown titles contain (part `search`), lower case. */
+  /** The search typed (part `search`), trimmed. */
   @state() private _search = "";
 
   /** The row that takes Tab focus (roving tabindex); follows the arrow keys. */
@@ -187,6 +190,8 @@ export class AiChatConsole extends LitElement {
   private readonly _list = this.#session.list;
   /** Who answers the open thread, the threads waiting for a person, and the operator's actions. */
   readonly #handoff = new ConsoleHandoffController(this);
+  /** Threads the deployment finds by title or message text for the search typed. */
+  readonly #search = new ThreadSearchController(this);
   /** The page's own title, restored when nobody waits any more. */
   private _pageTitle: string | null = null;
 
@@ -258,7 +263,9 @@ export class AiChatConsole extends LitElement {
     if (changed.has("pageSize")) this.#session.pageSizeChanged();
     const client = this.#session.client;
     const token = this.#session.token;
-    this.#handoff.setTarget(this.phase === "signed-in" && client && token ? { client, token } : null);
+    const target = this.phase === "signed-in" && client && token ? { client, token } : null;
+    this.#handoff.setTarget(target);
+    this.#search.set(target, this._search);
     this.#handoff.setThread(this.thread);
     this._announceWaiting(this.#handoff.waiting.length);
   }
@@ -332,19 +339,19 @@ export class AiChatConsole extends LitElement {
 
   /** The loaded threads the filter and the search leave, in list order. */
   private _shown(waiting: ReadonlySet<string>): readonly ThreadView[] {
-    // The deployment names a session signed in without a name "Operator".
-    const me = this._operatorName || "Operator";
     const keep: Record<ThreadFilter, (t: ThreadView) => boolean> = {
       all: () => true,
       live: (t) => t.status === "streaming",
       waiting: (t) => waiting.has(t._id),
-      mine: (t) => t.heldBy === me,
+      mine: (t) => t.heldByMe === true,
       failed: (t) => t.status === "error",
     };
-    const words = this._search.split(/\s+/).filter(Boolean);
-    return this.threads.filter(
-      (t) => keep[this._filter](t) && words.every((w) => displayLine(t.title).toLowerCase().includes(w)),
-    );
+    const words = this._search.toLowerCase().split(/\s+/).filter(Boolean);
+    // Loaded titles narrow at once; what the deployment found in titles and messages joins them.
+    const shown = this.threads.filter((t) => words.every((w) => displayLine(t.title).toLowerCase().includes(w)));
+    const ids = new Set(shown.map((t) => t._id));
+    for (const t of this.#search.found ?? []) if (!ids.has(t._id)) shown.push(t);
+    return shown.filter((t) => keep[this._filter](t));
   }
 
   private _onListKeydown(e: KeyboardEvent): void {
@@ -471,7 +478,7 @@ export class AiChatConsole extends LitElement {
               type="search"
               aria-label=${strings.searchLabel}
               placeholder=${strings.searchLabel}
-              @input=${(e: Event) => (this._search = (e.target as HTMLInputElement).value.trim().toLowerCase())}
+              @input=${(e: Event) => (this._search = (e.target as HTMLInputElement).value.trim())}
             />
           </div>
         </header>

@@ -226,6 +226,13 @@ export const styles = [
       white-space: nowrap;
       font-weight: 500;
     }
+    .row-preview {
+      overflow: hidden;
+      text-overflow: ellipsis;
+      white-space: nowrap;
+      color: var(--_muted);
+      font-size: 0.875em;
+    }
     .row-meta {
       display: flex;
       align-items: center;

@@ -140,6 +140,7 @@ const operations = {
   },
   "feedback:list": (s: Scene) =>
     s.t.query(api.feedback.list, { ...s.caller, paginationOpts: { numItems: 10, cursor: null } }),
+  "operator:searchThreads": (s: Scene) => s.t.query(api.operator.searchThreads, { ...s.caller, text: "hello" }),
 } as const;
 type Operation = keyof typeof operations;
 
@@ -170,7 +171,7 @@ const HANDOFF: Operation[] = [
   "handoff:heartbeat",
 ];
 /** Reads across every thread: operators only. */
-const OPERATOR_READS: Operation[] = ["feedback:list"];
+const OPERATOR_READS: Operation[] = ["feedback:list", "operator:searchThreads"];
 
 const allowed: Record<Caller, Operation[]> = {
   "no token": [],
