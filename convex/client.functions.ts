@@ -36,6 +36,7 @@ export const {
   operatorSession,
   operatorUsage,
   operatorSearchThreads,
+  operatorRemoveThread,
   configGet,
   handoffState,
   handoffNeedsHuman,

@@ -373,6 +373,17 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         },
         Name
       >;
+      removeThread: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          threadId: string;
+        },
+        null,
+        Name
+      >;
       searchThreads: FunctionReference<
         "query",
         "internal",

@@ -122,3 +122,20 @@ describe("search", () => {
     expect(await t.query(api.operator.searchThreads, { token: operator, text: "a".repeat(200) })).toEqual([]);
   });
 });
+
+describe("operator:removeThread", () => {
+  test("deletes the thread and, scheduled, its messages; the visitor's view is refused; a second delete too", async () => {
+    await fakeModel("Sure.");
+    const t = setup();
+    const operator = await operatorSession(t);
+    const { threadId, token } = await newThread(t);
+    await chat(t, threadId, token, "delete me later");
+    expect(await t.mutation(api.operator.removeThread, { token: operator, threadId })).toBe(null);
+    expect(await row(t, operator, threadId)).toBe(undefined);
+    await expectCode(t.query(api.threads.get, { threadId, token }), "UNAUTHORIZED");
+    await t.finishAllScheduledFunctions(() => {});
+    const left = await t.run((ctx) => ctx.db.query("messages").collect());
+    expect(left.filter((m) => m.threadId === threadId)).toEqual([]);
+    await expectCode(t.mutation(api.operator.removeThread, { token: operator, threadId }), "UNAUTHORIZED");
+  });
+});
