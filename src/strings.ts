@@ -131,6 +131,15 @@ export const defaultConsoleStrings = {
   /** A row's number of messages (`{count}`, 2 or more). */
   messageCount: "{count} messages",
   oneMessage: "1 message",
+  /** The open thread's actions (`thread-actions`); the transcript's speakers. */
+  back: "Back to conversations",
+  exportTranscript: "Export Markdown",
+  share: "Observer link",
+  remove: "Delete",
+  removeConfirm: "Delete this conversation? This cannot be undone.",
+  roleVisitor: "Visitor",
+  roleAi: "AI",
+  roleOperator: "{name} (operator)",
 };
 
 export type ConsoleStrings = typeof defaultConsoleStrings;

@@ -1,7 +1,8 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
-import type { ThreadView } from "../api.js";
+import { api, toErrorInfo, type ThreadView } from "../api.js";
+import type { ChatClient } from "../convex-pool.js";
 import { displayLine } from "../display-text.js";
 import { OperatorSessionController, type ConsolePhase } from "./operator-session.js";
 import { defineElement } from "../define.js";
@@ -15,6 +16,7 @@ import { rovingTarget, signInForm, threadRow } from "./console-templates.js";
 import { relativeAge } from "./relative-age.js";
 import { ConsoleHandoffController } from "./handoff.js";
 import { ThreadSearchController } from "./thread-search.js";
+import { download, observerLink, transcript } from "./thread-actions.js";
 
 export { consoleStorageKey, type ConsolePhase } from "./operator-session.js";
 
@@ -103,6 +105,14 @@ function rememberedName(convexUrl: string): string {
  * @csspart reply-form - The operator's reply form, shown while they hold the thread.
  * @csspart reply-input - The operator's reply field.
  * @csspart reply-button - Sends the operator's reply.
+ * @csspart thread-actions - The open thread's buttons: back, export, share, delete.
+ * @csspart back-button - Back from the thread to the list (phones, ≤ 600 px wide).
+ * @csspart export-button - Downloads the thread's transcript as Markdown.
+ * @csspart share-button - Mints an observer link to the thread (with `observe-url`).
+ * @csspart share-link - The observer link, selected for copying.
+ * @csspart delete-button - Deletes the conversation, after `delete-confirm-button`.
+ * @csspart delete-confirm-button - Confirms the deletion.
+ * @csspart action-error - Why an export, share or deletion failed.
  *
  * @cssproperty [--ai-chat-console-height=640px] - Height of the console.
  * @cssproperty [--ai-chat-console-list-width=320px] - Width of the thread list beside the conversation.
@@ -154,6 +164,18 @@ export class AiChatConsole extends LitElement {
 
   /** `signed-out`, `verifying` (checking a secret) or `signed-in`. Reflected for styling; set by the element. */
   @property({ reflect: true }) phase: ConsolePhase = "signed-out";
+
+  /**
+   * A page showing one thread read-only (`<ai-chat-stream mode="observe">`, like the demo's
+   * observe.html): with it, `share-button` mints a link there, `#thread=…&token=…`.
+   */
+  @property({ attribute: "observe-url" }) observeUrl = "";
+
+  /** The open thread's delete waits for `delete-confirm-button`. */
+  @state() private _confirmDelete = false;
+  /** The observer link last made for the open thread. */
+  @state() private _shareLink = "";
+  @state() private _actionError = "";
 
   /** The name the operator signed in with, shown in the header ("" when none was given). */
   @state() private _operatorName = "";
@@ -267,6 +289,10 @@ export class AiChatConsole extends LitElement {
     this.#handoff.setTarget(target);
     this.#search.set(target, this._search);
     this.#handoff.setThread(this.thread);
+    if (changed.has("thread")) {
+      this._confirmDelete = false;
+      this._shareLink = this._actionError = "";
+    }
     this._announceWaiting(this.#handoff.waiting.length);
   }
 
@@ -306,6 +332,49 @@ export class AiChatConsole extends LitElement {
     // The field is emptied at once: the secret should not linger in the DOM either.
     if (input) input.value = "";
     void this.signIn(secret, { remember: !!this._rememberInput?.checked, name: this._nameInput?.value ?? "" });
+  }
+
+  /** Back to the list (phones): the thread closes and its row takes the focus. */
+  private _back(): void {
+    this._pendingFocus = true;
+    this.thread = null;
+  }
+
+  /** Runs an action on the open thread with the session's client; a failure shows in `action-error`. */
+  private async _onThread(run: (client: ChatClient, token: string, threadId: string) => Promise<void>): Promise<void> {
+    const client = this.#session.client;
+    const threadId = this.thread;
+    if (!client || !threadId) return;
+    this._actionError = "";
+    try {
+      await run(client, this.#session.token, threadId);
+    } catch (err) {
+      this._actionError = toErrorInfo(err, "The deployment could not be reached.").message;
+    }
+  }
+
+  private _export(): Promise<void> {
+    return this._onThread(async (client, token, threadId) => {
+      const title =
+        displayLine(this.threads.find((t) => t._id === threadId)?.title ?? "") || this.effectiveStrings.untitled;
+      download(`conversation-${threadId}.md`, await transcript(client, token, threadId, title, this.effectiveStrings));
+    });
+  }
+
+  private _share(): Promise<void> {
+    return this._onThread(async (client, token, threadId) => {
+      const { observerToken } = await client.mutation(api.threads.share, { threadId, token });
+      this._shareLink = observerLink(this.observeUrl, threadId, observerToken);
+      await this.updateComplete;
+      this.renderRoot.querySelector<HTMLInputElement>("[part=share-link]")?.select();
+    });
+  }
+
+  private _delete(): Promise<void> {
+    return this._onThread(async (client, token, threadId) => {
+      await client.mutation(api.operator.removeThread, { threadId, token });
+      this._back();
+    });
   }
 
   private _select(threadId: string): void {
@@ -429,6 +498,27 @@ export class AiChatConsole extends LitElement {
     </div>`;
   }
 
+  /** The open thread's buttons, the deletion's confirmation, and the share link once made. */
+  private _renderActions(strings: ConsoleStrings): TemplateResult {
+    return html`<div part="thread-actions" class="handoff actions">
+      <div class="handoff-row">
+        <button part="back-button" class="secondary back" type="button" @click=${this._back}>${strings.back}</button>
+        <span class="spacer"></span>
+        <button part="export-button" class="secondary" type="button" @click=${this._export}>${strings.exportTranscript}</button>
+        ${this.observeUrl ? html`<button part="share-button" class="secondary" type="button" @click=${this._share}>${strings.share}</button>` : nothing}
+        <button part="delete-button" class="secondary" type="button" @click=${() => (this._confirmDelete = !this._confirmDelete)}>${strings.remove}</button>
+      </div>
+      ${
+        this._confirmDelete
+          ? html`<div class="handoff-row reply"><span role="alert">${strings.removeConfirm}</span>
+            <button part="delete-confirm-button" class="primary" type="button" @click=${this._delete}>${strings.remove}</button></div>`
+          : nothing
+      }
+      ${this._shareLink ? html`<input part="share-link" class="reply" readonly aria-label=${strings.share} .value=${this._shareLink} />` : nothing}
+      ${this._actionError ? html`<p part="action-error" class="form-error" role="alert">${this._actionError}</p>` : nothing}
+    </div>`;
+  }
+
   private _renderConsole(strings: ConsoleStrings): TemplateResult {
     const waiting = new Set(this.#handoff.waiting.map((t) => t._id));
     const all = this.threads;
@@ -441,7 +531,7 @@ export class AiChatConsole extends LitElement {
       : threads.some((t) => t._id === this.thread)
         ? this.thread
         : (threads[0]?._id ?? null);
-    return html`<div class="console">
+    return html`<div class="console${this.thread ? " open" : ""}">
       <section part="sidebar" class="sidebar" aria-label=${strings.heading}>
         <header part="header" class="header">
           <div class="header-row">
@@ -463,7 +553,7 @@ export class AiChatConsole extends LitElement {
               </div>`
               : nothing
           }
-          <div class="header-row">
+          <div class="header-row filters">
             <select
               part="filter"
               aria-label=${strings.filterLabel}
@@ -522,6 +612,7 @@ export class AiChatConsole extends LitElement {
         }
       </section>
       <div part="viewer" class="viewer">
+        ${this.thread ? this._renderActions(strings) : nothing}
         ${this.thread ? this._renderHandoff(strings) : nothing}
         ${
           this.thread

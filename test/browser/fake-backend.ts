@@ -641,8 +641,19 @@ export class FakeBackend {
         this.messages = this.messages.filter((m) => m.threadId !== t._id);
         return null;
       }
+      case "operator:removeThread": {
+        if (!this.isOperator(args.token))
+          throw new FakeConvexError({ code: "UNAUTHORIZED", message: "Not an operator." });
+        const t = this.readable(args.threadId, args.token);
+        this.threads.delete(t._id);
+        this.messages = this.messages.filter((m) => m.threadId !== t._id);
+        return null;
+      }
       case "threads:share": {
-        const t = this.writable(args.threadId, args.token);
+        // The owner, or an operator (SHARES in convex/lib/access.ts).
+        const t = this.isOperator(args.token)
+          ? this.readable(args.threadId, args.token)
+          : this.writable(args.threadId, args.token);
         const observerToken = id("observer_");
         t.observers.add(observerToken);
         return { observerToken };
