@@ -2,7 +2,7 @@
 // included) and the ES build (deps external), and what each dependency weighs alone (esbuild --minify of just the imports the
 // element uses, same conditions as the Vite build). Baselines: the anchors named in the issue.
 import { build } from "esbuild";
-import { readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { ROOT } from "./lib/backend.ts";
@@ -76,6 +76,34 @@ export async function bundleSize(opts: BenchOptions): Promise<Section> {
       section: "6",
       measurement: "  of which the chat dist/ai-chat-stream.chat.js (loaded on intent)",
       ours: kb(chatGz),
+      baseline: "",
+      ratio: "",
+      target: "",
+      met: null,
+    },
+    // Each part the chat loads beside itself only when first needed (src/parts.ts), and the largest language.
+    ...readdirSync(join(ROOT, "dist"))
+      .filter((name) => /^ai-chat-stream\.part\.\w+\.js$/.test(name))
+      .sort()
+      .map((name): Row => ({
+        section: "6",
+        measurement: `  part dist/${name} (loaded when first needed, not by the first reply)`,
+        ours: kb(gz(readFileSync(file(name)))),
+        baseline: "",
+        ratio: "",
+        target: "",
+        met: null,
+      })),
+    {
+      section: "6",
+      measurement: "  largest language dist/ai-chat-stream.locale.<code>.js (one, for the page's lang)",
+      ours: kb(
+        Math.max(
+          ...readdirSync(join(ROOT, "dist"))
+            .filter((name) => /^ai-chat-stream\.locale\.[\w-]+\.js$/.test(name))
+            .map((name) => gz(readFileSync(file(name)))),
+        ),
+      ),
       baseline: "",
       ratio: "",
       target: "",

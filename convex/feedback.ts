@@ -8,7 +8,7 @@ import { mutation, query, type QueryCtx } from "./_generated/server";
 import { authorizeOperator, authorizeThread, visitorKey } from "./lib/access";
 import { commentTooLong, feedbackRateLimited, notRateable, unauthorized } from "./lib/errors";
 import { consumeFeedback, FEEDBACK_COMMENT_MAX_CHARS, LIST_MAX } from "./lib/limits";
-import { wholeNumber } from "./lib/numbers";
+import { pageOptions } from "./lib/numbers";
 import { isUnfinished, vFeedbackView, vIdentity, vRating, type FeedbackView } from "./lib/validators";
 
 /**
@@ -76,10 +76,7 @@ export const list = query({
   args: { token: v.optional(v.string()), identity: v.optional(vIdentity), paginationOpts: paginationOptsValidator },
   returns: paginationResultValidator(vFeedbackView),
   handler: async (ctx, args) => {
-    const { numItems, maximumRowsRead, maximumBytesRead } = args.paginationOpts;
-    wholeNumber("paginationOpts.numItems", numItems, 1, LIST_MAX);
-    if (maximumRowsRead !== undefined) wholeNumber("paginationOpts.maximumRowsRead", maximumRowsRead, 1);
-    if (maximumBytesRead !== undefined) wholeNumber("paginationOpts.maximumBytesRead", maximumBytesRead, 1);
+    pageOptions(args.paginationOpts, LIST_MAX);
     await authorizeOperator(ctx, args);
     // convex-helpers' paginator: a deployment refuses `ctx.db...paginate()` inside a component.
     const result = await paginator(ctx.db, schema)

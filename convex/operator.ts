@@ -9,7 +9,7 @@ import { todaysUsage } from "./lib/budget";
 import { searchTooLong, unauthorized } from "./lib/errors";
 import { deleteThread } from "./threads";
 import { LIST_MAX } from "./lib/limits";
-import { wholeNumber } from "./lib/numbers";
+import { pageOptions } from "./lib/numbers";
 import { releaseHeld } from "./lib/handoff";
 import { liveSession, signInAttempt } from "./lib/operatorSessions";
 import { toThreadView } from "./lib/replies";
@@ -24,10 +24,7 @@ export const listThreads = query({
   args: { token: v.optional(v.string()), identity: v.optional(vIdentity), paginationOpts: paginationOptsValidator },
   returns: paginationResultValidator(vThreadView),
   handler: async (ctx, args) => {
-    const { numItems, maximumRowsRead, maximumBytesRead } = args.paginationOpts;
-    wholeNumber("paginationOpts.numItems", numItems, 1, LIST_MAX);
-    if (maximumRowsRead !== undefined) wholeNumber("paginationOpts.maximumRowsRead", maximumRowsRead, 1);
-    if (maximumBytesRead !== undefined) wholeNumber("paginationOpts.maximumBytesRead", maximumBytesRead, 1);
+    pageOptions(args.paginationOpts, LIST_MAX);
     const me = await authorizeOperatorAs(ctx, args);
     // Not `ctx.db...paginate()`: a deployment refuses it inside a component
     // (PaginationUnsupportedInComponents); convex-helpers pages over the index with range reads.

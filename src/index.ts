@@ -8,6 +8,7 @@ export type { ChatMode, ChatStatus, ChatTheme } from "./shell/ai-chat-stream.js"
 export {
   AiChatErrorEvent,
   AiChatFeedbackEvent,
+  AiChatHandoffEvent,
   AiChatSendEvent,
   AiChatStreamEndEvent,
   AiChatStreamStartEvent,

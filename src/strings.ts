@@ -132,11 +132,11 @@ export const defaultConsoleStrings = {
   messageCount: "{count} messages",
   oneMessage: "1 message",
   /** The open thread's actions (`thread-actions`); the transcript's speakers. */
-  back: "Back to conversations",
+  back: "Back to list",
   exportTranscript: "Export Markdown",
   share: "Observer link",
   remove: "Delete",
-  removeConfirm: "Delete this conversation? This cannot be undone.",
+  removeConfirm: "Delete this conversation for good?",
   roleVisitor: "Visitor",
   roleAi: "AI",
   roleOperator: "{name} (operator)",

@@ -24,3 +24,13 @@ export function timestamp(name: string, value: number): number {
     throw badNumber(name, value, "a time in milliseconds since 1970, 0 or more");
   return value;
 }
+
+/** A paginated query's `paginationOpts`: 1 to `max` items a page, and read limits of at least 1 if given. */
+export function pageOptions(
+  opts: { numItems: number; maximumRowsRead?: number; maximumBytesRead?: number },
+  max: number,
+): void {
+  wholeNumber("paginationOpts.numItems", opts.numItems, 1, max);
+  if (opts.maximumRowsRead !== undefined) wholeNumber("paginationOpts.maximumRowsRead", opts.maximumRowsRead, 1);
+  if (opts.maximumBytesRead !== undefined) wholeNumber("paginationOpts.maximumBytesRead", opts.maximumBytesRead, 1);
+}

@@ -273,7 +273,7 @@ export class MessageActions implements ReactiveController {
   private async _store(messageId: string, feedback: Feedback): Promise<boolean> {
     const chat = this._chat;
     const host = chat.host;
-    const client = chat._deployment.client;
+    const client = chat.client;
     const threadId = host.thread;
     if (!client || !threadId || host.mode !== "chat") return false;
     try {

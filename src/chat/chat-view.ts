@@ -52,7 +52,7 @@ export class ChatView {
   readonly copy: CopyCodeController;
   readonly markdown = new MarkdownCache();
   /** Not private: the action row (src/actions, a lazy part) calls the deployment through it. */
-  readonly _deployment: ClientController;
+  private readonly _deployment: ClientController;
   readonly translation: TranslationController;
 
   constructor(readonly host: ChatHost) {

@@ -514,7 +514,7 @@ export class AiChatConsole extends LitElement {
             <button part="delete-confirm-button" class="primary" type="button" @click=${this._delete}>${strings.remove}</button></div>`
           : nothing
       }
-      ${this._shareLink ? html`<input part="share-link" class="reply" readonly aria-label=${strings.share} .value=${this._shareLink} />` : nothing}
+      ${this._shareLink ? html`<input part="share-link" readonly aria-label=${strings.share} .value=${this._shareLink} />` : nothing}
       ${this._actionError ? html`<p part="action-error" class="form-error" role="alert">${this._actionError}</p>` : nothing}
     </div>`;
   }

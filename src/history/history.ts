@@ -45,9 +45,9 @@ class HistoryController implements ReactiveController {
     return (this._chat.host.effectiveStrings as Partial<Record<Key, string>>)[key] ?? english[key];
   }
 
-  /** The shared client (ChatView keeps it private to the chat's own controllers). */
+  /** The deployment's client, once connected. */
   private get _client(): ChatClient | null {
-    return this._chat["_deployment"].client;
+    return this._chat.client;
   }
 
   /** Subscribes while the list is open, to the token's threads; unsubscribes once it is closed. */

@@ -12,6 +12,7 @@ export { AiChatStream, deriveSiteUrl } from "./ai-chat-stream.js";
 export {
   AiChatErrorEvent,
   AiChatFeedbackEvent,
+  AiChatHandoffEvent,
   AiChatSendEvent,
   AiChatStreamEndEvent,
   AiChatStreamStartEvent,

@@ -358,10 +358,6 @@ export const styles = [
     .back {
       display: none;
     }
-    [part="share-link"] {
-      width: 100%;
-      box-sizing: border-box;
-    }
 
     /* Narrow: the list above the conversation. */
     @container (max-width: 640px) {

@@ -79,7 +79,7 @@ describe("the open thread's actions", () => {
     $<HTMLButtonElement>(el, "[part=delete-button]")!.click();
     await settle(el);
     expect(env.backend.threads.has(threadId)).to.equal(true);
-    expect($(el, "[part=thread-actions] [role=alert]")!.textContent).to.contain("cannot be undone");
+    expect($(el, "[part=thread-actions] [role=alert]")!.textContent).to.contain("for good");
     await accessibleInBothThemes(el);
     $<HTMLButtonElement>(el, "[part=delete-confirm-button]")!.click();
     await until(() => el.thread === null);

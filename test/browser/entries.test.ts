@@ -14,6 +14,14 @@ describe("package entries", () => {
     expect(defined()).to.deep.equal([]);
   });
 
+  it("ai-chat-stream exports every event class the element fires, for `instanceof` on a page", async () => {
+    const chat = (await import("../../src/index.js")) as Record<string, unknown>;
+    const events = (await import("../../src/events.js")) as Record<string, unknown>;
+    const classes = Object.keys(events).filter((name) => /^AiChat\w+Event$/.test(name) && !/Console/.test(name));
+    expect(classes).to.include.members(["AiChatFeedbackEvent", "AiChatHandoffEvent"]);
+    for (const name of classes) expect(chat[name], name).to.equal(events[name]);
+  });
+
   it("ai-chat-stream/define registers <ai-chat-stream> only", async () => {
     const { AiChatStream } = await import("../../src/ai-chat-stream-define.js");
     expect(defined()).to.deep.equal(["ai-chat-stream"]);

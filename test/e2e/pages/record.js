@@ -13,37 +13,9 @@ if (!window.__events) {
     "ai-chat-feedback",
   ]) {
     document.addEventListener(type, (e) => {
-      const {
-        threadId,
-        streamId,
-        driven,
-        status,
-        text,
-        code,
-        message,
-        prompt,
-        state,
-        operatorName,
-        messageId,
-        rating,
-        comment,
-      } = e;
-      window.__events.push({
-        type,
-        threadId,
-        streamId,
-        driven,
-        status,
-        text,
-        code,
-        message,
-        prompt,
-        state,
-        operatorName,
-        messageId,
-        rating,
-        comment,
-      });
+      const fields = ["threadId", "streamId", "driven", "status", "text", "code", "message", "prompt"];
+      fields.push("state", "operatorName", "messageId", "rating", "comment");
+      window.__events.push({ type, ...Object.fromEntries(fields.map((f) => [f, e[f]])) });
     });
   }
   window.__cspViolations = [];
