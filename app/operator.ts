@@ -1,3 +1,3 @@
 import { aiChat } from "./aiChat";
 
-export const { listThreads, signIn, signOut, session, usage } = aiChat.operator();
+export const { listThreads, signIn, signOut, session, usage, searchThreads, removeThread } = aiChat.operator();

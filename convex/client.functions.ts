@@ -35,6 +35,8 @@ export const {
   operatorSignOut,
   operatorSession,
   operatorUsage,
+  operatorSearchThreads,
+  operatorRemoveThread,
   configGet,
   handoffState,
   handoffNeedsHuman,

@@ -155,6 +155,8 @@ export const PUBLIC_FUNCTIONS = {
     signOut: mutation({ token: v.string() }, v.null(), false),
     session: query({ token: v.string() }, v.object({ name: v.string(), expiresAt: v.number() }), false),
     usage: query({ token }, vTokenUsage),
+    searchThreads: query({ token, text: v.string() }, v.array(vThreadView)),
+    removeThread: mutation({ token, threadId: v.string() }, v.null()),
   },
   config: {
     get: query({}, vChatConfig, false),
@@ -238,7 +240,7 @@ export class AiChat<DataModel extends GenericDataModel = GenericDataModel> {
     return this.module("chat");
   }
 
-  /** `operator:listThreads`, `signIn`, `signOut`, `session`, `usage` (the console's). */
+  /** `operator:listThreads`, `signIn`, `signOut`, `session`, `usage`, `searchThreads`, `removeThread` (the console's). */
   operator(): AiChatFunctions<"operator"> {
     return this.module("operator");
   }

@@ -9,10 +9,11 @@
 import { v } from "convex/values";
 import type { Doc, Id } from "./_generated/dataModel";
 import { internalMutation, mutation, query, type MutationCtx } from "./_generated/server";
-import { authorizeOperator, authorizeOperatorAs, authorizeThread, visitorKey } from "./lib/access";
+import { authorizeOperatorAs, authorizeThread, visitorKey } from "./lib/access";
 import { emptyPrompt, heldByOperator, promptTooLong, rateLimited, unauthorized } from "./lib/errors";
 import { ONLINE_MS, ONLINE_RENEW_MS, releaseHeld, TYPING_REFRESH_MS } from "./lib/handoff";
 import { consumeHandoff, getLimits, LIST_MAX } from "./lib/limits";
+import { noteMessages } from "./lib/threadSummary";
 import { stopReply, toThreadView } from "./lib/replies";
 import { vHandoffState, vIdentity, vThreadView } from "./lib/validators";
 
@@ -59,12 +60,12 @@ export const needsHuman = query({
   args: credentials,
   returns: v.array(vThreadView),
   handler: async (ctx, args) => {
-    await authorizeOperator(ctx, args);
+    const me = await authorizeOperatorAs(ctx, args);
     const waiting = await ctx.db
       .query("threads")
       .withIndex("by_needsHumanAt", (q) => q.gt("needsHumanAt", 0))
       .take(LIST_MAX);
-    return waiting.map((thread) => toThreadView(thread, "operator"));
+    return waiting.map((thread) => toThreadView(thread, "operator", me.key));
   },
 });
 
@@ -136,6 +137,7 @@ export const reply = mutation({
       author: me.name,
     });
     await ctx.db.patch("threads", thread._id, { updatedAt: now, lastMessageAt: now });
+    await noteMessages(ctx, thread._id, 1, args.text);
     // The message is what they were typing: the visitor stops seeing "typing" at once.
     await clearTyping(ctx, thread._id, "operator");
     return { messageId };

@@ -4,9 +4,10 @@ import { v } from "convex/values";
 import { paginator } from "convex-helpers/server/pagination";
 import schema from "./schema";
 import { internalMutation, mutation, query } from "./_generated/server";
-import { authorizeOperator, hashToken, isTokenShaped } from "./lib/access";
+import { authorizeOperator, authorizeOperatorAs, hashToken, isTokenShaped } from "./lib/access";
 import { todaysUsage } from "./lib/budget";
-import { unauthorized } from "./lib/errors";
+import { searchTooLong, unauthorized } from "./lib/errors";
+import { deleteThread } from "./threads";
 import { LIST_MAX } from "./lib/limits";
 import { pageOptions } from "./lib/numbers";
 import { releaseHeld } from "./lib/handoff";
@@ -24,7 +25,7 @@ export const listThreads = query({
   returns: paginationResultValidator(vThreadView),
   handler: async (ctx, args) => {
     pageOptions(args.paginationOpts, LIST_MAX);
-    await authorizeOperator(ctx, args);
+    const me = await authorizeOperatorAs(ctx, args);
     // Not `ctx.db...paginate()`: a deployment refuses it inside a component
     // (PaginationUnsupportedInComponents); convex-helpers pages over the index with range reads.
     const result = await paginator(ctx.db, schema)
@@ -32,7 +33,64 @@ export const listThreads = query({
       .withIndex("by_active_lastMessageAt")
       .order("desc")
       .paginate(args.paginationOpts);
-    return { ...result, page: result.page.map((thread) => toThreadView(thread, "operator")) };
+    return { ...result, page: result.page.map((thread) => toThreadView(thread, "operator", me.key)) };
+  },
+});
+
+/**
+ * Deletes a thread from the console, as `threads:remove` does for its visitor (the purge is the
+ * same). Operators only; a thread already gone is UNAUTHORIZED, as for every thread read. Worst case: 4 documents read, 2
+ * written, 1 function scheduled.
+ */
+export const removeThread = mutation({
+  args: { token: v.optional(v.string()), identity: v.optional(vIdentity), threadId: v.string() },
+  returns: v.null(),
+  handler: async (ctx, args): Promise<null> => {
+    await authorizeOperator(ctx, args);
+    const id = ctx.db.normalizeId("threads", args.threadId);
+    const thread = id ? await ctx.db.get("threads", id) : null;
+    if (!thread) throw unauthorized();
+    await deleteThread(ctx, thread);
+    return null;
+  },
+});
+
+/** Longest search text: a few words, not a document. */
+export const SEARCH_MAX_CHARS = 200;
+/** Threads matched by title, and messages matched by text, read per search. */
+const SEARCH_RESULTS = 50;
+
+/**
+ * Threads whose title or any message's text matches `text` (Convex full-text search: whole words,
+ * the last one as a prefix), best matches first, title matches before message matches, each
+ * thread once, at most 100. Operators only. Empty text finds nothing; BAD_REQUEST past
+ * SEARCH_MAX_CHARS (200). Worst case: 150 documents read (50 threads by title, 50 messages, their
+ * 50 threads).
+ */
+export const searchThreads = query({
+  args: { token: v.optional(v.string()), identity: v.optional(vIdentity), text: v.string() },
+  returns: v.array(vThreadView),
+  handler: async (ctx, args) => {
+    const me = await authorizeOperatorAs(ctx, args);
+    if (args.text.length > SEARCH_MAX_CHARS) throw searchTooLong(args.text.length, SEARCH_MAX_CHARS);
+    const text = args.text.trim();
+    if (text === "") return [];
+    const byTitle = await ctx.db
+      .query("threads")
+      .withSearchIndex("search_title", (q) => q.search("title", text))
+      .take(SEARCH_RESULTS);
+    const byMessage = await ctx.db
+      .query("messages")
+      .withSearchIndex("search_text", (q) => q.search("text", text))
+      .take(SEARCH_RESULTS);
+    const found = new Map(byTitle.map((t) => [t._id, t]));
+    for (const message of byMessage) {
+      if (found.has(message.threadId)) continue;
+      // A thread being deleted: its messages go in batches after it.
+      const thread = await ctx.db.get("threads", message.threadId);
+      if (thread) found.set(thread._id, thread);
+    }
+    return [...found.values()].map((thread) => toThreadView(thread, "operator", me.key));
   },
 });
 

@@ -9,7 +9,9 @@ export default defineSchema({
     .index("by_active_lastMessageAt", ["active", "lastMessageAt"])
     // An operator session's threads, released when it ends; threads waiting for a person.
     .index("by_holderSessionId", ["holderSessionId"])
-    .index("by_needsHumanAt", ["needsHumanAt"]),
+    .index("by_needsHumanAt", ["needsHumanAt"])
+    // The console's search (`operator:searchThreads`): titles here, message text on `messages`.
+    .searchIndex("search_title", { searchField: "title" }),
 
   messages: defineTable(messageFields)
     // Every message in order (operators, purges); by_threadId_supersededBy would sort them by supersededBy.
@@ -23,7 +25,8 @@ export default defineSchema({
     // skipped by the index, not read and dropped (pages and the live end stay exact and bounded).
     .index("by_threadId_supersededBy", ["threadId", "supersededBy"])
     // Replies waiting for `chat:queue`'s background action (at most MAX_QUEUED_REPLIES).
-    .index("by_queued_status", ["queued", "status"]),
+    .index("by_queued_status", ["queued", "status"])
+    .searchIndex("search_text", { searchField: "text" }),
 
   /** Append-only flushed text: observers read after a cursor, so their cost grows linearly. */
   deltas: defineTable({

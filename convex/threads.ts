@@ -2,7 +2,7 @@
 import { v } from "convex/values";
 import { components, internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
-import { internalMutation, mutation, query } from "./_generated/server";
+import { internalMutation, mutation, query, type MutationCtx } from "./_generated/server";
 import {
   authorizeThread,
   hashToken,
@@ -112,15 +112,20 @@ export const remove = mutation({
   returns: v.null(),
   handler: async (ctx, args): Promise<null> => {
     const { thread } = await authorizeThread(ctx, args.threadId, args, "write");
-    if (thread.visitorHash !== undefined) {
-      const owner = await visitorByHash(ctx, thread.visitorHash);
-      if (owner) await ctx.db.patch("visitors", owner._id, { threadCount: Math.max(0, owner.threadCount - 1) });
-    }
-    await ctx.db.delete("threads", thread._id);
-    await ctx.scheduler.runAfter(0, internal.threads.purgeThread, { threadId: thread._id });
+    await deleteThread(ctx, thread);
     return null;
   },
 });
+
+/** Deletes the thread now and schedules its documents' purge (`remove`, `operator:removeThread`). */
+export async function deleteThread(ctx: MutationCtx, thread: Doc<"threads">): Promise<void> {
+  if (thread.visitorHash !== undefined) {
+    const owner = await visitorByHash(ctx, thread.visitorHash);
+    if (owner) await ctx.db.patch("visitors", owner._id, { threadCount: Math.max(0, owner.threadCount - 1) });
+  }
+  await ctx.db.delete("threads", thread._id);
+  await ctx.scheduler.runAfter(0, internal.threads.purgeThread, { threadId: thread._id });
+}
 
 /**
  * One batch of a removed thread's documents: up to `THREAD_DELETE_BATCH` messages (newest

@@ -19,10 +19,11 @@ process.chdir(root);
 const BUDGETS_GZIP = {
   "dist/ai-chat-stream.iife.js": 15 * 1024,
   "dist/ai-chat-stream.chat.js": 61 * 1024,
-  // 83 KB: the operator's page, never a visitor's, carries human handoff (the takeover bar, the
-  // reply form, the waiting list, filter and search, and the handoff part inside,
-  // src/ai-chat-console.script.ts): 80.2 -> 82.0 KB.
-  "dist/ai-chat-console.iife.js": 83 * 1024,
+  // 85 KB: the operator's page, never a visitor's, carries human handoff (the takeover bar, the
+  // reply form, the waiting list, filter and search: 80.2 -> 82.0 KB) and the open thread's
+  // actions (export, share, delete, the phone back button) and file chips: 83.3 KB. The chat's
+  // parts still load beside it when first needed. Its next feature should be a part of its own.
+  "dist/ai-chat-console.iife.js": 85 * 1024,
 };
 /** Files a visitor's page loads together, and their budget as a sum. */
 const TOTALS_GZIP = [

@@ -127,10 +127,22 @@ export const defaultConsoleStrings = {
   filter_waiting: "Needs a person",
   filter_mine: "Held by me",
   filter_failed: "Failed",
-  searchLabel: "Search titles",
+  searchLabel: "Search titles and messages",
   noMatch: "No conversation matches.",
   /** A row's time tooltip: `{date}` is when the visitor started the conversation. */
   firstSeen: "First seen {date}",
+  /** A row's number of messages (`{count}`, 2 or more). */
+  messageCount: "{count} messages",
+  oneMessage: "1 message",
+  /** The open thread's actions (`thread-actions`); the transcript's speakers. */
+  back: "Back to list",
+  exportTranscript: "Export Markdown",
+  share: "Observer link",
+  remove: "Delete",
+  removeConfirm: "Delete this conversation for good?",
+  roleVisitor: "Visitor",
+  roleAi: "AI",
+  roleOperator: "{name} (operator)",
 };
 
 export type ConsoleStrings = typeof defaultConsoleStrings;

@@ -40,6 +40,7 @@ import type * as lib_replyDriver from "../lib/replyDriver.js";
 import type * as lib_replyRun from "../lib/replyRun.js";
 import type * as lib_sending from "../lib/sending.js";
 import type * as lib_text from "../lib/text.js";
+import type * as lib_threadSummary from "../lib/threadSummary.js";
 import type * as lib_validators from "../lib/validators.js";
 import type * as lib_visitors from "../lib/visitors.js";
 import type * as messages from "../messages.js";
@@ -89,6 +90,7 @@ const fullApi: ApiFromModules<{
   "lib/replyRun": typeof lib_replyRun;
   "lib/sending": typeof lib_sending;
   "lib/text": typeof lib_text;
+  "lib/threadSummary": typeof lib_threadSummary;
   "lib/validators": typeof lib_validators;
   "lib/visitors": typeof lib_visitors;
   messages: typeof messages;

@@ -152,6 +152,9 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           access: "visitor" | "observer" | "operator";
           heldBy?: string;
           needsHumanAt?: number;
+          messageCount?: number;
+          preview?: string;
+          heldByMe?: boolean;
         }>,
         Name
       >;
@@ -365,12 +368,52 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             access: "visitor" | "observer" | "operator";
             heldBy?: string;
             needsHumanAt?: number;
+            messageCount?: number;
+            preview?: string;
+            heldByMe?: boolean;
           }>;
           continueCursor: string;
           isDone: boolean;
           splitCursor?: string | null;
           pageStatus?: "SplitRecommended" | "SplitRequired" | null;
         },
+        Name
+      >;
+      removeThread: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          threadId: string;
+        },
+        null,
+        Name
+      >;
+      searchThreads: FunctionReference<
+        "query",
+        "internal",
+        {
+          token?: string;
+          identity?: { userId: string; operator: boolean };
+          text: string;
+        },
+        Array<{
+          _id: string;
+          title: string;
+          status: "idle" | "streaming" | "error";
+          createdAt: number;
+          updatedAt: number;
+          lastMessageAt: number;
+          origin: string | null;
+          model: string;
+          access: "visitor" | "observer" | "operator";
+          heldBy?: string;
+          needsHumanAt?: number;
+          messageCount?: number;
+          preview?: string;
+          heldByMe?: boolean;
+        }>,
         Name
       >;
       session: FunctionReference<
@@ -494,6 +537,9 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           access: "visitor" | "observer" | "operator";
           heldBy?: string;
           needsHumanAt?: number;
+          messageCount?: number;
+          preview?: string;
+          heldByMe?: boolean;
         },
         Name
       >;
@@ -517,6 +563,9 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           access: "visitor" | "observer" | "operator";
           heldBy?: string;
           needsHumanAt?: number;
+          messageCount?: number;
+          preview?: string;
+          heldByMe?: boolean;
         }>,
         Name
       >;

@@ -271,3 +271,14 @@ export function heldByOperator(name: string): ConvexError<ErrorData> {
     heldBy: name,
   });
 }
+
+/** `operator:searchThreads` text longer than SEARCH_MAX_CHARS. */
+export function searchTooLong(length: number, limit: number): ConvexError<ErrorData> {
+  return appError(
+    "BAD_REQUEST",
+    `The search is ${formatCount(length)} characters; the limit is ${formatCount(limit)}`,
+    {
+      limit,
+    },
+  );
+}

@@ -2,6 +2,7 @@
  * Reply bookkeeping shared by messages, streams, chat and the timeout reconciler:
  * views, the component's stream status, delta reads, leases, and finishing a reply exactly once.
  */
+import { previewOf } from "./threadSummary";
 import { components, internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
@@ -14,7 +15,8 @@ import { settleReply, unreportedCost } from "./budget";
 type ReadCtx = QueryCtx | MutationCtx;
 export type ComponentStreamStatus = "pending" | "streaming" | "done" | "error" | "timeout";
 
-export function toThreadView(thread: Doc<"threads">, access: Access): ThreadView {
+/** `myKey`: the operator listing (`authorizeOperatorAs`), to tell which threads they hold. */
+export function toThreadView(thread: Doc<"threads">, access: Access, myKey?: string): ThreadView {
   return {
     _id: thread._id,
     title: thread.title,
@@ -27,6 +29,9 @@ export function toThreadView(thread: Doc<"threads">, access: Access): ThreadView
     access,
     ...(thread.holder ? { heldBy: thread.holder.name } : {}),
     ...(thread.needsHumanAt !== undefined ? { needsHumanAt: thread.needsHumanAt } : {}),
+    ...(thread.messageCount !== undefined ? { messageCount: thread.messageCount } : {}),
+    ...(thread.preview !== undefined ? { preview: thread.preview } : {}),
+    ...(myKey !== undefined ? { heldByMe: thread.holder?.key === myKey } : {}),
   };
 }
 
@@ -311,6 +316,8 @@ export async function finalizeReply(
       active: 0,
       updatedAt: now,
       lastMessageAt: now,
+      // A replaced reply (regenerated away) is not the newest message any more.
+      ...(text.trim() && message.supersededBy === undefined ? { preview: previewOf(text) } : {}),
     });
   }
 }

@@ -4,6 +4,7 @@
  * {prompt}` (`chat:start`), which runs the same steps and begins the reply in one transaction.
  * Creating a thread is here too, for the same reason (`threads:create` and `chat:start`).
  */
+import { noteMessages } from "./threadSummary";
 import { components } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
@@ -89,6 +90,7 @@ export async function sendPrompt(
   const { assistantMessageId, streamId } = await insertPendingReply(ctx, thread, caller, charge, {
     title: titleAfter(thread, prompt, attachments),
   });
+  await noteMessages(ctx, thread._id, 2, prompt.trim() || attachments[0]?.name || "");
   return { userMessageId, assistantMessageId, streamId };
 }
 
@@ -110,6 +112,7 @@ async function storeForOperator(
   const wait = await consumeMessageBudget(ctx, usageKey, isEstablished(caller, visitor), clientKey);
   if (wait !== null) throw rateLimited(wait);
   const userMessageId = await insertPrompt(ctx, thread, prompt, requestId, attachments);
+  await noteMessages(ctx, thread._id, 1, prompt.trim() || attachments[0]?.name || "");
   const now = Date.now();
   await ctx.db.patch("threads", thread._id, {
     title: titleAfter(thread, prompt, attachments),

@@ -79,6 +79,10 @@ export const threadFields = {
   holderSessionId: v.optional(v.id("operatorSessions")),
   /** When the visitor asked for a person (`handoff:requestHuman`); cleared by a takeover. */
   needsHumanAt: v.optional(v.number()),
+  /** Messages written to the thread (`lib/threadSummary.ts`): the console list counts without reading them. */
+  messageCount: v.optional(v.number()),
+  /** The newest message's start, on one line (PREVIEW_CHARS), for the console list. */
+  preview: v.optional(v.string()),
 };
 
 /** A file sent with a prompt (`lib/attachments.ts`), as its message keeps it. */
@@ -194,7 +198,9 @@ export const vThreadView = v.object({
   access: vAccess,
   /** The name of the operator answering instead of the AI; absent: the AI answers. */
   heldBy: v.optional(v.string()),
-  ...pick(threadFields, ["needsHumanAt"]),
+  ...pick(threadFields, ["needsHumanAt", "messageCount", "preview"]),
+  /** Operator lists only: the calling operator (their session or identity) holds the thread. */
+  heldByMe: v.optional(v.boolean()),
 });
 export type ThreadView = Infer<typeof vThreadView>;
 

@@ -1,7 +1,8 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, query, state } from "lit/decorators.js";
 import { repeat } from "lit/directives/repeat.js";
-import type { ThreadView } from "../api.js";
+import { api, toErrorInfo, type ThreadView } from "../api.js";
+import type { ChatClient } from "../convex-pool.js";
 import { displayLine } from "../display-text.js";
 import { OperatorSessionController, type ConsolePhase } from "./operator-session.js";
 import { defineElement } from "../define.js";
@@ -14,6 +15,8 @@ import { LocaleController } from "../locale.js";
 import { rovingTarget, signInForm, threadRow } from "./console-templates.js";
 import { relativeAge } from "./relative-age.js";
 import { ConsoleHandoffController } from "./handoff.js";
+import { ThreadSearchController } from "./thread-search.js";
+import { download, observerLink, transcript } from "./thread-actions.js";
 
 export { consoleStorageKey, type ConsolePhase } from "./operator-session.js";
 
@@ -89,7 +92,9 @@ function rememberedName(convexUrl: string): string {
  * @csspart chat-assistant - The embedded chat's `assistant` part: a model reply.
  * @csspart chat-operator - The embedded chat's `operator` part: an operator's message.
  * @csspart filter - Which threads the list shows: all, live, needs a person, held by me, failed.
- * @csspart search - Narrows the list to titles containing the words typed.
+ * @csspart search - Narrows the list to threads whose title or messages contain the words typed.
+ * @csspart preview - A thread row's newest message, on one line.
+ * @csspart message-count - A thread row's number of messages.
  * @csspart origin - A thread row's page host, where the visitor started it.
  * @csspart needs-human - A thread row whose visitor asked for a person (listed first; also `thread`).
  * @csspart waiting-badge - In the header: how many visitors wait for a person.
@@ -100,6 +105,14 @@ function rememberedName(convexUrl: string): string {
  * @csspart reply-form - The operator's reply form, shown while they hold the thread.
  * @csspart reply-input - The operator's reply field.
  * @csspart reply-button - Sends the operator's reply.
+ * @csspart thread-actions - The open thread's buttons: back, export, share, delete.
+ * @csspart back-button - Back from the thread to the list (phones, ≤ 600 px wide).
+ * @csspart export-button - Downloads the thread's transcript as Markdown.
+ * @csspart share-button - Mints an observer link to the thread (with `observe-url`).
+ * @csspart share-link - The observer link, selected for copying.
+ * @csspart delete-button - Deletes the conversation, after `delete-confirm-button`.
+ * @csspart delete-confirm-button - Confirms the deletion.
+ * @csspart action-error - Why an export, share or deletion failed.
  *
  * @cssproperty [--ai-chat-console-height=640px] - Height of the console.
  * @cssproperty [--ai-chat-console-list-width=320px] - Width of the thread list beside the conversation.
@@ -152,12 +165,24 @@ export class AiChatConsole extends LitElement {
   /** `signed-out`, `verifying` (checking a secret) or `signed-in`. Reflected for styling; set by the element. */
   @property({ reflect: true }) phase: ConsolePhase = "signed-out";
 
+  /**
+   * A page showing one thread read-only (`<ai-chat-stream mode="observe">`, like the demo's
+   * observe.html): with it, `share-button` mints a link there, `#thread=…&token=…`.
+   */
+  @property({ attribute: "observe-url" }) observeUrl = "";
+
+  /** The open thread's delete waits for `delete-confirm-button`. */
+  @state() private _confirmDelete = false;
+  /** The observer link last made for the open thread. */
+  @state() private _shareLink = "";
+  @state() private _actionError = "";
+
   /** The name the operator signed in with, shown in the header ("" when none was given). */
   @state() private _operatorName = "";
 
   /** Which threads the list shows (part `filter`). */
   @state() private _filter: ThreadFilter = "all";
-  /** Words the shown titles contain (part `search`), lower case. */
+  /** The search typed (part `search`), trimmed. */
   @state() private _search = "";
 
   /** The row that takes Tab focus (roving tabindex); follows the arrow keys. */
@@ -187,6 +212,8 @@ export class AiChatConsole extends LitElement {
   private readonly _list = this.#session.list;
   /** Who answers the open thread, the threads waiting for a person, and the operator's actions. */
   readonly #handoff = new ConsoleHandoffController(this);
+  /** Threads the deployment finds by title or message text for the search typed. */
+  readonly #search = new ThreadSearchController(this);
   /** The page's own title, restored when nobody waits any more. */
   private _pageTitle: string | null = null;
 
@@ -258,8 +285,14 @@ export class AiChatConsole extends LitElement {
     if (changed.has("pageSize")) this.#session.pageSizeChanged();
     const client = this.#session.client;
     const token = this.#session.token;
-    this.#handoff.setTarget(this.phase === "signed-in" && client && token ? { client, token } : null);
+    const target = this.phase === "signed-in" && client && token ? { client, token } : null;
+    this.#handoff.setTarget(target);
+    this.#search.set(target, this._search);
     this.#handoff.setThread(this.thread);
+    if (changed.has("thread")) {
+      this._confirmDelete = false;
+      this._shareLink = this._actionError = "";
+    }
     this._announceWaiting(this.#handoff.waiting.length);
   }
 
@@ -301,6 +334,49 @@ export class AiChatConsole extends LitElement {
     void this.signIn(secret, { remember: !!this._rememberInput?.checked, name: this._nameInput?.value ?? "" });
   }
 
+  /** Back to the list (phones): the thread closes and its row takes the focus. */
+  private _back(): void {
+    this._pendingFocus = true;
+    this.thread = null;
+  }
+
+  /** Runs an action on the open thread with the session's client; a failure shows in `action-error`. */
+  private async _onThread(run: (client: ChatClient, token: string, threadId: string) => Promise<void>): Promise<void> {
+    const client = this.#session.client;
+    const threadId = this.thread;
+    if (!client || !threadId) return;
+    this._actionError = "";
+    try {
+      await run(client, this.#session.token, threadId);
+    } catch (err) {
+      this._actionError = toErrorInfo(err, "The deployment could not be reached.").message;
+    }
+  }
+
+  private _export(): Promise<void> {
+    return this._onThread(async (client, token, threadId) => {
+      const title =
+        displayLine(this.threads.find((t) => t._id === threadId)?.title ?? "") || this.effectiveStrings.untitled;
+      download(`conversation-${threadId}.md`, await transcript(client, token, threadId, title, this.effectiveStrings));
+    });
+  }
+
+  private _share(): Promise<void> {
+    return this._onThread(async (client, token, threadId) => {
+      const { observerToken } = await client.mutation(api.threads.share, { threadId, token });
+      this._shareLink = observerLink(this.observeUrl, threadId, observerToken);
+      await this.updateComplete;
+      this.renderRoot.querySelector<HTMLInputElement>("[part=share-link]")?.select();
+    });
+  }
+
+  private _delete(): Promise<void> {
+    return this._onThread(async (client, token, threadId) => {
+      await client.mutation(api.operator.removeThread, { threadId, token });
+      this._back();
+    });
+  }
+
   private _select(threadId: string): void {
     this._focusId = threadId;
     if (threadId === this.thread) return;
@@ -332,19 +408,19 @@ export class AiChatConsole extends LitElement {
 
   /** The loaded threads the filter and the search leave, in list order. */
   private _shown(waiting: ReadonlySet<string>): readonly ThreadView[] {
-    // The deployment names a session signed in without a name "Operator".
-    const me = this._operatorName || "Operator";
     const keep: Record<ThreadFilter, (t: ThreadView) => boolean> = {
       all: () => true,
       live: (t) => t.status === "streaming",
       waiting: (t) => waiting.has(t._id),
-      mine: (t) => t.heldBy === me,
+      mine: (t) => t.heldByMe === true,
       failed: (t) => t.status === "error",
     };
-    const words = this._search.split(/\s+/).filter(Boolean);
-    return this.threads.filter(
-      (t) => keep[this._filter](t) && words.every((w) => displayLine(t.title).toLowerCase().includes(w)),
-    );
+    const words = this._search.toLowerCase().split(/\s+/).filter(Boolean);
+    // Loaded titles narrow at once; what the deployment found in titles and messages joins them.
+    const shown = this.threads.filter((t) => words.every((w) => displayLine(t.title).toLowerCase().includes(w)));
+    const ids = new Set(shown.map((t) => t._id));
+    for (const t of this.#search.found ?? []) if (!ids.has(t._id)) shown.push(t);
+    return shown.filter((t) => keep[this._filter](t));
   }
 
   private _onListKeydown(e: KeyboardEvent): void {
@@ -422,6 +498,27 @@ export class AiChatConsole extends LitElement {
     </div>`;
   }
 
+  /** The open thread's buttons, the deletion's confirmation, and the share link once made. */
+  private _renderActions(strings: ConsoleStrings): TemplateResult {
+    return html`<div part="thread-actions" class="handoff actions">
+      <div class="handoff-row">
+        <button part="back-button" class="secondary back" type="button" @click=${this._back}>${strings.back}</button>
+        <span class="spacer"></span>
+        <button part="export-button" class="secondary" type="button" @click=${this._export}>${strings.exportTranscript}</button>
+        ${this.observeUrl ? html`<button part="share-button" class="secondary" type="button" @click=${this._share}>${strings.share}</button>` : nothing}
+        <button part="delete-button" class="secondary" type="button" @click=${() => (this._confirmDelete = !this._confirmDelete)}>${strings.remove}</button>
+      </div>
+      ${
+        this._confirmDelete
+          ? html`<div class="handoff-row reply"><span role="alert">${strings.removeConfirm}</span>
+            <button part="delete-confirm-button" class="primary" type="button" @click=${this._delete}>${strings.remove}</button></div>`
+          : nothing
+      }
+      ${this._shareLink ? html`<input part="share-link" readonly aria-label=${strings.share} .value=${this._shareLink} />` : nothing}
+      ${this._actionError ? html`<p part="action-error" class="form-error" role="alert">${this._actionError}</p>` : nothing}
+    </div>`;
+  }
+
   private _renderConsole(strings: ConsoleStrings): TemplateResult {
     const waiting = new Set(this.#handoff.waiting.map((t) => t._id));
     const all = this.threads;
@@ -434,7 +531,7 @@ export class AiChatConsole extends LitElement {
       : threads.some((t) => t._id === this.thread)
         ? this.thread
         : (threads[0]?._id ?? null);
-    return html`<div class="console">
+    return html`<div class="console${this.thread ? " open" : ""}">
       <section part="sidebar" class="sidebar" aria-label=${strings.heading}>
         <header part="header" class="header">
           <div class="header-row">
@@ -456,7 +553,7 @@ export class AiChatConsole extends LitElement {
               </div>`
               : nothing
           }
-          <div class="header-row">
+          <div class="header-row filters">
             <select
               part="filter"
               aria-label=${strings.filterLabel}
@@ -471,7 +568,7 @@ export class AiChatConsole extends LitElement {
               type="search"
               aria-label=${strings.searchLabel}
               placeholder=${strings.searchLabel}
-              @input=${(e: Event) => (this._search = (e.target as HTMLInputElement).value.trim().toLowerCase())}
+              @input=${(e: Event) => (this._search = (e.target as HTMLInputElement).value.trim())}
             />
           </div>
         </header>
@@ -515,6 +612,7 @@ export class AiChatConsole extends LitElement {
         }
       </section>
       <div part="viewer" class="viewer">
+        ${this.thread ? this._renderActions(strings) : nothing}
         ${this.thread ? this._renderHandoff(strings) : nothing}
         ${
           this.thread

@@ -78,10 +78,12 @@ export function threadRow(t: ThreadView, strings: ConsoleStrings, row: ThreadRow
         aria-current=${row.selected ? "true" : nothing}
       >
         <span class="row-title" dir="auto">${displayLine(t.title) || strings.untitled}</span>
+        ${t.preview ? html`<span part="preview" class="row-preview" dir="auto">${t.preview}</span>` : nothing}
         <span class="row-meta" title=${format(strings.firstSeen, { date: fullDate(t.createdAt, row.locale) })}>
           ${row.waiting ? html`<span class="status error">${strings.needsHuman}</span>` : nothing}
           ${t.heldBy ? html`<span class="status">${format(strings.heldBy, { name: t.heldBy })}</span>` : nothing}
           <span part="status ${t.status}" class="status ${t.status}">${label}</span>
+          ${t.messageCount ? html`<span part="message-count">${format(t.messageCount === 1 ? strings.oneMessage : strings.messageCount, { count: t.messageCount })}</span>` : nothing}
           ${t.origin ? html`<span part="origin" class="origin" dir="auto">${originHost(t.origin)}</span>` : nothing}
           <time datetime=${new Date(t.lastMessageAt).toISOString()} title=${fullDate(t.lastMessageAt, row.locale)}>${row.age}</time>
         </span>

@@ -226,6 +226,13 @@ export const styles = [
       white-space: nowrap;
       font-weight: 500;
     }
+    .row-preview {
+      overflow: hidden;
+      text-overflow: ellipsis;
+      white-space: nowrap;
+      color: var(--_muted);
+      font-size: 0.875em;
+    }
     .row-meta {
       display: flex;
       align-items: center;
@@ -299,7 +306,8 @@ export const styles = [
       min-height: 0;
     }
     [part="filter"],
-    [part="search"] {
+    [part="search"],
+    [part="share-link"] {
       min-width: 0;
       font: inherit;
       color: inherit;
@@ -347,6 +355,10 @@ export const styles = [
       border-radius: 0;
     }
 
+    .back {
+      display: none;
+    }
+
     /* Narrow: the list above the conversation. */
     @container (max-width: 640px) {
       .console {
@@ -356,6 +368,21 @@ export const styles = [
       .sidebar {
         border-inline-end: 0;
         border-block-end: 1px solid var(--_border);
+      }
+    }
+
+    /* Phones: the list or the open thread, with a way back. */
+    @container (max-width: 600px) {
+      .console.open {
+        grid-template-rows: auto minmax(0, 1fr);
+      }
+      /* The header stays: signing out and today's usage are reachable from a thread too. */
+      .open .sidebar > :not(header),
+      .open .filters {
+        display: none;
+      }
+      .back {
+        display: inline-flex;
       }
     }
 

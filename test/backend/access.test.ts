@@ -140,6 +140,8 @@ const operations = {
   },
   "feedback:list": (s: Scene) =>
     s.t.query(api.feedback.list, { ...s.caller, paginationOpts: { numItems: 10, cursor: null } }),
+  "operator:searchThreads": (s: Scene) => s.t.query(api.operator.searchThreads, { ...s.caller, text: "hello" }),
+  "operator:removeThread": (s: Scene) => s.t.mutation(api.operator.removeThread, { ...s.caller, threadId: s.threadId }),
 } as const;
 type Operation = keyof typeof operations;
 
@@ -169,8 +171,8 @@ const HANDOFF: Operation[] = [
   "handoff:needsHuman",
   "handoff:heartbeat",
 ];
-/** Reads across every thread: operators only. */
-const OPERATOR_READS: Operation[] = ["feedback:list"];
+/** Reads across every thread, and the console's delete: operators only. */
+const OPERATOR_READS: Operation[] = ["feedback:list", "operator:searchThreads", "operator:removeThread"];
 
 const allowed: Record<Caller, Operation[]> = {
   "no token": [],

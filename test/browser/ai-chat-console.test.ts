@@ -504,7 +504,7 @@ describe("<ai-chat-console> layout and accessibility", () => {
     await expect(el).to.be.accessible();
   });
 
-  it("puts the list beside the conversation when wide and above it when narrow", async () => {
+  it("puts the list beside the conversation when wide, above it when narrow, and shows the thread alone on a phone", async () => {
     env.backend.seedThread("v", [["Hello", "Hi"]]);
     await setViewport({ width: 1000, height: 800 });
     const el = await signedIn(env);
@@ -516,13 +516,20 @@ describe("<ai-chat-console> layout and accessibility", () => {
     expect(viewer.left).to.be.at.least(list.right - 1);
     expect(Math.abs(viewer.top - list.top)).to.be.below(2);
 
-    await setViewport({ width: 375, height: 700 });
+    await setViewport({ width: 620, height: 700 });
     el.style.width = "100%";
     await settle(el);
     list = $(el, "[part=sidebar]")!.getBoundingClientRect();
     viewer = $(el, "[part=viewer]")!.getBoundingClientRect();
     expect(viewer.top).to.be.at.least(list.bottom - 1);
     expect(Math.abs(viewer.left - list.left)).to.be.below(2);
+
+    // A phone: the open thread under the header alone; its back button (console-thread-actions.test.ts) returns to the list.
+    await setViewport({ width: 375, height: 700 });
+    await settle(el);
+    expect(getComputedStyle($(el, "[part=list]")!).display).to.equal("none");
+    expect($(el, "[part=filter]")!.checkVisibility()).to.equal(false);
+    expect(getComputedStyle($(el, "[part=back-button]")!).display).to.not.equal("none");
   });
 });
 

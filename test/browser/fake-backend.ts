@@ -82,6 +82,8 @@ export class FakeBackend {
     string,
     {
       heldBy: string | null;
+      /** The session token that took it over (`heldByMe` compares it, never the name). */
+      holderToken?: string | null;
       needsHumanAt: number | null;
       operatorTypingAt: number | null;
       visitorTypingAt: number | null;
@@ -360,6 +362,7 @@ export class FakeBackend {
   /** Who answers `threadId` (an operator's name, or null for the AI), as a takeover or hand-back would set it. */
   hold(threadId: string, heldBy: string | null): void {
     this.handoffOf(threadId).heldBy = heldBy;
+    this.handoffOf(threadId).holderToken = null;
     if (heldBy) this.handoffOf(threadId).needsHumanAt = null;
     this.flush();
   }
@@ -411,7 +414,12 @@ export class FakeBackend {
     return m;
   }
 
-  private threadView(t: Thread): ThreadView {
+  /** `token`: the operator listing, to say which threads they hold (`heldByMe`). */
+  private threadView(t: Thread, token?: unknown): ThreadView {
+    // The deployment keeps the count and preview on the thread as messages are written.
+    const written = this.messages.filter((m) => m.threadId === t._id);
+    const newest = written.filter((m) => m.text).pop();
+    const h = this.handoff.get(t._id);
     const mine = this.messages.filter((m) => m.threadId === t._id && m.role === "assistant");
     const last = mine[mine.length - 1];
     const status = mine.some((m) => m.status === "pending" || m.status === "streaming")
@@ -429,8 +437,22 @@ export class FakeBackend {
       model: this.config.model,
       origin: t.origin ?? null,
       access: "operator",
-      ...(this.handoff.get(t._id)?.heldBy ? { heldBy: this.handoff.get(t._id)!.heldBy! } : {}),
+      ...(h?.heldBy ? { heldBy: h.heldBy } : {}),
+      ...(written.length ? { messageCount: written.length } : {}),
+      ...(newest ? { preview: newest.text.replace(/\s+/g, " ").trim().slice(0, 140) } : {}),
+      ...(token !== undefined ? { heldByMe: !!h?.holderToken && h.holderToken === token } : {}),
     };
+  }
+
+  /** `operator:searchThreads`: threads whose title or any message holds every word (the index matches words). */
+  private searchThreads(args: Record<string, unknown>): ThreadView[] {
+    if (!this.isOperator(args.token)) throw new FakeConvexError({ code: "UNAUTHORIZED", message: "Not an operator." });
+    const words = String(args.text).toLowerCase().split(/\s+/).filter(Boolean);
+    if (words.length === 0) return [];
+    const has = (text: string) => words.every((w) => text.toLowerCase().includes(w));
+    return [...this.threads.values()]
+      .filter((t) => has(t.title) || this.messages.some((m) => m.threadId === t._id && has(m.text)))
+      .map((t) => this.threadView(t, args.token));
   }
 
   /**
@@ -446,7 +468,7 @@ export class FakeBackend {
     const before = (a: [number, number, string], b: [number, number, string]) =>
       a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
     const all = [...this.threads.values()]
-      .map((t) => this.threadView(t))
+      .map((t) => this.threadView(t, args.token))
       .sort((a, b) => (before(key(a), key(b)) ? -1 : 1));
     const from = opts.cursor === null ? all : all.filter((v) => before(JSON.parse(opts.cursor!), key(v)));
     if (opts.endCursor) {
@@ -562,9 +584,11 @@ export class FakeBackend {
           throw new FakeConvexError({ code: "UNAUTHORIZED", message: "Not an operator." });
         return [...this.threads.values()]
           .filter((t) => this.handoffOf(t._id).needsHumanAt !== null)
-          .map((t) => ({ ...this.threadView(t), needsHumanAt: this.handoffOf(t._id).needsHumanAt! }));
+          .map((t) => ({ ...this.threadView(t, args.token), needsHumanAt: this.handoffOf(t._id).needsHumanAt! }));
       case "operator:listThreads":
         return this.listThreads(args);
+      case "operator:searchThreads":
+        return this.searchThreads(args);
       case "threads:listMine": {
         // The token's own threads only, newest activity first (what a thread id cannot widen).
         if (typeof args.token !== "string") throw new FakeConvexError({ code: "UNAUTHORIZED", message: "No token." });
@@ -617,8 +641,19 @@ export class FakeBackend {
         this.messages = this.messages.filter((m) => m.threadId !== t._id);
         return null;
       }
+      case "operator:removeThread": {
+        if (!this.isOperator(args.token))
+          throw new FakeConvexError({ code: "UNAUTHORIZED", message: "Not an operator." });
+        const t = this.readable(args.threadId, args.token);
+        this.threads.delete(t._id);
+        this.messages = this.messages.filter((m) => m.threadId !== t._id);
+        return null;
+      }
       case "threads:share": {
-        const t = this.writable(args.threadId, args.token);
+        // The owner, or an operator (SHARES in convex/lib/access.ts).
+        const t = this.isOperator(args.token)
+          ? this.readable(args.threadId, args.token)
+          : this.writable(args.threadId, args.token);
         const observerToken = id("observer_");
         t.observers.add(observerToken);
         return { observerToken };
@@ -686,12 +721,14 @@ export class FakeBackend {
         if (h.heldBy !== null && h.heldBy !== "Ops" && !args.force)
           throw new FakeConvexError({ code: "HELD_BY_OPERATOR", message: `${h.heldBy} is answering this chat` });
         h.heldBy = "Ops";
+        h.holderToken = args.token as string;
         h.needsHumanAt = null;
         return { heldBy: "Ops" };
       }
       case "handoff:reply": {
         this.readable(args.threadId, args.token);
         this.handoffOf(args.threadId as string).heldBy = "Ops";
+        this.handoffOf(args.threadId as string).holderToken = args.token as string;
         const m = this.addMessage(args.threadId as string, "operator", String(args.text), "done");
         m.author = "Ops";
         return { messageId: m._id };
@@ -699,6 +736,7 @@ export class FakeBackend {
       case "handoff:handBack":
         this.readable(args.threadId, args.token);
         this.handoffOf(args.threadId as string).heldBy = null;
+        this.handoffOf(args.threadId as string).holderToken = null;
         return null;
       case "feedback:rate": {
         this.writable(args.threadId, args.token);

@@ -142,13 +142,18 @@ describe("the console", () => {
     expect(document.title).to.not.contain("waiting");
   });
 
-  it("filters the list (live, needs a person, held by me, failed) and searches titles", async () => {
+  it("filters the list (live, needs a person, held by me, failed) and searches titles and message text", async () => {
     env = setup();
     env.backend.seedThread("a", [["Billing question", "Answer"]], { title: "Billing question" });
     const live = env.backend.seedThread("b", [], { title: "Shipping question" });
     env.backend.seedActiveReply(live, "Where is it?");
-    const waiting = env.backend.seedThread("c", [["Refund please", "Answer"]], { title: "Refund please" });
+    const waiting = env.backend.seedThread("c", [["Refund please", "Your parcel is on its way"]], {
+      title: "Refund please",
+    });
     env.backend.handoffOf(waiting).needsHumanAt = Date.now();
+    // Another operator signed in with this console's name ("Ops"): theirs, not mine.
+    const billing = [...env.backend.threads.values()].find((t) => t.title === "Billing question")!._id;
+    env.backend.hold(billing, "Ops");
     const el = await signedIn();
     await until(() => $$(el, "[part~=thread]").length === 3);
     const titles = () => $$(el, "[part~=thread] .row-title").map((n) => n.textContent);
@@ -179,6 +184,34 @@ describe("the console", () => {
     await sendKeys({ type: "QUESTION bill" });
     await settle(el);
     expect(titles()).to.deep.equal(["Billing question"]);
+    // A word only in a reply: the deployment's search finds the thread once typing pauses.
+    search.select();
+    await sendKeys({ type: "parcel" });
+    await settle(el);
+    expect(titles()).to.deep.equal([]);
+    await until(() => titles().length === 1);
+    expect(titles()).to.deep.equal(["Refund please"]);
+    await accessibleInBothThemes(el);
+  });
+
+  it("shows each row's newest message and message count", async () => {
+    env = setup();
+    const threadId = env.backend.seedThread("a", [["Where is my order?", "It ships\n  on Monday."]], {
+      title: "Order",
+    });
+    env.backend.seedThread("b", [], { title: "Empty" });
+    const el = await signedIn();
+    await until(() => $$(el, "[part~=thread]").length === 2);
+    const row = $(el, `[data-id="${threadId}"]`)!;
+    expect(row.querySelector("[part=preview]")!.textContent).to.equal("It ships on Monday.");
+    expect(row.querySelector("[part=message-count]")!.textContent).to.equal("2 messages");
+    env.backend.operatorSays(threadId, "Ops", "Found it");
+    await until(() => row.querySelector("[part=preview]")!.textContent === "Found it");
+    expect(row.querySelector("[part=message-count]")!.textContent).to.equal("3 messages");
+    // A thread with no message yet shows neither.
+    const empty = $$(el, "[part~=thread]").find((r) => r !== row)!;
+    expect(empty.querySelector("[part=preview]")).to.equal(null);
+    expect(empty.querySelector("[part=message-count]")).to.equal(null);
     await accessibleInBothThemes(el);
   });
 

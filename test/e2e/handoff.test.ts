@@ -126,6 +126,12 @@ describe("human handoff", () => {
     expect(
       contents.some((c) => c.startsWith("assistant: ") && c.includes("Dana") && c.includes("Your order ships today")),
     ).toBe(true);
+    // The console finds the thread by a word only a message holds (the local backend's search
+    // index), and its row counts the six messages: two turns, Dana's, the one she got while holding it.
+    await dana.locator("ai-chat-console [part~='search']").fill("ships");
+    const found = dana.locator(`ai-chat-console [part~='thread'][data-id='${threadId}']`);
+    await found.waitFor({ timeout: 5_000 });
+    expect(await found.locator("[part~='message-count']").textContent()).toBe("6 messages");
     // Signing out takes Dana offline at once (the next test starts with nobody online).
     await dana.locator("ai-chat-console [part~='sign-out-button']").click();
     for (const page of [visitor, observer, dana]) await page.context().close();

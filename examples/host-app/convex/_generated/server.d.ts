@@ -48,6 +48,7 @@ type Env = {
   readonly MAX_OUTPUT_TOKENS: string | undefined;
   readonly DAILY_TOKEN_BUDGET: string | undefined;
   readonly VISITOR_DAILY_TOKENS: string | undefined;
+  readonly TOKEN_USAGE_SHARDS: string | undefined;
   readonly MAX_PROMPT_CHARS: string | undefined;
   readonly MAX_THREADS_PER_VISITOR: string | undefined;
   readonly HISTORY_CHARS: string | undefined;
@@ -70,6 +71,7 @@ type Env = {
   readonly STREAM_FLUSH_MS: string | undefined;
   readonly STREAM_MAX_WRITES_PER_SEC: string | undefined;
   readonly REPLY_LEASE_MS: string | undefined;
+  readonly MAX_QUEUED_REPLIES: string | undefined;
   readonly MAX_FILE_BYTES: string | undefined;
   readonly MAX_FILES_PER_MESSAGE: string | undefined;
   readonly RATE_LIMIT_UPLOADS_PER_MINUTE: string | undefined;
