@@ -203,7 +203,7 @@ export class ReplyDriver {
   private persist(text: string): void {
     this.persisting = this.persisting.then(async () => {
       try {
-        if ((await this.store.flush(text)).stop) this.requestStop();
+        if ((await this.flushWithRetries(text)).stop) this.requestStop();
       } catch (error) {
         this.saveFailed = true;
         this.requestStop();
@@ -212,6 +212,23 @@ export class ReplyDriver {
         this.lastRoundTripAt = this.clock.now();
       }
     });
+  }
+
+  /**
+   * A flush the deployment turned away because all its mutation slots were busy never ran, so
+   * sending it again cannot double its text: it is retried (0.5, 1, 2, 4 s apart) while the model
+   * keeps streaming to the client. Any other failure, or a deployment still busy after that, ends
+   * the reply as not saved completely.
+   */
+  private async flushWithRetries(text: string): Promise<{ stop: boolean }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.store.flush(text);
+      } catch (error) {
+        if (attempt >= FLUSH_ATTEMPTS || !isTurnedAwayForLoad(error)) throw error;
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 250 * 2 ** attempt));
+      }
+    }
   }
 
   private pollStop(): void {
@@ -249,4 +266,15 @@ export class ReplyDriver {
       }
     }
   }
+}
+
+/** Tries of one flush while the deployment is at its concurrency limit. */
+const FLUSH_ATTEMPTS = 5;
+
+/**
+ * A deployment's refusal of a function call at its concurrency limit ("Too many concurrent
+ * requests. Your backend is limited to 16 concurrent mutations..."): the call was never run.
+ */
+function isTurnedAwayForLoad(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith("Too many concurrent requests");
 }

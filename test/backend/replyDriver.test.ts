@@ -247,6 +247,27 @@ describe("stop polling", () => {
 });
 
 describe("persistence failures", () => {
+  test("a flush turned away at the deployment's concurrency limit is sent again, and the reply ends done with all its text", async () => {
+    let refusals = 2;
+    const h = harness({
+      flush: async () => {
+        if (refusals-- > 0)
+          throw new Error("Too many concurrent requests. Your backend is limited to 16 concurrent mutations.");
+        return { stop: false };
+      },
+    });
+    h.model.say("First. ");
+    await h.clock.advance(0);
+    await h.clock.advance(500);
+    await h.clock.advance(1000);
+    h.model.end();
+    await h.clock.advance(0);
+    await h.done;
+    expect(h.model.aborted).toBe(false);
+    expect(h.flushed).toEqual(["First. ", "First. ", "First. "]);
+    expect(h.finished).toEqual([expect.objectContaining({ status: "done", error: null })]);
+  });
+
   test("a refused flush aborts the model and ends the reply as error, saying it was not saved completely", async () => {
     const h = harness({
       flush: async () => {
