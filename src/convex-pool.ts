@@ -68,14 +68,15 @@ export function clientRefCount(url: string): number {
 
 /**
  * `client`, calling each function where a host app re-exports them: in a folder of its own
- * (`"aiChat/"` turns `threads:create` into `aiChat/threads:create`), or all in one module
- * (`"aiChat:"` turns it into `aiChat:threadsCreate`, `ai-chat-stream/functions`' names; a test
+ * (a path ending in `/`: the module path goes under that folder), or all in one module (a
+ * path ending in `:`: module and function joined, `ai-chat-stream/functions`' names; a test
  * checks they agree with convex/client.ts `singleModuleName`).
  */
 export function functionsUnder(client: ChatClient, path: string): ChatClient {
   if (!path) return client;
   const under = <F extends FunctionReference<"query" | "mutation">>(f: F): F =>
-    // One module: "aiChat:" + "threads:create" has a second colon, which goes ("aiChat:threadsCreate").
+    // One module: the path's colon and the reference's own make two; the second goes and the
+    // function's first letter is raised (module + Function, as singleModuleName does).
     makeFunctionReference(
       (path + getFunctionName(f)).replace(/:(.+):(.)/, (_, m: string, c: string) => `:${m}${c.toUpperCase()}`),
     ) as unknown as F;

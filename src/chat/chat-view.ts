@@ -53,7 +53,6 @@ export class ChatView {
   readonly onDemand: OnDemandControllers;
   readonly copy: CopyCodeController;
   readonly markdown = new MarkdownCache();
-  /** Not private: the action row (src/actions, a lazy part) calls the deployment through it. */
   private readonly _deployment: ClientController;
   readonly translation: TranslationController;
 

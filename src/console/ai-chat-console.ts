@@ -15,6 +15,7 @@ import { LocaleController } from "../locale.js";
 import { rovingTarget, signInForm, threadRow } from "./console-templates.js";
 import { relativeAge } from "./relative-age.js";
 import { ConsoleHandoffController } from "./handoff.js";
+import { handoffBar } from "./handoff-bar.js";
 import { ThreadSearchController } from "./thread-search.js";
 import { download, observerLink, transcript } from "./thread-actions.js";
 
@@ -389,23 +390,6 @@ export class AiChatConsole extends LitElement {
     if (button) this._select(button.dataset.id!);
   }
 
-  private _onReply(e: Event): void {
-    e.preventDefault();
-    const input = (e.target as HTMLFormElement).querySelector("textarea")!;
-    const text = input.value;
-    if (!text.trim()) return;
-    void this.reply(text).then((ok) => {
-      if (ok && input.value === text) input.value = "";
-    });
-  }
-
-  private _onReplyKeydown(e: KeyboardEvent): void {
-    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
-      e.preventDefault();
-      (e.target as HTMLTextAreaElement).form?.requestSubmit();
-    }
-  }
-
   /** The loaded threads the filter and the search leave, in list order. */
   private _shown(waiting: ReadonlySet<string>): readonly ThreadView[] {
     const keep: Record<ThreadFilter, (t: ThreadView) => boolean> = {
@@ -451,51 +435,6 @@ export class AiChatConsole extends LitElement {
       error: this.#session.error,
       onSubmit: (e) => this._onSubmit(e),
     });
-  }
-
-  /** Who answers the open thread, the buttons that change it, and the reply form while it is yours. */
-  private _renderHandoff(strings: ConsoleStrings): TemplateResult | typeof nothing {
-    const handoff = this.#handoff;
-    const state = handoff.state;
-    if (!state) return nothing;
-    const mine = state.heldByMe;
-    const who =
-      state.heldBy === null
-        ? strings.aiAnswering
-        : mine
-          ? strings.heldByYou
-          : format(strings.heldBy, { name: state.heldBy });
-    const error = handoff.error;
-    return html`<div part="handoff" class="handoff">
-      <div class="handoff-row">
-        <span class="who" role="status">${who}</span>
-        ${handoff.visitorTyping ? html`<span class="hint small">${strings.visitorTyping}</span>` : nothing}
-        <span class="spacer"></span>
-        ${
-          mine
-            ? html`<button part="hand-back-button" class="secondary" type="button" ?disabled=${handoff.busy} @click=${() => void this.handBack()}>${strings.handBack}</button>`
-            : html`<button part="take-over-button" class="primary" type="button" ?disabled=${handoff.busy} @click=${() => void this.takeOver(this.thread, { force: state.heldBy !== null })}>
-              ${state.heldBy === null ? strings.takeOver : format(strings.takeOverForce, { name: state.heldBy })}
-            </button>`
-        }
-      </div>
-      ${error ? html`<p part="handoff-error" class="form-error" role="alert">${error.message}</p>` : nothing}
-      ${
-        mine
-          ? html`<form part="reply-form" class="reply" @submit=${this._onReply}>
-            <textarea
-              part="reply-input"
-              rows="2"
-              aria-label=${strings.replyLabel}
-              placeholder=${strings.replyLabel}
-              @keydown=${this._onReplyKeydown}
-              @input=${() => this.thread && handoff.typing(this.thread)}
-            ></textarea>
-            <button part="reply-button" class="primary" type="submit" ?disabled=${handoff.busy}>${strings.replySend}</button>
-          </form>`
-          : nothing
-      }
-    </div>`;
   }
 
   /** The open thread's buttons, the deletion's confirmation, and the share link once made. */
@@ -613,7 +552,7 @@ export class AiChatConsole extends LitElement {
       </section>
       <div part="viewer" class="viewer">
         ${this.thread ? this._renderActions(strings) : nothing}
-        ${this.thread ? this._renderHandoff(strings) : nothing}
+        ${this.thread ? handoffBar(this, this.#handoff, strings) : nothing}
         ${
           this.thread
             ? html`<ai-chat-stream
