@@ -323,8 +323,15 @@ export class SyncConnection {
 
   private async pass() {
     // A deployment handles a connection's messages in order: queries added after an Authenticate
-    // run as its identity, not as whoever was signed in while the token was being verified.
-    await this.auths;
+    // run as its identity, not as whoever was signed in while the token was being verified. An
+    // Authenticate may arrive while this pass waits (a client sends an empty ModifyQuerySet,
+    // then Authenticate and its queries, in one burst), so wait until no newer one is pending,
+    // and give up the snapshot if one arrives before it is taken.
+    let settledAuths: Promise<void>;
+    do {
+      settledAuths = this.auths;
+      await settledAuths;
+    } while (settledAuths !== this.auths);
     let batch: Subscription[] = [];
     let querySet = this.querySetVersion;
     let identity = this.identityVersion;
@@ -348,7 +355,7 @@ export class SyncConnection {
       const who = this.identity;
       let aborted = false;
       const snap = await this.engine.snapshotQueries(who, () => {
-        if (this.identityVersion !== identityAtStart) {
+        if (this.identityVersion !== identityAtStart || this.auths !== settledAuths) {
           aborted = true;
           return [];
         }

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { anyApi } from "convex/server";
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import WebSocket from "ws";
 import { startLocalBackend, type LocalBackend } from "../../local-backend/index.js";
 import { nodeClient, tempDir, unsignedJwt } from "./helpers.js";
 
@@ -113,6 +114,44 @@ describe("convex/auth.config.ts with an OIDC provider (AUTH_ISSUER_URL, AUTH_APP
     );
     await client.close();
     expect(first).toMatchObject({ page: [], isDone: true });
+  });
+
+  test("queries in the same burst as an Authenticate run as its identity, even with a pass already waiting", async () => {
+    // The frames a ConvexClient sends when its socket opens before setAuth's token is ready:
+    // an empty ModifyQuerySet on open, then Authenticate and the query once the token arrives.
+    // Written in one TCP write, the backend reads all four in one tick, so the pass started by
+    // the first frame is still waiting when the Authenticate arrives.
+    const ws = new WebSocket(`${backend.convexUrl.replace(/^http/, "ws")}/api/1.48.0/sync`);
+    await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+    const firstResult = new Promise<Record<string, unknown>>((resolve) =>
+      ws.on("message", (data) => {
+        const msg = JSON.parse(data.toString()) as { type: string; modifications?: Record<string, unknown>[] };
+        const result = msg.modifications?.find((m) => m.queryId === 0);
+        if (result) resolve(result);
+      }),
+    );
+    const token = await issuer.sign({ sub: "op-5", role: "operator" });
+    const args = [{ paginationOpts: { numItems: 10, cursor: null } }];
+    // ws has no public handle on its socket; corking it is what makes the four frames one write.
+    const socket = (ws as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+    socket.cork();
+    ws.send(
+      JSON.stringify({ type: "Connect", sessionId: "burst", connectionCount: 0, lastCloseReason: "InitialConnect" }),
+    );
+    ws.send(JSON.stringify({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: [] }));
+    ws.send(JSON.stringify({ type: "Authenticate", baseVersion: 0, tokenType: "User", value: token }));
+    ws.send(
+      JSON.stringify({
+        type: "ModifyQuerySet",
+        baseVersion: 1,
+        newVersion: 2,
+        modifications: [{ type: "Add", queryId: 0, udfPath: "operator:listThreads", args }],
+      }),
+    );
+    socket.uncork();
+    const result = await firstResult;
+    ws.close();
+    expect(result).toMatchObject({ type: "QueryUpdated", value: { page: [], isDone: true } });
   });
 
   test("a signed token without the role is accepted but is not an operator", async () => {
