@@ -34,6 +34,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           prompt?: string;
           retry?: string;
           requestId?: string;
+          visitor?: Record<string, string | number | boolean>;
         },
         | {
             threadId: string;
@@ -155,6 +156,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           messageCount?: number;
           preview?: string;
           heldByMe?: boolean;
+          visitor?: {
+            id: string;
+            name?: string;
+            email?: string;
+            fields?: Record<string, string | number | boolean>;
+            verified: boolean;
+          };
+          language?: string;
         }>,
         Name
       >;
@@ -318,6 +327,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           identity?: { userId: string; operator: boolean };
           prompt: string;
           attachments?: Array<string>;
+          visitor?: Record<string, string | number | boolean>;
         },
         {
           userMessageId: string;
@@ -371,6 +381,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             messageCount?: number;
             preview?: string;
             heldByMe?: boolean;
+            visitor?: {
+              id: string;
+              name?: string;
+              email?: string;
+              fields?: Record<string, string | number | boolean>;
+              verified: boolean;
+            };
+            language?: string;
           }>;
           continueCursor: string;
           isDone: boolean;
@@ -413,6 +431,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           messageCount?: number;
           preview?: string;
           heldByMe?: boolean;
+          visitor?: {
+            id: string;
+            name?: string;
+            email?: string;
+            fields?: Record<string, string | number | boolean>;
+            verified: boolean;
+          };
+          language?: string;
         }>,
         Name
       >;
@@ -513,6 +539,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           token?: string;
           identity?: { userId: string; operator: boolean };
           origin?: string;
+          visitor?: Record<string, string | number | boolean>;
         },
         { threadId: string; token: string },
         Name
@@ -540,6 +567,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           messageCount?: number;
           preview?: string;
           heldByMe?: boolean;
+          visitor?: {
+            id: string;
+            name?: string;
+            email?: string;
+            fields?: Record<string, string | number | boolean>;
+            verified: boolean;
+          };
+          language?: string;
         },
         Name
       >;
@@ -566,6 +601,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           messageCount?: number;
           preview?: string;
           heldByMe?: boolean;
+          visitor?: {
+            id: string;
+            name?: string;
+            email?: string;
+            fields?: Record<string, string | number | boolean>;
+            verified: boolean;
+          };
+          language?: string;
         }>,
         Name
       >;
