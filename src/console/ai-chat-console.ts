@@ -12,11 +12,12 @@ import { AiChatStream, type ChatTheme } from "../shell/ai-chat-stream.js";
 import { styles } from "../styles/ai-chat-console.styles.js";
 import { ClockController } from "./clock.js";
 import { LocaleController } from "../locale.js";
-import { rovingTarget, signInForm, threadRow } from "./console-templates.js";
+import { rovingTarget, signInForm, threadRow, visitorDetails } from "./console-templates.js";
 import { relativeAge } from "./relative-age.js";
 import { ConsoleHandoffController } from "./handoff.js";
 import { handoffBar } from "./handoff-bar.js";
 import { ThreadSearchController } from "./thread-search.js";
+import { WaitingAnnouncer } from "./announce-waiting.js";
 import { download, observerLink, transcript } from "./thread-actions.js";
 
 export { consoleStorageKey, type ConsolePhase } from "./operator-session.js";
@@ -114,6 +115,9 @@ function rememberedName(convexUrl: string): string {
  * @csspart delete-button - Deletes the conversation, after `delete-confirm-button`.
  * @csspart delete-confirm-button - Confirms the deletion.
  * @csspart action-error - Why an export, share or deletion failed.
+ * @csspart visitor-info - Who the open thread's visitor is: name, email, ID, other fields, page, language, first seen.
+ * @csspart visitor-verified - The mark on an identity the site signed (docs/visitor-identity.md).
+ * @csspart visitor-unverified - The mark on an identity the host page gave without its server's signature.
  *
  * @cssproperty [--ai-chat-console-height=640px] - Height of the console.
  * @cssproperty [--ai-chat-console-list-width=320px] - Width of the thread list beside the conversation.
@@ -172,6 +176,12 @@ export class AiChatConsole extends LitElement {
    */
   @property({ attribute: "observe-url" }) observeUrl = "";
 
+  /**
+   * Plays a short tone when a thread newly needs a person (Web Audio, no file). Off by default;
+   * silent until the page has had a user gesture (browsers refuse sound before one).
+   */
+  @property({ type: Boolean }) sound = false;
+
   /** The open thread's delete waits for `delete-confirm-button`. */
   @state() private _confirmDelete = false;
   /** The observer link last made for the open thread. */
@@ -215,8 +225,8 @@ export class AiChatConsole extends LitElement {
   readonly #handoff = new ConsoleHandoffController(this);
   /** Threads the deployment finds by title or message text for the search typed. */
   readonly #search = new ThreadSearchController(this);
-  /** The page's own title, restored when nobody waits any more. */
-  private _pageTitle: string | null = null;
+  /** New requests for a person: the document title, and the tone with `sound`. */
+  readonly #announcer = new WaitingAnnouncer();
 
   /** The merged strings in effect. */
   get effectiveStrings(): ConsoleStrings {
@@ -294,23 +304,18 @@ export class AiChatConsole extends LitElement {
       this._confirmDelete = false;
       this._shareLink = this._actionError = "";
     }
-    this._announceWaiting(this.#handoff.waiting.length);
+    const waiting = this.#handoff.waiting;
+    const count = format(this.effectiveStrings.waitingCount, { count: waiting.length });
+    this.#announcer.update(
+      waiting.map((t) => t._id),
+      count,
+      this.sound,
+    );
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this._announceWaiting(0);
-  }
-
-  /** New requests for a person show in the document title ("(2 waiting) …") while any wait. */
-  private _announceWaiting(count: number): void {
-    if (count === 0) {
-      if (this._pageTitle !== null) document.title = this._pageTitle;
-      this._pageTitle = null;
-      return;
-    }
-    this._pageTitle ??= document.title;
-    document.title = `(${format(this.effectiveStrings.waitingCount, { count })}) ${this._pageTitle}`;
+    this.#announcer.update([], "", false);
   }
 
   protected override updated(): void {
@@ -463,7 +468,8 @@ export class AiChatConsole extends LitElement {
     const all = this.threads;
     const threads = this._shown(waiting);
     const usage = this.#session.usage;
-    const open = this.thread ? all.find((t) => t._id === this.thread) : undefined;
+    const isOpen = (t: ThreadView) => t._id === this.thread;
+    const open = this.thread ? (all.find(isOpen) ?? this.#search.found?.find(isOpen)) : undefined;
     // Roving tabindex: one row is in the Tab order; arrows move between rows.
     const focusId = threads.some((t) => t._id === this._focusId)
       ? this._focusId
@@ -553,6 +559,7 @@ export class AiChatConsole extends LitElement {
       <div part="viewer" class="viewer">
         ${this.thread ? this._renderActions(strings) : nothing}
         ${this.thread ? handoffBar(this, this.#handoff, strings) : nothing}
+        ${open ? visitorDetails(open, strings, this._locale.value) : nothing}
         ${
           this.thread
             ? html`<ai-chat-stream

@@ -91,6 +91,30 @@ export function threadRow(t: ThreadView, strings: ConsoleStrings, row: ThreadRow
     </li>`;
 }
 
+/**
+ * Who the open thread's visitor is (docs/visitor-identity.md): the name, email and ID the host
+ * page gave, marked verified (the site signed it) or not, its other fields, the page, the
+ * browser's language and when the visitor was first seen.
+ */
+export function visitorDetails(t: ThreadView, strings: ConsoleStrings, locale: string | undefined): TemplateResult {
+  const v = t.visitor;
+  const item = (label: string, value: unknown) =>
+    html`<div><dt>${label}</dt><dd dir="auto">${String(value)}</dd></div>`;
+  return html`<dl part="visitor-info" class="handoff visitor-info" aria-label=${strings.visitorLabel}>
+    ${
+      v
+        ? html`<div><dt>${strings.visitorLabel}</dt><dd dir="auto">${[v.name, v.email, v.id].filter(Boolean).join(" · ")}
+          <span part=${v.verified ? "visitor-verified" : "visitor-unverified"} class="status${v.verified ? "" : " error"}"
+            >${v.verified ? strings.verified : strings.unverified}</span></dd></div>
+        ${Object.entries(v.fields ?? {}).map(([key, value]) => item(key, value))}`
+        : nothing
+    }
+    ${t.origin ? item(strings.pageLabel, originHost(t.origin)) : nothing}
+    ${t.language ? item(strings.languageLabel, t.language) : nothing}
+    ${item(strings.firstSeenLabel, fullDate(t.createdAt, locale))}
+  </dl>`;
+}
+
 /** The page's host (`shop.example`), so threads with the same title from two sites can be told apart. */
 function originHost(origin: string): string {
   try {
