@@ -8,7 +8,7 @@ import { MAX_BODY_BYTES } from "./limits";
 import { POW_PAYLOAD_MAX_CHARS } from "./chatProtocol";
 import { ConvexError } from "convex/values";
 import type { VisitorClaim } from "./validators";
-import { checkVisitorClaim } from "./visitorIdentity";
+import { checkVisitorClaim, VISITOR_MAX_BYTES } from "./visitorIdentity";
 
 const JSON_HEADERS = { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" };
 /** A prompt character takes at most 6 bytes in JSON (`\u0000`; UTF-8 needs at most 3 per UTF-16 unit). */
@@ -169,13 +169,14 @@ export function bearerToken(authorization: string | null): string | null {
 
 /**
  * A well-formed request, or the refusal to send back. The body may be as large as the longest
- * prompt allowed, escaped (`maxPromptChars`).
+ * prompt allowed, escaped (`maxPromptChars`), and the largest visitor claim, beside 4 KB of the rest.
  */
 export async function parseChatRequest(
   request: Request,
   maxPromptChars: number,
 ): Promise<ChatRequest | { refusal: Response }> {
-  const limit = MAX_BODY_BYTES + PROMPT_BYTES_PER_CHAR * maxPromptChars;
+  // A visitor claim at its own limit fits beside everything else a request may carry.
+  const limit = MAX_BODY_BYTES + VISITOR_MAX_BYTES + PROMPT_BYTES_PER_CHAR * maxPromptChars;
   const body = await readBodyCapped(request, limit);
   if (typeof body !== "string") {
     return { refusal: jsonError(413, "PAYLOAD_TOO_LARGE", HTTP_ERRORS.bodyTooLarge(body.tooLarge, limit)) };

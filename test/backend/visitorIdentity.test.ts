@@ -174,6 +174,31 @@ describe("limits", () => {
 });
 
 describe("the one-request path and who sees it", () => {
+  test("a claim at its size limit fits beside the longest prompt (escaped) and a new visitor's proof of work", async () => {
+    setEnv({ MAX_PROMPT_CHARS: "100", DEMO_TOKEN_DELAY_MS: "0" });
+    const t = setup();
+    const { threadId, token } = await newThread(t);
+    // Ten fields of up to 200 characters, the last one filling the claim to exactly its limit.
+    const visitor: Record<string, string> = { id: "1" };
+    for (let i = 0; i < 9; i++) visitor[`f${i}`] = "v".repeat(200);
+    visitor.f9 = "";
+    visitor.f9 = "v".repeat(VISITOR_MAX_BYTES - JSON.stringify(visitor).length);
+    expect(JSON.stringify(visitor).length).toBe(VISITOR_MAX_BYTES);
+    // Each control character takes 6 bytes in JSON; `pow` as long as the contract allows.
+    const body = {
+      prompt: "\u0001".repeat(100),
+      threadId,
+      token,
+      requestId: "r".repeat(128),
+      visitor,
+      pow: "p".repeat(2048),
+    };
+    expect(JSON.stringify(body).length).toBeGreaterThan(4096 + 6 * 100);
+    const res = await drive(t, null, body);
+    expect(res.status).toBe(200);
+    await readBody(res);
+  });
+
   test("POST /chat-stream keeps the claim and the browser's first language on a new thread", async () => {
     setEnv({ VISITOR_IDENTITY_SECRET: SECRET, DEMO_TOKEN_DELAY_MS: "0" });
     const t = setup();
@@ -189,6 +214,18 @@ describe("the one-request path and who sees it", () => {
     await readBody(res);
     const view = await shownToOperator(t, threadId);
     expect(view).toMatchObject({ visitor: { id: "u1", name: "Grace", verified: true }, language: "de-CH" });
+  });
+
+  test("chat:queue (the send over the socket when the site is busy) keeps the claim too", async () => {
+    setEnv({ VISITOR_IDENTITY_SECRET: SECRET });
+    const t = setup();
+    const { threadId, token } = await newThread(t);
+    await t.mutation(api.chat.queue, { token, threadId, prompt: "Hi", visitor: { id: "q1", signature: sign("q1") } });
+    expect((await shownToOperator(t, threadId)).visitor).toEqual({ id: "q1", verified: true });
+    await expectCode(
+      t.mutation(api.chat.queue, { token, threadId, prompt: "Hi", visitor: { id: "q1", name: "n".repeat(101) } }),
+      "BAD_REQUEST",
+    );
   });
 
   test("only operators see the visitor's claim and language: not the visitor, not an observer", async () => {
