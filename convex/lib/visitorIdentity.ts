@@ -149,6 +149,12 @@ export function firstLanguage(header: string | null): string | undefined {
   return first.length <= 35 && LANGUAGE_TAG.test(first) ? first : undefined;
 }
 
+/** The same claim always reads the same, whatever order its keys come back in from the database. */
+function canonical(visitor: VisitorInfo | undefined): string {
+  if (!visitor) return "";
+  return JSON.stringify(visitor, [...Object.keys(visitor), ...Object.keys(visitor.fields ?? {})].sort());
+}
+
 /**
  * Records on the thread who the page says the visitor is (checked and verified here) and the
  * browser's language; writes only what changed. The caller has write access to `thread`.
@@ -162,7 +168,7 @@ export async function noteVisitor(
   const patch: Partial<Doc<"threads">> = {};
   if (claim !== undefined) {
     const visitor = await visitorInfo(checkVisitorClaim(claim));
-    if (JSON.stringify(visitor) !== JSON.stringify(thread.visitor)) patch.visitor = visitor;
+    if (canonical(visitor) !== canonical(thread.visitor)) patch.visitor = visitor;
   }
   if (language !== undefined && language !== thread.language) patch.language = language;
   if (Object.keys(patch).length > 0) await ctx.db.patch("threads", thread._id, patch);
