@@ -183,7 +183,11 @@ export class ConversationController implements ReactiveController {
         const which =
           "retry" in body
             ? { retry: body.retry }
-            : { prompt: body.prompt, visitor: body.visitor, ...(body.requestId ? { requestId: body.requestId } : {}) };
+            : {
+                prompt: body.prompt,
+                ...(body.requestId ? { requestId: body.requestId } : {}),
+                ...(body.visitor ? { visitor: body.visitor } : {}),
+              };
         return { ids: await client.mutation(api.chat.queue, { token, threadId, ...which }), body: null };
       });
     } catch (err) {
