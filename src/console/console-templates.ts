@@ -239,7 +239,7 @@ export function visitorDetails(t: ThreadView, strings: ConsoleStrings, locale: s
   const v = t.visitor;
   const item = (label: string, value: unknown) =>
     html`<div><dt>${label}</dt><dd dir="auto">${String(value)}</dd></div>`;
-  return html`<dl part="visitor-info" class="handoff visitor-info" aria-label=${strings.visitorLabel}>
+  return html`<dl part="visitor-info" class="handoff visitor-info">
     ${
       v
         ? html`<div><dt>${strings.visitorLabel}</dt><dd dir="auto">${[v.name, v.email, v.id].filter(Boolean).join(" · ")}
