@@ -32,7 +32,7 @@ const styles = `
   .row.assistant {
     flex-wrap: wrap;
   }
-  .row.assistant:not([data-status$="ing"]) {
+  .row.assistant[data-status]:not([data-status$="ing"]) {
     padding-bottom: 0;
   }
   .feedback-form {
