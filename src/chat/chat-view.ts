@@ -94,7 +94,7 @@ export class ChatView {
     for (const type of ["dragover", "drop", "paste"]) host.addEventListener(type, this._onFiles);
   }
 
-  /** For the handoff part (src/handoff/visitor.ts): the chat's Lit and function references, so its file carries no copy. */
+  /** For the handoff and action-row parts (src/handoff, src/actions): the chat's Lit and function references, so their files carry no copy. */
   readonly html = html;
   readonly api = api;
 

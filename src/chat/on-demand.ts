@@ -5,7 +5,7 @@
 import { html, type TemplateResult } from "lit";
 import type { MessageView } from "../api.js";
 import type { EarlierController } from "../controllers/earlier.js";
-import { api, toErrorInfo } from "../api.js";
+import { toErrorInfo } from "../api.js";
 import { AiChatErrorEvent, AiChatFeedbackEvent } from "../events.js";
 import { loadPart, type Parts } from "../parts.js";
 import type { HumanCheckController } from "../reply/human-check.js";
@@ -71,7 +71,7 @@ export class OnDemandControllers {
   /** The action row under finished replies, made (its code loaded) when the first one renders or a page calls it. */
   readonly actions = async (chat: ChatView): Promise<MessageActions> => {
     const { MessageActions } = await loadPart("actions");
-    this.actionRow ??= new MessageActions(chat, { api, toErrorInfo, AiChatErrorEvent, AiChatFeedbackEvent });
+    this.actionRow ??= new MessageActions(chat, { toErrorInfo, AiChatErrorEvent, AiChatFeedbackEvent });
     this._host.requestUpdate();
     return this.actionRow;
   };
