@@ -7,8 +7,8 @@
 import type { ReactiveController, TemplateResult } from "lit";
 import type { MessageView, toErrorInfo } from "../api.js";
 import type { ChatView } from "../chat/chat-view.js";
-import { logFailure, visitorMessage } from "../error-messages.js";
-import type { AiChatErrorEvent, AiChatFeedbackEvent } from "../events.js";
+import { visitorMessage } from "../error-messages.js";
+import type { AiChatFeedbackEvent } from "../events.js";
 import english from "./strings.js";
 
 export type Rating = "up" | "down";
@@ -16,7 +16,6 @@ export type Rating = "up" | "down";
 /** What the part takes from the chat rather than bundling its own copy. */
 export type ChatModules = {
   toErrorInfo: typeof toErrorInfo;
-  AiChatErrorEvent: typeof AiChatErrorEvent;
   AiChatFeedbackEvent: typeof AiChatFeedbackEvent;
 };
 type Feedback = { rating: Rating; comment?: string } | null;
@@ -291,10 +290,10 @@ export class MessageActions implements ReactiveController {
       });
     } catch (err) {
       const info = this._chatModules.toErrorInfo(err, "feedback:rate failed.");
-      logFailure(info);
       if (info.code === "RATE_LIMITED") chat.rateLimit.start(info.retryAfterMs);
       else chat.announcer.announce(visitorMessage(info, host.effectiveStrings));
-      host.dispatchEvent(new this._chatModules.AiChatErrorEvent(info.code, info.message));
+      // The console and `ai-chat-error`, as the chat reports its own failures.
+      chat._report(info);
       return false;
     }
     this._given.set(messageId, feedback);
