@@ -134,6 +134,9 @@ export class ScrollController implements ReactiveController {
 
   /** Puts the transcript where it is held; `content` when the content may have changed (an update). */
   private _place(el: HTMLElement, content: boolean): void {
+    // Hidden (a closed launcher's panel): it has no positions to read, and its scrollTop reads 0
+    // there. The ResizeObserver places it again when it shows.
+    if (!el.clientHeight) return;
     // A reader's scroll fires its event only at the next frame; an update before then (a chunk
     // arriving) must not pull them back. They moved if the position is not the one left here:
     // up from the end when following (the end itself moves down as content grows, and a
@@ -203,7 +206,7 @@ export class ScrollController implements ReactiveController {
     if (!el) return;
     this._resizeObserver ??= new ResizeObserver(() => {
       const scroller = this._scroller();
-      if (scroller && scroller.clientHeight > 0) this._place(scroller, false);
+      if (scroller) this._place(scroller, false);
     });
     this._resizeObserver.observe(el);
   }
