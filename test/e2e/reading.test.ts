@@ -92,7 +92,7 @@ describe("the question stays in view", () => {
       .poll(async () => ((await visibleReplies(page)).at(1) ?? "").length, { timeout: 20_000 })
       .toBeGreaterThan(120);
     releasePart();
-    await expect.poll(() => host.locator("[part=copy-button]").count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => host.locator("[part=copy-button]").count(), { timeout: 20_000 }).toBeGreaterThan(0);
     await page.waitForTimeout(300);
     const offsets = await page.evaluate(() => (window as unknown as { __offsets: number[] }).__offsets);
     expect(offsets.length).toBeGreaterThan(10);
