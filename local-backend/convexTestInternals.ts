@@ -323,7 +323,11 @@ class TableIndexes {
   }
 
   /** After a commit: `ids` were written, `before` held their previous values. */
-  update(ids: string[], before: (Record<string, Value> | undefined)[], documents: Record<string, Record<string, Value>>) {
+  update(
+    ids: string[],
+    before: (Record<string, Value> | undefined)[],
+    documents: Record<string, Record<string, Value>>,
+  ) {
     ids.forEach((id, i) => {
       const table = tableOfId(id);
       const now = documents[id];
@@ -368,7 +372,10 @@ function isSimpleObject(value: object): boolean {
 function fieldKey(doc: Record<string, Value>, fieldPath: string): string {
   let v: unknown = doc;
   for (const part of fieldPath.split(".")) {
-    v = v !== undefined && v !== null && typeof v === "object" && isSimpleObject(v) ? (v as Record<string, unknown>)[part] : undefined;
+    v =
+      v !== undefined && v !== null && typeof v === "object" && isSimpleObject(v)
+        ? (v as Record<string, unknown>)[part]
+        : undefined;
   }
   return valueKey(v);
 }
@@ -402,13 +409,23 @@ function installIndexedReads(proto: DatabaseFake) {
       currentSource.delete(this);
     }
   };
-  proto._iterateDocs = function (this: DatabaseFake, tableName: string, callback: (doc: Record<string, Value>) => void) {
+  proto._iterateDocs = function (
+    this: DatabaseFake,
+    tableName: string,
+    callback: (doc: Record<string, Value>) => void,
+  ) {
     let index = tableIndexes.get(this);
     if (!index) tableIndexes.set(this, (index = new TableIndexes(this._documents)));
     const source = currentSource.get(this);
     const inRange =
       source?.type === "IndexRange" && source.indexName?.split(".")[0] === tableName ? source.range : undefined;
-    const ids = new Set(index.candidates(this._documents, tableName, inRange?.find((e) => e.type === "Eq")));
+    const ids = new Set(
+      index.candidates(
+        this._documents,
+        tableName,
+        inRange?.find((e) => e.type === "Eq"),
+      ),
+    );
     for (const level of this._writes) {
       for (const id of Object.keys(level)) if (tableOfId(id) === tableName) ids.add(id);
     }
