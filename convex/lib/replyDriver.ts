@@ -106,6 +106,8 @@ export class ReplyDriver {
   /** Text due for a flush, waiting for the one in flight (`flushing`) to end. */
   private unsaved = "";
   private flushing = false;
+  /** Ends the rest between two flushes early (the model ended: the rest goes now). */
+  private endRest = () => {};
   private timer: TimerHandle | undefined;
   private generating = true;
   private outputChars = 0;
@@ -158,6 +160,7 @@ export class ReplyDriver {
         : { status: "error", error: this.describeModelError(error) };
     }
     this.generating = false;
+    this.endRest();
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     await this.persisting;
     if (this.saveFailed && end.status !== "error") end = { status: "error", error: REPLY_ERRORS.notSaved };
@@ -218,6 +221,7 @@ export class ReplyDriver {
       while (this.unsaved !== "") {
         const next = this.unsaved;
         this.unsaved = "";
+        const sentAt = this.clock.now();
         try {
           if ((await this.flushWithRetries(next)).stop) this.requestStop();
         } catch (error) {
@@ -227,6 +231,18 @@ export class ReplyDriver {
         } finally {
           this.lastRoundTripAt = this.clock.now();
         }
+        // A slow answer means a busy deployment: rest FLUSH_REST times as long before the next,
+        // so a reply holds a mutation slot at most a quarter of the time (until the model ends).
+        const rest = FLUSH_REST * (this.lastRoundTripAt - sentAt);
+        if (this.generating && rest > 0)
+          await new Promise<void>((resolve) => {
+            const timer = this.clock.setTimeout(() => resolve(), rest);
+            this.endRest = () => {
+              this.clock.clearTimeout(timer);
+              resolve();
+            };
+          });
+        this.endRest = () => {};
       }
       this.flushing = false;
     });
@@ -239,14 +255,7 @@ export class ReplyDriver {
    * the reply as not saved completely.
    */
   private async flushWithRetries(text: string): Promise<{ stop: boolean }> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.store.flush(text);
-      } catch (error) {
-        if (attempt >= FLUSH_ATTEMPTS || !isTurnedAwayForLoad(error)) throw error;
-        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 250 * 2 ** attempt));
-      }
-    }
+    return await retryWhileBusy(() => this.store.flush(text), this.clock);
   }
 
   private pollStop(): void {
@@ -286,8 +295,26 @@ export class ReplyDriver {
   }
 }
 
-/** Tries of one flush while the deployment is at its concurrency limit. */
-const FLUSH_ATTEMPTS = 5;
+/** After a flush, wait this many times its round trip before the next (see `persist`). */
+const FLUSH_REST = 3;
+
+/** Tries of one call (a flush) while the deployment is at its concurrency limit. */
+const BUSY_ATTEMPTS = 5;
+
+/**
+ * `call`, sent again (0.5, 1, 2, 4 s apart) while the deployment turns it away for load: such a
+ * call never ran, so sending it again cannot do it twice. Other failures are thrown at once.
+ */
+export async function retryWhileBusy<T>(call: () => Promise<T>, clock: Clock = systemClock): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= BUSY_ATTEMPTS || !isTurnedAwayForLoad(error)) throw error;
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, 250 * 2 ** attempt));
+    }
+  }
+}
 
 /**
  * A deployment's refusal of a function call at its concurrency limit ("Too many concurrent
