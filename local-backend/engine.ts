@@ -177,6 +177,12 @@ function wrapFunction(func: Record<string, unknown>, name: string, componentPath
         scope.executions.add(execution);
         void execution.ended.then(() => scope.executions.delete(execution));
       }
+      // A scheduled action takes an action slot for its run, waiting for one (concurrency.ts);
+      // a client's call, an HTTP request and `ctx.runAction` took theirs already.
+      const release =
+        type === "action" && scope?.concurrency && slotHeld.getStore() !== true
+          ? await scope.concurrency.acquire("action", Infinity)
+          : () => {};
       const timedOut = execution.limitTime(scope?.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS);
       const gatedCtx = limitCalls(execution.wrapContext(ctx as Record<string, unknown>), scope?.concurrency);
       try {
@@ -188,10 +194,14 @@ function wrapFunction(func: Record<string, unknown>, name: string, componentPath
         return result;
       } finally {
         if (type !== "httpAction") execution.end("the action returned");
+        release();
       }
     });
   return copy;
 }
+
+/** True inside a call that holds its concurrency slot; a scheduled function's run starts with false. */
+const slotHeld = new AsyncLocalStorage<boolean>();
 
 /**
  * An action's `ctx.runQuery`/`runMutation`/`runAction` each take a slot of their kind for the
@@ -202,7 +212,9 @@ function limitCalls<C extends Record<string, any>>(ctx: C, concurrency: Concurre
   const limited =
     (kind: "query" | "mutation" | "action", call: (...a: unknown[]) => Promise<unknown>) =>
     (...a: unknown[]) =>
-      concurrency.run(kind, () => (kind === "action" ? call(...a) : requested(() => call(...a))));
+      concurrency.run(kind, () =>
+        slotHeld.run(true, () => (kind === "action" ? call(...a) : requested(() => call(...a)))),
+      );
   return {
     ...ctx,
     runQuery: limited("query", ctx.runQuery),
@@ -394,7 +406,11 @@ function stampScheduledRuns() {
   const inner = g.setTimeout;
   const stamped = function (cb: unknown, ms?: number, ...args: unknown[]) {
     if (typeof cb !== "function" || !conflictRecorder()?.inTransaction) return inner(cb, ms, ...args);
-    return inner((...a: unknown[]) => requested(() => (cb as (...x: unknown[]) => unknown)(...a)), ms, ...args);
+    return inner(
+      (...a: unknown[]) => slotHeld.run(false, () => requested(() => (cb as (...x: unknown[]) => unknown)(...a))),
+      ms,
+      ...args,
+    );
   };
   Object.assign(stamped, inner);
   g.setTimeout = stamped;
@@ -616,22 +632,24 @@ export class Engine {
       };
     }
     return this.inScope(() =>
-      requestStorage.run(req, async () => {
-        const a = this.accessor(identity);
-        try {
-          const value =
-            type === "mutation"
-              ? await requested(() => a.mutationFromPath(p, args))
-              : type === "action"
-                ? await a.actionFromPath(p, args)
-                : await requested(() => a.queryFromPath(p, args));
-          return { ok: true as const, value, logLines: req.logLines, ts: req.commitTs ?? this.ts };
-        } catch (e) {
-          return { ok: false as const, ...describeError(e), logLines: req.logLines };
-        } finally {
-          release();
-        }
-      }),
+      slotHeld.run(true, () =>
+        requestStorage.run(req, async () => {
+          const a = this.accessor(identity);
+          try {
+            const value =
+              type === "mutation"
+                ? await requested(() => a.mutationFromPath(p, args))
+                : type === "action"
+                  ? await a.actionFromPath(p, args)
+                  : await requested(() => a.queryFromPath(p, args));
+            return { ok: true as const, value, logLines: req.logLines, ts: req.commitTs ?? this.ts };
+          } catch (e) {
+            return { ok: false as const, ...describeError(e), logLines: req.logLines };
+          } finally {
+            release();
+          }
+        }),
+      ),
     );
   }
 
@@ -801,30 +819,35 @@ export class Engine {
     const found = router.lookup(target.routedPath, method);
     if (!found) return new Response(HTTP_NO_ROUTE, { status: 404 });
     return this.inScope(() =>
-      requestStorage.run({ logLines: [], httpAction: execution }, async () => {
-        if (target.componentPath === "") {
-          const headers = new Headers(init.headers);
-          headers.set(HTTP_URL_HEADER, realUrl);
-          return this.accessor(identity).fetch(`${target.routedPath}${url.search}`, { ...init, headers });
-        }
-        const key = `${++nextHttpKey}`;
-        const pending: { handler: (ctx: unknown, request: Request) => unknown; request: Request; response?: Response } =
-          {
+      slotHeld.run(true, () =>
+        requestStorage.run({ logLines: [], httpAction: execution }, async () => {
+          if (target.componentPath === "") {
+            const headers = new Headers(init.headers);
+            headers.set(HTTP_URL_HEADER, realUrl);
+            return this.accessor(identity).fetch(`${target.routedPath}${url.search}`, { ...init, headers });
+          }
+          const key = `${++nextHttpKey}`;
+          const pending: {
+            handler: (ctx: unknown, request: Request) => unknown;
+            request: Request;
+            response?: Response;
+          } = {
             handler: found[0]._handler as (ctx: unknown, request: Request) => unknown,
             request: new Request(realUrl, init),
             response: undefined,
           };
-        pendingHttp.set(key, pending);
-        try {
-          await this.t.actionFromPath(
-            { componentPath: target.componentPath, udfPath: `${HTTP_ENTRY_MODULE}:run` },
-            { key },
-          );
-        } finally {
-          pendingHttp.delete(key);
-        }
-        return pending.response!;
-      }),
+          pendingHttp.set(key, pending);
+          try {
+            await this.t.actionFromPath(
+              { componentPath: target.componentPath, udfPath: `${HTTP_ENTRY_MODULE}:run` },
+              { key },
+            );
+          } finally {
+            pendingHttp.delete(key);
+          }
+          return pending.response!;
+        }),
+      ),
     );
   }
 
