@@ -174,11 +174,18 @@ export class ConversationController implements ReactiveController {
         // Every slot of the site busy: the same body over the socket, generated in the background
         // and followed like any reply (convex/chat.ts `queue`). A visitor in their thread, or a
         // new visitor with the warm-up's ticket (and the proof of work the refused POST carried).
+        // The deployment refuses before the app's CORS headers are set, so a page on another
+        // origin sees no 429, only a failed fetch: that queues too (with a request ID, a POST
+        // that did land is found, not stored twice).
         const client = this._target?.client ?? this._cb.client();
         const token = "token" in body ? body.token : undefined;
         const threadId = "threadId" in body ? body.threadId : undefined;
         const ticket = token ? undefined : ticketFor(siteUrl);
-        if (!(err instanceof ChatRequestError && err.busy && client && (token ? threadId : ticket && "prompt" in body)))
+        if (!(
+          ((err instanceof ChatRequestError && err.busy) || err instanceof TypeError) &&
+          client &&
+          (token ? threadId : ticket && "prompt" in body)
+        ))
           throw err;
         const which =
           "retry" in body
