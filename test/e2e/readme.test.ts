@@ -117,7 +117,10 @@ describe("README and the docs split from it", () => {
       .replace(/ /g, "-");
   const headings = (text: string) => new Set([...text.matchAll(/^#+ (.*)$/gm)].map((m) => slug(m[1]!)));
 
-  for (const doc of ["README.md", "docs/architecture.md", "docs/local-backend.md", "bench/README.md"]) {
+  const docs = readdirSync(join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`);
+  for (const doc of ["README.md", ...docs, "bench/README.md", "local-backend/README.md"]) {
     it(`${doc}: every relative link and anchor resolves`, () => {
       const text = read(doc);
       const broken: string[] = [];
