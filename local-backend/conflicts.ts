@@ -139,7 +139,7 @@ function fieldOf(doc: Record<string, Value>, fieldPath: string): JsonValue | und
   return v === undefined ? undefined : convexToJson(v as Value);
 }
 
-function inRange(doc: Record<string, Value>, range: RangeExpr[]): boolean {
+export function inRange(doc: Record<string, Value>, range: RangeExpr[]): boolean {
   for (const expr of range) {
     const value = fieldOf(doc, expr.fieldPath);
     // An absent field: its order against the bound is not worked out; counted as in range.
@@ -161,7 +161,7 @@ function inRange(doc: Record<string, Value>, range: RangeExpr[]): boolean {
 }
 
 /** The table of a serialized query's source ("messages.by_threadId" -> "messages"). */
-function sourceOf(query: unknown): { table: string; range: RangeExpr[] | null } | null {
+export function sourceOf(query: unknown): { table: string; range: RangeExpr[] | null } | null {
   const source = (query as { source?: { type?: string; indexName?: string; tableName?: string; range?: RangeExpr[] } })
     ?.source;
   if (!source) return null;

@@ -120,7 +120,13 @@ export interface ComponentDatabase {
 const PROBE = "__localBackendProbe__";
 const ownBudget = new AsyncLocalStorage<true>();
 
-const commitListeners = new WeakMap<object, (componentPath: string, ids: string[]) => void>();
+/** `before`: each applied write's previous value (undefined: none, a new document). */
+type CommitListener = (
+  componentPath: string,
+  ids: string[],
+  before?: Map<string, Record<string, Value> | undefined>,
+) => void;
+const commitListeners = new WeakMap<object, CommitListener>();
 let databaseHooksInstalled = false;
 let syscallsWrapped = false;
 
@@ -168,7 +174,7 @@ export function createConvexTest(
   schema: unknown,
   modules: Record<string, () => Promise<unknown>>,
   hooks: {
-    onCommit: (componentPath: string, ids: string[]) => void;
+    onCommit: CommitListener;
     /** Before every document write, with the document's user fields; throws to refuse it. */
     checkDocument: (table: string, fields: Record<string, Value>) => void;
   },
@@ -268,7 +274,8 @@ function installDatabaseHooks(
     if (commitTs === null || !pending) return;
     const ids = Object.keys(pending);
     if (ids.length === 0) return;
-    commitListeners.get(this)?.(this._componentPath, ids);
+    const previous = applied.length > 0 ? new Map(applied.map((id, i) => [id, before[i]])) : undefined;
+    commitListeners.get(this)?.(this._componentPath, ids, previous);
   };
   installIndexedReads(proto);
 }
