@@ -233,7 +233,7 @@ export class ReplyDriver {
         }
         // A slow answer means a busy deployment: rest FLUSH_REST times as long before the next,
         // so a reply holds a mutation slot at most a quarter of the time (until the model ends).
-        const rest = FLUSH_REST * (this.lastRoundTripAt - sentAt);
+        const rest = Math.min(FLUSH_REST * (this.lastRoundTripAt - sentAt), MAX_FLUSH_REST_MS);
         if (this.generating && rest > 0)
           await new Promise<void>((resolve) => {
             const timer = this.clock.setTimeout(() => resolve(), rest);
@@ -268,7 +268,8 @@ export class ReplyDriver {
   private arm(): void {
     if (!this.generating) return;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    const pollAt = this.lastRoundTripAt + this.stopPollMs;
+    // While flushes are under way no heartbeat is due (onTimer): look again in stopPollMs.
+    const pollAt = (this.flushing ? this.clock.now() : this.lastRoundTripAt) + this.stopPollMs;
     const deadline = Math.min(this.policy.nextDeadline() ?? pollAt, pollAt);
     this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, deadline - this.clock.now()));
   }
@@ -278,7 +279,9 @@ export class ReplyDriver {
     if (!this.generating) return;
     const due = this.policy.poll();
     if (due !== null) this.persist(due);
-    else if (this.clock.now() - this.lastRoundTripAt >= this.stopPollMs) this.pollStop();
+    // While flushes are under way (one in flight, or resting between two) they renew the lease and
+    // read stop: a heartbeat would only wait behind them.
+    else if (!this.flushing && this.clock.now() - this.lastRoundTripAt >= this.stopPollMs) this.pollStop();
     this.arm();
   }
 
@@ -295,8 +298,10 @@ export class ReplyDriver {
   }
 }
 
-/** After a flush, wait this many times its round trip before the next (see `persist`). */
+/** After a flush, wait this many times its round trip before the next (see `persist`)... */
 const FLUSH_REST = 3;
+/** ...but no longer than this: each flush renews the reply's lease (30 s). */
+const MAX_FLUSH_REST_MS = 5_000;
 
 /** Tries of one call (a flush) while the deployment is at its concurrency limit. */
 const BUSY_ATTEMPTS = 5;

@@ -192,6 +192,16 @@ describe("flush timing", () => {
     expect(h.log.at(-1)).toBe('flush "Two. Three. " @250');
   });
 
+  test("no heartbeats pile up behind a slow flush and its rest: the flushes renew the lease", async () => {
+    const h = harness({ flushTakesMs: 2000 });
+    h.model.say("One. ");
+    await h.clock.advance(6000);
+    h.model.end();
+    await h.clock.advance(1000);
+    await h.done;
+    expect(h.log).toEqual(['flush "One. " @0', "finish done", "body close"]);
+  });
+
   test("while a flush is in flight (a busy deployment), what comes due waits and goes with the next one", async () => {
     const h = harness({ flushTakesMs: 1000 });
     for (const sentence of ["One. ", "Two. ", "Three. ", "Four. ", "Five. "]) {
