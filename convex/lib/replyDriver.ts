@@ -232,8 +232,9 @@ export class ReplyDriver {
           this.lastRoundTripAt = this.clock.now();
         }
         // A slow answer means a busy deployment: rest FLUSH_REST times as long before the next,
-        // so a reply holds a mutation slot at most a quarter of the time (until the model ends).
-        const rest = Math.min(FLUSH_REST * (this.lastRoundTripAt - sentAt), MAX_FLUSH_REST_MS);
+        // so a reply holds a mutation slot at most a quarter of the time then (until the model ends).
+        const roundTrip = this.lastRoundTripAt - sentAt;
+        const rest = roundTrip >= BUSY_ROUND_TRIP_MS ? Math.min(FLUSH_REST * roundTrip, MAX_FLUSH_REST_MS) : 0;
         if (this.generating && rest > 0)
           await new Promise<void>((resolve) => {
             const timer = this.clock.setTimeout(() => resolve(), rest);
@@ -298,7 +299,9 @@ export class ReplyDriver {
   }
 }
 
-/** After a flush, wait this many times its round trip before the next (see `persist`)... */
+/** A flush answers in tens of milliseconds; one this slow means a busy deployment... */
+const BUSY_ROUND_TRIP_MS = 100;
+/** ...and then, wait this many times its round trip before the next (see `persist`)... */
 const FLUSH_REST = 3;
 /** ...but no longer than this: each flush renews the reply's lease (30 s). */
 const MAX_FLUSH_REST_MS = 5_000;
