@@ -207,6 +207,16 @@ for (const file of Object.keys(BUDGETS_GZIP)) {
   }
 }
 
+// A part runs beside the chat, which has Lit: it renders with the chat's (`chat.html`, or `html`
+// passed in). lit-html's core in a part file (its `litHtmlVersions` marker) is a second copy, 3 KB gz.
+for (const name of Object.keys(PARTS)) {
+  const file = `dist/ai-chat-stream.part.${name}.js`;
+  if (readFileSync(file, "utf8").includes("litHtmlVersions")) {
+    console.error(`✗ ${file} bundles its own lit-html: render with the chat's, as src/handoff/visitor.ts does`);
+    process.exit(1);
+  }
+}
+
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 console.log("\nfile                              size       gzip -9");
 const over = [];

@@ -1,22 +1,21 @@
 // The action row under each finished reply: copy its Markdown source, rate it up or down (with
 // an optional comment), and on the last reply, generate it again. A lazy part (src/parts.ts):
 // its code, styles and strings load when the first finished reply renders. It reads and calls
-// the chat through the ChatView it is given; the chat only places the row it returns.
-import type { ReactiveController } from "lit";
-import { html, nothing, type TemplateResult } from "lit/html.js";
-import type { api, MessageView, toErrorInfo } from "../api.js";
+// the chat through the ChatView it is given; the chat only places the row it returns. It renders
+// with the chat's Lit (`chat.html`), as the handoff part does: the script-tag build's part file is
+// a script of its own and would otherwise carry a second copy of lit-html (3 KB gzipped).
+import type { ReactiveController, TemplateResult } from "lit";
+import type { MessageView, toErrorInfo } from "../api.js";
 import type { ChatView } from "../chat/chat-view.js";
-import { logFailure, visitorMessage } from "../error-messages.js";
-import type { AiChatErrorEvent, AiChatFeedbackEvent } from "../events.js";
+import { visitorMessage } from "../error-messages.js";
+import type { AiChatFeedbackEvent } from "../events.js";
 import english from "./strings.js";
 
 export type Rating = "up" | "down";
 
 /** What the part takes from the chat rather than bundling its own copy. */
 export type ChatModules = {
-  api: typeof api;
   toErrorInfo: typeof toErrorInfo;
-  AiChatErrorEvent: typeof AiChatErrorEvent;
   AiChatFeedbackEvent: typeof AiChatFeedbackEvent;
 };
 type Feedback = { rating: Rating; comment?: string } | null;
@@ -32,7 +31,7 @@ const styles = `
   .row.assistant {
     flex-wrap: wrap;
   }
-  .row.assistant:not([data-status$="ing"]) {
+  .row.assistant[data-status]:not([data-status$="ing"]) {
     padding-bottom: 0;
   }
   .feedback-form {
@@ -113,19 +112,14 @@ const styles = `
   }
 `;
 
-const icon = (d: string) =>
-  html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d=${d}></path></svg>`;
-const iconCopy = icon(
-  "M16 1H4a2 2 0 0 0-2 2v14h2V3h12zm3 4H8a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h11a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2zm0 16H8V7h11z",
-);
-const iconCopied = icon("M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z");
-const iconUp = icon(
-  "M2 21h4V9H2zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3a1.5 1.5 0 0 0-.4-1L13.2 1 6.6 7.6A2 2 0 0 0 6 9v10a2 2 0 0 0 2 2h9a2 2 0 0 0 1.8-1.2l3-7.1A2 2 0 0 0 22 12z",
-);
-const iconDown = icon(
-  "M22 3h-4v12h4zM2 14a2 2 0 0 0 2 2h6.3l-1 4.6v.3a1.5 1.5 0 0 0 .4 1l1.1 1.1 6.6-6.6A2 2 0 0 0 18 15V5a2 2 0 0 0-2-2H7a2 2 0 0 0-1.8 1.2l-3 7.1A2 2 0 0 0 2 12z",
-);
-const iconRegenerate = icon("M17.7 6.3A8 8 0 1 0 19.7 14h-2.1a6 6 0 1 1-1.4-6.2L13 11h7V4z");
+/** The icons' SVG paths. */
+const ICONS = {
+  copy: "M16 1H4a2 2 0 0 0-2 2v14h2V3h12zm3 4H8a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h11a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2zm0 16H8V7h11z",
+  copied: "M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z",
+  up: "M2 21h4V9H2zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3a1.5 1.5 0 0 0-.4-1L13.2 1 6.6 7.6A2 2 0 0 0 6 9v10a2 2 0 0 0 2 2h9a2 2 0 0 0 1.8-1.2l3-7.1A2 2 0 0 0 22 12z",
+  down: "M22 3h-4v12h4zM2 14a2 2 0 0 0 2 2h6.3l-1 4.6v.3a1.5 1.5 0 0 0 .4 1l1.1 1.1 6.6-6.6A2 2 0 0 0 18 15V5a2 2 0 0 0-2-2H7a2 2 0 0 0-1.8 1.2l-3 7.1A2 2 0 0 0 2 12z",
+  regenerate: "M17.7 6.3A8 8 0 1 0 19.7 14h-2.1a6 6 0 1 1-1.4-6.2L13 11h7V4z",
+};
 
 export class MessageActions implements ReactiveController {
   /** Ratings given here, until the reply's view from the server carries them (or after it left the live end). */
@@ -162,16 +156,25 @@ export class MessageActions implements ReactiveController {
     return (this._chat.host.effectiveStrings as Partial<typeof english>)[key] ?? english[key];
   }
 
-  /** The row under reply `m` (its shown text `text`): nothing while it is unfinished or failed without text. */
-  row(m: MessageView, text: string, last: boolean): TemplateResult | typeof nothing {
+  private _icon(name: keyof typeof ICONS): TemplateResult {
+    const html = this._chat.html;
+    return html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d=${ICONS[name]}></path></svg>`;
+  }
+
+  /**
+   * The row under reply `m` (its shown text `text`): nothing while it is unfinished or failed
+   * without text. Where it renders nothing, a child expression's `undefined` is Lit's `nothing`.
+   */
+  row(m: MessageView, text: string, last: boolean): TemplateResult | undefined {
     const chat = this._chat;
+    const html = chat.html;
     const strings = chat.host.effectiveStrings;
     const failed = m.status === "error" || m.status === "timeout";
-    if (m.status === "pending" || m.status === "streaming" || (failed && !text)) return nothing;
+    if (m.status === "pending" || m.status === "streaming" || (failed && !text)) return;
     const copied = this._copied === m._id;
     const copyLabel = copied ? strings.copied : strings.copy;
     const copy = html`<button type="button" part="copy-button" class="act" aria-label=${copyLabel} title=${copyLabel} @click=${() => this._copy(m._id, text)}>
-      ${copied ? iconCopied : iconCopy}
+      ${this._icon(copied ? "copied" : "copy")}
     </button>`;
     // A viewer (mode="observe", the console) may copy, and reads the rating and whether the reply
     // was generated again (operators are sent the replies visitors no longer see).
@@ -182,30 +185,30 @@ export class MessageActions implements ReactiveController {
         ${
           feedback
             ? html`<span part="feedback-rating" class="rated" data-rating=${feedback.rating}>
-                ${feedback.rating === "up" ? iconUp : iconDown}<span>${this._text(feedback.rating === "up" ? "ratedUp" : "ratedDown")}${feedback.comment ? html`: <q>${feedback.comment}</q>` : nothing}</span>
+                ${this._icon(feedback.rating)}<span>${this._text(feedback.rating === "up" ? "ratedUp" : "ratedDown")}${feedback.comment ? html`: <q>${feedback.comment}</q>` : undefined}</span>
               </span>`
-            : nothing
+            : undefined
         }
-        ${m.supersededBy ? html`<span part="replaced" class="rated">${this._text("replaced")}</span>` : nothing}
+        ${m.supersededBy ? html`<span part="replaced" class="rated">${this._text("replaced")}</span>` : undefined}
       </div>`;
     }
     const rating = this._feedback(m)?.rating;
-    const thumb = (value: Rating, part: string, label: string, svg: TemplateResult) =>
+    const thumb = (value: Rating, part: string, label: string) =>
       html`<button type="button" part=${part} class="act" aria-pressed=${rating === value ? "true" : "false"} aria-label=${label} title=${label} @click=${() => this._onThumb(m._id, value, rating)}>
-        ${svg}
+        ${this._icon(value)}
       </button>`;
     // The last reply, finished: generated again with the same prompt (one that failed or was
     // stopped has Retry on its note).
     const regenerate =
       last && m.status === "done"
         ? html`<button type="button" part="regenerate-button" class="act" aria-label=${this._text("regenerate")} title=${this._text("regenerate")} ?disabled=${chat.sending || chat.streaming} @click=${() => void this.regenerate()}>
-          ${iconRegenerate}
+          ${this._icon("regenerate")}
         </button>`
-        : nothing;
+        : undefined;
     return html`<div class="actions" role="group" aria-label=${this._text("replyActions")}>
-        ${copy}${thumb("up", "feedback-up", this._text("rateUp"), iconUp)}${thumb("down", "feedback-down", this._text("rateDown"), iconDown)}${regenerate}
+        ${copy}${thumb("up", "feedback-up", this._text("rateUp"))}${thumb("down", "feedback-down", this._text("rateDown"))}${regenerate}
       </div>
-      ${this._commenting === m._id && rating ? this._commentForm(m._id, rating) : nothing}`;
+      ${this._commenting === m._id && rating ? this._commentForm(m._id, rating) : undefined}`;
   }
 
   private _commentForm(messageId: string, rating: Rating): TemplateResult {
@@ -220,6 +223,7 @@ export class MessageActions implements ReactiveController {
       e.stopPropagation();
       this._closeComment(messageId);
     };
+    const html = this._chat.html;
     return html`<form part="feedback-form" class="feedback-form" @submit=${submit} @keydown=${escape}>
       <input part="feedback-comment" name="comment" maxlength=${COMMENT_MAX_CHARS} aria-label=${label} placeholder=${label} autocomplete="off" />
       <button type="submit" part="feedback-send">${this._text("sendFeedback")}</button>
@@ -277,7 +281,7 @@ export class MessageActions implements ReactiveController {
     const threadId = host.thread;
     if (!client || !threadId || host.mode !== "chat") return false;
     try {
-      await client.mutation(this._chatModules.api.feedback.rate, {
+      await client.mutation(chat.api.feedback.rate, {
         threadId,
         ...chat.session.tokenArg,
         messageId,
@@ -286,10 +290,10 @@ export class MessageActions implements ReactiveController {
       });
     } catch (err) {
       const info = this._chatModules.toErrorInfo(err, "feedback:rate failed.");
-      logFailure(info);
       if (info.code === "RATE_LIMITED") chat.rateLimit.start(info.retryAfterMs);
       else chat.announcer.announce(visitorMessage(info, host.effectiveStrings));
-      host.dispatchEvent(new this._chatModules.AiChatErrorEvent(info.code, info.message));
+      // The console and `ai-chat-error`, as the chat reports its own failures.
+      chat._report(info);
       return false;
     }
     this._given.set(messageId, feedback);

@@ -86,7 +86,7 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
               sending: chat.sending,
               streaming: chat.streaming,
               waitAsked: chat.waitAsked,
-              files: chat.files,
+              files: chat.files.part,
               placeholder: host.placeholder || strings.placeholder,
               strings,
             },
@@ -95,7 +95,7 @@ export function chatPanelTemplate(chat: ChatView, strings: ChatStrings, heading:
               onInput: chat.onInput,
               onKeydown: chat.onKeydown,
               onStop: chat.onStop,
-              attach: chat.attach,
+              attach: chat.files.attach,
             },
           )
     }
@@ -174,7 +174,7 @@ function messageTemplate(
   };
   const blocks = chat.markdown.blocks(m._id, text, options, streaming);
   // The action row's code loads when the first finished reply renders.
-  if (final && !onDemand.actionRow) onDemand.actions(chat).catch(() => {});
+  if (final && !onDemand.actionRow) onDemand.actions().catch(() => {});
   const actions = final ? onDemand.actionRow?.row(m, text, last) : nothing;
   return replyRow(status, streaming, blocks, replyEnd(chat, m, status, last, strings), strings, actions);
 }

@@ -28,8 +28,7 @@ import { format, type ChatStrings } from "../strings.js";
 import { placeCursor } from "./streaming-cursor.js";
 import { warmConnection } from "../reply/warm.js";
 import { OnDemandControllers } from "./on-demand.js";
-import { loadPart } from "../parts.js";
-import type { AttachController } from "../attach/compose.js";
+import { MessageFiles } from "../attach/files.js";
 import { TranslationController } from "./translation.js";
 import { plainText } from "../plain-text.js";
 
@@ -55,6 +54,8 @@ export class ChatView {
   readonly markdown = new MarkdownCache();
   private readonly _deployment: ClientController;
   readonly translation: TranslationController;
+  /** The files of the message being written (their part loads at the first attach, drop or paste). */
+  readonly files: MessageFiles;
 
   constructor(readonly host: ChatHost) {
     this.translation = new TranslationController(host);
@@ -92,10 +93,10 @@ export class ChatView {
       { wanted: () => host.visible || this.sending || this.streaming },
     );
     this._focusPending = host.launcher && host.open;
-    for (const type of ["dragover", "drop", "paste"]) host.addEventListener(type, this._onFiles);
+    this.files = new MessageFiles(this);
   }
 
-  /** For the handoff part (src/handoff/visitor.ts): the chat's Lit and function references, so its file carries no copy. */
+  /** For the handoff and action-row parts (src/handoff, src/actions): the chat's Lit and function references, so their files carry no copy. */
   readonly html = html;
   readonly api = api;
 
@@ -125,7 +126,7 @@ export class ChatView {
 
   async send(prompt: string): Promise<void> {
     const host = this.host;
-    const files = this.files;
+    const files = this.files.part;
     if (!(prompt.trim() || files?.items.length) || host.mode === "observe") return;
     // One send at a time: a second one before the first's answer would start a second thread.
     if (this.sending) {
@@ -155,24 +156,6 @@ export class ChatView {
     this.scroll.showQuestion();
     if (await this.session.send(prompt, ids)) files?.clear();
   }
-
-  /** The files of the message being written, once the attach part has loaded. */
-  files?: AttachController;
-
-  /** Adds files to the message being written; none: opens the file picker (the attach button). Loads the attach part at the first call. */
-  readonly attach = async (...files: File[]): Promise<void> => {
-    const { AttachController } = await loadPart("attach");
-    await (this.files ??= new AttachController(this)).add(files);
-  };
-
-  /** Files dropped onto the widget or pasted into it join the message. */
-  private readonly _onFiles = (e: Event): void => {
-    const data = (e as DragEvent).dataTransfer ?? (e as ClipboardEvent).clipboardData;
-    if (data?.types.includes("Files")) {
-      e.preventDefault();
-      if (e.type !== "dragover") void this.attach(...data.files);
-    }
-  };
 
   async stop(): Promise<void> {
     const client = this._deployment.client;
@@ -308,7 +291,7 @@ export class ChatView {
     this._report(info);
   }
 
-  /** Not private: the attach part reports refused files through it. */
+  /** Not private: the attach and action-row parts report failures through it. */
   _report(info: ChatErrorInfo): void {
     logFailure(info);
     this.host.dispatchEvent(new AiChatErrorEvent(info.code, info.message));
@@ -354,7 +337,7 @@ export class ChatView {
     e.preventDefault();
     const ui = this.host.ui;
     const prompt = ui.draft;
-    if (!(prompt.trim() || this.files?.items.length) || this.sending) return;
+    if (!(prompt.trim() || this.files.part?.items.length) || this.sending) return;
     if (this.streaming) {
       // The text stays in the box; the hint under it says why it waits.
       this._waitAsked = true;

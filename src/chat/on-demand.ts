@@ -5,13 +5,13 @@
 import { html, type TemplateResult } from "lit";
 import type { MessageView } from "../api.js";
 import type { EarlierController } from "../controllers/earlier.js";
-import { api, toErrorInfo } from "../api.js";
-import { AiChatErrorEvent, AiChatFeedbackEvent } from "../events.js";
+import { toErrorInfo } from "../api.js";
+import { AiChatFeedbackEvent } from "../events.js";
 import { loadPart, type Parts } from "../parts.js";
 import type { HumanCheckController } from "../reply/human-check.js";
 import type { MessageActions } from "../actions/message-actions.js";
 import type { ChatView } from "./chat-view.js";
-import type { HandoffChat, HandoffController } from "../handoff/visitor.js";
+import type { HandoffController } from "../handoff/visitor.js";
 import type { ChatHost } from "./host.js";
 
 export class OnDemandControllers {
@@ -30,8 +30,8 @@ export class OnDemandControllers {
     private readonly _host: ChatHost,
     /** Reads the page of history before the oldest message shown. */
     private readonly _loadEarlier: () => Promise<void>,
-    /** What the handoff part reads of the chat. */
-    private readonly _chat: HandoffChat,
+    /** The chat, which the handoff and action-row parts read and call. */
+    private readonly _chat: ChatView,
   ) {}
 
   /** The handoff part, made (and its code loaded) once. */
@@ -69,9 +69,9 @@ export class OnDemandControllers {
   }
 
   /** The action row under finished replies, made (its code loaded) when the first one renders or a page calls it. */
-  readonly actions = async (chat: ChatView): Promise<MessageActions> => {
+  readonly actions = async (): Promise<MessageActions> => {
     const { MessageActions } = await loadPart("actions");
-    this.actionRow ??= new MessageActions(chat, { api, toErrorInfo, AiChatErrorEvent, AiChatFeedbackEvent });
+    this.actionRow ??= new MessageActions(this._chat, { toErrorInfo, AiChatFeedbackEvent });
     this._host.requestUpdate();
     return this.actionRow;
   };

@@ -3,7 +3,8 @@
 // - anchored: one row held at the top, the question just sent (its reply grows below it and
 //   nothing scrolls it away, as in ChatGPT and Claude) or the start of a reply that finished
 //   unseen while the launcher was closed. A blank "room" after the last row lets that row reach
-//   the top while the reply is still short; it only shrinks as the reply fills it;
+//   the top while the reply is still short; it shrinks as the reply fills it, and grows back if
+//   something below the row gets shorter, so nothing arriving late moves the row;
 // - left alone: once the reader scrolls themselves.
 // Content that arrives below a reader who is not following raises `hasNewBelow` (the "new
 // messages" pill); `jumpToLatest()` (the pill) goes back to the bottom and follows again, as
@@ -33,7 +34,7 @@ export class ScrollController implements ReactiveController {
   private _jumping = false;
   /** The row held at the top, found again at each update (a pending question becomes the sent one). */
   private _anchor: (() => HTMLElement | null) | null = null;
-  /** The anchor was just set: its room may grow once, then only shrink. */
+  /** The anchor was just set: the position it moves from was not left by the reader. */
   private _newAnchor = false;
   /** Content offset of the last anchored row: the room is measured from it. */
   private _roomFrom: number | null = null;
@@ -54,8 +55,12 @@ export class ScrollController implements ReactiveController {
   readonly onScroll = (): void => {
     const el = this._scroller();
     if (!el) return;
-    // Our own scrolls report too, a frame later: only a position we did not set is the reader's.
-    if (this._anchor && Math.abs(el.scrollTop - this._lastTop) < MOVED_PX) return;
+    if (this._anchor) {
+      // Our own scrolls report too, a frame later: only a position we did not set is the reader's.
+      if (Math.abs(el.scrollTop - this._lastTop) < MOVED_PX) return;
+      // Content below the held row shrank between updates (a part's style sheet, an image): hold it again.
+      if (clamped(el, this._lastTop)) return this._place(el, false);
+    }
     this._anchor = null;
     this._lastTop = el.scrollTop;
     this.atBottom = gapBelow(el) < STICK_THRESHOLD_PX;
@@ -129,12 +134,21 @@ export class ScrollController implements ReactiveController {
 
   /** Puts the transcript where it is held; `content` when the content may have changed (an update). */
   private _place(el: HTMLElement, content: boolean): void {
+    // Hidden (a closed launcher's panel): it has no positions to read, and its scrollTop reads 0
+    // there. The ResizeObserver places it again when it shows.
+    if (!el.clientHeight) return;
     // A reader's scroll fires its event only at the next frame; an update before then (a chunk
     // arriving) must not pull them back. They moved if the position is not the one left here:
     // up from the end when following (the end itself moves down as content grows, and a
     // smaller box does not move scrollTop), anywhere when a row is anchored.
     const moved = el.scrollTop < this._lastTop - MOVED_PX;
-    if (this._anchor && !this._newAnchor && Math.abs(el.scrollTop - this._lastTop) >= MOVED_PX) this._anchor = null;
+    if (
+      this._anchor &&
+      !this._newAnchor &&
+      Math.abs(el.scrollTop - this._lastTop) >= MOVED_PX &&
+      !clamped(el, this._lastTop)
+    )
+      this._anchor = null;
     const before = Math.min(this._lastHeight, el.scrollHeight);
     const leftTheEnd = moved && before - el.scrollTop - el.clientHeight >= STICK_THRESHOLD_PX;
     if (this.atBottom && !this._jumping && this._lastHeight > 0 && leftTheEnd) this.atBottom = false;
@@ -166,9 +180,10 @@ export class ScrollController implements ReactiveController {
   }
 
   /**
-   * Room after the last row, enough for `row` (when anchoring) to reach the top. It grows only
-   * when a row is newly anchored; otherwise it shrinks as the content below the anchored row
-   * fills it, so following the bottom never shows more blank than that row needs.
+   * Room after the last row, enough for `row` (the row held) to reach the top: it grows back when
+   * content below that row shrinks (a "Thinking…" row replaced by the reply's first line), which
+   * would otherwise pull the end, and the row with it, down. Once no row is held it only shrinks
+   * as the content fills it, so following the bottom never shows more blank than that row needed.
    */
   private _fitRoom(el: HTMLElement, row: HTMLElement | null): void {
     const room = el.querySelector<HTMLElement>(ROOM_SELECTOR);
@@ -179,7 +194,7 @@ export class ScrollController implements ReactiveController {
     const contentEnd = offsetIn(el, room);
     const padding = paddingTop(el) + parseFloat(getComputedStyle(el).paddingBottom);
     const wanted = Math.max(0, Math.ceil(el.clientHeight - padding - (contentEnd - this._roomFrom)));
-    const next = row && this._newAnchor ? wanted : Math.min(current, wanted);
+    const next = row ? wanted : Math.min(current, wanted);
     if (next !== current) room.style.height = `${next}px`;
     if (next === 0 && !row) this._roomFrom = null;
   }
@@ -191,7 +206,7 @@ export class ScrollController implements ReactiveController {
     if (!el) return;
     this._resizeObserver ??= new ResizeObserver(() => {
       const scroller = this._scroller();
-      if (scroller && scroller.clientHeight > 0) this._place(scroller, false);
+      if (scroller) this._place(scroller, false);
     });
     this._resizeObserver.observe(el);
   }
@@ -199,6 +214,12 @@ export class ScrollController implements ReactiveController {
 
 /** How far (px) the scroller's visible part is from its end. */
 const gapBelow = (el: HTMLElement): number => el.scrollHeight - el.scrollTop - el.clientHeight;
+
+/**
+ * The browser pulled scrollTop up to the end from `lastTop`, as it does when the content gets
+ * shorter: not the reader, who scrolling up leaves the end.
+ */
+const clamped = (el: HTMLElement, lastTop: number): boolean => el.scrollTop < lastTop && gapBelow(el) < 1;
 
 const paddingTop = (el: HTMLElement): number => parseFloat(getComputedStyle(el).paddingTop) || 0;
 

@@ -239,7 +239,7 @@ export class AiChatStream extends LitElement {
    * fires `ai-chat-error` (`FILE_TOO_LARGE`, `FILE_TYPE_NOT_ALLOWED`, `TOO_MANY_FILES`).
    */
   async attach(file: File): Promise<void> {
-    await (await this._chatView())?.attach(file);
+    await (await this._chatView())?.files.attach(file);
   }
 
   /** Stops the reply in progress (the server keeps what was generated so far, status `stopped`). */
@@ -265,13 +265,13 @@ export class AiChatStream extends LitElement {
   /** Rates reply `messageId` "up" or "down" (replacing an earlier rating), with an optional comment; fires `ai-chat-feedback`. */
   async rate(messageId: string, rating: "up" | "down", comment?: string): Promise<void> {
     const chat = await this._chatView();
-    await (chat && (await chat.onDemand.actions(chat)).rate(messageId, rating, comment));
+    await (chat && (await chat.onDemand.actions()).rate(messageId, rating, comment));
   }
 
   /** Generates the last reply again for the same prompt; the new one replaces it in the transcript. */
   async regenerate(): Promise<void> {
     const chat = await this._chatView();
-    await (chat && (await chat.onDemand.actions(chat)).regenerate());
+    await (chat && (await chat.onDemand.actions()).regenerate());
   }
 
   /** Starts a fresh conversation; the visitor keeps their token, so earlier threads stay theirs. */

@@ -254,8 +254,9 @@ export const styles = [
       display: flex;
     }
     /* Room for the action row under a reply that is not pending or streaming (src/actions, which
-       loads after the chat and takes this room): its arrival moves nothing the reader sees. */
-    .row.assistant:not([data-status$="ing"]) {
+       loads after the chat and takes this room): its arrival moves nothing the reader sees. Not
+       under "Thinking…" (no data-status), which the reply's first line replaces: it would shrink. */
+    .row.assistant[data-status]:not([data-status$="ing"]) {
       padding-bottom: 34px;
     }
     .row.user {

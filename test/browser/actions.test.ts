@@ -44,8 +44,13 @@ describe("the action row", () => {
     expect(loaded()).to.equal(false);
     env.backend.persist(streamId, " there.");
     env.backend.finish(streamId);
+    await until(() => $(el, ".row.assistant")?.getAttribute("data-status") === "done");
+    const height = () => $(el, ".row.assistant")!.getBoundingClientRect().height;
+    const before = height();
     await until(() => $(el, "[part=copy-button]") !== null);
     expect(loaded()).to.equal(true);
+    // The row takes the room the chat kept for it: the reply is as tall as before it came.
+    expect(height()).to.equal(before);
   });
 
   it("appears once a reply has finished, with regenerate on the last reply only", async () => {

@@ -7,8 +7,10 @@ import { expect, oneEvent } from "@open-wc/testing";
 import { setViewport } from "@web/test-runner-commands";
 import type { AiChatStream } from "../../src/shell/ai-chat-stream.js";
 import type { AiChatErrorEvent } from "../../src/events.js";
+import { deriveSiteUrl } from "../../src/site-url.js";
+import { storageKey } from "../../src/storage.js";
 import { stubUploads, until, type FakeUpload } from "./fake-backend.js";
-import { $, $$, animationsDone, mount, settle, setup, type Setup } from "./helpers.js";
+import { $, $$, animationsDone, mount, replyText, sendAndStart, settle, setup, type Setup } from "./helpers.js";
 
 let env: Setup;
 let xhr: ReturnType<typeof stubUploads>;
@@ -216,6 +218,35 @@ describe("attaching files", () => {
     expect(env.backend.posts).to.have.length(0);
     expect($<HTMLTextAreaElement>(el, "textarea")!.value).to.equal("see this");
     expect(chips(el)).to.have.length(1);
+  });
+
+  it("a question sent with a file stays at the top of the transcript when its chips leave the composer", async () => {
+    env = setup();
+    const rows = Array.from({ length: 4 }, (_, i): [string, string] => [
+      `Q${i}`,
+      `A${i} ${"text to read. ".repeat(30)}`,
+    ]);
+    const threadId = env.backend.seedThread("visitor-token", rows);
+    localStorage.setItem(
+      storageKey(env.url, deriveSiteUrl(env.url)),
+      JSON.stringify({ threadId, token: "visitor-token" }),
+    );
+    const el = await mount(env.url);
+    await until(() => $$(el, ".row").length === 8);
+    await el.attach(await png());
+    (await uploaded(1))[0]!.accept("att_1");
+    await settle(el);
+    await sendAndStart(el, "What is in this picture?");
+    await settle(el);
+    // The transcript grew taller as the chips went: its end moved, the question must not.
+    expect(chips(el)).to.have.length(0);
+    const question = () =>
+      $$(el, ".row.user").at(-1)!.getBoundingClientRect().top - $(el, ".messages")!.getBoundingClientRect().top;
+    expect(question()).to.be.within(0, 20);
+    env.backend.persist(env.backend.messages.at(-1)!.streamId!, "A green square.");
+    await until(() => replyText(el).includes("green"));
+    await settle(el);
+    expect(question()).to.be.within(0, 20);
   });
 
   it("a photo over 2,048 px on a side is scaled down before upload", async () => {

@@ -226,3 +226,59 @@ describe("ScrollController: new content below a reader who scrolled up", () => {
     expect(scroller().scrollTop).to.equal(scroller().scrollHeight - 100);
   });
 });
+
+/** A transcript in a 100 px scroller: 10 lines, a question (`.row.user`), `below` px under it, the room. */
+class AnchorHost extends LitElement {
+  below = 40;
+  override render() {
+    return html`<div class="scroller" style="height: 100px; overflow: auto; display: flex; flex-direction: column">
+      ${Array.from({ length: 10 }, (_, i) => html`<p style="margin: 0; flex: none; height: 20px">line ${i}</p>`)}
+      <p class="row user" style="margin: 0; flex: none; height: 20px">question</p>
+      <div class="below" style="flex: none; height: ${this.below}px"></div>
+      <div class="scroll-room" style="flex: none"></div>
+    </div>`;
+  }
+}
+customElements.define("anchor-test-host", AnchorHost);
+
+describe("ScrollController: the question held at the top", () => {
+  async function anchored() {
+    const host = await fixture<AnchorHost>(html`<anchor-test-host></anchor-test-host>`);
+    const scroller = () => host.renderRoot.querySelector<HTMLElement>(".scroller")!;
+    const scroll = new ScrollController(host, scroller);
+    // As the chat binds it (chat-panel.ts).
+    scroller().addEventListener("scroll", scroll.onScroll);
+    scroll.showQuestion();
+    await host.updateComplete;
+    // Past the ResizeObserver's first report, which places the transcript again.
+    await nextFrame();
+    await nextFrame();
+    const offset = () =>
+      host.renderRoot.querySelector(".row.user")!.getBoundingClientRect().top - scroller().getBoundingClientRect().top;
+    expect(offset()).to.equal(0);
+    return { host, scroller, scroll, offset };
+  }
+
+  it("stays at the top when what is below it gets shorter in an update (Thinking… replaced by a first line)", async () => {
+    const { host, offset } = await anchored();
+    host.below = 6;
+    host.requestUpdate();
+    await host.updateComplete;
+    expect(offset()).to.equal(0);
+  });
+
+  it("stays at the top when what is below it gets shorter between updates (a style sheet arriving)", async () => {
+    const { host, scroll, offset } = await anchored();
+    host.renderRoot.querySelector<HTMLElement>(".below")!.style.height = "6px";
+    // The browser pulls scrollTop up to the new end and reports it as a scroll, a frame later.
+    await nextFrame();
+    await nextFrame();
+    expect(offset()).to.equal(0);
+    // Still held: a reply growing below it leaves it there.
+    host.below = 60;
+    host.requestUpdate();
+    await host.updateComplete;
+    expect(offset()).to.equal(0);
+    expect(scroll.atBottom).to.equal(false);
+  });
+});

@@ -132,6 +132,28 @@ describe("reopening and resizing", () => {
     expect(reply.textContent).to.contain("Start of the unread reply.");
   });
 
+  it("closing the launcher while a reply streams and opening it again leaves the question at the top", async () => {
+    env = setup();
+    const { el } = await mountWithThread(env, history(4), "launcher open");
+    await sendAndStart(el, "What is the refund policy?");
+    const streamId = env.backend.messages.at(-1)!.streamId!;
+    env.backend.persist(streamId, "First words.");
+    await until(() => replyText(el).includes("First words"));
+    await settle(el);
+    const question = () => lastRow(el, ".row.user").top - box(el).top;
+    expect(question()).to.be.within(0, 20);
+    // Closed, its panel has no layout: nothing read there may move the question or its room.
+    el.open = false;
+    await settle(el);
+    env.backend.persist(streamId, " More words.");
+    await until(() => replyText(el).includes("More words"));
+    await settle(el);
+    el.open = true;
+    await settle(el);
+    await settle(el);
+    expect(question()).to.be.within(0, 20);
+  });
+
   it("keeps the bottom in view when the composer grows with a long paste, without a New messages pill", async () => {
     env = setup();
     const { el } = await mountWithThread(env, history(6));
