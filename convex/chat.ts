@@ -10,12 +10,13 @@ import { components, internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
 import { internalMutation, mutation, type MutationCtx } from "./_generated/server";
 import { authorizeThreadAs, type Caller, hashToken, messageByStream } from "./lib/access";
-import { humanCheckFailed, queueBodyInvalid, queueFull } from "./lib/errors";
+import { humanCheckFailed, queueBodyInvalid, queueFull, queueTicketInvalid } from "./lib/errors";
 import { alreadySent, conversation, createThread, retryLastReply, sendPrompt } from "./lib/sending";
 import { establishAfterReading, settleReply } from "./lib/budget";
 import { REPLY_ERRORS } from "./lib/errors";
 import { consumeStreamRequest, envInt } from "./lib/limits";
-import { powEnabled, spendProofOfWork } from "./lib/pow";
+import { powEnabled, readPowKey, spendProofOfWork } from "./lib/pow";
+import { readQueueTicket } from "./lib/queueTicket";
 import {
   appendDelta,
   componentStatus,
@@ -238,15 +239,24 @@ export const MAX_QUEUED_REPLIES = 200;
  * every page, the sender's included, follows it by subscription. A request sent before (the POST
  * did land after all) answers with its ids and queues nothing.
  *
- * Only a visitor with a token: minting needs the client's address, which only the POST sees
- * (per-address limits). At most MAX_QUEUED_REPLIES (200) replies wait at once, deployment-wide:
+ * A new visitor (no token yet) brings the `ticket` the warm-up handed out (`lib/queueTicket.ts`:
+ * the client's address and Origin, signed) and, with proof of work on, the `pow` its refused POST
+ * carried (unspent: that POST never ran): the visitor is minted and the thread created as
+ * `chat:start` would, under the same limits; the answer carries the new token. With Turnstile on
+ * a ticket is refused (HUMAN_CHECK_FAILED: a mutation cannot ask siteverify).
+ * At most MAX_QUEUED_REPLIES (200) replies wait at once, deployment-wide:
  * past that it refuses with QUEUE_FULL (then every slot and the queue are taken, so the page
  * should wait, not pile more work on). Worst case: `chat:start`'s, less the beginning, plus
  * MAX_QUEUED_REPLIES queued replies read; 2 functions scheduled.
  */
 export const queue = mutation({
   args: {
-    token: v.string(),
+    /** The visitor's token; absent for a new visitor, who brings `ticket` instead. */
+    token: v.optional(v.string()),
+    /** From the warm-up (`GET /chat-stream`): a new visitor's way in (no `threadId`, no `retry`). */
+    ticket: v.optional(v.string()),
+    /** A new visitor's proof of work (`lib/pow.ts`), when the deployment asks for one. */
+    pow: v.optional(v.string()),
     /** The host's user, passed in by its wrapper (`convex/client.ts`); a component never sees `ctx.auth`. */
     identity: v.optional(vIdentity),
     threadId: v.optional(v.string()),
@@ -264,9 +274,23 @@ export const queue = mutation({
         : args.prompt !== undefined && args.retry === undefined
           ? { kind: "send" as const, prompt: args.prompt }
           : null;
-    if (request === null) throw queueBodyInvalid();
+    const newVisitor = args.token === undefined;
+    if (request === null || newVisitor !== (args.ticket !== undefined) || (newVisitor && args.threadId !== undefined))
+      throw queueBodyInvalid();
+    let who: Pick<StoreArgs, "tokenHash" | "pow" | "clientKey" | "origin">;
+    if (args.token !== undefined) who = { tokenHash: await hashToken(args.token) };
+    else {
+      const key = await readPowKey(ctx);
+      const claims = key === null ? null : await readQueueTicket(key, args.ticket!);
+      if (claims === null) throw queueTicketInvalid();
+      who = {
+        ...(args.pow !== undefined ? { pow: args.pow } : {}),
+        ...(claims.clientKey !== null ? { clientKey: claims.clientKey } : {}),
+        ...(claims.origin !== null ? { origin: claims.origin } : {}),
+      };
+    }
     const stored = await storeReply(ctx, args.identity ?? null, {
-      tokenHash: await hashToken(args.token),
+      ...who,
       humanChecked: false,
       ...(args.threadId !== undefined ? { threadId: args.threadId } : {}),
       ...(args.requestId !== undefined ? { requestId: args.requestId } : {}),

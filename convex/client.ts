@@ -150,7 +150,9 @@ export const PUBLIC_FUNCTIONS = {
   chat: {
     queue: mutation(
       {
-        token: v.string(),
+        token: v.optional(v.string()),
+        ticket: v.optional(v.string()),
+        pow: v.optional(v.string()),
         threadId: v.optional(v.string()),
         prompt: v.optional(v.string()),
         retry: v.optional(v.string()),

@@ -6,7 +6,8 @@
  * persists it through `chat:flush` and `chat:finish`. `http:generate` runs the same driver in the
  * background for a reply `chat:queue` stored (the site was too busy for its POST). The only module
  * that imports the AI SDK (`lib/models.ts`, through `lib/replyRun.ts`).
- * GET /chat-stream (the widget's warm-up) hands out a proof-of-work challenge (`lib/pow.ts`).
+ * GET /chat-stream (the widget's warm-up) hands out a queue ticket (`lib/queueTicket.ts`) and a
+ * proof-of-work challenge (`lib/pow.ts`).
  * POST /visitors mints a visitor token after proof of work or a Turnstile check (`lib/visitors.ts`).
  * POST /operator/sign-in is `operator:signIn` with wrong tries limited per client address too.
  * Per-client limits key on the address `lib/clientAddress.ts` reads. The POSTs refuse an Origin
@@ -21,6 +22,7 @@ import { httpAction, internalAction, type ActionCtx } from "./_generated/server"
 import { hashToken } from "./lib/access";
 import { clientIp, clientKey } from "./lib/clientAddress";
 import { newChallenge, powEnabled } from "./lib/pow";
+import { signQueueTicket } from "./lib/queueTicket";
 import { CHAT_REPLY_HEADER, CHAT_STREAM_PATH, CHAT_UPLOAD_PATH, FILE_NAME_HEADER } from "./lib/chatProtocol";
 import {
   ATTACHMENT_TYPES,
@@ -46,6 +48,7 @@ import { getLimits } from "./lib/limits";
 import { type FlushOptions, flushOptionsFromEnv } from "./lib/flushPolicy";
 import { allowedOrigins, refuseForeignOrigin } from "./lib/origins";
 import { NO_BODY, runReply } from "./lib/replyRun";
+import { retryWhileBusy } from "./lib/replyDriver";
 import type { ChatTurn } from "./lib/validators";
 import { parseVisitorRequest, turnstileSecret, verifyTurnstile } from "./lib/visitors";
 import { firstLanguage } from "./lib/visitorIdentity";
@@ -192,7 +195,10 @@ export const generate = internalAction({
   returns: v.null(),
   handler: async (ctx, args): Promise<null> => {
     const flushOptions = flushOptionsFromEnv(process.env);
-    const messages = await ctx.runMutation(internal.chat.beginQueued, { messageId: args.messageId });
+    // Run when the deployment is busy by definition: a begin turned away for load is sent again.
+    const messages = await retryWhileBusy(() =>
+      ctx.runMutation(internal.chat.beginQueued, { messageId: args.messageId }),
+    );
     if (messages !== null) await runReply(ctx, args.messageId, messages, flushOptions, NO_BODY);
     return null;
   },
@@ -232,16 +238,25 @@ const createVisitor = httpAction(async (ctx, request): Promise<Response> => {
 });
 
 /**
- * The warm-up (src/reply/warm.ts): opens the connection the widget's POST will use and, with proof
- * of work on, hands out a fresh signed challenge `{ pow }` for the page to solve while the visitor
- * types. No write (the signing key is a cached read; it is made once, on the first warm-up).
+ * The warm-up (src/reply/warm.ts): opens the connection the widget's POST will use and hands out
+ * `{ ticket }`, with which a new visitor's first message can queue if the site is too busy for
+ * its POST (`lib/queueTicket.ts`), and, with proof of work on, a fresh signed challenge `pow` for
+ * the page to solve while the visitor types. No write (the signing key is a cached read; it is
+ * made once, on the first warm-up).
  */
-const warmUp = httpAction(async (ctx): Promise<Response> => {
-  const headers = { "Cache-Control": "no-store" };
-  if (!powEnabled()) return new Response(null, { status: 204, headers });
+const warmUp = httpAction(async (ctx, request): Promise<Response> => {
   const key =
     (await ctx.runQuery(internal.visitors.powKey, {})) ?? (await ctx.runMutation(internal.visitors.makePowKey, {}));
-  return jsonResponse(200, { pow: await newChallenge(key) });
+  const origin = request.headers.get("Origin");
+  const ticket = await signQueueTicket(key, {
+    clientKey: clientKey(request),
+    origin: origin && origin !== "null" ? origin : null,
+  });
+  return jsonResponse(
+    200,
+    { ticket, ...(powEnabled() ? { pow: await newChallenge(key) } : {}) },
+    { "Cache-Control": "no-store" },
+  );
 });
 
 /**

@@ -12,7 +12,9 @@
  *
  * What holds a slot, as there: a client's query, mutation or action for as long as it runs; an
  * HTTP action until its response body has ended (a streamed reply holds one for its whole life);
- * an action's `ctx.runQuery`/`runMutation`/`runAction` for that call. Calls inside a query or
+ * an action's `ctx.runQuery`/`runMutation`/`runAction` for that call; a scheduled action (one a
+ * mutation scheduled) for its run, waiting for a slot as long as it takes (a deployment's scheduler
+ * runs due jobs as slots free up; it does not refuse them). Calls inside a query or
  * mutation (components) run in its transaction and take none. Here queries and mutations also
  * wait for convex-test's global lock: a slot is held from the request's arrival, waiting included.
  */
@@ -108,7 +110,7 @@ class Slots {
     return this.waiters.length;
   }
 
-  /** Resolves true once a slot is held, false if none came within `waitMs`. */
+  /** Resolves true once a slot is held, false if none came within `waitMs` (Infinity: waits). */
   take(waitMs: number): Promise<boolean> {
     if (this.running < this.size) {
       this.running++;
@@ -116,16 +118,19 @@ class Slots {
     }
     return new Promise<boolean>((resolve) => {
       const grant = () => {
-        clearTimeout(timer);
+        if (timer) clearTimeout(timer);
         this.running++;
         resolve(true);
       };
-      const timer = setTimeout(() => {
-        const i = this.waiters.indexOf(grant);
-        if (i >= 0) this.waiters.splice(i, 1);
-        resolve(false);
-      }, waitMs);
-      timer.unref?.();
+      const timer =
+        waitMs === Infinity
+          ? null
+          : setTimeout(() => {
+              const i = this.waiters.indexOf(grant);
+              if (i >= 0) this.waiters.splice(i, 1);
+              resolve(false);
+            }, waitMs);
+      timer?.unref?.();
       this.waiters.push(grant);
     });
   }
@@ -159,9 +164,9 @@ export class Concurrency {
    * Waits for a slot of `kind` (an HTTP action takes one of its own and one of the actions'
    * pool); returns its release (call once), or throws TooManyConcurrentRequests.
    */
-  async acquire(kind: ConcurrencyKind): Promise<() => void> {
+  async acquire(kind: ConcurrencyKind, waitMs?: number): Promise<() => void> {
     const isAction = kind === "action" || kind === "httpAction";
-    const waitMs = isAction ? this.limits.actionWaitMs : this.limits.waitMs;
+    waitMs ??= isAction ? this.limits.actionWaitMs : this.limits.waitMs;
     const deadline = performance.now() + waitMs;
     const taken: Slots[] = [];
     const release = () => {

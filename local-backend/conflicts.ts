@@ -139,7 +139,7 @@ function fieldOf(doc: Record<string, Value>, fieldPath: string): JsonValue | und
   return v === undefined ? undefined : convexToJson(v as Value);
 }
 
-function inRange(doc: Record<string, Value>, range: RangeExpr[]): boolean {
+export function inRange(doc: Record<string, Value>, range: RangeExpr[]): boolean {
   for (const expr of range) {
     const value = fieldOf(doc, expr.fieldPath);
     // An absent field: its order against the bound is not worked out; counted as in range.
@@ -161,7 +161,7 @@ function inRange(doc: Record<string, Value>, range: RangeExpr[]): boolean {
 }
 
 /** The table of a serialized query's source ("messages.by_threadId" -> "messages"). */
-function sourceOf(query: unknown): { table: string; range: RangeExpr[] | null } | null {
+export function sourceOf(query: unknown): { table: string; range: RangeExpr[] | null } | null {
   const source = (query as { source?: { type?: string; indexName?: string; tableName?: string; range?: RangeExpr[] } })
     ?.source;
   if (!source) return null;
@@ -249,13 +249,30 @@ export class ConflictRecorder {
       if (!ids) this.written.set(table, (ids = new Set()));
       ids.add(doc);
     }
+    // Every transaction in `recent` ended before this one (one runs at a time), in order of
+    // their ends: the first write to what it read refuses it; it is counted once. Only those that
+    // ended after it was requested can have (found by bisection: at 100 streams `recent` holds
+    // tens of thousands, and walking all of them on every commit cost more than the commits).
     const horizon = tx.endedAt - WINDOW_MS;
-    this.recent = this.recent.filter((other) => other.endedAt >= horizon);
-    // Every transaction in `recent` ended before this one (one runs at a time), in order: the
-    // first write to what it read refuses it; it is counted once.
-    if (this.recent.some((other) => tx.requestedAt < other.endedAt)) this.concurrent++;
-    for (const other of this.recent) if (this.check(tx, other)) break;
+    const expired = this.firstEndedAfter(horizon, true);
+    if (expired > 0) this.recent.splice(0, expired);
+    const from = this.firstEndedAfter(tx.requestedAt, false);
+    if (from < this.recent.length) this.concurrent++;
+    for (let i = from; i < this.recent.length; i++) if (this.check(tx, this.recent[i])) break;
     this.recent.push(tx);
+  }
+
+  /** Index of the first of `recent` that ended after `t` (at or after, with `orAt`). */
+  private firstEndedAfter(t: number, orAt: boolean): number {
+    let lo = 0;
+    let hi = this.recent.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const ended = this.recent[mid].endedAt;
+      if (ended > t || (orAt && ended === t)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
   }
 
   /** `reader` (ended last) is refused if `writer` ended while it was in flight, writing what it read. */

@@ -35,7 +35,7 @@ import {
   type ComponentDatabase,
 } from "./convexTestInternals.js";
 import { checkArguments, checkDocument, checkReturnValue } from "./limits.js";
-import { ConflictRecorder, requested } from "./conflicts.js";
+import { ConflictRecorder, requested, sourceOf } from "./conflicts.js";
 import { applyTransactionRuntime } from "./transactionRuntime.js";
 import { ActionExecution, DEFAULT_ACTION_TIMEOUT_MS } from "./actionRuntime.js";
 import { type Concurrency, TooManyConcurrentRequests } from "./concurrency.js";
@@ -47,6 +47,7 @@ import {
   installRuntimeHooks,
   requestStorage,
   type BackendScope,
+  type PreciseReads,
   type RequestScope,
 } from "./runtime.js";
 
@@ -69,6 +70,11 @@ export interface CommitEvent {
   ts: bigint;
   /** "componentPath:table" for every table written. */
   tables: Set<string>;
+  /**
+   * Per "componentPath:table": each document written, its values before and after (null: none).
+   * Absent when the values before are unknown: then any read of the tables may have changed.
+   */
+  writes?: Map<string, { id: string; before: Record<string, Value> | null; after: Record<string, Value> | null }[]>;
 }
 
 /**
@@ -177,6 +183,12 @@ function wrapFunction(func: Record<string, unknown>, name: string, componentPath
         scope.executions.add(execution);
         void execution.ended.then(() => scope.executions.delete(execution));
       }
+      // A scheduled action takes an action slot for its run, waiting for one (concurrency.ts);
+      // a client's call, an HTTP request and `ctx.runAction` took theirs already.
+      const release =
+        type === "action" && scope?.concurrency && slotHeld.getStore() !== true
+          ? await scope.concurrency.acquire("action", Infinity)
+          : () => {};
       const timedOut = execution.limitTime(scope?.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS);
       const gatedCtx = limitCalls(execution.wrapContext(ctx as Record<string, unknown>), scope?.concurrency);
       try {
@@ -188,10 +200,14 @@ function wrapFunction(func: Record<string, unknown>, name: string, componentPath
         return result;
       } finally {
         if (type !== "httpAction") execution.end("the action returned");
+        release();
       }
     });
   return copy;
 }
+
+/** True inside a call that holds its concurrency slot; a scheduled function's run starts with false. */
+const slotHeld = new AsyncLocalStorage<boolean>();
 
 /**
  * An action's `ctx.runQuery`/`runMutation`/`runAction` each take a slot of their kind for the
@@ -202,7 +218,9 @@ function limitCalls<C extends Record<string, any>>(ctx: C, concurrency: Concurre
   const limited =
     (kind: "query" | "mutation" | "action", call: (...a: unknown[]) => Promise<unknown>) =>
     (...a: unknown[]) =>
-      concurrency.run(kind, () => (kind === "action" ? call(...a) : requested(() => call(...a))));
+      concurrency.run(kind, () =>
+        slotHeld.run(true, () => (kind === "action" ? call(...a) : requested(() => call(...a)))),
+      );
   return {
     ...ctx,
     runQuery: limited("query", ctx.runQuery),
@@ -325,6 +343,15 @@ function countReads() {
     reads.count += docs;
     if (table) reads.tables.add(`${currentComponentPath()}:${table}`);
   };
+  /** Into the query's precise read set (sync.ts invalidates by it): a range, or a whole table. */
+  const noteRange = (query: unknown) => {
+    const precise = requestStorage.getStore()?.reads?.precise;
+    const source = precise && sourceOf(query);
+    if (!precise || !source) return;
+    const table = `${currentComponentPath()}:${source.table}`;
+    if (source.range === null) precise.scans.add(table);
+    else precise.ranges.push({ table, range: source.range });
+  };
   const tableOfQuery = (query: { source?: { tableName?: string; indexName?: string } } | undefined) =>
     query?.source?.tableName ?? query?.source?.indexName?.split(".")[0];
   observeSyscalls({
@@ -348,10 +375,19 @@ function countReads() {
       if (!requestStorage.getStore()?.reads) return;
       try {
         const args = JSON.parse(jsonArgs);
-        if (op === "1.0/get") note(args.table ?? tableOfId(args.id), result === "null" ? 0 : 1);
-        else if (op === "1.0/queryStreamNext") note(null, JSON.parse(result).done ? 0 : 1);
-        else if (op === "1.0/queryPage") note(tableOfQuery(args.query), JSON.parse(result).page.length);
-        else if (op === "1.0/count") note(args.table, 0);
+        const precise = requestStorage.getStore()?.reads?.precise;
+        if (op === "1.0/get") {
+          const table = args.table ?? tableOfId(args.id);
+          note(table, result === "null" ? 0 : 1);
+          if (table) precise?.docs.add(`${currentComponentPath()}:${table}:${args.id}`);
+        } else if (op === "1.0/queryStreamNext") note(null, JSON.parse(result).done ? 0 : 1);
+        else if (op === "1.0/queryPage") {
+          note(tableOfQuery(args.query), JSON.parse(result).page.length);
+          noteRange(args.query);
+        } else if (op === "1.0/count") {
+          note(args.table, 0);
+          if (args.table) precise?.scans.add(`${currentComponentPath()}:${args.table}`);
+        }
       } catch {
         // Counting is best effort; never break a function over it.
       }
@@ -365,7 +401,9 @@ function countReads() {
       }
       if (!requestStorage.getStore()?.reads) return;
       try {
-        note(tableOfQuery(JSON.parse(jsonArgs).query), 0);
+        const query = JSON.parse(jsonArgs).query;
+        note(tableOfQuery(query), 0);
+        noteRange(query);
       } catch {
         // best effort
       }
@@ -394,7 +432,11 @@ function stampScheduledRuns() {
   const inner = g.setTimeout;
   const stamped = function (cb: unknown, ms?: number, ...args: unknown[]) {
     if (typeof cb !== "function" || !conflictRecorder()?.inTransaction) return inner(cb, ms, ...args);
-    return inner((...a: unknown[]) => requested(() => (cb as (...x: unknown[]) => unknown)(...a)), ms, ...args);
+    return inner(
+      (...a: unknown[]) => slotHeld.run(false, () => requested(() => (cb as (...x: unknown[]) => unknown)(...a))),
+      ms,
+      ...args,
+    );
   };
   Object.assign(stamped, inner);
   g.setTimeout = stamped;
@@ -493,7 +535,7 @@ export class Engine {
       let internals: ReturnType<typeof createConvexTest>;
       try {
         internals = createConvexTest(schema, app.map, {
-          onCommit: (componentPath, ids) => engine?.noteCommit(componentPath, ids),
+          onCommit: (componentPath, ids, before) => engine?.noteCommit(componentPath, ids, before),
           checkDocument,
         });
       } catch (e) {
@@ -552,18 +594,24 @@ export class Engine {
   }
 
   /** Called from the commit hook, synchronously inside convex-test's commit. */
-  noteCommit(componentPath: string, ids: string[]) {
+  noteCommit(componentPath: string, ids: string[], before?: Map<string, Record<string, Value> | undefined>) {
     const tables = new Set<string>();
     const committed = this.dbs.get(componentPath)?.documents();
+    const writes: NonNullable<CommitEvent["writes"]> = new Map();
     for (const id of ids) {
-      tables.add(`${componentPath}:${tableOfId(id)}`);
-      this.conflicts.wrote(componentPath, tableOfId(id) ?? "", id, committed?.[id] ?? null);
+      const table = `${componentPath}:${tableOfId(id)}`;
+      tables.add(table);
+      const after = committed?.[id] ?? null;
+      this.conflicts.wrote(componentPath, tableOfId(id) ?? "", id, after);
+      let list = writes.get(table);
+      if (!list) writes.set(table, (list = []));
+      list.push({ id, before: before?.get(id) ?? null, after });
     }
     const wall = BigInt(Date.now()) * 1_000_000n;
     this.ts = wall > this.ts ? wall : this.ts + 1n;
     const req = requestStorage.getStore();
     if (req) req.commitTs = this.ts;
-    const event = { ts: this.ts, tables };
+    const event: CommitEvent = { ts: this.ts, tables, ...(before ? { writes } : {}) };
     for (const l of this.commitListeners) this.outsideFunctions(() => l(event));
   }
 
@@ -616,22 +664,24 @@ export class Engine {
       };
     }
     return this.inScope(() =>
-      requestStorage.run(req, async () => {
-        const a = this.accessor(identity);
-        try {
-          const value =
-            type === "mutation"
-              ? await requested(() => a.mutationFromPath(p, args))
-              : type === "action"
-                ? await a.actionFromPath(p, args)
-                : await requested(() => a.queryFromPath(p, args));
-          return { ok: true as const, value, logLines: req.logLines, ts: req.commitTs ?? this.ts };
-        } catch (e) {
-          return { ok: false as const, ...describeError(e), logLines: req.logLines };
-        } finally {
-          release();
-        }
-      }),
+      slotHeld.run(true, () =>
+        requestStorage.run(req, async () => {
+          const a = this.accessor(identity);
+          try {
+            const value =
+              type === "mutation"
+                ? await requested(() => a.mutationFromPath(p, args))
+                : type === "action"
+                  ? await a.actionFromPath(p, args)
+                  : await requested(() => a.queryFromPath(p, args));
+            return { ok: true as const, value, logLines: req.logLines, ts: req.commitTs ?? this.ts };
+          } catch (e) {
+            return { ok: false as const, ...describeError(e), logLines: req.logLines };
+          } finally {
+            release();
+          }
+        }),
+      ),
     );
   }
 
@@ -683,7 +733,10 @@ export class Engine {
         const queries = select();
         setTs(this.ts);
         for (const q of queries) {
-          const req: RequestScope = { logLines: [], reads: { count: 0, tables: new Set() } };
+          const req: RequestScope = {
+            logLines: [],
+            reads: { count: 0, tables: new Set(), precise: { docs: new Set(), ranges: [], scans: new Set() } },
+          };
           const denied = this.checkPublic(q.udfPath, "query");
           const r = await requestStorage.run(req, async () => {
             if (denied) return { ok: false as const, message: denied };
@@ -696,7 +749,13 @@ export class Engine {
               return { ok: false as const, ...describeError(e) };
             }
           });
-          results.push({ ...r, logLines: req.logLines, reads: req.reads!.count, tables: req.reads!.tables });
+          results.push({
+            ...r,
+            logLines: req.logLines,
+            reads: req.reads!.count,
+            tables: req.reads!.tables,
+            precise: req.reads!.precise,
+          });
         }
         return null;
       }),
@@ -801,30 +860,35 @@ export class Engine {
     const found = router.lookup(target.routedPath, method);
     if (!found) return new Response(HTTP_NO_ROUTE, { status: 404 });
     return this.inScope(() =>
-      requestStorage.run({ logLines: [], httpAction: execution }, async () => {
-        if (target.componentPath === "") {
-          const headers = new Headers(init.headers);
-          headers.set(HTTP_URL_HEADER, realUrl);
-          return this.accessor(identity).fetch(`${target.routedPath}${url.search}`, { ...init, headers });
-        }
-        const key = `${++nextHttpKey}`;
-        const pending: { handler: (ctx: unknown, request: Request) => unknown; request: Request; response?: Response } =
-          {
+      slotHeld.run(true, () =>
+        requestStorage.run({ logLines: [], httpAction: execution }, async () => {
+          if (target.componentPath === "") {
+            const headers = new Headers(init.headers);
+            headers.set(HTTP_URL_HEADER, realUrl);
+            return this.accessor(identity).fetch(`${target.routedPath}${url.search}`, { ...init, headers });
+          }
+          const key = `${++nextHttpKey}`;
+          const pending: {
+            handler: (ctx: unknown, request: Request) => unknown;
+            request: Request;
+            response?: Response;
+          } = {
             handler: found[0]._handler as (ctx: unknown, request: Request) => unknown,
             request: new Request(realUrl, init),
             response: undefined,
           };
-        pendingHttp.set(key, pending);
-        try {
-          await this.t.actionFromPath(
-            { componentPath: target.componentPath, udfPath: `${HTTP_ENTRY_MODULE}:run` },
-            { key },
-          );
-        } finally {
-          pendingHttp.delete(key);
-        }
-        return pending.response!;
-      }),
+          pendingHttp.set(key, pending);
+          try {
+            await this.t.actionFromPath(
+              { componentPath: target.componentPath, udfPath: `${HTTP_ENTRY_MODULE}:run` },
+              { key },
+            );
+          } finally {
+            pendingHttp.delete(key);
+          }
+          return pending.response!;
+        }),
+      ),
     );
   }
 
@@ -844,6 +908,8 @@ export type QueryRunResult = ({ ok: true; value: Value } | { ok: false; message:
   logLines: string[];
   reads: number;
   tables: Set<string>;
+  /** What it read, for invalidation by document and range (absent: by table). */
+  precise?: PreciseReads;
 };
 
 /** "messages:send", "messages.js:send", "messages" (default export) -> canonical form. */

@@ -45,11 +45,22 @@ export interface BackendScope {
   storage?: LocalStorage;
 }
 
+/**
+ * What a query read, finely enough to tell whether a commit can change its result (sync.ts): the
+ * documents it got by ID ("componentPath:table:id"), the index ranges it read, the tables it
+ * scanned whole ("componentPath:table").
+ */
+export interface PreciseReads {
+  docs: Set<string>;
+  ranges: { table: string; range: { type: string; fieldPath: string; value: unknown }[] }[];
+  scans: Set<string>;
+}
+
 /** Per top-level request: log lines to return to the client, reads for stats. */
 export interface RequestScope {
   logLines: string[];
   /** Set for query runs: documents read and tables touched ("componentPath:table"). */
-  reads?: { count: number; tables: Set<string> };
+  reads?: { count: number; tables: Set<string>; precise?: PreciseReads };
   /** Commit timestamp of the outermost transaction this request committed, if any. */
   commitTs?: bigint;
   /** For an HTTP action request: its execution, ended by the site server when the body ends. */

@@ -16,6 +16,8 @@ import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/v
 import { AuthVerifier, identityFromClaims } from "./auth.js";
 import { errorDataField, type CommitEvent, type Engine, type Identity, type QueryRunResult } from "./engine.js";
 import { InvalidMessage, parseClientMessage, type ClientMessage } from "./syncMessages.js";
+import { inRange } from "./conflicts.js";
+import type { PreciseReads } from "./runtime.js";
 
 const PING_INTERVAL_MS = 15_000;
 
@@ -43,6 +45,8 @@ interface Subscription {
   lastSent?: string;
   /** "componentPath:table" read by the last run; null = not run yet. */
   tables: Set<string> | null;
+  /** The documents, ranges and whole tables the last run read (absent: invalidated by table). */
+  precise?: PreciseReads;
 }
 
 interface StateVersion {
@@ -289,7 +293,7 @@ export class SyncConnection {
     for (const s of this.subs.values()) {
       if (s.dirty || !s.tables) continue;
       for (const t of s.tables) {
-        if (e.tables.has(t)) {
+        if (e.tables.has(t) && affects(e, t, s.precise)) {
           s.dirty = true;
           any = true;
           break;
@@ -380,6 +384,7 @@ export class SyncConnection {
         this.stats.documentsRead += r.reads;
         if (this.subs.get(s.queryId) !== s) return; // removed meanwhile
         s.tables = r.tables;
+        s.precise = r.precise;
         const mod = r.ok
           ? {
               type: "QueryUpdated",
@@ -420,4 +425,28 @@ export class SyncConnection {
     this.stats.transitions += 1;
     this.sent = end;
   }
+}
+
+/**
+ * Whether commit `e`'s writes to `table` can change the result of a query that read `reads`: a
+ * document it got by ID was written, it scanned the table, or a written document's old or new
+ * value lies in a range it read (as a deployment invalidates a subscription by its read set, not
+ * by table; at 100 streaming replies every flush re-ran every follower's query). Without the
+ * details, any write to a table it read does.
+ */
+function affects(e: CommitEvent, table: string, reads: PreciseReads | undefined): boolean {
+  const writes = e.writes?.get(table);
+  if (!writes || !reads || reads.scans.has(table)) return true;
+  const ranges = reads.ranges.filter((r) => r.table === table);
+  // Read, but neither by ID nor by a range we know: by table.
+  if (ranges.length === 0 && ![...reads.docs].some((d) => d.startsWith(`${table}:`))) return true;
+  return writes.some(
+    (w) =>
+      reads.docs.has(`${table}:${w.id}`) ||
+      ranges.some(
+        (r) =>
+          (w.before !== null && inRange(w.before, r.range as never)) ||
+          (w.after !== null && inRange(w.after, r.range as never)),
+      ),
+  );
 }

@@ -35,6 +35,7 @@ import type * as lib_numbers from "../lib/numbers.js";
 import type * as lib_operatorSessions from "../lib/operatorSessions.js";
 import type * as lib_origins from "../lib/origins.js";
 import type * as lib_pow from "../lib/pow.js";
+import type * as lib_queueTicket from "../lib/queueTicket.js";
 import type * as lib_replies from "../lib/replies.js";
 import type * as lib_replyDriver from "../lib/replyDriver.js";
 import type * as lib_replyRun from "../lib/replyRun.js";
@@ -86,6 +87,7 @@ const fullApi: ApiFromModules<{
   "lib/operatorSessions": typeof lib_operatorSessions;
   "lib/origins": typeof lib_origins;
   "lib/pow": typeof lib_pow;
+  "lib/queueTicket": typeof lib_queueTicket;
   "lib/replies": typeof lib_replies;
   "lib/replyDriver": typeof lib_replyDriver;
   "lib/replyRun": typeof lib_replyRun;

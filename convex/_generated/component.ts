@@ -28,7 +28,9 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         "mutation",
         "internal",
         {
-          token: string;
+          token?: string;
+          ticket?: string;
+          pow?: string;
           identity?: { userId: string; operator: boolean };
           threadId?: string;
           prompt?: string;

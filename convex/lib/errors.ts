@@ -96,9 +96,17 @@ export function tooManyRepliesInFlight(limit: number): ConvexError<ErrorData> {
   );
 }
 
-/** `chat:queue` with neither a prompt nor a retry of a thread's reply, or with both. */
+/** `chat:queue` with neither a prompt nor a retry of a thread's reply, or with both; or a token and a ticket. */
 export function queueBodyInvalid(): ConvexError<ErrorData> {
-  return appError("BAD_REQUEST", "send either a prompt, or a retry with its threadId");
+  return appError(
+    "BAD_REQUEST",
+    "send either a prompt, or a retry with its threadId; with a token, or (a new visitor's prompt, no threadId) a ticket",
+  );
+}
+
+/** `chat:queue` with a ticket this deployment did not sign, or one past its 10 minutes. */
+export function queueTicketInvalid(): ConvexError<ErrorData> {
+  return appError("UNAUTHORIZED", "The queue ticket is not valid or has expired; open the chat again and resend.");
 }
 
 /** `messages:retry` names a message that is not the thread's last reply. */

@@ -4,7 +4,8 @@
  * response body and the clock are injected, so it is unit-tested without HTTP
  * (test/backend/replyDriver.test.ts); `convex/chat.ts` wires it to the internal mutations.
  *
- * - Flushes run one at a time, in order, so deltas get consecutive seqs.
+ * - Flushes run one at a time, in order, so deltas get consecutive seqs; what comes due while one
+ *   is in flight goes with the next, so a slow (busy) deployment gets fewer, bigger flushes.
  * - One timer: the policy's next deadline, or the heartbeat when nothing is pending, so a stop
  *   requested while the model is silent is seen within `stopPollMs`, and the reply's lease is
  *   renewed while the driver lives (a dead driver's reply ends when the lease lapses).
@@ -102,6 +103,11 @@ export class ReplyDriver {
   /** When the last persistence round trip (flush or stop poll) ended. */
   private lastRoundTripAt: number;
   private persisting: Promise<void> = Promise.resolve();
+  /** Text due for a flush, waiting for the one in flight (`flushing`) to end. */
+  private unsaved = "";
+  private flushing = false;
+  /** Ends the rest between two flushes early (the model ended: the rest goes now). */
+  private endRest = () => {};
   private timer: TimerHandle | undefined;
   private generating = true;
   private outputChars = 0;
@@ -154,6 +160,7 @@ export class ReplyDriver {
         : { status: "error", error: this.describeModelError(error) };
     }
     this.generating = false;
+    this.endRest();
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     await this.persisting;
     if (this.saveFailed && end.status !== "error") end = { status: "error", error: REPLY_ERRORS.notSaved };
@@ -200,17 +207,45 @@ export class ReplyDriver {
     this.model.abort();
   }
 
+  /**
+   * One flush in flight at a time; text that comes due meanwhile waits and goes with the next. A
+   * busy deployment answers flushes later, so a reply then writes less often, in bigger pieces,
+   * instead of queuing a mutation for every piece the policy let out (bench row 10: at 100 replies
+   * at once, queued flushes outlived their replies by a minute).
+   */
   private persist(text: string): void {
+    this.unsaved += text;
+    if (this.flushing) return;
+    this.flushing = true;
     this.persisting = this.persisting.then(async () => {
-      try {
-        if ((await this.flushWithRetries(text)).stop) this.requestStop();
-      } catch (error) {
-        this.saveFailed = true;
-        this.requestStop();
-        console.error("flush failed", error instanceof Error ? error.message : String(error));
-      } finally {
-        this.lastRoundTripAt = this.clock.now();
+      while (this.unsaved !== "") {
+        const next = this.unsaved;
+        this.unsaved = "";
+        const sentAt = this.clock.now();
+        try {
+          if ((await this.flushWithRetries(next)).stop) this.requestStop();
+        } catch (error) {
+          this.saveFailed = true;
+          this.requestStop();
+          console.error("flush failed", error instanceof Error ? error.message : String(error));
+        } finally {
+          this.lastRoundTripAt = this.clock.now();
+        }
+        // A slow answer means a busy deployment: rest FLUSH_REST times as long before the next,
+        // so a reply holds a mutation slot at most a quarter of the time then (until the model ends).
+        const roundTrip = this.lastRoundTripAt - sentAt;
+        const rest = roundTrip >= BUSY_ROUND_TRIP_MS ? Math.min(FLUSH_REST * roundTrip, MAX_FLUSH_REST_MS) : 0;
+        if (this.generating && rest > 0)
+          await new Promise<void>((resolve) => {
+            const timer = this.clock.setTimeout(() => resolve(), rest);
+            this.endRest = () => {
+              this.clock.clearTimeout(timer);
+              resolve();
+            };
+          });
+        this.endRest = () => {};
       }
+      this.flushing = false;
     });
   }
 
@@ -221,14 +256,7 @@ export class ReplyDriver {
    * the reply as not saved completely.
    */
   private async flushWithRetries(text: string): Promise<{ stop: boolean }> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.store.flush(text);
-      } catch (error) {
-        if (attempt >= FLUSH_ATTEMPTS || !isTurnedAwayForLoad(error)) throw error;
-        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 250 * 2 ** attempt));
-      }
-    }
+    return await retryWhileBusy(() => this.store.flush(text), this.clock);
   }
 
   private pollStop(): void {
@@ -241,7 +269,8 @@ export class ReplyDriver {
   private arm(): void {
     if (!this.generating) return;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    const pollAt = this.lastRoundTripAt + this.stopPollMs;
+    // While flushes are under way no heartbeat is due (onTimer): look again in stopPollMs.
+    const pollAt = (this.flushing ? this.clock.now() : this.lastRoundTripAt) + this.stopPollMs;
     const deadline = Math.min(this.policy.nextDeadline() ?? pollAt, pollAt);
     this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, deadline - this.clock.now()));
   }
@@ -251,7 +280,9 @@ export class ReplyDriver {
     if (!this.generating) return;
     const due = this.policy.poll();
     if (due !== null) this.persist(due);
-    else if (this.clock.now() - this.lastRoundTripAt >= this.stopPollMs) this.pollStop();
+    // While flushes are under way (one in flight, or resting between two) they renew the lease and
+    // read stop: a heartbeat would only wait behind them.
+    else if (!this.flushing && this.clock.now() - this.lastRoundTripAt >= this.stopPollMs) this.pollStop();
     this.arm();
   }
 
@@ -268,8 +299,30 @@ export class ReplyDriver {
   }
 }
 
-/** Tries of one flush while the deployment is at its concurrency limit. */
-const FLUSH_ATTEMPTS = 5;
+/** A flush answers in tens of milliseconds; one this slow means a busy deployment... */
+const BUSY_ROUND_TRIP_MS = 100;
+/** ...and then, wait this many times its round trip before the next (see `persist`)... */
+const FLUSH_REST = 3;
+/** ...but no longer than this: each flush renews the reply's lease (30 s). */
+const MAX_FLUSH_REST_MS = 5_000;
+
+/** Tries of one call (a flush) while the deployment is at its concurrency limit. */
+const BUSY_ATTEMPTS = 5;
+
+/**
+ * `call`, sent again (0.5, 1, 2, 4 s apart) while the deployment turns it away for load: such a
+ * call never ran, so sending it again cannot do it twice. Other failures are thrown at once.
+ */
+export async function retryWhileBusy<T>(call: () => Promise<T>, clock: Clock = systemClock): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= BUSY_ATTEMPTS || !isTurnedAwayForLoad(error)) throw error;
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, 250 * 2 ** attempt));
+    }
+  }
+}
 
 /**
  * A deployment's refusal of a function call at its concurrency limit ("Too many concurrent

@@ -64,6 +64,7 @@ export class ChatView {
       onStreamStart: (threadId, streamId, driven) => this._onStreamStart(threadId, streamId, driven),
       onStreamEnd: (threadId, streamId, status, text) => this._onStreamEnd(threadId, streamId, status, text),
       onError: (info) => this._onConversationError(info),
+      client: () => this._deployment.client,
     });
     this.onDemand = new OnDemandControllers(host, () => this.conversation.loadEarlier(), this);
     this.session = new SessionController(

@@ -12,6 +12,8 @@ import type { ReactiveController, ReactiveControllerHost } from "lit";
 import { api, isActive, type ChatErrorInfo, type MessageStatus, type MessageView } from "../api.js";
 import type { ChatStreamBody, ReplyIds } from "../../convex/lib/chatProtocol.js";
 import { ChatRequestError, postChat } from "./post.js";
+import { ticketFor } from "./warm.js";
+import type { ChatClient } from "../convex-pool.js";
 import { Reply, type ReplyOwner, type ReplySource } from "./reply.js";
 import { MessagePagesController, type MessagePagesTarget } from "./message-pages.js";
 import { UpdatePacer } from "./update-pacer.js";
@@ -25,6 +27,8 @@ export interface ConversationCallbacks {
   onStreamEnd(threadId: string, streamId: string, status: MessageStatus, text: string): void;
   /** A subscription failed (the thread or reply could not be read). */
   onError(info: ChatErrorInfo): void;
+  /** The deployment's client, for a new visitor's send queued over the socket (no thread shown yet). */
+  client(): ChatClient | null;
 }
 
 /** What `send()` posts, and who decides whether its reply is shown here. */
@@ -168,27 +172,36 @@ export class ConversationController implements ReactiveController {
     try {
       started = await postChat(siteUrl, body, request.signal).catch(async (err: unknown) => {
         // Every slot of the site busy: the same body over the socket, generated in the background
-        // and followed like any reply (convex/chat.ts `queue`). A visitor in their thread only.
-        const client = this._target?.client;
+        // and followed like any reply (convex/chat.ts `queue`). A visitor in their thread, or a
+        // new visitor with the warm-up's ticket (and the proof of work the refused POST carried).
+        // The deployment refuses before the app's CORS headers are set, so a page on another
+        // origin sees no 429, only a failed fetch: that queues too (with a request ID, a POST
+        // that did land is found, not stored twice).
+        const client = this._target?.client ?? this._cb.client();
+        const token = "token" in body ? body.token : undefined;
+        const threadId = "threadId" in body ? body.threadId : undefined;
+        const ticket = token ? undefined : ticketFor(siteUrl);
         if (!(
-          err instanceof ChatRequestError &&
-          err.busy &&
+          ((err instanceof ChatRequestError && err.busy) || err instanceof TypeError) &&
           client &&
-          "threadId" in body &&
-          body.threadId &&
-          body.token
+          (token ? threadId : ticket && "prompt" in body)
         ))
           throw err;
-        const { token, threadId } = body;
         const which =
           "retry" in body
             ? { retry: body.retry }
-            : {
-                prompt: body.prompt,
-                ...(body.requestId ? { requestId: body.requestId } : {}),
-                ...(body.visitor ? { visitor: body.visitor } : {}),
-              };
-        return { ids: await client.mutation(api.chat.queue, { token, threadId, ...which }), body: null };
+            : "prompt" in body
+              ? {
+                  prompt: body.prompt,
+                  ...(body.requestId ? { requestId: body.requestId } : {}),
+                  ...(body.pow ? { pow: body.pow } : {}),
+                  ...(body.visitor ? { visitor: body.visitor } : {}),
+                }
+              : {};
+        return {
+          ids: await client.mutation(api.chat.queue, token ? { token, threadId, ...which } : { ticket, ...which }),
+          body: null,
+        };
       });
     } catch (err) {
       this._sends.delete(request);

@@ -1,20 +1,22 @@
 // A warm connection before Send. The POST that sends a prompt should go out on a connection
 // whose TCP and TLS handshakes are done, not pay two round trips for them after the click. So
 // when the chat is on screen, and again while the visitor types once the connection may have
-// gone idle, the page sends `GET {site}/chat-stream`, which the deployment answers 204 without
-// writing to the database (with proof of work on, it answers with a challenge). It is a plain CORS request with no credentials, so it opens the very
+// gone idle, the page sends `GET {site}/chat-stream`, which the deployment answers without
+// writing to the database: a queue ticket, and with proof of work on a challenge. It is a plain CORS request with no credentials, so it opens the very
 // connection the POST (`credentials: "omit"`) then uses.
 //
 // Why not `<link rel="preconnect">`, which requests nothing: Chromium ignores it in incognito
 // windows and automated browsers (measured: no connection opened), and any request to a site
 // URL runs the deployment's HTTP router, a 404 included (which also logs an error on the host
-// page's console). One 204 per visitor who opens the chat is the cheapest reliable warm-up.
+// page's console). One small answer per visitor who opens the chat is the cheapest reliable warm-up.
 import { CHAT_STREAM_PATH, type PowChallenge } from "../../convex/lib/chatProtocol.js";
 
 /** Servers close idle connections after a minute or so: warm again after this long. */
 const RENEW_MS = 45_000;
 
 const warmedAt = new Map<string, number>();
+/** The newest queue ticket (convex/lib/queueTicket.ts): a new visitor's way in when the site is too busy for their POST. */
+const tickets = new Map<string, string>();
 /** The newest warm-up's proof-of-work challenge (null: the deployment asks for none). */
 const challenges = new Map<string, Promise<PowChallenge | null>>();
 
@@ -30,8 +32,15 @@ export function warmConnection(siteUrl: string): void {
   challenges.set(
     siteUrl,
     fetch(`${siteUrl.replace(/\/$/, "")}${CHAT_STREAM_PATH}`, { credentials: "omit", cache: "no-store" }).then(
-      async (res) =>
-        (res.status === 200 ? ((await res.json()) as { pow?: PowChallenge }).pow : void res.body?.cancel()) ?? null,
+      async (res) => {
+        if (res.status !== 200) {
+          void res.body?.cancel();
+          return null;
+        }
+        const { pow, ticket } = (await res.json()) as { pow?: PowChallenge; ticket?: string };
+        if (ticket) tickets.set(siteUrl, ticket);
+        return pow ?? null;
+      },
       // Offline, or an older deployment: the send opens its own connection.
       () => {
         warmedAt.delete(siteUrl);
@@ -52,6 +61,9 @@ export function challengeFor(siteUrl: string): Promise<PowChallenge | null> {
   challenges.delete(siteUrl);
   return challenge;
 }
+
+/** The newest queue ticket the warm-up brought for `siteUrl`, if any. */
+export const ticketFor = (siteUrl: string): string | undefined => tickets.get(siteUrl);
 
 /** A POST just used the connection: it is warm for another `RENEW_MS`. */
 export function markWarm(siteUrl: string): void {

@@ -351,9 +351,12 @@ test("GET /chat-stream, the widget's warm-up, answers with a signed proof-of-wor
   expect(await counts(t)).toEqual({ visitors: 0, threads: 0, messages: 0 });
 });
 
-test("GET /chat-stream answers 204 with proof of work off", async () => {
+test("GET /chat-stream answers with a queue ticket and no challenge with proof of work off", async () => {
   setEnv({ PROOF_OF_WORK: "off" });
   const t = setup();
   const res = await t.fetch("/chat-stream", { method: "GET" });
-  expect(res.status).toBe(204);
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { ticket: string; pow?: unknown };
+  expect(body.ticket).toMatch(/^[0-9a-f]{64}\./);
+  expect(body.pow).toBeUndefined();
 });

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { QUEUED_LEASE_MS } from "../../convex/chat";
 import { demoReplyText } from "../../convex/lib/models";
+import { QUEUE_TICKET_TTL_MS } from "../../convex/lib/queueTicket";
 import { expectCode, newThread, restoreEnv, setEnv, setup, started, waitFor, type T } from "./setup";
 
 afterEach(() => {
@@ -108,5 +109,67 @@ describe("chat:queue", () => {
     await expectCode(t.mutation(api.chat.queue, { token, threadId }), "BAD_REQUEST");
     await expectCode(t.mutation(api.chat.queue, { token, retry: "x" }), "BAD_REQUEST");
     await expectCode(t.mutation(api.chat.queue, { token: "made-up", threadId, prompt: "hi" }), "UNAUTHORIZED");
+    await expectCode(t.mutation(api.chat.queue, { prompt: "hi" }), "BAD_REQUEST");
+  });
+});
+
+/** The warm-up's answer (`GET /chat-stream`), as the widget gets it when the chat opens. */
+async function warmUp(t: T, headers: Record<string, string> = {}) {
+  const res = await t.fetch("/chat-stream", { method: "GET", headers: { Origin: "https://shop.example", ...headers } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { ticket: string; pow?: unknown };
+}
+
+describe("chat:queue for a new visitor (their first POST refused for load)", () => {
+  test("with the warm-up's ticket: mints the visitor, creates the thread (the ticket's Origin on it), queues the reply", async () => {
+    setEnv({ PROOF_OF_WORK: "off", DEMO_TOKEN_DELAY_MS: "1" });
+    const t = setup();
+    const { ticket } = await warmUp(t);
+    const ids = started(await t.mutation(api.chat.queue, { ticket, prompt: "First, while busy" }));
+    expect(ids.token).toEqual(expect.any(String));
+    const waiting = await liveReply(t, ids.threadId, ids.token!);
+    expect(waiting).toMatchObject({ _id: ids.assistantMessageId, status: "pending", queued: true });
+    const done = await waitFor(
+      () => liveReply(t, ids.threadId, ids.token!),
+      (m) => m.status === "done",
+    );
+    expect(done.length).toBe(demoReplyText("First, while busy").length);
+    const thread = await t.run(async (ctx) => ctx.db.get("threads", ids.threadId as never));
+    expect(thread).toMatchObject({ origin: "https://shop.example" });
+  });
+
+  test("the ticket's address is held to the per-address limit on new visitors, as the POST is", async () => {
+    setEnv({ PROOF_OF_WORK: "off", NEW_VISITORS_PER_ADDRESS_PER_MINUTE: "1" });
+    const t = setup();
+    const { ticket } = await warmUp(t, { "X-Forwarded-For": "203.0.113.7" });
+    started(await t.mutation(api.chat.queue, { ticket, prompt: "one" }));
+    await expectCode(t.mutation(api.chat.queue, { ticket, prompt: "two" }), "TOO_MANY_VISITORS");
+    // Another address's ticket is not held by it.
+    const other = await warmUp(t, { "X-Forwarded-For": "198.51.100.9" });
+    started(await t.mutation(api.chat.queue, { ticket: other.ticket, prompt: "three" }));
+  });
+
+  test("with proof of work on, it needs the refused POST's solution, as the POST did", async () => {
+    const t = setup();
+    const { ticket, pow } = await warmUp(t);
+    expect(pow).toBeDefined();
+    await expectCode(t.mutation(api.chat.queue, { ticket, prompt: "no work done" }), "HUMAN_CHECK_FAILED");
+  });
+
+  test("a forged, altered or expired ticket is refused with UNAUTHORIZED; a ticket goes with a new thread only", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    setEnv({ PROOF_OF_WORK: "off" });
+    const t = setup();
+    const { ticket } = await warmUp(t);
+    const [signature, payload] = [ticket.slice(0, 64), ticket.slice(65)];
+    const forged = `${"0".repeat(64)}.${payload}`;
+    const altered = `${signature}.${payload.replace("shop.example", "evil.example")}`;
+    for (const bad of [forged, altered, "x", `${signature}.`])
+      await expectCode(t.mutation(api.chat.queue, { ticket: bad, prompt: "hi" }), "UNAUTHORIZED");
+    const { threadId, token } = await newThread(t);
+    await expectCode(t.mutation(api.chat.queue, { ticket, threadId, prompt: "hi" }), "BAD_REQUEST");
+    await expectCode(t.mutation(api.chat.queue, { ticket, token, threadId, prompt: "hi" }), "BAD_REQUEST");
+    vi.setSystemTime(Date.now() + QUEUE_TICKET_TTL_MS + 1);
+    await expectCode(t.mutation(api.chat.queue, { ticket, prompt: "hi" }), "UNAUTHORIZED");
   });
 });

@@ -98,6 +98,8 @@ type Options = {
   heartbeat?: () => Promise<boolean>;
   finish?: (end: ReplyEnd) => Promise<void>;
   maxWritesPerSec?: number;
+  /** How long (fake time) each flush takes to answer: a busy deployment. */
+  flushTakesMs?: number;
   /** Characters sent to the model (default 0: estimates then count the reply's text only). */
   inputChars?: number;
 };
@@ -113,6 +115,8 @@ function harness(options: Options = {}) {
     flush: async (text) => {
       log.push(`flush ${JSON.stringify(text)} @${clock.now()}`);
       flushed.push(text);
+      if (options.flushTakesMs)
+        await new Promise((resolve) => clock.setTimeout(() => resolve(null), options.flushTakesMs!));
       return options.flush ? options.flush(text) : { stop: false };
     },
     heartbeat: async () => {
@@ -186,6 +190,31 @@ describe("flush timing", () => {
     await h.clock.advance(220);
     expect(h.flushed).toEqual(["One. ", "Two. Three. "]);
     expect(h.log.at(-1)).toBe('flush "Two. Three. " @250');
+  });
+
+  test("no heartbeats pile up behind a slow flush and its rest: the flushes renew the lease", async () => {
+    const h = harness({ flushTakesMs: 2000 });
+    h.model.say("One. ");
+    await h.clock.advance(6000);
+    h.model.end();
+    await h.clock.advance(1000);
+    await h.done;
+    expect(h.log).toEqual(['flush "One. " @0', "finish done", "body close"]);
+  });
+
+  test("while a flush is in flight (a busy deployment), what comes due waits and goes with the next one", async () => {
+    const h = harness({ flushTakesMs: 1000 });
+    for (const sentence of ["One. ", "Two. ", "Three. ", "Four. ", "Five. "]) {
+      h.model.say(sentence);
+      await h.clock.advance(300);
+    }
+    h.model.end();
+    await h.clock.advance(6000);
+    await h.done;
+    // Not five flushes queued behind each other: one in flight, resting 3 s after its 1 s answer,
+    // and the rest together once the model ended.
+    expect(h.log).toEqual(['flush "One. " @0', 'flush "Two. Three. Four. Five. " @1500', "finish done", "body close"]);
+    expect(h.flushed.join("") + h.finished[0].text).toBe(h.written.join(""));
   });
 });
 

@@ -103,6 +103,24 @@ describe("ConvexClient (convex/browser) over the sync WebSocket", () => {
     }
   });
 
+  test("a write outside the index range a subscription read does not re-run it; one inside does", async () => {
+    const client = nodeClient(fx().backend.convexUrl);
+    try {
+      const seen: number[] = [];
+      const unsubscribe = client.onUpdate(api.notes.ticks, {}, (v: number) => seen.push(v));
+      await expect.poll(() => seen.length).toBeGreaterThan(0);
+      const before = fx().backend.stats().totals.queryRuns;
+      for (let i = 0; i < 3; i++) await client.mutation(api.notes.tickNamed, { name: "another" });
+      expect(fx().backend.stats().totals.queryRuns).toBe(before);
+      await client.mutation(api.notes.tickNamed, { name: "fixture" });
+      await expect.poll(() => seen.at(-1)).toBe(1);
+      expect(fx().backend.stats().totals.queryRuns).toBe(before + 1);
+      unsubscribe();
+    } finally {
+      await client.close();
+    }
+  });
+
   test("internal functions are not callable by clients", async () => {
     const client = nodeClient(fx().backend.convexUrl);
     try {

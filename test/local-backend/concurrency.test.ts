@@ -120,6 +120,26 @@ describe("actions", () => {
     await holding;
   });
 
+  test("a scheduled action waits for an action slot (past the wait a client gets), and runs once one frees", async () => {
+    fx = await startFixture({ concurrency: { actions: 1, actionWaitMs: 200 } });
+    const { nodeClient } = await import("./helpers.js");
+    const client = nodeClient(fx.backend.convexUrl);
+    const notes = () => client.query(makeFunctionReference<"query">("notes:list"), {}) as Promise<{ text: string }[]>;
+    try {
+      const holding = ticks(fx.backend.siteUrl, 8, 100); // the one slot, for ~800 ms
+      await new Promise((r) => setTimeout(r, 100));
+      await client.mutation(makeFunctionReference<"mutation">("notes:addViaScheduledAction"), { text: "scheduled" });
+      await new Promise((r) => setTimeout(r, 400));
+      expect(fx.backend.concurrency().now.action).toMatchObject({ running: 1, waiting: 1, refused: 0 });
+      expect((await notes()).map((n) => n.text)).not.toContain("scheduled");
+      expect((await holding).status).toBe(200);
+      await expect.poll(async () => (await notes()).map((n) => n.text), { timeout: 5_000 }).toContain("scheduled");
+      expect(fx.backend.concurrency().now.action.refused).toBe(0);
+    } finally {
+      await client.close();
+    }
+  });
+
   test("an action's ctx.runMutation takes a mutation slot for the call", async () => {
     fx = await startFixture({ concurrency: { mutations: 1 } });
     const { nodeClient } = await import("./helpers.js");

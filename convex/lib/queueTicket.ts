@@ -1,0 +1,60 @@
+/**
+ * Queue tickets: how a new visitor's first message queues when the site refuses its POST for load
+ * (every HTTP-action slot busy: 429 `TooManyConcurrentRequests`, before any of our code runs).
+ * Minting a visitor needs the client's address (per-address limits) and keeps the page's Origin on
+ * the new thread; only an HTTP action sees either, and `chat:queue` comes over the WebSocket. So
+ * the warm-up (`GET /chat-stream`, when the chat opens) hands out a ticket: that address key and
+ * Origin with an expiry, signed (HMAC-SHA-256) with the deployment's signing key (`lib/pow.ts`).
+ * `chat:queue` with a ticket instead of a token mints the visitor as `chat:start` would: the same
+ * per-address and deployment-wide limits (keyed on the ticket's address), the same proof of work
+ * (or, with Turnstile on, a refusal: a mutation cannot ask siteverify), and MAX_QUEUED_REPLIES.
+ * A ticket is no credential: it grants what an anonymous POST from that address could do.
+ */
+
+/** How long a ticket may be used (the widget warms up again while the visitor types). */
+export const QUEUE_TICKET_TTL_MS = 10 * 60_000;
+/** A ticket is a 64-character signature, a dot and a short JSON payload. */
+export const QUEUE_TICKET_MAX_CHARS = 1024;
+/** Signs tickets only: the same key signs proof-of-work challenges, over other bytes. */
+const PURPOSE = "chat-queue-ticket\n";
+
+export type TicketClaims = { clientKey: string | null; origin: string | null };
+
+async function hmacKey(secret: string): Promise<CryptoKey> {
+  return await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign", "verify"],
+  );
+}
+
+const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+
+/** A ticket for the warm-up's caller, valid QUEUE_TICKET_TTL_MS. */
+export async function signQueueTicket(secret: string, claims: TicketClaims, now = Date.now()): Promise<string> {
+  const payload = JSON.stringify({ c: claims.clientKey, o: claims.origin, e: now + QUEUE_TICKET_TTL_MS });
+  const signature = await crypto.subtle.sign(
+    "HMAC",
+    await hmacKey(secret),
+    new TextEncoder().encode(PURPOSE + payload),
+  );
+  return `${hex(signature)}.${payload}`;
+}
+
+/** The claims of an unexpired ticket this deployment signed, else null. */
+export async function readQueueTicket(secret: string, ticket: string, now = Date.now()): Promise<TicketClaims | null> {
+  if (ticket.length > QUEUE_TICKET_MAX_CHARS) return null;
+  const dot = ticket.indexOf(".");
+  const signature = ticket.slice(0, dot);
+  const payload = ticket.slice(dot + 1);
+  if (dot !== 64 || !/^[0-9a-f]{64}$/.test(signature)) return null;
+  const bytes = Uint8Array.from(signature.match(/../g)!, (h) => parseInt(h, 16));
+  // crypto.subtle.verify compares in constant time.
+  if (!(await crypto.subtle.verify("HMAC", await hmacKey(secret), bytes, new TextEncoder().encode(PURPOSE + payload))))
+    return null;
+  const claims = JSON.parse(payload) as { c: string | null; o: string | null; e: number };
+  if (!(claims.e > now)) return null;
+  return { clientKey: claims.c, origin: claims.o };
+}
