@@ -36,7 +36,10 @@ import {
   vChatReplyHeader,
   vChatTurn,
   vIdentity,
+  type VisitorClaim,
+  vVisitorClaim,
 } from "./lib/validators";
+import { noteVisitor } from "./lib/visitorIdentity";
 import { mintVisitor, turnstileSecret, visitorByHash } from "./lib/visitors";
 
 const vBeginResult = v.union(
@@ -103,6 +106,9 @@ export const start = internalMutation({
     requestId: v.optional(v.string()),
     /** The page's Origin, kept on a new thread for the console. */
     origin: v.optional(v.string()),
+    /** Who the page says the visitor is, and the browser's first language: kept on the thread. */
+    visitor: v.optional(vVisitorClaim),
+    language: v.optional(v.string()),
     request: v.union(
       v.object({ kind: v.literal("send"), prompt: v.string(), attachments: v.optional(v.array(v.string())) }),
       v.object({ kind: v.literal("retry"), messageId: v.string() }),
@@ -140,6 +146,8 @@ type StoreArgs = {
   threadId?: string;
   requestId?: string;
   origin?: string;
+  visitor?: VisitorClaim;
+  language?: string;
   request: { kind: "send"; prompt: string; attachments?: string[] } | { kind: "retry"; messageId: string };
 };
 
@@ -171,10 +179,11 @@ async function storeReply(
   const who: Caller = { identity, tokenHash };
   let thread: Doc<"threads">;
   if (args.threadId === undefined) {
-    const threadId = await createThread(ctx, tokenHash, identity, args.origin);
+    const threadId = await createThread(ctx, tokenHash, identity, args.origin, args);
     thread = (await ctx.db.get("threads", threadId))!;
   } else {
     thread = (await authorizeThreadAs(ctx, args.threadId, who, "write")).thread;
+    await noteVisitor(ctx, thread, args.visitor, args.language);
   }
   if (args.request.kind === "send" && args.requestId !== undefined && args.threadId !== undefined) {
     const sent = await alreadySent(ctx, thread, args.requestId);
@@ -254,6 +263,8 @@ export const queue = mutation({
     prompt: v.optional(v.string()),
     retry: v.optional(v.string()),
     requestId: v.optional(v.string()),
+    /** As the POST's `visitor`. */
+    visitor: v.optional(vVisitorClaim),
   },
   returns: v.union(vChatReplyHeader, vHeldReplyHeader),
   handler: async (ctx, args): Promise<ChatReplyHeader | HeldReplyHeader> => {
@@ -283,6 +294,7 @@ export const queue = mutation({
       humanChecked: false,
       ...(args.threadId !== undefined ? { threadId: args.threadId } : {}),
       ...(args.requestId !== undefined ? { requestId: args.requestId } : {}),
+      ...(args.visitor !== undefined ? { visitor: args.visitor } : {}),
       request,
     });
     if (stored.kind !== "stored") return stored.reply;

@@ -49,6 +49,7 @@ import {
   vTokenUsage,
   vRating,
   vFeedbackView,
+  vVisitorClaim,
 } from "./lib/validators";
 
 export { AI_CHAT_ENV, aiChatEnv } from "./lib/env";
@@ -102,7 +103,10 @@ const mutation = <A extends PropertyValidators, R extends Spec["returns"]>(args:
 /** The component's public functions, by module, as the widget and the console call them. */
 export const PUBLIC_FUNCTIONS = {
   threads: {
-    create: mutation({ token, origin: v.optional(v.string()) }, vCreateThreadResult),
+    create: mutation(
+      { token, origin: v.optional(v.string()), visitor: v.optional(vVisitorClaim) },
+      vCreateThreadResult,
+    ),
     get: query({ threadId: v.string(), token }, vThreadView),
     listMine: query({ token, limit: v.optional(v.number()) }, v.array(vThreadView)),
     remove: mutation({ threadId: v.string(), token }, v.null()),
@@ -114,7 +118,13 @@ export const PUBLIC_FUNCTIONS = {
     list: query({ threadId: v.string(), token, before: v.optional(v.number()) }, v.array(vMessageView)),
     live: query({ threadId: v.string(), token, after: v.optional(v.number()) }, v.array(vMessageView)),
     send: mutation(
-      { threadId: v.string(), token, prompt: v.string(), attachments: v.optional(v.array(v.string())) },
+      {
+        threadId: v.string(),
+        token,
+        prompt: v.string(),
+        attachments: v.optional(v.array(v.string())),
+        visitor: v.optional(vVisitorClaim),
+      },
       vSendResult,
     ),
     retry: mutation(
@@ -147,6 +157,7 @@ export const PUBLIC_FUNCTIONS = {
         prompt: v.optional(v.string()),
         retry: v.optional(v.string()),
         requestId: v.optional(v.string()),
+        visitor: v.optional(vVisitorClaim),
       },
       v.union(vChatReplyHeader, vHeldReplyHeader),
     ),

@@ -51,6 +51,7 @@ import { NO_BODY, runReply } from "./lib/replyRun";
 import { retryWhileBusy } from "./lib/replyDriver";
 import type { ChatTurn } from "./lib/validators";
 import { parseVisitorRequest, turnstileSecret, verifyTurnstile } from "./lib/visitors";
+import { firstLanguage } from "./lib/visitorIdentity";
 
 const chatStream = httpAction(async (ctx, request): Promise<Response> => {
   const foreign = refuseForeignOrigin(request);
@@ -109,6 +110,7 @@ async function sendAndStream(
     humanChecked = true;
   }
   const origin = request.headers.get("Origin");
+  const language = firstLanguage(request.headers.get("Accept-Language"));
   let started;
   try {
     const client = clientKey(request);
@@ -120,6 +122,8 @@ async function sendAndStream(
       ...(parsed.threadId !== undefined ? { threadId: parsed.threadId } : {}),
       ...(parsed.requestId !== undefined ? { requestId: parsed.requestId } : {}),
       ...(origin && origin !== "null" ? { origin } : {}),
+      ...(parsed.visitor !== undefined ? { visitor: parsed.visitor } : {}),
+      ...(language !== undefined ? { language } : {}),
       request: parsed.request,
     });
   } catch (error) {

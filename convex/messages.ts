@@ -8,7 +8,16 @@ import { attachmentViews } from "./lib/attachments";
 import { effectiveStatus, lastDelta, stopReply, toMessageView } from "./lib/replies";
 import { timestamp } from "./lib/numbers";
 import { retryLastReply, sendPrompt } from "./lib/sending";
-import { isUnfinished, vMessageView, vSendResult, type Access, type MessageView, vIdentity } from "./lib/validators";
+import {
+  isUnfinished,
+  vMessageView,
+  vSendResult,
+  type Access,
+  type MessageView,
+  vIdentity,
+  vVisitorClaim,
+} from "./lib/validators";
+import { noteVisitor } from "./lib/visitorIdentity";
 
 /**
  * The view readers get. A reply the component has expired but the reconciler has not yet
@@ -153,10 +162,13 @@ export const send = mutation({
     prompt: v.string(),
     /** Upload IDs from `POST /chat-upload` (the caller's own, unsent), at most MAX_FILES_PER_MESSAGE. */
     attachments: v.optional(v.array(v.string())),
+    /** Who the page says the visitor is (docs/visitor-identity.md), kept on the thread; BAD_REQUEST past its limits. */
+    visitor: v.optional(vVisitorClaim),
   },
   returns: vSendResult,
   handler: async (ctx, args) => {
     const { thread, caller } = await authorizeThread(ctx, args.threadId, args, "write");
+    await noteVisitor(ctx, thread, args.visitor);
     return await sendPrompt(ctx, thread, caller, args.prompt, undefined, null, args.attachments);
   },
 });

@@ -22,7 +22,7 @@ import { powEnabled } from "./lib/pow";
 import { createThread } from "./lib/sending";
 import { scheduleExpiry } from "./lib/expiry";
 import { wholeNumber } from "./lib/numbers";
-import { vCreateThreadResult, vShareResult, vShareView, vThreadView, vIdentity } from "./lib/validators";
+import { vCreateThreadResult, vShareResult, vShareView, vThreadView, vIdentity, vVisitorClaim } from "./lib/validators";
 
 const DELTA_DELETE_BATCH = 256;
 /** Messages (then observer tokens) deleted per `purgeThread` run: each reply also schedules its stream's cleanup. */
@@ -36,13 +36,21 @@ const THREAD_DELETE_BATCH = 100;
  * `POST /visitors`.
  */
 export const create = mutation({
-  args: { token: v.optional(v.string()), identity: v.optional(vIdentity), origin: v.optional(v.string()) },
+  args: {
+    token: v.optional(v.string()),
+    identity: v.optional(vIdentity),
+    origin: v.optional(v.string()),
+    /** Who the page says the visitor is (docs/visitor-identity.md); BAD_REQUEST past its limits. */
+    visitor: v.optional(vVisitorClaim),
+  },
   returns: vCreateThreadResult,
   handler: async (ctx, args) => {
     if (args.token !== undefined && !isTokenShaped(args.token)) throw unauthorized();
     if (args.token === undefined && (turnstileSecret() !== null || powEnabled())) throw humanCheckFailed("missing");
     const token = args.token ?? (await mintVisitor(ctx, null));
-    const threadId = await createThread(ctx, await hashToken(token), args.identity ?? null, args.origin);
+    const threadId = await createThread(ctx, await hashToken(token), args.identity ?? null, args.origin, {
+      visitor: args.visitor,
+    });
     return { threadId, token };
   },
 });

@@ -20,3 +20,8 @@ document.querySelector("#share")!.addEventListener("click", async () => {
     status.textContent = `Could not share: ${(error as Error).message}`;
   }
 });
+
+// The Help launcher says who the shopper is, unsigned: the operator console shows it "Unverified".
+// A real site signs the id on its server (docs/visitor-identity.md) and passes `signature` too.
+const help = document.querySelector<AiChatStream>("ai-chat-stream[launcher]")!;
+help.visitor = { id: "demo-shopper", name: "Demo shopper", plan: "trial" };

@@ -18,6 +18,8 @@ import type {
   StreamSlice,
   ThreadView,
   TokenUsage,
+  VisitorClaim,
+  VisitorInfo,
 } from "../convex/lib/validators.js";
 
 export type {
@@ -31,6 +33,8 @@ export type {
   StreamSlice,
   ThreadView,
   TokenUsage,
+  VisitorClaim,
+  VisitorInfo,
 };
 
 /** Statuses after which a message never changes again (exactly the server's `FinalStatus`es). */

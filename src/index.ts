@@ -16,4 +16,4 @@ export {
 export { defaultStrings, type ChatStrings } from "./strings.js";
 export { renderMarkdown, MarkdownStream, isAllowedImage, type MarkdownOptions } from "./markdown/index.js";
 export { setClientFactory, type ChatClient, type ClientFactory } from "./convex-pool.js";
-export type { ChatConfig, MessageStatus, MessageView, StreamSlice, ThreadView } from "./api.js";
+export type { ChatConfig, MessageStatus, MessageView, StreamSlice, ThreadView, VisitorClaim } from "./api.js";

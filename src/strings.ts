@@ -143,6 +143,14 @@ export const defaultConsoleStrings = {
   roleVisitor: "Visitor",
   roleAi: "AI",
   roleOperator: "{name} (operator)",
+  /** Who the open thread's visitor is (docs/visitor-identity.md). */
+  visitorLabel: "Visitor",
+  verified: "Verified",
+  /** The host page named the visitor without its server's signature: anyone could have. */
+  unverified: "Unverified",
+  pageLabel: "Page",
+  languageLabel: "Language",
+  firstSeenLabel: "First seen",
 };
 
 export type ConsoleStrings = typeof defaultConsoleStrings;

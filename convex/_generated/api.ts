@@ -43,6 +43,7 @@ import type * as lib_sending from "../lib/sending.js";
 import type * as lib_text from "../lib/text.js";
 import type * as lib_threadSummary from "../lib/threadSummary.js";
 import type * as lib_validators from "../lib/validators.js";
+import type * as lib_visitorIdentity from "../lib/visitorIdentity.js";
 import type * as lib_visitors from "../lib/visitors.js";
 import type * as messages from "../messages.js";
 import type * as operator from "../operator.js";
@@ -94,6 +95,7 @@ const fullApi: ApiFromModules<{
   "lib/text": typeof lib_text;
   "lib/threadSummary": typeof lib_threadSummary;
   "lib/validators": typeof lib_validators;
+  "lib/visitorIdentity": typeof lib_visitorIdentity;
   "lib/visitors": typeof lib_visitors;
   messages: typeof messages;
   operator: typeof operator;

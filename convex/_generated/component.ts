@@ -36,6 +36,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           prompt?: string;
           retry?: string;
           requestId?: string;
+          visitor?: Record<string, string | number | boolean>;
         },
         | {
             threadId: string;
@@ -157,6 +158,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           messageCount?: number;
           preview?: string;
           heldByMe?: boolean;
+          visitor?: {
+            id: string;
+            name?: string;
+            email?: string;
+            fields?: Record<string, string | number | boolean>;
+            verified: boolean;
+          };
+          language?: string;
         }>,
         Name
       >;
@@ -320,6 +329,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           identity?: { userId: string; operator: boolean };
           prompt: string;
           attachments?: Array<string>;
+          visitor?: Record<string, string | number | boolean>;
         },
         {
           userMessageId: string;
@@ -373,6 +383,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             messageCount?: number;
             preview?: string;
             heldByMe?: boolean;
+            visitor?: {
+              id: string;
+              name?: string;
+              email?: string;
+              fields?: Record<string, string | number | boolean>;
+              verified: boolean;
+            };
+            language?: string;
           }>;
           continueCursor: string;
           isDone: boolean;
@@ -415,6 +433,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           messageCount?: number;
           preview?: string;
           heldByMe?: boolean;
+          visitor?: {
+            id: string;
+            name?: string;
+            email?: string;
+            fields?: Record<string, string | number | boolean>;
+            verified: boolean;
+          };
+          language?: string;
         }>,
         Name
       >;
@@ -515,6 +541,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           token?: string;
           identity?: { userId: string; operator: boolean };
           origin?: string;
+          visitor?: Record<string, string | number | boolean>;
         },
         { threadId: string; token: string },
         Name
@@ -542,6 +569,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           messageCount?: number;
           preview?: string;
           heldByMe?: boolean;
+          visitor?: {
+            id: string;
+            name?: string;
+            email?: string;
+            fields?: Record<string, string | number | boolean>;
+            verified: boolean;
+          };
+          language?: string;
         },
         Name
       >;
@@ -568,6 +603,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           messageCount?: number;
           preview?: string;
           heldByMe?: boolean;
+          visitor?: {
+            id: string;
+            name?: string;
+            email?: string;
+            fields?: Record<string, string | number | boolean>;
+            verified: boolean;
+          };
+          language?: string;
         }>,
         Name
       >;

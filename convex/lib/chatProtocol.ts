@@ -7,9 +7,9 @@
  * the body as `text/plain`: a CORS-simple request, which a browser sends without a preflight.
  * Nothing is ambient (no cookies), so a foreign page gains nothing it did not already hold.
  */
-import type { ChatReplyHeader, HeldReplyHeader } from "./validators";
+import type { ChatReplyHeader, HeldReplyHeader, VisitorClaim } from "./validators";
 
-export type { ChatReplyHeader, HeldReplyHeader };
+export type { ChatReplyHeader, HeldReplyHeader, VisitorClaim };
 /** What a send's answer says: the reply it started, or (202) that an operator holds the thread. */
 export type ReplyIds = ChatReplyHeader | HeldReplyHeader;
 
@@ -38,11 +38,14 @@ export type ChatStreamBody =
    * request finds the prompt it stored and answers 205 with its ids instead of storing it twice.
    * A new visitor brings `pow`, a solved challenge from `GET /chat-stream` (`PowChallenge`, JSON
    * `{ challenge, solution }`), or with Turnstile on, `turnstileToken`. `attachments`: upload IDs
-   * from `POST /chat-upload` (`CHAT_UPLOAD_PATH`) sent with the prompt.
+   * from `POST /chat-upload` (`CHAT_UPLOAD_PATH`) sent with the prompt. `visitor`: who the page
+   * says the visitor is (`{id, name?, email?, signature?, ...}`, docs/visitor-identity.md), kept
+   * on the thread; a bad one is refused (400 BAD_REQUEST naming the field and its limit).
    */
   | {
       prompt: string;
       attachments?: string[];
+      visitor?: VisitorClaim;
       threadId?: string;
       token?: string;
       requestId?: string;

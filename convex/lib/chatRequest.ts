@@ -6,6 +6,9 @@ import { type ErrorCode, HTTP_ERRORS } from "./errors";
 import { isTokenShaped } from "./access";
 import { MAX_BODY_BYTES } from "./limits";
 import { POW_PAYLOAD_MAX_CHARS } from "./chatProtocol";
+import { ConvexError } from "convex/values";
+import type { VisitorClaim } from "./validators";
+import { checkVisitorClaim, VISITOR_MAX_BYTES } from "./visitorIdentity";
 
 const JSON_HEADERS = { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" };
 /** A prompt character takes at most 6 bytes in JSON (`\u0000`; UTF-8 needs at most 3 per UTF-16 unit). */
@@ -83,6 +86,8 @@ export type ChatRequest =
       turnstileToken?: unknown;
       /** A new visitor's solved challenge, as the page sent it (checked by `chat:start`). */
       pow?: string;
+      /** Who the page says the visitor is, its shape and size checked (verified by `chat:start`). */
+      visitor?: VisitorClaim;
     };
 
 /** More attachment IDs than this in one body is not a request the widget makes (the limit itself is checked later). */
@@ -136,6 +141,14 @@ export function parseChatBody(body: string, authorization: string | null): ChatR
   } else {
     return null;
   }
+  let visitor: VisitorClaim | undefined;
+  try {
+    visitor = fields.visitor === undefined ? undefined : checkVisitorClaim(fields.visitor);
+  } catch (error) {
+    if (!(error instanceof ConvexError)) throw error;
+    // BAD_REQUEST naming the field and its limit, before any mutation runs.
+    return { refusal: jsonResponse(400, error.data as object) };
+  }
   return {
     mode: "start",
     token,
@@ -144,6 +157,7 @@ export function parseChatBody(body: string, authorization: string | null): ChatR
     ...(requestId !== undefined ? { requestId } : {}),
     ...(fields.turnstileToken !== undefined ? { turnstileToken: fields.turnstileToken } : {}),
     ...(typeof fields.pow === "string" && fields.pow.length <= POW_PAYLOAD_MAX_CHARS ? { pow: fields.pow } : {}),
+    ...(visitor !== undefined ? { visitor } : {}),
   };
 }
 
@@ -155,13 +169,14 @@ export function bearerToken(authorization: string | null): string | null {
 
 /**
  * A well-formed request, or the refusal to send back. The body may be as large as the longest
- * prompt allowed, escaped (`maxPromptChars`).
+ * prompt allowed, escaped (`maxPromptChars`), and the largest visitor claim, beside 4 KB of the rest.
  */
 export async function parseChatRequest(
   request: Request,
   maxPromptChars: number,
 ): Promise<ChatRequest | { refusal: Response }> {
-  const limit = MAX_BODY_BYTES + PROMPT_BYTES_PER_CHAR * maxPromptChars;
+  // A visitor claim at its own limit fits beside everything else a request may carry.
+  const limit = MAX_BODY_BYTES + VISITOR_MAX_BYTES + PROMPT_BYTES_PER_CHAR * maxPromptChars;
   const body = await readBodyCapped(request, limit);
   if (typeof body !== "string") {
     return { refusal: jsonError(413, "PAYLOAD_TOO_LARGE", HTTP_ERRORS.bodyTooLarge(body.tooLarge, limit)) };

@@ -59,6 +59,9 @@ export const AI_CHAT_ENV = {
   STREAM_MAX_WRITES_PER_SEC: optional,
   REPLY_LEASE_MS: optional,
   MAX_QUEUED_REPLIES: optional,
+  // Who the visitor is (docs/visitor-identity.md).
+  VISITOR_IDENTITY_SECRET: optional,
+  VISITOR_CONTEXT_TO_MODEL: optional,
   // Attachments.
   MAX_FILE_BYTES: optional,
   MAX_FILES_PER_MESSAGE: optional,

@@ -32,6 +32,9 @@ export function toThreadView(thread: Doc<"threads">, access: Access, myKey?: str
     ...(thread.messageCount !== undefined ? { messageCount: thread.messageCount } : {}),
     ...(thread.preview !== undefined ? { preview: thread.preview } : {}),
     ...(myKey !== undefined ? { heldByMe: thread.holder?.key === myKey } : {}),
+    // The visitor's own claim and language are display context for operators, never for observers.
+    ...(access === "operator" && thread.visitor ? { visitor: thread.visitor } : {}),
+    ...(access === "operator" && thread.language ? { language: thread.language } : {}),
   };
 }
 

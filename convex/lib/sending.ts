@@ -29,6 +29,7 @@ import { grantLease, replyInProgress } from "./replies";
 import { storedOrigin, titleFromPrompt } from "./text";
 import type { ChatAttachment, ChatTurn, Identity, SendResult } from "./validators";
 import { isEstablished, visitorByHash } from "./visitors";
+import { checkVisitorClaim, contextToModel, visitorInfo, withVisitorContext } from "./visitorIdentity";
 
 /**
  * A new thread owned by the visitor token with this hash (which must be one this deployment
@@ -40,7 +41,10 @@ export async function createThread(
   tokenHash: string,
   identity: Identity | null,
   origin: string | undefined,
+  about: { visitor?: unknown; language?: string } = {},
 ): Promise<Id<"threads">> {
+  // Checked before anything is written: a refused claim stores nothing.
+  const visitorClaim = about.visitor === undefined ? undefined : await visitorInfo(checkVisitorClaim(about.visitor));
   const limit = getLimits().threadsPerVisitor;
   const visitor = await visitorByHash(ctx, tokenHash);
   if (!visitor) throw unauthorized();
@@ -58,6 +62,8 @@ export async function createThread(
     model: modelConfig().model,
     visitorHash: tokenHash,
     ...(identity ? { userId: identity.userId } : {}),
+    ...(visitorClaim ? { visitor: visitorClaim } : {}),
+    ...(about.language !== undefined ? { language: about.language } : {}),
   });
 }
 
@@ -254,7 +260,9 @@ export async function conversation(
         ? personTurn(m)
         : { role: m.role, content: m.text, ...(m.attachments?.length ? { attachments: m.attachments } : {}) },
     );
-  return buildHistory(turns, getLimits().historyChars);
+  const history = buildHistory(turns, getLimits().historyChars);
+  // VISITOR_CONTEXT_TO_MODEL: who the page says the visitor is, ahead of the first prompt.
+  return contextToModel() ? withVisitorContext(history, await ctx.db.get("threads", threadId)) : history;
 }
 
 /**

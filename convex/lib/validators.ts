@@ -55,6 +55,28 @@ export const vHolder = v.object({
 });
 export type Holder = Infer<typeof vHolder>;
 
+/**
+ * Who the host page says the visitor is (`<ai-chat-stream>`'s `visitor` property), as sent:
+ * `id`, optional `name`, `email` and `signature` (HMAC-SHA256 hex of `id`, made on the site's
+ * server), and up to VISITOR_FIELDS_MAX other fields, each a string, number or boolean. Shape
+ * and sizes are checked by `checkVisitorClaim` (docs/visitor-identity.md).
+ */
+export const vVisitorClaim = v.record(v.string(), v.union(v.string(), v.number(), v.boolean()));
+export type VisitorClaim = Infer<typeof vVisitorClaim>;
+
+/**
+ * A thread's visitor as stored and shown to operators: the claim without its signature, and
+ * whether the signature matched (VISITOR_IDENTITY_SECRET). Unverified is display context only.
+ */
+export const vVisitorInfo = v.object({
+  id: v.string(),
+  name: v.optional(v.string()),
+  email: v.optional(v.string()),
+  fields: v.optional(vVisitorClaim),
+  verified: v.boolean(),
+});
+export type VisitorInfo = Infer<typeof vVisitorInfo>;
+
 /** The `threads` table's fields. */
 export const threadFields = {
   /** "New chat" until the first prompt, then the prompt's first line, clipped. */
@@ -83,6 +105,10 @@ export const threadFields = {
   messageCount: v.optional(v.number()),
   /** The newest message's start, on one line (PREVIEW_CHARS), for the console list. */
   preview: v.optional(v.string()),
+  /** Who the host page says the visitor is (`lib/visitorIdentity.ts`), from the newest send that said. */
+  visitor: v.optional(vVisitorInfo),
+  /** The browser's first language (`Accept-Language` of the visitor's `POST /chat-stream`). */
+  language: v.optional(v.string()),
 };
 
 /** A file sent with a prompt (`lib/attachments.ts`), as its message keeps it. */
@@ -201,6 +227,8 @@ export const vThreadView = v.object({
   ...pick(threadFields, ["needsHumanAt", "messageCount", "preview"]),
   /** Operator lists only: the calling operator (their session or identity) holds the thread. */
   heldByMe: v.optional(v.boolean()),
+  /** Operators only: who the host page says the visitor is, and the browser's language. */
+  ...pick(threadFields, ["visitor", "language"]),
 });
 export type ThreadView = Infer<typeof vThreadView>;
 

@@ -6,6 +6,7 @@ import type { ReactiveControllerHost } from "lit";
 import type { UiStateController } from "../controllers/ui-state.js";
 import type { UnreadController } from "../controllers/unread.js";
 import type { ChatStrings } from "../strings.js";
+import type { VisitorClaim } from "../../convex/lib/chatProtocol.js";
 
 export type ChatStatus = "idle" | "sending" | "streaming" | "error";
 export type ChatMode = "chat" | "observe";
@@ -29,6 +30,8 @@ export interface ChatHost extends ReactiveControllerHost, HTMLElement {
   suggestions: string[] | null;
   /** Offers "Talk to a person" (human handoff). */
   humanHandoff: boolean;
+  /** Who the host page says the visitor is, sent with each message (docs/visitor-identity.md). */
+  visitor?: VisitorClaim;
   status: ChatStatus;
   readonly ui: UiStateController;
   readonly unread: UnreadController;

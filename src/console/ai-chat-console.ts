@@ -1,10 +1,8 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, query, state } from "lit/decorators.js";
-import { repeat } from "lit/directives/repeat.js";
-import { api, toErrorInfo, type ThreadView } from "../api.js";
-import type { ChatClient } from "../convex-pool.js";
+import type { ThreadView } from "../api.js";
 import { displayLine } from "../display-text.js";
-import { OperatorSessionController, type ConsolePhase } from "./operator-session.js";
+import { OperatorSessionController, rememberedName, rememberName, type ConsolePhase } from "./operator-session.js";
 import { defineElement } from "../define.js";
 import { AiChatConsoleSelectEvent } from "../events.js";
 import { defaultConsoleStrings, format, type ConsoleStrings } from "../strings.js";
@@ -12,43 +10,32 @@ import { AiChatStream, type ChatTheme } from "../shell/ai-chat-stream.js";
 import { styles } from "../styles/ai-chat-console.styles.js";
 import { ClockController } from "./clock.js";
 import { LocaleController } from "../locale.js";
-import { rovingTarget, signInForm, threadRow } from "./console-templates.js";
+import {
+  listFilters,
+  loadMoreButton,
+  rovingTarget,
+  sidebarHeader,
+  shownThreads,
+  signInForm,
+  threadList,
+  type ThreadFilter,
+  visitorDetails,
+} from "./console-templates.js";
 import { relativeAge } from "./relative-age.js";
 import { ConsoleHandoffController } from "./handoff.js";
 import { handoffBar } from "./handoff-bar.js";
 import { ThreadSearchController } from "./thread-search.js";
-import { download, observerLink, transcript } from "./thread-actions.js";
+import { WaitingAnnouncer } from "./announce-waiting.js";
+import { ThreadActionsController } from "./thread-actions.js";
 
 export { consoleStorageKey, type ConsolePhase } from "./operator-session.js";
 
 const AGE_TICK_MS = 30_000;
-/** The list's filter: every thread, those streaming, those waiting for a person, those I answer, those whose reply failed. */
-type ThreadFilter = "all" | "live" | "waiting" | "mine" | "failed";
 const DEFAULT_PAGE_SIZE = 50;
 /** The embedded chat's parts (those an observe view has), forwarded with a `chat-` prefix. */
 const CHAT_PARTS = ["panel", "header", "messages", "message", "user", "assistant", "operator"]
   .map((p) => `${p}: chat-${p}`)
   .join(", ");
-
-/** sessionStorage key of the name a remembered operator session was signed in with (not a secret). */
-const nameKey = (convexUrl: string): string => `ai-chat-console:name:${convexUrl}`;
-
-function rememberName(convexUrl: string, name: string): void {
-  try {
-    if (name) sessionStorage.setItem(nameKey(convexUrl), name);
-    else sessionStorage.removeItem(nameKey(convexUrl));
-  } catch {
-    // Storage blocked: the name shows until the page reloads.
-  }
-}
-
-function rememberedName(convexUrl: string): string {
-  try {
-    return sessionStorage.getItem(nameKey(convexUrl)) ?? "";
-  } catch {
-    return "";
-  }
-}
 
 /**
  * The operator console: every conversation of a deployment, live, with one of them open in a
@@ -114,6 +101,9 @@ function rememberedName(convexUrl: string): string {
  * @csspart delete-button - Deletes the conversation, after `delete-confirm-button`.
  * @csspart delete-confirm-button - Confirms the deletion.
  * @csspart action-error - Why an export, share or deletion failed.
+ * @csspart visitor-info - Who the open thread's visitor is: name, email, ID, other fields, page, language, first seen.
+ * @csspart visitor-verified - The mark on an identity the site signed (docs/visitor-identity.md).
+ * @csspart visitor-unverified - The mark on an identity the host page gave without its server's signature.
  *
  * @cssproperty [--ai-chat-console-height=640px] - Height of the console.
  * @cssproperty [--ai-chat-console-list-width=320px] - Width of the thread list beside the conversation.
@@ -172,11 +162,11 @@ export class AiChatConsole extends LitElement {
    */
   @property({ attribute: "observe-url" }) observeUrl = "";
 
-  /** The open thread's delete waits for `delete-confirm-button`. */
-  @state() private _confirmDelete = false;
-  /** The observer link last made for the open thread. */
-  @state() private _shareLink = "";
-  @state() private _actionError = "";
+  /**
+   * Plays a short tone when a thread newly needs a person (Web Audio, no file). Off by default;
+   * silent until the page has had a user gesture (browsers refuse sound before one).
+   */
+  @property({ type: Boolean }) sound = false;
 
   /** The name the operator signed in with, shown in the header ("" when none was given). */
   @state() private _operatorName = "";
@@ -215,8 +205,17 @@ export class AiChatConsole extends LitElement {
   readonly #handoff = new ConsoleHandoffController(this);
   /** Threads the deployment finds by title or message text for the search typed. */
   readonly #search = new ThreadSearchController(this);
-  /** The page's own title, restored when nobody waits any more. */
-  private _pageTitle: string | null = null;
+  /** The open thread's export, share and delete. */
+  readonly #actions = new ThreadActionsController(this, {
+    target: () => {
+      const client = this.#session.client;
+      return client && this.thread ? { client, token: this.#session.token, threadId: this.thread } : null;
+    },
+    title: (id) => displayLine(this.threads.find((t) => t._id === id)?.title ?? "") || this.effectiveStrings.untitled,
+    back: () => this._back(),
+  });
+  /** New requests for a person: the document title, and the tone with `sound`. */
+  readonly #announcer = new WaitingAnnouncer();
 
   /** The merged strings in effect. */
   get effectiveStrings(): ConsoleStrings {
@@ -290,27 +289,15 @@ export class AiChatConsole extends LitElement {
     this.#handoff.setTarget(target);
     this.#search.set(target, this._search);
     this.#handoff.setThread(this.thread);
-    if (changed.has("thread")) {
-      this._confirmDelete = false;
-      this._shareLink = this._actionError = "";
-    }
-    this._announceWaiting(this.#handoff.waiting.length);
+    if (changed.has("thread")) this.#actions.reset();
+    const waiting = this.#handoff.waiting.map((t) => t._id);
+    const title = format(this.effectiveStrings.waitingCount, { count: waiting.length });
+    this.#announcer.update(waiting, title, this.sound);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this._announceWaiting(0);
-  }
-
-  /** New requests for a person show in the document title ("(2 waiting) …") while any wait. */
-  private _announceWaiting(count: number): void {
-    if (count === 0) {
-      if (this._pageTitle !== null) document.title = this._pageTitle;
-      this._pageTitle = null;
-      return;
-    }
-    this._pageTitle ??= document.title;
-    document.title = `(${format(this.effectiveStrings.waitingCount, { count })}) ${this._pageTitle}`;
+    this.#announcer.update([], "", false);
   }
 
   protected override updated(): void {
@@ -341,43 +328,6 @@ export class AiChatConsole extends LitElement {
     this.thread = null;
   }
 
-  /** Runs an action on the open thread with the session's client; a failure shows in `action-error`. */
-  private async _onThread(run: (client: ChatClient, token: string, threadId: string) => Promise<void>): Promise<void> {
-    const client = this.#session.client;
-    const threadId = this.thread;
-    if (!client || !threadId) return;
-    this._actionError = "";
-    try {
-      await run(client, this.#session.token, threadId);
-    } catch (err) {
-      this._actionError = toErrorInfo(err, "The deployment could not be reached.").message;
-    }
-  }
-
-  private _export(): Promise<void> {
-    return this._onThread(async (client, token, threadId) => {
-      const title =
-        displayLine(this.threads.find((t) => t._id === threadId)?.title ?? "") || this.effectiveStrings.untitled;
-      download(`conversation-${threadId}.md`, await transcript(client, token, threadId, title, this.effectiveStrings));
-    });
-  }
-
-  private _share(): Promise<void> {
-    return this._onThread(async (client, token, threadId) => {
-      const { observerToken } = await client.mutation(api.threads.share, { threadId, token });
-      this._shareLink = observerLink(this.observeUrl, threadId, observerToken);
-      await this.updateComplete;
-      this.renderRoot.querySelector<HTMLInputElement>("[part=share-link]")?.select();
-    });
-  }
-
-  private _delete(): Promise<void> {
-    return this._onThread(async (client, token, threadId) => {
-      await client.mutation(api.operator.removeThread, { threadId, token });
-      this._back();
-    });
-  }
-
   private _select(threadId: string): void {
     this._focusId = threadId;
     if (threadId === this.thread) return;
@@ -392,19 +342,7 @@ export class AiChatConsole extends LitElement {
 
   /** The loaded threads the filter and the search leave, in list order. */
   private _shown(waiting: ReadonlySet<string>): readonly ThreadView[] {
-    const keep: Record<ThreadFilter, (t: ThreadView) => boolean> = {
-      all: () => true,
-      live: (t) => t.status === "streaming",
-      waiting: (t) => waiting.has(t._id),
-      mine: (t) => t.heldByMe === true,
-      failed: (t) => t.status === "error",
-    };
-    const words = this._search.toLowerCase().split(/\s+/).filter(Boolean);
-    // Loaded titles narrow at once; what the deployment found in titles and messages joins them.
-    const shown = this.threads.filter((t) => words.every((w) => displayLine(t.title).toLowerCase().includes(w)));
-    const ids = new Set(shown.map((t) => t._id));
-    for (const t of this.#search.found ?? []) if (!ids.has(t._id)) shown.push(t);
-    return shown.filter((t) => keep[this._filter](t));
+    return shownThreads(this.threads, this.#search.found, this._search, this._filter, waiting);
   }
 
   private _onListKeydown(e: KeyboardEvent): void {
@@ -437,33 +375,12 @@ export class AiChatConsole extends LitElement {
     });
   }
 
-  /** The open thread's buttons, the deletion's confirmation, and the share link once made. */
-  private _renderActions(strings: ConsoleStrings): TemplateResult {
-    return html`<div part="thread-actions" class="handoff actions">
-      <div class="handoff-row">
-        <button part="back-button" class="secondary back" type="button" @click=${this._back}>${strings.back}</button>
-        <span class="spacer"></span>
-        <button part="export-button" class="secondary" type="button" @click=${this._export}>${strings.exportTranscript}</button>
-        ${this.observeUrl ? html`<button part="share-button" class="secondary" type="button" @click=${this._share}>${strings.share}</button>` : nothing}
-        <button part="delete-button" class="secondary" type="button" @click=${() => (this._confirmDelete = !this._confirmDelete)}>${strings.remove}</button>
-      </div>
-      ${
-        this._confirmDelete
-          ? html`<div class="handoff-row reply"><span role="alert">${strings.removeConfirm}</span>
-            <button part="delete-confirm-button" class="primary" type="button" @click=${this._delete}>${strings.remove}</button></div>`
-          : nothing
-      }
-      ${this._shareLink ? html`<input part="share-link" readonly aria-label=${strings.share} .value=${this._shareLink} />` : nothing}
-      ${this._actionError ? html`<p part="action-error" class="form-error" role="alert">${this._actionError}</p>` : nothing}
-    </div>`;
-  }
-
   private _renderConsole(strings: ConsoleStrings): TemplateResult {
     const waiting = new Set(this.#handoff.waiting.map((t) => t._id));
     const all = this.threads;
     const threads = this._shown(waiting);
-    const usage = this.#session.usage;
-    const open = this.thread ? all.find((t) => t._id === this.thread) : undefined;
+    const isOpen = (t: ThreadView) => t._id === this.thread;
+    const open = this.thread ? (all.find(isOpen) ?? this.#search.found?.find(isOpen)) : undefined;
     // Roving tabindex: one row is in the Tab order; arrows move between rows.
     const focusId = threads.some((t) => t._id === this._focusId)
       ? this._focusId
@@ -473,86 +390,38 @@ export class AiChatConsole extends LitElement {
     return html`<div class="console${this.thread ? " open" : ""}">
       <section part="sidebar" class="sidebar" aria-label=${strings.heading}>
         <header part="header" class="header">
-          <div class="header-row">
-            <h2 class="title">${strings.heading}</h2>
-            ${all.length ? html`<span class="count">${format(strings.loadedCount, { count: all.length })}</span>` : nothing}
-            ${waiting.size ? html`<span part="waiting-badge" class="status error">${format(strings.waitingCount, { count: waiting.size })}</span>` : nothing}
-            <span class="spacer"></span>
-            <button part="sign-out-button" class="secondary" type="button" @click=${this.signOut}>${strings.signOut}</button>
-          </div>
-          ${
-            this._operatorName || usage
-              ? html`<div class="header-row meta">
-                ${this._operatorName ? html`<span part="operator" class="who">${format(strings.signedInAs, { name: this._operatorName })}</span>` : nothing}
-                ${
-                  usage
-                    ? html`<span part="usage" class="count">${format(strings.usage, { tokens: usage.tokens.toLocaleString(this._locale.value), budget: usage.budget.toLocaleString(this._locale.value) })}</span>`
-                    : nothing
-                }
-              </div>`
-              : nothing
-          }
-          <div class="header-row filters">
-            <select
-              part="filter"
-              aria-label=${strings.filterLabel}
-              @change=${(e: Event) => (this._filter = (e.target as HTMLSelectElement).value as ThreadFilter)}
-            >
-              ${(["all", "live", "waiting", "mine", "failed"] as const).map(
-                (f) => html`<option value=${f} ?selected=${f === this._filter}>${strings[`filter_${f}`]}</option>`,
-              )}
-            </select>
-            <input
-              part="search"
-              type="search"
-              aria-label=${strings.searchLabel}
-              placeholder=${strings.searchLabel}
-              @input=${(e: Event) => (this._search = (e.target as HTMLInputElement).value.trim())}
-            />
-          </div>
+          ${sidebarHeader(strings, {
+            loaded: all.length,
+            waiting: waiting.size,
+            operatorName: this._operatorName,
+            usage: this.#session.usage,
+            locale: this._locale.value,
+            onSignOut: () => this.signOut(),
+          })}
+          ${listFilters(strings, {
+            filter: this._filter,
+            onFilter: (filter) => (this._filter = filter),
+            onSearch: (text) => (this._search = text),
+          })}
         </header>
-        ${
-          all.length > 0 && threads.length === 0
-            ? html`<div class="empty" role="status"><p class="hint">${strings.noMatch}</p></div>`
-            : threads.length === 0
-              ? html`<div class="empty" role="status">
-              <p class="empty-title">${strings.emptyTitle}</p>
-              <p class="hint">${strings.emptyHint}</p>
-            </div>`
-              : html`<ul part="list" class="list" aria-label=${strings.threadsLabel} @click=${this._onListClick} @keydown=${this._onListKeydown}>
-              ${repeat(
-                threads,
-                (t) => t._id,
-                (t) =>
-                  threadRow(t, strings, {
-                    selected: t._id === this.thread,
-                    tabbable: t._id === focusId,
-                    waiting: waiting.has(t._id),
-                    age: relativeAge(t.lastMessageAt, this._clock.now, this._locale.value, strings.justNow),
-                    locale: this._locale.value,
-                  }),
-              )}
-            </ul>`
-        }
-        ${
-          this._list.canLoadMore || this._list.loadingMore
-            ? html`<div class="more">
-              <button
-                part="load-more-button"
-                class="secondary"
-                type="button"
-                ?disabled=${this._list.loadingMore}
-                @click=${() => this._list.loadMore()}
-              >
-                ${this._list.loadingMore ? strings.loadingMore : strings.loadMore}
-              </button>
-            </div>`
-            : nothing
-        }
+        ${threadList(threads, strings, {
+          loaded: all.length,
+          row: (t) => ({
+            selected: t._id === this.thread,
+            tabbable: t._id === focusId,
+            waiting: waiting.has(t._id),
+            age: relativeAge(t.lastMessageAt, this._clock.now, this._locale.value, strings.justNow),
+            locale: this._locale.value,
+          }),
+          onClick: (e) => this._onListClick(e),
+          onKeydown: (e) => this._onListKeydown(e),
+        })}
+        ${loadMoreButton(strings, this._list)}
       </section>
       <div part="viewer" class="viewer">
-        ${this.thread ? this._renderActions(strings) : nothing}
+        ${this.thread ? this.#actions.render(strings) : nothing}
         ${this.thread ? handoffBar(this, this.#handoff, strings) : nothing}
+        ${open ? visitorDetails(open, strings, this._locale.value) : nothing}
         ${
           this.thread
             ? html`<ai-chat-stream

@@ -1,7 +1,9 @@
-// The operator console's stateless templates: the sign-in form and one row of the thread list.
-// The element (ai-chat-console.ts) owns the state and the events; these only draw them.
+// The operator console's stateless templates: the sign-in form, the list's filter and search, the
+// list and its rows, and who the open thread's visitor is. The element (ai-chat-console.ts) owns
+// the state and the events; these only draw them.
 import { html, nothing, type TemplateResult } from "lit";
-import type { ThreadView } from "../api.js";
+import { repeat } from "lit/directives/repeat.js";
+import type { ThreadView, TokenUsage } from "../api.js";
 import { displayLine } from "../display-text.js";
 import { fullDate } from "./relative-age.js";
 import { format, type ConsoleStrings } from "../strings.js";
@@ -50,6 +52,143 @@ export function signInForm(strings: ConsoleStrings, { verifying, error, onSubmit
     </div>`;
 }
 
+export type SidebarHeaderState = {
+  /** Threads loaded, and those waiting for a person (the badge). */
+  loaded: number;
+  waiting: number;
+  /** The name the operator signed in with ("" for none). */
+  operatorName: string;
+  usage: TokenUsage | null;
+  locale: string | undefined;
+  onSignOut(): void;
+};
+
+/** The list's title bar: counts, the waiting badge, Sign out, who is signed in and today's usage. */
+export function sidebarHeader(strings: ConsoleStrings, state: SidebarHeaderState): TemplateResult {
+  const { loaded, waiting, operatorName, usage, locale } = state;
+  return html`<div class="header-row">
+      <h2 class="title">${strings.heading}</h2>
+      ${loaded ? html`<span class="count">${format(strings.loadedCount, { count: loaded })}</span>` : nothing}
+      ${waiting ? html`<span part="waiting-badge" class="status error">${format(strings.waitingCount, { count: waiting })}</span>` : nothing}
+      <span class="spacer"></span>
+      <button part="sign-out-button" class="secondary" type="button" @click=${state.onSignOut}>${strings.signOut}</button>
+    </div>
+    ${
+      operatorName || usage
+        ? html`<div class="header-row meta">
+          ${operatorName ? html`<span part="operator" class="who">${format(strings.signedInAs, { name: operatorName })}</span>` : nothing}
+          ${
+            usage
+              ? html`<span part="usage" class="count">${format(strings.usage, { tokens: usage.tokens.toLocaleString(locale), budget: usage.budget.toLocaleString(locale) })}</span>`
+              : nothing
+          }
+        </div>`
+        : nothing
+    }`;
+}
+
+/** "Load more" under the list while more pages remain (disabled while one loads). */
+export function loadMoreButton(
+  strings: ConsoleStrings,
+  list: { readonly canLoadMore: boolean; readonly loadingMore: boolean; loadMore(): void },
+): TemplateResult | typeof nothing {
+  if (!list.canLoadMore && !list.loadingMore) return nothing;
+  return html`<div class="more">
+    <button part="load-more-button" class="secondary" type="button" ?disabled=${list.loadingMore} @click=${() => list.loadMore()}>
+      ${list.loadingMore ? strings.loadingMore : strings.loadMore}
+    </button>
+  </div>`;
+}
+
+/** The list's filter: every thread, those streaming, those waiting for a person, those I answer, those whose reply failed. */
+export type ThreadFilter = "all" | "live" | "waiting" | "mine" | "failed";
+
+/**
+ * The loaded threads the filter and the search leave, in list order. Loaded titles narrow at
+ * once; `found`, what the deployment found in titles and messages, joins them.
+ */
+export function shownThreads(
+  threads: readonly ThreadView[],
+  found: readonly ThreadView[] | null,
+  search: string,
+  filter: ThreadFilter,
+  waiting: ReadonlySet<string>,
+): readonly ThreadView[] {
+  const keep: Record<ThreadFilter, (t: ThreadView) => boolean> = {
+    all: () => true,
+    live: (t) => t.status === "streaming",
+    waiting: (t) => waiting.has(t._id),
+    mine: (t) => t.heldByMe === true,
+    failed: (t) => t.status === "error",
+  };
+  const words = search.toLowerCase().split(/\s+/).filter(Boolean);
+  const shown = threads.filter((t) => words.every((w) => displayLine(t.title).toLowerCase().includes(w)));
+  const ids = new Set(shown.map((t) => t._id));
+  for (const t of found ?? []) if (!ids.has(t._id)) shown.push(t);
+  return shown.filter((t) => keep[filter](t));
+}
+
+export type ListFiltersState = {
+  filter: ThreadFilter;
+  onFilter(filter: ThreadFilter): void;
+  /** The search typed, trimmed. */
+  onSearch(text: string): void;
+};
+
+/** The header row that narrows the list: the filter (part `filter`) and the search (part `search`). */
+export function listFilters(strings: ConsoleStrings, { filter, onFilter, onSearch }: ListFiltersState): TemplateResult {
+  return html`<div class="header-row filters">
+    <select
+      part="filter"
+      aria-label=${strings.filterLabel}
+      @change=${(e: Event) => onFilter((e.target as HTMLSelectElement).value as ThreadFilter)}
+    >
+      ${(["all", "live", "waiting", "mine", "failed"] as const).map(
+        (f) => html`<option value=${f} ?selected=${f === filter}>${strings[`filter_${f}`]}</option>`,
+      )}
+    </select>
+    <input
+      part="search"
+      type="search"
+      aria-label=${strings.searchLabel}
+      placeholder=${strings.searchLabel}
+      @input=${(e: Event) => onSearch((e.target as HTMLInputElement).value.trim())}
+    />
+  </div>`;
+}
+
+export type ThreadListState = {
+  /** How many threads are loaded, before the filter and the search. */
+  loaded: number;
+  row(t: ThreadView): ThreadRowState;
+  onClick(e: Event): void;
+  onKeydown(e: KeyboardEvent): void;
+};
+
+/** The threads shown, or why there are none: nothing matches, or no conversation yet. */
+export function threadList(
+  threads: readonly ThreadView[],
+  strings: ConsoleStrings,
+  { loaded, row, onClick, onKeydown }: ThreadListState,
+): TemplateResult {
+  if (loaded > 0 && threads.length === 0) {
+    return html`<div class="empty" role="status"><p class="hint">${strings.noMatch}</p></div>`;
+  }
+  if (threads.length === 0) {
+    return html`<div class="empty" role="status">
+      <p class="empty-title">${strings.emptyTitle}</p>
+      <p class="hint">${strings.emptyHint}</p>
+    </div>`;
+  }
+  return html`<ul part="list" class="list" aria-label=${strings.threadsLabel} @click=${onClick} @keydown=${onKeydown}>
+    ${repeat(
+      threads,
+      (t) => t._id,
+      (t) => threadRow(t, strings, row(t)),
+    )}
+  </ul>`;
+}
+
 export type ThreadRowState = {
   selected: boolean;
   /** The one row in the Tab order (roving tabindex). */
@@ -89,6 +228,30 @@ export function threadRow(t: ThreadView, strings: ConsoleStrings, row: ThreadRow
         </span>
       </button>
     </li>`;
+}
+
+/**
+ * Who the open thread's visitor is (docs/visitor-identity.md): the name, email and ID the host
+ * page gave, marked verified (the site signed it) or not, its other fields, the page, the
+ * browser's language and when the visitor was first seen.
+ */
+export function visitorDetails(t: ThreadView, strings: ConsoleStrings, locale: string | undefined): TemplateResult {
+  const v = t.visitor;
+  const item = (label: string, value: unknown) =>
+    html`<div><dt>${label}</dt><dd dir="auto">${String(value)}</dd></div>`;
+  return html`<dl part="visitor-info" class="handoff visitor-info">
+    ${
+      v
+        ? html`<div><dt>${strings.visitorLabel}</dt><dd dir="auto">${[v.name, v.email, v.id].filter(Boolean).join(" · ")}
+          <span part=${v.verified ? "visitor-verified" : "visitor-unverified"} class="status${v.verified ? "" : " error"}"
+            >${v.verified ? strings.verified : strings.unverified}</span></dd></div>
+        ${Object.entries(v.fields ?? {}).map(([key, value]) => item(key, value))}`
+        : nothing
+    }
+    ${t.origin ? item(strings.pageLabel, originHost(t.origin)) : nothing}
+    ${t.language ? item(strings.languageLabel, t.language) : nothing}
+    ${item(strings.firstSeenLabel, fullDate(t.createdAt, locale))}
+  </dl>`;
 }
 
 /** The page's host (`shop.example`), so threads with the same title from two sites can be told apart. */

@@ -37,6 +37,26 @@ const STORAGE_PREFIX = "ai-chat-console:";
 /** sessionStorage key of a remembered operator session token (per deployment URL); never the secret. */
 export const consoleStorageKey = (convexUrl: string): string => `${STORAGE_PREFIX}${convexUrl}`;
 
+/** sessionStorage key of the name a remembered operator session was signed in with (not a secret). */
+const nameKey = (convexUrl: string): string => `ai-chat-console:name:${convexUrl}`;
+
+export function rememberName(convexUrl: string, name: string): void {
+  try {
+    if (name) sessionStorage.setItem(nameKey(convexUrl), name);
+    else sessionStorage.removeItem(nameKey(convexUrl));
+  } catch {
+    // Storage blocked: the name shows until the page reloads.
+  }
+}
+
+export function rememberedName(convexUrl: string): string {
+  try {
+    return sessionStorage.getItem(nameKey(convexUrl)) ?? "";
+  } catch {
+    return "";
+  }
+}
+
 function readRemembered(url: string): string | null {
   try {
     return sessionStorage.getItem(consoleStorageKey(url));

@@ -195,6 +195,7 @@ export class ConversationController implements ReactiveController {
                   prompt: body.prompt,
                   ...(body.requestId ? { requestId: body.requestId } : {}),
                   ...(body.pow ? { pow: body.pow } : {}),
+                  ...(body.visitor ? { visitor: body.visitor } : {}),
                 }
               : {};
         return {

@@ -8,7 +8,7 @@
 // ClientController says when a deployment's session can be restored), so it registers no hooks.
 import type { ReactiveControllerHost } from "lit";
 import type { MessageView } from "../api.js";
-import type { ReplyIds } from "../../convex/lib/chatProtocol.js";
+import type { ReplyIds, VisitorClaim } from "../../convex/lib/chatProtocol.js";
 import { newRequestId } from "./post.js";
 import { prepareProofOfWork, takeProofOfWork } from "./pow.js";
 import { loadSession, saveSession, type StoredSession } from "../storage.js";
@@ -21,6 +21,8 @@ export interface SessionHost extends ReactiveControllerHost {
   observerToken: string;
   /** Cloudflare Turnstile site key: a new visitor's token is minted only after the check. */
   turnstileSiteKey: string;
+  /** Who the host page says the visitor is, sent with each message (docs/visitor-identity.md). */
+  visitor?: VisitorClaim;
   readonly effectiveSiteUrl: string;
   /** Which widget of the deployment this is: each keeps its own conversation. */
   readonly effectiveStorageKey: string;
@@ -159,8 +161,9 @@ export class SessionController {
         siteUrl,
         body: {
           prompt,
-          // Absent (undefined) from the JSON without files.
+          // Absent (undefined) from the JSON without files, or without a `visitor` set.
           attachments,
+          visitor: host.visitor,
           ...(own ? { threadId: own, requestId: newRequestId() } : {}),
           ...(token ? { token } : {}),
           ...(turnstileToken ? { turnstileToken } : {}),

@@ -7,6 +7,7 @@ import { LitElement, type PropertyValues, type TemplateResult } from "lit";
 import { property, query, state } from "lit/decorators.js";
 import type { ChatView } from "../chat/chat-view.js";
 import type { ChatMode, ChatStatus } from "../chat/host.js";
+import type { VisitorClaim } from "../../convex/lib/chatProtocol.js";
 import { EscapeKeyController } from "../controllers/escape-key.js";
 import { ModalController } from "../controllers/modal.js";
 import { UiStateController } from "../controllers/ui-state.js";
@@ -172,6 +173,14 @@ export class AiChatStream extends LitElement {
 
   /** Offers "Talk to a person" (part `handoff-button`): the visitor can ask for an operator (human handoff). */
   @property({ attribute: "human-handoff", type: Boolean }) humanHandoff = false;
+
+  /**
+   * Who the visitor is, from the host page: `{ id, name?, email?, signature?, ...up to 10 more }`,
+   * sent with each message and shown to operators, marked verified only when `signature` is the
+   * site server's HMAC-SHA256 (hex) of `id` ([docs/visitor-identity.md](docs/visitor-identity.md)).
+   * A property only: it never shows in the DOM.
+   */
+  visitor?: VisitorClaim;
 
   /** Overrides for any user-visible text (see `strings.ts` for keys and defaults); wins over the built-in translation chosen by `lang`. */
   @property({ attribute: false }) strings: Partial<ChatStrings> = {};

@@ -323,6 +323,25 @@ export const styles = [
       padding: 8px 12px;
       border-block-end: 1px solid var(--_border);
     }
+    .visitor-info {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 2px 14px;
+      margin: 0;
+      font-size: 0.87em;
+    }
+    .visitor-info div {
+      display: flex;
+      gap: 6px;
+      min-width: 0;
+    }
+    .visitor-info dt {
+      color: var(--_muted);
+    }
+    .visitor-info dd {
+      margin: 0;
+      overflow-wrap: anywhere;
+    }
     .handoff-row,
     .reply {
       display: flex;

@@ -183,17 +183,18 @@ describe("errors", () => {
     }
   });
 
-  test("413 PAYLOAD_TOO_LARGE over 4 KB plus room for the longest prompt, whatever Content-Length claims", async () => {
-    // 4,096 + 6 bytes (a JSON-escaped character) for each of the 100 prompt characters allowed.
+  test("413 PAYLOAD_TOO_LARGE over 4 KB plus room for a visitor claim and the longest prompt, whatever Content-Length claims", async () => {
+    // 4,096 + 2,048 (VISITOR_MAX_BYTES) + 6 bytes (a JSON-escaped character) for each of the 100
+    // prompt characters allowed.
     setEnv({ MAX_PROMPT_CHARS: "100" });
     const t = setup();
     const { token } = await newThread(t);
-    const big = JSON.stringify({ streamId: "x", pad: "y".repeat(5000) });
+    const big = JSON.stringify({ streamId: "x", pad: "y".repeat(7000) });
     const res = await drive(t, token, big, { "Content-Length": String(big.length) });
     expect(res.status).toBe(413);
     expect(await errorOf(res)).toEqual({
       code: "PAYLOAD_TOO_LARGE",
-      message: `request body is ${new Intl.NumberFormat("en-US").format(big.length)} bytes; the limit is 4,696`,
+      message: `request body is ${new Intl.NumberFormat("en-US").format(big.length)} bytes; the limit is 6,744`,
     });
     // A Content-Length that understates the body does not get it past the limit.
     const lying = await drive(t, token, big, { "Content-Length": "10" });
@@ -205,8 +206,8 @@ describe("errors", () => {
       duplex: "half",
     } as RequestInit);
     expect(chunked.status).toBe(413);
-    expect((await errorOf(chunked)).message).toBe("request body is over 4,696 bytes; the limit is 4,696");
-    const atLimit = await drive(t, token, JSON.stringify({ streamId: "x", pad: "y".repeat(4696 - 27) }));
+    expect((await errorOf(chunked)).message).toBe("request body is over 6,744 bytes; the limit is 6,744");
+    const atLimit = await drive(t, token, JSON.stringify({ streamId: "x", pad: "y".repeat(6744 - 27) }));
     expect(atLimit.status).toBe(404);
   });
 

@@ -384,6 +384,20 @@ describe("POST /chat-stream turned away for load (429, 503)", () => {
     body.close();
   });
 
+  it("the page's `visitor` goes with the POST and, when the site is too busy for it, with the queued send", async () => {
+    env = setup(() => refusal(429, "1"));
+    const threadId = env.backend.seedThread("tok", [["Earlier", "Answer"]]);
+    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token: "tok" }));
+    const el = await mount(env.url);
+    const visitor = { id: "u-1", name: "Ada", plan: "pro", signature: "ab".repeat(32) };
+    el.visitor = visitor;
+    await el.send("Busy lunchtime?");
+    expect(JSON.parse(env.fetchCalls[0]!.init.body as string).visitor).to.deep.equal(visitor);
+    const queued = env.backend.calls.filter((c) => c.name === "chat:queue");
+    expect(queued).to.have.length(1);
+    expect(queued[0]!.args.visitor).to.deep.equal(visitor);
+  });
+
   it(`after ${POST_ATTEMPTS} refusals for load, a visitor's send is queued over the socket: "Queued…", then followed`, async () => {
     env = setup(() => refusal(429, "1"));
     const threadId = env.backend.seedThread("tok", [["Earlier", "Answer"]]);
