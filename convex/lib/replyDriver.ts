@@ -169,7 +169,8 @@ export class ReplyDriver {
       this.heldHalf = "";
       this.send("\ufffd");
     }
-    await this.finishWithRetries({ text: wellFormed(this.policy.finish()), ...end, tokens: this.tokensUsed() });
+    const tail = wellFormed(this.policy.finish());
+    await this.finishWithRetries({ text: this.saveFailed ? "" : tail, ...end, tokens: this.tokensUsed() });
     try {
       if (end.status === "error") await this.body.abort(end.error ?? REPLY_ERRORS.failed);
       else await this.body.close();
@@ -218,7 +219,9 @@ export class ReplyDriver {
     if (this.flushing) return;
     this.flushing = true;
     this.persisting = this.persisting.then(async () => {
-      while (this.unsaved !== "") {
+      // After a refused flush nothing more is saved: the stored reply stays a prefix of what the
+      // model wrote (ended as not saved completely), never text with a hole in it.
+      while (this.unsaved !== "" && !this.saveFailed) {
         const next = this.unsaved;
         this.unsaved = "";
         const sentAt = this.clock.now();

@@ -311,6 +311,27 @@ describe("persistence failures", () => {
     expect(h.log.at(-1)).toBe(`body abort: ${REPLY_ERRORS.notSaved}`);
   });
 
+  test("after a refused flush no later text is saved: the stored reply is a prefix, never text with a hole", async () => {
+    const h = harness({
+      flushTakesMs: 300,
+      flush: async (text) => {
+        if (text === "First. ") throw new Error("Too many bytes read in a single function execution");
+        return { stop: false };
+      },
+    });
+    h.model.say("First. ");
+    await h.clock.advance(0);
+    // While the first flush is in flight, more text comes due, and a tail waits for the finish.
+    h.model.say("Second. ");
+    await h.clock.advance(250);
+    h.model.say("Tail");
+    await h.clock.advance(100);
+    await h.clock.advance(1000);
+    await h.done;
+    expect(h.flushed).toEqual(["First. "]);
+    expect(h.finished).toEqual([expect.objectContaining({ text: "", status: "error", error: REPLY_ERRORS.notSaved })]);
+  });
+
   test("a failing final write is retried, and the reply still ends", async () => {
     let attempts = 0;
     const h = harness({
