@@ -7,7 +7,7 @@
  *   expires, revoke it, and every subscription that read it re-runs and is refused.
  * - `run` (cron, hourly) deletes what nobody needs any more, in bounded batches: sessions and
  *   observer tokens a day after they expired (so `listShares` still shows recent ones), and
- *   `tokenUsage` rows of UTC days before the last TOKEN_USAGE_KEEP_DAYS. A full batch schedules
+ *   `tokenUsage` and `usageCharges` rows of UTC days before the last TOKEN_USAGE_KEEP_DAYS. A full batch schedules
  *   the next one at once. Uploads never sent with a prompt go a day after they were made.
  */
 import { v } from "convex/values";
@@ -90,6 +90,11 @@ export const run = internalMutation({
       .query("tokenUsage")
       .withIndex("by_day_key", (q) => q.lt("day", oldestKept))
       .take(CLEANUP_BATCH);
+    // Charges to a past day no send folds any more (lib/budget.ts).
+    const charges = await ctx.db
+      .query("usageCharges")
+      .withIndex("by_day_key", (q) => q.lt("day", oldestKept))
+      .take(CLEANUP_BATCH);
     // Uploads never sent with a prompt, a day on (lib/attachments.ts).
     const unsent = await ctx.db
       .query("attachments")
@@ -99,7 +104,8 @@ export const run = internalMutation({
     for (const row of sessions) await ctx.db.delete("operatorSessions", row._id);
     for (const row of shares) await ctx.db.delete("observerTokens", row._id);
     for (const row of usage) await ctx.db.delete("tokenUsage", row._id);
-    if ([sessions, shares, usage, unsent].some((rows) => rows.length === CLEANUP_BATCH)) {
+    for (const row of charges) await ctx.db.delete("usageCharges", row._id);
+    if ([sessions, shares, usage, charges, unsent].some((rows) => rows.length === CLEANUP_BATCH)) {
       await ctx.scheduler.runAfter(0, internal.cleanup.run, {});
     }
     return null;

@@ -109,6 +109,20 @@ export default defineSchema({
     reserved: v.optional(v.number()),
   }).index("by_day_key", ["day", "key"]),
 
+  /**
+   * A finished reply's charge to a deployment usage shard, waiting to be folded into its
+   * `tokenUsage` row by the next send that reads the shard (`lib/budget.ts`): settling inserts,
+   * so a charge never reads or writes the row that sends contend for.
+   */
+  usageCharges: defineTable({
+    day: v.string(),
+    key: v.string(),
+    /** Tokens spent. */
+    tokens: v.number(),
+    /** Change to the row's reservations (negative: a reservation returned). */
+    reserved: v.number(),
+  }).index("by_day_key", ["day", "key"]),
+
   /** Proof-of-work challenges already used to mint a visitor: each mints once. Purged once expired. */
   spentChallenges: defineTable({
     /** The challenge's signature. */

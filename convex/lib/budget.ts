@@ -26,9 +26,11 @@
  * No hot document on the reply's path: the deployment-wide rows are read and written by sends
  * (admission needs the exact total of a row: spent + reserved), but a reply's end does not touch them. Its
  * charge and its reservation's return go together into their own scheduled mutation
- * (`usage:settle`), which the deployment runs exactly once, retrying a conflict with a send; so a
- * finish never conflicts with a send and a charge that fails cannot fail the reply. Until the
- * charge runs, the reservation (its worst case) is still held: admission errs on the safe side.
+ * (`usage:settle`), which the deployment runs exactly once; so a charge that fails cannot fail the
+ * reply. For a deployment shard, settling only inserts a `usageCharges` row, which the next send
+ * that reads the shard folds into it: a settle never reads what a send or another settle writes.
+ * Until its charge is folded, a reply's reservation (its worst case) is still held: admission errs
+ * on the safe side.
  */
 import { internal } from "../_generated/api";
 import type { Doc } from "../_generated/dataModel";
@@ -137,7 +139,7 @@ export async function reserveBudget(
   let deployment: Doc<"tokenUsage"> | null = null;
   for (let i = 0; i < shards && shard < 0; i++) {
     const s = (first + i) % shards;
-    deployment = await usageRow(ctx, day, shardKey(s));
+    deployment = await foldCharges(ctx, day, shardKey(s), await usageRow(ctx, day, shardKey(s)));
     if (committed(deployment) < deploymentLimit / shards) shard = s;
   }
   if (shard < 0) throw budgetExhausted("deployment", budgets.daily, resetsAt, retryAfterMs);
@@ -148,6 +150,37 @@ export async function reserveBudget(
   await adjust(ctx, day, shardKey(shard), deployment, 0, tokens);
   await adjust(ctx, day, visitorKey, visitor, 0, tokens);
   return shard === 0 ? { day, tokens } : { day, tokens, shard };
+}
+
+/** Charges a send folds into a shard's row at most: its work stays bounded; the rest wait for the next. */
+export const FOLD_CHARGES_MAX = 32;
+
+/**
+ * Folds the shard row's pending charges (`usageCharges`, oldest first, at most FOLD_CHARGES_MAX)
+ * into it and returns the row as it now stands. Charges only return reservations and add what was
+ * spent in their place, so one still waiting makes admission stricter, never looser.
+ */
+async function foldCharges(
+  ctx: MutationCtx,
+  day: string,
+  key: string,
+  row: Doc<"tokenUsage"> | null,
+): Promise<Doc<"tokenUsage"> | null> {
+  const charges = await ctx.db
+    .query("usageCharges")
+    .withIndex("by_day_key", (q) => q.eq("day", day).eq("key", key))
+    .take(FOLD_CHARGES_MAX);
+  if (charges.length === 0) return row;
+  const spent = charges.reduce((n, c) => n + c.tokens, 0);
+  const reserved = charges.reduce((n, c) => n + c.reserved, 0);
+  for (const charge of charges) await ctx.db.delete("usageCharges", charge._id);
+  await adjust(ctx, day, key, row, spent, reserved);
+  return await usageRow(ctx, day, key);
+}
+
+/** A deployment usage shard's key ("deployment", "deployment:3"), not a visitor's. */
+function isShardKey(key: string): boolean {
+  return key === DEPLOYMENT_KEY || key.startsWith(`${DEPLOYMENT_KEY}:`);
 }
 
 async function adjust(
@@ -197,6 +230,21 @@ export async function applySettlement(
   day: string,
 ): Promise<void> {
   for (const key of keys) {
+    if (isShardKey(key)) {
+      // Inserted, not written into the shard's row: settling never conflicts with a send or
+      // another settle on the same shard. The next send that reads the shard folds it in.
+      const sameDay = reserved?.day === day;
+      if (reserved) {
+        await ctx.db.insert("usageCharges", {
+          day: reserved.day,
+          key,
+          tokens: sameDay ? spent : 0,
+          reserved: -reserved.tokens,
+        });
+      }
+      if (spent > 0 && !sameDay) await ctx.db.insert("usageCharges", { day, key, tokens: spent, reserved: 0 });
+      continue;
+    }
     if (reserved) await adjust(ctx, reserved.day, key, await usageRow(ctx, reserved.day, key), 0, -reserved.tokens);
     if (spent > 0) await adjust(ctx, day, key, await usageRow(ctx, day, key), spent, 0);
   }
@@ -240,6 +288,9 @@ export async function establishAfterReading(
   }
 }
 
+/** Charges not yet folded that the console's figure adds (more wait only while nobody sends). */
+const PENDING_CHARGES_SHOWN = 256;
+
 /** Today's deployment-wide use against the budget (the operator console shows it). */
 export async function todaysUsage(
   ctx: QueryCtx,
@@ -250,5 +301,11 @@ export async function todaysUsage(
     .query("tokenUsage")
     .withIndex("by_day_key", (q) => q.eq("day", day).gte("key", DEPLOYMENT_KEY).lt("key", `${DEPLOYMENT_KEY};`))
     .take(MAX_USAGE_SHARDS + 1);
-  return { day, tokens: rows.reduce((n, r) => n + r.tokens, 0), budget: getBudgets().daily, resetsAt };
+  // And what finished replies spent that no send has folded into its shard yet.
+  const pending = await ctx.db
+    .query("usageCharges")
+    .withIndex("by_day_key", (q) => q.eq("day", day).gte("key", DEPLOYMENT_KEY).lt("key", `${DEPLOYMENT_KEY};`))
+    .take(PENDING_CHARGES_SHOWN);
+  const tokens = rows.reduce((n, r) => n + r.tokens, 0) + pending.reduce((n, c) => n + c.tokens, 0);
+  return { day, tokens, budget: getBudgets().daily, resetsAt };
 }

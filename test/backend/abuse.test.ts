@@ -20,6 +20,7 @@ import {
   setup,
   solvedPow,
   type T,
+  usageRows,
 } from "./setup";
 
 afterEach(() => {
@@ -169,7 +170,7 @@ describe("budgets hold however many replies run at once", () => {
     }
     expect(streams.length).toBeLessThanOrEqual(10); // 2 in flight per visitor
     expect(refusals.get("REPLY_IN_PROGRESS")).toBeGreaterThan(0);
-    const rows = async () => await t.run(async (ctx) => await ctx.db.query("tokenUsage").collect());
+    const rows = async () => await usageRows(t);
     const deployment = async () => (await rows()).find((r) => r.key === "deployment")!;
     worstCase = Math.max(
       ...(await t.run(async (ctx) =>
@@ -231,10 +232,7 @@ describe("budgets hold however many replies run at once", () => {
     });
     const t = setup();
     const v = await newThread(t);
-    const rows = async () =>
-      await t.run(async (ctx) =>
-        (await ctx.db.query("tokenUsage").collect()).filter((r) => r.key.startsWith("deployment")),
-      );
+    const rows = async () => (await usageRows(t)).filter((r) => r.key.startsWith("deployment"));
     let worstCase = 0;
     let refused = false;
     const reservedOn = new Set<string>();
@@ -277,8 +275,7 @@ describe("budgets hold however many replies run at once", () => {
     const t = setup();
     const v = await newThread(t);
     await send(t, v.threadId, v.token);
-    const reserved = async () =>
-      await t.run(async (ctx) => (await ctx.db.query("tokenUsage").collect()).find((r) => r.key === "deployment")!);
+    const reserved = async () => (await usageRows(t)).find((r) => r.key === "deployment")!;
     expect((await reserved()).reserved).toBeGreaterThan(100);
     await t.mutation(api.messages.stop, { threadId: v.threadId, token: v.token }); // never driven
     await charged(t);

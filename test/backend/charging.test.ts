@@ -4,9 +4,9 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { hashToken } from "../../convex/lib/access";
-import { DEPLOYMENT_KEY, estimateTokens, utcDay } from "../../convex/lib/budget";
+import { DEPLOYMENT_KEY, estimateTokens } from "../../convex/lib/budget";
 import { LEASE_MS, STOP_GRACE_MS } from "../../convex/lib/replies";
-import { newThread, restoreEnv, send, setup, type T } from "./setup";
+import { newThread, restoreEnv, send, setup, type T, usageRows } from "./setup";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -28,9 +28,7 @@ async function replyWithDeadDriver() {
 }
 
 async function usage(t: T) {
-  return await t.run(async (ctx) =>
-    (await ctx.db.query("tokenUsage").collect()).find((r) => r.key === DEPLOYMENT_KEY)!,
-  );
+  return (await usageRows(t)).find((r) => r.key === DEPLOYMENT_KEY)!;
 }
 
 async function advance(t: T, ms: number) {
@@ -50,7 +48,7 @@ describe("every reply is charged for the text it generated", () => {
     const expected = estimateTokens(reservation.inputChars!, PARTIAL.length);
     expect(expected).toBeLessThan(reservation.tokens);
     // The deployment's row and the visitor's.
-    const rows = await t.run(async (ctx) => await ctx.db.query("tokenUsage").collect());
+    const rows = await usageRows(t);
     expect(rows.map((r) => [r.key === DEPLOYMENT_KEY, r.tokens, r.reserved])).toEqual([
       [true, expected, 0],
       [false, expected, 0],
@@ -90,9 +88,10 @@ describe("a reply's end does not touch the deployment-wide usage row", () => {
   test("a finish whose charge fails still ends the reply done with its text", async () => {
     vi.useFakeTimers();
     const { t, threadId, token, messageId } = await replyWithDeadDriver();
-    // Break the charge: a second deployment row for today makes every read of it throw.
+    // Break the charge: a second usage row for the visitor's day makes every read of it throw.
     await t.run(async (ctx) => {
-      await ctx.db.insert("tokenUsage", { day: utcDay(Date.now()).day, key: DEPLOYMENT_KEY, tokens: 0 });
+      const visitorRow = (await ctx.db.query("tokenUsage").collect()).find((r) => r.key !== DEPLOYMENT_KEY)!;
+      await ctx.db.insert("tokenUsage", { day: visitorRow.day, key: visitorRow.key, tokens: 0 });
     });
     await t.mutation(internal.chat.finish, { messageId, text: "The end.", status: "done", error: null, tokens: 42 });
     expect((await t.query(api.messages.list, { threadId, token }))[1]).toMatchObject({
@@ -105,6 +104,31 @@ describe("a reply's end does not touch the deployment-wide usage row", () => {
     expect(charges.filter((f) => f.name.startsWith("usage")).map((f) => f.state.kind)).toEqual(["failed"]);
     const message = await t.run(async (ctx) => (await ctx.db.get("messages", messageId))!);
     expect(message.reservation).toBeUndefined();
+  });
+
+  test("the charge only inserts: the shard's row is unchanged until the next send folds it in", async () => {
+    vi.useFakeTimers();
+    const { t, threadId, token, messageId } = await replyWithDeadDriver();
+    const shardRow = async () =>
+      await t.run(async (ctx) => (await ctx.db.query("tokenUsage").collect()).find((r) => r.key === DEPLOYMENT_KEY)!);
+    const pendingCharges = async () => await t.run(async (ctx) => await ctx.db.query("usageCharges").collect());
+    const before = await shardRow();
+    await t.mutation(internal.chat.finish, { messageId, text: "", status: "done", error: null, tokens: 42 });
+    await advance(t, 0);
+    // A send on the same shard at this moment would not have conflicted with the charge.
+    expect(await shardRow()).toEqual(before);
+    expect(await pendingCharges()).toHaveLength(1);
+    expect(await usage(t)).toMatchObject({ tokens: 42, reserved: 0 });
+    await send(t, threadId, token);
+    const after = await shardRow();
+    expect(after.tokens).toBe(42);
+    // Held now: only the new send's own reservation; the old one was returned by the fold.
+    const held = await t.run(async (ctx) =>
+      (await ctx.db.query("messages").collect()).reduce((n, m) => n + (m.reservation?.tokens ?? 0), 0),
+    );
+    expect(held).toBeGreaterThan(0);
+    expect(after.reserved).toBe(held);
+    expect(await pendingCharges()).toEqual([]);
   });
 
   test("a finish charges the driver's count once, in its own scheduled mutation", async () => {

@@ -201,3 +201,23 @@ export async function solvedPow(t: T): Promise<string> {
 export function cheapPow(): void {
   setEnv({ POW_COST: "1", POW_MAX_NUMBER: "4" });
 }
+
+type UsageRow = { day: string; key: string; tokens: number; reserved?: number };
+
+/**
+ * Every `tokenUsage` row as the next send would see it: a deployment shard's row with the charges
+ * still waiting to be folded into it (`usageCharges`, convex/lib/budget.ts), a shard with only
+ * charges as a row of its own. Read-only: nothing is folded in the database.
+ */
+export async function usageRows(t: T): Promise<UsageRow[]> {
+  return await t.run(async (ctx) => {
+    const rows: UsageRow[] = (await ctx.db.query("tokenUsage").collect()).map((r) => ({ ...r }));
+    for (const charge of await ctx.db.query("usageCharges").collect()) {
+      let row = rows.find((r) => r.day === charge.day && r.key === charge.key);
+      if (!row) rows.push((row = { day: charge.day, key: charge.key, tokens: 0, reserved: 0 }));
+      row.tokens += charge.tokens;
+      row.reserved = Math.max(0, (row.reserved ?? 0) + charge.reserved);
+    }
+    return rows;
+  });
+}
