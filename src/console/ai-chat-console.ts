@@ -13,9 +13,9 @@ import { LocaleController } from "../locale.js";
 import {
   listFilters,
   loadMoreButton,
-  rovingTarget,
   sidebarHeader,
   shownThreads,
+  observedChat,
   signInForm,
   threadList,
   type ThreadFilter,
@@ -27,15 +27,12 @@ import { handoffBar } from "./handoff-bar.js";
 import { ThreadSearchController } from "./thread-search.js";
 import { WaitingAnnouncer } from "./announce-waiting.js";
 import { ThreadActionsController } from "./thread-actions.js";
+import { RovingFocusController } from "./roving-focus.js";
 
 export { consoleStorageKey, type ConsolePhase } from "./operator-session.js";
 
 const AGE_TICK_MS = 30_000;
 const DEFAULT_PAGE_SIZE = 50;
-/** The embedded chat's parts (those an observe view has), forwarded with a `chat-` prefix. */
-const CHAT_PARTS = ["panel", "header", "messages", "message", "user", "assistant", "operator"]
-  .map((p) => `${p}: chat-${p}`)
-  .join(", ");
 
 /**
  * The operator console: every conversation of a deployment, live, with one of them open in a
@@ -176,14 +173,7 @@ export class AiChatConsole extends LitElement {
   /** The search typed (part `search`), trimmed. */
   @state() private _search = "";
 
-  /** The row that takes Tab focus (roving tabindex); follows the arrow keys. */
-  @state() private _focusId: string | null = null;
-
   @query("input[type=password]") private _secretInput?: HTMLInputElement;
-  @query("input[name=operator-name]") private _nameInput?: HTMLInputElement;
-  @query("input[type=checkbox]") private _rememberInput?: HTMLInputElement;
-
-  private _pendingFocus = false;
 
   /** Ages ("5 minutes ago") tick while the list is shown. */
   private readonly _clock = new ClockController(this, AGE_TICK_MS, () => this.phase === "signed-in");
@@ -197,7 +187,7 @@ export class AiChatConsole extends LitElement {
     focusSecret: () => void this.updateComplete.then(() => this._secretInput?.focus()),
     onEnded: () => {
       this.thread = null;
-      this._focusId = null;
+      this.#rows.reset();
     },
   });
   private readonly _list = this.#session.list;
@@ -216,6 +206,8 @@ export class AiChatConsole extends LitElement {
   });
   /** New requests for a person: the document title, and the tone with `sound`. */
   readonly #announcer = new WaitingAnnouncer();
+  /** The list's roving tabindex. */
+  readonly #rows = new RovingFocusController(this);
 
   /** The merged strings in effect. */
   get effectiveStrings(): ConsoleStrings {
@@ -300,36 +292,16 @@ export class AiChatConsole extends LitElement {
     this.#announcer.update([], "", false);
   }
 
-  protected override updated(): void {
-    if (this._pendingFocus) {
-      this._pendingFocus = false;
-      this._rowButton(this._focusId)?.focus();
-    }
-  }
-
   // ---- events --------------------------------------------------------------------------
-
-  private _onSubmit(e: Event): void {
-    e.preventDefault();
-    const input = this._secretInput;
-    const secret = input?.value.trim() ?? "";
-    if (!secret) {
-      input?.focus();
-      return;
-    }
-    // The field is emptied at once: the secret should not linger in the DOM either.
-    if (input) input.value = "";
-    void this.signIn(secret, { remember: !!this._rememberInput?.checked, name: this._nameInput?.value ?? "" });
-  }
 
   /** Back to the list (phones): the thread closes and its row takes the focus. */
   private _back(): void {
-    this._pendingFocus = true;
+    this.#rows.focusAfterRender();
     this.thread = null;
   }
 
   private _select(threadId: string): void {
-    this._focusId = threadId;
+    this.#rows.opened(threadId);
     if (threadId === this.thread) return;
     this.thread = threadId;
     this.dispatchEvent(new AiChatConsoleSelectEvent(threadId));
@@ -346,21 +318,11 @@ export class AiChatConsole extends LitElement {
   }
 
   private _onListKeydown(e: KeyboardEvent): void {
-    const threads = this._shown(new Set(this.#handoff.waiting.map((t) => t._id)));
-    if (threads.length === 0) return;
-    const current = (e.target as Element).closest?.("button[data-id]") as HTMLButtonElement | null;
-    const index = current ? threads.findIndex((t) => t._id === current.dataset.id) : -1;
-    const next = rovingTarget(e.key, index, threads.length);
-    if (next === null) return;
-    e.preventDefault();
-    this._focusId = threads[next]!._id;
-    this._pendingFocus = true;
-    this.requestUpdate();
-  }
-
-  private _rowButton(id: string | null): HTMLButtonElement | null {
-    if (!id) return null;
-    return this.renderRoot.querySelector<HTMLButtonElement>(`button[data-id="${CSS.escape(id)}"]`);
+    const shown = this._shown(new Set(this.#handoff.waiting.map((t) => t._id)));
+    this.#rows.keydown(
+      e,
+      shown.map((t) => t._id),
+    );
   }
 
   // ---- rendering -----------------------------------------------------------------------------
@@ -371,7 +333,7 @@ export class AiChatConsole extends LitElement {
     return signInForm(strings, {
       verifying: this.phase === "verifying",
       error: this.#session.error,
-      onSubmit: (e) => this._onSubmit(e),
+      onSignIn: (secret, options) => void this.signIn(secret, options),
     });
   }
 
@@ -381,12 +343,10 @@ export class AiChatConsole extends LitElement {
     const threads = this._shown(waiting);
     const isOpen = (t: ThreadView) => t._id === this.thread;
     const open = this.thread ? (all.find(isOpen) ?? this.#search.found?.find(isOpen)) : undefined;
-    // Roving tabindex: one row is in the Tab order; arrows move between rows.
-    const focusId = threads.some((t) => t._id === this._focusId)
-      ? this._focusId
-      : threads.some((t) => t._id === this.thread)
-        ? this.thread
-        : (threads[0]?._id ?? null);
+    const focusId = this.#rows.tabStop(
+      threads.map((t) => t._id),
+      this.thread,
+    );
     return html`<div class="console${this.thread ? " open" : ""}">
       <section part="sidebar" class="sidebar" aria-label=${strings.heading}>
         <header part="header" class="header">
@@ -422,22 +382,7 @@ export class AiChatConsole extends LitElement {
         ${this.thread ? this.#actions.render(strings) : nothing}
         ${this.thread ? handoffBar(this, this.#handoff, strings) : nothing}
         ${open ? visitorDetails(open, strings, this._locale.value) : nothing}
-        ${
-          this.thread
-            ? html`<ai-chat-stream
-              part="chat"
-              exportparts=${CHAT_PARTS}
-              mode="observe"
-              convex-url=${this.convexUrl}
-              functions-path=${this.functionsPath}
-              site-url=${this.siteUrl}
-              theme=${this.theme}
-              heading=${open ? displayLine(open.title) || strings.untitled : ""}
-              .thread=${this.thread}
-              .observerToken=${this.#session.token}
-            ></ai-chat-stream>`
-            : html`<div class="placeholder"><p>${strings.selectHint}</p></div>`
-        }
+        ${observedChat(this, strings, { open, token: this.#session.token })}
       </div>
     </div>`;
   }

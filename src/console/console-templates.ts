@@ -13,12 +13,24 @@ export type SignInFormState = {
   verifying: boolean;
   /** Why the last sign-in failed ("" for nothing to say). */
   error: string;
-  onSubmit(e: Event): void;
+  /** Submitted with a secret typed (the field is emptied at once: the secret should not linger in the DOM). */
+  onSignIn(secret: string, options: { remember: boolean; name: string }): void;
 };
 
-export function signInForm(strings: ConsoleStrings, { verifying, error, onSubmit }: SignInFormState): TemplateResult {
+function submitted(e: Event, onSignIn: SignInFormState["onSignIn"]): void {
+  e.preventDefault();
+  const form = e.currentTarget as HTMLFormElement;
+  const field = (name: string) => form.elements.namedItem(name) as HTMLInputElement;
+  const input = form.querySelector<HTMLInputElement>("input[type=password]")!;
+  const secret = input.value.trim();
+  if (!secret) return input.focus();
+  input.value = "";
+  onSignIn(secret, { remember: field("remember").checked, name: field("operator-name").value });
+}
+
+export function signInForm(strings: ConsoleStrings, { verifying, error, onSignIn }: SignInFormState): TemplateResult {
   return html`<div class="sign-in-page">
-      <form part="sign-in" class="sign-in" aria-labelledby="sign-in-title" @submit=${onSubmit}>
+      <form part="sign-in" class="sign-in" aria-labelledby="sign-in-title" @submit=${(e: Event) => submitted(e, onSignIn)}>
         <h2 id="sign-in-title" class="title">${strings.signInTitle}</h2>
         <p class="hint">${strings.signInHint}</p>
         <label class="field">
@@ -263,18 +275,28 @@ function originHost(origin: string): string {
   }
 }
 
-/** The row the arrow, Home and End keys move to in a list of `length` rows, or null for other keys. */
-export function rovingTarget(key: string, index: number, length: number): number | null {
-  switch (key) {
-    case "ArrowDown":
-      return Math.min(length - 1, index + 1);
-    case "ArrowUp":
-      return Math.max(0, index - 1);
-    case "Home":
-      return 0;
-    case "End":
-      return length - 1;
-    default:
-      return null;
-  }
+/** The embedded chat's parts (those an observe view has), forwarded with a `chat-` prefix. */
+const CHAT_PARTS = ["panel", "header", "messages", "message", "user", "assistant", "operator"]
+  .map((p) => `${p}: chat-${p}`)
+  .join(", ");
+
+/** The open thread, observed read-only with the operator's session token; a hint when none is open. */
+export function observedChat(
+  host: { thread: string | null; convexUrl: string; functionsPath: string; siteUrl: string; theme: string },
+  strings: ConsoleStrings,
+  { open, token }: { open: ThreadView | undefined; token: string | null },
+): TemplateResult {
+  if (!host.thread) return html`<div class="placeholder"><p>${strings.selectHint}</p></div>`;
+  return html`<ai-chat-stream
+    part="chat"
+    exportparts=${CHAT_PARTS}
+    mode="observe"
+    convex-url=${host.convexUrl}
+    functions-path=${host.functionsPath}
+    site-url=${host.siteUrl}
+    theme=${host.theme}
+    heading=${open ? displayLine(open.title) || strings.untitled : ""}
+    .thread=${host.thread}
+    .observerToken=${token}
+  ></ai-chat-stream>`;
 }

@@ -273,14 +273,12 @@ export class AiChatStream extends LitElement {
 
   /** Rates reply `messageId` "up" or "down" (replacing an earlier rating), with an optional comment; fires `ai-chat-feedback`. */
   async rate(messageId: string, rating: "up" | "down", comment?: string): Promise<void> {
-    const chat = await this._chatView();
-    await (chat && (await chat.onDemand.actions()).rate(messageId, rating, comment));
+    await (await (await this._chatView())?.onDemand.actions())?.rate(messageId, rating, comment);
   }
 
   /** Generates the last reply again for the same prompt; the new one replaces it in the transcript. */
   async regenerate(): Promise<void> {
-    const chat = await this._chatView();
-    await (chat && (await chat.onDemand.actions()).regenerate());
+    await (await (await this._chatView())?.onDemand.actions())?.regenerate();
   }
 
   /** Starts a fresh conversation; the visitor keeps their token, so earlier threads stay theirs. */
@@ -337,9 +335,7 @@ export class AiChatStream extends LitElement {
   }
 
   /** Pointer over or focus on the closed launcher: fetch the chat's code, but connect to nothing yet. */
-  private readonly _onIntent = (): void => {
-    void this._chatView();
-  };
+  private readonly _onIntent = (): void => void this._chatView();
 
   private readonly _toggle = (): void => {
     if (this.open) {
