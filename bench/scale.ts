@@ -20,7 +20,15 @@ import { ChatRequestError, newRequestId, postChat } from "../src/reply/post.ts";
 import { StreamFollower } from "../src/reply/follower.ts";
 import { BenchBackend, followOurs, refs, settle, type Follower } from "./lib/backend.ts";
 import { promptFor, proseTokens, replyText, startBenchModel, type ReplySpec } from "./lib/model.ts";
-import { int, ms, percentile, sleep, type BenchOptions, type Row, type Section } from "./lib/util.ts";
+import {
+  int,
+  ms,
+  percentile,
+  sleep,
+  type BenchOptions,
+  type Row,
+  type Section,
+} from "./lib/util.ts";
 
 const SPEC: ReplySpec = { tokens: 500, rate: 50 };
 /** The documented HTTP-action limit (S16), and the one that forces queuing. */
@@ -50,7 +58,17 @@ type Run = {
   ttft: { p50: number; p95: number; unloaded: number };
   conflicts: ConflictReport;
   rest: { before: number; after: number; replies: number };
+  cpu: { load: Cpu; alone: Cpu };
 };
+
+/**
+ * CPU over a stretch of the run, and the model tokens the replies of that stretch persisted: the
+ * backend's thread, the bench's own thread (its clients and the fake model), and the process (all
+ * threads, the engine's GC helpers included). When the backend runs on the bench's thread, its
+ * figure is that thread's (backend, clients and model together).
+ */
+type Cpu = { backend: number; bench: number; process: number; tokens: number };
+
 
 const newClient = (url: string) =>
   new ConvexClient(url, {
@@ -131,6 +149,18 @@ async function converse(
   return out;
 }
 
+/** How many of the model's tokens for reply `seed` `text` holds (a prefix of the reply). */
+function tokensIn(text: string, seed: number): number {
+  let end = 0;
+  let count = 0;
+  for (const token of proseTokens(SPEC.tokens, seed)) {
+    end += token.length;
+    if (end > text.length) break;
+    count++;
+  }
+  return count;
+}
+
 /** Rows per table in the saved database (`<data>/db.json`), by component-relative table name. */
 function rowsAtRest(b: BenchBackend): Record<string, number> {
   const saved = JSON.parse(readFileSync(join(b.dir, "data", "db.json"), "utf8")) as {
@@ -164,9 +194,12 @@ async function run(
     log(`  scale ${httpActions} HTTP actions: ${n + 1} threads made`);
     const prompt = (i: number) => promptFor({ ...SPEC, seed: i + 1 });
     // Unloaded: one conversation alone, the time-to-first-token baseline.
+    const aloneCpu = await b.cpu();
     const alone = await converse(b, conversations[n]!, prompt(n), Date.now() + 60_000);
+    const aloneCpuEnd = await b.cpu();
     await sleep(1_000);
     await conflictReport(b, "DELETE");
+    const loadCpu = await b.cpu();
     const t0 = Date.now();
     const deadline = t0 + 90_000;
     let ended = 0;
@@ -182,6 +215,7 @@ async function run(
       }),
     );
     clearInterval(progress);
+    const loadCpuEnd = await b.cpu();
     const seconds = (Date.now() - t0) / 1000;
     // The charges and the deletions at rest, scheduled as each reply ended.
     let rest = rowsAtRest(b);
@@ -197,11 +231,15 @@ async function run(
     let lost = 0;
     let failed = 0;
     let doubled = 0;
+    let tokens = 0;
+    const stored = async (c: { threadId: string; token: string }) =>
+      (await b.http.query(api.messages.list, c)).filter((m) => m.role === "assistant");
     for (let i = 0; i < n; i++) {
       const expected = replyText({ ...SPEC, seed: i + 1 });
       const c = conversations[i]!;
       const o = outcomes[i]!;
-      const replies = (await b.http.query(api.messages.list, c)).filter((m) => m.role === "assistant");
+      const replies = await stored(c);
+      tokens += tokensIn(replies[0]?.text ?? "", i + 1);
       if (replies.length > 1 || o.seen.length > expected.length) doubled++;
       else if (replies.length === 0 || replies[0]!.status === "pending" || replies[0]!.status === "streaming") lost++;
       else if (replies[0]!.status === "done" && replies[0]!.text === expected && o.seen === expected) done++;
@@ -233,6 +271,10 @@ async function run(
       queued: outcomes.filter((o) => o.path === "queued").length,
       ttft: { p50: percentile(ttfts, 50), p95: percentile(ttfts, 95), unloaded: alone.firstTextAt - alone.sentAt },
       conflicts,
+      cpu: {
+        load: spent(loadCpu, loadCpuEnd, tokens),
+        alone: spent(aloneCpu, aloneCpuEnd, tokensIn((await stored(conversations[n]!))[0]?.text ?? "", n + 1)),
+      },
       rest: {
         // The load's replies (the unloaded one's rows were written before the report began).
         before: 1 + everBeside.reduce((a, x) => a + x, 0) / n,
@@ -242,6 +284,9 @@ async function run(
     };
     const errors = outcomes.filter((o) => o.error).map((o) => o.error);
     log(
+      `  scale ${httpActions} HTTP actions: CPU per token ${perToken(result.cpu.load)} (alone ${perToken(result.cpu.alone)})`,
+    );
+    log(
       `  scale ${httpActions} HTTP actions: ${seconds.toFixed(1)} s, ${done}/${n} done, ${lost} lost, ${failed} failed, ${doubled} doubled, ${result.queued} queued, TTFT p50 ${ms(result.ttft.p50, 0)} p95 ${ms(result.ttft.p95, 0)}, ${conflicts.conflicts} conflicts of ${conflicts.mutations} mutations${errors.length ? `; errors: ${[...new Set(errors)].slice(0, 3).join(" | ")}` : ""}`,
     );
     return result;
@@ -249,6 +294,17 @@ async function run(
     await b.stop();
   }
 }
+
+const spent = (from: Omit<Cpu, "tokens">, to: Omit<Cpu, "tokens">, tokens: number): Cpu => ({
+  backend: to.backend - from.backend,
+  bench: to.bench - from.bench,
+  process: to.process - from.process,
+  tokens,
+});
+
+/** "backend 0.62 ms, bench 0.21 ms, process 0.95 ms per token (48,000 tokens)". */
+const perToken = (c: Cpu) =>
+  `backend ${ms((1000 * c.backend) / c.tokens, 2)}, bench ${Number.isNaN(c.bench) ? "on the same thread" : ms((1000 * c.bench) / c.tokens, 2)}, process ${ms((1000 * c.process) / c.tokens, 2)} (${int(c.tokens)} tokens)`;
 
 /** A late joiner of a reply with JOINER_DELTAS deltas, still streaming: round trips to catch up, ours vs 16 deltas a read. */
 async function lateJoiner(log: (s: string) => void): Promise<{ ours: number; paged: number; chars: number }> {
@@ -334,6 +390,16 @@ export async function scale(opts: BenchOptions): Promise<Section> {
       ratio: `${(r.ttft.p95 / r.ttft.unloaded).toFixed(1)}x`,
       target: "",
       met: null,
+    });
+    rows.push({
+      section: "10",
+      measurement: `${what}: CPU per model token persisted, the backend's thread (baseline: one conversation alone)`,
+      ours: perToken(r.cpu.load),
+      baseline: perToken(r.cpu.alone),
+      ratio: `${(r.cpu.load.backend / r.cpu.load.tokens / (r.cpu.alone.backend / r.cpu.alone.tokens)).toFixed(2)}x`,
+      target: "",
+      met: null,
+      data: { cpu: r.cpu },
     });
     rows.push({
       section: "10",

@@ -14,7 +14,7 @@ import { startLocalBackend, type LocalBackend, type LocalBackendOptions } from "
 import { api, FINAL_STATUSES, type MessageStatus } from "../../src/api.ts";
 import type { ChatClient } from "../../src/convex-pool.ts";
 import { StreamFollower } from "../../src/reply/follower.ts";
-import { waitUntil } from "./util.ts";
+import { processCpuSeconds, threadCpuSeconds, waitUntil } from "./util.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const OPERATOR_SECRET = "bench-operator-secret-0123456789-abcdef";
@@ -214,6 +214,11 @@ export class BenchBackend {
       ...(concurrency ? { concurrency } : {}),
     });
     return new BenchBackend(backend, dir);
+  }
+
+  /** CPU seconds so far: the backend's thread (here the bench's own: `bench` is NaN) and the process. */
+  async cpu(): Promise<{ backend: number; bench: number; process: number }> {
+    return { backend: threadCpuSeconds(), bench: NaN, process: processCpuSeconds() };
   }
 
   get convexUrl() {

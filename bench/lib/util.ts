@@ -1,4 +1,5 @@
 // Small helpers shared by the measurement modules: percentiles, formatting, waiting.
+import { readFileSync } from "node:fs";
 
 /** One line of the table (and of results.json). `met` is null when the row has no target. */
 export type Row = {
@@ -55,4 +56,28 @@ export async function waitUntil(check: () => boolean, timeoutMs: number, what: s
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(stepMs);
   }
+}
+
+/**
+ * CPU seconds (user + system) this thread has used: /proc/thread-self/stat, so a worker thread
+ * reads its own and the main thread its own (process.cpuUsage() is the whole process's, the
+ * engine's GC helper threads included). NaN where /proc is not there.
+ */
+export function threadCpuSeconds(): number {
+  try {
+    const stat = readFileSync("/proc/thread-self/stat", "utf8");
+    // The fields after the command name (which may contain spaces): utime and stime are 14th and 15th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC;
+  } catch {
+    return NaN;
+  }
+}
+/** USER_HZ, 100 on Linux (`getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_SEC = 100;
+
+/** CPU seconds of the whole process (every thread). */
+export function processCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
