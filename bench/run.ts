@@ -32,6 +32,7 @@ const SECTIONS: { id: string; title: string; run: (o: BenchOptions) => Promise<S
 function parseArgs(argv: string[]) {
   const opts = {
     quick: false,
+    sameThread: false,
     replies: 20,
     observers: 5,
     only: null as Set<string> | null,
@@ -45,12 +46,15 @@ function parseArgs(argv: string[]) {
       return v;
     };
     if (a === "--quick") opts.quick = true;
+    else if (a === "--same-thread") opts.sameThread = true;
     else if (a.startsWith("--replies")) opts.replies = Number(value());
     else if (a.startsWith("--observers")) opts.observers = Number(value());
     else if (a.startsWith("--only")) opts.only = new Set(value().split(","));
     else if (a.startsWith("--json")) opts.json = value();
     else if (a === "--help" || a === "-h") {
-      console.log("npm run bench [-- --quick] [--replies N] [--observers M] [--only 1,2,...] [--json path]");
+      console.log(
+        "npm run bench [-- --quick] [--replies N] [--observers M] [--only 1,2,...] [--same-thread] [--json path]",
+      );
       process.exit(0);
     } else throw new Error(`unknown flag ${a} (try --help)`);
   }
@@ -83,7 +87,13 @@ export function formatTable(rows: Row[]): string {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const options: BenchOptions = { quick: args.quick, replies: args.replies, observers: args.observers, log };
+  const options: BenchOptions = {
+    quick: args.quick,
+    replies: args.replies,
+    observers: args.observers,
+    sameThread: args.sameThread,
+    log,
+  };
   const started = Date.now();
   const rows: Row[] = [];
   const notes: string[] = [];

@@ -20,15 +20,7 @@ import { ChatRequestError, newRequestId, postChat } from "../src/reply/post.ts";
 import { StreamFollower } from "../src/reply/follower.ts";
 import { BenchBackend, followOurs, refs, settle, type Follower } from "./lib/backend.ts";
 import { promptFor, proseTokens, replyText, startBenchModel, type ReplySpec } from "./lib/model.ts";
-import {
-  int,
-  ms,
-  percentile,
-  sleep,
-  type BenchOptions,
-  type Row,
-  type Section,
-} from "./lib/util.ts";
+import { int, ms, percentile, sleep, type BenchOptions, type Row, type Section } from "./lib/util.ts";
 
 const SPEC: ReplySpec = { tokens: 500, rate: 50 };
 /** The documented HTTP-action limit (S16), and the one that forces queuing. */
@@ -68,7 +60,6 @@ type Run = {
  * figure is that thread's (backend, clients and model together).
  */
 type Cpu = { backend: number; bench: number; process: number; tokens: number };
-
 
 const newClient = (url: string) =>
   new ConvexClient(url, {
@@ -178,13 +169,12 @@ function rowsAtRest(b: BenchBackend): Record<string, number> {
   return out;
 }
 
-async function run(
-  n: number,
-  httpActions: number,
-  env: Record<string, string>,
-  log: (s: string) => void,
-): Promise<Run> {
-  const b = await BenchBackend.start(env, { httpActions });
+async function run(n: number, httpActions: number, env: Record<string, string>, opts: BenchOptions): Promise<Run> {
+  const log = opts.log;
+  // A deployment does not share its CPU with its clients: the backend gets a thread of its own.
+  const b = opts.sameThread
+    ? await BenchBackend.start(env, { httpActions })
+    : await BenchBackend.startThread(env, { httpActions });
   try {
     const conversations = [];
     for (let i = 0; i < n + 1; i++) {
@@ -364,7 +354,7 @@ export async function scale(opts: BenchOptions): Promise<Section> {
     // The deployment's usage over 8 rows, as a busy site would set it: a send's reservation then
     // conflicts with another's only when both pick the same row (convex/lib/budget.ts).
     const env = { ...model.env, TOKEN_USAGE_SHARDS: "8" };
-    for (const httpActions of LIMITS) runs.push(await run(n, httpActions, env, opts.log));
+    for (const httpActions of LIMITS) runs.push(await run(n, httpActions, env, opts));
   } finally {
     await model.close();
   }

@@ -25,10 +25,10 @@
 // deployment would retry.
 //
 // `GET /api/local_backend/conflicts` (admin key) returns the report; `DELETE` clears it.
-import { AsyncLocalStorage } from "node:async_hooks";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { convexToJson, type Value } from "convex/values";
 import { adminKeyFromHeader, BAD_ADMIN_KEY, isAdminKey } from "./adminKey.js";
+import { ContextSlot } from "./context.js";
 
 export const CONFLICTS_PATH = "/api/local_backend/conflicts";
 
@@ -90,7 +90,7 @@ export interface ConflictReport {
   top: ConflictEntry[];
 }
 
-const requestClock = new AsyncLocalStorage<{ at: number; used: boolean }>();
+const requestClock = new ContextSlot<{ at: number; used: boolean }>("requested");
 
 /**
  * Runs `fn` (which starts one transaction: a client's call, or an action's `ctx.runQuery` /

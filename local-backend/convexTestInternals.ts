@@ -9,11 +9,11 @@
 import { convexTest } from "convex-test";
 // Not exported by convex-test; the same module instance its index.js uses.
 import { TransactionMetricsTracker } from "convex-test/dist/transactionMetrics.js";
-import { AsyncLocalStorage } from "node:async_hooks";
 import type { Value } from "convex/values";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { ContextSlot } from "./context.js";
 
 /** The convex-test version this module was written and checked against. */
 export const CONVEX_TEST_VERSION = "0.0.60";
@@ -118,7 +118,7 @@ export interface ComponentDatabase {
 }
 
 const PROBE = "__localBackendProbe__";
-const ownBudget = new AsyncLocalStorage<true>();
+const ownBudget = new ContextSlot<true>("ownBudget");
 
 /** `before`: each applied write's previous value (undefined: none, a new document). */
 type CommitListener = (
@@ -479,7 +479,7 @@ export function observeSyscalls(observer: SyscallObserver): void {
 }
 
 /** The type of the blob `storage/storeBlob` is storing (null: none), for its `_storage` row. */
-const storedBlobType = new AsyncLocalStorage<string | null>();
+const storedBlobType = new ContextSlot<string | null>("storedBlobType");
 let storageIntercepted = false;
 
 /** What the local backend puts in place of convex-test's fake storage syscalls. */

@@ -38,6 +38,7 @@ import { checkArguments, checkDocument, checkReturnValue } from "./limits.js";
 import { ConflictRecorder, requested, sourceOf } from "./conflicts.js";
 import { applyTransactionRuntime } from "./transactionRuntime.js";
 import { ActionExecution, DEFAULT_ACTION_TIMEOUT_MS } from "./actionRuntime.js";
+import { ContextSlot } from "./context.js";
 import { type Concurrency, TooManyConcurrentRequests } from "./concurrency.js";
 import { evaluateAuthConfig, type AuthConfigJson } from "./authConfig.js";
 import {
@@ -207,7 +208,7 @@ function wrapFunction(func: Record<string, unknown>, name: string, componentPath
 }
 
 /** True inside a call that holds its concurrency slot; a scheduled function's run starts with false. */
-const slotHeld = new AsyncLocalStorage<boolean>();
+const slotHeld = new ContextSlot<boolean>("slotHeld");
 
 /**
  * An action's `ctx.runQuery`/`runMutation`/`runAction` each take a slot of their kind for the

@@ -3,11 +3,11 @@
 //
 // convex-test runs Convex functions in the host process and patches globals through
 // AsyncLocalStorage. We follow the same idea: every call into the engine runs inside a
-// BackendScope (our own AsyncLocalStorage store), and a few globals are replaced ONCE by
+// BackendScope (a slot of our async context, context.ts), and a few globals are replaced ONCE by
 // wrappers that consult the current scope and behave exactly like the originals outside
 // one. They must be installed before the first `convexTest()` call, which captures the
 // then-current globals as the defaults it hands to Convex functions.
-import { AsyncLocalStorage } from "node:async_hooks";
+import { ContextSlot } from "./context.js";
 import { format, promisify } from "node:util";
 import type { ActionExecution } from "./actionRuntime.js";
 import type { Concurrency } from "./concurrency.js";
@@ -67,10 +67,10 @@ export interface RequestScope {
   httpAction?: ActionExecution;
 }
 
-export const backendStorage = new AsyncLocalStorage<BackendScope>();
-export const requestStorage = new AsyncLocalStorage<RequestScope>();
+export const backendStorage = new ContextSlot<BackendScope>("backend");
+export const requestStorage = new ContextSlot<RequestScope>("request");
 /** The innermost Convex function running (set by the handler wrappers in engine.ts). */
-export const functionStorage = new AsyncLocalStorage<{ name: string; componentPath: string }>();
+export const functionStorage = new ContextSlot<{ name: string; componentPath: string }>("function");
 
 const MAX_LOG_LINES = 256;
 

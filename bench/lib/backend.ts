@@ -9,12 +9,19 @@ import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import WebSocket from "ws";
 import { startLocalBackend, type LocalBackend, type LocalBackendOptions } from "../../local-backend/index.ts";
 import { api, FINAL_STATUSES, type MessageStatus } from "../../src/api.ts";
 import type { ChatClient } from "../../src/convex-pool.ts";
 import { StreamFollower } from "../../src/reply/follower.ts";
 import { processCpuSeconds, threadCpuSeconds, waitUntil } from "./util.ts";
+
+/** `backendThread.ts`'s protocol. */
+export type BackendThreadInput = { env: Record<string, string>; concurrency?: LocalBackendOptions["concurrency"] };
+export type BackendThreadReady = { type: "ready"; convexUrl: string; siteUrl: string; adminKey: string; dir: string };
+export type BackendThreadCall = { id: number; type: "flush" | "cpu" | "stop" };
+export type BackendThreadReply = { type: "reply"; id: number; value?: unknown; error?: string };
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const OPERATOR_SECRET = "bench-operator-secret-0123456789-abcdef";
@@ -183,11 +190,16 @@ export type Sent = Conversation & { streamId: string; messageId: string };
 export type Usage = { bytesSent: number; transitions: number; queryRuns: number; documentsRead: number };
 export type Receipt = { end: number; at: number };
 
+/** What the rows use of a local backend, whichever thread it runs on. */
+export type BackendHandle = Pick<LocalBackend, "convexUrl" | "siteUrl" | "adminKey" | "stats" | "flush" | "stop">;
+
 export class BenchBackend {
   readonly http: ConvexHttpClient;
   private constructor(
-    readonly backend: LocalBackend,
+    readonly backend: BackendHandle,
     readonly dir: string,
+    /** CPU seconds the backend's thread has used (NaN: this thread, measured by the caller). */
+    private readonly backendCpu: () => Promise<number> = async () => NaN,
   ) {
     this.http = new ConvexHttpClient(backend.convexUrl);
   }
@@ -216,9 +228,80 @@ export class BenchBackend {
     return new BenchBackend(backend, dir);
   }
 
-  /** CPU seconds so far: the backend's thread (here the bench's own: `bench` is NaN) and the process. */
+  /**
+   * The same backend on a thread of its own (a worker, `backendThread.ts`), as a deployment runs
+   * apart from its clients: the bench's clients and the fake model stay on this thread. The
+   * backend is reached over its ports as ever; `stats()` is not available across the threads.
+   */
+  static async startThread(
+    env: Record<string, string> = {},
+    concurrency?: LocalBackendOptions["concurrency"],
+  ): Promise<BenchBackend> {
+    const entry = new URL("./backendThread.ts", import.meta.url).href;
+    // tsx's loader for both module kinds, as `tsx` gives this thread: the backend's copy of the app
+    // (in a temporary folder, outside this package) loads TypeScript through the CommonJS hook too.
+    const [esm, cjs] = [import.meta.resolve("tsx/esm/api"), import.meta.resolve("tsx/cjs/api")].map((u) =>
+      JSON.stringify(u),
+    );
+    const worker = new Worker(
+      `Promise.all([import(${esm}), import(${cjs})]).then(([e, c]) => { e.register(); c.register(); return import(${JSON.stringify(entry)}); });`,
+      { eval: true, workerData: { env, concurrency } satisfies BackendThreadInput },
+    );
+    let next = 0;
+    const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+    let failure: Error | null = null;
+    const fail = (e: Error) => {
+      failure = e;
+      for (const p of pending.values()) p.reject(e);
+      pending.clear();
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`the backend's thread exited (${code})`)));
+    const ready = new Promise<BackendThreadReady>((resolve, reject) => {
+      worker.on("message", (msg: BackendThreadReady | BackendThreadReply) => {
+        if (msg.type === "ready") return resolve(msg);
+        const p = pending.get(msg.id);
+        pending.delete(msg.id);
+        if (msg.error !== undefined) p?.reject(new Error(msg.error));
+        else p?.resolve(msg.value);
+      });
+      worker.once("error", reject);
+      worker.once("exit", (code) => reject(new Error(`the backend's thread exited (${code}) before it was ready`)));
+    });
+    const call = <T>(type: BackendThreadCall["type"]): Promise<T> => {
+      if (failure) return Promise.reject(failure);
+      const id = next++;
+      worker.postMessage({ id, type } satisfies BackendThreadCall);
+      return new Promise<T>((resolve, reject) => pending.set(id, { resolve: resolve as (v: unknown) => void, reject }));
+    };
+    const { convexUrl, siteUrl, adminKey, dir } = await ready;
+    const handle: BackendHandle = {
+      convexUrl,
+      siteUrl,
+      adminKey,
+      stats: () => {
+        throw new Error("stats() of a backend on its own thread: start it in this thread (BenchBackend.start)");
+      },
+      flush: () => call<void>("flush"),
+      stop: async () => {
+        await call<void>("stop");
+        worker.removeAllListeners("exit");
+        await worker.terminate();
+      },
+    };
+    return new BenchBackend(handle, dir, () => call<number>("cpu"));
+  }
+
+  /**
+   * CPU seconds so far: the backend's thread, this (the bench's) thread, and the process. A backend
+   * on this thread: `backend` is this thread's and `bench` NaN (the two cannot be told apart).
+   */
   async cpu(): Promise<{ backend: number; bench: number; process: number }> {
-    return { backend: threadCpuSeconds(), bench: NaN, process: processCpuSeconds() };
+    const own = await this.backendCpu();
+    const here = threadCpuSeconds();
+    return Number.isNaN(own)
+      ? { backend: here, bench: NaN, process: processCpuSeconds() }
+      : { backend: own, bench: here, process: processCpuSeconds() };
   }
 
   get convexUrl() {

@@ -16,7 +16,14 @@ export type Row = {
 
 export type Section = { rows: Row[]; notes: string[]; data?: Record<string, unknown> };
 
-export type BenchOptions = { quick: boolean; replies: number; observers: number; log: (line: string) => void };
+export type BenchOptions = {
+  quick: boolean;
+  replies: number;
+  observers: number;
+  /** Row 10: the backend on the bench's own thread (as before it had one of its own), for comparison. */
+  sameThread: boolean;
+  log: (line: string) => void;
+};
 
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;

@@ -109,6 +109,8 @@ export class ReplyDriver {
   /** Ends the rest between two flushes early (the model ended: the rest goes now). */
   private endRest = () => {};
   private timer: TimerHandle | undefined;
+  /** When `timer` is due (clock ms). */
+  private timerAt = Number.POSITIVE_INFINITY;
   private generating = true;
   private outputChars = 0;
   private reportedTokens: number | null = null;
@@ -271,10 +273,14 @@ export class ReplyDriver {
 
   private arm(): void {
     if (!this.generating) return;
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     // While flushes are under way no heartbeat is due (onTimer): look again in stopPollMs.
     const pollAt = (this.flushing ? this.clock.now() : this.lastRoundTripAt) + this.stopPollMs;
     const deadline = Math.min(this.policy.nextDeadline() ?? pollAt, pollAt);
+    // A timer due no later is kept: firing early, it finds nothing due and arms again. Replacing
+    // it on every token cost a timer per token (bench row 10: 5,000 tokens a second).
+    if (this.timer !== undefined && this.timerAt <= deadline) return;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timerAt = deadline;
     this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, deadline - this.clock.now()));
   }
 

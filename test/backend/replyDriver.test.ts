@@ -10,8 +10,11 @@ class FakeClock implements Clock {
   private t = 0;
   private nextId = 1;
   private readonly timers = new Map<number, { at: number; callback: () => void }>();
+  /** Timers set so far. */
+  armed = 0;
   now = () => this.t;
   setTimeout = (callback: () => void, ms: number) => {
+    this.armed++;
     const id = this.nextId++;
     this.timers.set(id, { at: this.t + ms, callback });
     return id;
@@ -190,6 +193,20 @@ describe("flush timing", () => {
     await h.clock.advance(220);
     expect(h.flushed).toEqual(["One. ", "Two. Three. "]);
     expect(h.log.at(-1)).toBe('flush "Two. Three. " @250');
+  });
+
+  test("tokens every 20 ms: the timer is set per deadline, not replaced per token, and flushes come as before", async () => {
+    const h = harness();
+    for (let i = 0; i < 50; i++) {
+      h.model.say(" word");
+      await h.clock.advance(20);
+    }
+    // No boundary: each write goes once its first piece has waited 250 ms (the same log as when the
+    // timer was replaced on every token).
+    const thirteen = ` ${Array(13).fill("word").join(" ")}`;
+    expect(h.log).toEqual([`flush "${thirteen}" @250`, `flush "${thirteen}" @510`, `flush "${thirteen}" @770`]);
+    // 50 tokens: a timer per deadline (8 here), not one per token (54 before).
+    expect(h.clock.armed).toBeLessThan(15);
   });
 
   test("no heartbeats pile up behind a slow flush and its rest: the flushes renew the lease", async () => {
