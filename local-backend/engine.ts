@@ -572,6 +572,7 @@ export class Engine {
         engine.components.set(node.componentPath, node);
       }
       scope.componentEnv = (componentPath) => engine!.componentEnv(componentPath);
+      scope.componentEnvVar = (componentPath, name) => engine!.componentEnvVar(componentPath, name);
 
       engine.dbs = internals.databases();
       return engine;
@@ -781,6 +782,26 @@ export class Engine {
       if (value !== undefined) out[name] = value;
     }
     return out;
+  }
+
+  /**
+   * One variable of `componentEnv(componentPath)` (undefined: not there), without building them
+   * all: `process.env.X` is read per access, and at bench row 10's load building the whole view on
+   * every read was a percent of the backend's CPU.
+   */
+  componentEnvVar(componentPath: string, name: string): string | undefined {
+    const node = this.components.get(componentPath);
+    const binding = node?.env.get(name);
+    if (binding) {
+      const value = binding.type === "value" ? binding.value : appEnvVar(this.scope, binding.name);
+      if (value !== undefined) return value;
+    }
+    const system = this.scope.systemEnv;
+    if (!Object.hasOwn(system, name)) return undefined;
+    if (name === "CONVEX_SITE_URL" && node && node.httpPrefix !== null && system.CONVEX_SITE_URL) {
+      return `${system.CONVEX_SITE_URL.replace(/\/$/, "")}${node.httpPrefix.replace(/\/$/, "")}`;
+    }
+    return system[name];
   }
 
   private definitionOf(componentPath: string): DefinitionAnalysis | undefined {

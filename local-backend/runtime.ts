@@ -30,6 +30,8 @@ export interface BackendScope {
    * the engine; absent means components see nothing but the system variables.
    */
   componentEnv?: (componentPath: string) => Record<string, string>;
+  /** One variable of `componentEnv(componentPath)` (undefined: not there). */
+  componentEnvVar?: (componentPath: string, name: string) => string | undefined;
   /** Timers created by this backend's functions (and convex-test's scheduler), cleared on stop. */
   timers: Set<NodeJS.Timeout>;
   stopped: boolean;
@@ -147,18 +149,34 @@ export function installRuntimeHooks(): void {
     }
     return { own: { ...scope.env, ...scope.systemEnv }, isolated: false };
   };
+  /**
+   * One variable of `views()`'s `own` (undefined: not there) without building the view: reading a
+   * variable is the common case, and functions read them on every call.
+   */
+  const ownVar = (scope: BackendScope, componentPath: string | undefined, key: string): string | undefined => {
+    if (componentPath) {
+      if (scope.componentEnvVar) return scope.componentEnvVar(componentPath, key);
+      return Object.hasOwn(scope.systemEnv, key) ? scope.systemEnv[key] : undefined;
+    }
+    if (Object.hasOwn(scope.systemEnv, key)) return scope.systemEnv[key];
+    return Object.hasOwn(scope.env, key) ? scope.env[key] : undefined;
+  };
   const field = (value: string) => ({ value, writable: true, enumerable: true, configurable: true });
   process.env = new Proxy(realEnv, {
     get(target, key) {
-      const view = views();
-      if (view && typeof key === "string" && Object.hasOwn(view.own, key)) return view.own[key];
-      if (view?.isolated) return undefined;
-      return Reflect.get(target, key);
+      const scope = backendStorage.getStore();
+      if (!scope) return Reflect.get(target, key);
+      const componentPath = functionStorage.getStore()?.componentPath;
+      const value = typeof key === "string" ? ownVar(scope, componentPath, key) : undefined;
+      if (value !== undefined) return value;
+      return componentPath ? undefined : Reflect.get(target, key);
     },
     has(target, key) {
-      const view = views();
-      if (view && typeof key === "string" && Object.hasOwn(view.own, key)) return true;
-      return view?.isolated ? false : Reflect.has(target, key);
+      const scope = backendStorage.getStore();
+      if (!scope) return Reflect.has(target, key);
+      const componentPath = functionStorage.getStore()?.componentPath;
+      if (typeof key === "string" && ownVar(scope, componentPath, key) !== undefined) return true;
+      return componentPath ? false : Reflect.has(target, key);
     },
     ownKeys(target) {
       const view = views();
