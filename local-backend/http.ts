@@ -328,11 +328,15 @@ async function sendResponse(res: ServerResponse, response: Response, method: str
   // Send headers now, then every chunk the moment the action produces it.
   res.flushHeaders();
   const reader = response.body.getReader();
-  // The time limit or a kill ends the execution while the body may still be open: stop reading.
-  const stopped = execution.ended.then(() => ({ done: true, value: undefined }) as const);
+  // The time limit or a kill ends the execution while the body may still be open: stop reading
+  // (the pending read then ends). Not a race per chunk: each would leave a reaction on `ended`
+  // until the body ends, hundreds per streamed reply.
+  void execution.ended.then(() => {
+    if (execution.killed) reader.cancel().catch(() => {});
+  });
   for (;;) {
-    const { done, value } = await Promise.race([reader.read(), stopped]);
-    if (done) break;
+    const { done, value } = await reader.read();
+    if (done || execution.killed) break;
     if (!res.destroyed) res.write(value);
   }
   if (execution.killed) {

@@ -429,6 +429,7 @@ export type Follower = {
 /** A follower with nothing received yet; `grew` records text that got longer, with its receipt time. */
 function follower(stop: () => void) {
   let resolveDone!: () => void;
+  let failDone!: (error: Error) => void;
   const f: Follower = {
     text: "",
     status: "pending",
@@ -436,7 +437,10 @@ function follower(stop: () => void) {
     updates: 0,
     doubled: 0,
     gaps: 0,
-    done: new Promise<void>((r) => (resolveDone = r)),
+    done: new Promise<void>((resolve, reject) => {
+      resolveDone = resolve;
+      failDone = reject;
+    }),
     stop,
   };
   const grew = (text: string) => {
@@ -444,7 +448,9 @@ function follower(stop: () => void) {
     f.updates++;
     f.receipts.push({ end: text.length, at: Date.now() });
   };
-  return { f, resolveDone, grew };
+  // Unhandled until someone waits for `done` (settle): not an unhandled rejection meanwhile.
+  f.done.catch(() => {});
+  return { f, resolveDone, failDone, grew };
 }
 
 export type Watch = { threadId: string; streamId: string; token: string; after?: number };
@@ -461,7 +467,7 @@ export function followOurs(client: ConvexClient, watch: Watch): Follower {
   let stream: StreamFollower | undefined;
   let finishing = false;
   let received = 0;
-  const { f, resolveDone, grew } = follower(() => {
+  const { f, resolveDone, failDone, grew } = follower(() => {
     stopLive();
     stream?.stop();
   });
@@ -500,7 +506,9 @@ export function followOurs(client: ConvexClient, watch: Watch): Follower {
         streamId,
         token,
         onText: grew,
-        onError: (e) => console.error(e),
+        // As the widget, which says the reply could not be followed and still ends it with the
+        // text read once `messages:live` says how long it is.
+        onError: (e) => console.error(`streams:tail failed: ${(e as Error)?.message ?? String(e)}`),
       });
       if (!FINAL_STATUSES.has(m.status)) return stream.follow();
       finishing = true;
@@ -511,6 +519,9 @@ export function followOurs(client: ConvexClient, watch: Watch): Follower {
         resolveDone();
       });
     },
+    // As the widget does (src/reply/message-pages.ts), a failed subscription ends the following
+    // with its error (a deployment at its query limit refuses a subscription's run).
+    (e) => failDone(new Error(`messages:live failed: ${e.message}`)),
   );
   return f;
 }
