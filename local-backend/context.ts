@@ -16,7 +16,7 @@ const frames = new AsyncLocalStorage<Frame>();
 
 /** One value followed through async calls: `AsyncLocalStorage`'s `run` and `getStore`. */
 export class ContextSlot<T> {
-  private readonly key: symbol;
+  protected readonly key: symbol;
 
   /** `name` shows in a debugger only. */
   constructor(name: string) {
@@ -28,7 +28,38 @@ export class ContextSlot<T> {
   }
 
   /** Runs `fn` with this slot set to `value` (every other slot as it is now). */
-  run<R>(value: T, fn: () => R): R {
+  run<R>(value: T | undefined, fn: () => R): R {
     return frames.run({ ...frames.getStore(), [this.key]: value }, fn);
+  }
+}
+
+/**
+ * A slot with `AsyncLocalStorage`'s interface, to stand in for it in code that makes its own
+ * (convex-test: convexTestContextBegin.ts): `run(store, fn, ...args)`, `getStore()`,
+ * `exit(fn, ...args)` (this slot unset for the call), `enterWith`; the static `snapshot` and
+ * `bind` are Node's (they carry every slot).
+ */
+export class SlotStorage<T> extends ContextSlot<T> {
+  static readonly snapshot = AsyncLocalStorage.snapshot;
+  static readonly bind = AsyncLocalStorage.bind;
+
+  constructor() {
+    super("storage");
+  }
+
+  override run<R, A extends unknown[] = []>(store: T | undefined, fn: (...args: A) => R, ...args: A): R {
+    return super.run(store, () => fn(...args));
+  }
+
+  exit<R, A extends unknown[] = []>(fn: (...args: A) => R, ...args: A): R {
+    return super.run(undefined, () => fn(...args));
+  }
+
+  enterWith(store: T): void {
+    frames.enterWith({ ...frames.getStore(), [this.key]: store });
+  }
+
+  disable(): void {
+    frames.enterWith({ ...frames.getStore(), [this.key]: undefined });
   }
 }

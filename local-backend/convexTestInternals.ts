@@ -6,9 +6,12 @@
 // reaches into convex-test 0.0.60 and nowhere else does. `checkConvexTestVersion()` runs
 // before anything here touches convex-test and refuses any other installed version with
 // one line: these patches silently break (or corrupt data) when the internals move.
+// convex-test's async-context storages become slots of the backend's one (see the module): in this order.
+import "./convexTestContextBegin.js";
 import { convexTest } from "convex-test";
 // Not exported by convex-test; the same module instance its index.js uses.
 import { TransactionMetricsTracker } from "convex-test/dist/transactionMetrics.js";
+import "./convexTestContextEnd.js";
 import type { Value } from "convex/values";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";

@@ -2,8 +2,12 @@
 // (local-backend/context.ts); each slot must still behave as a storage of its own.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { setImmediate as tick } from "node:timers/promises";
+import { anyApi } from "convex/server";
 import { describe, expect, test } from "vitest";
 import { ContextSlot } from "../../local-backend/context.js";
+import { useFixture } from "./helpers.js";
+
+const { http } = useFixture();
 
 describe("ContextSlot", () => {
   test("a slot set inside another keeps the outer one's value, across awaits, and ends with its call", async () => {
@@ -66,5 +70,13 @@ describe("ContextSlot", () => {
     const slot = new ContextSlot<string>("slot");
     const seen = await new Promise((resolve) => slot.run("armed", () => setTimeout(() => resolve(slot.getStore()), 1)));
     expect(seen).toBe("armed");
+  });
+});
+
+describe("the backend's async context", () => {
+  test("one storage is copied onto each promise a function makes: the backend's and convex-test's values are its slots", async () => {
+    // Node 20 copies every enabled AsyncLocalStorage onto every promise; convex-test alone makes
+    // six, the backend had seven more.
+    expect(await http().query(anyApi.runtime.asyncStorages, {})).toBe(1);
   });
 });
