@@ -11,7 +11,7 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import { api, isActive, type ChatErrorInfo, type MessageStatus, type MessageView } from "../api.js";
 import type { ChatStreamBody, ReplyIds } from "../../convex/lib/chatProtocol.js";
-import { ChatRequestError, postChat } from "./post.js";
+import { ChatRequestError, postChat, whileBusy } from "./post.js";
 import { ticketFor } from "./warm.js";
 import type { ChatClient } from "../convex-pool.js";
 import { Reply, type ReplyOwner, type ReplySource } from "./reply.js";
@@ -201,12 +201,18 @@ export class ConversationController implements ReactiveController {
               : {};
         const turnstileToken = "turnstileToken" in body ? body.turnstileToken : undefined;
         const checked = turnstileToken
-          ? (await client.action(api.chat.checkHuman, { ticket: ticket!, turnstileToken })).ticket
+          ? (
+              await whileBusy(
+                () => client.action(api.chat.checkHuman, { ticket: ticket!, turnstileToken }),
+                request.signal,
+              )
+            ).ticket
           : ticket;
         return {
-          ids: await client.mutation(
-            api.chat.queue,
-            token ? { token, threadId, ...which } : { ticket: checked, ...which },
+          ids: await whileBusy(
+            () =>
+              client.mutation(api.chat.queue, token ? { token, threadId, ...which } : { ticket: checked, ...which }),
+            request.signal,
           ),
           body: null,
         };
