@@ -695,7 +695,7 @@ export class Engine {
   async snapshotQueries(
     identity: Identity | null,
     select: () => { udfPath: string; args: Record<string, Value> }[],
-  ): Promise<{ ts: bigint; results: QueryRunResult[] }> {
+  ): Promise<{ ts: bigint; results: QueryRunResult[]; refused?: string }> {
     // `t.run` returns only Convex values, so the results leave through these variables.
     let ts = this.ts;
     const results: QueryRunResult[] = [];
@@ -712,7 +712,7 @@ export class Engine {
         reads: 0,
         tables: new Set<string>(),
       }));
-      return { ts, results: refused };
+      return { ts, results: refused, refused: e.message };
     }
     try {
       await this.runSnapshot(identity, select, results, (at) => (ts = at));

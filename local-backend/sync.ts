@@ -20,6 +20,8 @@ import { inRange } from "./conflicts.js";
 import type { PreciseReads } from "./runtime.js";
 
 const PING_INTERVAL_MS = 15_000;
+/** WebSocket close code 1013, "Try Again Later". */
+const TRY_AGAIN_LATER = 1013;
 
 export interface ConnectionStats {
   id: number;
@@ -92,6 +94,8 @@ export class SyncConnection {
   private refreshing = false;
   private again = false;
   private closed = false;
+  /** Closing for load (closeForLoad): the mutations already running finish first. */
+  private closing = false;
   private mutations: Promise<void> = Promise.resolve();
   private auths: Promise<void> = Promise.resolve();
   private ping: NodeJS.Timeout;
@@ -131,6 +135,30 @@ export class SyncConnection {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
   }
 
+  /**
+   * A pass turned away at the query limit, as a deployment's sync worker fails when a subscription's
+   * run is refused for load: the socket closes with the error's code as its reason and no
+   * FatalError (a rate limit is not the client's fault: crates/local_backend/src/subs/mod.rs), so
+   * the client reconnects after its backoff for "TooManyConcurrentRequests" and subscribes again.
+   * Answering QueryFailed instead left the query failed for good: nothing it read would re-run it.
+   */
+  private closeForLoad() {
+    if (this.closed || this.closing) return;
+    // Messages from now on are not acted on (the client sends them again once reconnected), and
+    // mutations already running answer first: a response lost with the socket would make the
+    // client send its mutation again, and it would run twice.
+    this.closing = true;
+    void this.mutations.finally(() => {
+      if (this.closed) return;
+      this.closed = true;
+      this.stats.open = false;
+      clearInterval(this.ping);
+      this.unsubscribe();
+      if (this.ws.readyState === WebSocket.OPEN) this.ws.close(TRY_AGAIN_LATER, "TooManyConcurrentRequests");
+      else this.ws.terminate();
+    });
+  }
+
   private send(msg: Record<string, unknown>) {
     if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
     const text = JSON.stringify(msg);
@@ -151,7 +179,7 @@ export class SyncConnection {
    * one ends it too, instead of escaping to the ws event emitter and exiting the process.
    */
   private onMessage(data: RawData, isBinary: boolean) {
-    if (this.closed) return;
+    if (this.closed || this.closing) return;
     let msg: ClientMessage;
     try {
       if (isBinary) throw new InvalidMessage("binary frames are not part of the protocol");
@@ -305,7 +333,7 @@ export class SyncConnection {
 
   /** Single-flight: at most one pass at a time; requests during a pass cause one more. */
   private refresh() {
-    if (this.closed) return;
+    if (this.closed || this.closing) return;
     if (this.refreshing) {
       this.again = true;
       return;
@@ -316,7 +344,7 @@ export class SyncConnection {
         do {
           this.again = false;
           await this.pass();
-        } while (this.again && !this.closed);
+        } while (this.again && !this.closed && !this.closing);
       } catch (e) {
         this.log("error", `sync: update failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       } finally {
@@ -370,6 +398,7 @@ export class SyncConnection {
         this.again = true;
         return;
       }
+      if (snap.refused !== undefined) return this.closeForLoad();
       ts = snap.ts;
       // Arguments that did not decode fail their query without running it, as on a deployment.
       const ran = snap.results.values();
