@@ -460,8 +460,8 @@ function stampScheduledRuns() {
  * Calls convex-test's scheduled-function timer callback and returns the run it starts. The
  * callback (index.js, "1.0/schedule") returns nothing: it starts `runScheduledFunction(...)`,
  * chains `.finally(...)` on it and hands that to its own bookkeeping, all synchronously. So the
- * promise whose `.finally` it calls last while it runs is the job's run (pending -> inProgress ->
- * its function -> success/failed, or nothing when canceled).
+ * promise its last `.finally` call returns settles when the job's run has ended (pending ->
+ * inProgress -> its function -> success/failed, or nothing when canceled).
  */
 function scheduledRun(callback: () => unknown): Promise<unknown> {
   const original = Promise.prototype.finally;
