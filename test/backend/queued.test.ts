@@ -70,8 +70,13 @@ describe("chat:queue", () => {
     const { threadId, token } = await newThread(t);
     const ids = started(await t.mutation(api.chat.queue, { token, threadId, prompt: "Never mind" }));
     await t.mutation(api.messages.stop, { threadId, token });
-    expect(await t.mutation(internal.chat.beginQueued, { messageId: ids.assistantMessageId as never })).toBeNull();
-    expect(await liveReply(t, threadId, token)).toMatchObject({ status: "stopped", length: 0 });
+    // Nothing waits any more: the runner chat:queue scheduled exits without a slot.
+    expect(await t.mutation(internal.queueRunner.start, { runnerId: "runner" })).toBeNull();
+    expect(await liveReply(t, threadId, token)).toMatchObject({
+      _id: ids.assistantMessageId,
+      status: "stopped",
+      length: 0,
+    });
   });
 
   test("past MAX_QUEUED_REPLIES waiting, refuses with QUEUE_FULL naming the limit, storing nothing; room again once one begins", async () => {
@@ -95,10 +100,11 @@ describe("chat:queue", () => {
     expect(data.message).toContain("2 replies are already waiting");
     expect(data.message).toContain("MAX_QUEUED_REPLIES");
     expect(await messages()).toBe(before);
-    // One begins (its background action ran): it no longer waits, so there is room for one more.
+    // A runner begins one: it no longer waits, so there is room for one more.
+    const runner = (await t.mutation(internal.queueRunner.start, { runnerId: "runner" }))!;
     expect(
-      await t.mutation(internal.chat.beginQueued, { messageId: queued[0]!.assistantMessageId as never }),
-    ).not.toBeNull();
+      await t.mutation(internal.queueRunner.next, { ...runner, take: true, handover: false, active: 0 }),
+    ).toMatchObject({ kind: "reply", messageId: queued[0]!.assistantMessageId });
     started(await t.mutation(api.chat.queue, { token: third.token, threadId: third.threadId, prompt: "Me too" }));
     expect(await messages()).toBe(before + 2);
   });
