@@ -206,7 +206,9 @@ export const runQueue = internalAction({
       }),
     );
     if (runner === null) return null;
-    await runQueueUntilEmpty(ctx, runner, (messageId, messages) => runReply(ctx, messageId, messages, flushOptions, NO_BODY));
+    await runQueueUntilEmpty(ctx, runner, (messageId, messages) =>
+      runReply(ctx, messageId, messages, flushOptions, NO_BODY),
+    );
     return null;
   },
 });
