@@ -342,12 +342,15 @@ async function shardWithRoom(ctx: MutationCtx, cap: number): Promise<number | nu
 
 /**
  * A queue runner begins the oldest queued reply (`queueRunner:next`): `streaming`, no longer
- * `queued`, the conversation the model should see. `null` if it cannot begin (stopped, or its
- * stream no longer pending): it leaves the queue all the same, and its lease ends it.
+ * `queued`, the conversation the model should see. `null` if it cannot begin (stopped, its thread
+ * deleted, or its stream no longer pending): it leaves the queue all the same, and its lease or
+ * the thread's purge ends it.
  */
 export async function beginQueuedReply(ctx: MutationCtx, message: Doc<"messages">): Promise<ChatTurn[] | null> {
   await ctx.db.patch("messages", message._id, { queued: undefined, queueShard: undefined });
   if (message.status !== "pending" || message.streamId === null || message.stopRequested) return null;
+  // Its thread deleted, the purge not yet run: nobody would see it.
+  if ((await ctx.db.get("threads", message.threadId)) === null) return null;
   if ((await componentStatus(ctx, message.streamId)) !== "pending") return null;
   return await beginReply(ctx, message);
 }
