@@ -24,9 +24,9 @@ import { retryWhileBusy } from "./replyDriver";
 import type { ChatTurn } from "./validators";
 
 /** QUEUE_RUNNERS' default: runners at once, deployment-wide. */
-export const QUEUE_RUNNERS = 4;
+export const DEFAULT_QUEUE_RUNNERS = 4;
 /** QUEUE_RUNNER_REPLIES' default: replies one runner generates at once. */
-export const QUEUE_RUNNER_REPLIES = 16;
+export const DEFAULT_QUEUE_RUNNER_REPLIES = 16;
 /** How often a runner with room looks for queued replies (one may be queued while all are full). */
 export const POLL_MS = 1_500;
 /** How long a runner's slot is held without a renewal (a full runner renews it every RENEW_MS). */
@@ -41,13 +41,12 @@ export function runnerLimits(env: Record<string, string | undefined> = process.e
   replies: number;
 } {
   return {
-    runners: count(env, "QUEUE_RUNNERS", QUEUE_RUNNERS),
-    replies: count(env, "QUEUE_RUNNER_REPLIES", QUEUE_RUNNER_REPLIES),
+    runners: count("QUEUE_RUNNERS", env.QUEUE_RUNNERS, DEFAULT_QUEUE_RUNNERS),
+    replies: count("QUEUE_RUNNER_REPLIES", env.QUEUE_RUNNER_REPLIES, DEFAULT_QUEUE_RUNNER_REPLIES),
   };
 }
 
-function count(env: Record<string, string | undefined>, name: string, fallback: number): number {
-  const raw = env[name];
+function count(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw.trim() === "") return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) {
