@@ -75,7 +75,7 @@ const vNextStep = v.union(
 );
 
 /**
- * A runner's every step, renewing its slot: with `take`, begins the oldest queued reply (as the
+ * A runner's every step, renewing its slot's lease: with `take`, begins the oldest queued reply (as the
  * POST's `chat:begin` would: `streaming`, lease renewed) and answers its conversation; with the
  * queue empty and no reply of its own left (`active` 0), gives the slot back. With `handover`
  * (its time to take replies is up), hands the slot to a successor runner it schedules, or gives
@@ -104,7 +104,10 @@ export const next = internalMutation({
       await ctx.scheduler.runAfter(0, internal.http.runQueue, { slot: args.slot, runnerId: successor });
       return { kind: "handedOver" };
     }
-    await ctx.db.patch("queueRunners", row._id, { expiresAt: Date.now() + RUNNER_LEASE_MS });
+    // Renewed once half of it is gone, not on every step: a runner starting reads these rows.
+    if (row.expiresAt - Date.now() < RUNNER_LEASE_MS / 2) {
+      await ctx.db.patch("queueRunners", row._id, { expiresAt: Date.now() + RUNNER_LEASE_MS });
+    }
     if (!args.take) return { kind: "idle" };
     let empty = false;
     for (let skipped = 0; skipped <= MAX_SKIPPED && !empty; skipped++) {

@@ -29,8 +29,9 @@ export const DEFAULT_QUEUE_RUNNERS = 4;
 export const DEFAULT_QUEUE_RUNNER_REPLIES = 16;
 /** How often a runner with room looks for queued replies (one may be queued while all are full). */
 export const POLL_MS = 1_500;
-/** How long a runner's slot is held without a renewal (a full runner renews it every RENEW_MS). */
+/** How long a runner's slot is held without a renewal; each step renews it once half of it is gone. */
 export const RUNNER_LEASE_MS = 30_000;
+/** How often a full runner steps (renewing its slot) while none of its replies ends. */
 const RENEW_MS = 10_000;
 /** A runner takes new replies this long, then hands over: its replies end before the action's 10 minutes. */
 export const TAKE_MS = 4 * 60_000;

@@ -142,6 +142,16 @@ describe("queue runners, step by step (the scheduled runners held back)", () => 
     await queueOne(t);
     const crashed = (await t.mutation(internal.queueRunner.start, { runnerId: "r1" }))!;
     expect(await t.mutation(internal.queueRunner.start, { runnerId: "r2" })).toBeNull();
+    // While it steps, its lease is renewed: past the first lease's end the slot is still taken.
+    vi.setSystemTime(Date.now() + RUNNER_LEASE_MS * 0.6);
+    expect(
+      await t.mutation(internal.queueRunner.next, { ...crashed, take: false, handover: false, active: 1 }),
+    ).toEqual({
+      kind: "idle",
+    });
+    vi.setSystemTime(Date.now() + RUNNER_LEASE_MS * 0.6);
+    expect(await t.mutation(internal.queueRunner.start, { runnerId: "r2" })).toBeNull();
+    // Then it crashes: no more steps.
     vi.setSystemTime(Date.now() + RUNNER_LEASE_MS + 1);
     const taken = (await t.mutation(internal.queueRunner.start, { runnerId: "r2" }))!;
     expect(taken).toEqual({ slot: 0, runnerId: "r2" });
