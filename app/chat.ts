@@ -1,3 +1,3 @@
 import { aiChat } from "./aiChat";
 
-export const { queue } = aiChat.chat();
+export const { queue, checkHuman } = aiChat.chat();

@@ -268,6 +268,7 @@ async function lateJoiner(log: (s: string) => void): Promise<{ ours: number; pag
         return await client.query(q, args);
       },
       mutation: (m, args) => client.mutation(m, args),
+      action: (a, args) => client.action(a, args),
       connectionState: () => client.connectionState(),
       subscribeToConnectionState: (cb) => client.subscribeToConnectionState(cb),
       close: () => client.close(),

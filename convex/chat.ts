@@ -8,15 +8,15 @@
 import { v } from "convex/values";
 import { components, internal } from "./_generated/api";
 import type { Doc, Id } from "./_generated/dataModel";
-import { internalMutation, mutation, type MutationCtx } from "./_generated/server";
+import { action, internalMutation, mutation, type MutationCtx } from "./_generated/server";
 import { authorizeThreadAs, type Caller, hashToken, messageByStream } from "./lib/access";
-import { humanCheckFailed, queueBodyInvalid, queueFull, queueTicketInvalid } from "./lib/errors";
+import { appError, humanCheckFailed, queueBodyInvalid, queueFull, queueTicketInvalid } from "./lib/errors";
 import { alreadySent, conversation, createThread, retryLastReply, sendPrompt } from "./lib/sending";
 import { establishAfterReading, settleReply } from "./lib/budget";
 import { REPLY_ERRORS } from "./lib/errors";
 import { consumeStreamRequest, envInt } from "./lib/limits";
-import { powEnabled, readPowKey, spendProofOfWork } from "./lib/pow";
-import { readQueueTicket } from "./lib/queueTicket";
+import { powEnabled, readPowKey, spendOnce, spendProofOfWork } from "./lib/pow";
+import { readQueueTicket, signQueueTicket } from "./lib/queueTicket";
 import {
   appendDelta,
   componentStatus,
@@ -40,7 +40,7 @@ import {
   vVisitorClaim,
 } from "./lib/validators";
 import { noteVisitor } from "./lib/visitorIdentity";
-import { mintVisitor, turnstileSecret, visitorByHash } from "./lib/visitors";
+import { mintVisitor, turnstileSecret, verifyTurnstile, visitorByHash } from "./lib/visitors";
 
 const vBeginResult = v.union(
   v.object({ kind: v.literal("unauthorized") }),
@@ -254,7 +254,7 @@ export function queueShardCap(cap: number, i: number): number {
  * the client's address and Origin, signed) and, with proof of work on, the `pow` its refused POST
  * carried (unspent: that POST never ran): the visitor is minted and the thread created as
  * `chat:start` would, under the same limits; the answer carries the new token. With Turnstile on
- * a ticket is refused (HUMAN_CHECK_FAILED: a mutation cannot ask siteverify).
+ * the ticket must be a checked one (`checkHuman`: a mutation cannot ask siteverify), spent here.
  * At most MAX_QUEUED_REPLIES (200) replies wait at once, deployment-wide, counted in up to 8
  * shares (`queueShardCap`): the reply goes to a share picked at random, or to a second one if
  * that is full, so two calls read the same range only when they pick the same share. Both full:
@@ -291,11 +291,16 @@ export const queue = mutation({
     if (request === null || newVisitor !== (args.ticket !== undefined) || (newVisitor && args.threadId !== undefined))
       throw queueBodyInvalid();
     let who: Pick<StoreArgs, "tokenHash" | "pow" | "clientKey" | "origin">;
+    let humanChecked = false;
     if (args.token !== undefined) who = { tokenHash: await hashToken(args.token) };
     else {
       const key = await readPowKey(ctx);
       const claims = key === null ? null : await readQueueTicket(key, args.ticket!);
       if (claims === null) throw queueTicketInvalid();
+      // One visitor per human check, as one Turnstile token mints one on the POST.
+      if (claims.checked && !(await spendOnce(ctx, claims.checked.signature, claims.checked.expiresAt)))
+        throw humanCheckFailed("refused");
+      humanChecked = claims.checked !== undefined;
       who = {
         ...(args.pow !== undefined ? { pow: args.pow } : {}),
         ...(claims.clientKey !== null ? { clientKey: claims.clientKey } : {}),
@@ -304,7 +309,7 @@ export const queue = mutation({
     }
     const stored = await storeReply(ctx, args.identity ?? null, {
       ...who,
-      humanChecked: false,
+      humanChecked,
       ...(args.threadId !== undefined ? { threadId: args.threadId } : {}),
       ...(args.requestId !== undefined ? { requestId: args.requestId } : {}),
       ...(args.visitor !== undefined ? { visitor: args.visitor } : {}),
@@ -339,6 +344,33 @@ async function shardWithRoom(ctx: MutationCtx, cap: number): Promise<number | nu
   }
   return null;
 }
+
+/**
+ * With Turnstile on, a new visitor's way into `queue`: the warm-up's ticket and a Turnstile token
+ * in, once siteverify accepts the token, a checked ticket out (`lib/queueTicket.ts`: the same
+ * address and Origin, valid 2 minutes, good for one `queue`). An action, because siteverify needs
+ * `fetch`; the POST it stands in for makes the same one call. Refusals: BAD_REQUEST without
+ * Turnstile configured, UNAUTHORIZED for a forged, expired or already checked ticket,
+ * HUMAN_CHECK_FAILED when siteverify says no.
+ */
+export const checkHuman = action({
+  args: { ticket: v.string(), turnstileToken: v.string() },
+  returns: v.object({ ticket: v.string() }),
+  handler: async (ctx, args): Promise<{ ticket: string }> => {
+    const secret = turnstileSecret();
+    if (secret === null)
+      throw appError(
+        "BAD_REQUEST",
+        "This deployment has no human check (TURNSTILE_SECRET_KEY is not set): queue with the warm-up's ticket.",
+      );
+    const key = await ctx.runQuery(internal.visitors.powKey, {});
+    const claims = key === null ? null : await readQueueTicket(key, args.ticket);
+    if (claims === null || claims.checked) throw queueTicketInvalid();
+    const ip = claims.clientKey?.startsWith("ip:") ? claims.clientKey.slice(3) : null;
+    if (!(await verifyTurnstile(secret, args.turnstileToken, ip))) throw humanCheckFailed("refused");
+    return { ticket: await signQueueTicket(key!, claims, Date.now(), true) };
+  },
+});
 
 /**
  * A queue runner begins the oldest queued reply (`queueRunner:next`): `streaming`, no longer

@@ -30,6 +30,7 @@ export const {
   streamsTail,
   streamsCatchUp,
   chatQueue,
+  chatCheckHuman,
   operatorListThreads,
   operatorSignIn,
   operatorSignOut,

@@ -18,13 +18,16 @@
  * (without `identity`) and `returns` validators; test/backend/client.test.ts checks they agree.
  */
 import {
+  actionGeneric,
   type FunctionReference,
+  type GenericActionCtx,
   type GenericMutationCtx,
   type GenericQueryCtx,
   mutationGeneric,
   paginationOptsValidator,
   paginationResultValidator,
   queryGeneric,
+  type RegisteredAction,
   type RegisteredMutation,
   type RegisteredQuery,
   type GenericDataModel,
@@ -86,7 +89,7 @@ export const authorizeFromJwt: Authorize = async (ctx) => {
 };
 
 type Spec = {
-  kind: "query" | "mutation";
+  kind: "query" | "mutation" | "action";
   args: PropertyValidators;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   returns: Validator<any, "required", any>;
@@ -99,6 +102,9 @@ const query = <A extends PropertyValidators, R extends Spec["returns"]>(args: A,
   ({ kind: "query", args, returns, identity }) as const;
 const mutation = <A extends PropertyValidators, R extends Spec["returns"]>(args: A, returns: R, identity = true) =>
   ({ kind: "mutation", args, returns, identity }) as const;
+/** An action takes no identity: `authorize` may read the host's tables, which an action cannot. */
+const action = <A extends PropertyValidators, R extends Spec["returns"]>(args: A, returns: R) =>
+  ({ kind: "action", args, returns, identity: false }) as const;
 
 /** The component's public functions, by module, as the widget and the console call them. */
 export const PUBLIC_FUNCTIONS = {
@@ -161,6 +167,7 @@ export const PUBLIC_FUNCTIONS = {
       },
       v.union(vChatReplyHeader, vHeldReplyHeader),
     ),
+    checkHuman: action({ ticket: v.string(), turnstileToken: v.string() }, v.object({ ticket: v.string() })),
   },
   operator: {
     listThreads: query({ token, paginationOpts: paginationOptsValidator }, paginationResultValidator(vThreadView)),
@@ -210,7 +217,9 @@ export type AiChatModule = keyof Modules;
 
 type Wrapped<S extends Spec> = S["kind"] extends "query"
   ? RegisteredQuery<"public", ObjectType<S["args"]>, Promise<Infer<S["returns"]>>>
-  : RegisteredMutation<"public", ObjectType<S["args"]>, Promise<Infer<S["returns"]>>>;
+  : S["kind"] extends "action"
+    ? RegisteredAction<"public", ObjectType<S["args"]>, Promise<Infer<S["returns"]>>>
+    : RegisteredMutation<"public", ObjectType<S["args"]>, Promise<Infer<S["returns"]>>>;
 
 /** One module's public functions, as the host's own. */
 export type AiChatFunctions<M extends AiChatModule> = { [F in keyof Modules[M]]: Wrapped<Modules[M][F] & Spec> };
@@ -248,7 +257,10 @@ export class AiChat<DataModel extends GenericDataModel = GenericDataModel> {
     return this.module("streams");
   }
 
-  /** `chat:queue`: a send stored over the socket when the site is too busy for its POST. */
+  /**
+   * `chat:queue`: a send stored over the socket when the site is too busy for its POST;
+   * `checkHuman`: with Turnstile on, a new visitor's checked queue ticket.
+   */
   chat(): AiChatFunctions<"chat"> {
     return this.module("chat");
   }
@@ -281,11 +293,19 @@ export class AiChat<DataModel extends GenericDataModel = GenericDataModel> {
   }
 
   /** Calls the component's `module:fn` with `args` and, where it takes one, the caller's identity. */
-  async call(ctx: Ctx, module: AiChatModule, fn: string, args: Record<string, unknown>): Promise<unknown> {
+  async call(
+    ctx: Ctx | GenericActionCtx<GenericDataModel>,
+    module: AiChatModule,
+    fn: string,
+    args: Record<string, unknown>,
+  ): Promise<unknown> {
     const spec = (PUBLIC_FUNCTIONS[module] as Record<string, Spec>)[fn];
-    const ref = (
-      this.component[module] as unknown as Record<string, FunctionReference<"query" | "mutation", "internal">>
-    )[fn];
+    const ref = (this.component[module] as unknown as Record<string, FunctionReference<Spec["kind"], "internal">>)[fn];
+    if (spec.kind === "action")
+      return await (ctx as GenericActionCtx<GenericDataModel>).runAction(
+        ref as FunctionReference<"action", "internal">,
+        args,
+      );
     const identity = spec.identity ? await this.authorize(ctx as unknown as Ctx<DataModel>) : null;
     const withIdentity = identity ? { ...args, identity } : args;
     return spec.kind === "query"
@@ -300,11 +320,12 @@ export class AiChat<DataModel extends GenericDataModel = GenericDataModel> {
 /** A public function of the host's forwarding `module:fn` through the AiChat `chat()` returns. */
 function forwarding(module: AiChatModule, fn: string, chat: () => Caller) {
   const spec = (PUBLIC_FUNCTIONS[module] as Record<string, Spec>)[fn];
-  const define = spec.kind === "query" ? queryGeneric : mutationGeneric;
+  const define = { query: queryGeneric, mutation: mutationGeneric, action: actionGeneric }[spec.kind];
   return define({
     args: spec.args,
     returns: spec.returns,
-    handler: async (ctx: Ctx, args: Record<string, unknown>) => await chat().call(ctx, module, fn, args),
+    handler: async (ctx: Ctx | GenericActionCtx<GenericDataModel>, args: Record<string, unknown>) =>
+      await chat().call(ctx, module, fn, args),
   });
 }
 

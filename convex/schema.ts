@@ -125,9 +125,12 @@ export default defineSchema({
     reserved: v.number(),
   }).index("by_day_key", ["day", "key"]),
 
-  /** Proof-of-work challenges already used to mint a visitor: each mints once. Purged once expired. */
+  /**
+   * Proof-of-work challenges and checked queue tickets already used to mint a visitor: each mints
+   * once. Purged once expired.
+   */
   spentChallenges: defineTable({
-    /** The challenge's signature. */
+    /** The challenge's (or the checked ticket's) signature. */
     signature: v.string(),
     expiresAt: v.number(),
   })

@@ -24,6 +24,8 @@ export interface ChatClient {
   /** One-shot read (history pages, text a viewer lacks): no subscription is kept. */
   query<Q extends FunctionReference<"query">>(query: Q, args: Q["_args"]): Promise<Q["_returnType"]>;
   mutation<M extends FunctionReference<"mutation">>(mutation: M, args: M["_args"]): Promise<M["_returnType"]>;
+  /** Only for a new visitor's human check when the site is too busy for its POST (Turnstile on). */
+  action<A extends FunctionReference<"action">>(action: A, args: A["_args"]): Promise<A["_returnType"]>;
   connectionState(): ConnectionInfo;
   subscribeToConnectionState(cb: (state: ConnectionInfo) => void): () => void;
   close(): Promise<void> | void;
@@ -74,7 +76,7 @@ export function clientRefCount(url: string): number {
  */
 export function functionsUnder(client: ChatClient, path: string): ChatClient {
   if (!path) return client;
-  const under = <F extends FunctionReference<"query" | "mutation">>(f: F): F =>
+  const under = <F extends FunctionReference<"query" | "mutation" | "action">>(f: F): F =>
     // One module: the path's colon and the reference's own make two; the second goes and the
     // function's first letter is raised (module + Function, as singleModuleName does).
     makeFunctionReference(
@@ -84,6 +86,7 @@ export function functionsUnder(client: ChatClient, path: string): ChatClient {
     onUpdate: (query, args, callback, onError) => client.onUpdate(under(query), args, callback, onError),
     query: (query, args) => client.query(under(query), args),
     mutation: (mutation, args) => client.mutation(under(mutation), args),
+    action: (action, args) => client.action(under(action), args),
     connectionState: () => client.connectionState(),
     subscribeToConnectionState: (callback) => client.subscribeToConnectionState(callback),
     close: () => client.close(),

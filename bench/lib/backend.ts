@@ -389,6 +389,7 @@ export function followOurs(client: ConvexClient, watch: Watch): Follower {
         },
         onError,
       ),
+    action: (action, args) => client.action(action, args),
     query: async (query, args) => {
       const value = await client.query(query, args);
       received += (value as { text?: string }).text?.length ?? 0;

@@ -24,6 +24,13 @@ import type { FunctionReference } from "convex/server";
 export type ComponentApi<Name extends string | undefined = string | undefined> =
   {
     chat: {
+      checkHuman: FunctionReference<
+        "action",
+        "internal",
+        { ticket: string; turnstileToken: string },
+        { ticket: string },
+        Name
+      >;
       queue: FunctionReference<
         "mutation",
         "internal",

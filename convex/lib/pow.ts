@@ -108,22 +108,28 @@ export async function spendProofOfWork(ctx: MutationCtx, payload: string | undef
   // Signed by us, so its cost and range are ours: no client can hand in an easier one.
   const result = await verifySolution({ ...parsed, deriveKey, hmacSignatureSecret: key });
   if (!result.verified) return false;
-  const signature = parsed.challenge.signature!;
+  return await spendOnce(
+    ctx,
+    parsed.challenge.signature!,
+    (parsed.challenge.parameters.expiresAt ?? 0) * 1000 || Date.now() + POW_TTL_MS,
+  );
+}
+
+/**
+ * Records a signed, single-use grant (a proof-of-work challenge, a checked queue ticket) as used:
+ * false if it was used before. Rows past their grant's expiry guard nothing: each use drops two,
+ * so the table stays as small as a TTL's worth of mints. 3 documents read, 3 written.
+ */
+export async function spendOnce(ctx: MutationCtx, signature: string, expiresAt: number): Promise<boolean> {
   const spent = await ctx.db
     .query("spentChallenges")
     .withIndex("by_signature", (q) => q.eq("signature", signature))
     .unique();
   if (spent !== null) return false;
-  const now = Date.now();
-  await ctx.db.insert("spentChallenges", {
-    signature,
-    expiresAt: (parsed.challenge.parameters.expiresAt ?? 0) * 1000 || now + POW_TTL_MS,
-  });
-  // Rows past their challenge's expiry guard nothing: drop two per use, so the table stays as
-  // small as a TTL's worth of mints.
+  await ctx.db.insert("spentChallenges", { signature, expiresAt });
   const stale = await ctx.db
     .query("spentChallenges")
-    .withIndex("by_expiresAt", (q) => q.lt("expiresAt", now))
+    .withIndex("by_expiresAt", (q) => q.lt("expiresAt", Date.now()))
     .take(2);
   for (const row of stale) await ctx.db.delete("spentChallenges", row._id);
   return true;

@@ -11,7 +11,7 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import { api, isActive, type ChatErrorInfo, type MessageStatus, type MessageView } from "../api.js";
 import type { ChatStreamBody, ReplyIds } from "../../convex/lib/chatProtocol.js";
-import { ChatRequestError, postChat } from "./post.js";
+import { ChatRequestError, postChat, whileBusy } from "./post.js";
 import { ticketFor } from "./warm.js";
 import type { ChatClient } from "../convex-pool.js";
 import { Reply, type ReplyOwner, type ReplySource } from "./reply.js";
@@ -176,7 +176,8 @@ export class ConversationController implements ReactiveController {
         // new visitor with the warm-up's ticket (and the proof of work the refused POST carried).
         // The deployment refuses before the app's CORS headers are set, so a page on another
         // origin sees no 429, only a failed fetch: that queues too (with a request ID, a POST
-        // that did land is found, not stored twice).
+        // that did land is found, not stored twice). With Turnstile on, the ticket is first
+        // traded, with the token the refused POST carried, for a checked one.
         const client = this._target?.client ?? this._cb.client();
         const token = "token" in body ? body.token : undefined;
         const threadId = "threadId" in body ? body.threadId : undefined;
@@ -198,8 +199,21 @@ export class ConversationController implements ReactiveController {
                   ...(body.visitor ? { visitor: body.visitor } : {}),
                 }
               : {};
+        const turnstileToken = "turnstileToken" in body ? body.turnstileToken : undefined;
+        const checked = turnstileToken
+          ? (
+              await whileBusy(
+                () => client.action(api.chat.checkHuman, { ticket: ticket!, turnstileToken }),
+                request.signal,
+              )
+            ).ticket
+          : ticket;
         return {
-          ids: await client.mutation(api.chat.queue, token ? { token, threadId, ...which } : { ticket, ...which }),
+          ids: await whileBusy(
+            () =>
+              client.mutation(api.chat.queue, token ? { token, threadId, ...which } : { ticket: checked, ...which }),
+            request.signal,
+          ),
           body: null,
         };
       });

@@ -91,6 +91,22 @@ export async function postChat(siteUrl: string, body: ChatStreamBody, signal: Ab
   }
 }
 
+/**
+ * A call over the socket (the queued send and its human check), sent again like the POST when the
+ * deployment refused it for load: its own words, "Too many concurrent requests", on a call that
+ * never ran, so sending it again stores nothing twice.
+ */
+export async function whileBusy<T>(call: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (attempt >= POST_ATTEMPTS || signal.aborted || !/Too many concurrent requests/i.test(String(err))) throw err;
+      await sleep(backoffMs(attempt), signal);
+    }
+  }
+}
+
 /** The server's `Retry-After` (seconds or an HTTP date), else exponential backoff with jitter. */
 function retryDelayMs(res: Response, attempt: number): number {
   const header = res.headers.get("Retry-After");

@@ -181,6 +181,7 @@ function clientOn(t: T, calls: string[]): ChatClient {
       return await run(query, args);
     },
     mutation: async (mutation, args) => await write(mutation, args),
+    action: async () => await Promise.reject(new Error("the follower calls no action")),
     connectionState: () => ({ isWebSocketConnected: true, hasEverConnected: true, connectionRetries: 0 }),
     subscribeToConnectionState: () => () => {},
     close: () => {},

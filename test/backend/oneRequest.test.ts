@@ -1,8 +1,6 @@
 // POST /chat-stream {prompt}: the one request from Send to the model. A new visitor, a new
 // thread, the prompt and the reply are stored and begun by the request itself; refusals keep
 // the codes of threads:create and messages:send, and store nothing.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import { CHAT_REPLY_HEADER, type ChatStreamBody, parseReplyHeader } from "../../convex/lib/chatProtocol";
@@ -10,6 +8,7 @@ import { demoReplyText } from "../../convex/lib/models";
 import {
   cheapPow,
   expectAtRest,
+  fakeSiteverify,
   newThread,
   solvedPow,
   readBody,
@@ -22,11 +21,11 @@ import {
   started,
 } from "./setup";
 
-let server: Server | null = null;
+let siteverify: { close: () => Promise<void> } | null = null;
 afterEach(async () => {
   restoreEnv();
-  if (server) await new Promise((r) => server!.close(r));
-  server = null;
+  await siteverify?.close();
+  siteverify = null;
 });
 
 /** What the widget sends: a CORS-simple POST (text/plain, no Authorization header). */
@@ -287,24 +286,9 @@ describe("refusals keep their codes and store nothing", () => {
 });
 
 describe("with Turnstile on", () => {
-  async function fakeSiteverify(valid: string) {
-    server = createServer(async (req, res) => {
-      let raw = "";
-      for await (const c of req) raw += c;
-      const form = new URLSearchParams(raw);
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ success: form.get("response") === valid }));
-    });
-    await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
-    setEnv({
-      DEMO_TOKEN_DELAY_MS: "0",
-      TURNSTILE_SECRET_KEY: "ts-secret",
-      TURNSTILE_VERIFY_URL: `http://127.0.0.1:${(server!.address() as AddressInfo).port}/siteverify`,
-    });
-  }
-
   test("the check's token travels in the same request; without a valid one nothing is minted", async () => {
-    await fakeSiteverify("good");
+    siteverify = await fakeSiteverify("good");
+    setEnv({ DEMO_TOKEN_DELAY_MS: "0" });
     const t = setup();
     const missing = await post(t, { prompt: "hi" });
     expect(missing.status).toBe(403);

@@ -5,12 +5,15 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
 import { QUEUED_LEASE_MS, queueShardCap } from "../../convex/chat";
 import { demoReplyText } from "../../convex/lib/models";
-import { QUEUE_TICKET_TTL_MS } from "../../convex/lib/queueTicket";
-import { expectCode, newThread, restoreEnv, setEnv, setup, started, waitFor, type T } from "./setup";
+import { CHECKED_TICKET_TTL_MS, QUEUE_TICKET_TTL_MS } from "../../convex/lib/queueTicket";
+import { expectCode, fakeSiteverify, newThread, restoreEnv, setEnv, setup, started, waitFor, type T } from "./setup";
 
-afterEach(() => {
+let siteverify: { asked: string[]; close: () => Promise<void> } | null = null;
+afterEach(async () => {
   vi.useRealTimers();
   restoreEnv();
+  await siteverify?.close();
+  siteverify = null;
 });
 
 async function liveReply(t: T, threadId: string, token: string) {
@@ -211,5 +214,61 @@ describe("chat:queue for a new visitor (their first POST refused for load)", () 
     await expectCode(t.mutation(api.chat.queue, { ticket, token, threadId, prompt: "hi" }), "BAD_REQUEST");
     vi.setSystemTime(Date.now() + QUEUE_TICKET_TTL_MS + 1);
     await expectCode(t.mutation(api.chat.queue, { ticket, prompt: "hi" }), "UNAUTHORIZED");
+  });
+});
+
+describe("chat:queue for a new visitor with Turnstile on (a mutation cannot ask siteverify)", () => {
+  const visitors = (t: T) => t.run(async (ctx) => (await ctx.db.query("visitors").collect()).length);
+
+  test("chat:checkHuman trades the ticket and the refused POST's Turnstile token for a checked ticket, good for one visitor", async () => {
+    siteverify = await fakeSiteverify("good");
+    setEnv({ DEMO_TOKEN_DELAY_MS: "1" });
+    const t = setup();
+    const { ticket } = await warmUp(t);
+    // The warm-up's ticket alone no longer mints: the check is missing.
+    await expectCode(t.mutation(api.chat.queue, { ticket, prompt: "unchecked" }), "HUMAN_CHECK_FAILED");
+    await expectCode(t.action(api.chat.checkHuman, { ticket, turnstileToken: "forged" }), "HUMAN_CHECK_FAILED");
+    expect(await visitors(t)).toBe(0);
+
+    const checked = (await t.action(api.chat.checkHuman, { ticket, turnstileToken: "good" })).ticket;
+    const ids = started(await t.mutation(api.chat.queue, { ticket: checked, prompt: "First, checked" }));
+    expect(ids.token).toEqual(expect.any(String));
+    const done = await waitFor(
+      () => liveReply(t, ids.threadId, ids.token!),
+      (m) => m.status === "done",
+    );
+    expect(done.length).toBe(demoReplyText("First, checked").length);
+    const thread = await t.run(async (ctx) => ctx.db.get("threads", ids.threadId as never));
+    expect(thread).toMatchObject({ origin: "https://shop.example" });
+
+    // Spent: the same checked ticket mints no second visitor, and is not checked again.
+    await expectCode(t.mutation(api.chat.queue, { ticket: checked, prompt: "again" }), "HUMAN_CHECK_FAILED");
+    await expectCode(t.action(api.chat.checkHuman, { ticket: checked, turnstileToken: "good" }), "UNAUTHORIZED");
+    expect(await visitors(t)).toBe(1);
+    expect(siteverify.asked).toEqual(["forged", "good"]);
+  });
+
+  test("a checked ticket lasts 2 minutes; a forged ticket is refused before siteverify is asked", async () => {
+    siteverify = await fakeSiteverify("good");
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const t = setup();
+    const { ticket } = await warmUp(t);
+    await expectCode(
+      t.action(api.chat.checkHuman, { ticket: `${"0".repeat(64)}${ticket.slice(64)}`, turnstileToken: "good" }),
+      "UNAUTHORIZED",
+    );
+    expect(siteverify.asked).toEqual([]);
+    const checked = (await t.action(api.chat.checkHuman, { ticket, turnstileToken: "good" })).ticket;
+    vi.setSystemTime(Date.now() + CHECKED_TICKET_TTL_MS + 1);
+    await expectCode(t.mutation(api.chat.queue, { ticket: checked, prompt: "too late" }), "UNAUTHORIZED");
+    expect(await visitors(t)).toBe(0);
+  });
+
+  test("without Turnstile configured, chat:checkHuman is BAD_REQUEST and says how to queue instead", async () => {
+    setEnv({ PROOF_OF_WORK: "off" });
+    const t = setup();
+    const { ticket } = await warmUp(t);
+    const data = await expectCode(t.action(api.chat.checkHuman, { ticket, turnstileToken: "any" }), "BAD_REQUEST");
+    expect(data.message).toMatch(/TURNSTILE_SECRET_KEY/);
   });
 });

@@ -428,6 +428,25 @@ describe("POST /chat-stream turned away for load (429, 503)", () => {
     expect($(el, ".banner")).to.not.exist;
   });
 
+  it("a queued send the deployment refuses for load (its socket is as busy as its site) is sent again, stored once", async () => {
+    env = setup(() => refusal(429, "1"));
+    const threadId = env.backend.seedThread("tok", [["Earlier", "Answer"]]);
+    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token: "tok" }));
+    // The deployment's words for a mutation that waited its time for a slot and never ran.
+    env.backend.failNext.set(
+      "chat:queue",
+      new Error("Too many concurrent requests. Your backend is limited to 16 concurrent mutations."),
+    );
+    const el = await mount(env.url);
+    const errors: Event[] = [];
+    el.addEventListener("ai-chat-error", (e) => errors.push(e));
+    await el.send("Busy lunchtime?");
+    expect(env.backend.calls.filter((c) => c.name === "chat:queue")).to.have.length(2);
+    expect(env.backend.messages.filter((m) => m.threadId === threadId && m.role === "user")).to.have.length(2);
+    await until(() => $(el, ".bubble.thinking")?.textContent?.includes("Queued…") === true);
+    expect(errors).to.have.length(0);
+  });
+
   it("refused for load and the queue full too (QUEUE_FULL): the visitor reads a plain sentence, not the server's", async () => {
     env = setup(() => refusal(429, "1"));
     const threadId = env.backend.seedThread("tok", [["Earlier", "Answer"]]);

@@ -101,6 +101,20 @@ export class FakeBackend {
     this.clientsMade++;
     // As ConvexClient: closing it ends its subscriptions (no more callbacks).
     const mine = new Set<Sub>();
+    const mutation = async (ref: FunctionReference<"mutation" | "action">, args: Record<string, unknown>) => {
+      const name = this.functionName(ref);
+      this.calls.push({ name, args });
+      await Promise.resolve();
+      const failure = this.failNext.get(name);
+      if (failure) {
+        this.failNext.delete(name);
+        throw failure;
+      }
+      const result = this.mutate(name, args);
+      this.flush();
+      await Promise.resolve();
+      return result;
+    };
     return {
       onUpdate: (ref: FunctionReference<"query">, args: Record<string, unknown>, cb, onError) => {
         const sub: Sub = { name: this.functionName(ref), args, cb: cb as Sub["cb"], onError, active: true };
@@ -121,20 +135,9 @@ export class FakeBackend {
         this.deliveries.push({ name, json: JSON.stringify(value) });
         return value;
       },
-      mutation: async (ref: FunctionReference<"mutation">, args: Record<string, unknown>) => {
-        const name = this.functionName(ref);
-        this.calls.push({ name, args });
-        await Promise.resolve();
-        const failure = this.failNext.get(name);
-        if (failure) {
-          this.failNext.delete(name);
-          throw failure;
-        }
-        const result = this.mutate(name, args);
-        this.flush();
-        await Promise.resolve();
-        return result;
-      },
+      mutation,
+      // An action is a mutation here: the fake has no runtime to tell them apart.
+      action: mutation,
       connectionState: () => this.connection,
       subscribeToConnectionState: (cb) => {
         this.connectionListeners.add(cb);
@@ -161,7 +164,7 @@ export class FakeBackend {
   /** Every function name the element called, in order. */
   names: string[] = [];
 
-  private functionName(ref: FunctionReference<"query" | "mutation">): string {
+  private functionName(ref: FunctionReference<"query" | "mutation" | "action">): string {
     const name = getFunctionName(ref);
     this.names.push(name);
     if (!name.startsWith(this.functionsPath)) throw new Error(`fake backend: no function ${name}`);
@@ -243,7 +246,7 @@ export class FakeBackend {
     this.deltas.set(streamId, list);
     const m = this.messages.find((x) => x.streamId === streamId);
     if (m && m.status === "pending") m.status = "streaming";
-    // Its background action began it (convex/chat.ts beginQueued): no longer queued.
+    // A queue runner began it (convex/queueRunner.ts next): no longer queued.
     if (m?.queued) delete m.queued;
     this.flush();
   }

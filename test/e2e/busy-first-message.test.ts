@@ -4,6 +4,9 @@
 // brought (and the proof of work the refused POST carried), shows "Queued…" while the reply waits
 // for a slot, and then shows it stream through its subscription. The local backend runs with one
 // action slot (LOCAL_MAX_CONCURRENT_ACTIONS=1: HTTP actions share it), held by another visitor's reply.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { BrowserContext } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { defaultStrings } from "../../src/strings.ts";
 import {
@@ -20,14 +23,46 @@ import {
 import { SHORT_REPLY, startSystemWithProvider } from "./provider.ts";
 
 /** The deployment's limits for this file only: read by the backend when it starts. */
-async function startBusySystem() {
-  const names = { LOCAL_MAX_CONCURRENT_ACTIONS: "1", LOCAL_ACTION_CONCURRENCY_WAIT_MS: "300" };
+async function startBusySystem(
+  limits: Record<string, string> = { LOCAL_MAX_CONCURRENT_ACTIONS: "1" },
+  env: Record<string, string> = {},
+) {
+  const names = { ...limits, LOCAL_ACTION_CONCURRENCY_WAIT_MS: "300" };
   Object.assign(process.env, names);
   try {
-    return await startSystemWithProvider();
+    return await startSystemWithProvider(env);
   } finally {
     for (const name of Object.keys(names)) delete process.env[name];
   }
+}
+
+/** Cloudflare's siteverify, faked on 127.0.0.1: accepts each `e2e-pass-…` token once, and records what it was asked. */
+async function startSiteverify() {
+  const asked: string[] = [];
+  const server = createServer(async (req, res) => {
+    let raw = "";
+    for await (const c of req) raw += c;
+    const response = new URLSearchParams(raw).get("response") ?? "";
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ success: response.startsWith("e2e-pass-") && !asked.includes(response) }));
+    asked.push(response);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { asked, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/siteverify`, server };
+}
+const TURNSTILE_PASS = "e2e-pass-visitor";
+
+/** Cloudflare's widget, stood in for on every page of `context`: the check passes at once with `pass`. */
+async function standInTurnstile(context: BrowserContext, pass: string) {
+  await context.addInitScript((token) => {
+    (window as unknown as { turnstile: unknown }).turnstile = {
+      render: (_el: HTMLElement, params: { callback: (token: string) => void }) => {
+        setTimeout(() => params.callback(token), 0);
+        return "stand-in";
+      },
+      remove: () => {},
+    };
+  }, pass);
 }
 
 describe("a new visitor's first message on a busy deployment", () => {
@@ -79,5 +114,57 @@ describe("a new visitor's first message on a busy deployment", () => {
     expect(posts.every((s) => s === 429 || s === "failed")).toBe(true);
     await other.context().close();
     await page.context().close();
+  });
+});
+
+describe("a new visitor's first message on a busy deployment with Turnstile on", () => {
+  let siteverify: Awaited<ReturnType<typeof startSiteverify>>;
+  // One HTTP-action slot, held by another visitor's reply; actions still have room.
+  const system = useSystem(async () => {
+    siteverify = await startSiteverify();
+    const started = await startBusySystem(
+      { LOCAL_MAX_CONCURRENT_ACTIONS: "4", LOCAL_MAX_CONCURRENT_HTTP_ACTIONS: "1" },
+      { TURNSTILE_SECRET_KEY: "e2e-turnstile-secret", TURNSTILE_VERIFY_URL: siteverify.url },
+    );
+    const closeSystem = started.close;
+    return Object.assign(started, {
+      async close() {
+        await closeSystem();
+        await new Promise((r) => siteverify.server.close(r));
+      },
+    });
+  });
+
+  it("passes the check with the token its refused POST carried (chat:checkHuman), then queues and streams", async () => {
+    const context = await system().browser.newContext();
+    await standInTurnstile(context, TURNSTILE_PASS);
+    const page = await openChat(system(), context);
+    await page.locator("ai-chat-stream").evaluate((el) => el.setAttribute("turnstile-site-key", "e2e-site-key"));
+    const posts: number[] = [];
+    page.on("response", (r) => {
+      if (r.request().method() === "POST" && r.url().endsWith("/chat-stream")) posts.push(r.status());
+    });
+    // The other visitor (checked too) takes the one HTTP-action slot and holds it.
+    const otherContext = await system().browser.newContext();
+    await standInTurnstile(otherContext, "e2e-pass-other");
+    const other = await openChat(system(), otherContext);
+    await other.locator("ai-chat-stream").evaluate((el) => el.setAttribute("turnstile-site-key", "e2e-site-key"));
+    await sendPrompt(other, "held reply that keeps the deployment busy");
+    await waitForReplyText(other, 40);
+
+    await sendPrompt(page, "short one while the deployment is busy");
+    const end = await waitForEnd(page, 1, 30_000);
+    expect(end.status).toBe("done");
+    expect((await visibleReplies(page)).at(-1)).toBe(collapse(SHORT_REPLY));
+    // Its POSTs were refused for load before any check ran: siteverify saw its token once, from
+    // chat:checkHuman.
+    expect(posts.every((s) => s === 429)).toBe(true);
+    expect(siteverify.asked.filter((t) => t === TURNSTILE_PASS)).toHaveLength(1);
+    const threadId = await threadOf(page);
+    const [, reply] = await persisted(system(), threadId);
+    expect(reply).toMatchObject({ status: "done", text: SHORT_REPLY });
+    system().provider.releaseHeld();
+    await otherContext.close();
+    await context.close();
   });
 });
