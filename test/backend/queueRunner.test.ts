@@ -35,7 +35,7 @@ describe("queue runners, running", () => {
   test("one runner generates QUEUE_RUNNER_REPLIES replies at once; the next starts when one of them ends", async () => {
     setEnv({ ...SLOW, QUEUE_RUNNERS: "1", QUEUE_RUNNER_REPLIES: "2" });
     const t = setup();
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await queueOne(t)).messageId);
     const two = await waitFor(
       () => statuses(t, ids),
@@ -65,7 +65,7 @@ describe("queue runners, running", () => {
   test("at most QUEUE_RUNNERS runners generate at once, deployment-wide", async () => {
     setEnv({ ...SLOW, QUEUE_RUNNERS: "2", QUEUE_RUNNER_REPLIES: "1" });
     const t = setup();
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push((await queueOne(t)).messageId);
     let most = 0;
     let rows = 0;
