@@ -197,6 +197,7 @@ async function run(
     let lost = 0;
     let failed = 0;
     let doubled = 0;
+    const failures: string[] = [];
     for (let i = 0; i < n; i++) {
       const expected = replyText({ ...SPEC, seed: i + 1 });
       const c = conversations[i]!;
@@ -205,7 +206,13 @@ async function run(
       if (replies.length > 1 || o.seen.length > expected.length) doubled++;
       else if (replies.length === 0 || replies[0]!.status === "pending" || replies[0]!.status === "streaming") lost++;
       else if (replies[0]!.status === "done" && replies[0]!.text === expected && o.seen === expected) done++;
-      else failed++;
+      else {
+        failed++;
+        const r = replies[0]!;
+        failures.push(
+          `${o.path}: ${r.status}${r.error ? ` (${r.error})` : ""}, ${r.text.length}/${expected.length} chars stored, ${o.seen.length} seen`,
+        );
+      }
     }
     const assistant = rest["aiChat/messages:assistant"] ?? 0;
     const keptBeside = [
@@ -242,7 +249,7 @@ async function run(
     };
     const errors = outcomes.filter((o) => o.error).map((o) => o.error);
     log(
-      `  scale ${httpActions} HTTP actions: ${seconds.toFixed(1)} s, ${done}/${n} done, ${lost} lost, ${failed} failed, ${doubled} doubled, ${result.queued} queued, TTFT p50 ${ms(result.ttft.p50, 0)} p95 ${ms(result.ttft.p95, 0)}, ${conflicts.conflicts} conflicts of ${conflicts.mutations} mutations${errors.length ? `; errors: ${[...new Set(errors)].slice(0, 3).join(" | ")}` : ""}`,
+      `  scale ${httpActions} HTTP actions: ${seconds.toFixed(1)} s, ${done}/${n} done, ${lost} lost, ${failed} failed, ${doubled} doubled, ${result.queued} queued, TTFT p50 ${ms(result.ttft.p50, 0)} p95 ${ms(result.ttft.p95, 0)}, ${conflicts.conflicts} conflicts of ${conflicts.mutations} mutations${errors.length ? `; errors: ${[...new Set(errors)].slice(0, 3).join(" | ")}` : ""}${failures.length ? `; failed: ${failures.slice(0, 3).join(" | ")}` : ""}`,
     );
     return result;
   } finally {

@@ -88,6 +88,7 @@ export async function runQueue(
   const startedAt = Date.now();
   const active = new Set<Promise<void>>();
   let wake = () => {};
+  let failingSince: number | null = null;
   for (;;) {
     const handover = Date.now() - startedAt >= TAKE_MS;
     const take = !handover && active.size < capacity;
@@ -97,10 +98,12 @@ export async function runQueue(
       step = await retryWhileBusy(() =>
         ctx.runMutation(internal.queueRunner.next, { ...runner, take, handover, active: active.size }),
       );
+      failingSince = null;
     } catch (error) {
-      // Its lease covers a few failures; past it, the next call answers `lost`.
       console.error(`queue runner ${runner.slot}: ${error instanceof Error ? error.message : String(error)}`);
-      step = { kind: "idle" };
+      // Its lease covers a few failures; past it, the slot is another runner's to take.
+      failingSince ??= Date.now();
+      step = Date.now() - failingSince < RUNNER_LEASE_MS ? { kind: "idle" } : { kind: "lost" };
     }
     if (step.kind === "reply") {
       const reply: Promise<void> = generate(step.messageId, step.messages).finally(() => {
