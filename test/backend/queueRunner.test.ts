@@ -3,7 +3,7 @@
 // never hold every scheduled-job slot of the deployment; and no queued reply is left behind.
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
-import { RUNNER_LEASE_MS, runnerLimits } from "../../convex/lib/queueRunner";
+import { RUNNER_LEASE_MS, runnerLimits, runQueue } from "../../convex/lib/queueRunner";
 import { newThread, restoreEnv, setEnv, setup, started, waitFor, type T } from "./setup";
 
 afterEach(() => {
@@ -196,4 +196,26 @@ test("QUEUE_RUNNERS and QUEUE_RUNNER_REPLIES: 4 and 16 by default; a value that 
   expect(runnerLimits({ QUEUE_RUNNERS: "2", QUEUE_RUNNER_REPLIES: "32" })).toEqual({ runners: 2, replies: 32 });
   expect(() => runnerLimits({ QUEUE_RUNNERS: "0" })).toThrow(/^QUEUE_RUNNERS is "0"; it must be a whole number/);
   expect(() => runnerLimits({ QUEUE_RUNNER_REPLIES: "lots" })).toThrow(/^QUEUE_RUNNER_REPLIES is "lots"/);
+});
+
+test("a runner whose steps keep failing gives its replies up to their leases and stops once its own lease is gone", async () => {
+  vi.useFakeTimers();
+  const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+  let steps = 0;
+  const ctx = {
+    runMutation: async () => {
+      steps++;
+      throw new Error("the database is unreachable");
+    },
+  };
+  let ended = false;
+  const running = runQueue(ctx as never, { slot: 0, runnerId: "r1" }, async () => {}).then(() => (ended = true));
+  await vi.advanceTimersByTimeAsync(RUNNER_LEASE_MS - 2_000);
+  expect(ended).toBe(false);
+  await vi.advanceTimersByTimeAsync(4_000);
+  await running;
+  // It looked again every 1.5 s meanwhile, and said why each time.
+  expect(steps).toBeGreaterThanOrEqual(RUNNER_LEASE_MS / 1_500);
+  expect(errors).toHaveBeenCalledWith("queue runner 0: the database is unreachable");
+  errors.mockRestore();
 });
