@@ -14,7 +14,7 @@
  * No queued reply is orphaned: a runner gives its slot back only in a mutation that also sees the
  * queue empty (`queueRunner:next`), so a reply queued at the same time is either seen by it or,
  * as the transactions are serializable, queued after it, when the runner `chat:queue` schedules
- * finds the slot free. An action ends at 10 minutes: a runner takes replies for TAKE_MS, then
+ * finds the slot free. A Convex-runtime action is stopped at 30 minutes: a runner takes replies for TAKE_MS, then
  * hands its slot to a successor it schedules and finishes what it has.
  */
 import { internal } from "../_generated/api";
@@ -33,7 +33,7 @@ export const POLL_MS = 1_500;
 export const RUNNER_LEASE_MS = 30_000;
 /** How often a full runner steps (renewing its slot) while none of its replies ends. */
 const RENEW_MS = 10_000;
-/** A runner takes new replies this long, then hands over: its replies end before the action's 10 minutes. */
+/** A runner takes new replies this long, then hands over: its last replies have ~26 of the action's 30 minutes. */
 export const TAKE_MS = 4 * 60_000;
 
 /** QUEUE_RUNNERS and QUEUE_RUNNER_REPLIES, each a whole number ≥ 1, or an error naming the variable. */
