@@ -224,6 +224,7 @@ async function run(n: number, httpActions: number, env: Record<string, string>, 
     let tokens = 0;
     const stored = async (c: { threadId: string; token: string }) =>
       (await b.http.query(api.messages.list, c)).filter((m) => m.role === "assistant");
+    const failures: string[] = [];
     for (let i = 0; i < n; i++) {
       const expected = replyText({ ...SPEC, seed: i + 1 });
       const c = conversations[i]!;
@@ -233,7 +234,13 @@ async function run(n: number, httpActions: number, env: Record<string, string>, 
       if (replies.length > 1 || o.seen.length > expected.length) doubled++;
       else if (replies.length === 0 || replies[0]!.status === "pending" || replies[0]!.status === "streaming") lost++;
       else if (replies[0]!.status === "done" && replies[0]!.text === expected && o.seen === expected) done++;
-      else failed++;
+      else {
+        failed++;
+        const r = replies[0]!;
+        failures.push(
+          `${o.path}: ${r.status}${r.error ? ` (${r.error})` : ""}, ${r.text.length}/${expected.length} chars stored, ${o.seen.length} seen`,
+        );
+      }
     }
     const assistant = rest["aiChat/messages:assistant"] ?? 0;
     const keptBeside = [
@@ -277,7 +284,7 @@ async function run(n: number, httpActions: number, env: Record<string, string>, 
       `  scale ${httpActions} HTTP actions: CPU per token ${perToken(result.cpu.load)} (alone ${perToken(result.cpu.alone)})`,
     );
     log(
-      `  scale ${httpActions} HTTP actions: ${seconds.toFixed(1)} s, ${done}/${n} done, ${lost} lost, ${failed} failed, ${doubled} doubled, ${result.queued} queued, TTFT p50 ${ms(result.ttft.p50, 0)} p95 ${ms(result.ttft.p95, 0)}, ${conflicts.conflicts} conflicts of ${conflicts.mutations} mutations${errors.length ? `; errors: ${[...new Set(errors)].slice(0, 3).join(" | ")}` : ""}`,
+      `  scale ${httpActions} HTTP actions: ${seconds.toFixed(1)} s, ${done}/${n} done, ${lost} lost, ${failed} failed, ${doubled} doubled, ${result.queued} queued, TTFT p50 ${ms(result.ttft.p50, 0)} p95 ${ms(result.ttft.p95, 0)}, ${conflicts.conflicts} conflicts of ${conflicts.mutations} mutations${errors.length ? `; errors: ${[...new Set(errors)].slice(0, 3).join(" | ")}` : ""}${failures.length ? `; failed: ${failures.slice(0, 3).join(" | ")}` : ""}`,
     );
     return result;
   } finally {

@@ -230,12 +230,23 @@ async function storeReply(
 export const QUEUED_LEASE_MS = 10 * 60_000;
 /** MAX_QUEUED_REPLIES' default: replies waiting for their background action, deployment-wide. */
 export const MAX_QUEUED_REPLIES = 200;
+/** The most shares MAX_QUEUED_REPLIES is counted in (`queueShard`: 0..7). */
+export const QUEUE_SHARDS = 8;
+
+/**
+ * MAX_QUEUED_REPLIES split into min(8, cap) shares that add up to it exactly (the first ones one
+ * larger when it does not divide): share `i`'s limit.
+ */
+export function queueShardCap(cap: number, i: number): number {
+  const shards = Math.min(QUEUE_SHARDS, cap);
+  return Math.floor(cap / shards) + (i < cap % shards ? 1 : 0);
+}
 
 /**
  * The send's way in when the site is too busy for its POST (every HTTP-action slot taken: the
  * deployment refused it for load): the same body as `POST /chat-stream`, over the WebSocket. The
  * prompt and its pending reply are stored as `chat:start` stores them, the reply is marked
- * `queued`, and a background action (`http:generate`) generates it when the deployment runs it;
+ * `queued`, and a queue runner (`http:runQueue`, `queueRunner.ts`) generates it when one has room;
  * every page, the sender's included, follows it by subscription. A request sent before (the POST
  * did land after all) answers with its ids and queues nothing.
  *
@@ -244,10 +255,12 @@ export const MAX_QUEUED_REPLIES = 200;
  * carried (unspent: that POST never ran): the visitor is minted and the thread created as
  * `chat:start` would, under the same limits; the answer carries the new token. With Turnstile on
  * the ticket must be a checked one (`checkHuman`: a mutation cannot ask siteverify), spent here.
- * At most MAX_QUEUED_REPLIES (200) replies wait at once, deployment-wide:
- * past that it refuses with QUEUE_FULL (then every slot and the queue are taken, so the page
- * should wait, not pile more work on). Worst case: `chat:start`'s, less the beginning, plus
- * MAX_QUEUED_REPLIES queued replies read; 2 functions scheduled.
+ * At most MAX_QUEUED_REPLIES (200) replies wait at once, deployment-wide, counted in up to 8
+ * shares (`queueShardCap`): the reply goes to a share picked at random, or to a second one if
+ * that is full, so two calls read the same range only when they pick the same share. Both full:
+ * QUEUE_FULL (then every slot and the queue are nearly taken, so the page should wait, not pile
+ * more work on). Worst case: `chat:start`'s, less the beginning, plus 2 × 25 queued replies read;
+ * 2 functions scheduled.
  */
 export const queue = mutation({
   args: {
@@ -305,18 +318,32 @@ export const queue = mutation({
     if (stored.kind !== "stored") return stored.reply;
     // Past the cap, nothing is stored: the refusal rolls this transaction back.
     const cap = envInt("MAX_QUEUED_REPLIES", MAX_QUEUED_REPLIES);
-    const waiting = await ctx.db
-      .query("messages")
-      .withIndex("by_queued_status", (q) => q.eq("queued", true).eq("status", "pending"))
-      .take(cap);
-    if (waiting.length >= cap) throw queueFull(cap);
-    await ctx.db.patch("messages", stored.message._id, { queued: true });
+    const shard = await shardWithRoom(ctx, cap);
+    if (shard === null) throw queueFull(cap);
+    await ctx.db.patch("messages", stored.message._id, { queued: true, queueShard: shard });
     // It waits for a slot, not for a driver's heartbeat: its lease covers the wait.
     await setLease(ctx, stored.message._id, QUEUED_LEASE_MS);
-    await ctx.scheduler.runAfter(0, internal.http.generate, { messageId: stored.message._id });
+    // A runner with room takes it; this one exits at once if every runner slot is taken.
+    await ctx.scheduler.runAfter(0, internal.http.runQueue, {});
     return stored.reply;
   },
 });
+
+/** A share picked at random with room under its cap, else another one, else null. */
+async function shardWithRoom(ctx: MutationCtx, cap: number): Promise<number | null> {
+  const shards = Math.min(QUEUE_SHARDS, cap);
+  const first = Math.floor(Math.random() * shards);
+  const tries = shards === 1 ? [first] : [first, (first + 1 + Math.floor(Math.random() * (shards - 1))) % shards];
+  for (const shard of tries) {
+    const limit = queueShardCap(cap, shard);
+    const waiting = await ctx.db
+      .query("messages")
+      .withIndex("by_queueShard_status", (q) => q.eq("queueShard", shard).eq("status", "pending"))
+      .take(limit);
+    if (waiting.length < limit) return shard;
+  }
+  return null;
+}
 
 /**
  * With Turnstile on, a new visitor's way into `queue`: the warm-up's ticket and a Turnstile token
@@ -346,21 +373,19 @@ export const checkHuman = action({
 });
 
 /**
- * A queued reply's background action begins it: `streaming`, no longer `queued`, the conversation
- * the model should see. `null` if it is no longer pending (stopped, deleted, timed out, or a POST
- * for its stream began it first).
+ * A queue runner begins the oldest queued reply (`queueRunner:next`): `streaming`, no longer
+ * `queued`, the conversation the model should see. `null` if it cannot begin (stopped, its thread
+ * deleted, or its stream no longer pending): it leaves the queue all the same, and its lease or
+ * the thread's purge ends it.
  */
-export const beginQueued = internalMutation({
-  args: { messageId: v.id("messages") },
-  returns: v.union(v.array(vChatTurn), v.null()),
-  handler: async (ctx, args) => {
-    const message = await ctx.db.get("messages", args.messageId);
-    if (!message || message.status !== "pending" || message.streamId === null || message.stopRequested) return null;
-    if ((await componentStatus(ctx, message.streamId)) !== "pending") return null;
-    await ctx.db.patch("messages", message._id, { queued: undefined });
-    return await beginReply(ctx, message);
-  },
-});
+export async function beginQueuedReply(ctx: MutationCtx, message: Doc<"messages">): Promise<ChatTurn[] | null> {
+  await ctx.db.patch("messages", message._id, { queued: undefined, queueShard: undefined });
+  if (message.status !== "pending" || message.streamId === null || message.stopRequested) return null;
+  // Its thread deleted, the purge not yet run: nobody would see it.
+  if ((await ctx.db.get("threads", message.threadId)) === null) return null;
+  if ((await componentStatus(ctx, message.streamId)) !== "pending") return null;
+  return await beginReply(ctx, message);
+}
 
 /**
  * Moves a pending reply to `streaming` (the component's stream too), renews its lease, and

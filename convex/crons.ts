@@ -10,4 +10,7 @@ crons.interval("reconcile timed-out replies", { minutes: 1 }, internal.streams.r
 // Revoked and expired sessions and observer tokens, and token usage older than a week.
 crons.interval("clean up expired tokens and old usage", { hours: 1 }, internal.cleanup.run, {});
 
+// Queued replies no runner will take (their runner crashed): a new runner, when a slot is free.
+crons.interval("rescue queued replies", { minutes: 1 }, internal.queueRunner.rescue, {});
+
 export default crons;

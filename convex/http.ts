@@ -3,8 +3,8 @@
  * contract: `lib/chatProtocol.ts`). The action parses the request (`lib/chatRequest.ts`), stores
  * and starts the reply with `chat:start` (or, for a reply `messages:send` stored, `chat:begin`), and hands it to a `ReplyDriver`
  * (`lib/replyDriver.ts`), which streams the model's text to the response as it is produced and
- * persists it through `chat:flush` and `chat:finish`. `http:generate` runs the same driver in the
- * background for a reply `chat:queue` stored (the site was too busy for its POST). The only module
+ * persists it through `chat:flush` and `chat:finish`. `http:runQueue` runs the same driver in the
+ * background for the replies `chat:queue` stored (the site was too busy for their POSTs). The only module
  * that imports the AI SDK (`lib/models.ts`, through `lib/replyRun.ts`).
  * GET /chat-stream (the widget's warm-up) hands out a queue ticket (`lib/queueTicket.ts`) and a
  * proof-of-work challenge (`lib/pow.ts`).
@@ -19,7 +19,7 @@ import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { ConvexError, v } from "convex/values";
 import { httpAction, internalAction, type ActionCtx } from "./_generated/server";
-import { hashToken } from "./lib/access";
+import { hashToken, newToken } from "./lib/access";
 import { clientIp, clientKey } from "./lib/clientAddress";
 import { newChallenge, powEnabled } from "./lib/pow";
 import { signQueueTicket } from "./lib/queueTicket";
@@ -47,6 +47,7 @@ import { type ErrorCode, humanCheckFailed, HTTP_ERRORS } from "./lib/errors";
 import { getLimits } from "./lib/limits";
 import { type FlushOptions, flushOptionsFromEnv } from "./lib/flushPolicy";
 import { allowedOrigins, refuseForeignOrigin } from "./lib/origins";
+import { runQueue as runQueueUntilEmpty } from "./lib/queueRunner";
 import { NO_BODY, runReply } from "./lib/replyRun";
 import { retryWhileBusy } from "./lib/replyDriver";
 import type { ChatTurn } from "./lib/validators";
@@ -184,22 +185,30 @@ function startReply(
 }
 
 /**
- * A queued reply (`chat:queue`: the site was too busy for its POST), generated in the background
- * when the deployment's scheduler runs it. Nobody reads a body: every page follows the reply by
- * subscription. Here, beside the POST's action, so the AI SDK stays in this one bundle. Not
- * retried: a second run would append its text again after what the first persisted; a run that
- * dies is ended by the reply's lease as any driver's is.
+ * A queue runner (`lib/queueRunner.ts`): generates queued replies (`chat:queue`: the site was too
+ * busy for their POSTs) in the background, up to QUEUE_RUNNER_REPLIES at once, until the queue is
+ * empty. `chat:queue` schedules one per queued reply; it exits at once when every runner slot is
+ * taken (a running runner takes the reply). A successor names the slot handed to it. Nobody reads
+ * a body: every page follows the reply by subscription. Here, beside the POST's action, so the AI
+ * SDK stays in this one bundle. A reply is not retried: a second run would append its text again
+ * after what the first persisted; a runner that dies leaves its replies to their leases, as any
+ * driver's, and its slot to its own lease.
  */
-export const generate = internalAction({
-  args: { messageId: v.id("messages") },
+export const runQueue = internalAction({
+  args: { slot: v.optional(v.number()), runnerId: v.optional(v.string()) },
   returns: v.null(),
   handler: async (ctx, args): Promise<null> => {
     const flushOptions = flushOptionsFromEnv(process.env);
-    // Run when the deployment is busy by definition: a begin turned away for load is sent again.
-    const messages = await retryWhileBusy(() =>
-      ctx.runMutation(internal.chat.beginQueued, { messageId: args.messageId }),
+    const runner = await retryWhileBusy(() =>
+      ctx.runMutation(internal.queueRunner.start, {
+        runnerId: args.runnerId ?? newToken(),
+        ...(args.slot !== undefined ? { slot: args.slot } : {}),
+      }),
     );
-    if (messages !== null) await runReply(ctx, args.messageId, messages, flushOptions, NO_BODY);
+    if (runner === null) return null;
+    await runQueueUntilEmpty(ctx, runner, (messageId, messages) =>
+      runReply(ctx, messageId, messages, flushOptions, NO_BODY),
+    );
     return null;
   },
 });

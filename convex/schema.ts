@@ -26,6 +26,8 @@ export default defineSchema({
     .index("by_threadId_supersededBy", ["threadId", "supersededBy"])
     // Replies waiting for `chat:queue`'s background action (at most MAX_QUEUED_REPLIES).
     .index("by_queued_status", ["queued", "status"])
+    // A share of them (`chat:queue` counts one share, not all, so its calls do not conflict).
+    .index("by_queueShard_status", ["queueShard", "status"])
     .searchIndex("search_text", { searchField: "text" }),
 
   /** Append-only flushed text: observers read after a cursor, so their cost grows linearly. */
@@ -181,4 +183,12 @@ export default defineSchema({
   })
     .index("by_messageId_createdAt", ["messageId", "createdAt"])
     .index("by_threadId", ["threadId"]),
+
+  /**
+   * The queue runners' slots (`queueRunner.ts`): at most QUEUE_RUNNERS rows, one per runner
+   * generating queued replies, held while its `expiresAt` is renewed (a crashed runner's lapses).
+   */
+  queueRunners: defineTable({ slot: v.number(), runnerId: v.string(), expiresAt: v.number() }).index("by_slot", [
+    "slot",
+  ]),
 });

@@ -17,13 +17,21 @@
  * runs due jobs as slots free up; it does not refuse them). Calls inside a query or
  * mutation (components) run in its transaction and take none. Here queries and mutations also
  * wait for convex-test's global lock: a slot is held from the request's arrival, waiting included.
+ *
+ * Scheduled jobs: a deployment runs at most 8 at once ("Scheduled jobs", S16 8;
+ * crates/common/src/knobs.rs `SCHEDULED_JOB_EXECUTION_PARALLELISM`). Its executor
+ * (crates/application/src/scheduled_jobs/mod.rs) starts a due job only while fewer run, the
+ * others stay `pending` until one ends, nothing is refused; a scheduled action holds its job slot
+ * for its whole run (`handle_action` awaits the action), and an action slot besides. Crons do not
+ * share that pool: their executor (crates/application/src/cron_jobs/mod.rs) caps its own runs
+ * with the same knob, so crons get a pool of the same size of their own.
  */
 
 // Node's own timers and clock: inside a function convex-test and the runtimes replace the globals.
 import { clearTimeout, setTimeout } from "node:timers";
 import { performance } from "node:perf_hooks";
 
-export type ConcurrencyKind = "query" | "mutation" | "action" | "httpAction";
+export type ConcurrencyKind = "query" | "mutation" | "action" | "httpAction" | "scheduledJob" | "cronJob";
 
 export interface ConcurrencyLimits {
   /** Concurrent queries (S16: 16). `LOCAL_MAX_CONCURRENT_QUERIES`. */
@@ -37,6 +45,11 @@ export interface ConcurrencyLimits {
    * busy deployment with few clients. `LOCAL_MAX_CONCURRENT_HTTP_ACTIONS`.
    */
   httpActions: number;
+  /**
+   * Scheduled functions running at once (S16: 8), and crons in a pool of their own of the same
+   * size; a due job beyond it waits, still `pending`. `LOCAL_MAX_CONCURRENT_SCHEDULED_JOBS`.
+   */
+  scheduledJobs: number;
   /** How long a query or mutation waits for a slot (5 s). `LOCAL_CONCURRENCY_WAIT_MS`. */
   waitMs: number;
   /** How long an action or HTTP action waits for a slot (10 s). `LOCAL_ACTION_CONCURRENCY_WAIT_MS`. */
@@ -49,6 +62,7 @@ export const S16_LIMITS: ConcurrencyLimits = {
   mutations: 16,
   actions: 64,
   httpActions: 64,
+  scheduledJobs: 8,
   waitMs: 5_000,
   actionWaitMs: 10_000,
 };
@@ -58,6 +72,7 @@ const ENV_NAMES: Record<keyof ConcurrencyLimits, string> = {
   mutations: "LOCAL_MAX_CONCURRENT_MUTATIONS",
   actions: "LOCAL_MAX_CONCURRENT_ACTIONS",
   httpActions: "LOCAL_MAX_CONCURRENT_HTTP_ACTIONS",
+  scheduledJobs: "LOCAL_MAX_CONCURRENT_SCHEDULED_JOBS",
   waitMs: "LOCAL_CONCURRENCY_WAIT_MS",
   actionWaitMs: "LOCAL_ACTION_CONCURRENCY_WAIT_MS",
 };
@@ -147,9 +162,9 @@ export interface ConcurrencyStats {
 }
 
 export class Concurrency {
-  private readonly slots: Record<"query" | "mutation" | "action" | "httpAction", Slots>;
-  private readonly peaks = { query: 0, mutation: 0, action: 0, httpAction: 0 };
-  private readonly refusals = { query: 0, mutation: 0, action: 0, httpAction: 0 };
+  private readonly slots: Record<ConcurrencyKind, Slots>;
+  private readonly peaks = { query: 0, mutation: 0, action: 0, httpAction: 0, scheduledJob: 0, cronJob: 0 };
+  private readonly refusals = { query: 0, mutation: 0, action: 0, httpAction: 0, scheduledJob: 0, cronJob: 0 };
 
   constructor(readonly limits: ConcurrencyLimits) {
     this.slots = {
@@ -157,16 +172,20 @@ export class Concurrency {
       mutation: new Slots(limits.mutations),
       action: new Slots(limits.actions),
       httpAction: new Slots(limits.httpActions),
+      scheduledJob: new Slots(limits.scheduledJobs),
+      cronJob: new Slots(limits.scheduledJobs),
     };
   }
 
   /**
    * Waits for a slot of `kind` (an HTTP action takes one of its own and one of the actions'
-   * pool); returns its release (call once), or throws TooManyConcurrentRequests.
+   * pool); returns its release (call once), or throws TooManyConcurrentRequests. A scheduled
+   * job or cron waits as long as it takes, as a deployment's scheduler does.
    */
   async acquire(kind: ConcurrencyKind, waitMs?: number): Promise<() => void> {
     const isAction = kind === "action" || kind === "httpAction";
-    waitMs ??= isAction ? this.limits.actionWaitMs : this.limits.waitMs;
+    const isJob = kind === "scheduledJob" || kind === "cronJob";
+    waitMs ??= isJob ? Infinity : isAction ? this.limits.actionWaitMs : this.limits.waitMs;
     const deadline = performance.now() + waitMs;
     const taken: Slots[] = [];
     const release = () => {

@@ -422,9 +422,11 @@ function conflictRecorder(): ConflictRecorder | undefined {
 let scheduledRunsStamped = false;
 /**
  * convex-test arms a timer per scheduled function from inside the scheduling mutation (user code
- * cannot: setTimeout is refused there). Such a timer's run is stamped with the time it fired,
- * when the function was due: those due together are requested together, as on a deployment,
- * where they would run at once. Wraps whatever `setTimeout` is installed (runtime.ts's).
+ * cannot: setTimeout is refused there). When such a timer fires, the job first waits for one of
+ * the deployment's scheduled-job slots (concurrency.ts), still `pending` meanwhile, and holds it
+ * until its run has ended. Its run is stamped with the time it started, when the function was
+ * due and a slot free: those due together are requested together, as on a deployment, where they
+ * would run at once. Wraps whatever `setTimeout` is installed (runtime.ts's).
  */
 function stampScheduledRuns() {
   if (scheduledRunsStamped) return;
@@ -433,14 +435,49 @@ function stampScheduledRuns() {
   const inner = g.setTimeout;
   const stamped = function (cb: unknown, ms?: number, ...args: unknown[]) {
     if (typeof cb !== "function" || !conflictRecorder()?.inTransaction) return inner(cb, ms, ...args);
+    const scope = backendStorage.getStore();
+    const start = (...a: unknown[]) =>
+      slotHeld.run(false, () => requested(() => scheduledRun(() => (cb as (...x: unknown[]) => unknown)(...a))));
     return inner(
-      (...a: unknown[]) => slotHeld.run(false, () => requested(() => (cb as (...x: unknown[]) => unknown)(...a))),
+      (...a: unknown[]) => {
+        if (!scope?.concurrency) return void start(...a);
+        void scope.concurrency.acquire("scheduledJob").then(async (release) => {
+          try {
+            if (!scope.stopped) await start(...a);
+          } finally {
+            release();
+          }
+        });
+      },
       ms,
       ...args,
     );
   };
   Object.assign(stamped, inner);
   g.setTimeout = stamped;
+}
+
+/**
+ * Calls convex-test's scheduled-function timer callback and returns the run it starts. The
+ * callback (index.js, "1.0/schedule") returns nothing: it starts `runScheduledFunction(...)`,
+ * chains `.finally(...)` on it and hands that to its own bookkeeping, all synchronously. So the
+ * promise its last `.finally` call returns settles when the job's run has ended (pending ->
+ * inProgress -> its function -> success/failed, or nothing when canceled).
+ */
+function scheduledRun(callback: () => unknown): Promise<unknown> {
+  const original = Promise.prototype.finally;
+  let run: Promise<unknown> = Promise.resolve();
+  Promise.prototype.finally = function (this: Promise<unknown>, onFinally) {
+    const chained = original.call(this, onFinally);
+    run = chained;
+    return chained;
+  };
+  try {
+    callback();
+  } finally {
+    Promise.prototype.finally = original;
+  }
+  return run.catch(() => {});
 }
 
 /** A read syscall's documents and ranges, into the transaction's read set. */

@@ -11,6 +11,8 @@
 // - Time: everything here reads Date.now() inside the backend's scope, so a test can move
 //   the backend's clock forward (`advanceTime`) and the real cron definitions run as they
 //   would that much later, including Date.now() inside the functions.
+// - Concurrency: a restored job waits for a scheduled-job slot before it starts, and a cron for
+//   one of the crons' own pool (concurrency.ts), as convex-test's timers do (engine.ts).
 import { clearTimeout, setTimeout } from "node:timers";
 import type { Value } from "convex/values";
 import type { CronSpec, Engine } from "./engine.js";
@@ -117,6 +119,7 @@ export class Scheduler {
 
   private async runCron(cron: CronSpec) {
     const label = `${cron.componentPath ? cron.componentPath + "/" : ""}${cron.udfPath}`;
+    const release = await this.slot("cronJob");
     try {
       await this.engine.inScope(() =>
         requestStorage.run({ logLines: [] }, () =>
@@ -125,7 +128,14 @@ export class Scheduler {
       );
     } catch (e) {
       this.log("error", `cron "${cron.name}" (${label}) failed: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      release();
     }
+  }
+
+  /** One of the deployment's slots for a job (none without concurrency limits: engine unit tests). */
+  private slot(kind: "scheduledJob" | "cronJob"): Promise<() => void> {
+    return this.engine.scope.concurrency?.acquire(kind) ?? Promise.resolve(() => {});
   }
 
   /** Arm timers for `_scheduled_functions` restored from disk (convex-test armed none). */
@@ -161,6 +171,15 @@ export class Scheduler {
   }
 
   private async runJob(componentPath: string, id: string) {
+    const release = await this.slot("scheduledJob");
+    try {
+      await this.runJobHoldingSlot(componentPath, id);
+    } finally {
+      release();
+    }
+  }
+
+  private async runJobHoldingSlot(componentPath: string, id: string) {
     if (this.stopped) return;
     const db = this.engine.dbs.get(componentPath)!;
     const job = await this.engine.inScope(() =>

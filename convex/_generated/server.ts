@@ -81,6 +81,8 @@ type Env = {
   readonly STREAM_MAX_WRITES_PER_SEC: string | undefined;
   readonly REPLY_LEASE_MS: string | undefined;
   readonly MAX_QUEUED_REPLIES: string | undefined;
+  readonly QUEUE_RUNNERS: string | undefined;
+  readonly QUEUE_RUNNER_REPLIES: string | undefined;
   readonly VISITOR_IDENTITY_SECRET: string | undefined;
   readonly VISITOR_CONTEXT_TO_MODEL: string | undefined;
   readonly MAX_FILE_BYTES: string | undefined;

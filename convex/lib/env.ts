@@ -59,6 +59,8 @@ export const AI_CHAT_ENV = {
   STREAM_MAX_WRITES_PER_SEC: optional,
   REPLY_LEASE_MS: optional,
   MAX_QUEUED_REPLIES: optional,
+  QUEUE_RUNNERS: optional,
+  QUEUE_RUNNER_REPLIES: optional,
   // Who the visitor is (docs/visitor-identity.md).
   VISITOR_IDENTITY_SECRET: optional,
   VISITOR_CONTEXT_TO_MODEL: optional,

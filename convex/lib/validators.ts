@@ -150,6 +150,11 @@ export const messageFields = {
    * (`chat:queue`); set until that action begins it.
    */
   queued: v.optional(v.boolean()),
+  /**
+   * Assistant only: which share of MAX_QUEUED_REPLIES it counts against while queued (0..7, set
+   * and cleared with `queued`), so concurrent `chat:queue` calls read disjoint ranges.
+   */
+  queueShard: v.optional(v.number()),
   /** Assistant only: set by `messages:stop`; the driver reads it on its next flush. */
   stopRequested: v.optional(v.boolean()),
   /** Assistant only: hash of the token that sent the prompt, which may drive the reply. */

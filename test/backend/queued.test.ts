@@ -3,7 +3,7 @@
 // background action and every page, the sender's included, follows it by subscription.
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
-import { QUEUED_LEASE_MS } from "../../convex/chat";
+import { QUEUED_LEASE_MS, queueShardCap } from "../../convex/chat";
 import { demoReplyText } from "../../convex/lib/models";
 import { CHECKED_TICKET_TTL_MS, QUEUE_TICKET_TTL_MS } from "../../convex/lib/queueTicket";
 import { expectCode, fakeSiteverify, newThread, restoreEnv, setEnv, setup, started, waitFor, type T } from "./setup";
@@ -73,8 +73,13 @@ describe("chat:queue", () => {
     const { threadId, token } = await newThread(t);
     const ids = started(await t.mutation(api.chat.queue, { token, threadId, prompt: "Never mind" }));
     await t.mutation(api.messages.stop, { threadId, token });
-    expect(await t.mutation(internal.chat.beginQueued, { messageId: ids.assistantMessageId as never })).toBeNull();
-    expect(await liveReply(t, threadId, token)).toMatchObject({ status: "stopped", length: 0 });
+    // Nothing waits any more: the runner chat:queue scheduled exits without a slot.
+    expect(await t.mutation(internal.queueRunner.start, { runnerId: "runner" })).toBeNull();
+    expect(await liveReply(t, threadId, token)).toMatchObject({
+      _id: ids.assistantMessageId,
+      status: "stopped",
+      length: 0,
+    });
   });
 
   test("past MAX_QUEUED_REPLIES waiting, refuses with QUEUE_FULL naming the limit, storing nothing; room again once one begins", async () => {
@@ -98,12 +103,47 @@ describe("chat:queue", () => {
     expect(data.message).toContain("2 replies are already waiting");
     expect(data.message).toContain("MAX_QUEUED_REPLIES");
     expect(await messages()).toBe(before);
-    // One begins (its background action ran): it no longer waits, so there is room for one more.
+    // A runner begins one: it no longer waits, so there is room for one more.
+    const runner = (await t.mutation(internal.queueRunner.start, { runnerId: "runner" }))!;
     expect(
-      await t.mutation(internal.chat.beginQueued, { messageId: queued[0]!.assistantMessageId as never }),
-    ).not.toBeNull();
+      await t.mutation(internal.queueRunner.next, { ...runner, take: true, handover: false, active: 0 }),
+    ).toMatchObject({ kind: "reply", messageId: queued[0]!.assistantMessageId });
     started(await t.mutation(api.chat.queue, { token: third.token, threadId: third.threadId, prompt: "Me too" }));
     expect(await messages()).toBe(before + 2);
+  });
+
+  test("MAX_QUEUED_REPLIES is counted in shares that add up to it: never more wait, a full share sends the reply to another", async () => {
+    for (const cap of [1, 2, 5, 8, 10, 200, 201]) {
+      const shares = Array.from({ length: Math.min(8, cap) }, (_, i) => queueShardCap(cap, i));
+      expect(shares.reduce((a, b) => a + b, 0)).toBe(cap);
+      expect(Math.min(...shares)).toBeGreaterThanOrEqual(1);
+    }
+    setEnv({ MAX_QUEUED_REPLIES: "5" });
+    vi.useFakeTimers(); // no runner takes them
+    const t = setup();
+    const visitors = await Promise.all(Array.from({ length: 12 }, () => newThread(t)));
+    let accepted = 0;
+    for (const v of visitors) {
+      try {
+        await t.mutation(api.chat.queue, { token: v.token, threadId: v.threadId, prompt: "Wait" });
+        accepted++;
+      } catch (e) {
+        expect((e as { data?: { code?: string } }).data?.code).toBe("QUEUE_FULL");
+      }
+    }
+    const waiting = await t.run(async (ctx) =>
+      ctx.db
+        .query("messages")
+        .withIndex("by_queued_status", (q) => q.eq("queued", true).eq("status", "pending"))
+        .collect(),
+    );
+    expect(waiting).toHaveLength(accepted);
+    expect(accepted).toBeLessThanOrEqual(5);
+    // Each share holds at most its part (5 shares of 1).
+    const perShare = new Map<number, number>();
+    for (const m of waiting) perShare.set(m.queueShard!, (perShare.get(m.queueShard!) ?? 0) + 1);
+    expect([...perShare.values()].every((n) => n === 1)).toBe(true);
+    expect([...perShare.keys()].every((s) => s >= 0 && s < 5)).toBe(true);
   });
 
   test("needs a visitor token and either a prompt or a retry with its thread", async () => {

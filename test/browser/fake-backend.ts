@@ -246,7 +246,7 @@ export class FakeBackend {
     this.deltas.set(streamId, list);
     const m = this.messages.find((x) => x.streamId === streamId);
     if (m && m.status === "pending") m.status = "streaming";
-    // Its background action began it (convex/chat.ts beginQueued): no longer queued.
+    // A queue runner began it (convex/queueRunner.ts next): no longer queued.
     if (m?.queued) delete m.queued;
     this.flush();
   }

@@ -2,9 +2,10 @@
 // deployment's by default, each configurable, a function beyond its limit waits for a slot and
 // then gets the deployment's 429 TooManyConcurrentRequests.
 import { afterEach, describe, expect, test } from "vitest";
+import type { ConvexClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import { Concurrency, concurrencyLimits, S16_LIMITS } from "../../local-backend/concurrency.js";
-import { startFixture, type Fixture } from "./helpers.js";
+import { nodeClient, startFixture, type Fixture } from "./helpers.js";
 
 let fx: Fixture | undefined;
 afterEach(async () => {
@@ -21,13 +22,14 @@ function ticks(siteUrl: string, n: number, delay: number) {
 }
 
 describe("the limits", () => {
-  test("an S16 deployment's by default: 16 queries, 16 mutations, 64 actions and HTTP actions", async () => {
+  test("an S16 deployment's by default: 16 queries, 16 mutations, 64 actions and HTTP actions, 8 scheduled jobs", async () => {
     fx = await startFixture();
     expect(fx.backend.concurrency().limits).toEqual({
       queries: 16,
       mutations: 16,
       actions: 64,
       httpActions: 64,
+      scheduledJobs: 8,
       waitMs: 5_000,
       actionWaitMs: 10_000,
     });
@@ -151,5 +153,65 @@ describe("actions", () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe("scheduled jobs", () => {
+  type Job = { name: string; state: string };
+  async function withClient(run: (c: ConvexClient) => Promise<void>) {
+    const client = nodeClient(fx!.backend.convexUrl);
+    try {
+      await run(client);
+    } finally {
+      await client.close();
+    }
+  }
+  const jobs = (c: ConvexClient) => c.query(makeFunctionReference<"query">("notes:jobs"), {}) as Promise<Job[]>;
+  const notes = async (c: ConvexClient) =>
+    ((await c.query(makeFunctionReference<"query">("notes:list"), {})) as { text: string }[]).map((n) => n.text);
+  const states = (list: Job[]) => list.map((j) => j.state);
+
+  test("beyond the limit a due job stays pending until a running one ends, and is never refused", async () => {
+    fx = await startFixture({ concurrency: { scheduledJobs: 2 } });
+    await withClient(async (client) => {
+      await client.mutation(makeFunctionReference<"mutation">("notes:scheduleSleeps"), {
+        count: 3,
+        ms: 800,
+        text: "slow",
+      });
+      await expect.poll(async () => states(await jobs(client)).filter((s) => s === "inProgress").length).toBe(2);
+      // Two actions hold both slots; the third is due but waits, still pending, taking no action slot.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(states(await jobs(client)).sort()).toEqual(["inProgress", "inProgress", "pending"]);
+      expect(fx!.backend.concurrency().now.scheduledJob).toMatchObject({ running: 2, waiting: 1 });
+      expect(fx!.backend.concurrency().now.action.running).toBe(2);
+      // It starts once one of them ended: by then that one's note is there and its own is not.
+      await expect
+        .poll(async () => states(await jobs(client)).filter((s) => s === "success").length)
+        .toBeGreaterThan(0);
+      const third = (await jobs(client)).findIndex((j) => j.state !== "success");
+      await expect.poll(async () => (await jobs(client))[third]!.state, { timeout: 5_000 }).toBe("success");
+      expect((await notes(client)).sort()).toEqual(["slow 0", "slow 1", "slow 2"]);
+      expect(fx!.backend.concurrency().now.scheduledJob).toMatchObject({ running: 0, waiting: 0, peak: 2, refused: 0 });
+    });
+  });
+
+  test("a mutation scheduled behind long actions waits for one of them to end", async () => {
+    fx = await startFixture({ concurrency: { scheduledJobs: 2 } });
+    await withClient(async (client) => {
+      await client.mutation(makeFunctionReference<"mutation">("notes:scheduleSleeps"), {
+        count: 2,
+        ms: 1_000,
+        text: "long",
+      });
+      await expect.poll(async () => states(await jobs(client)).filter((s) => s === "inProgress").length).toBe(2);
+      await client.mutation(makeFunctionReference<"mutation">("notes:addLater"), { text: "quick", delayMs: 0 });
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await jobs(client)).at(-1)?.state).toBe("pending");
+      expect(await notes(client)).toEqual([]);
+      await expect.poll(() => notes(client), { timeout: 5_000 }).toContain("quick");
+      // It ran only once a slot freed: after a long one's note.
+      expect((await notes(client)).indexOf("quick")).toBeGreaterThan(0);
+    });
   });
 });
