@@ -34,17 +34,13 @@ export class ContextSlot<T> {
 }
 
 /**
- * A slot with `AsyncLocalStorage`'s interface, to stand in for it in code that makes its own
- * (convex-test: convexTestContextBegin.ts): `run(store, fn, ...args)`, `getStore()`,
- * `exit(fn, ...args)` (this slot unset for the call), `enterWith`; the static `snapshot` and
- * `bind` are Node's (they carry every slot).
+ * A slot with the part of `AsyncLocalStorage`'s interface convex-test 0.0.60 uses, to stand in for
+ * the storages it makes (convexTestContextBegin.ts): `run(store, fn, ...args)`, `getStore()`, and
+ * `exit(fn, ...args)` (this slot unset for the call).
  */
 export class SlotStorage<T> extends ContextSlot<T> {
-  static readonly snapshot = AsyncLocalStorage.snapshot;
-  static readonly bind = AsyncLocalStorage.bind;
-
   constructor() {
-    super("storage");
+    super("convex-test");
   }
 
   override run<R, A extends unknown[] = []>(store: T | undefined, fn: (...args: A) => R, ...args: A): R {
@@ -53,13 +49,5 @@ export class SlotStorage<T> extends ContextSlot<T> {
 
   exit<R, A extends unknown[] = []>(fn: (...args: A) => R, ...args: A): R {
     return super.run(undefined, () => fn(...args));
-  }
-
-  enterWith(store: T): void {
-    frames.enterWith({ ...frames.getStore(), [this.key]: store });
-  }
-
-  disable(): void {
-    frames.enterWith({ ...frames.getStore(), [this.key]: undefined });
   }
 }

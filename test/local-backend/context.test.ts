@@ -4,7 +4,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { setImmediate as tick } from "node:timers/promises";
 import { anyApi } from "convex/server";
 import { describe, expect, test } from "vitest";
-import { ContextSlot } from "../../local-backend/context.js";
+import { ContextSlot, SlotStorage } from "../../local-backend/context.js";
 import { useFixture } from "./helpers.js";
 
 const { http } = useFixture();
@@ -70,6 +70,23 @@ describe("ContextSlot", () => {
     const slot = new ContextSlot<string>("slot");
     const seen = await new Promise((resolve) => slot.run("armed", () => setTimeout(() => resolve(slot.getStore()), 1)));
     expect(seen).toBe("armed");
+  });
+});
+
+describe("SlotStorage (convex-test's storages)", () => {
+  test("run passes its arguments, exit unsets only its own slot for the call and what it starts", async () => {
+    const storage = new SlotStorage<string>();
+    const other = new ContextSlot<string>("other");
+    expect(storage.run("a", (x: number, y: number) => [storage.getStore(), x + y], 1, 2)).toEqual(["a", 3]);
+    const seen = await other.run("kept", () =>
+      storage.run("set", () =>
+        storage.exit(async (suffix: string) => {
+          await tick();
+          return [storage.getStore(), other.getStore(), suffix];
+        }, "!"),
+      ),
+    );
+    expect(seen).toEqual([undefined, "kept", "!"]);
   });
 });
 
