@@ -4,13 +4,12 @@ import { convexTest } from "convex-test";
 import streamingTest from "@convex-dev/persistent-text-streaming/test";
 import rateLimiterTest from "@convex-dev/rate-limiter/test";
 import { ConvexError, type Value } from "convex/values";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { solveChallenge } from "altcha-lib";
 import { deriveKey } from "altcha-lib/algorithms/web/pbkdf2";
 import { expect } from "vitest";
 import { api, components, internal } from "../../convex/_generated/api";
 import schema from "../../convex/schema";
+import { startFakeSiteverify } from "../support/fake-providers";
 
 export const modules = import.meta.glob("../../convex/**/*.*s");
 
@@ -225,24 +224,11 @@ export async function usageRows(t: T): Promise<UsageRow[]> {
 }
 
 /**
- * Turnstile on, against a fake siteverify on 127.0.0.1 that accepts only `valid` (once each: a
- * Turnstile token is single-use). Sets the deployment's variables (restoreEnv unsets them);
- * returns the tokens it was asked about and its close.
+ * Turnstile on, against a fake siteverify on 127.0.0.1 that accepts only `valid`, once. Sets the
+ * deployment's variables (restoreEnv unsets them); returns the tokens it was asked about and its close.
  */
 export async function fakeSiteverify(valid: string): Promise<{ asked: string[]; close: () => Promise<void> }> {
-  const asked: string[] = [];
-  const server = createServer(async (req, res) => {
-    let raw = "";
-    for await (const c of req) raw += c;
-    const response = new URLSearchParams(raw).get("response") ?? "";
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ success: response === valid && !asked.includes(response) }));
-    asked.push(response);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  setEnv({
-    TURNSTILE_SECRET_KEY: "ts-secret",
-    TURNSTILE_VERIFY_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/siteverify`,
-  });
-  return { asked, close: () => new Promise<void>((r) => server.close(() => r())) };
+  const siteverify = await startFakeSiteverify((token) => token === valid);
+  setEnv({ TURNSTILE_SECRET_KEY: "ts-secret", TURNSTILE_VERIFY_URL: siteverify.url });
+  return siteverify;
 }

@@ -4,8 +4,6 @@
 // brought (and the proof of work the refused POST carried), shows "Queued…" while the reply waits
 // for a slot, and then shows it stream through its subscription. The local backend runs with one
 // action slot (LOCAL_MAX_CONCURRENT_ACTIONS=1: HTTP actions share it), held by another visitor's reply.
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { BrowserContext } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { defaultStrings } from "../../src/strings.ts";
@@ -20,6 +18,7 @@ import {
   waitForEnd,
   waitForReplyText,
 } from "./helpers.ts";
+import { startFakeSiteverify } from "../support/fake-providers.ts";
 import { SHORT_REPLY, startSystemWithProvider } from "./provider.ts";
 
 /** The deployment's limits for this file only: read by the backend when it starts. */
@@ -36,20 +35,6 @@ async function startBusySystem(
   }
 }
 
-/** Cloudflare's siteverify, faked on 127.0.0.1: accepts each `e2e-pass-…` token once, and records what it was asked. */
-async function startSiteverify() {
-  const asked: string[] = [];
-  const server = createServer(async (req, res) => {
-    let raw = "";
-    for await (const c of req) raw += c;
-    const response = new URLSearchParams(raw).get("response") ?? "";
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ success: response.startsWith("e2e-pass-") && !asked.includes(response) }));
-    asked.push(response);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { asked, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/siteverify`, server };
-}
 const TURNSTILE_PASS = "e2e-pass-visitor";
 
 /** Cloudflare's widget, stood in for on every page of `context`: the check passes at once with `pass`. */
@@ -118,10 +103,11 @@ describe("a new visitor's first message on a busy deployment", () => {
 });
 
 describe("a new visitor's first message on a busy deployment with Turnstile on", () => {
-  let siteverify: Awaited<ReturnType<typeof startSiteverify>>;
+  let siteverify: Awaited<ReturnType<typeof startFakeSiteverify>>;
   // One HTTP-action slot, held by another visitor's reply; actions still have room.
   const system = useSystem(async () => {
-    siteverify = await startSiteverify();
+    // Cloudflare's siteverify: each `e2e-pass-…` token passes, once.
+    siteverify = await startFakeSiteverify((token) => token.startsWith("e2e-pass-"));
     const started = await startBusySystem(
       { LOCAL_MAX_CONCURRENT_ACTIONS: "4", LOCAL_MAX_CONCURRENT_HTTP_ACTIONS: "1" },
       { TURNSTILE_SECRET_KEY: "e2e-turnstile-secret", TURNSTILE_VERIFY_URL: siteverify.url },
@@ -130,7 +116,7 @@ describe("a new visitor's first message on a busy deployment with Turnstile on",
     return Object.assign(started, {
       async close() {
         await closeSystem();
-        await new Promise((r) => siteverify.server.close(r));
+        await siteverify.close();
       },
     });
   });

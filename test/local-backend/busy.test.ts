@@ -2,37 +2,15 @@
 // send's POST as a deployment does (429 TooManyConcurrentRequests, before any of the app's code
 // runs); the same body over the socket (`chat:queue`) is generated in the background, and the
 // reply ends done. The real convex/ app on the local backend, its HTTP-action limit at 1.
-import { rmSync } from "node:fs";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { makeFunctionReference } from "convex/server";
-import { startLocalBackend, type LocalBackend } from "../../local-backend/index.js";
 import { demoReplyText } from "../../convex/lib/models.js";
-import { nodeClient, tempDir } from "./helpers.js";
+import { nodeClient, useAppBackend } from "./helpers.js";
 
-let backend: LocalBackend;
-const dataDir = tempDir();
+const backend = useAppBackend({ DEMO_TOKEN_DELAY_MS: "40" }, { concurrency: { httpActions: 1, actionWaitMs: 300 } });
 
-beforeAll(async () => {
-  backend = await startLocalBackend({
-    port: 0,
-    dataDir,
-    reset: true,
-    quiet: true,
-    env: {
-      DEMO_TOKEN_DELAY_MS: "40",
-      PROOF_OF_WORK: "off",
-      NEW_VISITORS_PER_ADDRESS_PER_MINUTE: "1000",
-      RATE_LIMIT_ADDRESS_MESSAGES_PER_MINUTE: "10000",
-    },
-    concurrency: { httpActions: 1, actionWaitMs: 300 },
-  });
-});
-afterAll(async () => {
-  await backend?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-const post = (body: object) => fetch(`${backend.siteUrl}/chat-stream`, { method: "POST", body: JSON.stringify(body) });
+const post = (body: object) =>
+  fetch(`${backend().siteUrl}/chat-stream`, { method: "POST", body: JSON.stringify(body) });
 
 test("a send refused for load is queued over the socket and its reply ends done", async () => {
   // Visitor B's first message, while the deployment is idle: B now has a token and a thread.
@@ -50,7 +28,7 @@ test("a send refused for load is queued over the socket and its reply ends done"
   expect(refused.status).toBe(429);
   expect(((await refused.json()) as { code: string }).code).toBe("TooManyConcurrentRequests");
 
-  const client = nodeClient(backend.convexUrl);
+  const client = nodeClient(backend().convexUrl);
   try {
     const ids = await client.mutation(makeFunctionReference<"mutation">("chat:queue"), {
       token: b.token,
@@ -84,5 +62,5 @@ test("a send refused for load is queued over the socket and its reply ends done"
     await client.close();
   }
   expect((await holding).length).toBeGreaterThan(0);
-  expect(backend.concurrency().now.httpAction.refused).toBe(1);
+  expect(backend().concurrency().now.httpAction.refused).toBe(1);
 });

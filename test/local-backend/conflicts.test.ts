@@ -10,7 +10,7 @@ import { makeFunctionReference } from "convex/server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CONFLICTS_PATH, type ConflictReport } from "../../local-backend/conflicts.js";
 import { startLocalBackend, type LocalBackend } from "../../local-backend/index.js";
-import { tempDir } from "./helpers.js";
+import { tempDir, useAppBackend } from "./helpers.js";
 
 const bump = makeFunctionReference<"mutation">("counter:bump");
 const together = makeFunctionReference<"action">("counter:bumpTogether");
@@ -128,33 +128,14 @@ async function repliesAtOnce(backend: LocalBackend, n: number) {
 }
 
 describe("the app's replies, streaming at once", () => {
-  let backend: LocalBackend;
-  const dataDir = tempDir();
-  beforeAll(async () => {
-    backend = await startLocalBackend({
-      port: 0,
-      dataDir,
-      reset: true,
-      quiet: true,
-      env: {
-        DEMO_TOKEN_DELAY_MS: "5",
-        PROOF_OF_WORK: "off",
-        NEW_VISITORS_PER_ADDRESS_PER_MINUTE: "1000",
-        RATE_LIMIT_ADDRESS_MESSAGES_PER_MINUTE: "10000",
-      },
-    });
-  });
-  afterAll(async () => {
-    await backend?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const backend = useAppBackend({ DEMO_TOKEN_DELAY_MS: "5" });
 
   test("begin, flushes, finish, the charge and the cleanup: no conflicts", { timeout: 30_000 }, async () => {
-    const { bodies } = await repliesAtOnce(backend, 4);
+    const { bodies } = await repliesAtOnce(backend(), 4);
     expect(bodies.every((b) => b.length > 100)).toBe(true);
     // The charges and the deletions at rest, scheduled as each reply ended.
     await new Promise((r) => setTimeout(r, 1_000));
-    const { body } = await report(backend);
+    const { body } = await report(backend());
     // Per reply at least its begin, a flush, its finish, its charge and its deltas' deletion.
     expect(body.mutations).toBeGreaterThanOrEqual(4 * 5);
     // Flushes of different replies were in flight together: they could have conflicted.
@@ -168,36 +149,16 @@ describe("the app's replies, streaming at once", () => {
 // flush renewed it (35 conflicts in 100 replies). The check is now a dead man's switch, moved by
 // each renewal: for a live driver it never runs, so it cannot conflict with a flush.
 describe("replies outlasting their lease, streaming at once", () => {
-  let backend: LocalBackend;
-  const dataDir = tempDir();
   const leaseMs = 5_000;
-  beforeAll(async () => {
-    backend = await startLocalBackend({
-      port: 0,
-      dataDir,
-      reset: true,
-      quiet: true,
-      env: {
-        DEMO_TOKEN_DELAY_MS: "60",
-        REPLY_LEASE_MS: String(leaseMs),
-        PROOF_OF_WORK: "off",
-        NEW_VISITORS_PER_ADDRESS_PER_MINUTE: "1000",
-        RATE_LIMIT_ADDRESS_MESSAGES_PER_MINUTE: "10000",
-      },
-    });
-  });
-  afterAll(async () => {
-    await backend?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const backend = useAppBackend({ DEMO_TOKEN_DELAY_MS: "60", REPLY_LEASE_MS: String(leaseMs) });
 
   test("the lease check never runs beside a live driver: no conflicts", { timeout: 60_000 }, async () => {
-    const { bodies, ms } = await repliesAtOnce(backend, 4);
+    const { bodies, ms } = await repliesAtOnce(backend(), 4);
     expect(bodies.every((b) => b.length > 100)).toBe(true);
     // Long enough for each reply's check to have come due more than once had it not moved.
     expect(ms).toBeGreaterThan(1.5 * leaseMs);
     await new Promise((r) => setTimeout(r, 1_000));
-    const { body } = await report(backend);
+    const { body } = await report(backend());
     expect(body.functions["aiChat/chat:flush"]).toBeGreaterThan(4 * 10);
     expect(body.functions["aiChat/chat:expireLease"]).toBeUndefined();
     expect(body.top).toEqual([]);

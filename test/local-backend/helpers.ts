@@ -54,6 +54,40 @@ export function useFixture(opts: LocalBackendOptions = {}): { fx: () => Fixture;
   return { fx: () => started().fx, http: () => started().http };
 }
 
+/**
+ * The project's own app (app/, with the chat component) on a local backend for the tests of the
+ * file (or describe) that calls it: proof of work off and the per-address limits lifted, as a
+ * load from one address needs; `env` and `opts` add to that. Returns a getter: the backend exists
+ * once `beforeAll` has run.
+ */
+export function useAppBackend(env: Record<string, string>, opts: LocalBackendOptions = {}): () => LocalBackend {
+  let backend: LocalBackend | undefined;
+  const dataDir = opts.dataDir ?? tempDir();
+  beforeAll(async () => {
+    backend = await startLocalBackend({
+      port: 0,
+      reset: true,
+      quiet: true,
+      ...opts,
+      dataDir,
+      env: {
+        PROOF_OF_WORK: "off",
+        NEW_VISITORS_PER_ADDRESS_PER_MINUTE: "1000",
+        RATE_LIMIT_ADDRESS_MESSAGES_PER_MINUTE: "10000",
+        ...env,
+      },
+    });
+  });
+  afterAll(async () => {
+    await backend?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  return () => {
+    if (!backend) throw new Error("useAppBackend: the backend starts in beforeAll; call the getter inside a test");
+    return backend;
+  };
+}
+
 /** An unmodified ConvexClient for Node (Node 20 has no global WebSocket). */
 export function nodeClient(url: string): ConvexClient {
   return new ConvexClient(url, {

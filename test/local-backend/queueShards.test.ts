@@ -2,56 +2,42 @@
 // all of them: calls that land in different shares read disjoint ranges, so on a deployment they
 // do not conflict (they all did when each read every queued reply). The local backend's conflict
 // recorder (conflicts.ts) says which of the real app's calls, in flight together, would have.
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { CONFLICTS_PATH, type ConflictReport } from "../../local-backend/conflicts.js";
-import { startLocalBackend, type LocalBackend } from "../../local-backend/index.js";
-import { tempDir } from "./helpers.js";
+import { tempDir, useAppBackend } from "./helpers.js";
 
-let backend: LocalBackend;
 const dataDir = tempDir();
-beforeAll(async () => {
-  backend = await startLocalBackend({
-    port: 0,
-    dataDir,
-    reset: true,
-    quiet: true,
-    env: {
-      // One runner with room for one reply, held by a slow first reply: the runners scheduled for
-      // the others exit at once and write nothing, so only chat:queue writes queued replies here.
-      QUEUE_RUNNERS: "1",
-      QUEUE_RUNNER_REPLIES: "1",
-      DEMO_TOKEN_DELAY_MS: "2000",
-      // Every send also writes a share of the global rate limit and of the day's usage: spread
-      // over many, so that calls seldom meet there first.
-      RATE_LIMIT_GLOBAL_PER_MINUTE: "60000",
-      RATE_LIMIT_NEW_VISITOR_SENDS_PER_MINUTE: "60000",
-      TOKEN_USAGE_SHARDS: "64",
-      PROOF_OF_WORK: "off",
-      NEW_VISITORS_PER_ADDRESS_PER_MINUTE: "1000",
-      RATE_LIMIT_ADDRESS_MESSAGES_PER_MINUTE: "10000",
-    },
-  });
-});
-afterAll(async () => {
-  await backend?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const backend = useAppBackend(
+  {
+    // One runner with room for one reply, held by a slow first reply: the runners scheduled for
+    // the others exit at once and write nothing, so only chat:queue writes queued replies here.
+    QUEUE_RUNNERS: "1",
+    QUEUE_RUNNER_REPLIES: "1",
+    DEMO_TOKEN_DELAY_MS: "2000",
+    // Every send also writes a share of the global rate limit and of the day's usage: spread
+    // over many, so that calls seldom meet there first.
+    RATE_LIMIT_GLOBAL_PER_MINUTE: "60000",
+    RATE_LIMIT_NEW_VISITOR_SENDS_PER_MINUTE: "60000",
+    TOKEN_USAGE_SHARDS: "64",
+  },
+  { dataDir },
+);
 
 async function conflicts(method: "GET" | "DELETE"): Promise<ConflictReport> {
-  const res = await fetch(`${backend.convexUrl}${CONFLICTS_PATH}`, {
+  const res = await fetch(`${backend().convexUrl}${CONFLICTS_PATH}`, {
     method,
-    headers: { Authorization: `Convex ${backend.adminKey}` },
+    headers: { Authorization: `Convex ${backend().adminKey}` },
   });
   return (await res.json()) as ConflictReport;
 }
 
 /** A visitor with a thread, as the widget makes one (POST /visitors, then threads:create). */
 async function visitor(client: ConvexHttpClient) {
-  const { token } = (await (await fetch(`${backend.siteUrl}/visitors`, { method: "POST", body: "{}" })).json()) as {
+  const { token } = (await (await fetch(`${backend().siteUrl}/visitors`, { method: "POST", body: "{}" })).json()) as {
     token: string;
   };
   const thread = (await client.mutation(makeFunctionReference<"mutation">("threads:create"), { token })) as {
@@ -62,7 +48,7 @@ async function visitor(client: ConvexHttpClient) {
 
 /** Each queued reply's share, from the saved database. */
 async function queueShards(): Promise<Map<string, number>> {
-  await backend.flush();
+  await backend().flush();
   const db = JSON.parse(readFileSync(path.join(dataDir, "db.json"), "utf8")) as {
     components: Record<string, { documents: Record<string, unknown> }>;
   };
@@ -79,7 +65,7 @@ test(
   "calls in flight together conflict on the queued count only when they picked the same share",
   { timeout: 60_000 },
   async () => {
-    const client = new ConvexHttpClient(backend.convexUrl);
+    const client = new ConvexHttpClient(backend().convexUrl);
     const queue = makeFunctionReference<"mutation">("chat:queue");
     const first = await visitor(client);
     await client.mutation(queue, { ...first, prompt: "The slow one" });
@@ -91,7 +77,7 @@ test(
     const replies = (await Promise.all(
       // A client each: one ConvexHttpClient sends its mutations one after another.
       visitors.map((v, i) =>
-        new ConvexHttpClient(backend.convexUrl).mutation(queue, { ...v, prompt: `Question ${i}` }),
+        new ConvexHttpClient(backend().convexUrl).mutation(queue, { ...v, prompt: `Question ${i}` }),
       ),
     )) as { assistantMessageId: string }[];
     const report = await conflicts("GET");

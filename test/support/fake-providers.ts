@@ -1,5 +1,6 @@
 // Fake model providers on 127.0.0.1 speaking the real SSE wire formats, so the real provider
-// code (the AI SDK's OpenAI chat-completions and Anthropic messages clients) parses them.
+// code (the AI SDK's OpenAI chat-completions and Anthropic messages clients) parses them; and a
+// fake of Cloudflare Turnstile's siteverify.
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 
@@ -248,4 +249,28 @@ export const startFakeOpenAIResponses = (script: (body: any) => Script) =>
 
 export function words(text: string): string[] {
   return text.match(/\s*\S+\s*/g) ?? [];
+}
+
+/**
+ * Cloudflare Turnstile's siteverify (`TURNSTILE_VERIFY_URL`) on 127.0.0.1: `success` for a token
+ * `accepts`, once each (a Turnstile token is single-use). `asked`: every token it was asked about.
+ */
+export async function startFakeSiteverify(
+  accepts: (token: string) => boolean,
+): Promise<{ url: string; asked: string[]; close(): Promise<void> }> {
+  const asked: string[] = [];
+  const server = createServer(async (req, res) => {
+    let raw = "";
+    for await (const c of req) raw += c;
+    const token = new URLSearchParams(raw).get("response") ?? "";
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ success: accepts(token) && !asked.includes(token) }));
+    asked.push(token);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/siteverify`,
+    asked,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
