@@ -4,8 +4,9 @@
 // token) in the `X-Chat-Reply` header and the reply's text as the body (the contract:
 // convex/lib/chatProtocol.ts).
 //
-// Sent again, within a bounded wait, when the deployment turns it away for load (429 or 503
-// without a code of ours: every slot busy), and, to a thread that exists, when it never got an
+// Sent again, within a bounded wait, when the deployment turns it away for load at once (429 or
+// 503 without a code of ours: every slot busy; one it held waiting for a slot first goes to the
+// queue instead, convex/chat.ts `queue`), and, to a thread that exists, when it never got an
 // answer (a network error): it carries a request ID, so the deployment finds the prompt it may
 // already have stored and answers 205 (follow the reply) instead of storing it twice.
 import { isServerErrorCode, type ChatErrorInfo, type ErrorCode } from "../api.js";
@@ -22,6 +23,11 @@ import {
 export const POST_ATTEMPTS = 3;
 /** ...waiting at most this long in all (a longer `Retry-After` is not waited for: the error shows). */
 const POST_RETRY_BUDGET_MS = 10_000;
+/**
+ * A refusal for load that took this long already waited at the deployment for a slot (10 s there):
+ * it is not sent again, the queue serves it sooner than two more such waits would.
+ */
+const HELD_FOR_SLOT_MS = 2_000;
 /** Without `Retry-After`: 0.5 s, then 1 s, ... (plus up to 25% jitter, so refused pages spread out). */
 const RETRY_BASE_MS = 500;
 
@@ -56,6 +62,7 @@ export async function postChat(siteUrl: string, body: ChatStreamBody, signal: Ab
   for (let attempt = 1; ; attempt++) {
     let res: Response | null = null;
     let failure: unknown = null;
+    const sentAt = Date.now();
     try {
       res = await fetch(url, {
         method: "POST",
@@ -79,7 +86,7 @@ export async function postChat(siteUrl: string, body: ChatStreamBody, signal: Ab
     const busy = res !== null && (res.status === 429 || res.status === 503);
     const info = res ? await readHttpError(res) : null;
     // A refusal of ours (RATE_LIMITED, BUDGET_EXHAUSTED, ...) is the visitor's to see at once.
-    const retry = failure !== null || (busy && !info!.coded);
+    const retry = failure !== null || (busy && !info!.coded && Date.now() - sentAt < HELD_FOR_SLOT_MS);
     const wait = res ? retryDelayMs(res, attempt) : backoffMs(attempt);
     if (!retry || attempt >= POST_ATTEMPTS || waited + wait > POST_RETRY_BUDGET_MS) {
       if (failure !== null) throw failure;

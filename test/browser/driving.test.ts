@@ -428,6 +428,18 @@ describe("POST /chat-stream turned away for load (429, 503)", () => {
     expect($(el, ".banner")).to.not.exist;
   });
 
+  it("a refusal for load that the deployment held waiting for a slot first is queued at once, not sent again", async () => {
+    // A deployment answers 429 only after the POST waited (10 s there) for a slot; here 2.1 s.
+    env = setup(() => new Promise((resolve) => setTimeout(() => resolve(refusal(429)), 2_100)));
+    const threadId = env.backend.seedThread("tok", [["Earlier", "Answer"]]);
+    localStorage.setItem(storageKey(env.url, deriveSiteUrl(env.url)), JSON.stringify({ threadId, token: "tok" }));
+    const el = await mount(env.url);
+    await el.send("Busy lunchtime?");
+    expect(env.fetchCalls).to.have.length(1);
+    expect(env.backend.calls.filter((c) => c.name === "chat:queue")).to.have.length(1);
+    await until(() => $(el, ".bubble.thinking")?.textContent?.includes("Queued…") === true);
+  });
+
   it("a queued send the deployment refuses for load (its socket is as busy as its site) is sent again, stored once", async () => {
     env = setup(() => refusal(429, "1"));
     const threadId = env.backend.seedThread("tok", [["Earlier", "Answer"]]);
