@@ -16,6 +16,7 @@ import { establishAfterReading, settleReply } from "./lib/budget";
 import { REPLY_ERRORS } from "./lib/errors";
 import { consumeStreamRequest, envInt } from "./lib/limits";
 import { powEnabled, readPowKey, spendOnce, spendProofOfWork } from "./lib/pow";
+import { freeSlot } from "./lib/queueRunner";
 import { readQueueTicket, signQueueTicket } from "./lib/queueTicket";
 import {
   appendDelta,
@@ -323,8 +324,12 @@ export const queue = mutation({
     await ctx.db.patch("messages", stored.message._id, { queued: true, queueShard: shard });
     // It waits for a slot, not for a driver's heartbeat: its lease covers the wait.
     await setLease(ctx, stored.message._id, QUEUED_LEASE_MS);
-    // A runner with room takes it; this one exits at once if every runner slot is taken.
-    await ctx.scheduler.runAfter(0, internal.http.runQueue, {});
+    // Every runner slot held by a live runner: one of them takes it (each looks again while it has
+    // room, and as each of its replies ends), so no runner is scheduled just to find the slots
+    // taken (a burst of sends would hold the deployment's scheduled-job slots with them). A runner
+    // gives its slot back only after reading the queue, so in serial order it either sees this
+    // reply or its slot is seen free here.
+    if ((await freeSlot(ctx)) !== null) await ctx.scheduler.runAfter(0, internal.http.runQueue, {});
     return stored.reply;
   },
 });

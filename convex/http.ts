@@ -187,8 +187,8 @@ function startReply(
 /**
  * A queue runner (`lib/queueRunner.ts`): generates queued replies (`chat:queue`: the site was too
  * busy for their POSTs) in the background, up to QUEUE_RUNNER_REPLIES at once, until the queue is
- * empty. `chat:queue` schedules one per queued reply; it exits at once when every runner slot is
- * taken (a running runner takes the reply). A successor names the slot handed to it. Nobody reads
+ * empty. `chat:queue` schedules one while a runner slot is free; it exits at once if another took
+ * that slot first (a running runner takes the reply). A successor names the slot handed to it. Nobody reads
  * a body: every page follows the reply by subscription. Here, beside the POST's action, so the AI
  * SDK stays in this one bundle. A reply is not retried: a second run would append its text again
  * after what the first persisted; a runner that dies leaves its replies to their leases, as any

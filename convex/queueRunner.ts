@@ -9,7 +9,7 @@ import type { Doc } from "./_generated/dataModel";
 import { internalMutation, type MutationCtx } from "./_generated/server";
 import { beginQueuedReply } from "./chat";
 import { newToken } from "./lib/access";
-import { RUNNER_LEASE_MS, runnerLimits, type NextStep } from "./lib/queueRunner";
+import { freeSlot, RUNNER_LEASE_MS, slotRow, type NextStep } from "./lib/queueRunner";
 import { vChatTurn } from "./lib/validators";
 
 /** Queued replies one `next` may pass over (stopped ones leaving the queue) before it answers. */
@@ -21,13 +21,6 @@ function oldestQueued(ctx: MutationCtx): Promise<Doc<"messages"> | null> {
     .query("messages")
     .withIndex("by_queued_status", (q) => q.eq("queued", true).eq("status", "pending"))
     .first();
-}
-
-function slotRow(ctx: MutationCtx, slot: number): Promise<Doc<"queueRunners"> | null> {
-  return ctx.db
-    .query("queueRunners")
-    .withIndex("by_slot", (q) => q.eq("slot", slot))
-    .unique();
 }
 
 /**
@@ -54,17 +47,6 @@ export const start = internalMutation({
     return { slot: slot.slot, runnerId: args.runnerId };
   },
 });
-
-/** The first of QUEUE_RUNNERS slots with no runner or a lapsed one. */
-async function freeSlot(ctx: MutationCtx): Promise<{ slot: number; row: Doc<"queueRunners"> | null } | null> {
-  const { runners } = runnerLimits();
-  const now = Date.now();
-  for (let slot = 0; slot < runners; slot++) {
-    const row = await slotRow(ctx, slot);
-    if (row === null || row.expiresAt <= now) return { slot, row };
-  }
-  return null;
-}
 
 const vNextStep = v.union(
   v.object({ kind: v.literal("reply"), messageId: v.id("messages"), messages: v.array(vChatTurn) }),

@@ -13,13 +13,13 @@
  *
  * No queued reply is orphaned: a runner gives its slot back only in a mutation that also sees the
  * queue empty (`queueRunner:next`), so a reply queued at the same time is either seen by it or,
- * as the transactions are serializable, queued after it, when the runner `chat:queue` schedules
- * finds the slot free. A Convex-runtime action is stopped at 30 minutes: a runner takes replies for TAKE_MS, then
+ * as the transactions are serializable, queued after it, when `chat:queue` finds the slot free and
+ * schedules a runner (with every slot held by a live runner it schedules none: one of them takes it). A Convex-runtime action is stopped at 30 minutes: a runner takes replies for TAKE_MS, then
  * hands its slot to a successor it schedules and finishes what it has.
  */
 import { internal } from "../_generated/api";
-import type { Id } from "../_generated/dataModel";
-import type { ActionCtx } from "../_generated/server";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { ActionCtx, MutationCtx } from "../_generated/server";
 import { retryWhileBusy } from "./replyDriver";
 import type { ChatTurn } from "./validators";
 
@@ -56,6 +56,24 @@ function count(name: string, raw: string | undefined, fallback: number): number 
     );
   }
   return n;
+}
+
+export function slotRow(ctx: MutationCtx, slot: number): Promise<Doc<"queueRunners"> | null> {
+  return ctx.db
+    .query("queueRunners")
+    .withIndex("by_slot", (q) => q.eq("slot", slot))
+    .unique();
+}
+
+/** The first of QUEUE_RUNNERS slots with no runner or a lapsed one. */
+export async function freeSlot(ctx: MutationCtx): Promise<{ slot: number; row: Doc<"queueRunners"> | null } | null> {
+  const { runners } = runnerLimits();
+  const now = Date.now();
+  for (let slot = 0; slot < runners; slot++) {
+    const row = await slotRow(ctx, slot);
+    if (row === null || row.expiresAt <= now) return { slot, row };
+  }
+  return null;
 }
 
 /** What `queueRunner:next` answers. */

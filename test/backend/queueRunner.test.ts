@@ -134,6 +134,29 @@ describe("queue runners, step by step (the scheduled runners held back)", () => 
     expect(await t.mutation(internal.queueRunner.start, { runnerId: "r2" })).toEqual({ slot: 0, runnerId: "r2" });
   });
 
+  test("chat:queue schedules a runner only while a runner slot is free: with all held, a live runner takes the reply", async () => {
+    vi.useFakeTimers();
+    setEnv({ QUEUE_RUNNERS: "1" });
+    const t = setup();
+    const runnerJobs = () =>
+      t.run(async (ctx) =>
+        (await ctx.db.system.query("_scheduled_functions").collect()).filter((j) => j.name.includes("runQueue")),
+      );
+    await queueOne(t);
+    expect(await runnerJobs()).toHaveLength(1);
+    const runner = (await t.mutation(internal.queueRunner.start, { runnerId: "r1" }))!;
+    expect((await next(t, runner)).kind).toBe("reply");
+    // The one slot is held: a burst of queued sends schedules no runner to find it taken.
+    const later = await queueOne(t);
+    await queueOne(t);
+    expect(await runnerJobs()).toHaveLength(1);
+    expect(await next(t, runner, 1)).toMatchObject({ kind: "reply", messageId: later.messageId });
+    // Its lease lapsed (the runner crashed): the next queued send schedules a runner again.
+    vi.setSystemTime(Date.now() + RUNNER_LEASE_MS + 1);
+    await queueOne(t);
+    expect(await runnerJobs()).toHaveLength(2);
+  });
+
   test("every slot taken: a new runner exits at once; a crashed runner's slot frees when its lease lapses", async () => {
     vi.useFakeTimers();
     setEnv({ QUEUE_RUNNERS: "1" });
