@@ -101,3 +101,12 @@ export function parseReplyHeader(value: string | null): ReplyIds | null {
   if (r.token !== undefined && !isId(r.token)) return null;
   return r as ChatReplyHeader;
 }
+
+/**
+ * A deployment's refusal of a function call at its concurrency limit ("Too many concurrent
+ * requests. Your backend is limited to 16 concurrent mutations..."): the call never ran, so it can
+ * be sent again. Its words appear anywhere in the message (a client prefixes the request's ID).
+ */
+export function isTurnedAwayForLoad(error: unknown): boolean {
+  return error instanceof Error && error.message.includes("Too many concurrent requests");
+}

@@ -19,6 +19,7 @@
  *   the response body ends and cancels the work still pending, so every path persists the
  *   reply's end first and then closes or aborts the body.
  */
+import { isTurnedAwayForLoad } from "./chatProtocol";
 import { estimateTokens } from "./budget";
 import { REPLY_ERRORS } from "./errors";
 import type { FlushPolicy } from "./flushPolicy";
@@ -331,12 +332,4 @@ export async function retryWhileBusy<T>(call: () => Promise<T>, clock: Clock = s
       await new Promise<void>((resolve) => clock.setTimeout(resolve, 250 * 2 ** attempt));
     }
   }
-}
-
-/**
- * A deployment's refusal of a function call at its concurrency limit ("Too many concurrent
- * requests. Your backend is limited to 16 concurrent mutations..."): the call was never run.
- */
-function isTurnedAwayForLoad(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith("Too many concurrent requests");
 }

@@ -14,6 +14,7 @@ import { markWarm } from "./warm.js";
 import {
   CHAT_REPLY_HEADER,
   CHAT_STREAM_PATH,
+  isTurnedAwayForLoad,
   parseReplyHeader,
   type ChatStreamBody,
   type ReplyIds,
@@ -108,7 +109,7 @@ export async function whileBusy<T>(call: () => Promise<T>, signal: AbortSignal):
     try {
       return await call();
     } catch (err) {
-      if (attempt >= POST_ATTEMPTS || signal.aborted || !/Too many concurrent requests/i.test(String(err))) throw err;
+      if (attempt >= POST_ATTEMPTS || signal.aborted || !isTurnedAwayForLoad(err)) throw err;
       await sleep(backoffMs(attempt), signal);
     }
   }
