@@ -106,6 +106,7 @@ export const collapse = (s: string) => s.replace(/\s+/g, " ").trim();
 
 export async function openChat(system: System, context?: BrowserContext, page = "/pages/chat.html"): Promise<Page> {
   const p = await (context ?? (await system.browser.newContext())).newPage();
+  recordProblems(p);
   p.on("dialog", (d) => {
     throw new Error(`Unexpected ${d.type()} dialog: ${d.message()}`);
   });
@@ -128,14 +129,61 @@ export async function events(page: Page | Frame, type?: string): Promise<Recorde
 
 /** Waits for the `n`th `ai-chat-stream-end` event (1-based) and returns it. */
 export async function waitForEnd(page: Page | Frame, n = 1, timeout = 30_000): Promise<RecordedEvent> {
-  await page.waitForFunction(
-    (count) =>
-      (window as unknown as { __events: RecordedEvent[] }).__events.filter((e) => e.type === "ai-chat-stream-end")
-        .length >= count,
-    n,
-    { timeout },
-  );
+  try {
+    await page.waitForFunction(
+      (count) =>
+        (window as unknown as { __events: RecordedEvent[] }).__events.filter((e) => e.type === "ai-chat-stream-end")
+          .length >= count,
+      n,
+      { timeout },
+    );
+  } catch (e) {
+    // A reply that never ends says nothing by itself; what the page saw says why (CI shows only this).
+    throw new Error(`no ai-chat-stream-end #${n} within ${timeout} ms. ${await whatThePageSaw(page)}`, { cause: e });
+  }
   return (await events(page, "ai-chat-stream-end"))[n - 1];
+}
+
+const pageProblems = new WeakMap<Page, string[]>();
+
+/** Keeps the page's uncaught errors, console errors and failed requests, for `whatThePageSaw`. */
+function recordProblems(page: Page): void {
+  const problems: string[] = [];
+  pageProblems.set(page, problems);
+  const keep = (line: string) => problems.push(line.slice(0, 300));
+  page.on("pageerror", (e) => keep(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") keep(`console.${m.type()}: ${m.text()}`);
+  });
+  page.on("requestfailed", (r) => keep(`request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText})`));
+  page.on("response", (r) => {
+    if (r.status() >= 400) keep(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
+  });
+}
+
+/** The widget's events, its status line and the page's problems, for a failure message. */
+export async function whatThePageSaw(page: Page | Frame): Promise<string> {
+  const seen = await page
+    .evaluate(() => {
+      const root = document.querySelector("ai-chat-stream")?.shadowRoot;
+      const shown = [...(root?.children ?? [])].map((c) => (c as HTMLElement).innerText ?? "").join(" ");
+      const status = shown.replace(/\s+/g, " ").trim().slice(-300);
+      const recorded = (window as unknown as { __events?: RecordedEvent[] }).__events ?? [];
+      return { status, recorded };
+    })
+    .catch((e: unknown) => ({ status: `(page unreadable: ${String(e)})`, recorded: [] as RecordedEvent[] }));
+  const eventLines = seen.recorded.map((e) =>
+    [e.type, e.status, e.code, e.message, e.driven === undefined ? undefined : `driven=${e.driven}`]
+      .filter((part) => part !== undefined && part !== "")
+      .join(" "),
+  );
+  const owner = "page" in page ? page.page() : page;
+  const problems = pageProblems.get(owner) ?? [];
+  return [
+    `The widget shows (its end): ${JSON.stringify(seen.status)}.`,
+    `Events: ${eventLines.length ? eventLines.join("; ") : "none"}.`,
+    `Page problems: ${problems.length ? problems.slice(-15).join(" | ") : "none"}.`,
+  ].join(" ");
 }
 
 /** Visible text of each reply bubble in the first widget on the page/frame. */
