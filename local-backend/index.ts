@@ -5,8 +5,6 @@
 //   fetch(`${backend.siteUrl}/chat-stream`, ...);
 //   await backend.stop();
 import { existsSync, readFileSync } from "node:fs";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { DEFAULT_ACTION_TIMEOUT_MS, KILLED_REASON } from "./actionRuntime.js";
 import { loadOrCreateAdminKey } from "./adminKey.js";
@@ -22,6 +20,7 @@ import { backendStorage } from "./runtime.js";
 import { functionsDir } from "./projectConfig.js";
 import type { BackendScope } from "./runtime.js";
 import { realClearTimeout } from "./runtime.js";
+import { closeServer, listen, listenOnAdjacentPorts } from "./ports.js";
 import { Scheduler } from "./scheduler.js";
 import { Concurrency, type ConcurrencyLimits, concurrencyLimits, type ConcurrencyStats } from "./concurrency.js";
 import type { ConnectionStats, SyncConnection } from "./sync.js";
@@ -30,9 +29,9 @@ export { LocalBackendError } from "./engine.js";
 export type { ConnectionStats } from "./sync.js";
 
 export interface LocalBackendOptions {
-  /** Deployment port; the site is served on port + 1. 0 = two free ports. Default 3210. */
+  /** Deployment port; the site is served on port + 1. 0 = a free port whose next one is free too. Default 3210. */
   port?: number;
-  /** Site (HTTP actions) port. Default port + 1 (any free port when port is 0). */
+  /** Site (HTTP actions) port. Default port + 1, where a widget given only the deployment URL looks. */
   sitePort?: number;
   /** Where data is saved. Default `<project>/.local-backend`. */
   dataDir?: string;
@@ -116,40 +115,6 @@ function readDotEnv(file: string): Record<string, string> {
   return out;
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (e: NodeJS.ErrnoException) => {
-      server.off("listening", onListening);
-      if (e.code === "EADDRINUSE") {
-        reject(
-          new LocalBackendError(
-            `port ${port} is already in use (another backend running? pick one with --port or BACKEND_PORT)`,
-          ),
-        );
-      } else if (e.code === "EACCES") {
-        reject(new LocalBackendError(`no permission to listen on port ${port}`));
-      } else {
-        reject(e);
-      }
-    };
-    const onListening = () => {
-      server.off("error", onError);
-      resolve((server.address() as AddressInfo).port);
-    };
-    server.once("error", onError);
-    server.once("listening", onListening);
-    server.listen(port, host);
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
-
 export async function startLocalBackend(options: LocalBackendOptions = {}): Promise<LocalBackend> {
   const host = options.host ?? "127.0.0.1";
   let policy: LocalOnlyPolicy;
@@ -227,18 +192,12 @@ export async function startLocalBackend(options: LocalBackendOptions = {}): Prom
   let port = options.port ?? 3210;
   let sitePort: number;
   try {
-    if (port === 0) {
+    if (port === 0 && options.sitePort === undefined) {
+      port = await listenOnAdjacentPorts(deployment, site, host);
+      sitePort = port + 1;
+    } else if (port === 0) {
       port = await listen(deployment, 0, host);
-      if (options.sitePort !== undefined) {
-        sitePort = await listen(site, options.sitePort, host);
-      } else {
-        // Prefer port+1 like `convex dev --local`; take any free port if that is taken.
-        try {
-          sitePort = await listen(site, port + 1, host);
-        } catch {
-          sitePort = await listen(site, 0, host);
-        }
-      }
+      sitePort = await listen(site, options.sitePort!, host);
     } else {
       await listen(deployment, port, host);
       sitePort = await listen(site, options.sitePort ?? port + 1, host);
