@@ -12,7 +12,12 @@
 //   from its own snapshot. One requested after the other ended saw its writes either way;
 // - its read set: each document read (`db.get`, and each document a query returned), each index
 //   range (`withIndex` and its range expression; filters are ignored, which can only widen it),
-//   and each table scanned whole;
+//   and each table scanned whole. A range read counts as far as the read went, as a deployment
+//   records it (crates/database/src/query/index_range.rs: each row returned extends the interval
+//   read from the range's start to that row's index key; running out of rows, to the range's end).
+//   A `.first()`, `.take(n)`, `.unique()` or page that stopped before the end read up to its last
+//   row, inclusive, in the index's order (desc reads from the top); one that ran out, all of it;
+//   a page, from its cursor on. A stream opened and never read reads nothing;
 // - its write set: each document it committed, with its new value (none when deleted).
 // A conflict is counted when a committed mutation W wrote a document that another committed
 // mutation R had read (by ID, or a new value inside one of R's index ranges or scanned tables),
@@ -39,11 +44,38 @@ const TOP = 20;
 
 type JsonValue = ReturnType<typeof convexToJson>;
 type RangeExpr = { type: "Eq" | "Gt" | "Gte" | "Lt" | "Lte"; fieldPath: string; value: JsonValue };
+/** A document's index key: its value of each of the index's fields (undefined: absent). */
+export type IndexKey = (JsonValue | undefined)[];
+/** The part of a range a read went through, in the index's order (keys compared field by field). */
+interface Bound {
+  /** The index's fields, then `_creationTime` and `_id` (how rows are ordered in it). */
+  fields: string[];
+  order: "asc" | "desc";
+  /** Only keys after this one (a page's cursor). */
+  after?: IndexKey;
+  /** Only keys up to this one, inclusive (the last row read). */
+  upTo?: IndexKey;
+}
 interface IndexRange {
   /** "componentPath:table" */
   table: string;
   range: RangeExpr[];
+  /** None: all of the range was read. */
+  bound?: Bound;
 }
+/** A query stream being read (`1.0/queryStream`, then `1.0/queryStreamNext` until it is done or dropped). */
+interface Stream {
+  query: unknown;
+  fields: string[];
+  order: "asc" | "desc";
+  /** `.take(n)` / `.first()` / `.unique()`'s n: the stream ends there without reading on. */
+  limit: number | null;
+  returned: number;
+  last: IndexKey | undefined;
+  ranOut: boolean;
+}
+/** The fields a component's index is ordered by ("table.index"), or null when not known. */
+export type IndexFields = (componentPath: string, indexName: string) => string[] | null;
 
 interface Transaction {
   name: string;
@@ -58,6 +90,8 @@ interface Transaction {
   ranges: IndexRange[];
   /** "componentPath:table" scanned without an index range. */
   scans: Set<string>;
+  /** "componentPath:queryId" -> a query stream, until the transaction ends. */
+  streams: Map<string, Stream>;
   /** "componentPath:table:id" -> new value (null: deleted). */
   writes: Map<string, Record<string, Value> | null>;
 }
@@ -118,7 +152,9 @@ function rank(v: JsonValue): number | null {
 }
 
 /** -1, 0, 1, or null when unknown (then the document counts as in range). */
-function compare(a: JsonValue, b: JsonValue): number | null {
+function compare(a: JsonValue | undefined, b: JsonValue | undefined): number | null {
+  // An absent field sorts before every value (convex/values' order: undefined first).
+  if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? -1 : 1;
   const ra = rank(a);
   const rb = rank(b);
   if (ra === null || rb === null) return JSON.stringify(a) === JSON.stringify(b) ? 0 : null;
@@ -160,6 +196,34 @@ export function inRange(doc: Record<string, Value>, range: RangeExpr[]): boolean
   return true;
 }
 
+/** `doc`'s key against `key`, field by field: -1, 0, 1, or null when an order is not worked out. */
+function compareKey(doc: Record<string, Value>, fields: string[], key: IndexKey): number | null {
+  for (let i = 0; i < fields.length; i++) {
+    const c = compare(fieldOf(doc, fields[i]), key[i]);
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+/** Whether `doc` is in the part of a range a read went through (when not worked out: yes). */
+function inBound(doc: Record<string, Value>, bound: Bound | undefined): boolean {
+  if (!bound) return true;
+  const dir = bound.order === "asc" ? 1 : -1;
+  if (bound.after) {
+    const c = compareKey(doc, bound.fields, bound.after);
+    if (c !== null && c * dir <= 0) return false;
+  }
+  if (bound.upTo) {
+    const c = compareKey(doc, bound.fields, bound.upTo);
+    if (c !== null && c * dir > 0) return false;
+  }
+  return true;
+}
+
+function keyOf(doc: Record<string, Value>, fields: string[]): IndexKey {
+  return fields.map((f) => fieldOf(doc, f));
+}
+
 /** The table of a serialized query's source ("messages.by_threadId" -> "messages"). */
 export function sourceOf(query: unknown): { table: string; range: RangeExpr[] | null } | null {
   const source = (query as { source?: { type?: string; indexName?: string; tableName?: string; range?: RangeExpr[] } })
@@ -170,8 +234,46 @@ export function sourceOf(query: unknown): { table: string; range: RangeExpr[] | 
   return null;
 }
 
+/**
+ * The index a serialized query walks in order ("table.index"; a whole-table scan walks
+ * `by_creation_time`), its direction and its limit, or null for a search.
+ */
+function walkOf(query: unknown): { indexName: string; order: "asc" | "desc"; limit: number | null } | null {
+  const q = query as {
+    source?: { type?: string; indexName?: string; tableName?: string; order?: "asc" | "desc" | null };
+    operators?: { limit?: number }[];
+  };
+  const source = q?.source;
+  const indexName =
+    source?.type === "FullTableScan" && source.tableName
+      ? `${source.tableName}.by_creation_time`
+      : source?.type === "IndexRange"
+        ? source.indexName
+        : undefined;
+  if (!indexName) return null;
+  const limit = q.operators?.find((o) => typeof o?.limit === "number")?.limit ?? null;
+  return { indexName, order: source?.order === "desc" ? "desc" : "asc", limit };
+}
+
+/** A page cursor: after the row with this key, past the range's end ("end"), or none (null). */
+export type Cursor = IndexKey | "end" | null;
+
+/** What one `1.0/queryPage` read: its query, and its cursors (`continueCursor` from its answer). */
+export interface PageRead {
+  query: unknown;
+  /** Where the page starts (null: the range's start). */
+  cursor: Cursor;
+  /** Where it must end, inclusive: a row, the range's end, or null (none: at its page size). */
+  endCursor: Cursor;
+  /** Where the next page starts: its last row read, or the range's end when it was the last. */
+  continueCursor: Cursor;
+}
+
 /** One backend's recorder: its current transaction (one at a time) and recent committed ones. */
 export class ConflictRecorder {
+  /** `indexFields` says how an index orders its rows, so that a range read ends where the read did. */
+  constructor(private readonly indexFields: IndexFields) {}
+
   private current: Transaction | null = null;
   private recent: Transaction[] = [];
   private mutations = 0;
@@ -194,6 +296,7 @@ export class ConflictRecorder {
       docs: new Set(),
       ranges: [],
       scans: new Set(),
+      streams: new Map(),
       writes: new Map(),
     };
   }
@@ -222,12 +325,83 @@ export class ConflictRecorder {
     this.current?.docs.add(`${key(componentPath, table)}:${id}`);
   }
 
+  /** All of a query's range (or table) was read. */
   readQuery(componentPath: string, query: unknown): void {
     const source = sourceOf(query);
     if (!source || !this.current) return;
     const table = key(componentPath, source.table);
     if (source.range === null) this.current.scans.add(table);
     else this.current.ranges.push({ table, range: source.range });
+  }
+
+  /** A query's range read after `after` (exclusive) up to `upTo` (inclusive); null: from its start, to its end. */
+  private readPart(
+    componentPath: string,
+    query: unknown,
+    bound: { fields: string[]; order: "asc" | "desc"; after: IndexKey | null; upTo: IndexKey | null },
+  ): void {
+    const source = sourceOf(query);
+    if (!source || !this.current) return;
+    const { fields, order, after, upTo } = bound;
+    if (!after && !upTo) return this.readQuery(componentPath, query);
+    this.current.ranges.push({
+      table: key(componentPath, source.table),
+      range: source.range ?? [],
+      bound: { fields, order, ...(after ? { after } : {}), ...(upTo ? { upTo } : {}) },
+    });
+  }
+
+  /** `1.0/queryStream` opened query `queryId`: what it reads is known as it is read (`streamNext`). */
+  openStream(componentPath: string, queryId: number, query: unknown): void {
+    const tx = this.current;
+    if (!tx) return;
+    const walk = walkOf(query);
+    const fields = walk && this.indexFields(componentPath, walk.indexName);
+    // A search, or an index whose order is not known: all of it counts as read.
+    if (!walk || !fields) return this.readQuery(componentPath, query);
+    tx.streams.set(`${componentPath}:${queryId}`, {
+      query,
+      fields,
+      order: walk.order,
+      limit: walk.limit,
+      returned: 0,
+      last: undefined,
+      ranOut: false,
+    });
+  }
+
+  /**
+   * `1.0/queryPage` answered a page (`.paginate()`): it read from its cursor to its end cursor, or
+   * else to the row its continue cursor names (its last row read), or else, the last page, to the
+   * range's end (async_syscall.rs `read_page_from_query`, an IndexRange between the cursors).
+   */
+  readPage(componentPath: string, read: PageRead): void {
+    const walk = walkOf(read.query);
+    const fields = walk && this.indexFields(componentPath, walk.indexName);
+    if (!walk || !fields) return this.readQuery(componentPath, read.query);
+    const { cursor, endCursor, continueCursor } = read;
+    if (cursor === "end") return; // past the end: nothing to read
+    const upTo = endCursor ?? continueCursor;
+    this.readPart(componentPath, read.query, {
+      fields,
+      order: walk.order,
+      after: cursor,
+      upTo: upTo === "end" ? null : upTo,
+    });
+  }
+
+  /** `1.0/queryStreamNext` of query `queryId` returned `value`, or `done`. */
+  streamNext(componentPath: string, queryId: number, value: Record<string, Value> | null, done: boolean): void {
+    const stream = this.current?.streams.get(`${componentPath}:${queryId}`);
+    if (!stream) return;
+    if (done) {
+      // Done at its limit: the limit stopped it at its last row, with no read past it. Done short
+      // of it (or with none): the range ran out of rows.
+      stream.ranOut = stream.limit === null || stream.returned < stream.limit;
+    } else if (value) {
+      stream.returned++;
+      stream.last = keyOf(value, stream.fields);
+    }
   }
 
   wrote(componentPath: string, table: string, id: string, value: Record<string, Value> | null): void {
@@ -237,9 +411,13 @@ export class ConflictRecorder {
   /** The transaction ended: committed (a mutation) or not (a query, or a mutation that threw). */
   end(committed: boolean): void {
     const tx = this.current;
-    this.current = null;
     // Unnamed: convex-test's own bookkeeping (a scheduled job's state), not a function.
-    if (!tx || !committed || !tx.name) return;
+    if (!tx || !committed || !tx.name) {
+      this.current = null;
+      return;
+    }
+    this.closeStreams(tx);
+    this.current = null;
     tx.endedAt = performance.now();
     this.mutations++;
     this.functions.set(tx.name, (this.functions.get(tx.name) ?? 0) + 1);
@@ -260,6 +438,25 @@ export class ConflictRecorder {
     if (from < this.recent.length) this.concurrent++;
     for (let i = from; i < this.recent.length; i++) if (this.check(tx, this.recent[i])) break;
     this.recent.push(tx);
+  }
+
+  /**
+   * Each query stream's read, into the read set: all of its range when it ran out of rows; up to
+   * its last row when it stopped before (its limit, or dropped); nothing when never read.
+   */
+  private closeStreams(tx: Transaction): void {
+    for (const [id, stream] of tx.streams) {
+      const componentPath = id.slice(0, id.lastIndexOf(":"));
+      if (stream.ranOut) this.readQuery(componentPath, stream.query);
+      else if (stream.last)
+        this.readPart(componentPath, stream.query, {
+          fields: stream.fields,
+          order: stream.order,
+          after: null,
+          upTo: stream.last,
+        });
+    }
+    tx.streams.clear();
   }
 
   /** Index of the first of `recent` that ended after `t` (at or after, with `orAt`). */
@@ -284,7 +481,8 @@ export class ConflictRecorder {
       const hit =
         reader.docs.has(doc) ||
         reader.scans.has(table) ||
-        (value !== null && reader.ranges.some((r) => r.table === table && inRange(value, r.range)));
+        (value !== null &&
+          reader.ranges.some((r) => r.table === table && inRange(value, r.range) && inBound(value, r.bound)));
       if (!hit) continue;
       this.count(table, doc.slice(table.length + 1), reader.name, writer.name);
       return true;

@@ -2,17 +2,19 @@
 //
 // convex-test's public API runs functions and reads data through transactions; a server
 // also needs a commit hook, raw table access (to save and restore the database), the
-// component databases, and a view of every syscall. None of that is public, so this module
-// reaches into convex-test 0.0.60 and nowhere else does. `checkConvexTestVersion()` runs
-// before anything here touches convex-test and refuses any other installed version with
-// one line: these patches silently break (or corrupt data) when the internals move.
+// component databases, a view of every syscall, how an index orders rows and what a page
+// cursor holds (conflicts.ts), and when a scheduled job's run ends. None of that is public,
+// so this module reaches into convex-test 0.0.60 and nowhere else does.
+// `checkConvexTestVersion()` runs before anything here touches convex-test and refuses any
+// other installed version with one line: these patches silently break (or corrupt data)
+// when the internals move.
 // convex-test's async-context storages become slots of the backend's one (see the module): in this order.
 import "./convexTestContextBegin.js";
 import { convexTest } from "convex-test";
 // Not exported by convex-test; the same module instance its index.js uses.
 import { TransactionMetricsTracker } from "convex-test/dist/transactionMetrics.js";
 import "./convexTestContextEnd.js";
-import type { Value } from "convex/values";
+import type { JSONValue, Value } from "convex/values";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -80,6 +82,8 @@ interface DatabaseFake {
   _nextDocId: number;
   _lastCreationTime: number;
   _writes: Record<string, unknown>[];
+  /** The component's schema, as convex-test keeps it (each table's `export()`). */
+  _schema: { tables: Map<string, { indexes: { indexDescriptor: string; fields: string[] }[] }> } | null;
   _iterateDocs(table: string, callback: (doc: Record<string, Value>) => void): void;
   _resolveQuerySource(query: { source: QuerySource }): unknown;
   vectorSearch(tableAndIndex: string, ...rest: unknown[]): unknown;
@@ -118,6 +122,11 @@ export interface ComponentDatabase {
   file(id: string): Blob | null;
   /** Forget the blob of a deleted row (convex-test keeps them). */
   dropFile(id: string): void;
+  /**
+   * The fields rows are ordered by in an index ("table.index"): its own, then `_creationTime` and
+   * `_id`, as convex-test sorts a read of it (and a deployment keys it); null when not declared.
+   */
+  indexFields(indexName: string): string[] | null;
 }
 
 const PROBE = "__localBackendProbe__";
@@ -165,7 +174,26 @@ function componentDatabase(db: DatabaseFake): ComponentDatabase {
     dropFile(id) {
       delete db._storage[id];
     },
+    indexFields(indexName) {
+      // convex-test's _resolveQuerySource, case "IndexRange".
+      const [table, index] = indexName.split(".");
+      if (index === "by_creation_time") return ["_creationTime", "_id"];
+      if (index === "by_id") return ["_id"];
+      const fields = db._schema?.tables.get(table)?.indexes.find((i) => i.indexDescriptor === index)?.fields;
+      return fields ? [...fields, "_creationTime", "_id"] : null;
+    },
   };
+}
+
+/**
+ * A convex-test page cursor (`paginate`'s `_encodeCursor`): the key of the row it is after (each
+ * sort field's value as JSON, undefined when absent), "end" (`_end_cursor`: past the range's
+ * end), or null (none: the range's start).
+ */
+export function decodeCursor(cursor: string | null | undefined): (JSONValue | undefined)[] | "end" | null {
+  if (cursor === null || cursor === undefined || cursor === "") return null;
+  if (cursor === "_end_cursor") return "end";
+  return (JSON.parse(cursor) as (string | null)[]).map((k) => (k === null ? undefined : JSON.parse(k)));
 }
 
 /**
@@ -451,8 +479,8 @@ export type SyscallObserver = {
   before(op: string): void;
   /** After an async syscall resolved (db reads): its op, JSON args and JSON result. */
   async(op: string, jsonArgs: string, result: string): void;
-  /** After a sync syscall (e.g. 1.0/queryStream). */
-  sync(op: string, jsonArgs: string): void;
+  /** After a sync syscall (e.g. 1.0/queryStream): its op, JSON args and JSON result. */
+  sync(op: string, jsonArgs: string, result: string): void;
 };
 
 /**
@@ -468,7 +496,7 @@ export function observeSyscalls(observer: SyscallObserver): void {
   g.Convex = {
     syscall: (op: string, jsonArgs: string) => {
       const result = original.syscall(op, jsonArgs);
-      observer.sync(op, jsonArgs);
+      observer.sync(op, jsonArgs, result);
       return result;
     },
     jsSyscall: (op: string, args: unknown) => original.jsSyscall(op, args),
@@ -642,4 +670,29 @@ function patchTransactionMetricsTracker() {
  */
 export function withOwnTransactionBudget<T>(fn: () => T): T {
   return ownBudget.run(true, fn);
+}
+
+/**
+ * Calls convex-test's scheduled-function timer callback and returns the run it starts. The
+ * callback (index.js, "1.0/schedule") returns nothing: it starts `runScheduledFunction(...)`,
+ * chains `.finally(...)` on it and hands that to its own bookkeeping, all synchronously. So the
+ * promise its last `.finally` call returns settles when the job's run has ended (pending ->
+ * inProgress -> its function -> success/failed, or nothing when canceled). engine.ts holds a
+ * deployment's scheduled-job slot until then; were the shape to change, the run would settle at
+ * once and slots would free early (convexTestInternals.test.ts checks it).
+ */
+export function scheduledRun(callback: () => unknown): Promise<unknown> {
+  const original = Promise.prototype.finally;
+  let run: Promise<unknown> = Promise.resolve();
+  Promise.prototype.finally = function (this: Promise<unknown>, onFinally) {
+    const chained = original.call(this, onFinally);
+    run = chained;
+    return chained;
+  };
+  try {
+    callback();
+  } finally {
+    Promise.prototype.finally = original;
+  }
+  return run.catch(() => {});
 }

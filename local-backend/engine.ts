@@ -28,8 +28,10 @@ import {
 import {
   ConvexTestVersionError,
   createConvexTest,
+  decodeCursor,
   observeSyscalls,
   observeTransactions,
+  scheduledRun,
   withOwnTransactionBudget,
   type Accessor,
   type ComponentDatabase,
@@ -393,10 +395,14 @@ function countReads() {
         // Counting is best effort; never break a function over it.
       }
     },
-    sync(op, jsonArgs) {
+    sync(op, jsonArgs, result) {
       if (op !== "1.0/queryStream") return;
       try {
-        conflictRecorder()?.readQuery(currentComponentPath(), JSON.parse(jsonArgs).query);
+        conflictRecorder()?.openStream(
+          currentComponentPath(),
+          (JSON.parse(result) as { queryId: number }).queryId,
+          JSON.parse(jsonArgs).query,
+        );
       } catch {
         // best effort
       }
@@ -457,29 +463,6 @@ function stampScheduledRuns() {
   g.setTimeout = stamped;
 }
 
-/**
- * Calls convex-test's scheduled-function timer callback and returns the run it starts. The
- * callback (index.js, "1.0/schedule") returns nothing: it starts `runScheduledFunction(...)`,
- * chains `.finally(...)` on it and hands that to its own bookkeeping, all synchronously. So the
- * promise its last `.finally` call returns settles when the job's run has ended (pending ->
- * inProgress -> its function -> success/failed, or nothing when canceled).
- */
-function scheduledRun(callback: () => unknown): Promise<unknown> {
-  const original = Promise.prototype.finally;
-  let run: Promise<unknown> = Promise.resolve();
-  Promise.prototype.finally = function (this: Promise<unknown>, onFinally) {
-    const chained = original.call(this, onFinally);
-    run = chained;
-    return chained;
-  };
-  try {
-    callback();
-  } finally {
-    Promise.prototype.finally = original;
-  }
-  return run.catch(() => {});
-}
-
 /** A read syscall's documents and ranges, into the transaction's read set. */
 function recordRead(recorder: ConflictRecorder, op: string, jsonArgs: string, result: string): void {
   const componentPath = currentComponentPath();
@@ -492,10 +475,20 @@ function recordRead(recorder: ConflictRecorder, op: string, jsonArgs: string, re
     const table = args.table ?? tableOfId(args.id);
     if (table) recorder.readDocument(componentPath, table, args.id);
   } else if (op === "1.0/queryStreamNext") {
-    doc((JSON.parse(result) as { value?: { _id?: string } }).value);
+    const next = JSON.parse(result) as { value: JSONValue; done: boolean };
+    const value = next.value === null ? null : (jsonToConvex(next.value) as Record<string, Value>);
+    doc(value as { _id?: string } | null);
+    recorder.streamNext(componentPath, (JSON.parse(jsonArgs) as { queryId: number }).queryId, value, next.done);
   } else if (op === "1.0/queryPage") {
-    recorder.readQuery(componentPath, JSON.parse(jsonArgs).query);
-    for (const d of (JSON.parse(result) as { page: { _id?: string }[] }).page) doc(d);
+    const args = JSON.parse(jsonArgs) as { query: unknown; cursor: string | null; endCursor?: string | null };
+    const answer = JSON.parse(result) as { page: { _id?: string }[]; isDone: boolean; continueCursor: string };
+    for (const d of answer.page) doc(d);
+    recorder.readPage(componentPath, {
+      query: args.query,
+      cursor: decodeCursor(args.cursor),
+      endCursor: decodeCursor(args.endCursor),
+      continueCursor: answer.isDone ? "end" : decodeCursor(answer.continueCursor),
+    });
   } else if (op === "1.0/count") {
     const table = (JSON.parse(jsonArgs) as { table?: string }).table;
     if (table) recorder.readQuery(componentPath, { source: { type: "FullTableScan", tableName: table } });
@@ -537,7 +530,9 @@ export class Engine {
   /** Last commit timestamp handed out (ns, u64 in the protocol); never goes backwards. */
   ts: bigint;
   /** What would have conflicted on a deployment (conflicts.ts). */
-  readonly conflicts = new ConflictRecorder();
+  readonly conflicts = new ConflictRecorder(
+    (componentPath, indexName) => this.dbs.get(componentPath)?.indexFields(indexName) ?? null,
+  );
 
   private constructor(
     t: Accessor,

@@ -84,6 +84,118 @@ describe("mutations that read and write one document", () => {
   });
 });
 
+// A deployment's read set ends a range read where the read stopped: at the last row it returned
+// (`.first()`, `.take(n)`, `.unique()`, a page), or at the range's end when it ran out of rows
+// (crates/database/src/query/index_range.rs). Here two calls, in flight together, each read one
+// range of rows ranked 10, 20, 30 and write a row; the one that ran second is refused only when the
+// other's write is inside what it read. The two are alike, so the count does not depend on which ran first.
+describe("reads that stop before the end of their range", () => {
+  type Order = "asc" | "desc";
+  type Read =
+    | { kind: "first"; order: Order }
+    | { kind: "take"; n: number; order: Order }
+    | { kind: "page"; paginationOpts: { numItems: number; cursor: string | null }; order: Order };
+  type Call = { group: string; read: Read; skip?: number[]; insert?: number; patchFirst?: boolean };
+  const readAndWrite = makeFunctionReference<"mutation", Call, { ranks: number[]; continueCursor: string | null }>(
+    "items:readAndWrite",
+  );
+  let backend: LocalBackend;
+  const dataDir = tempDir();
+  beforeAll(async () => {
+    backend = await startLocalBackend({
+      port: 0,
+      dataDir,
+      reset: true,
+      quiet: true,
+      convexDir: fileURLToPath(new URL("./fixture-conflicts/convex", import.meta.url)),
+    });
+  });
+  afterAll(async () => {
+    await backend?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  let groups = 0;
+  /** A new range ranked 10, 20, 30, then two calls on it at once: the conflicts they would have had. */
+  async function twoAtOnce(
+    read: Read | ((group: string) => Promise<Read>),
+    writes: [Omit<Call, "group" | "read">, Omit<Call, "group" | "read">],
+  ) {
+    const group = `g${groups++}`;
+    const client = new ConvexHttpClient(backend.convexUrl);
+    await client.mutation(makeFunctionReference<"mutation">("items:seed"), { group, ranks: [10, 20, 30] });
+    const r = typeof read === "function" ? await read(group) : read;
+    await report(backend, "DELETE");
+    await client.action(makeFunctionReference<"action">("items:together"), {
+      calls: writes.map((w) => ({ group, read: r, ...w })),
+    });
+    const { body } = await report(backend);
+    expect(body).toMatchObject({ mutations: 2, concurrent: 1, functions: { "items:readAndWrite": 2 } });
+    expect(body.byTable).toEqual(body.conflicts ? { items: body.conflicts } : {});
+    return body.conflicts;
+  }
+  const first = (order: Order): Read => ({ kind: "first", order });
+
+  test(".first(): a row written past the row it returned is not read; one before it, or that row, is", async () => {
+    expect(await twoAtOnce(first("asc"), [{ insert: 50 }, { insert: 60 }])).toBe(0);
+    expect(await twoAtOnce(first("asc"), [{ insert: 5 }, { insert: 4 }])).toBe(1);
+    expect(await twoAtOnce(first("asc"), [{ patchFirst: true }, { patchFirst: true }])).toBe(1);
+  });
+
+  test(".first() in descending order: the same, mirrored", async () => {
+    expect(await twoAtOnce(first("desc"), [{ insert: 5 }, { insert: 4 }])).toBe(0);
+    expect(await twoAtOnce(first("desc"), [{ insert: 50 }, { insert: 60 }])).toBe(1);
+  });
+
+  test(".take(n): past its nth row nothing was read; when it ran out of rows, all of the range was", async () => {
+    expect(await twoAtOnce({ kind: "take", n: 2, order: "asc" }, [{ insert: 50 }, { insert: 60 }])).toBe(0);
+    expect(await twoAtOnce({ kind: "take", n: 2, order: "desc" }, [{ insert: 5 }, { insert: 4 }])).toBe(0);
+    expect(await twoAtOnce({ kind: "take", n: 2, order: "asc" }, [{ insert: 15 }, { insert: 16 }])).toBe(1);
+    // Ran out of rows: the other's new row is read, though the filter passes over it (as a row
+    // it returned, it would count anyway).
+    const skip = [4, 5, 50, 60];
+    expect(
+      await twoAtOnce({ kind: "take", n: 5, order: "asc" }, [
+        { insert: 50, skip },
+        { insert: 60, skip },
+      ]),
+    ).toBe(1);
+    expect(
+      await twoAtOnce({ kind: "take", n: 5, order: "desc" }, [
+        { insert: 5, skip },
+        { insert: 4, skip },
+      ]),
+    ).toBe(1);
+  });
+
+  test("a page: from its cursor to its last row; the last page, to the range's end", async () => {
+    const page = (numItems: number, cursor: string | null = null): Read => ({
+      kind: "page",
+      paginationOpts: { numItems, cursor },
+      order: "asc",
+    });
+    /** The second page of one row: after the row ranked 10. */
+    const second = async (group: string) => {
+      const firstPage = await new ConvexHttpClient(backend.convexUrl).mutation(readAndWrite, {
+        group,
+        read: page(1),
+      });
+      expect(firstPage.ranks).toEqual([10]);
+      return page(1, firstPage.continueCursor);
+    };
+    expect(await twoAtOnce(page(1), [{ insert: 50 }, { insert: 60 }])).toBe(0);
+    expect(await twoAtOnce(second, [{ insert: 5 }, { insert: 4 }])).toBe(0);
+    expect(await twoAtOnce(second, [{ insert: 15 }, { insert: 16 }])).toBe(1);
+    const skip = [50, 60];
+    expect(
+      await twoAtOnce(page(10), [
+        { insert: 50, skip },
+        { insert: 60, skip },
+      ]),
+    ).toBe(1);
+  });
+});
+
 /** `n` visitors each send a prompt (one after another), then their replies are driven at once. */
 async function repliesAtOnce(backend: LocalBackend, n: number) {
   const post = (body: object, token?: string) =>

@@ -1,13 +1,23 @@
-// The module that patches convex-test internals refuses any other convex-test version, and its
-// indexed reads answer as convex-test's scans do.
-import { defineSchema, defineTable, type GenericDatabaseWriter } from "convex/server";
-import { v } from "convex/values";
+// The module that patches convex-test internals refuses any other convex-test version, its
+// indexed reads answer as convex-test's scans do, and the shapes it reads (index order, page
+// cursors, a scheduled job's run) are convex-test's, so an upgrade that moves them fails here.
+import {
+  anyApi,
+  defineSchema,
+  defineTable,
+  mutationGeneric,
+  type GenericDatabaseWriter,
+  type PaginationResult,
+} from "convex/server";
+import { convexToJson, v, type Value } from "convex/values";
 import { describe, expect, test } from "vitest";
 import {
   checkConvexTestVersion,
   CONVEX_TEST_VERSION,
   createConvexTest,
+  decodeCursor,
   installedConvexTestVersion,
+  scheduledRun,
 } from "../../local-backend/convexTestInternals.js";
 
 describe("convex-test internals", () => {
@@ -115,5 +125,78 @@ describe("reads visit their index range, not the whole database", () => {
       expect(await byKey(ctx, "k0")).toHaveLength(8);
       return null;
     });
+  });
+});
+
+describe("what the conflict recorder and the scheduler read of convex-test", () => {
+  const schema = defineSchema({
+    rows: defineTable({ key: v.string(), n: v.number() }).index("by_key_n", ["key", "n"]),
+  });
+  const modules = {
+    "/x/_generated/api.js": async () => ({}),
+    "/x/jobs.js": async () => ({
+      schedule: mutationGeneric({
+        args: {},
+        handler: async (ctx) => {
+          await ctx.scheduler.runAfter(0, anyApi.jobs.later, {});
+          return null;
+        },
+      }),
+      later: mutationGeneric({
+        args: {},
+        handler: async (ctx) => {
+          await ctx.db.insert("rows", { key: "later", n: 0 });
+          return null;
+        },
+      }),
+    }),
+  };
+  function setUp() {
+    const internals = createConvexTest(schema, modules, { onCommit: () => {}, checkDocument: () => {} });
+    return { t: internals.t, db: internals.databases().get("")! };
+  }
+  type Ctx = { db: GenericDatabaseWriter<any> };
+
+  test("an index's order (its fields, _creationTime, _id) is the one a page's cursor names", async () => {
+    const { t, db } = setUp();
+    expect(db.indexFields("rows.by_key_n")).toEqual(["key", "n", "_creationTime", "_id"]);
+    expect(db.indexFields("rows.by_creation_time")).toEqual(["_creationTime", "_id"]);
+    expect(db.indexFields("rows.by_id")).toEqual(["_id"]);
+    expect(db.indexFields("rows.nope")).toBeNull();
+    const page = await t.run(async (ctx: Ctx) => {
+      for (let n = 0; n < 4; n++) await ctx.db.insert("rows", { key: "a", n });
+      return (await ctx.db
+        .query("rows")
+        .withIndex("by_key_n", (q) => q.eq("key", "a"))
+        .order("desc")
+        .paginate({ numItems: 2, cursor: null })) as PaginationResult<Record<string, Value>>;
+    });
+    expect(page.page.map((r) => r.n)).toEqual([3, 2]);
+    const last = page.page[1];
+    expect(decodeCursor(page.continueCursor)).toEqual(
+      db.indexFields("rows.by_key_n")!.map((f) => convexToJson(last[f])),
+    );
+    expect(decodeCursor("_end_cursor")).toBe("end");
+    expect(decodeCursor(null)).toBeNull();
+  });
+
+  test("a scheduled job's timer callback gives its run, settled once the job has ended", async () => {
+    const { t, db } = setUp();
+    const timers: (() => void)[] = [];
+    const g = globalThis as unknown as { setTimeout: unknown };
+    const setTimeout = g.setTimeout;
+    g.setTimeout = (cb: () => void) => timers.push(cb);
+    try {
+      await t.mutationFromPath({ udfPath: "jobs:schedule", componentPath: "" }, {});
+    } finally {
+      g.setTimeout = setTimeout;
+    }
+    expect(timers).toHaveLength(1);
+    const documents = () => Object.values(db.documents());
+    await scheduledRun(timers[0]);
+    // Right as the run settles (nothing awaited since): the job's function has committed and its
+    // state is final. A run that settled early (the callback's shape changed) would see neither.
+    expect(documents().filter((d) => d.key === "later")).toHaveLength(1);
+    expect(documents().find((d) => d.name === "jobs:later")?.state).toEqual({ kind: "success" });
   });
 });
