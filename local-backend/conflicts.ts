@@ -71,7 +71,8 @@ interface Stream {
   /** `.take(n)` / `.first()` / `.unique()`'s n: the stream ends there without reading on. */
   limit: number | null;
   returned: number;
-  last: IndexKey | undefined;
+  /** The last row returned, as the syscall answered it (JSON; its key is worked out at the end). */
+  last: Record<string, JsonValue> | undefined;
   ranOut: boolean;
 }
 /** The fields a component's index is ordered by ("table.index"), or null when not known. */
@@ -220,8 +221,15 @@ function inBound(doc: Record<string, Value>, bound: Bound | undefined): boolean 
   return true;
 }
 
-function keyOf(doc: Record<string, Value>, fields: string[]): IndexKey {
-  return fields.map((f) => fieldOf(doc, f));
+/** A row's index key, from the row in its JSON form (as a syscall answers it). */
+function keyOfJson(doc: Record<string, JsonValue>, fields: string[]): IndexKey {
+  return fields.map((fieldPath) => {
+    let v: JsonValue | undefined = doc;
+    for (const part of fieldPath.split(".")) {
+      v = v !== null && typeof v === "object" && !Array.isArray(v) ? v[part] : undefined;
+    }
+    return v;
+  });
 }
 
 /** The table of a serialized query's source ("messages.by_threadId" -> "messages"). */
@@ -390,8 +398,8 @@ export class ConflictRecorder {
     });
   }
 
-  /** `1.0/queryStreamNext` of query `queryId` returned `value`, or `done`. */
-  streamNext(componentPath: string, queryId: number, value: Record<string, Value> | null, done: boolean): void {
+  /** `1.0/queryStreamNext` of query `queryId` returned `value` (its JSON), or `done`. */
+  streamNext(componentPath: string, queryId: number, value: Record<string, JsonValue> | null, done: boolean): void {
     const stream = this.current?.streams.get(`${componentPath}:${queryId}`);
     if (!stream) return;
     if (done) {
@@ -400,7 +408,7 @@ export class ConflictRecorder {
       stream.ranOut = stream.limit === null || stream.returned < stream.limit;
     } else if (value) {
       stream.returned++;
-      stream.last = keyOf(value, stream.fields);
+      stream.last = value;
     }
   }
 
@@ -453,7 +461,7 @@ export class ConflictRecorder {
           fields: stream.fields,
           order: stream.order,
           after: null,
-          upTo: stream.last,
+          upTo: keyOfJson(stream.last, stream.fields),
         });
     }
     tx.streams.clear();

@@ -475,10 +475,9 @@ function recordRead(recorder: ConflictRecorder, op: string, jsonArgs: string, re
     const table = args.table ?? tableOfId(args.id);
     if (table) recorder.readDocument(componentPath, table, args.id);
   } else if (op === "1.0/queryStreamNext") {
-    const next = JSON.parse(result) as { value: JSONValue; done: boolean };
-    const value = next.value === null ? null : (jsonToConvex(next.value) as Record<string, Value>);
-    doc(value as { _id?: string } | null);
-    recorder.streamNext(componentPath, (JSON.parse(jsonArgs) as { queryId: number }).queryId, value, next.done);
+    const next = JSON.parse(result) as { value: Record<string, JSONValue> | null; done: boolean };
+    doc(next.value as { _id?: string } | null);
+    recorder.streamNext(componentPath, (JSON.parse(jsonArgs) as { queryId: number }).queryId, next.value, next.done);
   } else if (op === "1.0/queryPage") {
     const args = JSON.parse(jsonArgs) as { query: unknown; cursor: string | null; endCursor?: string | null };
     const answer = JSON.parse(result) as { page: { _id?: string }[]; isDone: boolean; continueCursor: string };
