@@ -18,16 +18,17 @@
 //   A `.first()`, `.take(n)`, `.unique()` or page that stopped before the end read up to its last
 //   row, inclusive, in the index's order (desc reads from the top); one that ran out, all of it;
 //   a page, from its cursor on. A stream opened and never read reads nothing;
-// - its write set: each document it committed, with its new value (none when deleted).
+// - its write set: each document it committed, with its value before and after (none when
+//   inserted or deleted).
 // A conflict is counted when a committed mutation W wrote a document that another committed
-// mutation R had read (by ID, or a new value inside one of R's index ranges or scanned tables),
-// and R was requested before W ended and ended after it: R's snapshot would not have had W's
-// write, and R would have been refused at commit and retried. Queries never conflict (a
-// read-only snapshot), and a mutation's calls into components are part of it. Deleted
-// documents count through their IDs only (their old values are not kept). The local wait for
-// the lock stands in for a deployment's time in flight, which it does not measure: the count
-// says which documents are contended and roughly how often, not exactly how often a
-// deployment would retry.
+// mutation R had read (by ID, or its old or new value inside one of R's index ranges or scanned
+// tables: a row moved out of a range, or deleted, was in it; crates/database/src/reads.rs
+// `writes_overlap_docs` checks both), and R was requested before W ended and ended after it:
+// R's snapshot would not have had W's write, and R would have been refused at commit and
+// retried. Queries never conflict (a read-only snapshot), and a mutation's calls into
+// components are part of it. The local wait for the lock stands in for a deployment's time in
+// flight, which it does not measure: the count says which documents are contended and roughly
+// how often, not exactly how often a deployment would retry.
 //
 // `GET /api/local_backend/conflicts` (admin key) returns the report; `DELETE` clears it.
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -93,8 +94,8 @@ interface Transaction {
   scans: Set<string>;
   /** "componentPath:queryId" -> a query stream, until the transaction ends. */
   streams: Map<string, Stream>;
-  /** "componentPath:table:id" -> new value (null: deleted). */
-  writes: Map<string, Record<string, Value> | null>;
+  /** "componentPath:table:id" -> its value before and after (null: none, inserted or deleted). */
+  writes: Map<string, { before: Record<string, Value> | null; after: Record<string, Value> | null }>;
 }
 
 export interface ConflictEntry {
@@ -412,8 +413,14 @@ export class ConflictRecorder {
     }
   }
 
-  wrote(componentPath: string, table: string, id: string, value: Record<string, Value> | null): void {
-    this.current?.writes.set(`${key(componentPath, table)}:${id}`, value);
+  wrote(
+    componentPath: string,
+    table: string,
+    id: string,
+    before: Record<string, Value> | null,
+    after: Record<string, Value> | null,
+  ): void {
+    this.current?.writes.set(`${key(componentPath, table)}:${id}`, { before, after });
   }
 
   /** The transaction ended: committed (a mutation) or not (a query, or a mutation that threw). */
@@ -484,13 +491,13 @@ export class ConflictRecorder {
   private check(reader: Transaction, writer: Transaction): boolean {
     if (writer.writes.size === 0) return false;
     if (!(reader.requestedAt < writer.endedAt && writer.endedAt <= reader.endedAt)) return false;
-    for (const [doc, value] of writer.writes) {
+    for (const [doc, { before, after }] of writer.writes) {
       const table = doc.slice(0, doc.lastIndexOf(":"));
-      const hit =
-        reader.docs.has(doc) ||
-        reader.scans.has(table) ||
-        (value !== null &&
-          reader.ranges.some((r) => r.table === table && inRange(value, r.range) && inBound(value, r.bound)));
+      // Both index keys: a row moved out of a range (or deleted) was in it (reads.rs writes_overlap_docs).
+      const read = (value: Record<string, Value> | null) =>
+        value !== null &&
+        reader.ranges.some((r) => r.table === table && inRange(value, r.range) && inBound(value, r.bound));
+      const hit = reader.docs.has(doc) || reader.scans.has(table) || read(after) || read(before);
       if (!hit) continue;
       this.count(table, doc.slice(table.length + 1), reader.name, writer.name);
       return true;

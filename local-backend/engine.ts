@@ -635,10 +635,11 @@ export class Engine {
       const table = `${componentPath}:${tableOfId(id)}`;
       tables.add(table);
       const after = committed?.[id] ?? null;
-      this.conflicts.wrote(componentPath, tableOfId(id) ?? "", id, after);
+      const previous = before?.get(id) ?? null;
+      this.conflicts.wrote(componentPath, tableOfId(id) ?? "", id, previous, after);
       let list = writes.get(table);
       if (!list) writes.set(table, (list = []));
-      list.push({ id, before: before?.get(id) ?? null, after });
+      list.push({ id, before: previous, after });
     }
     const wall = BigInt(Date.now()) * 1_000_000n;
     this.ts = wall > this.ts ? wall : this.ts + 1n;

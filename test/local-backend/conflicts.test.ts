@@ -95,7 +95,14 @@ describe("reads that stop before the end of their range", () => {
     | { kind: "first"; order: Order }
     | { kind: "take"; n: number; order: Order }
     | { kind: "page"; paginationOpts: { numItems: number; cursor: string | null }; order: Order };
-  type Call = { group: string; read: Read; skip?: number[]; insert?: number; patchFirst?: boolean };
+  type Call = {
+    group: string;
+    read: Read;
+    skip?: number[];
+    insert?: number;
+    patchFirst?: boolean;
+    takeFirst?: "move" | "delete";
+  };
   const readAndWrite = makeFunctionReference<"mutation", Call, { ranks: number[]; continueCursor: string | null }>(
     "items:readAndWrite",
   );
@@ -140,6 +147,14 @@ describe("reads that stop before the end of their range", () => {
     expect(await twoAtOnce(first("asc"), [{ insert: 50 }, { insert: 60 }])).toBe(0);
     expect(await twoAtOnce(first("asc"), [{ insert: 5 }, { insert: 4 }])).toBe(1);
     expect(await twoAtOnce(first("asc"), [{ patchFirst: true }, { patchFirst: true }])).toBe(1);
+  });
+
+  // As queue runners do: each takes the oldest row. The one that ran second read up to the row
+  // after it, and the row taken (its old key) was inside that: a deployment checks a write's old
+  // index key as well as its new one (crates/database/src/reads.rs).
+  test(".first(): a row taken out of the range before the row returned (moved or deleted) was read", async () => {
+    expect(await twoAtOnce(first("asc"), [{ takeFirst: "move" }, { takeFirst: "move" }])).toBe(1);
+    expect(await twoAtOnce(first("desc"), [{ takeFirst: "delete" }, { takeFirst: "delete" }])).toBe(1);
   });
 
   test(".first() in descending order: the same, mirrored", async () => {

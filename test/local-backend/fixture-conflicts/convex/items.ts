@@ -19,6 +19,8 @@ const call = v.object({
   insert: v.optional(v.number()),
   /** Writes the first row read (its rank unchanged). */
   patchFirst: v.optional(v.boolean()),
+  /** Takes the first row read out of the range: "move" to another group, or "delete" it. */
+  takeFirst: v.optional(v.union(v.literal("move"), v.literal("delete"))),
 });
 
 export const seed = mutation({
@@ -34,7 +36,7 @@ export const seed = mutation({
 export const readAndWrite = mutation({
   args: call,
   returns: v.object({ ranks: v.array(v.number()), continueCursor: v.union(v.string(), v.null()) }),
-  handler: async (ctx, { group, read, skip = [], insert, patchFirst }) => {
+  handler: async (ctx, { group, read, skip = [], insert, patchFirst, takeFirst }) => {
     const range = ctx.db
       .query("items")
       .withIndex("by_group_rank", (q) => q.eq("group", group))
@@ -55,6 +57,8 @@ export const readAndWrite = mutation({
     }
     if (insert !== undefined) await ctx.db.insert("items", { group, rank: insert });
     if (patchFirst && rows[0]) await ctx.db.patch("items", rows[0]._id, { rank: rows[0].rank });
+    if (takeFirst === "move" && rows[0]) await ctx.db.patch("items", rows[0]._id, { group: `${group}-taken` });
+    if (takeFirst === "delete" && rows[0]) await ctx.db.delete("items", rows[0]._id);
     return { ranks: rows.map((r) => r.rank), continueCursor };
   },
 });
