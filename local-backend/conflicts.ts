@@ -427,12 +427,9 @@ export class ConflictRecorder {
   end(committed: boolean): void {
     const tx = this.current;
     // Unnamed: convex-test's own bookkeeping (a scheduled job's state), not a function.
-    if (!tx || !committed || !tx.name) {
-      this.current = null;
-      return;
-    }
-    this.closeStreams(tx);
+    if (tx && committed && tx.name) this.closeStreams(tx);
     this.current = null;
+    if (!tx || !committed || !tx.name) return;
     tx.endedAt = performance.now();
     this.mutations++;
     this.functions.set(tx.name, (this.functions.get(tx.name) ?? 0) + 1);
@@ -456,8 +453,9 @@ export class ConflictRecorder {
   }
 
   /**
-   * Each query stream's read, into the read set: all of its range when it ran out of rows; up to
-   * its last row when it stopped before (its limit, or dropped); nothing when never read.
+   * Each query stream's read, into the read set of `tx` (still the current transaction): all of
+   * its range when it ran out of rows; up to its last row when it stopped before (its limit, or
+   * dropped); nothing when never read.
    */
   private closeStreams(tx: Transaction): void {
     for (const [id, stream] of tx.streams) {
