@@ -94,7 +94,8 @@ describe("reads that stop before the end of their range", () => {
   type Read =
     | { kind: "first"; order: Order }
     | { kind: "take"; n: number; order: Order }
-    | { kind: "page"; paginationOpts: { numItems: number; cursor: string | null }; order: Order };
+    | { kind: "page"; paginationOpts: { numItems: number; cursor: string | null }; order: Order }
+    | { kind: "scan"; order: Order };
   type Call = {
     group: string;
     read: Read;
@@ -160,6 +161,12 @@ describe("reads that stop before the end of their range", () => {
   test(".first() in descending order: the same, mirrored", async () => {
     expect(await twoAtOnce(first("desc"), [{ insert: 5 }, { insert: 4 }])).toBe(0);
     expect(await twoAtOnce(first("desc"), [{ insert: 50 }, { insert: 60 }])).toBe(1);
+  });
+
+  test("a whole table in creation order: .first() reads up to the oldest row, or down to the newest", async () => {
+    // New rows are the newest: past the oldest, and before (above) the newest.
+    expect(await twoAtOnce({ kind: "scan", order: "asc" }, [{ insert: 50 }, { insert: 60 }])).toBe(0);
+    expect(await twoAtOnce({ kind: "scan", order: "desc" }, [{ insert: 50 }, { insert: 60 }])).toBe(1);
   });
 
   test(".take(n): past its nth row nothing was read; when it ran out of rows, all of the range was", async () => {

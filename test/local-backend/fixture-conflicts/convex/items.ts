@@ -9,6 +9,8 @@ const read = v.union(
   v.object({ kind: v.literal("first"), order }),
   v.object({ kind: v.literal("take"), n: v.number(), order }),
   v.object({ kind: v.literal("page"), paginationOpts: paginationOptsValidator, order }),
+  /** `.first()` of the whole table, in creation order (no index range). */
+  v.object({ kind: v.literal("scan"), order }),
 );
 const call = v.object({
   group: v.string(),
@@ -46,8 +48,8 @@ export const readAndWrite = mutation({
       .filter((q) => q.and(...skip.map((rank) => q.neq(q.field("rank"), rank))));
     let rows;
     let continueCursor = null;
-    if (read.kind === "first") {
-      const row = await range.first();
+    if (read.kind === "first" || read.kind === "scan") {
+      const row = await (read.kind === "scan" ? ctx.db.query("items").order(read.order) : range).first();
       rows = row ? [row] : [];
     } else if (read.kind === "take") rows = await range.take(read.n);
     else {
