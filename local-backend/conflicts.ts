@@ -17,7 +17,8 @@
 //   read from the range's start to that row's index key; running out of rows, to the range's end).
 //   A `.first()`, `.take(n)`, `.unique()` or page that stopped before the end read up to its last
 //   row, inclusive, in the index's order (desc reads from the top); one that ran out, all of it;
-//   a page, from its cursor on. A stream opened and never read reads nothing;
+//   a page, from its cursor on; a whole table is walked in creation order (`by_creation_time`,
+//   as crates/database/src/query/mod.rs does). A stream opened and never read reads nothing;
 // - its write set: each document it committed, with its value before and after (none when
 //   inserted or deleted).
 // A conflict is counted when a committed mutation W wrote a document that another committed
