@@ -232,8 +232,8 @@ describe("scheduled jobs", () => {
       await expect.poll(() => fx!.backend.concurrency().now.query.running).toBe(1);
       expect(await client.action(makeFunctionReference<"action">("notes:sleepFor"), { ms: 50 })).toBe(50);
       // It returned while the job still held the slot, and the query the transaction.
-      expect(fx.backend.concurrency().now.scheduledJob).toMatchObject({ running: 1, waiting: 0 });
-      expect(fx.backend.concurrency().now.query.running).toBe(1);
+      expect(fx!.backend.concurrency().now.scheduledJob).toMatchObject({ running: 1, waiting: 0 });
+      expect(fx!.backend.concurrency().now.query.running).toBe(1);
       await query;
       expect(states(await jobs(client))).toEqual(["inProgress"]);
       await expect.poll(async () => states(await jobs(client)), { timeout: 10_000 }).toEqual(["success"]);
