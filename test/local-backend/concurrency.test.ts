@@ -215,6 +215,22 @@ describe("scheduled jobs", () => {
     });
   });
 
+  test("a job an action scheduled waits for a slot too", async () => {
+    fx = await startFixture({ concurrency: { scheduledJobs: 1 } });
+    await withClient(async (client) => {
+      await client.mutation(makeFunctionReference<"mutation">("notes:scheduleSleeps"), {
+        count: 1,
+        ms: 1_000,
+        text: "long",
+      });
+      await expect.poll(async () => states(await jobs(client))).toEqual(["inProgress"]);
+      await client.action(makeFunctionReference<"action">("notes:addLaterFromAction"), { text: "from an action" });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(states(await jobs(client))).toEqual(["inProgress", "pending"]);
+      await expect.poll(() => notes(client), { timeout: 5_000 }).toEqual(["long 0", "from an action"]);
+    });
+  });
+
   test("only a scheduled function's timer waits for a slot: an action's own fires as armed while a transaction is in flight", async () => {
     fx = await startFixture({ concurrency: { scheduledJobs: 1 } });
     await withClient(async (client) => {
