@@ -47,7 +47,7 @@ import { type ErrorCode, humanCheckFailed, HTTP_ERRORS } from "./lib/errors";
 import { getLimits } from "./lib/limits";
 import { type FlushOptions, flushOptionsFromEnv } from "./lib/flushPolicy";
 import { allowedOrigins, refuseForeignOrigin } from "./lib/origins";
-import { runQueue as runQueueUntilEmpty } from "./lib/queueRunner";
+import { serveQueuedReplies } from "./lib/queueRunner";
 import { NO_BODY, runReply } from "./lib/replyRun";
 import { retryWhileBusy } from "./lib/replyDriver";
 import type { ChatTurn } from "./lib/validators";
@@ -206,7 +206,7 @@ export const runQueue = internalAction({
       }),
     );
     if (runner === null) return null;
-    await runQueueUntilEmpty(ctx, runner, (messageId, messages) =>
+    await serveQueuedReplies(ctx, runner, (messageId, messages) =>
       runReply(ctx, messageId, messages, flushOptions, NO_BODY),
     );
     return null;

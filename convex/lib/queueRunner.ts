@@ -97,7 +97,7 @@ export interface Runner {
  * Runs the runner holding `runner`'s slot until it gave the slot back (or handed it over, or
  * lost it) and every reply it took has ended. `generate` runs one reply to its end, never throwing.
  */
-export async function runQueue(
+export async function serveQueuedReplies(
   ctx: ActionCtx,
   runner: Runner,
   generate: (messageId: Id<"messages">, messages: ChatTurn[]) => Promise<void>,

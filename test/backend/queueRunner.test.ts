@@ -3,7 +3,7 @@
 // never hold every scheduled-job slot of the deployment; and no queued reply is left behind.
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
-import { RUNNER_LEASE_MS, runnerLimits, runQueue } from "../../convex/lib/queueRunner";
+import { RUNNER_LEASE_MS, runnerLimits, serveQueuedReplies } from "../../convex/lib/queueRunner";
 import { newThread, restoreEnv, setEnv, setup, started, waitFor, type T } from "./setup";
 
 afterEach(() => {
@@ -232,7 +232,9 @@ test("a runner whose steps keep failing gives its replies up to their leases and
     },
   };
   let ended = false;
-  const running = runQueue(ctx as never, { slot: 0, runnerId: "r1" }, async () => {}).then(() => (ended = true));
+  const running = serveQueuedReplies(ctx as never, { slot: 0, runnerId: "r1" }, async () => {}).then(
+    () => (ended = true),
+  );
   await vi.advanceTimersByTimeAsync(RUNNER_LEASE_MS - 2_000);
   expect(ended).toBe(false);
   await vi.advanceTimersByTimeAsync(4_000);
