@@ -33,6 +33,7 @@ function parseArgs(argv: string[]) {
   const opts = {
     quick: false,
     sameThread: false,
+    httpActions: null as number[] | null,
     replies: 20,
     observers: 5,
     only: null as Set<string> | null,
@@ -47,18 +48,21 @@ function parseArgs(argv: string[]) {
     };
     if (a === "--quick") opts.quick = true;
     else if (a === "--same-thread") opts.sameThread = true;
+    else if (a.startsWith("--http-actions")) opts.httpActions = value().split(",").map(Number);
     else if (a.startsWith("--replies")) opts.replies = Number(value());
     else if (a.startsWith("--observers")) opts.observers = Number(value());
     else if (a.startsWith("--only")) opts.only = new Set(value().split(","));
     else if (a.startsWith("--json")) opts.json = value();
     else if (a === "--help" || a === "-h") {
       console.log(
-        "npm run bench [-- --quick] [--replies N] [--observers M] [--only 1,2,...] [--same-thread] [--json path]",
+        "npm run bench [-- --quick] [--replies N] [--observers M] [--only 1,2,...] [--same-thread] [--http-actions 64,8] [--json path]",
       );
       process.exit(0);
     } else throw new Error(`unknown flag ${a} (try --help)`);
   }
   if (!(opts.replies > 0) || !(opts.observers > 0)) throw new Error("--replies and --observers must be positive");
+  if (opts.httpActions?.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error("--http-actions takes whole numbers ≥ 1");
   return opts;
 }
 
@@ -92,6 +96,7 @@ async function main() {
     replies: args.replies,
     observers: args.observers,
     sameThread: args.sameThread,
+    ...(args.httpActions ? { httpActions: args.httpActions } : {}),
     log,
   };
   const started = Date.now();

@@ -24,7 +24,7 @@ import { int, ms, percentile, sleep, type BenchOptions, type Row, type Section }
 
 const SPEC: ReplySpec = { tokens: 500, rate: 50 };
 /** The documented HTTP-action limit (S16), and the one that forces queuing. */
-const LIMITS = [64, 8] as const;
+const LIMITS: readonly number[] = [64, 8];
 /** A late joiner arrives at this many deltas. */
 const JOINER_DELTAS = 1_600;
 
@@ -362,7 +362,7 @@ export async function scale(opts: BenchOptions): Promise<Section> {
     // The deployment's usage over 8 rows, as a busy site would set it: a send's reservation then
     // conflicts with another's only when both pick the same row (convex/lib/budget.ts).
     const env = { ...model.env, TOKEN_USAGE_SHARDS: "8" };
-    for (const httpActions of LIMITS) runs.push(await run(n, httpActions, env, opts));
+    for (const httpActions of opts.httpActions ?? LIMITS) runs.push(await run(n, httpActions, env, opts));
   } finally {
     await model.close();
   }

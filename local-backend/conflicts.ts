@@ -326,11 +326,6 @@ export class ConflictRecorder {
     }
   }
 
-  /** Inside a query or mutation now (so a timer armed now is a scheduled function's). */
-  get inTransaction(): boolean {
-    return this.current !== null;
-  }
-
   readDocument(componentPath: string, table: string, id: string): void {
     this.current?.docs.add(`${key(componentPath, table)}:${id}`);
   }

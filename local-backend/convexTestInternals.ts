@@ -483,10 +483,31 @@ export type SyscallObserver = {
   sync(op: string, jsonArgs: string, result: string): void;
 };
 
+/** The syscalls that schedule a function: a mutation's, and an action's (which convex-test passes on to the first). */
+const SCHEDULING_SYSCALLS = new Set(["1.0/schedule", "1.0/actions/schedule"]);
+/** Set while a scheduling syscall runs: convex-test arms the scheduled function's timer inside it. */
+const schedulingCall = new ContextSlot<boolean>("schedulingCall");
+
+/**
+ * True while convex-test schedules a function, so a timer armed now is that function's (its
+ * `1.0/schedule` arms one per job, synchronously). Any other timer is someone else's, whatever
+ * runs meanwhile: a transaction in flight says nothing about who arms a timer (engine.ts
+ * `stampScheduledRuns`).
+ */
+export function schedulingFunction(): boolean {
+  return schedulingCall.getStore() === true;
+}
+
+/** Runs `fn` outside any scheduling syscall: a scheduled function's run, which its timer's context would put inside one. */
+export function outsideScheduling<T>(fn: () => T): T {
+  return schedulingCall.run(undefined, fn);
+}
+
 /**
  * The Convex runtime talks to convex-test through the global `Convex` object; wrapping it
  * sees every syscall of every engine in the process (callers tell whose from their own
  * AsyncLocalStorage). Installed once; the observer must never throw, but for `before`'s refusals.
+ * A scheduling syscall runs with `schedulingFunction()` true.
  */
 export function observeSyscalls(observer: SyscallObserver): void {
   if (syscallsWrapped) return;
@@ -502,7 +523,9 @@ export function observeSyscalls(observer: SyscallObserver): void {
     jsSyscall: (op: string, args: unknown) => original.jsSyscall(op, args),
     asyncSyscall: async (op: string, jsonArgs: string) => {
       observer.before(op);
-      const result = await original.asyncSyscall(op, jsonArgs);
+      const result = await (SCHEDULING_SYSCALLS.has(op)
+        ? schedulingCall.run(true, () => original.asyncSyscall(op, jsonArgs))
+        : original.asyncSyscall(op, jsonArgs));
       observer.async(op, jsonArgs, result);
       return result;
     },

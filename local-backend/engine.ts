@@ -31,7 +31,9 @@ import {
   decodeCursor,
   observeSyscalls,
   observeTransactions,
+  outsideScheduling,
   scheduledRun,
+  schedulingFunction,
   withOwnTransactionBudget,
   type Accessor,
   type ComponentDatabase,
@@ -427,12 +429,19 @@ function conflictRecorder(): ConflictRecorder | undefined {
 
 let scheduledRunsStamped = false;
 /**
- * convex-test arms a timer per scheduled function from inside the scheduling mutation (user code
- * cannot: setTimeout is refused there). When such a timer fires, the job first waits for one of
- * the deployment's scheduled-job slots (concurrency.ts), still `pending` meanwhile, and holds it
- * until its run has ended. Its run is stamped with the time it started, when the function was
- * due and a slot free: those due together are requested together, as on a deployment, where they
- * would run at once. Wraps whatever `setTimeout` is installed (runtime.ts's).
+ * convex-test arms a timer per scheduled function inside its scheduling syscall
+ * (`schedulingFunction()`: a mutation's `ctx.scheduler`, or an action's). When such a timer
+ * fires, the job first waits for one of the deployment's scheduled-job slots (concurrency.ts),
+ * still `pending` meanwhile, and holds it until its run has ended. Its run is stamped with the
+ * time it started, when the function was due and a slot free: those due together are requested
+ * together, as on a deployment, where they would run at once. Wraps whatever `setTimeout` is
+ * installed (runtime.ts's).
+ *
+ * Only those timers: every other one (an action's own, or the keep-alive timer undici arms for an
+ * action's fetch) fires as armed, even while a transaction is in flight. Taken for a job, it
+ * waited for a slot and could no longer be cleared: undici's idle timer then ran on a socket
+ * carrying the next response and broke its body off ("BodyTimeoutError"; bench row 10's queued
+ * replies that ended "lost mid-reply").
  */
 function stampScheduledRuns() {
   if (scheduledRunsStamped) return;
@@ -440,21 +449,23 @@ function stampScheduledRuns() {
   const g = globalThis as unknown as { setTimeout: (cb: unknown, ms?: number, ...a: unknown[]) => unknown };
   const inner = g.setTimeout;
   const stamped = function (cb: unknown, ms?: number, ...args: unknown[]) {
-    if (typeof cb !== "function" || !conflictRecorder()?.inTransaction) return inner(cb, ms, ...args);
+    if (typeof cb !== "function" || !schedulingFunction()) return inner(cb, ms, ...args);
     const scope = backendStorage.getStore();
     const start = (...a: unknown[]) =>
       slotHeld.run(false, () => requested(() => scheduledRun(() => (cb as (...x: unknown[]) => unknown)(...a))));
     return inner(
-      (...a: unknown[]) => {
-        if (!scope?.concurrency) return void start(...a);
-        void scope.concurrency.acquire("scheduledJob").then(async (release) => {
-          try {
-            if (!scope.stopped) await start(...a);
-          } finally {
-            release();
-          }
-        });
-      },
+      (...a: unknown[]) =>
+        // The timer's context is the scheduling call's; the job's run (and every timer it arms) is not in it.
+        outsideScheduling(() => {
+          if (!scope?.concurrency) return void start(...a);
+          void scope.concurrency.acquire("scheduledJob").then(async (release) => {
+            try {
+              if (!scope.stopped) await start(...a);
+            } finally {
+              release();
+            }
+          });
+        }),
       ms,
       ...args,
     );

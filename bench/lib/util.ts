@@ -22,6 +22,8 @@ export type BenchOptions = {
   observers: number;
   /** Row 10: the backend on the bench's own thread (as before it had one of its own), for comparison. */
   sameThread: boolean;
+  /** Row 10: its runs' HTTP-action limits (default 64, then 8); `--http-actions 8` runs the queued case alone. */
+  httpActions?: readonly number[];
   log: (line: string) => void;
 };
 

@@ -158,9 +158,12 @@ export class ReplyDriver {
       }
       if (this.stopRequested) end = { status: "stopped", error: null };
     } catch (error) {
-      end = this.stopRequested
-        ? { status: "stopped", error: null }
-        : { status: "error", error: this.describeModelError(error) };
+      if (this.stopRequested) end = { status: "stopped", error: null };
+      else {
+        // Which failure it was, for whoever reads the logs: the sentence saved says only what a person needs.
+        console.error("chat-stream model failed:", errorKinds(error));
+        end = { status: "error", error: this.describeModelError(error) };
+      }
     }
     this.generating = false;
     this.endRest();
@@ -307,6 +310,31 @@ export class ReplyDriver {
       }
     }
   }
+}
+
+/**
+ * An error's kind down its causes, e.g. "AI_APICallError (HTTP 200) <- TypeError <- BodyTimeoutError
+ * (UND_ERR_BODY_TIMEOUT)" (a provider's response body broke off: which side, which timer): names,
+ * codes, types and statuses only, never a message (a provider's may echo a key), and only those
+ * shaped like identifiers.
+ */
+export function errorKinds(error: unknown): string {
+  const identifier = (x: unknown) => (typeof x === "string" && /^[\w$.-]{1,60}$/.test(x) ? x : null);
+  const kinds: string[] = [];
+  let e: unknown = error;
+  for (let depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    const o = e as { name?: unknown; code?: unknown; type?: unknown; statusCode?: unknown; cause?: unknown };
+    const details = [
+      identifier(typeof o.code === "number" ? String(o.code) : o.code),
+      // A provider's in-stream error event is a plain object: its type says which ("overloaded_error").
+      identifier(o.type),
+      typeof o.statusCode === "number" ? `HTTP ${o.statusCode}` : null,
+    ].filter((d) => d !== null);
+    const name = (typeof e === "object" && identifier(o.name)) || (e instanceof Error ? "Error" : typeof e);
+    kinds.push(details.length > 0 ? `${name} (${details.join(", ")})` : name);
+    e = typeof e === "object" ? o.cause : undefined;
+  }
+  return kinds.join(" <- ");
 }
 
 /** A flush answers in tens of milliseconds; one this slow means a busy deployment... */

@@ -1,6 +1,6 @@
 // @vitest-environment node
 // Provider code against fake OpenAI-compatible and Anthropic servers on 127.0.0.1.
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { api } from "../../convex/_generated/api";
 import { startFakeAnthropic, startFakeOpenAI, words, type FakeProvider } from "../support/fake-providers";
 import { drive, expectAtRest, newChat, readAll, readBody, restoreEnv, send, setEnv, setup, waitFor } from "./setup";
@@ -71,7 +71,14 @@ describe("OpenAI-compatible server (OPENAI_BASE_URL)", () => {
     fake = await startFakeOpenAI(() => ({ tokens: words(REPLY), dropAfter: 4 }));
     setEnv({ OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: "sk-supersecret-key-123" });
     const { t, threadId, token, streamId } = await newChat();
+    const logged = vi.spyOn(console, "error");
     const { text, error } = await readBody(await drive(t, token, { streamId }));
+    // The log says which side broke off (undici's error for a socket the server closed), no key.
+    const failures = logged.mock.calls.filter((c) => c[0] === "chat-stream model failed:");
+    logged.mockRestore();
+    expect(failures).toEqual([
+      ["chat-stream model failed:", "AI_APICallError (HTTP 200) <- TypeError <- SocketError (UND_ERR_SOCKET)"],
+    ]);
     expect(error).not.toBeNull();
     const expected = words(REPLY).slice(0, 4).join("");
     expect(text).toBe(expected);

@@ -1,9 +1,9 @@
 // The reply driver without HTTP or Convex: a fake clock, a recording store and body, and a model
 // the test feeds by hand.
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { REPLY_ERRORS } from "../../convex/lib/errors";
 import { FlushPolicy } from "../../convex/lib/flushPolicy";
-import { type Clock, type ReplyEnd, ReplyDriver, type ReplyStore } from "../../convex/lib/replyDriver";
+import { type Clock, errorKinds, type ReplyEnd, ReplyDriver, type ReplyStore } from "../../convex/lib/replyDriver";
 
 /** Timers that fire only when the test advances time. */
 class FakeClock implements Clock {
@@ -415,6 +415,45 @@ describe("the final write", () => {
     await h.done;
     expect(h.finished).toEqual([{ text: "", status: "error", error: "model failed: HTTP 500", tokens: 2 }]);
     expect(h.log.slice(-2)).toEqual(["finish error", "body abort: model failed: HTTP 500"]);
+  });
+
+  test("a model failure is logged as its kinds down the causes, with no message in them", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const h = harness();
+      h.model.say("Half. ");
+      // The AI SDK's error for a response body that broke off (undici's body timeout here).
+      const timeout = Object.assign(new Error("Body Timeout Error for key sk-secret-123"), {
+        name: "BodyTimeoutError",
+        code: "UND_ERR_BODY_TIMEOUT",
+      });
+      const apiError = Object.assign(
+        new Error("Failed to process successful response", { cause: new TypeError("terminated", { cause: timeout }) }),
+        { name: "AI_APICallError", statusCode: 200 },
+      );
+      h.model.fail(apiError);
+      await h.clock.advance(0);
+      await h.done;
+      expect(logged.mock.calls).toEqual([
+        [
+          "chat-stream model failed:",
+          "AI_APICallError (HTTP 200) <- TypeError <- BodyTimeoutError (UND_ERR_BODY_TIMEOUT)",
+        ],
+      ]);
+    } finally {
+      logged.mockRestore();
+    }
+  });
+
+  test("errorKinds: names and codes shaped like identifiers only, five causes at most", () => {
+    const hostile = Object.assign(new Error("x"), { name: "sk-secret key echoed here", code: "a b" });
+    expect(errorKinds(hostile)).toBe("Error");
+    expect(errorKinds("a string")).toBe("string");
+    // A provider's in-stream error event (a plain object).
+    expect(errorKinds({ type: "overloaded_error", message: "echo sk-secret" })).toBe("object (overloaded_error)");
+    let deep: Error = new Error("root");
+    for (let i = 0; i < 8; i++) deep = new Error(`level ${i}`, { cause: deep });
+    expect(errorKinds(deep)).toBe("Error <- Error <- Error <- Error <- Error");
   });
 });
 

@@ -214,4 +214,45 @@ describe("scheduled jobs", () => {
       expect((await notes(client)).indexOf("quick")).toBeGreaterThan(0);
     });
   });
+
+  test("a job an action scheduled waits for a slot too", async () => {
+    fx = await startFixture({ concurrency: { scheduledJobs: 1 } });
+    await withClient(async (client) => {
+      await client.mutation(makeFunctionReference<"mutation">("notes:scheduleSleeps"), {
+        count: 1,
+        ms: 1_000,
+        text: "long",
+      });
+      await expect.poll(async () => states(await jobs(client))).toEqual(["inProgress"]);
+      await client.action(makeFunctionReference<"action">("notes:addLaterFromAction"), { text: "from an action" });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(states(await jobs(client))).toEqual(["inProgress", "pending"]);
+      await expect.poll(() => notes(client), { timeout: 5_000 }).toEqual(["long 0", "from an action"]);
+    });
+  });
+
+  test("only a scheduled function's timer waits for a slot: an action's own fires as armed while a transaction is in flight", async () => {
+    fx = await startFixture({ concurrency: { scheduledJobs: 1 } });
+    await withClient(async (client) => {
+      // One long job holds the only slot.
+      await client.mutation(makeFunctionReference<"mutation">("notes:scheduleSleeps"), {
+        count: 1,
+        ms: 5_000,
+        text: "long",
+      });
+      await expect.poll(async () => states(await jobs(client))).toEqual(["inProgress"]);
+      // A query holds the transaction across event-loop turns; meanwhile an action sleeps 50 ms.
+      // Taken for a job's, its timer would wait for the slot (and could no longer be cleared): an
+      // idle socket's timer of undici then broke off the next response on that socket (bench row 10).
+      const query = client.query(makeFunctionReference<"query">("runtime:slowDigests"), { ms: 2_000 });
+      await expect.poll(() => fx!.backend.concurrency().now.query.running).toBe(1);
+      expect(await client.action(makeFunctionReference<"action">("notes:sleepFor"), { ms: 50 })).toBe(50);
+      // It returned while the job still held the slot, and the query the transaction.
+      expect(fx!.backend.concurrency().now.scheduledJob).toMatchObject({ running: 1, waiting: 0 });
+      expect(fx!.backend.concurrency().now.query.running).toBe(1);
+      await query;
+      expect(states(await jobs(client))).toEqual(["inProgress"]);
+      await expect.poll(async () => states(await jobs(client)), { timeout: 10_000 }).toEqual(["success"]);
+    });
+  });
 });
