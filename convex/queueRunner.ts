@@ -7,9 +7,9 @@ import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import type { Doc } from "./_generated/dataModel";
 import { internalMutation, type MutationCtx } from "./_generated/server";
-import { beginQueuedReply } from "./chat";
+import { beginQueuedReply, QUEUE_SHARDS } from "./chat";
 import { newToken } from "./lib/access";
-import { freeSlot, RUNNER_LEASE_MS, slotRow, type NextStep } from "./lib/queueRunner";
+import { freeSlot, RUNNER_LEASE_MS, runnerLimits, slotRow, type NextStep } from "./lib/queueRunner";
 import { vChatTurn } from "./lib/validators";
 
 /** Queued replies one `next` may pass over (stopped ones leaving the queue) before it answers. */
@@ -21,6 +21,25 @@ function oldestQueued(ctx: MutationCtx): Promise<Doc<"messages"> | null> {
     .query("messages")
     .withIndex("by_queued_status", (q) => q.eq("queued", true).eq("status", "pending"))
     .first();
+}
+
+/**
+ * The oldest queued reply in runner `slot`'s own shares (`queueShard` s with s % QUEUE_RUNNERS ===
+ * slot), else the oldest of all. Runners taking replies at once read apart, so they seldom meet on
+ * one row (a deployment would retry all but one of them); with their own shares empty they help
+ * the others. Worst case: 8 share reads (one runner owns all 8) and 1 more.
+ */
+async function nextQueued(ctx: MutationCtx, slot: number): Promise<Doc<"messages"> | null> {
+  const { runners } = runnerLimits();
+  let oldest: Doc<"messages"> | null = null;
+  for (let shard = slot; shard < QUEUE_SHARDS; shard += runners) {
+    const first = await ctx.db
+      .query("messages")
+      .withIndex("by_queueShard_status", (q) => q.eq("queueShard", shard).eq("status", "pending"))
+      .first();
+    if (first !== null && (oldest === null || first._creationTime < oldest._creationTime)) oldest = first;
+  }
+  return oldest ?? (await oldestQueued(ctx));
 }
 
 /**
@@ -57,12 +76,13 @@ const vNextStep = v.union(
 );
 
 /**
- * A runner's every step, renewing its slot's lease: with `take`, begins the oldest queued reply (as the
- * POST's `chat:begin` would: `streaming`, lease renewed) and answers its conversation; with the
+ * A runner's every step, renewing its slot's lease: with `take`, begins the oldest queued reply of
+ * its own shares, else of all (`nextQueued`), as the POST's `chat:begin` would (`streaming`,
+ * lease renewed), and answers its conversation; with the
  * queue empty and no reply of its own left (`active` 0), gives the slot back. With `handover`
  * (its time to take replies is up), hands the slot to a successor runner it schedules, or gives
- * it back if the queue is empty. Worst case: 1 slot row and 9 queued replies read (8 stopped
- * ones leaving the queue), the reply's begin (`chat:begin`'s history read), 10 written.
+ * it back if the queue is empty. Worst case: 1 slot row and 9 × 9 queue reads (8 stopped
+ * replies leaving the queue), the reply's begin (`chat:begin`'s history read), 10 written.
  */
 export const next = internalMutation({
   args: {
@@ -93,7 +113,7 @@ export const next = internalMutation({
     if (!args.take) return { kind: "idle" };
     let empty = false;
     for (let skipped = 0; skipped <= MAX_SKIPPED && !empty; skipped++) {
-      const message = await oldestQueued(ctx);
+      const message = await nextQueued(ctx, args.slot);
       if (message === null) empty = true;
       else {
         const messages = await beginQueuedReply(ctx, message);

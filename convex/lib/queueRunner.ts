@@ -7,7 +7,8 @@
  *
  * So a runner (`http:runQueue`, one scheduled action) generates up to QUEUE_RUNNER_REPLIES (16)
  * queued replies at once, each as the POST's driver would (`runReply`), and when one ends takes
- * the next oldest; while it has room it also looks for queued replies every POLL_MS. At most
+ * the next oldest (of its own shares of the queue first, so runners seldom meet on one row); while
+ * it has room it also looks for queued replies every POLL_MS. At most
  * QUEUE_RUNNERS (4) run at once, deployment-wide: each holds a slot row (`queueRunners`) whose
  * lease it renews, so a crashed runner's slot frees. 4 × 16 = 64 replies, the S16 action pool.
  *

@@ -197,6 +197,29 @@ describe("queue runners, step by step (the scheduled runners held back)", () => 
     expect(await statuses(t, [stopped.messageId, deleted.messageId])).toEqual(["stopped", "pending"]);
   });
 
+  test("each runner takes the oldest of its own shares of the queue first, and the others' once its own are empty", async () => {
+    vi.useFakeTimers();
+    setEnv({ QUEUE_RUNNERS: "2" });
+    const t = setup();
+    // Shares are picked at random: put them where the test wants (runner 0 owns 0, 2, ...; runner 1 owns 1, 3, ...).
+    const inShare = async (queueShard: number) => {
+      const reply = await queueOne(t);
+      await t.run(async (ctx) => ctx.db.patch("messages", reply.messageId as never, { queueShard }));
+      return reply.messageId;
+    };
+    const [a, b, c, d] = [await inShare(0), await inShare(1), await inShare(2), await inShare(3)];
+    const r0 = (await t.mutation(internal.queueRunner.start, { runnerId: "r0" }))!;
+    const r1 = (await t.mutation(internal.queueRunner.start, { runnerId: "r1" }))!;
+    expect([r0.slot, r1.slot]).toEqual([0, 1]);
+    // Runner 1 passes over the oldest reply (runner 0's) for the oldest of its own: they do not meet on one row.
+    expect(await next(t, r1)).toMatchObject({ kind: "reply", messageId: b });
+    expect(await next(t, r0)).toMatchObject({ kind: "reply", messageId: a });
+    expect(await next(t, r0, 1)).toMatchObject({ kind: "reply", messageId: c });
+    // Its own shares empty, runner 0 helps with runner 1's.
+    expect(await next(t, r0, 2)).toMatchObject({ kind: "reply", messageId: d });
+    expect(await next(t, r1, 1)).toEqual({ kind: "idle" });
+  });
+
   test("its time up, a runner hands its slot to a successor it schedules, or gives it back when nothing waits", async () => {
     vi.useFakeTimers();
     const t = setup();
