@@ -23,17 +23,22 @@ async function report(backend: LocalBackend, method: "GET" | "DELETE" = "GET", k
   return { status: res.status, body: (await res.json()) as ConflictReport };
 }
 
+/** A backend serving fixture-conflicts, with an empty database in `dataDir`. */
+function startConflictsFixture(dataDir: string): Promise<LocalBackend> {
+  return startLocalBackend({
+    port: 0,
+    dataDir,
+    reset: true,
+    quiet: true,
+    convexDir: fileURLToPath(new URL("./fixture-conflicts/convex", import.meta.url)),
+  });
+}
+
 describe("mutations that read and write one document", () => {
   let backend: LocalBackend;
   const dataDir = tempDir();
   beforeAll(async () => {
-    backend = await startLocalBackend({
-      port: 0,
-      dataDir,
-      reset: true,
-      quiet: true,
-      convexDir: fileURLToPath(new URL("./fixture-conflicts/convex", import.meta.url)),
-    });
+    backend = await startConflictsFixture(dataDir);
     await new ConvexHttpClient(backend.convexUrl).mutation(makeFunctionReference<"mutation">("counter:seed"), {
       n: 100,
     });
@@ -110,13 +115,7 @@ describe("reads that stop before the end of their range", () => {
   let backend: LocalBackend;
   const dataDir = tempDir();
   beforeAll(async () => {
-    backend = await startLocalBackend({
-      port: 0,
-      dataDir,
-      reset: true,
-      quiet: true,
-      convexDir: fileURLToPath(new URL("./fixture-conflicts/convex", import.meta.url)),
-    });
+    backend = await startConflictsFixture(dataDir);
   });
   afterAll(async () => {
     await backend?.stop();
