@@ -104,6 +104,7 @@ describe("queue runners, running", () => {
 describe("queue runners, step by step (the scheduled runners held back)", () => {
   test("a runner takes the oldest queued reply; it gives its slot back only once the queue is empty and it has nothing left", async () => {
     vi.useFakeTimers();
+    setEnv({ QUEUE_RUNNERS: "1" }); // one runner owns every share of the queue: the oldest of all is its own
     const t = setup();
     const a = await queueOne(t);
     const b = await queueOne(t);
