@@ -14,6 +14,7 @@ import {
   threadOf,
   useSystem,
   waitForEnd,
+  whatThePageSaw,
 } from "./helpers.ts";
 import { startSystemWithProvider } from "./provider.ts";
 
@@ -45,7 +46,13 @@ describe("attachments", () => {
     await driver.getByRole("button", { name: "Attach files" }).click();
     await (await chooser).setFiles({ name: "dot.png", mimeType: "image/png", buffer: Buffer.from(base64, "base64") });
     const chip = driver.locator("ai-chat-stream [part=attachment-chip]");
-    await expect.poll(() => chip.count(), { timeout: 10_000 }).toBe(1);
+    await expect
+      .poll(() => chip.count(), { timeout: 10_000 })
+      .toBe(1)
+      .catch(async (e: unknown) => {
+        // Seen once in CI (no chip after 10 s): say what the page saw, for the next time.
+        throw new Error(`no attachment chip. ${await whatThePageSaw(driver)}`, { cause: e });
+      });
     await expect
       .poll(() => chip.locator("img").evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), {
         timeout: 10_000,
