@@ -153,7 +153,9 @@ function recordProblems(page: Page): void {
   const keep = (line: string) => problems.push(line.slice(0, 300));
   page.on("pageerror", (e) => keep(`pageerror: ${e.message}`));
   page.on("console", (m) => {
-    if (m.type() === "error" || m.type() === "warning") keep(`console.${m.type()}: ${m.text()}`);
+    // "Failed to load resource" repeats what the request listeners below record, with no URL.
+    if ((m.type() === "error" || m.type() === "warning") && !m.text().startsWith("Failed to load resource"))
+      keep(`console.${m.type()}: ${m.text()}`);
   });
   page.on("requestfailed", (r) => keep(`request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText})`));
   page.on("response", (r) => {

@@ -170,6 +170,11 @@ describe("scheduled jobs", () => {
   const notes = async (c: ConvexClient) =>
     ((await c.query(makeFunctionReference<"query">("notes:list"), {})) as { text: string }[]).map((n) => n.text);
   const states = (list: Job[]) => list.map((j) => j.state);
+  /** One long job running in the only scheduled-job slot (a fixture started with `scheduledJobs: 1`). */
+  async function holdTheOnlySlot(client: ConvexClient, ms: number) {
+    await client.mutation(makeFunctionReference<"mutation">("notes:scheduleSleeps"), { count: 1, ms, text: "long" });
+    await expect.poll(async () => states(await jobs(client))).toEqual(["inProgress"]);
+  }
 
   test("beyond the limit a due job stays pending until a running one ends, and is never refused", async () => {
     fx = await startFixture({ concurrency: { scheduledJobs: 2 } });
@@ -218,12 +223,7 @@ describe("scheduled jobs", () => {
   test("a job an action scheduled waits for a slot too", async () => {
     fx = await startFixture({ concurrency: { scheduledJobs: 1 } });
     await withClient(async (client) => {
-      await client.mutation(makeFunctionReference<"mutation">("notes:scheduleSleeps"), {
-        count: 1,
-        ms: 1_000,
-        text: "long",
-      });
-      await expect.poll(async () => states(await jobs(client))).toEqual(["inProgress"]);
+      await holdTheOnlySlot(client, 1_000);
       await client.action(makeFunctionReference<"action">("notes:addLaterFromAction"), { text: "from an action" });
       await new Promise((r) => setTimeout(r, 300));
       expect(states(await jobs(client))).toEqual(["inProgress", "pending"]);
@@ -234,13 +234,7 @@ describe("scheduled jobs", () => {
   test("only a scheduled function's timer waits for a slot: an action's own fires as armed while a transaction is in flight", async () => {
     fx = await startFixture({ concurrency: { scheduledJobs: 1 } });
     await withClient(async (client) => {
-      // One long job holds the only slot.
-      await client.mutation(makeFunctionReference<"mutation">("notes:scheduleSleeps"), {
-        count: 1,
-        ms: 5_000,
-        text: "long",
-      });
-      await expect.poll(async () => states(await jobs(client))).toEqual(["inProgress"]);
+      await holdTheOnlySlot(client, 5_000);
       // A query holds the transaction across event-loop turns; meanwhile an action sleeps 50 ms.
       // Taken for a job's, its timer would wait for the slot (and could no longer be cleared): an
       // idle socket's timer of undici then broke off the next response on that socket (bench row 10).
